@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * aw_cksum — Internet checksum helpers (RFC 1071, incremental update RFC 1624).
+ *
+ * Contract: pure inline functions, no EAL, callable from any thread. Values are
+ * 16-bit one's-complement sums in network byte order as they sit in headers.
+ */
+#ifndef AW_CKSUM_H
+#define AW_CKSUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Sum of 16-bit words (not folded), any alignment. */
+static inline uint32_t
+aw_csum_partial(const void *data, size_t len, uint32_t sum)
+{
+	const uint8_t *p = data;
+
+	while (len >= 2) {
+		uint16_t w;
+		memcpy(&w, p, 2);
+		sum += w;
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+		uint16_t w = 0;
+		memcpy(&w, p, 1);
+		sum += w;
+	}
+	return sum;
+}
+
+static inline uint16_t
+aw_csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* Final checksum field value for data of len bytes. */
+static inline uint16_t
+aw_csum(const void *data, size_t len)
+{
+	return (uint16_t)~aw_csum_fold(aw_csum_partial(data, len, 0));
+}
+
+/* RFC 1624 eqn 3: HC' = ~(~HC + ~m + m'), for a 16-bit field changing old -> new. */
+static inline uint16_t
+aw_csum_update16(uint16_t csum, uint16_t old_val, uint16_t new_val)
+{
+	uint32_t s = (uint16_t)~csum;
+	s += (uint16_t)~old_val;
+	s += new_val;
+	return (uint16_t)~aw_csum_fold(s);
+}
+
+/* Update for an n-byte (even) region changing from old to new. */
+static inline uint16_t
+aw_csum_update(uint16_t csum, const void *old_data, const void *new_data, size_t n)
+{
+	uint32_t s = (uint16_t)~csum;
+	const uint8_t *o = old_data, *w = new_data;
+
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		uint16_t a, b;
+		memcpy(&a, o + i, 2);
+		memcpy(&b, w + i, 2);
+		s += (uint16_t)~a;
+		s += b;
+	}
+	return (uint16_t)~aw_csum_fold(s);
+}
+
+#endif /* AW_CKSUM_H */
