@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * aw_addrset — the set of addresses the data plane answers for: the ports' own
+ * addresses and the VIPs. An immutable open-addressing table built off the
+ * packet path and published by pointer (RCU, see aw_dp.h).
+ *
+ * Contract: aw_addrset_build / _with / _without / _free run on the main or API
+ * thread only. aw_addrset_lookup is lock-free and may be called by any lcore
+ * on a set it loaded with an acquire load, until its next quiescent state.
+ */
+#ifndef AW_ADDRSET_H
+#define AW_ADDRSET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_hash_crc.h>
+
+#include "aw_inet.h"
+
+#define AW_ADDR_OWN  0x01 /* an address of port `port` */
+#define AW_ADDR_VIP  0x02 /* a VIP (answered on every port) */
+#define AW_ADDR_AARP 0x04 /* VIP answers echo from the unicast address (SPEC §4.6) */
+
+struct aw_addrset_entry {
+	uint8_t b[16];
+	uint8_t family; /* 0: empty slot */
+	uint8_t flags;
+	uint8_t port;   /* for AW_ADDR_OWN */
+	uint8_t pad;
+};
+
+struct aw_addrset {
+	uint32_t mask;  /* slots - 1, slots a power of two, at most half full */
+	uint32_t count;
+	struct aw_addrset_entry slot[];
+};
+
+static inline uint32_t
+aw_addrset_hash(const uint8_t *b, uint8_t family)
+{
+	return rte_hash_crc(b, family == AW_AF_INET4 ? 4 : 16, family);
+}
+
+/* Entry for the address (b: 4 or 16 bytes in network order), or NULL. */
+static inline const struct aw_addrset_entry *
+aw_addrset_lookup(const struct aw_addrset *s, const uint8_t *b, uint8_t family)
+{
+	unsigned len = family == AW_AF_INET4 ? 4 : 16;
+	uint32_t i = aw_addrset_hash(b, family) & s->mask;
+
+	for (;;) {
+		const struct aw_addrset_entry *e = &s->slot[i];
+		if (e->family == 0)
+			return NULL;
+		if (e->family == family && memcmp(e->b, b, len) == 0)
+			return e;
+		i = (i + 1) & s->mask;
+	}
+}
+
+struct aw_port;
+struct aw_vip_conf;
+
+/* New set from ports' addresses and VIPs; NULL on allocation failure. */
+struct aw_addrset *aw_addrset_build(const struct aw_port *ports, unsigned n_ports,
+				    const struct aw_vip_conf *vips, unsigned n_vips);
+/* Copy of s with the VIP added (or its flags replaced). NULL: no memory. */
+struct aw_addrset *aw_addrset_with_vip(const struct aw_addrset *s, const struct aw_addr *a,
+				       uint8_t flags);
+/* Copy of s without the VIP; *found says whether it was there. */
+struct aw_addrset *aw_addrset_without_vip(const struct aw_addrset *s, const struct aw_addr *a,
+					  bool *found);
+void aw_addrset_free(struct aw_addrset *s);
+
+#endif /* AW_ADDRSET_H */

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * aw_api — the data plane's JSON API on a unix socket (SPEC §7.3): one JSON
+ * object per line in, one reply per line out ({"ok":true,...} or
+ * {"ok":false,"error":"..."}). A malformed line gets an error and the
+ * connection stays usable; a line over 1 MiB closes it.
+ *
+ * Contract: aw_api_start / aw_api_stop on the main thread. Requests are served
+ * by one control thread (rte_ctrl_thread_create), which is the only writer of
+ * dp->addrs (RCU publish + synchronize) and the only producer on dp->ctl_ring.
+ * Method handlers (aw_api_methods.c) validate first and change nothing on error.
+ */
+#ifndef AW_API_H
+#define AW_API_H
+
+#include <pthread.h>
+
+#include <jansson.h>
+
+#include "aw_dp.h"
+
+struct aw_api {
+	struct aw_dp *dp;
+	int listen_fd;
+	int wake[2];
+	pthread_t thread;
+	bool running;
+	char path[108];
+};
+
+int aw_api_start(struct aw_api *api, struct aw_dp *dp, char *err, size_t errlen);
+void aw_api_stop(struct aw_api *api);
+
+/* One request (already parsed) → reply object (always non-NULL). */
+json_t *aw_api_handle(struct aw_dp *dp, json_t *req);
+
+#endif /* AW_API_H */

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* JSON API methods (see aw_api.h for the contract). Each handler validates its
+ * arguments completely before changing anything. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_rcu_qsbr.h>
+
+#include "aw_addrset.h"
+#include "aw_api.h"
+#include "aw_build_config.h"
+#include "aw_slowpath.h"
+#include "aw_stats.h"
+
+typedef json_t *(*method_fn)(struct aw_dp *dp, json_t *req, char *err, size_t errlen);
+
+static json_t *
+m_ping(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
+{
+	(void)dp, (void)req, (void)err, (void)errlen;
+	return json_pack("{s:s,s:s}", "pong", "anyway-dataplane", "version", AW_VERSION);
+}
+
+static json_t *
+m_stats(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
+{
+	(void)req, (void)err, (void)errlen;
+	return aw_stats_json(dp);
+}
+
+static json_t *
+vip_list_json(const struct aw_addrset *as)
+{
+	json_t *arr = json_array();
+	char buf[AW_ADDR_STRLEN];
+
+	for (uint32_t i = 0; i <= as->mask; i++) {
+		const struct aw_addrset_entry *e = &as->slot[i];
+		struct aw_addr a;
+		if (e->family == 0 || !(e->flags & AW_ADDR_VIP))
+			continue;
+		if (e->family == AW_AF_INET4)
+			aw_addr_set4(&a, e->b);
+		else
+			aw_addr_set6(&a, e->b);
+		json_array_append_new(arr, json_pack("{s:s,s:b}", "addr",
+						     aw_addr_format(&a, buf, sizeof(buf)), "aarp",
+						     (e->flags & AW_ADDR_AARP) != 0));
+	}
+	return arr;
+}
+
+static json_t *
+m_vip_list(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
+{
+	(void)req, (void)err, (void)errlen;
+	return json_pack("{s:o}", "vips", vip_list_json(dp->addrs));
+}
+
+static json_t *
+m_config_get(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
+{
+	(void)req, (void)err, (void)errlen;
+	json_t *cfg = json_deep_copy(dp->cfg->raw);
+	/* VIPs change live: show the current set. */
+	json_object_set_new(cfg, "vips", vip_list_json(dp->addrs));
+	return json_pack("{s:o,s:s}", "config", cfg, "path", dp->cfg->path);
+}
+
+/* Arguments of a request: the object without "op". */
+static json_t *
+args_of(json_t *req)
+{
+	json_t *a = json_copy(req);
+	json_object_del(a, "op");
+	return a;
+}
+
+/* Publishes a new address set and frees the old one after every lcore passed
+ * a quiescent state. */
+static void
+publish_addrs(struct aw_dp *dp, struct aw_addrset *next)
+{
+	struct aw_addrset *old = dp->addrs;
+
+	__atomic_store_n(&dp->addrs, next, __ATOMIC_RELEASE);
+	rte_rcu_qsbr_synchronize(dp->rcu, RTE_QSBR_THRID_INVALID);
+	aw_addrset_free(old);
+}
+
+static json_t *
+m_vip_add(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
+{
+	struct aw_vip_conf v;
+	json_t *args = args_of(req);
+	int rc = aw_config_parse_vip(args, "", &v, err, errlen);
+	char buf[AW_ADDR_STRLEN];
+
+	json_decref(args);
+	if (rc < 0)
+		return NULL;
+	const struct aw_addrset_entry *e = aw_addrset_lookup(dp->addrs, v.addr.b, v.addr.family);
+	if (e != NULL && (e->flags & AW_ADDR_OWN)) {
+		snprintf(err, errlen, "addr: %s is an address of port %u, not a VIP",
+			 aw_addr_format(&v.addr, buf, sizeof(buf)), dp->ports[e->port].port_id);
+		return NULL;
+	}
+	if (e == NULL && dp->addrs->count >= AW_MAX_VIPS + AW_MAX_PORTS * AW_MAX_PORT_ADDRS) {
+		snprintf(err, errlen, "too many VIPs (at most %d)", AW_MAX_VIPS);
+		return NULL;
+	}
+	struct aw_addrset *next = aw_addrset_with_vip(dp->addrs, &v.addr,
+						      v.aarp ? AW_ADDR_AARP : 0);
+	struct aw_ctl_msg *msg = malloc(sizeof(*msg));
+	if (next == NULL || msg == NULL) {
+		aw_addrset_free(next);
+		free(msg);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	publish_addrs(dp, next);
+	msg->vip = v.addr; /* gratuitous ARP / unsolicited NA from the housekeeper */
+	if (rte_ring_sp_enqueue(dp->ctl_ring, msg) != 0)
+		free(msg);
+	return json_pack("{s:s,s:b,s:b}", "addr", aw_addr_format(&v.addr, buf, sizeof(buf)),
+			 "aarp", v.aarp, "existed", e != NULL);
+}
+
+static json_t *
+m_vip_del(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
+{
+	json_t *a = json_object_get(req, "addr");
+	struct aw_addr addr;
+	bool found;
+
+	if (json_object_size(req) != 2 || a == NULL) {
+		snprintf(err, errlen, "vip.del takes exactly {\"addr\": ADDRESS}");
+		return NULL;
+	}
+	if (!json_is_string(a)) {
+		snprintf(err, errlen, "addr: expected string");
+		return NULL;
+	}
+	char e[128];
+	if (aw_addr_parse(json_string_value(a), &addr, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "addr: %s", e);
+		return NULL;
+	}
+	struct aw_addrset *next = aw_addrset_without_vip(dp->addrs, &addr, &found);
+	if (next == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (!found) {
+		aw_addrset_free(next);
+		snprintf(err, errlen, "addr: %s is not a VIP", json_string_value(a));
+		return NULL;
+	}
+	publish_addrs(dp, next);
+	return json_pack("{s:s}", "addr", json_string_value(a));
+}
+
+static const struct {
+	const char *name;
+	method_fn fn;
+} methods[] = {
+	{"ping", m_ping},
+	{"stats", m_stats},
+	{"config.get", m_config_get},
+	{"vip.add", m_vip_add},
+	{"vip.del", m_vip_del},
+	{"vip.list", m_vip_list},
+};
+
+static json_t *
+fail(const char *msg)
+{
+	return json_pack("{s:b,s:s}", "ok", 0, "error", msg);
+}
+
+json_t *
+aw_api_handle(struct aw_dp *dp, json_t *req)
+{
+	char err[512] = "";
+	json_t *op = json_object_get(req, "op");
+
+	if (!json_is_object(req))
+		return fail("request must be a JSON object");
+	if (!json_is_string(op))
+		return fail(op ? "op: expected string" : "op: missing");
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		if (strcmp(methods[i].name, json_string_value(op)) != 0)
+			continue;
+		json_t *data = methods[i].fn(dp, req, err, sizeof(err));
+		if (data == NULL)
+			return fail(err[0] ? err : "failed");
+		json_object_set_new(data, "ok", json_true());
+		return data;
+	}
+	char known[256] = "";
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
+			 i ? ", " : "", methods[i].name);
+	snprintf(err, sizeof(err), "op: unknown method '%.64s' (known: %s)",
+		 json_string_value(op), known);
+	return fail(err);
+}

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "aw_neigh.h"
+
+#include <stdio.h>
+
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+static const char *const state_names[] = {"incomplete", "reachable", "stale", "failed",
+					  "static"};
+
+const char *
+aw_neigh_state_name(uint8_t state)
+{
+	return state < RTE_DIM(state_names) ? state_names[state] : "?";
+}
+
+struct aw_neigh_table *
+aw_neigh_create(const struct aw_neigh_settings *set, uint64_t tsc_hz, char *err, size_t errlen)
+{
+	struct aw_neigh_table *t = rte_zmalloc("aw_neigh", sizeof(*t), RTE_CACHE_LINE_SIZE);
+	struct rte_hash_parameters hp = {
+		.name = "aw_neigh",
+		.entries = set->max_entries,
+		.key_len = sizeof(struct aw_addr),
+		.hash_func = rte_hash_crc,
+		.socket_id = (int)rte_socket_id(),
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
+	};
+
+	if (t == NULL)
+		goto nomem;
+	t->set = *set;
+	t->tsc_hz = tsc_hz;
+	t->hash = rte_hash_create(&hp);
+	if (t->hash == NULL) {
+		snprintf(err, errlen, "neighbour cache: rte_hash_create failed (%s)",
+			 rte_strerror(rte_errno));
+		aw_neigh_free(t);
+		return NULL;
+	}
+	/* rte_hash may hand out positions up to its internal capacity. */
+	uint32_t cap = (uint32_t)rte_hash_max_key_id(t->hash) + 1;
+	t->fast = rte_zmalloc("aw_neigh_fast", cap * sizeof(*t->fast), RTE_CACHE_LINE_SIZE);
+	t->slow = rte_zmalloc("aw_neigh_slow", cap * sizeof(*t->slow), 0);
+	t->pending_store = rte_zmalloc("aw_neigh_pend",
+				       (size_t)cap * RTE_MAX(set->pending_packets, 1u) *
+					       sizeof(struct rte_mbuf *), 0);
+	if (t->fast == NULL || t->slow == NULL || t->pending_store == NULL)
+		goto nomem;
+	for (uint32_t i = 0; i < cap; i++)
+		t->slow[i].pending = t->pending_store + (size_t)i * RTE_MAX(set->pending_packets, 1u);
+	return t;
+nomem:
+	snprintf(err, errlen, "neighbour cache: out of memory for %u entries", set->max_entries);
+	aw_neigh_free(t);
+	return NULL;
+}
+
+void
+aw_neigh_free(struct aw_neigh_table *t)
+{
+	if (t == NULL)
+		return;
+	if (t->hash != NULL) {
+		uint32_t cap = (uint32_t)rte_hash_max_key_id(t->hash) + 1;
+		for (uint32_t i = 0; t->slow && i < cap; i++)
+			for (uint16_t k = 0; k < t->slow[i].n_pending; k++)
+				rte_pktmbuf_free(t->slow[i].pending[k]);
+		rte_hash_free(t->hash);
+	}
+	rte_free(t->fast);
+	rte_free(t->slow);
+	rte_free(t->pending_store);
+	rte_free(t);
+}
+
+static void
+publish(struct aw_neigh_table *t, int32_t pos, uint64_t word)
+{
+	__atomic_store_n(&t->fast[pos].word, word, __ATOMIC_RELEASE);
+}
+
+int32_t
+aw_neigh_get_or_create(struct aw_neigh_table *t, const struct aw_addr *addr, uint8_t port)
+{
+	int32_t pos = rte_hash_lookup(t->hash, addr);
+	if (pos >= 0)
+		return pos;
+	/* Fill the entry before the key becomes visible to readers. */
+	pos = rte_hash_add_key(t->hash, addr);
+	if (pos < 0)
+		return -1;
+	struct aw_neigh_slow *s = &t->slow[pos];
+	s->addr = *addr;
+	s->state = AW_NEIGH_INCOMPLETE;
+	s->port = port;
+	s->probes_sent = 0;
+	s->n_pending = 0;
+	s->deadline = 0; /* probe at once */
+	publish(t, pos, 0);
+	return pos;
+}
+
+int
+aw_neigh_add_static(struct aw_neigh_table *t, const struct aw_addr *addr,
+		    const struct rte_ether_addr *mac, uint8_t port)
+{
+	int32_t pos = aw_neigh_get_or_create(t, addr, port);
+	if (pos < 0)
+		return -1;
+	t->slow[pos].state = AW_NEIGH_STATIC;
+	t->slow[pos].port = port;
+	publish(t, pos, aw_neigh_pack(mac, port));
+	return 0;
+}
+
+int32_t
+aw_neigh_learn(struct aw_neigh_table *t, const struct aw_addr *addr,
+	       const struct rte_ether_addr *mac, uint8_t port, bool create, uint64_t now)
+{
+	int32_t pos = rte_hash_lookup(t->hash, addr);
+
+	if (pos < 0) {
+		if (!create)
+			return -1;
+		pos = aw_neigh_get_or_create(t, addr, port);
+		if (pos < 0)
+			return -1;
+	}
+	struct aw_neigh_slow *s = &t->slow[pos];
+	if (s->state == AW_NEIGH_STATIC)
+		return pos;
+	s->state = AW_NEIGH_REACHABLE;
+	s->port = port;
+	s->probes_sent = 0;
+	s->deadline = now + (uint64_t)t->set.reachable_s * t->tsc_hz;
+	publish(t, pos, aw_neigh_pack(mac, port));
+	return pos;
+}
+
+bool
+aw_neigh_enqueue(struct aw_neigh_table *t, int32_t pos, struct rte_mbuf *m)
+{
+	struct aw_neigh_slow *s = &t->slow[pos];
+
+	if (s->n_pending >= t->set.pending_packets)
+		return false;
+	s->pending[s->n_pending++] = m;
+	return true;
+}
+
+uint16_t
+aw_neigh_take_pending(struct aw_neigh_table *t, int32_t pos, struct rte_mbuf **out)
+{
+	struct aw_neigh_slow *s = &t->slow[pos];
+	uint16_t n = s->n_pending;
+
+	memcpy(out, s->pending, n * sizeof(*out));
+	s->n_pending = 0;
+	return n;
+}
+
+static void
+entry_timer(struct aw_neigh_table *t, int32_t pos, uint64_t now, aw_neigh_probe_fn probe,
+	    aw_neigh_fail_fn failed, void *arg)
+{
+	struct aw_neigh_slow *s = &t->slow[pos];
+	uint64_t interval = (uint64_t)t->set.probe_interval_ms * t->tsc_hz / 1000;
+
+	switch (s->state) {
+	case AW_NEIGH_REACHABLE:
+		if (now >= s->deadline) {
+			s->state = AW_NEIGH_STALE; /* keep forwarding, re-probe */
+			s->probes_sent = 0;
+			s->deadline = now;
+		}
+		break;
+	case AW_NEIGH_INCOMPLETE:
+	case AW_NEIGH_STALE:
+		if (now < s->deadline)
+			break;
+		if (s->probes_sent >= t->set.probes) {
+			s->state = AW_NEIGH_FAILED;
+			s->deadline = now + interval; /* hold-down before a new try */
+			publish(t, pos, 0);
+			while (s->n_pending > 0)
+				failed(s->pending[--s->n_pending], arg);
+			break;
+		}
+		s->probes_sent++;
+		s->deadline = now + interval;
+		probe(pos, arg);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+aw_neigh_timers(struct aw_neigh_table *t, uint64_t now, uint32_t budget,
+		aw_neigh_probe_fn probe, aw_neigh_fail_fn failed, void *arg)
+{
+	const void *key;
+	void *data;
+	uint32_t iter = t->scan_pos;
+
+	while (budget-- > 0) {
+		int32_t pos = rte_hash_iterate(t->hash, &key, &data, &iter);
+		if (pos < 0) {
+			iter = 0; /* wrapped: start over next time */
+			break;
+		}
+		entry_timer(t, pos, now, probe, failed, arg);
+	}
+	t->scan_pos = iter;
+}
+
+bool
+aw_neigh_restart(struct aw_neigh_table *t, int32_t pos, uint64_t now)
+{
+	struct aw_neigh_slow *s = &t->slow[pos];
+
+	if (s->state != AW_NEIGH_FAILED || now < s->deadline)
+		return s->state != AW_NEIGH_FAILED;
+	s->state = AW_NEIGH_INCOMPLETE;
+	s->probes_sent = 0;
+	s->deadline = now;
+	return true;
+}

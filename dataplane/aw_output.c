@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "aw_output.h"
+
+#include "aw_slowpath.h"
+
+void
+aw_tx_flush_port(struct aw_lcore_ctx *c, unsigned port)
+{
+	struct aw_txbuf *b = &c->tx[port];
+	uint16_t sent;
+
+	if (b->n == 0)
+		return;
+	sent = rte_eth_tx_burst(c->dp->ports[port].port_id, c->txq[port], b->pkts, b->n);
+	/* What the driver did not take is still ours: uncount and drop it. */
+	for (uint16_t i = sent; i < b->n; i++) {
+		struct rte_mbuf *m = b->pkts[i];
+		if (aw_meta(m)->arg)
+			c->stats.originated--;
+		else
+			c->stats.tx--;
+		c->stats.tx_bytes -= rte_pktmbuf_pkt_len(m);
+		aw_drop(c, m, AW_DROP_TX_FULL);
+	}
+	b->n = 0;
+}
+
+void
+aw_tx_flush_all(struct aw_lcore_ctx *c)
+{
+	for (unsigned p = 0; p < c->dp->n_ports; p++)
+		aw_tx_flush_port(c, p);
+}
+
+static void
+to_housekeeper(struct aw_lcore_ctx *c, struct rte_mbuf *m)
+{
+	if (c->housekeeper) {
+		aw_slow_input(c, m);
+		return;
+	}
+	if (rte_ring_mp_enqueue(c->dp->slow_ring, m) != 0)
+		aw_drop(c, m, AW_DROP_SLOWPATH_FULL);
+}
+
+void
+aw_dispatch_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct aw_meta *meta = aw_meta(m);
+
+		switch (meta->verdict) {
+		case AW_V_TX:
+			aw_tx_enqueue(c, m, meta->port_out, false);
+			break;
+		case AW_V_SLOW:
+			to_housekeeper(c, m);
+			break;
+		case AW_V_FILLER:
+			rte_pktmbuf_free(m);
+			break;
+		default:
+			aw_drop(c, m, (enum aw_drop_reason)meta->arg);
+			break;
+		}
+	}
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * aw_output — acting on verdicts: per-port TX buffers owned by the lcore,
+ * counted drops, hand-off to the housekeeper, and the last step of routing
+ * (Ethernet header from the neighbour cache).
+ *
+ * Contract: every function runs on the lcore that owns `c`. aw_dispatch_burst
+ * is the only place packets leave an lcore, so every packet is counted exactly
+ * once: tx, a drop reason, or (in the housekeeper) consumed.
+ */
+#ifndef AW_OUTPUT_H
+#define AW_OUTPUT_H
+
+#include <rte_ethdev.h>
+
+#include "aw_dp.h"
+
+void aw_tx_flush_port(struct aw_lcore_ctx *c, unsigned port);
+void aw_tx_flush_all(struct aw_lcore_ctx *c);
+
+/* Queue m for transmission on port index `port`; `originated` when the data
+ * plane made the packet itself (counted apart from tx, see aw_counters.h). */
+static inline void
+aw_tx_enqueue(struct aw_lcore_ctx *c, struct rte_mbuf *m, unsigned port, bool originated)
+{
+	struct aw_txbuf *b = &c->tx[port];
+
+	aw_meta(m)->arg = originated;
+	if (originated)
+		c->stats.originated++;
+	else
+		c->stats.tx++;
+	c->stats.tx_bytes += rte_pktmbuf_pkt_len(m);
+	b->pkts[b->n++] = m;
+	if (unlikely(b->n == AW_TX_BUF))
+		aw_tx_flush_port(c, port);
+}
+
+static inline void
+aw_drop(struct aw_lcore_ctx *c, struct rte_mbuf *m, enum aw_drop_reason r)
+{
+	c->stats.drops[r]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Acts on the verdict of each packet (see enum aw_verdict). */
+void aw_dispatch_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n);
+
+/* Sets the Ethernet header for egress port `port` toward `mac`. */
+static inline void
+aw_l2_finish(struct aw_dp *dp, struct rte_mbuf *m, unsigned port,
+	     const struct rte_ether_addr *mac)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	rte_ether_addr_copy(mac, &eth->dst_addr);
+	rte_ether_addr_copy(&dp->ports[port].mac, &eth->src_addr);
+	aw_set_tx(m, (uint8_t)port);
+}
+
+#endif /* AW_OUTPUT_H */

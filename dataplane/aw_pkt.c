@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "aw_pkt.h"
+
+#include <rte_ip.h>
+#include <rte_prefetch.h>
+
+#include "aw_addrset.h"
+#include "aw_cksum.h"
+#include "aw_icmp.h"
+#include "aw_neigh.h"
+#include "aw_output.h"
+#include "aw_route.h"
+
+#define PREFETCH_AHEAD 4
+#define L3_OFF RTE_ETHER_HDR_LEN
+
+#define ICMP6_ECHO_REQUEST 128
+#define ND_ROUTER_SOLICIT  133
+#define ND_REDIRECT        137
+
+static inline uint16_t
+rd16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return rte_be_to_cpu_16(v);
+}
+
+/* Addresses and lengths of an IPv4 or IPv6 header, by family. */
+static __rte_always_inline const uint8_t *
+ip_dst(const uint8_t *ip, const int v6)
+{
+	return v6 ? ip + 24 : ip + 16;
+}
+
+static __rte_always_inline const uint8_t *
+ip_src(const uint8_t *ip, const int v6)
+{
+	return v6 ? ip + 8 : ip + 12;
+}
+
+static __rte_always_inline void
+set_nexthop_key(struct aw_addr *k, const uint8_t *b, const int v6)
+{
+	if (v6)
+		aw_addr_set6(k, b);
+	else
+		aw_addr_set4(k, b);
+}
+
+/* TTL / hop limit: expire or decrement (IPv4 checksum updated incrementally). */
+static __rte_always_inline bool
+ttl_step(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint8_t *ip, const int v6)
+{
+	uint8_t *ttl = v6 ? ip + 7 : ip + 8;
+
+	if (unlikely(*ttl <= 1)) {
+		c->stats.info[AW_INFO_TTL_EXPIRED]++;
+		aw_icmp_error(c, m, v6, AW_ICMP_TIME_EXCEEDED, 0, AW_DROP_TTL_EXCEEDED);
+		return false;
+	}
+	if (v6) {
+		ip[7]--;
+	} else {
+		uint16_t old, neu, ck;
+		memcpy(&old, ip + 8, 2);
+		ip[8]--;
+		memcpy(&neu, ip + 8, 2);
+		memcpy(&ck, ip + 10, 2);
+		ck = aw_csum_update16(ck, old, neu);
+		memcpy(ip + 10, &ck, 2);
+	}
+	return true;
+}
+
+/* Larger than the egress MTU: ICMP for DF / IPv6, else a counted drop. */
+static __rte_always_inline bool
+mtu_ok(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint16_t mtu,
+       bool originated, const int v6)
+{
+	uint32_t len = rte_pktmbuf_data_len(m) - L3_OFF;
+
+	if (likely(len <= mtu))
+		return true;
+	bool df = v6 || (rd16(ip + 6) & RTE_IPV4_HDR_DF_FLAG);
+	if (originated || !df)
+		aw_set_drop(m, AW_DROP_MTU_EXCEEDED);
+	else
+		aw_icmp_error(c, m, v6, AW_ICMP_TOO_BIG, mtu, AW_DROP_MTU_EXCEEDED);
+	return false;
+}
+
+static __rte_always_inline void
+route_inline(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated, const int v6)
+{
+	struct aw_dp *dp = c->dp;
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, L3_OFF);
+	const struct aw_nexthop *nh;
+	struct rte_ether_addr mac;
+	struct aw_addr key;
+	uint8_t nport;
+
+	if (!originated && !ttl_step(c, m, ip, v6))
+		return;
+	nh = aw_route_lookup(dp->routes, ip_dst(ip, v6), v6);
+	if (unlikely(nh == NULL)) {
+		aw_set_drop(m, AW_DROP_NO_ROUTE);
+		return;
+	}
+	if (!mtu_ok(c, m, ip, dp->ports[nh->port].mtu, originated, v6))
+		return;
+	if (nh->has_gw)
+		key = nh->gw;
+	else
+		set_nexthop_key(&key, ip_dst(ip, v6), v6);
+	if (likely(aw_neigh_lookup(dp->neigh, &key, &mac, &nport))) {
+		aw_l2_finish(dp, m, nh->port, &mac);
+		if (!originated)
+			c->stats.info[AW_INFO_FORWARDED]++;
+		return;
+	}
+	aw_set_slow(m, AW_SLOW_RESOLVE);
+}
+
+void
+aw_route_packet(struct aw_lcore_ctx *c, struct rte_mbuf *m, int is_v6, bool originated)
+{
+	if (is_v6)
+		route_inline(c, m, originated, 1);
+	else
+		route_inline(c, m, originated, 0);
+}
+
+/* Validates the IP header; on success hl/len are the header and total length
+ * and the mbuf is trimmed to the IP length (Ethernet padding removed). */
+static __rte_always_inline bool
+ip_valid(struct rte_mbuf *m, const uint8_t *ip, uint32_t *hl, uint32_t *len, const int v6)
+{
+	uint32_t avail = rte_pktmbuf_data_len(m) - L3_OFF;
+
+	if (v6) {
+		if (unlikely(avail < sizeof(struct rte_ipv6_hdr)))
+			return aw_set_drop(m, AW_DROP_IPV6_TRUNCATED), false;
+		if (unlikely((ip[0] >> 4) != 6))
+			return aw_set_drop(m, AW_DROP_IPV6_BAD_VERSION), false;
+		*hl = sizeof(struct rte_ipv6_hdr);
+		*len = *hl + rd16(ip + 4);
+		if (unlikely(*len > avail))
+			return aw_set_drop(m, AW_DROP_IPV6_BAD_LENGTH), false;
+	} else {
+		if (unlikely(avail < sizeof(struct rte_ipv4_hdr)))
+			return aw_set_drop(m, AW_DROP_IPV4_TRUNCATED), false;
+		if (unlikely((ip[0] >> 4) != 4))
+			return aw_set_drop(m, AW_DROP_IPV4_BAD_VERSION), false;
+		*hl = (uint32_t)(ip[0] & 0xf) * 4;
+		if (unlikely(*hl < 20 || *hl > avail))
+			return aw_set_drop(m, AW_DROP_IPV4_BAD_IHL), false;
+		*len = rd16(ip + 2);
+		if (unlikely(*len < *hl || *len > avail))
+			return aw_set_drop(m, AW_DROP_IPV4_BAD_LENGTH), false;
+		if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+		    unlikely(aw_csum(ip, *hl) != 0))
+			return aw_set_drop(m, AW_DROP_IPV4_BAD_CHECKSUM), false;
+	}
+	if (*len < avail)
+		rte_pktmbuf_trim(m, (uint16_t)(avail - *len));
+	return true;
+}
+
+static __rte_always_inline bool
+is_multicast(const uint8_t *dst, const int v6)
+{
+	return v6 ? dst[0] == 0xff : (dst[0] >= 224 || (dst[0] == 0 && !dst[1] && !dst[2] && !dst[3]));
+}
+
+/* A source we must never answer or route: multicast, broadcast, or ours. */
+static __rte_always_inline bool
+bad_source(const struct aw_addrset *as, const uint8_t *src, const int v6)
+{
+	return is_multicast(src, v6) || aw_addrset_lookup(as, src, v6 ? AW_AF_INET6 : AW_AF_INET4);
+}
+
+static __rte_always_inline bool
+is_nd_type(uint8_t type)
+{
+	return type >= ND_ROUTER_SOLICIT && type <= ND_REDIRECT;
+}
+
+/* Packet addressed to an own address or VIP. */
+static __rte_always_inline void
+local_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint32_t hl,
+	    uint32_t len, const struct aw_addrset_entry *e, const int v6)
+{
+	uint8_t proto = v6 ? ip[6] : ip[9];
+	bool frag = !v6 && (rd16(ip + 6) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK));
+
+	if (unlikely(frag || (v6 && proto == IPPROTO_FRAGMENT)))
+		return aw_set_drop(m, AW_DROP_FRAGMENT_LOCAL);
+	if (proto == (v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP)) {
+		if (unlikely(len - hl < 8))
+			return aw_set_drop(m, AW_DROP_ICMP_MALFORMED);
+		uint8_t type = ip[hl];
+		if (v6 && is_nd_type(type))
+			return aw_set_slow(m, AW_SLOW_ND);
+		if (type == (v6 ? ICMP6_ECHO_REQUEST : RTE_IP_ICMP_ECHO_REQUEST))
+			return aw_icmp_echo(c, m, v6, hl, len, e);
+		return aw_set_drop(m, AW_DROP_ICMP_UNHANDLED);
+	}
+	if (v6 && proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return aw_set_drop(m, AW_DROP_IPV6_EXT_LOCAL);
+	/* Feature hooks: ASRS (VIP / service traffic) and TRS (relay port) claim
+	 * their TCP/UDP here once they are built; until then nothing does. */
+	aw_set_drop(m, AW_DROP_LOCAL_UNHANDLED);
+}
+
+static __rte_always_inline void
+ip_input(struct aw_lcore_ctx *c, const struct aw_addrset *as, struct rte_mbuf *m, const int v6)
+{
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, L3_OFF);
+	const uint8_t fam = v6 ? AW_AF_INET6 : AW_AF_INET4;
+	uint32_t hl, len;
+
+	if (!ip_valid(m, ip, &hl, &len, v6))
+		return;
+	const uint8_t *dst = ip_dst(ip, v6);
+	const struct aw_addrset_entry *e = aw_addrset_lookup(as, dst, fam);
+	if (e != NULL) {
+		if (unlikely(bad_source(as, ip_src(ip, v6), v6)))
+			return aw_set_drop(m, v6 ? AW_DROP_IPV6_BAD_SOURCE : AW_DROP_IPV4_BAD_SOURCE);
+		return local_input(c, m, ip, hl, len, e, v6);
+	}
+	if (unlikely(is_multicast(dst, v6))) {
+		/* Neighbour solicitations go to solicited-node multicast groups. */
+		if (v6 && ip[6] == IPPROTO_ICMPV6 && len - hl >= 8 && is_nd_type(ip[hl]))
+			return aw_set_slow(m, AW_SLOW_ND);
+		return aw_set_drop(m, AW_DROP_MULTICAST_UNHANDLED);
+	}
+	if (unlikely(is_multicast(ip_src(ip, v6), v6)))
+		return aw_set_drop(m, v6 ? AW_DROP_IPV6_BAD_SOURCE : AW_DROP_IPV4_BAD_SOURCE);
+	route_inline(c, m, false, v6);
+}
+
+static inline bool
+l2_for_us(const struct rte_ether_hdr *eth, const struct aw_port *port)
+{
+	return rte_is_same_ether_addr(&eth->dst_addr, &port->mac) ||
+	       rte_is_multicast_ether_addr(&eth->dst_addr);
+}
+
+static inline void
+classify(struct aw_lcore_ctx *c, const struct aw_addrset *as, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN))
+		return aw_set_drop(m, AW_DROP_ETH_TRUNCATED);
+	if (unlikely(!l2_for_us(eth, &c->dp->ports[aw_meta(m)->port_in])))
+		return aw_set_drop(m, AW_DROP_L2_OTHER_HOST);
+	switch (eth->ether_type) {
+	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
+		return ip_input(c, as, m, 0);
+	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
+		return ip_input(c, as, m, 1);
+	case RTE_BE16(RTE_ETHER_TYPE_ARP):
+		return aw_set_slow(m, AW_SLOW_ARP);
+	default:
+		return aw_set_drop(m, AW_DROP_UNKNOWN_ETHERTYPE);
+	}
+}
+
+void
+aw_process_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct aw_addrset *as = __atomic_load_n(&c->dp->addrs, __ATOMIC_ACQUIRE);
+	uint16_t i;
+
+	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i + PREFETCH_AHEAD < n; i++) {
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+		classify(c, as, pkts[i]);
+	}
+	for (; i < n; i++)
+		classify(c, as, pkts[i]);
+}

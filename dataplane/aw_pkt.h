@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * aw_pkt — the packet-processing entry point: one call per burst decides the
+ * verdict of every packet (aw_meta) without sending or freeing anything.
+ * Classification of what is ours: ARP, ND, ICMP echo to own addresses and VIPs,
+ * and the hooks where the ASRS and TRS features take their traffic; the rest
+ * is routed (TTL, LPM, neighbour cache).
+ *
+ * Contract: called by rtc and pipeline-worker lcores with their own context,
+ * between two RCU quiescent states of that lcore. Packets are single-segment
+ * (RX scatter is off and the mbuf data room fits the largest MTU).
+ */
+#ifndef AW_PKT_H
+#define AW_PKT_H
+
+#include "aw_dp.h"
+
+void aw_process_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n);
+
+/* Routes an IP packet whose Ethernet header starts the mbuf: TTL (unless
+ * `originated`), LPM, MTU, neighbour. Sets the verdict. Used by the fast path
+ * and by the ICMP builders for the packets they turn around. */
+void aw_route_packet(struct aw_lcore_ctx *c, struct rte_mbuf *m, int is_v6, bool originated);
+
+#endif /* AW_PKT_H */

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * anyway-dataplane: EAL, configuration, ports, tables, lcores, API; clean stop
+ * on SIGINT/SIGTERM (lcores stopped, TX flushed, ports closed so pcap files are
+ * complete, API socket removed). Exit codes: 0 clean stop, 1 runtime failure,
+ * 2 usage or configuration error.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+
+#include "aw_addrset.h"
+#include "aw_api.h"
+#include "aw_build_config.h"
+#include "aw_lcore.h"
+#include "aw_neigh.h"
+#include "aw_port.h"
+#include "aw_route.h"
+#include "aw_stats.h"
+
+#define PROG "anyway-dataplane"
+
+int aw_meta_offset = -1;
+static volatile bool *stop_flag;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: %s [EAL options] -- --config FILE\n"
+		   "       %s --help | --version\n\n"
+		   "DPDK data plane of anyway: ASRS service router and TRS tunnel relay.\n"
+		   "  --config FILE   JSON configuration (see dataplane/CONFIG.md)\n"
+		   "  --help          this text\n"
+		   "  --version       print the version\n",
+		   PROG, PROG);
+}
+
+/* --help / --version work without EAL: before "--", or with no "--" at all. */
+static int
+early_options(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("%s %s\n", PROG, AW_VERSION);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const char *
+app_options(int argc, char **argv)
+{
+	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+					     {NULL, 0, NULL, 0}};
+	const char *config = NULL;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		if (c == 'c') {
+			config = optarg;
+			continue;
+		}
+		fprintf(stderr, "%s: unknown or incomplete option '%s'\n", PROG,
+			argv[optind - 1]);
+		return NULL;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", PROG, argv[optind]);
+		return NULL;
+	}
+	if (config == NULL)
+		fprintf(stderr, "%s: --config FILE is required (after '--')\n", PROG);
+	return config;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (stop_flag != NULL)
+		*stop_flag = true;
+}
+
+static int
+register_meta(char *err, size_t errlen)
+{
+	static const struct rte_mbuf_dynfield desc = {
+		.name = "anyway_meta",
+		.size = sizeof(struct aw_meta),
+		.align = __alignof__(struct aw_meta),
+	};
+	aw_meta_offset = rte_mbuf_dynfield_register(&desc);
+	if (aw_meta_offset < 0) {
+		snprintf(err, errlen, "cannot register the mbuf dynfield: %s",
+			 rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+build_tables(struct aw_dp *dp, char *err, size_t errlen)
+{
+	const struct aw_config *cfg = dp->cfg;
+
+	if (aw_routes_build(dp, err, errlen) < 0)
+		return -1;
+	dp->neigh = aw_neigh_create(&cfg->neigh, dp->tsc_hz, err, errlen);
+	if (dp->neigh == NULL)
+		return -1;
+	for (unsigned i = 0; i < cfg->n_neighbors; i++) {
+		struct rte_ether_addr mac;
+		memcpy(mac.addr_bytes, cfg->neighbors[i].mac.b, 6);
+		if (aw_neigh_add_static(dp->neigh, &cfg->neighbors[i].addr, &mac,
+					(uint8_t)cfg->neighbors[i].port) < 0) {
+			snprintf(err, errlen, "neighbors[%u]: neighbour cache full", i);
+			return -1;
+		}
+	}
+	dp->addrs = aw_addrset_build(dp->ports, dp->n_ports, cfg->vips, cfg->n_vips);
+	if (dp->addrs == NULL) {
+		snprintf(err, errlen, "out of memory for the address set");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+print_ports(const struct aw_dp *dp)
+{
+	for (unsigned i = 0; i < dp->n_ports; i++) {
+		const struct aw_port *p = &dp->ports[i];
+		char mac[RTE_ETHER_ADDR_FMT_SIZE];
+		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+		printf("%s: port %u (%s) mac %s mtu %u rxq %u txq %u\n", PROG, p->port_id, p->name,
+		       mac, p->mtu, p->n_rxq, p->n_txq);
+	}
+}
+
+/* Everything between a loaded config and running lcores. 1: runtime error. */
+static int
+start(struct aw_dp *dp, struct aw_api *api, char *err, size_t errlen)
+{
+	unsigned n_rx, n_tx;
+
+	dp->tsc_hz = rte_get_tsc_hz();
+	aw_lcores_layout(dp->cfg, &n_rx, &n_tx);
+	if (register_meta(err, errlen) < 0 || aw_ports_pool(dp, err, errlen) < 0 ||
+	    aw_ports_start(dp, n_rx, n_tx, err, errlen) < 0 ||
+	    build_tables(dp, err, errlen) < 0 || aw_lcores_setup(dp, err, errlen) < 0 ||
+	    aw_api_start(api, dp, err, errlen) < 0)
+		return 1;
+	aw_telemetry_register(dp);
+	print_ports(dp);
+	printf("%s: %s mode, %u lcore(s), api %s: ready\n", PROG,
+	       dp->cfg->mode == AW_MODE_PIPELINE ? "pipeline" : "rtc", dp->n_ctx, api->path);
+	fflush(stdout);
+	return 0;
+}
+
+static void
+cleanup(struct aw_dp *dp, struct aw_api *api)
+{
+	aw_api_stop(api);
+	aw_lcores_teardown(dp);
+	aw_ports_stop(dp);
+	aw_neigh_free(dp->neigh);
+	aw_routes_free(dp->routes);
+	aw_addrset_free(dp->addrs);
+	for (unsigned i = 0; i < dp->n_ctx; i++)
+		rte_free(dp->ctx_list[i]);
+	rte_free(dp->rcu);
+	rte_ring_free(dp->slow_ring);
+	rte_ring_free(dp->ctl_ring);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct aw_config cfg;
+	static struct aw_dp dp;
+	static struct aw_api api = {.listen_fd = -1};
+	char err[512] = "";
+	const char *config;
+	int ret;
+
+	if ((strcmp(argv[argc > 1 ? 1 : 0], "--") == 0 || !strstr(argv[0], "--")) &&
+	    argc == 2 && early_options(argc, argv) == 0)
+		return 0;
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "%s: EAL initialisation failed: %s\n", PROG,
+			rte_strerror(rte_errno));
+		return 2;
+	}
+	argc -= ret;
+	argv += ret;
+	argv[0] = (char *)PROG;
+	if (early_options(argc, argv) == 0) {
+		rte_eal_cleanup();
+		return 0;
+	}
+	config = app_options(argc, argv);
+	if (config == NULL || aw_config_load(config, &cfg, err, sizeof(err)) < 0) {
+		if (config != NULL)
+			fprintf(stderr, "%s: %s\n", PROG, err);
+		else
+			usage(stderr);
+		rte_eal_cleanup();
+		return 2;
+	}
+	dp.cfg = &cfg;
+	stop_flag = &dp.stop;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	ret = start(&dp, &api, err, sizeof(err));
+	if (ret == 0) {
+		rte_eal_mp_remote_launch(aw_lcore_main, &dp, CALL_MAIN);
+		rte_eal_mp_wait_lcore();
+		printf("%s: stopping\n", PROG);
+	} else {
+		fprintf(stderr, "%s: %s\n", PROG, err);
+	}
+	cleanup(&dp, &api);
+	aw_config_free(&cfg);
+	rte_eal_cleanup();
+	return ret;
+}

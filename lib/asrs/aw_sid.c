@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "aw_sid.h"
+
+#include <openssl/sha.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+__attribute__((format(printf, 3, 4))) static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+uint64_t
+aw_sid_from_uri(const char *uri, size_t len)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	uint64_t sid = 0;
+
+	SHA256((const unsigned char *)uri, len, md);
+	for (int i = 0; i < 8; i++)
+		sid = (sid << 8) | md[i];
+	return sid;
+}
+
+int
+aw_uri_check(const char *uri, size_t len, char *err, size_t errlen)
+{
+	if (uri == NULL || len < AW_URI_MIN_LEN)
+		return fail(err, errlen, "URI is empty");
+	if (len > AW_URI_MAX_LEN)
+		return fail(err, errlen, "URI is %zu bytes long, at most %d allowed", len,
+		            AW_URI_MAX_LEN);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)uri[i];
+
+		if (c < 0x20 || c > 0x7e)
+			return fail(err, errlen,
+			            "URI byte %zu is 0x%02x, not printable ASCII (0x20..0x7e)", i,
+			            c);
+	}
+	return 0;
+}
+
+const char *
+aw_sid_format(uint64_t sid, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (buf == NULL || len == 0)
+		return buf;
+	if (len < AW_SID_STRLEN) {
+		buf[0] = '\0';
+		return buf;
+	}
+	for (int i = 15; i >= 0; i--) {
+		buf[i] = hex[sid & 0xf];
+		sid >>= 4;
+	}
+	buf[16] = '\0';
+	return buf;
+}
+
+static int
+hex_val(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+aw_sid_parse(const char *s, uint64_t *out, char *err, size_t errlen)
+{
+	uint64_t v = 0;
+	size_t n;
+
+	if (s == NULL || *s == '\0')
+		return fail(err, errlen, "SID is empty");
+	n = strlen(s);
+	for (size_t i = 0; i < n; i++) {
+		int d = hex_val(s[i]);
+
+		if (d < 0) {
+			unsigned char c = (unsigned char)s[i];
+
+			if (c >= 0x20 && c <= 0x7e)
+				return fail(err, errlen,
+				            "SID '%.*s' has a non-hex character '%c' at offset %zu",
+				            (int)(i + 1), s, c, i);
+			return fail(err, errlen, "SID has a non-hex byte 0x%02x at offset %zu", c,
+			            i);
+		}
+		v = (v << 4) | (uint64_t)d;
+	}
+	if (n != 16)
+		return fail(err, errlen, "SID '%.40s' has %zu hex digits, 16 required", s, n);
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * aw_msg_priv — helpers shared by the aw_msg decode and encode files; not
+ * installed, not for other modules.
+ *
+ * Field helpers take the object, a prefix ("" or "services[3].") and the
+ * member name; errors read "<prefix><key>: <reason>" and are printable ASCII.
+ * They return 0 when the value was stored, AW_FIELD_ABSENT when an optional
+ * member is missing (out untouched), -1 with err written otherwise.
+ */
+#ifndef AW_MSG_PRIV_H
+#define AW_MSG_PRIV_H
+
+#include "aw_msg.h"
+
+#define AW_FIELD_ABSENT 1
+#define AW_PATH_MAX 128 /* longest prefix we build: "services[65535].destinations[255]." */
+
+int aw_msg_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Copy s into out (size n >= 1) keeping printable ASCII, '?' for the rest. */
+void aw_msg_sanitize(const char *s, char *out, size_t n);
+const char *aw_msg_json_type(const json_t *v);
+/* Reject members of obj not in keys (NULL-terminated) nor in extra (may be NULL). */
+int aw_msg_check_keys(const json_t *obj, const char *pfx, const char *const *keys,
+		      const char *const *extra, char *err, size_t errlen);
+/* "<pfx><key>: expected object, got <type>" unless v is an object. */
+int aw_msg_want_object(const json_t *v, const char *pfx, const char *key, char *err,
+		       size_t errlen);
+
+int aw_msg_get_uint(const json_t *obj, const char *pfx, const char *key, bool required,
+		    uint64_t min, uint64_t max, uint64_t *out, char *err, size_t errlen);
+int aw_msg_get_u16(const json_t *obj, const char *pfx, const char *key, bool required,
+		   uint16_t min, uint16_t *out, char *err, size_t errlen);
+int aw_msg_get_u32(const json_t *obj, const char *pfx, const char *key, bool required,
+		   uint32_t min, uint32_t max, uint32_t *out, char *err, size_t errlen);
+/* String of 1..255 printable ASCII bytes into out[AW_MSG_URI_MAX + 1], zero-padded. */
+int aw_msg_get_str(const json_t *obj, const char *pfx, const char *key, char *out, char *err,
+		   size_t errlen);
+int aw_msg_get_hex(const json_t *obj, const char *pfx, const char *key, uint8_t *out,
+		   size_t nbytes, char *err, size_t errlen);
+int aw_msg_get_addr(const json_t *obj, const char *pfx, const char *key, struct aw_addr *out,
+		    char *err, size_t errlen);
+
+/* First 8 bytes of SHA-256(uri), big-endian (SPEC §4.1). A private copy of
+ * lib/asrs aw_sid so that aw_proto stands alone; to be deduplicated. */
+uint64_t aw_msg_sid(const char *uri);
+
+/* Lower-case hex of n bytes into out (2n + 1 bytes). */
+void aw_msg_hex(const uint8_t *b, size_t n, char *out);
+
+#endif /* AW_MSG_PRIV_H */
