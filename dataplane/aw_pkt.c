@@ -18,6 +18,20 @@
 #define ND_ROUTER_SOLICIT  133
 #define ND_REDIRECT        137
 
+int aw_meta_offset = -1;
+
+int
+aw_meta_register(void)
+{
+	static const struct rte_mbuf_dynfield desc = {
+		.name = "anyway_meta",
+		.size = sizeof(struct aw_meta),
+		.align = __alignof__(struct aw_meta),
+	};
+	aw_meta_offset = rte_mbuf_dynfield_register(&desc);
+	return aw_meta_offset < 0 ? -1 : 0;
+}
+
 static inline uint16_t
 rd16(const uint8_t *p)
 {

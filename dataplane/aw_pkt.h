@@ -15,6 +15,9 @@
 
 #include "aw_dp.h"
 
+/* Registers the aw_meta mbuf dynfield (main thread, before lcores start). */
+int aw_meta_register(void);
+
 void aw_process_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n);
 
 /* Routes an IP packet whose Ethernet header starts the mbuf: TTL (unless

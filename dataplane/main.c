@@ -23,13 +23,13 @@
 #include "aw_build_config.h"
 #include "aw_lcore.h"
 #include "aw_neigh.h"
+#include "aw_pkt.h"
 #include "aw_port.h"
 #include "aw_route.h"
 #include "aw_stats.h"
 
 #define PROG "anyway-dataplane"
 
-int aw_meta_offset = -1;
 static volatile bool *stop_flag;
 
 static void
@@ -100,13 +100,7 @@ on_signal(int sig)
 static int
 register_meta(char *err, size_t errlen)
 {
-	static const struct rte_mbuf_dynfield desc = {
-		.name = "anyway_meta",
-		.size = sizeof(struct aw_meta),
-		.align = __alignof__(struct aw_meta),
-	};
-	aw_meta_offset = rte_mbuf_dynfield_register(&desc);
-	if (aw_meta_offset < 0) {
+	if (aw_meta_register() < 0) {
 		snprintf(err, errlen, "cannot register the mbuf dynfield: %s",
 			 rte_strerror(rte_errno));
 		return -1;

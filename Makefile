@@ -1,0 +1,45 @@
+# anyway — top-level entry points. `make test` is what CI runs (.ci/run).
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+export AW_BUILD := $(abspath $(BUILD))
+export AW_ASAN_BUILD := $(abspath $(ASAN_BUILD))
+
+.PHONY: all build asan test unit golden e2e demo clean format
+
+all: build
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+asan: $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+
+# Everything: unit + fuzz (plain and ASan/UBSan), golden packets (plain and
+# ASan/UBSan), end-to-end in namespaces. Last line: "N passed, N failed".
+test: build asan
+	@bash tests/run_all.sh
+
+unit: build
+	meson test -C $(BUILD) --suite unit --suite fuzz --print-errorlogs
+
+golden: build
+	/usr/bin/python3 -m pytest -q tests/golden
+
+e2e: build
+	/usr/bin/python3 -m pytest -q tests/e2e
+
+demo:
+	@bash tests/install_deps.sh
+	@bash tests/e2e/demo.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

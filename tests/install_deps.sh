@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that building and testing anyway need, if any
+# is missing (apt-get update + install), and prepares 2 MiB hugepages (tests
+# and the demo fall back to --no-huge when there are none). Used by .ci/run and
+# `make demo`. Needs root.
+set -euo pipefail
+PKGS="build-essential meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev libipsec-mb-dev
+libssl-dev libjansson-dev libpcap-dev python3 python3-pytest python3-scapy python3-cryptography
+iproute2 ethtool iputils-ping curl procps psmisc"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ] || [ "${AW_FORCE_APT:-0}" = 1 ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $PKGS >/dev/null
+fi
+
+if [ "$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0)" -lt 512 ]; then
+	echo 512 > /proc/sys/vm/nr_hugepages 2>/dev/null || true
+fi
+mkdir -p /dev/hugepages
+mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null || true
