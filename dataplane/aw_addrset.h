@@ -37,10 +37,26 @@ struct aw_addrset {
 	struct aw_addrset_entry slot[];
 };
 
+/* CRC32-C of the address; loads through memcpy because packet bytes are not
+ * aligned (rte_hash_crc() casts). Also the neighbour cache's hash. */
+static inline uint32_t
+aw_addr_hash(const uint8_t *b, uint8_t family)
+{
+	if (family == AW_AF_INET4) {
+		uint32_t v;
+		memcpy(&v, b, 4);
+		return rte_hash_crc_4byte(v, AW_AF_INET4);
+	}
+	uint64_t hi, lo;
+	memcpy(&hi, b, 8);
+	memcpy(&lo, b + 8, 8);
+	return rte_hash_crc_8byte(lo, rte_hash_crc_8byte(hi, AW_AF_INET6));
+}
+
 static inline uint32_t
 aw_addrset_hash(const uint8_t *b, uint8_t family)
 {
-	return rte_hash_crc(b, family == AW_AF_INET4 ? 4 : 16, family);
+	return aw_addr_hash(b, family);
 }
 
 /* Entry for the address (b: 4 or 16 bytes in network order), or NULL. */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "aw_neigh.h"
 
+#include "aw_addrset.h"
+
 #include <stdio.h>
 
 #include <rte_errno.h>
@@ -16,6 +18,15 @@ aw_neigh_state_name(uint8_t state)
 	return state < RTE_DIM(state_names) ? state_names[state] : "?";
 }
 
+/* rte_hash callback: keys are struct aw_addr (byte-aligned). */
+static uint32_t
+neigh_hash(const void *key, uint32_t len, uint32_t init)
+{
+	const struct aw_addr *a = key;
+	(void)len;
+	return aw_addr_hash(a->b, a->family) ^ init;
+}
+
 struct aw_neigh_table *
 aw_neigh_create(const struct aw_neigh_settings *set, uint64_t tsc_hz, char *err, size_t errlen)
 {
@@ -24,7 +35,7 @@ aw_neigh_create(const struct aw_neigh_settings *set, uint64_t tsc_hz, char *err,
 		.name = "aw_neigh",
 		.entries = set->max_entries,
 		.key_len = sizeof(struct aw_addr),
-		.hash_func = rte_hash_crc,
+		.hash_func = neigh_hash,
 		.socket_id = (int)rte_socket_id(),
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
 	};

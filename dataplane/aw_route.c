@@ -16,6 +16,13 @@ add_route(struct aw_routes *r, const struct aw_prefix *pfx, const struct aw_next
 	int rc;
 
 	r->nh[idx] = *nh;
+	if (pfx->len == 0) {
+		if (pfx->addr.family == AW_AF_INET4)
+			r->default4 = (int32_t)idx;
+		else
+			r->default6 = (int32_t)idx;
+		return 0;
+	}
 	if (pfx->addr.family == AW_AF_INET4) {
 		uint32_t a;
 		memcpy(&a, pfx->addr.b, 4);
@@ -47,6 +54,7 @@ aw_routes_build(struct aw_dp *dp, char *err, size_t errlen)
 		return -1;
 	}
 	dp->routes = r;
+	r->default4 = r->default6 = -1;
 	r->lpm4 = rte_lpm_create("aw_lpm4", (int)rte_socket_id(), &c4);
 	r->lpm6 = rte_lpm6_create("aw_lpm6", (int)rte_socket_id(), &c6);
 	if (r->lpm4 == NULL || r->lpm6 == NULL) {

@@ -27,6 +27,7 @@ struct aw_nexthop {
 struct aw_routes {
 	struct rte_lpm *lpm4;
 	struct rte_lpm6 *lpm6;
+	int32_t default4, default6; /* next hop of /0 (LPM needs depth >= 1), or -1 */
 	uint32_t n_nh;
 	struct aw_nexthop nh[];
 };
@@ -42,15 +43,15 @@ aw_route_lookup(const struct aw_routes *r, const uint8_t *dst, int is_v6)
 	uint32_t idx;
 
 	if (is_v6) {
-		if (rte_lpm6_lookup(r->lpm6, dst, &idx) != 0)
-			return NULL;
-	} else {
-		uint32_t a;
-		memcpy(&a, dst, 4);
-		if (rte_lpm_lookup(r->lpm4, rte_be_to_cpu_32(a), &idx) != 0)
-			return NULL;
+		if (rte_lpm6_lookup(r->lpm6, dst, &idx) == 0)
+			return &r->nh[idx];
+		return r->default6 >= 0 ? &r->nh[r->default6] : NULL;
 	}
-	return &r->nh[idx];
+	uint32_t a;
+	memcpy(&a, dst, 4);
+	if (rte_lpm_lookup(r->lpm4, rte_be_to_cpu_32(a), &idx) == 0)
+		return &r->nh[idx];
+	return r->default4 >= 0 ? &r->nh[r->default4] : NULL;
 }
 
 #endif /* AW_ROUTE_H */

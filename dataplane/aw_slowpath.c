@@ -277,8 +277,8 @@ aw_slow_drain_all(struct aw_lcore_ctx *c)
 	struct rte_mbuf *m;
 	void *msg;
 
-	while (rte_ring_sc_dequeue(c->dp->slow_ring, (void **)&m) == 0)
+	while (c->dp->slow_ring && rte_ring_sc_dequeue(c->dp->slow_ring, (void **)&m) == 0)
 		aw_drop(c, m, AW_DROP_SHUTDOWN);
-	while (rte_ring_sc_dequeue(c->dp->ctl_ring, &msg) == 0)
+	while (c->dp->ctl_ring && rte_ring_sc_dequeue(c->dp->ctl_ring, &msg) == 0)
 		free(msg);
 }

@@ -18,14 +18,10 @@
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 
-#include "aw_addrset.h"
 #include "aw_api.h"
 #include "aw_build_config.h"
+#include "aw_dp_init.h"
 #include "aw_lcore.h"
-#include "aw_neigh.h"
-#include "aw_pkt.h"
-#include "aw_port.h"
-#include "aw_route.h"
 #include "aw_stats.h"
 
 #define PROG "anyway-dataplane"
@@ -97,44 +93,6 @@ on_signal(int sig)
 		*stop_flag = true;
 }
 
-static int
-register_meta(char *err, size_t errlen)
-{
-	if (aw_meta_register() < 0) {
-		snprintf(err, errlen, "cannot register the mbuf dynfield: %s",
-			 rte_strerror(rte_errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int
-build_tables(struct aw_dp *dp, char *err, size_t errlen)
-{
-	const struct aw_config *cfg = dp->cfg;
-
-	if (aw_routes_build(dp, err, errlen) < 0)
-		return -1;
-	dp->neigh = aw_neigh_create(&cfg->neigh, dp->tsc_hz, err, errlen);
-	if (dp->neigh == NULL)
-		return -1;
-	for (unsigned i = 0; i < cfg->n_neighbors; i++) {
-		struct rte_ether_addr mac;
-		memcpy(mac.addr_bytes, cfg->neighbors[i].mac.b, 6);
-		if (aw_neigh_add_static(dp->neigh, &cfg->neighbors[i].addr, &mac,
-					(uint8_t)cfg->neighbors[i].port) < 0) {
-			snprintf(err, errlen, "neighbors[%u]: neighbour cache full", i);
-			return -1;
-		}
-	}
-	dp->addrs = aw_addrset_build(dp->ports, dp->n_ports, cfg->vips, cfg->n_vips);
-	if (dp->addrs == NULL) {
-		snprintf(err, errlen, "out of memory for the address set");
-		return -1;
-	}
-	return 0;
-}
-
 static void
 print_ports(const struct aw_dp *dp)
 {
@@ -151,14 +109,7 @@ print_ports(const struct aw_dp *dp)
 static int
 start(struct aw_dp *dp, struct aw_api *api, char *err, size_t errlen)
 {
-	unsigned n_rx, n_tx;
-
-	dp->tsc_hz = rte_get_tsc_hz();
-	aw_lcores_layout(dp->cfg, &n_rx, &n_tx);
-	if (register_meta(err, errlen) < 0 || aw_ports_pool(dp, err, errlen) < 0 ||
-	    aw_ports_start(dp, n_rx, n_tx, err, errlen) < 0 ||
-	    build_tables(dp, err, errlen) < 0 || aw_lcores_setup(dp, err, errlen) < 0 ||
-	    aw_api_start(api, dp, err, errlen) < 0)
+	if (aw_dp_init(dp, dp->cfg, err, errlen) < 0 || aw_api_start(api, dp, err, errlen) < 0)
 		return 1;
 	aw_telemetry_register(dp);
 	print_ports(dp);
@@ -172,16 +123,7 @@ static void
 cleanup(struct aw_dp *dp, struct aw_api *api)
 {
 	aw_api_stop(api);
-	aw_lcores_teardown(dp);
-	aw_ports_stop(dp);
-	aw_neigh_free(dp->neigh);
-	aw_routes_free(dp->routes);
-	aw_addrset_free(dp->addrs);
-	for (unsigned i = 0; i < dp->n_ctx; i++)
-		rte_free(dp->ctx_list[i]);
-	rte_free(dp->rcu);
-	rte_ring_free(dp->slow_ring);
-	rte_ring_free(dp->ctl_ring);
+	aw_dp_fini(dp);
 }
 
 int

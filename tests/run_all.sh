@@ -47,7 +47,7 @@ stage_pytest() { # $1 name, $2 dir, extra env in $3
 }
 
 stage_meson "unit+fuzz" "$BUILD"
-ASAN_OPTIONS=detect_leaks=0 stage_meson "unit+fuzz (ASan/UBSan)" "$ASAN_BUILD"
+ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 stage_meson "unit+fuzz (ASan/UBSan)" "$ASAN_BUILD"
 stage_pytest "golden" tests/golden "AW_DATAPLANE=$BUILD/dataplane/anyway-dataplane"
 stage_pytest "golden (ASan/UBSan)" tests/golden \
 	"AW_DATAPLANE=$ASAN_BUILD/dataplane/anyway-dataplane ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1"

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * aw_replay — the 64-message anti-replay window kept per (path, side)
+ * (SPEC §5.2). 16 bytes of state: the highest sequence number accepted so far
+ * ('top') and a bitmap of the 64 numbers top, top-1, ..., top-63 (bit i set =
+ * top - i seen). bitmap == 0 means nothing accepted yet; any seq is then new.
+ *
+ * Use: aw_replay_check(seq) BEFORE verifying the tag (cheap reject of
+ * replays), aw_replay_update(seq) only AFTER the tag verified, so a forged
+ * packet can never move the window. update re-checks, so it is safe even if
+ * the window moved between the two calls.
+ *
+ * Sequence numbers are plain unsigned 32-bit integers, never compared modulo
+ * 2^32 (SPEC: a key is never used for 2^32 messages by one sender). A seq <=
+ * top is refused as:
+ *   REPLAY_WRAP  when top - seq >= 2^31: under serial-number arithmetic it
+ *                would be "ahead", i.e. the sender wrapped past 2^32-1 to 0
+ *                (e.g. seq 0 after top 0xffffffff). Never accepted.
+ *   REPLAY_OLD   when 64 <= top - seq < 2^31 (more than 63 behind the top).
+ *   REPLAY_DUP   when top - seq <= 63 and its bit is set (seq == top included).
+ * Otherwise (seq > top, or within 63 behind and unseen) seq is accepted.
+ * Once top is 0xffffffff no number above it exists: the key is exhausted for
+ * that side and must be replaced.
+ *
+ * Contract: not thread-safe; one writer per window (the lcore that owns the
+ * path), or the caller serialises. Pure functions otherwise, no allocation.
+ */
+#ifndef AW_REPLAY_H
+#define AW_REPLAY_H
+
+#include <stdint.h>
+
+#define AW_REPLAY_WINDOW 64
+
+struct aw_replay {
+	uint64_t bitmap; /* bit i: top - i was accepted; 0 = empty window */
+	uint32_t top;    /* highest accepted seq (valid when bitmap != 0) */
+	uint32_t pad;    /* keeps the size at 16 bytes; zero */
+};
+
+/* Empty window (same as zero-filled memory). */
+void aw_replay_init(struct aw_replay *w);
+/* 0, or AW_TRS_E_REPLAY_DUP / _OLD / _WRAP (aw_trs_msg.h). Does not modify w. */
+int aw_replay_check(const struct aw_replay *w, uint32_t seq);
+/* Accept seq into the window: 0, or the error check would give (w unchanged). */
+int aw_replay_update(struct aw_replay *w, uint32_t seq);
+
+#endif /* AW_REPLAY_H */

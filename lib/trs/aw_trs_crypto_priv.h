@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internal to lib/trs: the engine object and the operations each
+ * implementation (aw_trs_crypto_ossl.c, aw_trs_crypto_mb.c) provides to the
+ * common layer (aw_trs_crypto.c), which validates arguments, lays out the
+ * buffer (msg_len, IV, padding) and checks tags and padding. Every op gets
+ * arguments already validated against the suite's length rules.
+ */
+#ifndef AW_TRS_CRYPTO_PRIV_H
+#define AW_TRS_CRYPTO_PRIV_H
+
+#include "aw_trs_crypto.h"
+
+struct aw_trs_ops {
+	/* Suite 1: IV at msg + 32, n (multiple of 16, >= 16) bytes at msg + 48
+	 * encrypted in place, then the tag over msg[0..48+n) written after them. */
+	int (*cbc_seal)(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *msg,
+	                size_t n);
+	/* Suite 1: tag over msg[0..48+n) checked against expect (BAD_TAG), and
+	 * the n bytes at msg + 48 decrypted in place (maybe even on BAD_TAG). */
+	int (*cbc_open)(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *msg, size_t n,
+	                const uint8_t *expect);
+	/* Suite 2: n bytes at msg + 32 encrypted in place, tag written after them. */
+	int (*gcm_seal)(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *msg,
+	                size_t n);
+	/* Suite 2: n bytes at msg + 32 decrypted in place, tag checked against
+	 * expect (BAD_TAG; the body may be overwritten). */
+	int (*gcm_open)(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *msg, size_t n,
+	                const uint8_t *expect);
+	/* Either suite: the tag of header || body (body_len bytes, left unchanged). */
+	int (*tag)(struct aw_trs_engine *e, const struct aw_trs_key *k, const uint8_t *msg,
+	           size_t body_len, uint8_t tag[16]);
+	/* Optional burst verify of n <= AW_TRS_BURST_MAX messages; NULL: one by one. */
+	unsigned (*verify_burst)(struct aw_trs_engine *e, const struct aw_trs_vreq *req, unsigned n,
+	                         int *res);
+	int (*hmac_md5)(struct aw_trs_engine *e, const uint8_t *key, size_t key_len,
+	                const uint8_t *data, size_t len, uint8_t out[16]);
+	int (*aes256_cbc)(struct aw_trs_engine *e, const uint8_t key[32], const uint8_t iv[16],
+	                  const uint8_t *in, uint8_t *out, size_t len, bool encrypt);
+	int (*aes256_gcm)(struct aw_trs_engine *e, const uint8_t key[32], const uint8_t iv[12],
+	                  const uint8_t *aad, size_t aad_len, const uint8_t *in, uint8_t *out,
+	                  size_t len, uint8_t tag[16], bool encrypt);
+};
+
+struct aw_trs_engine {
+	const struct aw_trs_ops *ops;
+	enum aw_trs_impl impl;
+	void *cctx[2]; /* OpenSSL: EVP_CIPHER_CTX * (two for the GCM re-tag) */
+	void *mgr;     /* ipsec-mb: IMB_MGR * */
+	char desc[96];
+	alignas(16) uint8_t tags[AW_TRS_BURST_MAX][16]; /* burst tag outputs */
+};
+
+#define AW_TRS_GCM_CHUNK 512 /* stack scratch for GCM over a body left intact */
+
+extern const struct aw_trs_ops aw_trs_ossl_ops;
+extern const struct aw_trs_ops aw_trs_mb_ops;
+
+/* aw_trs_crypto_ossl.c */
+int aw_trs_ossl_engine_init(struct aw_trs_engine *e);
+void aw_trs_ossl_engine_fini(struct aw_trs_engine *e);
+/* aw_trs_crypto_mb.c */
+int aw_trs_mb_engine_init(struct aw_trs_engine *e);
+void aw_trs_mb_engine_fini(struct aw_trs_engine *e);
+/* Fill k->mb from k->enc / k->mac; false when ipsec-mb cannot run here. */
+bool aw_trs_mb_key_expand(struct aw_trs_key *k);
+
+/* aw_trs_crypto.c: argument and length checks of aw_trs_verify (0 or error). */
+int aw_trs_verify_check(const struct aw_trs_engine *e, const struct aw_trs_key *k,
+                        const uint8_t *msg, size_t msg_len);
+/* The 12-byte GCM nonce of a header. */
+void aw_trs_gcm_nonce(const uint8_t *hdr, uint8_t nonce[12]);
+/* Constant-time equality of two 16-byte tags. */
+bool aw_trs_tag_eq(const uint8_t *a, const uint8_t *b);
+
+#endif /* AW_TRS_CRYPTO_PRIV_H */
