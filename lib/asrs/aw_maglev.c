@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "aw_maglev.h"
+#include "aw_err.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,19 +19,6 @@ struct entry {
 	uint32_t skip;
 	uint64_t credit;
 };
-
-__attribute__((format(printf, 3, 4))) static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* splitmix64 finaliser (Steele, Lea, Flood 2014): a bijection with full avalanche. */
 static inline uint64_t
@@ -150,20 +138,20 @@ static int
 check_args(const struct aw_maglev_dest *dests, size_t n, uint32_t size, char *err, size_t errlen)
 {
 	if (dests == NULL || n == 0)
-		return fail(err, errlen, "no destinations");
+		return aw_errf(err, errlen, "no destinations");
 	if (n > AW_MAGLEV_MAX_DESTS)
-		return fail(err, errlen, "%zu destinations exceed the limit of %u", n,
+		return aw_errf(err, errlen, "%zu destinations exceed the limit of %u", n,
 		            AW_MAGLEV_MAX_DESTS);
 	if (size < 2 || size > AW_MAGLEV_SIZE_MAX)
-		return fail(err, errlen, "table size %u is outside 2..%u", size,
+		return aw_errf(err, errlen, "table size %u is outside 2..%u", size,
 		            AW_MAGLEV_SIZE_MAX);
 	if (!aw_is_prime(size))
-		return fail(err, errlen, "table size %u is not a prime", size);
+		return aw_errf(err, errlen, "table size %u is not a prime", size);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t f = dests[i].addr.family;
 
 		if (f != AW_AF_INET4 && f != AW_AF_INET6)
-			return fail(err, errlen, "destination %zu has address family %u", i, f);
+			return aw_errf(err, errlen, "destination %zu has address family %u", i, f);
 	}
 	return 0;
 }
@@ -180,7 +168,7 @@ make_entries(const struct aw_maglev_dest *dests, size_t n, uint32_t size, size_t
 	size_t k = 0;
 
 	if (e == NULL) {
-		fail(err, errlen, "out of memory");
+		aw_errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -194,7 +182,7 @@ make_entries(const struct aw_maglev_dest *dests, size_t n, uint32_t size, size_t
 		if (i > 0 && entry_cmp(&e[i - 1], &e[i]) == 0) {
 			unsigned a = e[i - 1].idx, b = e[i].idx;
 
-			fail(err, errlen, "destinations %u and %u are the same", a < b ? a : b,
+			aw_errf(err, errlen, "destinations %u and %u are the same", a < b ? a : b,
 			     a < b ? b : a);
 			free(e);
 			return NULL;
@@ -207,7 +195,7 @@ make_entries(const struct aw_maglev_dest *dests, size_t n, uint32_t size, size_t
 		}
 	}
 	if (k == 0) {
-		fail(err, errlen, "all destinations have weight 0");
+		aw_errf(err, errlen, "all destinations have weight 0");
 		free(e);
 		return NULL;
 	}

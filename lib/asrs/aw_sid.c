@@ -1,23 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "aw_sid.h"
+#include "aw_err.h"
 
 #include <openssl/sha.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-__attribute__((format(printf, 3, 4))) static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 uint64_t
 aw_sid_from_uri(const char *uri, size_t len)
@@ -35,15 +23,15 @@ int
 aw_uri_check(const char *uri, size_t len, char *err, size_t errlen)
 {
 	if (uri == NULL || len < AW_URI_MIN_LEN)
-		return fail(err, errlen, "URI is empty");
+		return aw_errf(err, errlen, "URI is empty");
 	if (len > AW_URI_MAX_LEN)
-		return fail(err, errlen, "URI is %zu bytes long, at most %d allowed", len,
+		return aw_errf(err, errlen, "URI is %zu bytes long, at most %d allowed", len,
 		            AW_URI_MAX_LEN);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)uri[i];
 
 		if (c < 0x20 || c > 0x7e)
-			return fail(err, errlen,
+			return aw_errf(err, errlen,
 			            "URI byte %zu is 0x%02x, not printable ASCII (0x20..0x7e)", i,
 			            c);
 	}
@@ -88,7 +76,7 @@ aw_sid_parse(const char *s, uint64_t *out, char *err, size_t errlen)
 	size_t n;
 
 	if (s == NULL || *s == '\0')
-		return fail(err, errlen, "SID is empty");
+		return aw_errf(err, errlen, "SID is empty");
 	n = strlen(s);
 	for (size_t i = 0; i < n; i++) {
 		int d = hex_val(s[i]);
@@ -97,16 +85,16 @@ aw_sid_parse(const char *s, uint64_t *out, char *err, size_t errlen)
 			unsigned char c = (unsigned char)s[i];
 
 			if (c >= 0x20 && c <= 0x7e)
-				return fail(err, errlen,
+				return aw_errf(err, errlen,
 				            "SID '%.*s' has a non-hex character '%c' at offset %zu",
 				            (int)(i + 1), s, c, i);
-			return fail(err, errlen, "SID has a non-hex byte 0x%02x at offset %zu", c,
+			return aw_errf(err, errlen, "SID has a non-hex byte 0x%02x at offset %zu", c,
 			            i);
 		}
 		v = (v << 4) | (uint64_t)d;
 	}
 	if (n != 16)
-		return fail(err, errlen, "SID '%.40s' has %zu hex digits, 16 required", s, n);
+		return aw_errf(err, errlen, "SID '%.40s' has %zu hex digits, 16 required", s, n);
 	*out = v;
 	return 0;
 }

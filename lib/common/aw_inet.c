@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "aw_inet.h"
+#include "aw_err.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -8,33 +9,20 @@
 
 #include <stdarg.h>
 
-__attribute__((format(printf, 3, 4))) static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 int
 aw_addr_parse(const char *s, struct aw_addr *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
 	if (s == NULL || *s == '\0')
-		return fail(err, errlen, "empty address%s", "");
+		return aw_errf(err, errlen, "empty address%s", "");
 	if (strchr(s, ':') != NULL) {
 		if (inet_pton(AF_INET6, s, out->b) != 1)
-			return fail(err, errlen, "'%s' is not an IPv6 address", s);
+			return aw_errf(err, errlen, "'%s' is not an IPv6 address", s);
 		out->family = AW_AF_INET6;
 		return 0;
 	}
 	if (inet_pton(AF_INET, s, out->b) != 1)
-		return fail(err, errlen, "'%s' is not an IPv4 address (dotted quad)", s);
+		return aw_errf(err, errlen, "'%s' is not an IPv4 address (dotted quad)", s);
 	out->family = AW_AF_INET4;
 	return 0;
 }
@@ -49,27 +37,27 @@ aw_prefix_parse(const char *s, bool require_len, struct aw_prefix *out, char *er
 
 	memset(out, 0, sizeof(*out));
 	if (s == NULL)
-		return fail(err, errlen, "missing prefix%s", "");
+		return aw_errf(err, errlen, "missing prefix%s", "");
 	slash = strchr(s, '/');
 	alen = slash ? (size_t)(slash - s) : strlen(s);
 	if (alen == 0 || alen >= sizeof(buf))
-		return fail(err, errlen, "'%s' is not an address/length prefix", s);
+		return aw_errf(err, errlen, "'%s' is not an address/length prefix", s);
 	memcpy(buf, s, alen);
 	buf[alen] = '\0';
 	if (aw_addr_parse(buf, &out->addr, err, errlen) < 0)
 		return -1;
 	if (slash == NULL) {
 		if (require_len)
-			return fail(err, errlen, "'%s' lacks a prefix length (/N)", s);
+			return aw_errf(err, errlen, "'%s' lacks a prefix length (/N)", s);
 		out->len = (uint8_t)aw_family_bits(out->addr.family);
 		return 0;
 	}
 	const char *p = slash + 1;
 	if (*p == '\0' || strlen(p) > 3)
-		return fail(err, errlen, "'%s' has a bad prefix length", s);
+		return aw_errf(err, errlen, "'%s' has a bad prefix length", s);
 	for (const char *q = p; *q; q++)
 		if (!isdigit((unsigned char)*q))
-			return fail(err, errlen, "'%s' has a non-numeric prefix length", s);
+			return aw_errf(err, errlen, "'%s' has a non-numeric prefix length", s);
 	unsigned long len = strtoul(p, NULL, 10);
 	if (len > aw_family_bits(out->addr.family)) {
 		if (err != NULL && errlen > 0)
@@ -96,13 +84,13 @@ int
 aw_mac_parse(const char *s, struct aw_mac *out, char *err, size_t errlen)
 {
 	if (s == NULL || strlen(s) != 17)
-		return fail(err, errlen, "'%s' is not a MAC address (xx:xx:xx:xx:xx:xx)",
+		return aw_errf(err, errlen, "'%s' is not a MAC address (xx:xx:xx:xx:xx:xx)",
 			    s ? s : "");
 	for (int i = 0; i < 6; i++) {
 		int hi = hexval((unsigned char)s[i * 3]);
 		int lo = hexval((unsigned char)s[i * 3 + 1]);
 		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != ':'))
-			return fail(err, errlen,
+			return aw_errf(err, errlen,
 				    "'%s' is not a MAC address (xx:xx:xx:xx:xx:xx)", s);
 		out->b[i] = (uint8_t)(hi << 4 | lo);
 	}

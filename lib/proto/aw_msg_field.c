@@ -6,20 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/sha.h>
-
-int
-aw_msg_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 void
 aw_msg_sanitize(const char *s, char *out, size_t n)
@@ -279,18 +265,6 @@ aw_msg_get_addr(const json_t *obj, const char *pfx, const char *key, struct aw_a
 	if (aw_addr_parse(s, out, why, sizeof(why)) < 0)
 		return aw_msg_fail(err, errlen, "%s%s: %s", pfx, key, why);
 	return 0;
-}
-
-uint64_t
-aw_msg_sid(const char *uri)
-{
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	uint64_t sid = 0;
-
-	SHA256((const unsigned char *)uri, strlen(uri), md);
-	for (int i = 0; i < 8; i++)
-		sid = sid << 8 | md[i];
-	return sid;
 }
 
 void

@@ -13,11 +13,15 @@
 
 #include "aw_msg.h"
 
+#include <string.h>
+
+#include "aw_err.h"
+#include "aw_sid.h"
+
 #define AW_FIELD_ABSENT 1
 #define AW_PATH_MAX 128 /* longest prefix we build: "services[65535].destinations[255]." */
 
-int aw_msg_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+#define aw_msg_fail aw_errf /* lib/common/aw_err.h */
 /* Copy s into out (size n >= 1) keeping printable ASCII, '?' for the rest. */
 void aw_msg_sanitize(const char *s, char *out, size_t n);
 const char *aw_msg_json_type(const json_t *v);
@@ -42,9 +46,8 @@ int aw_msg_get_hex(const json_t *obj, const char *pfx, const char *key, uint8_t 
 int aw_msg_get_addr(const json_t *obj, const char *pfx, const char *key, struct aw_addr *out,
 		    char *err, size_t errlen);
 
-/* First 8 bytes of SHA-256(uri), big-endian (SPEC §4.1). A private copy of
- * lib/asrs aw_sid so that aw_proto stands alone; to be deduplicated. */
-uint64_t aw_msg_sid(const char *uri);
+/* SID of a URI (SPEC §4.1): lib/asrs/aw_sid.h. */
+#define aw_msg_sid(uri) aw_sid_from_uri((uri), strlen(uri))
 
 /* Lower-case hex of n bytes into out (2n + 1 bytes). */
 void aw_msg_hex(const uint8_t *b, size_t n, char *out);
