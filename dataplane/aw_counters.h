@@ -21,6 +21,7 @@
 
 #define AW_DROP_REASONS(X)                                                                 \
 	X(ETH_TRUNCATED, "eth_truncated", "frame shorter than an Ethernet header")          \
+	X(MULTI_SEGMENT, "multi_segment", "frame spans several mbufs (beyond the MTU)")     \
 	X(L2_OTHER_HOST, "l2_other_host", "unicast frame for another MAC address")          \
 	X(UNKNOWN_ETHERTYPE, "unknown_ethertype", "ethertype other than IPv4, IPv6, ARP")   \
 	X(ARP_MALFORMED, "arp_malformed", "ARP packet truncated or not Ethernet/IPv4")      \

@@ -86,10 +86,11 @@ aw_icmp_echo(struct aw_lcore_ctx *c, struct rte_mbuf *m, int is_v6, uint32_t hl,
 		ip[10] = ip[11] = 0;
 		ck = aw_csum(ip, hl);
 		memcpy(ip + 10, &ck, 2);
-		uint16_t old = (uint16_t)(icmp[0] << 8 | icmp[1]), neu = (uint16_t)(icmp[1]);
+		/* Recomputed, not updated: RFC 1624's update yields -0 (0x0000)
+		 * for an all-zero message, whose checksum must be 0xffff. */
 		icmp[0] = RTE_IP_ICMP_ECHO_REPLY;
-		memcpy(&ck, icmp + 2, 2);
-		ck = aw_csum_update16(ck, rte_cpu_to_be_16(old), rte_cpu_to_be_16(neu));
+		icmp[2] = icmp[3] = 0;
+		ck = aw_csum(icmp, len - hl);
 		memcpy(icmp + 2, &ck, 2);
 	}
 	c->stats.info[AW_INFO_ECHO_REPLIES]++;

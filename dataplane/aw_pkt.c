@@ -62,29 +62,32 @@ set_nexthop_key(struct aw_addr *k, const uint8_t *b, const int v6)
 		aw_addr_set4(k, b);
 }
 
-/* TTL / hop limit: expire or decrement (IPv4 checksum updated incrementally). */
+/* TTL / hop limit about to run out: ICMP time exceeded (or a counted drop). */
 static __rte_always_inline bool
-ttl_step(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint8_t *ip, const int v6)
+ttl_alive(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, const int v6)
 {
-	uint8_t *ttl = v6 ? ip + 7 : ip + 8;
+	if (likely((v6 ? ip[7] : ip[8]) > 1))
+		return true;
+	c->stats.info[AW_INFO_TTL_EXPIRED]++;
+	aw_icmp_error(c, m, v6, AW_ICMP_TIME_EXCEEDED, 0, AW_DROP_TTL_EXCEEDED);
+	return false;
+}
 
-	if (unlikely(*ttl <= 1)) {
-		c->stats.info[AW_INFO_TTL_EXPIRED]++;
-		aw_icmp_error(c, m, v6, AW_ICMP_TIME_EXCEEDED, 0, AW_DROP_TTL_EXCEEDED);
-		return false;
-	}
+/* IPv4: RFC 1624 update of the header checksum for the TTL/protocol word. */
+static __rte_always_inline void
+ttl_decrement(uint8_t *ip, const int v6)
+{
 	if (v6) {
 		ip[7]--;
-	} else {
-		uint16_t old, neu, ck;
-		memcpy(&old, ip + 8, 2);
-		ip[8]--;
-		memcpy(&neu, ip + 8, 2);
-		memcpy(&ck, ip + 10, 2);
-		ck = aw_csum_update16(ck, old, neu);
-		memcpy(ip + 10, &ck, 2);
+		return;
 	}
-	return true;
+	uint16_t old, neu, ck;
+	memcpy(&old, ip + 8, 2);
+	ip[8]--;
+	memcpy(&neu, ip + 8, 2);
+	memcpy(&ck, ip + 10, 2);
+	ck = aw_csum_update16(ck, old, neu);
+	memcpy(ip + 10, &ck, 2);
 }
 
 /* Larger than the egress MTU: ICMP for DF / IPv6, else a counted drop. */
@@ -114,7 +117,9 @@ route_inline(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated, const 
 	struct aw_addr key;
 	uint8_t nport;
 
-	if (!originated && !ttl_step(c, m, ip, v6))
+	/* As RFC 1812 §5.2: TTL, route, MTU (errors quote the packet as received),
+	 * then the TTL is decremented. */
+	if (!originated && !ttl_alive(c, m, ip, v6))
 		return;
 	nh = aw_route_lookup(dp->routes, ip_dst(ip, v6), v6);
 	if (unlikely(nh == NULL)) {
@@ -123,6 +128,8 @@ route_inline(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated, const 
 	}
 	if (!mtu_ok(c, m, ip, dp->ports[nh->port].mtu, originated, v6))
 		return;
+	if (!originated)
+		ttl_decrement(ip, v6);
 	if (nh->has_gw)
 		key = nh->gw;
 	else
@@ -268,6 +275,8 @@ classify(struct aw_lcore_ctx *c, const struct aw_addrset *as, struct rte_mbuf *m
 
 	if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN))
 		return aw_set_drop(m, AW_DROP_ETH_TRUNCATED);
+	if (unlikely(m->nb_segs > 1)) /* the pool's buffers hold any frame within the MTU */
+		return aw_set_drop(m, AW_DROP_MULTI_SEGMENT);
 	if (unlikely(!l2_for_us(eth, &c->dp->ports[aw_meta(m)->port_in])))
 		return aw_set_drop(m, AW_DROP_L2_OTHER_HOST);
 	switch (eth->ether_type) {

@@ -76,8 +76,8 @@ fail:
 	return -1;
 }
 
-static int
-set_l2(struct aw_port *p, const struct aw_port_conf *pc, char *err, size_t errlen)
+static void
+set_l2(struct aw_port *p, const struct aw_port_conf *pc)
 {
 	int rc;
 
@@ -95,16 +95,14 @@ set_l2(struct aw_port *p, const struct aw_port_conf *pc, char *err, size_t errle
 		rte_eth_macaddr_get(p->port_id, &p->mac);
 	}
 	uint16_t mtu = pc->mtu ? pc->mtu : DEFAULT_MTU;
+	/* The data plane enforces the MTU itself (ICMP too big / mtu_exceeded);
+	 * a device that cannot take it (pcap) keeps its own for RX. */
+	p->mtu = mtu;
 	rc = rte_eth_dev_set_mtu(p->port_id, mtu);
-	if (rc != 0 && pc->mtu != 0) {
-		snprintf(err, errlen, "port %u (%s): cannot set MTU %u: %s", p->port_id, p->name,
-			 mtu, rte_strerror(-rc));
-		return -1;
-	}
-	if (rte_eth_dev_get_mtu(p->port_id, &p->mtu) != 0 || p->mtu == 0)
-		p->mtu = mtu;
+	if (rc != 0 && pc->mtu != 0)
+		printf("anyway-dataplane: port %u (%s): device keeps its MTU (%s); enforcing %u "
+		       "in software\n", p->port_id, p->name, rte_strerror(-rc), mtu);
 	rte_eth_promiscuous_enable(p->port_id); /* best effort: we filter by MAC */
-	return 0;
 }
 
 static void
@@ -133,9 +131,9 @@ aw_ports_start(struct aw_dp *dp, unsigned n_rx_lcores, unsigned n_tx_lcores, cha
 		struct aw_port *p = &dp->ports[i];
 		p->port_id = pc->port_id;
 		copy_addrs(p, pc);
-		if (configure(dp, p, pc, n_rx_lcores, n_tx_lcores, err, errlen) < 0 ||
-		    set_l2(p, pc, err, errlen) < 0)
+		if (configure(dp, p, pc, n_rx_lcores, n_tx_lcores, err, errlen) < 0)
 			return -1;
+		set_l2(p, pc);
 		int rc = rte_eth_dev_start(p->port_id);
 		p->started = rc == 0;
 		if (rc != 0) {

@@ -112,8 +112,8 @@ arp_input(struct aw_lcore_ctx *c, struct rte_mbuf *m)
 			return aw_drop(c, m, AW_DROP_ARP_NOT_FOR_US);
 		const struct rte_ether_addr *mymac = &c->dp->ports[port].mac;
 		struct rte_ether_addr asker = arp->arp_data.arp_sha;
-		uint32_t tip = arp->arp_data.arp_tip;
-		arp_fill(arp, RTE_ARP_OP_REPLY, mymac, &tip, &asker, &arp->arp_data.arp_sip);
+		uint32_t tip = arp->arp_data.arp_tip, sip = arp->arp_data.arp_sip;
+		arp_fill(arp, RTE_ARP_OP_REPLY, mymac, &tip, &asker, &sip);
 		rte_ether_addr_copy(&asker, &eth->dst_addr);
 		rte_ether_addr_copy(mymac, &eth->src_addr);
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - L3_OFF - sizeof(*arp)));
