@@ -18,6 +18,7 @@ inside those namespaces are killed first).
 Every wait is bounded: commands run with a timeout, the data plane must say
 "ready" within DP_START_TIMEOUT_S, a stop escalates SIGTERM -> SIGKILL.
 """
+import sys
 import atexit
 import contextlib
 import glob
@@ -34,6 +35,9 @@ import time
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from awtest_common import hugepages_free  # noqa: E402
 
 PREFIX = "awe2e"
 HERE = Path(__file__).resolve().parent
@@ -92,17 +96,6 @@ def pid_alive(pid):
     except PermissionError:
         return True
     return True
-
-
-def hugepages_free():
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("HugePages_Free:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def hugetlbfs_mounted():

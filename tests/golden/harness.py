@@ -21,6 +21,7 @@ The binary is $AW_DATAPLANE, else $AW_BUILD/dataplane/anyway-dataplane, else
 build/dataplane/anyway-dataplane of this checkout.
 """
 
+import sys
 import itertools
 import json
 import os
@@ -35,6 +36,9 @@ from pathlib import Path
 
 from scapy.layers.l2 import Ether
 from scapy.utils import PcapWriter, rdpcap, wrpcap
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from awtest_common import hugepages_free  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 PROG = "anyway-dataplane"
@@ -58,17 +62,6 @@ def binary():
     if build:
         return str(Path(build) / "dataplane" / PROG)
     return str(ROOT / "build" / "dataplane" / PROG)
-
-
-def hugepages_free():
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("HugePages_Free:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def memory_args():
