@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "aw_sid.h"
 #include "aw_err.h"
+#include "aw_hex.h"
 
 #include <openssl/sha.h>
 #include <stdarg.h>
@@ -57,18 +58,6 @@ aw_sid_format(uint64_t sid, char *buf, size_t len)
 	return buf;
 }
 
-static int
-hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 aw_sid_parse(const char *s, uint64_t *out, char *err, size_t errlen)
 {
@@ -79,7 +68,7 @@ aw_sid_parse(const char *s, uint64_t *out, char *err, size_t errlen)
 		return aw_errf(err, errlen, "SID is empty");
 	n = strlen(s);
 	for (size_t i = 0; i < n; i++) {
-		int d = hex_val(s[i]);
+		int d = aw_hex_digit(s[i]);
 
 		if (d < 0) {
 			unsigned char c = (unsigned char)s[i];

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "aw_inet.h"
 #include "aw_err.h"
+#include "aw_hex.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -69,17 +70,6 @@ aw_prefix_parse(const char *s, bool require_len, struct aw_prefix *out, char *er
 	return 0;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int
 aw_mac_parse(const char *s, struct aw_mac *out, char *err, size_t errlen)
 {
@@ -87,8 +77,8 @@ aw_mac_parse(const char *s, struct aw_mac *out, char *err, size_t errlen)
 		return aw_errf(err, errlen, "'%s' is not a MAC address (xx:xx:xx:xx:xx:xx)",
 			    s ? s : "");
 	for (int i = 0; i < 6; i++) {
-		int hi = hexval((unsigned char)s[i * 3]);
-		int lo = hexval((unsigned char)s[i * 3 + 1]);
+		int hi = aw_hex_digit((unsigned char)s[i * 3]);
+		int lo = aw_hex_digit((unsigned char)s[i * 3 + 1]);
 		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != ':'))
 			return aw_errf(err, errlen,
 				    "'%s' is not a MAC address (xx:xx:xx:xx:xx:xx)", s);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* aw_msg field helpers: typed, range-checked member access with path errors. */
 #include "aw_msg_priv.h"
+#include "aw_hex.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -204,18 +205,6 @@ aw_msg_uri_from_json(const json_t *v, const char *path, char out[AW_MSG_URI_MAX 
 	return str_value(v, "", path, out, err, errlen);
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 aw_msg_get_hex(const json_t *obj, const char *pfx, const char *key, uint8_t *out,
 	       size_t nbytes, char *err, size_t errlen)
@@ -233,13 +222,13 @@ aw_msg_get_hex(const json_t *obj, const char *pfx, const char *key, uint8_t *out
 		return aw_msg_fail(err, errlen, "%s%s: expected %s, got %zu characters", pfx, key,
 				   what, len);
 	for (size_t i = 0; i < len; i++)
-		if (hexval((unsigned char)s[i]) < 0)
+		if (aw_hex_digit((unsigned char)s[i]) < 0)
 			return aw_msg_fail(err, errlen,
 					   "%s%s: byte %zu is 0x%02x, not a hex digit", pfx, key,
 					   i, (unsigned char)s[i]);
 	for (size_t i = 0; i < nbytes; i++)
-		out[i] = (uint8_t)(hexval((unsigned char)s[2 * i]) << 4 |
-				   hexval((unsigned char)s[2 * i + 1]));
+		out[i] = (uint8_t)(aw_hex_digit((unsigned char)s[2 * i]) << 4 |
+				   aw_hex_digit((unsigned char)s[2 * i + 1]));
 	return 0;
 }
 
