@@ -31,6 +31,16 @@ struct aw_api {
 int aw_api_start(struct aw_api *api, struct aw_dp *dp, char *err, size_t errlen);
 void aw_api_stop(struct aw_api *api);
 
+/* A method: validates the whole request (the object, "op" included), then
+ * acts; returns the reply's data (the dispatcher adds "ok") or NULL with a
+ * precise message in err. API thread only. */
+typedef json_t *(*aw_api_fn)(struct aw_dp *dp, json_t *req, char *err, size_t errlen);
+
+struct aw_api_method {
+	const char *name;
+	aw_api_fn fn;
+};
+
 /* One request (already parsed) → reply object (always non-NULL). */
 json_t *aw_api_handle(struct aw_dp *dp, json_t *req);
 

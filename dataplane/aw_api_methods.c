@@ -9,11 +9,11 @@
 
 #include "aw_addrset.h"
 #include "aw_api.h"
+#include "aw_asrs.h"
+#include "aw_relay.h"
 #include "aw_build_config.h"
 #include "aw_slowpath.h"
 #include "aw_stats.h"
-
-typedef json_t *(*method_fn)(struct aw_dp *dp, json_t *req, char *err, size_t errlen);
 
 static json_t *
 m_ping(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
@@ -161,10 +161,7 @@ m_vip_del(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 	return json_pack("{s:s}", "addr", json_string_value(a));
 }
 
-static const struct {
-	const char *name;
-	method_fn fn;
-} methods[] = {
+static const struct aw_api_method core_methods[] = {
 	{"ping", m_ping},
 	{"stats", m_stats},
 	{"config.get", m_config_get},
@@ -172,11 +169,42 @@ static const struct {
 	{"vip.del", m_vip_del},
 	{"vip.list", m_vip_list},
 };
+static const unsigned n_core_methods = sizeof(core_methods) / sizeof(core_methods[0]);
 
 static json_t *
 fail(const char *msg)
 {
 	return json_pack("{s:b,s:s}", "ok", 0, "error", msg);
+}
+
+/* Method tables: the core's, then each feature's (their own files). */
+static const struct {
+	const struct aw_api_method *list;
+	const unsigned *n;
+} tables[] = {
+	{core_methods, &n_core_methods},
+	{aw_asrs_api_methods, &aw_asrs_n_api_methods},
+	{aw_relay_api_methods, &aw_relay_n_api_methods},
+};
+
+static const struct aw_api_method *
+find_method(const char *name)
+{
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+		for (unsigned i = 0; i < *tables[t].n; i++)
+			if (strcmp(tables[t].list[i].name, name) == 0)
+				return &tables[t].list[i];
+	return NULL;
+}
+
+static void
+list_methods(char *out, size_t len)
+{
+	out[0] = '\0';
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+		for (unsigned i = 0; i < *tables[t].n; i++)
+			snprintf(out + strlen(out), len - strlen(out), "%s%s", out[0] ? ", " : "",
+				 tables[t].list[i].name);
 }
 
 json_t *
@@ -189,19 +217,16 @@ aw_api_handle(struct aw_dp *dp, json_t *req)
 		return fail("request must be a JSON object");
 	if (!json_is_string(op))
 		return fail(op ? "op: expected string" : "op: missing");
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-		if (strcmp(methods[i].name, json_string_value(op)) != 0)
-			continue;
-		json_t *data = methods[i].fn(dp, req, err, sizeof(err));
+	const struct aw_api_method *m = find_method(json_string_value(op));
+	if (m != NULL) {
+		json_t *data = m->fn(dp, req, err, sizeof(err));
 		if (data == NULL)
 			return fail(err[0] ? err : "failed");
 		json_object_set_new(data, "ok", json_true());
 		return data;
 	}
-	char known[256] = "";
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
-			 i ? ", " : "", methods[i].name);
+	char known[1024];
+	list_methods(known, sizeof(known));
 	snprintf(err, sizeof(err), "op: unknown method '%.64s' (known: %s)",
 		 json_string_value(op), known);
 	return fail(err);

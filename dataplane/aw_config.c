@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "aw_config.h"
+#include "aw_conf_json.h"
+#include "aw_asrs.h"
+#include "aw_relay.h"
 
 #include "aw_build_config.h"
 
@@ -11,174 +14,27 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
-/* Error context: file name and the buffer the first error goes to. */
-struct ctx {
-	const char *file;
-	char *err;
-	size_t errlen;
-};
-
-__attribute__((format(printf, 3, 4))) static int
-bad(struct ctx *c, const char *path, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (c->file != NULL)
-		snprintf(c->err, c->errlen, "%s: %s: %s", c->file, path, msg);
-	else
-		snprintf(c->err, c->errlen, "%s: %s", path, msg);
-	return -1;
-}
-
-static const char *
-type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "object";
-	case JSON_ARRAY: return "array";
-	case JSON_STRING: return "string";
-	case JSON_INTEGER: return "integer";
-	case JSON_REAL: return "number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "boolean";
-	default: return "null";
-	}
-}
-
-/* Rejects keys not in `allowed` (NULL-terminated); names what was allowed. */
 static int
-check_keys(struct ctx *c, json_t *obj, const char *path, const char *const *allowed)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach (obj, key, v) {
-		bool ok = false;
-		for (const char *const *a = allowed; *a && !ok; a++)
-			ok = strcmp(*a, key) == 0;
-		if (!ok) {
-			char list[256] = "";
-			for (const char *const *a = allowed; *a; a++) {
-				strncat(list, *a, sizeof(list) - strlen(list) - 3);
-				if (a[1])
-					strncat(list, ", ", sizeof(list) - strlen(list) - 1);
-			}
-			return bad(c, path[0] ? path : "(top level)",
-				   "unknown key '%s' (expected one of: %s)", key, list);
-		}
-	}
-	return 0;
-}
-
-static void
-subpath(char *out, size_t len, const char *path, const char *key)
-{
-	snprintf(out, len, "%s%s%s", path, path[0] ? "." : "", key);
-}
-
-static int
-get_uint(struct ctx *c, json_t *obj, const char *path, const char *key, uint64_t lo,
-	 uint64_t hi, uint64_t def, uint64_t *out)
-{
-	char p[160];
-	json_t *v = json_object_get(obj, key);
-
-	subpath(p, sizeof(p), path, key);
-	if (v == NULL) {
-		*out = def;
-		return 0;
-	}
-	if (!json_is_integer(v))
-		return bad(c, p, "expected integer %llu..%llu, got %s", (unsigned long long)lo,
-			   (unsigned long long)hi, type_name(v));
-	json_int_t x = json_integer_value(v);
-	if (x < 0 || (uint64_t)x < lo || (uint64_t)x > hi)
-		return bad(c, p, "expected integer %llu..%llu, got %lld", (unsigned long long)lo,
-			   (unsigned long long)hi, (long long)x);
-	*out = (uint64_t)x;
-	return 0;
-}
-
-#define GET_U32(c, obj, path, key, lo, hi, def, dst)                                       \
-	({                                                                                 \
-		uint64_t _v;                                                               \
-		int _r = get_uint(c, obj, path, key, lo, hi, def, &_v);                    \
-		if (_r == 0)                                                               \
-			(dst) = (__typeof__(dst))_v;                                       \
-		_r;                                                                        \
-	})
-
-static int
-get_string(struct ctx *c, json_t *obj, const char *path, const char *key, bool required,
-	   const char **out)
-{
-	char p[160];
-	json_t *v = json_object_get(obj, key);
-
-	subpath(p, sizeof(p), path, key);
-	*out = NULL;
-	if (v == NULL)
-		return required ? bad(c, p, "required key missing") : 0;
-	if (!json_is_string(v))
-		return bad(c, p, "expected string, got %s", type_name(v));
-	*out = json_string_value(v);
-	return 0;
-}
-
-static int
-get_array(struct ctx *c, json_t *obj, const char *path, const char *key, bool required,
-	  size_t max, json_t **out)
-{
-	char p[160];
-	json_t *v = json_object_get(obj, key);
-
-	subpath(p, sizeof(p), path, key);
-	*out = NULL;
-	if (v == NULL)
-		return required ? bad(c, p, "required key missing") : 0;
-	if (!json_is_array(v))
-		return bad(c, p, "expected array, got %s", type_name(v));
-	if (json_array_size(v) > max)
-		return bad(c, p, "at most %zu entries, got %zu", max, json_array_size(v));
-	*out = v;
-	return 0;
-}
-
-static int
-parse_addr(struct ctx *c, const char *path, const char *s, struct aw_addr *out)
-{
-	char e[128];
-
-	if (aw_addr_parse(s, out, e, sizeof(e)) < 0)
-		return bad(c, path, "%s", e);
-	return 0;
-}
-
-static int
-parse_lcore_list(struct ctx *c, json_t *obj, const char *path, const char *key, unsigned *out,
+parse_lcore_list(struct aw_jctx *c, json_t *obj, const char *path, const char *key, unsigned *out,
 		 unsigned *n)
 {
 	char p[160], q[200];
 	json_t *arr, *v;
 	size_t i;
 
-	subpath(p, sizeof(p), path, key);
-	if (get_array(c, obj, path, key, true, AW_MAX_LCORES, &arr) < 0)
+	aw_jc_subpath(p, sizeof(p), path, key);
+	if (aw_jc_get_array(c, obj, path, key, true, AW_MAX_LCORES, &arr) < 0)
 		return -1;
 	if (json_array_size(arr) == 0)
-		return bad(c, p, "expected at least one lcore id");
+		return aw_jc_bad(c, p, "expected at least one lcore id");
 	json_array_foreach (arr, i, v) {
 		snprintf(q, sizeof(q), "%s[%zu]", p, i);
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 		    json_integer_value(v) >= RTE_MAX_LCORE)
-			return bad(c, q, "expected lcore id 0..%d", RTE_MAX_LCORE - 1);
+			return aw_jc_bad(c, q, "expected lcore id 0..%d", RTE_MAX_LCORE - 1);
 		unsigned id = (unsigned)json_integer_value(v);
 		if (!rte_lcore_is_enabled(id))
-			return bad(c, q, "lcore %u is not enabled in EAL (use -l / --lcores)", id);
+			return aw_jc_bad(c, q, "lcore %u is not enabled in EAL (use -l / --lcores)", id);
 		out[i] = id;
 	}
 	*n = (unsigned)json_array_size(arr);
@@ -202,31 +58,31 @@ lcore_used(const struct aw_pipeline_conf *pc, unsigned id, unsigned upto_rx, uns
 }
 
 static int
-check_pow2(struct ctx *c, const char *path, uint32_t v)
+check_pow2(struct aw_jctx *c, const char *path, uint32_t v)
 {
 	if (v == 0 || (v & (v - 1)) != 0)
-		return bad(c, path, "expected a power of two, got %u", v);
+		return aw_jc_bad(c, path, "expected a power of two, got %u", v);
 	return 0;
 }
 
 static int
-parse_pipeline(struct ctx *c, json_t *root, struct aw_pipeline_conf *pc)
+parse_pipeline(struct aw_jctx *c, json_t *root, struct aw_pipeline_conf *pc)
 {
 	static const char *const keys[] = {"rx_lcores", "worker_lcores", "tx_lcores",
 					   "ring_size", "reorder_size", "gap_timeout_us", NULL};
 	json_t *o = json_object_get(root, "pipeline");
 
 	if (o == NULL)
-		return bad(c, "pipeline", "required when mode is \"pipeline\"");
+		return aw_jc_bad(c, "pipeline", "required when mode is \"pipeline\"");
 	if (!json_is_object(o))
-		return bad(c, "pipeline", "expected object, got %s", type_name(o));
-	if (check_keys(c, o, "pipeline", keys) < 0 ||
+		return aw_jc_bad(c, "pipeline", "expected object, got %s", aw_jc_type_name(o));
+	if (aw_jc_check_keys(c, o, "pipeline", keys) < 0 ||
 	    parse_lcore_list(c, o, "pipeline", "rx_lcores", pc->rx, &pc->n_rx) < 0 ||
 	    parse_lcore_list(c, o, "pipeline", "worker_lcores", pc->workers, &pc->n_workers) < 0 ||
 	    parse_lcore_list(c, o, "pipeline", "tx_lcores", pc->tx, &pc->n_tx) < 0 ||
-	    GET_U32(c, o, "pipeline", "ring_size", 64, 1 << 20, 4096, pc->ring_size) < 0 ||
-	    GET_U32(c, o, "pipeline", "reorder_size", 64, 1 << 20, 8192, pc->reorder_size) < 0 ||
-	    GET_U32(c, o, "pipeline", "gap_timeout_us", 1, 1000000, 100, pc->gap_timeout_us) < 0)
+	    AW_JC_GET_U32(c, o, "pipeline", "ring_size", 64, 1 << 20, 4096, pc->ring_size) < 0 ||
+	    AW_JC_GET_U32(c, o, "pipeline", "reorder_size", 64, 1 << 20, 8192, pc->reorder_size) < 0 ||
+	    AW_JC_GET_U32(c, o, "pipeline", "gap_timeout_us", 1, 1000000, 100, pc->gap_timeout_us) < 0)
 		return -1;
 	if (check_pow2(c, "pipeline.ring_size", pc->ring_size) < 0 ||
 	    check_pow2(c, "pipeline.reorder_size", pc->reorder_size) < 0)
@@ -234,42 +90,42 @@ parse_pipeline(struct ctx *c, json_t *root, struct aw_pipeline_conf *pc)
 	/* Every role needs its own lcore. */
 	for (unsigned i = 0; i < pc->n_rx; i++)
 		if (lcore_used(pc, pc->rx[i], i, 0, 0))
-			return bad(c, "pipeline.rx_lcores", "lcore %u listed twice", pc->rx[i]);
+			return aw_jc_bad(c, "pipeline.rx_lcores", "lcore %u listed twice", pc->rx[i]);
 	for (unsigned i = 0; i < pc->n_workers; i++)
 		if (lcore_used(pc, pc->workers[i], pc->n_rx, i, 0))
-			return bad(c, "pipeline.worker_lcores",
+			return aw_jc_bad(c, "pipeline.worker_lcores",
 				   "lcore %u already has a pipeline role", pc->workers[i]);
 	for (unsigned i = 0; i < pc->n_tx; i++)
 		if (lcore_used(pc, pc->tx[i], pc->n_rx, pc->n_workers, i))
-			return bad(c, "pipeline.tx_lcores", "lcore %u already has a pipeline role",
+			return aw_jc_bad(c, "pipeline.tx_lcores", "lcore %u already has a pipeline role",
 				   pc->tx[i]);
 	return 0;
 }
 
 static int
-parse_port_addrs(struct ctx *c, json_t *po, const char *path, struct aw_port_conf *pc)
+parse_port_addrs(struct aw_jctx *c, json_t *po, const char *path, struct aw_port_conf *pc)
 {
 	char p[160], e[128];
 	json_t *arr, *v;
 	size_t i;
 
-	if (get_array(c, po, path, "addrs", false, AW_MAX_PORT_ADDRS, &arr) < 0)
+	if (aw_jc_get_array(c, po, path, "addrs", false, AW_MAX_PORT_ADDRS, &arr) < 0)
 		return -1;
 	if (arr == NULL)
 		return 0;
 	json_array_foreach (arr, i, v) {
 		snprintf(p, sizeof(p), "%s.addrs[%zu]", path, i);
 		if (!json_is_string(v))
-			return bad(c, p, "expected string \"ADDR/LEN\", got %s", type_name(v));
+			return aw_jc_bad(c, p, "expected string \"ADDR/LEN\", got %s", aw_jc_type_name(v));
 		if (aw_prefix_parse(json_string_value(v), true, &pc->addrs[i], e, sizeof(e)) < 0)
-			return bad(c, p, "%s", e);
+			return aw_jc_bad(c, p, "%s", e);
 	}
 	pc->n_addrs = (unsigned)json_array_size(arr);
 	return 0;
 }
 
 static int
-parse_port(struct ctx *c, json_t *po, const char *path, struct aw_port_conf *pc)
+parse_port(struct aw_jctx *c, json_t *po, const char *path, struct aw_port_conf *pc)
 {
 	static const char *const keys[] = {"port", "mac", "mtu", "addrs", "rx_queues", NULL};
 	const char *mac;
@@ -277,52 +133,52 @@ parse_port(struct ctx *c, json_t *po, const char *path, struct aw_port_conf *pc)
 	uint16_t navail = rte_eth_dev_count_avail();
 
 	if (!json_is_object(po))
-		return bad(c, path, "expected object, got %s", type_name(po));
-	if (check_keys(c, po, path, keys) < 0)
+		return aw_jc_bad(c, path, "expected object, got %s", aw_jc_type_name(po));
+	if (aw_jc_check_keys(c, po, path, keys) < 0)
 		return -1;
 	if (json_object_get(po, "port") == NULL)
-		return bad(c, path, "required key 'port' missing");
-	if (GET_U32(c, po, path, "port", 0, RTE_MAX_ETHPORTS - 1, 0, pc->port_id) < 0)
+		return aw_jc_bad(c, path, "required key 'port' missing");
+	if (AW_JC_GET_U32(c, po, path, "port", 0, RTE_MAX_ETHPORTS - 1, 0, pc->port_id) < 0)
 		return -1;
 	if (pc->port_id >= navail || !rte_eth_dev_is_valid_port(pc->port_id)) {
-		subpath(p, sizeof(p), path, "port");
-		return bad(c, p, "port id %u out of range: EAL has %u port(s) (0..%d)", pc->port_id,
+		aw_jc_subpath(p, sizeof(p), path, "port");
+		return aw_jc_bad(c, p, "port id %u out of range: EAL has %u port(s) (0..%d)", pc->port_id,
 			   navail, (int)navail - 1);
 	}
-	if (get_string(c, po, path, "mac", false, &mac) < 0)
+	if (aw_jc_get_string(c, po, path, "mac", false, &mac) < 0)
 		return -1;
 	if (mac != NULL) {
-		subpath(p, sizeof(p), path, "mac");
+		aw_jc_subpath(p, sizeof(p), path, "mac");
 		if (aw_mac_parse(mac, &pc->mac, e, sizeof(e)) < 0)
-			return bad(c, p, "%s", e);
+			return aw_jc_bad(c, p, "%s", e);
 		if (pc->mac.b[0] & 1)
-			return bad(c, p, "'%s' is a multicast MAC address", mac);
+			return aw_jc_bad(c, p, "'%s' is a multicast MAC address", mac);
 		pc->has_mac = true;
 	}
-	if (GET_U32(c, po, path, "mtu", 68, 9000, 0, pc->mtu) < 0 ||
-	    GET_U32(c, po, path, "rx_queues", 0, 64, 0, pc->rx_queues) < 0)
+	if (AW_JC_GET_U32(c, po, path, "mtu", 68, 9000, 0, pc->mtu) < 0 ||
+	    AW_JC_GET_U32(c, po, path, "rx_queues", 0, 64, 0, pc->rx_queues) < 0)
 		return -1;
 	return parse_port_addrs(c, po, path, pc);
 }
 
 static int
-parse_ports(struct ctx *c, json_t *root, struct aw_config *cfg)
+parse_ports(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
 {
 	json_t *arr, *v;
 	size_t i;
 	char p[64];
 
-	if (get_array(c, root, "", "ports", true, AW_MAX_PORTS, &arr) < 0)
+	if (aw_jc_get_array(c, root, "", "ports", true, AW_MAX_PORTS, &arr) < 0)
 		return -1;
 	if (json_array_size(arr) == 0)
-		return bad(c, "ports", "expected at least one port");
+		return aw_jc_bad(c, "ports", "expected at least one port");
 	json_array_foreach (arr, i, v) {
 		snprintf(p, sizeof(p), "ports[%zu]", i);
 		if (parse_port(c, v, p, &cfg->ports[i]) < 0)
 			return -1;
 		for (size_t j = 0; j < i; j++)
 			if (cfg->ports[j].port_id == cfg->ports[i].port_id)
-				return bad(c, p, "port %u configured twice (also ports[%zu])",
+				return aw_jc_bad(c, p, "port %u configured twice (also ports[%zu])",
 					   cfg->ports[i].port_id, j);
 	}
 	cfg->n_ports = (unsigned)i;
@@ -350,7 +206,7 @@ connected_port(const struct aw_config *cfg, const struct aw_addr *a)
 }
 
 static int
-parse_route(struct ctx *c, json_t *ro, const char *path, const struct aw_config *cfg,
+parse_route(struct aw_jctx *c, json_t *ro, const char *path, const struct aw_config *cfg,
 	    struct aw_route_conf *r)
 {
 	static const char *const keys[] = {"prefix", "via", "port", NULL};
@@ -359,42 +215,42 @@ parse_route(struct ctx *c, json_t *ro, const char *path, const struct aw_config 
 	uint32_t port = 0;
 
 	if (!json_is_object(ro))
-		return bad(c, path, "expected object, got %s", type_name(ro));
-	if (check_keys(c, ro, path, keys) < 0 || get_string(c, ro, path, "prefix", true, &s) < 0)
+		return aw_jc_bad(c, path, "expected object, got %s", aw_jc_type_name(ro));
+	if (aw_jc_check_keys(c, ro, path, keys) < 0 || aw_jc_get_string(c, ro, path, "prefix", true, &s) < 0)
 		return -1;
-	subpath(p, sizeof(p), path, "prefix");
+	aw_jc_subpath(p, sizeof(p), path, "prefix");
 	if (aw_prefix_parse(s, true, &r->prefix, e, sizeof(e)) < 0)
-		return bad(c, p, "%s", e);
+		return aw_jc_bad(c, p, "%s", e);
 	aw_prefix_mask(&r->prefix);
-	if (get_string(c, ro, path, "via", false, &s) < 0)
+	if (aw_jc_get_string(c, ro, path, "via", false, &s) < 0)
 		return -1;
 	r->port = -1;
 	if (s != NULL) {
-		subpath(p, sizeof(p), path, "via");
-		if (parse_addr(c, p, s, &r->via) < 0)
+		aw_jc_subpath(p, sizeof(p), path, "via");
+		if (aw_jc_parse_addr(c, p, s, &r->via) < 0)
 			return -1;
 		if (r->via.family != r->prefix.addr.family)
-			return bad(c, p, "next hop family differs from the prefix's");
+			return aw_jc_bad(c, p, "next hop family differs from the prefix's");
 		r->has_via = true;
 	}
 	if (json_object_get(ro, "port") != NULL) {
-		if (GET_U32(c, ro, path, "port", 0, RTE_MAX_ETHPORTS - 1, 0, port) < 0)
+		if (AW_JC_GET_U32(c, ro, path, "port", 0, RTE_MAX_ETHPORTS - 1, 0, port) < 0)
 			return -1;
 		r->port = port_index(cfg, port);
 		if (r->port < 0)
-			return bad(c, path, "port %u is not in 'ports'", port);
+			return aw_jc_bad(c, path, "port %u is not in 'ports'", port);
 	} else if (r->has_via) {
 		r->port = connected_port(cfg, &r->via);
 		if (r->port < 0)
-			return bad(c, path, "next hop is in no port's connected prefix; add \"port\"");
+			return aw_jc_bad(c, path, "next hop is in no port's connected prefix; add \"port\"");
 	} else {
-		return bad(c, path, "needs \"via\" or \"port\"");
+		return aw_jc_bad(c, path, "needs \"via\" or \"port\"");
 	}
 	return 0;
 }
 
 static int
-parse_neighbor(struct ctx *c, json_t *no, const char *path, const struct aw_config *cfg,
+parse_neighbor(struct aw_jctx *c, json_t *no, const char *path, const struct aw_config *cfg,
 	       struct aw_neigh_conf *n)
 {
 	static const char *const keys[] = {"addr", "mac", "port", NULL};
@@ -403,28 +259,28 @@ parse_neighbor(struct ctx *c, json_t *no, const char *path, const struct aw_conf
 	uint32_t port = 0;
 
 	if (!json_is_object(no))
-		return bad(c, path, "expected object, got %s", type_name(no));
-	if (check_keys(c, no, path, keys) < 0 || get_string(c, no, path, "addr", true, &s) < 0)
+		return aw_jc_bad(c, path, "expected object, got %s", aw_jc_type_name(no));
+	if (aw_jc_check_keys(c, no, path, keys) < 0 || aw_jc_get_string(c, no, path, "addr", true, &s) < 0)
 		return -1;
-	subpath(p, sizeof(p), path, "addr");
-	if (parse_addr(c, p, s, &n->addr) < 0 || get_string(c, no, path, "mac", true, &s) < 0)
+	aw_jc_subpath(p, sizeof(p), path, "addr");
+	if (aw_jc_parse_addr(c, p, s, &n->addr) < 0 || aw_jc_get_string(c, no, path, "mac", true, &s) < 0)
 		return -1;
-	subpath(p, sizeof(p), path, "mac");
+	aw_jc_subpath(p, sizeof(p), path, "mac");
 	if (aw_mac_parse(s, &n->mac, e, sizeof(e)) < 0)
-		return bad(c, p, "%s", e);
+		return aw_jc_bad(c, p, "%s", e);
 	if (json_object_get(no, "port") == NULL)
-		return bad(c, path, "required key 'port' missing");
-	if (GET_U32(c, no, path, "port", 0, RTE_MAX_ETHPORTS - 1, 0, port) < 0)
+		return aw_jc_bad(c, path, "required key 'port' missing");
+	if (AW_JC_GET_U32(c, no, path, "port", 0, RTE_MAX_ETHPORTS - 1, 0, port) < 0)
 		return -1;
 	int idx = port_index(cfg, port);
 	if (idx < 0)
-		return bad(c, path, "port %u is not in 'ports'", port);
+		return aw_jc_bad(c, path, "port %u is not in 'ports'", port);
 	n->port = (uint16_t)idx;
 	return 0;
 }
 
 static int
-parse_vip(struct ctx *c, json_t *obj, const char *path, struct aw_vip_conf *out)
+parse_vip(struct aw_jctx *c, json_t *obj, const char *path, struct aw_vip_conf *out)
 {
 	static const char *const keys[] = {"addr", "aarp", NULL};
 	const char *s;
@@ -433,16 +289,16 @@ parse_vip(struct ctx *c, json_t *obj, const char *path, struct aw_vip_conf *out)
 
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(obj))
-		return bad(c, path, "expected object, got %s", type_name(obj));
-	if (check_keys(c, obj, path, keys) < 0 || get_string(c, obj, path, "addr", true, &s) < 0)
+		return aw_jc_bad(c, path, "expected object, got %s", aw_jc_type_name(obj));
+	if (aw_jc_check_keys(c, obj, path, keys) < 0 || aw_jc_get_string(c, obj, path, "addr", true, &s) < 0)
 		return -1;
-	subpath(p, sizeof(p), path, "addr");
-	if (parse_addr(c, p, s, &out->addr) < 0)
+	aw_jc_subpath(p, sizeof(p), path, "addr");
+	if (aw_jc_parse_addr(c, p, s, &out->addr) < 0)
 		return -1;
 	a = json_object_get(obj, "aarp");
 	if (a != NULL && !json_is_boolean(a)) {
-		subpath(p, sizeof(p), path, "aarp");
-		return bad(c, p, "expected boolean, got %s", type_name(a));
+		aw_jc_subpath(p, sizeof(p), path, "aarp");
+		return aw_jc_bad(c, p, "expected boolean, got %s", aw_jc_type_name(a));
 	}
 	out->aarp = a != NULL && json_is_true(a);
 	return 0;
@@ -452,60 +308,32 @@ int
 aw_config_parse_vip(json_t *obj, const char *path, struct aw_vip_conf *out, char *err,
 		    size_t errlen)
 {
-	struct ctx c = {.file = NULL, .err = err, .errlen = errlen};
+	struct aw_jctx c = {.file = NULL, .err = err, .errlen = errlen};
 
 	return parse_vip(&c, obj, path, out);
 }
 
-typedef int (*elem_parser)(struct ctx *c, json_t *v, const char *path,
-			   const struct aw_config *cfg, void *out);
-
 static int
-parse_list(struct ctx *c, json_t *root, const char *key, size_t max, size_t elem_size,
-	   elem_parser fn, const struct aw_config *cfg, void **out, unsigned *n)
-{
-	json_t *arr, *v;
-	size_t i;
-	char p[64];
-
-	if (get_array(c, root, "", key, false, max, &arr) < 0)
-		return -1;
-	*n = 0;
-	if (arr == NULL || json_array_size(arr) == 0)
-		return 0;
-	*out = calloc(json_array_size(arr), elem_size);
-	if (*out == NULL)
-		return bad(c, key, "out of memory");
-	json_array_foreach (arr, i, v) {
-		snprintf(p, sizeof(p), "%s[%zu]", key, i);
-		if (fn(c, v, p, cfg, (char *)*out + i * elem_size) < 0)
-			return -1;
-	}
-	*n = (unsigned)i;
-	return 0;
-}
-
-static int
-route_elem(struct ctx *c, json_t *v, const char *p, const struct aw_config *cfg, void *o)
+route_elem(struct aw_jctx *c, json_t *v, const char *p, const struct aw_config *cfg, void *o)
 {
 	return parse_route(c, v, p, cfg, o);
 }
 
 static int
-neigh_elem(struct ctx *c, json_t *v, const char *p, const struct aw_config *cfg, void *o)
+neigh_elem(struct aw_jctx *c, json_t *v, const char *p, const struct aw_config *cfg, void *o)
 {
 	return parse_neighbor(c, v, p, cfg, o);
 }
 
 static int
-vip_elem(struct ctx *c, json_t *v, const char *p, const struct aw_config *cfg, void *o)
+vip_elem(struct aw_jctx *c, json_t *v, const char *p, const struct aw_config *cfg, void *o)
 {
 	(void)cfg;
 	return parse_vip(c, v, p, o);
 }
 
 static int
-parse_neigh_settings(struct ctx *c, json_t *root, struct aw_neigh_settings *n)
+parse_neigh_settings(struct aw_jctx *c, json_t *root, struct aw_neigh_settings *n)
 {
 	static const char *const keys[] = {"max_entries", "reachable_s", "probe_interval_ms",
 					   "probes", "pending_packets", NULL};
@@ -514,23 +342,23 @@ parse_neigh_settings(struct ctx *c, json_t *root, struct aw_neigh_settings *n)
 	int rc = -1;
 
 	if (o != NULL && !json_is_object(o))
-		return bad(c, "neighbor_cache", "expected object, got %s", type_name(o));
+		return aw_jc_bad(c, "neighbor_cache", "expected object, got %s", aw_jc_type_name(o));
 	if (o == NULL)
 		o = empty = json_object();
-	if (check_keys(c, o, "neighbor_cache", keys) == 0 &&
-	    GET_U32(c, o, "neighbor_cache", "max_entries", 16, 1 << 20, 4096, n->max_entries) == 0 &&
-	    GET_U32(c, o, "neighbor_cache", "reachable_s", 1, 86400, 60, n->reachable_s) == 0 &&
-	    GET_U32(c, o, "neighbor_cache", "probe_interval_ms", 10, 60000, 1000,
+	if (aw_jc_check_keys(c, o, "neighbor_cache", keys) == 0 &&
+	    AW_JC_GET_U32(c, o, "neighbor_cache", "max_entries", 16, 1 << 20, 4096, n->max_entries) == 0 &&
+	    AW_JC_GET_U32(c, o, "neighbor_cache", "reachable_s", 1, 86400, 60, n->reachable_s) == 0 &&
+	    AW_JC_GET_U32(c, o, "neighbor_cache", "probe_interval_ms", 10, 60000, 1000,
 		    n->probe_interval_ms) == 0 &&
-	    GET_U32(c, o, "neighbor_cache", "probes", 1, 100, 3, n->probes) == 0 &&
-	    GET_U32(c, o, "neighbor_cache", "pending_packets", 0, 64, 8, n->pending_packets) == 0)
+	    AW_JC_GET_U32(c, o, "neighbor_cache", "probes", 1, 100, 3, n->probes) == 0 &&
+	    AW_JC_GET_U32(c, o, "neighbor_cache", "pending_packets", 0, 64, 8, n->pending_packets) == 0)
 		rc = 0;
 	json_decref(empty);
 	return rc;
 }
 
 static int
-parse_api(struct ctx *c, json_t *root, struct aw_config *cfg)
+parse_api(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
 {
 	static const char *const keys[] = {"unix", NULL};
 	json_t *o = json_object_get(root, "api");
@@ -540,52 +368,39 @@ parse_api(struct ctx *c, json_t *root, struct aw_config *cfg)
 	if (o == NULL)
 		return 0;
 	if (!json_is_object(o))
-		return bad(c, "api", "expected object, got %s", type_name(o));
-	if (check_keys(c, o, "api", keys) < 0 || get_string(c, o, "api", "unix", false, &s) < 0)
+		return aw_jc_bad(c, "api", "expected object, got %s", aw_jc_type_name(o));
+	if (aw_jc_check_keys(c, o, "api", keys) < 0 || aw_jc_get_string(c, o, "api", "unix", false, &s) < 0)
 		return -1;
 	if (s != NULL) {
 		if (s[0] == '\0' || strlen(s) >= sizeof(cfg->api_unix))
-			return bad(c, "api.unix", "expected a socket path of 1..%zu bytes",
+			return aw_jc_bad(c, "api.unix", "expected a socket path of 1..%zu bytes",
 				   sizeof(cfg->api_unix) - 1);
 		snprintf(cfg->api_unix, sizeof(cfg->api_unix), "%s", s);
 	}
 	return 0;
 }
 
-/* Keys of SPEC §2.1 that later features implement: recognised, refused for now. */
 static int
-check_unimplemented(struct ctx *c, json_t *root)
-{
-	static const char *const later[] = {"asrs", "listeners", "services", "trs", "relays",
-					    NULL};
-	for (const char *const *k = later; *k; k++)
-		if (json_object_get(root, *k) != NULL)
-			return bad(c, *k, "recognised but not implemented in anyway %s yet; "
-					  "remove it from the config", AW_VERSION);
-	return 0;
-}
-
-static int
-parse_mode(struct ctx *c, json_t *root, struct aw_config *cfg)
+parse_mode(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
 {
 	const char *mode;
 
-	if (get_string(c, root, "", "mode", false, &mode) < 0)
+	if (aw_jc_get_string(c, root, "", "mode", false, &mode) < 0)
 		return -1;
 	cfg->mode = AW_MODE_RTC;
 	if (mode == NULL || strcmp(mode, "rtc") == 0) {
 		if (json_object_get(root, "pipeline") != NULL)
-			return bad(c, "pipeline", "only valid with \"mode\": \"pipeline\"");
+			return aw_jc_bad(c, "pipeline", "only valid with \"mode\": \"pipeline\"");
 		return 0;
 	}
 	if (strcmp(mode, "pipeline") != 0)
-		return bad(c, "mode", "expected \"rtc\" or \"pipeline\", got \"%s\"", mode);
+		return aw_jc_bad(c, "mode", "expected \"rtc\" or \"pipeline\", got \"%s\"", mode);
 	cfg->mode = AW_MODE_PIPELINE;
 	return parse_pipeline(c, root, &cfg->pipeline);
 }
 
 static int
-parse_root(struct ctx *c, json_t *root, struct aw_config *cfg)
+parse_root(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
 {
 	static const char *const keys[] = {
 		"mode", "pipeline", "ports", "routes", "neighbors", "vips", "api",
@@ -593,20 +408,21 @@ parse_root(struct ctx *c, json_t *root, struct aw_config *cfg)
 		"asrs", "listeners", "services", "trs", "relays", NULL};
 
 	if (!json_is_object(root))
-		return bad(c, "(top level)", "expected a JSON object, got %s", type_name(root));
-	if (check_keys(c, root, "", keys) < 0 || check_unimplemented(c, root) < 0 ||
+		return aw_jc_bad(c, "(top level)", "expected a JSON object, got %s", aw_jc_type_name(root));
+	if (aw_jc_check_keys(c, root, "", keys) < 0 ||
 	    parse_mode(c, root, cfg) < 0 || parse_ports(c, root, cfg) < 0 ||
-	    parse_list(c, root, "routes", AW_MAX_ROUTES, sizeof(struct aw_route_conf), route_elem,
+	    aw_jc_parse_list(c, root, "routes", AW_MAX_ROUTES, sizeof(struct aw_route_conf), route_elem,
 		       cfg, (void **)&cfg->routes, &cfg->n_routes) < 0 ||
-	    parse_list(c, root, "neighbors", AW_MAX_NEIGH_CONF, sizeof(struct aw_neigh_conf),
+	    aw_jc_parse_list(c, root, "neighbors", AW_MAX_NEIGH_CONF, sizeof(struct aw_neigh_conf),
 		       neigh_elem, cfg, (void **)&cfg->neighbors, &cfg->n_neighbors) < 0 ||
-	    parse_list(c, root, "vips", AW_MAX_VIPS, sizeof(struct aw_vip_conf), vip_elem, cfg,
+	    aw_jc_parse_list(c, root, "vips", AW_MAX_VIPS, sizeof(struct aw_vip_conf), vip_elem, cfg,
 		       (void **)&cfg->vips, &cfg->n_vips) < 0 ||
 	    parse_neigh_settings(c, root, &cfg->neigh) < 0 || parse_api(c, root, cfg) < 0 ||
-	    GET_U32(c, root, "", "idle_sleep_us", 0, 100000, 0, cfg->idle_sleep_us) < 0 ||
-	    GET_U32(c, root, "", "burst", 1, 256, 32, cfg->burst) < 0 ||
-	    GET_U32(c, root, "", "mbufs", 1023, 1 << 24, 16383, cfg->mbufs) < 0 ||
-	    GET_U32(c, root, "", "icmp_rate_per_s", 0, 1000000, 100, cfg->icmp_rate) < 0)
+	    AW_JC_GET_U32(c, root, "", "idle_sleep_us", 0, 100000, 0, cfg->idle_sleep_us) < 0 ||
+	    AW_JC_GET_U32(c, root, "", "burst", 1, 256, 32, cfg->burst) < 0 ||
+	    AW_JC_GET_U32(c, root, "", "mbufs", 1023, 1 << 24, 16383, cfg->mbufs) < 0 ||
+	    AW_JC_GET_U32(c, root, "", "icmp_rate_per_s", 0, 1000000, 100, cfg->icmp_rate) < 0 ||
+	    aw_asrs_config_parse(c, root, cfg) < 0 || aw_relay_config_parse(c, root, cfg) < 0)
 		return -1;
 	return 0;
 }
@@ -614,7 +430,7 @@ parse_root(struct ctx *c, json_t *root, struct aw_config *cfg)
 int
 aw_config_load(const char *path, struct aw_config *cfg, char *err, size_t errlen)
 {
-	struct ctx c = {.file = path, .err = err, .errlen = errlen};
+	struct aw_jctx c = {.file = path, .err = err, .errlen = errlen};
 	json_error_t jerr;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -642,6 +458,10 @@ aw_config_free(struct aw_config *cfg)
 	free(cfg->routes);
 	free(cfg->neighbors);
 	free(cfg->vips);
+	aw_asrs_config_free(cfg->asrs);
+	aw_relay_config_free(cfg->relay);
+	cfg->asrs = NULL;
+	cfg->relay = NULL;
 	json_decref(cfg->raw);
 	cfg->routes = NULL;
 	cfg->neighbors = NULL;

@@ -73,6 +73,9 @@ struct aw_neigh_settings {
 	uint32_t pending_packets;   /* queued per unresolved next hop */
 };
 
+struct aw_asrs_conf;  /* dataplane/asrs/aw_asrs.h */
+struct aw_relay_conf; /* dataplane/trs/aw_relay.h */
+
 struct aw_config {
 	char path[256];
 	enum aw_mode mode;
@@ -91,6 +94,8 @@ struct aw_config {
 	uint32_t burst;         /* RX burst size */
 	uint32_t mbufs;         /* mbufs in the pool */
 	uint32_t icmp_rate;     /* ICMP errors per second per lcore */
+	struct aw_asrs_conf *asrs;   /* NULL: ASRS off */
+	struct aw_relay_conf *relay; /* NULL: TRS relay off */
 	json_t *raw;            /* the file as loaded, for config.get */
 };
 

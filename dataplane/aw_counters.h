@@ -19,7 +19,10 @@
 
 #include <stdint.h>
 
-#define AW_DROP_REASONS(X)                                                                 \
+#include "aw_asrs_counters.h"
+#include "aw_relay_counters.h"
+
+#define AW_CORE_DROP_REASONS(X)                                                                 \
 	X(ETH_TRUNCATED, "eth_truncated", "frame shorter than an Ethernet header")          \
 	X(MULTI_SEGMENT, "multi_segment", "frame spans several mbufs (beyond the MTU)")     \
 	X(L2_OTHER_HOST, "l2_other_host", "unicast frame for another MAC address")          \
@@ -40,6 +43,7 @@
 	X(IPV6_EXT_LOCAL, "ipv6_ext_local", "extension headers on a packet to the router")  \
 	X(ICMP_MALFORMED, "icmp_malformed", "ICMP/ICMPv6 truncated or bad checksum")        \
 	X(ICMP_UNHANDLED, "icmp_unhandled", "ICMP type to the router that it ignores")      \
+	X(L4_TRUNCATED, "l4_truncated", "TCP/UDP to the router shorter than 8 bytes")       \
 	X(ND_MALFORMED, "nd_malformed", "neighbour discovery message invalid (RFC 4861)")   \
 	X(ND_NOT_FOR_US, "nd_not_for_us", "neighbour solicitation for another target")      \
 	X(MULTICAST_UNHANDLED, "multicast_unhandled", "multicast not handled by anyway")    \
@@ -56,7 +60,7 @@
 	X(TX_FULL, "tx_full", "the port's TX queue did not take the packet")               \
 	X(SHUTDOWN, "shutdown", "in flight when the data plane stopped")
 
-#define AW_INFO_COUNTERS(X)                                                                \
+#define AW_CORE_INFO_COUNTERS(X)                                                                \
 	X(ARP_REPLIES, "arp_replies", "ARP replies sent for own addresses and VIPs")         \
 	X(ARP_REQUESTS, "arp_requests", "ARP requests sent to resolve next hops")           \
 	X(ARP_LEARNED, "arp_learned", "ARP replies that updated the neighbour cache")       \
@@ -72,6 +76,10 @@
 	X(PENDING_SENT, "pending_sent", "queued packets sent once resolved")                \
 	X(REORDER_GAPS_SKIPPED, "reorder_gaps_skipped", "pipeline: gaps skipped after wait") \
 	X(IDLE_SLEEPS, "idle_sleeps", "idle back-off sleeps")
+
+/* The core's lists, then each feature's. */
+#define AW_DROP_REASONS(X) AW_CORE_DROP_REASONS(X) AW_ASRS_DROP_REASONS(X) AW_RELAY_DROP_REASONS(X)
+#define AW_INFO_COUNTERS(X) AW_CORE_INFO_COUNTERS(X) AW_ASRS_INFO_COUNTERS(X) AW_RELAY_INFO_COUNTERS(X)
 
 #define AW_ENUM_ITEM(id, name, help) AW_DROP_##id,
 enum aw_drop_reason { AW_DROP_REASONS(AW_ENUM_ITEM) AW_DROP__COUNT };

@@ -27,6 +27,7 @@
 
 #include "aw_config.h"
 #include "aw_counters.h"
+#include "aw_feature.h"
 
 #define AW_MAX_BURST     256
 #define AW_TX_BUF        64
@@ -37,6 +38,10 @@ struct aw_addrset;
 struct aw_neigh_table;
 struct aw_routes;
 struct aw_reorder;
+struct aw_asrs;
+struct aw_asrs_lcore;
+struct aw_relay;
+struct aw_relay_lcore;
 
 /* What happens to a packet once processed. */
 enum aw_verdict {
@@ -137,6 +142,11 @@ struct aw_lcore_ctx {
 	uint64_t icmp_last_tsc;
 	uint64_t idle_polls;
 	uint64_t next_timer_tsc;     /* housekeeper: next neighbour timer pass */
+	/* features (aw_feature.h): their per-lcore state and this burst's batches */
+	struct aw_asrs_lcore *asrs;
+	struct aw_relay_lcore *relay;
+	struct aw_feat_batch asrs_batch;
+	struct aw_feat_batch relay_batch;
 	struct aw_stats stats __rte_cache_aligned;
 } __rte_cache_aligned;
 
@@ -149,6 +159,12 @@ struct aw_dp {
 	struct aw_neigh_table *neigh;   /* one writer (housekeeper), lock-free readers */
 	struct aw_addrset *addrs;       /* RCU: own addresses and VIPs */
 	struct rte_rcu_qsbr *rcu;
+	/* features: NULL when not configured; immutable pointers while lcores run */
+	struct aw_asrs *asrs;
+	struct aw_relay *relay;
+	uint16_t relay_port_be;     /* UDP port of the relay, network order */
+	bool svc_prefix6_on;        /* asrs.service_prefix6 configured */
+	uint8_t svc_prefix6[8];     /* its upper 64 bits */
 	struct rte_ring *slow_ring;     /* MP/SC: packets for the housekeeper */
 	struct rte_ring *ctl_ring;      /* SP/SC: requests from the API thread (GARP) */
 	/* pipeline rings: in[rx][worker], out[worker][rx], each SPSC */

@@ -9,10 +9,12 @@
 #include <rte_malloc.h>
 
 #include "aw_addrset.h"
+#include "aw_asrs.h"
 #include "aw_lcore.h"
 #include "aw_neigh.h"
 #include "aw_pkt.h"
 #include "aw_port.h"
+#include "aw_relay.h"
 #include "aw_route.h"
 
 static int
@@ -63,7 +65,8 @@ aw_dp_init(struct aw_dp *dp, struct aw_config *cfg, char *err, size_t errlen)
 	aw_lcores_layout(cfg, &n_rx, &n_tx);
 	if (register_meta(err, errlen) < 0 || aw_ports_pool(dp, err, errlen) < 0 ||
 	    aw_ports_start(dp, n_rx, n_tx, err, errlen) < 0 || build_tables(dp, err, errlen) < 0 ||
-	    aw_lcores_setup(dp, err, errlen) < 0)
+	    aw_lcores_setup(dp, err, errlen) < 0 || aw_asrs_create(dp, err, errlen) < 0 ||
+	    aw_relay_create(dp, err, errlen) < 0)
 		return -1;
 	return 0;
 }
@@ -72,6 +75,8 @@ void
 aw_dp_fini(struct aw_dp *dp)
 {
 	aw_lcores_teardown(dp);
+	aw_relay_destroy(dp);
+	aw_asrs_destroy(dp);
 	aw_ports_stop(dp);
 	aw_neigh_free(dp->neigh);
 	aw_routes_free(dp->routes);

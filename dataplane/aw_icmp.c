@@ -66,7 +66,7 @@ aw_icmp_echo(struct aw_lcore_ctx *c, struct rte_mbuf *m, int is_v6, uint32_t hl,
 		memcpy(tmp, ip + 8, 16);      /* client */
 		memcpy(ip + 8, ip + 24, 16);  /* we answer from the address asked */
 		memcpy(ip + 24, tmp, 16);
-		if ((e->flags & AW_ADDR_AARP) && in->has_v6)
+		if (e != NULL && (e->flags & AW_ADDR_AARP) && in->has_v6)
 			memcpy(ip + 8, in->addr6.b, 16); /* AARP: from our unicast address */
 		ip[7] = 64;
 		icmp[0] = ICMP6_ECHO_REPLY;
@@ -80,7 +80,7 @@ aw_icmp_echo(struct aw_lcore_ctx *c, struct rte_mbuf *m, int is_v6, uint32_t hl,
 		memcpy(tmp, ip + 12, 4);
 		memcpy(ip + 12, ip + 16, 4);
 		memcpy(ip + 16, tmp, 4);
-		if ((e->flags & AW_ADDR_AARP) && in->has_v4)
+		if (e != NULL && (e->flags & AW_ADDR_AARP) && in->has_v4)
 			memcpy(ip + 12, in->addr4.b, 4);
 		ip[8] = 64;
 		ip[10] = ip[11] = 0;

@@ -18,7 +18,7 @@
 #define AW_ICMP_TOO_BIG       2
 
 /* Echo request at l3 (hl: IP header length incl. options/none for v6, len: IP
- * total length) to the local address `e`. */
+ * total length) to the local address `e` (NULL: an ASRS service address). */
 void aw_icmp_echo(struct aw_lcore_ctx *c, struct rte_mbuf *m, int is_v6, uint32_t hl,
 		  uint32_t len, const struct aw_addrset_entry *e);
 

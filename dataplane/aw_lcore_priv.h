@@ -10,6 +10,7 @@
 #include <rte_ethdev.h>
 
 #include "aw_dp.h"
+#include "aw_pkt.h"
 
 #define IDLE_POLLS_BEFORE_SLEEP 64
 
@@ -19,6 +20,8 @@ aw_loop_tail(struct aw_lcore_ctx *c, bool busy)
 {
 	struct aw_dp *dp = c->dp;
 
+	if (c->role == AW_LCORE_RTC || c->role == AW_LCORE_WORKER)
+		aw_features_tick(c, rte_rdtsc());
 	rte_rcu_qsbr_quiescent(dp->rcu, c->rcu_id);
 	if (busy) {
 		c->idle_polls = 0;

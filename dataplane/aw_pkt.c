@@ -5,10 +5,12 @@
 #include <rte_prefetch.h>
 
 #include "aw_addrset.h"
+#include "aw_asrs.h"
 #include "aw_cksum.h"
 #include "aw_icmp.h"
 #include "aw_neigh.h"
 #include "aw_output.h"
+#include "aw_relay.h"
 #include "aw_route.h"
 
 #define PREFETCH_AHEAD 4
@@ -207,6 +209,31 @@ is_nd_type(uint8_t type)
 	return type >= ND_ROUTER_SOLICIT && type <= ND_REDIRECT;
 }
 
+/* ICMP errors that may concern a session: v4 unreachable, time exceeded,
+ * parameter problem; v6 unreachable, too big, time exceeded, parameter problem. */
+static __rte_always_inline bool
+is_icmp_error(uint8_t type, const int v6)
+{
+	return v6 ? type >= 1 && type <= 4 : type == 3 || type == 11 || type == 12;
+}
+
+/* Hands the packet to a feature's batch (aw_feature.h); its verdict is set
+ * when the batch runs, after the classify loop. */
+static __rte_always_inline void
+to_feature(struct aw_feat_batch *b, struct rte_mbuf *m, uint32_t hl, uint32_t len,
+	   uint8_t proto, uint8_t flags, const int v6)
+{
+	struct aw_feat_pkt *p = &b->p[b->n++];
+
+	p->m = m;
+	p->l3_hl = (uint16_t)hl;
+	p->l3_len = (uint16_t)len;
+	p->v6 = (uint8_t)v6;
+	p->proto = proto;
+	p->addr_flags = flags;
+	p->port_in = aw_meta(m)->port_in;
+}
+
 /* Packet addressed to an own address or VIP. */
 static __rte_always_inline void
 local_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint32_t hl,
@@ -225,13 +252,48 @@ local_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint3
 			return aw_set_slow(m, AW_SLOW_ND);
 		if (type == (v6 ? ICMP6_ECHO_REQUEST : RTE_IP_ICMP_ECHO_REQUEST))
 			return aw_icmp_echo(c, m, v6, hl, len, e);
+		if (c->dp->asrs != NULL && is_icmp_error(type, v6))
+			return to_feature(&c->asrs_batch, m, hl, len, proto, e->flags, v6);
 		return aw_set_drop(m, AW_DROP_ICMP_UNHANDLED);
 	}
-	if (v6 && proto != IPPROTO_TCP && proto != IPPROTO_UDP)
-		return aw_set_drop(m, AW_DROP_IPV6_EXT_LOCAL);
-	/* Feature hooks: ASRS (VIP / service traffic) and TRS (relay port) claim
-	 * their TCP/UDP here once they are built; until then nothing does. */
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return aw_set_drop(m, v6 ? AW_DROP_IPV6_EXT_LOCAL : AW_DROP_LOCAL_UNHANDLED);
+	if (unlikely(len - hl < 8))
+		return aw_set_drop(m, AW_DROP_L4_TRUNCATED);
+	struct aw_dp *dp = c->dp;
+	uint16_t dport;
+	memcpy(&dport, ip + hl + 2, 2);
+	if (dp->relay != NULL && proto == IPPROTO_UDP && dport == dp->relay_port_be)
+		return to_feature(&c->relay_batch, m, hl, len, proto, e->flags, v6);
+	if (dp->asrs != NULL)
+		return to_feature(&c->asrs_batch, m, hl, len, proto, e->flags, v6);
 	aw_set_drop(m, AW_DROP_LOCAL_UNHANDLED);
+}
+
+/* IPv6 to the ASRS service prefix (SPEC §4.2 item 3): the low 64 bits name
+ * the service; echo is answered like a VIP's. Same guarantees as local_input
+ * gives its batches. */
+static __rte_always_inline void
+svc_prefix_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint32_t hl,
+		 uint32_t len, const int v6)
+{
+	uint8_t proto = ip[6];
+
+	if (proto == IPPROTO_ICMPV6) {
+		if (len - hl < 8)
+			return aw_set_drop(m, AW_DROP_ICMP_MALFORMED);
+		if (ip[hl] == ICMP6_ECHO_REQUEST)
+			return aw_icmp_echo(c, m, v6, hl, len, NULL);
+		if (is_icmp_error(ip[hl], v6))
+			return to_feature(&c->asrs_batch, m, hl, len, proto, AW_FEAT_SVC_PREFIX, v6);
+		return aw_set_drop(m, AW_DROP_ICMP_UNHANDLED);
+	}
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return aw_set_drop(m, proto == IPPROTO_FRAGMENT ? AW_DROP_FRAGMENT_LOCAL
+								: AW_DROP_IPV6_EXT_LOCAL);
+	if (unlikely(len - hl < 8))
+		return aw_set_drop(m, AW_DROP_L4_TRUNCATED);
+	to_feature(&c->asrs_batch, m, hl, len, proto, AW_FEAT_SVC_PREFIX, v6);
 }
 
 static __rte_always_inline void
@@ -249,6 +311,11 @@ ip_input(struct aw_lcore_ctx *c, const struct aw_addrset *as, struct rte_mbuf *m
 		if (unlikely(bad_source(as, ip_src(ip, v6), v6)))
 			return aw_set_drop(m, v6 ? AW_DROP_IPV6_BAD_SOURCE : AW_DROP_IPV4_BAD_SOURCE);
 		return local_input(c, m, ip, hl, len, e, v6);
+	}
+	if (v6 && c->dp->svc_prefix6_on && memcmp(dst, c->dp->svc_prefix6, 8) == 0) {
+		if (unlikely(bad_source(as, ip_src(ip, v6), v6)))
+			return aw_set_drop(m, AW_DROP_IPV6_BAD_SOURCE);
+		return svc_prefix_input(c, m, ip, hl, len, v6);
 	}
 	if (unlikely(is_multicast(dst, v6))) {
 		/* Neighbour solicitations go to solicited-node multicast groups. */
@@ -305,4 +372,21 @@ aw_process_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	}
 	for (; i < n; i++)
 		classify(c, as, pkts[i]);
+	if (c->asrs_batch.n != 0) {
+		aw_asrs_burst(c, &c->asrs_batch);
+		c->asrs_batch.n = 0;
+	}
+	if (c->relay_batch.n != 0) {
+		aw_relay_burst(c, &c->relay_batch);
+		c->relay_batch.n = 0;
+	}
+}
+
+void
+aw_features_tick(struct aw_lcore_ctx *c, uint64_t now_tsc)
+{
+	if (c->dp->asrs != NULL)
+		aw_asrs_tick(c, now_tsc);
+	if (c->dp->relay != NULL)
+		aw_relay_tick(c, now_tsc);
 }

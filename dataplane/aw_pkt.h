@@ -20,6 +20,9 @@ int aw_meta_register(void);
 
 void aw_process_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n);
 
+/* Once per loop of a processing lcore (rtc, worker): the features' timers. */
+void aw_features_tick(struct aw_lcore_ctx *c, uint64_t now_tsc);
+
 /* Routes an IP packet whose Ethernet header starts the mbuf: TTL (unless
  * `originated`), LPM, MTU, neighbour. Sets the verdict. Used by the fast path
  * and by the ICMP builders for the packets they turn around. */

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "aw_stats.h"
 
+#include "aw_asrs.h"
+#include "aw_relay.h"
+
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
@@ -78,13 +81,18 @@ aw_stats_json(const struct aw_dp *dp)
 	/* Packets received and not yet accounted for: in rings, reorder buffers,
 	 * the slow path or neighbour queues. Zero when the data plane is idle. */
 	int64_t in_flight = (int64_t)(s.rx - s.tx - dt - s.consumed);
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:o,s:I,s:o,s:o}", "rx",
+	json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:o,s:I,s:o,s:o}", "rx",
 			 (json_int_t)s.rx, "tx", (json_int_t)s.tx, "consumed",
 			 (json_int_t)s.consumed, "originated", (json_int_t)s.originated,
 			 "rx_bytes", (json_int_t)s.rx_bytes, "tx_bytes", (json_int_t)s.tx_bytes,
 			 "drops", drops, "drops_total", (json_int_t)dt, "counters", info,
 			 "in_flight", (json_int_t)in_flight, "ports", ports_json(dp), "lcores",
 			 lcores_json(dp));
+	if (dp->asrs != NULL)
+		json_object_set_new(o, "asrs", aw_asrs_stats_json(dp));
+	if (dp->relay != NULL)
+		json_object_set_new(o, "relay", aw_relay_stats_json(dp));
+	return o;
 }
 
 /* DPDK telemetry callbacks take no user argument in 22.11: the one data plane

@@ -7,10 +7,23 @@ from golden_common import *  # noqa: F401,F403
 from harness import ROOT, Dataplane, run
 
 
+COUNTER_HEADERS = {  # the core's list, then each feature's (see aw_counters.h)
+    "aw_counters.h": "CORE",
+    "asrs/aw_asrs_counters.h": "ASRS",
+    "trs/aw_relay_counters.h": "RELAY",
+}
+
+
 def reason_names(macro):
-    text = (ROOT / "dataplane" / "aw_counters.h").read_text()
-    block = text.split("#define %s(X)" % macro, 1)[1].split("\n\n", 1)[0]
-    return re.findall(r'X\(\w+,\s*"([a-z0-9_]+)"', block)
+    """Names in the X-macro list `macro` (AW_DROP_REASONS / AW_INFO_COUNTERS),
+    read from the headers that the data plane joins into it."""
+    names = []
+    for header, prefix in COUNTER_HEADERS.items():
+        text = (ROOT / "dataplane" / header).read_text()
+        part = macro.replace("AW_", "AW_%s_" % prefix, 1)
+        block = text.split("#define %s(X)" % part, 1)[1].split("\n\n", 1)[0]
+        names += re.findall(r'X\(\w+,\s*"([a-z0-9_]+)"', block)
+    return names
 
 
 def test_stats_shape_and_every_reason_listed():
