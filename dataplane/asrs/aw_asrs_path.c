@@ -293,11 +293,8 @@ identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint6
 		ls = aw_lsn_lookup(t, dst, fam, p->proto, dport);
 	} else if (p->addr_flags & AW_ADDR_OWN) {
 		/* Instance alias: a listener of an AARP VIP, on our unicast address. */
-		ls = aw_lsn_lookup(t, NULL, fam, p->proto, dport);
 		const struct aw_addrset *as = __atomic_load_n(&c->dp->addrs, __ATOMIC_ACQUIRE);
-		const struct aw_addrset_entry *e = ls ? aw_addrset_lookup(as, ls->vip, fam) : NULL;
-		if (e == NULL || !(e->flags & AW_ADDR_AARP))
-			ls = NULL;
+		ls = aw_lsn_alias(t, as, fam, p->proto, dport);
 	}
 	if (ls == NULL)
 		return 0;
@@ -382,6 +379,7 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const s
 	}
 	rte_spinlock_unlock(&a->create_lock);
 	c->stats.info[AW_INFO_SESSIONS_CREATED]++;
+	l->created = true;
 	*data = (uintptr_t)idx << 1;
 	return idx;
 }
@@ -393,6 +391,15 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p)
 	uint16_t strip = 0;
 	int opt_off = -1;
 	bool asrs_port;
+
+	if (c->asrs->created) { /* made earlier in this burst, after the bulk lookup? */
+		struct aw_sess_key k;
+		void *found;
+		pkt_key(p, &k);
+		if (rte_hash_lookup_data(a->sess_h, &k, &found) >= 0)
+			return p->v6 ? hit(c, a, c->asrs, p, (uintptr_t)found, 1)
+				     : hit(c, a, c->asrs, p, (uintptr_t)found, 0);
+	}
 	int r = identify(c, a, p, &sid, &strip, &opt_off, &asrs_port);
 
 	if (r < 0)
@@ -481,6 +488,7 @@ aw_asrs_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b)
 	struct aw_asrs *a = c->dp->asrs;
 
 	c->asrs->now = aw_asrs_now(a, rte_rdtsc());
+	c->asrs->created = false;
 	for (unsigned i = 0; i < b->n; i += BULK)
 		burst_chunk(c, a, &b->p[i], RTE_MIN((unsigned)BULK, b->n - i));
 }

@@ -171,6 +171,7 @@ struct aw_asrs_lcore {
 	struct rte_rcu_qsbr_dq *dq;   /* expired sessions waiting for a grace period */
 	uint32_t now;                 /* 1/16 s since start, refreshed per burst */
 	bool active;                  /* a processing lcore (rtc or worker) */
+	bool created;                 /* a session was created in this burst */
 	uint64_t sess_expired;
 	/* finer reasons of bad_shim drops: aw_shim errors, then the two below */
 	uint64_t bad_shim[AW_SHIM_ERR_COUNT + 2];
@@ -216,6 +217,11 @@ int aw_lsn_update(struct aw_asrs *a, const struct aw_lsn_conf *l, bool add, bool
 		  char *err, size_t errlen);
 const struct aw_lsn_slot *aw_lsn_lookup(const struct aw_lsn_table *t, const uint8_t *addr,
 					uint8_t family, uint8_t proto, uint16_t port_be);
+/* Instance alias: the first listener on (family, proto, port) whose VIP is
+ * an AARP VIP in `as`, or NULL. */
+struct aw_addrset;
+const struct aw_lsn_slot *aw_lsn_alias(const struct aw_lsn_table *t, const struct aw_addrset *as,
+				       uint8_t family, uint8_t proto, uint16_t port_be);
 /* Reclaims service objects whose grace period has passed (API thread). */
 void aw_svc_reclaim(struct aw_asrs *a);
 
