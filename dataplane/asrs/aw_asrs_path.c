@@ -453,33 +453,38 @@ one(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, int hit_fo
 		hit(c, a, c->asrs, p, d, 0);
 }
 
+/* Up to BULK packets: one bulk lookup, then each packet in arrival order
+ * (ICMP errors too, so that one quoting a session made earlier in the burst
+ * finds it). */
 static void
 burst_chunk(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *pk, unsigned n)
 {
 	struct aw_sess_key keys[BULK];
 	const void *kp[BULK];
 	void *data[BULK];
-	struct aw_feat_pkt *which[BULK];
 	uint64_t hits = 0;
 	unsigned nk = 0;
 
 	for (unsigned i = 0; i < n; i++) {
+		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP)
+			continue;
+		pkt_key(&pk[i], &keys[nk]);
+		kp[nk] = &keys[nk];
+		nk++;
+	}
+	if (nk != 0)
+		rte_hash_lookup_bulk_data(a->sess_h, kp, nk, &hits, data);
+	for (unsigned j = 0; j < nk; j++)
+		if (hits & (1ull << j))
+			rte_prefetch0(&a->sess[(uintptr_t)data[j] >> 1]);
+	for (unsigned i = 0, j = 0; i < n; i++) {
 		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP) {
 			aw_asrs_icmp_error(c, a, &pk[i]);
 			continue;
 		}
-		pkt_key(&pk[i], &keys[nk]);
-		kp[nk] = &keys[nk];
-		which[nk++] = &pk[i];
+		one(c, a, &pk[i], (hits >> j) & 1, (uintptr_t)data[j]);
+		j++;
 	}
-	if (nk == 0)
-		return;
-	rte_hash_lookup_bulk_data(a->sess_h, kp, nk, &hits, data);
-	for (unsigned j = 0; j < nk; j++)
-		if (hits & (1ull << j))
-			rte_prefetch0(&a->sess[(uintptr_t)data[j] >> 1]);
-	for (unsigned j = 0; j < nk; j++)
-		one(c, a, which[j], (hits >> j) & 1, (uintptr_t)data[j]);
 }
 
 void
