@@ -42,6 +42,8 @@ setup(uint32_t max_sessions, uint16_t pmin, uint16_t pmax)
 	struct aw_asrs *a = rte_zmalloc("ut_asrs", sizeof(*a) + sizeof(a->lc[0]), 64);
 	a->dp = &dp;
 	a->conf = &ac;
+	uint8_t snat[4] = {10, 2, 0, 1};
+	memcpy(a->snat_tab[0], snat, 4);
 	a->timeout[AW_SS_SYN] = 2;
 	a->timeout[AW_SS_EST] = 100;
 	a->timeout[AW_SS_CLOSING] = 2;
@@ -74,11 +76,11 @@ make(struct aw_asrs *a, uint8_t client_last, uint16_t cport, uint8_t dest_last, 
 	struct aw_sess *s = &a->sess[idx];
 	memset(s, 0, sizeof(*s));
 	uint8_t c[4] = {10, 1, 0, client_last}, v[4] = {203, 0, 113, 10};
-	uint8_t d[4] = {10, 2, 0, dest_last}, n[4] = {10, 2, 0, 1};
+	uint8_t d[4] = {10, 2, 0, dest_last};
 	memcpy(s->client, c, 4);
 	memcpy(s->vip, v, 4);
 	memcpy(s->dest, d, 4);
-	memcpy(s->snat, n, 4);
+	s->snat = 0; /* setup() put 10.2.0.1 at index 0 */
 	s->cport = rte_cpu_to_be_16(cport);
 	s->vport = rte_cpu_to_be_16(80);
 	s->dport = rte_cpu_to_be_16(8080);
@@ -108,7 +110,7 @@ test_both_keys(void)
 	CHECK_EQ(port, 1024); /* one lcore: its partition is the whole range */
 	aw_sess_key_client(&a->sess[idx], &k);
 	CHECK(rte_hash_lookup_data(a->sess_h, &k, &d) >= 0 && (uintptr_t)d == ((uintptr_t)idx << 1));
-	aw_sess_key_reply(&a->sess[idx], &k);
+	aw_sess_key_reply(a, &a->sess[idx], &k);
 	CHECK(rte_hash_lookup_data(a->sess_h, &k, &d) >= 0 &&
 	      (uintptr_t)d == ((uintptr_t)idx << 1 | 1));
 	k.dport ^= 1; /* another SNAT port: no session */
@@ -181,7 +183,7 @@ test_expiry_and_reclaim(void)
 	uint32_t est = make(a, 3, 1, 2, &p);
 	a->sess[est].state = AW_SS_EST;
 	aw_sess_key_client(&a->sess[syn], &kc);
-	aw_sess_key_reply(&a->sess[syn], &kr);
+	aw_sess_key_reply(a, &a->sess[syn], &kr);
 	l->now += 3; /* past the SYN timeout (2), within established (100) */
 	for (unsigned i = 0; i < a->n_slots / AW_ASRS_AGE_PER_TICK + 2; i++)
 		aw_sess_age(a, l);
@@ -202,7 +204,7 @@ test_expiry_and_reclaim(void)
 static void
 test_memory_per_session(void)
 {
-	const uint32_t n1 = 16384, n2 = 131072;
+	const uint32_t n1 = 65536, n2 = 262144;
 	struct aw_asrs *a = setup(n1, 1024, 65535);
 	size_t b1 = a->sess_bytes;
 	teardown(a);
