@@ -383,6 +383,7 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 	const struct aw_relay *r = c->dp->relay;
 	struct rmsg ms[CHUNK];
 	const void *ids[CHUNK];
+	uint8_t keys[CHUNK][AW_TRS_ID_LEN] __rte_aligned(16); /* the hash reads 4-byte words */
 	struct aw_relay_path *paths[CHUNK];
 	struct aw_trs_vreq vr[CHUNK];
 	int res[CHUNK];
@@ -392,7 +393,8 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 
 	for (unsigned i = 0; i < n; i++)
 		if (parse_one(&fp[i], &ms[k])) {
-			ids[k] = ms[k].msg + AW_TRS_OFF_ID;
+			memcpy(keys[k], ms[k].msg + AW_TRS_OFF_ID, AW_TRS_ID_LEN);
+			ids[k] = keys[k];
 			k++;
 		}
 	aw_relay_table_lookup_bulk(r->t, ids, k, paths);
