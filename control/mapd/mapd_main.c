@@ -5,12 +5,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "aw_build_config.h"
@@ -48,19 +45,6 @@ parse_size(const char *opt, const char *s, unsigned long long min, unsigned long
 		return -1;
 	}
 	return 0;
-}
-
-static int
-sigfd_open(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
 static int
@@ -114,21 +98,6 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 	return -1;
 }
 
-struct sig_handler {
-	struct aw_handler h;
-	struct aw_loop *loop;
-};
-
-static void
-sig_event(struct aw_handler *h, uint32_t events)
-{
-	struct signalfd_siginfo si;
-
-	(void)events;
-	while (read(h->fd, &si, sizeof(si)) == sizeof(si))
-		((struct sig_handler *)h)->loop->stop = true;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -136,7 +105,7 @@ main(int argc, char **argv)
 	const char *listen[MAPD_MAX_LISTEN];
 	int n_listen = 0, rc;
 	char err[256];
-	struct sig_handler sh;
+	struct aw_handler sh;
 
 	if (mapd_init(&md) < 0) {
 		fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));
@@ -147,11 +116,7 @@ main(int argc, char **argv)
 		return rc;
 	if (n_listen == 0)
 		listen[n_listen++] = "127.0.0.1:7810";
-	sh.loop = &md.loop;
-	sh.h.fd = sigfd_open();
-	sh.h.fn = sig_event;
-	sh.h.destroy = NULL;
-	if (sh.h.fd < 0 || aw_loop_add(&md.loop, &sh.h, EPOLLIN) < 0) {
+	if (aw_loop_watch_signals(&md.loop, &sh) < 0) {
 		fprintf(stderr, PROG ": signalfd: %s\n", strerror(errno));
 		return 1;
 	}
@@ -172,7 +137,7 @@ main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, PROG ": stopping\n");
-	aw_loop_kill(&md.loop, &sh.h);
+	aw_loop_kill(&md.loop, &sh);
 	mapd_fini(&md);
 	return 0;
 }

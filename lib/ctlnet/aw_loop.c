@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <stddef.h>
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -97,6 +100,36 @@ aw_loop_run_once(struct aw_loop *l, int timeout_ms)
 	}
 	reap(l);
 	return n;
+}
+
+static void
+sig_event(struct aw_handler *h, uint32_t events)
+{
+	struct signalfd_siginfo si;
+	struct aw_loop *l = h->ctx;
+
+	(void)events;
+	while (read(h->fd, &si, sizeof(si)) == sizeof(si))
+		l->stop = true;
+}
+
+int
+aw_loop_watch_signals(struct aw_loop *l, struct aw_handler *h)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	h->fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	h->fn = sig_event;
+	h->destroy = NULL;
+	if (h->fd < 0 || aw_loop_add(l, h, EPOLLIN) < 0)
+		return -1;
+	h->ctx = l;
+	return 0;
 }
 
 uint64_t

@@ -24,6 +24,7 @@ struct aw_handler {
 	uint32_t events;        /* EPOLLIN | EPOLLOUT ... as registered */
 	aw_handler_fn fn;
 	aw_destroy_fn destroy;  /* may be NULL */
+	void *ctx;              /* the owner's, untouched by the loop */
 	bool dead;
 	struct aw_handler *next_dead;
 };
@@ -43,6 +44,10 @@ int aw_loop_mod(struct aw_loop *l, struct aw_handler *h, uint32_t events);
 void aw_loop_kill(struct aw_loop *l, struct aw_handler *h);
 /* Wait up to timeout_ms (-1: no limit) and dispatch. Returns events handled or -1. */
 int aw_loop_run_once(struct aw_loop *l, int timeout_ms);
+
+/* Block SIGTERM/SIGINT, ignore SIGPIPE, and watch them through a signalfd on
+ * h (caller-owned storage): either one sets l->stop. 0 or -1. */
+int aw_loop_watch_signals(struct aw_loop *l, struct aw_handler *h);
 
 /* Monotonic milliseconds. */
 uint64_t aw_now_ms(void);
