@@ -180,9 +180,17 @@ def test_agent_status(agent_bin, mapd, tmp_path):
             assert proc.poll() is None, proc.stderr.read()
             assert time.monotonic() < deadline, "agent status socket never appeared"
             time.sleep(0.05)
-        p = ctl("--agent", sock, "status")
-        assert p.returncode == 0, p.stderr
-        assert p.stdout.strip(), "status printed nothing"
+        # the map server's row in the status tables, once subscribed
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            p = ctl("--agent", sock, "status")
+            assert p.returncode == 0, p.stderr
+            rows = [r for r in table(section(p.stdout, "mapds")) if mapd in r.values()]
+            if rows and "synced" in rows[0].values():
+                break
+            assert time.monotonic() < deadline, "agent never synced:\n" + p.stdout
+            time.sleep(0.05)
+        assert kv(p.stdout.split("\n\n")[0])["dataplane.connected"] == "false"
         p = ctl("--agent", sock, "--json", "status")
         assert json.loads(p.stdout)["ok"] is True
     finally:
