@@ -565,7 +565,7 @@ ctl_relay_edit(const struct ctl_opts *o, enum ctl_peer_kind kind, int argc, char
 			int k = 0;
 			while (k < 3 && strcmp(argv[i], kw[k][0]) != 0)
 				k++;
-			if (k == 3 || ctl_parse_int(argv[i + 1], kw[k][0], k == 0 ? 1 : 1,
+			if (k == 3 || ctl_parse_int(argv[i + 1], kw[k][0], 1,
 						    k == 0 ? 2 : 86400, &v) != CTL_OK) {
 				json_decref(req);
 				return k == 3 ? ctl_usage_error("relay add: unknown keyword '%s' "

@@ -34,10 +34,17 @@ def ctl_binary():
     return str(build_dir() / "control" / "ctl" / "anyway-ctl")
 
 
+SANITIZER_MARKS = ("runtime error:", "AddressSanitizer", "LeakSanitizer")
+
+
 def ctl(*args, timeout=CMD_TIMEOUT):
-    """Runs anyway-ctl; returns CompletedProcess (text)."""
-    return subprocess.run([ctl_binary(), *args], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=timeout)
+    """Runs anyway-ctl; returns CompletedProcess (text). A sanitizer report
+    (an ASan/UBSan build in AW_BUILD) fails the test."""
+    p = subprocess.run([ctl_binary(), *args], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL, timeout=timeout)
+    for mark in SANITIZER_MARKS:
+        assert mark not in p.stderr, p.stderr
+    return p
 
 
 def table(text):
