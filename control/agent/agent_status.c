@@ -28,11 +28,12 @@ static const char *const state_names[] = {"disconnected", "connecting", "subscri
 static json_t *
 mapd_json(const struct agent_mapd *m, uint64_t now)
 {
-	return json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "mapd", m->name,
+	return json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "mapd", m->name,
 			 "state", state_names[m->state], "has_view", m->has_view, "version",
 			 (json_int_t)m->version, "services", (json_int_t)m->view.svcs.n, "relays",
 			 (json_int_t)m->view.relays.n, "snapshots", (json_int_t)m->snapshots,
 			 "updates", (json_int_t)m->updates, "rejected", (json_int_t)m->rejected,
+			 "connects", (json_int_t)m->reconnects,
 			 "silent_ms", (json_int_t)(m->state == MAPD_IDLE ? 0 : now - m->last_rx_ms),
 			 "last_error", m->last_error);
 }

@@ -57,6 +57,12 @@ mapd_client_send(struct mapd_client *cl, const char *line)
 		mapd_client_drop(cl->md, cl, "out of memory");
 		return -1;
 	}
+	if (cl->subscribed && cl->c.out_max > cl->md->sub_queue_max) {
+		/* a snapshot backlog is being sent: the allowance shrinks as it drains */
+		size_t lim = aw_conn_queued(&cl->c) + cl->md->sub_queue_max;
+		if (lim < cl->c.out_max)
+			cl->c.out_max = lim;
+	}
 	if (aw_conn_send(&cl->c, line, strlen(line)) < 0) {
 		if (errno == ENOBUFS && cl->subscribed)
 			cl->md->subscribers_dropped++;

@@ -25,9 +25,9 @@ usage(FILE *f)
 		"entries, pushes a snapshot then versioned changes to subscribers.\n"
 		"  --listen HOST:PORT     listen address, IPv4 or [IPv6] (repeatable;\n"
 		"                         default 127.0.0.1:7810)\n"
-		"  --subscriber-queue B   bytes queued for one subscriber before it is\n"
-		"                         disconnected as too far behind (default 64 MiB;\n"
-		"                         must hold a whole snapshot)\n"
+		"  --subscriber-queue B   bytes of pushes queued for one subscriber (beyond\n"
+		"                         its snapshot) before it is disconnected as too\n"
+		"                         far behind (default 64 MiB)\n"
 		"  --max-clients N        connections at once (default 4096)\n");
 }
 

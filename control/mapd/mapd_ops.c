@@ -116,7 +116,8 @@ op_hello(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 		mapd_client_reply_ok(cl, json_pack("{s:I}", "version", (json_int_t)md->st.version));
 		return;
 	}
-	cl->c.out_max = md->sub_queue_max;
+	/* the snapshot is queued whole; the bound then applies to what follows it */
+	cl->c.out_max = SIZE_MAX;
 	if (mapd_client_reply_ok(cl, json_pack("{s:I}", "version", (json_int_t)md->st.version)) < 0)
 		return;
 	if (mapd_snapshot(&md->st, MAPD_PART_BYTES, emit_part, cl) < 0) {
@@ -124,6 +125,7 @@ op_hello(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 		return;
 	}
 	cl->subscribed = true;
+	cl->c.out_max = aw_conn_queued(&cl->c) + md->sub_queue_max;
 }
 
 static json_t *
