@@ -127,10 +127,13 @@ class Procs:
                 p.wait(5)
         return p.returncode
 
-    def cleanup(self):
+    def cleanup(self, keep_dir=False):
         for p in self.procs:
             self.stop(p, signal.SIGTERM)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if keep_dir:
+            print("logs kept in", self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     # -- the programs --------------------------------------------------------
     def mapd(self, port=None, args=()):
