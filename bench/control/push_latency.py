@@ -19,6 +19,7 @@ waits until service.list shows every service).
 """
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -81,6 +82,41 @@ def throughput(procs, m, dp, n):
     return n, len(ts), max(ts) - t0, cpu
 
 
+def agent_throughput(procs, n):
+    """The agent alone: a stand-in map server sends n pre-encoded service pushes
+    (distinct services) at once; the data plane double stores batches without
+    checking them. Rate = n / (last apply - first byte sent)."""
+    dp = procs.fake_dp(path=str(procs.dir / "sink.sock"), args=["--no-validate"])
+    lis = socket.socket()
+    lis.bind(("127.0.0.1", 0))
+    lis.listen(1)
+    lis.settimeout(30)
+    pushes = b"".join((json.dumps({"op": "service", "version": i + 1, "service": "asrs://agent/t%d" % i,
+                                   "sid": hashlib.sha256(b"asrs://agent/t%d" % i).hexdigest()[:16],
+                                   "destinations": [{"addr": "10.2.%d.%d" % (i // 250 % 250, i % 250),
+                                                     "port": 80, "priority": 0, "weight": 5}]},
+                                  separators=(",", ":")) + "\n").encode() for i in range(n))
+    ag = procs.agent([lis.getsockname()[1]], dp.sock)
+    c, _ = lis.accept()
+    c.settimeout(30)
+    c.recv(4096)  # hello
+    c.sendall(b'{"ok":true,"version":0}\n{"op":"snapshot","version":0,"services":[],"relays":[]}\n')
+    wait_until(lambda: LineClient(ag.status).call({"op": "status"})["mapds"][0]["state"] == "synced",
+               what="agent synced to the stand-in")
+    cpu0 = cpu_s(ag)
+    t0 = time.monotonic()
+    c.sendall(pushes)
+
+    def all_applied():
+        d = LineClient(dp.sock, timeout=60).call({"op": "dump"})
+        return list(d["set_time"].values()) if len(d["set_time"]) == n else None
+    ts = wait_until(all_applied, timeout=300, what="every push applied", interval=0.5)
+    cpu = cpu_s(ag) - cpu0
+    c.close()
+    lis.close()
+    return max(ts) - t0, cpu
+
+
 def cpu_s(p):
     """user + system CPU seconds of a running process."""
     with open("/proc/%d/stat" % p.pid) as f:
@@ -113,6 +149,9 @@ def main():
         st = LineClient(ag.status).call({"op": "status"})["dataplane"]
         print("agent: %d data-plane batches, %d items applied, %d errors"
               % (st["applies"], st["items_applied"], st["errors"]))
+        secs2, cpu2 = agent_throughput(procs, a.updates)
+        print("agent alone: %d pushes applied in %.3f s: %.0f updates/s; agent CPU %.2f s (%.1f us/update)"
+              % (a.updates, secs2, a.updates / secs2, cpu2, cpu2 * 1e6 / a.updates))
         return 0 if got == n else 1
     finally:
         procs.cleanup()
