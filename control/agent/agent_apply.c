@@ -75,7 +75,7 @@ struct batch {
 	const char *op, *plural; /* "service.set", "services" */
 	json_t *items;
 	char **keys;
-	size_t n, bytes;
+	size_t n, cap, bytes;
 };
 
 static void batch_flush(struct agent *ag, struct batch *b);
@@ -87,13 +87,18 @@ batch_add(struct agent *ag, struct batch *b, const char *key, json_t *item, size
 		batch_flush(ag, b);
 	if (b->items == NULL)
 		b->items = json_array();
-	char **k = realloc(b->keys, (b->n + 1) * sizeof(*k));
-	if (b->items == NULL || k == NULL || item == NULL) {
-		b->keys = k ? k : b->keys;
+	if (b->n == b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 256;
+		char **k = realloc(b->keys, ncap * sizeof(*k));
+		if (k != NULL) {
+			b->keys = k;
+			b->cap = ncap;
+		}
+	}
+	if (b->items == NULL || b->n == b->cap || item == NULL) {
 		json_decref(item);
 		return;
 	}
-	b->keys = k;
 	b->keys[b->n++] = strdup(key);
 	b->bytes += est;
 	json_array_append_new(b->items, item);
@@ -179,7 +184,7 @@ batch_flush(struct agent *ag, struct batch *b)
 	free(b->keys);
 	b->items = NULL;
 	b->keys = NULL;
-	b->n = b->bytes = 0;
+	b->n = b->cap = b->bytes = 0;
 }
 
 static bool
@@ -300,8 +305,8 @@ agent_apply(struct agent *ag)
 	batch_flush(ag, &radd);
 	batch_flush(ag, &sdel);
 	batch_flush(ag, &rdel);
-	aw_strmap_free(&ag->dirty_svcs);
-	aw_strmap_free(&ag->dirty_relays);
+	aw_strmap_clear(&ag->dirty_svcs);
+	aw_strmap_clear(&ag->dirty_relays);
 	if (!ag->dp.up) /* lost during the apply: everything again after the reconnect */
 		ag->full = true;
 }

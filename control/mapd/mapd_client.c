@@ -36,6 +36,8 @@ mapd_client_drop(struct mapd *md, struct mapd_client *cl, const char *why)
 	if (cl->next)
 		cl->next->prev = cl->prev;
 	md->n_clients--;
+	if (aw_conn_queued(&cl->c) > 0 && aw_conn_queued(&cl->c) < cl->c.out_max)
+		aw_conn_flush(&cl->c); /* best effort: a last error reply, say */
 	aw_loop_kill(&md->loop, &cl->c.h);
 }
 

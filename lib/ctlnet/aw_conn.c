@@ -64,6 +64,8 @@ reserve(struct aw_conn *c, size_t add)
 int
 aw_conn_send(struct aw_conn *c, const char *line, size_t len)
 {
+	if (aw_conn_queued(c) + len + 1 > c->out_max && !c->connecting && aw_conn_flush(c) < 0)
+		return -1;
 	if (aw_conn_queued(c) + len + 1 > c->out_max) {
 		errno = ENOBUFS;
 		return -1;
@@ -73,7 +75,13 @@ aw_conn_send(struct aw_conn *c, const char *line, size_t len)
 	memcpy(c->out + c->out_len, line, len);
 	c->out[c->out_len + len] = '\n';
 	c->out_len += len + 1;
-	return c->connecting ? 0 : aw_conn_flush(c);
+	if (c->connecting)
+		return 0;
+	/* Coalesce: lines queued in one loop round leave in one write, when the
+	 * loop reports the socket writable; a large backlog is written now. */
+	if (aw_conn_queued(c) >= AW_CONN_FLUSH_NOW || aw_conn_queued(c) >= c->out_max / 2)
+		return aw_conn_flush(c);
+	return aw_loop_mod(c->loop, &c->h, EPOLLIN | EPOLLRDHUP | EPOLLOUT);
 }
 
 int

@@ -33,8 +33,13 @@ int aw_conn_open(struct aw_conn *c, struct aw_loop *loop, int fd, bool connectin
 		 size_t out_max, aw_handler_fn fn, aw_destroy_fn destroy);
 /* Free buffers (the handler's destroy function calls this). */
 void aw_conn_free(struct aw_conn *c);
-/* Queue line + '\n' and try to write. 0; -1 when the queue would exceed
- * out_max (nothing queued) or on a write error (errno). */
+#define AW_CONN_FLUSH_NOW (256u * 1024u) /* queued bytes written at once by send */
+
+/* Queue line + '\n'; it is written when the loop next reports the socket
+ * writable (so a burst of lines leaves in one write), or at once when the
+ * queue holds AW_CONN_FLUSH_NOW bytes or half of out_max. 0; -1 when the
+ * queue would still exceed out_max after a write (nothing queued; errno
+ * ENOBUFS) or on a write error (errno). */
 int aw_conn_send(struct aw_conn *c, const char *line, size_t len);
 /* Write what is queued; keeps EPOLLOUT on while something is left. 0 / -1. */
 int aw_conn_flush(struct aw_conn *c);

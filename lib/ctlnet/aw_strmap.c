@@ -12,7 +12,12 @@ hash(const char *s)
 
 	for (; *s; s++)
 		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
-	return h ^ (h >> 29);
+	/* FNV's low bits mix poorly and the table uses the low bits: finalize */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
 }
 
 void
@@ -31,14 +36,31 @@ aw_strmap_free(struct aw_strmap *m)
 	aw_strmap_init(m);
 }
 
+void
+aw_strmap_clear(struct aw_strmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		free(m->slots[i].key);
+		m->slots[i].key = NULL;
+	}
+	m->n = 0;
+}
+
+static size_t
+find_h(const struct aw_strmap *m, const char *key, uint64_t h)
+{
+	size_t mask = m->cap - 1, i = h & mask;
+
+	while (m->slots[i].key != NULL &&
+	       (m->slots[i].hash != h || strcmp(m->slots[i].key, key) != 0))
+		i = (i + 1) & mask;
+	return i;
+}
+
 static size_t
 find(const struct aw_strmap *m, const char *key)
 {
-	size_t mask = m->cap - 1, i = hash(key) & mask;
-
-	while (m->slots[i].key != NULL && strcmp(m->slots[i].key, key) != 0)
-		i = (i + 1) & mask;
-	return i;
+	return find_h(m, key, hash(key));
 }
 
 void *
@@ -64,7 +86,7 @@ grow(struct aw_strmap *m)
 	m->cap = ncap;
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.slots[i].key != NULL)
-			m->slots[find(m, old.slots[i].key)] = old.slots[i];
+			m->slots[find_h(m, old.slots[i].key, old.slots[i].hash)] = old.slots[i];
 	free(old.slots);
 	return 0;
 }
@@ -74,7 +96,8 @@ aw_strmap_put(struct aw_strmap *m, const char *key, void *val)
 {
 	if ((m->n + 1) * 4 > m->cap * 3 && grow(m) < 0)
 		return val;
-	size_t i = find(m, key);
+	uint64_t h = hash(key);
+	size_t i = find_h(m, key, h);
 	if (m->slots[i].key != NULL) {
 		void *old = m->slots[i].val;
 		m->slots[i].val = val;
@@ -84,6 +107,7 @@ aw_strmap_put(struct aw_strmap *m, const char *key, void *val)
 	if (m->slots[i].key == NULL)
 		return val;
 	m->slots[i].val = val;
+	m->slots[i].hash = h;
 	m->n++;
 	return NULL;
 }
@@ -105,7 +129,7 @@ aw_strmap_del(struct aw_strmap *m, const char *key)
 		j = (j + 1) & mask;
 		if (m->slots[j].key == NULL)
 			break;
-		size_t home = hash(m->slots[j].key) & mask;
+		size_t home = m->slots[j].hash & mask;
 		/* slot j may move to i when i lies cyclically between home and j */
 		if (((j - home) & mask) >= ((j - i) & mask)) {
 			m->slots[i] = m->slots[j];

@@ -12,10 +12,12 @@
 #define AW_STRMAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct aw_strmap_slot {
 	char *key; /* NULL = empty */
 	void *val;
+	uint64_t hash; /* of key: compared before the strings */
 };
 
 struct aw_strmap {
@@ -27,6 +29,8 @@ struct aw_strmap {
 void aw_strmap_init(struct aw_strmap *m);
 /* Frees the keys and the table; values are the caller's (free them first). */
 void aw_strmap_free(struct aw_strmap *m);
+/* Removes every entry (keys freed, values the caller's) and keeps the table. */
+void aw_strmap_clear(struct aw_strmap *m);
 void *aw_strmap_get(const struct aw_strmap *m, const char *key);
 /* Insert or replace; returns the old value (NULL when new). On out of memory
  * returns val itself and inserts nothing. */

@@ -18,4 +18,4 @@ def pytest_sessionstart(session):
 def procs():
     p = Procs()
     yield p
-    p.cleanup()
+    p.cleanup(keep_dir=os.environ.get("AW_CTL_KEEP") == "1")

@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 WAIT = 15.0  # default bound of every wait
+SANITIZER_MARKS = ("runtime error:", "AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer")
 
 
 def build_dir():
@@ -127,10 +128,19 @@ class Procs:
                 p.wait(5)
         return p.returncode
 
-    def cleanup(self):
+    def cleanup(self, keep_dir=False):
+        """Stops every process; raises when a sanitizer reported anything (ASan builds)."""
         for p in self.procs:
             self.stop(p, signal.SIGTERM)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        reports = [(p.aw_name, self.log(p)) for p in self.procs]
+        if keep_dir:
+            print("logs kept in", self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        for name, log in reports:
+            for mark in SANITIZER_MARKS:
+                if mark in log:
+                    raise AssertionError("sanitizer report from %s:\n%s" % (name, log[-6000:]))
 
     # -- the programs --------------------------------------------------------
     def mapd(self, port=None, args=()):

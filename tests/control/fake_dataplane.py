@@ -8,10 +8,19 @@ whole, then applied whole; unknown arguments are errors; errors read
 "key.path: what was expected"), keeping its state in memory. It lets the
 control-plane tests and the push-latency tool run anyway-agent without DPDK.
 
-Test-only method: {"op": "dump"} → {"ok": true, "services": {uri: [dest]},
-"relays": {path_id: entry (key included)}, "calls": {op: n}, "items": n}.
+Test-only methods: {"op": "dump"} → {"ok": true, "services": {uri: [dest]},
+"relays": {path_id: entry (key included)}, "calls": {op: n}, "items": n,
+"set_time": {uri: time.monotonic() of its last service.set}};
+{"op": "wait_applied", "service": URI, "weight": W} → answered once the
+service has a destination of weight W, with "t": the CLOCK_MONOTONIC time
+(time.monotonic()) at which the service.set that did it was applied (used by
+bench/control/push_latency.py).
 
-    fake_dataplane.py --socket PATH [--no-asrs] [--no-trs]
+    fake_dataplane.py --socket PATH [--no-asrs] [--no-trs] [--no-validate]
+
+--no-validate is for bench/control/push_latency.py only: batch service.set
+calls are stored without being checked, so that the Python double is not the
+bottleneck when the agent's own rate is measured.
 """
 
 import argparse
@@ -22,6 +31,7 @@ import selectors
 import signal
 import socket
 import sys
+import time
 
 MAX_LINE = 1 << 20
 MAX_BATCH = 10000
@@ -120,12 +130,13 @@ def batch(req, single, plural, allowed_single):
 
 
 class FakeDataplane:
-    def __init__(self, asrs=True, trs=True):
-        self.asrs, self.trs = asrs, trs
+    def __init__(self, asrs=True, trs=True, validate=True):
+        self.asrs, self.trs, self.validate = asrs, trs, validate
         self.services = {}
         self.relays = {}
         self.calls = {}
         self.items = 0
+        self.set_time = {}  # uri -> time.monotonic() of its last service.set
 
     def handle(self, req):
         if not isinstance(req, dict):
@@ -138,7 +149,8 @@ class FakeDataplane:
             want_keys(req, "", ("op",))
             return {"pong": True, "version": "fake"}
         if op == "dump":
-            return {"services": self.services, "relays": self.relays, "calls": self.calls, "items": self.items}
+            return {"services": self.services, "relays": self.relays, "calls": self.calls, "items": self.items,
+                    "set_time": self.set_time}
         fn = getattr(self, "op_" + op.replace(".", "_"), None)
         if fn is None:
             raise Bad("op: unknown method '%s' (known: ping, service.set, service.del, service.list, "
@@ -150,10 +162,19 @@ class FakeDataplane:
         return fn(req)
 
     def op_service_set(self, req):
+        if not self.validate and "services" in req:
+            now = time.monotonic()
+            for it in req["services"]:
+                self.services[it["service"]] = it["destinations"]
+                self.set_time[it["service"]] = now
+            self.items += len(req["services"])
+            return {"applied": len(req["services"])}
         many, items = batch(req, "service", "services", ("service", "destinations"))
         parsed = [service_entry(it, "services[%d]." % i if many else "") for i, it in enumerate(items)]
+        now = time.monotonic()
         for uri, ds in parsed:  # validated whole, now applied whole
             self.services[uri] = ds
+            self.set_time[uri] = now
         self.items += len(parsed)
         return {"applied": len(parsed)} if many else {"service": parsed[0][0], "sid": "0" * 16}
 
@@ -228,6 +249,25 @@ def reply_for(dp, line):
     return out
 
 
+def waiter_done(dp, uri, weight):
+    """The apply time when uri has a destination of that weight, else None."""
+    if any(d["weight"] == weight for d in dp.services.get(uri, ())):
+        return dp.set_time[uri]
+    return None
+
+
+def answer_waiters(dp, waiters):
+    for w in list(waiters):
+        c, uri, weight = w
+        t = waiter_done(dp, uri, weight)
+        if t is not None:
+            waiters.remove(w)
+            try:
+                c.sendall((json.dumps({"ok": True, "t": t}) + "\n").encode())
+            except OSError:
+                pass
+
+
 def serve(path, dp):
     sel = selectors.DefaultSelector()
     try:
@@ -240,6 +280,7 @@ def serve(path, dp):
     lis.setblocking(False)
     sel.register(lis, selectors.EVENT_READ, None)
     bufs = {}
+    waiters = []  # (conn, uri, weight) of pending wait_applied calls
     stop = []
     signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
     print("fake_dataplane: serving on %s" % path, flush=True)
@@ -257,6 +298,7 @@ def serve(path, dp):
             except OSError:
                 data = b""
             if not data:
+                waiters[:] = [w for w in waiters if w[0] is not c]
                 sel.unregister(c)
                 c.close()
                 del bufs[c]
@@ -266,7 +308,17 @@ def serve(path, dp):
                 line, bufs[c] = bufs[c].split(b"\n", 1)
                 if len(line) > MAX_LINE:
                     break
-                c.sendall((json.dumps(reply_for(dp, line), separators=(",", ":")) + "\n").encode())
+                req = None
+                if b"wait_applied" in line:
+                    try:
+                        req = json.loads(line)
+                    except ValueError:
+                        pass
+                if isinstance(req, dict) and req.get("op") == "wait_applied":
+                    waiters.append((c, req.get("service"), req.get("weight")))
+                else:
+                    c.sendall((json.dumps(reply_for(dp, line), separators=(",", ":")) + "\n").encode())
+                answer_waiters(dp, waiters)
             if len(bufs[c]) > MAX_LINE:
                 sel.unregister(c)
                 c.close()
@@ -279,8 +331,9 @@ def main():
     ap.add_argument("--socket", required=True)
     ap.add_argument("--no-asrs", action="store_true")
     ap.add_argument("--no-trs", action="store_true")
+    ap.add_argument("--no-validate", action="store_true")
     a = ap.parse_args()
-    serve(a.socket, FakeDataplane(asrs=not a.no_asrs, trs=not a.no_trs))
+    serve(a.socket, FakeDataplane(asrs=not a.no_asrs, trs=not a.no_trs, validate=not a.no_validate))
     return 0
 
 

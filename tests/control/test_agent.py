@@ -269,3 +269,28 @@ def test_scale_1000_services_10000_relays_exact(procs):
     d2 = wait_until(lambda: (lambda x: x if len(x["relays"]) == 10000 and len(x["services"]) == 1000 else None)(
         dp_dump(dp2.sock)), timeout=60, what="snapshot applied", interval=0.2)
     assert d2["services"] == d["services"] and d2["relays"] == d["relays"]
+
+
+def test_silent_map_server_is_left_after_15s(procs):
+    """A map server that says nothing (no push, no ping) for 15 s: the agent
+    reconnects and subscribes again, and keeps what it applied meanwhile."""
+    lis = socket.socket()
+    lis.bind(("127.0.0.1", 0))
+    lis.listen(4)
+    lis.settimeout(30)
+    dp = procs.fake_dp()
+    procs.agent([lis.getsockname()[1]], dp.sock)
+    c1, _ = lis.accept()
+    c1.settimeout(30)
+    c1.recv(4096)
+    snap = {"op": "snapshot", "version": 4, "relays": [], "services": [{
+        "service": "asrs://quiet/x", "sid": sid("asrs://quiet/x"),
+        "destinations": [{"addr": "10.0.0.1", "port": 80, "priority": 0, "weight": 10}]}]}
+    c1.sendall(b'{"ok":true,"version":4}\n' + (json.dumps(snap) + "\n").encode())
+    applied(dp, "asrs://quiet/x", {("10.0.0.1", 80): (0, 10)})
+    c2, _ = lis.accept()  # within the accept timeout: the agent came back by itself
+    assert c2.recv(4096).startswith(b'{"op":"hello","role":"subscriber"')
+    assert dests(dp_dump(dp.sock), "asrs://quiet/x") == {("10.0.0.1", 80): (0, 10)}
+    c1.close()
+    c2.close()
+    lis.close()
