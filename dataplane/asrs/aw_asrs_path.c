@@ -140,7 +140,7 @@ forward(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const 
 		memcpy(tcp + 16, &ck, 2);
 		c->stats.info[AW_INFO_TCPOPT_STRIPPED]++;
 	}
-	nat_rewrite(ip, p->l3_hl, p->l3_len - p->l3_hl, p->proto, s->snat, s->sport, s->dest,
+	nat_rewrite(ip, p->l3_hl, p->l3_len - p->l3_hl, p->proto, a->snat_tab[s->snat], s->sport, s->dest,
 		    s->dport, v6);
 	aw_route_packet(c, p->m, v6, false);
 }
@@ -302,17 +302,17 @@ identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint6
 	return 1;
 }
 
-/* Fills the new session's SNAT address: the `snat` list of the family
- * (chosen by flow hash), else the egress port's address. */
+/* Sets the new session's SNAT address (an index into a->snat_tab): the
+ * `snat` list of the family (chosen by flow hash), else the egress port's
+ * address. */
 static bool
 pick_snat(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_sess *s, uint64_t h, const int v6)
 {
 	const struct aw_asrs_conf *ac = a->conf;
 	unsigned n = v6 ? ac->n_snat6 : ac->n_snat4;
 
-	memset(s->snat, 0, 16);
 	if (n > 0) {
-		memcpy(s->snat, (v6 ? ac->snat6 : ac->snat4)[(h >> 32) % n].b, 16);
+		s->snat = (uint8_t)((v6 ? AW_ASRS_MAX_SNAT : 0) + (h >> 32) % n);
 		return true;
 	}
 	const struct aw_nexthop *nh = aw_route_lookup(c->dp->routes, s->dest, v6);
@@ -321,7 +321,7 @@ pick_snat(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_sess *s, uint64_t
 	const struct aw_port *port = &c->dp->ports[nh->port];
 	if (!(v6 ? port->has_v6 : port->has_v4))
 		return false;
-	memcpy(s->snat, v6 ? port->addr6.b : port->addr4.b, 16);
+	s->snat = (uint8_t)(2 * AW_ASRS_MAX_SNAT + 2 * nh->port + (v6 ? 1 : 0));
 	return true;
 }
 

@@ -118,3 +118,28 @@ def test_sessions_keep_destination_across_service_set_and_failover():
         (HOST_V4, 9090),   # 45003: the new map
     ], out
     check(dp.result, rx=5, tx=5, sessions_created=3)
+
+
+def test_pipeline_workers_share_sessions():
+    """Pipeline mode, 3 workers fed round-robin with bursts of 2: the packets
+    of one flow are processed by several workers, which create each session
+    once (the shared table) and use its SNAT port for every packet; order is
+    kept per flow."""
+    from test_pipeline import lcore_map
+    c = asrs_config(mode="pipeline", burst=2, idle_sleep_us=50, mbufs=8191,
+                    pipeline={"rx_lcores": [1], "worker_lcores": [2, 3, 4], "tx_lcores": [5],
+                              "gap_timeout_us": 500000})
+    pkts = []
+    for seq in range(60):
+        for cl in range(8):
+            pkts.append(built(frame4(UDP(sport=46000 + cl, dport=53) / Raw(b"%d" % seq))))
+    res = run(c, {0: pkts}, lcores=lcore_map(6, 2), timeout=60)
+    out = res.out[1]
+    assert len(out) == len(pkts)
+    flows = {}
+    for p in out:
+        flows.setdefault(p[UDP].sport, []).append(int(bytes(p[UDP].payload)))
+    assert len(flows) == 8  # one SNAT port per client flow
+    for seqs in flows.values():
+        assert seqs == list(range(60))
+    check(res, rx=len(pkts), tx=len(pkts), sessions_created=8)
