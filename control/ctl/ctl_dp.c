@@ -374,10 +374,13 @@ cmd_service(const struct ctl_opts *o, int argc, char **argv)
 	if (strcmp(argv[0], "services") == 0 || strcmp(sub, "list") == 0) {
 		if (argc > (strcmp(argv[0], "services") == 0 ? 1 : 2))
 			return ctl_usage_error("%s takes no arguments", argv[0]);
-		int rc = ctl_request(o, CTL_PEER_DATAPLANE, NULL, json_pack("{s:s}", "op", "service.list"),
-			      &reply);
-		if (rc == CTL_OK && !o->json)
-			ctl_print_services(json_object_get(reply, "services"));
+		int rc = ctl_request(o, CTL_PEER_DATAPLANE, NULL,
+				     json_pack("{s:s}", "op", "service.list"), &reply);
+		const json_t *svcs = json_object_get(reply, "services");
+		if (rc == CTL_OK && !o->json && !json_is_array(svcs))
+			rc = ctl_error("data plane: service.list: reply has no 'services' array");
+		else if (rc == CTL_OK && !o->json)
+			ctl_print_services(svcs);
 		json_decref(reply);
 		return rc;
 	}

@@ -287,11 +287,16 @@ def test_reply_without_ok(fake):
     assert p.returncode == 1 and "vip.list: malformed reply" in p.stderr
 
 
-def test_reply_missing_array(fake):
+@pytest.mark.parametrize("cmd, op, key", [("listeners", "listener.list", "listeners"),
+                                          ("vips", "vip.list", "vips"),
+                                          ("services", "service.list", "services"),
+                                          ("sessions", "session.list", "sessions"),
+                                          ("relays", "relay.list", "relays")])
+def test_reply_missing_array(fake, cmd, op, key):
     f = fake(b'{"ok": true}\n')
-    p = ctl("--socket", f.path, "listeners")
+    p = ctl("--socket", f.path, cmd)
     assert p.returncode == 1
-    assert p.stderr == "anyway-ctl: data plane: listener.list: reply has no 'listeners' array\n"
+    assert p.stderr == f"anyway-ctl: data plane: {op}: reply has no '{key}' array\n"
 
 
 def test_no_reply_times_out(fake):
