@@ -134,13 +134,13 @@ cleanup_stale() {
 	done
 }
 
-# wait_for SECONDS WHAT COMMAND...: runs COMMAND every 50 ms until it
-# succeeds; dies naming WHAT after SECONDS.
+# wait_for SECONDS WHAT COMMAND...: runs COMMAND (a quiet check, which may
+# itself die) every 50 ms until it succeeds; dies naming WHAT after SECONDS.
 wait_for() {
 	local secs=$1 what=$2 deadline
 	shift 2
 	deadline=$(($(now_ms) + secs * 1000))
-	until "$@" >/dev/null 2>&1; do
+	until "$@"; do
 		[ "$(now_ms)" -lt "$deadline" ] || die "$what: not within $secs s"
 		sleep 0.05
 	done
@@ -216,6 +216,9 @@ free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
 if [ "${AW_DEMO_NO_HUGE:-0}" != 1 ] && mountpoint -q /dev/hugepages && [ "${free:-0}" -ge 64 ]; then
 	MEM_ARGS=(--in-memory)
 	ok "$free free 2 MiB hugepages on /dev/hugepages"
+elif [ "${AW_DEMO_NO_HUGE:-0}" = 1 ]; then
+	MEM_ARGS=(--no-huge -m 512)
+	ok "AW_DEMO_NO_HUGE=1: --no-huge -m 512"
 else
 	MEM_ARGS=(--no-huge -m 512)
 	ok "no usable hugepages (free: ${free:-0}): falling back to --no-huge -m 512"
@@ -261,8 +264,11 @@ ok "host B $NS_B  10.13.0.2 (management 10.99.2.2)"
 step "starting anyway-mapd in the router namespace (0.0.0.0:$MAPD_PORT)"
 ip netns exec "$NS_R" "$MAPD_BIN" --listen "0.0.0.0:$MAPD_PORT" >"$TMP/mapd.log" 2>&1 &
 MAPD_PID=$!
-wait_for 10 "anyway-mapd listening" ctl_mapd services
-alive "$MAPD_PID" anyway-mapd mapd
+mapd_up() {
+	alive "$MAPD_PID" anyway-mapd mapd
+	ctl_mapd services >/dev/null 2>&1
+}
+wait_for 10 "anyway-mapd listening" mapd_up
 ok "anyway-mapd pid $MAPD_PID"
 
 step "starting anyway-dataplane on three af_packet ports (listener $VIP:80 -> $URI)"
@@ -306,7 +312,10 @@ done
 info "$AGENT_BIN ${AGENT_ARGS[*]}"
 ip netns exec "$NS_R" "$AGENT_BIN" "${AGENT_ARGS[@]}" >"$TMP/agent.log" 2>&1 &
 AGENT_PID=$!
-subscribed() { ctl_mapd subscribers 2>/dev/null | grep -qv '^(none)'; }
+subscribed() {
+	alive "$AGENT_PID" anyway-agent agent
+	ctl_mapd subscribers 2>/dev/null | grep -qv '^(none)'
+}
 wait_for 10 "agent subscribed to the map server" subscribed
 alive "$AGENT_PID" anyway-agent agent
 ok "anyway-agent pid $AGENT_PID, subscribed:"
