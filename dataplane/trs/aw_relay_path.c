@@ -316,7 +316,7 @@ ack(struct aw_lcore_ctx *c, struct rmsg *rm)
 
 /* Before verification: direction, replay snapshot, budget. */
 static bool
-precheck(struct aw_lcore_ctx *c, struct rmsg *rm, unsigned *budget)
+precheck(struct rmsg *rm, unsigned *budget)
 {
 	uint8_t type = rm->msg[AW_TRS_OFF_TYPE];
 	const struct aw_relay_side *s = &rm->path->side[rm->side];
@@ -332,10 +332,8 @@ precheck(struct aw_lcore_ctx *c, struct rmsg *rm, unsigned *budget)
 	if (!(v1 & 1) && __atomic_load_n(&s->wseq, __ATOMIC_RELAXED) == v1 &&
 	    aw_replay_check(&w, rd32(rm->msg + AW_TRS_OFF_SEQ)) != 0)
 		return drop_path(rm, AW_DROP_RELAY_REPLAY), false;
-	if (*budget == 0) {
-		(void)c;
+	if (*budget == 0)
 		return drop_path(rm, AW_DROP_RELAY_VERIFY_BUDGET), false;
-	}
 	(*budget)--;
 	return true;
 }
@@ -409,7 +407,7 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 			aw_set_drop(rm->m, AW_DROP_RELAY_UNKNOWN_PATH);
 		} else if (rm->msg[AW_TRS_OFF_TYPE] == AW_TRS_T_CAPSULE) {
 			todo[j] = 0;
-		} else if (precheck(c, rm, budget)) {
+		} else if (precheck(rm, budget)) {
 			vr[nv] = (struct aw_trs_vreq){&rm->path->ctx->key, rm->msg, rm->len};
 			vslot[j] = nv++;
 			todo[j] = 1;
