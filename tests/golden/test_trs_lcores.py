@@ -23,10 +23,13 @@ def test_pipeline_workers_share_paths():
         sent += [a, b]
     ins += [pkt(A4, sent[10]), pkt(B6, sent[11], sport=50000)]  # replays of seq 6
     c = cfg([relay(suite=2)], verify_burst=256)
-    c.update(mode="pipeline", pipeline={"rx_lcores": [1], "worker_lcores": [2, 3], "tx_lcores": [4]})
+    # lcores share CPUs here: a long gap wait, so a descheduled worker's packets
+    # are waited for rather than skipped (reorder_late), as in test_pipeline.py
+    c.update(mode="pipeline", pipeline={"rx_lcores": [1], "worker_lcores": [2, 3], "tx_lcores": [4],
+                                        "gap_timeout_us": 500000})
     res = run(c, {1: ins}, lcores="0@0,1@1,2@0,3@1,4@0", timeout=60)
     out = res.out[1]
-    assert len(out) == 80
+    assert len(out) == 80, res.drops()
     seqs = set()
     for i, o in enumerate(out):  # the pipeline keeps the order
         v6 = i % 2 == 1
