@@ -78,8 +78,13 @@ tcp_track(struct aw_sess *s, uint8_t fl, bool reply)
 {
 	uint8_t st = s->state, ns = st;
 
-	if (st == AW_SS_CLOSING || st >= AW_SS__N || st == AW_SS_FREE)
+	if (st >= AW_SS__N || st == AW_SS_FREE)
 		return;
+	if (st == AW_SS_CLOSING) { /* a new connection on the same ports reopens it */
+		if (!reply && (fl & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) == TCP_SYN)
+			s->state = AW_SS_SYN;
+		return;
+	}
 	if (fl & (TCP_FIN | TCP_RST))
 		ns = AW_SS_CLOSING;
 	else if (st == AW_SS_SYN && !reply && (fl & TCP_ACK) && !(fl & TCP_SYN))
