@@ -193,7 +193,10 @@ struct aw_asrs {
 	uint32_t n_slots;
 	struct rte_ring *free_slots;   /* free slot indices */
 	uint32_t n_sessions;           /* atomic */
-	rte_spinlock_t create_lock;    /* session creation: lookup-then-add */
+	rte_spinlock_t create_lock;    /* session creation: lookup-then-add ... */
+	bool create_locked;            /* ... in pipeline mode only, where the packets of
+					* one flow reach several workers; in rtc mode RSS
+					* keeps a flow's client side on one lcore */
 	uint64_t start_tsc;
 	uint32_t timeout[AW_SS__N];    /* in 1/16 s */
 	uint16_t min_mtu;
@@ -233,7 +236,8 @@ void aw_svc_reclaim(struct aw_asrs *a);
 /* aw_asrs_sess.c */
 int aw_sess_init(struct aw_asrs *a, char *err, size_t errlen);
 void aw_sess_fini(struct aw_asrs *a);
-void aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c);
+/* Gives c its per-lcore state; -1 when its defer queue cannot be made. */
+int aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c);
 /* Slot for a new session or UINT32_MAX when the table is full. */
 uint32_t aw_sess_alloc(struct aw_asrs *a, struct aw_asrs_lcore *l);
 void aw_sess_unalloc(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx);
@@ -252,6 +256,9 @@ void aw_asrs_refuse(struct aw_lcore_ctx *c, const struct aw_feat_pkt *p,
 		    enum aw_drop_reason drop);
 /* ICMP error to an own address or VIP: translated for its session. */
 void aw_asrs_icmp_error(struct aw_lcore_ctx *c, struct aw_asrs *a, const struct aw_feat_pkt *p);
+
+/* aw_asrs_api.c: /anyway/sessions reads `a` (NULL: the command answers an error). */
+void aw_asrs_telemetry_register(const struct aw_asrs *a);
 
 /* aw_asrs_path.c */
 static inline uint32_t

@@ -127,6 +127,8 @@ aw_sess_init(struct aw_asrs *a, char *err, size_t errlen)
 	for (uint32_t i = 0; i < a->n_slots; i++)
 		rte_ring_enqueue_elem(a->free_slots, &i, sizeof(uint32_t));
 	rte_spinlock_init(&a->create_lock);
+	a->create_locked = a->dp->cfg->mode == AW_MODE_PIPELINE &&
+			   a->dp->cfg->pipeline.n_workers > 1;
 	a->sess_bytes = heap_used() - before;
 	return 0;
 }
@@ -155,7 +157,7 @@ lcore_dq(struct aw_asrs *a, struct aw_asrs_lcore *l, unsigned i)
 	return l->dq == NULL ? -1 : 0;
 }
 
-void
+int
 aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c)
 {
 	struct aw_asrs_lcore *l = &a->lc[c->rcu_id];
@@ -166,7 +168,7 @@ aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c)
 	c->asrs = l;
 	l->active = c->role == AW_LCORE_RTC || c->role == AW_LCORE_WORKER;
 	if (!l->active)
-		return;
+		return 0;
 	l->part = c->index;
 	l->n_parts = n;
 	uint32_t span = (uint32_t)ac->snat_max - ac->snat_min + 1;
@@ -176,8 +178,7 @@ aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c)
 	l->port_n = (uint16_t)(hi - lo);
 	l->age_lo = (uint32_t)((uint64_t)a->n_slots * l->part / n);
 	l->age_n = (uint32_t)((uint64_t)a->n_slots * (l->part + 1) / n) - l->age_lo;
-	if (lcore_dq(a, l, c->rcu_id) < 0)
-		l->active = false;
+	return lcore_dq(a, l, c->rcu_id);
 }
 
 void

@@ -51,6 +51,7 @@ CASES = [
     ("route_port_unknown", base(routes=[{"prefix": "0.0.0.0/0", "port": 7}]), "routes[0]", ["7"]),
     ("neighbor_bad_mac", base(neighbors=[{"addr": "10.1.0.2", "mac": "nope", "port": 0}]), "neighbors[0].mac", []),
     ("neighbor_port_unknown", base(neighbors=[{"addr": "10.1.0.2", "mac": "02:00:00:00:00:aa", "port": 3}]), "neighbors[0]", ["3"]),
+    ("asrs_bad_port", base(asrs={"port": 0}), "asrs.port", ["1..65535"]),
     ("bad_mode", base(mode="turbo"), "mode", ["rtc", "pipeline"]),
     ("pipeline_without_mode", base(pipeline={"rx_lcores": [0]}), "pipeline", []),
     ("pipeline_missing", base(mode="pipeline"), "pipeline", ["required"]),
