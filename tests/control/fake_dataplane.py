@@ -13,8 +13,9 @@ Test-only methods: {"op": "dump"} → {"ok": true, "services": {uri: [dest]},
 "set_time": {uri: time.monotonic() of its last service.set}};
 {"op": "wait_applied", "service": URI, "weight": W} → answered once the
 service has a destination of weight W, with "t": the CLOCK_MONOTONIC time
-(time.monotonic()) at which the service.set that did it was applied (used by
-bench/control/push_latency.py).
+(time.monotonic()) at which the service.set that did it was applied;
+{"op": "wait_services", "count": N} → answered once N services are known, with
+"t" likewise (both used by bench/control/push_latency.py).
 
     fake_dataplane.py --socket PATH [--no-asrs] [--no-trs] [--no-validate]
 
@@ -137,6 +138,7 @@ class FakeDataplane:
         self.calls = {}
         self.items = 0
         self.set_time = {}  # uri -> time.monotonic() of its last service.set
+        self.last_set = None  # time.monotonic() of the last service.set
 
     def handle(self, req):
         if not isinstance(req, dict):
@@ -167,6 +169,7 @@ class FakeDataplane:
             for it in req["services"]:
                 self.services[it["service"]] = it["destinations"]
                 self.set_time[it["service"]] = now
+            self.last_set = now
             self.items += len(req["services"])
             return {"applied": len(req["services"])}
         many, items = batch(req, "service", "services", ("service", "destinations"))
@@ -175,6 +178,7 @@ class FakeDataplane:
         for uri, ds in parsed:  # validated whole, now applied whole
             self.services[uri] = ds
             self.set_time[uri] = now
+        self.last_set = now
         self.items += len(parsed)
         return {"applied": len(parsed)} if many else {"service": parsed[0][0], "sid": "0" * 16}
 
@@ -259,7 +263,10 @@ def waiter_done(dp, uri, weight):
 def answer_waiters(dp, waiters):
     for w in list(waiters):
         c, uri, weight = w
-        t = waiter_done(dp, uri, weight)
+        if uri is None:  # wait_services: weight is the count
+            t = dp.last_set if len(dp.services) >= weight else None
+        else:
+            t = waiter_done(dp, uri, weight)
         if t is not None:
             waiters.remove(w)
             try:
@@ -309,13 +316,15 @@ def serve(path, dp):
                 if len(line) > MAX_LINE:
                     break
                 req = None
-                if b"wait_applied" in line:
+                if b"\"wait_" in line:
                     try:
                         req = json.loads(line)
                     except ValueError:
                         pass
                 if isinstance(req, dict) and req.get("op") == "wait_applied":
                     waiters.append((c, req.get("service"), req.get("weight")))
+                elif isinstance(req, dict) and req.get("op") == "wait_services":
+                    waiters.append((c, None, req.get("count")))
                 else:
                     c.sendall((json.dumps(reply_for(dp, line), separators=(",", ":")) + "\n").encode())
                 answer_waiters(dp, waiters)
