@@ -50,8 +50,13 @@ op_register(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 	bool changed = false;
 
 	if (m->type == AW_MSG_REGISTER) {
-		if (mapd_register(&md->st, r, aw_now_ms(), &changed) < 0) {
-			mapd_client_reply_err(cl, "out of memory");
+		int rc = mapd_register(&md->st, r, aw_now_ms(), &changed);
+		if (rc != 0) {
+			if (rc > 0)
+				mapd_client_reply_err(cl, "service: '%s' already has %d destinations",
+						      r->service, AW_MSG_MAX_DESTS);
+			else
+				mapd_client_reply_err(cl, "out of memory");
 			return;
 		}
 	} else {
