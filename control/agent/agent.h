@@ -30,6 +30,9 @@
 #define AGENT_SILENCE_MS 15000   /* nothing heard for this long: reconnect (SPEC §7.1) */
 #define AGENT_DP_TIMEOUT_MS 5000 /* one data-plane call */
 #define AGENT_DP_PING_MS 1000
+/* Replies of the local data plane may be longer than a 1 MiB request line:
+ * service.list has no cursor, and 100,000 services list in about 10 MB. */
+#define AGENT_DP_REPLY_MAX (64u << 20)
 
 /* A set of services (uri -> struct agent_dests *) and relays (hex -> struct agent_relay *). */
 struct agent_dests {

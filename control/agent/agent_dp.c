@@ -58,13 +58,13 @@ read_reply(struct agent *ag, json_t **reply)
 		rc = aw_linebuf_read(&dp->lb, dp->h.fd);
 		if (rc != AW_LINE_OK) {
 			agent_dp_down(ag, rc == AW_LINE_EOF ? "connection closed"
-					  : rc == AW_LINE_TOO_LONG ? "reply longer than 1 MiB"
+					  : rc == AW_LINE_TOO_LONG ? "reply longer than 64 MiB"
 					  : errno == EAGAIN ? "no reply within 5 s" : strerror(errno));
 			return -1;
 		}
 	}
 	if (rc != AW_LINE_OK) {
-		agent_dp_down(ag, "reply longer than 1 MiB");
+		agent_dp_down(ag, "reply longer than 64 MiB");
 		return -1;
 	}
 	json_error_t je;
@@ -210,7 +210,7 @@ dp_connect(struct agent *ag, uint64_t now)
 		agent_dp_down(ag, why);
 		return;
 	}
-	if (aw_linebuf_init(&dp->lb, AW_LINE_MAX_DEFAULT) < 0) {
+	if (aw_linebuf_init(&dp->lb, AGENT_DP_REPLY_MAX) < 0) {
 		close(fd);
 		agent_dp_down(ag, "out of memory");
 		return;

@@ -294,3 +294,21 @@ def test_silent_map_server_is_left_after_15s(procs):
     c1.close()
     c2.close()
     lis.close()
+
+
+def test_reconcile_a_dataplane_whose_list_exceeds_one_line(procs):
+    """15,000 stale services (service.list longer than 1 MiB) left in the data
+    plane: a starting agent reads them all and removes what no map server has."""
+    m = procs.mapd()
+    dp = procs.fake_dp()
+    c = LineClient(dp.sock)
+    stale = [{"service": "asrs://stale/%d" % i, "destinations": [{"addr": "10.3.%d.%d" % (i // 200, i % 200 + 1),
+                                                                   "port": 8080, "weight": 3}]}
+             for i in range(15000)]
+    for k in range(0, len(stale), 5000):
+        assert c.call({"op": "service.set", "services": stale[k:k + 5000]})["ok"]
+    assert len(json.dumps(c.call({"op": "service.list"}))) > (1 << 20)
+    assert admin(m.port).call(reg("asrs://live/x", "10.0.0.1", 80))["ok"]
+    procs.agent([m.port], dp.sock)
+    wait_until(lambda: list(dp_dump(dp.sock)["services"]) == ["asrs://live/x"], timeout=60,
+               what="only the live service left", interval=0.2)
