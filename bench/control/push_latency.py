@@ -81,7 +81,27 @@ def throughput(procs, m, dp, n):
     return n, len(ts), t_end - t0, cpu
 
 
-def agent_throughput(procs, n):
+def callgrind_per_update(build, n1=5000, n2=25000):
+    """Instructions the agent executes per applied push, from two callgrind runs
+    (n2 - n1 pushes apart, so start-up cancels out): repeatable on a busy machine."""
+    irs = []
+    for n in (n1, n2):
+        procs = Procs()
+        try:
+            out = procs.dir / "cg.out"
+            agent_throughput(procs, n, wrap=["valgrind", "--tool=callgrind", "--callgrind-out-file=%s" % out])
+            procs.cleanup(keep_dir=True)  # SIGTERM: callgrind writes its totals
+            procs = None
+        finally:
+            if procs is not None:
+                procs.cleanup()
+        with open(out) as f:
+            irs.append(next(int(l.split()[1]) for l in f if l.startswith(("summary:", "totals:"))))
+        shutil.rmtree(out.parent, ignore_errors=True)
+    return (irs[1] - irs[0]) / (n2 - n1)
+
+
+def agent_throughput(procs, n, wrap=()):
     """The agent alone: a stand-in map server sends n pre-encoded service pushes
     (distinct services) at once; the data plane double stores batches without
     checking them. Rate = n / (last apply - first byte sent)."""
@@ -95,7 +115,7 @@ def agent_throughput(procs, n):
                                    "destinations": [{"addr": "10.2.%d.%d" % (i // 250 % 250, i % 250),
                                                      "port": 80, "priority": 0, "weight": 5}]},
                                   separators=(",", ":")) + "\n").encode() for i in range(n))
-    ag = procs.agent([lis.getsockname()[1]], dp.sock)
+    ag = procs.agent([lis.getsockname()[1]], dp.sock, wrap=wrap)
     c, _ = lis.accept()
     c.settimeout(30)
     c.recv(4096)  # hello
@@ -125,6 +145,8 @@ def main():
     ap.add_argument("--build", default=os.environ.get("AW_BUILD", str(ROOT / "build")))
     ap.add_argument("--samples", type=int, default=2000)
     ap.add_argument("--updates", type=int, default=100000)
+    ap.add_argument("--callgrind", action="store_true",
+                    help="also count the agent's instructions per update under valgrind")
     a = ap.parse_args()
     os.environ["AW_BUILD"] = a.build
     procs = Procs()
@@ -148,6 +170,8 @@ def main():
         secs2, cpu2 = agent_throughput(procs, a.updates)
         print("agent alone: %d pushes applied in %.3f s: %.0f updates/s; agent CPU %.2f s (%.1f us/update)"
               % (a.updates, secs2, a.updates / secs2, cpu2, cpu2 * 1e6 / a.updates))
+        if a.callgrind:
+            print("agent alone under callgrind: %.0f instructions per update" % callgrind_per_update(a.build))
         return 0 if got == n else 1
     finally:
         procs.cleanup()

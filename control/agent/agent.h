@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "aw_conn.h"
+#include "aw_jw.h"
 #include "aw_line.h"
 #include "aw_loop.h"
 #include "aw_msg.h"
@@ -94,6 +95,23 @@ struct agent_dp {
 	char last_error[AW_MSG_ERRLEN + 80];
 };
 
+/* agent_batch.c: one batch call being built (see there). */
+struct agent_batch {
+	const char *op, *plural, *single; /* "service.del", "services", "service" */
+	struct aw_jw w;                    /* the request line so far */
+	size_t *start;                     /* offset of each item in w */
+	size_t end;                        /* end of the last item (at flush) */
+	char **keys;                       /* key of each item, for the applied state */
+	size_t n, cap;
+};
+
+/* The batches of one apply round and a scratch writer for items; kept in
+ * struct agent so that their buffers are reused from round to round. */
+struct agent_round {
+	struct agent_batch sset, sdel, radd, rdel;
+	struct aw_jw item;
+};
+
 struct agent {
 	struct aw_loop loop;
 	char name[AW_MSG_NAME_MAX + 1];
@@ -108,6 +126,7 @@ struct agent {
 	struct aw_handler status_h;
 	char status_path[108];
 	uint64_t rejected_updates;
+	struct agent_round round;
 };
 
 /* agent_mapd.c */
@@ -121,13 +140,29 @@ void agent_dp_tick(struct agent *ag, uint64_t now);
 /* One request; *reply gets the parsed reply object. -1: the connection failed
  * (it is closed and marked down). */
 int agent_dp_call(struct agent *ag, json_t *req, json_t **reply);
+/* Same with the request line already written (no '\n'). */
+int agent_dp_call_raw(struct agent *ag, const char *line, size_t len, json_t **reply);
 void agent_dp_down(struct agent *ag, const char *why);
 
+/* agent_batch.c */
+void agent_batch_init(struct agent_batch *b, const char *op, const char *plural,
+		      const char *single);
+void agent_batch_free(struct agent_batch *b);
+/* item: JSON text of one entry (object, or string for the delete forms). */
+void agent_batch_add(struct agent *ag, struct agent_batch *b, const char *key, const char *item,
+		     size_t len);
+void agent_batch_flush(struct agent *ag, struct agent_batch *b);
+
+
 /* agent_apply.c */
+void agent_round_init(struct agent_round *r);
+void agent_round_free(struct agent_round *r);
 void agent_mark_service(struct agent *ag, const char *uri);
 void agent_mark_relay(struct agent *ag, const char *hex);
 /* Push what differs between the merged views and the applied state. */
 void agent_apply(struct agent *ag);
+/* After op on key succeeded: record what the data plane now has. */
+void agent_applied_update(struct agent *ag, const char *op, const char *key);
 
 /* agent_status.c */
 int agent_status_open(struct agent *ag, char *err, size_t errlen);

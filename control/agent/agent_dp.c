@@ -79,26 +79,33 @@ read_reply(struct agent *ag, json_t **reply)
 }
 
 int
-agent_dp_call(struct agent *ag, json_t *req, json_t **reply)
+agent_dp_call_raw(struct agent *ag, const char *line, size_t len, json_t **reply)
 {
 	struct agent_dp *dp = &ag->dp;
-	char *line;
-	int rc;
 
 	*reply = NULL;
 	if (!dp->up)
 		return -1;
-	line = json_dumps(req, JSON_COMPACT);
-	if (line == NULL)
-		return -1;
 	dp->calls++;
-	rc = aw_write_line(dp->h.fd, line, strlen(line));
-	free(line);
-	if (rc < 0) {
+	if (aw_write_line(dp->h.fd, line, len) < 0) {
 		agent_dp_down(ag, strerror(errno));
 		return -1;
 	}
 	return read_reply(ag, reply);
+}
+
+int
+agent_dp_call(struct agent *ag, json_t *req, json_t **reply)
+{
+	char *line = json_dumps(req, JSON_COMPACT);
+	int rc;
+
+	*reply = NULL;
+	if (line == NULL)
+		return -1;
+	rc = agent_dp_call_raw(ag, line, strlen(line), reply);
+	free(line);
+	return rc;
 }
 
 static void

@@ -17,7 +17,11 @@ service has a destination of weight W, with "t": the CLOCK_MONOTONIC time
 {"op": "wait_services", "count": N} → answered once N services are known, with
 "t" likewise (both used by bench/control/push_latency.py).
 
-    fake_dataplane.py --socket PATH [--no-asrs] [--no-trs] [--no-validate]
+    fake_dataplane.py --socket PATH [--no-asrs] [--no-trs] [--no-validate] [--refuse PREFIX]
+
+--refuse PREFIX makes service.set refuse services whose URI starts with
+PREFIX (as a data plane whose table is full would): the whole request is
+refused, so the caller must retry the others alone.
 
 --no-validate is for bench/control/push_latency.py only: batch service.set
 calls are stored without being checked, so that the Python double is not the
@@ -131,8 +135,8 @@ def batch(req, single, plural, allowed_single):
 
 
 class FakeDataplane:
-    def __init__(self, asrs=True, trs=True, validate=True):
-        self.asrs, self.trs, self.validate = asrs, trs, validate
+    def __init__(self, asrs=True, trs=True, validate=True, refuse=None):
+        self.asrs, self.trs, self.validate, self.refuse = asrs, trs, validate, refuse
         self.services = {}
         self.relays = {}
         self.calls = {}
@@ -174,6 +178,9 @@ class FakeDataplane:
             return {"applied": len(req["services"])}
         many, items = batch(req, "service", "services", ("service", "destinations"))
         parsed = [service_entry(it, "services[%d]." % i if many else "") for i, it in enumerate(items)]
+        for i, (uri, _) in enumerate(parsed):
+            if self.refuse and uri.startswith(self.refuse):
+                raise Bad("%sservice: table full (refused by --refuse)" % ("services[%d]." % i if many else ""))
         now = time.monotonic()
         for uri, ds in parsed:  # validated whole, now applied whole
             self.services[uri] = ds
@@ -341,8 +348,10 @@ def main():
     ap.add_argument("--no-asrs", action="store_true")
     ap.add_argument("--no-trs", action="store_true")
     ap.add_argument("--no-validate", action="store_true")
+    ap.add_argument("--refuse", metavar="PREFIX")
     a = ap.parse_args()
-    serve(a.socket, FakeDataplane(asrs=not a.no_asrs, trs=not a.no_trs, validate=not a.no_validate))
+    serve(a.socket, FakeDataplane(asrs=not a.no_asrs, trs=not a.no_trs, validate=not a.no_validate,
+                                  refuse=a.refuse))
     return 0
 
 

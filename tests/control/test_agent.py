@@ -312,3 +312,23 @@ def test_reconcile_a_dataplane_whose_list_exceeds_one_line(procs):
     procs.agent([m.port], dp.sock)
     wait_until(lambda: list(dp_dump(dp.sock)["services"]) == ["asrs://live/x"], timeout=60,
                what="only the live service left", interval=0.2)
+
+
+def test_a_refused_item_does_not_hold_back_the_rest(procs):
+    """The data plane refuses one service of a batch (the whole request fails):
+    the agent retries the items one by one, applies the others, counts the error."""
+    m = procs.mapd()
+    dp = procs.fake_dp(args=["--refuse", "asrs://full/"])
+    ag = procs.agent([m.port], dp.sock)
+    a = admin(m.port)
+    wait_until(lambda: agent_status(ag.status)["mapds"][0]["state"] == "synced", what="synced")
+    # pipelined, so that they reach the agent together and share one batch
+    a.send_raw(b"".join((json.dumps(reg(u, "10.0.0.%d" % i, 80)) + "\n").encode()
+                        for i, u in enumerate(["asrs://a/x", "asrs://full/x", "asrs://b/x"], 1)))
+    assert all(a.recv()["ok"] for _ in range(3))
+    applied(dp, "asrs://a/x", {("10.0.0.1", 80): (0, 100)})
+    applied(dp, "asrs://b/x", {("10.0.0.3", 80): (0, 100)})
+    st = agent_status(ag.status)["dataplane"]
+    assert st["errors"] >= 1 and "table full" in st["last_error"]
+    assert "asrs://full/x" not in dp_dump(dp.sock)["services"]
+    assert "data plane refused service.set" in procs.log(ag)
