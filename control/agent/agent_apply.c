@@ -68,21 +68,18 @@ merge_relay(const struct agent *ag, const char *hex)
 }
 
 void
-agent_applied_update(struct agent *ag, const char *op, const char *key)
+agent_applied_update(struct agent *ag, const char *op, const char *key, void *val)
 {
-	if (strcmp(op, "service.set") == 0) {
-		struct aw_msg_dest d[AW_MSG_MAX_DESTS];
-		uint32_t n = merge_service(ag, key, d);
-		agent_view_set_service(&ag->applied, key, d, n);
-	} else if (strcmp(op, "service.del") == 0) {
+	if (strcmp(op, "service.set") == 0 && val != NULL)
+		agent_view_put_dests(&ag->applied, key, val);
+	else if (strcmp(op, "relay.add") == 0 && val != NULL)
+		agent_view_put_relay(&ag->applied, key, val);
+	else if (strcmp(op, "service.del") == 0)
 		agent_view_set_service(&ag->applied, key, NULL, 0);
-	} else if (strcmp(op, "relay.add") == 0) {
-		const struct agent_relay *r = merge_relay(ag, key);
-		if (r != NULL)
-			agent_view_set_relay(&ag->applied, &r->r, true);
-	} else {
+	else if (strcmp(op, "relay.del") == 0)
 		agent_view_del_relay(&ag->applied, key);
-	}
+	else
+		free(val);
 }
 
 void
@@ -147,7 +144,7 @@ add_string(struct agent *ag, struct agent_round *r, struct agent_batch *b, const
 	aw_jw_reset(&r->item);
 	aw_jw_str(&r->item, key);
 	if (!r->item.oom)
-		agent_batch_add(ag, b, key, r->item.buf, r->item.len);
+		agent_batch_add(ag, b, key, r->item.buf, r->item.len, NULL);
 }
 
 static void
@@ -165,9 +162,16 @@ diff_service(struct agent *ag, const char *uri, struct agent_round *r)
 	}
 	if (dests_same(cur, d, n))
 		return;
+	struct agent_dests *sent = malloc(sizeof(*sent) + n * sizeof(sent->d[0]));
+	if (sent == NULL)
+		return;
+	sent->n = n;
+	memcpy(sent->d, d, n * sizeof(d[0]));
 	service_item(&r->item, uri, d, n);
-	if (!r->item.oom)
-		agent_batch_add(ag, &r->sset, uri, r->item.buf, r->item.len);
+	if (r->item.oom)
+		free(sent);
+	else
+		agent_batch_add(ag, &r->sset, uri, r->item.buf, r->item.len, sent);
 }
 
 /* lib/proto writes the rate's byte limit as "bps"; the data plane API names
@@ -199,8 +203,14 @@ diff_relay(struct agent *ag, const char *hex, struct agent_round *r)
 		return;
 	json_t *o = relay_json(&want->r);
 	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	if (text != NULL)
-		agent_batch_add(ag, &r->radd, hex, text, strlen(text));
+	struct agent_relay *sent = malloc(sizeof(*sent));
+	if (text != NULL && sent != NULL) {
+		*sent = *want;
+		sent->key_known = true;
+		agent_batch_add(ag, &r->radd, hex, text, strlen(text), sent);
+	} else {
+		free(sent);
+	}
 	free(text);
 	json_decref(o);
 }

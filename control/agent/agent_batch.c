@@ -6,7 +6,11 @@
  * or CHUNK_ITEMS. A refused batch is retried item by item in the single form
  * ({"op": OP, ...object members} or {"op": OP, SINGLE: "string"}) so that one
  * bad item cannot hold the others back; each refusal is logged and counted.
- * On success the applied state is updated for each item's key.
+ * On success the applied state records what each item set.
+ * Pipelining: a flushed batch is sent and left in flight (struct agent's
+ * inflight); its reply is read when it arrives (the API socket becomes
+ * readable), or before anything else is sent, since replies come in order.
+ * So the agent decodes the next pushes while the data plane applies.
  * Contract: anyway-agent's one thread.
  */
 #include <stdio.h>
@@ -31,8 +35,10 @@ agent_batch_init(struct agent_batch *b, const char *op, const char *plural, cons
 static void
 batch_clear(struct agent_batch *b)
 {
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < b->n; i++) {
 		free(b->keys[i]);
+		free(b->vals[i]);
+	}
 	b->n = 0;
 	aw_jw_reset(&b->w);
 }
@@ -42,6 +48,7 @@ agent_batch_free(struct agent_batch *b)
 {
 	batch_clear(b);
 	free(b->keys);
+	free(b->vals);
 	free(b->start);
 	aw_jw_free(&b->w);
 }
@@ -79,26 +86,29 @@ apply_single(struct agent *ag, struct agent_batch *b, size_t i, struct aw_jw *w)
 	}
 	if (w->oom || agent_dp_call_raw(ag, w->buf, w->len, &rep) < 0)
 		return;
-	if (json_is_true(json_object_get(rep, "ok")) || strstr(b->op, ".del") != NULL)
-		agent_applied_update(ag, b->op, b->keys[i]);
-	else
+	if (json_is_true(json_object_get(rep, "ok")) || strstr(b->op, ".del") != NULL) {
+		agent_applied_update(ag, b->op, b->keys[i], b->vals[i]);
+		b->vals[i] = NULL;
+	} else
 		note_error(ag, b->op, rep);
 	json_decref(rep);
 }
 
 void
-agent_batch_flush(struct agent *ag, struct agent_batch *b)
+agent_batch_complete(struct agent *ag)
 {
+	struct agent_batch *b = &ag->inflight;
 	json_t *rep = NULL;
 
-	if (b->n == 0)
+	if (!ag->inflight_active)
 		return;
-	b->end = b->w.len;
-	aw_jw_lit(&b->w, "]}");
-	if (!b->w.oom && agent_dp_call_raw(ag, b->w.buf, b->w.len, &rep) == 0) {
+	ag->inflight_active = false; /* before anything below calls the data plane */
+	if (agent_dp_read_reply(ag, &rep) == 0) {
 		if (json_is_true(json_object_get(rep, "ok"))) {
-			for (size_t i = 0; i < b->n; i++)
-				agent_applied_update(ag, b->op, b->keys[i]);
+			for (size_t i = 0; i < b->n; i++) {
+				agent_applied_update(ag, b->op, b->keys[i], b->vals[i]);
+				b->vals[i] = NULL;
+			}
 			ag->dp.applies++;
 			ag->dp.items_applied += b->n;
 		} else {
@@ -117,25 +127,57 @@ agent_batch_flush(struct agent *ag, struct agent_batch *b)
 }
 
 void
+agent_batch_flush(struct agent *ag, struct agent_batch *b)
+{
+	struct agent_batch t;
+
+	if (b->n == 0)
+		return;
+	agent_batch_complete(ag);
+	b->end = b->w.len;
+	aw_jw_lit(&b->w, "]}");
+	if (b->w.oom || agent_dp_send_raw(ag, b->w.buf, b->w.len) < 0) {
+		batch_clear(b);
+		return;
+	}
+	/* b goes in flight; b takes the (cleared) buffers of the last one */
+	t = ag->inflight;
+	ag->inflight = *b;
+	*b = t;
+	b->op = ag->inflight.op;
+	b->plural = ag->inflight.plural;
+	b->single = ag->inflight.single;
+	batch_clear(b); /* what a lost connection left there */
+	ag->inflight_active = true;
+}
+
+void
 agent_batch_add(struct agent *ag, struct agent_batch *b, const char *key, const char *item,
-		size_t len)
+		size_t len, void *val)
 {
 	if (b->n > 0 && (b->n >= CHUNK_ITEMS || b->w.len + len + 2 > CHUNK_BYTES))
 		agent_batch_flush(ag, b);
 	if (b->n == b->cap) {
 		size_t ncap = b->cap ? b->cap * 2 : 256;
 		char **k = realloc(b->keys, ncap * sizeof(*k));
-		size_t *s = k ? realloc(b->start, ncap * sizeof(*s)) : NULL;
+		void **v = k ? realloc(b->vals, ncap * sizeof(*v)) : NULL;
+		size_t *s = v ? realloc(b->start, ncap * sizeof(*s)) : NULL;
 		if (k != NULL)
 			b->keys = k;
-		if (s == NULL)
+		if (v != NULL)
+			b->vals = v;
+		if (s == NULL) {
+			free(val);
 			return;
+		}
 		b->start = s;
 		b->cap = ncap;
 	}
 	char *kc = strdup(key);
-	if (kc == NULL)
+	if (kc == NULL) {
+		free(val);
 		return;
+	}
 	if (b->n == 0) {
 		aw_jw_lit(&b->w, "{\"op\":");
 		aw_jw_str(&b->w, b->op);
@@ -147,5 +189,6 @@ agent_batch_add(struct agent *ag, struct agent_batch *b, const char *key, const 
 	}
 	b->start[b->n] = b->w.len;
 	aw_jw_raw(&b->w, item, len);
+	b->vals[b->n] = val;
 	b->keys[b->n++] = kc;
 }

@@ -31,6 +31,7 @@ agent_dp_down(struct agent *ag, const char *why)
 {
 	struct agent_dp *dp = &ag->dp;
 
+	ag->inflight_active = false; /* its reply will never come */
 	if (dp->up) {
 		fprintf(stderr, "anyway-agent: data plane %s: %s\n", dp->path, why);
 		epoll_ctl(ag->loop.epfd, EPOLL_CTL_DEL, dp->h.fd, NULL);
@@ -79,11 +80,10 @@ read_reply(struct agent *ag, json_t **reply)
 }
 
 int
-agent_dp_call_raw(struct agent *ag, const char *line, size_t len, json_t **reply)
+agent_dp_send_raw(struct agent *ag, const char *line, size_t len)
 {
 	struct agent_dp *dp = &ag->dp;
 
-	*reply = NULL;
 	if (!dp->up)
 		return -1;
 	dp->calls++;
@@ -91,7 +91,24 @@ agent_dp_call_raw(struct agent *ag, const char *line, size_t len, json_t **reply
 		agent_dp_down(ag, strerror(errno));
 		return -1;
 	}
-	return read_reply(ag, reply);
+	return 0;
+}
+
+int
+agent_dp_read_reply(struct agent *ag, json_t **reply)
+{
+	*reply = NULL;
+	return ag->dp.up ? read_reply(ag, reply) : -1;
+}
+
+int
+agent_dp_call_raw(struct agent *ag, const char *line, size_t len, json_t **reply)
+{
+	*reply = NULL;
+	agent_batch_complete(ag); /* replies come in order: the one in flight first */
+	if (agent_dp_send_raw(ag, line, len) < 0)
+		return -1;
+	return agent_dp_read_reply(ag, reply);
 }
 
 int
@@ -114,7 +131,10 @@ dp_event(struct aw_handler *h, uint32_t events)
 	struct agent_dp *dp = (struct agent_dp *)((char *)h - offsetof(struct agent_dp, h));
 	struct agent *ag = (struct agent *)((char *)dp - offsetof(struct agent, dp));
 
-	(void)events;
+	if (ag->inflight_active && (events & EPOLLIN)) {
+		agent_batch_complete(ag); /* the reply of the batch in flight */
+		return;
+	}
 	agent_dp_down(ag, "connection closed (data plane stopped?)");
 }
 
@@ -250,7 +270,7 @@ agent_dp_tick(struct agent *ag, uint64_t now)
 			dp_connect(ag, now);
 		return;
 	}
-	if (now >= dp->next_ping_ms) {
+	if (now >= dp->next_ping_ms && !ag->inflight_active) {
 		json_t *req = json_pack("{s:s}", "op", "ping"), *rep;
 
 		if (agent_dp_call(ag, req, &rep) == 0)

@@ -207,5 +207,6 @@ main(int argc, char **argv)
 	aw_loop_kill(&ag.loop, &sigh);
 	aw_loop_fini(&ag.loop);
 	agent_round_free(&ag.round);
+	agent_batch_free(&ag.inflight);
 	return 0;
 }
