@@ -270,7 +270,9 @@ agent_dp_tick(struct agent *ag, uint64_t now)
 			dp_connect(ag, now);
 		return;
 	}
-	if (now >= dp->next_ping_ms && !ag->inflight_active) {
+	/* the ping first completes a batch still in flight (bounded by the
+	 * call timeout), so a data plane that stopped answering is noticed */
+	if (now >= dp->next_ping_ms) {
 		json_t *req = json_pack("{s:s}", "op", "ping"), *rep;
 
 		if (agent_dp_call(ag, req, &rep) == 0)

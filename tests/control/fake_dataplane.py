@@ -333,7 +333,11 @@ def serve(path, dp):
                 elif isinstance(req, dict) and req.get("op") == "wait_services":
                     waiters.append((c, None, req.get("count")))
                 else:
-                    c.sendall((json.dumps(reply_for(dp, line), separators=(",", ":")) + "\n").encode())
+                    try:
+                        c.sendall((json.dumps(reply_for(dp, line), separators=(",", ":")) + "\n").encode())
+                    except OSError:  # the client left: its later lines are dropped below
+                        bufs[c] = b""
+                        break
                 answer_waiters(dp, waiters)
             if len(bufs[c]) > MAX_LINE:
                 sel.unregister(c)

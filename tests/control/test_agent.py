@@ -2,6 +2,7 @@
 with the data plane's API played by fake_dataplane.py (a test double)."""
 
 import json
+import signal
 import socket
 import threading
 
@@ -332,3 +333,23 @@ def test_a_refused_item_does_not_hold_back_the_rest(procs):
     assert st["errors"] >= 1 and "table full" in st["last_error"]
     assert "asrs://full/x" not in dp_dump(dp.sock)["services"]
     assert "data plane refused service.set" in procs.log(ag)
+
+
+def test_a_dataplane_that_stops_answering_is_noticed(procs):
+    """The data plane hangs (SIGSTOP): the agent's ping gets no reply within the
+    call timeout, it drops the connection and retries; when the data plane
+    answers again, what changed meanwhile is applied."""
+    m = procs.mapd()
+    dp = procs.fake_dp()
+    ag = procs.agent([m.port], dp.sock)
+    a = admin(m.port)
+    assert a.call(reg("asrs://before/x", "10.0.0.1", 80))["ok"]
+    applied(dp, "asrs://before/x", {("10.0.0.1", 80): (0, 100)})
+    dp.send_signal(signal.SIGSTOP)
+    try:
+        assert a.call(reg("asrs://during/x", "10.0.0.2", 80))["ok"]
+        wait_until(lambda: "no reply" in agent_status(ag.status)["dataplane"]["last_error"], timeout=30,
+                   what="the agent notices the silent data plane", interval=0.5)
+    finally:
+        dp.send_signal(signal.SIGCONT)
+    applied(dp, "asrs://during/x", {("10.0.0.2", 80): (0, 100)})
