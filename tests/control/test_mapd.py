@@ -216,3 +216,12 @@ def test_destination_list_is_bounded(procs):
     s = subscriber(m.port)
     _, services, _, _ = read_snapshot(s)
     assert len(services[0]["destinations"]) == 256
+
+
+def test_a_connection_without_hello_is_closed(procs):
+    m = procs.mapd(args=["--hello-timeout-s", "1"])
+    idle = LineClient(("127.0.0.1", m.port))
+    r = idle.recv()  # nothing sent: an error, then the close
+    assert r["ok"] is False and "expected hello within 1 s" in r["error"]
+    assert idle.recv() is None
+    assert admin(m.port).call({"op": "service.list"})["ok"]
