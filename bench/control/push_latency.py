@@ -64,6 +64,7 @@ def throughput(procs, m, dp, n):
     w = LineClient(dp.sock, timeout=120)
     lines = b"".join((json.dumps(reg("asrs://bench/t%d" % i, "10.1.%d.%d" % (i // 250 % 250, i % 250), 80,
                                      weight=7, ttl=600)) + "\n").encode() for i in range(n))
+    base = len(LineClient(dp.sock).call({"op": "dump"})["services"])
     cpu0 = {p.aw_name: cpu_s(p) for p in procs.procs}
     oks = []
     reader = threading.Thread(target=lambda: oks.extend(a.recv()["ok"] for _ in range(n)), daemon=True)
@@ -71,18 +72,36 @@ def throughput(procs, m, dp, n):
     t0 = time.monotonic()
     a.send_raw(lines)
 
-    def all_applied():
-        d = LineClient(dp.sock, timeout=60).call({"op": "dump"})
-        ts = [t for u, t in d["set_time"].items() if u.startswith("asrs://bench/t")]
-        return ts if len(ts) == n else None
-    ts = wait_until(all_applied, timeout=300, what="every update applied", interval=0.5)
+    t_end = LineClient(dp.sock, timeout=300).call({"op": "wait_services", "count": base + n})["t"]
     cpu = {p.aw_name: cpu_s(p) - cpu0[p.aw_name] for p in procs.procs}
+    d = LineClient(dp.sock, timeout=60).call({"op": "dump"})
+    ts = [t for u, t in d["set_time"].items() if u.startswith("asrs://bench/t")]
     reader.join(60)
     assert len(oks) == n and all(oks)
-    return n, len(ts), max(ts) - t0, cpu
+    return n, len(ts), t_end - t0, cpu
 
 
-def agent_throughput(procs, n):
+def callgrind_per_update(build, n1=5000, n2=25000):
+    """Instructions the agent executes per applied push, from two callgrind runs
+    (n2 - n1 pushes apart, so start-up cancels out): repeatable on a busy machine."""
+    irs = []
+    for n in (n1, n2):
+        procs = Procs()
+        try:
+            out = procs.dir / "cg.out"
+            agent_throughput(procs, n, wrap=["valgrind", "--tool=callgrind", "--callgrind-out-file=%s" % out])
+            procs.cleanup(keep_dir=True)  # SIGTERM: callgrind writes its totals
+            procs = None
+        finally:
+            if procs is not None:
+                procs.cleanup()
+        with open(out) as f:
+            irs.append(next(int(l.split()[1]) for l in f if l.startswith(("summary:", "totals:"))))
+        shutil.rmtree(out.parent, ignore_errors=True)
+    return (irs[1] - irs[0]) / (n2 - n1)
+
+
+def agent_throughput(procs, n, wrap=()):
     """The agent alone: a stand-in map server sends n pre-encoded service pushes
     (distinct services) at once; the data plane double stores batches without
     checking them. Rate = n / (last apply - first byte sent)."""
@@ -96,7 +115,7 @@ def agent_throughput(procs, n):
                                    "destinations": [{"addr": "10.2.%d.%d" % (i // 250 % 250, i % 250),
                                                      "port": 80, "priority": 0, "weight": 5}]},
                                   separators=(",", ":")) + "\n").encode() for i in range(n))
-    ag = procs.agent([lis.getsockname()[1]], dp.sock)
+    ag = procs.agent([lis.getsockname()[1]], dp.sock, wrap=wrap)
     c, _ = lis.accept()
     c.settimeout(30)
     c.recv(4096)  # hello
@@ -107,14 +126,11 @@ def agent_throughput(procs, n):
     t0 = time.monotonic()
     c.sendall(pushes)
 
-    def all_applied():
-        d = LineClient(dp.sock, timeout=60).call({"op": "dump"})
-        return list(d["set_time"].values()) if len(d["set_time"]) == n else None
-    ts = wait_until(all_applied, timeout=300, what="every push applied", interval=0.5)
+    t_end = LineClient(dp.sock, timeout=300).call({"op": "wait_services", "count": n})["t"]
     cpu = cpu_s(ag) - cpu0
     c.close()
     lis.close()
-    return max(ts) - t0, cpu
+    return t_end - t0, cpu
 
 
 def cpu_s(p):
@@ -129,6 +145,8 @@ def main():
     ap.add_argument("--build", default=os.environ.get("AW_BUILD", str(ROOT / "build")))
     ap.add_argument("--samples", type=int, default=2000)
     ap.add_argument("--updates", type=int, default=100000)
+    ap.add_argument("--callgrind", action="store_true",
+                    help="also count the agent's instructions per update under valgrind")
     a = ap.parse_args()
     os.environ["AW_BUILD"] = a.build
     procs = Procs()
@@ -152,6 +170,8 @@ def main():
         secs2, cpu2 = agent_throughput(procs, a.updates)
         print("agent alone: %d pushes applied in %.3f s: %.0f updates/s; agent CPU %.2f s (%.1f us/update)"
               % (a.updates, secs2, a.updates / secs2, cpu2, cpu2 * 1e6 / a.updates))
+        if a.callgrind:
+            print("agent alone under callgrind: %.0f instructions per update" % callgrind_per_update(a.build))
         return 0 if got == n else 1
     finally:
         procs.cleanup()

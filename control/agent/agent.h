@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "aw_conn.h"
+#include "aw_jw.h"
 #include "aw_line.h"
 #include "aw_loop.h"
 #include "aw_msg.h"
@@ -30,6 +31,9 @@
 #define AGENT_SILENCE_MS 15000   /* nothing heard for this long: reconnect (SPEC §7.1) */
 #define AGENT_DP_TIMEOUT_MS 5000 /* one data-plane call */
 #define AGENT_DP_PING_MS 1000
+/* Replies of the local data plane may be longer than a 1 MiB request line:
+ * service.list has no cursor, and 100,000 services list in about 10 MB. */
+#define AGENT_DP_REPLY_MAX (64u << 20)
 
 /* A set of services (uri -> struct agent_dests *) and relays (hex -> struct agent_relay *). */
 struct agent_dests {
@@ -51,6 +55,9 @@ void agent_view_clear(struct agent_view *v);
 int agent_view_set_service(struct agent_view *v, const char *uri, const struct aw_msg_dest *d,
 			   uint32_t n);
 int agent_view_set_relay(struct agent_view *v, const struct aw_msg_relay *r, bool key_known);
+/* Insert an already built entry (taken; freed on failure). */
+void agent_view_put_dests(struct agent_view *v, const char *uri, struct agent_dests *e);
+void agent_view_put_relay(struct agent_view *v, const char *hex, struct agent_relay *e);
 void agent_view_del_relay(struct agent_view *v, const char *hex);
 void agent_dests_sort(struct aw_msg_dest *d, uint32_t n);
 void agent_hex(const uint8_t *b, size_t n, char *out);
@@ -91,6 +98,25 @@ struct agent_dp {
 	char last_error[AW_MSG_ERRLEN + 80];
 };
 
+/* agent_batch.c: one batch call being built (see there). */
+struct agent_batch {
+	const char *op, *plural, *single; /* "service.del", "services", "service" */
+	struct aw_jw w;                    /* the request line so far */
+	size_t *start;                     /* offset of each item in w */
+	size_t end;                        /* end of the last item (at flush) */
+	char **keys;                       /* key of each item, for the applied state */
+	void **vals;                       /* what each item sets (struct agent_dests /
+					    * agent_relay, owned), NULL for deletes */
+	size_t n, cap;
+};
+
+/* The batches of one apply round and a scratch writer for items; kept in
+ * struct agent so that their buffers are reused from round to round. */
+struct agent_round {
+	struct agent_batch sset, sdel, radd, rdel;
+	struct aw_jw item;
+};
+
 struct agent {
 	struct aw_loop loop;
 	char name[AW_MSG_NAME_MAX + 1];
@@ -105,6 +131,11 @@ struct agent {
 	struct aw_handler status_h;
 	char status_path[108];
 	uint64_t rejected_updates;
+	struct agent_round round;
+	/* The one batch sent whose reply is not read yet: the agent goes on
+	 * decoding pushes while the data plane works on it. */
+	struct agent_batch inflight;
+	bool inflight_active;
 };
 
 /* agent_mapd.c */
@@ -118,13 +149,37 @@ void agent_dp_tick(struct agent *ag, uint64_t now);
 /* One request; *reply gets the parsed reply object. -1: the connection failed
  * (it is closed and marked down). */
 int agent_dp_call(struct agent *ag, json_t *req, json_t **reply);
+/* Same with the request line already written (no '\n'). */
+int agent_dp_call_raw(struct agent *ag, const char *line, size_t len, json_t **reply);
+/* The two halves of a call, for the batch in flight. -1: connection lost. */
+int agent_dp_send_raw(struct agent *ag, const char *line, size_t len);
+int agent_dp_read_reply(struct agent *ag, json_t **reply);
 void agent_dp_down(struct agent *ag, const char *why);
 
+/* agent_batch.c */
+void agent_batch_init(struct agent_batch *b, const char *op, const char *plural,
+		      const char *single);
+void agent_batch_free(struct agent_batch *b);
+/* item: JSON text of one entry (object, or string for the delete forms);
+ * val: what it sets (owned by the batch from now on), NULL for deletes. */
+void agent_batch_add(struct agent *ag, struct agent_batch *b, const char *key, const char *item,
+		     size_t len, void *val);
+/* Send b (after completing the batch in flight); its reply is read later. */
+void agent_batch_flush(struct agent *ag, struct agent_batch *b);
+/* Read and handle the reply of the batch in flight, if any. */
+void agent_batch_complete(struct agent *ag);
+
+
 /* agent_apply.c */
+void agent_round_init(struct agent_round *r);
+void agent_round_free(struct agent_round *r);
 void agent_mark_service(struct agent *ag, const char *uri);
 void agent_mark_relay(struct agent *ag, const char *hex);
 /* Push what differs between the merged views and the applied state. */
 void agent_apply(struct agent *ag);
+/* After op on key succeeded: record what the data plane now has (val: as
+ * given to agent_batch_add, taken). */
+void agent_applied_update(struct agent *ag, const char *op, const char *key, void *val);
 
 /* agent_status.c */
 int agent_status_open(struct agent *ag, char *err, size_t errlen);

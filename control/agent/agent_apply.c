@@ -17,9 +17,6 @@
 
 #include "agent.h"
 
-#define CHUNK_ITEMS 10000
-#define CHUNK_BYTES (700u * 1024u)
-
 void
 agent_mark_service(struct agent *ag, const char *uri)
 {
@@ -70,121 +67,39 @@ merge_relay(const struct agent *ag, const char *hex)
 	return NULL;
 }
 
-/* A batch being built: items (JSON) and the key of each, to update applied. */
-struct batch {
-	const char *op, *plural; /* "service.set", "services" */
-	json_t *items;
-	char **keys;
-	size_t n, cap, bytes;
-};
-
-static void batch_flush(struct agent *ag, struct batch *b);
-
-static void
-batch_add(struct agent *ag, struct batch *b, const char *key, json_t *item, size_t est)
+void
+agent_applied_update(struct agent *ag, const char *op, const char *key, void *val)
 {
-	if (b->n > 0 && (b->n >= CHUNK_ITEMS || b->bytes + est > CHUNK_BYTES))
-		batch_flush(ag, b);
-	if (b->items == NULL)
-		b->items = json_array();
-	if (b->n == b->cap) {
-		size_t ncap = b->cap ? b->cap * 2 : 256;
-		char **k = realloc(b->keys, ncap * sizeof(*k));
-		if (k != NULL) {
-			b->keys = k;
-			b->cap = ncap;
-		}
-	}
-	if (b->items == NULL || b->n == b->cap || item == NULL) {
-		json_decref(item);
-		return;
-	}
-	b->keys[b->n++] = strdup(key);
-	b->bytes += est;
-	json_array_append_new(b->items, item);
-}
-
-static void
-applied_update(struct agent *ag, const char *op, const char *key)
-{
-	if (strcmp(op, "service.set") == 0) {
-		struct aw_msg_dest d[AW_MSG_MAX_DESTS];
-		uint32_t n = merge_service(ag, key, d);
-		agent_view_set_service(&ag->applied, key, d, n);
-	} else if (strcmp(op, "service.del") == 0) {
+	if (strcmp(op, "service.set") == 0 && val != NULL)
+		agent_view_put_dests(&ag->applied, key, val);
+	else if (strcmp(op, "relay.add") == 0 && val != NULL)
+		agent_view_put_relay(&ag->applied, key, val);
+	else if (strcmp(op, "service.del") == 0)
 		agent_view_set_service(&ag->applied, key, NULL, 0);
-	} else if (strcmp(op, "relay.add") == 0) {
-		const struct agent_relay *r = merge_relay(ag, key);
-		if (r != NULL)
-			agent_view_set_relay(&ag->applied, &r->r, true);
-	} else {
+	else if (strcmp(op, "relay.del") == 0)
 		agent_view_del_relay(&ag->applied, key);
-	}
-}
-
-static void
-note_error(struct agent *ag, const char *op, const json_t *rep)
-{
-	const char *e = json_string_value(json_object_get(rep, "error"));
-
-	ag->dp.errors++;
-	snprintf(ag->dp.last_error, sizeof(ag->dp.last_error), "%s: %s", op, e ? e : "?");
-	fprintf(stderr, "anyway-agent: data plane refused %s: %s\n", op, e ? e : "?");
-}
-
-/* One item alone, in the single form of the method. */
-static void
-apply_single(struct agent *ag, const struct batch *b, size_t i)
-{
-	json_t *it = json_array_get(b->items, i), *req, *rep;
-	bool del = strstr(b->op, ".del") != NULL;
-
-	if (json_is_object(it))
-		req = json_deep_copy(it);
 	else
-		req = json_pack("{s:O}", strcmp(b->op, "relay.del") == 0 ? "path_id" : "service", it);
-	json_object_set_new(req, "op", json_string(b->op));
-	if (agent_dp_call(ag, req, &rep) == 0) {
-		if (json_is_true(json_object_get(rep, "ok")) || del)
-			applied_update(ag, b->op, b->keys[i]);
-		else
-			note_error(ag, b->op, rep);
-	}
-	json_decref(req);
-	json_decref(rep);
+		free(val);
 }
 
-static void
-batch_flush(struct agent *ag, struct batch *b)
+void
+agent_round_init(struct agent_round *r)
 {
-	json_t *req, *rep = NULL;
+	agent_batch_init(&r->sset, "service.set", "services", "service");
+	agent_batch_init(&r->sdel, "service.del", "services", "service");
+	agent_batch_init(&r->radd, "relay.add", "relays", "path_id");
+	agent_batch_init(&r->rdel, "relay.del", "path_ids", "path_id");
+	aw_jw_init(&r->item);
+}
 
-	if (b->n == 0)
-		return;
-	req = json_pack("{s:s, s:O}", "op", b->op, b->plural, b->items);
-	if (req != NULL && agent_dp_call(ag, req, &rep) == 0) {
-		if (json_is_true(json_object_get(rep, "ok"))) {
-			for (size_t i = 0; i < b->n; i++)
-				applied_update(ag, b->op, b->keys[i]);
-			ag->dp.applies++;
-			ag->dp.items_applied += b->n;
-			ag->dp.last_apply_wall = aw_wall_s();
-		} else {
-			note_error(ag, b->op, rep);
-			for (size_t i = 0; i < b->n && ag->dp.up; i++)
-				apply_single(ag, b, i);
-			ag->dp.last_apply_wall = aw_wall_s();
-		}
-	}
-	json_decref(req);
-	json_decref(rep);
-	json_decref(b->items);
-	for (size_t i = 0; i < b->n; i++)
-		free(b->keys[i]);
-	free(b->keys);
-	b->items = NULL;
-	b->keys = NULL;
-	b->n = b->cap = b->bytes = 0;
+void
+agent_round_free(struct agent_round *r)
+{
+	agent_batch_free(&r->sset);
+	agent_batch_free(&r->sdel);
+	agent_batch_free(&r->radd);
+	agent_batch_free(&r->rdel);
+	aw_jw_free(&r->item);
 }
 
 static bool
@@ -199,8 +114,41 @@ dests_same(const struct agent_dests *cur, const struct aw_msg_dest *d, uint32_t 
 	return true;
 }
 
+/* {"service":URI,"destinations":[{"addr","port","priority","weight"}...]} */
 static void
-diff_service(struct agent *ag, const char *uri, struct batch *set, struct batch *del)
+service_item(struct aw_jw *w, const char *uri, const struct aw_msg_dest *d, uint32_t n)
+{
+	char a[AW_ADDR_STRLEN];
+
+	aw_jw_reset(w);
+	aw_jw_lit(w, "{\"service\":");
+	aw_jw_str(w, uri);
+	aw_jw_lit(w, ",\"destinations\":[");
+	for (uint32_t i = 0; i < n; i++) {
+		aw_jw_lit(w, i ? ",{\"addr\":\"" : "{\"addr\":\"");
+		aw_jw_lit(w, aw_addr_format(&d[i].addr, a, sizeof(a)));
+		aw_jw_lit(w, "\",\"port\":");
+		aw_jw_u64(w, d[i].port);
+		aw_jw_lit(w, ",\"priority\":");
+		aw_jw_u64(w, d[i].priority);
+		aw_jw_lit(w, ",\"weight\":");
+		aw_jw_u64(w, d[i].weight);
+		aw_jw_lit(w, "}");
+	}
+	aw_jw_lit(w, "]}");
+}
+
+static void
+add_string(struct agent *ag, struct agent_round *r, struct agent_batch *b, const char *key)
+{
+	aw_jw_reset(&r->item);
+	aw_jw_str(&r->item, key);
+	if (!r->item.oom)
+		agent_batch_add(ag, b, key, r->item.buf, r->item.len, NULL);
+}
+
+static void
+diff_service(struct agent *ag, const char *uri, struct agent_round *r)
 {
 	struct aw_msg_dest d[AW_MSG_MAX_DESTS];
 	uint32_t n = merge_service(ag, uri, d);
@@ -209,14 +157,21 @@ diff_service(struct agent *ag, const char *uri, struct batch *set, struct batch 
 	agent_dests_sort(d, n);
 	if (n == 0) {
 		if (cur != NULL)
-			batch_add(ag, del, uri, json_string(uri), strlen(uri) + 4);
+			add_string(ag, r, &r->sdel, uri);
 		return;
 	}
 	if (dests_same(cur, d, n))
 		return;
-	batch_add(ag, set, uri,
-		  json_pack("{s:s, s:o}", "service", uri, "destinations", aw_msg_dests_to_json(d, n)),
-		  strlen(uri) + 32 + 80 * n);
+	struct agent_dests *sent = malloc(sizeof(*sent) + n * sizeof(sent->d[0]));
+	if (sent == NULL)
+		return;
+	sent->n = n;
+	memcpy(sent->d, d, n * sizeof(d[0]));
+	service_item(&r->item, uri, d, n);
+	if (r->item.oom)
+		free(sent);
+	else
+		agent_batch_add(ag, &r->sset, uri, r->item.buf, r->item.len, sent);
 }
 
 /* lib/proto writes the rate's byte limit as "bps"; the data plane API names
@@ -234,19 +189,30 @@ relay_json(const struct aw_msg_relay *r)
 }
 
 static void
-diff_relay(struct agent *ag, const char *hex, struct batch *add, struct batch *del)
+diff_relay(struct agent *ag, const char *hex, struct agent_round *r)
 {
 	const struct agent_relay *want = merge_relay(ag, hex);
 	const struct agent_relay *cur = aw_strmap_get(&ag->applied.relays, hex);
 
 	if (want == NULL) {
 		if (cur != NULL)
-			batch_add(ag, del, hex, json_string(hex), 40);
+			add_string(ag, r, &r->rdel, hex);
 		return;
 	}
 	if (cur != NULL && cur->key_known && agent_relay_same(&cur->r, &want->r))
 		return;
-	batch_add(ag, add, hex, relay_json(&want->r), 220);
+	json_t *o = relay_json(&want->r);
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	struct agent_relay *sent = malloc(sizeof(*sent));
+	if (text != NULL && sent != NULL) {
+		*sent = *want;
+		sent->key_known = true;
+		agent_batch_add(ag, &r->radd, hex, text, strlen(text), sent);
+	} else {
+		free(sent);
+	}
+	free(text);
+	json_decref(o);
 }
 
 static void
@@ -287,8 +253,7 @@ may_apply(const struct agent *ag)
 void
 agent_apply(struct agent *ag)
 {
-	struct batch sset = {"service.set", "services"}, sdel = {"service.del", "services"};
-	struct batch radd = {"relay.add", "relays"}, rdel = {"relay.del", "path_ids"};
+	struct agent_round *r = &ag->round;
 
 	if ((ag->dirty_svcs.n == 0 && ag->dirty_relays.n == 0 && !ag->full) || !may_apply(ag))
 		return;
@@ -297,14 +262,14 @@ agent_apply(struct agent *ag)
 	ag->full = false;
 	for (size_t i = 0; ag->dp.asrs && i < ag->dirty_svcs.cap; i++)
 		if (ag->dirty_svcs.slots[i].key)
-			diff_service(ag, ag->dirty_svcs.slots[i].key, &sset, &sdel);
+			diff_service(ag, ag->dirty_svcs.slots[i].key, r);
 	for (size_t i = 0; ag->dp.trs && i < ag->dirty_relays.cap; i++)
 		if (ag->dirty_relays.slots[i].key)
-			diff_relay(ag, ag->dirty_relays.slots[i].key, &radd, &rdel);
-	batch_flush(ag, &sset);
-	batch_flush(ag, &radd);
-	batch_flush(ag, &sdel);
-	batch_flush(ag, &rdel);
+			diff_relay(ag, ag->dirty_relays.slots[i].key, r);
+	agent_batch_flush(ag, &r->sset);
+	agent_batch_flush(ag, &r->radd);
+	agent_batch_flush(ag, &r->sdel);
+	agent_batch_flush(ag, &r->rdel);
 	aw_strmap_clear(&ag->dirty_svcs);
 	aw_strmap_clear(&ag->dirty_relays);
 	if (!ag->dp.up) /* lost during the apply: everything again after the reconnect */

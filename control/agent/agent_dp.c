@@ -31,6 +31,7 @@ agent_dp_down(struct agent *ag, const char *why)
 {
 	struct agent_dp *dp = &ag->dp;
 
+	ag->inflight_active = false; /* its reply will never come */
 	if (dp->up) {
 		fprintf(stderr, "anyway-agent: data plane %s: %s\n", dp->path, why);
 		epoll_ctl(ag->loop.epfd, EPOLL_CTL_DEL, dp->h.fd, NULL);
@@ -58,13 +59,13 @@ read_reply(struct agent *ag, json_t **reply)
 		rc = aw_linebuf_read(&dp->lb, dp->h.fd);
 		if (rc != AW_LINE_OK) {
 			agent_dp_down(ag, rc == AW_LINE_EOF ? "connection closed"
-					  : rc == AW_LINE_TOO_LONG ? "reply longer than 1 MiB"
+					  : rc == AW_LINE_TOO_LONG ? "reply longer than 64 MiB"
 					  : errno == EAGAIN ? "no reply within 5 s" : strerror(errno));
 			return -1;
 		}
 	}
 	if (rc != AW_LINE_OK) {
-		agent_dp_down(ag, "reply longer than 1 MiB");
+		agent_dp_down(ag, "reply longer than 64 MiB");
 		return -1;
 	}
 	json_error_t je;
@@ -79,26 +80,49 @@ read_reply(struct agent *ag, json_t **reply)
 }
 
 int
-agent_dp_call(struct agent *ag, json_t *req, json_t **reply)
+agent_dp_send_raw(struct agent *ag, const char *line, size_t len)
 {
 	struct agent_dp *dp = &ag->dp;
-	char *line;
-	int rc;
 
-	*reply = NULL;
 	if (!dp->up)
 		return -1;
-	line = json_dumps(req, JSON_COMPACT);
-	if (line == NULL)
-		return -1;
 	dp->calls++;
-	rc = aw_write_line(dp->h.fd, line, strlen(line));
-	free(line);
-	if (rc < 0) {
+	if (aw_write_line(dp->h.fd, line, len) < 0) {
 		agent_dp_down(ag, strerror(errno));
 		return -1;
 	}
-	return read_reply(ag, reply);
+	return 0;
+}
+
+int
+agent_dp_read_reply(struct agent *ag, json_t **reply)
+{
+	*reply = NULL;
+	return ag->dp.up ? read_reply(ag, reply) : -1;
+}
+
+int
+agent_dp_call_raw(struct agent *ag, const char *line, size_t len, json_t **reply)
+{
+	*reply = NULL;
+	agent_batch_complete(ag); /* replies come in order: the one in flight first */
+	if (agent_dp_send_raw(ag, line, len) < 0)
+		return -1;
+	return agent_dp_read_reply(ag, reply);
+}
+
+int
+agent_dp_call(struct agent *ag, json_t *req, json_t **reply)
+{
+	char *line = json_dumps(req, JSON_COMPACT);
+	int rc;
+
+	*reply = NULL;
+	if (line == NULL)
+		return -1;
+	rc = agent_dp_call_raw(ag, line, strlen(line), reply);
+	free(line);
+	return rc;
 }
 
 static void
@@ -107,7 +131,10 @@ dp_event(struct aw_handler *h, uint32_t events)
 	struct agent_dp *dp = (struct agent_dp *)((char *)h - offsetof(struct agent_dp, h));
 	struct agent *ag = (struct agent *)((char *)dp - offsetof(struct agent, dp));
 
-	(void)events;
+	if (ag->inflight_active && (events & EPOLLIN)) {
+		agent_batch_complete(ag); /* the reply of the batch in flight */
+		return;
+	}
 	agent_dp_down(ag, "connection closed (data plane stopped?)");
 }
 
@@ -210,7 +237,7 @@ dp_connect(struct agent *ag, uint64_t now)
 		agent_dp_down(ag, why);
 		return;
 	}
-	if (aw_linebuf_init(&dp->lb, AW_LINE_MAX_DEFAULT) < 0) {
+	if (aw_linebuf_init(&dp->lb, AGENT_DP_REPLY_MAX) < 0) {
 		close(fd);
 		agent_dp_down(ag, "out of memory");
 		return;
@@ -243,6 +270,8 @@ agent_dp_tick(struct agent *ag, uint64_t now)
 			dp_connect(ag, now);
 		return;
 	}
+	/* the ping first completes a batch still in flight (bounded by the
+	 * call timeout), so a data plane that stopped answering is noticed */
 	if (now >= dp->next_ping_ms) {
 		json_t *req = json_pack("{s:s}", "op", "ping"), *rep;
 

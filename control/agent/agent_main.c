@@ -177,6 +177,7 @@ main(int argc, char **argv)
 	agent_view_init(&ag.applied);
 	aw_strmap_init(&ag.dirty_svcs);
 	aw_strmap_init(&ag.dirty_relays);
+	agent_round_init(&ag.round);
 	if (aw_loop_watch_signals(&ag.loop, &sigh) < 0) {
 		fprintf(stderr, PROG ": signalfd: %s\n", strerror(errno));
 		return 1;
@@ -205,5 +206,7 @@ main(int argc, char **argv)
 	agent_dp_down(&ag, "agent stopping");
 	aw_loop_kill(&ag.loop, &sigh);
 	aw_loop_fini(&ag.loop);
+	agent_round_free(&ag.round);
+	agent_batch_free(&ag.inflight);
 	return 0;
 }

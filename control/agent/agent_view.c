@@ -123,3 +123,25 @@ agent_view_del_relay(struct agent_view *v, const char *hex)
 {
 	free(aw_strmap_del(&v->relays, hex));
 }
+
+void
+agent_view_put_dests(struct agent_view *v, const char *uri, struct agent_dests *e)
+{
+	void *old = aw_strmap_put(&v->svcs, uri, e);
+
+	if (old != e)
+		free(old);
+	else
+		free(e);
+}
+
+void
+agent_view_put_relay(struct agent_view *v, const char *hex, struct agent_relay *e)
+{
+	void *old = aw_strmap_put(&v->relays, hex, e);
+
+	if (old != e)
+		free(old);
+	else
+		free(e);
+}

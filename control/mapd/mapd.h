@@ -38,6 +38,7 @@ struct mapd {
 	struct mapd_listener lis[MAPD_MAX_LISTEN];
 	int n_lis;
 	uint64_t subscribers_dropped; /* too far behind */
+	uint64_t hello_timeout_ms;    /* a connection must say hello within this */
 };
 
 int mapd_init(struct mapd *md);

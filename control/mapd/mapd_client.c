@@ -229,6 +229,7 @@ mapd_init(struct mapd *md)
 	md->max_clients = 4096;
 	md->sub_queue_max = 64u << 20;
 	md->client_queue_max = 8u << 20;
+	md->hello_timeout_ms = 10000;
 	return aw_loop_init(&md->loop);
 }
 

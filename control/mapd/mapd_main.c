@@ -20,7 +20,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " [--listen HOST:PORT ...] [--subscriber-queue BYTES]\n"
-		"                   [--max-clients N] [--help] [--version]\n"
+		"                   [--max-clients N] [--hello-timeout-s S] [--help] [--version]\n"
 		"Service map server: takes registrations (soft state with a TTL) and relay\n"
 		"entries, pushes a snapshot then versioned changes to subscribers.\n"
 		"  --listen HOST:PORT     listen address, IPv4 or [IPv6] (repeatable;\n"
@@ -28,7 +28,9 @@ usage(FILE *f)
 		"  --subscriber-queue B   bytes of pushes queued for one subscriber (beyond\n"
 		"                         its snapshot) before it is disconnected as too\n"
 		"                         far behind (default 64 MiB)\n"
-		"  --max-clients N        connections at once (default 4096)\n");
+		"  --max-clients N        connections at once (default 4096)\n"
+		"  --hello-timeout-s S    close a connection that sends no hello within S\n"
+		"                         seconds (default 10)\n");
 }
 
 static int
@@ -54,6 +56,7 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 		{"listen", required_argument, NULL, 'l'},
 		{"subscriber-queue", required_argument, NULL, 'q'},
 		{"max-clients", required_argument, NULL, 'm'},
+		{"hello-timeout-s", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -79,6 +82,11 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 			if (parse_size("--max-clients", optarg, 1, 1000000, &v) < 0)
 				return 2;
 			md->max_clients = (unsigned)v;
+			break;
+		case 't':
+			if (parse_size("--hello-timeout-s", optarg, 1, 3600, &v) < 0)
+				return 2;
+			md->hello_timeout_ms = v * 1000u;
 			break;
 		case 'h':
 			usage(stdout);

@@ -50,8 +50,13 @@ op_register(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 	bool changed = false;
 
 	if (m->type == AW_MSG_REGISTER) {
-		if (mapd_register(&md->st, r, aw_now_ms(), &changed) < 0) {
-			mapd_client_reply_err(cl, "out of memory");
+		int rc = mapd_register(&md->st, r, aw_now_ms(), &changed);
+		if (rc != 0) {
+			if (rc > 0)
+				mapd_client_reply_err(cl, "service: '%s' already has %d destinations",
+						      r->service, AW_MSG_MAX_DESTS);
+			else
+				mapd_client_reply_err(cl, "out of memory");
 			return;
 		}
 	} else {
@@ -216,10 +221,27 @@ mapd_client_line(struct mapd *md, struct mapd_client *cl, const char *line, size
 	aw_msg_free(&m);
 }
 
+/* Connections that never said hello do not hold a slot for ever. */
+static void
+drop_silent(struct mapd *md, uint64_t now_ms)
+{
+	struct mapd_client *cl, *next;
+
+	for (cl = md->clients; cl != NULL; cl = next) {
+		next = cl->next;
+		if (!cl->hello && now_ms - cl->since_ms > md->hello_timeout_ms) {
+			mapd_client_reply_err(cl, "op: expected hello within %llu s: closing",
+					      (unsigned long long)(md->hello_timeout_ms / 1000));
+			mapd_client_drop(md, cl, "no hello in time");
+		}
+	}
+}
+
 int
 mapd_tick(struct mapd *md, uint64_t now_ms)
 {
 	mapd_expire(&md->st, now_ms, push_service, md);
+	drop_silent(md, now_ms);
 	if (now_ms >= md->next_ping_ms) {
 		mapd_broadcast(md, "{\"op\":\"ping\"}");
 		md->next_ping_ms = now_ms + MAPD_PING_MS;

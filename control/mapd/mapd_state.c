@@ -119,6 +119,8 @@ mapd_register(struct mapd_state *st, const struct aw_msg_reg *r, uint64_t now_ms
 		}
 	}
 	int i = find_reg(s, &r->addr, r->port);
+	if (i < 0 && s->n >= AW_MSG_MAX_DESTS)
+		return 1; /* a pushed list holds at most AW_MSG_MAX_DESTS */
 	if (i >= 0 && s->regs[i].d.priority == r->priority && s->regs[i].d.weight == r->weight) {
 		s->regs[i].expires_ms = reg.expires_ms; /* a renewal */
 	} else {

@@ -42,7 +42,8 @@ struct mapd_state {
 void mapd_state_init(struct mapd_state *st);
 void mapd_state_free(struct mapd_state *st);
 
-/* register / renew. *changed: the destination set changed. -1: out of memory. */
+/* register / renew. *changed: the destination set changed. -1: out of memory;
+ * 1: refused, the service already has AW_MSG_MAX_DESTS destinations. */
 int mapd_register(struct mapd_state *st, const struct aw_msg_reg *r, uint64_t now_ms,
 		  bool *changed);
 /* deregister: true when the destination was there. */

@@ -160,14 +160,16 @@ class Procs:
         assert p.poll() is None, self.log(p)
         return p
 
-    def agent(self, mapd_ports, dp_sock, args=()):
+    def agent(self, mapd_ports, dp_sock, args=(), wrap=()):
+        """wrap: a command prefix (e.g. valgrind) for the benchmark."""
         status = str(self.dir / ("agent%d.sock" % (self.n + 1)))
-        cmd = [prog("anyway-agent"), "--dataplane", dp_sock, "--status", status] + list(args)
+        cmd = list(wrap) + [prog("anyway-agent"), "--dataplane", dp_sock, "--status", status] + list(args)
         for port in mapd_ports:
             cmd += ["--mapd", "127.0.0.1:%d" % port]
         p = self.start(cmd, "agent")
         p.status = status
-        wait_until(lambda: _can_connect(status) or p.poll() is not None, what="agent status socket")
+        wait_until(lambda: _can_connect(status) or p.poll() is not None, timeout=60 if wrap else WAIT,
+                   what="agent status socket")
         assert p.poll() is None, self.log(p)
         return p
 

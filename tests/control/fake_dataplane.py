@@ -13,10 +13,15 @@ Test-only methods: {"op": "dump"} → {"ok": true, "services": {uri: [dest]},
 "set_time": {uri: time.monotonic() of its last service.set}};
 {"op": "wait_applied", "service": URI, "weight": W} → answered once the
 service has a destination of weight W, with "t": the CLOCK_MONOTONIC time
-(time.monotonic()) at which the service.set that did it was applied (used by
-bench/control/push_latency.py).
+(time.monotonic()) at which the service.set that did it was applied;
+{"op": "wait_services", "count": N} → answered once N services are known, with
+"t" likewise (both used by bench/control/push_latency.py).
 
-    fake_dataplane.py --socket PATH [--no-asrs] [--no-trs] [--no-validate]
+    fake_dataplane.py --socket PATH [--no-asrs] [--no-trs] [--no-validate] [--refuse PREFIX]
+
+--refuse PREFIX makes service.set refuse services whose URI starts with
+PREFIX (as a data plane whose table is full would): the whole request is
+refused, so the caller must retry the others alone.
 
 --no-validate is for bench/control/push_latency.py only: batch service.set
 calls are stored without being checked, so that the Python double is not the
@@ -130,13 +135,14 @@ def batch(req, single, plural, allowed_single):
 
 
 class FakeDataplane:
-    def __init__(self, asrs=True, trs=True, validate=True):
-        self.asrs, self.trs, self.validate = asrs, trs, validate
+    def __init__(self, asrs=True, trs=True, validate=True, refuse=None):
+        self.asrs, self.trs, self.validate, self.refuse = asrs, trs, validate, refuse
         self.services = {}
         self.relays = {}
         self.calls = {}
         self.items = 0
         self.set_time = {}  # uri -> time.monotonic() of its last service.set
+        self.last_set = None  # time.monotonic() of the last service.set
 
     def handle(self, req):
         if not isinstance(req, dict):
@@ -167,14 +173,19 @@ class FakeDataplane:
             for it in req["services"]:
                 self.services[it["service"]] = it["destinations"]
                 self.set_time[it["service"]] = now
+            self.last_set = now
             self.items += len(req["services"])
             return {"applied": len(req["services"])}
         many, items = batch(req, "service", "services", ("service", "destinations"))
         parsed = [service_entry(it, "services[%d]." % i if many else "") for i, it in enumerate(items)]
+        for i, (uri, _) in enumerate(parsed):
+            if self.refuse and uri.startswith(self.refuse):
+                raise Bad("%sservice: table full (refused by --refuse)" % ("services[%d]." % i if many else ""))
         now = time.monotonic()
         for uri, ds in parsed:  # validated whole, now applied whole
             self.services[uri] = ds
             self.set_time[uri] = now
+        self.last_set = now
         self.items += len(parsed)
         return {"applied": len(parsed)} if many else {"service": parsed[0][0], "sid": "0" * 16}
 
@@ -259,7 +270,10 @@ def waiter_done(dp, uri, weight):
 def answer_waiters(dp, waiters):
     for w in list(waiters):
         c, uri, weight = w
-        t = waiter_done(dp, uri, weight)
+        if uri is None:  # wait_services: weight is the count
+            t = dp.last_set if len(dp.services) >= weight else None
+        else:
+            t = waiter_done(dp, uri, weight)
         if t is not None:
             waiters.remove(w)
             try:
@@ -309,15 +323,21 @@ def serve(path, dp):
                 if len(line) > MAX_LINE:
                     break
                 req = None
-                if b"wait_applied" in line:
+                if b"\"wait_" in line:
                     try:
                         req = json.loads(line)
                     except ValueError:
                         pass
                 if isinstance(req, dict) and req.get("op") == "wait_applied":
                     waiters.append((c, req.get("service"), req.get("weight")))
+                elif isinstance(req, dict) and req.get("op") == "wait_services":
+                    waiters.append((c, None, req.get("count")))
                 else:
-                    c.sendall((json.dumps(reply_for(dp, line), separators=(",", ":")) + "\n").encode())
+                    try:
+                        c.sendall((json.dumps(reply_for(dp, line), separators=(",", ":")) + "\n").encode())
+                    except OSError:  # the client left: its later lines are dropped below
+                        bufs[c] = b""
+                        break
                 answer_waiters(dp, waiters)
             if len(bufs[c]) > MAX_LINE:
                 sel.unregister(c)
@@ -332,8 +352,10 @@ def main():
     ap.add_argument("--no-asrs", action="store_true")
     ap.add_argument("--no-trs", action="store_true")
     ap.add_argument("--no-validate", action="store_true")
+    ap.add_argument("--refuse", metavar="PREFIX")
     a = ap.parse_args()
-    serve(a.socket, FakeDataplane(asrs=not a.no_asrs, trs=not a.no_trs, validate=not a.no_validate))
+    serve(a.socket, FakeDataplane(asrs=not a.no_asrs, trs=not a.no_trs, validate=not a.no_validate,
+                                  refuse=a.refuse))
     return 0
 
 

@@ -2,6 +2,7 @@
 with the data plane's API played by fake_dataplane.py (a test double)."""
 
 import json
+import signal
 import socket
 import threading
 
@@ -294,3 +295,61 @@ def test_silent_map_server_is_left_after_15s(procs):
     c1.close()
     c2.close()
     lis.close()
+
+
+def test_reconcile_a_dataplane_whose_list_exceeds_one_line(procs):
+    """15,000 stale services (service.list longer than 1 MiB) left in the data
+    plane: a starting agent reads them all and removes what no map server has."""
+    m = procs.mapd()
+    dp = procs.fake_dp()
+    c = LineClient(dp.sock)
+    stale = [{"service": "asrs://stale/%d" % i, "destinations": [{"addr": "10.3.%d.%d" % (i // 200, i % 200 + 1),
+                                                                   "port": 8080, "weight": 3}]}
+             for i in range(15000)]
+    for k in range(0, len(stale), 5000):
+        assert c.call({"op": "service.set", "services": stale[k:k + 5000]})["ok"]
+    assert len(json.dumps(c.call({"op": "service.list"}))) > (1 << 20)
+    assert admin(m.port).call(reg("asrs://live/x", "10.0.0.1", 80))["ok"]
+    procs.agent([m.port], dp.sock)
+    wait_until(lambda: list(dp_dump(dp.sock)["services"]) == ["asrs://live/x"], timeout=60,
+               what="only the live service left", interval=0.2)
+
+
+def test_a_refused_item_does_not_hold_back_the_rest(procs):
+    """The data plane refuses one service of a batch (the whole request fails):
+    the agent retries the items one by one, applies the others, counts the error."""
+    m = procs.mapd()
+    dp = procs.fake_dp(args=["--refuse", "asrs://full/"])
+    ag = procs.agent([m.port], dp.sock)
+    a = admin(m.port)
+    wait_until(lambda: agent_status(ag.status)["mapds"][0]["state"] == "synced", what="synced")
+    # pipelined, so that they reach the agent together and share one batch
+    a.send_raw(b"".join((json.dumps(reg(u, "10.0.0.%d" % i, 80)) + "\n").encode()
+                        for i, u in enumerate(["asrs://a/x", "asrs://full/x", "asrs://b/x"], 1)))
+    assert all(a.recv()["ok"] for _ in range(3))
+    applied(dp, "asrs://a/x", {("10.0.0.1", 80): (0, 100)})
+    applied(dp, "asrs://b/x", {("10.0.0.3", 80): (0, 100)})
+    st = agent_status(ag.status)["dataplane"]
+    assert st["errors"] >= 1 and "table full" in st["last_error"]
+    assert "asrs://full/x" not in dp_dump(dp.sock)["services"]
+    assert "data plane refused service.set" in procs.log(ag)
+
+
+def test_a_dataplane_that_stops_answering_is_noticed(procs):
+    """The data plane hangs (SIGSTOP): the agent's ping gets no reply within the
+    call timeout, it drops the connection and retries; when the data plane
+    answers again, what changed meanwhile is applied."""
+    m = procs.mapd()
+    dp = procs.fake_dp()
+    ag = procs.agent([m.port], dp.sock)
+    a = admin(m.port)
+    assert a.call(reg("asrs://before/x", "10.0.0.1", 80))["ok"]
+    applied(dp, "asrs://before/x", {("10.0.0.1", 80): (0, 100)})
+    dp.send_signal(signal.SIGSTOP)
+    try:
+        assert a.call(reg("asrs://during/x", "10.0.0.2", 80))["ok"]
+        wait_until(lambda: "no reply" in agent_status(ag.status)["dataplane"]["last_error"], timeout=30,
+                   what="the agent notices the silent data plane", interval=0.5)
+    finally:
+        dp.send_signal(signal.SIGCONT)
+    applied(dp, "asrs://during/x", {("10.0.0.2", 80): (0, 100)})

@@ -202,3 +202,26 @@ def test_ipv6_listener_and_sigterm(procs):
 def test_bad_options_exit_2(args, msg):
     r = subprocess.run([prog("anyway-mapd")] + args, capture_output=True, timeout=10)
     assert r.returncode == 2 and msg in r.stderr.decode()
+
+
+def test_destination_list_is_bounded(procs):
+    m = procs.mapd()
+    a = admin(m.port)
+    for i in range(256):
+        a.send(reg("asrs://many/x", "10.0.%d.%d" % (i // 200, i % 200 + 1), 80))
+    assert all(a.recv()["ok"] for _ in range(256))
+    r = a.call(reg("asrs://many/x", "10.1.0.1", 80))
+    assert r["ok"] is False and "already has 256 destinations" in r["error"]
+    assert a.call(reg("asrs://many/x", "10.0.0.1", 80, weight=5))["ok"]  # a known one may change
+    s = subscriber(m.port)
+    _, services, _, _ = read_snapshot(s)
+    assert len(services[0]["destinations"]) == 256
+
+
+def test_a_connection_without_hello_is_closed(procs):
+    m = procs.mapd(args=["--hello-timeout-s", "1"])
+    idle = LineClient(("127.0.0.1", m.port))
+    r = idle.recv()  # nothing sent: an error, then the close
+    assert r["ok"] is False and "expected hello within 1 s" in r["error"]
+    assert idle.recv() is None
+    assert admin(m.port).call({"op": "service.list"})["ok"]

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "aw_conn.h"
+#include "aw_jw.h"
 #include "aw_loop.h"
 #include "aw_net.h"
 #include "aw_strmap.h"
@@ -125,5 +126,27 @@ test_bounded_queue(void)
 	aw_loop_fini(&loop);
 }
 
-AW_TEST_MAIN({"strmap", test_strmap_against_reference}, {"hostport", test_hostport},
+static void
+test_json_writer(void)
+{
+	struct aw_jw w;
+
+	aw_jw_init(&w);
+	aw_jw_lit(&w, "{\"s\":");
+	aw_jw_str(&w, "a\"b\\c\n\x01");
+	aw_jw_lit(&w, ",\"n\":[");
+	aw_jw_u64(&w, 0);
+	aw_jw_lit(&w, ",");
+	aw_jw_u64(&w, 18446744073709551615ull);
+	aw_jw_lit(&w, "]}");
+	CHECK(!w.oom);
+	CHECK_STR(w.buf, "{\"s\":\"a\\\"b\\\\c\\u000a\\u0001\",\"n\":[0,18446744073709551615]}");
+	aw_jw_reset(&w);
+	CHECK_EQ(w.len, 0);
+	aw_jw_str(&w, "");
+	CHECK_STR(w.buf, "\"\"");
+	aw_jw_free(&w);
+}
+
+AW_TEST_MAIN({"json_writer", test_json_writer}, {"strmap", test_strmap_against_reference}, {"hostport", test_hostport},
 	     {"backoff", test_backoff}, {"bounded_queue", test_bounded_queue})

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "aw_jw.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+aw_jw_init(struct aw_jw *w)
+{
+	memset(w, 0, sizeof(*w));
+}
+
+void
+aw_jw_free(struct aw_jw *w)
+{
+	free(w->buf);
+	aw_jw_init(w);
+}
+
+void
+aw_jw_reset(struct aw_jw *w)
+{
+	w->len = 0;
+	w->oom = false;
+	if (w->buf != NULL)
+		w->buf[0] = '\0';
+}
+
+static bool
+room(struct aw_jw *w, size_t n)
+{
+	if (w->len + n + 1 <= w->cap)
+		return true;
+	size_t cap = w->cap ? w->cap : 256;
+	while (cap < w->len + n + 1)
+		cap *= 2;
+	char *p = realloc(w->buf, cap);
+	if (p == NULL) {
+		w->oom = true;
+		return false;
+	}
+	w->buf = p;
+	w->cap = cap;
+	return true;
+}
+
+void
+aw_jw_raw(struct aw_jw *w, const char *s, size_t n)
+{
+	if (!room(w, n))
+		return;
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+	w->buf[w->len] = '\0';
+}
+
+void
+aw_jw_lit(struct aw_jw *w, const char *s)
+{
+	aw_jw_raw(w, s, strlen(s));
+}
+
+void
+aw_jw_str(struct aw_jw *w, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!room(w, 6 * n + 2))
+		return;
+	char *o = w->buf + w->len;
+	*o++ = '"';
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+		} else if (c < 0x20) {
+			o += sprintf(o, "\\u%04x", c);
+		} else {
+			*o++ = (char)c;
+		}
+	}
+	*o++ = '"';
+	*o = '\0';
+	w->len = (size_t)(o - w->buf);
+}
+
+void
+aw_jw_u64(struct aw_jw *w, uint64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	aw_jw_raw(w, p, (size_t)(tmp + sizeof(tmp) - p));
+}
