@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ab_run — the two ways anyway-bench runs a scenario (SPEC §10):
+ *  - through ports: generator and sink on this process's ports (net_memif
+ *    joined to a data plane or to testpmd in another process);
+ *  - in process: the data plane's burst functions (aw_process_burst, verdict
+ *    dispatch, TX) on mbufs built here, ports on net_ring so the sink reads
+ *    back what the data plane sent.
+ *
+ * Contract: main lcore, after rte_eal_init; `stop` is set by the signal
+ * handler. Return: 0 when traffic ran, 1 on a runtime failure (message
+ * printed on stderr; the summary is still printed when traffic ran).
+ */
+#ifndef AB_RUN_H
+#define AB_RUN_H
+
+#include <stdbool.h>
+
+#include "ab_opts.h"
+#include "ab_scen.h"
+#include "ab_tmpl.h"
+
+int ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_tmpl *t,
+		 volatile bool *stop);
+int ab_run_in_process(const struct ab_opts *o, const struct ab_scen *s,
+		      const struct ab_tmpl *t, volatile bool *stop);
+
+#endif /* AB_RUN_H */
