@@ -132,6 +132,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", PROG, err);
 		return 2;
 	}
+	if (o.check_only) {
+		printf("%s: scenario %s, template %s: ok\n", PROG, s->name, path);
+		return 0;
+	}
 	if (rte_eal_init(argc - aargc, argv) < 0) {
 		fprintf(stderr, "%s: EAL initialisation failed: %s\n", PROG,
 			rte_strerror(rte_errno));

@@ -14,7 +14,7 @@
 enum {
 	O_SCENARIO = 256, O_FLOWS, O_PKT_SIZE, O_BURST, O_DURATION, O_PACKETS, O_RATE, O_PERIOD,
 	O_LINK_WAIT, O_DRAIN, O_DP_API, O_TEMPLATES, O_DP_CONFIG, O_IN_PROCESS, O_TX_PORT,
-	O_SEED, O_HELP,
+	O_SEED, O_CHECK, O_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -34,6 +34,7 @@ static const struct option long_opts[] = {
 	{"in-process", no_argument, NULL, O_IN_PROCESS},
 	{"tx-port", required_argument, NULL, O_TX_PORT},
 	{"seed", required_argument, NULL, O_SEED},
+	{"check", no_argument, NULL, O_CHECK},
 	{"help", no_argument, NULL, O_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -61,7 +62,8 @@ ab_opts_usage(FILE *f, const char *prog)
 		"  --in-process      run the data plane's burst functions in this process\n"
 		"  --dp-config FILE  data plane config for --in-process (required there)\n"
 		"  --tx-port ID      port the generator sends on (default 0)\n"
-		"  --seed N          seed of the random flow order (default 1)\n",
+		"  --seed N          seed of the random flow order (default 1)\n"
+		"  --check           validate options, scenario and template, then exit\n",
 		prog, prog, AB_MAX_FLOWS, AB_MAX_PKT_SIZE, AB_MAX_BURST);
 }
 
@@ -158,6 +160,7 @@ one(struct ab_opts *o, int c, const char *a, char *err, size_t errlen)
 	case O_TEMPLATES: o->templates = a; return 0;
 	case O_DP_CONFIG: o->dp_config = a; return 0;
 	case O_IN_PROCESS: o->in_process = true; return 0;
+	case O_CHECK: o->check_only = true; return 0;
 	case O_TX_PORT: return parse_u32("tx-port", a, 0, 1023, &o->tx_port, err, errlen);
 	case O_SEED: return parse_u64("seed", a, 0, UINT64_MAX, &o->seed, err, errlen);
 	default: return fail(err, errlen, "internal: option %d", c);
@@ -176,6 +179,9 @@ cross_checks(const struct ab_opts *o, char *err, size_t errlen)
 	if (!o->in_process && o->dp_config != NULL)
 		return fail(err, errlen, "--dp-config: only with --in-process (through ports the "
 			    "data plane is another process)");
+	if (o->in_process && o->rate_pps != 0)
+		return fail(err, errlen, "--rate: not with --in-process (it runs as fast as the "
+			    "data plane goes)");
 	if (o->in_process && o->dp_api != NULL)
 		return fail(err, errlen, "--dp-api: not with --in-process (the counters are read "
 			    "in process)");

@@ -33,6 +33,7 @@ struct ab_opts {
 	const char *templates;  /* directory of <scenario>.pcap templates */
 	const char *dp_config;  /* --in-process: the data plane's JSON config */
 	bool in_process;
+	bool check_only;       /* --check: validate options, scenario, template; exit */
 	uint32_t tx_port;       /* DPDK port id the generator sends on */
 	uint64_t seed;          /* random flow order (asrs-established) */
 };
