@@ -5,7 +5,8 @@ the same packets the tests check.
 
   templates.py --pcaps DIR [--stamp FILE]
       writes DIR/<scenario>.pcap for every scenario this build can run
-  templates.py --dp-config SCENARIO --api SOCKET [--workers N] [--out FILE]
+  templates.py --dp-config SCENARIO --api SOCKET [--workers N] [--in-process]
+               [--mbufs N] [--out FILE]
       prints (or writes) the data plane config the scenario runs against:
       the golden topology (port 0: clients, port 1: hosts), busy polling.
 
@@ -35,11 +36,11 @@ def frames(scenario):
 RUNNABLE = ("plain", "pipeline")
 
 
-def dp_config(scenario, api, workers):
+def dp_config(scenario, api, workers, in_process=False, mbufs=32767):
     if scenario not in RUNNABLE:
         raise SystemExit("templates.py: --dp-config: scenario %r cannot run in this build" % scenario)
-    c = g.config(idle_sleep_us=0, mbufs=32767, api={"unix": api})
-    if scenario == "pipeline":
+    c = g.config(idle_sleep_us=0, mbufs=mbufs, api={"unix": api})
+    if scenario == "pipeline" and not in_process:
         wl = list(range(2, 2 + workers))
         c["mode"] = "pipeline"
         c["pipeline"] = {"rx_lcores": [1], "worker_lcores": wl, "tx_lcores": [2 + workers]}
@@ -53,6 +54,9 @@ def main():
     ap.add_argument("--dp-config", metavar="SCENARIO")
     ap.add_argument("--api", default="/tmp/anyway-bench-dp.sock")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--in-process", action="store_true",
+                    help="config for anyway-bench --in-process (rtc mode, its reorder stage stands in for the pipeline)")
+    ap.add_argument("--mbufs", type=int, default=32767)
     ap.add_argument("--out")
     a = ap.parse_args()
     if not a.pcaps and not a.dp_config:
@@ -65,7 +69,7 @@ def main():
         for s in RUNNABLE:
             wrpcap(str(d / (s + ".pcap")), frames(s))
     if a.dp_config:
-        text = json.dumps(dp_config(a.dp_config, a.api, a.workers), indent=1) + "\n"
+        text = json.dumps(dp_config(a.dp_config, a.api, a.workers, a.in_process, a.mbufs), indent=1) + "\n"
         if a.out:
             Path(a.out).write_text(text)
         else:
