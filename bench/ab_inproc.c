@@ -66,6 +66,20 @@ reorder_stage(struct inproc *P, struct rte_mbuf **m, unsigned n, struct rte_mbuf
 	return k;
 }
 
+/* What the data plane sent: with net_ring ports it loops back to their RX. */
+static void
+read_back(struct inproc *P)
+{
+	struct rte_mbuf *m[AB_MAX_BURST];
+
+	for (unsigned p = 0; p < P->dp.n_ports; p++) {
+		uint16_t k;
+		while ((k = rte_eth_rx_burst(P->dp.ports[p].port_id, P->ctx->txq[p], m,
+					     AB_MAX_BURST)) > 0)
+			ab_sink_take(&P->sink, m, k);
+	}
+}
+
 /* One burst: build, run the data plane on it (timed), read back. */
 static void
 one_burst(struct inproc *P, unsigned n)
@@ -98,12 +112,53 @@ one_burst(struct inproc *P, unsigned n)
 	P->ro_cycles += t2 - t1;
 	if (c->housekeeper)
 		aw_slow_poll(c);
-	for (unsigned p = 0; p < P->dp.n_ports; p++) {
-		uint16_t k;
-		while ((k = rte_eth_rx_burst(P->dp.ports[p].port_id, c->txq[p], m,
-					     AB_MAX_BURST)) > 0)
-			ab_sink_take(&P->sink, m, k);
+	read_back(P);
+}
+
+/* Frames as they are into the data plane, as if received on DPDK port p. */
+static int
+inject_raw(struct inproc *P, const struct ab_raw *r, uint16_t p)
+{
+	struct rte_mbuf *m[64];
+	int idx = aw_port_index(&P->dp, p);
+
+	for (uint32_t i = 0; idx >= 0 && i < r->n; i += 64) {
+		unsigned n = RTE_MIN(64u, r->n - i);
+		if (rte_pktmbuf_alloc_bulk(P->dp.pool, m, n) != 0)
+			return -1;
+		for (unsigned j = 0; j < n; j++) {
+			rte_memcpy(rte_pktmbuf_append(m[j], r->len[i + j]), r->data[i + j],
+				   r->len[i + j]);
+			aw_meta(m[j])->port_in = (uint8_t)idx;
+		}
+		P->ctx->stats.rx += n;
+		aw_process_burst(P->ctx, m, (uint16_t)n);
+		aw_dispatch_burst(P->ctx, m, (uint16_t)n);
+		aw_tx_flush_all(P->ctx);
+		read_back(P);
 	}
+	return idx < 0 && r->n ? -1 : 0;
+}
+
+/* Untimed setup frames and warm-up; every counter starts from zero after. */
+static int
+prelude(struct inproc *P, const struct ab_scen *s, const struct ab_input *in)
+{
+	for (uint16_t p = 0; p < 2; p++)
+		if (inject_raw(P, &in->setup[p], p) < 0) {
+			fprintf(stderr, "anyway-bench: port %u: setup frames not injected\n", p);
+			return 1;
+		}
+	for (uint32_t done = 0; s->warmup && done < P->o->flows;) {
+		unsigned n = RTE_MIN(P->o->burst, P->o->flows - done);
+		one_burst(P, n);
+		done += n;
+	}
+	memset(&P->ctx->stats, 0, sizeof(P->ctx->stats));
+	P->sent = P->dp_cycles = P->ro_cycles = 0;
+	P->sink.rx = P->sink.rx_bytes = P->sink.other = P->sink.corrupted = 0;
+	P->sink.out_of_order = 0;
+	return 0;
 }
 
 static int
@@ -175,11 +230,16 @@ report(struct inproc *P, const struct ab_scen *s, uint64_t start, uint64_t end)
 			any = 1;
 		}
 	printf("%s\n", any ? "" : " none");
+	printf("  counters       ");
+	for (unsigned i = 0; i < AW_INFO__COUNT; i++)
+		if (st->info[i])
+			printf(" %s=%" PRIu64, aw_info_name(i), st->info[i]);
+	printf("\n");
 	fflush(stdout);
 }
 
 int
-ab_run_in_process(const struct ab_opts *o, const struct ab_scen *s, const struct ab_tmpl *t,
+ab_run_in_process(const struct ab_opts *o, const struct ab_scen *s, const struct ab_input *in,
 		  volatile bool *stop)
 {
 	static struct inproc P;
@@ -188,7 +248,9 @@ ab_run_in_process(const struct ab_opts *o, const struct ab_scen *s, const struct
 
 	P.o = o;
 	P.hz = rte_get_tsc_hz();
-	rc = setup(&P, s, t);
+	rc = setup(&P, s, &in->t);
+	if (rc == 0)
+		rc = prelude(&P, s, in);
 	if (rc == 0) {
 		limit = (uint64_t)(o->duration_s * (double)P.hz);
 		period = (uint64_t)(o->period_s * (double)P.hz);

@@ -79,22 +79,54 @@ check_args(struct ab_opts *o, int argc, char **argv, const struct ab_scen **s)
 	return 0;
 }
 
-/* <templates dir>/<scenario>.pcap; default dir: "templates" next to the binary. */
+/* <templates dir>/<scenario><suffix>; default dir: "templates" next to the binary. */
 static void
-template_path(const struct ab_opts *o, const char *self, char *out, size_t len)
+template_path(const struct ab_opts *o, const char *suffix, char *out, size_t len)
 {
 	char buf[PATH_MAX];
 
 	if (o->templates != NULL) {
-		snprintf(out, len, "%s/%s.pcap", o->templates, o->scenario);
+		snprintf(out, len, "%s/%s%s", o->templates, o->scenario, suffix);
 		return;
 	}
 	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	if (n <= 0)
-		snprintf(buf, sizeof(buf), "%s", self);
-	else
-		buf[n] = '\0';
-	snprintf(out, len, "%s/templates/%s.pcap", dirname(buf), o->scenario);
+	buf[n > 0 ? n : 0] = '\0';
+	snprintf(out, len, "%s/templates/%s%s", dirname(buf), o->scenario, suffix);
+}
+
+/* Template and setup frames, and the checks between them and the options. */
+static int
+load_input(const struct ab_opts *o, const struct ab_scen *s, struct ab_input *in)
+{
+	char tpath[PATH_MAX + 64], path[PATH_MAX + 64], err[512];
+
+	template_path(o, ".pcap", tpath, sizeof(tpath));
+	if (ab_tmpl_load(&in->t, tpath, o->pkt_size, AB_STAMP_LEN, s->trs_port, err,
+			 sizeof(err)) < 0)
+		goto bad;
+	for (int p = 0; s->setup && p < 2; p++) {
+		char suffix[32];
+		snprintf(suffix, sizeof(suffix), ".setup%d.pcap", p);
+		template_path(o, suffix, path, sizeof(path));
+		if (ab_raw_load(&in->setup[p], path, 2 * AB_MAX_FLOWS, err, sizeof(err)) < 0)
+			goto bad;
+	}
+	if (s->setup && o->flows > in->setup[0].n) {
+		snprintf(err, sizeof(err), "--flows: %u is more than the %u relay paths the "
+			 "templates bind (bench/templates.py --paths N)", o->flows,
+			 in->setup[0].n);
+		goto bad;
+	}
+	if (s->new_per_packet && (o->packets == 0 || o->packets > o->flows)) {
+		snprintf(err, sizeof(err), "--packets: scenario %s opens a session per packet: "
+			 "give --packets N with N <= --flows (%u)", s->name, o->flows);
+		goto bad;
+	}
+	printf("%s: scenario %s, template %s: ok\n", PROG, s->name, tpath);
+	return 0;
+bad:
+	fprintf(stderr, "%s: %s\n", PROG, err);
+	return 2;
 }
 
 /* The app's part of argv: what follows "--", or nothing. */
@@ -115,9 +147,8 @@ int
 main(int argc, char **argv)
 {
 	static struct ab_opts o;
-	static struct ab_tmpl t;
+	static struct ab_input in;
 	const struct ab_scen *s = NULL;
-	char path[PATH_MAX + 64], err[512];
 	char **aargv;
 	int aargc, rc;
 
@@ -127,23 +158,23 @@ main(int argc, char **argv)
 	rc = check_args(&o, aargc, aargv, &s);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
-	template_path(&o, argv[0], path, sizeof(path));
-	if (ab_tmpl_load(&t, path, o.pkt_size, AB_STAMP_LEN, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s\n", PROG, err);
-		return 2;
-	}
-	if (o.check_only) {
-		printf("%s: scenario %s, template %s: ok\n", PROG, s->name, path);
-		return 0;
-	}
+	rc = load_input(&o, s, &in);
+	if (rc != 0 || o.check_only)
+		goto out;
+	fflush(stdout);
 	if (rte_eal_init(argc - aargc, argv) < 0) {
 		fprintf(stderr, "%s: EAL initialisation failed: %s\n", PROG,
 			rte_strerror(rte_errno));
-		return 2;
+		rc = 2;
+		goto out;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	rc = o.in_process ? ab_run_in_process(&o, s, &t, &stop) : ab_run_ports(&o, s, &t, &stop);
+	rc = o.in_process ? ab_run_in_process(&o, s, &in, &stop)
+			  : ab_run_ports(&o, s, &in, &stop);
 	rte_eal_cleanup();
+out:
+	ab_raw_free(&in.setup[0]);
+	ab_raw_free(&in.setup[1]);
 	return rc;
 }

@@ -142,6 +142,87 @@ tx_finished(const struct loop *L, uint64_t now)
 	return now - L->start >= (uint64_t)(L->o->duration_s * (double)L->hz);
 }
 
+/* Polls every port for `secs`, feeding the sink. */
+static void
+drain_for(struct loop *L, double secs)
+{
+	uint64_t end = rte_rdtsc() + (uint64_t)(secs * (double)L->hz);
+	while (rte_rdtsc() < end)
+		rx_step(L);
+}
+
+/* Sends n mbufs on port p whole (the sink keeps reading meanwhile); -1 when
+ * the port took nothing for a second. */
+static int
+send_all(struct loop *L, uint16_t p, struct rte_mbuf **m, unsigned n)
+{
+	uint64_t give_up = rte_rdtsc() + L->hz;
+	unsigned off = 0;
+
+	while (off < n) {
+		uint16_t k = rte_eth_tx_burst(p, 0, m + off, (uint16_t)(n - off));
+		off += k;
+		if (k)
+			give_up = rte_rdtsc() + L->hz;
+		else if (rte_rdtsc() > give_up) {
+			rte_pktmbuf_free_bulk(m + off, n - off);
+			return -1;
+		}
+		rx_step(L);
+	}
+	return 0;
+}
+
+static int
+send_raw(struct loop *L, const struct ab_raw *r, uint16_t p)
+{
+	struct rte_mbuf *m[64];
+
+	for (uint32_t i = 0; i < r->n; i += 64) {
+		unsigned n = RTE_MIN(64u, r->n - i);
+		if (rte_pktmbuf_alloc_bulk(L->pool, m, n) != 0)
+			return -1;
+		for (unsigned j = 0; j < n; j++)
+			rte_memcpy(rte_pktmbuf_append(m[j], r->len[i + j]), r->data[i + j],
+				   r->len[i + j]);
+		if (send_all(L, p, m, n) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Untimed: setup frames (answers read and forgotten), then one packet per
+ * flow for scenarios with warm-up. Counters start from zero after it. */
+static int
+prelude(struct loop *L, const struct ab_scen *s, const struct ab_input *in, volatile bool *stop)
+{
+	struct rte_mbuf *m[AB_MAX_BURST];
+
+	for (uint16_t p = 0; p < 2; p++)
+		if (in->setup[p].n && (p >= L->n_ports || send_raw(L, &in->setup[p], p) < 0)) {
+			fprintf(stderr, "anyway-bench: port %u: setup frames not sent\n", p);
+			return -1;
+		}
+	if (in->setup[0].n) {
+		drain_for(L, 0.3);
+		L->sink.rx = L->sink.rx_bytes = L->sink.other = L->sink.corrupted = 0;
+	}
+	for (uint32_t done = 0; s->warmup && done < L->o->flows && !*stop;) {
+		unsigned n = RTE_MIN(L->o->burst, L->o->flows - done);
+		if (rte_pktmbuf_alloc_bulk(L->pool, m, n) != 0)
+			return -1;
+		ab_gen_fill(&L->gen, m, n);
+		if (send_all(L, (uint16_t)L->o->tx_port, m, n) < 0)
+			return -1;
+		done += n;
+	}
+	if (s->warmup) {
+		drain_for(L, L->o->drain_s);
+		L->sink.rx = L->sink.rx_bytes = L->sink.other = 0;
+	}
+	return 0;
+}
+
 /* The measured part: TX until done, then RX for the drain time. */
 static void
 traffic(struct loop *L, volatile bool *stop)
@@ -214,7 +295,7 @@ make_pool(const struct ab_opts *o)
 }
 
 int
-ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_tmpl *t,
+ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_input *in,
 	     volatile bool *stop)
 {
 	static struct loop L;
@@ -230,7 +311,7 @@ ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_t
 		return 2;
 	}
 	L.pool = make_pool(o);
-	if (L.pool == NULL || ab_gen_init(&L.gen, t, o->flows, s->random_order, o->seed) < 0 ||
+	if (L.pool == NULL || ab_gen_init(&L.gen, &in->t, o->flows, s->random_order, o->seed) < 0 ||
 	    ab_sink_init(&L.sink, o->flows, o->pkt_size) < 0) {
 		fprintf(stderr, "anyway-bench: out of memory (mbuf pool, flow tables)\n");
 		goto out;
@@ -240,6 +321,10 @@ ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_t
 			goto out;
 	if (wait_links(&L, stop) < 0)
 		goto stop_ports;
+	if (prelude(&L, s, in, stop) < 0) {
+		rc = 1;
+		goto stop_ports;
+	}
 	traffic(&L, stop);
 	finish(&L, s);
 	rc = 0;

@@ -166,6 +166,11 @@ ab_report_dp_api(const char *path)
 		}
 	}
 	printf("%s\n", any ? "" : " none");
+	printf("  counters       ");
+	json_object_foreach(json_object_get(j, "counters"), name, v)
+		if (json_is_integer(v) && json_integer_value(v) != 0)
+			printf(" %s=%" JSON_INTEGER_FORMAT, name, json_integer_value(v));
+	printf(" (since the data plane started: setup and warm-up included)\n");
 	fflush(stdout);
 	json_decref(j);
 	return 0;

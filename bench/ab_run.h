@@ -7,6 +7,10 @@
  *    dispatch, TX) on mbufs built here, ports on net_ring so the sink reads
  *    back what the data plane sent.
  *
+ * Before the timed part: the setup frames (their answers are read and not
+ * counted), then for scenarios with warm-up one packet per flow, drained;
+ * counters and rates cover only what follows.
+ *
  * Contract: main lcore, after rte_eal_init; `stop` is set by the signal
  * handler. Return: 0 when traffic ran, 1 on a runtime failure (message
  * printed on stderr; the summary is still printed when traffic ran).
@@ -20,9 +24,16 @@
 #include "ab_scen.h"
 #include "ab_tmpl.h"
 
-int ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_tmpl *t,
+/* What a scenario sends: the template, and frames sent as they are before
+ * any timed traffic, per port (setup[p] on port p: TRS path binding). */
+struct ab_input {
+	struct ab_tmpl t;
+	struct ab_raw setup[2];
+};
+
+int ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_input *in,
 		 volatile bool *stop);
 int ab_run_in_process(const struct ab_opts *o, const struct ab_scen *s,
-		      const struct ab_tmpl *t, volatile bool *stop);
+		      const struct ab_input *in, volatile bool *stop);
 
 #endif /* AB_RUN_H */

@@ -1,29 +1,31 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ab_scen — the scenario table (see ab_scen.h). When a feature lands in the
- * data plane, its scenarios get templates in bench/templates.py, a data plane
- * config there, and `missing = NULL` here.
+ * ab_scen — the scenario table (see ab_scen.h). A scenario's traffic and the
+ * data plane config it runs against come from bench/templates.py; the flags
+ * here say how anyway-bench sends it.
  */
 #include <string.h>
 
 #include "ab_scen.h"
 
-#define NEEDS_ASRS "needs the ASRS service router (SPEC §4), which this data plane does not " \
-		   "implement yet (config key asrs is rejected)"
-#define NEEDS_TRS "needs the TRS relay (SPEC §5), which this data plane does not implement " \
-		  "yet (config key trs is rejected)"
+#define TRS_PORT 7811
 
 static const struct ab_scen scens[] = {
-	{"plain", "routed UDP/IPv4, no feature: the I/O floor", false, NULL},
-	{"pipeline", "one elephant flow through the pipeline mode's workers, order checked",
-	 false, NULL},
-	{"asrs-established", "N existing ASRS sessions in random order", true, NEEDS_ASRS},
-	{"asrs-new", "a new ASRS session per packet (session setup rate)", false, NEEDS_ASRS},
-	{"trs-capsule", "TRS capsules over N relay paths", true, NEEDS_TRS},
-	{"trs-signaling", "TRS signaling messages (tag verification)", false, NEEDS_TRS},
-	{"mixed", "ASRS sessions, new sessions and TRS capsules together", true,
-	 "needs both the ASRS service router and the TRS relay, which this data plane does "
-	 "not implement yet"},
+	{.name = "plain", .what = "routed UDP/IPv4, no feature: the I/O floor"},
+	{.name = "pipeline", .what = "one elephant flow through the pipeline mode's workers, "
+	 "order checked"},
+	{.name = "asrs-established", .what = "UDP to an ASRS listener, N existing sessions in "
+	 "random order", .random_order = true, .warmup = true},
+	{.name = "asrs-new", .what = "UDP to an ASRS listener, a new session per packet",
+	 .new_per_packet = true},
+	{.name = "trs-capsule", .what = "TRS capsules over N bound relay paths, IPv4 to IPv4",
+	 .random_order = true, .setup = true, .trs_port = TRS_PORT},
+	{.name = "trs-signaling", .what = "TRS signaling (tag verification)",
+	 .missing = "needs a generator that seals every message with a fresh sequence number "
+	 "(the relay's anti-replay window rejects a replayed template), which anyway-bench "
+	 "does not have yet"},
+	{.name = "mixed", .what = "transit, ASRS sessions and TRS capsules interleaved",
+	 .random_order = true, .warmup = true, .setup = true, .trs_port = TRS_PORT},
 };
 
 const struct ab_scen *

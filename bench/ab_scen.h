@@ -12,11 +12,16 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct ab_scen {
 	const char *name;
 	const char *what;      /* one line for --help and the summary */
 	bool random_order;     /* flows in a random permutation, else round robin */
+	bool warmup;           /* one untimed packet per flow first (sessions exist) */
+	bool new_per_packet;   /* every timed packet opens a flow: --packets <= --flows */
+	bool setup;            /* <name>.setup<port>.pcap sent first, one frame per flow on port 0 */
+	uint16_t trs_port;     /* UDP frames to this port are TRS messages; 0: none */
 	const char *missing;   /* NULL when runnable, else why not */
 };
 

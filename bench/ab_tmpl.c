@@ -5,7 +5,9 @@
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
@@ -42,8 +44,8 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* Parses one frame's headers; fixes lengths for pkt_size. 0 or -1 (err). */
 static int
-parse_frame(struct ab_frame *f, uint32_t pkt_size, unsigned stamp_len, const char *path,
-	    unsigned idx, char *err, size_t errlen)
+parse_frame(struct ab_frame *f, uint32_t pkt_size, unsigned stamp_len, uint16_t trs_port,
+	    const char *path, unsigned idx, char *err, size_t errlen)
 {
 	const struct rte_ether_hdr *eth = (const void *)f->hdr;
 	uint16_t et;
@@ -88,13 +90,22 @@ parse_frame(struct ab_frame *f, uint32_t pkt_size, unsigned stamp_len, const cha
 	if (f->proto == IPPROTO_UDP) {
 		struct rte_udp_hdr *u = (void *)(f->hdr + f->l4_off);
 		u->dgram_len = rte_cpu_to_be_16((uint16_t)(pkt_size - f->l4_off));
+		f->trs = trs_port != 0 && f->dport == trs_port;
+	}
+	if (f->trs) {
+		unsigned off = f->l4_off + 8u;
+		uint16_t msg_len = rte_cpu_to_be_16((uint16_t)(pkt_size - off));
+		if (f->hdr_len < off + AB_TRS_HDR_LEN)
+			return fail(err, errlen, "%s: frame %u: UDP to the relay port without a TRS "
+				    "base header", path, idx);
+		memcpy(f->hdr + off + AB_TRS_MSGLEN_OFF, &msg_len, 2);
 	}
 	return 0;
 }
 
 static int
 read_frames(struct ab_tmpl *t, FILE *fp, int swap, const char *path, unsigned stamp_len,
-	    char *err, size_t errlen)
+	    uint16_t trs_port, char *err, size_t errlen)
 {
 	struct pcap_rhdr r;
 
@@ -112,7 +123,7 @@ read_frames(struct ab_tmpl *t, FILE *fp, int swap, const char *path, unsigned st
 		if (fread(f->hdr, 1, incl, fp) != incl)
 			return fail(err, errlen, "%s: frame %u truncated", path, t->n);
 		f->hdr_len = (uint16_t)incl;
-		if (parse_frame(f, t->pkt_size, stamp_len, path, t->n, err, errlen) < 0)
+		if (parse_frame(f, t->pkt_size, stamp_len, trs_port, path, t->n, err, errlen) < 0)
 			return -1;
 		t->n++;
 	}
@@ -121,33 +132,92 @@ read_frames(struct ab_tmpl *t, FILE *fp, int swap, const char *path, unsigned st
 	return 0;
 }
 
-int
-ab_tmpl_load(struct ab_tmpl *t, const char *path, uint32_t pkt_size, unsigned stamp_len,
-	     char *err, size_t errlen)
+/* Opens a pcap file and checks its header; NULL with err set. */
+static FILE *
+pcap_open(const char *path, int *swap, char *err, size_t errlen)
 {
 	struct pcap_ghdr g;
 	FILE *fp = fopen(path, "rb");
+
+	if (fp == NULL) {
+		fail(err, errlen, "%s: cannot open (%m); bench/templates.py writes it", path);
+		return NULL;
+	}
+	if (fread(&g, sizeof(g), 1, fp) != 1) {
+		fail(err, errlen, "%s: not a pcap file (short header)", path);
+		goto bad;
+	}
+	*swap = g.magic == rte_bswap32(PCAP_MAGIC_US) || g.magic == rte_bswap32(PCAP_MAGIC_NS);
+	if (!*swap && g.magic != PCAP_MAGIC_US && g.magic != PCAP_MAGIC_NS) {
+		fail(err, errlen, "%s: not a pcap file (magic %08x)", path, g.magic);
+		goto bad;
+	}
+	if ((*swap ? rte_bswap32(g.linktype) : g.linktype) != LINKTYPE_ETHERNET) {
+		fail(err, errlen, "%s: link type is not Ethernet", path);
+		goto bad;
+	}
+	return fp;
+bad:
+	fclose(fp);
+	return NULL;
+}
+
+int
+ab_tmpl_load(struct ab_tmpl *t, const char *path, uint32_t pkt_size, unsigned stamp_len,
+	     uint16_t trs_port, char *err, size_t errlen)
+{
 	int swap, rc;
+	FILE *fp;
 
 	memset(t, 0, sizeof(*t));
 	t->pkt_size = pkt_size;
+	fp = pcap_open(path, &swap, err, errlen);
 	if (fp == NULL)
-		return fail(err, errlen, "%s: cannot open (%m); bench/templates.py writes it",
-			    path);
-	if (fread(&g, sizeof(g), 1, fp) != 1) {
-		fclose(fp);
-		return fail(err, errlen, "%s: not a pcap file (short header)", path);
-	}
-	swap = g.magic == rte_bswap32(PCAP_MAGIC_US) || g.magic == rte_bswap32(PCAP_MAGIC_NS);
-	if (!swap && g.magic != PCAP_MAGIC_US && g.magic != PCAP_MAGIC_NS) {
-		fclose(fp);
-		return fail(err, errlen, "%s: not a pcap file (magic %08x)", path, g.magic);
-	}
-	if ((swap ? rte_bswap32(g.linktype) : g.linktype) != LINKTYPE_ETHERNET) {
-		fclose(fp);
-		return fail(err, errlen, "%s: link type is not Ethernet", path);
-	}
-	rc = read_frames(t, fp, swap, path, stamp_len, err, errlen);
+		return -1;
+	rc = read_frames(t, fp, swap, path, stamp_len, trs_port, err, errlen);
 	fclose(fp);
 	return rc;
+}
+
+int
+ab_raw_load(struct ab_raw *r, const char *path, uint32_t max, char *err, size_t errlen)
+{
+	struct pcap_rhdr h;
+	int swap;
+	FILE *fp;
+
+	memset(r, 0, sizeof(*r));
+	if (access(path, F_OK) != 0)
+		return 0;
+	fp = pcap_open(path, &swap, err, errlen);
+	if (fp == NULL)
+		return -1;
+	r->len = calloc(max, sizeof(*r->len));
+	r->data = calloc(max, sizeof(*r->data));
+	if (r->len == NULL || r->data == NULL) {
+		fclose(fp);
+		ab_raw_free(r);
+		return fail(err, errlen, "%s: out of memory", path);
+	}
+	while (r->n < max && fread(&h, sizeof(h), 1, fp) == 1) {
+		uint32_t incl = swap ? rte_bswap32(h.incl) : h.incl;
+		if (incl > AB_TMPL_MAX_HDR || incl < RTE_ETHER_HDR_LEN ||
+		    fread(r->data[r->n], 1, incl, fp) != incl) {
+			fclose(fp);
+			ab_raw_free(r);
+			return fail(err, errlen, "%s: frame %u: truncated or over %u bytes", path,
+				    r->n, AB_TMPL_MAX_HDR);
+		}
+		r->len[r->n++] = (uint16_t)incl;
+	}
+	fclose(fp);
+	return 0;
+}
+
+void
+ab_raw_free(struct ab_raw *r)
+{
+	free(r->len);
+	free(r->data);
+	memset(r, 0, sizeof(*r));
 }

@@ -23,6 +23,19 @@ struct ab_frame {
 	uint8_t v6;
 	uint8_t proto;                /* IPPROTO_UDP or IPPROTO_TCP */
 	uint16_t sport, dport;        /* the template's ports, host order */
+	uint8_t trs;                  /* a TRS message: PathID varies per flow */
+};
+
+/* TRS base header inside the UDP payload (SPEC §5.1). */
+#define AB_TRS_HDR_LEN    32
+#define AB_TRS_MSGLEN_OFF 12  /* msg_len(16) */
+#define AB_TRS_ID_OFF     16  /* id(128): the PathID */
+
+/* Raw frames sent as they are before traffic (TRS path binding). */
+struct ab_raw {
+	uint32_t n;
+	uint16_t *len;
+	uint8_t (*data)[AB_TMPL_MAX_HDR];
 };
 
 struct ab_tmpl {
@@ -33,9 +46,15 @@ struct ab_tmpl {
 
 /* Reads `path` (classic pcap, Ethernet link type), parses every frame and
  * fixes IP / L4 lengths (and the IPv4 header checksum) for frames of
- * pkt_size bytes that end with a stamp of stamp_len bytes. -1: err is one
+ * pkt_size bytes that end with a stamp of stamp_len bytes. UDP frames to
+ * trs_port (0: none) are TRS messages: msg_len is fixed too. -1: err is one
  * line naming the file and what was wrong. */
 int ab_tmpl_load(struct ab_tmpl *t, const char *path, uint32_t pkt_size, unsigned stamp_len,
-		 char *err, size_t errlen);
+		 uint16_t trs_port, char *err, size_t errlen);
+
+/* Reads up to `max` frames of `path` as they are. A missing file is no
+ * frames (returns 0); -1 on a bad file (err). ab_raw_free releases them. */
+int ab_raw_load(struct ab_raw *r, const char *path, uint32_t max, char *err, size_t errlen);
+void ab_raw_free(struct ab_raw *r);
 
 #endif /* AB_TMPL_H */

@@ -17,7 +17,7 @@
 #include "ab_traffic.h"
 
 #define AB_MAGIC 0x61774231u /* "awB1" */
-#define PORT_SPAN 64512u     /* source ports 1024..65535 */
+#define PORT_SPAN 64512u     /* source ports 1024..65535 (bench/templates.py knows) */
 
 struct ab_stamp {
 	uint32_t magic;
@@ -91,18 +91,44 @@ l4_checksum(struct rte_mbuf *m, const struct ab_frame *f)
 	}
 }
 
+/* Per flow: source port, then source address (low 32 bits) every PORT_SPAN
+ * flows; TRS messages also get the flow number in the PathID's last 4 bytes
+ * (bench/templates.py binds and installs the same paths). */
+static inline void
+vary(uint8_t *p, const struct ab_frame *f, uint32_t flow)
+{
+	struct rte_udp_hdr *l4 = (struct rte_udp_hdr *)(p + f->l4_off);
+	uint32_t hi = flow / PORT_SPAN;
+
+	l4->src_port = rte_cpu_to_be_16((uint16_t)(1024 + (f->sport + flow) % PORT_SPAN));
+	if (f->trs) {
+		uint32_t id = rte_cpu_to_be_32(flow);
+		memcpy(p + f->l4_off + 8 + AB_TRS_ID_OFF + 12, &id, 4);
+	}
+	if (hi == 0)
+		return;
+	uint8_t *src = p + f->l3_off + (f->v6 ? 8 + 12 : 12);
+	uint32_t a;
+	memcpy(&a, src, 4);
+	a = rte_cpu_to_be_32(rte_be_to_cpu_32(a) + hi);
+	memcpy(src, &a, 4);
+	if (!f->v6) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + f->l3_off);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+}
+
 static inline void
 fill_one(struct ab_gen *g, struct rte_mbuf *m, uint32_t flow)
 {
 	const struct ab_frame *f = &g->t->f[flow % g->t->n];
 	uint32_t size = g->t->pkt_size;
 	uint8_t *p = (uint8_t *)m->buf_addr + m->data_off;
-	struct rte_udp_hdr *l4 = (struct rte_udp_hdr *)(p + f->l4_off);
 	struct ab_stamp st = {AB_MAGIC, flow, g->seq[flow]++, 0};
 
 	rte_memcpy(p, f->hdr, f->hdr_len);
-	l4->src_port = rte_cpu_to_be_16((uint16_t)(1024 + (f->sport + flow) % PORT_SPAN));
-	l4->dst_port = rte_cpu_to_be_16((uint16_t)(f->dport + flow / PORT_SPAN));
+	vary(p, f, flow);
 	if (size > (uint32_t)f->hdr_len + AB_STAMP_LEN)
 		memset(p + f->hdr_len, 0x5a, size - f->hdr_len - AB_STAMP_LEN);
 	st.check = stamp_check(flow, st.seq);

@@ -56,12 +56,12 @@ test_template_errors(const char *path)
 	char err[256];
 
 	write_pcap(path, frame, sizeof(frame), 1);
-	CHECK(ab_tmpl_load(&t, path, 64, AB_STAMP_LEN, err, sizeof(err)) < 0);
+	CHECK(ab_tmpl_load(&t, path, 64, AB_STAMP_LEN, 0, err, sizeof(err)) < 0);
 	CHECK(strstr(err, "not a pcap file") != NULL);
 	write_pcap(path, frame, sizeof(frame), 0);
-	CHECK(ab_tmpl_load(&t, path, 61, AB_STAMP_LEN, err, sizeof(err)) < 0);
+	CHECK(ab_tmpl_load(&t, path, 61, AB_STAMP_LEN, 0, err, sizeof(err)) < 0);
 	CHECK(strstr(err, "--pkt-size: 61 too small") != NULL);
-	CHECK(ab_tmpl_load(&t, "/nonexistent/x.pcap", 64, AB_STAMP_LEN, err, sizeof(err)) < 0);
+	CHECK(ab_tmpl_load(&t, "/nonexistent/x.pcap", 64, AB_STAMP_LEN, 0, err, sizeof(err)) < 0);
 	CHECK(strstr(err, "cannot open") != NULL);
 }
 
@@ -132,7 +132,7 @@ test_template(void)
 	char err[256];
 
 	test_template_errors(path);
-	CHECK(ab_tmpl_load(&tmpl, path, 100, AB_STAMP_LEN, err, sizeof(err)) == 0);
+	CHECK(ab_tmpl_load(&tmpl, path, 100, AB_STAMP_LEN, 0, err, sizeof(err)) == 0);
 	CHECK(tmpl.n == 1 && tmpl.f[0].sport == 5000 && tmpl.f[0].dport == 6000);
 }
 
