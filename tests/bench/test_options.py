@@ -54,14 +54,33 @@ def test_unknown_scenario_lists_the_names():
     assert "got 'nope'" in r.stderr
 
 
-@pytest.mark.parametrize("scenario,feature", [
-    ("asrs-established", "ASRS"), ("asrs-new", "ASRS"), ("trs-capsule", "TRS"),
-    ("trs-signaling", "TRS"), ("mixed", "ASRS service router and the TRS relay")])
-def test_unbuilt_feature_scenarios_refuse(scenario, feature):
-    r = bench("--scenario", scenario)
+def test_trs_signaling_refuses_with_the_reason():
+    r = bench("--scenario", "trs-signaling")
     assert r.returncode == 2
-    assert "--scenario %s: needs" % scenario in r.stderr and feature in r.stderr, r.stderr
+    assert "--scenario trs-signaling: needs a generator that seals every message" in r.stderr, r.stderr
     assert "RESULT" not in r.stdout
+
+
+def test_asrs_new_needs_packets_within_flows():
+    for extra in ([], ["--packets", "1001"]):
+        r = bench("--scenario", "asrs-new", "--flows", "1000", *extra, "--check")
+        assert r.returncode == 2, r
+        assert "--packets: scenario asrs-new opens a session per packet: give --packets N with N <= --flows (1000)" \
+            in r.stderr
+    assert bench("--scenario", "asrs-new", "--flows", "1000", "--packets", "1000", "--check").returncode == 0
+
+
+def test_trs_flows_limited_by_bound_paths():
+    r = bench("--scenario", "trs-capsule", "--pkt-size", "128", "--flows", "1025", "--check")
+    assert r.returncode == 2
+    assert "--flows: 1025 is more than the 1024 relay paths the templates bind" in r.stderr
+    assert bench("--scenario", "trs-capsule", "--pkt-size", "128", "--flows", "1024", "--check").returncode == 0
+
+
+def test_trs_capsule_minimum_size():
+    r = bench("--scenario", "trs-capsule", "--check")
+    assert r.returncode == 2
+    assert "--pkt-size: 64 too small for template" in r.stderr and "needs at least 94" in r.stderr
 
 
 def test_check_accepts_a_good_command():
@@ -97,7 +116,7 @@ def test_scripts_refuse_bad_input():
     from benchutil import script
     r = script("compare.sh", "plain", "--rounds", "0")
     assert r.returncode == 2 and "--rounds: expected an integer >= 1" in r.stderr
-    r = script("run.sh", "trs-capsule")
-    assert r.returncode == 2 and "needs the TRS relay" in r.stderr
+    r = script("run.sh", "trs-signaling")
+    assert r.returncode == 2 and "needs a generator that seals" in r.stderr
     r = script("callgrind.sh", "plain", "500", "100")
     assert r.returncode == 2 and "must be larger" in r.stderr
