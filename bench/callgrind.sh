@@ -18,7 +18,8 @@ if [ $# -ge 2 ] && [[ $1 =~ ^[0-9]+$ ]] && [[ $2 =~ ^[0-9]+$ ]]; then n1=$1; n2=
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind not found (apt-get install valgrind)" >&2; exit 2; }
 $PY "$AWB_ROOT/bench/templates.py" --dp-config "$scenario" --api "$AWB_DIR/dp.sock" \
 	--in-process --mbufs 8191 --out "$AWB_DIR/dp.json" || exit 2
-"$BENCH" -- --scenario "$scenario" --in-process --dp-config "$AWB_DIR/dp.json" "$@" --check >/dev/null || exit $?
+"$BENCH" -- --scenario "$scenario" --in-process --dp-config "$AWB_DIR/dp.json" "$@" --packets "$n2" \
+	--check >/dev/null || exit $?
 
 # $1 packets -> "total_Ir dp_Ir reorder_Ir"
 measure() {
