@@ -3,7 +3,9 @@
  * ab_inproc — in process: a real data plane instance (aw_dp_init on the
  * EAL's ports, net_ring recommended) whose burst functions run on this lcore
  * on mbufs the generator builds; TSC cycles are taken around the data plane's
- * part only (aw_process_burst, aw_dispatch_burst, TX flush). With net_ring
+ * part of an rtc loop iteration only (aw_process_burst, aw_dispatch_burst,
+ * slow path poll, TX flush, feature timers, RCU quiescent state): not the
+ * port's RX, which the generator replaces. With net_ring
  * ports, what the data plane transmits loops back into the port's RX ring,
  * where the sink reads and checks it (see ab_run.h).
  *
@@ -107,11 +109,14 @@ one_burst(struct inproc *P, unsigned n)
 	} else {
 		aw_dispatch_burst(c, m, (uint16_t)n);
 	}
-	aw_tx_flush_all(c);
-	P->dp_cycles += rte_rdtsc() - t0 - (t2 - t1);
-	P->ro_cycles += t2 - t1;
+	/* the rest of an rtc loop iteration (aw_lcore.c), RX excepted */
 	if (c->housekeeper)
 		aw_slow_poll(c);
+	aw_tx_flush_all(c);
+	aw_features_tick(c, t2);
+	rte_rcu_qsbr_quiescent(P->dp.rcu, c->rcu_id);
+	P->dp_cycles += rte_rdtsc() - t0 - (t2 - t1);
+	P->ro_cycles += t2 - t1;
 	read_back(P);
 }
 

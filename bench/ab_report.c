@@ -86,7 +86,7 @@ ab_report_summary(const struct ab_result *r)
 	printf("  cycles/packet   %.1f (bench lcore, TSC per received packet)\n",
 	       r->cycles_per_pkt);
 	if (r->dp_cycles_per_pkt >= 0)
-		printf("  dp cycles/pkt   %.1f (aw_process_burst + dispatch + TX, TSC)\n",
+		printf("  dp cycles/pkt   %.1f (rtc loop without RX: process, dispatch, TX, timers; TSC)\n",
 		       r->dp_cycles_per_pkt);
 	printf("  ===============================================================\n");
 	printf("RESULT scenario=%s mode=%s flows=%u pkt_size=%u seconds=%.3f generated=%" PRIu64

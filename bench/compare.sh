@@ -31,6 +31,10 @@ one() { # $1 forwarder -> prints rx_mpps (empty on failure)
 	esac || { echo "compare.sh: $fwd did not start" >&2; return 1; }
 	out=$(awb_bench --scenario "$scenario" "${defaults[@]}" "$@" 2>&1 | tee -a "$AWB_DIR/bench.log" | grep '^RESULT')
 	awb_stop_fwd
+	if ! grep -q ' out_of_order=0 corrupted=0 ' <<<"$out"; then
+		echo "compare.sh: $fwd: sink saw reordering or corruption: $out" >&2
+		return 1
+	fi
 	sed -n 's/.* rx_mpps=\([0-9.]*\).*/\1/p' <<<"$out"
 }
 

@@ -66,7 +66,8 @@ def test_in_process(scenario, extra):
 
 PORTS = [
     ("plain", ["--flows", "256", "--duration", "1"]),
-    ("pipeline", ["--workers", "2", "--flows", "1", "--rate", "300000", "--duration", "1"]),
+    ("pipeline", ["--workers", "1", "--flows", "1", "--rate", "300000", "--duration", "1"]),
+    ("pipeline", ["--workers", "3", "--flows", "1", "--rate", "300000", "--duration", "1"]),
     ("asrs-established", ["--flows", "2000", "--duration", "1"]),
     ("asrs-new", ["--flows", "50000", "--packets", "50000"]),
     ("trs-capsule", ["--flows", "512", "--pkt-size", "128", "--duration", "1"]),
@@ -74,7 +75,8 @@ PORTS = [
 ]
 
 
-@pytest.mark.parametrize("scenario,extra", PORTS, ids=[s for s, _ in PORTS])
+@pytest.mark.parametrize("scenario,extra", PORTS, ids=[s + ("-%sw" % e[1] if e[0] == "--workers" else "")
+                                                        for s, e in PORTS])
 def test_through_ports(scenario, extra):
     r = script("run.sh", scenario, *extra, "--period", "0.5", timeout=180)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr
