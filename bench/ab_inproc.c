@@ -42,6 +42,8 @@ struct inproc {
 	uint32_t seqn;
 	uint8_t port_in;
 	uint64_t sent, dp_cycles, ro_cycles, hz;
+	const struct ab_signer *signer;
+	unsigned tail_gap;
 };
 
 static void
@@ -206,6 +208,8 @@ setup(struct inproc *P, const struct ab_scen *s, const struct ab_tmpl *t)
 		fprintf(stderr, "anyway-bench: out of memory (flow tables, reorder buffer)\n");
 		return 1;
 	}
+	P->gen.signer = P->signer;
+	P->gen.tail_gap = P->sink.tail_gap = P->tail_gap;
 	return 0;
 }
 
@@ -214,7 +218,7 @@ report(struct inproc *P, const struct ab_scen *s, uint64_t start, uint64_t end)
 {
 	struct ab_result r = {
 		.o = P->o, .s = s, .mode = "in-process", .generated = P->sent,
-		.sink = &P->sink,
+		.sink = &P->sink, .sign_failed = P->gen.sign_failed,
 	};
 	const struct aw_stats *st = &P->ctx->stats;
 	int any = 0;
@@ -253,6 +257,8 @@ ab_run_in_process(const struct ab_opts *o, const struct ab_scen *s, const struct
 
 	P.o = o;
 	P.hz = rte_get_tsc_hz();
+	P.signer = in->signer.n ? &in->signer : NULL;
+	P.tail_gap = in->tail_gap;
 	rc = setup(&P, s, &in->t);
 	if (rc == 0)
 		rc = prelude(&P, s, in);

@@ -100,9 +100,10 @@ load_input(const struct ab_opts *o, const struct ab_scen *s, struct ab_input *in
 {
 	char tpath[PATH_MAX + 64], path[PATH_MAX + 64], err[512];
 
+	in->tail_gap = s->sign ? 16 : 0; /* the TRS tag after the stamp */
 	template_path(o, ".pcap", tpath, sizeof(tpath));
-	if (ab_tmpl_load(&in->t, tpath, o->pkt_size, AB_STAMP_LEN, s->trs_port, err,
-			 sizeof(err)) < 0)
+	if (ab_tmpl_load(&in->t, tpath, o->pkt_size, AB_STAMP_LEN + in->tail_gap, s->trs_port,
+			 err, sizeof(err)) < 0)
 		goto bad;
 	for (int p = 0; s->setup && p < 2; p++) {
 		char suffix[32];
@@ -122,6 +123,9 @@ load_input(const struct ab_opts *o, const struct ab_scen *s, struct ab_input *in
 			 "give --packets N with N <= --flows (%u)", s->name, o->flows);
 		goto bad;
 	}
+	if (s->sign && !o->check_only &&
+	    ab_signer_init(&in->signer, in->setup[0].n, o->suite, err, sizeof(err)) < 0)
+		goto bad;
 	printf("%s: scenario %s, template %s: ok\n", PROG, s->name, tpath);
 	return 0;
 bad:
@@ -174,6 +178,7 @@ main(int argc, char **argv)
 			  : ab_run_ports(&o, s, &in, &stop);
 	rte_eal_cleanup();
 out:
+	ab_signer_free(&in.signer);
 	ab_raw_free(&in.setup[0]);
 	ab_raw_free(&in.setup[1]);
 	return rc;

@@ -14,7 +14,7 @@
 enum {
 	O_SCENARIO = 256, O_FLOWS, O_PKT_SIZE, O_BURST, O_DURATION, O_PACKETS, O_RATE, O_PERIOD,
 	O_LINK_WAIT, O_DRAIN, O_DP_API, O_TEMPLATES, O_DP_CONFIG, O_IN_PROCESS, O_TX_PORT,
-	O_SEED, O_CHECK, O_HELP,
+	O_SEED, O_SUITE, O_CHECK, O_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -34,6 +34,7 @@ static const struct option long_opts[] = {
 	{"in-process", no_argument, NULL, O_IN_PROCESS},
 	{"tx-port", required_argument, NULL, O_TX_PORT},
 	{"seed", required_argument, NULL, O_SEED},
+	{"suite", required_argument, NULL, O_SUITE},
 	{"check", no_argument, NULL, O_CHECK},
 	{"help", no_argument, NULL, O_HELP},
 	{NULL, 0, NULL, 0},
@@ -63,6 +64,7 @@ ab_opts_usage(FILE *f, const char *prog)
 		"  --dp-config FILE  data plane config for --in-process (required there)\n"
 		"  --tx-port ID      port the generator sends on (default 0)\n"
 		"  --seed N          seed of the random flow order (default 1)\n"
+		"  --suite 1|2       TRS cipher suite the paths use (trs-signaling; default 1)\n"
 		"  --check           validate options, scenario and template, then exit\n",
 		prog, prog, AB_MAX_FLOWS, AB_MAX_PKT_SIZE, AB_MAX_BURST);
 }
@@ -136,6 +138,7 @@ defaults(struct ab_opts *o)
 	o->link_wait_s = 10;
 	o->drain_s = 0.2;
 	o->seed = 1;
+	o->suite = 1;
 }
 
 /* One option; -1 with err set on a bad value. */
@@ -163,6 +166,7 @@ one(struct ab_opts *o, int c, const char *a, char *err, size_t errlen)
 	case O_CHECK: o->check_only = true; return 0;
 	case O_TX_PORT: return parse_u32("tx-port", a, 0, 1023, &o->tx_port, err, errlen);
 	case O_SEED: return parse_u64("seed", a, 0, UINT64_MAX, &o->seed, err, errlen);
+	case O_SUITE: return parse_u32("suite", a, 1, 2, &o->suite, err, errlen);
 	default: return fail(err, errlen, "internal: option %d", c);
 	}
 }

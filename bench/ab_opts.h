@@ -36,6 +36,7 @@ struct ab_opts {
 	bool check_only;       /* --check: validate options, scenario, template; exit */
 	uint32_t tx_port;       /* DPDK port id the generator sends on */
 	uint64_t seed;          /* random flow order (asrs-established) */
+	uint32_t suite;         /* TRS cipher suite of the paths (trs-signaling) */
 };
 
 /* Fills o from argv (argv[0] is the program). 0: ok; 1: --help printed;

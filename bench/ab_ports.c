@@ -275,6 +275,7 @@ finish(struct loop *L, const struct ab_scen *s)
 	struct ab_result r = {
 		.o = L->o, .s = s, .mode = "ports", .generated = L->sent,
 		.tx_retries = L->retries, .sink = &L->sink, .dp_cycles_per_pkt = -1,
+		.sign_failed = L->gen.sign_failed,
 	};
 
 	r.seconds = (double)(L->tx_end - L->start) / (double)L->hz;
@@ -316,6 +317,8 @@ ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_i
 		fprintf(stderr, "anyway-bench: out of memory (mbuf pool, flow tables)\n");
 		goto out;
 	}
+	L.gen.signer = in->signer.n ? &in->signer : NULL;
+	L.gen.tail_gap = L.sink.tail_gap = in->tail_gap;
 	for (uint16_t p = 0; p < L.n_ports; p++)
 		if (port_setup(p, L.pool) < 0)
 			goto out;

@@ -83,6 +83,9 @@ ab_report_summary(const struct ab_result *r)
 	printf("  out-of-order    %" PRIu64 "\n  corrupted       %" PRIu64 "\n", k->out_of_order,
 	       k->corrupted);
 	printf("  not ours        %" PRIu64 " (ARP from the data plane)\n", k->other);
+	if (r->sign_failed)
+		printf("  NOT SIGNED      %" PRIu64 " TRS messages (tagging failed)\n",
+		       r->sign_failed);
 	printf("  cycles/packet   %.1f (bench lcore, TSC per received packet)\n",
 	       r->cycles_per_pkt);
 	if (r->dp_cycles_per_pkt >= 0)

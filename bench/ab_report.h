@@ -35,6 +35,7 @@ struct ab_result {
 	const struct ab_sink *sink;
 	double cycles_per_pkt;     /* bench lcore TSC per received packet (ports) */
 	double dp_cycles_per_pkt;  /* data plane burst functions (in process), else < 0 */
+	uint64_t sign_failed;      /* TRS messages the generator could not tag */
 };
 
 /* testpmd-style block for every port; updates prev. */

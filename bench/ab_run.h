@@ -21,6 +21,7 @@
 #include <stdbool.h>
 
 #include "ab_opts.h"
+#include "ab_sign.h"
 #include "ab_scen.h"
 #include "ab_tmpl.h"
 
@@ -29,6 +30,8 @@
 struct ab_input {
 	struct ab_tmpl t;
 	struct ab_raw setup[2];
+	struct ab_signer signer;   /* scenarios that sign (e->n == 0 otherwise) */
+	unsigned tail_gap;         /* bytes after the stamp: a TRS tag when signing */
 };
 
 int ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_input *in,

@@ -22,6 +22,7 @@ struct ab_scen {
 	bool new_per_packet;   /* every timed packet opens a flow: --packets <= --flows */
 	bool setup;            /* <name>.setup<port>.pcap sent first, one frame per flow on port 0 */
 	uint16_t trs_port;     /* UDP frames to this port are TRS messages; 0: none */
+	bool sign;             /* TRS frames signed per packet (fresh seq, tag) */
 	const char *missing;   /* NULL when runnable, else why not */
 };
 

@@ -129,12 +129,18 @@ fill_one(struct ab_gen *g, struct rte_mbuf *m, uint32_t flow)
 
 	rte_memcpy(p, f->hdr, f->hdr_len);
 	vary(p, f, flow);
-	if (size > (uint32_t)f->hdr_len + AB_STAMP_LEN)
-		memset(p + f->hdr_len, 0x5a, size - f->hdr_len - AB_STAMP_LEN);
+	uint32_t at = size - g->tail_gap - AB_STAMP_LEN;
+
+	if (at > f->hdr_len)
+		memset(p + f->hdr_len, 0x5a, at - f->hdr_len);
 	st.check = stamp_check(flow, st.seq);
-	memcpy(p + size - AB_STAMP_LEN, &st, sizeof(st));
+	memcpy(p + at, &st, sizeof(st));
 	m->data_len = (uint16_t)size;
 	m->pkt_len = size;
+	if (g->signer != NULL && f->trs &&
+	    ab_signer_sign(g->signer, flow, p + f->l4_off + 8, size - f->l4_off - 8u,
+			   (uint32_t)st.seq + 2) < 0)
+		g->sign_failed++; /* seq 1 was the binding HOLE_PUNCHING */
 	if (f->v6 || f->proto == IPPROTO_TCP)
 		l4_checksum(m, f);
 }
@@ -186,7 +192,8 @@ check_one(struct ab_sink *s, struct rte_mbuf *m)
 		s->corrupted++;
 		return;
 	}
-	memcpy(&st, rte_pktmbuf_mtod_offset(m, uint8_t *, len - AB_STAMP_LEN), sizeof(st));
+	memcpy(&st, rte_pktmbuf_mtod_offset(m, uint8_t *, len - s->tail_gap - AB_STAMP_LEN),
+	       sizeof(st));
 	if (st.magic != AB_MAGIC || st.flow >= s->n_flows ||
 	    st.check != stamp_check(st.flow, st.seq)) {
 		s->corrupted++;

@@ -4,7 +4,8 @@
  * checks in each packet that comes back.
  *
  * Every frame ends with a 20-byte stamp {magic, flow id, sequence number in
- * that flow, check word}; the headers before it come from a template, with
+ * that flow, check word} (followed by tail_gap bytes: a TRS message's tag
+ * when the generator signs); the headers before it come from a template, with
  * the L4 ports varied per flow. The sink checks the stamp (a frame whose
  * stamp or length is wrong is `corrupted`), and per flow that sequence numbers
  * only grow (a smaller or repeated one is `out_of_order`). A gap is a loss,
@@ -22,6 +23,7 @@
 
 #include <rte_mbuf.h>
 
+#include "ab_sign.h"
 #include "ab_tmpl.h"
 
 #define AB_STAMP_LEN 20u
@@ -33,6 +35,9 @@ struct ab_gen {
 	uint32_t pos;      /* position in order */
 	uint64_t *seq;     /* next sequence number per flow */
 	uint64_t generated;
+	const struct ab_signer *signer; /* TRS frames get a fresh seq and tag; NULL: none */
+	unsigned tail_gap; /* bytes after the stamp (a TRS tag when signing), else 0 */
+	uint64_t sign_failed;
 };
 
 struct ab_sink {
@@ -41,6 +46,7 @@ struct ab_sink {
 	uint64_t *next;    /* next expected sequence number per flow */
 	uint64_t rx, rx_bytes;
 	uint64_t out_of_order, corrupted, other;
+	unsigned tail_gap; /* as the generator's */
 };
 
 /* random_order: a random permutation of the flows (seeded), else 0..n-1.

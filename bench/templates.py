@@ -72,6 +72,15 @@ def capsule():
     return g.udp4(dst=g.P0_V4, sport=5000, dport=TRS_PORT, payload=hdr)
 
 
+def tunnel_request():
+    """A TUNNEL_REQUEST from node A: anyway-bench gives every one a fresh seq
+    and tags it with the path's key (the relay verifies it and forwards it
+    unchanged to node B)."""
+    import trs_ref as T
+    hdr = T.Hdr(txid=1, flag=0, type=T.TUNNEL_REQUEST, seq=2, id=path_id(0), msg_len=T.MIN_LEN).pack()
+    return g.udp4(dst=g.P0_V4, sport=5000, dport=TRS_PORT, payload=hdr)
+
+
 def trs_setup(paths, suite, template):
     """HOLE_PUNCHING from both sides of every path: side A (flag 0) on port 0
     from flow f's source, side B (flag 1) on port 1 from behind the gateway."""
@@ -99,6 +108,7 @@ def frames(scenario):
         "asrs-established": [asrs_udp()],
         "asrs-new": [asrs_udp()],
         "trs-capsule": [capsule()],
+        "trs-signaling": [tunnel_request()],
         "mixed": [transit(), asrs_udp(), capsule()],
     }
     if scenario not in table:
@@ -106,9 +116,9 @@ def frames(scenario):
     return table[scenario]
 
 
-RUNNABLE = ("plain", "pipeline", "asrs-established", "asrs-new", "trs-capsule", "mixed")
+RUNNABLE = ("plain", "pipeline", "asrs-established", "asrs-new", "trs-capsule", "trs-signaling", "mixed")
 ASRS = ("asrs-established", "asrs-new", "mixed")
-TRS = ("trs-capsule", "mixed")
+TRS = ("trs-capsule", "trs-signaling", "mixed")
 
 
 def add_asrs(c, sessions):

@@ -54,11 +54,15 @@ def test_unknown_scenario_lists_the_names():
     assert "got 'nope'" in r.stderr
 
 
-def test_trs_signaling_refuses_with_the_reason():
-    r = bench("--scenario", "trs-signaling")
+def test_suite_is_1_or_2():
+    r = bench("--scenario", "trs-signaling", "--pkt-size", "128", "--suite", "3")
+    assert r.returncode == 2 and "--suite: expected an integer 1..2, got '3'" in r.stderr
+
+
+def test_trs_signaling_leaves_room_for_the_tag():
+    r = bench("--scenario", "trs-signaling", "--pkt-size", "100", "--check")
     assert r.returncode == 2
-    assert "--scenario trs-signaling: needs a generator that seals every message" in r.stderr, r.stderr
-    assert "RESULT" not in r.stdout
+    assert "--pkt-size: 100 too small for template" in r.stderr and "needs at least 110" in r.stderr
 
 
 def test_asrs_new_needs_packets_within_flows():
@@ -116,7 +120,7 @@ def test_scripts_refuse_bad_input():
     from benchutil import script
     r = script("compare.sh", "plain", "--rounds", "0")
     assert r.returncode == 2 and "--rounds: expected an integer >= 1" in r.stderr
-    r = script("run.sh", "trs-signaling")
-    assert r.returncode == 2 and "needs a generator that seals" in r.stderr
+    r = script("run.sh", "nope")
+    assert r.returncode == 2 and "--scenario: expected one of" in r.stderr
     r = script("callgrind.sh", "plain", "500", "100")
     assert r.returncode == 2 and "must be larger" in r.stderr

@@ -42,19 +42,24 @@ IN_PROCESS = [
     ("asrs-established", ["--flows", "5000"]),
     ("asrs-new", ["--flows", "200000"]),
     ("trs-capsule", ["--flows", "1000", "--pkt-size", "128"]),
+    ("trs-signaling", ["--flows", "1000", "--pkt-size", "128"]),
     ("mixed", ["--flows", "999", "--pkt-size", "128"]),
 ]
 
 
 @pytest.mark.parametrize("scenario,extra", IN_PROCESS, ids=[s for s, _ in IN_PROCESS])
 def test_in_process(scenario, extra):
+    prefix = "awbt%d" % os.getpid()
     with tempfile.TemporaryDirectory(prefix="awbt") as tmp:
         cfg = dp_config(tmp, scenario, in_process=True)
-        r = subprocess.run([str(BENCH), "-l", "0", "--no-huge", "-m", "768", "--no-pci", "--no-telemetry",
-                            "--file-prefix", "awbt%d" % os.getpid(), "--vdev", "net_ring0", "--vdev", "net_ring1",
-                            "--log-level=error", "--", "--in-process", "--dp-config", str(cfg),
-                            "--scenario", scenario, "--packets", "200000", "--period", "0", *extra],
-                           capture_output=True, text=True, timeout=180)
+        try:
+            r = subprocess.run([str(BENCH), "-l", "0", "--no-huge", "-m", "768", "--no-pci", "--no-telemetry",
+                                "--file-prefix", prefix, "--vdev", "net_ring0", "--vdev", "net_ring1",
+                                "--log-level=error", "--", "--in-process", "--dp-config", str(cfg),
+                                "--scenario", scenario, "--packets", "200000", "--period", "0", *extra],
+                               capture_output=True, text=True, timeout=180)
+        finally:
+            shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
     assert r.returncode == 0, r.stderr
     res = assert_flowed(r.stdout)
     assert res["mode"] == "in-process" and int(res["received"]) == 200000
@@ -71,6 +76,7 @@ PORTS = [
     ("asrs-established", ["--flows", "2000", "--duration", "1"]),
     ("asrs-new", ["--flows", "50000", "--packets", "50000"]),
     ("trs-capsule", ["--flows", "512", "--pkt-size", "128", "--duration", "1"]),
+    ("trs-signaling", ["--flows", "512", "--pkt-size", "128", "--duration", "1"]),
     ("mixed", ["--flows", "600", "--pkt-size", "128", "--duration", "1"]),
 ]
 
