@@ -40,9 +40,12 @@ struct loop {
 	bool peer_left;
 };
 
+/* Configures and starts port p. Starting is retried until `wait_s` has
+ * passed: a memif client cannot start while its server is not listening. */
 static int
-port_setup(uint16_t p, struct rte_mempool *pool)
+port_setup(uint16_t p, struct rte_mempool *pool, double wait_s)
 {
+	uint64_t give_up = rte_rdtsc() + (uint64_t)(wait_s * (double)rte_get_tsc_hz());
 	struct rte_eth_conf conf;
 	int rc;
 
@@ -50,13 +53,17 @@ port_setup(uint16_t p, struct rte_mempool *pool)
 	if ((rc = rte_eth_dev_configure(p, 1, 1, &conf)) < 0 ||
 	    (rc = rte_eth_rx_queue_setup(p, 0, RING_DESC, rte_eth_dev_socket_id(p), NULL,
 					 pool)) < 0 ||
-	    (rc = rte_eth_tx_queue_setup(p, 0, RING_DESC, rte_eth_dev_socket_id(p), NULL)) < 0 ||
-	    (rc = rte_eth_dev_start(p)) < 0) {
-		fprintf(stderr, "anyway-bench: port %u: setup failed: %s\n", p, rte_strerror(-rc));
-		return -1;
-	}
+	    (rc = rte_eth_tx_queue_setup(p, 0, RING_DESC, rte_eth_dev_socket_id(p), NULL)) < 0)
+		goto fail;
+	while ((rc = rte_eth_dev_start(p)) < 0 && rte_rdtsc() < give_up)
+		rte_delay_ms(100);
+	if (rc < 0)
+		goto fail;
 	rte_eth_promiscuous_enable(p);
 	return 0;
+fail:
+	fprintf(stderr, "anyway-bench: port %u: setup failed: %s\n", p, rte_strerror(-rc));
+	return -1;
 }
 
 static bool
@@ -320,7 +327,7 @@ ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_i
 	L.gen.signer = in->signer.n ? &in->signer : NULL;
 	L.gen.tail_gap = L.sink.tail_gap = in->tail_gap;
 	for (uint16_t p = 0; p < L.n_ports; p++)
-		if (port_setup(p, L.pool) < 0)
+		if (port_setup(p, L.pool, o->link_wait_s) < 0)
 			goto out;
 	if (wait_links(&L, stop) < 0)
 		goto stop_ports;

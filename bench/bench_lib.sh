@@ -17,6 +17,7 @@ PY=/usr/bin/python3
 AWB_DIR=$(mktemp -d /tmp/awb.XXXXXX)
 AWB_FWD_PID=
 AWB_TAG=awb$$
+AWB_SOCK=$AWB_DIR/m   # memif sockets (abstract names): new ones for every forwarder
 
 awb_cleanup() {
 	awb_stop_fwd
@@ -37,8 +38,12 @@ awb_mem() {
 	fi
 }
 
-awb_memif() { # $1 role -> the two memif vdev options
-	echo "--vdev net_memif0,role=$1,socket=$AWB_DIR/m0.sock --vdev net_memif1,role=$1,socket=$AWB_DIR/m1.sock"
+awb_memif() { # $1 role -> the two memif vdev options (this forwarder's sockets)
+	echo "--vdev net_memif0,role=$1,socket=${AWB_SOCK}a.sock --vdev net_memif1,role=$1,socket=${AWB_SOCK}b.sock"
+}
+
+awb_new_sock() { # never reuse a name: compare.sh starts forwarders in subshells
+	AWB_SOCK=$AWB_DIR/m$BASHPID.$RANDOM
 }
 
 awb_wait_file() { # $1 file, $2 pattern, $3 seconds
@@ -55,6 +60,7 @@ awb_wait_file() { # $1 file, $2 pattern, $3 seconds
 # $1 scenario, $2 workers. Sets AWB_API.
 awb_start_dp() {
 	local lcores="-l 1"
+	awb_new_sock
 	AWB_API=$AWB_DIR/dp.sock
 	$PY "$AWB_ROOT/bench/templates.py" --dp-config "$1" --api "$AWB_API" --workers "$2" \
 		--out "$AWB_DIR/dp.json" || return 2
@@ -72,6 +78,7 @@ awb_start_dp() {
 # dpdk-testpmd on CPU 1 forwarding memif0 -> memif1; $1 forward mode.
 awb_start_testpmd() {
 	AWB_API=
+	awb_new_sock
 	# shellcheck disable=SC2046
 	"$TESTPMD" -l 0,1 --main-lcore 0 --file-prefix "${AWB_TAG}tp" --no-pci --no-telemetry \
 		$(awb_mem) $(awb_memif server) --log-level=error -- --forward-mode="$1" \
@@ -87,8 +94,8 @@ awb_stop_fwd() {
 	local i
 	[ -z "$AWB_FWD_PID" ] && return 0
 	kill -TERM "$AWB_FWD_PID" 2>/dev/null
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$AWB_FWD_PID" 2>/dev/null || break
+	for ((i = 0; i < 100; i++)); do  # gone, or a zombie waiting for wait
+		case "$(ps -o stat= -p "$AWB_FWD_PID" 2>/dev/null)" in ''|Z*) break ;; esac
 		sleep 0.1
 	done
 	kill -KILL "$AWB_FWD_PID" 2>/dev/null
