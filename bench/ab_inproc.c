@@ -226,10 +226,9 @@ report(struct inproc *P, const struct ab_scen *s, uint64_t start, uint64_t end)
 	r.seconds = (double)(end - start) / (double)P->hz;
 	r.cycles_per_pkt = P->sink.rx ? (double)(end - start) / (double)P->sink.rx : 0;
 	r.dp_cycles_per_pkt = P->sent ? (double)P->dp_cycles / (double)P->sent : 0;
+	r.reorder_cycles_per_pkt = P->ro == NULL ? -1
+				   : P->sent ? (double)P->ro_cycles / (double)P->sent : 0.0;
 	ab_report_summary(&r);
-	if (P->ro != NULL)
-		printf("  reorder stage   %.1f cycles/packet (aw_reorder insert + drain)\n",
-		       P->sent ? (double)P->ro_cycles / (double)P->sent : 0.0);
 	printf("  data plane      rx %" PRIu64 " tx %" PRIu64 " consumed %" PRIu64 "\n",
 	       st->rx, st->tx, st->consumed);
 	printf("  drops by reason");

@@ -282,7 +282,7 @@ finish(struct loop *L, const struct ab_scen *s)
 	struct ab_result r = {
 		.o = L->o, .s = s, .mode = "ports", .generated = L->sent,
 		.tx_retries = L->retries, .sink = &L->sink, .dp_cycles_per_pkt = -1,
-		.sign_failed = L->gen.sign_failed,
+		.sign_failed = L->gen.sign_failed, .reorder_cycles_per_pkt = -1,
 	};
 
 	r.seconds = (double)(L->tx_end - L->start) / (double)L->hz;

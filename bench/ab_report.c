@@ -91,14 +91,17 @@ ab_report_summary(const struct ab_result *r)
 	if (r->dp_cycles_per_pkt >= 0)
 		printf("  dp cycles/pkt   %.1f (rtc loop without RX: process, dispatch, TX, timers; TSC)\n",
 		       r->dp_cycles_per_pkt);
+	if (r->reorder_cycles_per_pkt >= 0)
+		printf("  reorder stage   %.1f cycles/packet (aw_reorder insert + drain; TSC)\n",
+		       r->reorder_cycles_per_pkt);
 	printf("  ===============================================================\n");
 	printf("RESULT scenario=%s mode=%s flows=%u pkt_size=%u seconds=%.3f generated=%" PRIu64
 	       " received=%" PRIu64 " tx_mpps=%.4f rx_mpps=%.4f gbps=%.4f loss=%" PRIu64
 	       " out_of_order=%" PRIu64 " corrupted=%" PRIu64 " cycles_per_pkt=%.1f"
-	       " dp_cycles_per_pkt=%.1f\n",
+	       " dp_cycles_per_pkt=%.1f reorder_cycles_per_pkt=%.1f\n",
 	       r->s->name, r->mode, r->o->flows, r->o->pkt_size, r->seconds, r->generated, k->rx,
 	       tx_mpps, rx_mpps, gbps, lost, k->out_of_order, k->corrupted, r->cycles_per_pkt,
-	       r->dp_cycles_per_pkt);
+	       r->dp_cycles_per_pkt, r->reorder_cycles_per_pkt);
 	fflush(stdout);
 }
 

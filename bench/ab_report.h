@@ -36,6 +36,7 @@ struct ab_result {
 	double cycles_per_pkt;     /* bench lcore TSC per received packet (ports) */
 	double dp_cycles_per_pkt;  /* data plane burst functions (in process), else < 0 */
 	uint64_t sign_failed;      /* TRS messages the generator could not tag */
+	double reorder_cycles_per_pkt; /* in-process pipeline: reorder stage, else < 0 */
 };
 
 /* testpmd-style block for every port; updates prev. */
