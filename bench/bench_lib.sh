@@ -18,10 +18,11 @@ AWB_DIR=$(mktemp -d /tmp/awb.XXXXXX)
 AWB_FWD_PID=
 AWB_TAG=awb$$
 AWB_SOCK=$AWB_DIR/m   # memif sockets (abstract names): new ones for every forwarder
+AWB_FWD_LOG=$AWB_DIR/fwd.log
 
 awb_cleanup() {
 	awb_stop_fwd
-	rm -rf "$AWB_DIR"
+	if [ "${AW_BENCH_KEEP:-0}" = 1 ]; then echo "kept $AWB_DIR" >&2; else rm -rf "$AWB_DIR"; fi
 	rm -rf /var/run/dpdk/"$AWB_TAG"* 2>/dev/null
 }
 trap awb_cleanup EXIT
@@ -44,6 +45,7 @@ awb_memif() { # $1 role -> the two memif vdev options (this forwarder's sockets)
 
 awb_new_sock() { # never reuse a name: compare.sh starts forwarders in subshells
 	AWB_SOCK=$AWB_DIR/m$BASHPID.$RANDOM
+	AWB_FWD_LOG=$AWB_SOCK.log   # the forwarder's output, its own file
 }
 
 awb_wait_file() { # $1 file, $2 pattern, $3 seconds
@@ -70,9 +72,9 @@ awb_start_dp() {
 	# shellcheck disable=SC2046,SC2086
 	"$DATAPLANE" $lcores --file-prefix "${AWB_TAG}dp" --no-pci --no-telemetry $(awb_mem) \
 		$(awb_memif server) --log-level=error -- --config "$AWB_DIR/dp.json" \
-		>"$AWB_DIR/fwd.log" 2>&1 &
+		>"$AWB_FWD_LOG" 2>&1 &
 	AWB_FWD_PID=$!
-	awb_wait_file "$AWB_DIR/fwd.log" ": ready" 20 || { cat "$AWB_DIR/fwd.log" >&2; return 1; }
+	awb_wait_file "$AWB_FWD_LOG" ": ready" 20 || { cat "$AWB_FWD_LOG" >&2; return 1; }
 }
 
 # dpdk-testpmd on CPU 1 forwarding memif0 -> memif1; $1 forward mode.
@@ -84,10 +86,10 @@ awb_start_testpmd() {
 		$(awb_mem) $(awb_memif server) --log-level=error -- --forward-mode="$1" \
 		--nb-cores=1 --rxq=1 --txq=1 --rxd=1024 --txd=1024 --burst=32 \
 		--total-num-mbufs=32768 --stats-period 1 --no-mlockall </dev/null \
-		>"$AWB_DIR/fwd.log" 2>&1 &
+		>"$AWB_FWD_LOG" 2>&1 &
 	AWB_FWD_PID=$!
-	awb_wait_file "$AWB_DIR/fwd.log" "forwarding packets" 20 ||
-		{ cat "$AWB_DIR/fwd.log" >&2; return 1; }
+	awb_wait_file "$AWB_FWD_LOG" "forwarding packets" 20 ||
+		{ cat "$AWB_FWD_LOG" >&2; return 1; }
 }
 
 awb_stop_fwd() {
