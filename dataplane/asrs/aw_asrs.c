@@ -11,8 +11,6 @@
 
 #include "aw_asrs_priv.h"
 
-void aw_asrs_telemetry_register(const struct aw_asrs *a);
-
 int
 aw_asrs_create(struct aw_dp *dp, char *err, size_t errlen)
 {
@@ -35,13 +33,26 @@ aw_asrs_create(struct aw_dp *dp, char *err, size_t errlen)
 	a->min_mtu = UINT16_MAX;
 	for (unsigned p = 0; p < dp->n_ports; p++)
 		a->min_mtu = RTE_MIN(a->min_mtu, dp->ports[p].mtu);
-	if (aw_svc_init(a, err, errlen) < 0 || aw_sess_init(a, err, errlen) < 0) {
+	for (unsigned i = 0; i < ac->n_snat4; i++)
+		memcpy(a->snat_tab[i], ac->snat4[i].b, 16);
+	for (unsigned i = 0; i < ac->n_snat6; i++)
+		memcpy(a->snat_tab[AW_ASRS_MAX_SNAT + i], ac->snat6[i].b, 16);
+	for (unsigned p = 0; p < dp->n_ports; p++) {
+		memcpy(a->snat_tab[2 * AW_ASRS_MAX_SNAT + 2 * p], dp->ports[p].addr4.b, 16);
+		memcpy(a->snat_tab[2 * AW_ASRS_MAX_SNAT + 2 * p + 1], dp->ports[p].addr6.b, 16);
+	}
+	int rc = aw_svc_init(a, err, errlen) < 0 || aw_sess_init(a, err, errlen) < 0 ? -1 : 0;
+	for (unsigned i = 0; rc == 0 && i < dp->n_ctx; i++)
+		if (aw_sess_lcore_init(a, dp->ctx_list[i]) < 0) {
+			snprintf(err, errlen, "asrs: cannot create the defer queue of lcore %u",
+				 dp->ctx_list[i]->lcore_id);
+			rc = -1;
+		}
+	if (rc < 0) {
 		dp->asrs = a;
 		aw_asrs_destroy(dp);
 		return -1;
 	}
-	for (unsigned i = 0; i < dp->n_ctx; i++)
-		aw_sess_lcore_init(a, dp->ctx_list[i]);
 	if (ac->has_prefix6) {
 		memcpy(dp->svc_prefix6, ac->prefix6.addr.b, 8);
 		dp->svc_prefix6_on = true;
@@ -58,6 +69,7 @@ aw_asrs_destroy(struct aw_dp *dp)
 
 	if (a == NULL)
 		return;
+	aw_asrs_telemetry_register(NULL);
 	aw_sess_fini(a);
 	aw_svc_fini(a);
 	for (unsigned i = 0; i < dp->n_ctx; i++)

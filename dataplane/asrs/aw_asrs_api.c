@@ -291,7 +291,7 @@ sess_json(const struct aw_asrs *a, const struct aw_sess *s, uint32_t now)
 			 s->proto == IPPROTO_TCP ? "tcp" : "udp", "client",
 			 endpoint(s->client, s->cport, c6, c, sizeof(c)), "vip",
 			 endpoint(s->vip, s->vport, c6, v, sizeof(v)), "snat",
-			 endpoint(s->snat, s->sport, d6, n, sizeof(n)), "destination",
+			 endpoint(a->snat_tab[s->snat], s->sport, d6, n, sizeof(n)), "destination",
 			 endpoint(s->dest, s->dport, d6, d, sizeof(d)), "service",
 			 svc != NULL ? svc->uri : "", "sid", sid_hex(s->sid, hex), "state",
 			 st < AW_SS__N ? state_names[st] : "closing", "idle_s",
@@ -406,11 +406,12 @@ tel_sessions(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-void aw_asrs_telemetry_register(const struct aw_asrs *a);
 void
 aw_asrs_telemetry_register(const struct aw_asrs *a)
 {
 	tel_asrs = a;
+	if (a == NULL)
+		return;
 	rte_telemetry_register_cmd("/anyway/sessions", tel_sessions,
 				   "ASRS session table: sessions, max_sessions, sessions_expired, "
 				   "bytes_per_session. No parameters.");

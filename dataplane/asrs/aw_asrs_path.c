@@ -78,8 +78,13 @@ tcp_track(struct aw_sess *s, uint8_t fl, bool reply)
 {
 	uint8_t st = s->state, ns = st;
 
-	if (st == AW_SS_CLOSING || st >= AW_SS__N || st == AW_SS_FREE)
+	if (st >= AW_SS__N || st == AW_SS_FREE)
 		return;
+	if (st == AW_SS_CLOSING) { /* a new connection on the same ports reopens it */
+		if (!reply && (fl & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) == TCP_SYN)
+			s->state = AW_SS_SYN;
+		return;
+	}
 	if (fl & (TCP_FIN | TCP_RST))
 		ns = AW_SS_CLOSING;
 	else if (st == AW_SS_SYN && !reply && (fl & TCP_ACK) && !(fl & TCP_SYN))
@@ -140,7 +145,7 @@ forward(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const 
 		memcpy(tcp + 16, &ck, 2);
 		c->stats.info[AW_INFO_TCPOPT_STRIPPED]++;
 	}
-	nat_rewrite(ip, p->l3_hl, p->l3_len - p->l3_hl, p->proto, s->snat, s->sport, s->dest,
+	nat_rewrite(ip, p->l3_hl, p->l3_len - p->l3_hl, p->proto, a->snat_tab[s->snat], s->sport, s->dest,
 		    s->dport, v6);
 	aw_route_packet(c, p->m, v6, false);
 }
@@ -293,11 +298,8 @@ identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint6
 		ls = aw_lsn_lookup(t, dst, fam, p->proto, dport);
 	} else if (p->addr_flags & AW_ADDR_OWN) {
 		/* Instance alias: a listener of an AARP VIP, on our unicast address. */
-		ls = aw_lsn_lookup(t, NULL, fam, p->proto, dport);
 		const struct aw_addrset *as = __atomic_load_n(&c->dp->addrs, __ATOMIC_ACQUIRE);
-		const struct aw_addrset_entry *e = ls ? aw_addrset_lookup(as, ls->vip, fam) : NULL;
-		if (e == NULL || !(e->flags & AW_ADDR_AARP))
-			ls = NULL;
+		ls = aw_lsn_alias(t, as, fam, p->proto, dport);
 	}
 	if (ls == NULL)
 		return 0;
@@ -305,17 +307,17 @@ identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint6
 	return 1;
 }
 
-/* Fills the new session's SNAT address: the `snat` list of the family
- * (chosen by flow hash), else the egress port's address. */
+/* Sets the new session's SNAT address (an index into a->snat_tab): the
+ * `snat` list of the family (chosen by flow hash), else the egress port's
+ * address. */
 static bool
 pick_snat(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_sess *s, uint64_t h, const int v6)
 {
 	const struct aw_asrs_conf *ac = a->conf;
 	unsigned n = v6 ? ac->n_snat6 : ac->n_snat4;
 
-	memset(s->snat, 0, 16);
 	if (n > 0) {
-		memcpy(s->snat, (v6 ? ac->snat6 : ac->snat4)[(h >> 32) % n].b, 16);
+		s->snat = (uint8_t)((v6 ? AW_ASRS_MAX_SNAT : 0) + (h >> 32) % n);
 		return true;
 	}
 	const struct aw_nexthop *nh = aw_route_lookup(c->dp->routes, s->dest, v6);
@@ -324,12 +326,27 @@ pick_snat(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_sess *s, uint64_t
 	const struct aw_port *port = &c->dp->ports[nh->port];
 	if (!(v6 ? port->has_v6 : port->has_v4))
 		return false;
-	memcpy(s->snat, v6 ? port->addr6.b : port->addr4.b, 16);
+	s->snat = (uint8_t)(2 * AW_ASRS_MAX_SNAT + 2 * nh->port + (v6 ? 1 : 0));
 	return true;
 }
 
+static inline void
+create_lock(struct aw_asrs *a)
+{
+	if (a->create_locked)
+		rte_spinlock_lock(&a->create_lock);
+}
+
+static inline void
+create_unlock(struct aw_asrs *a)
+{
+	if (a->create_locked)
+		rte_spinlock_unlock(&a->create_lock);
+}
+
 /* Creates the session for p toward destination d; its slot or UINT32_MAX
- * (verdict set). Under create_lock: a racing lcore may have created it. */
+ * (verdict set). In pipeline mode, under create_lock: another worker may
+ * have created it meanwhile (then *existed). */
 static uint32_t
 create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const struct aw_svc *svc,
        const struct aw_asrs_dest *d, uint64_t h, bool shim, uintptr_t *data, bool *existed)
@@ -341,16 +358,16 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const s
 
 	pkt_key(p, &k);
 	*existed = false;
-	rte_spinlock_lock(&a->create_lock);
-	if (rte_hash_lookup_data(a->sess_h, &k, &found) >= 0) {
+	create_lock(a);
+	if (a->create_locked && rte_hash_lookup_data(a->sess_h, &k, &found) >= 0) {
 		*existed = true;
-		rte_spinlock_unlock(&a->create_lock);
+		create_unlock(a);
 		*data = (uintptr_t)found;
 		return (uint32_t)(*data >> 1);
 	}
 	uint32_t idx = aw_sess_alloc(a, l);
 	if (idx == UINT32_MAX) {
-		rte_spinlock_unlock(&a->create_lock);
+		create_unlock(a);
 		return aw_set_drop(p->m, AW_DROP_SESSION_TABLE_FULL), UINT32_MAX;
 	}
 	struct aw_sess *s = &a->sess[idx];
@@ -377,11 +394,12 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const s
 		   : (fl & (TCP_SYN | TCP_ACK)) == TCP_SYN ? AW_SS_SYN : AW_SS_EST;
 	if (port == 0 || aw_sess_insert(a, idx) < 0) {
 		aw_sess_unalloc(a, l, idx);
-		rte_spinlock_unlock(&a->create_lock);
+		create_unlock(a);
 		return aw_set_drop(p->m, port == 0 ? why : AW_DROP_SESSION_TABLE_FULL), UINT32_MAX;
 	}
-	rte_spinlock_unlock(&a->create_lock);
+	create_unlock(a);
 	c->stats.info[AW_INFO_SESSIONS_CREATED]++;
+	l->created = true;
 	*data = (uintptr_t)idx << 1;
 	return idx;
 }
@@ -393,6 +411,15 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p)
 	uint16_t strip = 0;
 	int opt_off = -1;
 	bool asrs_port;
+
+	if (c->asrs->created) { /* made earlier in this burst, after the bulk lookup? */
+		struct aw_sess_key k;
+		void *found;
+		pkt_key(p, &k);
+		if (rte_hash_lookup_data(a->sess_h, &k, &found) >= 0)
+			return p->v6 ? hit(c, a, c->asrs, p, (uintptr_t)found, 1)
+				     : hit(c, a, c->asrs, p, (uintptr_t)found, 0);
+	}
 	int r = identify(c, a, p, &sid, &strip, &opt_off, &asrs_port);
 
 	if (r < 0)
@@ -446,33 +473,38 @@ one(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, int hit_fo
 		hit(c, a, c->asrs, p, d, 0);
 }
 
+/* Up to BULK packets: one bulk lookup, then each packet in arrival order
+ * (ICMP errors too, so that one quoting a session made earlier in the burst
+ * finds it). */
 static void
 burst_chunk(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *pk, unsigned n)
 {
 	struct aw_sess_key keys[BULK];
 	const void *kp[BULK];
 	void *data[BULK];
-	struct aw_feat_pkt *which[BULK];
 	uint64_t hits = 0;
 	unsigned nk = 0;
 
 	for (unsigned i = 0; i < n; i++) {
+		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP)
+			continue;
+		pkt_key(&pk[i], &keys[nk]);
+		kp[nk] = &keys[nk];
+		nk++;
+	}
+	if (nk != 0)
+		rte_hash_lookup_bulk_data(a->sess_h, kp, nk, &hits, data);
+	for (unsigned j = 0; j < nk; j++)
+		if (hits & (1ull << j))
+			rte_prefetch0(&a->sess[(uintptr_t)data[j] >> 1]);
+	for (unsigned i = 0, j = 0; i < n; i++) {
 		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP) {
 			aw_asrs_icmp_error(c, a, &pk[i]);
 			continue;
 		}
-		pkt_key(&pk[i], &keys[nk]);
-		kp[nk] = &keys[nk];
-		which[nk++] = &pk[i];
+		one(c, a, &pk[i], (hits >> j) & 1, (uintptr_t)data[j]);
+		j++;
 	}
-	if (nk == 0)
-		return;
-	rte_hash_lookup_bulk_data(a->sess_h, kp, nk, &hits, data);
-	for (unsigned j = 0; j < nk; j++)
-		if (hits & (1ull << j))
-			rte_prefetch0(&a->sess[(uintptr_t)data[j] >> 1]);
-	for (unsigned j = 0; j < nk; j++)
-		one(c, a, which[j], (hits >> j) & 1, (uintptr_t)data[j]);
 }
 
 void
@@ -481,6 +513,7 @@ aw_asrs_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b)
 	struct aw_asrs *a = c->dp->asrs;
 
 	c->asrs->now = aw_asrs_now(a, rte_rdtsc());
+	c->asrs->created = false;
 	for (unsigned i = 0; i < b->n; i += BULK)
 		burst_chunk(c, a, &b->p[i], RTE_MIN((unsigned)BULK, b->n - i));
 }

@@ -39,6 +39,7 @@
 #define AW_ASRS_AGE_PER_TICK  64u   /* session slots an lcore examines per loop */
 #define AW_ASRS_PROBES        64u   /* SNAT ports tried per new session */
 #define AW_ASRS_TICKS_PER_S   16    /* session time unit: 1/16 s */
+#define AW_ASRS_SNAT_TAB      (2 * AW_ASRS_MAX_SNAT + 2 * AW_MAX_PORTS)
 
 /* ---- configuration (also the parsed form of API arguments) ---- */
 struct aw_asrs_dest {
@@ -140,9 +141,10 @@ struct aw_sess_key {
 #define AW_SESS_F_DEST6   0x02 /* destination side is IPv6 */
 #define AW_SESS_F_SHIM    0x04 /* client datagrams carry the UDP shim */
 
+/* 72 bytes: the SNAT address is an index into aw_asrs.snat_tab. */
 struct aw_sess {
 	uint8_t client[16], vip[16];  /* client side: client → vip */
-	uint8_t dest[16], snat[16];   /* destination side: snat → dest */
+	uint8_t dest[16];             /* destination side: snat_tab[snat] → dest */
 	uint16_t cport, vport;        /* network order */
 	uint16_t dport, sport;        /* network order (sport: the allocated SNAT port) */
 	uint64_t sid;
@@ -150,7 +152,7 @@ struct aw_sess {
 	uint8_t state;                /* lcores: enum aw_sess_state */
 	uint8_t proto;
 	uint8_t flags;                /* AW_SESS_F_* */
-	uint8_t pad[5];
+	uint8_t snat;                 /* index into aw_asrs.snat_tab */
 };
 
 #define AW_BAD_OPT_NOT_SYN  (AW_SHIM_ERR_COUNT + 0) /* ASRS option on a non-SYN */
@@ -171,6 +173,7 @@ struct aw_asrs_lcore {
 	struct rte_rcu_qsbr_dq *dq;   /* expired sessions waiting for a grace period */
 	uint32_t now;                 /* 1/16 s since start, refreshed per burst */
 	bool active;                  /* a processing lcore (rtc or worker) */
+	bool created;                 /* a session was created in this burst */
 	uint64_t sess_expired;
 	/* finer reasons of bad_shim drops: aw_shim errors, then the two below */
 	uint64_t bad_shim[AW_SHIM_ERR_COUNT + 2];
@@ -190,11 +193,17 @@ struct aw_asrs {
 	uint32_t n_slots;
 	struct rte_ring *free_slots;   /* free slot indices */
 	uint32_t n_sessions;           /* atomic */
-	rte_spinlock_t create_lock;    /* session creation: lookup-then-add */
+	rte_spinlock_t create_lock;    /* session creation: lookup-then-add ... */
+	bool create_locked;            /* ... in pipeline mode only, where the packets of
+					* one flow reach several workers; in rtc mode RSS
+					* keeps a flow's client side on one lcore */
 	uint64_t start_tsc;
 	uint32_t timeout[AW_SS__N];    /* in 1/16 s */
 	uint16_t min_mtu;
 	size_t sess_bytes;             /* heap used by the session table */
+	/* SNAT addresses by index: [i] the snat list's IPv4 i, [16 + i] IPv6 i,
+	 * [32 + 2p] / [33 + 2p] port p's first IPv4 / IPv6 address */
+	uint8_t snat_tab[AW_ASRS_SNAT_TAB][16];
 	struct aw_asrs_lcore lc[];     /* by context index (rcu_id) */
 };
 
@@ -216,13 +225,19 @@ int aw_lsn_update(struct aw_asrs *a, const struct aw_lsn_conf *l, bool add, bool
 		  char *err, size_t errlen);
 const struct aw_lsn_slot *aw_lsn_lookup(const struct aw_lsn_table *t, const uint8_t *addr,
 					uint8_t family, uint8_t proto, uint16_t port_be);
+/* Instance alias: the first listener on (family, proto, port) whose VIP is
+ * an AARP VIP in `as`, or NULL. */
+struct aw_addrset;
+const struct aw_lsn_slot *aw_lsn_alias(const struct aw_lsn_table *t, const struct aw_addrset *as,
+				       uint8_t family, uint8_t proto, uint16_t port_be);
 /* Reclaims service objects whose grace period has passed (API thread). */
 void aw_svc_reclaim(struct aw_asrs *a);
 
 /* aw_asrs_sess.c */
 int aw_sess_init(struct aw_asrs *a, char *err, size_t errlen);
 void aw_sess_fini(struct aw_asrs *a);
-void aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c);
+/* Gives c its per-lcore state; -1 when its defer queue cannot be made. */
+int aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c);
 /* Slot for a new session or UINT32_MAX when the table is full. */
 uint32_t aw_sess_alloc(struct aw_asrs *a, struct aw_asrs_lcore *l);
 void aw_sess_unalloc(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx);
@@ -231,7 +246,7 @@ uint16_t aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct a
 /* Inserts both keys of slot idx; -1 when the hash refused. */
 int aw_sess_insert(struct aw_asrs *a, uint32_t idx);
 void aw_sess_key_client(const struct aw_sess *s, struct aw_sess_key *k);
-void aw_sess_key_reply(const struct aw_sess *s, struct aw_sess_key *k);
+void aw_sess_key_reply(const struct aw_asrs *a, const struct aw_sess *s, struct aw_sess_key *k);
 void aw_sess_age(struct aw_asrs *a, struct aw_asrs_lcore *l);
 
 /* aw_asrs_answer.c */
@@ -241,6 +256,9 @@ void aw_asrs_refuse(struct aw_lcore_ctx *c, const struct aw_feat_pkt *p,
 		    enum aw_drop_reason drop);
 /* ICMP error to an own address or VIP: translated for its session. */
 void aw_asrs_icmp_error(struct aw_lcore_ctx *c, struct aw_asrs *a, const struct aw_feat_pkt *p);
+
+/* aw_asrs_api.c: /anyway/sessions reads `a` (NULL: the command answers an error). */
+void aw_asrs_telemetry_register(const struct aw_asrs *a);
 
 /* aw_asrs_path.c */
 static inline uint32_t

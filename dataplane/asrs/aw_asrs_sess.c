@@ -32,7 +32,7 @@
 
 #include "aw_asrs_priv.h"
 
-_Static_assert(sizeof(struct aw_sess) <= 96, "session slot grew past 96 bytes");
+_Static_assert(sizeof(struct aw_sess) <= 72, "session slot grew past 72 bytes");
 _Static_assert(sizeof(struct aw_sess_key) == 40, "session key is 40 bytes");
 
 static size_t
@@ -61,6 +61,26 @@ key_hash(const void *key, uint32_t len, uint32_t init)
 	return h;
 }
 
+/*
+ * rte_hash adds room for every possible lcore's cache of free key slots
+ * ((RTE_MAX_LCORE - 1) * 63 + 1 slots) and rounds its free-slot ring up to a
+ * power of two: asking for 2 * max_sessions keys would double that ring when
+ * max_sessions is a power of two. Large tables ask for that much less, so
+ * the key slots total 2 * max_sessions: near a full table, up to 63 key
+ * slots per lcore sitting in lcore caches can make a new session fail as
+ * session_table_full slightly before max_sessions. Small tables are exact.
+ */
+static uint32_t
+hash_entries(uint32_t max_sessions)
+{
+	const uint32_t cache_slack = (RTE_MAX_LCORE - 1) * 63 + 1;
+	uint32_t keys = 2 * max_sessions;
+
+	if (keys >= 16 * cache_slack)
+		return keys - cache_slack;
+	return RTE_MAX(64u, keys + 64);
+}
+
 static void
 sess_dq_free(void *p, void *e, unsigned n)
 {
@@ -87,7 +107,7 @@ aw_sess_init(struct aw_asrs *a, char *err, size_t errlen)
 	a->n_slots = ac->max_sessions + AW_ASRS_STASH * a->dp->n_ctx;
 	struct rte_hash_parameters hp = {
 		.name = "aw_asrs_sess",
-		.entries = RTE_MAX(64u, 2 * a->n_slots),
+		.entries = hash_entries(ac->max_sessions),
 		.key_len = sizeof(struct aw_sess_key),
 		.hash_func = key_hash,
 		.socket_id = (int)rte_socket_id(),
@@ -107,15 +127,19 @@ aw_sess_init(struct aw_asrs *a, char *err, size_t errlen)
 	for (uint32_t i = 0; i < a->n_slots; i++)
 		rte_ring_enqueue_elem(a->free_slots, &i, sizeof(uint32_t));
 	rte_spinlock_init(&a->create_lock);
+	a->create_locked = a->dp->cfg->mode == AW_MODE_PIPELINE &&
+			   a->dp->cfg->pipeline.n_workers > 1;
 	a->sess_bytes = heap_used() - before;
 	return 0;
 }
+
+#define AW_ASRS_DQ_SIZE (AW_ASRS_AGE_PER_TICK * 1024) /* expired sessions in grace */
 
 static int
 lcore_dq(struct aw_asrs *a, struct aw_asrs_lcore *l, unsigned i)
 {
 	char name[32];
-	uint32_t size = rte_align32pow2(AW_ASRS_AGE_PER_TICK * 1024);
+	uint32_t size = AW_ASRS_DQ_SIZE;
 
 	snprintf(name, sizeof(name), "aw_asrs_dq%u", i);
 	struct rte_rcu_qsbr_dq_parameters p = {
@@ -133,7 +157,7 @@ lcore_dq(struct aw_asrs *a, struct aw_asrs_lcore *l, unsigned i)
 	return l->dq == NULL ? -1 : 0;
 }
 
-void
+int
 aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c)
 {
 	struct aw_asrs_lcore *l = &a->lc[c->rcu_id];
@@ -144,7 +168,7 @@ aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c)
 	c->asrs = l;
 	l->active = c->role == AW_LCORE_RTC || c->role == AW_LCORE_WORKER;
 	if (!l->active)
-		return;
+		return 0;
 	l->part = c->index;
 	l->n_parts = n;
 	uint32_t span = (uint32_t)ac->snat_max - ac->snat_min + 1;
@@ -154,8 +178,7 @@ aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c)
 	l->port_n = (uint16_t)(hi - lo);
 	l->age_lo = (uint32_t)((uint64_t)a->n_slots * l->part / n);
 	l->age_n = (uint32_t)((uint64_t)a->n_slots * (l->part + 1) / n) - l->age_lo;
-	if (lcore_dq(a, l, c->rcu_id) < 0)
-		l->active = false;
+	return lcore_dq(a, l, c->rcu_id);
 }
 
 void
@@ -172,17 +195,17 @@ aw_sess_fini(struct aw_asrs *a)
 uint32_t
 aw_sess_alloc(struct aw_asrs *a, struct aw_asrs_lcore *l)
 {
-	uint32_t n = __atomic_load_n(&a->n_sessions, __ATOMIC_RELAXED);
-
-	if (n >= a->conf->max_sessions)
-		return UINT32_MAX;
+	if (__atomic_fetch_add(&a->n_sessions, 1, __ATOMIC_RELAXED) >= a->conf->max_sessions)
+		goto full;
 	if (l->n_stash == 0)
 		l->n_stash = rte_ring_mc_dequeue_burst_elem(a->free_slots, l->stash, sizeof(uint32_t),
 							    AW_ASRS_STASH / 2, NULL);
 	if (l->n_stash == 0)
-		return UINT32_MAX;
-	__atomic_fetch_add(&a->n_sessions, 1, __ATOMIC_RELAXED);
+		goto full;
 	return l->stash[--l->n_stash];
+full:
+	__atomic_fetch_sub(&a->n_sessions, 1, __ATOMIC_RELAXED);
+	return UINT32_MAX;
 }
 
 void
@@ -206,11 +229,11 @@ aw_sess_key_client(const struct aw_sess *s, struct aw_sess_key *k)
 }
 
 void
-aw_sess_key_reply(const struct aw_sess *s, struct aw_sess_key *k)
+aw_sess_key_reply(const struct aw_asrs *a, const struct aw_sess *s, struct aw_sess_key *k)
 {
 	memset(k, 0, sizeof(*k));
 	memcpy(k->src, s->dest, 16);
-	memcpy(k->dst, s->snat, 16);
+	memcpy(k->dst, a->snat_tab[s->snat], 16);
 	k->sport = s->dport;
 	k->dport = s->sport;
 	k->proto = s->proto;
@@ -223,7 +246,7 @@ aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s
 	struct aw_sess_key k;
 	unsigned tries = RTE_MIN((unsigned)l->port_n, AW_ASRS_PROBES);
 
-	aw_sess_key_reply(s, &k);
+	aw_sess_key_reply(a, s, &k);
 	for (unsigned t = 0; t < tries; t++) {
 		uint16_t port = (uint16_t)(l->port_lo + l->port_next);
 		if (++l->port_next >= l->port_n)
@@ -242,7 +265,7 @@ aw_sess_insert(struct aw_asrs *a, uint32_t idx)
 	const struct aw_sess *s = &a->sess[idx];
 
 	aw_sess_key_client(s, &kc);
-	aw_sess_key_reply(s, &kr);
+	aw_sess_key_reply(a, s, &kr);
 	if (rte_hash_add_key_data(a->sess_h, &kr, (void *)(uintptr_t)((uint64_t)idx << 1 | 1)) < 0)
 		return -1;
 	if (rte_hash_add_key_data(a->sess_h, &kc, (void *)(uintptr_t)((uint64_t)idx << 1)) < 0) {
@@ -254,6 +277,8 @@ aw_sess_insert(struct aw_asrs *a, uint32_t idx)
 	return 0;
 }
 
+/* Deletes both keys now; the key slots and the session slot are freed by
+ * the defer queue after a grace period. The caller made sure it has room. */
 static void
 expire(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx)
 {
@@ -262,28 +287,24 @@ expire(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx)
 	struct aw_sess_dq_elem el = {.idx = idx};
 
 	aw_sess_key_client(s, &kc);
-	aw_sess_key_reply(s, &kr);
+	aw_sess_key_reply(a, s, &kr);
 	el.pos_c = rte_hash_del_key(a->sess_h, &kc);
 	el.pos_r = rte_hash_del_key(a->sess_h, &kr);
 	s->state = AW_SS__N; /* dead: not listed, not aged again */
 	l->sess_expired++;
-	if (rte_rcu_qsbr_dq_enqueue(l->dq, &el) != 0) {
-		/* Queue full (cannot happen with the bounded aging rate unless a
-		 * reader is stuck): keep the slot dead until the next pass. */
-		s->state = AW_SS_CLOSING;
-		s->last = 0;
-		l->sess_expired--;
-		rte_hash_add_key_data(a->sess_h, &kc, (void *)(uintptr_t)((uint64_t)idx << 1));
-		rte_hash_add_key_data(a->sess_h, &kr, (void *)(uintptr_t)((uint64_t)idx << 1 | 1));
-	}
+	rte_rcu_qsbr_dq_enqueue(l->dq, &el);
 }
 
 void
 aw_sess_age(struct aw_asrs *a, struct aw_asrs_lcore *l)
 {
 	uint32_t now = l->now;
+	unsigned pending = 0;
 
-	for (unsigned i = 0; i < AW_ASRS_AGE_PER_TICK && l->age_n != 0; i++) {
+	/* Free what passed its grace period; expire no more than fits. */
+	rte_rcu_qsbr_dq_reclaim(l->dq, AW_ASRS_AGE_PER_TICK * 4, NULL, &pending, NULL);
+	unsigned room = pending < AW_ASRS_DQ_SIZE ? AW_ASRS_DQ_SIZE - pending : 0;
+	for (unsigned i = 0; i < AW_ASRS_AGE_PER_TICK && l->age_n != 0 && room != 0; i++) {
 		uint32_t idx = l->age_lo + l->age_next;
 		if (++l->age_next >= l->age_n)
 			l->age_next = 0;
@@ -291,8 +312,9 @@ aw_sess_age(struct aw_asrs *a, struct aw_asrs_lcore *l)
 		uint8_t st = s->state;
 		if (st == AW_SS_FREE || st >= AW_SS__N)
 			continue;
-		if ((uint32_t)(now - s->last) > a->timeout[st])
+		if ((uint32_t)(now - s->last) > a->timeout[st]) {
 			expire(a, l, idx);
+			room--;
+		}
 	}
-	rte_rcu_qsbr_dq_reclaim(l->dq, AW_ASRS_AGE_PER_TICK * 4, NULL, NULL, NULL);
 }

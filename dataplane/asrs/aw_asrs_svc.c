@@ -13,8 +13,9 @@
  *
  * Listeners: an immutable open-addressing table (VIP, proto, port) → SID,
  * rebuilt on each change and published by pointer (old one deferred the same
- * way). Each (family, proto, port) also gets an alias slot, used for traffic
- * to the instance's own unicast address (SPEC §4.6).
+ * way). Each listener also gets an alias slot keyed by (family, proto, port)
+ * only: traffic to the instance's own unicast address on that port is served
+ * like traffic to the first such listener whose VIP answers AARP (SPEC §4.6).
  *
  * Only the preferred (lowest priority value) group gets a Maglev table: a
  * group cannot empty without a map change (weights are >= 1), and a map
@@ -127,7 +128,8 @@ svc_build(const struct aw_svc_conf *sc, char *err, size_t errlen)
 	s->n_pref = (uint16_t)pref;
 	s->uri_len = sc->uri_len;
 	memcpy(s->uri, sc->uri, sc->uri_len);
-	memcpy(s->dests, sc->dests, n * sizeof(*sc->dests));
+	if (n > 0)
+		memcpy(s->dests, sc->dests, n * sizeof(*sc->dests));
 	s->table_size = size;
 	s->table = (uint16_t *)((uint8_t *)s + off);
 	for (unsigned i = 0; i < pref; i++)
@@ -232,14 +234,30 @@ aw_lsn_lookup(const struct aw_lsn_table *t, const uint8_t *addr, uint8_t family,
 	}
 }
 
+const struct aw_lsn_slot *
+aw_lsn_alias(const struct aw_lsn_table *t, const struct aw_addrset *as, uint8_t family,
+	     uint8_t proto, uint16_t port_be)
+{
+	uint32_t i = lsn_hash(NULL, family, proto, port_be, 1) & t->mask;
+
+	for (;; i = (i + 1) & t->mask) {
+		const struct aw_lsn_slot *s = &t->slot[i];
+		if (s->family == 0)
+			return NULL;
+		if (s->family != family || s->proto != proto || s->port_be != port_be || !s->alias)
+			continue;
+		const struct aw_addrset_entry *e = aw_addrset_lookup(as, s->vip, family);
+		if (e != NULL && (e->flags & AW_ADDR_AARP))
+			return s;
+	}
+}
+
 static void
 lsn_put(struct aw_lsn_table *t, const struct aw_lsn_conf *l, uint8_t alias)
 {
 	uint16_t port_be = rte_cpu_to_be_16(l->port);
 	uint8_t fam = l->vip.family;
 
-	if (alias && aw_lsn_lookup(t, NULL, fam, l->proto, port_be) != NULL)
-		return; /* the first listener on that port stands for the alias */
 	uint32_t i = lsn_hash(l->vip.b, fam, l->proto, port_be, alias) & t->mask;
 	while (t->slot[i].family != 0)
 		i = (i + 1) & t->mask;
@@ -269,7 +287,8 @@ lsn_build(const struct aw_lsn_conf *list, unsigned n)
 		free(t);
 		return NULL;
 	}
-	memcpy(t->list, list, n * sizeof(*list));
+	if (n > 0)
+		memcpy(t->list, list, n * sizeof(*list));
 	for (unsigned i = 0; i < n; i++)
 		lsn_put(t, &list[i], 0);
 	for (unsigned i = 0; i < n; i++)

@@ -111,3 +111,97 @@ def built(pkt):
     """The frame as bytes on the wire (every checksum computed by scapy)."""
     from scapy.layers.l2 import Ether
     return Ether(bytes(pkt))
+
+
+# -- independent checks -----------------------------------------------------------
+def _csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def _pton(a):
+    import socket
+    return socket.inet_pton(socket.AF_INET6 if ":" in a else socket.AF_INET, a)
+
+
+def l3(frame):
+    """The IP packet of a frame (padding cut at the IP length)."""
+    b = bytes(frame)[14:]
+    if b[0] >> 4 == 4:
+        return b[: struct.unpack("!H", b[2:4])[0]]
+    return b[: 40 + struct.unpack("!H", b[4:6])[0]]
+
+
+def recompute(b):
+    """IP header and L4 checksums recomputed in Python (an IPv4 UDP checksum
+    of 0 stays 0)."""
+    b = bytearray(b)
+    v6 = b[0] >> 4 == 6
+    hl = 40 if v6 else (b[0] & 15) * 4
+    if not v6:
+        b[10:12] = b"\0\0"
+        b[10:12] = struct.pack("!H", _csum(bytes(b[:hl])))
+    proto = b[6] if v6 else b[9]
+    off = {6: 16, 17: 6}.get(proto)
+    if off is None:
+        return bytes(b)
+    if proto == 17 and not v6 and b[hl + 6: hl + 8] == b"\0\0":
+        return bytes(b)
+    b[hl + off: hl + off + 2] = b"\0\0"
+    l4 = bytes(b[hl:])
+    src, dst = (b[8:24], b[24:40]) if v6 else (b[12:16], b[16:20])
+    pseudo = bytes(src) + bytes(dst) + (struct.pack("!IxxxB", len(l4), proto) if v6 else struct.pack("!xBH", proto, len(l4)))
+    ck = _csum(pseudo + l4)
+    if proto == 17 and ck == 0:
+        ck = 0xFFFF
+    b[hl + off: hl + off + 2] = struct.pack("!H", ck)
+    return bytes(b)
+
+
+def natted(sent, src, sport, dst, dport, strip=0, nop_off=None):
+    """What the router must send for `sent` (a frame): addresses and ports
+    replaced, TTL / hop limit - 1, `strip` shim bytes removed after the UDP
+    header, the 12 option bytes at nop_off (in the options area) turned into
+    NOPs, lengths and checksums recomputed here."""
+    b = bytearray(l3(sent))
+    v6 = b[0] >> 4 == 6
+    hl = 40 if v6 else (b[0] & 15) * 4
+    if strip:
+        del b[hl + 8: hl + 8 + strip]
+        b[hl + 4: hl + 6] = struct.pack("!H", len(b) - hl)
+    if nop_off is not None:
+        o = hl + 20 + nop_off
+        b[o: o + 12] = b"\x01" * 12
+    if v6:
+        b[4:6] = struct.pack("!H", len(b) - 40)
+        b[7] -= 1
+        b[8:24], b[24:40] = _pton(src), _pton(dst)
+    else:
+        b[2:4] = struct.pack("!H", len(b))
+        b[8] -= 1
+        b[12:16], b[16:20] = _pton(src), _pton(dst)
+    b[hl: hl + 2] = struct.pack("!H", sport)
+    b[hl + 2: hl + 4] = struct.pack("!H", dport)
+    return recompute(bytes(b))
+
+
+def assert_natted(out, sent, src, sport, dst, dport, dst_mac, src_mac, strip=0, nop_off=None):
+    from golden_common import l2
+    l2(out, dst_mac, src_mac, 0x86DD if IPv6 in out else 0x0800)
+    want = natted(sent, src, sport, dst, dport, strip, nop_off)
+    got = l3(out)
+    assert got == want, "rewritten packet differs:\n got  %s\n want %s" % (got.hex(), want.hex())
+    if UDP in out and out[UDP].chksum == 0:  # scapy would fill in the absent checksum
+        from golden_common import assert_ipv4_header_ok
+        assert_ipv4_header_ok(got)
+    else:
+        assert_checksums(out)
+
+
+def out_ports(pkt):
+    l4 = pkt[TCP] if TCP in pkt else pkt[UDP]
+    return l4.sport, l4.dport
