@@ -25,7 +25,6 @@ aw_relay_apply(struct aw_relay *r, const struct aw_relay_entry *e, unsigned n, c
 	uint32_t now = aw_relay_clock(r, rte_rdtsc());
 	struct aw_relay_path **np = calloc(n ? n : 1, sizeof(*np));
 	unsigned n_new = 0, failed = 0, i;
-	bool any_old = false;
 	char e2[160];
 
 	if (np == NULL || aw_relay_check_dups(e, n, what, err, errlen) < 0) {
@@ -41,7 +40,7 @@ aw_relay_apply(struct aw_relay *r, const struct aw_relay_entry *e, unsigned n, c
 		if (same)
 			continue;
 		n_new += aw_relay_table_find(r->t, e[i].path_id) == NULL;
-		np[i] = aw_relay_path_new(&e[i], now, e2, sizeof(e2));
+		np[i] = aw_relay_path_new(r->t, &e[i], now, e2, sizeof(e2));
 		if (np[i] == NULL) {
 			snprintf(err, errlen, "%s[%u].%s", what, i, e2);
 			goto undo;
@@ -53,22 +52,13 @@ aw_relay_apply(struct aw_relay *r, const struct aw_relay_entry *e, unsigned n, c
 		goto undo;
 	}
 	for (i = 0; i < n; i++) {
-		struct aw_relay_path *old = NULL;
-		if (np[i] == NULL)
-			continue;
-		if (aw_relay_table_insert(r->t, e[i].path_id, np[i], &old) < 0) {
-			/* not expected: room was checked and the defer queue drained */
-			aw_relay_path_free(np[i]);
-			old = NULL;
+		/* replaced paths go to the RCU defer queue; failure is not
+		 * expected (room checked, the queue drained on demand) */
+		if (np[i] != NULL && aw_relay_table_insert(r->t, e[i].path_id, np[i]) < 0) {
+			aw_relay_path_drop(r->t, np[i]);
 			failed++;
 		}
-		np[i] = old;
-		any_old |= old != NULL;
 	}
-	if (any_old) /* lcores may still hold the replaced paths */
-		rte_rcu_qsbr_synchronize(r->dp->rcu, RTE_QSBR_THRID_INVALID);
-	for (i = 0; i < n; i++)
-		aw_relay_path_free(np[i]);
 	free(np);
 	if (failed != 0) {
 		snprintf(err, errlen, "%s: %u of %u entries could not be inserted (table full)",
@@ -78,7 +68,7 @@ aw_relay_apply(struct aw_relay *r, const struct aw_relay_entry *e, unsigned n, c
 	return 0;
 undo:
 	for (unsigned j = 0; j < n; j++)
-		aw_relay_path_free(np[j]);
+		aw_relay_path_drop(r->t, np[j]);
 	free(np);
 	return -1;
 }

@@ -277,37 +277,42 @@ capsule(struct aw_lcore_ctx *c, struct rmsg *rm)
 	forward_to_side(c, rm, (unsigned)from ^ 1);
 }
 
-/* ACK for a verified HOLE_PUNCHING / KEEP_ALIVE, in the same mbuf, from the
- * address the message was sent to, back to its source. */
+/* ACK for a verified HOLE_PUNCHING / KEEP_ALIVE, in the same mbuf: the
+ * header is rewritten here, the tag comes from the chunk's sign burst, then
+ * ack_send puts the outer headers on. */
 static void
-ack(struct aw_lcore_ctx *c, struct rmsg *rm)
+ack_prepare(struct rmsg *rm)
 {
-	struct aw_relay_path *p = rm->path;
 	uint8_t *msg = rm->msg;
-	uint32_t seq = __atomic_add_fetch(&p->ctx->ack_seq, 1, __ATOMIC_RELAXED);
+	uint32_t seq = __atomic_add_fetch(&rm->path->ctx->ack_seq, 1, __ATOMIC_RELAXED);
 	uint32_t seq_be = rte_cpu_to_be_32(seq);
-	uint8_t src[16], dst[16];
-	size_t len;
 
-	memcpy(src, rm->dst, 16);
-	memcpy(dst, rm->src, 16);
 	msg[AW_TRS_OFF_FLAG] = (uint8_t)(ACK_FLAG_RELAY | rm->side);
 	msg[AW_TRS_OFF_TYPE] = AW_TRS_T_ACK;
 	msg[AW_TRS_OFF_COUNT] = 0;
 	memcpy(msg + AW_TRS_OFF_SEQ, &seq_be, 4);
 	msg[AW_TRS_OFF_NEXT_OPT] = 0;
 	msg[AW_TRS_OFF_RESERVED] = 0;
-	if (aw_trs_sign(c->relay->eng, &p->ctx->key, msg, AW_TRS_MIN_LEN, 0, &len) != 0)
-		return drop_path(rm, AW_DROP_RELAY_BAD_TAG); /* cannot happen: 48 bytes fit */
+}
+
+/* From the address the message was sent to, back to its source. */
+static void
+ack_send(struct aw_lcore_ctx *c, struct rmsg *rm)
+{
+	struct aw_relay_path *p = rm->path;
+	const uint16_t port_be = c->dp->relay->port_be;
+	uint8_t src[16], dst[16];
+
+	memcpy(src, rm->dst, 16);
+	memcpy(dst, rm->src, 16);
 	rte_pktmbuf_trim(rm->m, (uint16_t)(rm->len - AW_TRS_MIN_LEN));
-	uint8_t *udp = put_headers(rm->m, msg, AW_TRS_MIN_LEN, rm->v6, src, dst,
-				   c->dp->relay->port_be, rm->sport_be);
+	uint8_t *udp = put_headers(rm->m, rm->msg, AW_TRS_MIN_LEN, rm->v6, src, dst, port_be,
+				   rm->sport_be);
 	if (unlikely(udp == NULL))
 		return drop_path(rm, AW_DROP_RELAY_NO_HEADROOM);
 	uint16_t ulen_be = rte_cpu_to_be_16(AW_TRS_MIN_LEN + UDP_HL);
-	uint32_t s = l4_sum(src, dst, rm->v6 ? 16 : 4, c->dp->relay->port_be, rm->sport_be,
-			    ulen_be);
-	set_udp_csum(udp, s + aw_csum_partial(msg, AW_TRS_MIN_LEN, 0));
+	uint32_t s = l4_sum(src, dst, rm->v6 ? 16 : 4, port_be, rm->sport_be, ulen_be);
+	set_udp_csum(udp, s + aw_csum_partial(rm->msg, AW_TRS_MIN_LEN, 0));
 	aw_relay_count(&p->pkts[rm->side], 1);
 	aw_relay_count(&p->bytes[rm->side], rm->len);
 	c->stats.info[AW_INFO_RELAY_ACKS]++;
@@ -316,7 +321,7 @@ ack(struct aw_lcore_ctx *c, struct rmsg *rm)
 
 /* Before verification: direction, replay snapshot, budget. */
 static bool
-precheck(struct aw_lcore_ctx *c, struct rmsg *rm, unsigned *budget)
+precheck(struct rmsg *rm, unsigned *budget)
 {
 	uint8_t type = rm->msg[AW_TRS_OFF_TYPE];
 	const struct aw_relay_side *s = &rm->path->side[rm->side];
@@ -332,16 +337,15 @@ precheck(struct aw_lcore_ctx *c, struct rmsg *rm, unsigned *budget)
 	if (!(v1 & 1) && __atomic_load_n(&s->wseq, __ATOMIC_RELAXED) == v1 &&
 	    aw_replay_check(&w, rd32(rm->msg + AW_TRS_OFF_SEQ)) != 0)
 		return drop_path(rm, AW_DROP_RELAY_REPLAY), false;
-	if (*budget == 0) {
-		(void)c;
+	if (*budget == 0)
 		return drop_path(rm, AW_DROP_RELAY_VERIFY_BUDGET), false;
-	}
 	(*budget)--;
 	return true;
 }
 
-/* After the tag verified: window update and binding under the side's lock. */
-static void
+/* After the tag verified: window update and binding under the side's lock.
+ * Returns true when the message is to be answered with an ACK. */
+static bool
 accept_signal(struct aw_lcore_ctx *c, struct rmsg *rm)
 {
 	struct aw_relay_side *s = &rm->path->side[rm->side];
@@ -359,16 +363,35 @@ accept_signal(struct aw_lcore_ctx *c, struct rmsg *rm)
 	}
 	aw_relay_side_unlock(s);
 	if (rc != 0)
-		return drop_path(rm, AW_DROP_RELAY_REPLAY);
+		return drop_path(rm, AW_DROP_RELAY_REPLAY), false;
 	c->stats.info[AW_INFO_RELAY_VERIFIED]++;
 	touch(c->relay, rm->path);
 	switch (rm->msg[AW_TRS_OFF_TYPE]) {
 	case AW_TRS_T_TUNNEL_REQUEST:
-		return forward_to_side(c, rm, AW_RELAY_SIDE_R);
+		return forward_to_side(c, rm, AW_RELAY_SIDE_R), false;
 	case AW_TRS_T_TUNNEL_RESPONSE:
-		return forward_to_side(c, rm, AW_RELAY_SIDE_I);
+		return forward_to_side(c, rm, AW_RELAY_SIDE_I), false;
 	default:
-		return ack(c, rm);
+		ack_prepare(rm);
+		return true;
+	}
+}
+
+/* Tags of the chunk's ACKs in one burst, then out they go. */
+static void
+send_acks(struct aw_lcore_ctx *c, struct rmsg *ms, const unsigned *acks, unsigned na)
+{
+	struct aw_trs_sreq sr[CHUNK];
+	int res[CHUNK];
+
+	for (unsigned a = 0; a < na; a++)
+		sr[a] = (struct aw_trs_sreq){&ms[acks[a]].path->ctx->key, ms[acks[a]].msg, 0};
+	aw_trs_sign_burst(c->relay->eng, sr, na, res);
+	for (unsigned a = 0; a < na; a++) {
+		if (unlikely(res[a] != 0)) /* not expected: valid key, 48 bytes */
+			drop_path(&ms[acks[a]], AW_DROP_RELAY_BAD_TAG);
+		else
+			ack_send(c, &ms[acks[a]]);
 	}
 }
 
@@ -383,16 +406,18 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 	const struct aw_relay *r = c->dp->relay;
 	struct rmsg ms[CHUNK];
 	const void *ids[CHUNK];
+	uint8_t keys[CHUNK][AW_TRS_ID_LEN] __rte_aligned(16); /* the hash reads 4-byte words */
 	struct aw_relay_path *paths[CHUNK];
 	struct aw_trs_vreq vr[CHUNK];
 	int res[CHUNK];
 	int8_t todo[CHUNK]; /* -1: verdict set; 0: capsule; 1: verify result in res */
-	unsigned vslot[CHUNK];
-	unsigned k = 0, nv = 0;
+	unsigned vslot[CHUNK], acks[CHUNK];
+	unsigned k = 0, nv = 0, na = 0;
 
 	for (unsigned i = 0; i < n; i++)
 		if (parse_one(&fp[i], &ms[k])) {
-			ids[k] = ms[k].msg + AW_TRS_OFF_ID;
+			memcpy(keys[k], ms[k].msg + AW_TRS_OFF_ID, AW_TRS_ID_LEN);
+			ids[k] = keys[k];
 			k++;
 		}
 	aw_relay_table_lookup_bulk(r->t, ids, k, paths);
@@ -407,7 +432,7 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 			aw_set_drop(rm->m, AW_DROP_RELAY_UNKNOWN_PATH);
 		} else if (rm->msg[AW_TRS_OFF_TYPE] == AW_TRS_T_CAPSULE) {
 			todo[j] = 0;
-		} else if (precheck(c, rm, budget)) {
+		} else if (precheck(rm, budget)) {
 			vr[nv] = (struct aw_trs_vreq){&rm->path->ctx->key, rm->msg, rm->len};
 			vslot[j] = nv++;
 			todo[j] = 1;
@@ -420,9 +445,11 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 			capsule(c, &ms[j]);
 		else if (todo[j] == 1 && res[vslot[j]] != 0)
 			drop_path(&ms[j], AW_DROP_RELAY_BAD_TAG);
-		else if (todo[j] == 1)
-			accept_signal(c, &ms[j]);
+		else if (todo[j] == 1 && accept_signal(c, &ms[j]))
+			acks[na++] = j;
 	}
+	if (na != 0)
+		send_acks(c, ms, acks, na);
 }
 
 void

@@ -11,31 +11,98 @@
 #include <rte_malloc.h>
 
 #define PKT_BURST_BYTES 1500 /* byte bucket depth per packet of `burst` */
+#define NO_KEY_POS      UINT32_MAX
 
 struct aw_relay_table {
 	struct rte_hash *h;
-	struct rte_rcu_qsbr *rcu;
+	struct rte_rcu_qsbr *rcu;      /* NULL: free at once (no readers) */
+	struct rte_rcu_qsbr_dq *dq;
 	uint32_t max_paths;
-	uint32_t n; /* installed paths (rte_hash_count also counts slots awaiting RCU) */
+	uint32_t n;                    /* installed paths */
+	uint32_t slab_n;
+	uint32_t n_free;
+	struct aw_relay_path *slab;    /* slab_n records */
+	uint32_t *free_idx;            /* stack of free record indexes */
 };
 
-void
-aw_relay_path_free(struct aw_relay_path *p)
+/* What the defer queue holds: a hash key slot (or none) and a record. */
+struct dq_item {
+	uint32_t key_pos;
+	uint32_t slot;
+};
+
+static void
+release(struct aw_relay_table *t, struct aw_relay_path *p)
 {
-	if (p == NULL)
-		return;
 	aw_trs_key_wipe(&p->ctx->key);
 	memset(p->ctx->key_raw, 0, sizeof(p->ctx->key_raw));
 	rte_free(p->ctx);
-	rte_free(p);
+	p->ctx = NULL;
+	t->free_idx[t->n_free++] = (uint32_t)(p - t->slab);
 }
 
-/* RCU defer-queue callback: the key slot's data after the grace period. */
-static void
-free_path_cb(void *arg, void *data)
+void
+aw_relay_path_drop(struct aw_relay_table *t, struct aw_relay_path *p)
 {
-	(void)arg;
-	aw_relay_path_free(data);
+	if (p != NULL)
+		release(t, p);
+}
+
+static void
+dq_free(void *arg, void *e, unsigned n)
+{
+	struct aw_relay_table *t = arg;
+	const struct dq_item *it = e;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (it[i].key_pos != NO_KEY_POS)
+			rte_hash_free_key_with_position(t->h, (int32_t)it[i].key_pos);
+		release(t, &t->slab[it[i].slot]);
+	}
+}
+
+/* Everything the readers have let go of, after one grace period. */
+static void
+reclaim_all(struct aw_relay_table *t)
+{
+	unsigned freed, pending, avail;
+
+	rte_rcu_qsbr_synchronize(t->rcu, RTE_QSBR_THRID_INVALID);
+	rte_rcu_qsbr_dq_reclaim(t->dq, UINT32_MAX, &freed, &pending, &avail);
+}
+
+static void
+defer(struct aw_relay_table *t, uint32_t key_pos, struct aw_relay_path *p)
+{
+	struct dq_item it = {key_pos, (uint32_t)(p - t->slab)};
+
+	if (t->rcu == NULL) {
+		dq_free(t, &it, 1);
+		return;
+	}
+	if (rte_rcu_qsbr_dq_enqueue(t->dq, &it) != 0) {
+		reclaim_all(t);
+		if (rte_rcu_qsbr_dq_enqueue(t->dq, &it) != 0) /* empty now: cannot fail */
+			dq_free(t, &it, 1);
+	}
+}
+
+static int
+make_dq(struct aw_relay_table *t, const char *name)
+{
+	char n[RTE_RCU_QSBR_DQ_NAMESIZE];
+	uint32_t size = t->max_paths / 8 < 1024 ? 1024 : t->max_paths / 8;
+	struct rte_rcu_qsbr_dq_parameters dp = {
+		.name = n, .flags = RTE_RCU_QSBR_DQ_MT_UNSAFE, .size = size,
+		.esize = sizeof(struct dq_item), .trigger_reclaim_limit = size / 2,
+		.max_reclaim_size = 256, .free_fn = dq_free, .p = t, .v = t->rcu,
+	};
+
+	snprintf(n, sizeof(n), "%s_dq", name);
+	if (t->rcu == NULL)
+		return 0;
+	t->dq = rte_rcu_qsbr_dq_create(&dp);
+	return t->dq == NULL ? -1 : 0;
 }
 
 struct aw_relay_table *
@@ -45,40 +112,37 @@ aw_relay_table_create(const char *name, uint32_t max_paths, struct rte_rcu_qsbr 
 	struct aw_relay_table *t = rte_zmalloc("aw_relay_table", sizeof(*t), 0);
 	struct rte_hash_parameters hp = {
 		.name = name,
-		/* slack for key slots still in the RCU defer queue */
-		.entries = max_paths + max_paths / 16 + 64,
+		.entries = max_paths < 8 ? 8 : max_paths,
 		.key_len = 16,
 		.hash_func = rte_jhash,
 		.socket_id = SOCKET_ID_ANY,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
-	struct rte_hash_rcu_config rc = {
-		.v = rcu,
-		.mode = RTE_HASH_QSBR_MODE_DQ,
-		.free_key_data_func = free_path_cb,
-	};
 
-	if (t == NULL) {
-		snprintf(err, errlen, "trs: out of memory for the relay table");
-		return NULL;
-	}
+	if (t == NULL)
+		goto nomem;
 	t->max_paths = max_paths;
 	t->rcu = rcu;
+	t->slab_n = max_paths + AW_RELAY_SLAB_SLACK;
+	t->slab = rte_zmalloc("aw_relay_slab", sizeof(*t->slab) * t->slab_n, RTE_CACHE_LINE_SIZE);
+	t->free_idx = rte_malloc("aw_relay_free", sizeof(uint32_t) * t->slab_n, 0);
+	if (t->slab == NULL || t->free_idx == NULL)
+		goto nomem;
+	for (uint32_t i = 0; i < t->slab_n; i++)
+		t->free_idx[i] = t->slab_n - 1 - i;
+	t->n_free = t->slab_n;
 	t->h = rte_hash_create(&hp);
-	if (t->h == NULL) {
+	if (t->h == NULL || make_dq(t, name) < 0) {
 		snprintf(err, errlen, "trs.max_paths: cannot create a table of %u paths: %s",
 			 max_paths, rte_strerror(rte_errno));
-		rte_free(t);
-		return NULL;
-	}
-	if (rcu != NULL && rte_hash_rcu_qsbr_add(t->h, &rc) != 0) {
-		snprintf(err, errlen, "trs: cannot attach RCU to the relay table: %s",
-			 rte_strerror(rte_errno));
-		rte_hash_free(t->h);
-		rte_free(t);
+		aw_relay_table_free(t);
 		return NULL;
 	}
 	return t;
+nomem:
+	snprintf(err, errlen, "trs.max_paths: out of memory for %u paths", max_paths);
+	aw_relay_table_free(t);
+	return NULL;
 }
 
 void
@@ -90,9 +154,13 @@ aw_relay_table_free(struct aw_relay_table *t)
 
 	if (t == NULL)
 		return;
-	while (rte_hash_iterate(t->h, &key, &data, &next) >= 0)
-		aw_relay_path_free(data);
-	rte_hash_free(t->h); /* reclaims the defer queue: lcores are offline */
+	if (t->h != NULL)
+		while (rte_hash_iterate(t->h, &key, &data, &next) >= 0)
+			release(t, data);
+	rte_rcu_qsbr_dq_delete(t->dq); /* reclaims all: lcores are offline */
+	rte_hash_free(t->h);
+	rte_free(t->free_idx);
+	rte_free(t->slab);
 	rte_free(t);
 }
 
@@ -100,6 +168,12 @@ uint32_t
 aw_relay_table_count(const struct aw_relay_table *t)
 {
 	return t->n;
+}
+
+uint32_t
+aw_relay_table_max(const struct aw_relay_table *t)
+{
+	return t->max_paths;
 }
 
 static int
@@ -122,26 +196,34 @@ meter_init(struct aw_relay_ctx *x, const struct aw_relay_entry *e, struct aw_rel
 		p->rate_bytes = 1;
 	}
 	p->has_rate = p->rate_pkts | p->rate_bytes;
-	return 0;
+	if (p->has_rate)
+		return 0;
 bad:
 	snprintf(err, errlen, "rate: the meter refused these parameters");
 	return -1;
 }
 
 struct aw_relay_path *
-aw_relay_path_new(const struct aw_relay_entry *e, uint32_t now_s, char *err, size_t errlen)
+aw_relay_path_new(struct aw_relay_table *t, const struct aw_relay_entry *e, uint32_t now_s,
+		  char *err, size_t errlen)
 {
-	struct aw_relay_path *p = rte_zmalloc("aw_relay_path", sizeof(*p), RTE_CACHE_LINE_SIZE);
 	struct aw_relay_ctx *x = rte_zmalloc("aw_relay_ctx", sizeof(*x), RTE_CACHE_LINE_SIZE);
+	struct aw_relay_path *p;
 
-	if (p == NULL || x == NULL) {
+	if (t->n_free == 0 && t->rcu != NULL)
+		reclaim_all(t);
+	if (x == NULL || t->n_free == 0) {
 		snprintf(err, errlen, "out of memory for a relay path");
-		goto fail;
+		rte_free(x);
+		return NULL;
 	}
 	if (aw_trs_key_init(&x->key, e->key, e->suite) != 0) {
 		snprintf(err, errlen, "tunnel_key: key derivation failed");
-		goto fail;
+		rte_free(x);
+		return NULL;
 	}
+	p = &t->slab[t->free_idx[--t->n_free]];
+	memset(p, 0, sizeof(*p));
 	memcpy(x->key_raw, e->key, sizeof(x->key_raw));
 	p->ctx = x;
 	p->suite = e->suite;
@@ -149,13 +231,11 @@ aw_relay_path_new(const struct aw_relay_entry *e, uint32_t now_s, char *err, siz
 	p->bind_timeout_s = e->bind_timeout_s;
 	p->bind_deadline_s = now_s + e->bind_timeout_s;
 	p->last_seen_s = now_s;
-	if (e->has_rate && meter_init(x, e, p, err, errlen) < 0)
-		goto fail;
+	if (e->has_rate && meter_init(x, e, p, err, errlen) < 0) {
+		release(t, p);
+		return NULL;
+	}
 	return p;
-fail:
-	rte_free(x);
-	rte_free(p);
-	return NULL;
 }
 
 struct aw_relay_path *
@@ -170,35 +250,36 @@ aw_relay_table_same(const struct aw_relay_table *t, const struct aw_relay_entry 
 }
 
 int
-aw_relay_table_insert(struct aw_relay_table *t, const uint8_t path_id[16],
-		      struct aw_relay_path *p, struct aw_relay_path **old)
+aw_relay_table_insert(struct aw_relay_table *t, const uint8_t path_id[16], struct aw_relay_path *p)
 {
-	*old = aw_relay_table_find(t, path_id);
-	if (*old == NULL && t->n >= t->max_paths)
+	struct aw_relay_path *old = aw_relay_table_find(t, path_id);
+
+	if (old == NULL && t->n >= t->max_paths)
 		return -1;
 	if (rte_hash_add_key_data(t->h, path_id, p) < 0) {
-		/* Free slots may all sit in the defer queue: wait for the
-		 * readers once, then the add reclaims them. */
+		/* Free key slots may all wait in the defer queue. */
 		if (t->rcu != NULL)
-			rte_rcu_qsbr_synchronize(t->rcu, RTE_QSBR_THRID_INVALID);
+			reclaim_all(t);
 		if (rte_hash_add_key_data(t->h, path_id, p) < 0)
 			return -1;
 	}
-	t->n += *old == NULL;
+	if (old != NULL) {
+		defer(t, NO_KEY_POS, old);
+		return 1;
+	}
+	t->n++;
 	return 0;
-}
-
-uint32_t
-aw_relay_table_max(const struct aw_relay_table *t)
-{
-	return t->max_paths;
 }
 
 bool
 aw_relay_table_del(struct aw_relay_table *t, const uint8_t path_id[16])
 {
-	if (rte_hash_del_key(t->h, path_id) < 0)
+	struct aw_relay_path *p = aw_relay_table_find(t, path_id);
+	int32_t pos;
+
+	if (p == NULL || (pos = rte_hash_del_key(t->h, path_id)) < 0)
 		return false;
+	defer(t, (uint32_t)pos, p);
 	t->n--;
 	return true;
 }
@@ -241,7 +322,8 @@ aw_relay_table_lookup_bulk(const struct aw_relay_table *t, const void **ids, uns
 const char *
 aw_relay_path_expiry(const struct aw_relay_path *p, uint32_t now_s)
 {
-	bool bound = p->side[0].bind.bound && p->side[1].bind.bound;
+	bool bound = __atomic_load_n(&p->side[0].bind.bound, __ATOMIC_RELAXED) &&
+		     __atomic_load_n(&p->side[1].bind.bound, __ATOMIC_RELAXED);
 	uint32_t last = __atomic_load_n(&p->last_seen_s, __ATOMIC_RELAXED);
 
 	if (!bound && (int32_t)(now_s - p->bind_deadline_s) >= 0)

@@ -3,19 +3,23 @@
  * aw_relay_table — the relay paths keyed by PathID (SPEC §5.3).
  *
  * An rte_hash (RW_CONCURRENCY_LF, 16-byte keys, max_paths entries, extendable
- * buckets) maps a PathID to a struct aw_relay_path (192 bytes, 3 cache lines).
- * The path points to its struct aw_relay_ctx (the expanded Tunnel Key, the
- * ACK sequence counter and the optional srTCM meters), a separate allocation
- * so that the path itself stays small.
+ * buckets) maps a PathID to a struct aw_relay_path (144 bytes) taken from a
+ * slab allocated at create (max_paths + AW_RELAY_SLAB_SLACK records, a free
+ * index stack). The path points to its struct aw_relay_ctx (the expanded
+ * Tunnel Key, the ACK sequence counter and the optional srTCM meters, 1344
+ * bytes, rte_malloc'd per path), so that the path itself stays small.
  *
  * Thread contract.
  *  - Writers: aw_relay_table_add / _del / _expire / _free run on control
  *    threads only (the API thread and the relay's expiry thread), serialised
- *    by the caller (struct aw_relay.lock). Deleted paths (and their contexts)
- *    are freed through the hash's RCU defer queue (rte_hash_rcu_qsbr_add,
- *    DQ mode): only after every lcore reported a quiescent state. A replaced
- *    path (relay.add with another key) is freed by the caller after
- *    rte_rcu_qsbr_synchronize (aw_relay_table_add returns it).
+ *    by the caller (struct aw_relay.lock). A deleted or replaced path goes
+ *    to the table's rte_rcu_qsbr defer queue (max_paths / 8 entries, at
+ *    least 1024) with its hash key slot (LF mode never frees a slot on
+ *    delete); both are released only after every lcore reported a quiescent
+ *    state, reclaimed as the queue fills. When the queue or the slab is
+ *    full, the writer waits for one grace period (rte_rcu_qsbr_synchronize)
+ *    and reclaims everything: writers never fail for want of memory that
+ *    readers are about to give back.
  *  - Readers: lcores look paths up with aw_relay_table_lookup_bulk between two
  *    of their quiescent states and may use the pointers until the next one.
  *  - Sides (struct aw_relay_side): written by lcores after a signalling
@@ -50,6 +54,7 @@
 #define AW_RELAY_BIND_TRIES 64
 #define AW_RELAY_SIDE_I     0 /* Initiator: R flag 0 */
 #define AW_RELAY_SIDE_R     1 /* Responder: R flag 1 */
+#define AW_RELAY_SLAB_SLACK 10000 /* records beyond max_paths: a batch replacing paths */
 
 /* A relay entry as given in the config or by relay.add (aw_relay_conf.c). */
 struct aw_relay_entry {
@@ -74,8 +79,8 @@ struct aw_relay_bind {
 
 struct aw_relay_side {
 	uint32_t wseq;              /* seqlock: odd while a writer holds the side */
-	struct aw_replay win;       /* anti-replay window of the side's messages */
 	struct aw_relay_bind bind;  /* read under the seqlock */
+	struct aw_replay win;       /* anti-replay window of the side's messages */
 };
 
 /* Per-path crypto and metering context (64-byte aligned). */
@@ -100,7 +105,7 @@ struct aw_relay_path {
 	uint64_t bytes[2];
 	uint64_t drops;             /* dropped after the path was found */
 	struct aw_relay_side side[2];
-} __rte_cache_aligned;
+};
 
 struct aw_relay_table;
 
@@ -113,21 +118,22 @@ uint32_t aw_relay_table_count(const struct aw_relay_table *t);
 
 uint32_t aw_relay_table_max(const struct aw_relay_table *t);
 
-/* A new path for entry e (key derived, meters set up; now_s: the relay clock),
- * not yet in any table; NULL with err set (out of memory, bad rate). */
-struct aw_relay_path *aw_relay_path_new(const struct aw_relay_entry *e, uint32_t now_s, char *err,
-					size_t errlen);
+/* A new path for entry e (key derived, meters set up; now_s: the relay clock)
+ * from t's slab, not yet in the hash; NULL with err set (out of memory, bad
+ * rate). Give back one that is never inserted with aw_relay_path_drop. */
+struct aw_relay_path *aw_relay_path_new(struct aw_relay_table *t, const struct aw_relay_entry *e,
+					uint32_t now_s, char *err, size_t errlen);
+void aw_relay_path_drop(struct aw_relay_table *t, struct aw_relay_path *p);
 /* The installed path of e->path_id when it has e's key and suite, else NULL. */
 struct aw_relay_path *aw_relay_table_same(const struct aw_relay_table *t,
 					  const struct aw_relay_entry *e);
 /*
- * Inserts (or replaces) path_id -> p. *old: the path it replaced, which the
- * caller frees with aw_relay_path_free after a grace period. -1 when the
- * table is full (max_paths); callers check room first so that a batch never
- * stops half-way.
+ * Inserts (or replaces) path_id -> p; a replaced path goes to the defer
+ * queue. Returns 0 (new), 1 (replaced), -1 when the table is full
+ * (max_paths); callers check room first so that a batch never stops half-way.
  */
 int aw_relay_table_insert(struct aw_relay_table *t, const uint8_t path_id[16],
-			  struct aw_relay_path *p, struct aw_relay_path **old);
+			  struct aw_relay_path *p);
 /* Removes a path (freed after a grace period). true when it existed. */
 bool aw_relay_table_del(struct aw_relay_table *t, const uint8_t path_id[16]);
 /* Control-thread lookup (API get). */
@@ -137,7 +143,6 @@ struct aw_relay_path *aw_relay_table_find(const struct aw_relay_table *t,
  * returns 0 and sets *id / *p, or -1 at the end. */
 int aw_relay_table_iterate(const struct aw_relay_table *t, uint32_t *next, const uint8_t **id,
 			   struct aw_relay_path **p);
-void aw_relay_path_free(struct aw_relay_path *p);
 
 /* Lcore lookup of n <= 64 PathIDs: paths[i] or NULL. */
 void aw_relay_table_lookup_bulk(const struct aw_relay_table *t, const void **ids, unsigned n,
