@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ab_inproc — in process: a real data plane instance (aw_dp_init on the
+ * EAL's ports, net_ring recommended) whose burst functions run on this lcore
+ * on mbufs the generator builds; TSC cycles are taken around the data plane's
+ * part of an rtc loop iteration only (aw_process_burst, aw_dispatch_burst,
+ * slow path poll, TX flush, feature timers, RCU quiescent state): not the
+ * port's RX, which the generator replaces. With net_ring
+ * ports, what the data plane transmits loops back into the port's RX ring,
+ * where the sink reads and checks it (see ab_run.h).
+ *
+ * Scenario `pipeline` adds the pipeline's reorder stage (aw_reorder) between
+ * processing and dispatch, with each burst inserted in two halves out of
+ * order (as two workers would return it), and reports its cycles apart.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_reorder.h>
+
+#include "ab_report.h"
+#include "ab_run.h"
+#include "ab_traffic.h"
+#include "aw_dp_init.h"
+#include "aw_output.h"
+#include "aw_pkt.h"
+#include "aw_reorder.h"
+#include "aw_slowpath.h"
+
+struct inproc {
+	const struct ab_opts *o;
+	struct aw_dp dp;
+	struct aw_config cfg;
+	struct aw_lcore_ctx *ctx;
+	struct ab_gen gen;
+	struct ab_sink sink;
+	struct aw_reorder *ro;    /* scenario pipeline only */
+	uint32_t seqn;
+	uint8_t port_in;
+	uint64_t sent, dp_cycles, ro_cycles, hz;
+	const struct ab_signer *signer;
+	unsigned tail_gap;
+};
+
+static void
+mark_filler(struct rte_mbuf *m)
+{
+	aw_meta(m)->verdict = AW_V_FILLER;
+}
+
+/* The reorder stage: second half of the burst first, then the first half. */
+static unsigned
+reorder_stage(struct inproc *P, struct rte_mbuf **m, unsigned n, struct rte_mbuf **out)
+{
+	unsigned half = n / 2, k = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		*rte_reorder_seqn(m[i]) = P->seqn++;
+	for (unsigned i = half; i < n; i++)
+		if (aw_reorder_insert(P->ro, m[i]) < 0)
+			rte_pktmbuf_free(m[i]);
+	for (unsigned i = 0; i < half; i++)
+		if (aw_reorder_insert(P->ro, m[i]) < 0)
+			rte_pktmbuf_free(m[i]);
+	k = aw_reorder_drain(P->ro, out, AB_MAX_BURST, rte_rdtsc());
+	return k;
+}
+
+/* What the data plane sent: with net_ring ports it loops back to their RX. */
+static void
+read_back(struct inproc *P)
+{
+	struct rte_mbuf *m[AB_MAX_BURST];
+
+	for (unsigned p = 0; p < P->dp.n_ports; p++) {
+		uint16_t k;
+		while ((k = rte_eth_rx_burst(P->dp.ports[p].port_id, P->ctx->txq[p], m,
+					     AB_MAX_BURST)) > 0)
+			ab_sink_take(&P->sink, m, k);
+	}
+}
+
+/* One burst: build, run the data plane on it (timed), read back. */
+static void
+one_burst(struct inproc *P, unsigned n)
+{
+	struct rte_mbuf *m[AB_MAX_BURST], *o[AB_MAX_BURST];
+	struct aw_lcore_ctx *c = P->ctx;
+	uint64_t t0, t1, t2;
+
+	if (rte_pktmbuf_alloc_bulk(P->dp.pool, m, n) != 0)
+		return;
+	ab_gen_fill(&P->gen, m, n);
+	for (unsigned i = 0; i < n; i++) {
+		aw_meta(m[i])->port_in = P->port_in;
+		c->stats.rx_bytes += rte_pktmbuf_pkt_len(m[i]);
+	}
+	c->stats.rx += n;
+	P->sent += n;
+	t0 = rte_rdtsc();
+	aw_process_burst(c, m, (uint16_t)n);
+	t1 = t2 = rte_rdtsc();
+	if (P->ro != NULL) {
+		n = reorder_stage(P, m, n, o);
+		t2 = rte_rdtsc();
+		aw_dispatch_burst(c, o, (uint16_t)n);
+	} else {
+		aw_dispatch_burst(c, m, (uint16_t)n);
+	}
+	/* the rest of an rtc loop iteration (aw_lcore.c), RX excepted */
+	if (c->housekeeper)
+		aw_slow_poll(c);
+	aw_tx_flush_all(c);
+	aw_features_tick(c, t2);
+	rte_rcu_qsbr_quiescent(P->dp.rcu, c->rcu_id);
+	P->dp_cycles += rte_rdtsc() - t0 - (t2 - t1);
+	P->ro_cycles += t2 - t1;
+	read_back(P);
+}
+
+/* Frames as they are into the data plane, as if received on DPDK port p. */
+static int
+inject_raw(struct inproc *P, const struct ab_raw *r, uint16_t p)
+{
+	struct rte_mbuf *m[64];
+	int idx = aw_port_index(&P->dp, p);
+
+	for (uint32_t i = 0; idx >= 0 && i < r->n; i += 64) {
+		unsigned n = RTE_MIN(64u, r->n - i);
+		if (rte_pktmbuf_alloc_bulk(P->dp.pool, m, n) != 0)
+			return -1;
+		for (unsigned j = 0; j < n; j++) {
+			rte_memcpy(rte_pktmbuf_append(m[j], r->len[i + j]), r->data[i + j],
+				   r->len[i + j]);
+			aw_meta(m[j])->port_in = (uint8_t)idx;
+		}
+		P->ctx->stats.rx += n;
+		aw_process_burst(P->ctx, m, (uint16_t)n);
+		aw_dispatch_burst(P->ctx, m, (uint16_t)n);
+		aw_tx_flush_all(P->ctx);
+		read_back(P);
+	}
+	return idx < 0 && r->n ? -1 : 0;
+}
+
+/* Untimed setup frames and warm-up; every counter starts from zero after. */
+static int
+prelude(struct inproc *P, const struct ab_scen *s, const struct ab_input *in)
+{
+	for (uint16_t p = 0; p < 2; p++)
+		if (inject_raw(P, &in->setup[p], p) < 0) {
+			fprintf(stderr, "anyway-bench: port %u: setup frames not injected\n", p);
+			return 1;
+		}
+	for (uint32_t done = 0; s->warmup && done < P->o->flows;) {
+		unsigned n = RTE_MIN(P->o->burst, P->o->flows - done);
+		one_burst(P, n);
+		done += n;
+	}
+	memset(&P->ctx->stats, 0, sizeof(P->ctx->stats));
+	P->sent = P->dp_cycles = P->ro_cycles = 0;
+	P->sink.rx = P->sink.rx_bytes = P->sink.other = P->sink.corrupted = 0;
+	P->sink.out_of_order = 0;
+	return 0;
+}
+
+static int
+setup(struct inproc *P, const struct ab_scen *s, const struct ab_tmpl *t)
+{
+	char err[512];
+	int idx;
+
+	if (aw_config_load(P->o->dp_config, &P->cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "anyway-bench: %s\n", err);
+		return 2;
+	}
+	if (P->cfg.mode != AW_MODE_RTC) {
+		fprintf(stderr, "anyway-bench: %s: mode: expected \"rtc\" (in process, the "
+			"burst functions run on this lcore)\n", P->o->dp_config);
+		return 2;
+	}
+	P->dp.cfg = &P->cfg;
+	if (aw_dp_init(&P->dp, &P->cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "anyway-bench: data plane: %s\n", err);
+		return 1;
+	}
+	idx = aw_port_index(&P->dp, (uint16_t)P->o->tx_port);
+	if (idx < 0 || P->dp.n_ctx < 1) {
+		fprintf(stderr, "anyway-bench: --tx-port %u: not a port of %s\n", P->o->tx_port,
+			P->o->dp_config);
+		return 2;
+	}
+	P->port_in = (uint8_t)idx;
+	P->ctx = P->dp.ctx_list[0];
+	if (strcmp(s->name, "pipeline") == 0) {
+		aw_reorder_mark_filler = mark_filler;
+		P->ro = aw_reorder_create("ab_reorder", 8192, P->dp.pool, P->hz / 10000,
+					  (int)rte_socket_id());
+		P->seqn = 1;
+	}
+	if ((strcmp(s->name, "pipeline") == 0 && P->ro == NULL) ||
+	    ab_gen_init(&P->gen, t, P->o->flows, s->random_order, P->o->seed) < 0 ||
+	    ab_sink_init(&P->sink, P->o->flows, P->o->pkt_size) < 0) {
+		fprintf(stderr, "anyway-bench: out of memory (flow tables, reorder buffer)\n");
+		return 1;
+	}
+	P->gen.signer = P->signer;
+	P->gen.tail_gap = P->sink.tail_gap = P->tail_gap;
+	return 0;
+}
+
+static void
+report(struct inproc *P, const struct ab_scen *s, uint64_t start, uint64_t end)
+{
+	struct ab_result r = {
+		.o = P->o, .s = s, .mode = "in-process", .generated = P->sent,
+		.sink = &P->sink, .sign_failed = P->gen.sign_failed,
+	};
+	const struct aw_stats *st = &P->ctx->stats;
+	int any = 0;
+
+	r.seconds = (double)(end - start) / (double)P->hz;
+	r.cycles_per_pkt = P->sink.rx ? (double)(end - start) / (double)P->sink.rx : 0;
+	r.dp_cycles_per_pkt = P->sent ? (double)P->dp_cycles / (double)P->sent : 0;
+	r.reorder_cycles_per_pkt = P->ro == NULL ? -1
+				   : P->sent ? (double)P->ro_cycles / (double)P->sent : 0.0;
+	ab_report_summary(&r);
+	printf("  data plane      rx %" PRIu64 " tx %" PRIu64 " consumed %" PRIu64 "\n",
+	       st->rx, st->tx, st->consumed);
+	printf("  drops by reason");
+	for (unsigned i = 0; i < AW_DROP__COUNT; i++)
+		if (st->drops[i]) {
+			printf(" %s=%" PRIu64, aw_drop_name(i), st->drops[i]);
+			any = 1;
+		}
+	printf("%s\n", any ? "" : " none");
+	printf("  counters       ");
+	for (unsigned i = 0; i < AW_INFO__COUNT; i++)
+		if (st->info[i])
+			printf(" %s=%" PRIu64, aw_info_name(i), st->info[i]);
+	printf("\n");
+	fflush(stdout);
+}
+
+int
+ab_run_in_process(const struct ab_opts *o, const struct ab_scen *s, const struct ab_input *in,
+		  volatile bool *stop)
+{
+	static struct inproc P;
+	uint64_t start, end, limit, next_show, period;
+	int rc;
+
+	P.o = o;
+	P.hz = rte_get_tsc_hz();
+	P.signer = in->signer.n ? &in->signer : NULL;
+	P.tail_gap = in->tail_gap;
+	rc = setup(&P, s, &in->t);
+	if (rc == 0)
+		rc = prelude(&P, s, in);
+	if (rc == 0) {
+		limit = (uint64_t)(o->duration_s * (double)P.hz);
+		period = (uint64_t)(o->period_s * (double)P.hz);
+		start = rte_rdtsc();
+		next_show = start + period;
+		for (end = start; !*stop; end = rte_rdtsc()) {
+			unsigned n = o->burst;
+			if (o->packets ? P.sent >= o->packets : end - start >= limit)
+				break;
+			if (o->packets && o->packets - P.sent < n)
+				n = (unsigned)(o->packets - P.sent);
+			one_burst(&P, n);
+			if (period && end >= next_show) {
+				next_show = end + period;
+				printf("  in-process: sent %" PRIu64 " received %" PRIu64
+				       " dp cycles/pkt %.1f\n", P.sent, P.sink.rx,
+				       (double)P.dp_cycles / (double)(P.sent ? P.sent : 1));
+				fflush(stdout);
+			}
+		}
+		report(&P, s, start, end);
+	}
+	if (P.ro != NULL)
+		aw_reorder_destroy(P.ro);
+	ab_gen_free(&P.gen);
+	ab_sink_free(&P.sink);
+	aw_dp_fini(&P.dp);
+	aw_config_free(&P.cfg);
+	return rc;
+}

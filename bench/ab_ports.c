@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ab_ports — through ports: one lcore generates on the TX port and sinks what
+ * every port receives (see ab_run.h).
+ *
+ * Peer leaving: the net_memif PMD of DPDK 22.11 can crash when its peer goes
+ * away while packets move, so traffic always stops here first (TX ends, RX
+ * drains), and only then are the ports stopped. If the peer leaves during the
+ * run, the link goes down: the loop notices at its next link check (every
+ * 10 ms), stops sending and polling, reports what it measured and exits 1.
+ * The scripts (compare.sh, run.sh) stop the data plane only after the bench
+ * has exited.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "ab_report.h"
+#include "ab_run.h"
+#include "ab_traffic.h"
+
+#define RING_DESC 1024
+#define LINK_CHECK_MS 10
+
+struct loop {
+	const struct ab_opts *o;
+	struct ab_gen gen;
+	struct ab_sink sink;
+	struct rte_mempool *pool;
+	uint16_t n_ports;
+	struct rte_mbuf *pend[AB_MAX_BURST];
+	unsigned n_pend, off_pend;
+	uint64_t sent, retries;
+	uint64_t hz, start, tx_end;
+	bool peer_left;
+};
+
+/* Configures and starts port p. Starting is retried until `wait_s` has
+ * passed: a memif client cannot start while its server is not listening. */
+static int
+port_setup(uint16_t p, struct rte_mempool *pool, double wait_s)
+{
+	uint64_t give_up = rte_rdtsc() + (uint64_t)(wait_s * (double)rte_get_tsc_hz());
+	struct rte_eth_conf conf;
+	int rc;
+
+	memset(&conf, 0, sizeof(conf));
+	if ((rc = rte_eth_dev_configure(p, 1, 1, &conf)) < 0 ||
+	    (rc = rte_eth_rx_queue_setup(p, 0, RING_DESC, rte_eth_dev_socket_id(p), NULL,
+					 pool)) < 0 ||
+	    (rc = rte_eth_tx_queue_setup(p, 0, RING_DESC, rte_eth_dev_socket_id(p), NULL)) < 0)
+		goto fail;
+	while ((rc = rte_eth_dev_start(p)) < 0 && rte_rdtsc() < give_up)
+		rte_delay_ms(100);
+	if (rc < 0)
+		goto fail;
+	rte_eth_promiscuous_enable(p);
+	return 0;
+fail:
+	fprintf(stderr, "anyway-bench: port %u: setup failed: %s\n", p, rte_strerror(-rc));
+	return -1;
+}
+
+static bool
+links_up(uint16_t n_ports)
+{
+	for (uint16_t p = 0; p < n_ports; p++) {
+		struct rte_eth_link l;
+		if (rte_eth_link_get_nowait(p, &l) != 0 || l.link_status != RTE_ETH_LINK_UP)
+			return false;
+	}
+	return true;
+}
+
+static int
+wait_links(struct loop *L, volatile bool *stop)
+{
+	uint64_t until = rte_rdtsc() + (uint64_t)(L->o->link_wait_s * (double)L->hz);
+
+	while (!links_up(L->n_ports)) {
+		if (*stop || rte_rdtsc() > until) {
+			fprintf(stderr, "anyway-bench: link of a port still down after %.1f s "
+				"(is the peer running, e.g. the data plane with memif "
+				"role=server?)\n", L->o->link_wait_s);
+			return -1;
+		}
+		rte_delay_ms(10);
+	}
+	return 0;
+}
+
+/* Sends what is pending, building a new burst when nothing is. */
+static inline void
+tx_step(struct loop *L, uint64_t now)
+{
+	const struct ab_opts *o = L->o;
+	uint16_t k;
+
+	if (L->n_pend == 0) {
+		unsigned n = o->burst;
+		if (o->rate_pps) {
+			uint64_t allowed = (uint64_t)((double)o->rate_pps *
+						      (double)(now - L->start) / (double)L->hz);
+			if (allowed <= L->sent)
+				return;
+			if (allowed - L->sent < n)
+				n = (unsigned)(allowed - L->sent);
+		}
+		if (o->packets && o->packets - L->sent < n)
+			n = (unsigned)(o->packets - L->sent);
+		if (rte_pktmbuf_alloc_bulk(L->pool, L->pend, n) != 0)
+			return;
+		ab_gen_fill(&L->gen, L->pend, n);
+		L->n_pend = n;
+		L->off_pend = 0;
+	}
+	k = rte_eth_tx_burst((uint16_t)o->tx_port, 0, L->pend + L->off_pend,
+			     (uint16_t)(L->n_pend - L->off_pend));
+	L->sent += k;
+	L->off_pend += k;
+	if (L->off_pend == L->n_pend)
+		L->n_pend = 0;
+	else
+		L->retries++;
+}
+
+static inline void
+rx_step(struct loop *L)
+{
+	struct rte_mbuf *m[AB_MAX_BURST];
+
+	for (uint16_t p = 0; p < L->n_ports; p++) {
+		uint16_t n = rte_eth_rx_burst(p, 0, m, (uint16_t)L->o->burst);
+		if (n)
+			ab_sink_take(&L->sink, m, n);
+	}
+}
+
+static bool
+tx_finished(const struct loop *L, uint64_t now)
+{
+	if (L->o->packets)
+		return L->sent >= L->o->packets;
+	return now - L->start >= (uint64_t)(L->o->duration_s * (double)L->hz);
+}
+
+/* Polls every port for `secs`, feeding the sink. */
+static void
+drain_for(struct loop *L, double secs)
+{
+	uint64_t end = rte_rdtsc() + (uint64_t)(secs * (double)L->hz);
+	while (rte_rdtsc() < end)
+		rx_step(L);
+}
+
+/* Sends n mbufs on port p whole (the sink keeps reading meanwhile); -1 when
+ * the port took nothing for a second. */
+static int
+send_all(struct loop *L, uint16_t p, struct rte_mbuf **m, unsigned n)
+{
+	uint64_t give_up = rte_rdtsc() + L->hz;
+	unsigned off = 0;
+
+	while (off < n) {
+		uint16_t k = rte_eth_tx_burst(p, 0, m + off, (uint16_t)(n - off));
+		off += k;
+		if (k)
+			give_up = rte_rdtsc() + L->hz;
+		else if (rte_rdtsc() > give_up) {
+			rte_pktmbuf_free_bulk(m + off, n - off);
+			return -1;
+		}
+		rx_step(L);
+	}
+	return 0;
+}
+
+static int
+send_raw(struct loop *L, const struct ab_raw *r, uint16_t p)
+{
+	struct rte_mbuf *m[64];
+
+	for (uint32_t i = 0; i < r->n; i += 64) {
+		unsigned n = RTE_MIN(64u, r->n - i);
+		if (rte_pktmbuf_alloc_bulk(L->pool, m, n) != 0)
+			return -1;
+		for (unsigned j = 0; j < n; j++)
+			rte_memcpy(rte_pktmbuf_append(m[j], r->len[i + j]), r->data[i + j],
+				   r->len[i + j]);
+		if (send_all(L, p, m, n) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Untimed: setup frames (answers read and forgotten), then one packet per
+ * flow for scenarios with warm-up. Counters start from zero after it. */
+static int
+prelude(struct loop *L, const struct ab_scen *s, const struct ab_input *in, volatile bool *stop)
+{
+	struct rte_mbuf *m[AB_MAX_BURST];
+
+	for (uint16_t p = 0; p < 2; p++)
+		if (in->setup[p].n && (p >= L->n_ports || send_raw(L, &in->setup[p], p) < 0)) {
+			fprintf(stderr, "anyway-bench: port %u: setup frames not sent\n", p);
+			return -1;
+		}
+	if (in->setup[0].n) {
+		drain_for(L, 0.3);
+		L->sink.rx = L->sink.rx_bytes = L->sink.other = L->sink.corrupted = 0;
+	}
+	for (uint32_t done = 0; s->warmup && done < L->o->flows && !*stop;) {
+		unsigned n = RTE_MIN(L->o->burst, L->o->flows - done);
+		if (rte_pktmbuf_alloc_bulk(L->pool, m, n) != 0)
+			return -1;
+		ab_gen_fill(&L->gen, m, n);
+		if (send_all(L, (uint16_t)L->o->tx_port, m, n) < 0)
+			return -1;
+		done += n;
+	}
+	if (s->warmup) {
+		drain_for(L, L->o->drain_s);
+		L->sink.rx = L->sink.rx_bytes = L->sink.other = 0;
+	}
+	return 0;
+}
+
+/* The measured part: TX until done, then RX for the drain time. */
+static void
+traffic(struct loop *L, volatile bool *stop)
+{
+	uint64_t period = (uint64_t)(L->o->period_s * (double)L->hz);
+	uint64_t link_every = L->hz / 1000 * LINK_CHECK_MS, next_link, next_show, drain_end = 0;
+	struct ab_port_prev prev[AB_MAX_PORTS];
+
+	memset(prev, 0, sizeof(prev));
+	ab_report_ports(L->n_ports, prev, L->hz);
+	L->start = rte_rdtsc();
+	next_link = L->start + link_every;
+	next_show = L->start + period;
+	for (;;) {
+		uint64_t now = rte_rdtsc();
+		if (L->tx_end == 0) {
+			if (tx_finished(L, now) || *stop) {
+				L->tx_end = now;
+				drain_end = now + (uint64_t)(L->o->drain_s * (double)L->hz);
+			} else {
+				tx_step(L, now);
+			}
+		} else if (now >= drain_end) {
+			break;
+		}
+		rx_step(L);
+		if (now >= next_link) {
+			next_link = now + link_every;
+			if (!links_up(L->n_ports)) {
+				L->peer_left = true;
+				if (L->tx_end == 0)
+					L->tx_end = now;
+				break;
+			}
+		}
+		if (period && now >= next_show) {
+			next_show = now + period;
+			ab_report_ports(L->n_ports, prev, L->hz);
+		}
+	}
+	if (L->n_pend > L->off_pend)
+		rte_pktmbuf_free_bulk(L->pend + L->off_pend, L->n_pend - L->off_pend);
+	L->n_pend = 0;
+}
+
+static void
+finish(struct loop *L, const struct ab_scen *s)
+{
+	uint64_t end = rte_rdtsc();
+	struct ab_result r = {
+		.o = L->o, .s = s, .mode = "ports", .generated = L->sent,
+		.tx_retries = L->retries, .sink = &L->sink, .dp_cycles_per_pkt = -1,
+		.sign_failed = L->gen.sign_failed, .reorder_cycles_per_pkt = -1,
+	};
+
+	r.seconds = (double)(L->tx_end - L->start) / (double)L->hz;
+	r.cycles_per_pkt = L->sink.rx ? (double)(end - L->start) / (double)L->sink.rx : 0;
+	if (!L->peer_left)
+		ab_report_ports(L->n_ports, (struct ab_port_prev[AB_MAX_PORTS]){0}, L->hz);
+	ab_report_summary(&r);
+	if (L->o->dp_api != NULL)
+		ab_report_dp_api(L->o->dp_api);
+}
+
+static struct rte_mempool *
+make_pool(const struct ab_opts *o)
+{
+	unsigned room = RTE_PKTMBUF_HEADROOM + (o->pkt_size > 2048 ? o->pkt_size : 2048);
+	return rte_pktmbuf_pool_create("ab_pool", 16383, 256, 0, (uint16_t)room,
+				       (int)rte_socket_id());
+}
+
+int
+ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_input *in,
+	     volatile bool *stop)
+{
+	static struct loop L;
+	int rc = 1;
+
+	L.o = o;
+	L.hz = rte_get_tsc_hz();
+	L.n_ports = rte_eth_dev_count_avail();
+	if (L.n_ports == 0 || L.n_ports > AB_MAX_PORTS || o->tx_port >= L.n_ports) {
+		fprintf(stderr, "anyway-bench: --tx-port %u: %u port(s) available (1..%u "
+			"needed; give them with --vdev net_memif...)\n", o->tx_port, L.n_ports,
+			AB_MAX_PORTS);
+		return 2;
+	}
+	L.pool = make_pool(o);
+	if (L.pool == NULL || ab_gen_init(&L.gen, &in->t, o->flows, s->random_order, o->seed) < 0 ||
+	    ab_sink_init(&L.sink, o->flows, o->pkt_size) < 0) {
+		fprintf(stderr, "anyway-bench: out of memory (mbuf pool, flow tables)\n");
+		goto out;
+	}
+	L.gen.signer = in->signer.n ? &in->signer : NULL;
+	L.gen.tail_gap = L.sink.tail_gap = in->tail_gap;
+	for (uint16_t p = 0; p < L.n_ports; p++)
+		if (port_setup(p, L.pool, o->link_wait_s) < 0)
+			goto out;
+	if (wait_links(&L, stop) < 0)
+		goto stop_ports;
+	if (prelude(&L, s, in, stop) < 0) {
+		rc = 1;
+		goto stop_ports;
+	}
+	traffic(&L, stop);
+	finish(&L, s);
+	rc = 0;
+	if (L.peer_left) {
+		fprintf(stderr, "anyway-bench: a port's link went down during the run (the "
+			"peer left); traffic stopped, numbers above are partial\n");
+		rc = 1;
+	}
+stop_ports:
+	for (uint16_t p = 0; p < L.n_ports; p++) {
+		rte_eth_dev_stop(p);
+		rte_eth_dev_close(p);
+	}
+out:
+	ab_gen_free(&L.gen);
+	ab_sink_free(&L.sink);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ab_scen — the scenario table (see ab_scen.h). A scenario's traffic and the
+ * data plane config it runs against come from bench/templates.py; the flags
+ * here say how anyway-bench sends it.
+ */
+#include <string.h>
+
+#include "ab_scen.h"
+
+#define TRS_PORT 7811
+
+static const struct ab_scen scens[] = {
+	{.name = "plain", .what = "routed UDP/IPv4, no feature: the I/O floor"},
+	{.name = "pipeline", .what = "one elephant flow through the pipeline mode's workers, "
+	 "order checked"},
+	{.name = "asrs-established", .what = "UDP to an ASRS listener, N existing sessions in "
+	 "random order", .random_order = true, .warmup = true},
+	{.name = "asrs-new", .what = "UDP to an ASRS listener, a new session per packet",
+	 .new_per_packet = true},
+	{.name = "trs-capsule", .what = "TRS capsules over N bound relay paths, IPv4 to IPv4",
+	 .random_order = true, .setup = true, .trs_port = TRS_PORT},
+	{.name = "trs-signaling", .what = "TRS TUNNEL_REQUESTs over N bound paths, each tagged "
+	 "by the generator and verified by the relay", .random_order = true, .setup = true,
+	 .trs_port = TRS_PORT, .sign = true},
+	{.name = "mixed", .what = "transit, ASRS sessions and TRS capsules interleaved",
+	 .random_order = true, .warmup = true, .setup = true, .trs_port = TRS_PORT},
+};
+
+const struct ab_scen *
+ab_scen_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(scens) / sizeof(scens[0]); i++)
+		if (strcmp(scens[i].name, name) == 0)
+			return &scens[i];
+	return NULL;
+}
+
+const char *
+ab_scen_names(void)
+{
+	return "plain, pipeline, asrs-established, asrs-new, trs-capsule, trs-signaling, mixed";
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# callgrind.sh SCENARIO [N1 N2] [anyway-bench options...]
+# Instructions per packet of the in-process run, repeatable on a noisy
+# machine: anyway-bench --in-process (net_ring ports, --no-huge) under
+# valgrind --tool=callgrind twice, with N1 and N2 packets (default 20000 and
+# 60000); setup costs the same in both runs, so
+#   (Ir(N2) - Ir(N1)) / (N2 - N1)
+# is what one more packet costs: generator, data plane and sink together, and
+# the data plane's burst functions alone (callgrind's inclusive cost of
+# aw_process_burst + aw_dispatch_burst + aw_tx_flush_all: exact from run to
+# run). Work driven by time (neighbour and feature timers in aw_slow_poll and
+# aw_features_tick) is left out of that figure: under valgrind time runs about
+# 50 times slower than the packets, so timers fire far more often per packet
+# than they would; it stays in the whole-loop figure, which moves between runs.
+set -u
+. "$(dirname "$0")/bench_lib.sh"
+[ $# -ge 1 ] || { echo "usage: callgrind.sh SCENARIO [N1 N2] [bench options]" >&2; exit 2; }
+scenario=$1; shift
+n1=20000; n2=60000
+if [ $# -ge 2 ] && [[ $1 =~ ^[0-9]+$ ]] && [[ $2 =~ ^[0-9]+$ ]]; then n1=$1; n2=$2; shift 2; fi
+[ "$n2" -gt "$n1" ] || { echo "callgrind.sh: N2 ($n2) must be larger than N1 ($n1)" >&2; exit 2; }
+command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind not found (apt-get install valgrind)" >&2; exit 2; }
+$PY "$AWB_ROOT/bench/templates.py" --dp-config "$scenario" --api "$AWB_DIR/dp.sock" \
+	--in-process --mbufs 8191 --out "$AWB_DIR/dp.json" || exit 2
+"$BENCH" -- --scenario "$scenario" --in-process --dp-config "$AWB_DIR/dp.json" "$@" --packets "$n2" \
+	--check >/dev/null || exit $?
+
+# $1 packets -> "total_Ir dp_Ir reorder_Ir"
+measure() {
+	local n=$1 out=$AWB_DIR/cg.$1
+	shift
+	valgrind --tool=callgrind --callgrind-out-file="$out" \
+		"$BENCH" -l 0 --no-huge -m 256 --no-pci --no-telemetry --file-prefix "${AWB_TAG}cg" \
+		--vdev net_ring0 --vdev net_ring1 --log-level=error -- --scenario "$scenario" \
+		--in-process --dp-config "$AWB_DIR/dp.json" --period 0 "$@" --packets "$n" \
+		>"$AWB_DIR/cg.$n.log" 2>&1 || { cat "$AWB_DIR/cg.$n.log" >&2; return 1; }
+	grep -q "out_of_order=0 corrupted=0" "$AWB_DIR/cg.$n.log" ||
+		{ echo "callgrind.sh: sink saw reordering or corruption" >&2; return 1; }
+	local total dp
+	total=$(awk '/^(summary|totals):/ {print $2; exit}' "$out")
+	# one line per function with its object in brackets: the function's inclusive total
+	dp=$(callgrind_annotate --inclusive=yes --threshold=100 --auto=no "$out" 2>/dev/null |
+		awk '/:(aw_process_burst|aw_dispatch_burst|aw_tx_flush_all) \[/ {
+			gsub(",", "", $1); s += $1 }
+		     /:(aw_reorder_insert|aw_reorder_drain) \[/ { gsub(",", "", $1); r += $1 }
+		     END {print s + 0, r + 0}')
+	echo "$total $dp"
+}
+
+r1=$(measure "$n1" "$@") || exit 1
+r2=$(measure "$n2" "$@") || exit 1
+read -r t1 d1 o1 <<<"$r1"
+read -r t2 d2 o2 <<<"$r2"
+awk -v s="$scenario" -v n1="$n1" -v n2="$n2" -v t1="$t1" -v t2="$t2" -v d1="$d1" -v d2="$d2" \
+	-v o1="$o1" -v o2="$o2" 'BEGIN {
+	printf "scenario %s: callgrind, %d vs %d packets\n", s, n1, n2
+	printf "instructions/packet, whole loop (generator + data plane + sink): %.1f\n", (t2 - t1) / (n2 - n1)
+	printf "instructions/packet, data plane burst functions:                 %.1f\n", (d2 - d1) / (n2 - n1)
+	if (o2 > 0)
+		printf "instructions/packet, reorder stage (aw_reorder insert + drain):  %.1f\n", (o2 - o1) / (n2 - n1)
+}'

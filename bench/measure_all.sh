@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# measure_all.sh [ROUNDS] — re-measures what bench/RESULTS.md reports, in the
+# order it reports it, and prints each command followed by its result lines:
+# compare.sh (plain), through ports (run.sh) and in process per scenario
+# (rounds.sh: median and spread), callgrind per scenario. Takes 15-25 minutes
+# on the 2-core machine. The load average is printed before each block: the
+# machine is shared, and a loaded one moves the timed numbers (not callgrind's).
+set -u
+cd "$(dirname "$0")/.."
+R=${1:-5}
+export AW_BUILD=${AW_BUILD:-$PWD/build}
+B=$AW_BUILD/bench/anyway-bench
+T=$(mktemp -d /tmp/awm.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+load() { echo "# $(date -u +%FT%TZ) load average: $(cut -d' ' -f1-3 /proc/loadavg)"; }
+run() { echo "\$ $*"; "$@" 2>&1 | grep -E '^(round|scenario|forwarder|anyway-dataplane|testpmd|ratio|instructions|rx_mpps|dp_cycles|tx_mpps)'; }
+
+# scenario -> extra options (what RESULTS.md uses)
+declare -A X=(
+	[plain]="--flows 64" [pipeline]="--flows 1"
+	[asrs-established]="--flows 100000" [asrs-new]="--flows 250000 --packets 250000"
+	[trs-capsule]="--flows 1024 --pkt-size 128" [trs-signaling]="--flows 1024 --pkt-size 128"
+	[mixed]="--flows 999 --pkt-size 128")
+ORDER="plain pipeline asrs-established asrs-new trs-capsule trs-signaling mixed"
+dur() { [ "$1" = asrs-new ] && echo "" || echo "--duration 3"; }
+
+load; run bash bench/compare.sh plain --rounds "$R" --duration 3
+for s in $ORDER; do
+	load
+	# shellcheck disable=SC2086
+	run bash bench/rounds.sh "$R" rx_mpps bash bench/run.sh "$s" ${X[$s]} $(dur "$s") --period 0
+done
+for s in $ORDER; do
+	/usr/bin/python3 bench/templates.py --dp-config "$s" --in-process --mbufs 16383 \
+		--api "$T/dp.sock" --out "$T/$s.json"
+	load
+	# shellcheck disable=SC2086
+	run bash bench/rounds.sh "$R" dp_cycles_per_pkt "$B" -l 1 --no-huge -m 2048 --no-pci \
+		--no-telemetry --file-prefix awm$$ --vdev net_ring0 --vdev net_ring1 --log-level=error \
+		-- --in-process --dp-config "$T/$s.json" --scenario "$s" ${X[$s]} $(dur "$s") --period 0
+	rm -rf /var/run/dpdk/awm$$
+done
+load
+run bash bench/callgrind.sh plain
+run bash bench/callgrind.sh pipeline 20000 60000 --flows 1
+run bash bench/callgrind.sh asrs-established 20000 60000 --flows 10000
+run bash bench/callgrind.sh asrs-new 20000 60000 --flows 60000
+run bash bench/callgrind.sh trs-capsule 20000 60000 --flows 1000 --pkt-size 128
+run bash bench/callgrind.sh trs-signaling 20000 60000 --flows 1000 --pkt-size 128
+run bash bench/callgrind.sh mixed 20000 60000 --flows 999 --pkt-size 128

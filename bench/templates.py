@@ -1,0 +1,199 @@
+#!/usr/bin/python3
+"""anyway-bench's traffic templates and data plane configs, built from the
+golden-packet fixtures (tests/golden/golden_common.py) so that the bench sends
+the same packets the tests check.
+
+  templates.py --pcaps DIR [--stamp FILE]
+      writes DIR/<scenario>.pcap for every scenario this build can run
+  templates.py --dp-config SCENARIO --api SOCKET [--workers N] [--in-process]
+               [--mbufs N] [--out FILE]
+      prints (or writes) the data plane config the scenario runs against:
+      the golden topology (port 0: clients, port 1: hosts), busy polling.
+
+A template is the headers of each frame (payload empty): anyway-bench varies
+the source port per flow (and the source address every 64512 flows, and a TRS
+message's PathID), pads to --pkt-size and appends its stamp; flow f uses
+frame f % (number of frames). TRS scenarios also get <scenario>.setup0.pcap /
+.setup1.pcap: the HOLE_PUNCHING messages (sealed with trs_ref.py, the tests'
+independent TRS implementation) that bind both sides of every relay path,
+sent before the timed traffic. --paths must be the same for the pcaps and
+the data plane config.
+"""
+
+import argparse
+import hashlib
+import ipaddress
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "golden"))
+import golden_common as g  # noqa: E402
+from scapy.layers.inet import IP, UDP  # noqa: E402
+from scapy.layers.l2 import Ether  # noqa: E402
+from scapy.packet import Raw  # noqa: E402
+from scapy.utils import wrpcap  # noqa: E402
+
+PORT_SPAN = 64512          # as anyway-bench's ab_traffic.c
+TRS_PORT = 7811
+BENCH_SVC = "asrs://bench.example/dns"
+N_DEST = 16                # ASRS destinations 10.2.0.16 .. 10.2.0.31
+PID_BASE = bytes.fromhex("a5a5a5a5000000000000000000000000")
+
+
+def vary(addr, sport, f):
+    """Source address and port of flow f, exactly as anyway-bench makes them."""
+    a = ipaddress.ip_address(addr) + f // PORT_SPAN
+    return str(a), 1024 + (sport + f) % PORT_SPAN
+
+
+def path_id(f):
+    return PID_BASE[:12] + f.to_bytes(4, "big")
+
+
+def path_key(f):
+    return hashlib.sha256(b"anyway-bench path %d" % f).digest()
+
+
+def transit():
+    return g.udp4(payload=b"")
+
+
+def asrs_udp():
+    return g.udp4(dst=g.VIP4, dport=53, payload=b"")
+
+
+def capsule():
+    """A CAPSULE from node A (client side, port 0) to the relay on port 0's
+    address; the relay never checks a capsule's tag, the bench's stamp lands
+    in its body and tag bytes, and anyway-bench sets msg_len."""
+    import trs_ref as T
+    hdr = T.Hdr(txid=1, flag=0, type=T.CAPSULE, seq=1, id=path_id(0), msg_len=T.MIN_LEN).pack()
+    return g.udp4(dst=g.P0_V4, sport=5000, dport=TRS_PORT, payload=hdr)
+
+
+def tunnel_request():
+    """A TUNNEL_REQUEST from node A: anyway-bench gives every one a fresh seq
+    and tags it with the path's key (the relay verifies it and forwards it
+    unchanged to node B)."""
+    import trs_ref as T
+    hdr = T.Hdr(txid=1, flag=0, type=T.TUNNEL_REQUEST, seq=2, id=path_id(0), msg_len=T.MIN_LEN).pack()
+    return g.udp4(dst=g.P0_V4, sport=5000, dport=TRS_PORT, payload=hdr)
+
+
+def trs_setup(paths, suite, template):
+    """HOLE_PUNCHING from both sides of every path: side A (flag 0) on port 0
+    from flow f's source, side B (flag 1) on port 1 from behind the gateway."""
+    import trs_ref as T
+    t = template[IP]
+    side_a, side_b = [], []
+    for f in range(paths):
+        k = T.Key(path_key(f), suite)
+        src, sport = vary(t.src, t[UDP].sport, f)
+        hp_a = k.seal(T.Hdr(txid=2 * f + 1, flag=0, type=T.HOLE_PUNCHING, seq=1, id=path_id(f)), b"")
+        hp_b = k.seal(T.Hdr(txid=2 * f + 2, flag=1, type=T.HOLE_PUNCHING, seq=1, id=path_id(f)), b"")
+        side_a.append(Ether(dst=g.P0_MAC, src=g.CLIENT_MAC) / IP(src=src, dst=g.P0_V4) /
+                      UDP(sport=sport, dport=TRS_PORT) / Raw(hp_a))
+        bsrc, bport = vary(g.REMOTE_V4, 40000, f)
+        side_b.append(Ether(dst=g.P1_MAC, src=g.GW_MAC) / IP(src=bsrc, dst=g.P1_V4) /
+                      UDP(sport=bport, dport=TRS_PORT) / Raw(hp_b))
+    return side_a, side_b
+
+
+def frames(scenario):
+    """Template frames of a scenario."""
+    table = {
+        "plain": [transit()],
+        "pipeline": [transit()],
+        "asrs-established": [asrs_udp()],
+        "asrs-new": [asrs_udp()],
+        "trs-capsule": [capsule()],
+        "trs-signaling": [tunnel_request()],
+        "mixed": [transit(), asrs_udp(), capsule()],
+    }
+    if scenario not in table:
+        raise SystemExit("templates.py: no template for scenario %r" % scenario)
+    return table[scenario]
+
+
+RUNNABLE = ("plain", "pipeline", "asrs-established", "asrs-new", "trs-capsule", "trs-signaling", "mixed")
+ASRS = ("asrs-established", "asrs-new", "mixed")
+TRS = ("trs-capsule", "trs-signaling", "mixed")
+
+
+def add_asrs(c, sessions):
+    dests = ["10.2.0.%d" % (16 + i) for i in range(N_DEST)]
+    c["neighbors"] += [{"addr": a, "mac": g.HOST_MAC, "port": 1} for a in dests]
+    c["asrs"] = {"max_sessions": sessions, "snat": [g.P1_V4]}
+    c["listeners"] = [{"vip": g.VIP4, "proto": "udp", "port": 53, "service": BENCH_SVC}]
+    c["services"] = [{"service": BENCH_SVC, "destinations": [{"addr": a, "port": 5353} for a in dests]}]
+
+
+def add_trs(c, paths, suite):
+    c["trs"] = {"port": TRS_PORT, "addrs": [g.P1_V4], "max_paths": max(paths, 1024)}
+    c["relays"] = [{"path_id": path_id(f).hex(), "tunnel_key": path_key(f).hex(), "suite": suite}
+                   for f in range(paths)]
+
+
+def dp_config(scenario, api, workers, in_process=False, mbufs=32767, sessions=262144, paths=1024, suite=1):
+    if scenario not in RUNNABLE:
+        raise SystemExit("templates.py: --dp-config: scenario %r cannot run in this build" % scenario)
+    c = g.config(idle_sleep_us=0, mbufs=mbufs, api={"unix": api})
+    if scenario in ASRS:
+        add_asrs(c, sessions)
+    if scenario in TRS:
+        add_trs(c, paths, suite)
+    if scenario == "pipeline" and not in_process:
+        wl = list(range(2, 2 + workers))
+        c["mode"] = "pipeline"
+        c["pipeline"] = {"rx_lcores": [1], "worker_lcores": wl, "tx_lcores": [2 + workers]}
+    return c
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pcaps", help="directory to write <scenario>.pcap into")
+    ap.add_argument("--stamp", help="file to touch when done (meson)")
+    ap.add_argument("--dp-config", metavar="SCENARIO")
+    ap.add_argument("--api", default="/tmp/anyway-bench-dp.sock")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--in-process", action="store_true",
+                    help="config for anyway-bench --in-process (rtc mode, its reorder stage stands in for the pipeline)")
+    ap.add_argument("--mbufs", type=int, default=32767)
+    ap.add_argument("--sessions", type=int, default=262144, help="asrs.max_sessions (ASRS scenarios)")
+    ap.add_argument("--paths", type=int, default=1024, help="relay paths installed and bound (TRS scenarios)")
+    ap.add_argument("--suite", type=int, choices=(1, 2), default=1, help="TRS cipher suite of the paths")
+    ap.add_argument("--out")
+    a = ap.parse_args()
+    if not a.pcaps and not a.dp_config:
+        ap.error("--pcaps DIR or --dp-config SCENARIO is required")
+    if a.workers < 1 or a.workers > 16:
+        ap.error("--workers: expected 1..16")
+    if a.paths < 1 or a.paths > 1 << 22:
+        ap.error("--paths: expected 1..4194304")
+    if a.sessions < 1 or a.sessions > 1 << 24:
+        ap.error("--sessions: expected 1..16777216")
+    a_paths = a.paths
+    if a.pcaps:
+        d = Path(a.pcaps)
+        d.mkdir(parents=True, exist_ok=True)
+        for s in RUNNABLE:
+            fr = frames(s)
+            wrpcap(str(d / (s + ".pcap")), fr)
+            if s in TRS:
+                sa, sb = trs_setup(a_paths, a.suite, fr[-1])
+                wrpcap(str(d / (s + ".setup0.pcap")), sa)
+                wrpcap(str(d / (s + ".setup1.pcap")), sb)
+    if a.dp_config:
+        text = json.dumps(dp_config(a.dp_config, a.api, a.workers, a.in_process, a.mbufs, a.sessions,
+                                    a.paths, a.suite), indent=1) + "\n"
+        if a.out:
+            Path(a.out).write_text(text)
+        else:
+            sys.stdout.write(text)
+    if a.stamp:
+        Path(a.stamp).write_text("ok\n")
+
+
+if __name__ == "__main__":
+    main()

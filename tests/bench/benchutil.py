@@ -1,0 +1,45 @@
+"""Helpers of the anyway-bench tests: where the binaries are, bounded runs."""
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("AW_BUILD", ROOT / "build"))
+BENCH = BUILD / "bench" / "anyway-bench"
+DATAPLANE = BUILD / "dataplane" / "anyway-dataplane"
+SCRIPTS = ROOT / "bench"
+PY = "/usr/bin/python3"
+
+
+def env():
+    e = dict(os.environ)
+    e["AW_BUILD"] = str(BUILD)
+    return e
+
+
+def bench(*args, timeout=60):
+    """anyway-bench with app options only (after --)."""
+    return subprocess.run([str(BENCH), "--", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def script(name, *args, timeout=300):
+    return subprocess.run(["bash", str(SCRIPTS / name), *args], capture_output=True, text=True,
+                          timeout=timeout, env=env())
+
+
+def result(stdout):
+    """The RESULT line as a dict of strings."""
+    m = re.search(r"^RESULT (.*)$", stdout, re.M)
+    assert m, "no RESULT line in:\n" + stdout[-3000:]
+    return dict(kv.split("=", 1) for kv in m.group(1).split())
+
+
+def assert_flowed(out):
+    """Packets went through and came back whole and in order (never a speed)."""
+    r = result(out)
+    assert int(r["received"]) > 0, "nothing came back: " + str(r)
+    assert int(r["out_of_order"]) == 0, r
+    assert int(r["corrupted"]) == 0, r
+    return r

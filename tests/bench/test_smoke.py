@@ -1,0 +1,158 @@
+"""Short smoke runs of every scenario this build can run, both ways (SPEC
+§10), plus compare.sh, callgrind.sh and the bench surviving a data plane that
+dies mid-traffic. They assert only that packets flow and that the sink saw no
+reordering or corruption: never a speed. Every run is bounded in time and
+every process started here is stopped, also when a test fails."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from benchutil import BENCH, DATAPLANE, PY, SCRIPTS, assert_flowed, result, script
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from awtest_common import hugepages_free  # noqa: E402
+
+
+def mem_args():
+    return ["--in-memory"] if hugepages_free() >= 300 else ["--no-huge", "-m", "512"]
+
+
+def dp_config(tmp, scenario, in_process=False):
+    path = Path(tmp) / "dp.json"
+    cmd = [PY, str(SCRIPTS / "templates.py"), "--dp-config", scenario, "--api", str(Path(tmp) / "dp.sock"),
+           "--out", str(path)]
+    if in_process:
+        cmd += ["--in-process", "--mbufs", "8191", "--sessions", "262144"]
+    subprocess.run(cmd, check=True, timeout=60)
+    return path
+
+
+IN_PROCESS = [
+    ("plain", []),
+    ("pipeline", ["--flows", "1"]),
+    ("asrs-established", ["--flows", "5000"]),
+    ("asrs-new", ["--flows", "200000"]),
+    ("trs-capsule", ["--flows", "1000", "--pkt-size", "128"]),
+    ("trs-signaling", ["--flows", "1000", "--pkt-size", "128"]),
+    ("mixed", ["--flows", "999", "--pkt-size", "128"]),
+]
+
+
+@pytest.mark.parametrize("scenario,extra", IN_PROCESS, ids=[s for s, _ in IN_PROCESS])
+def test_in_process(scenario, extra):
+    prefix = "awbt%d" % os.getpid()
+    with tempfile.TemporaryDirectory(prefix="awbt") as tmp:
+        cfg = dp_config(tmp, scenario, in_process=True)
+        try:
+            r = subprocess.run([str(BENCH), "-l", "0", "--no-huge", "-m", "768", "--no-pci", "--no-telemetry",
+                                "--file-prefix", prefix, "--vdev", "net_ring0", "--vdev", "net_ring1",
+                                "--log-level=error", "--", "--in-process", "--dp-config", str(cfg),
+                                "--scenario", scenario, "--packets", "200000", "--period", "0", *extra],
+                               capture_output=True, text=True, timeout=180)
+        finally:
+            shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
+    assert r.returncode == 0, r.stderr
+    res = assert_flowed(r.stdout)
+    assert res["mode"] == "in-process" and int(res["received"]) == 200000
+    assert float(res["dp_cycles_per_pkt"]) > 0
+    assert "drops by reason none" in r.stdout
+    if scenario == "pipeline":
+        assert "reorder stage" in r.stdout
+
+
+PORTS = [
+    ("plain", ["--flows", "256", "--duration", "1"]),
+    ("pipeline", ["--workers", "1", "--flows", "1", "--rate", "300000", "--duration", "1"]),
+    ("pipeline", ["--workers", "3", "--flows", "1", "--rate", "300000", "--duration", "1"]),
+    ("asrs-established", ["--flows", "2000", "--duration", "1"]),
+    ("asrs-new", ["--flows", "50000", "--packets", "50000"]),
+    ("trs-capsule", ["--flows", "512", "--pkt-size", "128", "--duration", "1"]),
+    ("trs-signaling", ["--flows", "512", "--pkt-size", "128", "--duration", "1"]),
+    ("mixed", ["--flows", "600", "--pkt-size", "128", "--duration", "1"]),
+]
+
+
+@pytest.mark.parametrize("scenario,extra", PORTS, ids=[s + ("-%sw" % e[1] if e[0] == "--workers" else "")
+                                                        for s, e in PORTS])
+def test_through_ports(scenario, extra):
+    r = script("run.sh", scenario, *extra, "--period", "0.5", timeout=180)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+    res = assert_flowed(r.stdout)
+    assert res["mode"] == "ports"
+    assert "NIC statistics for port 0" in r.stdout
+    if "--duration" in extra:  # periodic stats came at least once
+        assert "Tx-pps:" in r.stdout
+    assert re.search(r"data plane +rx \d+ tx \d+ drops \d+", r.stdout), "no stats from the data plane API"
+
+
+def test_compare_one_round():
+    if shutil.which("dpdk-testpmd") is None:
+        pytest.skip("dpdk-testpmd not installed")
+    r = script("compare.sh", "plain", "--rounds", "1", "--duration", "1", timeout=240)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+    for name in ("anyway-dataplane", "testpmd 5tswap", "testpmd io"):
+        m = re.search(r"^%s +([0-9.]+) " % name, r.stdout, re.M)
+        assert m and float(m.group(1)) > 0, r.stdout
+    assert "ratio anyway/5tswap" in r.stdout
+
+
+def test_callgrind_small():
+    if shutil.which("valgrind") is None:
+        pytest.skip("valgrind not installed")
+    r = script("callgrind.sh", "plain", "300", "900", timeout=280)
+    assert r.returncode == 0, r.stdout + r.stderr
+    m = re.search(r"data plane burst functions: +([0-9.]+)", r.stdout)
+    assert m and float(m.group(1)) > 0, r.stdout
+
+
+def _stop(p):
+    if p.poll() is None:
+        p.send_signal(signal.SIGKILL)
+    p.wait(timeout=20)
+
+
+def test_bench_survives_data_plane_exit():
+    """The data plane is killed while traffic flows: the bench notices the
+    link going down, stops, prints what it measured and exits 1."""
+    tmp = tempfile.mkdtemp(prefix="awbt")
+    tag = "awbk%d" % os.getpid()
+    memif = lambda role: ["--vdev", "net_memif0,role=%s,socket=%s/m0.sock" % (role, tmp),  # noqa: E731
+                          "--vdev", "net_memif1,role=%s,socket=%s/m1.sock" % (role, tmp)]
+    dp = bench = None
+    try:
+        cfg = dp_config(tmp, "plain")
+        dp = subprocess.Popen([str(DATAPLANE), "-l", "1", "--file-prefix", tag + "d", "--no-pci", "--no-telemetry",
+                               *mem_args(), *memif("server"), "--log-level=error", "--", "--config", str(cfg)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.time() + 20
+        while not (Path(tmp) / "dp.sock").exists():
+            assert dp.poll() is None and time.time() < deadline, "data plane did not start"
+            time.sleep(0.1)
+        bench = subprocess.Popen([str(BENCH), "-l", "0", "--file-prefix", tag + "b", "--no-pci", "--no-telemetry",
+                                  *mem_args(), *memif("client"), "--log-level=error", "--",
+                                  "--scenario", "plain", "--duration", "30", "--period", "0.2"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(2.5)
+        assert bench.poll() is None, "bench ended early: %s" % (bench.communicate(timeout=10),)
+        dp.send_signal(signal.SIGKILL)
+        out, err = bench.communicate(timeout=30)
+        assert bench.returncode == 1, (bench.returncode, err)
+        assert "the peer left" in err
+        res = result(out)
+        assert int(res["received"]) > 0 and int(res["out_of_order"]) == 0 and int(res["corrupted"]) == 0
+    finally:
+        for p in (bench, dp):
+            if p is not None:
+                _stop(p)
+        shutil.rmtree(tmp, ignore_errors=True)
+        for t in ("d", "b"):
+            shutil.rmtree("/var/run/dpdk/" + tag + t, ignore_errors=True)
