@@ -6,7 +6,7 @@
 set -euo pipefail
 PKGS="build-essential meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev libipsec-mb-dev
 libssl-dev libjansson-dev libpcap-dev python3 python3-pytest python3-scapy python3-cryptography
-iproute2 ethtool iputils-ping curl procps psmisc"
+iproute2 ethtool iputils-ping curl procps psmisc nftables valgrind"
 
 missing=""
 for p in $PKGS; do

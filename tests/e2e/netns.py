@@ -599,7 +599,7 @@ class TwoPorts:
 # pytest fixtures (conftest.py re-exports them)
 
 
-REQUIRED_TOOLS = ["ip", "ethtool", "ping", "curl", "bash"]
+REQUIRED_TOOLS = ["ip", "ethtool", "ping", "curl", "bash", "nft"]
 
 
 @pytest.fixture(scope="session")
