@@ -16,6 +16,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "aw_hex.h"
 #include "agent.h"
 
 struct agent_link {
@@ -117,11 +118,11 @@ on_push(struct agent_mapd *m, const struct aw_msg *msg)
 	case AW_MSG_RELAY_ADD:
 		if (agent_view_set_relay(&m->view, &msg->u.relay, true) < 0)
 			return -1;
-		agent_hex(msg->u.relay.path_id, AW_MSG_PATH_ID_LEN, hex);
+		aw_hex_encode(msg->u.relay.path_id, AW_MSG_PATH_ID_LEN, hex);
 		agent_mark_relay(m->ag, hex);
 		return 0;
 	default: /* RELAY_DEL */
-		agent_hex(msg->u.path_id, AW_MSG_PATH_ID_LEN, hex);
+		aw_hex_encode(msg->u.path_id, AW_MSG_PATH_ID_LEN, hex);
 		agent_view_del_relay(&m->view, hex);
 		agent_mark_relay(m->ag, hex);
 		return 0;

@@ -7,19 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aw_hex.h"
 #include "agent.h"
 
-void
-agent_hex(const uint8_t *b, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hx[b[i] >> 4];
-		out[2 * i + 1] = hx[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 bool
 agent_relay_same(const struct aw_msg_relay *a, const struct aw_msg_relay *b)
@@ -108,7 +98,7 @@ agent_view_set_relay(struct agent_view *v, const struct aw_msg_relay *r, bool ke
 		return -1;
 	e->r = *r;
 	e->key_known = key_known;
-	agent_hex(r->path_id, AW_MSG_PATH_ID_LEN, hex);
+	aw_hex_encode(r->path_id, AW_MSG_PATH_ID_LEN, hex);
 	void *old = aw_strmap_put(&v->relays, hex, e);
 	if (old == e) {
 		free(e);

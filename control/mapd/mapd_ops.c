@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aw_hex.h"
 #include "aw_sid.h"
 #include "mapd.h"
 
@@ -87,14 +88,14 @@ op_relay(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 		}
 		if (changed)
 			push_line(md, mapd_push_relay_add(&md->st, &m->u.relay));
-		mapd_hex(m->u.relay.path_id, AW_MSG_PATH_ID_LEN, hex);
+		aw_hex_encode(m->u.relay.path_id, AW_MSG_PATH_ID_LEN, hex);
 		mapd_client_reply_ok(cl, json_pack("{s:s, s:b}", "path_id", hex, "changed", changed));
 		return;
 	}
 	changed = mapd_relay_del(&md->st, m->u.path_id);
 	if (changed)
 		push_line(md, mapd_push_relay_del(&md->st, m->u.path_id));
-	mapd_hex(m->u.path_id, AW_MSG_PATH_ID_LEN, hex);
+	aw_hex_encode(m->u.path_id, AW_MSG_PATH_ID_LEN, hex);
 	mapd_client_reply_ok(cl, json_pack("{s:s, s:b}", "path_id", hex, "existed", changed));
 }
 

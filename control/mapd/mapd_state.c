@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include "aw_hex.h"
 #include "mapd_state.h"
 
 #include <inttypes.h>
@@ -8,17 +9,6 @@
 
 #include "aw_sid.h"
 
-void
-mapd_hex(const uint8_t *b, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hx[b[i] >> 4];
-		out[2 * i + 1] = hx[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 void
 mapd_state_init(struct mapd_state *st)
@@ -218,7 +208,7 @@ mapd_relay_add(struct mapd_state *st, const struct aw_msg_relay *r, bool *change
 	char key[2 * AW_MSG_PATH_ID_LEN + 1];
 	struct aw_msg_relay *old, *e;
 
-	mapd_hex(r->path_id, AW_MSG_PATH_ID_LEN, key);
+	aw_hex_encode(r->path_id, AW_MSG_PATH_ID_LEN, key);
 	old = aw_strmap_get(&st->relays, key);
 	*changed = old == NULL || !relay_same(old, r);
 	if (old != NULL) {
@@ -241,7 +231,7 @@ mapd_relay_del(struct mapd_state *st, const uint8_t path_id[AW_MSG_PATH_ID_LEN])
 {
 	char key[2 * AW_MSG_PATH_ID_LEN + 1];
 
-	mapd_hex(path_id, AW_MSG_PATH_ID_LEN, key);
+	aw_hex_encode(path_id, AW_MSG_PATH_ID_LEN, key);
 	struct aw_msg_relay *e = aw_strmap_del(&st->relays, key);
 	free(e);
 	return e != NULL;
@@ -302,6 +292,6 @@ mapd_push_relay_del(struct mapd_state *st, const uint8_t path_id[AW_MSG_PATH_ID_
 {
 	char hex[2 * AW_MSG_PATH_ID_LEN + 1];
 
-	mapd_hex(path_id, AW_MSG_PATH_ID_LEN, hex);
+	aw_hex_encode(path_id, AW_MSG_PATH_ID_LEN, hex);
 	return dump_op("relay.del", ++st->version, json_pack("{s:s}", "path_id", hex));
 }

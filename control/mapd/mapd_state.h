@@ -77,6 +77,5 @@ json_t *mapd_dests_json(const struct mapd_svc *svc);
 json_t *mapd_service_json(const struct mapd_svc *svc, uint64_t now_ms);
 json_t *mapd_services_json(const struct mapd_state *st, uint64_t now_ms);
 
-void mapd_hex(const uint8_t *b, size_t n, char *out); /* 2n + 1 bytes */
 
 #endif /* MAPD_STATE_H */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* aw_msg encode: struct aw_msg to one compact JSON line (see aw_msg.h). */
+#include "aw_hex.h"
 #include "aw_msg_priv.h"
 
 #include <stdarg.h>
@@ -18,7 +19,7 @@ jhex(const uint8_t *b, size_t n)
 {
 	char buf[2 * AW_MSG_TUNNEL_KEY_LEN + 1];
 
-	aw_msg_hex(b, n, buf);
+	aw_hex_encode(b, n, buf);
 	return json_string(buf);
 }
 

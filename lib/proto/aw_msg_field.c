@@ -256,14 +256,3 @@ aw_msg_get_addr(const json_t *obj, const char *pfx, const char *key, struct aw_a
 	return 0;
 }
 
-void
-aw_msg_hex(const uint8_t *b, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}

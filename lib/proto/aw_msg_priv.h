@@ -50,6 +50,5 @@ int aw_msg_get_addr(const json_t *obj, const char *pfx, const char *key, struct 
 #define aw_msg_sid(uri) aw_sid_from_uri((uri), strlen(uri))
 
 /* Lower-case hex of n bytes into out (2n + 1 bytes). */
-void aw_msg_hex(const uint8_t *b, size_t n, char *out);
 
 #endif /* AW_MSG_PRIV_H */
