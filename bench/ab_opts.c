@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aw_err.h"
 #include "ab_opts.h"
 
 enum {
@@ -69,16 +70,6 @@ ab_opts_usage(FILE *f, const char *prog)
 		prog, prog, AB_MAX_FLOWS, AB_MAX_PKT_SIZE, AB_MAX_BURST);
 }
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Unsigned integer in [lo, hi], whole string, decimal. */
 static int
 parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out, char *err,
@@ -89,11 +80,11 @@ parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *ou
 
 	errno = 0;
 	if (s[0] == '\0' || s[0] == '-' || s[0] == '+')
-		return fail(err, errlen, "--%s: expected an integer %llu..%llu, got '%s'", opt,
+		return aw_errf(err, errlen, "--%s: expected an integer %llu..%llu, got '%s'", opt,
 			    (unsigned long long)lo, (unsigned long long)hi, s);
 	v = strtoull(s, &end, 10);
 	if (*end != '\0' || errno != 0 || v < lo || v > hi)
-		return fail(err, errlen, "--%s: expected an integer %llu..%llu, got '%s'", opt,
+		return aw_errf(err, errlen, "--%s: expected an integer %llu..%llu, got '%s'", opt,
 			    (unsigned long long)lo, (unsigned long long)hi, s);
 	*out = v;
 	return 0;
@@ -121,7 +112,7 @@ parse_secs(const char *opt, const char *s, double lo, double hi, double *out, ch
 	errno = 0;
 	v = strtod(s, &end);
 	if (s[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(v) || v < lo || v > hi)
-		return fail(err, errlen, "--%s: expected seconds %g..%g, got '%s'", opt, lo, hi, s);
+		return aw_errf(err, errlen, "--%s: expected seconds %g..%g, got '%s'", opt, lo, hi, s);
 	*out = v;
 	return 0;
 }
@@ -167,7 +158,7 @@ one(struct ab_opts *o, int c, const char *a, char *err, size_t errlen)
 	case O_TX_PORT: return parse_u32("tx-port", a, 0, 1023, &o->tx_port, err, errlen);
 	case O_SEED: return parse_u64("seed", a, 0, UINT64_MAX, &o->seed, err, errlen);
 	case O_SUITE: return parse_u32("suite", a, 1, 2, &o->suite, err, errlen);
-	default: return fail(err, errlen, "internal: option %d", c);
+	default: return aw_errf(err, errlen, "internal: option %d", c);
 	}
 }
 
@@ -176,21 +167,21 @@ static int
 cross_checks(const struct ab_opts *o, char *err, size_t errlen)
 {
 	if (o->scenario == NULL)
-		return fail(err, errlen, "--scenario: required (plain, pipeline, asrs-established, "
+		return aw_errf(err, errlen, "--scenario: required (plain, pipeline, asrs-established, "
 			    "asrs-new, trs-capsule, trs-signaling, mixed)");
 	if (o->in_process && o->dp_config == NULL)
-		return fail(err, errlen, "--dp-config: required with --in-process");
+		return aw_errf(err, errlen, "--dp-config: required with --in-process");
 	if (!o->in_process && o->dp_config != NULL)
-		return fail(err, errlen, "--dp-config: only with --in-process (through ports the "
+		return aw_errf(err, errlen, "--dp-config: only with --in-process (through ports the "
 			    "data plane is another process)");
 	if (o->in_process && o->rate_pps != 0)
-		return fail(err, errlen, "--rate: not with --in-process (it runs as fast as the "
+		return aw_errf(err, errlen, "--rate: not with --in-process (it runs as fast as the "
 			    "data plane goes)");
 	if (o->in_process && o->dp_api != NULL)
-		return fail(err, errlen, "--dp-api: not with --in-process (the counters are read "
+		return aw_errf(err, errlen, "--dp-api: not with --in-process (the counters are read "
 			    "in process)");
 	if (o->dp_api != NULL && strlen(o->dp_api) >= 108)
-		return fail(err, errlen, "--dp-api: socket path longer than 107 bytes");
+		return aw_errf(err, errlen, "--dp-api: socket path longer than 107 bytes");
 	return 0;
 }
 
@@ -206,13 +197,13 @@ ab_opts_parse(struct ab_opts *o, int argc, char **argv, char *err, size_t errlen
 		if (c == O_HELP)
 			return 1;
 		if (c == '?')
-			return fail(err, errlen, "%s: unknown option", argv[optind - 1]);
+			return aw_errf(err, errlen, "%s: unknown option", argv[optind - 1]);
 		if (c == ':')
-			return fail(err, errlen, "%s: expected a value", argv[optind - 1]);
+			return aw_errf(err, errlen, "%s: expected a value", argv[optind - 1]);
 		if (one(o, c, optarg, err, errlen) < 0)
 			return -1;
 	}
 	if (optind < argc)
-		return fail(err, errlen, "%s: unexpected argument", argv[optind]);
+		return aw_errf(err, errlen, "%s: unexpected argument", argv[optind]);
 	return cross_checks(o, err, errlen);
 }

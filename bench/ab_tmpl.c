@@ -15,6 +15,7 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "aw_err.h"
 #include "ab_tmpl.h"
 
 #define PCAP_MAGIC_US 0xa1b2c3d4u
@@ -32,16 +33,6 @@ struct pcap_rhdr {
 	uint32_t sec, frac, incl, orig;
 };
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Parses one frame's headers; fixes lengths for pkt_size. 0 or -1 (err). */
 static int
 parse_frame(struct ab_frame *f, uint32_t pkt_size, unsigned stamp_len, uint16_t trs_port,
@@ -51,7 +42,7 @@ parse_frame(struct ab_frame *f, uint32_t pkt_size, unsigned stamp_len, uint16_t 
 	uint16_t et;
 
 	if (f->hdr_len < sizeof(*eth) + 20)
-		return fail(err, errlen, "%s: frame %u: too short for Ethernet + IP", path, idx);
+		return aw_errf(err, errlen, "%s: frame %u: too short for Ethernet + IP", path, idx);
 	et = rte_be_to_cpu_16(eth->ether_type);
 	f->l3_off = sizeof(*eth);
 	if (et == RTE_ETHER_TYPE_IPV4) {
@@ -65,15 +56,15 @@ parse_frame(struct ab_frame *f, uint32_t pkt_size, unsigned stamp_len, uint16_t 
 		f->proto = ip6->proto;
 		f->l4_off = f->l3_off + 40;
 	} else {
-		return fail(err, errlen, "%s: frame %u: expected IPv4 or IPv6 (no extension "
+		return aw_errf(err, errlen, "%s: frame %u: expected IPv4 or IPv6 (no extension "
 			    "headers)", path, idx);
 	}
 	if (f->proto != IPPROTO_UDP && f->proto != IPPROTO_TCP)
-		return fail(err, errlen, "%s: frame %u: expected UDP or TCP", path, idx);
+		return aw_errf(err, errlen, "%s: frame %u: expected UDP or TCP", path, idx);
 	if (f->hdr_len < f->l4_off + (f->proto == IPPROTO_TCP ? 20 : 8))
-		return fail(err, errlen, "%s: frame %u: L4 header truncated", path, idx);
+		return aw_errf(err, errlen, "%s: frame %u: L4 header truncated", path, idx);
 	if ((uint32_t)f->hdr_len + stamp_len > pkt_size)
-		return fail(err, errlen, "--pkt-size: %u too small for template %s (frame %u needs "
+		return aw_errf(err, errlen, "--pkt-size: %u too small for template %s (frame %u needs "
 			    "at least %u bytes)", pkt_size, path, idx, f->hdr_len + stamp_len);
 	const struct rte_udp_hdr *l4 = (const void *)(f->hdr + f->l4_off);
 	f->sport = rte_be_to_cpu_16(l4->src_port);
@@ -96,7 +87,7 @@ parse_frame(struct ab_frame *f, uint32_t pkt_size, unsigned stamp_len, uint16_t 
 		unsigned off = f->l4_off + 8u;
 		uint16_t msg_len = rte_cpu_to_be_16((uint16_t)(pkt_size - off));
 		if (f->hdr_len < off + AB_TRS_HDR_LEN)
-			return fail(err, errlen, "%s: frame %u: UDP to the relay port without a TRS "
+			return aw_errf(err, errlen, "%s: frame %u: UDP to the relay port without a TRS "
 				    "base header", path, idx);
 		memcpy(f->hdr + off + AB_TRS_MSGLEN_OFF, &msg_len, 2);
 	}
@@ -113,22 +104,22 @@ read_frames(struct ab_tmpl *t, FILE *fp, int swap, const char *path, unsigned st
 		uint32_t incl = swap ? rte_bswap32(r.incl) : r.incl;
 		struct ab_frame *f = &t->f[t->n];
 		if (t->n == AB_TMPL_MAX_FRAMES)
-			return fail(err, errlen, "%s: more than %u frames", path,
+			return aw_errf(err, errlen, "%s: more than %u frames", path,
 				    AB_TMPL_MAX_FRAMES);
 		if (incl > AB_TMPL_MAX_HDR)
-			return fail(err, errlen, "%s: frame %u: %u bytes, templates are at most %u "
+			return aw_errf(err, errlen, "%s: frame %u: %u bytes, templates are at most %u "
 				    "(payload is added by --pkt-size)", path, t->n, incl,
 				    AB_TMPL_MAX_HDR);
 		memset(f, 0, sizeof(*f));
 		if (fread(f->hdr, 1, incl, fp) != incl)
-			return fail(err, errlen, "%s: frame %u truncated", path, t->n);
+			return aw_errf(err, errlen, "%s: frame %u truncated", path, t->n);
 		f->hdr_len = (uint16_t)incl;
 		if (parse_frame(f, t->pkt_size, stamp_len, trs_port, path, t->n, err, errlen) < 0)
 			return -1;
 		t->n++;
 	}
 	if (t->n == 0)
-		return fail(err, errlen, "%s: no frames", path);
+		return aw_errf(err, errlen, "%s: no frames", path);
 	return 0;
 }
 
@@ -140,20 +131,20 @@ pcap_open(const char *path, int *swap, char *err, size_t errlen)
 	FILE *fp = fopen(path, "rb");
 
 	if (fp == NULL) {
-		fail(err, errlen, "%s: cannot open (%m); bench/templates.py writes it", path);
+		aw_errf(err, errlen, "%s: cannot open (%m); bench/templates.py writes it", path);
 		return NULL;
 	}
 	if (fread(&g, sizeof(g), 1, fp) != 1) {
-		fail(err, errlen, "%s: not a pcap file (short header)", path);
+		aw_errf(err, errlen, "%s: not a pcap file (short header)", path);
 		goto bad;
 	}
 	*swap = g.magic == rte_bswap32(PCAP_MAGIC_US) || g.magic == rte_bswap32(PCAP_MAGIC_NS);
 	if (!*swap && g.magic != PCAP_MAGIC_US && g.magic != PCAP_MAGIC_NS) {
-		fail(err, errlen, "%s: not a pcap file (magic %08x)", path, g.magic);
+		aw_errf(err, errlen, "%s: not a pcap file (magic %08x)", path, g.magic);
 		goto bad;
 	}
 	if ((*swap ? rte_bswap32(g.linktype) : g.linktype) != LINKTYPE_ETHERNET) {
-		fail(err, errlen, "%s: link type is not Ethernet", path);
+		aw_errf(err, errlen, "%s: link type is not Ethernet", path);
 		goto bad;
 	}
 	return fp;
@@ -197,7 +188,7 @@ ab_raw_load(struct ab_raw *r, const char *path, uint32_t max, char *err, size_t 
 	if (r->len == NULL || r->data == NULL) {
 		fclose(fp);
 		ab_raw_free(r);
-		return fail(err, errlen, "%s: out of memory", path);
+		return aw_errf(err, errlen, "%s: out of memory", path);
 	}
 	while (r->n < max && fread(&h, sizeof(h), 1, fp) == 1) {
 		uint32_t incl = swap ? rte_bswap32(h.incl) : h.incl;
@@ -205,7 +196,7 @@ ab_raw_load(struct ab_raw *r, const char *path, uint32_t max, char *err, size_t 
 		    fread(r->data[r->n], 1, incl, fp) != incl) {
 			fclose(fp);
 			ab_raw_free(r);
-			return fail(err, errlen, "%s: frame %u: truncated or over %u bytes", path,
+			return aw_errf(err, errlen, "%s: frame %u: truncated or over %u bytes", path,
 				    r->n, AB_TMPL_MAX_HDR);
 		}
 		r->len[r->n++] = (uint16_t)incl;
