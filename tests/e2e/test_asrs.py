@@ -1,0 +1,170 @@
+"""ASRS service router end to end (SPEC §4): real clients in namespace a reach
+real servers in namespace b through the data plane's full NAT, by every way a
+packet can name its service (listener, UDP shim with and without URI, IPv6
+service address), and keep their server when the service moves.
+
+Topology and config: asrs_env.py. One data plane (one lcore, af_packet) per
+module; after every test the stats must conserve packets
+(rx == tx + drops + consumed).
+"""
+import json
+
+import pytest
+
+from asrs_env import (ECHO, ECHO_PORT, MOVE, MOVE_PORT, SNAT4, SNAT6, SVC_PREFIX6, VIP,
+                      W1_PORT, W2_ADDR, W2_PORT, WEB, WEB6, Hold, asrs_net,  # noqa: F401
+                      assert_conserved, curl, dest, service_addr6, shim_ping, who)
+from netns import PEER, PYTHON, V4
+
+
+@pytest.fixture(autouse=True)
+def conserved(asrs_net):
+    yield
+    assert_conserved(asrs_net.dp)
+
+
+def served_by(net, url, *extra):
+    """curl from a; returns (server name, client address the server saw)."""
+    rc, body, info = curl(net.a, url, *extra)
+    assert rc == 0, f"curl {url}: rc {rc}: {info['stderr']}"
+    name, client, _ = who(body)
+    return name, client, info
+
+
+# --------------------------------------------------------------------------
+# listener (SPEC §4.2 way 4)
+
+
+def test_curl_listener_vip(asrs_net):
+    """curl to VIP:80 reaches the HTTP server on b; the server sees the
+    router's SNAT address, the client sees the VIP."""
+    name, client, info = served_by(asrs_net, f"http://{VIP}/")
+    assert name == "web1"
+    assert client == SNAT4, f"server saw {client}, expected the SNAT address {SNAT4}"
+    assert info["remote_ip"] == VIP, info
+
+
+def test_curl_listener_many_connections(asrs_net):
+    """Sequential connections (new session each, old ones closing) all work."""
+    for i in range(20):
+        name, client, _ = served_by(asrs_net, f"http://{VIP}/n{i}")
+        assert (name, client) == ("web1", SNAT4), i
+
+
+def test_udp_listener_plain_client(asrs_net):
+    """A client that knows nothing of ASRS: plain UDP to a UDP listener."""
+    asrs_net.echo.drain()
+    cp = asrs_net.a.run(PYTHON, PEER, "udp-ping", VIP, str(ECHO_PORT), "1,100,1000,1472",
+                        timeout=30, check=False)
+    results = json.loads(cp.stdout.strip().splitlines()[-1])
+    assert all(r["ok"] for r in results), results
+    line = asrs_net.echo.expect(r"^got ", timeout=5)
+    assert line.split()[1] == SNAT4, line
+
+
+# --------------------------------------------------------------------------
+# UDP shim (SPEC §4.2 way 1)
+
+
+@pytest.mark.parametrize("mode", ["sid", "uri", "urisid"])
+def test_udp_shim_echo(asrs_net, mode):
+    """UDP to VIP:6868 with the shim (SID only; URI with SID field 0; URI with
+    its SID): the server gets the payload without the shim, from the SNAT
+    address; the echo comes back from VIP:6868 without a shim."""
+    sizes = [1, 64, 512, 1400]
+    asrs_net.echo.drain()
+    results = shim_ping(asrs_net.a, VIP, f"{mode}:{ECHO}", sizes)
+    assert [r["result"] for r in results] == ["ok"] * len(sizes), results
+    from asrs_peers import payload
+    for i, size in enumerate(sizes):
+        line = asrs_net.echo.expect(rf"^got \S+ \d+ {size} ", timeout=5)
+        _, src, _, n, head, _ = line.split()
+        assert src == SNAT4, line
+        assert bytes.fromhex(head) == payload(size, i)[:16], \
+            f"server got {head}, not the payload (shim not removed?)"
+
+
+# --------------------------------------------------------------------------
+# IPv6 service address (SPEC §4.2 way 3)
+
+
+@pytest.mark.parametrize("port", [80, 31337])
+def test_curl6_service_address(asrs_net, port):
+    """curl -6 to service_prefix6 + SID(web6), any port: reaches the server
+    (its port 8080) from the v6 SNAT address."""
+    addr = service_addr6(SVC_PREFIX6, WEB6)
+    name, client, info = served_by(asrs_net, f"http://[{addr}]:{port}/", "-6")
+    assert (name, client) == ("web1", SNAT6)
+    assert info["remote_ip"] == addr, info
+
+
+# --------------------------------------------------------------------------
+# moving a service (SPEC §4.3: sessions keep their destination)
+
+
+def test_service_moved_keeps_open_connection(asrs_net):
+    net, dp = asrs_net, asrs_net.dp
+    old = Hold(net.a, VIP, MOVE_PORT)
+    try:
+        assert old.ask("before").split()[:2] == ["w1", SNAT4]
+        r = dp.call("service.set", service=MOVE, destinations=[dest(W2_ADDR, W2_PORT)])
+        assert r["service"] == MOVE, r
+        listed = {s["service"]: s for s in dp.call("service.list")["services"]}
+        assert [(d["addr"], d["port"]) for d in listed[MOVE]["destinations"]] == \
+            [(W2_ADDR, W2_PORT)], listed[MOVE]
+        # the open connection keeps its server, both ways
+        assert old.ask("after-1").split()[0] == "w1"
+        # a new connection reaches the new server
+        new = Hold(net.a, VIP, MOVE_PORT)
+        try:
+            assert new.ask("new").split()[:2] == ["w2", SNAT4]
+            assert old.ask("after-2").split()[0] == "w1"
+            sessions = json.dumps(dp.call("session.list", limit=10000)["sessions"])
+            for port in (old.local_port, new.local_port):
+                assert str(port) in sessions, (port, sessions)
+        finally:
+            new.close()
+        assert old.ask("after-3").split()[0] == "w1"
+    finally:
+        old.close()
+        dp.call("service.set", service=MOVE, destinations=[dest(V4["b"], W1_PORT)])
+
+
+def test_service_moved_back(asrs_net):
+    """After the move test restored the map, new connections reach w1 again."""
+    h = Hold(asrs_net.a, VIP, MOVE_PORT)
+    try:
+        assert h.ask("x").split()[0] == "w1"
+    finally:
+        h.close()
+
+
+# --------------------------------------------------------------------------
+# API views
+
+
+def test_service_and_listener_lists(asrs_net):
+    from asrs_peers import sid_of
+    dp = asrs_net.dp
+    services = {s["service"]: s for s in dp.call("service.list")["services"]}
+    for uri in (WEB, WEB6, ECHO, MOVE):
+        assert uri in services, services
+        assert int(services[uri]["sid"], 16) == sid_of(uri), services[uri]
+    listeners = dp.call("listener.list")["listeners"]
+    assert {"vip": VIP, "proto": "tcp", "port": 80, "service": WEB} in listeners, listeners
+
+
+def test_session_list_shows_a_session(asrs_net):
+    """An open connection appears in session.list with the spec's fields."""
+    h = Hold(asrs_net.a, VIP, MOVE_PORT)
+    try:
+        h.ask("hello")
+        sessions = asrs_net.dp.call("session.list", limit=10000)["sessions"]
+        mine = [s for s in sessions if str(h.local_port) in json.dumps(s)]
+        assert mine, sessions
+        for key in ("proto", "client", "vip", "snat", "destination", "service", "state",
+                    "idle_s"):
+            assert key in mine[0], (key, mine[0])
+        assert mine[0]["service"] == MOVE, mine[0]
+    finally:
+        h.close()
