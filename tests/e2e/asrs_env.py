@@ -275,11 +275,12 @@ def far_routes(cfg):
     return cfg
 
 
-def asrs_network(request, config, far=False, servers=start_servers):
-    """A started router with `config`, clients, servers; closed after the module."""
+def asrs_network(request, config, far=False, servers=start_servers, driver="af_packet"):
+    """A started router with `config`, clients, servers; closed when
+    `request`'s scope ends (module or test)."""
     t = Topology()
     request.addfinalizer(t.close)  # runs last
-    net = TwoPorts(t, config=config, start=False)
+    net = TwoPorts(t, driver=driver, config=config, start=False)
     if far:
         add_far_host(net)
     servers(net)
