@@ -27,6 +27,7 @@ from netns import PYTHON, V4, V6, Topology, TwoPorts, base_config, wait_until
 from asrs_peers import ASRS_PORT, service_addr6, sid_of  # noqa: F401 (re-export)
 
 PEERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "asrs_peers.py")
+SYNOPT = os.path.join(os.path.dirname(PEERS), "asrs_synopt.py")
 
 VIP = V4["vip"]                   # 203.0.113.10, plain VIP
 VIP_AARP = "203.0.113.11"         # answers echo from the unicast address
@@ -156,6 +157,12 @@ def shim_ping(ns, host, mode, sizes, port=ASRS_PORT):
         return json.loads(cp.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
         raise AssertionError(f"shim-ping printed no result: {cp.stdout}{cp.stderr}") from None
+
+
+def syn_with_option(ns, host, port, uri, variant="good"):
+    """One scapy SYN with the ASRS TCP option naming uri (asrs_synopt.py)."""
+    cp = ns.run(PYTHON, SYNOPT, host, str(port), f"{sid_of(uri):016x}", variant, timeout=30)
+    return json.loads(cp.stdout.strip().splitlines()[-1])
 
 
 def curl(ns, url, *extra, max_time=10):

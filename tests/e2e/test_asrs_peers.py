@@ -12,7 +12,7 @@ import pytest
 
 from asrs_env import (ECHO, FAR4, FAR6, HTTP_PORT, NARROW_MTU, W1_PORT, Hold,
                       assert_conserved, assert_tcp_refused, asrs_network, curl, far_routes,
-                      icmp_unreach_received, shim_ping, spawn_peer, who)
+                      icmp_unreach_received, shim_ping, spawn_peer, syn_with_option, who)
 from asrs_peers import build_shim, service_addr6, sid_of
 from netns import PEER, PYTHON, V4, V6, base_config
 
@@ -126,6 +126,15 @@ def test_shim_client_sees_unstripped_shim_and_refusal(plain_net):
     # nothing listens on b's port 6868: b's kernel answers port unreachable
     results = shim_ping(plain_net.a, V4["b"], f"uri:{ECHO}", [10])
     assert results == [{"size": 10, "result": "refused"}], results
+
+
+def test_synopt_client(plain_net):
+    """The scapy SYN with the ASRS option: a listening port answers SYN-ACK
+    (Linux ignores the unknown option), a closed one RST."""
+    r = syn_with_option(plain_net.a, V4["b"], W1_PORT, ECHO)
+    assert (r["answer"], r["src"], r["sport"], r["ack"]) == ("synack", V4["b"], W1_PORT, 1001), r
+    r = syn_with_option(plain_net.a, V4["b"], 1, ECHO, "short")
+    assert (r["answer"], r["src"]) == ("rst", V4["b"]), r
 
 
 @pytest.mark.parametrize("family", ["v4", "v6"])
