@@ -223,6 +223,21 @@ def counter(stats, name):
     raise AssertionError(f"stats have no counter {name!r}: {json.dumps(stats)[:2000]}")
 
 
+def counted(stats, name):
+    """What a spec counter name counts, however the data plane splits it:
+    the counter `name` plus every `name_<detail>` one (e.g. no_service for
+    refusals that could not be answered and no_service_refused for answered
+    ones), in any section. Fails when there is none of them."""
+    found = [v for section in (stats.get("drops", {}), stats.get("counters", {}),
+                               stats.get("asrs", {}))
+             for k, v in section.items()
+             if (k == name or k.startswith(name + "_")) and isinstance(v, int)]
+    if not found:
+        raise AssertionError(f"stats have no counter {name!r} (nor {name}_*): "
+                             f"{json.dumps(stats)[:2000]}")
+    return sum(found)
+
+
 def assert_conserved(dp):
     s = dp.settled_stats()
     assert s["in_flight"] == 0, s
@@ -304,6 +319,7 @@ def asrs_net(request, e2e_env):
     return asrs_network(request, asrs_config())
 
 
-def wait_counter(dp, name, above, timeout=5):
-    return wait_until(lambda: counter(dp.stats(), name) > above, timeout,
-                      what=f"counter {name} to exceed {above}")
+def wait_counted(dp, name, above, timeout=5):
+    """Waits (bounded) until counted(stats, name) exceeds `above`."""
+    return wait_until(lambda: counted(dp.stats(), name) > above, timeout,
+                      what=f"counters {name}(_*) to exceed {above}")

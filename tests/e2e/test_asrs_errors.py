@@ -8,8 +8,8 @@ Topology and config: asrs_env.py; conservation checked after every test.
 import pytest
 
 from asrs_env import (ECHO, EMPTY, SVC_PREFIX6, UNKNOWN, VIP, asrs_net,  # noqa: F401
-                      assert_conserved, assert_tcp_refused, counter, dest, service_addr6, shim_ping,
-                      wait_counter)
+                      assert_conserved, assert_tcp_refused, counted, dest, service_addr6, shim_ping,
+                      wait_counted)
 
 
 @pytest.fixture(autouse=True)
@@ -37,33 +37,33 @@ def assert_refused(net, url, *extra):
 
 def test_no_destination_tcp_rst(asrs_net, empty_service):
     dp = asrs_net.dp
-    before = counter(dp.stats(), "no_destination")
+    before = counted(dp.stats(), "no_destination")
     assert_refused(asrs_net, f"http://{VIP}:81/")
-    wait_counter(dp, "no_destination", before)
+    wait_counted(dp, "no_destination", before)
 
 
 def test_no_destination_udp_port_unreachable(asrs_net, empty_service):
     dp = asrs_net.dp
-    before = counter(dp.stats(), "no_destination")
+    before = counted(dp.stats(), "no_destination")
     results = shim_ping(asrs_net.a, VIP, f"sid:{EMPTY}", [100])
     assert results[0]["result"] == "refused", results
-    wait_counter(dp, "no_destination", before)
+    wait_counted(dp, "no_destination", before)
 
 
 def test_no_service_udp_port_unreachable(asrs_net):
     dp = asrs_net.dp
-    before = counter(dp.stats(), "no_service")
+    before = counted(dp.stats(), "no_service")
     for mode in ("sid", "uri"):
         results = shim_ping(asrs_net.a, VIP, f"{mode}:{UNKNOWN}", [100])
         assert results[0]["result"] == "refused", (mode, results)
-    wait_counter(dp, "no_service", before + 1)
+    wait_counted(dp, "no_service", before + 1)
 
 
 def test_no_service_tcp_rst_v6_service_address(asrs_net):
     dp = asrs_net.dp
-    before = counter(dp.stats(), "no_service")
+    before = counted(dp.stats(), "no_service")
     assert_refused(asrs_net, f"http://[{service_addr6(SVC_PREFIX6, UNKNOWN)}]:80/", "-6")
-    wait_counter(dp, "no_service", before)
+    wait_counted(dp, "no_service", before)
 
 
 def test_listener_to_unregistered_service(asrs_net):
@@ -71,9 +71,9 @@ def test_listener_to_unregistered_service(asrs_net):
     dp = asrs_net.dp
     dp.call("listener.add", vip=VIP, proto="tcp", port=82, service=UNKNOWN)
     try:
-        before = counter(dp.stats(), "no_service")
+        before = counted(dp.stats(), "no_service")
         assert_refused(asrs_net, f"http://{VIP}:82/")
-        wait_counter(dp, "no_service", before)
+        wait_counted(dp, "no_service", before)
     finally:
         dp.api({"op": "listener.del", "vip": VIP, "proto": "tcp", "port": 82})
 
@@ -97,16 +97,16 @@ def test_deleted_service_refused_then_restored(asrs_net):
 def test_bad_shim_dropped(asrs_net):
     """A shim with version 2 is malformed: no answer at all, bad_shim counted."""
     dp = asrs_net.dp
-    before = counter(dp.stats(), "bad_shim")
+    before = counted(dp.stats(), "bad_shim")
     results = shim_ping(asrs_net.a, VIP, f"badver:{ECHO}", [10])
     assert results[0]["result"] == "timeout", results
-    wait_counter(dp, "bad_shim", before + 2)  # three tries, all dropped
+    wait_counted(dp, "bad_shim", before + 2)  # three tries, all dropped
 
 
 def test_unknown_listener_port_not_served(asrs_net):
     """TCP to a VIP port with no listener (and not the ASRS port) names no
     service: refused, never forwarded."""
     dp = asrs_net.dp
-    before = counter(dp.stats(), "no_service")
+    before = counted(dp.stats(), "no_service")
     assert_refused(asrs_net, f"http://{VIP}:83/")
-    wait_counter(dp, "no_service", before)
+    wait_counted(dp, "no_service", before)

@@ -10,7 +10,7 @@ Topology and config: asrs_env.py; conservation checked after every test.
 import pytest
 
 from asrs_env import (ASRS_PORT, UNKNOWN, VIP, WEB, asrs_net,  # noqa: F401
-                      assert_conserved, counter, syn_with_option, wait_counter)
+                      assert_conserved, counted, syn_with_option, wait_counted)
 
 
 @pytest.fixture(autouse=True)
@@ -26,14 +26,14 @@ def test_tcp_option_reaches_service(asrs_net):
 
 
 def test_tcp_option_unknown_service_rst(asrs_net):
-    before = counter(asrs_net.dp.stats(), "no_service")
+    before = counted(asrs_net.dp.stats(), "no_service")
     r = syn_with_option(asrs_net.a, VIP, ASRS_PORT, UNKNOWN)
     assert r["answer"] == "rst" and (r["src"], r["sport"]) == (VIP, ASRS_PORT), r
-    wait_counter(asrs_net.dp, "no_service", before)
+    wait_counted(asrs_net.dp, "no_service", before)
 
 
 def test_tcp_option_malformed_dropped(asrs_net):
-    before = counter(asrs_net.dp.stats(), "bad_shim")
+    before = counted(asrs_net.dp.stats(), "bad_shim")
     r = syn_with_option(asrs_net.a, VIP, ASRS_PORT, WEB, "short")
     assert r["answer"] == "none", r
-    wait_counter(asrs_net.dp, "bad_shim", before)
+    wait_counted(asrs_net.dp, "bad_shim", before)
