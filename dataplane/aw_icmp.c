@@ -14,6 +14,9 @@
 #define ICMP4_UNREACH  3
 #define ICMP4_FRAG_NEEDED 4
 #define ICMP4_TIME_EXCEEDED 11
+#define ICMP4_PORT_UNREACH 3
+#define ICMP6_UNREACH  1
+#define ICMP6_PORT_UNREACH 4
 #define ICMP6_TOO_BIG  2
 #define ICMP6_TIME_EXCEEDED 3
 #define ICMP6_ECHO_REPLY 129
@@ -30,8 +33,8 @@ pseudo6_sum(const uint8_t *ip6, uint32_t l4len, uint8_t proto)
 }
 
 /* Token bucket per lcore: icmp_rate_per_s tokens a second, burst of the same. */
-static bool
-icmp_allowed(struct aw_lcore_ctx *c)
+bool
+aw_icmp_allowed(struct aw_lcore_ctx *c)
 {
 	uint64_t rate = c->dp->cfg->icmp_rate;
 	uint64_t now = rte_rdtsc();
@@ -139,8 +142,9 @@ build_error4(struct rte_mbuf *m, const struct aw_port *in, int kind, uint32_t mt
 	memcpy(ip + 16, src, 4);
 	ck = aw_csum(ip, 20);
 	memcpy(ip + 10, &ck, 2);
-	icmp[0] = kind == AW_ICMP_TOO_BIG ? ICMP4_UNREACH : ICMP4_TIME_EXCEEDED;
-	icmp[1] = kind == AW_ICMP_TOO_BIG ? ICMP4_FRAG_NEEDED : 0;
+	icmp[0] = kind == AW_ICMP_TIME_EXCEEDED ? ICMP4_TIME_EXCEEDED : ICMP4_UNREACH;
+	icmp[1] = kind == AW_ICMP_TOO_BIG ? ICMP4_FRAG_NEEDED
+		  : kind == AW_ICMP_PORT_UNREACH ? ICMP4_PORT_UNREACH : 0;
 	if (kind == AW_ICMP_TOO_BIG) {
 		ck = rte_cpu_to_be_16((uint16_t)mtu);
 		memcpy(icmp + 6, &ck, 2);
@@ -167,7 +171,9 @@ build_error6(struct rte_mbuf *m, const struct aw_port *in, int kind, uint32_t mt
 	ip[7] = 64;
 	memcpy(ip + 8, in->addr6.b, 16);
 	memcpy(ip + 24, src, 16);
-	icmp[0] = kind == AW_ICMP_TOO_BIG ? ICMP6_TOO_BIG : ICMP6_TIME_EXCEEDED;
+	icmp[0] = kind == AW_ICMP_TOO_BIG ? ICMP6_TOO_BIG
+		  : kind == AW_ICMP_PORT_UNREACH ? ICMP6_UNREACH : ICMP6_TIME_EXCEEDED;
+	icmp[1] = kind == AW_ICMP_PORT_UNREACH ? ICMP6_PORT_UNREACH : 0;
 	if (kind == AW_ICMP_TOO_BIG) {
 		uint32_t v = rte_cpu_to_be_32(mtu);
 		memcpy(icmp + 4, &v, 4);
@@ -189,7 +195,7 @@ aw_icmp_error(struct aw_lcore_ctx *c, struct rte_mbuf *m, int is_v6, int kind, u
 	uint32_t max = is_v6 ? V6_ERR_MAX : V4_ERR_MAX;
 
 	if (!(is_v6 ? in->has_v6 : in->has_v4) || !may_send_error(ip, hl, len, is_v6) ||
-	    !icmp_allowed(c) || rte_pktmbuf_prepend(m, (uint16_t)grow) == NULL)
+	    !aw_icmp_allowed(c) || rte_pktmbuf_prepend(m, (uint16_t)grow) == NULL)
 		return aw_set_drop(m, drop);
 	if (len + grow > max)
 		rte_pktmbuf_trim(m, (uint16_t)(len + grow - max));

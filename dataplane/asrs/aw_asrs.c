@@ -1,63 +1,78 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Placeholder until the ASRS data path lands: the keys are recognised and
- * refused, nothing is created, and nothing reaches aw_asrs_burst. */
-#include "aw_asrs.h"
+/*
+ * ASRS instance: creation from the config (service map, listener table,
+ * session table, per-lcore state), destruction, the per-loop tick (bounded
+ * aging). See aw_asrs.h for the contract and aw_asrs_priv.h for the modules.
+ */
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <stdio.h>
+#include <string.h>
 
-#include "aw_build_config.h"
+#include "aw_asrs_priv.h"
 
-int
-aw_asrs_config_parse(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
-{
-	static const char *const keys[] = {"asrs", "listeners", "services", NULL};
-
-	cfg->asrs = NULL;
-	for (const char *const *k = keys; *k; k++)
-		if (json_object_get(root, *k) != NULL)
-			return aw_jc_bad(c, *k, "recognised but not implemented in anyway %s yet; "
-					       "remove it from the config", AW_VERSION);
-	return 0;
-}
-
-void
-aw_asrs_config_free(struct aw_asrs_conf *ac)
-{
-	(void)ac;
-}
+void aw_asrs_telemetry_register(const struct aw_asrs *a);
 
 int
 aw_asrs_create(struct aw_dp *dp, char *err, size_t errlen)
 {
-	(void)err, (void)errlen;
+	const struct aw_asrs_conf *ac = dp->cfg->asrs;
+
 	dp->asrs = NULL;
+	if (ac == NULL)
+		return 0;
+	struct aw_asrs *a = rte_zmalloc("aw_asrs", sizeof(*a) + dp->n_ctx * sizeof(a->lc[0]),
+					RTE_CACHE_LINE_SIZE);
+	if (a == NULL) {
+		snprintf(err, errlen, "asrs: out of memory");
+		return -1;
+	}
+	a->dp = dp;
+	a->conf = ac;
+	a->start_tsc = rte_rdtsc();
+	for (unsigned s = 0; s < AW_SS__N; s++)
+		a->timeout[s] = ac->timeout_s[s] * AW_ASRS_TICKS_PER_S;
+	a->min_mtu = UINT16_MAX;
+	for (unsigned p = 0; p < dp->n_ports; p++)
+		a->min_mtu = RTE_MIN(a->min_mtu, dp->ports[p].mtu);
+	if (aw_svc_init(a, err, errlen) < 0 || aw_sess_init(a, err, errlen) < 0) {
+		dp->asrs = a;
+		aw_asrs_destroy(dp);
+		return -1;
+	}
+	for (unsigned i = 0; i < dp->n_ctx; i++)
+		aw_sess_lcore_init(a, dp->ctx_list[i]);
+	if (ac->has_prefix6) {
+		memcpy(dp->svc_prefix6, ac->prefix6.addr.b, 8);
+		dp->svc_prefix6_on = true;
+	}
+	aw_asrs_telemetry_register(a);
+	dp->asrs = a;
 	return 0;
 }
 
 void
 aw_asrs_destroy(struct aw_dp *dp)
 {
-	dp->asrs = NULL;
-}
+	struct aw_asrs *a = dp->asrs;
 
-void
-aw_asrs_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b)
-{
-	(void)c;
-	for (unsigned i = 0; i < b->n; i++)
-		aw_set_drop(b->p[i].m, AW_DROP_LOCAL_UNHANDLED);
+	if (a == NULL)
+		return;
+	aw_sess_fini(a);
+	aw_svc_fini(a);
+	for (unsigned i = 0; i < dp->n_ctx; i++)
+		dp->ctx_list[i]->asrs = NULL;
+	rte_free(a);
+	dp->asrs = NULL;
 }
 
 void
 aw_asrs_tick(struct aw_lcore_ctx *c, uint64_t now_tsc)
 {
-	(void)c, (void)now_tsc;
-}
+	struct aw_asrs_lcore *l = c->asrs;
 
-json_t *
-aw_asrs_stats_json(const struct aw_dp *dp)
-{
-	(void)dp;
-	return json_object();
+	if (l == NULL || !l->active)
+		return;
+	l->now = aw_asrs_now(c->dp->asrs, now_tsc);
+	aw_sess_age(c->dp->asrs, l);
 }
-
-const struct aw_api_method aw_asrs_api_methods[] = {{NULL, NULL}};
-const unsigned aw_asrs_n_api_methods = 0;

@@ -1,14 +1,29 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* ASRS drop reasons and counters; joined into the data plane's lists in
- * aw_counters.h (see there for the contract). */
+ * aw_counters.h (see there for the contract). A packet refused with a TCP RST
+ * or an ICMP port unreachable is transmitted (tx) and counted in the
+ * *_refused counters; the no_service / no_destination drops count the ones
+ * that could not be answered (rate limit, RST to a RST). The finer reason of
+ * each bad_shim drop is in the stats method's asrs.bad_shim section. */
 #ifndef AW_ASRS_COUNTERS_H
 #define AW_ASRS_COUNTERS_H
 
-#define AW_ASRS_DROP_REASONS(X)                                                             \
-	X(NO_SERVICE, "no_service", "names no known service (RST / port unreachable)")       \
-	X(NO_DESTINATION, "no_destination", "service has no destination (RST / unreachable)") \
-	X(BAD_SHIM, "bad_shim", "malformed ASRS UDP shim or TCP option")
+#define AW_ASRS_DROP_REASONS(X)                                                                 \
+	X(NO_SERVICE, "no_service", "names no known service, not answered (rate limit)")    \
+	X(NO_DESTINATION, "no_destination", "service has no destination, not answered")    \
+	X(BAD_SHIM, "bad_shim", "malformed ASRS UDP shim or TCP option")                    \
+	X(TCP_BAD_HEADER, "tcp_bad_header", "TCP data offset below 5 or beyond the packet") \
+	X(SESSION_TABLE_FULL, "session_table_full", "new session beyond asrs.max_sessions") \
+	X(SNAT_EXHAUSTED, "snat_exhausted", "no free SNAT port toward the destination")     \
+	X(CROSS_FAMILY, "cross_family", "destination of the other IP family (not yet)")     \
+	X(ICMP_NO_SESSION, "icmp_no_session", "ICMP error quoting no known session")
 
-#define AW_ASRS_INFO_COUNTERS(X)
+#define AW_ASRS_INFO_COUNTERS(X)                                                                \
+	X(SESSIONS_CREATED, "sessions_created", "ASRS sessions created")                    \
+	X(NO_SERVICE_REFUSED, "no_service_refused", "no service: RST / unreachable sent")   \
+	X(NO_DEST_REFUSED, "no_destination_refused", "no destination: RST / unreachable")   \
+	X(SHIM_STRIPPED, "shim_stripped", "UDP shims removed before forwarding")            \
+	X(TCPOPT_STRIPPED, "tcpopt_stripped", "ASRS TCP options replaced by NOPs")          \
+	X(ICMP_TRANSLATED, "icmp_translated", "ICMP errors translated for a session")
 
 #endif /* AW_ASRS_COUNTERS_H */

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * aw_asrs_nat — the full-NAT header rewrite of ASRS (SPEC §4.4), one
+ * always-inline function for both families (v6 a compile-time constant at
+ * each call), and the incremental checksum helpers it is built from.
+ *
+ * Contract: pure inline functions on packet bytes; any lcore.
+ */
+#ifndef AW_ASRS_NAT_H
+#define AW_ASRS_NAT_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_common.h>
+
+#include "aw_cksum.h"
+
+/* One's complement delta of a region changing old → neu (n even). */
+static __rte_always_inline uint32_t
+csum_delta(uint32_t d, const uint8_t *old, const uint8_t *neu, unsigned n)
+{
+	for (unsigned i = 0; i < n; i += 2) {
+		uint16_t a, b;
+		memcpy(&a, old + i, 2);
+		memcpy(&b, neu + i, 2);
+		d += (uint16_t)~a;
+		d += b;
+	}
+	return d;
+}
+
+static __rte_always_inline void
+csum_apply(uint8_t *field, uint32_t d)
+{
+	uint16_t ck;
+
+	memcpy(&ck, field, 2);
+	ck = (uint16_t)~aw_csum_fold((uint16_t)~ck + d);
+	memcpy(field, &ck, 2);
+}
+
+static __rte_always_inline unsigned
+l4_ck_off(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? 16 : 6;
+}
+
+/*
+ * The full-NAT rewrite, both directions, both families: addresses and ports
+ * replaced, IPv4 header and L4 checksums updated incrementally (RFC 1624).
+ * An IPv4 UDP datagram without checksum (0) keeps none. l4len: L4 bytes
+ * present (a header quoted in an ICMP error may lack its checksum field).
+ */
+static __rte_always_inline void
+nat_rewrite(uint8_t *ip, uint32_t hl, uint32_t l4len, uint8_t proto, const uint8_t *nsrc,
+	    uint16_t nsport, const uint8_t *ndst, uint16_t ndport, const int v6)
+{
+	const unsigned alen = v6 ? 16 : 4;
+	uint8_t *src = v6 ? ip + 8 : ip + 12;
+	uint8_t *dst = v6 ? ip + 24 : ip + 16;
+	uint8_t *l4 = ip + hl;
+	uint8_t *ck = l4 + l4_ck_off(proto);
+	uint32_t d = csum_delta(csum_delta(0, src, nsrc, alen), dst, ndst, alen);
+
+	if (!v6)
+		csum_apply(ip + 10, d);
+	d = csum_delta(d, l4, (const uint8_t *)&nsport, 2);
+	d = csum_delta(d, l4 + 2, (const uint8_t *)&ndport, 2);
+	if (l4len >= l4_ck_off(proto) + 2 &&
+	    (v6 || proto == IPPROTO_TCP || ck[0] != 0 || ck[1] != 0)) {
+		csum_apply(ck, d);
+		if (proto == IPPROTO_UDP && ck[0] == 0 && ck[1] == 0)
+			ck[0] = ck[1] = 0xff; /* 0 means "no checksum" in UDP */
+	}
+	memcpy(src, nsrc, alen);
+	memcpy(dst, ndst, alen);
+	memcpy(l4, &nsport, 2);
+	memcpy(l4 + 2, &ndport, 2);
+}
+
+#endif /* AW_ASRS_NAT_H */

@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ASRS packet path: aw_asrs_burst() looks the whole batch up in the session
+ * table at once (rte_hash_lookup_bulk_data, 64 keys a call), prefetches the
+ * sessions found, and rewrites each hit with one always-inline function per
+ * direction, parameterised by the family (full NAT, incremental checksums,
+ * the shim removed / the TCP option turned into NOPs). A miss goes to
+ * new_session(), the slow path: identification in SPEC §4.2 order (UDP shim,
+ * TCP option, IPv6 service prefix, listener / instance alias), destination
+ * choice (preferred group, weighted Maglev on client addr, port, proto),
+ * SNAT allocation, insertion.
+ *
+ * Contract: aw_asrs_burst runs on the processing lcore owning `c`, between
+ * two of its quiescent states; it sets the verdict of every packet.
+ */
+#include <netinet/in.h>
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_prefetch.h>
+
+#include "aw_addrset.h"
+#include "aw_asrs_nat.h"
+#include "aw_asrs_priv.h"
+#include "aw_cksum.h"
+#include "aw_icmp.h"
+#include "aw_maglev.h"
+#include "aw_pkt.h"
+#include "aw_route.h"
+
+#define L3         RTE_ETHER_HDR_LEN
+#define TCP_FIN    0x01
+#define TCP_SYN    0x02
+#define TCP_RST    0x04
+#define TCP_ACK    0x10
+#define BULK       64
+
+static __rte_always_inline uint8_t *
+pkt_ip(const struct aw_feat_pkt *p)
+{
+	return rte_pktmbuf_mtod_offset(p->m, uint8_t *, L3);
+}
+
+/* Removes the n-byte shim after the UDP header: lengths and checksums
+ * updated, the headers moved forward over it. */
+static __rte_always_inline void
+strip_shim(struct aw_feat_pkt *p, uint16_t n, const int v6)
+{
+	uint8_t *ip = pkt_ip(p);
+	uint8_t *udp = ip + p->l3_hl;
+	uint16_t olen, nlen;
+	uint32_t d;
+
+	memcpy(&olen, udp + 4, 2);
+	nlen = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(olen) - n));
+	d = (uint16_t)~aw_csum_fold(aw_csum_partial(udp + 8, n, 0));
+	d = csum_delta(d, (const uint8_t *)&olen, (const uint8_t *)&nlen, 2);
+	d = csum_delta(d, (const uint8_t *)&olen, (const uint8_t *)&nlen, 2); /* pseudo header */
+	if (v6 || udp[6] != 0 || udp[7] != 0) {
+		csum_apply(udp + 6, d);
+		if (udp[6] == 0 && udp[7] == 0)
+			udp[6] = udp[7] = 0xff;
+	}
+	memcpy(udp + 4, &nlen, 2);
+	uint16_t oip, nip;
+	memcpy(&oip, ip + (v6 ? 4 : 2), 2);
+	nip = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(oip) - n));
+	memcpy(ip + (v6 ? 4 : 2), &nip, 2);
+	if (!v6)
+		csum_apply(ip + 10, csum_delta(0, (const uint8_t *)&oip, (const uint8_t *)&nip, 2));
+	uint8_t *base = rte_pktmbuf_mtod(p->m, uint8_t *);
+	memmove(base + n, base, L3 + p->l3_hl + 8);
+	rte_pktmbuf_adj(p->m, n);
+	p->l3_len = (uint16_t)(p->l3_len - n);
+}
+
+static __rte_always_inline void
+tcp_track(struct aw_sess *s, uint8_t fl, bool reply)
+{
+	uint8_t st = s->state, ns = st;
+
+	if (st == AW_SS_CLOSING || st >= AW_SS__N || st == AW_SS_FREE)
+		return;
+	if (fl & (TCP_FIN | TCP_RST))
+		ns = AW_SS_CLOSING;
+	else if (st == AW_SS_SYN && !reply && (fl & TCP_ACK) && !(fl & TCP_SYN))
+		ns = AW_SS_EST;
+	if (ns != st)
+		s->state = ns;
+}
+
+/* TTL and egress MTU checked before the rewrite, so that errors quote what
+ * the sender sent and go back to it (route_packet checks them again after
+ * the rewrite, where they then always pass). `shrink`: bytes the rewrite
+ * removes. */
+static __rte_always_inline bool
+pre_route_ok(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p,
+	     const uint8_t *ndst, uint16_t shrink, const int v6)
+{
+	const uint8_t *ip = pkt_ip(p);
+	uint32_t len = (uint32_t)p->l3_len - shrink;
+
+	if (unlikely((v6 ? ip[7] : ip[8]) <= 1)) {
+		c->stats.info[AW_INFO_TTL_EXPIRED]++;
+		aw_icmp_error(c, p->m, v6, AW_ICMP_TIME_EXCEEDED, 0, AW_DROP_TTL_EXCEEDED);
+		return false;
+	}
+	if (likely(len <= a->min_mtu))
+		return true;
+	const struct aw_nexthop *nh = aw_route_lookup(c->dp->routes, ndst, v6);
+	if (nh == NULL || len <= c->dp->ports[nh->port].mtu)
+		return true; /* route_packet counts no_route */
+	uint16_t f;
+	memcpy(&f, ip + 6, 2);
+	if (v6 || (rte_be_to_cpu_16(f) & RTE_IPV4_HDR_DF_FLAG))
+		aw_icmp_error(c, p->m, v6, AW_ICMP_TOO_BIG, c->dp->ports[nh->port].mtu + shrink,
+			      AW_DROP_MTU_EXCEEDED);
+	else
+		aw_set_drop(p->m, AW_DROP_MTU_EXCEEDED);
+	return false;
+}
+
+/* Client → destination. strip: shim bytes to remove; opt_off: offset of the
+ * ASRS TCP option in the options area, or -1. */
+static __rte_always_inline void
+forward(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const struct aw_sess *s,
+	uint16_t strip, int opt_off, const int v6)
+{
+	if (!pre_route_ok(c, a, p, s->dest, strip, v6))
+		return;
+	if (strip != 0) {
+		strip_shim(p, strip, v6);
+		c->stats.info[AW_INFO_SHIM_STRIPPED]++;
+	}
+	uint8_t *ip = pkt_ip(p);
+	if (opt_off >= 0) {
+		uint8_t *tcp = ip + p->l3_hl;
+		uint16_t ck;
+		memcpy(&ck, tcp + 16, 2);
+		aw_tcpopt_strip(tcp + 20, (size_t)(tcp[12] >> 4) * 4 - 20, (size_t)opt_off, &ck);
+		memcpy(tcp + 16, &ck, 2);
+		c->stats.info[AW_INFO_TCPOPT_STRIPPED]++;
+	}
+	nat_rewrite(ip, p->l3_hl, p->l3_len - p->l3_hl, p->proto, s->snat, s->sport, s->dest,
+		    s->dport, v6);
+	aw_route_packet(c, p->m, v6, false);
+}
+
+/* Destination → client: src ← the address:port the client used, dst ← client. */
+static __rte_always_inline void
+reverse(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const struct aw_sess *s,
+	const int v6)
+{
+	if (!pre_route_ok(c, a, p, s->client, 0, v6))
+		return;
+	nat_rewrite(pkt_ip(p), p->l3_hl, p->l3_len - p->l3_hl, p->proto, s->vip, s->vport,
+		    s->client, s->cport, v6);
+	aw_route_packet(c, p->m, v6, false);
+}
+
+static __rte_always_inline void
+bad_shim(struct aw_asrs_lcore *l, struct aw_feat_pkt *p, unsigned why)
+{
+	l->bad_shim[why]++;
+	aw_set_drop(p->m, AW_DROP_BAD_SHIM);
+}
+
+/* TCP header length valid? Then the options area is tcp[20 .. *optlen+20). */
+static __rte_always_inline bool
+tcp_opts(struct aw_feat_pkt *p, size_t *optlen)
+{
+	const uint8_t *tcp = pkt_ip(p) + p->l3_hl;
+	size_t doff = (size_t)(tcp[12] >> 4) * 4;
+
+	if (unlikely(doff < 20 || doff > (size_t)p->l3_len - p->l3_hl)) {
+		aw_set_drop(p->m, AW_DROP_TCP_BAD_HEADER);
+		return false;
+	}
+	*optlen = doff - 20;
+	return true;
+}
+
+/* What the client's packet carries on the ASRS port: shim to strip, option
+ * to overwrite. -1: dropped (malformed); 1: found (sid set); 0: nothing. */
+static __rte_always_inline int
+asrs_port_ident(struct aw_asrs_lcore *l, struct aw_feat_pkt *p, uint64_t *sid, uint16_t *strip,
+		int *opt_off)
+{
+	const uint8_t *l4 = pkt_ip(p) + p->l3_hl;
+
+	if (p->proto == IPPROTO_UDP) {
+		struct aw_shim sh;
+		enum aw_shim_err e = aw_shim_parse(l4 + 8, (size_t)p->l3_len - p->l3_hl - 8, &sh);
+		if (e != AW_SHIM_ERR_OK)
+			return bad_shim(l, p, e), -1;
+		*sid = sh.sid;
+		*strip = sh.hdr_len;
+		return 1;
+	}
+	size_t optlen;
+	struct aw_tcpopt opt;
+	if (!tcp_opts(p, &optlen))
+		return -1;
+	enum aw_shim_err e = aw_tcpopt_find(l4 + 20, optlen, &opt);
+	if (e == AW_SHIM_ERR_OPT_NOT_FOUND)
+		return 0;
+	if (e != AW_SHIM_ERR_OK)
+		return bad_shim(l, p, e), -1;
+	if ((l4[13] & (TCP_SYN | TCP_ACK)) != TCP_SYN)
+		return bad_shim(l, p, AW_BAD_OPT_NOT_SYN), -1;
+	*sid = opt.sid;
+	*opt_off = opt.off;
+	return 1;
+}
+
+static __rte_always_inline void
+hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct aw_feat_pkt *p,
+    uintptr_t d, const int v6)
+{
+	struct aw_sess *s = &a->sess[d >> 1];
+	const uint8_t *l4 = pkt_ip(p) + p->l3_hl;
+
+	if (p->proto == IPPROTO_TCP)
+		tcp_track(s, l4[13], d & 1);
+	if (s->last != l->now)
+		s->last = l->now;
+	if (d & 1)
+		return reverse(c, a, p, s, v6);
+	uint16_t strip = 0;
+	int opt_off = -1;
+	uint64_t sid = s->sid;
+	if ((s->flags & AW_SESS_F_SHIM) ||
+	    (p->proto == IPPROTO_TCP && s->vport == rte_cpu_to_be_16(a->conf->port))) {
+		if (asrs_port_ident(l, p, &sid, &strip, &opt_off) < 0)
+			return;
+		if (sid != s->sid)
+			return bad_shim(l, p, AW_BAD_SID_CHANGED);
+	}
+	forward(c, a, p, s, strip, opt_off, v6);
+}
+
+static void
+pkt_key(const struct aw_feat_pkt *p, struct aw_sess_key *k)
+{
+	const uint8_t *ip = pkt_ip(p);
+
+	memset(k, 0, sizeof(*k));
+	if (p->v6) {
+		memcpy(k->src, ip + 8, 16);
+		memcpy(k->dst, ip + 24, 16);
+	} else {
+		memcpy(k->src, ip + 12, 4);
+		memcpy(k->dst, ip + 16, 4);
+	}
+	memcpy(&k->sport, ip + p->l3_hl, 2);
+	memcpy(&k->dport, ip + p->l3_hl + 2, 2);
+	k->proto = p->proto;
+	k->v6 = p->v6;
+}
+
+/* ---- slow path: a packet without a session ---- */
+
+/* SID named by the packet (SPEC §4.2 order). 1: found; 0: none; -1: dropped. */
+static int
+identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint64_t *sid,
+	 uint16_t *strip, int *opt_off, bool *asrs_port)
+{
+	const uint8_t *ip = pkt_ip(p);
+	const uint8_t *dst = p->v6 ? ip + 24 : ip + 16;
+	const uint8_t fam = p->v6 ? AW_AF_INET6 : AW_AF_INET4;
+	uint16_t dport;
+
+	memcpy(&dport, ip + p->l3_hl + 2, 2);
+	*asrs_port = dport == rte_cpu_to_be_16(a->conf->port) &&
+		     (p->addr_flags & (AW_ADDR_VIP | AW_ADDR_OWN));
+	if (*asrs_port) {
+		int r = asrs_port_ident(c->asrs, p, sid, strip, opt_off);
+		if (r != 0)
+			return r;
+	} else if (p->proto == IPPROTO_TCP) {
+		size_t optlen;
+		if (!tcp_opts(p, &optlen))
+			return -1;
+	}
+	if (p->addr_flags & AW_FEAT_SVC_PREFIX) {
+		uint64_t v;
+		memcpy(&v, dst + 8, 8);
+		*sid = rte_be_to_cpu_64(v);
+		return 1;
+	}
+	const struct aw_lsn_table *t = __atomic_load_n(&a->lsn, __ATOMIC_ACQUIRE);
+	const struct aw_lsn_slot *ls = NULL;
+	if (p->addr_flags & AW_ADDR_VIP) {
+		ls = aw_lsn_lookup(t, dst, fam, p->proto, dport);
+	} else if (p->addr_flags & AW_ADDR_OWN) {
+		/* Instance alias: a listener of an AARP VIP, on our unicast address. */
+		const struct aw_addrset *as = __atomic_load_n(&c->dp->addrs, __ATOMIC_ACQUIRE);
+		ls = aw_lsn_alias(t, as, fam, p->proto, dport);
+	}
+	if (ls == NULL)
+		return 0;
+	*sid = ls->sid;
+	return 1;
+}
+
+/* Fills the new session's SNAT address: the `snat` list of the family
+ * (chosen by flow hash), else the egress port's address. */
+static bool
+pick_snat(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_sess *s, uint64_t h, const int v6)
+{
+	const struct aw_asrs_conf *ac = a->conf;
+	unsigned n = v6 ? ac->n_snat6 : ac->n_snat4;
+
+	memset(s->snat, 0, 16);
+	if (n > 0) {
+		memcpy(s->snat, (v6 ? ac->snat6 : ac->snat4)[(h >> 32) % n].b, 16);
+		return true;
+	}
+	const struct aw_nexthop *nh = aw_route_lookup(c->dp->routes, s->dest, v6);
+	if (nh == NULL)
+		return false;
+	const struct aw_port *port = &c->dp->ports[nh->port];
+	if (!(v6 ? port->has_v6 : port->has_v4))
+		return false;
+	memcpy(s->snat, v6 ? port->addr6.b : port->addr4.b, 16);
+	return true;
+}
+
+/* Creates the session for p toward destination d; its slot or UINT32_MAX
+ * (verdict set). Under create_lock: a racing lcore may have created it. */
+static uint32_t
+create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const struct aw_svc *svc,
+       const struct aw_asrs_dest *d, uint64_t h, bool shim, uintptr_t *data, bool *existed)
+{
+	struct aw_asrs_lcore *l = c->asrs;
+	const uint8_t *ip = pkt_ip(p);
+	struct aw_sess_key k;
+	void *found;
+
+	pkt_key(p, &k);
+	*existed = false;
+	rte_spinlock_lock(&a->create_lock);
+	if (rte_hash_lookup_data(a->sess_h, &k, &found) >= 0) {
+		*existed = true;
+		rte_spinlock_unlock(&a->create_lock);
+		*data = (uintptr_t)found;
+		return (uint32_t)(*data >> 1);
+	}
+	uint32_t idx = aw_sess_alloc(a, l);
+	if (idx == UINT32_MAX) {
+		rte_spinlock_unlock(&a->create_lock);
+		return aw_set_drop(p->m, AW_DROP_SESSION_TABLE_FULL), UINT32_MAX;
+	}
+	struct aw_sess *s = &a->sess[idx];
+	memcpy(s->client, k.src, 16);
+	memcpy(s->vip, k.dst, 16);
+	s->cport = k.sport;
+	s->vport = k.dport;
+	memset(s->dest, 0, 16);
+	memcpy(s->dest, d->addr.b, 16);
+	s->dport = rte_cpu_to_be_16(d->port);
+	s->sid = svc->sid;
+	s->proto = p->proto;
+	s->flags = (p->v6 ? AW_SESS_F_CLIENT6 | AW_SESS_F_DEST6 : 0) | (shim ? AW_SESS_F_SHIM : 0);
+	s->last = l->now;
+	uint16_t port = 0;
+	enum aw_drop_reason why = AW_DROP_NO_ROUTE;
+	if (pick_snat(c, a, s, h, p->v6)) {
+		why = AW_DROP_SNAT_EXHAUSTED;
+		port = aw_snat_port(a, l, s);
+	}
+	s->sport = rte_cpu_to_be_16(port);
+	uint8_t fl = ip[p->l3_hl + 13];
+	s->state = p->proto == IPPROTO_UDP ? AW_SS_UDP
+		   : (fl & (TCP_SYN | TCP_ACK)) == TCP_SYN ? AW_SS_SYN : AW_SS_EST;
+	if (port == 0 || aw_sess_insert(a, idx) < 0) {
+		aw_sess_unalloc(a, l, idx);
+		rte_spinlock_unlock(&a->create_lock);
+		return aw_set_drop(p->m, port == 0 ? why : AW_DROP_SESSION_TABLE_FULL), UINT32_MAX;
+	}
+	rte_spinlock_unlock(&a->create_lock);
+	c->stats.info[AW_INFO_SESSIONS_CREATED]++;
+	l->created = true;
+	*data = (uintptr_t)idx << 1;
+	return idx;
+}
+
+static __rte_noinline void
+new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p)
+{
+	uint64_t sid = 0;
+	uint16_t strip = 0;
+	int opt_off = -1;
+	bool asrs_port;
+
+	if (c->asrs->created) { /* made earlier in this burst, after the bulk lookup? */
+		struct aw_sess_key k;
+		void *found;
+		pkt_key(p, &k);
+		if (rte_hash_lookup_data(a->sess_h, &k, &found) >= 0)
+			return p->v6 ? hit(c, a, c->asrs, p, (uintptr_t)found, 1)
+				     : hit(c, a, c->asrs, p, (uintptr_t)found, 0);
+	}
+	int r = identify(c, a, p, &sid, &strip, &opt_off, &asrs_port);
+
+	if (r < 0)
+		return;
+	if (r == 0) {
+		if (p->addr_flags & (AW_ADDR_VIP | AW_FEAT_SVC_PREFIX) || asrs_port)
+			return aw_asrs_refuse(c, p, AW_DROP_NO_SERVICE);
+		return aw_set_drop(p->m, AW_DROP_LOCAL_UNHANDLED);
+	}
+	const struct aw_svc *svc = aw_svc_find(a, sid);
+	if (svc == NULL)
+		return aw_asrs_refuse(c, p, AW_DROP_NO_SERVICE);
+	if (svc->n_pref == 0)
+		return aw_asrs_refuse(c, p, AW_DROP_NO_DESTINATION);
+	const uint8_t *ip = pkt_ip(p);
+	struct aw_addr client;
+	uint16_t cport;
+	if (p->v6)
+		aw_addr_set6(&client, ip + 8);
+	else
+		aw_addr_set4(&client, ip + 12);
+	memcpy(&cport, ip + p->l3_hl, 2);
+	uint64_t h = aw_maglev_flow_hash(&client, rte_be_to_cpu_16(cport), p->proto);
+	const struct aw_asrs_dest *d = &svc->dests[aw_maglev_pick(svc->table, svc->table_size, h)];
+	if (d->addr.family != client.family)
+		return aw_set_drop(p->m, AW_DROP_CROSS_FAMILY);
+	if ((p->v6 ? ip[7] : ip[8]) <= 1) { /* no session for a packet that dies here */
+		c->stats.info[AW_INFO_TTL_EXPIRED]++;
+		return aw_icmp_error(c, p->m, p->v6, AW_ICMP_TIME_EXCEEDED, 0, AW_DROP_TTL_EXCEEDED);
+	}
+	uintptr_t data;
+	bool existed;
+	if (create(c, a, p, svc, d, h, strip != 0, &data, &existed) == UINT32_MAX)
+		return;
+	if (existed) /* another lcore created it meanwhile: an ordinary hit */
+		return p->v6 ? hit(c, a, c->asrs, p, data, 1) : hit(c, a, c->asrs, p, data, 0);
+	if (p->v6)
+		forward(c, a, p, &a->sess[data >> 1], strip, opt_off, 1);
+	else
+		forward(c, a, p, &a->sess[data >> 1], strip, opt_off, 0);
+}
+
+static __rte_always_inline void
+one(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, int hit_found, uintptr_t d)
+{
+	if (!hit_found)
+		return new_session(c, a, p);
+	if (p->v6)
+		hit(c, a, c->asrs, p, d, 1);
+	else
+		hit(c, a, c->asrs, p, d, 0);
+}
+
+static void
+burst_chunk(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *pk, unsigned n)
+{
+	struct aw_sess_key keys[BULK];
+	const void *kp[BULK];
+	void *data[BULK];
+	struct aw_feat_pkt *which[BULK];
+	uint64_t hits = 0;
+	unsigned nk = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP) {
+			aw_asrs_icmp_error(c, a, &pk[i]);
+			continue;
+		}
+		pkt_key(&pk[i], &keys[nk]);
+		kp[nk] = &keys[nk];
+		which[nk++] = &pk[i];
+	}
+	if (nk == 0)
+		return;
+	rte_hash_lookup_bulk_data(a->sess_h, kp, nk, &hits, data);
+	for (unsigned j = 0; j < nk; j++)
+		if (hits & (1ull << j))
+			rte_prefetch0(&a->sess[(uintptr_t)data[j] >> 1]);
+	for (unsigned j = 0; j < nk; j++)
+		one(c, a, which[j], (hits >> j) & 1, (uintptr_t)data[j]);
+}
+
+void
+aw_asrs_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b)
+{
+	struct aw_asrs *a = c->dp->asrs;
+
+	c->asrs->now = aw_asrs_now(a, rte_rdtsc());
+	c->asrs->created = false;
+	for (unsigned i = 0; i < b->n; i += BULK)
+		burst_chunk(c, a, &b->p[i], RTE_MIN((unsigned)BULK, b->n - i));
+}

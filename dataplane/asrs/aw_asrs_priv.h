@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * aw_asrs_priv — the ASRS router's internal types, shared by its modules:
+ *   aw_asrs_conf.c   config / API object parsers (services, listeners, "asrs")
+ *   aw_asrs_svc.c    service map and listener table (immutable objects, RCU)
+ *   aw_asrs_sess.c   session table, SNAT port allocation, aging
+ *   aw_asrs_path.c   the burst function (fast path) and session creation
+ *   aw_asrs_answer.c RST / ICMP port unreachable, ICMP error translation
+ *   aw_asrs_api.c    API methods, stats, telemetry
+ *   aw_asrs.c        create / destroy / tick
+ *
+ * Contract: see aw_asrs.h for which thread calls what. Objects reachable from
+ * lcores (struct aw_svc, struct aw_lsn_table, session slots) are immutable
+ * once published, except the session fields marked "lcores" below, which any
+ * lcore holding the session may store to (plain stores of aligned fields;
+ * a racing reader sees the old or the new value).
+ */
+#ifndef AW_ASRS_PRIV_H
+#define AW_ASRS_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_hash.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+#include "aw_asrs.h"
+#include "aw_inet.h"
+#include "aw_shim.h"
+#include "aw_sid.h"
+
+#define AW_ASRS_MAX_DESTS     1024  /* destinations per service */
+#define AW_ASRS_MAX_LISTENERS 4096
+#define AW_ASRS_MAX_SNAT      16    /* SNAT addresses per family */
+#define AW_ASRS_BATCH_MAX     10000 /* API batch forms */
+#define AW_ASRS_STASH         64u   /* per-lcore cache of free session slots */
+#define AW_ASRS_AGE_PER_TICK  64u   /* session slots an lcore examines per loop */
+#define AW_ASRS_PROBES        64u   /* SNAT ports tried per new session */
+#define AW_ASRS_TICKS_PER_S   16    /* session time unit: 1/16 s */
+
+/* ---- configuration (also the parsed form of API arguments) ---- */
+struct aw_asrs_dest {
+	struct aw_addr addr;
+	uint16_t port; /* host order */
+	uint16_t priority;
+	uint16_t weight;
+};
+
+struct aw_svc_conf {
+	uint64_t sid;
+	uint16_t uri_len;
+	char uri[AW_URI_MAX_LEN + 1];
+	unsigned n_dests;
+	struct aw_asrs_dest *dests; /* malloc'd */
+};
+
+struct aw_lsn_conf {
+	struct aw_addr vip;
+	uint8_t proto; /* IPPROTO_TCP / IPPROTO_UDP */
+	uint16_t port; /* host order */
+	uint64_t sid;
+	uint16_t uri_len;
+	char uri[AW_URI_MAX_LEN + 1];
+};
+
+enum aw_sess_state { AW_SS_FREE = 0, AW_SS_SYN, AW_SS_EST, AW_SS_CLOSING, AW_SS_UDP, AW_SS__N };
+
+struct aw_asrs_conf {
+	uint16_t port;                 /* ASRS port, host order */
+	bool has_prefix6;
+	struct aw_prefix prefix6;
+	unsigned n_snat4, n_snat6;
+	struct aw_addr snat4[AW_ASRS_MAX_SNAT], snat6[AW_ASRS_MAX_SNAT];
+	uint16_t snat_min, snat_max;   /* SNAT port range, host order */
+	uint32_t max_sessions;
+	uint32_t max_services;
+	uint32_t timeout_s[AW_SS__N];  /* by session state */
+	unsigned n_services;
+	struct aw_svc_conf *services;
+	unsigned n_listeners;
+	struct aw_lsn_conf *listeners;
+};
+
+int aw_asrs_parse_service(struct aw_jctx *c, json_t *obj, const char *path,
+			  struct aw_svc_conf *out);
+int aw_asrs_parse_dests(struct aw_jctx *c, json_t *arr, const char *path,
+			struct aw_svc_conf *out);
+int aw_asrs_parse_uri(struct aw_jctx *c, json_t *obj, const char *path, const char *key,
+		      char *uri, uint16_t *len, uint64_t *sid);
+/* A listener {vip, proto, port[, service]}; service required when want_svc. */
+int aw_asrs_parse_listener(struct aw_jctx *c, json_t *obj, const char *path, bool want_svc,
+			   struct aw_lsn_conf *out);
+void aw_svc_conf_clear(struct aw_svc_conf *s);
+
+/* ---- service map ---- */
+struct aw_svc {
+	uint64_t sid;
+	uint16_t n_dests;  /* sorted: priority, then aw_maglev_dest_cmp order */
+	uint16_t n_pref;   /* dests[0..n_pref): the preferred group */
+	uint32_t table_size;
+	uint16_t *table;   /* Maglev table of the preferred group (inside this object) */
+	uint16_t uri_len;
+	char uri[AW_URI_MAX_LEN + 1];
+	struct aw_asrs_dest dests[];
+};
+
+struct aw_lsn_slot {
+	uint8_t b[16];   /* the VIP; all zero for an alias slot */
+	uint8_t family;  /* 0: empty */
+	uint8_t proto;
+	uint16_t port_be;
+	uint8_t alias;   /* 1: instance-alias slot (SPEC §4.6), keyed without address */
+	uint8_t pad[3];
+	uint64_t sid;
+	uint8_t vip[16]; /* alias slot: the VIP it stands for */
+};
+
+/* Immutable listener table, published by pointer. */
+struct aw_lsn_table {
+	uint32_t mask;
+	uint32_t n;                 /* listeners in list[] */
+	struct aw_lsn_conf *list;   /* in insertion order (listing, rebuilds) */
+	struct aw_lsn_slot slot[];  /* listeners, then one alias slot per (family, proto, port) */
+};
+
+/* ---- sessions ---- */
+/* Key of one direction, as the packet arrives: (src, dst, sport, dport, proto). */
+struct aw_sess_key {
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t sport, dport; /* network order */
+	uint8_t proto;
+	uint8_t v6;
+	uint8_t pad[2];
+} __attribute__((packed));
+
+#define AW_SESS_F_CLIENT6 0x01 /* client side is IPv6 */
+#define AW_SESS_F_DEST6   0x02 /* destination side is IPv6 */
+#define AW_SESS_F_SHIM    0x04 /* client datagrams carry the UDP shim */
+
+struct aw_sess {
+	uint8_t client[16], vip[16];  /* client side: client → vip */
+	uint8_t dest[16], snat[16];   /* destination side: snat → dest */
+	uint16_t cport, vport;        /* network order */
+	uint16_t dport, sport;        /* network order (sport: the allocated SNAT port) */
+	uint64_t sid;
+	uint32_t last;                /* lcores: last packet, in 1/16 s since start */
+	uint8_t state;                /* lcores: enum aw_sess_state */
+	uint8_t proto;
+	uint8_t flags;                /* AW_SESS_F_* */
+	uint8_t pad[5];
+};
+
+#define AW_BAD_OPT_NOT_SYN  (AW_SHIM_ERR_COUNT + 0) /* ASRS option on a non-SYN */
+#define AW_BAD_SID_CHANGED  (AW_SHIM_ERR_COUNT + 1) /* shim of another service in a session */
+
+struct aw_sess_dq_elem {
+	uint32_t idx;
+	int32_t pos_c, pos_r;
+};
+
+struct aw_asrs_lcore {
+	unsigned part, n_parts;       /* this lcore's share of SNAT ports and aging */
+	uint16_t port_lo, port_n;     /* SNAT port partition */
+	uint32_t port_next;
+	uint32_t age_lo, age_n, age_next; /* aging slice of the session slots */
+	unsigned n_stash;
+	uint32_t stash[AW_ASRS_STASH];
+	struct rte_rcu_qsbr_dq *dq;   /* expired sessions waiting for a grace period */
+	uint32_t now;                 /* 1/16 s since start, refreshed per burst */
+	bool active;                  /* a processing lcore (rtc or worker) */
+	bool created;                 /* a session was created in this burst */
+	uint64_t sess_expired;
+	/* finer reasons of bad_shim drops: aw_shim errors, then the two below */
+	uint64_t bad_shim[AW_SHIM_ERR_COUNT + 2];
+};
+
+struct aw_asrs {
+	struct aw_dp *dp;
+	const struct aw_asrs_conf *conf;
+	/* services: SID → struct aw_svc * (RCU); one writer, the API thread */
+	struct rte_hash *svc;
+	uint32_t n_svc;
+	struct rte_rcu_qsbr_dq *svc_dq;
+	struct aw_lsn_table *lsn;      /* RCU */
+	/* sessions */
+	struct rte_hash *sess_h;       /* aw_sess_key → (slot << 1 | reply) */
+	struct aw_sess *sess;          /* slots */
+	uint32_t n_slots;
+	struct rte_ring *free_slots;   /* free slot indices */
+	uint32_t n_sessions;           /* atomic */
+	rte_spinlock_t create_lock;    /* session creation: lookup-then-add */
+	uint64_t start_tsc;
+	uint32_t timeout[AW_SS__N];    /* in 1/16 s */
+	uint16_t min_mtu;
+	size_t sess_bytes;             /* heap used by the session table */
+	struct aw_asrs_lcore lc[];     /* by context index (rcu_id) */
+};
+
+/* aw_asrs_svc.c */
+int aw_svc_init(struct aw_asrs *a, char *err, size_t errlen);
+void aw_svc_fini(struct aw_asrs *a);
+static inline const struct aw_svc *aw_svc_find(const struct aw_asrs *a, uint64_t sid)
+{
+	void *d;
+	return rte_hash_lookup_data(a->svc, &sid, &d) >= 0 ? d : NULL;
+}
+/* Validated batch → published whole; -1 with err (nothing changed). */
+int aw_svc_set_batch(struct aw_asrs *a, const struct aw_svc_conf *s, unsigned n, char *err,
+		     size_t errlen);
+unsigned aw_svc_del_batch(struct aw_asrs *a, const uint64_t *sids, unsigned n);
+/* Listener table with l added (replacing one with the same vip/proto/port) or
+ * removed; published; *existed says whether it was there. */
+int aw_lsn_update(struct aw_asrs *a, const struct aw_lsn_conf *l, bool add, bool *existed,
+		  char *err, size_t errlen);
+const struct aw_lsn_slot *aw_lsn_lookup(const struct aw_lsn_table *t, const uint8_t *addr,
+					uint8_t family, uint8_t proto, uint16_t port_be);
+/* Instance alias: the first listener on (family, proto, port) whose VIP is
+ * an AARP VIP in `as`, or NULL. */
+struct aw_addrset;
+const struct aw_lsn_slot *aw_lsn_alias(const struct aw_lsn_table *t, const struct aw_addrset *as,
+				       uint8_t family, uint8_t proto, uint16_t port_be);
+/* Reclaims service objects whose grace period has passed (API thread). */
+void aw_svc_reclaim(struct aw_asrs *a);
+
+/* aw_asrs_sess.c */
+int aw_sess_init(struct aw_asrs *a, char *err, size_t errlen);
+void aw_sess_fini(struct aw_asrs *a);
+void aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c);
+/* Slot for a new session or UINT32_MAX when the table is full. */
+uint32_t aw_sess_alloc(struct aw_asrs *a, struct aw_asrs_lcore *l);
+void aw_sess_unalloc(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx);
+/* A free SNAT port toward (dest, dport, proto) from snat, or 0. */
+uint16_t aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s);
+/* Inserts both keys of slot idx; -1 when the hash refused. */
+int aw_sess_insert(struct aw_asrs *a, uint32_t idx);
+void aw_sess_key_client(const struct aw_sess *s, struct aw_sess_key *k);
+void aw_sess_key_reply(const struct aw_sess *s, struct aw_sess_key *k);
+void aw_sess_age(struct aw_asrs *a, struct aw_asrs_lcore *l);
+
+/* aw_asrs_answer.c */
+/* TCP RST / ICMP port unreachable to the sender of m (rate limited); `drop`
+ * when nothing may be sent. */
+void aw_asrs_refuse(struct aw_lcore_ctx *c, const struct aw_feat_pkt *p,
+		    enum aw_drop_reason drop);
+/* ICMP error to an own address or VIP: translated for its session. */
+void aw_asrs_icmp_error(struct aw_lcore_ctx *c, struct aw_asrs *a, const struct aw_feat_pkt *p);
+
+/* aw_asrs_path.c */
+static inline uint32_t
+aw_asrs_now(const struct aw_asrs *a, uint64_t tsc)
+{
+	return (uint32_t)((tsc - a->start_tsc) * AW_ASRS_TICKS_PER_S / a->dp->tsc_hz);
+}
+
+#endif /* AW_ASRS_PRIV_H */

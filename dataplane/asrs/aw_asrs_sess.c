@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ASRS session table (SPEC §4.4): one rte_hash shared by every lcore, with
+ * lock-free readers (RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF) and writers from
+ * any lcore (MULTI_WRITER_ADD; the hash serialises writers itself). Each
+ * session is one slot of a preallocated array, reachable by two keys — the
+ * client-side 5-tuple and the destination-side 5-tuple, each as the packet
+ * arrives — whose data is (slot << 1 | 1 for the reply side).
+ *
+ * Free slots: a global ring of indices with a small per-lcore stash;
+ * `max_sessions` is enforced by one atomic count (creation is the slow path).
+ * Expiry: each processing lcore examines a bounded number of slots of its own
+ * slice per loop (aw_sess_age); an expired session's keys are deleted at
+ * once and its key slots and array slot go to the lcore's RCU defer queue,
+ * freed after every lcore has passed a quiescent state.
+ *
+ * SNAT ports: each processing lcore owns a contiguous part of the port range
+ * (no locks); a port is free toward a destination when the reply key
+ * (dest, snat, dport, port) is absent — ports are reused toward different
+ * destinations (endpoint-dependent allocation).
+ *
+ * Contract: aw_sess_init / _fini on the main thread (lcores stopped);
+ * everything else on the processing lcore owning `l` (EAL lcores only: the
+ * hash's per-lcore caches are indexed by rte_lcore_id()).
+ */
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "aw_asrs_priv.h"
+
+_Static_assert(sizeof(struct aw_sess) <= 96, "session slot grew past 96 bytes");
+_Static_assert(sizeof(struct aw_sess_key) == 40, "session key is 40 bytes");
+
+static size_t
+heap_used(void)
+{
+	struct rte_malloc_socket_stats st;
+	size_t sum = 0;
+
+	for (unsigned s = 0; s < rte_socket_count(); s++)
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx((int)s), &st) == 0)
+			sum += st.heap_allocsz_bytes;
+	return sum;
+}
+
+static uint32_t
+key_hash(const void *key, uint32_t len, uint32_t init)
+{
+	const uint64_t *w = key; /* rte_hash keeps keys 8-byte aligned; ours are on the stack */
+	uint32_t h = init;
+
+	for (uint32_t i = 0; i < len / 8; i++) {
+		uint64_t v;
+		memcpy(&v, w + i, 8);
+		h = rte_hash_crc_8byte(v, h);
+	}
+	return h;
+}
+
+static void
+sess_dq_free(void *p, void *e, unsigned n)
+{
+	struct aw_asrs *a = p;
+	struct aw_sess_dq_elem *el = e;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (el[i].pos_c >= 0)
+			rte_hash_free_key_with_position(a->sess_h, el[i].pos_c);
+		if (el[i].pos_r >= 0)
+			rte_hash_free_key_with_position(a->sess_h, el[i].pos_r);
+		a->sess[el[i].idx].state = AW_SS_FREE;
+		rte_ring_mp_enqueue_elem(a->free_slots, &el[i].idx, sizeof(uint32_t));
+		__atomic_fetch_sub(&a->n_sessions, 1, __ATOMIC_RELAXED);
+	}
+}
+
+int
+aw_sess_init(struct aw_asrs *a, char *err, size_t errlen)
+{
+	const struct aw_asrs_conf *ac = a->conf;
+	size_t before = heap_used();
+
+	a->n_slots = ac->max_sessions + AW_ASRS_STASH * a->dp->n_ctx;
+	struct rte_hash_parameters hp = {
+		.name = "aw_asrs_sess",
+		.entries = RTE_MAX(64u, 2 * a->n_slots),
+		.key_len = sizeof(struct aw_sess_key),
+		.hash_func = key_hash,
+		.socket_id = (int)rte_socket_id(),
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			      RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	a->sess_h = rte_hash_create(&hp);
+	a->sess = rte_zmalloc("aw_asrs_sess", (size_t)a->n_slots * sizeof(struct aw_sess),
+			      RTE_CACHE_LINE_SIZE);
+	a->free_slots = rte_ring_create_elem("aw_asrs_free", sizeof(uint32_t),
+					     rte_align32pow2(a->n_slots + 1), (int)rte_socket_id(), 0);
+	if (a->sess_h == NULL || a->sess == NULL || a->free_slots == NULL) {
+		snprintf(err, errlen, "asrs: cannot allocate the session table for %u sessions "
+			 "(asrs.max_sessions): %s", ac->max_sessions, rte_strerror(rte_errno));
+		return -1;
+	}
+	for (uint32_t i = 0; i < a->n_slots; i++)
+		rte_ring_enqueue_elem(a->free_slots, &i, sizeof(uint32_t));
+	rte_spinlock_init(&a->create_lock);
+	a->sess_bytes = heap_used() - before;
+	return 0;
+}
+
+static int
+lcore_dq(struct aw_asrs *a, struct aw_asrs_lcore *l, unsigned i)
+{
+	char name[32];
+	uint32_t size = rte_align32pow2(AW_ASRS_AGE_PER_TICK * 1024);
+
+	snprintf(name, sizeof(name), "aw_asrs_dq%u", i);
+	struct rte_rcu_qsbr_dq_parameters p = {
+		.name = name,
+		.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE,
+		.size = size,
+		.esize = sizeof(struct aw_sess_dq_elem),
+		.trigger_reclaim_limit = AW_ASRS_AGE_PER_TICK,
+		.max_reclaim_size = AW_ASRS_AGE_PER_TICK * 4,
+		.free_fn = sess_dq_free,
+		.p = a,
+		.v = a->dp->rcu,
+	};
+	l->dq = rte_rcu_qsbr_dq_create(&p);
+	return l->dq == NULL ? -1 : 0;
+}
+
+void
+aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c)
+{
+	struct aw_asrs_lcore *l = &a->lc[c->rcu_id];
+	const struct aw_asrs_conf *ac = a->conf;
+	unsigned n = a->dp->cfg->mode == AW_MODE_PIPELINE ? a->dp->cfg->pipeline.n_workers
+							   : a->dp->n_ctx;
+
+	c->asrs = l;
+	l->active = c->role == AW_LCORE_RTC || c->role == AW_LCORE_WORKER;
+	if (!l->active)
+		return;
+	l->part = c->index;
+	l->n_parts = n;
+	uint32_t span = (uint32_t)ac->snat_max - ac->snat_min + 1;
+	uint32_t lo = ac->snat_min + (uint32_t)((uint64_t)span * l->part / n);
+	uint32_t hi = ac->snat_min + (uint32_t)((uint64_t)span * (l->part + 1) / n);
+	l->port_lo = (uint16_t)lo;
+	l->port_n = (uint16_t)(hi - lo);
+	l->age_lo = (uint32_t)((uint64_t)a->n_slots * l->part / n);
+	l->age_n = (uint32_t)((uint64_t)a->n_slots * (l->part + 1) / n) - l->age_lo;
+	if (lcore_dq(a, l, c->rcu_id) < 0)
+		l->active = false;
+}
+
+void
+aw_sess_fini(struct aw_asrs *a)
+{
+	for (unsigned i = 0; i < a->dp->n_ctx; i++)
+		if (a->lc[i].dq != NULL)
+			rte_rcu_qsbr_dq_delete(a->lc[i].dq);
+	rte_hash_free(a->sess_h);
+	rte_free(a->sess);
+	rte_ring_free(a->free_slots);
+}
+
+uint32_t
+aw_sess_alloc(struct aw_asrs *a, struct aw_asrs_lcore *l)
+{
+	uint32_t n = __atomic_load_n(&a->n_sessions, __ATOMIC_RELAXED);
+
+	if (n >= a->conf->max_sessions)
+		return UINT32_MAX;
+	if (l->n_stash == 0)
+		l->n_stash = rte_ring_mc_dequeue_burst_elem(a->free_slots, l->stash, sizeof(uint32_t),
+							    AW_ASRS_STASH / 2, NULL);
+	if (l->n_stash == 0)
+		return UINT32_MAX;
+	__atomic_fetch_add(&a->n_sessions, 1, __ATOMIC_RELAXED);
+	return l->stash[--l->n_stash];
+}
+
+void
+aw_sess_unalloc(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx)
+{
+	a->sess[idx].state = AW_SS_FREE;
+	l->stash[l->n_stash++] = idx; /* it came from this stash: there is room */
+	__atomic_fetch_sub(&a->n_sessions, 1, __ATOMIC_RELAXED);
+}
+
+void
+aw_sess_key_client(const struct aw_sess *s, struct aw_sess_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->src, s->client, 16);
+	memcpy(k->dst, s->vip, 16);
+	k->sport = s->cport;
+	k->dport = s->vport;
+	k->proto = s->proto;
+	k->v6 = (s->flags & AW_SESS_F_CLIENT6) != 0;
+}
+
+void
+aw_sess_key_reply(const struct aw_sess *s, struct aw_sess_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->src, s->dest, 16);
+	memcpy(k->dst, s->snat, 16);
+	k->sport = s->dport;
+	k->dport = s->sport;
+	k->proto = s->proto;
+	k->v6 = (s->flags & AW_SESS_F_DEST6) != 0;
+}
+
+uint16_t
+aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s)
+{
+	struct aw_sess_key k;
+	unsigned tries = RTE_MIN((unsigned)l->port_n, AW_ASRS_PROBES);
+
+	aw_sess_key_reply(s, &k);
+	for (unsigned t = 0; t < tries; t++) {
+		uint16_t port = (uint16_t)(l->port_lo + l->port_next);
+		if (++l->port_next >= l->port_n)
+			l->port_next = 0;
+		k.dport = rte_cpu_to_be_16(port);
+		if (rte_hash_lookup(a->sess_h, &k) < 0)
+			return port;
+	}
+	return 0;
+}
+
+int
+aw_sess_insert(struct aw_asrs *a, uint32_t idx)
+{
+	struct aw_sess_key kc, kr;
+	const struct aw_sess *s = &a->sess[idx];
+
+	aw_sess_key_client(s, &kc);
+	aw_sess_key_reply(s, &kr);
+	if (rte_hash_add_key_data(a->sess_h, &kr, (void *)(uintptr_t)((uint64_t)idx << 1 | 1)) < 0)
+		return -1;
+	if (rte_hash_add_key_data(a->sess_h, &kc, (void *)(uintptr_t)((uint64_t)idx << 1)) < 0) {
+		int32_t pos = rte_hash_del_key(a->sess_h, &kr);
+		if (pos >= 0) /* never looked up through: no reader can hold it */
+			rte_hash_free_key_with_position(a->sess_h, pos);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+expire(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx)
+{
+	struct aw_sess *s = &a->sess[idx];
+	struct aw_sess_key kc, kr;
+	struct aw_sess_dq_elem el = {.idx = idx};
+
+	aw_sess_key_client(s, &kc);
+	aw_sess_key_reply(s, &kr);
+	el.pos_c = rte_hash_del_key(a->sess_h, &kc);
+	el.pos_r = rte_hash_del_key(a->sess_h, &kr);
+	s->state = AW_SS__N; /* dead: not listed, not aged again */
+	l->sess_expired++;
+	if (rte_rcu_qsbr_dq_enqueue(l->dq, &el) != 0) {
+		/* Queue full (cannot happen with the bounded aging rate unless a
+		 * reader is stuck): keep the slot dead until the next pass. */
+		s->state = AW_SS_CLOSING;
+		s->last = 0;
+		l->sess_expired--;
+		rte_hash_add_key_data(a->sess_h, &kc, (void *)(uintptr_t)((uint64_t)idx << 1));
+		rte_hash_add_key_data(a->sess_h, &kr, (void *)(uintptr_t)((uint64_t)idx << 1 | 1));
+	}
+}
+
+void
+aw_sess_age(struct aw_asrs *a, struct aw_asrs_lcore *l)
+{
+	uint32_t now = l->now;
+
+	for (unsigned i = 0; i < AW_ASRS_AGE_PER_TICK && l->age_n != 0; i++) {
+		uint32_t idx = l->age_lo + l->age_next;
+		if (++l->age_next >= l->age_n)
+			l->age_next = 0;
+		struct aw_sess *s = &a->sess[idx];
+		uint8_t st = s->state;
+		if (st == AW_SS_FREE || st >= AW_SS__N)
+			continue;
+		if ((uint32_t)(now - s->last) > a->timeout[st])
+			expire(a, l, idx);
+	}
+	rte_rcu_qsbr_dq_reclaim(l->dq, AW_ASRS_AGE_PER_TICK * 4, NULL, NULL, NULL);
+}
