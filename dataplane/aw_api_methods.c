@@ -227,7 +227,7 @@ aw_api_handle(struct aw_dp *dp, json_t *req)
 	}
 	char known[1024];
 	list_methods(known, sizeof(known));
-	snprintf(err, sizeof(err), "op: unknown method '%.64s' (known: %s)",
+	snprintf(err, sizeof(err), "op: unknown method '%.64s' (known: %.400s)",
 		 json_string_value(op), known);
 	return fail(err);
 }
