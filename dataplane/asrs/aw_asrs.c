@@ -35,6 +35,14 @@ aw_asrs_create(struct aw_dp *dp, char *err, size_t errlen)
 	a->min_mtu = UINT16_MAX;
 	for (unsigned p = 0; p < dp->n_ports; p++)
 		a->min_mtu = RTE_MIN(a->min_mtu, dp->ports[p].mtu);
+	for (unsigned i = 0; i < ac->n_snat4; i++)
+		memcpy(a->snat_tab[i], ac->snat4[i].b, 16);
+	for (unsigned i = 0; i < ac->n_snat6; i++)
+		memcpy(a->snat_tab[AW_ASRS_MAX_SNAT + i], ac->snat6[i].b, 16);
+	for (unsigned p = 0; p < dp->n_ports; p++) {
+		memcpy(a->snat_tab[2 * AW_ASRS_MAX_SNAT + 2 * p], dp->ports[p].addr4.b, 16);
+		memcpy(a->snat_tab[2 * AW_ASRS_MAX_SNAT + 2 * p + 1], dp->ports[p].addr6.b, 16);
+	}
 	if (aw_svc_init(a, err, errlen) < 0 || aw_sess_init(a, err, errlen) < 0) {
 		dp->asrs = a;
 		aw_asrs_destroy(dp);

@@ -153,7 +153,7 @@ quoted_session(struct aw_asrs *a, const uint8_t *in, uint32_t ilen, int v6, uint
 
 static __rte_always_inline void
 translate(uint8_t *ip, uint32_t hl, uint32_t len, uint32_t ihl, const struct aw_sess *s,
-	  bool to_client, const int v6)
+	  const uint8_t *snat, bool to_client, const int v6)
 {
 	uint8_t *icmp = ip + hl, *in = icmp + 8;
 	uint32_t ilen = len - hl - 8;
@@ -164,8 +164,8 @@ translate(uint8_t *ip, uint32_t hl, uint32_t len, uint32_t ihl, const struct aw_
 	if (to_client)
 		nat_rewrite(in, ihl, ilen - ihl, proto, s->client, s->cport, s->vip, s->vport, v6);
 	else
-		nat_rewrite(in, ihl, ilen - ihl, proto, s->dest, s->dport, s->snat, s->sport, v6);
-	const uint8_t *nsrc = to_client ? s->vip : s->snat;
+		nat_rewrite(in, ihl, ilen - ihl, proto, s->dest, s->dport, snat, s->sport, v6);
+	const uint8_t *nsrc = to_client ? s->vip : snat;
 	const uint8_t *ndst = to_client ? s->client : s->dest;
 	const unsigned alen = v6 ? 16 : 4;
 	uint8_t *src = v6 ? ip + 8 : ip + 12, *dst = v6 ? ip + 24 : ip + 16;
@@ -196,9 +196,9 @@ aw_asrs_icmp_error(struct aw_lcore_ctx *c, struct aw_asrs *a, const struct aw_fe
 	/* reply: the quote is a packet toward the destination (its reply key
 	 * matched, reversed): the error goes to the client. */
 	if (p->v6)
-		translate(ip, hl, len, ihl, s, reply, 1);
+		translate(ip, hl, len, ihl, s, a->snat_tab[s->snat], reply, 1);
 	else
-		translate(ip, hl, len, ihl, s, reply, 0);
+		translate(ip, hl, len, ihl, s, a->snat_tab[s->snat], reply, 0);
 	c->stats.info[AW_INFO_ICMP_TRANSLATED]++;
 	aw_route_packet(c, p->m, p->v6, false);
 }

@@ -291,7 +291,7 @@ sess_json(const struct aw_asrs *a, const struct aw_sess *s, uint32_t now)
 			 s->proto == IPPROTO_TCP ? "tcp" : "udp", "client",
 			 endpoint(s->client, s->cport, c6, c, sizeof(c)), "vip",
 			 endpoint(s->vip, s->vport, c6, v, sizeof(v)), "snat",
-			 endpoint(s->snat, s->sport, d6, n, sizeof(n)), "destination",
+			 endpoint(a->snat_tab[s->snat], s->sport, d6, n, sizeof(n)), "destination",
 			 endpoint(s->dest, s->dport, d6, d, sizeof(d)), "service",
 			 svc != NULL ? svc->uri : "", "sid", sid_hex(s->sid, hex), "state",
 			 st < AW_SS__N ? state_names[st] : "closing", "idle_s",

@@ -140,7 +140,7 @@ forward(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const 
 		memcpy(tcp + 16, &ck, 2);
 		c->stats.info[AW_INFO_TCPOPT_STRIPPED]++;
 	}
-	nat_rewrite(ip, p->l3_hl, p->l3_len - p->l3_hl, p->proto, s->snat, s->sport, s->dest,
+	nat_rewrite(ip, p->l3_hl, p->l3_len - p->l3_hl, p->proto, a->snat_tab[s->snat], s->sport, s->dest,
 		    s->dport, v6);
 	aw_route_packet(c, p->m, v6, false);
 }
@@ -302,17 +302,17 @@ identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint6
 	return 1;
 }
 
-/* Fills the new session's SNAT address: the `snat` list of the family
- * (chosen by flow hash), else the egress port's address. */
+/* Sets the new session's SNAT address (an index into a->snat_tab): the
+ * `snat` list of the family (chosen by flow hash), else the egress port's
+ * address. */
 static bool
 pick_snat(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_sess *s, uint64_t h, const int v6)
 {
 	const struct aw_asrs_conf *ac = a->conf;
 	unsigned n = v6 ? ac->n_snat6 : ac->n_snat4;
 
-	memset(s->snat, 0, 16);
 	if (n > 0) {
-		memcpy(s->snat, (v6 ? ac->snat6 : ac->snat4)[(h >> 32) % n].b, 16);
+		s->snat = (uint8_t)((v6 ? AW_ASRS_MAX_SNAT : 0) + (h >> 32) % n);
 		return true;
 	}
 	const struct aw_nexthop *nh = aw_route_lookup(c->dp->routes, s->dest, v6);
@@ -321,7 +321,7 @@ pick_snat(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_sess *s, uint64_t
 	const struct aw_port *port = &c->dp->ports[nh->port];
 	if (!(v6 ? port->has_v6 : port->has_v4))
 		return false;
-	memcpy(s->snat, v6 ? port->addr6.b : port->addr4.b, 16);
+	s->snat = (uint8_t)(2 * AW_ASRS_MAX_SNAT + 2 * nh->port + (v6 ? 1 : 0));
 	return true;
 }
 
@@ -453,33 +453,38 @@ one(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, int hit_fo
 		hit(c, a, c->asrs, p, d, 0);
 }
 
+/* Up to BULK packets: one bulk lookup, then each packet in arrival order
+ * (ICMP errors too, so that one quoting a session made earlier in the burst
+ * finds it). */
 static void
 burst_chunk(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *pk, unsigned n)
 {
 	struct aw_sess_key keys[BULK];
 	const void *kp[BULK];
 	void *data[BULK];
-	struct aw_feat_pkt *which[BULK];
 	uint64_t hits = 0;
 	unsigned nk = 0;
 
 	for (unsigned i = 0; i < n; i++) {
+		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP)
+			continue;
+		pkt_key(&pk[i], &keys[nk]);
+		kp[nk] = &keys[nk];
+		nk++;
+	}
+	if (nk != 0)
+		rte_hash_lookup_bulk_data(a->sess_h, kp, nk, &hits, data);
+	for (unsigned j = 0; j < nk; j++)
+		if (hits & (1ull << j))
+			rte_prefetch0(&a->sess[(uintptr_t)data[j] >> 1]);
+	for (unsigned i = 0, j = 0; i < n; i++) {
 		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP) {
 			aw_asrs_icmp_error(c, a, &pk[i]);
 			continue;
 		}
-		pkt_key(&pk[i], &keys[nk]);
-		kp[nk] = &keys[nk];
-		which[nk++] = &pk[i];
+		one(c, a, &pk[i], (hits >> j) & 1, (uintptr_t)data[j]);
+		j++;
 	}
-	if (nk == 0)
-		return;
-	rte_hash_lookup_bulk_data(a->sess_h, kp, nk, &hits, data);
-	for (unsigned j = 0; j < nk; j++)
-		if (hits & (1ull << j))
-			rte_prefetch0(&a->sess[(uintptr_t)data[j] >> 1]);
-	for (unsigned j = 0; j < nk; j++)
-		one(c, a, which[j], (hits >> j) & 1, (uintptr_t)data[j]);
 }
 
 void

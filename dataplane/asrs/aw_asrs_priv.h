@@ -39,6 +39,7 @@
 #define AW_ASRS_AGE_PER_TICK  64u   /* session slots an lcore examines per loop */
 #define AW_ASRS_PROBES        64u   /* SNAT ports tried per new session */
 #define AW_ASRS_TICKS_PER_S   16    /* session time unit: 1/16 s */
+#define AW_ASRS_SNAT_TAB      (2 * AW_ASRS_MAX_SNAT + 2 * AW_MAX_PORTS)
 
 /* ---- configuration (also the parsed form of API arguments) ---- */
 struct aw_asrs_dest {
@@ -140,9 +141,10 @@ struct aw_sess_key {
 #define AW_SESS_F_DEST6   0x02 /* destination side is IPv6 */
 #define AW_SESS_F_SHIM    0x04 /* client datagrams carry the UDP shim */
 
+/* 72 bytes: the SNAT address is an index into aw_asrs.snat_tab. */
 struct aw_sess {
 	uint8_t client[16], vip[16];  /* client side: client → vip */
-	uint8_t dest[16], snat[16];   /* destination side: snat → dest */
+	uint8_t dest[16];             /* destination side: snat_tab[snat] → dest */
 	uint16_t cport, vport;        /* network order */
 	uint16_t dport, sport;        /* network order (sport: the allocated SNAT port) */
 	uint64_t sid;
@@ -150,7 +152,7 @@ struct aw_sess {
 	uint8_t state;                /* lcores: enum aw_sess_state */
 	uint8_t proto;
 	uint8_t flags;                /* AW_SESS_F_* */
-	uint8_t pad[5];
+	uint8_t snat;                 /* index into aw_asrs.snat_tab */
 };
 
 #define AW_BAD_OPT_NOT_SYN  (AW_SHIM_ERR_COUNT + 0) /* ASRS option on a non-SYN */
@@ -196,6 +198,9 @@ struct aw_asrs {
 	uint32_t timeout[AW_SS__N];    /* in 1/16 s */
 	uint16_t min_mtu;
 	size_t sess_bytes;             /* heap used by the session table */
+	/* SNAT addresses by index: [i] the snat list's IPv4 i, [16 + i] IPv6 i,
+	 * [32 + 2p] / [33 + 2p] port p's first IPv4 / IPv6 address */
+	uint8_t snat_tab[AW_ASRS_SNAT_TAB][16];
 	struct aw_asrs_lcore lc[];     /* by context index (rcu_id) */
 };
 
@@ -237,7 +242,7 @@ uint16_t aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct a
 /* Inserts both keys of slot idx; -1 when the hash refused. */
 int aw_sess_insert(struct aw_asrs *a, uint32_t idx);
 void aw_sess_key_client(const struct aw_sess *s, struct aw_sess_key *k);
-void aw_sess_key_reply(const struct aw_sess *s, struct aw_sess_key *k);
+void aw_sess_key_reply(const struct aw_asrs *a, const struct aw_sess *s, struct aw_sess_key *k);
 void aw_sess_age(struct aw_asrs *a, struct aw_asrs_lcore *l);
 
 /* aw_asrs_answer.c */

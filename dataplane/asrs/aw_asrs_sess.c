@@ -32,7 +32,7 @@
 
 #include "aw_asrs_priv.h"
 
-_Static_assert(sizeof(struct aw_sess) <= 96, "session slot grew past 96 bytes");
+_Static_assert(sizeof(struct aw_sess) <= 72, "session slot grew past 72 bytes");
 _Static_assert(sizeof(struct aw_sess_key) == 40, "session key is 40 bytes");
 
 static size_t
@@ -61,6 +61,26 @@ key_hash(const void *key, uint32_t len, uint32_t init)
 	return h;
 }
 
+/*
+ * rte_hash adds room for every possible lcore's cache of free key slots
+ * ((RTE_MAX_LCORE - 1) * 63 + 1 slots) and rounds its free-slot ring up to a
+ * power of two: asking for 2 * max_sessions keys would double that ring when
+ * max_sessions is a power of two. Large tables ask for that much less, so
+ * the key slots total 2 * max_sessions: near a full table, up to 63 key
+ * slots per lcore sitting in lcore caches can make a new session fail as
+ * session_table_full slightly before max_sessions. Small tables are exact.
+ */
+static uint32_t
+hash_entries(uint32_t max_sessions)
+{
+	const uint32_t cache_slack = (RTE_MAX_LCORE - 1) * 63 + 1;
+	uint32_t keys = 2 * max_sessions;
+
+	if (keys >= 16 * cache_slack)
+		return keys - cache_slack;
+	return RTE_MAX(64u, keys + 64);
+}
+
 static void
 sess_dq_free(void *p, void *e, unsigned n)
 {
@@ -87,7 +107,7 @@ aw_sess_init(struct aw_asrs *a, char *err, size_t errlen)
 	a->n_slots = ac->max_sessions + AW_ASRS_STASH * a->dp->n_ctx;
 	struct rte_hash_parameters hp = {
 		.name = "aw_asrs_sess",
-		.entries = RTE_MAX(64u, 2 * a->n_slots),
+		.entries = hash_entries(ac->max_sessions),
 		.key_len = sizeof(struct aw_sess_key),
 		.hash_func = key_hash,
 		.socket_id = (int)rte_socket_id(),
@@ -206,11 +226,11 @@ aw_sess_key_client(const struct aw_sess *s, struct aw_sess_key *k)
 }
 
 void
-aw_sess_key_reply(const struct aw_sess *s, struct aw_sess_key *k)
+aw_sess_key_reply(const struct aw_asrs *a, const struct aw_sess *s, struct aw_sess_key *k)
 {
 	memset(k, 0, sizeof(*k));
 	memcpy(k->src, s->dest, 16);
-	memcpy(k->dst, s->snat, 16);
+	memcpy(k->dst, a->snat_tab[s->snat], 16);
 	k->sport = s->dport;
 	k->dport = s->sport;
 	k->proto = s->proto;
@@ -223,7 +243,7 @@ aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s
 	struct aw_sess_key k;
 	unsigned tries = RTE_MIN((unsigned)l->port_n, AW_ASRS_PROBES);
 
-	aw_sess_key_reply(s, &k);
+	aw_sess_key_reply(a, s, &k);
 	for (unsigned t = 0; t < tries; t++) {
 		uint16_t port = (uint16_t)(l->port_lo + l->port_next);
 		if (++l->port_next >= l->port_n)
@@ -242,7 +262,7 @@ aw_sess_insert(struct aw_asrs *a, uint32_t idx)
 	const struct aw_sess *s = &a->sess[idx];
 
 	aw_sess_key_client(s, &kc);
-	aw_sess_key_reply(s, &kr);
+	aw_sess_key_reply(a, s, &kr);
 	if (rte_hash_add_key_data(a->sess_h, &kr, (void *)(uintptr_t)((uint64_t)idx << 1 | 1)) < 0)
 		return -1;
 	if (rte_hash_add_key_data(a->sess_h, &kc, (void *)(uintptr_t)((uint64_t)idx << 1)) < 0) {
@@ -262,7 +282,7 @@ expire(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx)
 	struct aw_sess_dq_elem el = {.idx = idx};
 
 	aw_sess_key_client(s, &kc);
-	aw_sess_key_reply(s, &kr);
+	aw_sess_key_reply(a, s, &kr);
 	el.pos_c = rte_hash_del_key(a->sess_h, &kc);
 	el.pos_r = rte_hash_del_key(a->sess_h, &kr);
 	s->state = AW_SS__N; /* dead: not listed, not aged again */

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ASRS session table and SNAT allocator: both keys of a session, the
+ * max_sessions limit, endpoint-dependent SNAT ports and exhaustion, per-lcore
+ * port partitions, expiry by state with RCU-deferred reclaim, and the memory
+ * cost of one session (marginal heap bytes between two table sizes). */
+#include "aw_test.h"
+
+#include <netinet/in.h>
+#include <rte_malloc.h>
+
+#include "aw_asrs_priv.h"
+#include "aw_eal_test.h"
+
+static struct aw_dp dp;
+static struct aw_config cfg;
+static struct aw_asrs_conf ac;
+static struct aw_lcore_ctx ctx;
+
+static struct aw_asrs *
+setup(uint32_t max_sessions, uint16_t pmin, uint16_t pmax)
+{
+	char err[256] = "";
+
+	memset(&dp, 0, sizeof(dp));
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&ac, 0, sizeof(ac));
+	cfg.mode = AW_MODE_RTC;
+	cfg.asrs = &ac;
+	ac.max_sessions = max_sessions;
+	ac.snat_min = pmin;
+	ac.snat_max = pmax;
+	dp.cfg = &cfg;
+	dp.n_ctx = 1;
+	dp.ctx_list[0] = &ctx;
+	dp.tsc_hz = 1000000;
+	ctx.dp = &dp;
+	ctx.role = AW_LCORE_RTC;
+	dp.rcu = rte_zmalloc("ut_rcu", rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
+	rte_rcu_qsbr_init(dp.rcu, 1);
+	rte_rcu_qsbr_thread_register(dp.rcu, 0);
+	rte_rcu_qsbr_thread_online(dp.rcu, 0);
+	struct aw_asrs *a = rte_zmalloc("ut_asrs", sizeof(*a) + sizeof(a->lc[0]), 64);
+	a->dp = &dp;
+	a->conf = &ac;
+	uint8_t snat[4] = {10, 2, 0, 1};
+	memcpy(a->snat_tab[0], snat, 4);
+	a->timeout[AW_SS_SYN] = 2;
+	a->timeout[AW_SS_EST] = 100;
+	a->timeout[AW_SS_CLOSING] = 2;
+	a->timeout[AW_SS_UDP] = 10;
+	CHECK_EQ(aw_sess_init(a, err, sizeof(err)), 0);
+	if (err[0])
+		fprintf(stderr, "%s\n", err);
+	aw_sess_lcore_init(a, &ctx);
+	CHECK(ctx.asrs == &a->lc[0] && a->lc[0].active);
+	return a;
+}
+
+static void
+teardown(struct aw_asrs *a)
+{
+	aw_sess_fini(a);
+	rte_free(a);
+	rte_free(dp.rcu);
+}
+
+/* A session client:cport → vip:80 toward dest:8080 from snat (v4). */
+static uint32_t
+make(struct aw_asrs *a, uint8_t client_last, uint16_t cport, uint8_t dest_last, uint16_t *sport)
+{
+	struct aw_asrs_lcore *l = &a->lc[0];
+	uint32_t idx = aw_sess_alloc(a, l);
+
+	if (idx == UINT32_MAX)
+		return idx;
+	struct aw_sess *s = &a->sess[idx];
+	memset(s, 0, sizeof(*s));
+	uint8_t c[4] = {10, 1, 0, client_last}, v[4] = {203, 0, 113, 10};
+	uint8_t d[4] = {10, 2, 0, dest_last};
+	memcpy(s->client, c, 4);
+	memcpy(s->vip, v, 4);
+	memcpy(s->dest, d, 4);
+	s->snat = 0; /* setup() put 10.2.0.1 at index 0 */
+	s->cport = rte_cpu_to_be_16(cport);
+	s->vport = rte_cpu_to_be_16(80);
+	s->dport = rte_cpu_to_be_16(8080);
+	s->proto = IPPROTO_TCP;
+	s->last = l->now;
+	s->state = AW_SS_SYN;
+	*sport = aw_snat_port(a, l, s);
+	if (*sport == 0) {
+		aw_sess_unalloc(a, l, idx);
+		return UINT32_MAX - 1;
+	}
+	s->sport = rte_cpu_to_be_16(*sport);
+	CHECK_EQ(aw_sess_insert(a, idx), 0);
+	return idx;
+}
+
+static void
+test_both_keys(void)
+{
+	struct aw_asrs *a = setup(16, 1024, 65535);
+	uint16_t port;
+	uint32_t idx = make(a, 2, 40000, 2, &port);
+	struct aw_sess_key k;
+	void *d;
+
+	CHECK(idx < a->n_slots);
+	CHECK_EQ(port, 1024); /* one lcore: its partition is the whole range */
+	aw_sess_key_client(&a->sess[idx], &k);
+	CHECK(rte_hash_lookup_data(a->sess_h, &k, &d) >= 0 && (uintptr_t)d == ((uintptr_t)idx << 1));
+	aw_sess_key_reply(a, &a->sess[idx], &k);
+	CHECK(rte_hash_lookup_data(a->sess_h, &k, &d) >= 0 &&
+	      (uintptr_t)d == ((uintptr_t)idx << 1 | 1));
+	k.dport ^= 1; /* another SNAT port: no session */
+	CHECK(rte_hash_lookup_data(a->sess_h, &k, &d) < 0);
+	CHECK_EQ(a->n_sessions, 1);
+	teardown(a);
+}
+
+static void
+test_max_sessions(void)
+{
+	struct aw_asrs *a = setup(4, 1024, 65535);
+	uint16_t port;
+
+	for (int i = 0; i < 4; i++)
+		CHECK(make(a, (uint8_t)(2 + i), 40000, 2, &port) < a->n_slots);
+	CHECK_EQ(make(a, 9, 40000, 2, &port), UINT32_MAX);
+	CHECK_EQ(a->n_sessions, 4);
+	teardown(a);
+}
+
+static void
+test_snat_endpoint_dependent(void)
+{
+	struct aw_asrs *a = setup(64, 30000, 30001);
+	uint16_t p1, p2, p3, p4;
+
+	CHECK(make(a, 2, 1, 2, &p1) < a->n_slots);
+	CHECK(make(a, 3, 1, 2, &p2) < a->n_slots);
+	CHECK(p1 != p2 && p1 >= 30000 && p1 <= 30001 && p2 >= 30000 && p2 <= 30001);
+	CHECK_EQ(make(a, 4, 1, 2, &p3), UINT32_MAX - 1); /* exhausted toward 10.2.0.2:8080 */
+	CHECK(make(a, 4, 1, 3, &p4) < a->n_slots);       /* free toward another destination */
+	CHECK(p4 == 30000 || p4 == 30001);
+	CHECK_EQ(a->n_sessions, 3);
+	teardown(a);
+}
+
+static void
+test_partitions(void)
+{
+	struct aw_asrs *a = setup(16, 1000, 1999);
+	struct aw_lcore_ctx c2 = ctx;
+
+	/* Four processing lcores: disjoint quarters of the ports and the slots. */
+	rte_rcu_qsbr_dq_delete(a->lc[0].dq);
+	dp.n_ctx = 4;
+	for (unsigned i = 0; i < 4; i++) {
+		c2.index = i;
+		aw_sess_lcore_init(a, &c2);
+		CHECK_EQ(a->lc[0].port_lo, 1000 + 250 * i);
+		CHECK_EQ(a->lc[0].port_n, 250);
+		CHECK_EQ(a->lc[0].age_lo, a->n_slots * i / 4);
+		rte_rcu_qsbr_dq_delete(a->lc[0].dq);
+		a->lc[0].dq = NULL;
+	}
+	dp.n_ctx = 1;
+	teardown(a);
+}
+
+static void
+test_expiry_and_reclaim(void)
+{
+	struct aw_asrs *a = setup(8, 1024, 65535);
+	struct aw_asrs_lcore *l = &a->lc[0];
+	struct aw_sess_key kc, kr;
+	uint16_t p;
+	void *d;
+
+	uint32_t syn = make(a, 2, 1, 2, &p);
+	uint32_t est = make(a, 3, 1, 2, &p);
+	a->sess[est].state = AW_SS_EST;
+	aw_sess_key_client(&a->sess[syn], &kc);
+	aw_sess_key_reply(a, &a->sess[syn], &kr);
+	l->now += 3; /* past the SYN timeout (2), within established (100) */
+	for (unsigned i = 0; i < a->n_slots / AW_ASRS_AGE_PER_TICK + 2; i++)
+		aw_sess_age(a, l);
+	CHECK(rte_hash_lookup_data(a->sess_h, &kc, &d) < 0);
+	CHECK(rte_hash_lookup_data(a->sess_h, &kr, &d) < 0);
+	CHECK_EQ(a->sess[syn].state, AW_SS__N); /* dead, not yet reusable: no grace period yet */
+	CHECK_EQ(a->n_sessions, 2);
+	CHECK_EQ(l->sess_expired, 1);
+	rte_rcu_qsbr_quiescent(dp.rcu, 0);
+	aw_sess_age(a, l);
+	CHECK_EQ(a->sess[syn].state, AW_SS_FREE);
+	CHECK_EQ(a->n_sessions, 1);
+	aw_sess_key_client(&a->sess[est], &kc);
+	CHECK(rte_hash_lookup_data(a->sess_h, &kc, &d) >= 0);
+	teardown(a);
+}
+
+static void
+test_memory_per_session(void)
+{
+	const uint32_t n1 = 65536, n2 = 262144;
+	struct aw_asrs *a = setup(n1, 1024, 65535);
+	size_t b1 = a->sess_bytes;
+	teardown(a);
+	a = setup(n2, 1024, 65535);
+	size_t b2 = a->sess_bytes;
+	teardown(a);
+	double per = (double)(b2 - b1) / (n2 - n1);
+	printf("session table: %zu bytes for %u sessions, %zu for %u: %.1f bytes per session "
+	       "(slot %zu, two 40-byte keys in rte_hash)\n", b1, n1, b2, n2, per,
+	       sizeof(struct aw_sess));
+	CHECK(per > sizeof(struct aw_sess));
+	CHECK(per < 512);
+}
+
+int
+main(void)
+{
+	aw_test_eal_init();
+	static const struct aw_test_case cases[] = {
+		AW_TEST(test_both_keys), AW_TEST(test_max_sessions),
+		AW_TEST(test_snat_endpoint_dependent), AW_TEST(test_partitions),
+		AW_TEST(test_expiry_and_reclaim), AW_TEST(test_memory_per_session)};
+	return aw_test_run(cases, sizeof(cases) / sizeof(cases[0]));
+}
