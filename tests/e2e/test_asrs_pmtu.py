@@ -15,7 +15,8 @@ import re
 import pytest
 
 from asrs_env import (FAR4, FAR6, NARROW_MTU, SVC_PREFIX6, VIP, asrs_config, asrs_network,
-                      assert_conserved, dest, far_routes, service_addr6)
+                      assert_conserved, dest, far_routes, icmp_unreach_received,
+                      service_addr6)
 from netns import PEER, PYTHON
 
 BIG = "asrs://shop.example/big"
@@ -58,6 +59,15 @@ def upload(net, host, seed):
     assert lines["sink"] == lines["sent"], cp.stdout
 
 
+def too_big_received(ns, family):
+    """v4: ICMP destination unreachable (frag needed is one) received by ns;
+    v6: ICMPv6 packet too big received."""
+    if family == "v4":
+        return icmp_unreach_received(ns)
+    out = ns.run("cat", "/proc/net/snmp6").stdout
+    return int(re.search(r"^Icmp6InPktTooBigs\s+(\d+)", out, re.M).group(1))
+
+
 def learned_mtu(net, addr):
     """The path MTU a's kernel learned for addr (None when none)."""
     out = net.a.run("ip", "route", "get", addr).stdout
@@ -65,16 +75,14 @@ def learned_mtu(net, addr):
     return int(m.group(1)) if m else None
 
 
-def test_pmtu_v4_listener(pmtu_net):
-    assert learned_mtu(pmtu_net, VIP) is None  # nothing learned before
-    upload(pmtu_net, VIP, 1)
-    assert learned_mtu(pmtu_net, VIP) == NARROW_MTU, \
-        "the client never learned the narrow path's MTU"
-
-
-def test_pmtu_v6_service_address(pmtu_net):
-    addr = service_addr6(SVC_PREFIX6, BIG6)
-    assert learned_mtu(pmtu_net, addr) is None
-    upload(pmtu_net, addr, 2)
+@pytest.mark.parametrize("family", ["v4", "v6"])
+def test_pmtu_through_router(pmtu_net, family):
+    """v4 through the listener VIP:9000, v6 to the service address of BIG6."""
+    addr = VIP if family == "v4" else service_addr6(SVC_PREFIX6, BIG6)
+    assert learned_mtu(pmtu_net, addr) is None  # nothing learned before
+    icmp_before = too_big_received(pmtu_net.a, family)
+    upload(pmtu_net, addr, 1 if family == "v4" else 2)
+    # the client's kernel got frag needed / packet too big
+    assert too_big_received(pmtu_net.a, family) > icmp_before
     assert learned_mtu(pmtu_net, addr) == NARROW_MTU, \
-        "the client never learned the narrow path's MTU"
+        f"the client never learned the narrow path's MTU for {addr}"
