@@ -159,6 +159,12 @@ def shim_ping(ns, host, mode, sizes, port=ASRS_PORT):
         raise AssertionError(f"shim-ping printed no result: {cp.stdout}{cp.stderr}") from None
 
 
+def who_many(ns, host, port, n):
+    """n sequential connections to a who service; {server name: count}."""
+    cp = ns.run(PYTHON, PEERS, "who-many", host, str(port), str(n), timeout=10 + n)
+    return json.loads(cp.stdout.strip().splitlines()[-1])
+
+
 def syn_with_option(ns, host, port, uri, variant="good"):
     """One scapy SYN with the ASRS TCP option naming uri (asrs_synopt.py)."""
     cp = ns.run(PYTHON, SYNOPT, host, str(port), f"{sid_of(uri):016x}", variant, timeout=30)

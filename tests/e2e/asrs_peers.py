@@ -18,6 +18,9 @@ timeout; servers exit after SERVER_LIFETIME_S (or IDLE_LIMIT_S idle).
                                            <local port>", then sends each stdin
                                            line and prints "reply <answer>";
                                            exits at stdin EOF
+  asrs_peers.py who-many HOST PORT N       N sequential connections to a who server,
+                                           one line each; prints a JSON object
+                                           {server name: connections}
   asrs_peers.py udp-echo NAME HOST PORT    echoes every datagram unchanged and prints
                                            "got <src addr> <src port> <len> <hex of
                                            the first 16 bytes>"
@@ -210,6 +213,20 @@ def hold(host, port):
     return 0
 
 
+def who_many(host, port, n):
+    counts = {}
+    for i in range(n):
+        with socket.create_connection((host, port), timeout=10) as s:
+            s.settimeout(10)
+            f = s.makefile("rwb")
+            f.write(f"conn-{i}\n".encode())
+            f.flush()
+            name = f.readline(4096).decode(errors="replace").split(" ", 1)[0] or "(none)"
+        counts[name] = counts.get(name, 0) + 1
+    print(json.dumps(counts), flush=True)
+    return 0
+
+
 def shim_ping(host, port, mode, sizes):
     shim = shim_for(mode)
     s = socket.socket(family_of(host), socket.SOCK_DGRAM)
@@ -246,6 +263,8 @@ def main(argv):
             return udp_echo(argv[2], argv[3], int(argv[4]))
         if cmd == "hold":
             return hold(argv[2], int(argv[3]))
+        if cmd == "who-many":
+            return who_many(argv[2], int(argv[3]), int(argv[4]))
         if cmd == "shim-ping":
             return shim_ping(argv[2], int(argv[3]), argv[4],
                              [int(x) for x in argv[5].split(",")])

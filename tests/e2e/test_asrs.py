@@ -13,7 +13,8 @@ import pytest
 
 from asrs_env import (ECHO, ECHO_PORT, MOVE, MOVE_PORT, SNAT4, SNAT6, SVC_PREFIX6, VIP,
                       W1_PORT, W2_ADDR, W2_PORT, WEB, WEB6, Hold, asrs_net,  # noqa: F401
-                      assert_conserved, curl, dest, service_addr6, shim_ping, who)
+                      assert_conserved, curl, dest, service_addr6, shim_ping, who,
+                      who_many)
 from netns import PEER, PYTHON, V4
 
 
@@ -137,6 +138,54 @@ def test_service_moved_back(asrs_net):
         assert h.ask("x").split()[0] == "w1"
     finally:
         h.close()
+
+
+# --------------------------------------------------------------------------
+# destination choice (SPEC §4.3): priority groups, weighted Maglev
+
+
+PAIR = "asrs://shop.example/pair"
+PAIR_PORT = 8001
+W1, W2 = (V4["b"], W1_PORT), (W2_ADDR, W2_PORT)
+
+
+@pytest.fixture
+def pair(asrs_net):
+    """PAIR on VIP:8001; set_dests(...) replaces its destinations."""
+    dp = asrs_net.dp
+    dp.call("listener.add", vip=VIP, proto="tcp", port=PAIR_PORT, service=PAIR)
+
+    def set_dests(*dests):
+        dp.call("service.set", service=PAIR, destinations=[
+            dest(addr, port, priority=prio, weight=weight)
+            for (addr, port), prio, weight in dests])
+
+    yield set_dests
+    dp.api({"op": "listener.del", "vip": VIP, "proto": "tcp", "port": PAIR_PORT})
+    dp.api({"op": "service.del", "service": PAIR})
+
+
+def test_priority_groups_and_failover(asrs_net, pair):
+    """Lower priority value preferred; when that group is gone, the next."""
+    pair((W1, 10, 100), (W2, 20, 100))
+    assert who_many(asrs_net.a, VIP, PAIR_PORT, 16) == {"w1": 16}
+    pair((W1, 30, 100), (W2, 20, 100))
+    assert who_many(asrs_net.a, VIP, PAIR_PORT, 16) == {"w2": 16}
+    pair((W1, 30, 100))  # the preferred group (20) emptied
+    assert who_many(asrs_net.a, VIP, PAIR_PORT, 16) == {"w1": 16}
+
+
+def test_weights_spread_connections(asrs_net, pair):
+    """Equal weights: both servers get connections (ephemeral client ports
+    differ); weight 1:3: the heavier one gets more. (Counts of 64
+    connections; P(all on one of two equal servers) = 2^-63.)"""
+    pair((W1, 0, 100), (W2, 0, 100))
+    equal = who_many(asrs_net.a, VIP, PAIR_PORT, 64)
+    assert set(equal) == {"w1", "w2"}, equal
+    pair((W1, 0, 100), (W2, 0, 300))
+    skewed = who_many(asrs_net.a, VIP, PAIR_PORT, 64)
+    # expected 16 : 48; w2 <= w1 is more than 6 standard deviations away
+    assert skewed.get("w2", 0) > skewed.get("w1", 0), skewed
 
 
 # --------------------------------------------------------------------------
