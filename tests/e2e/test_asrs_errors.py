@@ -10,6 +10,7 @@ import pytest
 from asrs_env import (ECHO, EMPTY, SVC_PREFIX6, UNKNOWN, VIP, asrs_net,  # noqa: F401
                       assert_conserved, assert_tcp_refused, counted, dest, service_addr6, shim_ping,
                       wait_counted)
+from netns import V4
 
 
 @pytest.fixture(autouse=True)
@@ -110,3 +111,22 @@ def test_unknown_listener_port_not_served(asrs_net):
     before = counted(dp.stats(), "no_service")
     assert_refused(asrs_net, f"http://{VIP}:83/")
     wait_counted(dp, "no_service", before)
+
+
+def test_destination_port_unreachable_reaches_client(asrs_net):
+    """The service exists but nothing listens at its destination: b's kernel
+    answers port unreachable to the SNAT address, the router translates it
+    (SPEC §4.5) and the client's connected socket sees ECONNREFUSED. Not the
+    router's own refusal: its no_service / no_destination counters stay."""
+    dp = asrs_net.dp
+    dead = "asrs://shop.example/dead"
+    dp.call("service.set", service=dead, destinations=[dest(V4["b"], 9)])
+    try:
+        s0 = dp.stats()
+        results = shim_ping(asrs_net.a, VIP, f"sid:{dead}", [10])
+        assert results[0]["result"] == "refused", results
+        s1 = dp.settled_stats()
+        for name in ("no_service", "no_destination"):
+            assert counted(s1, name) == counted(s0, name), name
+    finally:
+        dp.api({"op": "service.del", "service": dead})
