@@ -38,6 +38,7 @@ SNAT4, SNAT6 = V4["dp1"], V6["dp1"]  # the router's address on the servers' side
 WEB = "asrs://shop.example/web"      # HTTP "web1" on b, v4 destination
 WEB6 = "asrs://shop.example/web6"    # the same server, v6 destination
 ECHO = "asrs://shop.example/echo"    # UDP echo on b
+ECHO6 = "asrs://shop.example/echo6"  # the same echo server, v6 destination
 MOVE = "asrs://shop.example/move"    # line server w1 on b, moved to w2 by a test
 EMPTY = "asrs://shop.example/empty"  # set with no destination by the tests
 UNKNOWN = "asrs://shop.example/nobody-registered-this"
@@ -64,6 +65,7 @@ def asrs_config(extra_services=(), extra_listeners=()):
         {"service": WEB, "destinations": [dest(V4["b"], HTTP_PORT)]},
         {"service": WEB6, "destinations": [dest(V6["b"], HTTP_PORT)]},
         {"service": ECHO, "destinations": [dest(V4["b"], ECHO_PORT)]},
+        {"service": ECHO6, "destinations": [dest(V6["b"], ECHO_PORT)]},
         {"service": MOVE, "destinations": [dest(V4["b"], W1_PORT)]},
         *extra_services]
     cfg["listeners"] = [

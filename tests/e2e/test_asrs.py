@@ -11,10 +11,10 @@ import json
 
 import pytest
 
-from asrs_env import (ECHO, ECHO_PORT, MOVE, MOVE_PORT, SNAT4, SNAT6, SVC_PREFIX6, VIP,
-                      W1_PORT, W2_ADDR, W2_PORT, WEB, WEB6, Hold, asrs_net,  # noqa: F401
-                      assert_conserved, curl, dest, service_addr6, shim_ping, who,
-                      who_many)
+from asrs_env import (ECHO, ECHO6, ECHO_PORT, MOVE, MOVE_PORT, SNAT4, SNAT6, SVC_PREFIX6, VIP,
+                      VIP6_AARP, W1_PORT, W2_ADDR, W2_PORT, WEB, WEB6, Hold,
+                      asrs_net,  # noqa: F401 (fixture)
+                      assert_conserved, curl, dest, service_addr6, shim_ping, who, who_many)
 from netns import PEER, PYTHON, V4
 
 
@@ -67,20 +67,23 @@ def test_udp_listener_plain_client(asrs_net):
 # UDP shim (SPEC §4.2 way 1)
 
 
+@pytest.mark.parametrize("family", ["v4", "v6"])
 @pytest.mark.parametrize("mode", ["sid", "uri", "urisid"])
-def test_udp_shim_echo(asrs_net, mode):
+def test_udp_shim_echo(asrs_net, mode, family):
     """UDP to VIP:6868 with the shim (SID only; URI with SID field 0; URI with
     its SID): the server gets the payload without the shim, from the SNAT
-    address; the echo comes back from VIP:6868 without a shim."""
+    address; the echo comes back from VIP:6868 without a shim. (v6: to the
+    v6 VIP, service with a v6 destination.)"""
+    vip, uri, snat = (VIP, ECHO, SNAT4) if family == "v4" else (VIP6_AARP, ECHO6, SNAT6)
     sizes = [1, 64, 512, 1400]
     asrs_net.echo.drain()
-    results = shim_ping(asrs_net.a, VIP, f"{mode}:{ECHO}", sizes)
+    results = shim_ping(asrs_net.a, vip, f"{mode}:{uri}", sizes)
     assert [r["result"] for r in results] == ["ok"] * len(sizes), results
     from asrs_peers import payload
     for i, size in enumerate(sizes):
         line = asrs_net.echo.expect(rf"^got \S+ \d+ {size} ", timeout=5)
         _, src, _, n, head, _ = line.split()
-        assert src == SNAT4, line
+        assert src == snat, line
         assert bytes.fromhex(head) == payload(size, i)[:16], \
             f"server got {head}, not the payload (shim not removed?)"
 
@@ -97,6 +100,18 @@ def test_curl6_service_address(asrs_net, port):
     name, client, info = served_by(asrs_net, f"http://[{addr}]:{port}/", "-6")
     assert (name, client) == ("web1", SNAT6)
     assert info["remote_ip"] == addr, info
+
+
+def test_udp6_service_address_plain_client(asrs_net):
+    """A plain UDP client (no shim) to service_prefix6 + SID(echo6), any port."""
+    addr = service_addr6(SVC_PREFIX6, ECHO6)
+    asrs_net.echo.drain()
+    cp = asrs_net.a.run(PYTHON, PEER, "udp-ping", addr, "5353", "1,100,1000,1452",
+                        timeout=30, check=False)
+    results = json.loads(cp.stdout.strip().splitlines()[-1])
+    assert all(r["ok"] for r in results), results
+    line = asrs_net.echo.expect(r"^got ", timeout=5)
+    assert line.split()[1] == SNAT6, line
 
 
 # --------------------------------------------------------------------------
