@@ -131,11 +131,13 @@ aw_sess_init(struct aw_asrs *a, char *err, size_t errlen)
 	return 0;
 }
 
+#define AW_ASRS_DQ_SIZE (AW_ASRS_AGE_PER_TICK * 1024) /* expired sessions in grace */
+
 static int
 lcore_dq(struct aw_asrs *a, struct aw_asrs_lcore *l, unsigned i)
 {
 	char name[32];
-	uint32_t size = rte_align32pow2(AW_ASRS_AGE_PER_TICK * 1024);
+	uint32_t size = AW_ASRS_DQ_SIZE;
 
 	snprintf(name, sizeof(name), "aw_asrs_dq%u", i);
 	struct rte_rcu_qsbr_dq_parameters p = {
@@ -192,17 +194,17 @@ aw_sess_fini(struct aw_asrs *a)
 uint32_t
 aw_sess_alloc(struct aw_asrs *a, struct aw_asrs_lcore *l)
 {
-	uint32_t n = __atomic_load_n(&a->n_sessions, __ATOMIC_RELAXED);
-
-	if (n >= a->conf->max_sessions)
-		return UINT32_MAX;
+	if (__atomic_fetch_add(&a->n_sessions, 1, __ATOMIC_RELAXED) >= a->conf->max_sessions)
+		goto full;
 	if (l->n_stash == 0)
 		l->n_stash = rte_ring_mc_dequeue_burst_elem(a->free_slots, l->stash, sizeof(uint32_t),
 							    AW_ASRS_STASH / 2, NULL);
 	if (l->n_stash == 0)
-		return UINT32_MAX;
-	__atomic_fetch_add(&a->n_sessions, 1, __ATOMIC_RELAXED);
+		goto full;
 	return l->stash[--l->n_stash];
+full:
+	__atomic_fetch_sub(&a->n_sessions, 1, __ATOMIC_RELAXED);
+	return UINT32_MAX;
 }
 
 void
@@ -274,6 +276,8 @@ aw_sess_insert(struct aw_asrs *a, uint32_t idx)
 	return 0;
 }
 
+/* Deletes both keys now; the key slots and the session slot are freed by
+ * the defer queue after a grace period. The caller made sure it has room. */
 static void
 expire(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx)
 {
@@ -287,23 +291,19 @@ expire(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx)
 	el.pos_r = rte_hash_del_key(a->sess_h, &kr);
 	s->state = AW_SS__N; /* dead: not listed, not aged again */
 	l->sess_expired++;
-	if (rte_rcu_qsbr_dq_enqueue(l->dq, &el) != 0) {
-		/* Queue full (cannot happen with the bounded aging rate unless a
-		 * reader is stuck): keep the slot dead until the next pass. */
-		s->state = AW_SS_CLOSING;
-		s->last = 0;
-		l->sess_expired--;
-		rte_hash_add_key_data(a->sess_h, &kc, (void *)(uintptr_t)((uint64_t)idx << 1));
-		rte_hash_add_key_data(a->sess_h, &kr, (void *)(uintptr_t)((uint64_t)idx << 1 | 1));
-	}
+	rte_rcu_qsbr_dq_enqueue(l->dq, &el);
 }
 
 void
 aw_sess_age(struct aw_asrs *a, struct aw_asrs_lcore *l)
 {
 	uint32_t now = l->now;
+	unsigned pending = 0;
 
-	for (unsigned i = 0; i < AW_ASRS_AGE_PER_TICK && l->age_n != 0; i++) {
+	/* Free what passed its grace period; expire no more than fits. */
+	rte_rcu_qsbr_dq_reclaim(l->dq, AW_ASRS_AGE_PER_TICK * 4, NULL, &pending, NULL);
+	unsigned room = pending < AW_ASRS_DQ_SIZE ? AW_ASRS_DQ_SIZE - pending : 0;
+	for (unsigned i = 0; i < AW_ASRS_AGE_PER_TICK && l->age_n != 0 && room != 0; i++) {
 		uint32_t idx = l->age_lo + l->age_next;
 		if (++l->age_next >= l->age_n)
 			l->age_next = 0;
@@ -311,8 +311,9 @@ aw_sess_age(struct aw_asrs *a, struct aw_asrs_lcore *l)
 		uint8_t st = s->state;
 		if (st == AW_SS_FREE || st >= AW_SS__N)
 			continue;
-		if ((uint32_t)(now - s->last) > a->timeout[st])
+		if ((uint32_t)(now - s->last) > a->timeout[st]) {
 			expire(a, l, idx);
+			room--;
+		}
 	}
-	rte_rcu_qsbr_dq_reclaim(l->dq, AW_ASRS_AGE_PER_TICK * 4, NULL, NULL, NULL);
 }

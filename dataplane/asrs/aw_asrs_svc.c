@@ -128,7 +128,8 @@ svc_build(const struct aw_svc_conf *sc, char *err, size_t errlen)
 	s->n_pref = (uint16_t)pref;
 	s->uri_len = sc->uri_len;
 	memcpy(s->uri, sc->uri, sc->uri_len);
-	memcpy(s->dests, sc->dests, n * sizeof(*sc->dests));
+	if (n > 0)
+		memcpy(s->dests, sc->dests, n * sizeof(*sc->dests));
 	s->table_size = size;
 	s->table = (uint16_t *)((uint8_t *)s + off);
 	for (unsigned i = 0; i < pref; i++)
@@ -286,7 +287,8 @@ lsn_build(const struct aw_lsn_conf *list, unsigned n)
 		free(t);
 		return NULL;
 	}
-	memcpy(t->list, list, n * sizeof(*list));
+	if (n > 0)
+		memcpy(t->list, list, n * sizeof(*list));
 	for (unsigned i = 0; i < n; i++)
 		lsn_put(t, &list[i], 0);
 	for (unsigned i = 0; i < n; i++)

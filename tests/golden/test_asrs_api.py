@@ -205,3 +205,25 @@ def test_asrs_on_with_listeners_only_and_defaults():
         a = dp.stats()["asrs"]
         assert a["services"] == 0 and a["listeners"] == 1
         dp.stop()
+
+
+def test_telemetry_sessions():
+    """/anyway/sessions on DPDK's telemetry socket (what dpdk-telemetry.py reads)."""
+    import glob
+    import json
+    import os
+    import socket
+    pk = [built(frame4(UDP(sport=9000 + i, dport=53) / Raw(b"q"))) for i in range(3)]
+    with Dataplane(asrs_config(), {0: pk}) as dp:
+        dp.wait_idle()
+        paths = glob.glob("/var/run/dpdk/%s/dpdk_telemetry.v2" % dp.prefix) + \
+            glob.glob("/run/user/%d/dpdk/%s/dpdk_telemetry.v2" % (os.getuid(), dp.prefix))
+        assert paths, "no telemetry socket"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+            s.settimeout(5)
+            s.connect(paths[0])
+            json.loads(s.recv(16384))
+            s.send(b"/anyway/sessions")
+            reply = json.loads(s.recv(16384))["/anyway/sessions"]
+        assert reply["sessions"] == 3 and reply["max_sessions"] == 1024 and reply["sessions_expired"] == 0
+        dp.stop()
