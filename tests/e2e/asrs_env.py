@@ -12,13 +12,16 @@ conservation check.
         | veth, b routes to c's server address with MTU 1280 (far_host only)
     far host c  192.0.2.100 / 2001:db8:98::100 on lo
 
-Only netns.py's public helpers are used (Topology, TwoPorts, Dataplane); the
-fixtures here are imported by the test modules that need them.
+Contract: for the pytest process (main thread) of the test_asrs*.py modules,
+which import the fixtures they use from here. Only netns.py's public helpers
+are used (Topology, TwoPorts, Dataplane); everything started here belongs to
+a Topology and is removed with it, whatever the test's outcome.
 """
 import json
 import os
 import re
 import select
+import subprocess
 import time
 
 import pytest
@@ -133,7 +136,6 @@ class Hold:
     one line on it and returns the server's answer."""
 
     def __init__(self, ns, host, port):
-        import subprocess
         self.proc = subprocess.Popen(ns.cmd(PYTHON, "-u", PEERS, "hold", host, str(port)),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, start_new_session=True)
