@@ -78,8 +78,13 @@ tcp_track(struct aw_sess *s, uint8_t fl, bool reply)
 {
 	uint8_t st = s->state, ns = st;
 
-	if (st == AW_SS_CLOSING || st >= AW_SS__N || st == AW_SS_FREE)
+	if (st >= AW_SS__N || st == AW_SS_FREE)
 		return;
+	if (st == AW_SS_CLOSING) { /* a new connection on the same ports reopens it */
+		if (!reply && (fl & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) == TCP_SYN)
+			s->state = AW_SS_SYN;
+		return;
+	}
 	if (fl & (TCP_FIN | TCP_RST))
 		ns = AW_SS_CLOSING;
 	else if (st == AW_SS_SYN && !reply && (fl & TCP_ACK) && !(fl & TCP_SYN))
@@ -325,8 +330,23 @@ pick_snat(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_sess *s, uint64_t
 	return true;
 }
 
+static inline void
+create_lock(struct aw_asrs *a)
+{
+	if (a->create_locked)
+		rte_spinlock_lock(&a->create_lock);
+}
+
+static inline void
+create_unlock(struct aw_asrs *a)
+{
+	if (a->create_locked)
+		rte_spinlock_unlock(&a->create_lock);
+}
+
 /* Creates the session for p toward destination d; its slot or UINT32_MAX
- * (verdict set). Under create_lock: a racing lcore may have created it. */
+ * (verdict set). In pipeline mode, under create_lock: another worker may
+ * have created it meanwhile (then *existed). */
 static uint32_t
 create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const struct aw_svc *svc,
        const struct aw_asrs_dest *d, uint64_t h, bool shim, uintptr_t *data, bool *existed)
@@ -338,16 +358,16 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const s
 
 	pkt_key(p, &k);
 	*existed = false;
-	rte_spinlock_lock(&a->create_lock);
-	if (rte_hash_lookup_data(a->sess_h, &k, &found) >= 0) {
+	create_lock(a);
+	if (a->create_locked && rte_hash_lookup_data(a->sess_h, &k, &found) >= 0) {
 		*existed = true;
-		rte_spinlock_unlock(&a->create_lock);
+		create_unlock(a);
 		*data = (uintptr_t)found;
 		return (uint32_t)(*data >> 1);
 	}
 	uint32_t idx = aw_sess_alloc(a, l);
 	if (idx == UINT32_MAX) {
-		rte_spinlock_unlock(&a->create_lock);
+		create_unlock(a);
 		return aw_set_drop(p->m, AW_DROP_SESSION_TABLE_FULL), UINT32_MAX;
 	}
 	struct aw_sess *s = &a->sess[idx];
@@ -374,10 +394,10 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const s
 		   : (fl & (TCP_SYN | TCP_ACK)) == TCP_SYN ? AW_SS_SYN : AW_SS_EST;
 	if (port == 0 || aw_sess_insert(a, idx) < 0) {
 		aw_sess_unalloc(a, l, idx);
-		rte_spinlock_unlock(&a->create_lock);
+		create_unlock(a);
 		return aw_set_drop(p->m, port == 0 ? why : AW_DROP_SESSION_TABLE_FULL), UINT32_MAX;
 	}
-	rte_spinlock_unlock(&a->create_lock);
+	create_unlock(a);
 	c->stats.info[AW_INFO_SESSIONS_CREATED]++;
 	l->created = true;
 	*data = (uintptr_t)idx << 1;

@@ -193,7 +193,10 @@ struct aw_asrs {
 	uint32_t n_slots;
 	struct rte_ring *free_slots;   /* free slot indices */
 	uint32_t n_sessions;           /* atomic */
-	rte_spinlock_t create_lock;    /* session creation: lookup-then-add */
+	rte_spinlock_t create_lock;    /* session creation: lookup-then-add ... */
+	bool create_locked;            /* ... in pipeline mode only, where the packets of
+					* one flow reach several workers; in rtc mode RSS
+					* keeps a flow's client side on one lcore */
 	uint64_t start_tsc;
 	uint32_t timeout[AW_SS__N];    /* in 1/16 s */
 	uint16_t min_mtu;

@@ -127,6 +127,8 @@ aw_sess_init(struct aw_asrs *a, char *err, size_t errlen)
 	for (uint32_t i = 0; i < a->n_slots; i++)
 		rte_ring_enqueue_elem(a->free_slots, &i, sizeof(uint32_t));
 	rte_spinlock_init(&a->create_lock);
+	a->create_locked = a->dp->cfg->mode == AW_MODE_PIPELINE &&
+			   a->dp->cfg->pipeline.n_workers > 1;
 	a->sess_bytes = heap_used() - before;
 	return 0;
 }

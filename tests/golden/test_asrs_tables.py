@@ -143,3 +143,16 @@ def test_pipeline_workers_share_sessions():
     for seqs in flows.values():
         assert seqs == list(range(60))
     check(res, rx=len(pkts), tx=len(pkts), sessions_created=8)
+
+
+def test_tcp_states_tracked_and_closing_reopened_by_new_syn():
+    steps = [("S", "syn_seen"), ("A", "established"), ("FA", "closing"), ("A", "closing"), ("S", "syn_seen")]
+    with Dataplane(asrs_config(burst=1), live_ports=(0,)) as dp:
+        for i, (flags, want) in enumerate(steps):
+            dp.live[0].send([built(frame4(tcp_seg(sport=47000, dport=80, flags=flags, seq=1000 + i)))],
+                            close=i == len(steps) - 1)
+            dp.wait_idle(expect_rx=i + 1)
+            s = _sessions(dp)
+            assert [v["state"] for v in s.values()] == [want], (flags, s)
+        dp.stop()
+    check(dp.result, rx=5, tx=5, sessions_created=1)
