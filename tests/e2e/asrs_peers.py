@@ -23,7 +23,8 @@ timeout; servers exit after SERVER_LIFETIME_S (or IDLE_LIMIT_S idle).
                                            {server name: connections}
   asrs_peers.py udp-echo NAME HOST PORT    echoes every datagram unchanged and prints
                                            "got <src addr> <src port> <len> <hex of
-                                           the first 16 bytes>"
+                                           the first 16 bytes> NAME ttl=<TTL / hop
+                                           limit it arrived with>"
   asrs_peers.py shim-ping HOST PORT MODE SIZES
                                            UDP client adding the ASRS shim; MODE is
                                            sid:URI (16-byte shim, SID only),
@@ -32,7 +33,8 @@ timeout; servers exit after SERVER_LIFETIME_S (or IDLE_LIMIT_S idle).
                                            badver:URI (as sid: but version 2);
                                            one datagram per size, expects the payload
                                            back without shim; prints a JSON list of
-                                           {size, result: ok|refused|timeout|mismatch}
+                                           {size, result: ok|refused|timeout|mismatch,
+                                           ttl: of the reply, -1 when none}
 """
 import hashlib
 import http.server
@@ -44,6 +46,7 @@ import sys
 import threading
 import time
 
+IP_RECVTTL = getattr(socket, "IP_RECVTTL", 12)  # Linux value; Python 3.11 lacks the name
 IDLE_LIMIT_S = 600  # idle sockets; the tests kill us long before
 SERVER_LIFETIME_S = 900
 ASRS_PORT = 6868
@@ -176,20 +179,39 @@ def who_server(name, host, port):
     serve(Server((host, port), Handler), host, port)
 
 
+def want_ttl(s):
+    """Asks the kernel for the TTL / hop limit of each received datagram."""
+    s.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)  # v4 (also v4-mapped)
+    if s.family == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPLIMIT, 1)
+
+
+def recv_with_ttl(s):
+    """(data, addr, ttl or -1 when the kernel gave none)."""
+    data, anc, _, addr = s.recvmsg(65535, socket.CMSG_SPACE(4))
+    ttl = -1
+    for level, kind, value in anc:
+        if (level, kind) in ((socket.IPPROTO_IP, socket.IP_TTL),
+                             (socket.IPPROTO_IPV6, socket.IPV6_HOPLIMIT)):
+            ttl = int.from_bytes(value[:4], sys.byteorder)
+    return data, addr, ttl
+
+
 def udp_echo(name, host, port):
     s = socket.socket(family_of(host), socket.SOCK_DGRAM)
     if family_of(host) == socket.AF_INET6:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    want_ttl(s)
     s.bind((host, port))
     s.settimeout(IDLE_LIMIT_S)
     print("listening", host, port, flush=True)
     while True:
         try:
-            data, addr = s.recvfrom(65535)
+            data, addr, ttl = recv_with_ttl(s)
         except socket.timeout:
             return 0
         print("got", plain_addr(addr[0]), addr[1], len(data), data[:16].hex(), name,
-              flush=True)
+              f"ttl={ttl}", flush=True)
         s.sendto(data, addr)
 
 
@@ -230,16 +252,17 @@ def who_many(host, port, n):
 def shim_ping(host, port, mode, sizes):
     shim = shim_for(mode)
     s = socket.socket(family_of(host), socket.SOCK_DGRAM)
+    want_ttl(s)
     s.connect((host, port))  # only the VIP:port we sent to may answer
     s.settimeout(1.0)
     results = []
     for i, size in enumerate(sizes):
         data = payload(size, i)
-        result = "timeout"
+        result, ttl = "timeout", -1
         for _ in range(3):
             try:
                 s.send(shim + data)
-                got = s.recv(65535)
+                got, _, ttl = recv_with_ttl(s)
             except socket.timeout:
                 continue
             except ConnectionRefusedError:  # ICMP port unreachable came back
@@ -247,7 +270,7 @@ def shim_ping(host, port, mode, sizes):
                 break
             result = "ok" if got == data else "mismatch"
             break
-        results.append({"size": size, "result": result})
+        results.append({"size": size, "result": result, "ttl": ttl})
     print(json.dumps(results), flush=True)
     return 0 if all(r["result"] == "ok" for r in results) else 1
 

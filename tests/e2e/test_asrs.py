@@ -79,11 +79,13 @@ def test_udp_shim_echo(asrs_net, mode, family):
     asrs_net.echo.drain()
     results = shim_ping(asrs_net.a, vip, f"{mode}:{uri}", sizes)
     assert [r["result"] for r in results] == ["ok"] * len(sizes), results
+    # one router hop each way: 64 - 1 (SPEC §4.4: TTL decremented)
+    assert [r["ttl"] for r in results] == [63] * len(sizes), results
     from asrs_peers import payload
     for i, size in enumerate(sizes):
         line = asrs_net.echo.expect(rf"^got \S+ \d+ {size} ", timeout=5)
-        _, src, _, n, head, _ = line.split()
-        assert src == snat, line
+        _, src, _, n, head, _, ttl = line.split()
+        assert src == snat and ttl == "ttl=63", line
         assert bytes.fromhex(head) == payload(size, i)[:16], \
             f"server got {head}, not the payload (shim not removed?)"
 

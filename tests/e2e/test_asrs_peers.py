@@ -120,12 +120,15 @@ def test_udp_echo_reports_source(plain_net):
 
 
 def test_shim_client_sees_unstripped_shim_and_refusal(plain_net):
+    plain_net.echo.drain()
     # the echo server returns shim + payload: not what an ASRS reply must be
     results = shim_ping(plain_net.a, V4["b"], f"sid:{ECHO}", [10], port=7000)
-    assert results == [{"size": 10, "result": "mismatch"}], results
+    assert results == [{"size": 10, "result": "mismatch", "ttl": 63}], results
+    line = plain_net.echo.expect(r"^got ")
+    assert line.endswith(" ttl=63"), line  # one hop: the TTLs are read right
     # nothing listens on b's port 6868: b's kernel answers port unreachable
     results = shim_ping(plain_net.a, V4["b"], f"uri:{ECHO}", [10])
-    assert results == [{"size": 10, "result": "refused"}], results
+    assert [r["result"] for r in results] == ["refused"], results
 
 
 def test_synopt_client(plain_net):
