@@ -10,7 +10,8 @@ Plain kernel sockets, standard library only. Servers print one flushed line
 timeout; servers exit after SERVER_LIFETIME_S (or IDLE_LIMIT_S idle).
 
   asrs_peers.py http NAME HOST PORT        HTTP server: GET / answers
-                                           "NAME <client addr> <client port>\\n"
+                                           "NAME <client addr> <client port>\\n",
+                                           GET /blob/N N bytes of payload(N, 0)
   asrs_peers.py who NAME HOST PORT         TCP line server, a thread per connection:
                                            each line L gets "NAME <client addr>
                                            <client port> L\\n"
@@ -137,8 +138,11 @@ def serve(srv, host, port):
 def http_server(name, host, port):
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
-            body = f"{name} {plain_addr(self.client_address[0])} " \
-                   f"{self.client_address[1]}\n".encode()
+            if self.path.startswith("/blob/"):  # /blob/N: N bytes of payload(N, 0)
+                body = payload(min(int(self.path[6:] or 0), 64 << 20), 0)
+            else:
+                body = f"{name} {plain_addr(self.client_address[0])} " \
+                       f"{self.client_address[1]}\n".encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
             self.send_header("Content-Length", str(len(body)))

@@ -7,6 +7,7 @@ Topology and config: asrs_env.py. One data plane (one lcore, af_packet) per
 module; after every test the stats must conserve packets
 (rx == tx + drops + consumed).
 """
+import hashlib
 import json
 
 import pytest
@@ -43,6 +44,29 @@ def test_curl_listener_vip(asrs_net):
     assert name == "web1"
     assert client == SNAT4, f"server saw {client}, expected the SNAT address {SNAT4}"
     assert info["remote_ip"] == VIP, info
+
+
+def test_curl6_listener_vip(asrs_net):
+    """The same over IPv6: a v6 VIP's listener, a v6 destination."""
+    name, client, info = served_by(asrs_net, f"http://[{VIP6_AARP}]/", "-6")
+    assert (name, client) == ("web1", SNAT6)
+    assert info["remote_ip"] == VIP6_AARP, info
+
+
+@pytest.mark.parametrize("family", ["v4", "v6"])
+def test_large_download_through_nat(asrs_net, family):
+    """8 MiB from the server through the NAT (thousands of rewritten
+    segments each way; the kernels check every TCP checksum)."""
+    from asrs_peers import payload
+    host = VIP if family == "v4" else f"[{service_addr6(SVC_PREFIX6, WEB6)}]"
+    n = 8 << 20
+    out = asrs_net.topo.tmp / f"blob-{family}"
+    rc, body, info = curl(asrs_net.a, f"http://{host}/blob/{n}", "-o", str(out), max_time=60)
+    assert rc == 0, info
+    got = out.read_bytes()
+    out.unlink()
+    assert len(got) == n and hashlib.sha256(got).digest() == \
+        hashlib.sha256(payload(n, 0)).digest(), f"{len(got)} bytes, content differs"
 
 
 def test_curl_listener_many_connections(asrs_net):
