@@ -46,7 +46,7 @@ MOVE = "asrs://shop.example/move"    # line server w1 on b, moved to w2 by a tes
 EMPTY = "asrs://shop.example/empty"  # set with no destination by the tests
 UNKNOWN = "asrs://shop.example/nobody-registered-this"
 
-HTTP_PORT, ECHO_PORT, W1_PORT, W2_PORT = 8080, 7000, 9001, 9002
+HTTP_PORT, ECHO_PORT, ECHO2_PORT, W1_PORT, W2_PORT = 8080, 7000, 7001, 9001, 9002
 W2_ADDR = V4["host_b"]  # 198.51.100.1, b's loopback, behind a static route
 MOVE_PORT = 8000        # listener port of MOVE on the VIP
 
@@ -132,11 +132,14 @@ def spawn_peer(ns, *args, ready=r"^listening"):
 
 
 class Hold:
-    """A TCP connection kept open by `asrs_peers.py hold` in ns; ask() sends
-    one line on it and returns the server's answer."""
+    """A TCP connection kept open by `asrs_peers.py hold` in ns (with
+    shim_mode: a UDP socket of `asrs_peers.py udp-hold`); ask() sends one
+    line on it and returns the server's answer."""
 
-    def __init__(self, ns, host, port):
-        self.proc = subprocess.Popen(ns.cmd(PYTHON, "-u", PEERS, "hold", host, str(port)),
+    def __init__(self, ns, host, port, shim_mode=None):
+        cmd = ["hold", host, str(port)] if shim_mode is None else \
+            ["udp-hold", host, str(port), shim_mode]
+        self.proc = subprocess.Popen(ns.cmd(PYTHON, "-u", PEERS, *cmd),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         ns.topo.procs.append(self.proc)  # killed at topology close whatever happens
@@ -269,6 +272,7 @@ def start_servers(net):
     net.echo = spawn_peer(b, "udp-echo", "echo1", "::", ECHO_PORT)
     net.w1 = spawn_peer(b, "who", "w1", V4["b"], W1_PORT)
     net.w2 = spawn_peer(b, "who", "w2", W2_ADDR, W2_PORT)
+    net.echo2 = spawn_peer(b, "udp-echo", "echo2", W2_ADDR, ECHO2_PORT)
 
 
 def add_far_host(net):

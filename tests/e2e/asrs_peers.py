@@ -19,6 +19,10 @@ timeout; servers exit after SERVER_LIFETIME_S (or IDLE_LIMIT_S idle).
                                            <local port>", then sends each stdin
                                            line and prints "reply <answer>";
                                            exits at stdin EOF
+  asrs_peers.py udp-hold HOST PORT MODE    hold for UDP with the shim (MODE as for
+                                           shim-ping): one socket, each stdin line
+                                           one datagram, prints "reply <echo>" or
+                                           "reply (timeout)" / "reply (refused)"
   asrs_peers.py who-many HOST PORT N       N sequential connections to a who server,
                                            one line each; prints a JSON object
                                            {server name: connections}
@@ -239,6 +243,34 @@ def hold(host, port):
     return 0
 
 
+def udp_hold(host, port, mode):
+    """The UDP counterpart of hold: one socket (one session), the shim on
+    every datagram; each stdin line is one datagram, the echo (3 tries of
+    1 s) is printed as "reply <text>" or "reply (timeout)"."""
+    shim = shim_for(mode)
+    with socket.socket(family_of(host), socket.SOCK_DGRAM) as s:
+        s.connect((host, port))
+        s.settimeout(1.0)
+        print("connected", s.getsockname()[1], flush=True)
+        while True:
+            line = sys.stdin.readline()
+            if not line:
+                break
+            answer = "(timeout)"
+            for _ in range(3):
+                s.send(shim + line.strip().encode())
+                try:
+                    answer = s.recv(65535).decode(errors="replace")
+                    break
+                except socket.timeout:
+                    continue
+                except ConnectionRefusedError:
+                    answer = "(refused)"
+                    break
+            print("reply", answer, flush=True)
+    return 0
+
+
 def who_many(host, port, n):
     counts = {}
     for i in range(n):
@@ -290,6 +322,8 @@ def main(argv):
             return udp_echo(argv[2], argv[3], int(argv[4]))
         if cmd == "hold":
             return hold(argv[2], int(argv[3]))
+        if cmd == "udp-hold":
+            return udp_hold(argv[2], int(argv[3]), argv[4])
         if cmd == "who-many":
             return who_many(argv[2], int(argv[3]), int(argv[4]))
         if cmd == "shim-ping":

@@ -12,8 +12,9 @@ import json
 
 import pytest
 
-from asrs_env import (ECHO, ECHO6, ECHO_PORT, MOVE, MOVE_PORT, SNAT4, SNAT6, SVC_PREFIX6, VIP,
-                      VIP6_AARP, W1_PORT, W2_ADDR, W2_PORT, WEB, WEB6, Hold,
+from asrs_env import (ASRS_PORT, ECHO, ECHO2_PORT, ECHO6, ECHO_PORT, MOVE, MOVE_PORT, SNAT4,
+                      SNAT6, SVC_PREFIX6, VIP, VIP6_AARP, W1_PORT, W2_ADDR, W2_PORT, WEB, WEB6,
+                      Hold,
                       asrs_net,  # noqa: F401 (fixture)
                       assert_conserved, curl, dest, service_addr6, shim_ping, who, who_many)
 from netns import PEER, PYTHON, V4
@@ -170,6 +171,34 @@ def test_service_moved_keeps_open_connection(asrs_net):
     finally:
         old.close()
         dp.call("service.set", service=MOVE, destinations=[dest(V4["b"], W1_PORT)])
+
+
+def test_udp_service_moved_keeps_session(asrs_net):
+    """The same for a UDP shim session: datagrams of the open socket keep
+    going to echo1 after the move, a new socket's reach echo2."""
+    net, dp = asrs_net, asrs_net.dp
+    uri = "asrs://shop.example/echo-move"
+    dp.call("service.set", service=uri, destinations=[dest(V4["b"], ECHO_PORT)])
+    net.echo.drain()
+    net.echo2.drain()
+    old = Hold(net.a, VIP, ASRS_PORT, shim_mode=f"sid:{uri}")
+    try:
+        assert old.ask("u-before") == "u-before"
+        assert net.echo.expect(r"^got ").split()[5] == "echo1"
+        dp.call("service.set", service=uri, destinations=[dest(W2_ADDR, ECHO2_PORT)])
+        assert old.ask("u-after") == "u-after"
+        assert net.echo.expect(r"^got \S+ \d+ 7 ").split()[5] == "echo1"  # len("u-after")
+        new = Hold(net.a, VIP, ASRS_PORT, shim_mode=f"sid:{uri}")
+        try:
+            assert new.ask("u-new") == "u-new"
+            assert net.echo2.expect(r"^got ").split()[5] == "echo2"
+        finally:
+            new.close()
+        assert old.ask("u-after-2") == "u-after-2"
+        assert net.echo.expect(r"^got \S+ \d+ 9 ").split()[5] == "echo1"
+    finally:
+        old.close()
+        dp.api({"op": "service.del", "service": uri})
 
 
 def test_service_moved_back(asrs_net):
