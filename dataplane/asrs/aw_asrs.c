@@ -11,8 +11,6 @@
 
 #include "aw_asrs_priv.h"
 
-void aw_asrs_telemetry_register(const struct aw_asrs *a);
-
 int
 aw_asrs_create(struct aw_dp *dp, char *err, size_t errlen)
 {
@@ -66,6 +64,7 @@ aw_asrs_destroy(struct aw_dp *dp)
 
 	if (a == NULL)
 		return;
+	aw_asrs_telemetry_register(NULL);
 	aw_sess_fini(a);
 	aw_svc_fini(a);
 	for (unsigned i = 0; i < dp->n_ctx; i++)

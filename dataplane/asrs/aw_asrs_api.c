@@ -406,11 +406,12 @@ tel_sessions(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-void aw_asrs_telemetry_register(const struct aw_asrs *a);
 void
 aw_asrs_telemetry_register(const struct aw_asrs *a)
 {
 	tel_asrs = a;
+	if (a == NULL)
+		return;
 	rte_telemetry_register_cmd("/anyway/sessions", tel_sessions,
 				   "ASRS session table: sessions, max_sessions, sessions_expired, "
 				   "bytes_per_session. No parameters.");

@@ -256,6 +256,9 @@ void aw_asrs_refuse(struct aw_lcore_ctx *c, const struct aw_feat_pkt *p,
 /* ICMP error to an own address or VIP: translated for its session. */
 void aw_asrs_icmp_error(struct aw_lcore_ctx *c, struct aw_asrs *a, const struct aw_feat_pkt *p);
 
+/* aw_asrs_api.c: /anyway/sessions reads `a` (NULL: the command answers an error). */
+void aw_asrs_telemetry_register(const struct aw_asrs *a);
+
 /* aw_asrs_path.c */
 static inline uint32_t
 aw_asrs_now(const struct aw_asrs *a, uint64_t tsc)
