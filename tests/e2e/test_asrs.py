@@ -16,7 +16,8 @@ from asrs_env import (ASRS_PORT, ECHO, ECHO2_PORT, ECHO6, ECHO_PORT, MOVE, MOVE_
                       SNAT6, SVC_PREFIX6, VIP, VIP6_AARP, W1_PORT, W2_ADDR, W2_PORT, WEB, WEB6,
                       Hold,
                       asrs_net,  # noqa: F401 (fixture)
-                      assert_conserved, curl, dest, service_addr6, shim_ping, who, who_many)
+                      assert_conserved, assert_tcp_refused, curl, dest, service_addr6, shim_ping,
+                      who, who_many)
 from netns import PEER, PYTHON, V4
 
 
@@ -68,6 +69,22 @@ def test_large_download_through_nat(asrs_net, family):
     out.unlink()
     assert len(got) == n and hashlib.sha256(got).digest() == \
         hashlib.sha256(payload(n, 0)).digest(), f"{len(got)} bytes, content differs"
+
+
+def test_runtime_vip_and_listener(asrs_net):
+    """A VIP and a listener added through the API serve like configured ones;
+    after listener.del the port names no service (RST)."""
+    dp, vip = asrs_net.dp, "203.0.113.30"
+    dp.call("vip.add", addr=vip)
+    try:
+        dp.call("listener.add", vip=vip, proto="tcp", port=8088, service=WEB)
+        name, client, info = served_by(asrs_net, f"http://{vip}:8088/")
+        assert (name, client, info["remote_ip"]) == ("web1", SNAT4, vip)
+        dp.call("listener.del", vip=vip, proto="tcp", port=8088)
+        assert_tcp_refused(asrs_net.a, f"http://{vip}:8088/")
+    finally:
+        dp.api({"op": "listener.del", "vip": vip, "proto": "tcp", "port": 8088})
+        dp.api({"op": "vip.del", "addr": vip})
 
 
 def test_curl_listener_many_connections(asrs_net):
