@@ -41,13 +41,18 @@ aw_asrs_create(struct aw_dp *dp, char *err, size_t errlen)
 		memcpy(a->snat_tab[2 * AW_ASRS_MAX_SNAT + 2 * p], dp->ports[p].addr4.b, 16);
 		memcpy(a->snat_tab[2 * AW_ASRS_MAX_SNAT + 2 * p + 1], dp->ports[p].addr6.b, 16);
 	}
-	if (aw_svc_init(a, err, errlen) < 0 || aw_sess_init(a, err, errlen) < 0) {
+	int rc = aw_svc_init(a, err, errlen) < 0 || aw_sess_init(a, err, errlen) < 0 ? -1 : 0;
+	for (unsigned i = 0; rc == 0 && i < dp->n_ctx; i++)
+		if (aw_sess_lcore_init(a, dp->ctx_list[i]) < 0) {
+			snprintf(err, errlen, "asrs: cannot create the defer queue of lcore %u",
+				 dp->ctx_list[i]->lcore_id);
+			rc = -1;
+		}
+	if (rc < 0) {
 		dp->asrs = a;
 		aw_asrs_destroy(dp);
 		return -1;
 	}
-	for (unsigned i = 0; i < dp->n_ctx; i++)
-		aw_sess_lcore_init(a, dp->ctx_list[i]);
 	if (ac->has_prefix6) {
 		memcpy(dp->svc_prefix6, ac->prefix6.addr.b, 8);
 		dp->svc_prefix6_on = true;

@@ -236,7 +236,8 @@ void aw_svc_reclaim(struct aw_asrs *a);
 /* aw_asrs_sess.c */
 int aw_sess_init(struct aw_asrs *a, char *err, size_t errlen);
 void aw_sess_fini(struct aw_asrs *a);
-void aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c);
+/* Gives c its per-lcore state; -1 when its defer queue cannot be made. */
+int aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c);
 /* Slot for a new session or UINT32_MAX when the table is full. */
 uint32_t aw_sess_alloc(struct aw_asrs *a, struct aw_asrs_lcore *l);
 void aw_sess_unalloc(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx);

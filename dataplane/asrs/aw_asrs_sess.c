@@ -157,7 +157,7 @@ lcore_dq(struct aw_asrs *a, struct aw_asrs_lcore *l, unsigned i)
 	return l->dq == NULL ? -1 : 0;
 }
 
-void
+int
 aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c)
 {
 	struct aw_asrs_lcore *l = &a->lc[c->rcu_id];
@@ -168,7 +168,7 @@ aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c)
 	c->asrs = l;
 	l->active = c->role == AW_LCORE_RTC || c->role == AW_LCORE_WORKER;
 	if (!l->active)
-		return;
+		return 0;
 	l->part = c->index;
 	l->n_parts = n;
 	uint32_t span = (uint32_t)ac->snat_max - ac->snat_min + 1;
@@ -178,8 +178,7 @@ aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c)
 	l->port_n = (uint16_t)(hi - lo);
 	l->age_lo = (uint32_t)((uint64_t)a->n_slots * l->part / n);
 	l->age_n = (uint32_t)((uint64_t)a->n_slots * (l->part + 1) / n) - l->age_lo;
-	if (lcore_dq(a, l, c->rcu_id) < 0)
-		l->active = false;
+	return lcore_dq(a, l, c->rcu_id);
 }
 
 void

@@ -1,63 +1,264 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Placeholder until the TRS relay lands: the keys are recognised and
- * refused, nothing is created, and nothing reaches aw_relay_burst. */
+/*
+ * The relay instance: create / destroy, the expiry thread, the event log,
+ * stats and telemetry. See aw_relay.h for who calls what; the data path is
+ * in aw_relay_path.c, the API in aw_relay_api.c.
+ */
 #include "aw_relay.h"
 
-#include "aw_build_config.h"
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
 
-int
-aw_relay_config_parse(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_telemetry.h>
+
+#include "aw_relay_priv.h"
+
+#define SCAN_PERIOD_MS 100
+#define SCAN_BUDGET    65536 /* paths per pass: 1M paths are covered in ~1.6 s */
+
+static void
+log_event(struct aw_relay *r, const uint8_t id[16], enum aw_relay_expiry why)
 {
-	static const char *const keys[] = {"trs", "relays", NULL};
+	struct aw_relay_event *e = &r->ev[r->ev_next % AW_RELAY_EVENTS];
 
-	cfg->relay = NULL;
-	for (const char *const *k = keys; *k; k++)
-		if (json_object_get(root, *k) != NULL)
-			return aw_jc_bad(c, *k, "recognised but not implemented in anyway %s yet; "
-					       "remove it from the config", AW_VERSION);
+	e->seq = r->ev_next++;
+	memcpy(e->path_id, id, 16);
+	e->reason = (uint8_t)why;
+	r->expired[why]++;
+}
+
+unsigned
+aw_relay_expire_scan(struct aw_relay *r, unsigned budget)
+{
+	uint32_t now = aw_relay_clock(r, rte_rdtsc());
+	uint8_t ids[64][16];
+	uint8_t why[64];
+	unsigned n = 0, done = 0;
+	const uint8_t *id;
+	struct aw_relay_path *p;
+
+	while (done < budget && n < 64) {
+		if (aw_relay_table_iterate(r->t, &r->scan_next, &id, &p) < 0) {
+			r->scan_next = 0;
+			break;
+		}
+		done++;
+		const char *reason = aw_relay_path_expiry(p, now);
+		if (reason == NULL)
+			continue;
+		memcpy(ids[n], id, 16);
+		why[n++] = reason[0] == 'b' ? AW_RELAY_EXP_BIND : AW_RELAY_EXP_IDLE;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (aw_relay_table_del(r->t, ids[i]))
+			log_event(r, ids[i], why[i]);
+	return n;
+}
+
+static void *
+reaper_main(void *arg)
+{
+	struct aw_relay *r = arg;
+	const struct timespec ts = {.tv_sec = 0, .tv_nsec = SCAN_PERIOD_MS * 1000000L};
+
+	while (!r->stop) {
+		unsigned budget = SCAN_BUDGET;
+		pthread_mutex_lock(&r->lock);
+		while (budget >= 64 && aw_relay_expire_scan(r, 64) == 64)
+			budget -= 64; /* many expiring: keep going within the budget */
+		if (budget >= 64)
+			aw_relay_expire_scan(r, budget - 64);
+		pthread_mutex_unlock(&r->lock);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+/* trs.addrs, or the ports' first address of each family; must be ours. */
+static void
+pick_addrs(struct aw_relay *r, const struct aw_dp *dp)
+{
+	const struct aw_relay_conf *rc = r->conf;
+
+	r->has_addr[0] = rc->has_addr4;
+	r->addr[0] = rc->addr4;
+	r->has_addr[1] = rc->has_addr6;
+	r->addr[1] = rc->addr6;
+	for (unsigned f = 0; f < 2; f++) {
+		if (r->has_addr[f]) {
+			continue; /* checked by the config parser: ours */
+		}
+		for (unsigned p = 0; p < dp->n_ports && !r->has_addr[f]; p++) {
+			if (f == 0 ? dp->ports[p].has_v4 : dp->ports[p].has_v6) {
+				r->addr[f] = f == 0 ? dp->ports[p].addr4 : dp->ports[p].addr6;
+				r->has_addr[f] = true;
+			}
+		}
+	}
+}
+
+static int
+lcores_init(struct aw_dp *dp, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < dp->n_ctx; i++) {
+		struct aw_lcore_ctx *c = dp->ctx_list[i];
+		if (c->role != AW_LCORE_RTC && c->role != AW_LCORE_WORKER)
+			continue;
+		c->relay = rte_zmalloc("aw_relay_lcore", sizeof(*c->relay), RTE_CACHE_LINE_SIZE);
+		if (c->relay == NULL) {
+			snprintf(err, errlen, "trs: out of memory for lcore state");
+			return -1;
+		}
+		c->relay->eng = aw_trs_engine_create(AW_TRS_IMPL_IPSECMB);
+		if (c->relay->eng == NULL)
+			c->relay->eng = aw_trs_engine_create(AW_TRS_IMPL_OPENSSL);
+		if (c->relay->eng == NULL) {
+			snprintf(err, errlen, "trs: cannot create a crypto engine");
+			return -1;
+		}
+	}
 	return 0;
 }
 
-void
-aw_relay_config_free(struct aw_relay_conf *rc)
+static int
+install_config(struct aw_relay *r, char *err, size_t errlen)
 {
-	(void)rc;
+	char e[200];
+
+	if (aw_relay_apply(r, r->conf->relays, r->conf->n_relays, "relays", NULL, e,
+			   sizeof(e)) < 0) {
+		snprintf(err, errlen, "%s: %s", r->dp->cfg->path, e);
+		return -1;
+	}
+	return 0;
 }
+
+static int tel_relays(const char *cmd, const char *params, struct rte_tel_data *d);
+static struct aw_relay *tel_relay;
 
 int
 aw_relay_create(struct aw_dp *dp, char *err, size_t errlen)
 {
-	(void)err, (void)errlen;
+	struct aw_relay *r;
+
 	dp->relay = NULL;
+	if (dp->cfg->relay == NULL)
+		return 0;
+	r = rte_zmalloc("aw_relay", sizeof(*r), RTE_CACHE_LINE_SIZE);
+	if (r == NULL || (r->ev = rte_zmalloc("aw_relay_ev", sizeof(*r->ev) * AW_RELAY_EVENTS,
+					      0)) == NULL) {
+		rte_free(r);
+		snprintf(err, errlen, "trs: out of memory");
+		return -1;
+	}
+	dp->relay = r;
+	r->dp = dp;
+	r->conf = dp->cfg->relay;
+	r->port_be = rte_cpu_to_be_16(r->conf->port);
+	r->tsc_hz = dp->tsc_hz;
+	r->base_tsc = rte_rdtsc();
+	r->ev_next = 1;
+	pthread_mutex_init(&r->lock, NULL);
+	dp->relay_port_be = r->port_be;
+	r->t = aw_relay_table_create("aw_relay", r->conf->max_paths, dp->rcu, err, errlen);
+	pick_addrs(r, dp);
+	if (r->t == NULL || lcores_init(dp, err, errlen) < 0 ||
+	    install_config(r, err, errlen) < 0)
+		return -1;
+	if (rte_ctrl_thread_create(&r->reaper, "aw-relay-exp", NULL, reaper_main, r) != 0) {
+		snprintf(err, errlen, "trs: cannot start the expiry thread");
+		return -1;
+	}
+	r->reaper_started = true;
+	tel_relay = r;
+	rte_telemetry_register_cmd("/anyway/relays", tel_relays,
+				   "TRS relay: path count, expiries, first paths. No parameters.");
 	return 0;
 }
 
 void
 aw_relay_destroy(struct aw_dp *dp)
 {
-	dp->relay = NULL;
-}
+	struct aw_relay *r = dp->relay;
 
-void
-aw_relay_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b)
-{
-	(void)c;
-	for (unsigned i = 0; i < b->n; i++)
-		aw_set_drop(b->p[i].m, AW_DROP_LOCAL_UNHANDLED);
+	if (r == NULL)
+		return;
+	if (r->reaper_started) {
+		r->stop = true;
+		pthread_join(r->reaper, NULL);
+	}
+	tel_relay = NULL;
+	for (unsigned i = 0; i < dp->n_ctx; i++) {
+		struct aw_lcore_ctx *c = dp->ctx_list[i];
+		if (c->relay != NULL)
+			aw_trs_engine_free(c->relay->eng);
+		rte_free(c->relay);
+		c->relay = NULL;
+	}
+	aw_relay_table_free(r->t);
+	pthread_mutex_destroy(&r->lock);
+	rte_free(r->ev);
+	rte_free(r);
+	dp->relay = NULL;
 }
 
 void
 aw_relay_tick(struct aw_lcore_ctx *c, uint64_t now_tsc)
 {
-	(void)c, (void)now_tsc;
+	if (c->relay != NULL)
+		c->relay->now_s = aw_relay_clock(c->dp->relay, now_tsc);
 }
 
 json_t *
 aw_relay_stats_json(const struct aw_dp *dp)
 {
-	(void)dp;
-	return json_object();
+	struct aw_relay *r = dp->relay;
+	json_t *o;
+
+	pthread_mutex_lock(&r->lock);
+	o = json_pack("{s:i,s:I,s:I,s:{s:I,s:I},s:I}", "port", r->conf->port, "paths",
+		      (json_int_t)aw_relay_table_count(r->t), "max_paths",
+		      (json_int_t)r->conf->max_paths, "expired", "bind_timeout",
+		      (json_int_t)r->expired[AW_RELAY_EXP_BIND], "idle_timeout",
+		      (json_int_t)r->expired[AW_RELAY_EXP_IDLE], "events_next",
+		      (json_int_t)r->ev_next);
+	pthread_mutex_unlock(&r->lock);
+	return o;
 }
 
-const struct aw_api_method aw_relay_api_methods[] = {{NULL, NULL}};
-const unsigned aw_relay_n_api_methods = 0;
+static int
+tel_relays(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct aw_relay *r = tel_relay;
+	struct rte_tel_data *list = rte_tel_data_alloc();
+	uint32_t next = 0;
+	const uint8_t *id;
+	struct aw_relay_path *p;
+	unsigned n = 0;
+
+	(void)cmd, (void)params;
+	if (r == NULL || list == NULL) {
+		rte_tel_data_free(list);
+		return -1;
+	}
+	rte_tel_data_start_array(list, RTE_TEL_STRING_VAL);
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&r->lock);
+	rte_tel_data_add_dict_u64(d, "paths", aw_relay_table_count(r->t));
+	rte_tel_data_add_dict_u64(d, "max_paths", r->conf->max_paths);
+	rte_tel_data_add_dict_u64(d, "expired_bind_timeout", r->expired[AW_RELAY_EXP_BIND]);
+	rte_tel_data_add_dict_u64(d, "expired_idle_timeout", r->expired[AW_RELAY_EXP_IDLE]);
+	while (n < 64 && aw_relay_table_iterate(r->t, &next, &id, &p) == 0) {
+		char hex[33];
+		for (unsigned i = 0; i < 16; i++)
+			snprintf(hex + 2 * i, 3, "%02x", id[i]);
+		rte_tel_data_add_array_string(list, hex);
+		n++;
+	}
+	pthread_mutex_unlock(&r->lock);
+	rte_tel_data_add_dict_container(d, "first_paths", list, 0);
+	return 0;
+}

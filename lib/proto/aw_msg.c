@@ -98,7 +98,7 @@ relay_equal(const struct aw_msg_relay *a, const struct aw_msg_relay *b)
 static bool
 snapshot_equal(const struct aw_msg_snapshot *a, const struct aw_msg_snapshot *b)
 {
-	if (a->n_services != b->n_services || a->n_relays != b->n_relays)
+	if (a->n_services != b->n_services || a->n_relays != b->n_relays || a->more != b->more)
 		return false;
 	for (uint32_t i = 0; i < a->n_services; i++)
 		if (!svc_equal(&a->services[i], &b->services[i]))

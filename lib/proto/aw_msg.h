@@ -147,6 +147,12 @@ struct aw_msg_snapshot {
 	struct aw_msg_svc *services; /* owned */
 	uint32_t n_relays;           /* "relays" may be absent on input: 0 */
 	struct aw_msg_relay *relays; /* owned */
+	/* "more": true when another part of the same snapshot follows. A snapshot
+	 * larger than a line (SPEC §7.1: ≤ 1 MiB) is sent in parts that all carry
+	 * the snapshot's version; the receiver reconciles once the part without
+	 * "more" arrives, and the next push has version + 1. Optional on input
+	 * (false), written only when true. */
+	bool more;
 };
 
 struct aw_msg_reply {

@@ -372,6 +372,12 @@ decode_nothing(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
 static int
 decode_snapshot(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
 {
+	const json_t *more = json_object_get(root, "more");
+
+	if (more != NULL && !json_is_boolean(more))
+		return aw_msg_fail(err, errlen, "more: expected boolean, got %s",
+				   aw_msg_json_type(more));
+	m->u.snapshot.more = json_is_true(more);
 	if (get_version(root, true, m, err, errlen) < 0 ||
 	    snapshot_services(json_object_get(root, "services"), &m->u.snapshot, err, errlen) < 0)
 		return -1;
@@ -405,7 +411,7 @@ static const struct {
 	[AW_MSG_SERVICE_LIST] = {K(NULL), decode_nothing},
 	[AW_MSG_SERVICE_GET] = {K("service"), decode_service_get},
 	[AW_MSG_SUBSCRIBER_LIST] = {K(NULL), decode_nothing},
-	[AW_MSG_SNAPSHOT] = {K("version", "services", "relays"), decode_snapshot},
+	[AW_MSG_SNAPSHOT] = {K("version", "services", "relays", "more"), decode_snapshot},
 	[AW_MSG_SERVICE] = {K("version", "service", "sid", "destinations"), decode_service},
 	[AW_MSG_PING] = {K(NULL), decode_nothing},
 };

@@ -134,6 +134,8 @@ snapshot_set(json_t *o, const struct aw_msg_snapshot *s)
 		bad |= json_array_append_new(relays, aw_msg_relay_to_json(&s->relays[i])) != 0;
 	bad |= set(o, "services", services);
 	bad |= set(o, "relays", relays);
+	if (s->more)
+		bad |= set(o, "more", json_true());
 	return bad;
 }
 

@@ -306,6 +306,39 @@ aw_trs_verify_burst(struct aw_trs_engine *e, const struct aw_trs_vreq *req, unsi
 	return ok;
 }
 
+unsigned
+aw_trs_sign_burst(struct aw_trs_engine *e, const struct aw_trs_sreq *req, unsigned n, int *res)
+{
+	unsigned ok = 0;
+
+	if (e == NULL || req == NULL || res == NULL)
+		return 0;
+	for (unsigned i = 0; i < n; i += AW_TRS_BURST_MAX) {
+		unsigned c = n - i < AW_TRS_BURST_MAX ? n - i : AW_TRS_BURST_MAX;
+
+		if (e->ops->sign_burst == NULL) {
+			for (unsigned j = i; j < i + c; j++) {
+				size_t len;
+				res[j] = aw_trs_sign(e, req[j].key, req[j].msg,
+				                     AW_TRS_MIN_LEN + req[j].body_len, req[j].body_len, &len);
+			}
+		} else {
+			for (unsigned j = i; j < i + c; j++) {
+				res[j] = check_common(e, req[j].key, req[j].msg);
+				if (res[j] == AW_TRS_OK && req[j].body_len > AW_TRS_MAX_LEN - AW_TRS_MIN_LEN)
+					res[j] = AW_TRS_E_NO_SPACE;
+				if (res[j] == AW_TRS_OK)
+					aw_trs_set_msg_len(req[j].msg,
+					                   (uint16_t)(AW_TRS_MIN_LEN + req[j].body_len));
+			}
+			e->ops->sign_burst(e, req + i, c, res + i);
+		}
+		for (unsigned j = i; j < i + c; j++)
+			ok += res[j] == AW_TRS_OK;
+	}
+	return ok;
+}
+
 int
 aw_trs_hmac_md5(struct aw_trs_engine *e, const uint8_t *key, size_t key_len, const uint8_t *data,
                 size_t len, uint8_t out[16])

@@ -54,7 +54,7 @@
 #define AW_TRS_IV_LEN             16
 #define AW_TRS_SUITE_CBC_HMAC_MD5 1
 #define AW_TRS_SUITE_AES_GCM      2
-#define AW_TRS_BURST_MAX          32 /* largest n for aw_trs_verify_burst */
+#define AW_TRS_BURST_MAX          32 /* chunk size of aw_trs_verify_burst / _sign_burst */
 
 /*
  * Per-key context: derived keys plus ipsec-mb's expanded forms. 1152 bytes,
@@ -171,6 +171,24 @@ struct aw_trs_vreq {
  */
 unsigned aw_trs_verify_burst(struct aw_trs_engine *e, const struct aw_trs_vreq *req, unsigned n,
                              int *res);
+
+/* One message of a sign burst: header at msg, body_len bytes of body after it,
+ * room for the tag after the body. */
+struct aw_trs_sreq {
+	const struct aw_trs_key *key;
+	uint8_t *msg;
+	size_t body_len;
+};
+
+/*
+ * Sign n messages (any mix of keys and suites): res[i] = what aw_trs_sign
+ * would return for req[i] with cap = 48 + body_len, and the same bytes
+ * (msg_len, tag). Returns how many were signed. With an ipsec-mb engine the
+ * suite-1 HMAC-MD5 jobs of a chunk of AW_TRS_BURST_MAX run together in SIMD
+ * lanes (the relay's ACKs); nothing stays queued after the call.
+ */
+unsigned aw_trs_sign_burst(struct aw_trs_engine *e, const struct aw_trs_sreq *req, unsigned n,
+                           int *res);
 
 /*
  * Primitives, for known-answer tests: the same code paths the suites use.

@@ -424,6 +424,48 @@ mb_verify_burst(struct aw_trs_engine *e, const struct aw_trs_vreq *req, unsigned
 	return ok;
 }
 
+/* A completed sign job: the tag goes after the message's body. */
+static void
+sign_done(struct aw_trs_engine *e, const IMB_JOB *j, const struct aw_trs_sreq *req, int *res)
+{
+	unsigned i = (unsigned)(uintptr_t)j->user_data;
+
+	if (j->status != IMB_STATUS_COMPLETED)
+		res[i] = AW_TRS_E_CRYPTO_FAIL;
+	else
+		memcpy(req[i].msg + AW_TRS_HDR_LEN + req[i].body_len, e->tags[i], AW_TRS_TAG_LEN);
+}
+
+/* n <= AW_TRS_BURST_MAX, res[i] already 0 or an error: suite-1 jobs queued
+ * together, then flushed; suite 2 one by one. */
+static void
+mb_sign_burst(struct aw_trs_engine *e, const struct aw_trs_sreq *req, unsigned n, int *res)
+{
+	IMB_MGR *m = e->mgr;
+	const IMB_JOB *done;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct aw_trs_key *k = req[i].key;
+		IMB_JOB *j;
+
+		if (res[i] != AW_TRS_OK)
+			continue;
+		if (k->suite == AW_TRS_SUITE_AES_GCM) {
+			mb_gcm_tag(m, k, req[i].msg, req[i].body_len,
+			           req[i].msg + AW_TRS_HDR_LEN + req[i].body_len);
+			continue;
+		}
+		j = job_get(m);
+		job_set_md5(j, k->mb.cbc.ipad, k->mb.cbc.opad, req[i].msg,
+		            AW_TRS_HDR_LEN + req[i].body_len, e->tags[i]);
+		j->user_data = (void *)(uintptr_t)i;
+		for (done = IMB_SUBMIT_JOB(m); done != NULL; done = IMB_GET_COMPLETED_JOB(m))
+			sign_done(e, done, req, res);
+	}
+	while ((done = IMB_FLUSH_JOB(m)) != NULL)
+		sign_done(e, done, req, res);
+}
+
 const struct aw_trs_ops aw_trs_mb_ops = {
         .cbc_seal = mb_cbc_seal,
         .cbc_open = mb_cbc_open,
@@ -431,6 +473,7 @@ const struct aw_trs_ops aw_trs_mb_ops = {
         .gcm_open = mb_gcm_open,
         .tag = mb_tag,
         .verify_burst = mb_verify_burst,
+        .sign_burst = mb_sign_burst,
         .hmac_md5 = mb_hmac_md5,
         .aes256_cbc = mb_aes256_cbc,
         .aes256_gcm = mb_aes256_gcm,

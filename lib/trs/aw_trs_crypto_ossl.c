@@ -208,6 +208,7 @@ const struct aw_trs_ops aw_trs_ossl_ops = {
         .gcm_open = ossl_gcm_open,
         .tag = ossl_tag,
         .verify_burst = NULL,
+        .sign_burst = NULL,
         .hmac_md5 = ossl_hmac_md5,
         .aes256_cbc = ossl_aes256_cbc,
         .aes256_gcm = ossl_aes256_gcm,

@@ -33,6 +33,10 @@ struct aw_trs_ops {
 	/* Optional burst verify of n <= AW_TRS_BURST_MAX messages; NULL: one by one. */
 	unsigned (*verify_burst)(struct aw_trs_engine *e, const struct aw_trs_vreq *req, unsigned n,
 	                         int *res);
+	/* Optional burst tag of n <= AW_TRS_BURST_MAX messages whose msg_len is
+	 * already written: tag over header || body written after the body. */
+	void (*sign_burst)(struct aw_trs_engine *e, const struct aw_trs_sreq *req, unsigned n,
+	                   int *res);
 	int (*hmac_md5)(struct aw_trs_engine *e, const uint8_t *key, size_t key_len,
 	                const uint8_t *data, size_t len, uint8_t out[16]);
 	int (*aes256_cbc)(struct aw_trs_engine *e, const uint8_t key[32], const uint8_t iv[16],

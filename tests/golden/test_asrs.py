@@ -240,3 +240,14 @@ def test_priority_groups_and_weighted_maglev():
     # weights 3:1 → about 300 / 100 (Maglev spread, generous bounds)
     assert 240 <= to[(HOST_V4, 8080)] <= 360 and 40 <= to[(HOST2_V4, 8080)] <= 160, to
     check(res, rx=400, tx=400, sessions_created=400)
+
+
+def test_refusals_rate_limited_to_nothing():
+    c = cfg()
+    c["icmp_rate_per_s"] = 0
+    t = built(frame4(tcp_seg(sport=40050, dport=82)))
+    u = built(frame4(UDP(sport=5050, dport=9999) / Raw(b"x")))
+    e = built(frame4(tcp_seg(sport=40051, dport=81)))
+    res = run(c, {0: [t, u, e]})
+    assert res.out[0] == [] and res.out[1] == []
+    check(res, {"no_service": 2, "no_destination": 1}, rx=3, tx=0, no_service_refused=0)

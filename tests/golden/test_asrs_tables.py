@@ -5,7 +5,7 @@ failover to the next priority group."""
 
 import time
 
-from scapy.layers.inet import IP, TCP, UDP
+from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.packet import Raw
 
 from asrs_fixtures import *  # noqa: F401,F403
@@ -156,3 +156,20 @@ def test_tcp_states_tracked_and_closing_reopened_by_new_syn():
             assert [v["state"] for v in s.values()] == [want], (flags, s)
         dp.stop()
     check(dp.result, rx=5, tx=5, sessions_created=1)
+
+
+def test_service_deleted_existing_session_kept_new_refused():
+    with Dataplane(asrs_config(burst=1), live_ports=(0,)) as dp:
+        dp.live[0].send([built(frame4(UDP(sport=48000, dport=53) / Raw(b"1")))], close=False)
+        dp.wait_idle(expect_rx=1)
+        assert dp.api({"op": "service.del", "service": DNS}) == {"ok": True, "service": DNS, "existed": True}
+        dp.live[0].send([built(frame4(UDP(sport=48000, dport=53) / Raw(b"2"))),
+                         built(frame4(UDP(sport=48001, dport=53) / Raw(b"3")))])
+        dp.wait_idle(expect_rx=3)
+        s = list(_sessions(dp).values())
+        assert len(s) == 1 and s[0]["service"] == "" and s[0]["sid"] == "%016x" % sid(DNS)
+        dp.stop()
+    out1, out0 = dp.result.out[1], dp.result.out[0]
+    assert [bytes(p[UDP].payload) for p in out1] == [b"1", b"2"]
+    assert len(out0) == 1 and out0[0][ICMP].type == 3
+    check(dp.result, rx=3, tx=3, sessions_created=1, no_service_refused=1)

@@ -51,7 +51,7 @@ setup(uint32_t max_sessions, uint16_t pmin, uint16_t pmax)
 	CHECK_EQ(aw_sess_init(a, err, sizeof(err)), 0);
 	if (err[0])
 		fprintf(stderr, "%s\n", err);
-	aw_sess_lcore_init(a, &ctx);
+	CHECK_EQ(aw_sess_lcore_init(a, &ctx), 0);
 	CHECK(ctx.asrs == &a->lc[0] && a->lc[0].active);
 	return a;
 }
@@ -159,7 +159,7 @@ test_partitions(void)
 	dp.n_ctx = 4;
 	for (unsigned i = 0; i < 4; i++) {
 		c2.index = i;
-		aw_sess_lcore_init(a, &c2);
+		CHECK_EQ(aw_sess_lcore_init(a, &c2), 0);
 		CHECK_EQ(a->lc[0].port_lo, 1000 + 250 * i);
 		CHECK_EQ(a->lc[0].port_n, 250);
 		CHECK_EQ(a->lc[0].age_lo, a->n_slots * i / 4);

@@ -318,6 +318,8 @@ test_snapshot(void)
 	aw_msg_free(&m);
 	make_snapshot(&m, 3, 5);
 	roundtrip(&m);
+	m.u.snapshot.more = true; /* a part of a snapshot sent in parts */
+	roundtrip(&m);
 	aw_msg_free(&m);
 
 	make_snapshot(&m, 1000, 50); /* the 1,000-service snapshot */
@@ -340,6 +342,7 @@ test_snapshot(void)
 	aw_msg_free(&m);
 
 	decode_ok("{\"op\":\"snapshot\",\"version\":0,\"services\":[]}", &d);
+	CHECK(!d.u.snapshot.more);
 	CHECK_EQ(d.u.snapshot.n_services, 0);
 	CHECK_EQ(d.u.snapshot.n_relays, 0);
 	aw_msg_free(&d);

@@ -175,6 +175,7 @@ static const struct {
 	      "\",\"tunnel_key\":\"" KEY "\",\"suite\":1}]}",
 	 "relays[0].op: unknown field"},
 	{SNAP "\"services\":[],\"relays\":{}}", "relays: expected array, got object"},
+	{SNAP "\"services\":[],\"more\":1}", "more: expected boolean, got integer"},
 	{"{\"op\":\"snapshot\",\"version\":1.5,\"services\":[]}",
 	 "version: expected integer 0..9223372036854775807, got real"},
 	/* replies */

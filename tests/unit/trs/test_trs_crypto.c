@@ -486,6 +486,45 @@ test_verify_burst(void)
 	CHECK_EQ(aw_trs_verify_burst(NULL, req, N, res), 0);
 }
 
+/* Burst sign == one-by-one sign (same bytes), for a mix of suites and keys. */
+static void
+test_sign_burst(void)
+{
+	enum { N = 70 };
+	static uint8_t a[N][300], b[N][300];
+	struct aw_trs_sreq req[N];
+	int res[N];
+	struct aw_trs_key keys[4];
+	uint8_t key[32];
+
+	for (int i = 0; i < 4; i++) {
+		rnd_fill(key, sizeof(key));
+		aw_trs_key_init(&keys[i], key, 1 + (unsigned)(i & 1));
+	}
+	for (unsigned e = 0; e < n_engines; e++) {
+		for (int i = 0; i < N; i++) {
+			const struct aw_trs_key *k = &keys[rnd() % 4];
+			size_t body = i % 5 == 0 ? 0 : rnd() % 200, len = 0;
+
+			random_hdr(a[i]);
+			rnd_fill(a[i] + AW_TRS_HDR_LEN, body);
+			memcpy(b[i], a[i], sizeof(a[i]));
+			CHECK_EQ(aw_trs_sign(ossl, k, a[i], sizeof(a[i]), body, &len), AW_TRS_OK);
+			req[i] = (struct aw_trs_sreq){.key = k, .msg = b[i], .body_len = body};
+		}
+		memset(res, 0x55, sizeof(res));
+		CHECK_EQ(aw_trs_sign_burst(engines[e], req, N, res), N);
+		for (int i = 0; i < N; i++) {
+			CHECK_EQ(res[i], AW_TRS_OK);
+			CHECK_MEM(a[i], b[i], sizeof(a[i]));
+			CHECK_EQ(aw_trs_verify(engines[e], req[i].key, b[i],
+			                       AW_TRS_MIN_LEN + req[i].body_len), AW_TRS_OK);
+		}
+		CHECK_EQ(aw_trs_sign_burst(engines[e], req, 0, res), 0);
+	}
+	CHECK_EQ(aw_trs_sign_burst(NULL, req, N, res), 0);
+}
+
 /* A suite-1 message whose tag is right but whose padding is not: the last
  * plaintext block is last16, encrypted with the key's enc, then signed. */
 static void
@@ -574,4 +613,4 @@ test_errors(void)
 AW_TEST_MAIN(AW_TEST(test_engines), AW_TEST(test_kdf), AW_TEST(test_kat_hmac_md5),
              AW_TEST(test_kat_aes_cbc), AW_TEST(test_kat_aes_gcm), AW_TEST(test_golden_messages),
              AW_TEST(test_ossl_equals_mb), AW_TEST(test_forgery), AW_TEST(test_verify_burst),
-             AW_TEST(test_errors))
+             AW_TEST(test_sign_burst), AW_TEST(test_errors))

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Control-plane push benchmark (SPEC §10 last row): a registration change at
+anyway-mapd → applied in the data plane through anyway-agent.
+
+  latency:    one register at a time (a new weight each time, so every one is
+              a change), the time from sending it to the data plane applying
+              the service.set it caused; p50 / p99 / max over --samples.
+  throughput: --updates registrations of distinct services pipelined into the
+              map server; map updates applied per second = updates / (time of
+              the last apply - time of the first send). The agent batches what
+              arrives together (batch forms of the data-plane API).
+
+The data plane is tests/control/fake_dataplane.py (the API test double, which
+stamps each apply with CLOCK_MONOTONIC); with --dataplane SOCK a real one can
+be used for the throughput part only (it cannot stamp applies: the run then
+waits until service.list shows every service).
+
+    bench/control/push_latency.py [--build DIR] [--samples N] [--updates N]
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "control"))
+from ctlharness import LineClient, Procs, admin, free_port, reg, wait_until  # noqa: E402
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100.0 * (len(xs) - 1))))]
+
+
+def latency(procs, m, dp, samples):
+    a = admin(m.port)
+    w = LineClient(dp.sock, timeout=10)
+    out = []
+    for i in range(samples):
+        weight = 1 + i % 60000
+        t0 = time.monotonic()
+        a.send(reg("asrs://bench/latency", "10.0.0.1", 80, weight=weight, ttl=600))
+        r = w.call({"op": "wait_applied", "service": "asrs://bench/latency", "weight": weight})
+        assert r["ok"], r
+        out.append((r["t"] - t0) * 1000.0)
+        assert a.recv()["ok"]
+    a.close()
+    w.close()
+    return out
+
+
+def throughput(procs, m, dp, n):
+    a = admin(m.port)
+    w = LineClient(dp.sock, timeout=120)
+    lines = b"".join((json.dumps(reg("asrs://bench/t%d" % i, "10.1.%d.%d" % (i // 250 % 250, i % 250), 80,
+                                     weight=7, ttl=600)) + "\n").encode() for i in range(n))
+    cpu0 = {p.aw_name: cpu_s(p) for p in procs.procs}
+    oks = []
+    reader = threading.Thread(target=lambda: oks.extend(a.recv()["ok"] for _ in range(n)), daemon=True)
+    reader.start()  # the map server's queue toward a client that never reads is bounded
+    t0 = time.monotonic()
+    a.send_raw(lines)
+
+    def all_applied():
+        d = LineClient(dp.sock, timeout=60).call({"op": "dump"})
+        ts = [t for u, t in d["set_time"].items() if u.startswith("asrs://bench/t")]
+        return ts if len(ts) == n else None
+    ts = wait_until(all_applied, timeout=300, what="every update applied", interval=0.5)
+    cpu = {p.aw_name: cpu_s(p) - cpu0[p.aw_name] for p in procs.procs}
+    reader.join(60)
+    assert len(oks) == n and all(oks)
+    return n, len(ts), max(ts) - t0, cpu
+
+
+def agent_throughput(procs, n):
+    """The agent alone: a stand-in map server sends n pre-encoded service pushes
+    (distinct services) at once; the data plane double stores batches without
+    checking them. Rate = n / (last apply - first byte sent)."""
+    dp = procs.fake_dp(path=str(procs.dir / "sink.sock"), args=["--no-validate"])
+    lis = socket.socket()
+    lis.bind(("127.0.0.1", 0))
+    lis.listen(1)
+    lis.settimeout(30)
+    pushes = b"".join((json.dumps({"op": "service", "version": i + 1, "service": "asrs://agent/t%d" % i,
+                                   "sid": hashlib.sha256(b"asrs://agent/t%d" % i).hexdigest()[:16],
+                                   "destinations": [{"addr": "10.2.%d.%d" % (i // 250 % 250, i % 250),
+                                                     "port": 80, "priority": 0, "weight": 5}]},
+                                  separators=(",", ":")) + "\n").encode() for i in range(n))
+    ag = procs.agent([lis.getsockname()[1]], dp.sock)
+    c, _ = lis.accept()
+    c.settimeout(30)
+    c.recv(4096)  # hello
+    c.sendall(b'{"ok":true,"version":0}\n{"op":"snapshot","version":0,"services":[],"relays":[]}\n')
+    wait_until(lambda: LineClient(ag.status).call({"op": "status"})["mapds"][0]["state"] == "synced",
+               what="agent synced to the stand-in")
+    cpu0 = cpu_s(ag)
+    t0 = time.monotonic()
+    c.sendall(pushes)
+
+    def all_applied():
+        d = LineClient(dp.sock, timeout=60).call({"op": "dump"})
+        return list(d["set_time"].values()) if len(d["set_time"]) == n else None
+    ts = wait_until(all_applied, timeout=300, what="every push applied", interval=0.5)
+    cpu = cpu_s(ag) - cpu0
+    c.close()
+    lis.close()
+    return max(ts) - t0, cpu
+
+
+def cpu_s(p):
+    """user + system CPU seconds of a running process."""
+    with open("/proc/%d/stat" % p.pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main():
+    ap = argparse.ArgumentParser(description="map push latency and throughput (loopback)")
+    ap.add_argument("--build", default=os.environ.get("AW_BUILD", str(ROOT / "build")))
+    ap.add_argument("--samples", type=int, default=2000)
+    ap.add_argument("--updates", type=int, default=100000)
+    a = ap.parse_args()
+    os.environ["AW_BUILD"] = a.build
+    procs = Procs()
+    try:
+        m = procs.mapd()
+        dp = procs.fake_dp()
+        ag = procs.agent([m.port], dp.sock)
+        wait_until(lambda: json.loads(json.dumps(LineClient(ag.status).call({"op": "status"})))["mapds"][0]["state"]
+                   == "synced", what="agent synced")
+        lat = latency(procs, m, dp, a.samples)
+        print("latency  registration -> applied: n=%d p50=%.3f ms p99=%.3f ms max=%.3f ms"
+              % (len(lat), pct(lat, 50), pct(lat, 99), max(lat)))
+        n, got, secs, cpu = throughput(procs, m, dp, a.updates)
+        print("throughput %d updates (distinct services) applied=%d in %.3f s: %.0f updates/s"
+              % (n, got, secs, got / secs))
+        print("CPU during the throughput run: " + ", ".join(
+            "%s %.2f s (%.1f us/update)" % (k, v, v * 1e6 / n) for k, v in sorted(cpu.items())))
+        st = LineClient(ag.status).call({"op": "status"})["dataplane"]
+        print("agent: %d data-plane batches, %d items applied, %d errors"
+              % (st["applies"], st["items_applied"], st["errors"]))
+        secs2, cpu2 = agent_throughput(procs, a.updates)
+        print("agent alone: %d pushes applied in %.3f s: %.0f updates/s; agent CPU %.2f s (%.1f us/update)"
+              % (a.updates, secs2, a.updates / secs2, cpu2, cpu2 * 1e6 / a.updates))
+        return 0 if got == n else 1
+    finally:
+        procs.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

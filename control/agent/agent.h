@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * agent — anyway-agent's objects (SPEC §7.2): subscriptions to map servers,
+ * each with its own view of the map; the data-plane client with the state as
+ * applied; the merge that turns views into data-plane calls; the status
+ * socket. One thread: everything runs on the one aw_loop.
+ *
+ * Merge rule: a destination is present while any synced-or-remembered map
+ * server view has it (for the same addr:port the first map server given on
+ * the command line wins for priority/weight); a relay likewise. Destinations
+ * with weight 0 (drained) are not applied: the data plane has no drained
+ * state and keeps existing sessions on their destination anyway.
+ */
+#ifndef AGENT_H
+#define AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "aw_conn.h"
+#include "aw_line.h"
+#include "aw_loop.h"
+#include "aw_msg.h"
+#include "aw_net.h"
+#include "aw_strmap.h"
+
+#define AGENT_MAX_MAPD 16
+#define AGENT_SILENCE_MS 15000   /* nothing heard for this long: reconnect (SPEC §7.1) */
+#define AGENT_DP_TIMEOUT_MS 5000 /* one data-plane call */
+#define AGENT_DP_PING_MS 1000
+
+/* A set of services (uri -> struct agent_dests *) and relays (hex -> struct agent_relay *). */
+struct agent_dests {
+	uint32_t n;
+	struct aw_msg_dest d[]; /* canonical order: priority, addr, port */
+};
+struct agent_relay {
+	struct aw_msg_relay r;
+	bool key_known; /* false for entries listed by the data plane (it never shows keys) */
+};
+struct agent_view {
+	struct aw_strmap svcs;
+	struct aw_strmap relays;
+};
+
+void agent_view_init(struct agent_view *v);
+void agent_view_clear(struct agent_view *v);
+/* n == 0 removes. -1 out of memory. */
+int agent_view_set_service(struct agent_view *v, const char *uri, const struct aw_msg_dest *d,
+			   uint32_t n);
+int agent_view_set_relay(struct agent_view *v, const struct aw_msg_relay *r, bool key_known);
+void agent_view_del_relay(struct agent_view *v, const char *hex);
+void agent_dests_sort(struct aw_msg_dest *d, uint32_t n);
+void agent_hex(const uint8_t *b, size_t n, char *out);
+bool agent_relay_same(const struct aw_msg_relay *a, const struct aw_msg_relay *b);
+
+enum agent_mapd_state { MAPD_IDLE, MAPD_CONNECTING, MAPD_HELLO, MAPD_SYNCED };
+
+struct agent;
+struct agent_link; /* one TCP connection to a map server */
+
+struct agent_mapd {
+	struct agent *ag;
+	char name[64]; /* HOST:PORT as given */
+	struct aw_sockaddr addr;
+	enum agent_mapd_state state;
+	struct agent_link *link;
+	bool has_view;             /* view holds a complete snapshot (maybe stale) */
+	struct agent_view view;
+	struct agent_view pending; /* snapshot parts so far */
+	bool in_snapshot;
+	uint64_t version;
+	uint64_t last_rx_ms, connect_ms, retry_at_ms, down_since_ms;
+	struct aw_backoff bo;
+	uint64_t snapshots, updates, rejected, reconnects;
+	char last_error[AW_MSG_ERRLEN + 80];
+};
+
+struct agent_dp {
+	char path[108];
+	struct aw_handler h; /* persistent API connection, watched for EOF */
+	bool up;
+	struct aw_linebuf lb;
+	bool asrs, trs;      /* the data plane serves service.* / relay.* */
+	uint64_t retry_at_ms, next_ping_ms;
+	struct aw_backoff bo;
+	uint64_t calls, applies, errors, reconnects, items_applied;
+	double last_apply_wall;
+	char last_error[AW_MSG_ERRLEN + 80];
+};
+
+struct agent {
+	struct aw_loop loop;
+	char name[AW_MSG_NAME_MAX + 1];
+	struct agent_mapd mapd[AGENT_MAX_MAPD];
+	int n_mapd;
+	struct agent_dp dp;
+	struct agent_view applied; /* what the data plane has, as far as we know */
+	struct aw_strmap dirty_svcs, dirty_relays;
+	bool full;                 /* reconcile everything on the next apply */
+	uint64_t stale_ms;         /* drop a lost map server's view after this, while another is synced */
+	uint64_t startup_until_ms; /* first reconcile waits for every map server's snapshot until then */
+	struct aw_handler status_h;
+	char status_path[108];
+	uint64_t rejected_updates;
+};
+
+/* agent_mapd.c */
+void agent_mapd_init(struct agent_mapd *m, struct agent *ag);
+void agent_mapd_tick(struct agent_mapd *m, uint64_t now);
+void agent_mapd_close(struct agent_mapd *m, const char *why);
+
+/* agent_dp.c */
+void agent_dp_init(struct agent_dp *dp, const char *path);
+void agent_dp_tick(struct agent *ag, uint64_t now);
+/* One request; *reply gets the parsed reply object. -1: the connection failed
+ * (it is closed and marked down). */
+int agent_dp_call(struct agent *ag, json_t *req, json_t **reply);
+void agent_dp_down(struct agent *ag, const char *why);
+
+/* agent_apply.c */
+void agent_mark_service(struct agent *ag, const char *uri);
+void agent_mark_relay(struct agent *ag, const char *hex);
+/* Push what differs between the merged views and the applied state. */
+void agent_apply(struct agent *ag);
+
+/* agent_status.c */
+int agent_status_open(struct agent *ag, char *err, size_t errlen);
+void agent_status_close(struct agent *ag);
+
+#endif /* AGENT_H */

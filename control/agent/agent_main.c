@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * anyway-agent — subscribes to map servers and applies the merged map to the
+ * data plane (SPEC §7.2): command line, the loop, the order of work in each
+ * round (read everything that arrived, then apply it as one batch).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "aw_build_config.h"
+
+#define PROG "anyway-agent"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: " PROG " --mapd HOST:PORT [--mapd HOST:PORT ...] [--dataplane PATH]\n"
+		"                    [--status PATH] [--name NAME] [--stale-s S] [--help] [--version]\n"
+		"Subscribes to map servers, merges them (a destination is present while any\n"
+		"has it) and applies the result to the data plane's JSON API.\n"
+		"  --mapd HOST:PORT   a map server, IPv4 or [IPv6] (repeatable, up to %d;\n"
+		"                     default port 7810)\n"
+		"  --dataplane PATH   data plane API socket (default /run/anyway/dataplane.sock)\n"
+		"  --status PATH      this agent's status socket (default /run/anyway/agent.sock)\n"
+		"  --name NAME        name sent in hello (default anyway-agent)\n"
+		"  --stale-s S        forget a lost map server's view after S seconds while\n"
+		"                     another one is connected (default 30; with none\n"
+		"                     connected the last state is always kept)\n",
+		AGENT_MAX_MAPD);
+}
+
+static int
+parse_name(const char *s, char *out, size_t n)
+{
+	size_t l = strlen(s);
+
+	if (l == 0 || l >= n)
+		return -1;
+	for (size_t i = 0; i < l; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+			return -1;
+	memcpy(out, s, l + 1);
+	return 0;
+}
+
+static int
+add_mapd(struct agent *ag, const char *s)
+{
+	char err[160];
+	struct agent_mapd *m;
+
+	if (ag->n_mapd >= AGENT_MAX_MAPD) {
+		fprintf(stderr, PROG ": --mapd: at most %d map servers\n", AGENT_MAX_MAPD);
+		return -1;
+	}
+	m = &ag->mapd[ag->n_mapd];
+	if (aw_hostport_parse(s, 7810, &m->addr, err, sizeof(err)) < 0) {
+		fprintf(stderr, PROG ": --mapd %s\n", err);
+		return -1;
+	}
+	snprintf(m->name, sizeof(m->name), "%s", s);
+	agent_mapd_init(m, ag);
+	ag->n_mapd++;
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv, struct agent *ag, const char **dp_path)
+{
+	static const struct option opts[] = {
+		{"mapd", required_argument, NULL, 'm'},  {"dataplane", required_argument, NULL, 'd'},
+		{"status", required_argument, NULL, 's'}, {"name", required_argument, NULL, 'n'},
+		{"stale-s", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
+	};
+	int c;
+	char *end;
+	unsigned long v;
+
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (add_mapd(ag, optarg) < 0)
+				return 2;
+			break;
+		case 'd':
+		case 's':
+			if (strlen(optarg) >= 108) {
+				fprintf(stderr, PROG ": --%s: path longer than 107 bytes\n",
+					c == 'd' ? "dataplane" : "status");
+				return 2;
+			}
+			if (c == 'd')
+				*dp_path = optarg;
+			else
+				snprintf(ag->status_path, sizeof(ag->status_path), "%s", optarg);
+			break;
+		case 'n':
+			if (parse_name(optarg, ag->name, sizeof(ag->name)) < 0) {
+				fprintf(stderr, PROG ": --name: expected 1..255 printable characters "
+						"without quotes or backslashes\n");
+				return 2;
+			}
+			break;
+		case 'S':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *optarg == '-' || *end || end == optarg || v > 86400) {
+				fprintf(stderr, PROG ": --stale-s: expected an integer 0..86400, got '%s'\n",
+					optarg);
+				return 2;
+			}
+			ag->stale_ms = v * 1000u;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf(PROG " %s\n", AW_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (ag->n_mapd == 0) {
+		fprintf(stderr, PROG ": --mapd: at least one map server is required\n");
+		return 2;
+	}
+	return -1;
+}
+
+static int
+next_timeout(const struct agent *ag, uint64_t now)
+{
+	uint64_t next = now + 200;
+
+	for (int i = 0; i < ag->n_mapd; i++)
+		if (ag->mapd[i].state == MAPD_IDLE && ag->mapd[i].retry_at_ms < next)
+			next = ag->mapd[i].retry_at_ms;
+	if (!ag->dp.up && ag->dp.retry_at_ms < next)
+		next = ag->dp.retry_at_ms;
+	return next <= now ? 0 : (int)(next - now);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct agent ag;
+	const char *dp_path = "/run/anyway/dataplane.sock";
+	struct aw_handler sigh;
+	char err[256];
+	int rc;
+
+	snprintf(ag.name, sizeof(ag.name), PROG);
+	snprintf(ag.status_path, sizeof(ag.status_path), "/run/anyway/agent.sock");
+	ag.stale_ms = 30000;
+	ag.status_h.fd = -1;
+	if (aw_loop_init(&ag.loop) < 0) {
+		fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));
+		return 1;
+	}
+	rc = parse_args(argc, argv, &ag, &dp_path);
+	if (rc >= 0)
+		return rc;
+	agent_dp_init(&ag.dp, dp_path);
+	agent_view_init(&ag.applied);
+	aw_strmap_init(&ag.dirty_svcs);
+	aw_strmap_init(&ag.dirty_relays);
+	if (aw_loop_watch_signals(&ag.loop, &sigh) < 0) {
+		fprintf(stderr, PROG ": signalfd: %s\n", strerror(errno));
+		return 1;
+	}
+	if (agent_status_open(&ag, err, sizeof(err)) < 0) {
+		fprintf(stderr, PROG ": --status %s\n", err);
+		return 1;
+	}
+	ag.startup_until_ms = aw_now_ms() + 2000;
+	while (!ag.loop.stop) {
+		uint64_t now = aw_now_ms();
+
+		agent_dp_tick(&ag, now);
+		for (int i = 0; i < ag.n_mapd; i++)
+			agent_mapd_tick(&ag.mapd[i], now);
+		agent_apply(&ag);
+		if (aw_loop_run_once(&ag.loop, next_timeout(&ag, aw_now_ms())) < 0) {
+			fprintf(stderr, PROG ": epoll_wait: %s\n", strerror(errno));
+			break;
+		}
+	}
+	fprintf(stderr, PROG ": stopping (the data plane keeps what was applied)\n");
+	agent_status_close(&ag);
+	for (int i = 0; i < ag.n_mapd; i++)
+		agent_mapd_close(&ag.mapd[i], NULL);
+	agent_dp_down(&ag, "agent stopping");
+	aw_loop_kill(&ag.loop, &sigh);
+	aw_loop_fini(&ag.loop);
+	return 0;
+}

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * agent_mapd — one subscription to a map server: connect (non-blocking, with
+ * backoff), hello as subscriber, take the snapshot (in parts), then versioned
+ * pushes. A push is decoded and validated whole before it touches the view;
+ * a malformed one is rejected and logged, and the version gap it leaves makes
+ * the agent resubscribe for a fresh snapshot. A lost map server's view is kept
+ * (fail-static) until it sends a new snapshot, or until another map server is
+ * synced and stale_ms has passed.
+ * Contract: anyway-agent's one thread.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+struct agent_link {
+	struct aw_conn c; /* first member */
+	struct agent_mapd *m;
+};
+
+static void
+link_destroy(struct aw_handler *h)
+{
+	struct agent_link *l = (struct agent_link *)h;
+
+	aw_conn_free(&l->c);
+	free(l);
+}
+
+void
+agent_mapd_close(struct agent_mapd *m, const char *why)
+{
+	uint64_t now = aw_now_ms();
+
+	if (m->link != NULL) {
+		aw_loop_kill(&m->ag->loop, &m->link->c.h);
+		m->link->m = NULL;
+		m->link = NULL;
+	}
+	if (why != NULL) {
+		fprintf(stderr, "anyway-agent: mapd %s: %s\n", m->name, why);
+		snprintf(m->last_error, sizeof(m->last_error), "%s", why);
+	}
+	if (m->state != MAPD_IDLE)
+		m->down_since_ms = now;
+	m->state = MAPD_IDLE;
+	m->in_snapshot = false;
+	agent_view_clear(&m->pending);
+	m->retry_at_ms = now + aw_backoff_next(&m->bo);
+}
+
+static void
+mark_view(struct agent *ag, const struct agent_view *v)
+{
+	for (size_t i = 0; i < v->svcs.cap; i++)
+		if (v->svcs.slots[i].key)
+			agent_mark_service(ag, v->svcs.slots[i].key);
+	for (size_t i = 0; i < v->relays.cap; i++)
+		if (v->relays.slots[i].key)
+			agent_mark_relay(ag, v->relays.slots[i].key);
+}
+
+static int
+on_snapshot(struct agent_mapd *m, const struct aw_msg *msg)
+{
+	const struct aw_msg_snapshot *s = &msg->u.snapshot;
+
+	if (m->in_snapshot && msg->version != m->version)
+		return -1;
+	m->in_snapshot = true;
+	m->version = msg->version;
+	for (uint32_t i = 0; i < s->n_services; i++)
+		if (agent_view_set_service(&m->pending, s->services[i].service, s->services[i].dests,
+					   s->services[i].n_dests) < 0)
+			return -1;
+	for (uint32_t i = 0; i < s->n_relays; i++)
+		if (agent_view_set_relay(&m->pending, &s->relays[i], true) < 0)
+			return -1;
+	if (s->more)
+		return 0;
+	/* complete: the new view replaces the old one; everything in either is rechecked */
+	mark_view(m->ag, &m->view);
+	agent_view_clear(&m->view);
+	m->view = m->pending;
+	agent_view_init(&m->pending);
+	m->in_snapshot = false;
+	m->has_view = true;
+	m->state = MAPD_SYNCED;
+	m->snapshots++;
+	aw_backoff_reset(&m->bo);
+	m->ag->full = true;
+	return 0;
+}
+
+/* A versioned push: must be the next version after what we have. */
+static int
+on_push(struct agent_mapd *m, const struct aw_msg *msg)
+{
+	char hex[2 * AW_MSG_PATH_ID_LEN + 1];
+
+	if (m->state != MAPD_SYNCED || !msg->has_version || msg->version != m->version + 1)
+		return -1;
+	m->version = msg->version;
+	m->updates++;
+	switch (msg->type) {
+	case AW_MSG_SERVICE:
+		if (agent_view_set_service(&m->view, msg->u.svc.service, msg->u.svc.dests,
+					   msg->u.svc.n_dests) < 0)
+			return -1;
+		agent_mark_service(m->ag, msg->u.svc.service);
+		return 0;
+	case AW_MSG_RELAY_ADD:
+		if (agent_view_set_relay(&m->view, &msg->u.relay, true) < 0)
+			return -1;
+		agent_hex(msg->u.relay.path_id, AW_MSG_PATH_ID_LEN, hex);
+		agent_mark_relay(m->ag, hex);
+		return 0;
+	default: /* RELAY_DEL */
+		agent_hex(msg->u.path_id, AW_MSG_PATH_ID_LEN, hex);
+		agent_view_del_relay(&m->view, hex);
+		agent_mark_relay(m->ag, hex);
+		return 0;
+	}
+}
+
+/* 0: go on; -1: the connection was closed. */
+static int
+on_line(struct agent_mapd *m, const char *line, size_t len)
+{
+	char err[AW_MSG_ERRLEN], why[AW_MSG_ERRLEN + 64];
+	struct aw_msg msg;
+	int rc = 0;
+
+	if (len == 0)
+		return 0;
+	if (aw_msg_decode(line, len, &msg, err, sizeof(err)) < 0) {
+		m->rejected++;
+		m->ag->rejected_updates++;
+		fprintf(stderr, "anyway-agent: mapd %s: rejected a malformed message, nothing applied: %s\n",
+			m->name, err);
+		snprintf(m->last_error, sizeof(m->last_error), "rejected: %s", err);
+		return 0;
+	}
+	switch (msg.type) {
+	case AW_MSG_REPLY:
+		if (!msg.u.reply.ok) {
+			snprintf(why, sizeof(why), "error reply: %s", msg.u.reply.error);
+			agent_mapd_close(m, why);
+			rc = -1;
+		}
+		break;
+	case AW_MSG_SNAPSHOT:
+		if (on_snapshot(m, &msg) < 0) {
+			agent_mapd_close(m, "inconsistent snapshot parts: resubscribing");
+			rc = -1;
+		}
+		break;
+	case AW_MSG_SERVICE:
+	case AW_MSG_RELAY_ADD:
+	case AW_MSG_RELAY_DEL:
+		if (on_push(m, &msg) < 0) {
+			snprintf(why, sizeof(why), "version %llu after %llu: resubscribing for a snapshot",
+				 (unsigned long long)msg.version, (unsigned long long)m->version);
+			agent_mapd_close(m, why);
+			rc = -1;
+		}
+		break;
+	case AW_MSG_PING:
+		break;
+	default:
+		fprintf(stderr, "anyway-agent: mapd %s: ignored op %s\n", m->name,
+			aw_msg_type_name(msg.type));
+	}
+	aw_msg_free(&msg);
+	return rc;
+}
+
+static void
+link_readable(struct agent_mapd *m)
+{
+	struct agent_link *l = m->link;
+
+	for (int r = 0; r < 32 && m->link == l; r++) {
+		int rc = aw_conn_read(&l->c);
+		char *line;
+		size_t len;
+
+		if (rc == AW_LINE_AGAIN)
+			return;
+		if (rc == AW_LINE_EOF || rc == AW_LINE_ERROR) {
+			agent_mapd_close(m, rc == AW_LINE_EOF ? "connection closed" : strerror(errno));
+			return;
+		}
+		m->last_rx_ms = aw_now_ms();
+		while (m->link == l && rc != AW_LINE_TOO_LONG &&
+		       (rc = aw_linebuf_next(&l->c.in, &line, &len)) == AW_LINE_OK)
+			on_line(m, line, len);
+		if (rc == AW_LINE_TOO_LONG && m->link == l) {
+			agent_mapd_close(m, "line longer than 1 MiB");
+			return;
+		}
+	}
+}
+
+static void
+link_event(struct aw_handler *h, uint32_t events)
+{
+	struct agent_link *l = (struct agent_link *)h;
+	struct agent_mapd *m = l->m;
+
+	if (m == NULL)
+		return;
+	if (events & EPOLLOUT) {
+		bool was_connecting = l->c.connecting;
+		if (aw_conn_on_writable(&l->c) < 0) {
+			agent_mapd_close(m, strerror(errno));
+			return;
+		}
+		if (was_connecting && m->state == MAPD_CONNECTING) {
+			m->state = MAPD_HELLO;
+			fprintf(stderr, "anyway-agent: mapd %s: connected\n", m->name);
+		}
+	}
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		link_readable(m);
+}
+
+static void
+start_connect(struct agent_mapd *m, uint64_t now)
+{
+	char hello[AW_MSG_NAME_MAX + 64];
+	int in_progress;
+	int fd = aw_tcp_connect(&m->addr, &in_progress);
+	struct agent_link *l;
+
+	m->reconnects++;
+	if (fd < 0) {
+		agent_mapd_close(m, strerror(errno));
+		return;
+	}
+	l = calloc(1, sizeof(*l));
+	if (l == NULL || aw_conn_open(&l->c, &m->ag->loop, fd, in_progress != 0, 256u << 10,
+				      link_event, link_destroy) < 0) {
+		free(l);
+		close(fd);
+		agent_mapd_close(m, "out of memory");
+		return;
+	}
+	l->m = m;
+	m->link = l;
+	m->state = in_progress ? MAPD_CONNECTING : MAPD_HELLO;
+	m->connect_ms = m->last_rx_ms = now;
+	snprintf(hello, sizeof(hello), "{\"op\":\"hello\",\"role\":\"subscriber\",\"name\":\"%s\"}",
+		 m->ag->name);
+	if (aw_conn_send(&l->c, hello, strlen(hello)) < 0)
+		agent_mapd_close(m, strerror(errno));
+}
+
+void
+agent_mapd_init(struct agent_mapd *m, struct agent *ag)
+{
+	m->ag = ag;
+	m->state = MAPD_IDLE;
+	agent_view_init(&m->view);
+	agent_view_init(&m->pending);
+	aw_backoff_init(&m->bo, 100, 5000);
+}
+
+static bool
+another_synced(const struct agent_mapd *m)
+{
+	for (int i = 0; i < m->ag->n_mapd; i++)
+		if (&m->ag->mapd[i] != m && m->ag->mapd[i].state == MAPD_SYNCED)
+			return true;
+	return false;
+}
+
+void
+agent_mapd_tick(struct agent_mapd *m, uint64_t now)
+{
+	if (m->state == MAPD_IDLE && now >= m->retry_at_ms)
+		start_connect(m, now);
+	else if (m->state == MAPD_CONNECTING && now - m->connect_ms > AGENT_DP_TIMEOUT_MS)
+		agent_mapd_close(m, "connect timed out");
+	else if (m->state != MAPD_IDLE && now - m->last_rx_ms > AGENT_SILENCE_MS)
+		agent_mapd_close(m, "nothing heard for 15 s: reconnecting");
+	if (m->state != MAPD_SYNCED && m->has_view && another_synced(m) &&
+	    now - m->down_since_ms > m->ag->stale_ms) {
+		fprintf(stderr, "anyway-agent: mapd %s: lost for %llu ms, its view is dropped\n",
+			m->name, (unsigned long long)(now - m->down_since_ms));
+		mark_view(m->ag, &m->view);
+		agent_view_clear(&m->view);
+		m->has_view = false;
+	}
+}

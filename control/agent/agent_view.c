@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * agent_view — a map as one map server sent it, or as the data plane has it:
+ * services with canonical destination lists, relay entries.
+ * Contract: anyway-agent's one thread.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+
+void
+agent_hex(const uint8_t *b, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[b[i] >> 4];
+		out[2 * i + 1] = hx[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+bool
+agent_relay_same(const struct aw_msg_relay *a, const struct aw_msg_relay *b)
+{
+	return memcmp(a->path_id, b->path_id, sizeof(a->path_id)) == 0 &&
+	       memcmp(a->tunnel_key, b->tunnel_key, sizeof(a->tunnel_key)) == 0 &&
+	       a->suite == b->suite && a->idle_timeout_s == b->idle_timeout_s &&
+	       a->bind_timeout_s == b->bind_timeout_s && a->has_rate == b->has_rate &&
+	       (!a->has_rate || (a->rate.pps == b->rate.pps && a->rate.bps == b->rate.bps &&
+				 a->rate.burst == b->rate.burst));
+}
+
+void
+agent_view_init(struct agent_view *v)
+{
+	aw_strmap_init(&v->svcs);
+	aw_strmap_init(&v->relays);
+}
+
+void
+agent_view_clear(struct agent_view *v)
+{
+	for (size_t i = 0; i < v->svcs.cap; i++)
+		if (v->svcs.slots[i].key)
+			free(v->svcs.slots[i].val);
+	for (size_t i = 0; i < v->relays.cap; i++)
+		if (v->relays.slots[i].key)
+			free(v->relays.slots[i].val);
+	aw_strmap_free(&v->svcs);
+	aw_strmap_free(&v->relays);
+}
+
+static int
+dest_cmp(const void *pa, const void *pb)
+{
+	const struct aw_msg_dest *a = pa, *b = pb;
+
+	if (a->priority != b->priority)
+		return a->priority < b->priority ? -1 : 1;
+	if (a->addr.family != b->addr.family)
+		return a->addr.family < b->addr.family ? -1 : 1;
+	int c = memcmp(a->addr.b, b->addr.b, 16);
+	if (c != 0)
+		return c;
+	return a->port == b->port ? 0 : (a->port < b->port ? -1 : 1);
+}
+
+void
+agent_dests_sort(struct aw_msg_dest *d, uint32_t n)
+{
+	qsort(d, n, sizeof(d[0]), dest_cmp);
+}
+
+int
+agent_view_set_service(struct agent_view *v, const char *uri, const struct aw_msg_dest *d,
+		       uint32_t n)
+{
+	struct agent_dests *e;
+
+	if (n == 0) {
+		free(aw_strmap_del(&v->svcs, uri));
+		return 0;
+	}
+	e = malloc(sizeof(*e) + n * sizeof(e->d[0]));
+	if (e == NULL)
+		return -1;
+	e->n = n;
+	memcpy(e->d, d, n * sizeof(e->d[0]));
+	qsort(e->d, n, sizeof(e->d[0]), dest_cmp);
+	void *old = aw_strmap_put(&v->svcs, uri, e);
+	if (old == e) {
+		free(e);
+		return -1;
+	}
+	free(old);
+	return 0;
+}
+
+int
+agent_view_set_relay(struct agent_view *v, const struct aw_msg_relay *r, bool key_known)
+{
+	char hex[2 * AW_MSG_PATH_ID_LEN + 1];
+	struct agent_relay *e = malloc(sizeof(*e));
+
+	if (e == NULL)
+		return -1;
+	e->r = *r;
+	e->key_known = key_known;
+	agent_hex(r->path_id, AW_MSG_PATH_ID_LEN, hex);
+	void *old = aw_strmap_put(&v->relays, hex, e);
+	if (old == e) {
+		free(e);
+		return -1;
+	}
+	free(old);
+	return 0;
+}
+
+void
+agent_view_del_relay(struct agent_view *v, const char *hex)
+{
+	free(aw_strmap_del(&v->relays, hex));
+}

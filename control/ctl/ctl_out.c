@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * anyway-ctl: output (see ctl.h). Tables are collected whole, then printed
+ * with each column as wide as its widest cell, like `ip` and `ovs-appctl`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+struct ctl_table {
+	size_t n_cols;
+	size_t n_rows, cap_rows;
+	char **cells; /* row-major, (n_rows + 1) * n_cols, row 0 = headers */
+	size_t *width;
+};
+
+static char *
+xstrdup(const char *s)
+{
+	char *d = strdup(s ? s : "");
+	if (d == NULL) {
+		fprintf(stderr, CTL_PROG ": out of memory\n");
+		exit(CTL_ERR);
+	}
+	return d;
+}
+
+static void *
+xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n);
+	if (q == NULL) {
+		fprintf(stderr, CTL_PROG ": out of memory\n");
+		exit(CTL_ERR);
+	}
+	return q;
+}
+
+struct ctl_table *
+ctl_table_new(const char *const *headers)
+{
+	struct ctl_table *t = xrealloc(NULL, sizeof(*t));
+
+	memset(t, 0, sizeof(*t));
+	while (headers[t->n_cols] != NULL)
+		t->n_cols++;
+	t->width = xrealloc(NULL, t->n_cols * sizeof(size_t));
+	memset(t->width, 0, t->n_cols * sizeof(size_t));
+	ctl_table_row(t, headers); /* row 0, not counted in n_rows */
+	return t;
+}
+
+void
+ctl_table_row(struct ctl_table *t, const char *const *cells)
+{
+	size_t row = t->cells == NULL ? 0 : t->n_rows + 1;
+
+	if (row + 1 > t->cap_rows) {
+		t->cap_rows = t->cap_rows ? t->cap_rows * 2 : 16;
+		t->cells = xrealloc(t->cells, t->cap_rows * t->n_cols * sizeof(char *));
+	}
+	for (size_t i = 0; i < t->n_cols; i++) {
+		char *c = xstrdup(cells[i]);
+		size_t w = strlen(c);
+		t->cells[row * t->n_cols + i] = c;
+		if (w > t->width[i])
+			t->width[i] = w;
+	}
+	if (row > 0)
+		t->n_rows++;
+}
+
+/* Prints the rows (the header row too when header) and frees t. */
+static void
+table_emit(struct ctl_table *t, bool header)
+{
+	for (size_t r = header ? 0 : 1; r <= t->n_rows; r++) {
+		for (size_t i = 0; i < t->n_cols; i++) {
+			const char *c = t->cells[r * t->n_cols + i];
+			if (i + 1 == t->n_cols)
+				printf("%s\n", c); /* no trailing blanks */
+			else
+				printf("%-*s  ", (int)t->width[i], c);
+		}
+	}
+	ctl_table_free(t);
+}
+
+void
+ctl_table_print(struct ctl_table *t)
+{
+	table_emit(t, true);
+}
+
+void
+ctl_table_free(struct ctl_table *t)
+{
+	for (size_t k = 0; k < (t->n_rows + 1) * t->n_cols; k++)
+		free(t->cells[k]);
+	free(t->cells);
+	free(t->width);
+	free(t);
+}
+
+char *
+ctl_cell(const json_t *v)
+{
+	if (v == NULL || json_is_null(v))
+		return xstrdup("-");
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	return s ? s : xstrdup("?");
+}
+
+static bool
+skipped(const char *k, const char *const *skip)
+{
+	if (strcmp(k, "ok") == 0)
+		return true;
+	for (size_t i = 0; skip != NULL && skip[i] != NULL; i++)
+		if (strcmp(skip[i], k) == 0)
+			return true;
+	return false;
+}
+
+static bool
+is_table(const json_t *v)
+{
+	return json_is_array(v) && json_array_size(v) > 0 && json_is_object(json_array_get(v, 0));
+}
+
+/* Scalars (and nested objects, flattened) of obj as key/value rows. */
+static void
+collect_scalars(struct ctl_table *t, const json_t *obj, const char *prefix,
+		const char *const *skip)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)obj, k, v) {
+		if (prefix[0] == '\0' && skipped(k, skip))
+			continue;
+		char key[256];
+		snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] ? "." : "", k);
+		if (json_is_object(v)) {
+			collect_scalars(t, v, key, NULL);
+			continue;
+		}
+		if (is_table(v))
+			continue; /* printed as a table afterwards */
+		char *cell = ctl_cell(v);
+		const char *row[] = {key, cell};
+		ctl_table_row(t, row);
+		free(cell);
+	}
+}
+
+void
+ctl_print_object(const json_t *obj, const char *const *skip)
+{
+	static const char *const no_headers[] = {"", "", NULL};
+	struct ctl_table *t = ctl_table_new(no_headers);
+	const char *k;
+	json_t *v;
+
+	collect_scalars(t, obj, "", skip);
+	table_emit(t, false); /* key/value lines: no header */
+	json_object_foreach((json_t *)obj, k, v) {
+		if (!is_table(v) || skipped(k, skip))
+			continue;
+		printf("\n%s:\n", k);
+		ctl_print_array(v);
+	}
+}
+
+void
+ctl_print_array(const json_t *arr)
+{
+	json_t *keys = json_array(), *row;
+	size_t i, j;
+
+	if (json_array_size(arr) == 0) {
+		printf("(none)\n");
+		json_decref(keys);
+		return;
+	}
+	json_array_foreach((json_t *)arr, i, row) {
+		const char *k;
+		json_t *v;
+		if (!json_is_object(row))
+			continue;
+		json_object_foreach(row, k, v) {
+			bool seen = false;
+			json_t *e;
+			json_array_foreach(keys, j, e) seen = seen || strcmp(json_string_value(e), k) == 0;
+			if (!seen)
+				json_array_append_new(keys, json_string(k));
+		}
+	}
+	size_t n = json_array_size(keys);
+	const char **hdr = xrealloc(NULL, (n + 1) * sizeof(char *));
+	char **upper = xrealloc(NULL, (n + 1) * sizeof(char *));
+	for (j = 0; j < n; j++) {
+		upper[j] = xstrdup(json_string_value(json_array_get(keys, j)));
+		for (char *p = upper[j]; *p; p++)
+			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+		hdr[j] = upper[j];
+	}
+	hdr[n] = NULL;
+	struct ctl_table *t = ctl_table_new(hdr);
+	json_array_foreach((json_t *)arr, i, row) {
+		char **cells = xrealloc(NULL, (n + 1) * sizeof(char *));
+		for (j = 0; j < n; j++)
+			cells[j] = ctl_cell(json_object_get(row, json_string_value(
+								    json_array_get(keys, j))));
+		ctl_table_row(t, (const char *const *)cells);
+		for (j = 0; j < n; j++)
+			free(cells[j]);
+		free(cells);
+	}
+	ctl_table_print(t);
+	for (j = 0; j < n; j++)
+		free(upper[j]);
+	free(upper);
+	free(hdr);
+	json_decref(keys);
+}

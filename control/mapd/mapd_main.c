@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * anyway-mapd — the service map server (SPEC §7.1): command line, signals,
+ * and the event loop. One thread; everything else is in mapd_*.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aw_build_config.h"
+#include "mapd.h"
+
+#define PROG "anyway-mapd"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: " PROG " [--listen HOST:PORT ...] [--subscriber-queue BYTES]\n"
+		"                   [--max-clients N] [--help] [--version]\n"
+		"Service map server: takes registrations (soft state with a TTL) and relay\n"
+		"entries, pushes a snapshot then versioned changes to subscribers.\n"
+		"  --listen HOST:PORT     listen address, IPv4 or [IPv6] (repeatable;\n"
+		"                         default 127.0.0.1:7810)\n"
+		"  --subscriber-queue B   bytes of pushes queued for one subscriber (beyond\n"
+		"                         its snapshot) before it is disconnected as too\n"
+		"                         far behind (default 64 MiB)\n"
+		"  --max-clients N        connections at once (default 4096)\n");
+}
+
+static int
+parse_size(const char *opt, const char *s, unsigned long long min, unsigned long long max,
+	   unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	if (errno || *s == '\0' || *end != '\0' || *s == '-' || *out < min || *out > max) {
+		fprintf(stderr, PROG ": %s: expected an integer %llu..%llu, got '%s'\n", opt, min,
+			max, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_listen)
+{
+	static const struct option opts[] = {
+		{"listen", required_argument, NULL, 'l'},
+		{"subscriber-queue", required_argument, NULL, 'q'},
+		{"max-clients", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	unsigned long long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			if (*n_listen >= MAPD_MAX_LISTEN) {
+				fprintf(stderr, PROG ": --listen: at most %d\n", MAPD_MAX_LISTEN);
+				return 2;
+			}
+			listen[(*n_listen)++] = optarg;
+			break;
+		case 'q':
+			if (parse_size("--subscriber-queue", optarg, 4096, 1ull << 34, &v) < 0)
+				return 2;
+			md->sub_queue_max = v;
+			break;
+		case 'm':
+			if (parse_size("--max-clients", optarg, 1, 1000000, &v) < 0)
+				return 2;
+			md->max_clients = (unsigned)v;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf(PROG " %s\n", AW_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct mapd md;
+	const char *listen[MAPD_MAX_LISTEN];
+	int n_listen = 0, rc;
+	char err[256];
+	struct aw_handler sh;
+
+	if (mapd_init(&md) < 0) {
+		fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));
+		return 1;
+	}
+	rc = parse_args(argc, argv, &md, listen, &n_listen);
+	if (rc >= 0)
+		return rc;
+	if (n_listen == 0)
+		listen[n_listen++] = "127.0.0.1:7810";
+	if (aw_loop_watch_signals(&md.loop, &sh) < 0) {
+		fprintf(stderr, PROG ": signalfd: %s\n", strerror(errno));
+		return 1;
+	}
+	for (int i = 0; i < n_listen; i++)
+		if (mapd_listen(&md, listen[i], err, sizeof(err)) < 0) {
+			fprintf(stderr, PROG ": --listen %s\n", err);
+			return strstr(err, "expected") || strstr(err, "not a numeric") ? 2 : 1;
+		}
+	fprintf(stderr, PROG ": listening on");
+	for (int i = 0; i < n_listen; i++)
+		fprintf(stderr, " %s", listen[i]);
+	fprintf(stderr, "\n");
+	while (!md.loop.stop) {
+		int t = mapd_tick(&md, aw_now_ms());
+		if (aw_loop_run_once(&md.loop, t > 1000 ? 1000 : t) < 0) {
+			fprintf(stderr, PROG ": epoll_wait: %s\n", strerror(errno));
+			break;
+		}
+	}
+	fprintf(stderr, PROG ": stopping\n");
+	aw_loop_kill(&md.loop, &sh);
+	mapd_fini(&md);
+	return 0;
+}

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mapd_ops — what anyway-mapd does with each request line (SPEC §7.1): hello,
+ * register / deregister, relay.add / relay.del, service.list / service.get,
+ * subscriber.list; and the timers (TTL expiry, pings).
+ * Contract: anyway-mapd's one thread. A line is decoded and validated whole
+ * (lib/proto) before anything changes; a bad line gets an error reply and the
+ * connection stays usable.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aw_sid.h"
+#include "mapd.h"
+
+static void
+push_line(struct mapd *md, char *line)
+{
+	if (line == NULL) {
+		fprintf(stderr, "anyway-mapd: out of memory building a push\n");
+		return;
+	}
+	mapd_broadcast(md, line);
+	free(line);
+}
+
+static void
+push_service(const struct mapd_svc *svc, void *arg)
+{
+	struct mapd *md = arg;
+
+	push_line(md, mapd_push_service(&md->st, svc));
+}
+
+static json_t *
+sid_reply(const char *uri)
+{
+	char sid[17];
+
+	snprintf(sid, sizeof(sid), "%016" PRIx64, aw_sid_from_uri(uri, strlen(uri)));
+	return json_pack("{s:s, s:s}", "service", uri, "sid", sid);
+}
+
+static void
+op_register(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
+{
+	const struct aw_msg_reg *r = &m->u.reg;
+	bool changed = false;
+
+	if (m->type == AW_MSG_REGISTER) {
+		if (mapd_register(&md->st, r, aw_now_ms(), &changed) < 0) {
+			mapd_client_reply_err(cl, "out of memory");
+			return;
+		}
+	} else {
+		changed = mapd_deregister(&md->st, r);
+	}
+	if (changed) {
+		const struct mapd_svc *svc = aw_strmap_get(&md->st.services, r->service);
+		if (svc != NULL) {
+			push_service(svc, md);
+			mapd_gc_service(&md->st, r->service);
+		}
+	}
+	json_t *data = sid_reply(r->service);
+	json_object_set_new(data, "changed", json_boolean(changed));
+	mapd_client_reply_ok(cl, data);
+}
+
+static void
+op_relay(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
+{
+	char hex[2 * AW_MSG_PATH_ID_LEN + 1];
+	bool changed;
+
+	if (m->type == AW_MSG_RELAY_ADD) {
+		if (mapd_relay_add(&md->st, &m->u.relay, &changed) < 0) {
+			mapd_client_reply_err(cl, "out of memory");
+			return;
+		}
+		if (changed)
+			push_line(md, mapd_push_relay_add(&md->st, &m->u.relay));
+		mapd_hex(m->u.relay.path_id, AW_MSG_PATH_ID_LEN, hex);
+		mapd_client_reply_ok(cl, json_pack("{s:s, s:b}", "path_id", hex, "changed", changed));
+		return;
+	}
+	changed = mapd_relay_del(&md->st, m->u.path_id);
+	if (changed)
+		push_line(md, mapd_push_relay_del(&md->st, m->u.path_id));
+	mapd_hex(m->u.path_id, AW_MSG_PATH_ID_LEN, hex);
+	mapd_client_reply_ok(cl, json_pack("{s:s, s:b}", "path_id", hex, "existed", changed));
+}
+
+static int
+emit_part(const char *line, size_t len, void *arg)
+{
+	struct mapd_client *cl = arg;
+
+	(void)len;
+	return mapd_client_send(cl, line);
+}
+
+static void
+op_hello(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
+{
+	if (cl->hello) {
+		mapd_client_reply_err(cl, "op: hello was already received on this connection");
+		return;
+	}
+	cl->hello = true;
+	cl->role = (int)m->u.hello.role;
+	snprintf(cl->name, sizeof(cl->name), "%s", m->u.hello.name);
+	if (cl->role != AW_ROLE_SUBSCRIBER) {
+		mapd_client_reply_ok(cl, json_pack("{s:I}", "version", (json_int_t)md->st.version));
+		return;
+	}
+	/* the snapshot is queued whole; the bound then applies to what follows it */
+	cl->c.out_max = SIZE_MAX;
+	if (mapd_client_reply_ok(cl, json_pack("{s:I}", "version", (json_int_t)md->st.version)) < 0)
+		return;
+	if (mapd_snapshot(&md->st, MAPD_PART_BYTES, emit_part, cl) < 0) {
+		mapd_client_drop(md, cl, "snapshot could not be queued");
+		return;
+	}
+	cl->subscribed = true;
+	cl->c.out_max = aw_conn_queued(&cl->c) + md->sub_queue_max;
+}
+
+static json_t *
+subscribers_json(const struct mapd *md, uint64_t now)
+{
+	json_t *a = json_array();
+
+	for (const struct mapd_client *c = md->clients; c != NULL; c = c->next)
+		if (c->subscribed)
+			json_array_append_new(
+				a, json_pack("{s:s, s:s, s:I, s:I}", "name", c->name, "peer", c->peer,
+					     "queued_bytes", (json_int_t)aw_conn_queued(&c->c),
+					     "connected_ms", (json_int_t)(now - c->since_ms)));
+	return a;
+}
+
+static void
+op_query(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
+{
+	uint64_t now = aw_now_ms();
+
+	if (m->type == AW_MSG_SERVICE_LIST) {
+		mapd_client_reply_ok(cl, json_pack("{s:I, s:o}", "version", (json_int_t)md->st.version,
+						   "services", mapd_services_json(&md->st, now)));
+	} else if (m->type == AW_MSG_SERVICE_GET) {
+		const struct mapd_svc *s = aw_strmap_get(&md->st.services, m->u.service);
+		if (s == NULL || s->n == 0)
+			mapd_client_reply_err(cl, "service: '%s' has no registration", m->u.service);
+		else
+			mapd_client_reply_ok(cl, json_pack("{s:o}", "service",
+							   mapd_service_json(s, now)));
+	} else {
+		mapd_client_reply_ok(cl, json_pack("{s:o, s:I}", "subscribers",
+						   subscribers_json(md, now), "dropped_behind",
+						   (json_int_t)md->subscribers_dropped));
+	}
+}
+
+/* Which roles may send which op (hello aside). */
+static bool
+allowed(int role, enum aw_msg_type t)
+{
+	switch (t) {
+	case AW_MSG_REGISTER:
+	case AW_MSG_DEREGISTER:
+		return role == AW_ROLE_REGISTRAR || role == AW_ROLE_ADMIN;
+	case AW_MSG_RELAY_ADD:
+	case AW_MSG_RELAY_DEL:
+		return role == AW_ROLE_ADMIN;
+	case AW_MSG_SERVICE_LIST:
+	case AW_MSG_SERVICE_GET:
+	case AW_MSG_SUBSCRIBER_LIST:
+	case AW_MSG_PING:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void
+mapd_client_line(struct mapd *md, struct mapd_client *cl, const char *line, size_t len)
+{
+	char err[AW_MSG_ERRLEN];
+	struct aw_msg m;
+
+	cl->requests++;
+	if (len == 0)
+		return;
+	if (aw_msg_decode(line, len, &m, err, sizeof(err)) < 0) {
+		mapd_client_reply_err(cl, "%s", err);
+		return;
+	}
+	if (m.type == AW_MSG_HELLO)
+		op_hello(md, cl, &m);
+	else if (!cl->hello)
+		mapd_client_reply_err(cl, "op: expected hello first, got %s", aw_msg_type_name(m.type));
+	else if (!allowed(cl->role, m.type))
+		mapd_client_reply_err(cl, "op: %s is not allowed for role %s", aw_msg_type_name(m.type),
+				      aw_role_name(cl->role));
+	else if (m.type == AW_MSG_REGISTER || m.type == AW_MSG_DEREGISTER)
+		op_register(md, cl, &m);
+	else if (m.type == AW_MSG_RELAY_ADD || m.type == AW_MSG_RELAY_DEL)
+		op_relay(md, cl, &m);
+	else if (m.type == AW_MSG_PING)
+		mapd_client_reply_ok(cl, json_pack("{s:b}", "pong", 1));
+	else
+		op_query(md, cl, &m);
+	aw_msg_free(&m);
+}
+
+int
+mapd_tick(struct mapd *md, uint64_t now_ms)
+{
+	mapd_expire(&md->st, now_ms, push_service, md);
+	if (now_ms >= md->next_ping_ms) {
+		mapd_broadcast(md, "{\"op\":\"ping\"}");
+		md->next_ping_ms = now_ms + MAPD_PING_MS;
+	}
+	uint64_t next = md->next_ping_ms;
+	if (md->st.next_expiry_ms < next)
+		next = md->st.next_expiry_ms;
+	return next <= now_ms ? 0 : (int)(next - now_ms);
+}

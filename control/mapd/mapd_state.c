@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "mapd_state.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aw_sid.h"
+
+void
+mapd_hex(const uint8_t *b, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[b[i] >> 4];
+		out[2 * i + 1] = hx[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void
+mapd_state_init(struct mapd_state *st)
+{
+	aw_strmap_init(&st->services);
+	aw_strmap_init(&st->relays);
+	st->version = 0;
+	st->next_expiry_ms = UINT64_MAX;
+}
+
+void
+mapd_state_free(struct mapd_state *st)
+{
+	for (size_t i = 0; i < st->services.cap; i++)
+		if (st->services.slots[i].key != NULL) {
+			struct mapd_svc *s = st->services.slots[i].val;
+			free(s->regs);
+			free(s);
+		}
+	for (size_t i = 0; i < st->relays.cap; i++)
+		if (st->relays.slots[i].key != NULL)
+			free(st->relays.slots[i].val);
+	aw_strmap_free(&st->services);
+	aw_strmap_free(&st->relays);
+}
+
+/* Order of a destination list: priority, then address, then port. */
+static int
+dest_cmp(const struct aw_msg_dest *a, const struct aw_msg_dest *b)
+{
+	if (a->priority != b->priority)
+		return a->priority < b->priority ? -1 : 1;
+	if (a->addr.family != b->addr.family)
+		return a->addr.family < b->addr.family ? -1 : 1;
+	int c = memcmp(a->addr.b, b->addr.b, 16);
+	if (c != 0)
+		return c;
+	return a->port == b->port ? 0 : (a->port < b->port ? -1 : 1);
+}
+
+static int
+find_reg(const struct mapd_svc *s, const struct aw_addr *addr, uint16_t port)
+{
+	for (uint32_t i = 0; i < s->n; i++)
+		if (s->regs[i].d.port == port && aw_addr_eq(&s->regs[i].d.addr, addr))
+			return (int)i;
+	return -1;
+}
+
+static void
+remove_reg(struct mapd_svc *s, uint32_t i)
+{
+	memmove(&s->regs[i], &s->regs[i + 1], (s->n - i - 1) * sizeof(s->regs[0]));
+	s->n--;
+}
+
+/* Insert keeping the order. */
+static int
+insert_reg(struct mapd_svc *s, const struct mapd_reg *r)
+{
+	uint32_t i = 0;
+
+	if (s->n == s->cap) {
+		uint32_t ncap = s->cap ? s->cap * 2 : 4;
+		struct mapd_reg *p = realloc(s->regs, ncap * sizeof(*p));
+		if (p == NULL)
+			return -1;
+		s->regs = p;
+		s->cap = ncap;
+	}
+	while (i < s->n && dest_cmp(&s->regs[i].d, &r->d) < 0)
+		i++;
+	memmove(&s->regs[i + 1], &s->regs[i], (s->n - i) * sizeof(s->regs[0]));
+	s->regs[i] = *r;
+	s->n++;
+	return 0;
+}
+
+int
+mapd_register(struct mapd_state *st, const struct aw_msg_reg *r, uint64_t now_ms, bool *changed)
+{
+	struct mapd_svc *s = aw_strmap_get(&st->services, r->service);
+	struct mapd_reg reg = {
+		.d = {.addr = r->addr, .port = r->port, .priority = r->priority, .weight = r->weight},
+		.expires_ms = now_ms + (uint64_t)r->ttl * 1000u,
+	};
+
+	*changed = false;
+	if (s == NULL) {
+		s = calloc(1, sizeof(*s));
+		if (s == NULL)
+			return -1;
+		snprintf(s->uri, sizeof(s->uri), "%s", r->service);
+		s->sid = aw_sid_from_uri(s->uri, strlen(s->uri));
+		if (aw_strmap_put(&st->services, s->uri, s) == s) {
+			free(s);
+			return -1;
+		}
+	}
+	int i = find_reg(s, &r->addr, r->port);
+	if (i >= 0 && s->regs[i].d.priority == r->priority && s->regs[i].d.weight == r->weight) {
+		s->regs[i].expires_ms = reg.expires_ms; /* a renewal */
+	} else {
+		if (i >= 0)
+			remove_reg(s, (uint32_t)i);
+		if (insert_reg(s, &reg) < 0)
+			return -1;
+		*changed = true;
+	}
+	if (reg.expires_ms < st->next_expiry_ms)
+		st->next_expiry_ms = reg.expires_ms;
+	return 0;
+}
+
+bool
+mapd_deregister(struct mapd_state *st, const struct aw_msg_reg *r)
+{
+	struct mapd_svc *s = aw_strmap_get(&st->services, r->service);
+	int i = s ? find_reg(s, &r->addr, r->port) : -1;
+
+	if (i < 0)
+		return false;
+	remove_reg(s, (uint32_t)i);
+	return true;
+}
+
+void
+mapd_gc_service(struct mapd_state *st, const char *uri)
+{
+	struct mapd_svc *s = aw_strmap_get(&st->services, uri);
+
+	if (s != NULL && s->n == 0) {
+		aw_strmap_del(&st->services, uri);
+		free(s->regs);
+		free(s);
+	}
+}
+
+void
+mapd_expire(struct mapd_state *st, uint64_t now_ms,
+	    void (*push)(const struct mapd_svc *svc, void *arg), void *arg)
+{
+	uint64_t next = UINT64_MAX;
+	char **gone = NULL;
+	size_t n_gone = 0;
+
+	if (now_ms < st->next_expiry_ms)
+		return;
+	for (size_t i = 0; i < st->services.cap; i++) {
+		struct mapd_svc *s = st->services.slots[i].val;
+		bool changed = false;
+
+		if (st->services.slots[i].key == NULL)
+			continue;
+		for (uint32_t j = 0; j < s->n;) {
+			if (s->regs[j].expires_ms <= now_ms) {
+				remove_reg(s, j);
+				changed = true;
+				continue;
+			}
+			if (s->regs[j].expires_ms < next)
+				next = s->regs[j].expires_ms;
+			j++;
+		}
+		if (changed)
+			push(s, arg);
+		if (s->n == 0) {
+			char **g = realloc(gone, (n_gone + 1) * sizeof(*g));
+			if (g != NULL) {
+				gone = g;
+				gone[n_gone++] = s->uri;
+			}
+		}
+	}
+	for (size_t i = 0; i < n_gone; i++)
+		mapd_gc_service(st, gone[i]);
+	free(gone);
+	st->next_expiry_ms = next;
+}
+
+static bool
+relay_same(const struct aw_msg_relay *a, const struct aw_msg_relay *b)
+{
+	return memcmp(a->path_id, b->path_id, sizeof(a->path_id)) == 0 &&
+	       memcmp(a->tunnel_key, b->tunnel_key, sizeof(a->tunnel_key)) == 0 &&
+	       a->suite == b->suite && a->idle_timeout_s == b->idle_timeout_s &&
+	       a->bind_timeout_s == b->bind_timeout_s && a->has_rate == b->has_rate &&
+	       (!a->has_rate || (a->rate.pps == b->rate.pps && a->rate.bps == b->rate.bps &&
+				 a->rate.burst == b->rate.burst));
+}
+
+int
+mapd_relay_add(struct mapd_state *st, const struct aw_msg_relay *r, bool *changed)
+{
+	char key[2 * AW_MSG_PATH_ID_LEN + 1];
+	struct aw_msg_relay *old, *e;
+
+	mapd_hex(r->path_id, AW_MSG_PATH_ID_LEN, key);
+	old = aw_strmap_get(&st->relays, key);
+	*changed = old == NULL || !relay_same(old, r);
+	if (old != NULL) {
+		*old = *r;
+		return 0;
+	}
+	e = malloc(sizeof(*e));
+	if (e == NULL)
+		return -1;
+	*e = *r;
+	if (aw_strmap_put(&st->relays, key, e) == e) {
+		free(e);
+		return -1;
+	}
+	return 0;
+}
+
+bool
+mapd_relay_del(struct mapd_state *st, const uint8_t path_id[AW_MSG_PATH_ID_LEN])
+{
+	char key[2 * AW_MSG_PATH_ID_LEN + 1];
+
+	mapd_hex(path_id, AW_MSG_PATH_ID_LEN, key);
+	struct aw_msg_relay *e = aw_strmap_del(&st->relays, key);
+	free(e);
+	return e != NULL;
+}
+
+json_t *
+mapd_dests_json(const struct mapd_svc *svc)
+{
+	struct aw_msg_dest *d = malloc((svc->n ? svc->n : 1) * sizeof(*d));
+	json_t *a;
+
+	if (d == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < svc->n; i++)
+		d[i] = svc->regs[i].d;
+	a = aw_msg_dests_to_json(d, svc->n);
+	free(d);
+	return a;
+}
+
+json_t *
+mapd_svc_json(const struct mapd_svc *svc)
+{
+	char sid[17];
+
+	snprintf(sid, sizeof(sid), "%016" PRIx64, svc->sid);
+	return json_pack("{s:s, s:s, s:o*}", "service", svc->uri, "sid", sid, "destinations",
+			 mapd_dests_json(svc));
+}
+
+static char *
+dump_op(const char *op, uint64_t version, json_t *body)
+{
+	json_t *o = json_pack("{s:s, s:I}", "op", op, "version", (json_int_t)version);
+	char *line = NULL;
+
+	if (o != NULL && body != NULL && json_object_update(o, body) == 0)
+		line = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	json_decref(body);
+	return line;
+}
+
+char *
+mapd_push_service(struct mapd_state *st, const struct mapd_svc *svc)
+{
+	return dump_op("service", ++st->version, mapd_svc_json(svc));
+}
+
+char *
+mapd_push_relay_add(struct mapd_state *st, const struct aw_msg_relay *r)
+{
+	return dump_op("relay.add", ++st->version, aw_msg_relay_to_json(r));
+}
+
+char *
+mapd_push_relay_del(struct mapd_state *st, const uint8_t path_id[AW_MSG_PATH_ID_LEN])
+{
+	char hex[2 * AW_MSG_PATH_ID_LEN + 1];
+
+	mapd_hex(path_id, AW_MSG_PATH_ID_LEN, hex);
+	return dump_op("relay.del", ++st->version, json_pack("{s:s}", "path_id", hex));
+}

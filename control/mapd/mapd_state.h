@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mapd_state — the map server's tables: registrations (soft state with a TTL)
+ * grouped per service into destination sets, relay entries, and the version
+ * counter of the push stream (SPEC §7.1).
+ *
+ * Contract: owned by anyway-mapd's one thread. Changing calls return whether
+ * the pushed view changed; the caller then asks for the push line
+ * (mapd_state_push_*), which takes the next version. Lines are malloc()ed
+ * one-line JSON without '\n'; the caller frees them.
+ */
+#ifndef MAPD_STATE_H
+#define MAPD_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "aw_msg.h"
+#include "aw_strmap.h"
+
+struct mapd_reg {
+	struct aw_msg_dest d;
+	uint64_t expires_ms;
+};
+
+struct mapd_svc {
+	char uri[AW_MSG_URI_MAX + 1];
+	uint64_t sid;
+	uint32_t n, cap;
+	struct mapd_reg *regs; /* kept sorted by (priority, addr, port) */
+};
+
+struct mapd_state {
+	struct aw_strmap services; /* uri -> struct mapd_svc * */
+	struct aw_strmap relays;   /* path_id hex -> struct aw_msg_relay * */
+	uint64_t version;          /* of the last pushed message */
+	uint64_t next_expiry_ms;   /* earliest registration expiry, UINT64_MAX: none */
+};
+
+void mapd_state_init(struct mapd_state *st);
+void mapd_state_free(struct mapd_state *st);
+
+/* register / renew. *changed: the destination set changed. -1: out of memory. */
+int mapd_register(struct mapd_state *st, const struct aw_msg_reg *r, uint64_t now_ms,
+		  bool *changed);
+/* deregister: true when the destination was there. */
+bool mapd_deregister(struct mapd_state *st, const struct aw_msg_reg *r);
+/* Removes expired registrations; calls push(svc, arg) for each service whose
+ * set changed (a service left empty is dropped right after its push). */
+void mapd_expire(struct mapd_state *st, uint64_t now_ms,
+		 void (*push)(const struct mapd_svc *svc, void *arg), void *arg);
+/* Drop a service that has no registrations left (after its push). */
+void mapd_gc_service(struct mapd_state *st, const char *uri);
+
+/* relay.add: *changed false when the same entry is already there. */
+int mapd_relay_add(struct mapd_state *st, const struct aw_msg_relay *r, bool *changed);
+bool mapd_relay_del(struct mapd_state *st, const uint8_t path_id[AW_MSG_PATH_ID_LEN]);
+
+/* Push lines; each takes the next version. */
+char *mapd_push_service(struct mapd_state *st, const struct mapd_svc *svc);
+char *mapd_push_relay_add(struct mapd_state *st, const struct aw_msg_relay *r);
+char *mapd_push_relay_del(struct mapd_state *st, const uint8_t path_id[AW_MSG_PATH_ID_LEN]);
+
+/* The snapshot at the current version, as parts of at most ~part_bytes each:
+ * calls emit(line, len, arg) per part (the last one without "more"). -1 on
+ * out of memory or when emit returns -1. */
+int mapd_snapshot(const struct mapd_state *st, size_t part_bytes,
+		  int (*emit)(const char *line, size_t len, void *arg), void *arg);
+
+/* {service, sid, destinations} as pushed; the destination array alone. */
+json_t *mapd_svc_json(const struct mapd_svc *svc);
+json_t *mapd_dests_json(const struct mapd_svc *svc);
+/* Queries: {service, sid, destinations[{addr, port, priority, weight, ttl_left}]}. */
+json_t *mapd_service_json(const struct mapd_svc *svc, uint64_t now_ms);
+json_t *mapd_services_json(const struct mapd_state *st, uint64_t now_ms);
+
+void mapd_hex(const uint8_t *b, size_t n, char *out); /* 2n + 1 bytes */
+
+#endif /* MAPD_STATE_H */

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * aw_relay_table — the relay paths keyed by PathID (SPEC §5.3).
+ *
+ * An rte_hash (RW_CONCURRENCY_LF, 16-byte keys, max_paths entries, extendable
+ * buckets) maps a PathID to a struct aw_relay_path (144 bytes) taken from a
+ * slab allocated at create (max_paths + AW_RELAY_SLAB_SLACK records, a free
+ * index stack). The path points to its struct aw_relay_ctx (the expanded
+ * Tunnel Key, the ACK sequence counter and the optional srTCM meters, 1344
+ * bytes, rte_malloc'd per path), so that the path itself stays small.
+ *
+ * Thread contract.
+ *  - Writers: aw_relay_table_add / _del / _expire / _free run on control
+ *    threads only (the API thread and the relay's expiry thread), serialised
+ *    by the caller (struct aw_relay.lock). A deleted or replaced path goes
+ *    to the table's rte_rcu_qsbr defer queue (max_paths / 8 entries, at
+ *    least 1024) with its hash key slot (LF mode never frees a slot on
+ *    delete); both are released only after every lcore reported a quiescent
+ *    state, reclaimed as the queue fills. When the queue or the slab is
+ *    full, the writer waits for one grace period (rte_rcu_qsbr_synchronize)
+ *    and reclaims everything: writers never fail for want of memory that
+ *    readers are about to give back.
+ *  - Readers: lcores look paths up with aw_relay_table_lookup_bulk between two
+ *    of their quiescent states and may use the pointers until the next one.
+ *  - Sides (struct aw_relay_side): written by lcores after a signalling
+ *    message verified. One (path, side) has at most one writer at a time: the
+ *    writer takes the side by moving `wseq` from even to odd with a CAS and
+ *    releases it with a store of wseq + 1 (a seqlock). Under it the writer
+ *    updates the replay window (so check-and-update is atomic for the side,
+ *    whichever lcores the messages arrive on) and, when the message carries
+ *    the side's newest sequence number, the binding. Readers (every CAPSULE)
+ *    copy the binding seqlock-style: load wseq (acquire), copy, fence, load
+ *    wseq again; equal and even means the copy is whole, never torn. A reader
+ *    retries a bounded number of times (AW_RELAY_BIND_TRIES), then drops.
+ *  - Counters (pkts/bytes per direction, drops) and last_seen_s: relaxed
+ *    load + store, no locked instruction. RSS keeps one 5-tuple on one lcore,
+ *    so a direction is normally written by one lcore; two lcores racing on
+ *    one path may lose an increment (counters are statistics, not billing).
+ */
+#ifndef AW_RELAY_TABLE_H
+#define AW_RELAY_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_meter.h>
+#include <rte_pause.h>
+#include <rte_rcu_qsbr.h>
+
+#include "aw_replay.h"
+#include "aw_trs_crypto.h"
+
+#define AW_RELAY_BIND_TRIES 64
+#define AW_RELAY_SIDE_I     0 /* Initiator: R flag 0 */
+#define AW_RELAY_SIDE_R     1 /* Responder: R flag 1 */
+#define AW_RELAY_SLAB_SLACK 10000 /* records beyond max_paths: a batch replacing paths */
+
+/* A relay entry as given in the config or by relay.add (aw_relay_conf.c). */
+struct aw_relay_entry {
+	uint8_t path_id[16];
+	uint8_t key[AW_TRS_KEY_LEN];
+	uint8_t suite;
+	uint16_t idle_timeout_s;
+	uint16_t bind_timeout_s;
+	bool has_rate;
+	uint64_t rate_pps;       /* 0: no packet limit */
+	uint64_t rate_bytes_s;   /* 0: no byte limit */
+	uint32_t rate_burst;     /* bucket depth in packets (bytes: burst * 1500) */
+};
+
+/* Where one side of a path is bound: the source of its newest verified message. */
+struct aw_relay_bind {
+	uint8_t addr[16]; /* IPv4 in addr[0..3] */
+	uint16_t port_be;
+	uint8_t v6;
+	uint8_t bound;
+};
+
+struct aw_relay_side {
+	uint32_t wseq;              /* seqlock: odd while a writer holds the side */
+	struct aw_relay_bind bind;  /* read under the seqlock */
+	struct aw_replay win;       /* anti-replay window of the side's messages */
+};
+
+/* Per-path crypto and metering context (64-byte aligned). */
+struct aw_relay_ctx {
+	struct aw_trs_key key;      /* read-only once installed */
+	uint32_t ack_seq __rte_cache_aligned; /* the relay's own seq for ACKs (atomic add) */
+	struct rte_meter_srtcm m_pkts, m_bytes;
+	struct rte_meter_srtcm_profile p_pkts, p_bytes;
+	uint8_t key_raw[AW_TRS_KEY_LEN]; /* for "same key" checks on relay.add */
+};
+
+struct aw_relay_path {
+	struct aw_relay_ctx *ctx;
+	uint16_t idle_timeout_s;
+	uint16_t bind_timeout_s;
+	uint32_t bind_deadline_s;   /* both sides must be bound by then */
+	uint32_t last_seen_s;       /* relaxed stores by lcores */
+	uint8_t suite;
+	uint8_t has_rate;
+	uint8_t rate_pkts, rate_bytes; /* which meters run */
+	uint64_t pkts[2];           /* received from side i and forwarded / answered */
+	uint64_t bytes[2];
+	uint64_t drops;             /* dropped after the path was found */
+	struct aw_relay_side side[2];
+};
+
+struct aw_relay_table;
+
+/* max_paths entries; rcu: the data plane's QSBR variable. NULL with err set. */
+struct aw_relay_table *aw_relay_table_create(const char *name, uint32_t max_paths,
+					     struct rte_rcu_qsbr *rcu, char *err, size_t errlen);
+/* Frees every path and the table: only when no lcore runs. */
+void aw_relay_table_free(struct aw_relay_table *t);
+uint32_t aw_relay_table_count(const struct aw_relay_table *t);
+
+uint32_t aw_relay_table_max(const struct aw_relay_table *t);
+
+/* A new path for entry e (key derived, meters set up; now_s: the relay clock)
+ * from t's slab, not yet in the hash; NULL with err set (out of memory, bad
+ * rate). Give back one that is never inserted with aw_relay_path_drop. */
+struct aw_relay_path *aw_relay_path_new(struct aw_relay_table *t, const struct aw_relay_entry *e,
+					uint32_t now_s, char *err, size_t errlen);
+void aw_relay_path_drop(struct aw_relay_table *t, struct aw_relay_path *p);
+/* The installed path of e->path_id when it has e's key and suite, else NULL. */
+struct aw_relay_path *aw_relay_table_same(const struct aw_relay_table *t,
+					  const struct aw_relay_entry *e);
+/*
+ * Inserts (or replaces) path_id -> p; a replaced path goes to the defer
+ * queue. Returns 0 (new), 1 (replaced), -1 when the table is full
+ * (max_paths); callers check room first so that a batch never stops half-way.
+ */
+int aw_relay_table_insert(struct aw_relay_table *t, const uint8_t path_id[16],
+			  struct aw_relay_path *p);
+/* Removes a path (freed after a grace period). true when it existed. */
+bool aw_relay_table_del(struct aw_relay_table *t, const uint8_t path_id[16]);
+/* Control-thread lookup (API get). */
+struct aw_relay_path *aw_relay_table_find(const struct aw_relay_table *t,
+					  const uint8_t path_id[16]);
+/* Iteration (control threads, under the writers' lock): *next starts at 0;
+ * returns 0 and sets *id / *p, or -1 at the end. */
+int aw_relay_table_iterate(const struct aw_relay_table *t, uint32_t *next, const uint8_t **id,
+			   struct aw_relay_path **p);
+
+/* Lcore lookup of n <= 64 PathIDs: paths[i] or NULL. */
+void aw_relay_table_lookup_bulk(const struct aw_relay_table *t, const void **ids, unsigned n,
+				struct aw_relay_path **paths);
+
+/* Why a path expires at now_s, or NULL while it lives. */
+const char *aw_relay_path_expiry(const struct aw_relay_path *p, uint32_t now_s);
+
+/* Seqlock read of a side's binding; false when it stayed busy. */
+static inline bool
+aw_relay_bind_read(const struct aw_relay_side *s, struct aw_relay_bind *out)
+{
+	for (unsigned i = 0; i < AW_RELAY_BIND_TRIES; i++) {
+		uint32_t v1 = __atomic_load_n(&s->wseq, __ATOMIC_ACQUIRE);
+		if (likely(!(v1 & 1))) {
+			memcpy(out, &s->bind, sizeof(*out));
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (likely(__atomic_load_n(&s->wseq, __ATOMIC_RELAXED) == v1))
+				return true;
+		}
+		rte_pause();
+	}
+	return false;
+}
+
+/* Takes / releases the side for writing (see the contract). */
+static inline void
+aw_relay_side_lock(struct aw_relay_side *s)
+{
+	for (;;) {
+		uint32_t v = __atomic_load_n(&s->wseq, __ATOMIC_RELAXED);
+		if (!(v & 1) && __atomic_compare_exchange_n(&s->wseq, &v, v + 1, false,
+							    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			break;
+		rte_pause();
+	}
+	/* Readers must not see the new binding bytes before the odd wseq. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void
+aw_relay_side_unlock(struct aw_relay_side *s)
+{
+	__atomic_store_n(&s->wseq, s->wseq + 1, __ATOMIC_RELEASE);
+}
+
+/* Relaxed, unlocked counter increment (see the contract). */
+static inline void
+aw_relay_count(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+}
+
+#endif /* AW_RELAY_TABLE_H */

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * aw_conn — a non-blocking line connection (SPEC §7.1 framing) on an aw_loop:
+ * input through aw_linebuf (≤ 1 MiB lines), output through a queue bounded by
+ * out_max bytes. Nothing blocks and nothing grows without bound: a send that
+ * would push the queue past out_max fails and the caller decides (mapd
+ * disconnects a subscriber that is too far behind).
+ *
+ * Contract: used by the loop's thread only. The handler's fn is the caller's;
+ * it calls aw_conn_on_writable() on EPOLLOUT and aw_conn_read() on EPOLLIN.
+ */
+#ifndef AW_CONN_H
+#define AW_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "aw_line.h"
+#include "aw_loop.h"
+
+struct aw_conn {
+	struct aw_handler h; /* first member: container_of(h) == conn */
+	struct aw_loop *loop;
+	struct aw_linebuf in;
+	char *out;
+	size_t out_off, out_len, out_cap, out_max;
+	bool connecting; /* non-blocking connect in progress */
+};
+
+/* fd must be non-blocking. Registers for EPOLLIN (EPOLLOUT too while
+ * connecting). 0, or -1 (fd left open for the caller). */
+int aw_conn_open(struct aw_conn *c, struct aw_loop *loop, int fd, bool connecting,
+		 size_t out_max, aw_handler_fn fn, aw_destroy_fn destroy);
+/* Free buffers (the handler's destroy function calls this). */
+void aw_conn_free(struct aw_conn *c);
+#define AW_CONN_FLUSH_NOW (256u * 1024u) /* queued bytes written at once by send */
+
+/* Queue line + '\n'; it is written when the loop next reports the socket
+ * writable (so a burst of lines leaves in one write), or at once when the
+ * queue holds AW_CONN_FLUSH_NOW bytes or half of out_max. 0; -1 when the
+ * queue would still exceed out_max after a write (nothing queued; errno
+ * ENOBUFS) or on a write error (errno). */
+int aw_conn_send(struct aw_conn *c, const char *line, size_t len);
+/* Write what is queued; keeps EPOLLOUT on while something is left. 0 / -1. */
+int aw_conn_flush(struct aw_conn *c);
+/* On EPOLLOUT: completes a pending connect (0 ok, -1 failed, errno set) and
+ * flushes. */
+int aw_conn_on_writable(struct aw_conn *c);
+/* One read into the input buffer: AW_LINE_OK / AGAIN / EOF / ERROR / TOO_LONG. */
+int aw_conn_read(struct aw_conn *c);
+static inline size_t
+aw_conn_queued(const struct aw_conn *c)
+{
+	return c->out_len - c->out_off;
+}
+
+#endif /* AW_CONN_H */

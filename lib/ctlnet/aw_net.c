@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "aw_net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "aw_err.h"
+
+static int
+parse_port(const char *p, uint16_t *port)
+{
+	char *end;
+	unsigned long v;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(p, &end, 10);
+	if (errno != 0 || *end != '\0' || v == 0 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int
+aw_hostport_parse(const char *s, uint16_t default_port, struct aw_sockaddr *out, char *err,
+		  size_t errlen)
+{
+	char host[64];
+	const char *ps = NULL;
+	uint16_t port = default_port;
+	size_t hl;
+
+	memset(out, 0, sizeof(*out));
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+		if (rb == NULL || (rb[1] != '\0' && rb[1] != ':'))
+			return aw_errf(err, errlen, "'%.80s': expected [IPv6]:PORT", s);
+		hl = (size_t)(rb - s - 1);
+		if (hl >= sizeof(host))
+			return aw_errf(err, errlen, "'%.80s': address too long", s);
+		memcpy(host, s + 1, hl);
+		host[hl] = '\0';
+		ps = rb[1] == ':' ? rb + 2 : NULL;
+	} else {
+		const char *c = strrchr(s, ':');
+		if (c != NULL && strchr(s, ':') != c)
+			return aw_errf(err, errlen, "'%.80s': write an IPv6 address as [ADDR]:PORT", s);
+		hl = c ? (size_t)(c - s) : strlen(s);
+		if (hl >= sizeof(host))
+			return aw_errf(err, errlen, "'%.80s': address too long", s);
+		memcpy(host, s, hl);
+		host[hl] = '\0';
+		ps = c ? c + 1 : NULL;
+	}
+	if (ps != NULL && parse_port(ps, &port) < 0)
+		return aw_errf(err, errlen, "'%.80s': port: expected 1..65535", s);
+	if (port == 0)
+		return aw_errf(err, errlen, "'%.80s': expected HOST:PORT", s);
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&out->ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&out->ss;
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+		out->len = sizeof(*a4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		out->len = sizeof(*a6);
+		return 0;
+	}
+	return aw_errf(err, errlen, "'%.80s': '%s' is not a numeric IPv4 or IPv6 address", s,
+		       host);
+}
+
+const char *
+aw_sockaddr_format(const struct aw_sockaddr *a, char *buf, size_t len)
+{
+	char h[INET6_ADDRSTRLEN] = "?";
+
+	if (a->ss.ss_family == AF_INET) {
+		const struct sockaddr_in *a4 = (const void *)&a->ss;
+		inet_ntop(AF_INET, &a4->sin_addr, h, sizeof(h));
+		snprintf(buf, len, "%s:%u", h, ntohs(a4->sin_port));
+	} else if (a->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a6 = (const void *)&a->ss;
+		inet_ntop(AF_INET6, &a6->sin6_addr, h, sizeof(h));
+		snprintf(buf, len, "[%s]:%u", h, ntohs(a6->sin6_port));
+	} else {
+		snprintf(buf, len, "?");
+	}
+	return buf;
+}
+
+int
+aw_set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+int
+aw_tcp_listen(const struct aw_sockaddr *a, char *err, size_t errlen)
+{
+	char b[80];
+	int one = 1;
+	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return aw_errf(err, errlen, "socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (a->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 || listen(fd, 128) < 0) {
+		int e = errno;
+		close(fd);
+		return aw_errf(err, errlen, "listen on %s: %s", aw_sockaddr_format(a, b, sizeof(b)),
+			       strerror(e));
+	}
+	return fd;
+}
+
+int
+aw_tcp_connect(const struct aw_sockaddr *a, int *in_progress)
+{
+	int one = 1;
+	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	*in_progress = 0;
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (const struct sockaddr *)&a->ss, a->len) == 0)
+		return fd;
+	if (errno == EINPROGRESS) {
+		*in_progress = 1;
+		return fd;
+	}
+	int e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+static int
+unix_addr(const char *path, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun->sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sun->sun_path, path);
+	return 0;
+}
+
+int
+aw_unix_listen(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int fd;
+
+	if (unix_addr(path, &sun) < 0)
+		return aw_errf(err, errlen, "%s: path longer than %zu bytes", path,
+			       sizeof(sun.sun_path) - 1);
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return aw_errf(err, errlen, "socket: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0) {
+		int e = errno;
+		close(fd);
+		return aw_errf(err, errlen, "%s: %s", path, strerror(e));
+	}
+	return fd;
+}
+
+int
+aw_unix_connect(const char *path, int timeout_ms)
+{
+	struct sockaddr_un sun;
+	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+	int fd;
+
+	if (unix_addr(path, &sun) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}

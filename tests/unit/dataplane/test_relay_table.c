@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The relay table (dataplane/trs/aw_relay_table.h): add / same / replace /
+ * del, max_paths, bulk lookup, expiry rules, the side seqlock under a
+ * concurrent writer, and the memory a path costs (printed, bounded). */
+#include "aw_test.h"
+
+#include <pthread.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "aw_eal_test.h"
+#include "aw_relay_table.h"
+
+static struct rte_rcu_qsbr *rcu;
+
+static struct aw_relay_entry
+entry(unsigned i, unsigned suite)
+{
+	struct aw_relay_entry e = {.suite = (uint8_t)suite, .idle_timeout_s = 300,
+				   .bind_timeout_s = 30};
+	memcpy(e.path_id, &i, sizeof(i));
+	e.path_id[15] = 0xa5;
+	for (unsigned b = 0; b < 32; b++)
+		e.key[b] = (uint8_t)(i + b);
+	return e;
+}
+
+static int
+put(struct aw_relay_table *t, const struct aw_relay_entry *e, uint32_t now)
+{
+	char err[128];
+	struct aw_relay_path *p = aw_relay_path_new(t, e, now, err, sizeof(err));
+	if (p == NULL)
+		return -2;
+	int rc = aw_relay_table_insert(t, e->path_id, p);
+	if (rc < 0)
+		aw_relay_path_drop(t, p);
+	return rc;
+}
+
+static void
+test_add_find_replace_del(void)
+{
+	char err[128];
+	struct aw_relay_table *t = aw_relay_table_create("ut_rt1", 4, rcu, err, sizeof(err));
+	CHECK(t != NULL);
+	struct aw_relay_entry e0 = entry(0, 1), e1 = entry(1, 2);
+	CHECK_EQ(put(t, &e0, 0), 0);
+	CHECK_EQ(put(t, &e1, 0), 0);
+	CHECK_EQ(aw_relay_table_count(t), 2);
+	CHECK(aw_relay_table_same(t, &e0) != NULL);
+	struct aw_relay_entry e0k = e0;
+	e0k.key[0] ^= 1;
+	CHECK(aw_relay_table_same(t, &e0k) == NULL); /* other key: not the same */
+	struct aw_relay_entry e0s = e0;
+	e0s.suite = 2;
+	CHECK(aw_relay_table_same(t, &e0s) == NULL);
+	CHECK_EQ(put(t, &e0k, 0), 1); /* replace */
+	CHECK_EQ(aw_relay_table_count(t), 2);
+	CHECK(aw_relay_table_same(t, &e0k) != NULL);
+	/* max_paths = 4 */
+	struct aw_relay_entry e2 = entry(2, 1), e3 = entry(3, 1), e4 = entry(4, 1);
+	CHECK_EQ(put(t, &e2, 0), 0);
+	CHECK_EQ(put(t, &e3, 0), 0);
+	CHECK_EQ(put(t, &e4, 0), -1);
+	CHECK_EQ(aw_relay_table_count(t), 4);
+	/* bulk lookup: hits and a miss, in order */
+	const void *ids[3] = {e3.path_id, e4.path_id, e0.path_id};
+	struct aw_relay_path *paths[3];
+	aw_relay_table_lookup_bulk(t, ids, 3, paths);
+	CHECK(paths[0] == aw_relay_table_find(t, e3.path_id) && paths[0] != NULL);
+	CHECK(paths[1] == NULL);
+	CHECK(paths[2] != NULL && paths[2]->suite == 1);
+	CHECK(aw_relay_table_del(t, e3.path_id));
+	CHECK(!aw_relay_table_del(t, e3.path_id));
+	CHECK_EQ(aw_relay_table_count(t), 3);
+	CHECK_EQ(put(t, &e4, 0), 0); /* room again (the slot is in the RCU queue) */
+	unsigned n = 0;
+	uint32_t next = 0;
+	const uint8_t *id;
+	struct aw_relay_path *p;
+	while (aw_relay_table_iterate(t, &next, &id, &p) == 0)
+		n++;
+	CHECK_EQ(n, 4);
+	aw_relay_table_free(t);
+}
+
+static void
+test_bad_rate_refused(void)
+{
+	char err[128] = "";
+	struct aw_relay_table *t = aw_relay_table_create("ut_rt2", 4, NULL, err, sizeof(err));
+	struct aw_relay_entry e = entry(9, 1);
+	e.has_rate = true;
+	e.rate_pps = 0;
+	e.rate_bytes_s = 0;
+	e.rate_burst = 0;
+	CHECK(aw_relay_path_new(t, &e, 0, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "rate") != NULL);
+	e.rate_pps = 10;
+	e.rate_burst = 5;
+	struct aw_relay_path *p = aw_relay_path_new(t, &e, 0, err, sizeof(err));
+	CHECK(p != NULL && p->has_rate && p->rate_pkts && !p->rate_bytes);
+	aw_relay_path_drop(t, p);
+	aw_relay_table_free(t);
+}
+
+static void
+test_expiry_rules(void)
+{
+	char err[128];
+	struct aw_relay_table *t = aw_relay_table_create("ut_rt3", 4, NULL, err, sizeof(err));
+	struct aw_relay_entry e = entry(5, 1);
+	e.bind_timeout_s = 10;
+	e.idle_timeout_s = 20;
+	struct aw_relay_path *p = aw_relay_path_new(t, &e, 100, err, sizeof(err));
+	CHECK(p != NULL);
+	CHECK(aw_relay_path_expiry(p, 105) == NULL);
+	CHECK_STR(aw_relay_path_expiry(p, 110), "bind_timeout");
+	p->side[0].bind.bound = 1;
+	CHECK_STR(aw_relay_path_expiry(p, 110), "bind_timeout"); /* half bound is not enough */
+	p->side[1].bind.bound = 1;
+	p->last_seen_s = 108;
+	CHECK(aw_relay_path_expiry(p, 127) == NULL);
+	CHECK_STR(aw_relay_path_expiry(p, 128), "idle_timeout");
+	aw_relay_path_drop(t, p);
+	aw_relay_table_free(t);
+}
+
+/* A writer flips the binding between two coherent values; the reader must
+ * only ever see one of them whole. */
+struct flip {
+	struct aw_relay_side side;
+	volatile int stop;
+};
+
+static void *
+flipper(void *arg)
+{
+	struct flip *f = arg;
+	for (unsigned i = 0; !f->stop; i++) {
+		uint8_t v = (uint8_t)(i & 1 ? 0x11 : 0x22);
+		aw_relay_side_lock(&f->side);
+		memset(f->side.bind.addr, v, 16);
+		f->side.bind.port_be = (uint16_t)(v * 257);
+		f->side.bind.bound = 1;
+		aw_relay_side_unlock(&f->side);
+	}
+	return NULL;
+}
+
+static void
+test_side_seqlock_never_torn(void)
+{
+	static struct flip f;
+	pthread_t th;
+	unsigned torn = 0, ok = 0, busy = 0;
+
+	f.side.bind.bound = 1;
+	memset(f.side.bind.addr, 0x11, 16);
+	f.side.bind.port_be = 0x1111;
+	CHECK(pthread_create(&th, NULL, flipper, &f) == 0);
+	for (unsigned i = 0; i < 2000000; i++) {
+		struct aw_relay_bind b;
+		if (!aw_relay_bind_read(&f.side, &b)) {
+			busy++;
+			continue;
+		}
+		uint8_t v = b.addr[0];
+		bool same = (v == 0x11 || v == 0x22) && b.port_be == v * 257;
+		for (unsigned j = 1; j < 16; j++)
+			same &= b.addr[j] == v;
+		ok += same;
+		torn += !same;
+	}
+	f.stop = 1;
+	pthread_join(th, NULL);
+	CHECK_EQ(torn, 0);
+	CHECK(ok > 0);
+	printf("seqlock: %u whole reads, %u gave up after %u tries\n", ok, busy,
+	       AW_RELAY_BIND_TRIES);
+}
+
+static size_t
+heap_used(void)
+{
+	struct rte_malloc_socket_stats s;
+	size_t used = 0;
+	for (int sock = 0; sock < RTE_MAX_NUMA_NODES; sock++)
+		if (rte_malloc_get_socket_stats(sock, &s) == 0)
+			used += s.heap_allocsz_bytes;
+	return used;
+}
+
+/* Memory of a full table divided by its paths: the hash (buckets, key slots,
+ * free rings, RCU defer queue), the path records, the key contexts. */
+static void
+test_memory_per_path(void)
+{
+	enum { N = 65536 };
+	char err[128];
+	size_t before = heap_used();
+	struct aw_relay_table *t = aw_relay_table_create("ut_rt_mem", N, rcu, err, sizeof(err));
+	size_t table = heap_used() - before;
+	unsigned added = 0;
+
+	CHECK(t != NULL);
+	for (unsigned i = 0; i < N; i++) {
+		struct aw_relay_entry e = entry(i, 1 + (i & 1));
+		added += put(t, &e, 0) == 0;
+	}
+	CHECK_EQ(added, N);
+	size_t all = heap_used() - before;
+	size_t per_ctx = (all - table) / N;
+	size_t slack = (size_t)AW_RELAY_SLAB_SLACK * (sizeof(struct aw_relay_path) + 4);
+	printf("memory per path (%u paths): table incl. hash, slab, defer queue %zu B "
+	       "(%zu B without the fixed slab slack; record %zu B); key context %zu B "
+	       "(sizeof %zu, allocator overhead included)\n",
+	       N, table / N, (table - slack) / N, sizeof(struct aw_relay_path), per_ctx,
+	       sizeof(struct aw_relay_ctx));
+	CHECK(sizeof(struct aw_relay_path) <= 160);
+	CHECK((table - slack) / N <= 256);
+	aw_relay_table_free(t);
+}
+
+static void
+setup(void)
+{
+	aw_test_eal_init();
+	size_t sz = rte_rcu_qsbr_get_memsize(1);
+	rcu = rte_zmalloc("ut_rcu", sz, RTE_CACHE_LINE_SIZE);
+	rte_rcu_qsbr_init(rcu, 1); /* one reader, never online: grace periods are immediate */
+}
+
+static void
+test_setup(void)
+{
+	setup();
+	CHECK(rcu != NULL);
+}
+
+AW_TEST_MAIN(AW_TEST(test_setup), AW_TEST(test_add_find_replace_del), AW_TEST(test_bad_rate_refused),
+	     AW_TEST(test_expiry_rules), AW_TEST(test_side_seqlock_never_torn),
+	     AW_TEST(test_memory_per_path))
