@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ASRS packet path: aw_asrs_burst() looks the whole batch up in the session
- * table at once (rte_hash_lookup_bulk_data, 64 keys a call), prefetches the
- * sessions found, and rewrites each hit with one always-inline function per
+ * table at once (aw_stab_find_bulk, 64 keys a call, buckets and sessions
+ * prefetched a stage ahead), and rewrites each hit with one always-inline function per
  * direction, parameterised by the family (full NAT, incremental checksums,
  * the shim removed / the TCP option turned into NOPs). A miss goes to
  * new_session(), the slow path: identification in SPEC §4.2 order (UDP shim,
@@ -20,7 +20,7 @@
 
 #include "aw_addrset.h"
 #include "aw_asrs_nat.h"
-#include "aw_asrs_priv.h"
+#include "aw_asrs_stab.h"
 #include "aw_cksum.h"
 #include "aw_icmp.h"
 #include "aw_maglev.h"
@@ -354,16 +354,16 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const s
 	struct aw_asrs_lcore *l = c->asrs;
 	const uint8_t *ip = pkt_ip(p);
 	struct aw_sess_key k;
-	void *found;
+	uint32_t found;
 
 	pkt_key(p, &k);
 	*existed = false;
 	create_lock(a);
-	if (a->create_locked && rte_hash_lookup_data(a->sess_h, &k, &found) >= 0) {
+	if (a->create_locked && (found = aw_sess_lookup(a, &k)) != AW_STAB_MISS) {
 		*existed = true;
 		create_unlock(a);
-		*data = (uintptr_t)found;
-		return (uint32_t)(*data >> 1);
+		*data = found;
+		return found >> 1;
 	}
 	uint32_t idx = aw_sess_alloc(a, l);
 	if (idx == UINT32_MAX) {
@@ -392,11 +392,12 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const s
 	uint8_t fl = ip[p->l3_hl + 13];
 	s->state = p->proto == IPPROTO_UDP ? AW_SS_UDP
 		   : (fl & (TCP_SYN | TCP_ACK)) == TCP_SYN ? AW_SS_SYN : AW_SS_EST;
-	if (port == 0 || aw_sess_insert(a, idx) < 0) {
+	if (port == 0) {
 		aw_sess_unalloc(a, l, idx);
 		create_unlock(a);
-		return aw_set_drop(p->m, port == 0 ? why : AW_DROP_SESSION_TABLE_FULL), UINT32_MAX;
+		return aw_set_drop(p->m, why), UINT32_MAX;
 	}
+	aw_sess_insert(a, idx);
 	create_unlock(a);
 	c->stats.info[AW_INFO_SESSIONS_CREATED]++;
 	l->created = true;
@@ -414,11 +415,10 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p)
 
 	if (c->asrs->created) { /* made earlier in this burst, after the bulk lookup? */
 		struct aw_sess_key k;
-		void *found;
 		pkt_key(p, &k);
-		if (rte_hash_lookup_data(a->sess_h, &k, &found) >= 0)
-			return p->v6 ? hit(c, a, c->asrs, p, (uintptr_t)found, 1)
-				     : hit(c, a, c->asrs, p, (uintptr_t)found, 0);
+		uint32_t found = aw_sess_lookup(a, &k);
+		if (found != AW_STAB_MISS)
+			return p->v6 ? hit(c, a, c->asrs, p, found, 1) : hit(c, a, c->asrs, p, found, 0);
 	}
 	int r = identify(c, a, p, &sid, &strip, &opt_off, &asrs_port);
 
@@ -480,29 +480,23 @@ static void
 burst_chunk(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *pk, unsigned n)
 {
 	struct aw_sess_key keys[BULK];
-	const void *kp[BULK];
-	void *data[BULK];
-	uint64_t hits = 0;
+	uint32_t ref[BULK];
 	unsigned nk = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP)
 			continue;
 		pkt_key(&pk[i], &keys[nk]);
-		kp[nk] = &keys[nk];
 		nk++;
 	}
 	if (nk != 0)
-		rte_hash_lookup_bulk_data(a->sess_h, kp, nk, &hits, data);
-	for (unsigned j = 0; j < nk; j++)
-		if (hits & (1ull << j))
-			rte_prefetch0(&a->sess[(uintptr_t)data[j] >> 1]);
+		aw_stab_find_bulk(a, keys, nk, ref);
 	for (unsigned i = 0, j = 0; i < n; i++) {
 		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP) {
 			aw_asrs_icmp_error(c, a, &pk[i]);
 			continue;
 		}
-		one(c, a, &pk[i], (hits >> j) & 1, (uintptr_t)data[j]);
+		one(c, a, &pk[i], ref[j] != AW_STAB_MISS, ref[j]);
 		j++;
 	}
 }
