@@ -14,6 +14,7 @@
  * two of its quiescent states; it sets the verdict of every packet.
  */
 #include <netinet/in.h>
+#include <stddef.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_prefetch.h>
@@ -243,23 +244,29 @@ hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct a
 	forward(c, a, p, s, strip, opt_off, v6);
 }
 
-static void
+_Static_assert(offsetof(struct aw_sess_key, sport) == 32 && offsetof(struct aw_sess_key, dport) == 34 &&
+		       offsetof(struct aw_sess_key, proto) == 36 && offsetof(struct aw_sess_key, v6) == 37,
+	       "pkt_key writes the key as words");
+_Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "pkt_key: ports, proto, v6 in the last word");
+
+/* The packet's session key, written as five 8-byte words (the layout of
+ * struct aw_sess_key: addresses zero-padded to 16 bytes). */
+static __rte_always_inline void
 pkt_key(const struct aw_feat_pkt *p, struct aw_sess_key *k)
 {
 	const uint8_t *ip = pkt_ip(p);
+	uint64_t w[5] = {0, 0, 0, 0, 0};
+	uint32_t ports;
 
-	memset(k, 0, sizeof(*k));
 	if (p->v6) {
-		memcpy(k->src, ip + 8, 16);
-		memcpy(k->dst, ip + 24, 16);
+		memcpy(w, ip + 8, 32);
 	} else {
-		memcpy(k->src, ip + 12, 4);
-		memcpy(k->dst, ip + 16, 4);
+		memcpy(&w[0], ip + 12, 4);
+		memcpy(&w[2], ip + 16, 4);
 	}
-	memcpy(&k->sport, ip + p->l3_hl, 2);
-	memcpy(&k->dport, ip + p->l3_hl + 2, 2);
-	k->proto = p->proto;
-	k->v6 = p->v6;
+	memcpy(&ports, ip + p->l3_hl, 4);
+	w[4] = ports | (uint64_t)p->proto << 32 | (uint64_t)p->v6 << 40;
+	memcpy(k, w, sizeof(w));
 }
 
 /* ---- slow path: a packet without a session ---- */
