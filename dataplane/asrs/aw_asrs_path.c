@@ -234,8 +234,7 @@ hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct a
 	uint16_t strip = 0;
 	int opt_off = -1;
 	uint64_t sid = s->sid;
-	if ((s->flags & AW_SESS_F_SHIM) ||
-	    (p->proto == IPPROTO_TCP && s->vport == rte_cpu_to_be_16(a->conf->port))) {
+	if (s->flags & (AW_SESS_F_SHIM | AW_SESS_F_OPT)) {
 		if (asrs_port_ident(l, p, &sid, &strip, &opt_off) < 0)
 			return;
 		if (sid != s->sid)
@@ -405,7 +404,9 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 	s->dport = rte_cpu_to_be_16(d->port);
 	s->sid = svc->sid;
 	s->proto = p->proto;
-	s->flags = (p->v6 ? AW_SESS_F_CLIENT6 | AW_SESS_F_DEST6 : 0) | (shim ? AW_SESS_F_SHIM : 0);
+	s->flags = (p->v6 ? AW_SESS_F_CLIENT6 | AW_SESS_F_DEST6 : 0) | (shim ? AW_SESS_F_SHIM : 0) |
+		   (p->proto == IPPROTO_TCP && k->dport == rte_cpu_to_be_16(a->conf->port)
+			    ? AW_SESS_F_OPT : 0);
 	s->last = l->now;
 	uint16_t port = 0;
 	enum aw_drop_reason why = AW_DROP_NO_ROUTE;

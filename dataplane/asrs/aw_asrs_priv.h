@@ -141,6 +141,7 @@ struct aw_sess_key {
 #define AW_SESS_F_CLIENT6 0x01 /* client side is IPv6 */
 #define AW_SESS_F_DEST6   0x02 /* destination side is IPv6 */
 #define AW_SESS_F_SHIM    0x04 /* client datagrams carry the UDP shim */
+#define AW_SESS_F_OPT     0x08 /* TCP to the ASRS port: the client's packets may carry the option */
 
 /* 72 bytes: the SNAT address is an index into aw_asrs.snat_tab. */
 struct aw_sess {
