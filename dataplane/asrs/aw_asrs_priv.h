@@ -141,6 +141,7 @@ struct aw_sess_key {
 #define AW_SESS_F_CLIENT6 0x01 /* client side is IPv6 */
 #define AW_SESS_F_DEST6   0x02 /* destination side is IPv6 */
 #define AW_SESS_F_SHIM    0x04 /* client datagrams carry the UDP shim */
+#define AW_SESS_F_OPT     0x08 /* TCP to the ASRS port: the client's packets may carry the option */
 
 /* 72 bytes: the SNAT address is an index into aw_asrs.snat_tab. */
 struct aw_sess {
@@ -176,7 +177,8 @@ struct aw_asrs_lcore {
 	struct rte_rcu_qsbr_dq *dq;   /* expired sessions waiting for a grace period */
 	uint32_t now;                 /* 1/16 s since start, refreshed per burst */
 	bool active;                  /* a processing lcore (rtc or worker) */
-	bool created;                 /* a session was created in this burst */
+	uint64_t created[4];          /* Bloom bits of the client key hashes of the
+				       * sessions created in this burst */
 	uint64_t sess_expired;
 	/* finer reasons of bad_shim drops: aw_shim errors, then the two below */
 	uint64_t bad_shim[AW_SHIM_ERR_COUNT + 2];
@@ -246,10 +248,14 @@ int aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c);
 /* Slot for a new session or UINT32_MAX when the table is full. */
 uint32_t aw_sess_alloc(struct aw_asrs *a, struct aw_asrs_lcore *l);
 void aw_sess_unalloc(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx);
-/* A free SNAT port toward (dest, dport, proto) from snat, or 0. */
-uint16_t aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s);
-/* Inserts both keys of slot idx (the table always has room). */
+/* A free SNAT port toward (dest, dport, proto) from snat, or 0; *hr: the
+ * hash of the reply key with that port. */
+uint16_t aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s,
+		      uint32_t *hr);
+/* Inserts both keys of slot idx (the table always has room); _h with the
+ * hashes of its client and reply keys known. */
 void aw_sess_insert(struct aw_asrs *a, uint32_t idx);
+void aw_sess_insert_h(struct aw_asrs *a, uint32_t idx, uint32_t hc, uint32_t hr);
 void aw_sess_key_client(const struct aw_sess *s, struct aw_sess_key *k);
 void aw_sess_key_reply(const struct aw_asrs *a, const struct aw_sess *s, struct aw_sess_key *k);
 void aw_sess_age(struct aw_asrs *a, struct aw_asrs_lcore *l);

@@ -192,7 +192,7 @@ aw_sess_key_reply(const struct aw_asrs *a, const struct aw_sess *s, struct aw_se
 }
 
 uint16_t
-aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s)
+aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s, uint32_t *hr)
 {
 	struct aw_sess_key k;
 	unsigned tries = RTE_MIN((unsigned)l->port_n, AW_ASRS_PROBES);
@@ -203,10 +203,18 @@ aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s
 		if (++l->port_next >= l->port_n)
 			l->port_next = 0;
 		k.dport = rte_cpu_to_be_16(port);
-		if (aw_sess_lookup(a, &k) == AW_STAB_MISS)
+		*hr = aw_sess_key_hash(&k);
+		if (aw_stab_find(a, &k, *hr) == AW_STAB_MISS)
 			return port;
 	}
 	return 0;
+}
+
+void
+aw_sess_insert_h(struct aw_asrs *a, uint32_t idx, uint32_t hc, uint32_t hr)
+{
+	aw_stab_add(a, hr, idx << 1 | 1);
+	aw_stab_add(a, hc, idx << 1);
 }
 
 void
@@ -217,8 +225,7 @@ aw_sess_insert(struct aw_asrs *a, uint32_t idx)
 
 	aw_sess_key_client(s, &kc);
 	aw_sess_key_reply(a, s, &kr);
-	aw_stab_add(a, aw_sess_key_hash(&kr), idx << 1 | 1);
-	aw_stab_add(a, aw_sess_key_hash(&kc), idx << 1);
+	aw_sess_insert_h(a, idx, aw_sess_key_hash(&kc), aw_sess_key_hash(&kr));
 }
 
 /* Deletes both keys now; the slot is freed by the defer queue after a grace

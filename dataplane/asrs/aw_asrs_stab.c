@@ -84,10 +84,8 @@ prefetch_sess(const struct aw_asrs *a, uint32_t ref)
 
 void
 aw_stab_find_bulk(const struct aw_asrs *a, const struct aw_sess_key *k, unsigned n,
-		  uint32_t *ref)
+		  uint32_t *ref, uint32_t *h)
 {
-	uint32_t h[64];
-
 	for (unsigned i = 0; i < n; i++) {
 		h[i] = aw_sess_key_hash(&k[i]);
 		rte_prefetch0(&a->stab[h[i] & a->stab_mask]);

@@ -70,9 +70,9 @@ void aw_stab_fini(struct aw_asrs *a);
 /* Reference of the session of k (hash h), or AW_STAB_MISS. */
 uint32_t aw_stab_find(const struct aw_asrs *a, const struct aw_sess_key *k, uint32_t h);
 /* n ≤ 64 keys: ref[i] as aw_stab_find, with the buckets and the sessions
- * found prefetched a stage ahead. */
+ * found prefetched a stage ahead; h[i]: the hash of k[i]. */
 void aw_stab_find_bulk(const struct aw_asrs *a, const struct aw_sess_key *k, unsigned n,
-		       uint32_t *ref);
+		       uint32_t *ref, uint32_t *h);
 /* Adds / removes the entry (h, ref); the writer lock is taken inside. */
 void aw_stab_add(struct aw_asrs *a, uint32_t h, uint32_t ref);
 bool aw_stab_del(struct aw_asrs *a, uint32_t h, uint32_t ref);

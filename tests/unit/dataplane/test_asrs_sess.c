@@ -87,13 +87,18 @@ make(struct aw_asrs *a, uint8_t client_last, uint16_t cport, uint8_t dest_last, 
 	s->proto = IPPROTO_TCP;
 	s->last = l->now;
 	s->state = AW_SS_SYN;
-	*sport = aw_snat_port(a, l, s);
+	uint32_t hr;
+	*sport = aw_snat_port(a, l, s, &hr);
 	if (*sport == 0) {
 		aw_sess_unalloc(a, l, idx);
 		return UINT32_MAX - 1;
 	}
 	s->sport = rte_cpu_to_be_16(*sport);
-	aw_sess_insert(a, idx);
+	struct aw_sess_key kc, kr;
+	aw_sess_key_client(s, &kc);
+	aw_sess_key_reply(a, s, &kr);
+	CHECK_EQ(hr, aw_sess_key_hash(&kr)); /* the hash of the port's reply key */
+	aw_sess_insert_h(a, idx, aw_sess_key_hash(&kc), hr);
 	return idx;
 }
 
@@ -305,11 +310,13 @@ test_overflow_chain(void)
 		in_b2 += a->stab[b2].e[w] == ((uint64_t)h << 32 | ((idx << 1) + 1));
 	CHECK_EQ(in_b2, 1);
 	CHECK_EQ(aw_sess_lookup(a, &k[0]), idx << 1);
-	uint32_t ref[3];
-	aw_stab_find_bulk(a, k, 3, ref);
+	uint32_t ref[3], hs[3];
+	aw_stab_find_bulk(a, k, 3, ref, hs);
 	CHECK_EQ(ref[0], idx << 1);
 	CHECK_EQ(ref[1], other << 1 | 1);
 	CHECK_EQ(ref[2], AW_STAB_MISS);
+	for (unsigned i = 0; i < 3; i++)
+		CHECK_EQ(hs[i], aw_sess_key_hash(&k[i]));
 	uint32_t ovf_home = a->stab[home].ovf, ovf_b1 = a->stab[b1].ovf;
 	CHECK(aw_stab_del(a, h, idx << 1));
 	CHECK_EQ(a->stab[home].ovf, ovf_home - 1);
@@ -321,7 +328,7 @@ test_overflow_chain(void)
 	aw_sess_insert(a, idx); /* back in its home bucket: the client key only is new */
 	CHECK(aw_stab_del(a, aw_sess_key_hash(&k[1]), other << 1 | 1));
 	aw_stab_add(a, aw_sess_key_hash(&k[1]), other << 1 | 1);
-	aw_stab_find_bulk(a, k, 3, ref);
+	aw_stab_find_bulk(a, k, 3, ref, hs);
 	CHECK_EQ(ref[0], idx << 1);
 	CHECK_EQ(ref[1], other << 1 | 1);
 	teardown(a);
