@@ -18,7 +18,7 @@
 #include <rte_byteorder.h>
 
 #include "aw_asrs_nat.h"
-#include "aw_asrs_priv.h"
+#include "aw_asrs_stab.h"
 #include "aw_icmp.h"
 #include "aw_pkt.h"
 
@@ -122,7 +122,6 @@ quoted_session(struct aw_asrs *a, const uint8_t *in, uint32_t ilen, int v6, uint
 	       bool *reply)
 {
 	struct aw_sess_key k;
-	void *d;
 
 	memset(&k, 0, sizeof(k));
 	if (v6) {
@@ -145,10 +144,11 @@ quoted_session(struct aw_asrs *a, const uint8_t *in, uint32_t ilen, int v6, uint
 	k.v6 = (uint8_t)v6;
 	memcpy(&k.sport, in + *ihl + 2, 2); /* the quoted packet, reversed */
 	memcpy(&k.dport, in + *ihl, 2);
-	if (rte_hash_lookup_data(a->sess_h, &k, &d) < 0)
+	uint32_t ref = aw_sess_lookup(a, &k);
+	if (ref == AW_STAB_MISS)
 		return NULL;
-	*reply = (uintptr_t)d & 1;
-	return &a->sess[(uintptr_t)d >> 1];
+	*reply = ref & 1;
+	return &a->sess[ref >> 1];
 }
 
 static __rte_always_inline void

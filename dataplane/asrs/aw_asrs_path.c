@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ASRS packet path: aw_asrs_burst() looks the whole batch up in the session
- * table at once (rte_hash_lookup_bulk_data, 64 keys a call), prefetches the
- * sessions found, and rewrites each hit with one always-inline function per
+ * table at once (aw_stab_find_bulk, 64 keys a call, buckets and sessions
+ * prefetched a stage ahead), and rewrites each hit with one always-inline function per
  * direction, parameterised by the family (full NAT, incremental checksums,
  * the shim removed / the TCP option turned into NOPs). A miss goes to
  * new_session(), the slow path: identification in SPEC §4.2 order (UDP shim,
@@ -14,13 +14,14 @@
  * two of its quiescent states; it sets the verdict of every packet.
  */
 #include <netinet/in.h>
+#include <stddef.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_prefetch.h>
 
 #include "aw_addrset.h"
 #include "aw_asrs_nat.h"
-#include "aw_asrs_priv.h"
+#include "aw_asrs_stab.h"
 #include "aw_cksum.h"
 #include "aw_icmp.h"
 #include "aw_maglev.h"
@@ -233,8 +234,7 @@ hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct a
 	uint16_t strip = 0;
 	int opt_off = -1;
 	uint64_t sid = s->sid;
-	if ((s->flags & AW_SESS_F_SHIM) ||
-	    (p->proto == IPPROTO_TCP && s->vport == rte_cpu_to_be_16(a->conf->port))) {
+	if (s->flags & (AW_SESS_F_SHIM | AW_SESS_F_OPT)) {
 		if (asrs_port_ident(l, p, &sid, &strip, &opt_off) < 0)
 			return;
 		if (sid != s->sid)
@@ -243,23 +243,29 @@ hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct a
 	forward(c, a, p, s, strip, opt_off, v6);
 }
 
-static void
+_Static_assert(offsetof(struct aw_sess_key, sport) == 32 && offsetof(struct aw_sess_key, dport) == 34 &&
+		       offsetof(struct aw_sess_key, proto) == 36 && offsetof(struct aw_sess_key, v6) == 37,
+	       "pkt_key writes the key as words");
+_Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "pkt_key: ports, proto, v6 in the last word");
+
+/* The packet's session key, written as five 8-byte words (the layout of
+ * struct aw_sess_key: addresses zero-padded to 16 bytes). */
+static __rte_always_inline void
 pkt_key(const struct aw_feat_pkt *p, struct aw_sess_key *k)
 {
 	const uint8_t *ip = pkt_ip(p);
+	uint64_t w[5] = {0, 0, 0, 0, 0};
+	uint32_t ports;
 
-	memset(k, 0, sizeof(*k));
 	if (p->v6) {
-		memcpy(k->src, ip + 8, 16);
-		memcpy(k->dst, ip + 24, 16);
+		memcpy(w, ip + 8, 32);
 	} else {
-		memcpy(k->src, ip + 12, 4);
-		memcpy(k->dst, ip + 16, 4);
+		memcpy(&w[0], ip + 12, 4);
+		memcpy(&w[2], ip + 16, 4);
 	}
-	memcpy(&k->sport, ip + p->l3_hl, 2);
-	memcpy(&k->dport, ip + p->l3_hl + 2, 2);
-	k->proto = p->proto;
-	k->v6 = p->v6;
+	memcpy(&ports, ip + p->l3_hl, 4);
+	w[4] = ports | (uint64_t)p->proto << 32 | (uint64_t)p->v6 << 40;
+	memcpy(k, w, sizeof(w));
 }
 
 /* ---- slow path: a packet without a session ---- */
@@ -344,26 +350,44 @@ create_unlock(struct aw_asrs *a)
 		rte_spinlock_unlock(&a->create_lock);
 }
 
-/* Creates the session for p toward destination d; its slot or UINT32_MAX
- * (verdict set). In pipeline mode, under create_lock: another worker may
- * have created it meanwhile (then *existed). */
+/* The packet's key and its hash, from the bulk lookup. */
+struct key_h {
+	const struct aw_sess_key *k;
+	uint32_t h;
+};
+
+static __rte_always_inline void
+created_mark(struct aw_asrs_lcore *l, uint32_t h)
+{
+	l->created[(h >> 30) & 3] |= 1ull << ((h >> 24) & 63);
+}
+
+static __rte_always_inline bool
+created_maybe(const struct aw_asrs_lcore *l, uint32_t h)
+{
+	return (l->created[(h >> 30) & 3] >> ((h >> 24) & 63)) & 1;
+}
+
+/* Creates the session for p (key pk) toward destination d; its slot or
+ * UINT32_MAX (verdict set). In pipeline mode, under create_lock: another
+ * worker may have created it meanwhile (then *existed). */
 static uint32_t
-create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const struct aw_svc *svc,
-       const struct aw_asrs_dest *d, uint64_t h, bool shim, uintptr_t *data, bool *existed)
+create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct key_h pk,
+       const struct aw_svc *svc, const struct aw_asrs_dest *d, uint64_t h, bool shim,
+       uintptr_t *data, bool *existed)
 {
 	struct aw_asrs_lcore *l = c->asrs;
 	const uint8_t *ip = pkt_ip(p);
-	struct aw_sess_key k;
-	void *found;
+	const struct aw_sess_key *k = pk.k;
+	uint32_t found, hr = 0;
 
-	pkt_key(p, &k);
 	*existed = false;
 	create_lock(a);
-	if (a->create_locked && rte_hash_lookup_data(a->sess_h, &k, &found) >= 0) {
+	if (a->create_locked && (found = aw_stab_find(a, k, pk.h)) != AW_STAB_MISS) {
 		*existed = true;
 		create_unlock(a);
-		*data = (uintptr_t)found;
-		return (uint32_t)(*data >> 1);
+		*data = found;
+		return found >> 1;
 	}
 	uint32_t idx = aw_sess_alloc(a, l);
 	if (idx == UINT32_MAX) {
@@ -371,54 +395,56 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const s
 		return aw_set_drop(p->m, AW_DROP_SESSION_TABLE_FULL), UINT32_MAX;
 	}
 	struct aw_sess *s = &a->sess[idx];
-	memcpy(s->client, k.src, 16);
-	memcpy(s->vip, k.dst, 16);
-	s->cport = k.sport;
-	s->vport = k.dport;
+	memcpy(s->client, k->src, 16);
+	memcpy(s->vip, k->dst, 16);
+	s->cport = k->sport;
+	s->vport = k->dport;
 	memset(s->dest, 0, 16);
 	memcpy(s->dest, d->addr.b, 16);
 	s->dport = rte_cpu_to_be_16(d->port);
 	s->sid = svc->sid;
 	s->proto = p->proto;
-	s->flags = (p->v6 ? AW_SESS_F_CLIENT6 | AW_SESS_F_DEST6 : 0) | (shim ? AW_SESS_F_SHIM : 0);
+	s->flags = (p->v6 ? AW_SESS_F_CLIENT6 | AW_SESS_F_DEST6 : 0) | (shim ? AW_SESS_F_SHIM : 0) |
+		   (p->proto == IPPROTO_TCP && k->dport == rte_cpu_to_be_16(a->conf->port)
+			    ? AW_SESS_F_OPT : 0);
 	s->last = l->now;
 	uint16_t port = 0;
 	enum aw_drop_reason why = AW_DROP_NO_ROUTE;
 	if (pick_snat(c, a, s, h, p->v6)) {
 		why = AW_DROP_SNAT_EXHAUSTED;
-		port = aw_snat_port(a, l, s);
+		port = aw_snat_port(a, l, s, &hr);
 	}
 	s->sport = rte_cpu_to_be_16(port);
 	uint8_t fl = ip[p->l3_hl + 13];
 	s->state = p->proto == IPPROTO_UDP ? AW_SS_UDP
 		   : (fl & (TCP_SYN | TCP_ACK)) == TCP_SYN ? AW_SS_SYN : AW_SS_EST;
-	if (port == 0 || aw_sess_insert(a, idx) < 0) {
+	if (port == 0) {
 		aw_sess_unalloc(a, l, idx);
 		create_unlock(a);
-		return aw_set_drop(p->m, port == 0 ? why : AW_DROP_SESSION_TABLE_FULL), UINT32_MAX;
+		return aw_set_drop(p->m, why), UINT32_MAX;
 	}
+	aw_sess_insert_h(a, idx, pk.h, hr);
 	create_unlock(a);
 	c->stats.info[AW_INFO_SESSIONS_CREATED]++;
-	l->created = true;
+	created_mark(l, pk.h);
+	created_mark(l, hr); /* its reply may come later in this burst */
 	*data = (uintptr_t)idx << 1;
 	return idx;
 }
 
 static __rte_noinline void
-new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p)
+new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct key_h pk)
 {
 	uint64_t sid = 0;
 	uint16_t strip = 0;
 	int opt_off = -1;
 	bool asrs_port;
 
-	if (c->asrs->created) { /* made earlier in this burst, after the bulk lookup? */
-		struct aw_sess_key k;
-		void *found;
-		pkt_key(p, &k);
-		if (rte_hash_lookup_data(a->sess_h, &k, &found) >= 0)
-			return p->v6 ? hit(c, a, c->asrs, p, (uintptr_t)found, 1)
-				     : hit(c, a, c->asrs, p, (uintptr_t)found, 0);
+	/* Made earlier in this burst, after the bulk lookup? */
+	if (created_maybe(c->asrs, pk.h)) {
+		uint32_t found = aw_stab_find(a, pk.k, pk.h);
+		if (found != AW_STAB_MISS)
+			return p->v6 ? hit(c, a, c->asrs, p, found, 1) : hit(c, a, c->asrs, p, found, 0);
 	}
 	int r = identify(c, a, p, &sid, &strip, &opt_off, &asrs_port);
 
@@ -452,7 +478,7 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p)
 	}
 	uintptr_t data;
 	bool existed;
-	if (create(c, a, p, svc, d, h, strip != 0, &data, &existed) == UINT32_MAX)
+	if (create(c, a, p, pk, svc, d, h, strip != 0, &data, &existed) == UINT32_MAX)
 		return;
 	if (existed) /* another lcore created it meanwhile: an ordinary hit */
 		return p->v6 ? hit(c, a, c->asrs, p, data, 1) : hit(c, a, c->asrs, p, data, 0);
@@ -463,10 +489,10 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p)
 }
 
 static __rte_always_inline void
-one(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, int hit_found, uintptr_t d)
+one(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint32_t d, struct key_h pk)
 {
-	if (!hit_found)
-		return new_session(c, a, p);
+	if (d == AW_STAB_MISS)
+		return new_session(c, a, p, pk);
 	if (p->v6)
 		hit(c, a, c->asrs, p, d, 1);
 	else
@@ -480,29 +506,23 @@ static void
 burst_chunk(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *pk, unsigned n)
 {
 	struct aw_sess_key keys[BULK];
-	const void *kp[BULK];
-	void *data[BULK];
-	uint64_t hits = 0;
+	uint32_t ref[BULK], h[BULK];
 	unsigned nk = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP)
 			continue;
 		pkt_key(&pk[i], &keys[nk]);
-		kp[nk] = &keys[nk];
 		nk++;
 	}
 	if (nk != 0)
-		rte_hash_lookup_bulk_data(a->sess_h, kp, nk, &hits, data);
-	for (unsigned j = 0; j < nk; j++)
-		if (hits & (1ull << j))
-			rte_prefetch0(&a->sess[(uintptr_t)data[j] >> 1]);
+		aw_stab_find_bulk(a, keys, nk, ref, h);
 	for (unsigned i = 0, j = 0; i < n; i++) {
 		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP) {
 			aw_asrs_icmp_error(c, a, &pk[i]);
 			continue;
 		}
-		one(c, a, &pk[i], (hits >> j) & 1, (uintptr_t)data[j]);
+		one(c, a, &pk[i], ref[j], (struct key_h){&keys[j], h[j]});
 		j++;
 	}
 }
@@ -513,7 +533,7 @@ aw_asrs_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b)
 	struct aw_asrs *a = c->dp->asrs;
 
 	c->asrs->now = aw_asrs_now(a, rte_rdtsc());
-	c->asrs->created = false;
+	memset(c->asrs->created, 0, sizeof(c->asrs->created));
 	for (unsigned i = 0; i < b->n; i += BULK)
 		burst_chunk(c, a, &b->p[i], RTE_MIN((unsigned)BULK, b->n - i));
 }

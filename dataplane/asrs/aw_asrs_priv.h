@@ -3,7 +3,8 @@
  * aw_asrs_priv — the ASRS router's internal types, shared by its modules:
  *   aw_asrs_conf.c   config / API object parsers (services, listeners, "asrs")
  *   aw_asrs_svc.c    service map and listener table (immutable objects, RCU)
- *   aw_asrs_sess.c   session table, SNAT port allocation, aging
+ *   aw_asrs_sess.c   session slots, SNAT port allocation, aging
+ *   aw_asrs_stab.c   session lookup table (two keys per session, not stored)
  *   aw_asrs_path.c   the burst function (fast path) and session creation
  *   aw_asrs_answer.c RST / ICMP port unreachable, ICMP error translation
  *   aw_asrs_api.c    API methods, stats, telemetry
@@ -140,6 +141,7 @@ struct aw_sess_key {
 #define AW_SESS_F_CLIENT6 0x01 /* client side is IPv6 */
 #define AW_SESS_F_DEST6   0x02 /* destination side is IPv6 */
 #define AW_SESS_F_SHIM    0x04 /* client datagrams carry the UDP shim */
+#define AW_SESS_F_OPT     0x08 /* TCP to the ASRS port: the client's packets may carry the option */
 
 /* 72 bytes: the SNAT address is an index into aw_asrs.snat_tab. */
 struct aw_sess {
@@ -158,10 +160,12 @@ struct aw_sess {
 #define AW_BAD_OPT_NOT_SYN  (AW_SHIM_ERR_COUNT + 0) /* ASRS option on a non-SYN */
 #define AW_BAD_SID_CHANGED  (AW_SHIM_ERR_COUNT + 1) /* shim of another service in a session */
 
-struct aw_sess_dq_elem {
-	uint32_t idx;
-	int32_t pos_c, pos_r;
-};
+/* A bucket of the session lookup table (aw_asrs_stab.h). */
+struct aw_stab_bucket {
+	uint64_t e[7];  /* 0: empty; else hash << 32 | (ref + 1) */
+	uint32_t ovf;   /* entries stored past this bucket that passed it */
+	uint32_t pad;
+} __attribute__((aligned(64)));
 
 struct aw_asrs_lcore {
 	unsigned part, n_parts;       /* this lcore's share of SNAT ports and aging */
@@ -173,7 +177,8 @@ struct aw_asrs_lcore {
 	struct rte_rcu_qsbr_dq *dq;   /* expired sessions waiting for a grace period */
 	uint32_t now;                 /* 1/16 s since start, refreshed per burst */
 	bool active;                  /* a processing lcore (rtc or worker) */
-	bool created;                 /* a session was created in this burst */
+	uint64_t created[4];          /* Bloom bits of the client key hashes of the
+				       * sessions created in this burst */
 	uint64_t sess_expired;
 	/* finer reasons of bad_shim drops: aw_shim errors, then the two below */
 	uint64_t bad_shim[AW_SHIM_ERR_COUNT + 2];
@@ -188,7 +193,9 @@ struct aw_asrs {
 	struct rte_rcu_qsbr_dq *svc_dq;
 	struct aw_lsn_table *lsn;      /* RCU */
 	/* sessions */
-	struct rte_hash *sess_h;       /* aw_sess_key → (slot << 1 | reply) */
+	struct aw_stab_bucket *stab;   /* aw_sess_key → ref (slot << 1 | reply) */
+	uint32_t stab_mask;            /* buckets - 1 */
+	rte_spinlock_t stab_lock;      /* its writers */
 	struct aw_sess *sess;          /* slots */
 	uint32_t n_slots;
 	struct rte_ring *free_slots;   /* free slot indices */
@@ -241,10 +248,14 @@ int aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c);
 /* Slot for a new session or UINT32_MAX when the table is full. */
 uint32_t aw_sess_alloc(struct aw_asrs *a, struct aw_asrs_lcore *l);
 void aw_sess_unalloc(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx);
-/* A free SNAT port toward (dest, dport, proto) from snat, or 0. */
-uint16_t aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s);
-/* Inserts both keys of slot idx; -1 when the hash refused. */
-int aw_sess_insert(struct aw_asrs *a, uint32_t idx);
+/* A free SNAT port toward (dest, dport, proto) from snat, or 0; *hr: the
+ * hash of the reply key with that port. */
+uint16_t aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s,
+		      uint32_t *hr);
+/* Inserts both keys of slot idx (the table always has room); _h with the
+ * hashes of its client and reply keys known. */
+void aw_sess_insert(struct aw_asrs *a, uint32_t idx);
+void aw_sess_insert_h(struct aw_asrs *a, uint32_t idx, uint32_t hc, uint32_t hr);
 void aw_sess_key_client(const struct aw_sess *s, struct aw_sess_key *k);
 void aw_sess_key_reply(const struct aw_asrs *a, const struct aw_sess *s, struct aw_sess_key *k);
 void aw_sess_age(struct aw_asrs *a, struct aw_asrs_lcore *l);

@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ASRS session table (SPEC §4.4): one rte_hash shared by every lcore, with
- * lock-free readers (RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF) and writers from
- * any lcore (MULTI_WRITER_ADD; the hash serialises writers itself). Each
- * session is one slot of a preallocated array, reachable by two keys — the
+ * ASRS sessions (SPEC §4.4): a preallocated array of session slots, each
+ * reachable through the lookup table (aw_asrs_stab.h) by two keys — the
  * client-side 5-tuple and the destination-side 5-tuple, each as the packet
- * arrives — whose data is (slot << 1 | 1 for the reply side).
+ * arrives — as the reference (slot << 1 | 1 for the reply side).
  *
  * Free slots: a global ring of indices with a small per-lcore stash;
- * `max_sessions` is enforced by one atomic count (creation is the slow path).
+ * `max_sessions` is enforced exactly by one atomic count (creation is the
+ * slow path; the lookup table always has room for every slot's two keys).
  * Expiry: each processing lcore examines a bounded number of slots of its own
  * slice per loop (aw_sess_age); an expired session's keys are deleted at
- * once and its key slots and array slot go to the lcore's RCU defer queue,
- * freed after every lcore has passed a quiescent state.
+ * once and its slot goes to the lcore's RCU defer queue, freed after every
+ * lcore has passed a quiescent state.
  *
  * SNAT ports: each processing lcore owns a contiguous part of the port range
  * (no locks); a port is free toward a destination when the reply key
@@ -20,20 +19,19 @@
  * destinations (endpoint-dependent allocation).
  *
  * Contract: aw_sess_init / _fini on the main thread (lcores stopped);
- * everything else on the processing lcore owning `l` (EAL lcores only: the
- * hash's per-lcore caches are indexed by rte_lcore_id()).
+ * everything else on the processing lcore owning `l`.
  */
 #include <rte_errno.h>
-#include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "aw_asrs_priv.h"
+#include "aw_asrs_stab.h"
 
 _Static_assert(sizeof(struct aw_sess) <= 72, "session slot grew past 72 bytes");
 _Static_assert(sizeof(struct aw_sess_key) == 40, "session key is 40 bytes");
+_Static_assert(sizeof(struct aw_stab_bucket) == 64, "a lookup bucket is one cache line");
 
 static size_t
 heap_used(void)
@@ -47,53 +45,15 @@ heap_used(void)
 	return sum;
 }
 
-static uint32_t
-key_hash(const void *key, uint32_t len, uint32_t init)
-{
-	const uint64_t *w = key; /* rte_hash keeps keys 8-byte aligned; ours are on the stack */
-	uint32_t h = init;
-
-	for (uint32_t i = 0; i < len / 8; i++) {
-		uint64_t v;
-		memcpy(&v, w + i, 8);
-		h = rte_hash_crc_8byte(v, h);
-	}
-	return h;
-}
-
-/*
- * rte_hash adds room for every possible lcore's cache of free key slots
- * ((RTE_MAX_LCORE - 1) * 63 + 1 slots) and rounds its free-slot ring up to a
- * power of two: asking for 2 * max_sessions keys would double that ring when
- * max_sessions is a power of two. Large tables ask for that much less, so
- * the key slots total 2 * max_sessions: near a full table, up to 63 key
- * slots per lcore sitting in lcore caches can make a new session fail as
- * session_table_full slightly before max_sessions. Small tables are exact.
- */
-static uint32_t
-hash_entries(uint32_t max_sessions)
-{
-	const uint32_t cache_slack = (RTE_MAX_LCORE - 1) * 63 + 1;
-	uint32_t keys = 2 * max_sessions;
-
-	if (keys >= 16 * cache_slack)
-		return keys - cache_slack;
-	return RTE_MAX(64u, keys + 64);
-}
-
 static void
 sess_dq_free(void *p, void *e, unsigned n)
 {
 	struct aw_asrs *a = p;
-	struct aw_sess_dq_elem *el = e;
+	uint32_t *idx = e;
 
 	for (unsigned i = 0; i < n; i++) {
-		if (el[i].pos_c >= 0)
-			rte_hash_free_key_with_position(a->sess_h, el[i].pos_c);
-		if (el[i].pos_r >= 0)
-			rte_hash_free_key_with_position(a->sess_h, el[i].pos_r);
-		a->sess[el[i].idx].state = AW_SS_FREE;
-		rte_ring_mp_enqueue_elem(a->free_slots, &el[i].idx, sizeof(uint32_t));
+		a->sess[idx[i]].state = AW_SS_FREE;
+		rte_ring_mp_enqueue_elem(a->free_slots, &idx[i], sizeof(uint32_t));
 		__atomic_fetch_sub(&a->n_sessions, 1, __ATOMIC_RELAXED);
 	}
 }
@@ -105,21 +65,12 @@ aw_sess_init(struct aw_asrs *a, char *err, size_t errlen)
 	size_t before = heap_used();
 
 	a->n_slots = ac->max_sessions + AW_ASRS_STASH * a->dp->n_ctx;
-	struct rte_hash_parameters hp = {
-		.name = "aw_asrs_sess",
-		.entries = hash_entries(ac->max_sessions),
-		.key_len = sizeof(struct aw_sess_key),
-		.hash_func = key_hash,
-		.socket_id = (int)rte_socket_id(),
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
-			      RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
-	a->sess_h = rte_hash_create(&hp);
+	int st = aw_stab_init(a, a->n_slots);
 	a->sess = rte_zmalloc("aw_asrs_sess", (size_t)a->n_slots * sizeof(struct aw_sess),
 			      RTE_CACHE_LINE_SIZE);
 	a->free_slots = rte_ring_create_elem("aw_asrs_free", sizeof(uint32_t),
 					     rte_align32pow2(a->n_slots + 1), (int)rte_socket_id(), 0);
-	if (a->sess_h == NULL || a->sess == NULL || a->free_slots == NULL) {
+	if (st < 0 || a->sess == NULL || a->free_slots == NULL) {
 		snprintf(err, errlen, "asrs: cannot allocate the session table for %u sessions "
 			 "(asrs.max_sessions): %s", ac->max_sessions, rte_strerror(rte_errno));
 		return -1;
@@ -146,7 +97,7 @@ lcore_dq(struct aw_asrs *a, struct aw_asrs_lcore *l, unsigned i)
 		.name = name,
 		.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE,
 		.size = size,
-		.esize = sizeof(struct aw_sess_dq_elem),
+		.esize = sizeof(uint32_t), /* the slot index */
 		.trigger_reclaim_limit = AW_ASRS_AGE_PER_TICK,
 		.max_reclaim_size = AW_ASRS_AGE_PER_TICK * 4,
 		.free_fn = sess_dq_free,
@@ -187,7 +138,7 @@ aw_sess_fini(struct aw_asrs *a)
 	for (unsigned i = 0; i < a->dp->n_ctx; i++)
 		if (a->lc[i].dq != NULL)
 			rte_rcu_qsbr_dq_delete(a->lc[i].dq);
-	rte_hash_free(a->sess_h);
+	aw_stab_fini(a);
 	rte_free(a->sess);
 	rte_ring_free(a->free_slots);
 }
@@ -241,7 +192,7 @@ aw_sess_key_reply(const struct aw_asrs *a, const struct aw_sess *s, struct aw_se
 }
 
 uint16_t
-aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s)
+aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s, uint32_t *hr)
 {
 	struct aw_sess_key k;
 	unsigned tries = RTE_MIN((unsigned)l->port_n, AW_ASRS_PROBES);
@@ -252,13 +203,21 @@ aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s
 		if (++l->port_next >= l->port_n)
 			l->port_next = 0;
 		k.dport = rte_cpu_to_be_16(port);
-		if (rte_hash_lookup(a->sess_h, &k) < 0)
+		*hr = aw_sess_key_hash(&k);
+		if (aw_stab_find(a, &k, *hr) == AW_STAB_MISS)
 			return port;
 	}
 	return 0;
 }
 
-int
+void
+aw_sess_insert_h(struct aw_asrs *a, uint32_t idx, uint32_t hc, uint32_t hr)
+{
+	aw_stab_add(a, hr, idx << 1 | 1);
+	aw_stab_add(a, hc, idx << 1);
+}
+
+void
 aw_sess_insert(struct aw_asrs *a, uint32_t idx)
 {
 	struct aw_sess_key kc, kr;
@@ -266,33 +225,24 @@ aw_sess_insert(struct aw_asrs *a, uint32_t idx)
 
 	aw_sess_key_client(s, &kc);
 	aw_sess_key_reply(a, s, &kr);
-	if (rte_hash_add_key_data(a->sess_h, &kr, (void *)(uintptr_t)((uint64_t)idx << 1 | 1)) < 0)
-		return -1;
-	if (rte_hash_add_key_data(a->sess_h, &kc, (void *)(uintptr_t)((uint64_t)idx << 1)) < 0) {
-		int32_t pos = rte_hash_del_key(a->sess_h, &kr);
-		if (pos >= 0) /* never looked up through: no reader can hold it */
-			rte_hash_free_key_with_position(a->sess_h, pos);
-		return -1;
-	}
-	return 0;
+	aw_sess_insert_h(a, idx, aw_sess_key_hash(&kc), aw_sess_key_hash(&kr));
 }
 
-/* Deletes both keys now; the key slots and the session slot are freed by
- * the defer queue after a grace period. The caller made sure it has room. */
+/* Deletes both keys now; the slot is freed by the defer queue after a grace
+ * period. The caller made sure the queue has room. */
 static void
 expire(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx)
 {
 	struct aw_sess *s = &a->sess[idx];
 	struct aw_sess_key kc, kr;
-	struct aw_sess_dq_elem el = {.idx = idx};
 
 	aw_sess_key_client(s, &kc);
 	aw_sess_key_reply(a, s, &kr);
-	el.pos_c = rte_hash_del_key(a->sess_h, &kc);
-	el.pos_r = rte_hash_del_key(a->sess_h, &kr);
+	aw_stab_del(a, aw_sess_key_hash(&kc), idx << 1);
+	aw_stab_del(a, aw_sess_key_hash(&kr), idx << 1 | 1);
 	s->state = AW_SS__N; /* dead: not listed, not aged again */
 	l->sess_expired++;
-	rte_rcu_qsbr_dq_enqueue(l->dq, &el);
+	rte_rcu_qsbr_dq_enqueue(l->dq, &idx);
 }
 
 void

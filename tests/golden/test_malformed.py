@@ -47,6 +47,14 @@ def bad_ck_echo():
     return Ether(bytes(p))
 
 
+def bad_ck_in_options():
+    # IPv4 header with 12 bytes of options whose checksum is wrong only
+    # because of an option byte (the sum covers the whole header)
+    b = bytearray(E + ip4_raw(ihl=8))
+    b[14 + 20 + 5] ^= 0x40
+    return frame(bytes(b))
+
+
 def icmp_short():
     # 4 bytes of ICMP: shorter than an echo header
     return frame(E + ip4_raw(payload=b"\x08\0\xf7\xff"))
@@ -116,6 +124,7 @@ CASES = [
     ("ipv4_total_beyond_frame", lambda: frame(E + ip4_raw(total=200)), {"ipv4_bad_length": 1}),
     ("ipv4_total_below_ihl", lambda: frame(E + ip4_raw(total=19)), {"ipv4_bad_length": 1}),
     ("ipv4_bad_checksum", bad_ck_echo, {"ipv4_bad_checksum": 1}),
+    ("ipv4_bad_checksum_in_options", bad_ck_in_options, {"ipv4_bad_checksum": 1}),
     ("ipv4_bcast_source", bcast_src_echo, {"ipv4_bad_source": 1}),
     ("ipv4_own_source", own_src_echo, {"ipv4_bad_source": 1}),
     ("ipv4_mcast_source_transit", mcast_src_transit, {"ipv4_bad_source": 1}),
