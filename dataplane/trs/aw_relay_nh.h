@@ -65,16 +65,17 @@ aw_relay_nh_send(struct aw_lcore_ctx *c, struct rte_mbuf *m, struct aw_relay_sid
 		uint64_t w = __atomic_load_n(&dp->neigh->fast[pos].word, __ATOMIC_ACQUIRE);
 
 		if (likely(w & AW_NEIGH_VALID)) {
-			struct rte_ether_addr mac;
+			struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+			uint64_t mac = rte_cpu_to_le_64(w); /* MAC in bytes 0-5 (aw_neigh_pack) */
 
 			if (unlikely(rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN >
 				     dp->ports[port].mtu)) {
 				aw_set_drop(m, AW_DROP_MTU_EXCEEDED);
 				return;
 			}
-			for (int i = 0; i < 6; i++)
-				mac.addr_bytes[i] = (uint8_t)(w >> (8 * i));
-			aw_l2_finish(dp, m, port, &mac);
+			memcpy(&eth->dst_addr, &mac, RTE_ETHER_ADDR_LEN);
+			rte_ether_addr_copy(&dp->ports[port].mac, &eth->src_addr);
+			aw_set_tx(m, (uint8_t)port);
 			return;
 		}
 	} else {

@@ -7,7 +7,7 @@
 
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_jhash.h>
+#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #define PKT_BURST_BYTES 1500 /* byte bucket depth per packet of `burst` */
@@ -116,7 +116,7 @@ aw_relay_table_create(const char *name, uint32_t max_paths, struct rte_rcu_qsbr 
 		.name = name,
 		.entries = max_paths < 8 ? 8 : max_paths,
 		.key_len = 16,
-		.hash_func = rte_jhash,
+		.hash_func = rte_hash_crc, /* SSE4.2 crc32: a quarter of jhash's cost */
 		.socket_id = SOCKET_ID_ANY,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
