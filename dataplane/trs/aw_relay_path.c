@@ -41,6 +41,9 @@ struct rmsg {
 	uint8_t dst[16];            /* the relay address it was sent to */
 	uint16_t ulen_be;           /* as received */
 	uint16_t ucsum;             /* as received */
+	struct aw_relay_bind back;  /* verified message: its side's binding when that is the
+				     * source (bound = 1), read at back_seq, for the ACK */
+	uint32_t back_seq;
 };
 
 static inline uint16_t
@@ -351,11 +354,14 @@ ack_send(struct aw_lcore_ctx *c, struct rmsg *rm)
 		return drop_path(rm, AW_DROP_RELAY_NO_HEADROOM);
 	uint16_t ulen_be = rte_cpu_to_be_16(AW_TRS_MIN_LEN + UDP_HL);
 	uint32_t s = l4_sum(src, dst, rm->v6, port_be, rm->sport_be, ulen_be);
-	set_udp_csum(udp, s + aw_csum_partial(rm->msg, AW_TRS_MIN_LEN, 0));
+	set_udp_csum(udp, s + words_sum(rm->msg, AW_TRS_MIN_LEN / 4));
 	aw_relay_count(&p->pkts[rm->side], 1);
 	aw_relay_count(&p->bytes[rm->side], rm->len);
 	c->stats.info[AW_INFO_RELAY_ACKS]++;
-	aw_route_packet(c, rm->m, rm->v6, true);
+	if (rm->back.bound) /* back to the side's binding: its next hop */
+		aw_relay_nh_send(c, rm->m, &p->side[rm->side], &rm->back, rm->back_seq);
+	else
+		aw_route_packet(c, rm->m, rm->v6, true);
 }
 
 /* Before verification: direction, replay snapshot, budget. */
@@ -400,6 +406,11 @@ accept_signal(struct aw_lcore_ctx *c, struct rmsg *rm)
 		s->bind.v6 = rm->v6;
 		s->bind.bound = 1;
 		s->bind.nh = 0; /* the next hop of the old address does not apply */
+	}
+	rm->back.bound = 0;
+	if (rc == 0 && bind_is(&s->bind, rm)) {
+		rm->back = s->bind;
+		rm->back_seq = s->wseq + 1; /* the version the unlock publishes */
 	}
 	aw_relay_side_unlock(s);
 	if (rc != 0)
