@@ -223,16 +223,17 @@ struct aw_trs_treq {
  * (key, suite), and sign writes the same bytes. Errors: BAD_ARG, BAD_SUITE,
  * TRUNCATED / LEN_MISMATCH (verify), NO_SPACE (sign), BAD_TAG, CRYPTO_FAIL.
  * ipsec-mb engines: suite-1 HMAC-MD5 jobs run in SIMD lanes from the
- * precomputed states; suite-2 keys are expanded into the engine's
- * direct-mapped cache of AW_TRS_GCM_CACHE expanded GCM keys, indexed and
- * checked by the whole 32-byte key (a replaced key can never hit a stale
- * entry), so signalling that repeats on a path costs no key expansion.
+ * precomputed states; suite-2 keys are expanded into the engine's 2-way
+ * set-associative cache of AW_TRS_GCM_CACHE expanded GCM keys (least
+ * recently used way replaced), indexed and checked by the whole 32-byte key
+ * (a replaced key can never hit a stale entry), so signalling that repeats
+ * on a path (a message and its ACK) costs no second key expansion.
  */
 unsigned aw_trs_tverify_burst(struct aw_trs_engine *e, const struct aw_trs_treq *req, unsigned n,
                               int *res);
 unsigned aw_trs_tsign_burst(struct aw_trs_engine *e, const struct aw_trs_treq *req, unsigned n,
                             int *res);
-#define AW_TRS_GCM_CACHE 64 /* expanded GCM keys per ipsec-mb engine (about 1 KiB each) */
+#define AW_TRS_GCM_CACHE 128 /* expanded GCM keys per ipsec-mb engine (about 1.1 KiB each) */
 /* Counters of an engine's GCM key cache (ipsec-mb; zero for OpenSSL). */
 void aw_trs_engine_gcm_stats(const struct aw_trs_engine *e, uint64_t *hits, uint64_t *misses);
 

@@ -64,15 +64,21 @@ mgr_new(IMB_ARCH *arch)
 	return m;
 }
 
-/* Expanded GCM keys by tag key (enc), direct-mapped by its first word. */
+/* Expanded GCM keys by tag key (enc): 2-way sets chosen by its first word,
+ * the least recently used way replaced. */
+#define GCM_SETS (AW_TRS_GCM_CACHE / 2)
+struct aw_trs_gcm_way {
+	alignas(64) struct gcm_key_data kd;
+	uint8_t tk[AW_TRS_TKEY_LEN];
+	bool valid;
+};
 struct aw_trs_gcm_cache {
 	struct {
-		alignas(64) struct gcm_key_data kd;
-		uint8_t tk[AW_TRS_TKEY_LEN];
-		bool valid;
-	} ent[AW_TRS_GCM_CACHE];
+		struct aw_trs_gcm_way way[2];
+		uint8_t victim; /* the way used least recently */
+	} set[GCM_SETS];
 };
-_Static_assert((AW_TRS_GCM_CACHE & (AW_TRS_GCM_CACHE - 1)) == 0, "cache size: a power of 2");
+_Static_assert((GCM_SETS & (GCM_SETS - 1)) == 0, "cache sets: a power of 2");
 
 int
 aw_trs_mb_engine_init(struct aw_trs_engine *e)
@@ -494,11 +500,17 @@ gcm_key(struct aw_trs_engine *e, const uint8_t *tk)
 	uint32_t w;
 
 	memcpy(&w, tk, sizeof(w));
-	__typeof__(e->gcm->ent[0]) *c = &e->gcm->ent[w & (AW_TRS_GCM_CACHE - 1)];
-	if (c->valid && memcmp(c->tk, tk, AW_TRS_TKEY_LEN) == 0) {
-		e->gcm_hits++;
-		return &c->kd;
+	__typeof__(e->gcm->set[0]) *set = &e->gcm->set[w & (GCM_SETS - 1)];
+	for (unsigned i = 0; i < 2; i++) {
+		struct aw_trs_gcm_way *c = &set->way[i];
+		if (c->valid && memcmp(c->tk, tk, AW_TRS_TKEY_LEN) == 0) {
+			set->victim = (uint8_t)(i ^ 1);
+			e->gcm_hits++;
+			return &c->kd;
+		}
 	}
+	struct aw_trs_gcm_way *c = &set->way[set->victim];
+	set->victim ^= 1;
 	e->gcm_misses++;
 	IMB_AES256_GCM_PRE((IMB_MGR *)e->mgr, tk, &c->kd);
 	memcpy(c->tk, tk, AW_TRS_TKEY_LEN);

@@ -174,21 +174,22 @@ test_equals_key_api(void)
 	CHECK_EQ(aw_trs_tverify_burst(NULL, req, N, res), 0);
 }
 
-/* Two suite-2 keys whose tag keys map to the same cache slot. */
+/* Three suite-2 tag keys that map to the same cache set (2 ways). */
 static void
-colliding_keys(uint8_t tka[32], uint8_t tkb[32])
+colliding_keys(uint8_t tk[3][32])
 {
 	uint8_t key[32];
-	uint32_t wa, wb;
+	uint32_t w0 = 0, w;
 
-	rnd_fill(key, sizeof(key));
-	aw_trs_tkey_init(tka, key, 2);
-	memcpy(&wa, tka, 4);
-	do {
-		rnd_fill(key, sizeof(key));
-		aw_trs_tkey_init(tkb, key, 2);
-		memcpy(&wb, tkb, 4);
-	} while (((wa ^ wb) & (AW_TRS_GCM_CACHE - 1)) != 0);
+	for (int i = 0; i < 3; i++) {
+		do {
+			rnd_fill(key, sizeof(key));
+			aw_trs_tkey_init(tk[i], key, 2);
+			memcpy(&w, tk[i], 4);
+			if (i == 0)
+				w0 = w;
+		} while (((w ^ w0) & (AW_TRS_GCM_CACHE / 2 - 1)) != 0);
+	}
 }
 
 static int
@@ -201,35 +202,38 @@ tverify1(struct aw_trs_engine *e, const uint8_t *tk, uint8_t *m, size_t len)
 	return res;
 }
 
-/* The GCM key cache: a repeat hits; two keys on one slot evict each other and
- * each message verifies only with its own key, whatever the slot holds. */
+/* The GCM key cache: a repeat hits; three keys on one 2-way set evict the
+ * least recently used; each message verifies only with its own key, whatever
+ * the set holds. */
 static void
 test_gcm_cache(void)
 {
-	uint8_t tka[32], tkb[32], ma[100], mb[100];
+	uint8_t tk[3][32], m[3][100];
 	uint64_t h0, m0, h1, m1;
 
-	colliding_keys(tka, tkb);
+	colliding_keys(tk);
 	for (unsigned e = 0; e < n_engines; e++) {
 		struct aw_trs_engine *en = engines[e];
-		struct aw_trs_treq ra = {tka, ma, 40, 2}, rb = {tkb, mb, 40, 2};
 		int res;
 
-		random_hdr(ma, AW_TRS_T_KEEP_ALIVE);
-		random_hdr(mb, AW_TRS_T_KEEP_ALIVE);
-		CHECK_EQ(aw_trs_tsign_burst(en, &ra, 1, &res), 1);
-		CHECK_EQ(aw_trs_tsign_burst(en, &rb, 1, &res), 1);
+		for (int i = 0; i < 3; i++) {
+			struct aw_trs_treq r = {tk[i], m[i], 40, 2};
+			random_hdr(m[i], AW_TRS_T_KEEP_ALIVE);
+			CHECK_EQ(aw_trs_tsign_burst(en, &r, 1, &res), 1);
+		}
 		aw_trs_engine_gcm_stats(en, &h0, &m0);
-		CHECK_EQ(tverify1(en, tka, ma, 88), AW_TRS_OK);
-		CHECK_EQ(tverify1(en, tka, ma, 88), AW_TRS_OK);
-		CHECK_EQ(tverify1(en, tkb, ma, 88), AW_TRS_E_BAD_TAG); /* b evicts a */
-		CHECK_EQ(tverify1(en, tka, mb, 88), AW_TRS_E_BAD_TAG); /* a evicts b */
-		CHECK_EQ(tverify1(en, tkb, mb, 88), AW_TRS_OK);
-		CHECK_EQ(tverify1(en, tka, ma, 88), AW_TRS_OK);
+		CHECK_EQ(tverify1(en, tk[0], m[0], 88), AW_TRS_OK);        /* miss */
+		CHECK_EQ(tverify1(en, tk[0], m[0], 88), AW_TRS_OK);        /* hit */
+		CHECK_EQ(tverify1(en, tk[1], m[0], 88), AW_TRS_E_BAD_TAG); /* miss */
+		CHECK_EQ(tverify1(en, tk[0], m[1], 88), AW_TRS_E_BAD_TAG); /* hit */
+		CHECK_EQ(tverify1(en, tk[2], m[2], 88), AW_TRS_OK);        /* miss: evicts 1 */
+		CHECK_EQ(tverify1(en, tk[1], m[1], 88), AW_TRS_OK);        /* miss: evicts 0 */
+		CHECK_EQ(tverify1(en, tk[0], m[0], 88), AW_TRS_OK);        /* miss: evicts 2 */
+		CHECK_EQ(tverify1(en, tk[2], m[0], 88), AW_TRS_E_BAD_TAG); /* miss */
 		aw_trs_engine_gcm_stats(en, &h1, &m1);
 		if (aw_trs_engine_impl(en) == AW_TRS_IMPL_IPSECMB) {
-			CHECK_EQ(h1 - h0, 1);
-			CHECK_EQ(m1 - m0, 5);
+			CHECK_EQ(h1 - h0, 2);
+			CHECK_EQ(m1 - m0, 6);
 		} else {
 			CHECK_EQ(h1 + m1, 0);
 		}
