@@ -58,8 +58,8 @@
 
 /*
  * Per-key context: derived keys plus ipsec-mb's expanded forms. 1152 bytes,
- * 64-byte aligned: a relay entry (<= 256 bytes) should point to one, not hold
- * it. Heap copies need aligned_alloc(64, ...) / rte_zmalloc(..., 64), not
+ * 64-byte aligned: for endpoints that seal and open; a relay keeps the
+ * 32-byte tag key instead (aw_trs_tkey_init below). Heap copies need aligned_alloc(64, ...) / rte_zmalloc(..., 64), not
  * plain malloc. Fields are private to aw_trs_crypto*.c.
  */
 struct aw_trs_key {
