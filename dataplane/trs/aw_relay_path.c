@@ -3,12 +3,15 @@
  * The relay's data path (SPEC §5.3): aw_relay_burst, called by the lcore that
  * owns `c` with the UDP packets to the relay port (aw_feature.h guarantees).
  *
- * Per chunk of 64 packets: strict header checks, one bulk PathID lookup, then
- * CAPSULEs are forwarded at once (source must be a bound side) and signalling
- * messages are pre-checked (direction, replay window snapshot, the lcore's
- * verification budget) and verified together with aw_trs_verify_burst
- * (intel-ipsec-mb runs the HMAC-MD5 jobs of suite 1 in SIMD lanes). Only a
- * verified message touches the path: replay window, binding, ACK seq.
+ * Per chunk of 64 packets: strict header checks, one bulk PathID lookup (the
+ * records prefetched), then CAPSULEs are forwarded at once (source must be a
+ * bound side; both bindings read once) and signalling messages are
+ * pre-checked (direction, replay window snapshot, the lcore's verification
+ * budget) and verified together with aw_trs_tverify_burst on the paths' tag
+ * keys (intel-ipsec-mb runs the HMAC-MD5 jobs of suite 1 in SIMD lanes; suite
+ * 2 keys come from the engine's expanded-key cache). Only a verified message
+ * touches the path: replay window, binding, ACK seq. Forwarded packets and
+ * ACKs to a binding leave through its cached next hop (aw_relay_nh.h).
  * Every packet leaves with a verdict: tx (forwarded / ACK) or a named drop.
  */
 #include <string.h>

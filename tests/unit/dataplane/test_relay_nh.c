@@ -43,7 +43,7 @@ setup(void)
 	routes->default4 = routes->default6 = -1;
 	routes->n_nh = 1;
 	routes->nh[0].port = PORT_OUT; /* connected: the peer is its own next hop */
-	CHECK(rte_lpm_add(routes->lpm4, RTE_IPV4(198, 51, 100, 0), 24, 0) == 0);
+	CHECK(rte_lpm_add(routes->lpm4, (uint32_t)198 << 24 | 51u << 16 | 100u << 8, 24, 0) == 0);
 	dp.routes = routes;
 	dp.neigh = aw_neigh_create(&ns, rte_get_tsc_hz(), err, sizeof(err));
 	CHECK(dp.neigh != NULL);
