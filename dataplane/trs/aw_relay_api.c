@@ -86,8 +86,9 @@ side_json(const struct aw_relay_side *s)
 	struct aw_relay_bind b;
 	struct aw_addr a;
 	char buf[AW_ADDR_STRLEN];
+	uint32_t seq;
 
-	if (!aw_relay_bind_read(s, &b) || !b.bound)
+	if (!aw_relay_bind_read(s, &b, &seq) || !b.bound)
 		return json_pack("{s:b}", "bound", 0);
 	if (b.v6)
 		aw_addr_set6(&a, b.addr);
@@ -117,7 +118,7 @@ aw_relay_path_json(const struct aw_relay *r, const uint8_t id[16], const struct 
 			 side_json(&p->side[0]), side_json(&p->side[1]), "idle_s",
 			 (int)(now - __atomic_load_n(&p->last_seen_s, __ATOMIC_RELAXED)),
 			 "idle_timeout_s", p->idle_timeout_s, "bind_timeout_s", p->bind_timeout_s,
-			 "rate_limited", p->has_rate, "counters", "packets_from_initiator",
+			 "rate_limited", p->rate != NULL, "counters", "packets_from_initiator",
 			 (json_int_t)rd(&p->pkts[0]), "bytes_from_initiator",
 			 (json_int_t)rd(&p->bytes[0]), "packets_from_responder",
 			 (json_int_t)rd(&p->pkts[1]), "bytes_from_responder",

@@ -3,12 +3,15 @@
  * The relay's data path (SPEC §5.3): aw_relay_burst, called by the lcore that
  * owns `c` with the UDP packets to the relay port (aw_feature.h guarantees).
  *
- * Per chunk of 64 packets: strict header checks, one bulk PathID lookup, then
- * CAPSULEs are forwarded at once (source must be a bound side) and signalling
- * messages are pre-checked (direction, replay window snapshot, the lcore's
- * verification budget) and verified together with aw_trs_verify_burst
- * (intel-ipsec-mb runs the HMAC-MD5 jobs of suite 1 in SIMD lanes). Only a
- * verified message touches the path: replay window, binding, ACK seq.
+ * Per chunk of 64 packets: strict header checks, one bulk PathID lookup (the
+ * records prefetched), then CAPSULEs are forwarded at once (source must be a
+ * bound side; both bindings read once) and signalling messages are
+ * pre-checked (direction, replay window snapshot, the lcore's verification
+ * budget) and verified together with aw_trs_tverify_burst on the paths' tag
+ * keys (intel-ipsec-mb runs the HMAC-MD5 jobs of suite 1 in SIMD lanes; suite
+ * 2 keys come from the engine's expanded-key cache). Only a verified message
+ * touches the path: replay window, binding, ACK seq. Forwarded packets and
+ * ACKs to a binding leave through its cached next hop (aw_relay_nh.h).
  * Every packet leaves with a verdict: tx (forwarded / ACK) or a named drop.
  */
 #include <string.h>
@@ -20,6 +23,7 @@
 #include "aw_cksum.h"
 #include "aw_pkt.h"
 #include "aw_relay.h"
+#include "aw_relay_nh.h"
 #include "aw_relay_priv.h"
 
 #define CHUNK      64
@@ -40,6 +44,9 @@ struct rmsg {
 	uint8_t dst[16];            /* the relay address it was sent to */
 	uint16_t ulen_be;           /* as received */
 	uint16_t ucsum;             /* as received */
+	struct aw_relay_bind back;  /* verified message: its side's binding when that is the
+				     * source (bound = 1), read at back_seq, for the ACK */
+	uint32_t back_seq;
 };
 
 static inline uint16_t
@@ -114,18 +121,42 @@ parse_one(const struct aw_feat_pkt *fp, struct rmsg *rm)
 static inline bool
 bind_is(const struct aw_relay_bind *b, const struct rmsg *rm)
 {
+	uint64_t x[2], y[2];
+
+	memcpy(x, b->addr, 16);
+	memcpy(y, rm->src, 16);
 	return b->bound && b->v6 == rm->v6 && b->port_be == rm->sport_be &&
-	       memcmp(b->addr, rm->src, 16) == 0;
+	       ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
+/* One's-complement sum of n 32-bit words (any alignment), reduced below
+ * 2^18 without folding: callers add a few more and fold once. */
+static __rte_always_inline uint32_t
+words_sum(const uint8_t *p, const unsigned n)
+{
+	uint64_t s = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t w;
+		memcpy(&w, p + 4 * i, 4);
+		s += w;
+	}
+	return (uint32_t)((s & 0xffff) + ((s >> 16) & 0xffff) + ((s >> 32) & 0xffff) + (s >> 48));
+}
+
+static __rte_always_inline uint32_t
+addr_sum(const uint8_t *a, const int v6)
+{
+	return v6 ? words_sum(a, 4) : words_sum(a, 1);
 }
 
 /* One's-complement sum of the pseudo header and UDP header minus checksum. */
-static inline uint32_t
-l4_sum(const uint8_t *src, const uint8_t *dst, unsigned alen, uint16_t sport_be,
+static __rte_always_inline uint32_t
+l4_sum(const uint8_t *src, const uint8_t *dst, const int v6, uint16_t sport_be,
        uint16_t dport_be, uint16_t ulen_be)
 {
-	uint32_t s = aw_csum_partial(src, alen, 0);
-	s = aw_csum_partial(dst, alen, s);
-	return s + rte_cpu_to_be_16(IPPROTO_UDP) + 2u * ulen_be + sport_be + dport_be;
+	return addr_sum(src, v6) + addr_sum(dst, v6) + rte_cpu_to_be_16(IPPROTO_UDP) +
+	       2u * ulen_be + sport_be + dport_be;
 }
 
 /*
@@ -170,7 +201,7 @@ put_headers(struct rte_mbuf *m, uint8_t *msg, uint16_t len, const int v6, const 
 		memcpy(ip + 10, &z, 2);
 		memcpy(ip + 12, src, 4);
 		memcpy(ip + 16, dst, 4);
-		uint16_t ck = aw_csum(ip, 20);
+		uint16_t ck = (uint16_t)~aw_csum_fold(words_sum(ip, 5));
 		memcpy(ip + 10, &ck, 2);
 	}
 	uint8_t *udp = ip + ih;
@@ -199,19 +230,18 @@ set_udp_csum(uint8_t *udp, uint32_t sum)
  */
 static void
 forward(struct aw_lcore_ctx *c, const struct aw_relay *r, struct rmsg *rm,
-	const struct aw_relay_bind *to)
+	struct aw_relay_side *side, const struct aw_relay_bind *to, uint32_t seq)
 {
 	const int v6 = to->v6;
-	const unsigned ialen = rm->v6 ? 16 : 4, oalen = v6 ? 16 : 4;
 
 	if (unlikely(!r->has_addr[v6]))
 		return drop_path(rm, AW_DROP_RELAY_NO_FAMILY);
-	uint32_t old = l4_sum(rm->src, rm->dst, ialen, rm->sport_be, r->port_be, rm->ulen_be);
+	uint32_t old = l4_sum(rm->src, rm->dst, rm->v6, rm->sport_be, r->port_be, rm->ulen_be);
 	uint8_t *udp = put_headers(rm->m, rm->msg, rm->len, v6, r->addr[v6].b, to->addr,
 				   r->port_be, to->port_be);
 	if (unlikely(udp == NULL))
 		return drop_path(rm, AW_DROP_RELAY_NO_HEADROOM);
-	uint32_t neu = l4_sum(r->addr[v6].b, to->addr, oalen, r->port_be, to->port_be, rm->ulen_be);
+	uint32_t neu = l4_sum(r->addr[v6].b, to->addr, v6, r->port_be, to->port_be, rm->ulen_be);
 	if (rm->ucsum != 0) {
 		uint32_t s = (uint16_t)~rm->ucsum;
 		s += (uint16_t)~aw_csum_fold(old);
@@ -226,55 +256,70 @@ forward(struct aw_lcore_ctx *c, const struct aw_relay *r, struct rmsg *rm,
 	c->stats.info[AW_INFO_RELAY_FORWARDED]++;
 	if (v6 != rm->v6)
 		c->stats.info[AW_INFO_RELAY_FAMILY_CHANGED]++;
-	aw_route_packet(c, rm->m, v6, true);
+	aw_relay_nh_send(c, rm->m, side, to, seq);
 }
 
 static inline bool
-rate_ok(struct aw_relay_path *p, uint16_t len)
+rate_ok(const struct aw_relay_path *p, uint16_t len)
 {
-	struct aw_relay_ctx *x = p->ctx;
+	struct aw_relay_rate *x = p->rate;
 	uint64_t now = rte_rdtsc();
 
-	if (p->rate_pkts && rte_meter_srtcm_color_blind_check(&x->m_pkts, &x->p_pkts, now, 1) ==
-				    RTE_COLOR_RED)
+	if (x->pkts && rte_meter_srtcm_color_blind_check(&x->m_pkts, &x->p_pkts, now, 1) ==
+			       RTE_COLOR_RED)
 		return false;
-	return !p->rate_bytes || rte_meter_srtcm_color_blind_check(&x->m_bytes, &x->p_bytes, now,
-								   len) != RTE_COLOR_RED;
+	return !x->bytes || rte_meter_srtcm_color_blind_check(&x->m_bytes, &x->p_bytes, now, len) !=
+				    RTE_COLOR_RED;
 }
 
-/* Forwards to side `to_side` when it is bound (rate limit first). */
+/* Forwards to bound side `to_side` whose binding was read at seq (rate
+ * limit first). */
+static inline void
+forward_bound(struct aw_lcore_ctx *c, struct rmsg *rm, unsigned to_side,
+	      const struct aw_relay_bind *to, uint32_t seq)
+{
+	struct aw_relay_path *p = rm->path;
+
+	if (!to->bound)
+		return drop_path(rm, AW_DROP_RELAY_PEER_UNBOUND);
+	if (p->rate != NULL && !rate_ok(p, rm->len))
+		return drop_path(rm, AW_DROP_RELAY_RATE_LIMITED);
+	forward(c, c->dp->relay, rm, &p->side[to_side], to, seq);
+}
+
+/* Forwards to side `to_side` when it is bound. */
 static void
 forward_to_side(struct aw_lcore_ctx *c, struct rmsg *rm, unsigned to_side)
 {
 	struct aw_relay_bind to;
+	uint32_t seq;
 
-	if (unlikely(!aw_relay_bind_read(&rm->path->side[to_side], &to)))
+	if (unlikely(!aw_relay_bind_read(&rm->path->side[to_side], &to, &seq)))
 		return drop_path(rm, AW_DROP_RELAY_BIND_BUSY);
-	if (!to.bound)
-		return drop_path(rm, AW_DROP_RELAY_PEER_UNBOUND);
-	if (rm->path->has_rate && !rate_ok(rm->path, rm->len))
-		return drop_path(rm, AW_DROP_RELAY_RATE_LIMITED);
-	forward(c, c->dp->relay, rm, &to);
+	forward_bound(c, rm, to_side, &to, seq);
 }
 
+/* Both bindings read once: the source must be one, the other is the peer. */
 static void
 capsule(struct aw_lcore_ctx *c, struct rmsg *rm)
 {
 	struct aw_relay_path *p = rm->path;
-	struct aw_relay_bind b;
-	int from = -1;
+	struct aw_relay_bind b[2];
+	uint32_t seq[2];
+	unsigned from;
 
-	for (unsigned s = 0; s < 2 && from < 0; s++) {
-		if (unlikely(!aw_relay_bind_read(&p->side[s], &b)))
-			return drop_path(rm, AW_DROP_RELAY_BIND_BUSY);
-		if (bind_is(&b, rm))
-			from = (int)s;
-	}
-	if (from < 0)
+	if (unlikely(!aw_relay_bind_read(&p->side[0], &b[0], &seq[0]) ||
+		     !aw_relay_bind_read(&p->side[1], &b[1], &seq[1])))
+		return drop_path(rm, AW_DROP_RELAY_BIND_BUSY);
+	if (bind_is(&b[0], rm))
+		from = 0;
+	else if (bind_is(&b[1], rm))
+		from = 1;
+	else
 		return drop_path(rm, AW_DROP_RELAY_UNBOUND_SOURCE);
 	rm->side = (uint8_t)from; /* counters go by the bound side, not the flag */
 	touch(c->relay, p);
-	forward_to_side(c, rm, (unsigned)from ^ 1);
+	forward_bound(c, rm, from ^ 1, &b[from ^ 1], seq[from ^ 1]);
 }
 
 /* ACK for a verified HOLE_PUNCHING / KEEP_ALIVE, in the same mbuf: the
@@ -284,7 +329,7 @@ static void
 ack_prepare(struct rmsg *rm)
 {
 	uint8_t *msg = rm->msg;
-	uint32_t seq = __atomic_add_fetch(&rm->path->ctx->ack_seq, 1, __ATOMIC_RELAXED);
+	uint32_t seq = __atomic_add_fetch(&rm->path->ack_seq, 1, __ATOMIC_RELAXED);
 	uint32_t seq_be = rte_cpu_to_be_32(seq);
 
 	msg[AW_TRS_OFF_FLAG] = (uint8_t)(ACK_FLAG_RELAY | rm->side);
@@ -311,12 +356,15 @@ ack_send(struct aw_lcore_ctx *c, struct rmsg *rm)
 	if (unlikely(udp == NULL))
 		return drop_path(rm, AW_DROP_RELAY_NO_HEADROOM);
 	uint16_t ulen_be = rte_cpu_to_be_16(AW_TRS_MIN_LEN + UDP_HL);
-	uint32_t s = l4_sum(src, dst, rm->v6 ? 16 : 4, port_be, rm->sport_be, ulen_be);
-	set_udp_csum(udp, s + aw_csum_partial(rm->msg, AW_TRS_MIN_LEN, 0));
+	uint32_t s = l4_sum(src, dst, rm->v6, port_be, rm->sport_be, ulen_be);
+	set_udp_csum(udp, s + words_sum(rm->msg, AW_TRS_MIN_LEN / 4));
 	aw_relay_count(&p->pkts[rm->side], 1);
 	aw_relay_count(&p->bytes[rm->side], rm->len);
 	c->stats.info[AW_INFO_RELAY_ACKS]++;
-	aw_route_packet(c, rm->m, rm->v6, true);
+	if (rm->back.bound) /* back to the side's binding: its next hop */
+		aw_relay_nh_send(c, rm->m, &p->side[rm->side], &rm->back, rm->back_seq);
+	else
+		aw_route_packet(c, rm->m, rm->v6, true);
 }
 
 /* Before verification: direction, replay snapshot, budget. */
@@ -360,6 +408,12 @@ accept_signal(struct aw_lcore_ctx *c, struct rmsg *rm)
 		s->bind.port_be = rm->sport_be;
 		s->bind.v6 = rm->v6;
 		s->bind.bound = 1;
+		s->bind.nh = 0; /* the next hop of the old address does not apply */
+	}
+	rm->back.bound = 0;
+	if (rc == 0 && bind_is(&s->bind, rm)) {
+		rm->back = s->bind;
+		rm->back_seq = s->wseq + 1; /* the version the unlock publishes */
 	}
 	aw_relay_side_unlock(s);
 	if (rc != 0)
@@ -381,12 +435,14 @@ accept_signal(struct aw_lcore_ctx *c, struct rmsg *rm)
 static void
 send_acks(struct aw_lcore_ctx *c, struct rmsg *ms, const unsigned *acks, unsigned na)
 {
-	struct aw_trs_sreq sr[CHUNK];
+	struct aw_trs_treq sr[CHUNK];
 	int res[CHUNK];
 
-	for (unsigned a = 0; a < na; a++)
-		sr[a] = (struct aw_trs_sreq){&ms[acks[a]].path->ctx->key, ms[acks[a]].msg, 0};
-	aw_trs_sign_burst(c->relay->eng, sr, na, res);
+	for (unsigned a = 0; a < na; a++) {
+		const struct aw_relay_path *p = ms[acks[a]].path;
+		sr[a] = (struct aw_trs_treq){p->tkey, ms[acks[a]].msg, 0, p->suite};
+	}
+	aw_trs_tsign_burst(c->relay->eng, sr, na, res);
 	for (unsigned a = 0; a < na; a++) {
 		if (unlikely(res[a] != 0)) /* not expected: valid key, 48 bytes */
 			drop_path(&ms[acks[a]], AW_DROP_RELAY_BAD_TAG);
@@ -408,7 +464,7 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 	const void *ids[CHUNK];
 	uint8_t keys[CHUNK][AW_TRS_ID_LEN] __rte_aligned(16); /* the hash reads 4-byte words */
 	struct aw_relay_path *paths[CHUNK];
-	struct aw_trs_vreq vr[CHUNK];
+	struct aw_trs_treq vr[CHUNK];
 	int res[CHUNK];
 	int8_t todo[CHUNK]; /* -1: verdict set; 0: capsule; 1: verify result in res */
 	unsigned vslot[CHUNK], acks[CHUNK];
@@ -422,8 +478,13 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 		}
 	aw_relay_table_lookup_bulk(r->t, ids, k, paths);
 	for (unsigned j = 0; j < k; j++)
-		if (paths[j] != NULL)
-			rte_prefetch0(&paths[j]->side[0]);
+		if (paths[j] != NULL) { /* a record spans up to 4 cache lines */
+			const uint8_t *rec = (const uint8_t *)paths[j];
+			rte_prefetch0(rec + offsetof(struct aw_relay_path, last_seen_s));
+			rte_prefetch0(rec + offsetof(struct aw_relay_path, pkts));
+			rte_prefetch0(rec + offsetof(struct aw_relay_path, side[0].win));
+			rte_prefetch0(rec + sizeof(struct aw_relay_path) - 1);
+		}
 	for (unsigned j = 0; j < k; j++) {
 		struct rmsg *rm = &ms[j];
 		rm->path = paths[j];
@@ -433,13 +494,14 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 		} else if (rm->msg[AW_TRS_OFF_TYPE] == AW_TRS_T_CAPSULE) {
 			todo[j] = 0;
 		} else if (precheck(rm, budget)) {
-			vr[nv] = (struct aw_trs_vreq){&rm->path->ctx->key, rm->msg, rm->len};
+			vr[nv] = (struct aw_trs_treq){rm->path->tkey, rm->msg, rm->len,
+						      rm->path->suite};
 			vslot[j] = nv++;
 			todo[j] = 1;
 		}
 	}
 	if (nv != 0)
-		aw_trs_verify_burst(c->relay->eng, vr, nv, res);
+		aw_trs_tverify_burst(c->relay->eng, vr, nv, res);
 	for (unsigned j = 0; j < k; j++) {
 		if (todo[j] == 0)
 			capsule(c, &ms[j]);

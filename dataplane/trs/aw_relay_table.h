@@ -3,11 +3,13 @@
  * aw_relay_table — the relay paths keyed by PathID (SPEC §5.3).
  *
  * An rte_hash (RW_CONCURRENCY_LF, 16-byte keys, max_paths entries, extendable
- * buckets) maps a PathID to a struct aw_relay_path (144 bytes) taken from a
- * slab allocated at create (max_paths + AW_RELAY_SLAB_SLACK records, a free
- * index stack). The path points to its struct aw_relay_ctx (the expanded
- * Tunnel Key, the ACK sequence counter and the optional srTCM meters, 1344
- * bytes, rte_malloc'd per path), so that the path itself stays small.
+ * buckets) maps a PathID to a struct aw_relay_path (184 bytes: tag key, ACK
+ * seq, timers, counters, both sides with their replay windows and next-hop
+ * caches) taken from a slab allocated at create (max_paths +
+ * AW_RELAY_SLAB_SLACK records, a free index stack). Only a path with a rate
+ * has more: its struct aw_relay_rate (meters), rte_malloc'd. All a path costs,
+ * hash included, is about 250 bytes (tests/unit/dataplane/test_relay_table.c
+ * measures it).
  *
  * Thread contract.
  *  - Writers: aw_relay_table_add / _del / _expire / _free run on control
@@ -28,7 +30,9 @@
  *    releases it with a store of wseq + 1 (a seqlock). Under it the writer
  *    updates the replay window (so check-and-update is atomic for the side,
  *    whichever lcores the messages arrive on) and, when the message carries
- *    the side's newest sequence number, the binding. Readers (every CAPSULE)
+ *    the side's newest sequence number, the binding (clearing its next-hop
+ *    cache). An lcore filling the next-hop cache takes the side the same way,
+ *    only from the version it read the binding at (aw_relay_side_set_nh). Readers (every CAPSULE)
  *    copy the binding seqlock-style: load wseq (acquire), copy, fence, load
  *    wseq again; equal and even means the copy is whole, never torn. A reader
  *    retries a bounded number of times (AW_RELAY_BIND_TRIES), then drops.
@@ -69,38 +73,49 @@ struct aw_relay_entry {
 	uint32_t rate_burst;     /* bucket depth in packets (bytes: burst * 1500) */
 };
 
-/* Where one side of a path is bound: the source of its newest verified message. */
+/*
+ * Where one side of a path is bound: the source of its newest verified
+ * message, and the next hop towards it (filled by the first packet sent
+ * there, cleared when the binding changes; see aw_relay_side_set_nh).
+ */
 struct aw_relay_bind {
 	uint8_t addr[16]; /* IPv4 in addr[0..3] */
 	uint16_t port_be;
 	uint8_t v6;
 	uint8_t bound;
+	uint32_t nh;      /* 0: none; else neighbour position + 1 (bits 0-23) | route port << 24 */
 };
+
+#define AW_RELAY_NH_POS_MAX 0xfffffe /* neighbour positions the cache can hold */
 
 struct aw_relay_side {
 	uint32_t wseq;              /* seqlock: odd while a writer holds the side */
 	struct aw_relay_bind bind;  /* read under the seqlock */
-	struct aw_replay win;       /* anti-replay window of the side's messages */
+	struct aw_replay win;       /* anti-replay window of the side's messages (12 B) */
 };
 
-/* Per-path crypto and metering context (64-byte aligned). */
-struct aw_relay_ctx {
-	struct aw_trs_key key;      /* read-only once installed */
-	uint32_t ack_seq __rte_cache_aligned; /* the relay's own seq for ACKs (atomic add) */
+/* srTCM meters of a path with a rate (rte_malloc'd, only for those paths). */
+struct aw_relay_rate {
 	struct rte_meter_srtcm m_pkts, m_bytes;
 	struct rte_meter_srtcm_profile p_pkts, p_bytes;
-	uint8_t key_raw[AW_TRS_KEY_LEN]; /* for "same key" checks on relay.add */
+	uint8_t pkts, bytes; /* which meters run */
 };
 
+/*
+ * A path: 184 bytes, everything it needs but the meters of a rated path. The
+ * relay never decrypts: tkey is the tag key of aw_trs_crypto.h (suite 1: the
+ * HMAC-MD5 states; suite 2: the GCM key, expanded on demand by the lcore's
+ * engine cache). tkey, suite and the timeouts are read-only once installed.
+ */
 struct aw_relay_path {
-	struct aw_relay_ctx *ctx;
+	uint8_t tkey[AW_TRS_TKEY_LEN];
+	uint32_t ack_seq;           /* the relay's own seq for ACKs (atomic add) */
+	uint32_t last_seen_s;       /* relaxed stores by lcores */
+	uint32_t bind_deadline_s;   /* both sides must be bound by then */
 	uint16_t idle_timeout_s;
 	uint16_t bind_timeout_s;
-	uint32_t bind_deadline_s;   /* both sides must be bound by then */
-	uint32_t last_seen_s;       /* relaxed stores by lcores */
 	uint8_t suite;
-	uint8_t has_rate;
-	uint8_t rate_pkts, rate_bytes; /* which meters run */
+	struct aw_relay_rate *rate; /* NULL: no rate limit */
 	uint64_t pkts[2];           /* received from side i and forwarded / answered */
 	uint64_t bytes[2];
 	uint64_t drops;             /* dropped after the path was found */
@@ -151,21 +166,43 @@ void aw_relay_table_lookup_bulk(const struct aw_relay_table *t, const void **ids
 /* Why a path expires at now_s, or NULL while it lives. */
 const char *aw_relay_path_expiry(const struct aw_relay_path *p, uint32_t now_s);
 
-/* Seqlock read of a side's binding; false when it stayed busy. */
+/* Seqlock read of a side's binding; false when it stayed busy. *seq: the
+ * version read (for aw_relay_side_set_nh). */
 static inline bool
-aw_relay_bind_read(const struct aw_relay_side *s, struct aw_relay_bind *out)
+aw_relay_bind_read(const struct aw_relay_side *s, struct aw_relay_bind *out, uint32_t *seq)
 {
 	for (unsigned i = 0; i < AW_RELAY_BIND_TRIES; i++) {
 		uint32_t v1 = __atomic_load_n(&s->wseq, __ATOMIC_ACQUIRE);
 		if (likely(!(v1 & 1))) {
 			memcpy(out, &s->bind, sizeof(*out));
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			if (likely(__atomic_load_n(&s->wseq, __ATOMIC_RELAXED) == v1))
+			if (likely(__atomic_load_n(&s->wseq, __ATOMIC_RELAXED) == v1)) {
+				*seq = v1;
 				return true;
+			}
 		}
 		rte_pause();
 	}
 	return false;
+}
+
+/*
+ * Stores a next hop in the binding read at version seq, only if the side is
+ * still at that version (nothing rebound it since): takes the side from seq
+ * to seq + 1 with one CAS, writes, releases at seq + 2. A lost race just
+ * leaves the cache empty for the next packet. Lcores, any.
+ */
+static inline void
+aw_relay_side_set_nh(struct aw_relay_side *s, uint32_t seq, uint32_t nh)
+{
+	uint32_t v = seq;
+
+	if (!__atomic_compare_exchange_n(&s->wseq, &v, seq + 1, false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		return;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&s->bind.nh, nh, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->wseq, seq + 2, __ATOMIC_RELEASE);
 }
 
 /* Takes / releases the side for writing (see the contract). */

@@ -32,10 +32,10 @@
 
 #define AW_REPLAY_WINDOW 64
 
-struct aw_replay {
+/* 12 bytes, 4-byte aligned (packed: it sits in the relay's per-path record). */
+struct __attribute__((packed, aligned(4))) aw_replay {
 	uint64_t bitmap; /* bit i: top - i was accepted; 0 = empty window */
 	uint32_t top;    /* highest accepted seq (valid when bitmap != 0) */
-	uint32_t pad;    /* keeps the size at 16 bytes; zero */
 };
 
 /* Empty window (same as zero-filled memory). */

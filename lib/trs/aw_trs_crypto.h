@@ -58,8 +58,8 @@
 
 /*
  * Per-key context: derived keys plus ipsec-mb's expanded forms. 1152 bytes,
- * 64-byte aligned: a relay entry (<= 256 bytes) should point to one, not hold
- * it. Heap copies need aligned_alloc(64, ...) / rte_zmalloc(..., 64), not
+ * 64-byte aligned: for endpoints that seal and open; a relay keeps the
+ * 32-byte tag key instead (aw_trs_tkey_init below). Heap copies need aligned_alloc(64, ...) / rte_zmalloc(..., 64), not
  * plain malloc. Fields are private to aw_trs_crypto*.c.
  */
 struct aw_trs_key {
@@ -189,6 +189,53 @@ struct aw_trs_sreq {
  */
 unsigned aw_trs_sign_burst(struct aw_trs_engine *e, const struct aw_trs_sreq *req, unsigned n,
                            int *res);
+
+/*
+ * Tag keys: the compact per-path form for tag-only work (a relay that never
+ * decrypts), AW_TRS_TKEY_LEN bytes, no alignment needed, no wipe order:
+ *   suite 1: the HMAC-MD5 inner and outer MD5 states of mac (16 + 16 bytes,
+ *            four little-endian 32-bit words each, as after one block of
+ *            mac ^ ipad / mac ^ opad);
+ *   suite 2: enc, the GCM key (an ipsec-mb engine expands it on demand into
+ *            its own small cache of expanded keys; see aw_trs_tverify_burst).
+ * Two tag keys are equal iff they come from the same (key, suite) (up to
+ * collisions of the KDF), so callers may compare them for "same key".
+ */
+#define AW_TRS_TKEY_LEN 32
+
+/* Derives the tag key of (key, suite). BAD_ARG, BAD_SUITE, CRYPTO_FAIL. */
+int aw_trs_tkey_init(uint8_t tk[AW_TRS_TKEY_LEN], const uint8_t key[AW_TRS_KEY_LEN],
+                     unsigned suite);
+
+/* One message of a tag-key burst. verify: len = the whole message, msg is
+ * not modified; sign: len = body_len (header at msg, body after it, room for
+ * the tag after the body), msg_len and the tag are written. */
+struct aw_trs_treq {
+	const uint8_t *tk; /* AW_TRS_TKEY_LEN bytes */
+	uint8_t *msg;
+	uint16_t len;
+	uint8_t suite;
+};
+
+/*
+ * Like aw_trs_verify_burst / aw_trs_sign_burst with tag keys: res[i] is what
+ * aw_trs_verify / aw_trs_sign would return with the aw_trs_key of the same
+ * (key, suite), and sign writes the same bytes. Errors: BAD_ARG, BAD_SUITE,
+ * TRUNCATED / LEN_MISMATCH (verify), NO_SPACE (sign), BAD_TAG, CRYPTO_FAIL.
+ * ipsec-mb engines: suite-1 HMAC-MD5 jobs run in SIMD lanes from the
+ * precomputed states; suite-2 keys are expanded into the engine's 2-way
+ * set-associative cache of AW_TRS_GCM_CACHE expanded GCM keys (least
+ * recently used way replaced), indexed and checked by the whole 32-byte key
+ * (a replaced key can never hit a stale entry), so signalling that repeats
+ * on a path (a message and its ACK) costs no second key expansion.
+ */
+unsigned aw_trs_tverify_burst(struct aw_trs_engine *e, const struct aw_trs_treq *req, unsigned n,
+                              int *res);
+unsigned aw_trs_tsign_burst(struct aw_trs_engine *e, const struct aw_trs_treq *req, unsigned n,
+                            int *res);
+#define AW_TRS_GCM_CACHE 128 /* expanded GCM keys per ipsec-mb engine (about 1.1 KiB each) */
+/* Counters of an engine's GCM key cache (ipsec-mb; zero for OpenSSL). */
+void aw_trs_engine_gcm_stats(const struct aw_trs_engine *e, uint64_t *hits, uint64_t *misses);
 
 /*
  * Primitives, for known-answer tests: the same code paths the suites use.

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 _Static_assert(sizeof(struct gcm_key_data) <= sizeof(((struct aw_trs_key *)0)->mb.gcm),
@@ -63,6 +64,22 @@ mgr_new(IMB_ARCH *arch)
 	return m;
 }
 
+/* Expanded GCM keys by tag key (enc): 2-way sets chosen by its first word,
+ * the least recently used way replaced. */
+#define GCM_SETS (AW_TRS_GCM_CACHE / 2)
+struct aw_trs_gcm_way {
+	alignas(64) struct gcm_key_data kd;
+	uint8_t tk[AW_TRS_TKEY_LEN];
+	bool valid;
+};
+struct aw_trs_gcm_cache {
+	struct {
+		struct aw_trs_gcm_way way[2];
+		uint8_t victim; /* the way used least recently */
+	} set[GCM_SETS];
+};
+_Static_assert((GCM_SETS & (GCM_SETS - 1)) == 0, "cache sets: a power of 2");
+
 int
 aw_trs_mb_engine_init(struct aw_trs_engine *e)
 {
@@ -71,6 +88,12 @@ aw_trs_mb_engine_init(struct aw_trs_engine *e)
 
 	if (m == NULL)
 		return -1;
+	e->gcm = aligned_alloc(64, sizeof(*e->gcm));
+	if (e->gcm == NULL) {
+		free_mb_mgr(m);
+		return -1;
+	}
+	memset(e->gcm, 0, sizeof(*e->gcm));
 	e->mgr = m;
 	snprintf(e->desc, sizeof(e->desc), "intel-ipsec-mb %s %s", imb_get_version_str(),
 	         arch_name(arch));
@@ -83,6 +106,10 @@ aw_trs_mb_engine_fini(struct aw_trs_engine *e)
 	if (e->mgr != NULL)
 		free_mb_mgr(e->mgr);
 	e->mgr = NULL;
+	if (e->gcm != NULL)
+		OPENSSL_cleanse(e->gcm, sizeof(*e->gcm));
+	free(e->gcm);
+	e->gcm = NULL;
 }
 
 static IMB_MGR *key_mgr;
@@ -337,10 +364,9 @@ mb_gcm_open(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *msg, s
 /* GCM tag of body_len bytes of ciphertext, decrypted chunk by chunk into a
  * stack scratch buffer so the message stays intact. */
 static void
-mb_gcm_tag(IMB_MGR *m, const struct aw_trs_key *k, const uint8_t *msg, size_t body_len,
+mb_gcm_tag(IMB_MGR *m, const struct gcm_key_data *gkd, const uint8_t *msg, size_t body_len,
            uint8_t tag[16])
 {
-	const struct gcm_key_data *gkd = (const struct gcm_key_data *)k->mb.gcm;
 	struct gcm_context_data ctx;
 	uint8_t nonce[12], scratch[AW_TRS_GCM_CHUNK];
 
@@ -363,7 +389,7 @@ mb_tag(struct aw_trs_engine *e, const struct aw_trs_key *k, const uint8_t *msg, 
 	int rc;
 
 	if (k->suite == AW_TRS_SUITE_AES_GCM) {
-		mb_gcm_tag(e->mgr, k, msg, body_len, tag);
+		mb_gcm_tag(e->mgr, (const struct gcm_key_data *)k->mb.gcm, msg, body_len, tag);
 		return AW_TRS_OK;
 	}
 	j = job_get(e->mgr);
@@ -404,7 +430,8 @@ mb_verify_burst(struct aw_trs_engine *e, const struct aw_trs_vreq *req, unsigned
 		if (res[i] != AW_TRS_OK)
 			continue;
 		if (k->suite == AW_TRS_SUITE_AES_GCM) {
-			mb_gcm_tag(m, k, req[i].msg, req[i].len - AW_TRS_MIN_LEN, e->tags[i]);
+			mb_gcm_tag(m, (const struct gcm_key_data *)k->mb.gcm, req[i].msg,
+			           req[i].len - AW_TRS_MIN_LEN, e->tags[i]);
 			res[i] = aw_trs_tag_eq(e->tags[i], req[i].msg + req[i].len - AW_TRS_TAG_LEN)
 			                 ? AW_TRS_OK
 			                 : AW_TRS_E_BAD_TAG;
@@ -451,7 +478,7 @@ mb_sign_burst(struct aw_trs_engine *e, const struct aw_trs_sreq *req, unsigned n
 		if (res[i] != AW_TRS_OK)
 			continue;
 		if (k->suite == AW_TRS_SUITE_AES_GCM) {
-			mb_gcm_tag(m, k, req[i].msg, req[i].body_len,
+			mb_gcm_tag(m, (const struct gcm_key_data *)k->mb.gcm, req[i].msg, req[i].body_len,
 			           req[i].msg + AW_TRS_HDR_LEN + req[i].body_len);
 			continue;
 		}
@@ -466,6 +493,69 @@ mb_sign_burst(struct aw_trs_engine *e, const struct aw_trs_sreq *req, unsigned n
 		sign_done(e, done, req, res);
 }
 
+/* The expanded GCM key of tag key tk: from the cache, or expanded into it. */
+static const struct gcm_key_data *
+gcm_key(struct aw_trs_engine *e, const uint8_t *tk)
+{
+	uint32_t w;
+
+	memcpy(&w, tk, sizeof(w));
+	__typeof__(e->gcm->set[0]) *set = &e->gcm->set[w & (GCM_SETS - 1)];
+	for (unsigned i = 0; i < 2; i++) {
+		struct aw_trs_gcm_way *c = &set->way[i];
+		if (c->valid && memcmp(c->tk, tk, AW_TRS_TKEY_LEN) == 0) {
+			set->victim = (uint8_t)(i ^ 1);
+			e->gcm_hits++;
+			return &c->kd;
+		}
+	}
+	struct aw_trs_gcm_way *c = &set->way[set->victim];
+	set->victim ^= 1;
+	e->gcm_misses++;
+	IMB_AES256_GCM_PRE((IMB_MGR *)e->mgr, tk, &c->kd);
+	memcpy(c->tk, tk, AW_TRS_TKEY_LEN);
+	c->valid = true;
+	return &c->kd;
+}
+
+/* A completed tag-key job: nothing to do but its status. */
+static void
+tk_done(const IMB_JOB *j, int *res)
+{
+	if (j->status != IMB_STATUS_COMPLETED)
+		res[(uintptr_t)j->user_data] = AW_TRS_E_CRYPTO_FAIL;
+}
+
+/* Suite-1 jobs from the MD5 states queued together, then flushed; suite 2
+ * one by one with cached expanded keys. */
+static void
+mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t *blen,
+           unsigned n, int *res)
+{
+	IMB_MGR *m = e->mgr;
+	const IMB_JOB *done;
+
+	for (unsigned i = 0; i < n; i++) {
+		IMB_JOB *j;
+
+		if (res[i] != AW_TRS_OK)
+			continue;
+		if (req[i].suite == AW_TRS_SUITE_AES_GCM) {
+			mb_gcm_tag(m, gcm_key(e, req[i].tk), req[i].msg, blen[i], e->tags[i]);
+			continue;
+		}
+		memcpy(e->pads[i], req[i].tk, AW_TRS_TKEY_LEN);
+		j = job_get(m);
+		job_set_md5(j, e->pads[i], e->pads[i] + 16, req[i].msg, AW_TRS_HDR_LEN + blen[i],
+		            e->tags[i]);
+		j->user_data = (void *)(uintptr_t)i;
+		for (done = IMB_SUBMIT_JOB(m); done != NULL; done = IMB_GET_COMPLETED_JOB(m))
+			tk_done(done, res);
+	}
+	while ((done = IMB_FLUSH_JOB(m)) != NULL)
+		tk_done(done, res);
+}
+
 const struct aw_trs_ops aw_trs_mb_ops = {
         .cbc_seal = mb_cbc_seal,
         .cbc_open = mb_cbc_open,
@@ -474,6 +564,7 @@ const struct aw_trs_ops aw_trs_mb_ops = {
         .tag = mb_tag,
         .verify_burst = mb_verify_burst,
         .sign_burst = mb_sign_burst,
+        .tk_tags = mb_tk_tags,
         .hmac_md5 = mb_hmac_md5,
         .aes256_cbc = mb_aes256_cbc,
         .aes256_gcm = mb_aes256_gcm,

@@ -167,16 +167,16 @@ ossl_gcm_open(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *msg,
  * (ctx 1, same nonce); ctx 1 then yields the tag of the original ciphertext.
  */
 static int
-ossl_gcm_tag(struct aw_trs_engine *e, const struct aw_trs_key *k, const uint8_t *msg,
-             size_t body_len, uint8_t tag[16])
+ossl_gcm_tag(struct aw_trs_engine *e, const uint8_t enc[32], const uint8_t *msg, size_t body_len,
+             uint8_t tag[16])
 {
 	uint8_t nonce[12], pt[AW_TRS_GCM_CHUNK], ct[AW_TRS_GCM_CHUNK + 16];
 	int rc, l0 = 0, l1 = 0;
 
 	aw_trs_gcm_nonce(msg, nonce);
-	rc = gcm_begin(e->cctx[0], k->enc, nonce, msg, AW_TRS_HDR_LEN, false);
+	rc = gcm_begin(e->cctx[0], enc, nonce, msg, AW_TRS_HDR_LEN, false);
 	if (rc == AW_TRS_OK)
-		rc = gcm_begin(e->cctx[1], k->enc, nonce, msg, AW_TRS_HDR_LEN, true);
+		rc = gcm_begin(e->cctx[1], enc, nonce, msg, AW_TRS_HDR_LEN, true);
 	for (size_t off = 0; rc == AW_TRS_OK && off < body_len; off += AW_TRS_GCM_CHUNK) {
 		int c = (int)(body_len - off < AW_TRS_GCM_CHUNK ? body_len - off
 		                                                : AW_TRS_GCM_CHUNK);
@@ -197,8 +197,24 @@ ossl_tag(struct aw_trs_engine *e, const struct aw_trs_key *k, const uint8_t *msg
          uint8_t tag[16])
 {
 	if (k->suite == AW_TRS_SUITE_AES_GCM)
-		return ossl_gcm_tag(e, k, msg, body_len, tag);
+		return ossl_gcm_tag(e, k->enc, msg, body_len, tag);
 	return ossl_hmac_md5(e, k->mac, sizeof(k->mac), msg, AW_TRS_HDR_LEN + body_len, tag);
+}
+
+/* Tag keys one by one: MD5 resumed from the states, or GCM with enc. */
+static void
+ossl_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t *blen,
+             unsigned n, int *res)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (res[i] != AW_TRS_OK)
+			continue;
+		if (req[i].suite == AW_TRS_SUITE_AES_GCM)
+			res[i] = ossl_gcm_tag(e, req[i].tk, req[i].msg, blen[i], e->tags[i]);
+		else
+			res[i] = aw_trs_ossl_md5_states(req[i].tk, req[i].msg,
+			                                AW_TRS_HDR_LEN + blen[i], e->tags[i]);
+	}
 }
 
 const struct aw_trs_ops aw_trs_ossl_ops = {
@@ -209,6 +225,7 @@ const struct aw_trs_ops aw_trs_ossl_ops = {
         .tag = ossl_tag,
         .verify_burst = NULL,
         .sign_burst = NULL,
+        .tk_tags = ossl_tk_tags,
         .hmac_md5 = ossl_hmac_md5,
         .aes256_cbc = ossl_aes256_cbc,
         .aes256_gcm = ossl_aes256_gcm,

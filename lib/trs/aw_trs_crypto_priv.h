@@ -37,6 +37,11 @@ struct aw_trs_ops {
 	 * already written: tag over header || body written after the body. */
 	void (*sign_burst)(struct aw_trs_engine *e, const struct aw_trs_sreq *req, unsigned n,
 	                   int *res);
+	/* Tag-key burst of n <= AW_TRS_BURST_MAX: for each i with res[i] == 0,
+	 * the tag of header || body (blen[i] bytes) into e->tags[i]; res[i] =
+	 * CRYPTO_FAIL when that failed. */
+	void (*tk_tags)(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t *blen,
+	                unsigned n, int *res);
 	int (*hmac_md5)(struct aw_trs_engine *e, const uint8_t *key, size_t key_len,
 	                const uint8_t *data, size_t len, uint8_t out[16]);
 	int (*aes256_cbc)(struct aw_trs_engine *e, const uint8_t key[32], const uint8_t iv[16],
@@ -52,7 +57,10 @@ struct aw_trs_engine {
 	void *cctx[2]; /* OpenSSL: EVP_CIPHER_CTX * (two for the GCM re-tag) */
 	void *mgr;     /* ipsec-mb: IMB_MGR * */
 	char desc[96];
+	struct aw_trs_gcm_cache *gcm; /* ipsec-mb: expanded GCM keys by tag key */
+	uint64_t gcm_hits, gcm_misses;
 	alignas(16) uint8_t tags[AW_TRS_BURST_MAX][16]; /* burst tag outputs */
+	alignas(16) uint8_t pads[AW_TRS_BURST_MAX][32]; /* tag-key MD5 states, aligned copies */
 };
 
 #define AW_TRS_GCM_CHUNK 512 /* stack scratch for GCM over a body left intact */
@@ -69,6 +77,9 @@ void aw_trs_mb_engine_fini(struct aw_trs_engine *e);
 /* Fill k->mb from k->enc / k->mac; false when ipsec-mb cannot run here. */
 bool aw_trs_mb_key_expand(struct aw_trs_key *k);
 
+/* The HMAC-MD5 tag of data from precomputed inner / outer states (OpenSSL). */
+int aw_trs_ossl_md5_states(const uint8_t st[32], const uint8_t *data, size_t len,
+                           uint8_t out[16]);
 /* aw_trs_crypto.c: argument and length checks of aw_trs_verify (0 or error). */
 int aw_trs_verify_check(const struct aw_trs_engine *e, const struct aw_trs_key *k,
                         const uint8_t *msg, size_t msg_len);

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the tag keys of lib/trs (aw_trs_tkey_init, aw_trs_tverify_burst,
+ * aw_trs_tsign_burst): known answers (the MD5 states ipsec-mb computes, the
+ * golden messages Python computed), both engines == the aw_trs_key API on
+ * random messages of both suites, the ipsec-mb GCM key cache (hits, misses,
+ * two keys fighting for one slot, a replaced key never verifying), errors.
+ * Set AW_TRS_TEST_NO_MB=1 to run as on a CPU where intel-ipsec-mb cannot run.
+ */
+#include "aw_test.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "aw_trs_crypto.h"
+
+static struct aw_trs_engine *engines[2];
+static unsigned n_engines;
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t
+rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void
+rnd_fill(uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)rnd();
+}
+
+static void
+random_hdr(uint8_t *m, uint8_t type)
+{
+	struct aw_trs_hdr h = {.txid = (uint32_t)rnd(), .flag = (uint8_t)(rnd() & 1),
+	                       .type = type, .seq = (uint32_t)rnd()};
+
+	rnd_fill(h.id, sizeof(h.id));
+	aw_trs_build(m, 48, &h, NULL, 0);
+}
+
+static void
+test_engines(void)
+{
+	const char *no_mb = getenv("AW_TRS_TEST_NO_MB");
+	struct aw_trs_engine *e = aw_trs_engine_create(AW_TRS_IMPL_OPENSSL);
+
+	CHECK(e != NULL);
+	if (e == NULL)
+		exit(1);
+	engines[n_engines++] = e;
+	if (no_mb == NULL || strcmp(no_mb, "1") != 0)
+		e = aw_trs_engine_create(AW_TRS_IMPL_IPSECMB);
+	else
+		e = NULL;
+	if (e != NULL)
+		engines[n_engines++] = e;
+	else
+		printf("NOTE: testing the OpenSSL engine only\n");
+}
+
+/* The suite-1 tag key holds the states ipsec-mb computes for the same key;
+ * the suite-2 one is enc. */
+static void
+test_states_kat(void)
+{
+	uint8_t key[32], tk[AW_TRS_TKEY_LEN], tk2[AW_TRS_TKEY_LEN];
+	struct aw_trs_key k;
+
+	for (int i = 0; i < 32; i++)
+		key[i] = (uint8_t)(3 * i + 1);
+	CHECK_EQ(aw_trs_tkey_init(tk, key, AW_TRS_SUITE_CBC_HMAC_MD5), AW_TRS_OK);
+	CHECK_EQ(aw_trs_key_init(&k, key, AW_TRS_SUITE_CBC_HMAC_MD5), AW_TRS_OK);
+	if (k.mb_ready) {
+		CHECK_MEM(tk, k.mb.cbc.ipad, 16);
+		CHECK_MEM(tk + 16, k.mb.cbc.opad, 16);
+	}
+	CHECK_EQ(aw_trs_tkey_init(tk2, key, AW_TRS_SUITE_AES_GCM), AW_TRS_OK);
+	CHECK_MEM(tk2, k.enc, 32); /* suite 2: the GCM key itself */
+	CHECK(memcmp(tk, tk2, 32) != 0);
+	CHECK_EQ(aw_trs_tkey_init(tk, key, 3), AW_TRS_E_BAD_SUITE);
+	CHECK_EQ(aw_trs_tkey_init(NULL, key, 1), AW_TRS_E_BAD_ARG);
+}
+
+/* The golden messages of test_trs_crypto (K = 00..1f): verified with tag keys. */
+static void
+test_golden(void)
+{
+	static const char s1[] = "01020304010151000000000700500000a0a1a2a3a4a5a6a7a8a9aaabacadaeaff0f1f2f3f4f5f6f7"
+	                         "f8f9fafbfcfdfeff184a8c54627f771f0cd77bc2f5a51a0a306aef9ba82b8a3678e1c52a6521e329";
+	static const char s2[] = "010203040101510000000007003c0000a0a1a2a3a4a5a6a7a8a9aaabacad"
+	                         "aeaf20d6989ce2945557162454164d3059af9830e0f68b99424caca1d6e0";
+	uint8_t key[32], tk1[32], tk2[32], m1[80], m2[60];
+
+	for (int i = 0; i < 32; i++)
+		key[i] = (uint8_t)i;
+	for (size_t i = 0; i < sizeof(m1); i++)
+		sscanf(s1 + 2 * i, "%2hhx", &m1[i]);
+	for (size_t i = 0; i < sizeof(m2); i++)
+		sscanf(s2 + 2 * i, "%2hhx", &m2[i]);
+	CHECK_EQ(aw_trs_tkey_init(tk1, key, 1), AW_TRS_OK);
+	CHECK_EQ(aw_trs_tkey_init(tk2, key, 2), AW_TRS_OK);
+	for (unsigned e = 0; e < n_engines; e++) {
+		struct aw_trs_treq r[3] = {{tk1, m1, sizeof(m1), 1}, {tk2, m2, sizeof(m2), 2},
+		                           {tk1, m2, sizeof(m2), 1}};
+		int res[3];
+
+		CHECK_EQ(aw_trs_tverify_burst(engines[e], r, 3, res), 2);
+		CHECK_EQ(res[0], AW_TRS_OK);
+		CHECK_EQ(res[1], AW_TRS_OK);
+		CHECK_EQ(res[2], AW_TRS_E_BAD_TAG);
+	}
+}
+
+/* Random messages of both suites and 6 keys, some damaged: tverify == verify
+ * with the aw_trs_key of the same key, tsign == sign byte for byte. */
+static void
+test_equals_key_api(void)
+{
+	enum { N = 90, K = 6 };
+	static uint8_t a[N][300], b[N][300];
+	struct aw_trs_key keys[K];
+	uint8_t tks[K][AW_TRS_TKEY_LEN], key[32];
+	struct aw_trs_treq req[N];
+	int res[N], want[N];
+	unsigned kn[N], want_ok = 0;
+
+	for (int i = 0; i < K; i++) {
+		rnd_fill(key, sizeof(key));
+		CHECK_EQ(aw_trs_key_init(&keys[i], key, 1 + (unsigned)(i & 1)), AW_TRS_OK);
+		CHECK_EQ(aw_trs_tkey_init(tks[i], key, 1 + (unsigned)(i & 1)), AW_TRS_OK);
+	}
+	for (unsigned e = 0; e < n_engines; e++) {
+		for (int i = 0; i < N; i++) {
+			size_t body = i % 7 == 0 ? 0 : rnd() % 250, len = 0;
+
+			kn[i] = (unsigned)(rnd() % K);
+			random_hdr(a[i], AW_TRS_T_HOLE_PUNCHING);
+			rnd_fill(a[i] + AW_TRS_HDR_LEN, body);
+			memcpy(b[i], a[i], sizeof(a[i]));
+			CHECK_EQ(aw_trs_sign(engines[0], &keys[kn[i]], a[i], sizeof(a[i]), body, &len),
+			         AW_TRS_OK);
+			req[i] = (struct aw_trs_treq){tks[kn[i]], b[i], (uint16_t)body, keys[kn[i]].suite};
+		}
+		CHECK_EQ(aw_trs_tsign_burst(engines[e], req, N, res), N);
+		for (int i = 0; i < N; i++)
+			CHECK_MEM(a[i], b[i], sizeof(a[i]));
+		want_ok = 0;
+		for (int i = 0; i < N; i++) {
+			size_t len = AW_TRS_MIN_LEN + req[i].len;
+			unsigned k = kn[i];
+
+			if (i % 3 == 1)
+				b[i][rnd() % len] ^= 0x04;
+			if (i % 11 == 4)
+				k = (k + 2) % K; /* same suite, another key */
+			if (i % 13 == 6)
+				len = 40;
+			req[i] = (struct aw_trs_treq){tks[k], b[i], (uint16_t)len, keys[k].suite};
+			want[i] = aw_trs_verify(engines[0], &keys[k], b[i], len);
+			want_ok += want[i] == AW_TRS_OK;
+		}
+		CHECK(want_ok > 20 && want_ok < N);
+		memset(res, 0x55, sizeof(res));
+		CHECK_EQ(aw_trs_tverify_burst(engines[e], req, N, res), want_ok);
+		CHECK_MEM(res, want, sizeof(want));
+		CHECK_EQ(aw_trs_tverify_burst(engines[e], req, 0, res), 0);
+	}
+	CHECK_EQ(aw_trs_tverify_burst(NULL, req, N, res), 0);
+}
+
+/* Three suite-2 tag keys that map to the same cache set (2 ways). */
+static void
+colliding_keys(uint8_t tk[3][32])
+{
+	uint8_t key[32];
+	uint32_t w0 = 0, w;
+
+	for (int i = 0; i < 3; i++) {
+		do {
+			rnd_fill(key, sizeof(key));
+			aw_trs_tkey_init(tk[i], key, 2);
+			memcpy(&w, tk[i], 4);
+			if (i == 0)
+				w0 = w;
+		} while (((w ^ w0) & (AW_TRS_GCM_CACHE / 2 - 1)) != 0);
+	}
+}
+
+static int
+tverify1(struct aw_trs_engine *e, const uint8_t *tk, uint8_t *m, size_t len)
+{
+	struct aw_trs_treq r = {tk, m, (uint16_t)len, 2};
+	int res = -1;
+
+	aw_trs_tverify_burst(e, &r, 1, &res);
+	return res;
+}
+
+/* The GCM key cache: a repeat hits; three keys on one 2-way set evict the
+ * least recently used; each message verifies only with its own key, whatever
+ * the set holds. */
+static void
+test_gcm_cache(void)
+{
+	uint8_t tk[3][32], m[3][100];
+	uint64_t h0, m0, h1, m1;
+
+	colliding_keys(tk);
+	for (unsigned e = 0; e < n_engines; e++) {
+		struct aw_trs_engine *en = engines[e];
+		int res;
+
+		for (int i = 0; i < 3; i++) {
+			struct aw_trs_treq r = {tk[i], m[i], 40, 2};
+			random_hdr(m[i], AW_TRS_T_KEEP_ALIVE);
+			CHECK_EQ(aw_trs_tsign_burst(en, &r, 1, &res), 1);
+		}
+		aw_trs_engine_gcm_stats(en, &h0, &m0);
+		CHECK_EQ(tverify1(en, tk[0], m[0], 88), AW_TRS_OK);        /* miss */
+		CHECK_EQ(tverify1(en, tk[0], m[0], 88), AW_TRS_OK);        /* hit */
+		CHECK_EQ(tverify1(en, tk[1], m[0], 88), AW_TRS_E_BAD_TAG); /* miss */
+		CHECK_EQ(tverify1(en, tk[0], m[1], 88), AW_TRS_E_BAD_TAG); /* hit */
+		CHECK_EQ(tverify1(en, tk[2], m[2], 88), AW_TRS_OK);        /* miss: evicts 1 */
+		CHECK_EQ(tverify1(en, tk[1], m[1], 88), AW_TRS_OK);        /* miss: evicts 0 */
+		CHECK_EQ(tverify1(en, tk[0], m[0], 88), AW_TRS_OK);        /* miss: evicts 2 */
+		CHECK_EQ(tverify1(en, tk[2], m[0], 88), AW_TRS_E_BAD_TAG); /* miss */
+		aw_trs_engine_gcm_stats(en, &h1, &m1);
+		if (aw_trs_engine_impl(en) == AW_TRS_IMPL_IPSECMB) {
+			CHECK_EQ(h1 - h0, 2);
+			CHECK_EQ(m1 - m0, 6);
+		} else {
+			CHECK_EQ(h1 + m1, 0);
+		}
+	}
+}
+
+static void
+test_errors(void)
+{
+	uint8_t tk[32] = {0}, m[64] = {0};
+	int res[4];
+
+	random_hdr(m, AW_TRS_T_KEEP_ALIVE);
+	for (unsigned e = 0; e < n_engines; e++) {
+		struct aw_trs_treq r[4] = {{NULL, m, 48, 1}, {tk, m, 48, 9}, {tk, m, 47, 1},
+		                           {tk, m, 60, 2}};
+
+		CHECK_EQ(aw_trs_tverify_burst(engines[e], r, 4, res), 0);
+		CHECK_EQ(res[0], AW_TRS_E_BAD_ARG);
+		CHECK_EQ(res[1], AW_TRS_E_BAD_SUITE);
+		CHECK_EQ(res[2], AW_TRS_E_TRUNCATED);
+		CHECK_EQ(res[3], AW_TRS_E_LEN_MISMATCH); /* msg_len says 48 */
+		r[0] = (struct aw_trs_treq){tk, m, AW_TRS_MAX_LEN, 1};
+		CHECK_EQ(aw_trs_tsign_burst(engines[e], r, 1, res), 0);
+		CHECK_EQ(res[0], AW_TRS_E_NO_SPACE);
+	}
+}
+
+static void
+test_cleanup(void)
+{
+	for (unsigned e = 0; e < n_engines; e++)
+		aw_trs_engine_free(engines[e]);
+	CHECK(n_engines >= 1);
+}
+
+AW_TEST_MAIN(AW_TEST(test_engines), AW_TEST(test_states_kat), AW_TEST(test_golden),
+             AW_TEST(test_equals_key_api), AW_TEST(test_gcm_cache), AW_TEST(test_errors),
+             AW_TEST(test_cleanup))
