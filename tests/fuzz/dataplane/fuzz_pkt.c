@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 
 #include "aw_dp_init.h"
+#include "fuzz_dp.h"
 #include "aw_output.h"
 #include "aw_pkt.h"
 #include "aw_slowpath.h"
@@ -52,23 +53,7 @@ summary(void)
 static void
 setup(void)
 {
-	char prefix[64], path[64], err[512];
-	snprintf(prefix, sizeof(prefix), "--file-prefix=awfz%d", (int)getpid());
-	snprintf(path, sizeof(path), "/tmp/awfz%d.json", (int)getpid());
-	char *argv[] = {"fuzz", "-l", "0", "--no-huge", "-m", "256", "--no-pci", prefix,
-			"--vdev=net_null0", "--vdev=net_null1", "--no-telemetry",
-			"--log-level=error", NULL};
-	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0)
-		exit(77);
-	FILE *f = fopen(path, "w");
-	fputs(config_json, f);
-	fclose(f);
-	int rc = aw_config_load(path, &cfg, err, sizeof(err));
-	unlink(path);
-	if (rc < 0 || aw_dp_init(&dp, &cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "fuzz setup: %s\n", err);
-		exit(1);
-	}
+	fuzz_dp_start("z", config_json, &cfg, &dp);
 	ctx = dp.ctx_list[0];
 	atexit(summary);
 }
