@@ -41,6 +41,9 @@ struct aw_api_method {
 	aw_api_fn fn;
 };
 
+/* The arguments of a request: a new copy of the object without "op". */
+json_t *aw_api_args(json_t *req);
+
 /* One request (already parsed) → reply object (always non-NULL). */
 json_t *aw_api_handle(struct aw_dp *dp, json_t *req);
 

@@ -69,8 +69,8 @@ m_config_get(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 }
 
 /* Arguments of a request: the object without "op". */
-static json_t *
-args_of(json_t *req)
+json_t *
+aw_api_args(json_t *req)
 {
 	json_t *a = json_copy(req);
 	json_object_del(a, "op");
@@ -93,7 +93,7 @@ static json_t *
 m_vip_add(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 {
 	struct aw_vip_conf v;
-	json_t *args = args_of(req);
+	json_t *args = aw_api_args(req);
 	int rc = aw_config_parse_vip(args, "", &v, err, errlen);
 	char buf[AW_ADDR_STRLEN];
 

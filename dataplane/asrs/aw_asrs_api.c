@@ -33,14 +33,6 @@ asrs_of(struct aw_dp *dp, char *err, size_t errlen)
 	return dp->asrs;
 }
 
-static json_t *
-args_of(json_t *req)
-{
-	json_t *a = json_copy(req);
-	json_object_del(a, "op");
-	return a;
-}
-
 static const char *
 sid_hex(uint64_t sid, char *buf)
 {
@@ -53,7 +45,7 @@ m_service_set(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 {
 	struct aw_asrs *a = asrs_of(dp, err, errlen);
 	struct aw_jctx c = {.err = err, .errlen = errlen};
-	json_t *args = args_of(req), *list = json_object_get(args, "services"), *out = NULL;
+	json_t *args = aw_api_args(req), *list = json_object_get(args, "services"), *out = NULL;
 	static const char *const keys[] = {"services", NULL};
 	struct aw_svc_conf *sc = NULL;
 	size_t n = 1;
@@ -101,7 +93,7 @@ m_service_del(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 {
 	struct aw_asrs *a = asrs_of(dp, err, errlen);
 	struct aw_jctx c = {.err = err, .errlen = errlen};
-	json_t *args = args_of(req), *list = json_object_get(args, "services"), *out = NULL;
+	json_t *args = aw_api_args(req), *list = json_object_get(args, "services"), *out = NULL;
 	static const char *const k1[] = {"service", NULL}, *const kn[] = {"services", NULL};
 	char uri[AW_URI_MAX_LEN + 1], p[64];
 	uint16_t len;
@@ -202,7 +194,7 @@ lsn_change(struct aw_dp *dp, json_t *req, bool add, char *err, size_t errlen)
 {
 	struct aw_asrs *a = asrs_of(dp, err, errlen);
 	struct aw_jctx c = {.err = err, .errlen = errlen};
-	json_t *args = args_of(req), *out = NULL;
+	json_t *args = aw_api_args(req), *out = NULL;
 	struct aw_lsn_conf l;
 	bool existed;
 
@@ -305,7 +297,7 @@ m_session_list(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 	struct aw_asrs *a = asrs_of(dp, err, errlen);
 	struct aw_jctx c = {.err = err, .errlen = errlen};
 	static const char *const keys[] = {"limit", "cursor", NULL};
-	json_t *args = args_of(req), *out = NULL;
+	json_t *args = aw_api_args(req), *out = NULL;
 	uint32_t limit = 100, cursor = 0;
 
 	if (a == NULL || aw_jc_check_keys(&c, args, "", keys) < 0 ||

@@ -134,14 +134,6 @@ relay_on(struct aw_dp *dp, char *err, size_t errlen)
 }
 
 static json_t *
-args_of(json_t *req)
-{
-	json_t *a = json_copy(req);
-	json_object_del(a, "op");
-	return a;
-}
-
-static json_t *
 add_batch(struct aw_relay *r, json_t *list, char *err, size_t errlen)
 {
 	struct aw_jctx c = {NULL, err, errlen};
@@ -190,7 +182,7 @@ m_add(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 		}
 		return add_batch(r, list, err, errlen);
 	}
-	json_t *a = args_of(req);
+	json_t *a = aw_api_args(req);
 	int rc = aw_relay_entry_parse(&c, a, "", &e);
 	json_decref(a);
 	if (rc == 0) {
