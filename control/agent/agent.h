@@ -60,7 +60,6 @@ void agent_view_put_dests(struct agent_view *v, const char *uri, struct agent_de
 void agent_view_put_relay(struct agent_view *v, const char *hex, struct agent_relay *e);
 void agent_view_del_relay(struct agent_view *v, const char *hex);
 void agent_dests_sort(struct aw_msg_dest *d, uint32_t n);
-bool agent_relay_same(const struct aw_msg_relay *a, const struct aw_msg_relay *b);
 
 enum agent_mapd_state { MAPD_IDLE, MAPD_CONNECTING, MAPD_HELLO, MAPD_SYNCED };
 

@@ -199,7 +199,7 @@ diff_relay(struct agent *ag, const char *hex, struct agent_round *r)
 			add_string(ag, r, &r->rdel, hex);
 		return;
 	}
-	if (cur != NULL && cur->key_known && agent_relay_same(&cur->r, &want->r))
+	if (cur != NULL && cur->key_known && aw_msg_relay_equal(&cur->r, &want->r))
 		return;
 	json_t *o = relay_json(&want->r);
 	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;

@@ -11,17 +11,6 @@
 #include "agent.h"
 
 
-bool
-agent_relay_same(const struct aw_msg_relay *a, const struct aw_msg_relay *b)
-{
-	return memcmp(a->path_id, b->path_id, sizeof(a->path_id)) == 0 &&
-	       memcmp(a->tunnel_key, b->tunnel_key, sizeof(a->tunnel_key)) == 0 &&
-	       a->suite == b->suite && a->idle_timeout_s == b->idle_timeout_s &&
-	       a->bind_timeout_s == b->bind_timeout_s && a->has_rate == b->has_rate &&
-	       (!a->has_rate || (a->rate.pps == b->rate.pps && a->rate.bps == b->rate.bps &&
-				 a->rate.burst == b->rate.burst));
-}
-
 void
 agent_view_init(struct agent_view *v)
 {

@@ -191,17 +191,6 @@ mapd_expire(struct mapd_state *st, uint64_t now_ms,
 	st->next_expiry_ms = next;
 }
 
-static bool
-relay_same(const struct aw_msg_relay *a, const struct aw_msg_relay *b)
-{
-	return memcmp(a->path_id, b->path_id, sizeof(a->path_id)) == 0 &&
-	       memcmp(a->tunnel_key, b->tunnel_key, sizeof(a->tunnel_key)) == 0 &&
-	       a->suite == b->suite && a->idle_timeout_s == b->idle_timeout_s &&
-	       a->bind_timeout_s == b->bind_timeout_s && a->has_rate == b->has_rate &&
-	       (!a->has_rate || (a->rate.pps == b->rate.pps && a->rate.bps == b->rate.bps &&
-				 a->rate.burst == b->rate.burst));
-}
-
 int
 mapd_relay_add(struct mapd_state *st, const struct aw_msg_relay *r, bool *changed)
 {
@@ -210,7 +199,7 @@ mapd_relay_add(struct mapd_state *st, const struct aw_msg_relay *r, bool *change
 
 	aw_hex_encode(r->path_id, AW_MSG_PATH_ID_LEN, key);
 	old = aw_strmap_get(&st->relays, key);
-	*changed = old == NULL || !relay_same(old, r);
+	*changed = old == NULL || !aw_msg_relay_equal(old, r);
 	if (old != NULL) {
 		*old = *r;
 		return 0;

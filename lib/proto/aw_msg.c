@@ -83,8 +83,8 @@ svc_equal(const struct aw_msg_svc *a, const struct aw_msg_svc *b)
 	       a->n_dests == b->n_dests && dests_equal(a->dests, b->dests, a->n_dests);
 }
 
-static bool
-relay_equal(const struct aw_msg_relay *a, const struct aw_msg_relay *b)
+bool
+aw_msg_relay_equal(const struct aw_msg_relay *a, const struct aw_msg_relay *b)
 {
 	if (memcmp(a->path_id, b->path_id, sizeof(a->path_id)) != 0 ||
 	    memcmp(a->tunnel_key, b->tunnel_key, sizeof(a->tunnel_key)) != 0 ||
@@ -104,7 +104,7 @@ snapshot_equal(const struct aw_msg_snapshot *a, const struct aw_msg_snapshot *b)
 		if (!svc_equal(&a->services[i], &b->services[i]))
 			return false;
 	for (uint32_t i = 0; i < a->n_relays; i++)
-		if (!relay_equal(&a->relays[i], &b->relays[i]))
+		if (!aw_msg_relay_equal(&a->relays[i], &b->relays[i]))
 			return false;
 	return true;
 }
@@ -143,7 +143,7 @@ aw_msg_equal(const struct aw_msg *a, const struct aw_msg *b)
 	case AW_MSG_DEREGISTER:
 		return reg_equal(&a->u.reg, &b->u.reg);
 	case AW_MSG_RELAY_ADD:
-		return relay_equal(&a->u.relay, &b->u.relay);
+		return aw_msg_relay_equal(&a->u.relay, &b->u.relay);
 	case AW_MSG_RELAY_DEL:
 		return memcmp(a->u.path_id, b->u.path_id, sizeof(a->u.path_id)) == 0;
 	case AW_MSG_SERVICE_GET:

@@ -190,6 +190,8 @@ void aw_msg_init(struct aw_msg *m, enum aw_msg_type type);
 void aw_msg_free(struct aw_msg *m);
 /* Field-by-field equality (addresses, arrays in order, reply data by value). */
 bool aw_msg_equal(const struct aw_msg *a, const struct aw_msg *b);
+/* Same relay entry: every field, the key included. */
+bool aw_msg_relay_equal(const struct aw_msg_relay *a, const struct aw_msg_relay *b);
 
 /* 0, or -1 with err set (see above). err may be NULL; errlen >= 128 advised. */
 int aw_msg_decode(const char *line, size_t len, struct aw_msg *out, char *err, size_t errlen);
