@@ -356,7 +356,7 @@ l2_for_us(const struct rte_ether_hdr *eth, const struct aw_port *port)
 	       rte_is_multicast_ether_addr(&eth->dst_addr);
 }
 
-static inline void
+static __rte_always_inline void
 classify(struct aw_lcore_ctx *c, const struct aw_addrset *as, struct rte_mbuf *m)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);

@@ -220,7 +220,6 @@ aw_lsn_lookup(const struct aw_lsn_table *t, const uint8_t *addr, uint8_t family,
 	      uint16_t port_be)
 {
 	uint8_t alias = addr == NULL;
-	unsigned len = family == AW_AF_INET4 ? 4 : 16;
 	uint32_t i = lsn_hash(addr, family, proto, port_be, alias) & t->mask;
 
 	for (;;) {
@@ -228,7 +227,9 @@ aw_lsn_lookup(const struct aw_lsn_table *t, const uint8_t *addr, uint8_t family,
 		if (s->family == 0)
 			return NULL;
 		if (s->family == family && s->proto == proto && s->port_be == port_be &&
-		    s->alias == alias && (alias || memcmp(s->b, addr, len) == 0))
+		    s->alias == alias &&
+		    (alias || (family == AW_AF_INET4 ? memcmp(s->b, addr, 4) == 0
+						     : memcmp(s->b, addr, 16) == 0)))
 			return s;
 		i = (i + 1) & t->mask;
 	}

@@ -6,6 +6,7 @@
 #include "aw_test.h"
 
 #include <netinet/in.h>
+#include <pthread.h>
 #include <rte_malloc.h>
 
 #include "aw_asrs_stab.h"
@@ -334,6 +335,73 @@ test_overflow_chain(void)
 	teardown(a);
 }
 
+/* Concurrency: while a writer thread keeps adding and deleting entries that
+ * share the home bucket of a session's key (and so move the overflow counts
+ * that lead to it), readers looking that session up, singly and in bulk,
+ * never miss it. Bounded: a fixed number of writer rounds. */
+struct race {
+	struct aw_asrs *a;
+	struct aw_sess_key k;
+	uint32_t want;
+	int stop;
+	unsigned long misses, lookups;
+};
+
+static void *
+race_reader(void *arg)
+{
+	struct race *r = arg;
+	struct aw_sess_key ks[4] = {r->k, r->k, r->k, r->k};
+	uint32_t ref[4], h[4];
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		r->misses += aw_sess_lookup(r->a, &r->k) != r->want;
+		aw_stab_find_bulk(r->a, ks, 4, ref, h);
+		for (unsigned i = 0; i < 4; i++)
+			r->misses += ref[i] != r->want;
+		r->lookups += 5;
+	}
+	return NULL;
+}
+
+static void
+test_concurrent_overflow_churn(void)
+{
+	struct aw_asrs *a = setup(64, 1024, 65535);
+	uint16_t port;
+	uint32_t idx = make(a, 2, 9000, 2, &port);
+	struct race r = {.a = a, .want = idx << 1};
+	pthread_t th;
+
+	aw_sess_key_client(&a->sess[idx], &r.k);
+	uint32_t h = aw_sess_key_hash(&r.k);
+	CHECK(aw_stab_del(a, h, idx << 1));
+	for (uint32_t d = 0; d < AW_STAB_WAYS; d++) /* fill its home bucket */
+		aw_stab_add(a, h ^ ((d + 1) << 27), 100000 + d);
+	aw_stab_add(a, h, idx << 1); /* in the next bucket: found through the count */
+	CHECK_EQ(pthread_create(&th, NULL, race_reader, &r), 0);
+	for (unsigned round = 0; round < 20000; round++) {
+		uint32_t base = 200000 + 64 * (round % 4);
+		for (uint32_t d = 0; d < 10; d++)
+			aw_stab_add(a, h ^ ((d + 8) << 27), base + d);
+		for (uint32_t d = 0; d < 10; d++) { /* another order each round */
+			uint32_t e = (d * 3 + round) % 10;
+			CHECK(aw_stab_del(a, h ^ ((e + 8) << 27), base + e));
+		}
+		for (uint32_t d = 0; d < 2; d++) { /* a hole in the home bucket, refilled */
+			CHECK(aw_stab_del(a, h ^ ((d + 1) << 27), 100000 + d));
+			aw_stab_add(a, h ^ ((d + 1) << 27), 100000 + d);
+		}
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	printf("concurrent churn: %lu lookups, %lu missed\n", r.lookups, r.misses);
+	CHECK(r.lookups > 0);
+	CHECK_EQ(r.misses, 0);
+	CHECK_EQ(aw_sess_lookup(a, &r.k), idx << 1);
+	teardown(a);
+}
+
 static void
 test_memory_per_session(void)
 {
@@ -361,6 +429,7 @@ main(void)
 		AW_TEST(test_snat_endpoint_dependent), AW_TEST(test_partitions),
 		AW_TEST(test_expiry_and_reclaim), AW_TEST(test_full_exactly_at_limit),
 		AW_TEST(test_key_layout_v4_v6), AW_TEST(test_overflow_chain),
+		AW_TEST(test_concurrent_overflow_churn),
 		AW_TEST(test_memory_per_session)};
 	return aw_test_run(cases, sizeof(cases) / sizeof(cases[0]));
 }
