@@ -45,6 +45,13 @@ eat(struct cur *c, char ch)
 	return false;
 }
 
+/* Bytes a plain string may hold: printable ASCII but '"' and '\\'. */
+static const uint8_t plain[256] = {
+	[0x20 ... 0x21] = 1, /* '"' is 0x22 */
+	[0x23 ... 0x5b] = 1, /* '\\' is 0x5c */
+	[0x5d ... 0x7e] = 1,
+};
+
 /* A string of plain printable ASCII ('"' and '\\' excluded): its bytes. */
 static bool
 plain_str(struct cur *c, const char **s, size_t *n)
@@ -52,14 +59,9 @@ plain_str(struct cur *c, const char **s, size_t *n)
 	if (!eat(c, '"'))
 		return false;
 	*s = c->p;
-	while (c->p < c->end && *c->p != '"') {
-		unsigned char b = (unsigned char)*c->p;
-
-		if (b < 0x20 || b > 0x7e || b == '\\')
-			return false;
+	while (c->p < c->end && plain[(unsigned char)*c->p])
 		c->p++;
-	}
-	if (c->p == c->end)
+	if (c->p == c->end || *c->p != '"')
 		return false;
 	*n = (size_t)(c->p - *s);
 	c->p++;
