@@ -129,3 +129,18 @@ aw_jw_addr(struct aw_jw *w, const struct aw_addr *a)
 	*o++ = '"';
 	aw_jw_raw(w, buf, (size_t)(o - buf));
 }
+
+void
+aw_jw_dest(struct aw_jw *w, const struct aw_addr *addr, uint16_t port, uint16_t priority,
+	   uint16_t weight)
+{
+	aw_jw_lit(w, "{\"addr\":");
+	aw_jw_addr(w, addr);
+	aw_jw_lit(w, ",\"port\":");
+	aw_jw_u64(w, port);
+	aw_jw_lit(w, ",\"priority\":");
+	aw_jw_u64(w, priority);
+	aw_jw_lit(w, ",\"weight\":");
+	aw_jw_u64(w, weight);
+	aw_jw_lit(w, "}");
+}
