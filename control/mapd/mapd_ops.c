@@ -39,7 +39,7 @@ push_service(const struct mapd_svc *svc, void *arg)
 /* {"ok":true,"service":URI,"sid":SID,"changed":BOOL}, written as text (the
  * reply to every register: jansson cost ~12,000 instructions here). */
 static void
-register_reply(struct mapd_client *cl, const char *uri, bool changed)
+register_reply(struct mapd_client *cl, const char *uri, uint64_t sid_v, bool changed)
 {
 	struct aw_jw w;
 	char sid[AW_SID_STRLEN];
@@ -48,7 +48,7 @@ register_reply(struct mapd_client *cl, const char *uri, bool changed)
 	aw_jw_lit(&w, "{\"ok\":true,\"service\":");
 	aw_jw_str(&w, uri);
 	aw_jw_lit(&w, ",\"sid\":\"");
-	aw_jw_lit(&w, aw_sid_format(aw_sid_from_uri(uri, strlen(uri)), sid, sizeof(sid)));
+	aw_jw_lit(&w, aw_sid_format(sid_v, sid, sizeof(sid)));
 	aw_jw_lit(&w, changed ? "\",\"changed\":true}" : "\",\"changed\":false}");
 	mapd_client_send(cl, w.oom ? NULL : w.buf);
 	aw_jw_free(&w);
@@ -73,14 +73,14 @@ op_register(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 	} else {
 		changed = mapd_deregister(&md->st, r);
 	}
-	if (changed) {
-		const struct mapd_svc *svc = aw_strmap_get(&md->st.services, r->service);
-		if (svc != NULL) {
-			push_service(svc, md);
-			mapd_gc_service(&md->st, r->service);
-		}
+	const struct mapd_svc *svc = aw_strmap_get(&md->st.services, r->service);
+	/* the SID before a gc may free svc (no second SHA-256 when it is known) */
+	uint64_t sid = svc != NULL ? svc->sid : aw_sid_from_uri(r->service, strlen(r->service));
+	if (changed && svc != NULL) {
+		push_service(svc, md);
+		mapd_gc_service(&md->st, r->service);
 	}
-	register_reply(cl, r->service, changed);
+	register_reply(cl, r->service, sid, changed);
 }
 
 static void

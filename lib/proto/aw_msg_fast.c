@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * aw_msg_fast — a decoder for the one message that arrives by the hundred
- * thousand: the map server's "service" push, read straight from the line into
- * struct aw_msg without building a jansson tree (which cost about two thirds
- * of anyway-agent's instructions per push).
+ * aw_msg_fast — a decoder for the messages that arrive by the hundred
+ * thousand: the map server's "service" push (at anyway-agent) and register /
+ * deregister (at anyway-mapd), read straight from the line into struct aw_msg
+ * without building a jansson tree (which cost about two thirds of the agent's
+ * and of the map server's instructions per update).
  *
- * It is a strict subset of aw_msg_decode: it accepts only a service push whose
- * strings are plain printable ASCII (no escapes) and whose numbers are plain
- * non-negative integers of at most 18 digits, with every check of the general
+ * It is a strict subset of aw_msg_decode: it accepts only those messages when
+ * their strings are plain printable ASCII (no escapes) and their numbers are
+ * plain non-negative integers of at most 18 digits, with every check of the general
  * decoder (members, types, ranges, addresses, duplicate destinations, the SID
  * against SHA-256 of the URI). Anything else, every malformed input included,
  * it declines, and aw_msg_decode runs the general decoder on the same line,
@@ -91,6 +92,21 @@ key_is(const char *k, size_t n, const char *want)
 	return strlen(want) == n && memcmp(k, want, n) == 0;
 }
 
+/* An IPv4 or IPv6 address string, as aw_msg_get_addr takes it. */
+static bool
+plain_addr(struct cur *c, struct aw_addr *a)
+{
+	char buf[AW_ADDR_STRLEN];
+	const char *s;
+	size_t n;
+
+	if (!plain_str(c, &s, &n) || n == 0 || n >= sizeof(buf) || memchr(s, ' ', n) != NULL)
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return aw_addr_parse(buf, a, NULL, 0) == 0;
+}
+
 /* {"addr":..,"port":..,"priority":..,"weight":..} in any order, each once. */
 static bool
 dest(struct cur *c, struct aw_msg_dest *d)
@@ -101,21 +117,14 @@ dest(struct cur *c, struct aw_msg_dest *d)
 	if (!eat(c, '{'))
 		return false;
 	do {
-		const char *k, *s;
-		size_t kn, sn;
+		const char *k;
+		size_t kn;
 		unsigned bit;
 
 		if (!plain_str(c, &k, &kn) || !eat(c, ':'))
 			return false;
 		if (key_is(k, kn, "addr")) {
-			char buf[AW_ADDR_STRLEN];
-
-			if (!plain_str(c, &s, &sn) || sn == 0 || sn >= sizeof(buf) ||
-			    memchr(s, ' ', sn) != NULL)
-				return false;
-			memcpy(buf, s, sn);
-			buf[sn] = '\0';
-			if (aw_addr_parse(buf, &d->addr, NULL, 0) < 0)
+			if (!plain_addr(c, &d->addr))
 				return false;
 			bit = 1;
 		} else if (key_is(k, kn, "port")) {
@@ -163,81 +172,157 @@ dests(struct cur *c, struct aw_msg_dest *d, uint32_t *n)
 	return eat(c, ']');
 }
 
-enum { F_OP = 1, F_VERSION = 2, F_SERVICE = 4, F_SID = 8, F_DESTS = 16, F_ALL = 31 };
+/* The members a fast-decoded message may have, as parsed so far. */
+enum {
+	F_OP = 1 << 0,
+	F_VERSION = 1 << 1,
+	F_SERVICE = 1 << 2,
+	F_SID = 1 << 3,
+	F_DESTS = 1 << 4,
+	F_ADDR = 1 << 5,
+	F_PORT = 1 << 6,
+	F_PRIORITY = 1 << 7,
+	F_WEIGHT = 1 << 8,
+	F_TTL = 1 << 9,
+	SVC_ALL = F_OP | F_VERSION | F_SERVICE | F_SID | F_DESTS,
+	REG_REQ = F_OP | F_SERVICE | F_ADDR | F_PORT, /* deregister */
+	REG_ALL = REG_REQ | F_PRIORITY | F_WEIGHT | F_TTL,
+};
 
-/* One member of the push; its F_ bit, or 0 to decline. */
-static unsigned
-member(struct cur *c, struct aw_msg *m, uint8_t sid[8], struct aw_msg_dest *d, uint32_t *n)
+struct fields {
+	const char *op, *service;
+	size_t op_len, service_len;
+	uint64_t version, port, priority, weight, ttl;
+	struct aw_addr addr;
+	uint8_t sid[8];
+	uint32_t n;
+	struct aw_msg_dest d[AW_MSG_MAX_DESTS];
+};
+
+static bool
+plain_sid(struct cur *c, uint8_t sid[8])
 {
-	const char *k, *s;
-	size_t kn, sn;
+	const char *s;
+	size_t n;
+
+	if (!plain_str(c, &s, &n) || n != 16)
+		return false;
+	for (size_t i = 0; i < 16; i++)
+		if (aw_hex_digit((unsigned char)s[i]) < 0)
+			return false;
+	for (size_t i = 0; i < 8; i++)
+		sid[i] = (uint8_t)(aw_hex_digit((unsigned char)s[2 * i]) << 4 |
+				   aw_hex_digit((unsigned char)s[2 * i + 1]));
+	return true;
+}
+
+/* One member, checked as every message that has it wants it; its F_ bit, or 0
+ * to decline. */
+static unsigned
+member(struct cur *c, struct fields *f)
+{
+	const char *k;
+	size_t kn;
 
 	if (!plain_str(c, &k, &kn) || !eat(c, ':'))
 		return 0;
 	if (key_is(k, kn, "op"))
-		return plain_str(c, &s, &sn) && key_is(s, sn, "service") ? F_OP : 0;
+		return plain_str(c, &f->op, &f->op_len) ? F_OP : 0;
 	if (key_is(k, kn, "version"))
-		return plain_uint(c, (uint64_t)INT64_MAX, &m->version) ? F_VERSION : 0;
-	if (key_is(k, kn, "service")) {
-		if (!plain_str(c, &s, &sn) || sn == 0 || sn > AW_MSG_URI_MAX)
-			return 0;
-		memcpy(m->u.svc.service, s, sn); /* zero-padded: m was zeroed */
-		return F_SERVICE;
-	}
-	if (key_is(k, kn, "sid")) {
-		if (!plain_str(c, &s, &sn) || sn != 16)
-			return 0;
-		for (size_t i = 0; i < 16; i++)
-			if (aw_hex_digit((unsigned char)s[i]) < 0)
-				return 0;
-		for (size_t i = 0; i < 8; i++)
-			sid[i] = (uint8_t)(aw_hex_digit((unsigned char)s[2 * i]) << 4 |
-					   aw_hex_digit((unsigned char)s[2 * i + 1]));
-		return F_SID;
-	}
+		return plain_uint(c, (uint64_t)INT64_MAX, &f->version) ? F_VERSION : 0;
+	if (key_is(k, kn, "service"))
+		return plain_str(c, &f->service, &f->service_len) && f->service_len > 0 &&
+		       f->service_len <= AW_MSG_URI_MAX ? F_SERVICE : 0;
+	if (key_is(k, kn, "sid"))
+		return plain_sid(c, f->sid) ? F_SID : 0;
 	if (key_is(k, kn, "destinations"))
-		return dests(c, d, n) ? F_DESTS : 0;
+		return dests(c, f->d, &f->n) ? F_DESTS : 0;
+	if (key_is(k, kn, "addr"))
+		return plain_addr(c, &f->addr) ? F_ADDR : 0;
+	if (key_is(k, kn, "port"))
+		return plain_uint(c, UINT16_MAX, &f->port) && f->port >= 1 ? F_PORT : 0;
+	if (key_is(k, kn, "priority"))
+		return plain_uint(c, UINT16_MAX, &f->priority) ? F_PRIORITY : 0;
+	if (key_is(k, kn, "weight"))
+		return plain_uint(c, UINT16_MAX, &f->weight) ? F_WEIGHT : 0;
+	if (key_is(k, kn, "ttl"))
+		return plain_uint(c, AW_MSG_TTL_MAX, &f->ttl) && f->ttl >= 1 ? F_TTL : 0;
 	return 0;
 }
 
 static bool
-service_push(struct cur *c, struct aw_msg *m)
+service_push(const struct fields *f, struct aw_msg *m)
 {
-	struct aw_msg_dest d[AW_MSG_MAX_DESTS];
-	uint8_t b[8];
-	uint32_t n = 0;
-	unsigned seen = 0;
 	uint64_t sid = 0;
 
+	memcpy(m->u.svc.service, f->service, f->service_len); /* zero-padded: m was zeroed */
+	for (int i = 0; i < 8; i++)
+		sid = sid << 8 | f->sid[i];
+	m->u.svc.sid = aw_msg_sid(m->u.svc.service);
+	if (sid != m->u.svc.sid)
+		return false;
+	if (f->n > 0) {
+		m->u.svc.dests = malloc(f->n * sizeof(f->d[0]));
+		if (m->u.svc.dests == NULL)
+			return false;
+		memcpy(m->u.svc.dests, f->d, f->n * sizeof(f->d[0]));
+	}
+	m->u.svc.n_dests = f->n;
+	m->type = AW_MSG_SERVICE;
+	m->has_version = true;
+	m->version = f->version;
+	return true;
+}
+
+/* register (every member) or deregister (priority, weight, ttl optional: 0). */
+static void
+registration(const struct fields *f, enum aw_msg_type type, struct aw_msg *m)
+{
+	struct aw_msg_reg *r = &m->u.reg;
+
+	memcpy(r->service, f->service, f->service_len);
+	r->addr = f->addr;
+	r->port = (uint16_t)f->port;
+	r->priority = (uint16_t)f->priority;
+	r->weight = (uint16_t)f->weight;
+	r->ttl = (uint32_t)f->ttl;
+	m->type = type;
+}
+
+static bool
+message(struct cur *c, struct aw_msg *m)
+{
+	struct fields f;
+	unsigned seen = 0;
+
+	f.n = 0;
+	f.version = f.priority = f.weight = f.ttl = 0;
 	if (!eat(c, '{'))
 		return false;
 	do {
-		unsigned bit = member(c, m, b, d, &n);
+		unsigned bit = member(c, &f);
 
 		if (bit == 0 || (seen & bit))
 			return false;
 		seen |= bit;
 	} while (eat(c, ','));
-	if (seen != F_ALL || !eat(c, '}'))
+	if (!eat(c, '}'))
 		return false;
 	skip_ws(c);
-	if (c->p != c->end)
+	if (c->p != c->end || !(seen & F_OP))
 		return false;
-	for (int i = 0; i < 8; i++)
-		sid = sid << 8 | b[i];
-	m->u.svc.sid = aw_msg_sid(m->u.svc.service);
-	if (sid != m->u.svc.sid)
-		return false;
-	if (n > 0) {
-		m->u.svc.dests = malloc(n * sizeof(d[0]));
-		if (m->u.svc.dests == NULL)
-			return false;
-		memcpy(m->u.svc.dests, d, n * sizeof(d[0]));
+	if (key_is(f.op, f.op_len, "service"))
+		return seen == SVC_ALL && service_push(&f, m);
+	if (key_is(f.op, f.op_len, "register") && seen == REG_ALL) {
+		registration(&f, AW_MSG_REGISTER, m);
+		return true;
 	}
-	m->u.svc.n_dests = n;
-	m->type = AW_MSG_SERVICE;
-	m->has_version = true;
-	return true;
+	if (key_is(f.op, f.op_len, "deregister") && (seen & ~REG_ALL) == 0 &&
+	    (seen & REG_REQ) == REG_REQ) {
+		registration(&f, AW_MSG_DEREGISTER, m);
+		return true;
+	}
+	return false;
 }
 
 int
@@ -246,7 +331,7 @@ aw_msg_decode_fast(const char *line, size_t len, struct aw_msg *out)
 	struct cur c = {line, line + len};
 
 	memset(out, 0, sizeof(*out));
-	if (service_push(&c, out))
+	if (message(&c, out))
 		return 1;
 	memset(out, 0, sizeof(*out));
 	return 0;

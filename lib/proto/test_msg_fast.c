@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit test of aw_msg_fast.c (suite 'unit'): whatever the fast service-push
- * decoder accepts, the general decoder (jansson tree + aw_msg_decode_json)
- * accepts too, with an equal message; listed plain pushes take the fast path;
+ * Unit test of aw_msg_fast.c (suite 'unit'): whatever the fast decoder of
+ * service, register and deregister accepts, the general decoder (jansson tree + aw_msg_decode_json)
+ * accepts too, with an equal message; listed plain ones take the fast path;
  * listed odd or malformed ones are declined and aw_msg_decode then answers as
  * the general decoder does (same message or same error). Then byte mutations
- * of valid pushes (a fixed-seed generator, a bounded count) are checked the
+ * of valid lines (a fixed-seed generator, a bounded count) are checked the
  * same way.
  */
 #include <stdio.h>
@@ -94,6 +94,7 @@ fill(char *out, size_t cap, const char *tmpl, const char *sid)
 }
 
 #define HEAD "{\"op\":\"service\",\"version\":7,\"service\":\"asrs://x\",\"sid\":\"$\","
+#define REG "{\"op\":\"register\",\"service\":\"asrs://x\",\"addr\":\"10.0.0.1\",\"port\":80,"
 static const char *const fast_fmts[] = {
 	HEAD "\"destinations\":[{\"addr\":\"10.0.0.1\",\"port\":80,\"priority\":0,\"weight\":5}]}",
 	HEAD "\"destinations\":[]}",
@@ -105,6 +106,12 @@ static const char *const fast_fmts[] = {
 	" { \"op\" : \"service\" ,\t\"version\":922337203685477580,\r\n\"service\":\"asrs://x\","
 	"\"sid\":\"$\", \"destinations\" : [ { \"addr\" : \"::1\" , \"port\" : 9 , "
 	"\"priority\" : 0 , \"weight\" : 1 } ] } ",
+	REG "\"priority\":0,\"weight\":1,\"ttl\":30}",
+	"{\"ttl\":86400,\"weight\":65535,\"priority\":65535,\"port\":65535,"
+	"\"addr\":\"2001:db8::1\",\"service\":\"asrs://y z\",\"op\":\"register\"}",
+	"{\"op\":\"deregister\",\"service\":\"asrs://x\",\"addr\":\"::1\",\"port\":80}",
+	"{\"op\":\"deregister\",\"service\":\"asrs://x\",\"addr\":\"10.0.0.1\",\"port\":1,"
+	"\"ttl\":1,\"weight\":3}",
 };
 
 static const char *const declined_fmts[] = {
@@ -142,6 +149,22 @@ static const char *const declined_fmts[] = {
 	"{\"op\":\"service\",\"version\":7,\"service\":\"\",\"sid\":\"$\",\"destinations\":[]}",
 	"{\"op\":\"service\",\"version\":7,\"service\":\"asrs://x\",\"sid\":\"5084b6e15a2223b\","
 	"\"destinations\":[]}",
+	REG "\"priority\":0,\"weight\":1}",
+	REG "\"priority\":0,\"weight\":1,\"ttl\":0}",
+	REG "\"priority\":0,\"weight\":1,\"ttl\":86401}",
+	REG "\"priority\":0,\"weight\":1,\"ttl\":30,\"version\":1}",
+	REG "\"priority\":0,\"weight\":1,\"ttl\":30,\"sid\":\"$\"}",
+	REG "\"priority\":0,\"weight\":65536,\"ttl\":30}",
+	REG "\"priority\":0,\"weight\":1,\"ttl\":30,\"port\":81}",
+	"{\"op\":\"register\",\"service\":\"asrs://x\",\"addr\":\"10.0.0.1\",\"port\":0,"
+	"\"priority\":0,\"weight\":1,\"ttl\":30}",
+	"{\"op\":\"deregister\",\"service\":\"asrs://x\",\"addr\":\"::1\"}",
+	"{\"op\":\"deregister\",\"service\":\"asrs://x\",\"addr\":\"::1\",\"port\":1,\"ttl\":0}",
+	"{\"op\":\"deregister\",\"service\":\"asrs://x\",\"addr\":\"::1\",\"port\":1,"
+	"\"destinations\":[]}",
+	"{\"op\":\"deregister\",\"service\":\"asrs://x\",\"addr\":\"fe80::1%eth0\",\"port\":1}",
+	"{\"op\":\"hello\",\"role\":\"subscriber\",\"name\":\"agent-1\"}",
+	"{\"ok\":true}",
 };
 
 static void
@@ -194,7 +217,7 @@ next(void)
 	return (uint32_t)rng;
 }
 
-/* Fixed-seed mutations of the valid pushes: replace, delete or insert a byte. */
+/* Fixed-seed mutations of the valid lines: replace, delete or insert a byte. */
 static void
 mutations(void)
 {
