@@ -81,15 +81,17 @@ def throughput(procs, m, dp, n):
     return n, len(ts), t_end - t0, cpu
 
 
-def callgrind_per_update(build, n1=5000, n2=25000):
-    """Instructions the agent executes per applied push, from two callgrind runs
-    (n2 - n1 pushes apart, so start-up cancels out): repeatable on a busy machine."""
+def callgrind_per_update(build, n1=5000, n2=25000, run=None):
+    """Instructions the agent (or with run=mapd_registers the map server)
+    executes per update, from two callgrind runs (n2 - n1 updates apart, so
+    start-up cancels out): repeatable on a busy machine."""
     irs = []
     for n in (n1, n2):
         procs = Procs()
         try:
             out = procs.dir / "cg.out"
-            agent_throughput(procs, n, wrap=["valgrind", "--tool=callgrind", "--callgrind-out-file=%s" % out])
+            (run or agent_throughput)(procs, n, wrap=["valgrind", "--tool=callgrind",
+                                                      "--callgrind-out-file=%s" % out])
             procs.cleanup(keep_dir=True)  # SIGTERM: callgrind writes its totals
             procs = None
         finally:
@@ -99,6 +101,32 @@ def callgrind_per_update(build, n1=5000, n2=25000):
             irs.append(next(int(l.split()[1]) for l in f if l.startswith(("summary:", "totals:"))))
         shutil.rmtree(out.parent, ignore_errors=True)
     return (irs[1] - irs[0]) / (n2 - n1)
+
+
+def mapd_registers(procs, n, wrap=()):
+    """The map server alone: n registrations of distinct services from one
+    admin connection, each replied to and pushed to one subscriber."""
+    m = procs.mapd(wrap=wrap)
+    sub = LineClient(("127.0.0.1", m.port), timeout=120)
+    assert sub.call({"op": "hello", "role": "subscriber", "name": "sink"})["ok"]
+    assert sub.recv()["op"] == "snapshot"
+    a = admin(m.port)
+    a.s.settimeout(120)
+    lines = b"".join((json.dumps(reg("asrs://bench/t%d" % i, "10.1.%d.%d" % (i // 250 % 250, i % 250), 80,
+                                     weight=7, ttl=600)) + "\n").encode() for i in range(n))
+    threading.Thread(target=a.send_raw, args=(lines,), daemon=True).start()
+    for _ in range(n):
+        r = a.recv()
+        while r.get("op") == "ping":  # a slow run (valgrind) gets keepalives
+            r = a.recv()
+        assert r["ok"], r
+    for i in range(n):
+        m = sub.recv()
+        while m.get("op") == "ping":
+            m = sub.recv()
+        assert m["op"] == "service" and m["version"] == i + 1, m
+    a.close()
+    sub.close()
 
 
 def agent_throughput(procs, n, wrap=()):
@@ -146,7 +174,8 @@ def main():
     ap.add_argument("--samples", type=int, default=2000)
     ap.add_argument("--updates", type=int, default=100000)
     ap.add_argument("--callgrind", action="store_true",
-                    help="also count the agent's instructions per update under valgrind")
+                    help="also count the agent's and the map server's instructions per update "
+                         "under valgrind")
     a = ap.parse_args()
     os.environ["AW_BUILD"] = a.build
     procs = Procs()
@@ -172,6 +201,8 @@ def main():
               % (a.updates, secs2, a.updates / secs2, cpu2, cpu2 * 1e6 / a.updates))
         if a.callgrind:
             print("agent alone under callgrind: %.0f instructions per update" % callgrind_per_update(a.build))
+            print("map server alone under callgrind: %.0f instructions per register"
+                  % callgrind_per_update(a.build, run=mapd_registers))
         return 0 if got == n else 1
     finally:
         procs.cleanup()

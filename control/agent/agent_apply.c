@@ -118,22 +118,14 @@ dests_same(const struct agent_dests *cur, const struct aw_msg_dest *d, uint32_t 
 static void
 service_item(struct aw_jw *w, const char *uri, const struct aw_msg_dest *d, uint32_t n)
 {
-	char a[AW_ADDR_STRLEN];
-
 	aw_jw_reset(w);
 	aw_jw_lit(w, "{\"service\":");
 	aw_jw_str(w, uri);
 	aw_jw_lit(w, ",\"destinations\":[");
 	for (uint32_t i = 0; i < n; i++) {
-		aw_jw_lit(w, i ? ",{\"addr\":\"" : "{\"addr\":\"");
-		aw_jw_lit(w, aw_addr_format(&d[i].addr, a, sizeof(a)));
-		aw_jw_lit(w, "\",\"port\":");
-		aw_jw_u64(w, d[i].port);
-		aw_jw_lit(w, ",\"priority\":");
-		aw_jw_u64(w, d[i].priority);
-		aw_jw_lit(w, ",\"weight\":");
-		aw_jw_u64(w, d[i].weight);
-		aw_jw_lit(w, "}");
+		if (i)
+			aw_jw_lit(w, ",");
+		aw_jw_dest(w, &d[i].addr, d[i].port, d[i].priority, d[i].weight);
 	}
 	aw_jw_lit(w, "]}");
 }

@@ -1,20 +1,53 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * aw_sid — service IDs (SPEC §4.1) and URI checks. Any thread.
+ * OpenSSL 3's SHA256() fetches the digest implementation on every call (a
+ * provider lookup costing more than the hash of a short URI); the SHA-256
+ * EVP_MD is fetched once instead, published with an atomic compare-and-swap
+ * (no lock; a thread that loses the race frees its copy), and kept for the
+ * life of the process.
+ */
 #include "aw_sid.h"
 #include "aw_err.h"
 #include "aw_hex.h"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+
+static _Atomic(EVP_MD *) sha256_md;
+
+/* The fetched SHA-256, or NULL if the provider has none (SHA256() then). */
+static const EVP_MD *
+sha256(void)
+{
+	EVP_MD *md = atomic_load_explicit(&sha256_md, memory_order_acquire), *none = NULL;
+
+	if (md != NULL)
+		return md;
+	md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (md == NULL)
+		return NULL;
+	if (!atomic_compare_exchange_strong_explicit(&sha256_md, &none, md, memory_order_acq_rel,
+						     memory_order_acquire)) {
+		EVP_MD_free(md);
+		md = none; /* the winner's */
+	}
+	return md;
+}
 
 uint64_t
 aw_sid_from_uri(const char *uri, size_t len)
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
+	const EVP_MD *type = sha256();
 	uint64_t sid = 0;
 
-	SHA256((const unsigned char *)uri, len, md);
+	if (type == NULL || EVP_Digest(uri, len, md, NULL, type, NULL) != 1)
+		SHA256((const unsigned char *)uri, len, md);
 	for (int i = 0; i < 8; i++)
 		sid = (sid << 8) | md[i];
 	return sid;

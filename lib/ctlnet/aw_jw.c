@@ -97,3 +97,50 @@ aw_jw_u64(struct aw_jw *w, uint64_t v)
 	} while (v);
 	aw_jw_raw(w, p, (size_t)(tmp + sizeof(tmp) - p));
 }
+
+/* One octet in decimal at o; returns the end. */
+static char *
+octet(char *o, unsigned v)
+{
+	if (v >= 100)
+		*o++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*o++ = (char)('0' + v / 10 % 10);
+	*o++ = (char)('0' + v % 10);
+	return o;
+}
+
+void
+aw_jw_addr(struct aw_jw *w, const struct aw_addr *a)
+{
+	char buf[AW_ADDR_STRLEN + 2], *o = buf;
+
+	*o++ = '"';
+	if (a->family == AW_AF_INET4) {
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				*o++ = '.';
+			o = octet(o, a->b[i]);
+		}
+	} else {
+		aw_addr_format(a, o, AW_ADDR_STRLEN);
+		o += strlen(o);
+	}
+	*o++ = '"';
+	aw_jw_raw(w, buf, (size_t)(o - buf));
+}
+
+void
+aw_jw_dest(struct aw_jw *w, const struct aw_addr *addr, uint16_t port, uint16_t priority,
+	   uint16_t weight)
+{
+	aw_jw_lit(w, "{\"addr\":");
+	aw_jw_addr(w, addr);
+	aw_jw_lit(w, ",\"port\":");
+	aw_jw_u64(w, port);
+	aw_jw_lit(w, ",\"priority\":");
+	aw_jw_u64(w, priority);
+	aw_jw_lit(w, ",\"weight\":");
+	aw_jw_u64(w, weight);
+	aw_jw_lit(w, "}");
+}

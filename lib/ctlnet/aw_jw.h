@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aw_inet.h"
+
 struct aw_jw {
 	char *buf; /* NUL-terminated when len > 0 */
 	size_t len, cap;
@@ -30,5 +32,12 @@ void aw_jw_lit(struct aw_jw *w, const char *s);
 /* A JSON string: quotes, escapes for '"', '\\' and control characters. */
 void aw_jw_str(struct aw_jw *w, const char *s);
 void aw_jw_u64(struct aw_jw *w, uint64_t v);
+/* An address as a JSON string, the text aw_addr_format() gives (IPv4 written
+ * here digit by digit, IPv6 through aw_addr_format). */
+void aw_jw_addr(struct aw_jw *w, const struct aw_addr *a);
+/* One destination object as SPEC §7.1 pushes and dataplane/API.md take it:
+ * {"addr":A,"port":N,"priority":N,"weight":N}. */
+void aw_jw_dest(struct aw_jw *w, const struct aw_addr *addr, uint16_t port, uint16_t priority,
+		uint16_t weight);
 
 #endif /* AW_JW_H */

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "aw_strmap.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 static uint64_t
-hash(const char *s)
+hash(const struct aw_strmap *m, const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = 0xcbf29ce484222325ull ^ m->seed;
 
 	for (; *s; s++)
 		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
@@ -23,8 +24,12 @@ hash(const char *s)
 void
 aw_strmap_init(struct aw_strmap *m)
 {
+	static _Atomic uint64_t maps;
+
 	m->slots = NULL;
 	m->cap = m->n = 0;
+	m->seed = (atomic_fetch_add_explicit(&maps, 1, memory_order_relaxed) + 1) *
+		  0x9e3779b97f4a7c15ull;
 }
 
 void
@@ -60,7 +65,7 @@ find_h(const struct aw_strmap *m, const char *key, uint64_t h)
 static size_t
 find(const struct aw_strmap *m, const char *key)
 {
-	return find_h(m, key, hash(key));
+	return find_h(m, key, hash(m, key));
 }
 
 void *
@@ -96,7 +101,7 @@ aw_strmap_put(struct aw_strmap *m, const char *key, void *val)
 {
 	if ((m->n + 1) * 4 > m->cap * 3 && grow(m) < 0)
 		return val;
-	uint64_t h = hash(key);
+	uint64_t h = hash(m, key);
 	size_t i = find_h(m, key, h);
 	if (m->slots[i].key != NULL) {
 		void *old = m->slots[i].val;

@@ -24,6 +24,10 @@ struct aw_strmap {
 	struct aw_strmap_slot *slots;
 	size_t cap; /* power of two, 0 before the first insert */
 	size_t n;
+	/* Mixed into every hash; different for each map, so that filling one map
+	 * in another's slot order (the agent does: dirty set -> applied state)
+	 * does not pile keys into one probe run. */
+	uint64_t seed;
 };
 
 void aw_strmap_init(struct aw_strmap *m);

@@ -496,7 +496,8 @@ aw_msg_decode(const char *line, size_t len, struct aw_msg *out, char *err, size_
 	char safe[96];
 	int rc;
 
-	memset(out, 0, sizeof(*out));
+	if (aw_msg_decode_fast(line, len, out)) /* the common service push (aw_msg_fast.c) */
+		return 0;
 	root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		aw_msg_sanitize(jerr.text, safe, sizeof(safe));

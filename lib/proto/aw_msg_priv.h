@@ -49,6 +49,9 @@ int aw_msg_get_addr(const json_t *obj, const char *pfx, const char *key, struct 
 /* SID of a URI (SPEC §4.1): lib/asrs/aw_sid.h. */
 #define aw_msg_sid(uri) aw_sid_from_uri((uri), strlen(uri))
 
-/* Lower-case hex of n bytes into out (2n + 1 bytes). */
+/* aw_msg_fast.c: decode line if it is a well-formed service, register or
+ * deregister message in the plain form; 1 decoded into out, 0 declined (out zeroed: run the general
+ * decoder, which also writes the error of a malformed line). */
+int aw_msg_decode_fast(const char *line, size_t len, struct aw_msg *out);
 
 #endif /* AW_MSG_PRIV_H */

@@ -143,12 +143,14 @@ class Procs:
                     raise AssertionError("sanitizer report from %s:\n%s" % (name, log[-6000:]))
 
     # -- the programs --------------------------------------------------------
-    def mapd(self, port=None, args=()):
+    def mapd(self, port=None, args=(), wrap=()):
+        """wrap: a command prefix (e.g. valgrind) for the benchmark."""
         port = port or free_port()
-        p = self.start([prog("anyway-mapd"), "--listen", "127.0.0.1:%d" % port] + list(args), "mapd")
+        p = self.start(list(wrap) + [prog("anyway-mapd"), "--listen", "127.0.0.1:%d" % port] + list(args),
+                       "mapd")
         p.port = port
         wait_until(lambda: _can_connect(("127.0.0.1", port)) or p.poll() is not None,
-                   what="anyway-mapd listening")
+                   timeout=60 if wrap else WAIT, what="anyway-mapd listening")
         assert p.poll() is None, self.log(p)
         return p
 
