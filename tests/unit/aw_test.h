@@ -7,6 +7,7 @@
 #ifndef AW_TEST_H
 #define AW_TEST_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,6 +55,26 @@ struct aw_test_case {
 };
 
 #define AW_TEST(fn) {#fn, fn}
+
+/* Deterministic xorshift64 generator for test inputs; *state is the seed
+ * (non-zero) and is advanced by each call. */
+static inline uint64_t
+aw_test_rnd(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *state = x;
+}
+
+static inline void
+aw_test_rnd_fill(uint64_t *state, uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)aw_test_rnd(state);
+}
 
 static inline int
 aw_test_run(const struct aw_test_case *cases, size_t n)

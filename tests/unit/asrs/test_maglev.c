@@ -15,16 +15,7 @@
 
 static uint64_t rng_state = 0x243f6a8885a308d3ull;
 
-static uint64_t
-rnd(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
+#define rnd() aw_test_rnd(&rng_state)
 
 /* Destination i: 10.0.(i/256).(i%256):8080, or 2001:db8::i:443 for odd i when mixed. */
 static void

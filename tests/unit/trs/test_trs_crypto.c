@@ -48,21 +48,8 @@ static struct aw_trs_engine *engines[2];
 static unsigned n_engines;
 static uint64_t rng_state = 0x243f6a8885a308d3ull;
 
-static uint64_t
-rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-static void
-rnd_fill(uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)rnd();
-}
+#define rnd() aw_test_rnd(&rng_state)
+#define rnd_fill(p, n) aw_test_rnd_fill(&rng_state, (p), (n))
 
 static size_t
 unhex(const char *s, uint8_t *out)

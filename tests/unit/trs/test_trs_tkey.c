@@ -18,21 +18,8 @@ static struct aw_trs_engine *engines[2];
 static unsigned n_engines;
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
-static uint64_t
-rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-static void
-rnd_fill(uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)rnd();
-}
+#define rnd() aw_test_rnd(&rng_state)
+#define rnd_fill(p, n) aw_test_rnd_fill(&rng_state, (p), (n))
 
 static void
 random_hdr(uint8_t *m, uint8_t type)
