@@ -10,9 +10,9 @@
  * fills the request, ctl_conn.c sends it (one connection, one request line,
  * one reply line), the formatter prints the reply through ctl_out.c (aligned
  * tables, key/value lists). --help is generated from the same table. The
- * parsers and formatters live with their daemon: ctl_dp.c (the data plane's
- * API), ctl_mapd.c (the map server and the agent); generic argument helpers
- * in ctl_args.c.
+ * generic parsers are in ctl_args.c, the generic formatters in ctl_out.c;
+ * the commands' own live with their daemon: ctl_dp.c (the data plane's API),
+ * ctl_mapd.c (the map server).
  *
  * Exit codes: CTL_OK 0, CTL_ERR 1 (connection refused, timeout, an API error
  * reply, a malformed reply), CTL_USAGE 2 (bad command line). Every error is one
@@ -169,6 +169,13 @@ void ctl_print_array(const json_t *arr);
 void ctl_print_nonzero(const char *title, const json_t *obj);
 /* Rows SERVICE SID DESTINATION PRIORITY WEIGHT, one per destination. */
 void ctl_print_services(const json_t *services);
+/* A reply's array member, or CTL_ERR "<peer>: <op>: reply has no '<key>' array". */
+int ctl_reply_array(const struct ctl_cmd *c, const json_t *reply, const char *key,
+		    const json_t **arr);
+/* Generic formatters: the reply (or its member c->key) as key/value lines
+ * and tables; the array c->key of the reply as a table. */
+int ctl_show_object(const struct ctl_cmd *c, const json_t *reply);
+int ctl_show_list(const struct ctl_cmd *c, const json_t *reply);
 
 /* ---- ctl_args.c ---------------------------------------------------------- */
 /* Parses a decimal integer in [min, max] into *out; usage error naming what. */
@@ -191,24 +198,20 @@ int ctl_parse_keywords(const struct ctl_cmd *c, const struct ctl_kw *kw, int arg
 int ctl_parse_addr(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 int ctl_parse_service(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 int ctl_parse_path_id(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
-/* A reply's array member, or CTL_ERR "<peer>: <op>: reply has no '<key>' array". */
-int ctl_reply_array(const struct ctl_cmd *c, const json_t *reply, const char *key,
-		    const json_t **arr);
+/* [limit N] of the paged lists into req's "limit". */
+int ctl_parse_limit(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 
-/* ---- parsers and formatters of the table ---------------------------------- */
+/* ---- the commands' own parsers and formatters --------------------------- */
 /* ctl_dp.c: the data plane. */
-int ctl_show_object(const struct ctl_cmd *c, const json_t *reply);
-int ctl_show_list(const struct ctl_cmd *c, const json_t *reply);
 int ctl_show_stats(const struct ctl_cmd *c, const json_t *reply);
 int ctl_show_config(const struct ctl_cmd *c, const json_t *reply);
 int ctl_show_services(const struct ctl_cmd *c, const json_t *reply);
 int ctl_parse_vip_add(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 int ctl_parse_listener(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 int ctl_parse_service_set(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
-int ctl_parse_limit(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 int ctl_parse_relay_add(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 extern const struct ctl_pager ctl_sessions_pager, ctl_relays_pager;
-/* ctl_mapd.c: the map server and the agent. */
+/* ctl_mapd.c: the map server. */
 int ctl_show_mapd_services(const struct ctl_cmd *c, const json_t *reply);
 int ctl_show_mapd_service(const struct ctl_cmd *c, const json_t *reply);
 int ctl_parse_register(const struct ctl_cmd *c, int argc, char **argv, json_t *req);

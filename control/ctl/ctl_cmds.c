@@ -16,6 +16,7 @@
 #define NO_MAPD .when = CTL_WITHOUT_MAPD
 #define MAPD    .when = CTL_WITH_MAPD
 #define ARGS(lo, hi) .min_args = (lo), .max_args = (hi)
+#define RELAY_ADD_USAGE "PATH_ID TUNNEL_KEY [suite 1|2] [idle S] [bind S]"
 
 const struct ctl_cmd ctl_cmds[] = {
 	/* the data plane's API (dataplane/API.md) */
@@ -68,7 +69,7 @@ const struct ctl_cmd ctl_cmds[] = {
 	 .help = "one relay entry"},
 	{.word = "relay", .sub = "add", DP, NO_MAPD, .op = "relay.add", ARGS(2, -1),
 	 .parse = ctl_parse_relay_add, .show = ctl_show_object,
-	 .usage = "PATH_ID TUNNEL_KEY [suite 1|2] [idle S] [bind S]", .help = "add a relay entry"},
+	 .usage = RELAY_ADD_USAGE, .help = "add a relay entry"},
 	{.word = "relay", .sub = "del", DP, NO_MAPD, .op = "relay.del", ARGS(1, 1),
 	 .parse = ctl_parse_path_id, .show = ctl_show_object, .usage = "PATH_ID",
 	 .help = "remove a relay entry"},
@@ -85,7 +86,7 @@ const struct ctl_cmd ctl_cmds[] = {
 	 .key = "subscribers", .usage = "", .help = "the connected agents"},
 	{.word = "relay", .sub = "add", ADMIN, MAPD, .op = "relay.add", ARGS(2, -1),
 	 .parse = ctl_parse_relay_add, .show = ctl_show_object,
-	 .usage = "PATH_ID TUNNEL_KEY [suite 1|2] [idle S] [bind S]",
+	 .usage = RELAY_ADD_USAGE,
 	 .help = "add a relay entry to the map"},
 	{.word = "relay", .sub = "del", ADMIN, MAPD, .op = "relay.del", ARGS(1, 1),
 	 .parse = ctl_parse_path_id, .show = ctl_show_object, .usage = "PATH_ID",

@@ -20,16 +20,23 @@ struct ctl_table {
 	size_t *width;
 };
 
+/* "anyway-ctl: <message><tail>" on stderr. */
+static void
+report(const char *tail, const char *fmt, va_list ap)
+{
+	fprintf(stderr, CTL_PROG ": ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "%s\n", tail);
+}
+
 int
 ctl_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, CTL_PROG ": ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report(" (see " CTL_PROG " --help)", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see " CTL_PROG " --help)\n");
 	return CTL_USAGE;
 }
 
@@ -38,11 +45,9 @@ ctl_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, CTL_PROG ": ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report("", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
 	return CTL_ERR;
 }
 
