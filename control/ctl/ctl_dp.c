@@ -223,8 +223,6 @@ ctl_parse_relay_add(const struct ctl_cmd *c, int argc, char **argv, json_t *req)
 		{NULL, NULL, 0, 0},
 	};
 
-	if ((argc - 2) % 2 != 0)
-		return ctl_cmd_usage(c);
 	json_object_set_new(req, "path_id", json_string(argv[0]));
 	json_object_set_new(req, "tunnel_key", json_string(argv[1]));
 	json_object_set_new(req, "suite", json_integer(1));

@@ -69,7 +69,7 @@ ctl_parse_register(const struct ctl_cmd *c, int argc, char **argv, json_t *req)
 		{NULL, NULL, 0, 0},
 	};
 
-	if ((argc - 3) % 2 != 0)
+	if ((argc - 3) % 2 != 0) /* a usage error before a bad port */
 		return ctl_cmd_usage(c);
 	if (parse_reg_key(argc, argv, req) != CTL_OK)
 		return CTL_USAGE;
