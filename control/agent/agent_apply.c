@@ -105,13 +105,7 @@ agent_round_free(struct agent_round *r)
 static bool
 dests_same(const struct agent_dests *cur, const struct aw_msg_dest *d, uint32_t n)
 {
-	if (cur == NULL || cur->n != n)
-		return false;
-	for (uint32_t i = 0; i < n; i++)
-		if (!aw_addr_eq(&cur->d[i].addr, &d[i].addr) || cur->d[i].port != d[i].port ||
-		    cur->d[i].priority != d[i].priority || cur->d[i].weight != d[i].weight)
-			return false;
-	return true;
+	return cur != NULL && cur->n == n && aw_msg_dests_equal(cur->d, d, n);
 }
 
 /* {"service":URI,"destinations":[{"addr","port","priority","weight"}...]} */

@@ -31,25 +31,10 @@ agent_view_clear(struct agent_view *v)
 	aw_strmap_free(&v->relays);
 }
 
-static int
-dest_cmp(const void *pa, const void *pb)
-{
-	const struct aw_msg_dest *a = pa, *b = pb;
-
-	if (a->priority != b->priority)
-		return a->priority < b->priority ? -1 : 1;
-	if (a->addr.family != b->addr.family)
-		return a->addr.family < b->addr.family ? -1 : 1;
-	int c = memcmp(a->addr.b, b->addr.b, 16);
-	if (c != 0)
-		return c;
-	return a->port == b->port ? 0 : (a->port < b->port ? -1 : 1);
-}
-
 void
 agent_dests_sort(struct aw_msg_dest *d, uint32_t n)
 {
-	qsort(d, n, sizeof(d[0]), dest_cmp);
+	aw_msg_dests_sort(d, n);
 }
 
 int
@@ -67,7 +52,7 @@ agent_view_set_service(struct agent_view *v, const char *uri, const struct aw_ms
 		return -1;
 	e->n = n;
 	memcpy(e->d, d, n * sizeof(e->d[0]));
-	qsort(e->d, n, sizeof(e->d[0]), dest_cmp);
+	aw_msg_dests_sort(e->d, n);
 	void *old = aw_strmap_put(&v->svcs, uri, e);
 	if (old == e) {
 		free(e);

@@ -3,11 +3,16 @@
  * anyway-ctl — shared declarations of the operator CLI's modules.
  *
  * Contract: a single-threaded, short-lived program. main (ctl_main.c) parses
- * the global options into struct ctl_opts and hands the command words to one
- * command function (ctl_dp.c: the data plane's API; ctl_mapd.c: the map
- * server's admin/registrar roles and the agent's status socket). Commands talk
- * through ctl_conn.c (one connection, one request line, one reply line) and
- * print through ctl_out.c (aligned tables, key/value lists).
+ * the global options into struct ctl_opts and hands the command words to
+ * ctl_dispatch (ctl_cmd.c), which finds the command in the one table
+ * (ctl_cmds.c: words, target daemon, request op, argument parser, output
+ * formatter, help line), checks the argument count, and runs it: the parser
+ * fills the request, ctl_conn.c sends it (one connection, one request line,
+ * one reply line), the formatter prints the reply through ctl_out.c (aligned
+ * tables, key/value lists). --help is generated from the same table. The
+ * generic parsers are in ctl_args.c, the generic formatters in ctl_out.c;
+ * the commands' own live with their daemon: ctl_dp.c (the data plane's API),
+ * ctl_mapd.c (the map server).
  *
  * Exit codes: CTL_OK 0, CTL_ERR 1 (connection refused, timeout, an API error
  * reply, a malformed reply), CTL_USAGE 2 (bad command line). Every error is one
@@ -17,7 +22,9 @@
 #define CTL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -31,6 +38,7 @@
 #define CTL_DEFAULT_MAPD   "127.0.0.1:7810"
 #define CTL_DEFAULT_AGENT  "/run/anyway/agent.sock"
 #define CTL_DEFAULT_TIMEOUT_MS 5000
+#define CTL_DEFAULT_LIST_MAX   1000 /* rows of sessions / relays without "limit" */
 
 struct ctl_opts {
 	const char *socket;  /* data plane API socket */
@@ -53,7 +61,63 @@ struct ctl_conn {
 	void *lb;          /* struct aw_linebuf, owned */
 };
 
+/* ---- the command table (ctl_cmds.c) --------------------------------------- */
+struct ctl_cmd;
+struct ctl_table;
+
+/* Fills req (which already holds "op") from the argv[0..argc) after the
+ * command words; returns CTL_OK or CTL_USAGE after printing why. */
+typedef int (*ctl_parse_fn)(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
+/* Prints a CTL_OK reply on stdout (never called in --json mode); returns
+ * CTL_OK, or CTL_ERR after printing why (a reply of the wrong shape). */
+typedef int (*ctl_show_fn)(const struct ctl_cmd *c, const json_t *reply);
+/* Appends one row for one element of a paged list. */
+typedef void (*ctl_row_fn)(struct ctl_table *t, const json_t *elem);
+
+/* When an entry applies: the --mapd option moves some commands. */
+enum ctl_when { CTL_ALWAYS, CTL_WITH_MAPD, CTL_WITHOUT_MAPD };
+
+/* A list fetched page by page: op with "limit" and "cursor" until the cursor
+ * is null or the "limit" the parser set (default CTL_DEFAULT_LIST_MAX) rows
+ * were seen; the rows of all pages in one table, then "N <key>". */
+struct ctl_pager {
+	const char *const *columns; /* headers, NULL-terminated */
+	ctl_row_fn row;
+};
+
+struct ctl_cmd {
+	const char *word;       /* first command word */
+	const char *sub;        /* second word, or NULL for one-word commands */
+	bool bare;              /* the first word alone runs this entry too */
+	enum ctl_when when;
+	enum ctl_peer_kind peer;
+	const char *role;       /* map server: the hello role; NULL otherwise */
+	const char *op;         /* the request's "op" */
+	int min_args, max_args; /* words after the command words; max -1: any */
+	ctl_parse_fn parse;     /* NULL: the command takes no arguments */
+	ctl_show_fn show;       /* NULL only for paged lists */
+	const char *key;        /* the reply member show or the pager reads, or NULL */
+	const struct ctl_pager *pager; /* non-NULL: a paged list */
+	const char *usage;      /* the arguments, "" when none (help, usage errors) */
+	const char *help;       /* one line for --help */
+};
+
+extern const struct ctl_cmd ctl_cmds[];
+extern const size_t ctl_n_cmds;
+
+/* ---- ctl_cmd.c: dispatch and help ----------------------------------------- */
+/* argv[0] is the command word; returns a CTL_* exit code. */
+int ctl_dispatch(const struct ctl_opts *o, int argc, char **argv);
+/* The whole --help text, generated from the table. */
+void ctl_help(FILE *f);
+/* "word sub" / "word" of an entry into buf. */
+const char *ctl_cmd_name(const struct ctl_cmd *c, char *buf, size_t len);
+/* Prints "usage: <name> <usage>" as a usage error; returns CTL_USAGE. */
+int ctl_cmd_usage(const struct ctl_cmd *c);
+
 /* ---- ctl_conn.c ---------------------------------------------------------- */
+/* "data plane" / "map server" / "agent". */
+const char *ctl_peer_name(enum ctl_peer_kind kind);
 /* Connects to the peer (unix path, or HOST:PORT / [V6]:PORT for the map
  * server). On failure prints the error and returns CTL_ERR. */
 int ctl_connect(struct ctl_conn *c, enum ctl_peer_kind kind, const struct ctl_opts *o);
@@ -69,9 +133,18 @@ void ctl_close(struct ctl_conn *c);
  * data plane and the agent. */
 int ctl_call_once(const struct ctl_opts *o, enum ctl_peer_kind kind, const char *role,
 		  json_t *req, json_t **reply, char **raw);
+/* One request to a peer (connect, hello when role != NULL, call, close); req
+ * is stolen. A map server request is first checked with lib/proto's codec
+ * (a bad argument is a usage error, nothing is sent). In --json mode the raw
+ * reply goes to stdout (an error reply too). *reply is NULL unless CTL_OK. */
+int ctl_request(const struct ctl_opts *o, enum ctl_peer_kind kind, const char *role, json_t *req,
+		json_t **reply);
 
 /* ---- ctl_out.c ----------------------------------------------------------- */
-struct ctl_table;
+/* "anyway-ctl: <message> (see anyway-ctl --help)" on stderr; CTL_USAGE. */
+int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "anyway-ctl: <message>" on stderr; CTL_ERR. */
+int ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Column headers, NULL-terminated. */
 struct ctl_table *ctl_table_new(const char *const *headers);
 /* Appends a row of cells (copied); n must equal the number of headers. */
@@ -82,6 +155,9 @@ void ctl_table_print(struct ctl_table *t);
 void ctl_table_free(struct ctl_table *t);
 /* A JSON value as a cell: strings unquoted, null as "-", others compact. */
 char *ctl_cell(const json_t *v);
+/* A cell for an endpoint: {addr, port} objects become "addr:port" ("[v6]:port"),
+ * anything else as ctl_cell. */
+char *ctl_endpoint_cell(const json_t *v);
 /* "key  value" lines for the scalar members of obj, aligned, nested objects
  * flattened as "a.b"; arrays of objects printed as tables after them. Keys in
  * skip (NULL-terminated, may be NULL) are left out, and "ok" always is. */
@@ -89,29 +165,56 @@ void ctl_print_object(const json_t *obj, const char *const *skip);
 /* A table of an array of objects: columns from the keys of all rows, first
  * seen first; "(none)" when empty. */
 void ctl_print_array(const json_t *arr);
-
-/* ---- commands ------------------------------------------------------------ */
-/* argv[0] is the command word. Each returns a CTL_* exit code. */
-int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Parses a decimal integer in [min, max] into *out; usage error naming what. */
-int ctl_parse_int(const char *s, const char *what, long long min, long long max, long long *out);
-
-/* One request to a peer (connect, hello when role != NULL, call, close); req
- * is stolen. In --json mode the raw reply goes to stdout (an error reply too).
- * *reply is NULL unless CTL_OK. */
-int ctl_request(const struct ctl_opts *o, enum ctl_peer_kind kind, const char *role, json_t *req,
-		json_t **reply);
-/* An add/del reply as key/value lines (nothing in --json mode); frees it. */
-int ctl_print_done(const struct ctl_opts *o, json_t *reply);
-/* A cell for an endpoint: {addr, port} objects become "addr:port". */
-char *ctl_endpoint_cell(const json_t *v);
+/* "title: k1 v1, k2 v2" for the non-zero integer members, or "title: none". */
+void ctl_print_nonzero(const char *title, const json_t *obj);
 /* Rows SERVICE SID DESTINATION PRIORITY WEIGHT, one per destination. */
 void ctl_print_services(const json_t *services);
-/* relay add / relay del (argv[1]) to the data plane or the map server. */
-int ctl_relay_edit(const struct ctl_opts *o, enum ctl_peer_kind kind, int argc, char **argv);
+/* A reply's array member, or CTL_ERR "<peer>: <op>: reply has no '<key>' array". */
+int ctl_reply_array(const struct ctl_cmd *c, const json_t *reply, const char *key,
+		    const json_t **arr);
+/* Generic formatters: the reply (or its member c->key) as key/value lines
+ * and tables; the array c->key of the reply as a table. */
+int ctl_show_object(const struct ctl_cmd *c, const json_t *reply);
+int ctl_show_list(const struct ctl_cmd *c, const json_t *reply);
 
-int ctl_cmd_dataplane(const struct ctl_opts *o, int argc, char **argv, bool *handled);
-int ctl_cmd_mapd(const struct ctl_opts *o, int argc, char **argv, bool *handled);
+/* ---- ctl_args.c ---------------------------------------------------------- */
+/* Parses a decimal integer in [min, max] into *out; usage error naming what. */
+int ctl_parse_int(const char *s, const char *what, long long min, long long max, long long *out);
+/* "ADDR:PORT" / "[V6]:PORT" into a new {addr, port} object in *out. */
+int ctl_parse_endpoint(const char *s, json_t **out);
+/* Optional "KEYWORD VALUE" pairs after the positional arguments. */
+struct ctl_kw {
+	const char *word;   /* on the command line */
+	const char *member; /* in the request */
+	long long min, max;
+};
+/* Sets req[kw->member] for each pair of argv[0..argc) (kw ends with a NULL
+ * word); an odd count is the command's usage error, an unknown keyword is
+ * "<name>: unknown keyword 'X' (w1, w2, ...)". */
+int ctl_parse_keywords(const struct ctl_cmd *c, const struct ctl_kw *kw, int argc, char **argv,
+		       json_t *req);
+/* The single argument as one string member: "addr" (vip del), "service"
+ * (service del / get), "path_id" (relay get / del). */
+int ctl_parse_addr(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
+int ctl_parse_service(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
+int ctl_parse_path_id(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
+/* [limit N] of the paged lists into req's "limit". */
+int ctl_parse_limit(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
+
+/* ---- the commands' own parsers and formatters --------------------------- */
+/* ctl_dp.c: the data plane. */
+int ctl_show_stats(const struct ctl_cmd *c, const json_t *reply);
+int ctl_show_config(const struct ctl_cmd *c, const json_t *reply);
+int ctl_show_services(const struct ctl_cmd *c, const json_t *reply);
+int ctl_parse_vip_add(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
+int ctl_parse_listener(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
+int ctl_parse_service_set(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
+int ctl_parse_relay_add(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
+extern const struct ctl_pager ctl_sessions_pager, ctl_relays_pager;
+/* ctl_mapd.c: the map server. */
+int ctl_show_mapd_services(const struct ctl_cmd *c, const json_t *reply);
+int ctl_show_mapd_service(const struct ctl_cmd *c, const json_t *reply);
+int ctl_parse_register(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
+int ctl_parse_deregister(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 
 #endif /* CTL_H */

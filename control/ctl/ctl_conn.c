@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * anyway-ctl: connections to the three JSON line APIs (see ctl.h). One request
- * line out, one reply line in, every wait bounded by the --timeout.
+ * line out, one reply line in, every wait bounded by the --timeout; a map
+ * server request is checked with lib/proto's codec before it is sent.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,9 +17,16 @@
 #include <unistd.h>
 
 #include "aw_line.h"
+#include "aw_msg.h"
 #include "ctl.h"
 
 static const char *const peer_names[] = {"data plane", "map server", "agent"};
+
+const char *
+ctl_peer_name(enum ctl_peer_kind kind)
+{
+	return peer_names[kind];
+}
 
 static long long
 now_ms(void)
@@ -137,7 +145,7 @@ ctl_connect(struct ctl_conn *c, enum ctl_peer_kind kind, const struct ctl_opts *
 {
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;
-	c->what = peer_names[kind];
+	c->what = ctl_peer_name(kind);
 	c->where = kind == CTL_PEER_DATAPLANE ? o->socket
 		   : kind == CTL_PEER_MAPD    ? o->mapd
 					      : o->agent;
@@ -285,5 +293,37 @@ ctl_call_once(const struct ctl_opts *o, enum ctl_peer_kind kind, const char *rol
 	if (rc == CTL_OK)
 		rc = ctl_call(&c, req, reply, raw);
 	ctl_close(&c);
+	return rc;
+}
+
+int
+ctl_request(const struct ctl_opts *o, enum ctl_peer_kind kind, const char *role, json_t *req,
+	    json_t **reply)
+{
+	char *raw = NULL, err[AW_MSG_ERRLEN];
+	struct aw_msg m;
+
+	*reply = NULL;
+	/* The map server speaks SPEC 7.1: check the request with the same codec
+	 * first, so that a bad argument is named precisely and nothing is sent. */
+	if (kind == CTL_PEER_MAPD) {
+		if (aw_msg_decode_json(req, &m, err, sizeof(err)) < 0) {
+			const char *op = json_string_value(json_object_get(req, "op"));
+			int rc = ctl_usage_error("%s: %s", op ? op : "?", err);
+			json_decref(req);
+			return rc;
+		}
+		aw_msg_free(&m);
+	}
+	int rc = ctl_call_once(o, kind, role, req, reply, &raw);
+
+	json_decref(req);
+	if (o->json && raw != NULL)
+		printf("%s\n", raw);
+	free(raw);
+	if (rc != CTL_OK) {
+		json_decref(*reply);
+		*reply = NULL;
+	}
 	return rc;
 }

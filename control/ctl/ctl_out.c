@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * anyway-ctl: output (see ctl.h). Tables are collected whole, then printed
- * with each column as wide as its widest cell, like `ip` and `ovs-appctl`.
+ * anyway-ctl: output (see ctl.h). Errors are one line on stderr. Tables are
+ * collected whole, then printed with each column as wide as its widest cell,
+ * like `ip` and `ovs-appctl`; replies of any shape print as key/value lines
+ * and tables; the generic formatters of the command table (an object, a list)
+ * are here too.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +19,37 @@ struct ctl_table {
 	char **cells; /* row-major, (n_rows + 1) * n_cols, row 0 = headers */
 	size_t *width;
 };
+
+/* "anyway-ctl: <message><tail>" on stderr. */
+static void
+report(const char *tail, const char *fmt, va_list ap)
+{
+	fprintf(stderr, CTL_PROG ": ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "%s\n", tail);
+}
+
+int
+ctl_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(" (see " CTL_PROG " --help)", fmt, ap);
+	va_end(ap);
+	return CTL_USAGE;
+}
+
+int
+ctl_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report("", fmt, ap);
+	va_end(ap);
+	return CTL_ERR;
+}
 
 static char *
 xstrdup(const char *s)
@@ -227,4 +262,108 @@ ctl_print_array(const json_t *arr)
 	free(upper);
 	free(hdr);
 	json_decref(keys);
+}
+
+char *
+ctl_endpoint_cell(const json_t *v)
+{
+	const json_t *a = json_object_get(v, "addr"), *p = json_object_get(v, "port");
+	char buf[128];
+
+	if (!json_is_string(a) || !json_is_integer(p))
+		return ctl_cell(v);
+	const char *addr = json_string_value(a);
+	snprintf(buf, sizeof(buf), strchr(addr, ':') ? "[%s]:%lld" : "%s:%lld", addr,
+		 (long long)json_integer_value(p));
+	return xstrdup(buf);
+}
+
+void
+ctl_print_nonzero(const char *title, const json_t *obj)
+{
+	const char *k;
+	json_t *v;
+	int n = 0;
+
+	printf("%s:", title);
+	json_object_foreach((json_t *)obj, k, v) {
+		if (json_is_integer(v) && json_integer_value(v) != 0) {
+			printf("%s %s %lld", n ? "," : "", k, (long long)json_integer_value(v));
+			n++;
+		}
+	}
+	printf("%s\n", n ? "" : " none");
+}
+
+/* One service's rows: its name and SID on the first destination only. */
+static void
+service_rows(struct ctl_table *t, const json_t *s)
+{
+	char *svc = ctl_cell(json_object_get(s, "service"));
+	char *sid = ctl_cell(json_object_get(s, "sid"));
+	const json_t *dests = json_object_get(s, "destinations");
+	size_t j;
+	json_t *d;
+
+	if (json_array_size(dests) == 0) {
+		const char *row[] = {svc, sid, "(none)", "-", "-"};
+		ctl_table_row(t, row);
+	}
+	json_array_foreach((json_t *)dests, j, d) {
+		char *ep = ctl_endpoint_cell(d);
+		char *pr = ctl_cell(json_object_get(d, "priority"));
+		char *w = ctl_cell(json_object_get(d, "weight"));
+		const char *row[] = {j == 0 ? svc : "", j == 0 ? sid : "", ep, pr, w};
+		ctl_table_row(t, row);
+		free(ep), free(pr), free(w);
+	}
+	free(svc), free(sid);
+}
+
+void
+ctl_print_services(const json_t *services)
+{
+	static const char *const hdr[] = {"SERVICE", "SID", "DESTINATION", "PRIORITY", "WEIGHT",
+					  NULL};
+	size_t i;
+	json_t *s;
+
+	if (json_array_size(services) == 0) {
+		printf("(none)\n");
+		return;
+	}
+	struct ctl_table *t = ctl_table_new(hdr);
+	json_array_foreach((json_t *)services, i, s) service_rows(t, s);
+	ctl_table_print(t);
+}
+
+int
+ctl_reply_array(const struct ctl_cmd *c, const json_t *reply, const char *key,
+		const json_t **arr)
+{
+	*arr = json_object_get(reply, key);
+	if (!json_is_array(*arr))
+		return ctl_error("%s: %s: reply has no '%s' array", ctl_peer_name(c->peer), c->op,
+				 key);
+	return CTL_OK;
+}
+
+/* The reply (or its member c->key) as key/value lines and tables. */
+int
+ctl_show_object(const struct ctl_cmd *c, const json_t *reply)
+{
+	ctl_print_object(c->key != NULL ? json_object_get(reply, c->key) : reply, NULL);
+	return CTL_OK;
+}
+
+/* The array c->key of the reply as a table. */
+int
+ctl_show_list(const struct ctl_cmd *c, const json_t *reply)
+{
+	const json_t *arr;
+	int rc = ctl_reply_array(c, reply, c->key, &arr);
+
+	if (rc == CTL_OK)
+		ctl_print_array(arr);
+	return rc;
 }

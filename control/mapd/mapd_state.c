@@ -36,20 +36,6 @@ mapd_state_free(struct mapd_state *st)
 	aw_strmap_free(&st->relays);
 }
 
-/* Order of a destination list: priority, then address, then port. */
-static int
-dest_cmp(const struct aw_msg_dest *a, const struct aw_msg_dest *b)
-{
-	if (a->priority != b->priority)
-		return a->priority < b->priority ? -1 : 1;
-	if (a->addr.family != b->addr.family)
-		return a->addr.family < b->addr.family ? -1 : 1;
-	int c = memcmp(a->addr.b, b->addr.b, 16);
-	if (c != 0)
-		return c;
-	return a->port == b->port ? 0 : (a->port < b->port ? -1 : 1);
-}
-
 static int
 find_reg(const struct mapd_svc *s, const struct aw_addr *addr, uint16_t port)
 {
@@ -80,7 +66,7 @@ insert_reg(struct mapd_svc *s, const struct mapd_reg *r)
 		s->regs = p;
 		s->cap = ncap;
 	}
-	while (i < s->n && dest_cmp(&s->regs[i].d, &r->d) < 0)
+	while (i < s->n && aw_msg_dest_cmp(&s->regs[i].d, &r->d) < 0)
 		i++;
 	memmove(&s->regs[i + 1], &s->regs[i], (s->n - i) * sizeof(s->regs[0]));
 	s->regs[i] = *r;
@@ -112,7 +98,7 @@ mapd_register(struct mapd_state *st, const struct aw_msg_reg *r, uint64_t now_ms
 	int i = find_reg(s, &r->addr, r->port);
 	if (i < 0 && s->n >= AW_MSG_MAX_DESTS)
 		return 1; /* a pushed list holds at most AW_MSG_MAX_DESTS */
-	if (i >= 0 && s->regs[i].d.priority == r->priority && s->regs[i].d.weight == r->weight) {
+	if (i >= 0 && aw_msg_dest_equal(&s->regs[i].d, &reg.d)) {
 		s->regs[i].expires_ms = reg.expires_ms; /* a renewal */
 	} else {
 		if (i >= 0)

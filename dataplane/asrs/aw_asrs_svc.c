@@ -35,6 +35,7 @@
 #include "aw_addrset.h"
 #include "aw_asrs_priv.h"
 #include "aw_maglev.h"
+#include "aw_msg_dest.h"
 
 enum { DQ_SVC = 0, DQ_SVC_KEY = 1, DQ_LSN = 2 };
 
@@ -89,19 +90,16 @@ aw_svc_reclaim(struct aw_asrs *a)
 	rte_rcu_qsbr_dq_reclaim(a->svc_dq, UINT32_MAX, NULL, NULL, NULL);
 }
 
+/* The one canonical destination order (lib/proto aw_msg_dest.h): priority,
+ * then the Maglev key, so every instance builds the same table. */
 static int
 dest_cmp(const void *x, const void *y)
 {
 	const struct aw_asrs_dest *a = x, *b = y;
+	const struct aw_msg_dest ma = {a->addr, a->port, a->priority, a->weight};
+	const struct aw_msg_dest mb = {b->addr, b->port, b->priority, b->weight};
 
-	if (a->priority != b->priority)
-		return a->priority < b->priority ? -1 : 1;
-	if (a->addr.family != b->addr.family)
-		return a->addr.family < b->addr.family ? -1 : 1;
-	int r = memcmp(a->addr.b, b->addr.b, 16);
-	if (r != 0)
-		return r;
-	return a->port < b->port ? -1 : a->port > b->port;
+	return aw_msg_dest_cmp(&ma, &mb);
 }
 
 static struct aw_svc *

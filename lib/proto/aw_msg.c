@@ -67,20 +67,10 @@ aw_msg_free(struct aw_msg *m)
 }
 
 static bool
-dests_equal(const struct aw_msg_dest *a, const struct aw_msg_dest *b, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++)
-		if (!aw_addr_eq(&a[i].addr, &b[i].addr) || a[i].port != b[i].port ||
-		    a[i].priority != b[i].priority || a[i].weight != b[i].weight)
-			return false;
-	return true;
-}
-
-static bool
 svc_equal(const struct aw_msg_svc *a, const struct aw_msg_svc *b)
 {
 	return strcmp(a->service, b->service) == 0 && a->sid == b->sid &&
-	       a->n_dests == b->n_dests && dests_equal(a->dests, b->dests, a->n_dests);
+	       a->n_dests == b->n_dests && aw_msg_dests_equal(a->dests, b->dests, a->n_dests);
 }
 
 bool

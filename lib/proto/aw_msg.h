@@ -46,6 +46,7 @@
 #include <jansson.h>
 
 #include "aw_inet.h"
+#include "aw_msg_dest.h"
 
 #define AW_MSG_URI_MAX            255    /* bytes of a service URI */
 #define AW_MSG_NAME_MAX           255    /* bytes of a hello name */
@@ -94,12 +95,7 @@ enum aw_role {
 	AW_ROLE__COUNT
 };
 
-struct aw_msg_dest {
-	struct aw_addr addr;
-	uint16_t port;
-	uint16_t priority;
-	uint16_t weight;
-};
+/* struct aw_msg_dest, its canonical order and equality: aw_msg_dest.h. */
 
 struct aw_msg_hello {
 	enum aw_role role;
