@@ -273,6 +273,18 @@ shift32(uint8_t *tcp, unsigned off, uint32_t d)
 	memcpy(tcp + off, neu, 4);
 }
 
+void
+aw_sp_icmp_quote(const struct aw_sess *s, uint8_t *l4, uint32_t l4len)
+{
+	if (l4len < 8 || (s->flags & AW_SESS_F_SP_WAIT))
+		return;
+	if (l4len >= 18) {
+		shift32(l4, 4, (uint32_t)-s->sp_delta);
+		return;
+	}
+	put32(l4 + 4, get32(l4 + 4) - s->sp_delta); /* no checksum quoted */
+}
+
 /* The destination's packet while waiting for its SYN-ACK. */
 static bool
 dest_waiting(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s,

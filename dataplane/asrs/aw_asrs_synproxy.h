@@ -57,4 +57,10 @@ bool aw_sp_new(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p,
 bool aw_sp_hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p,
 	       uint32_t ref);
 
+/* An ICMP error from the client side quotes a segment we sent it (the
+ * destination's, its seq shifted): the quoted seq shifted back, so that the
+ * destination recognises its segment (l4: the quoted TCP header, l4len
+ * bytes of it present; its checksum updated when quoted). */
+void aw_sp_icmp_quote(const struct aw_sess *s, uint8_t *l4, uint32_t l4len);
+
 #endif /* AW_ASRS_SYNPROXY_H */

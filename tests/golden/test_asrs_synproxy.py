@@ -124,6 +124,40 @@ def test_syn_flood_creates_no_session_v6():
     assert res.stats["asrs"]["sessions"] == 0
 
 
+@pytest.mark.parametrize("full", [True, False])
+def test_icmp_from_client_quotes_the_destinations_own_sequence(full):
+    """Fragmentation needed from the client side about the destination's
+    segment (seq in the cookie's space) reaches the destination quoting
+    its own seq, so its kernel recognises the segment."""
+    from scapy.layers.inet import ICMP, TCPerror
+    from scapy.packet import Raw
+    g = safe_generation(PERIOD)
+    c = ck(g, 1000)
+    disn = 777
+    ack = built(frame4(tcp_seg(flags="A", seq=1001, ack=c + 1)))
+    synack = built(eth(P0_MAC, HOST_MAC) / IP(src=HOST_V4, dst=P1_V4) /
+                   TCP(sport=8080, dport=SNAT_MIN, flags="SA", seq=disn, ack=1001))
+    reply = built(eth(P0_MAC, HOST_MAC) / IP(src=HOST_V4, dst=P1_V4, ttl=64) /
+                  TCP(sport=8080, dport=SNAT_MIN, flags="PA", seq=disn + 1, ack=1001) / (b"z" * 40))
+    # what the client received: the reply as the router sent it
+    got = bytearray(natted(reply, VIP4, 80, CLIENT_V4, 40000))
+    got[24:28] = struct.pack("!I", c + 1)
+    got = recompute(bytes(got))
+    q = got if full else got[:28]
+    err = built(frame4(ICMP(type=3, code=4, nexthopmtu=1300) / Raw(q)))
+    res = run(cfg(), {0: [ack, synack, reply, err]})
+    assert len(res.out[1]) == 3, [x.summary() for x in res.out[1]]
+    out = res.out[1][2]
+    assert out[IP].src == P1_V4 and out[IP].dst == HOST_V4 and out[ICMP].type == 3
+    assert out[TCPerror].sport == 8080 and out[TCPerror].dport == SNAT_MIN
+    assert out[TCPerror].seq == disn + 1
+    qb = l3(out)[28:]
+    if full:
+        assert recompute(qb) == qb, "quoted checksums"
+    assert_checksums(out)
+    check(res, rx=4, tx=4, icmp_translated=1)
+
+
 def test_bad_stale_and_sessionless_segments_dropped():
     g = safe_generation(PERIOD)
     good = ck(g, 1000)
