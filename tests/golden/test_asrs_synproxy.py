@@ -110,6 +110,25 @@ def test_full_handshake_and_data_both_ways_v4():
     assert res.stats["asrs"]["sessions"] == 1
 
 
+def test_handshake_and_data_v6():
+    g = safe_generation(PERIOD)
+    c = ck(g, 5, sport=40001, mss=1440, src=CLIENT_V6, dst=VIP6)
+    ack = built(frame6(tcp_seg(sport=40001, flags="A", seq=6, ack=c + 1)))
+    synack = built(eth(P0_MAC, HOST_MAC) / IPv6(src=HOST_V6, dst=P1_V6) /
+                   TCP(sport=8080, dport=SNAT_MIN, flags="SA", seq=100, ack=6))
+    data = built(frame6(tcp_seg(sport=40001, flags="PA", seq=6, ack=c + 1, payload=b"hello")))
+    reply = built(eth(P0_MAC, HOST_MAC) / IPv6(src=HOST_V6, dst=P1_V6, hlim=64) /
+                  TCP(sport=8080, dport=SNAT_MIN, flags="A", seq=101, ack=11, window=500) / b"world!")
+    res = run(cfg(), {0: [ack, synack, data, reply]})
+    o0, o1 = res.out[0], res.out[1]
+    assert len(o0) == 1 and len(o1) == 3, {p: [x.summary() for x in v] for p, v in res.out.items()}
+    assert_segment(o1[0], P1_V6, HOST_V6, SNAT_MIN, 8080, 5, 0, SYN, opts=b"\x02\x04\x05\xa0", ttl=63)
+    assert_segment(o1[1], P1_V6, HOST_V6, SNAT_MIN, 8080, 6, 101, ACK, win=65535, ttl=64)
+    assert_segment(o1[2], P1_V6, HOST_V6, SNAT_MIN, 8080, 6, 101, PA, ttl=63, payload=b"hello")
+    assert_segment(o0[0], VIP6, CLIENT_V6, 80, 40001, c + 1, 11, ACK, win=500, ttl=63, payload=b"world!")
+    check(res, rx=4, tx=4, sessions_created=1, synproxy_accepted=1, synproxy_established=1)
+
+
 def test_syn_flood_creates_no_session_v6():
     g = safe_generation(PERIOD)
     syns = [built(frame6(tcp_seg(sport=30000 + i, flags="S", seq=7 * i))) for i in range(50)]
