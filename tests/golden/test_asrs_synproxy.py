@@ -279,3 +279,26 @@ def test_listener_synproxy_on_udp_refused():
     rc, err, path = run_bad_config(c)
     lines = app_error_lines(err)
     assert rc == 2 and (path + ": listeners[0].synproxy: only a TCP listener can have a SYN proxy") in lines[0], lines
+
+
+def test_listener_added_live_with_synproxy_answers_with_a_cookie():
+    from harness import Dataplane
+    g = safe_generation(PERIOD)
+    with Dataplane(cfg(), live_ports=(0,)) as dp:
+        lsn = {"vip": VIP4, "proto": "tcp", "port": 82, "service": WEB, "synproxy": True}
+        assert dp.api(dict(lsn, op="listener.add")) == dict(lsn, ok=True, existed=False)
+        assert lsn in dp.api({"op": "listener.list"})["listeners"]
+        r = dp.api({"op": "listener.add", "vip": VIP4, "proto": "udp", "port": 82, "service": DNS,
+                    "synproxy": True})
+        assert r["ok"] is False and r["error"].endswith("synproxy: only a TCP listener can have a SYN proxy"), r
+        r = dp.api({"op": "listener.add", "vip": VIP4, "proto": "tcp", "port": 83, "service": WEB,
+                    "synproxy": "yes"})
+        assert r["ok"] is False and "synproxy: expected true or false, got string" in r["error"], r
+        dp.live[0].send([built(frame4(tcp_seg(dport=82, flags="S", seq=9)))])
+        dp.wait_idle(expect_rx=1)
+        dp.stop()
+    out = dp.result.out[0]
+    assert len(out) == 1
+    assert_segment(out[0], VIP4, CLIENT_V4, 82, 40000, ck(g, 9, dport=82, mss=536), 10, SA,
+                   opts=b"\x02\x04\x05\xb4")
+    assert dp.result.stats["asrs"]["sessions"] == 0
