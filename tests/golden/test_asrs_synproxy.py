@@ -24,7 +24,13 @@ SNAT_MIN = 20000
 MSS_OPT = b"\x02\x04\x05\x78"  # MSS 1400
 
 
+TOP_KEYS = ("mode", "burst", "idle_sleep_us", "mbufs", "pipeline")
+
+
 def cfg(lsn_sp=True, default=None, **asrs):
+    """The config: listeners 80 (v4, v6) with synproxy = lsn_sp (None: no
+    key), 81 without; `asrs` keys, or top-level ones (TOP_KEYS)."""
+    top = {k: asrs.pop(k) for k in TOP_KEYS if k in asrs}
     a = {"snat_ports": {"min": SNAT_MIN, "max": 20999},
          "synproxy": {"secret": SECRET, "cookie_period_s": PERIOD}}
     if default is not None:
@@ -36,7 +42,7 @@ def cfg(lsn_sp=True, default=None, **asrs):
     if lsn_sp is not None:
         lsn[0]["synproxy"] = lsn_sp
         lsn[1]["synproxy"] = lsn_sp
-    return asrs_config(asrs=a, listeners=lsn)
+    return asrs_config(asrs=a, listeners=lsn, **top)
 
 
 def ck(gen, isn, sport=40000, mss=1400, src=CLIENT_V4, dst=VIP4, dport=80):
@@ -302,3 +308,31 @@ def test_listener_added_live_with_synproxy_answers_with_a_cookie():
     assert_segment(out[0], VIP4, CLIENT_V4, 82, 40000, ck(g, 9, dport=82, mss=536), 10, SA,
                    opts=b"\x02\x04\x05\xb4")
     assert dp.result.stats["asrs"]["sessions"] == 0
+
+
+def test_pipeline_workers_one_session_per_cookie_ack():
+    """Pipeline mode, 3 workers fed round-robin with bursts of 2: a flow's
+    cookie ACK and its first data segment may reach two workers at once;
+    each flow still gets one session, and both leave as the SYN toward the
+    destination, in order."""
+    from test_pipeline import lcore_map
+    g = safe_generation(PERIOD)
+    c = cfg(mode="pipeline", burst=2, idle_sleep_us=50, mbufs=8191,
+            pipeline={"rx_lcores": [1], "worker_lcores": [2, 3, 4], "tx_lcores": [5],
+                      "gap_timeout_us": 500000})
+    pkts = []
+    for cl in range(8):
+        k = ck(g, 1000, sport=41000 + cl)
+        pkts.append(built(frame4(tcp_seg(sport=41000 + cl, flags="A", seq=1001, ack=k + 1))))
+        pkts.append(built(frame4(tcp_seg(sport=41000 + cl, flags="PA", seq=1001, ack=k + 1, payload=b"d"))))
+    res = run(c, {0: pkts}, lcores=lcore_map(6, 2), timeout=60)
+    out = res.out[1]
+    assert len(out) == 16
+    ports = {}
+    for o in out:
+        assert o[TCP].flags == "S" and o[TCP].seq == 1000 and o[TCP].ack == 0
+        ports.setdefault(o[TCP].sport, 0)
+        ports[o[TCP].sport] += 1
+    assert sorted(ports.values()) == [2] * 8  # one SNAT port (session) per flow
+    check(res, rx=16, tx=16, sessions_created=8)
+    assert res.stats["asrs"]["sessions"] == 8
