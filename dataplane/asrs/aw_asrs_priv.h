@@ -163,6 +163,7 @@ struct aw_sess_key {
 #define AW_SESS_F_OPT     0x08 /* TCP to the ASRS port: the client's packets may carry the option */
 #define AW_SESS_F_SP      0x10 /* SYN proxy: sequence numbers translated (sp_*) */
 #define AW_SESS_F_SP_WAIT 0x20 /* SYN proxy: waiting for the destination's SYN-ACK */
+#define AW_SESS_F_SP_CLAIM 0x40 /* SYN proxy: an lcore is ending the wait */
 
 /* 80 bytes: the SNAT address is an index into aw_asrs.snat_tab. */
 struct aw_sess {
@@ -174,7 +175,7 @@ struct aw_sess {
 	uint32_t last;                /* lcores: last packet, in 1/16 s since start */
 	uint8_t state;                /* lcores: enum aw_sess_state */
 	uint8_t proto;
-	uint8_t flags;                /* AW_SESS_F_* */
+	uint8_t flags;                /* AW_SESS_F_*; lcores: SP_WAIT / SP_CLAIM (atomics) */
 	uint8_t snat;                 /* index into aw_asrs.snat_tab */
 	uint32_t sp_isn;              /* SYN proxy: the client's initial sequence number */
 	uint32_t sp_delta;            /* lcores; SYN proxy: our cookie ISN while waiting,

@@ -296,10 +296,19 @@ dest_waiting(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s,
 		uint32_t disn = get32(tcp + 4);
 		if (!tcp_build(p, true, 64, s->sp_isn + 1, disn + 1, TCP_ACK, 65535, 0))
 			return true;
+		/* One SYN-ACK ends the wait, also when pipeline workers hold two
+		 * copies of it at once: the other is dropped. */
+		uint8_t f = __atomic_load_n(&s->flags, __ATOMIC_ACQUIRE);
+		if ((f & (AW_SESS_F_SP_WAIT | AW_SESS_F_SP_CLAIM)) != AW_SESS_F_SP_WAIT ||
+		    !__atomic_compare_exchange_n(&s->flags, &f, f | AW_SESS_F_SP_CLAIM, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+			aw_set_drop(p->m, AW_DROP_SYNPROXY_BAD_SYNACK);
+			return true;
+		}
 		s->sp_delta -= disn; /* cookie - destination ISN */
 		s->state = AW_SS_EST;
 		s->last = c->asrs->now;
-		__atomic_store_n(&s->flags, s->flags & ~AW_SESS_F_SP_WAIT, __ATOMIC_RELEASE);
+		__atomic_store_n(&s->flags, f & ~AW_SESS_F_SP_WAIT, __ATOMIC_RELEASE);
 		c->stats.info[AW_INFO_SYNPROXY_ESTABLISHED]++;
 		aw_route_packet(c, p->m, p->v6, true);
 		return true;
