@@ -2,8 +2,10 @@
 /*
  * aw_asrs_priv — the ASRS router's internal types, shared by its modules:
  *   aw_asrs_conf.c   config / API object parsers (services, listeners, "asrs")
+ *   aw_asrs_conf_flood.c  asrs.snat ranges, asrs.synproxy, asrs.new_flow_limit
  *   aw_asrs_svc.c    service map and listener table (immutable objects, RCU)
- *   aw_asrs_sess.c   session slots, SNAT port allocation, aging
+ *   aw_asrs_sess.c   session slots, SNAT port allocation (per-pair counts), aging
+ *   aw_asrs_synproxy.c  SYN proxy (cookies, handshakes, sequence shift), new-flow budget
  *   aw_asrs_stab.c   session lookup table (two keys per session, not stored)
  *   aw_asrs_path.c   the burst function (fast path) and session creation
  *   aw_asrs_answer.c RST / ICMP port unreachable, ICMP error translation
