@@ -250,6 +250,19 @@ def test_snat_range_spreads_and_moves_on_when_a_pair_is_exhausted():
     check(res, {"snat_exhausted": 1}, rx=5, tx=4, sessions_created=4)
 
 
+def test_snat_prefix_and_v6_range():
+    c = cfg(lsn_sp=False, snat=["10.2.0.10/31", "2001:db8:2::10-2001:db8:2::11"],
+            snat_ports={"min": 30000, "max": 30000})
+    c["ports"][1]["addrs"] += ["10.2.0.10/24", "10.2.0.11/24", "2001:db8:2::10/64", "2001:db8:2::11/64"]
+    syns = [built(frame4(tcp_seg(dport=81, sport=10000 + i, flags="S", seq=1))) for i in range(3)]
+    syns += [built(frame6(tcp_seg(dport=80, sport=10000 + i, flags="S", seq=1))) for i in range(3)]
+    res = run(c, {0: syns})
+    got4 = sorted(o[IP].src for o in res.out[1] if IP in o)
+    got6 = sorted(o[IPv6].src for o in res.out[1] if IPv6 in o)
+    assert got4 == ["10.2.0.10", "10.2.0.11"] and got6 == ["2001:db8:2::10", "2001:db8:2::11"]
+    check(res, {"snat_exhausted": 2}, rx=6, tx=4, sessions_created=4)
+
+
 BAD = [
     ({"snat": ["10.2.0.9-10.2.0.1"]}, "asrs.snat[0]: range \"10.2.0.9-10.2.0.1\": first address above the last"),
     ({"snat": ["10.2.0.1-2001:db8:2::1"]}, "asrs.snat[0]: range \"10.2.0.1-2001:db8:2::1\" mixes IPv4 and IPv6"),
