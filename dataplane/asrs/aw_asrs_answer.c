@@ -19,6 +19,7 @@
 
 #include "aw_asrs_nat.h"
 #include "aw_asrs_stab.h"
+#include "aw_asrs_synproxy.h"
 #include "aw_icmp.h"
 #include "aw_pkt.h"
 
@@ -161,10 +162,13 @@ translate(uint8_t *ip, uint32_t hl, uint32_t len, uint32_t ihl, const struct aw_
 
 	/* Quoted: what we sent (to_client: snat → dest; else vip → client),
 	 * becomes what the receiver of this error sent. */
-	if (to_client)
+	if (to_client) {
 		nat_rewrite(in, ihl, ilen - ihl, proto, s->client, s->cport, s->vip, s->vport, v6);
-	else
+	} else {
+		if (unlikely(s->flags & AW_SESS_F_SP) && proto == IPPROTO_TCP)
+			aw_sp_icmp_quote(s, in + ihl, ilen - ihl);
 		nat_rewrite(in, ihl, ilen - ihl, proto, s->dest, s->dport, snat, s->sport, v6);
+	}
 	const uint8_t *nsrc = to_client ? s->vip : snat;
 	const uint8_t *ndst = to_client ? s->client : s->dest;
 	const unsigned alen = v6 ? 16 : 4;

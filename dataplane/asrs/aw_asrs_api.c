@@ -186,6 +186,8 @@ lsn_json(const struct aw_lsn_conf *l, bool with_svc)
 			      "proto", l->proto == IPPROTO_TCP ? "tcp" : "udp", "port", l->port);
 	if (with_svc)
 		json_object_set_new(o, "service", json_stringn(l->uri, l->uri_len));
+	if (l->synproxy >= 0)
+		json_object_set_new(o, "synproxy", json_boolean(l->synproxy));
 	return o;
 }
 

@@ -127,7 +127,7 @@ int
 aw_asrs_parse_listener(struct aw_jctx *c, json_t *obj, const char *path, bool want_svc,
 		       struct aw_lsn_conf *out)
 {
-	static const char *const keys_svc[] = {"vip", "proto", "port", "service", NULL};
+	static const char *const keys_svc[] = {"vip", "proto", "port", "service", "synproxy", NULL};
 	static const char *const keys[] = {"vip", "proto", "port", NULL};
 	const char *vip, *proto;
 	char p[160];
@@ -156,36 +156,10 @@ aw_asrs_parse_listener(struct aw_jctx *c, json_t *obj, const char *path, bool wa
 		aw_jc_subpath(p, sizeof(p), path, "port");
 		return aw_jc_bad(c, p, "required key missing");
 	}
+	out->synproxy = -1;
 	if (want_svc)
-		return aw_asrs_parse_uri(c, obj, path, "service", out->uri, &out->uri_len, &out->sid);
-	return 0;
-}
-
-static int
-parse_snat(struct aw_jctx *c, json_t *asrs, struct aw_asrs_conf *ac)
-{
-	json_t *arr, *v;
-	size_t i;
-	char p[64];
-
-	if (aw_jc_get_array(c, asrs, "asrs", "snat", false, 2 * AW_ASRS_MAX_SNAT, &arr) < 0)
-		return -1;
-	json_array_foreach (arr, i, v) {
-		struct aw_addr a;
-		snprintf(p, sizeof(p), "asrs.snat[%zu]", i);
-		if (!json_is_string(v))
-			return aw_jc_bad(c, p, "expected address string, got %s", aw_jc_type_name(v));
-		if (aw_jc_parse_addr(c, p, json_string_value(v), &a) < 0)
-			return -1;
-		unsigned *n = a.family == AW_AF_INET4 ? &ac->n_snat4 : &ac->n_snat6;
-		struct aw_addr *list = a.family == AW_AF_INET4 ? ac->snat4 : ac->snat6;
-		if (*n == AW_ASRS_MAX_SNAT)
-			return aw_jc_bad(c, p, "at most %d SNAT addresses per family", AW_ASRS_MAX_SNAT);
-		for (unsigned j = 0; j < *n; j++)
-			if (aw_addr_eq(&list[j], &a))
-				return aw_jc_bad(c, p, "listed twice");
-		list[(*n)++] = a;
-	}
+		return aw_asrs_parse_lsn_synproxy(c, obj, path, out) < 0 ? -1 :
+		       aw_asrs_parse_uri(c, obj, path, "service", out->uri, &out->uri_len, &out->sid);
 	return 0;
 }
 
@@ -264,7 +238,8 @@ static int
 parse_asrs_obj(struct aw_jctx *c, json_t *asrs, struct aw_asrs_conf *ac)
 {
 	static const char *const keys[] = {"port", "service_prefix6", "snat", "snat_ports",
-					   "max_sessions", "max_services", "timeouts", NULL};
+					   "max_sessions", "max_services", "timeouts", "synproxy",
+					   "new_flow_limit", NULL};
 	const char *pfx;
 	char e[128];
 
@@ -277,8 +252,9 @@ parse_asrs_obj(struct aw_jctx *c, json_t *asrs, struct aw_asrs_conf *ac)
 	    AW_JC_GET_U32(c, o, "asrs", "max_sessions", 1, 1u << 26, 1048576, ac->max_sessions) < 0 ||
 	    AW_JC_GET_U32(c, o, "asrs", "max_services", 1, 1u << 22, 65536, ac->max_services) < 0 ||
 	    aw_jc_get_string(c, o, "asrs", "service_prefix6", false, &pfx) < 0 ||
-	    parse_snat(c, o, ac) < 0 || parse_ports_range(c, o, ac) < 0 ||
-	    parse_timeouts(c, o, ac) < 0)
+	    aw_asrs_parse_snat(c, o, ac) < 0 || parse_ports_range(c, o, ac) < 0 ||
+	    parse_timeouts(c, o, ac) < 0 || aw_asrs_parse_synproxy(c, o, ac) < 0 ||
+	    aw_asrs_parse_new_flow_limit(c, o, ac) < 0)
 		goto out;
 	if (pfx != NULL) {
 		if (aw_prefix_parse(pfx, true, &ac->prefix6, e, sizeof(e)) < 0) {

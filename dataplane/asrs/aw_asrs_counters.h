@@ -15,8 +15,15 @@
 	X(TCP_BAD_HEADER, "tcp_bad_header", "TCP data offset below 5 or beyond the packet") \
 	X(SESSION_TABLE_FULL, "session_table_full", "new session beyond asrs.max_sessions") \
 	X(SNAT_EXHAUSTED, "snat_exhausted", "no free SNAT port toward the destination")     \
+	X(SNAT_PAIRS_FULL, "snat_pairs_full", "too many SNAT (address, destination) pairs")  \
 	X(CROSS_FAMILY, "cross_family", "destination of the other IP family (not yet)")     \
-	X(ICMP_NO_SESSION, "icmp_no_session", "ICMP error quoting no known session")
+	X(ICMP_NO_SESSION, "icmp_no_session", "ICMP error quoting no known session")        \
+	X(SYNPROXY_BAD_COOKIE, "synproxy_bad_cookie", "SYN proxy: ACK with an invalid cookie") \
+	X(SYNPROXY_STALE_COOKIE, "synproxy_stale_cookie", "SYN proxy: cookie too old")    \
+	X(SYNPROXY_NO_SESSION, "synproxy_no_session", "SYN proxy: RST / FIN / other without session") \
+	X(SYNPROXY_BAD_SYNACK, "synproxy_bad_synack", "SYN proxy: not the awaited SYN-ACK") \
+	X(SYNPROXY_UNHANDLED, "synproxy_unhandled", "SYN proxy: segment it cannot rewrite") \
+	X(NEW_FLOW_LIMITED, "new_flow_limited", "new flow above asrs.new_flow_limit")
 
 #define AW_ASRS_INFO_COUNTERS(X)                                                                \
 	X(SESSIONS_CREATED, "sessions_created", "ASRS sessions created")                    \
@@ -24,6 +31,10 @@
 	X(NO_DEST_REFUSED, "no_destination_refused", "no destination: RST / unreachable")   \
 	X(SHIM_STRIPPED, "shim_stripped", "UDP shims removed before forwarding")            \
 	X(TCPOPT_STRIPPED, "tcpopt_stripped", "ASRS TCP options replaced by NOPs")          \
-	X(ICMP_TRANSLATED, "icmp_translated", "ICMP errors translated for a session")
+	X(ICMP_TRANSLATED, "icmp_translated", "ICMP errors translated for a session")      \
+	X(SYNPROXY_COOKIES, "synproxy_syn_cookies", "SYN proxy: SYN-ACKs with a cookie sent") \
+	X(SYNPROXY_ACCEPTED, "synproxy_accepted", "SYN proxy: valid cookie ACKs (sessions)") \
+	X(SYNPROXY_ESTABLISHED, "synproxy_established", "SYN proxy: destination handshakes done") \
+	X(SYNPROXY_SYN_RESENT, "synproxy_syn_resent", "SYN proxy: SYN to the destination resent")
 
 #endif /* AW_ASRS_COUNTERS_H */

@@ -22,6 +22,7 @@
 #include "aw_addrset.h"
 #include "aw_asrs_nat.h"
 #include "aw_asrs_stab.h"
+#include "aw_asrs_synproxy.h"
 #include "aw_cksum.h"
 #include "aw_icmp.h"
 #include "aw_maglev.h"
@@ -225,6 +226,8 @@ hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct a
 	struct aw_sess *s = &a->sess[d >> 1];
 	const uint8_t *l4 = pkt_ip(p) + p->l3_hl;
 
+	if (unlikely(s->flags & AW_SESS_F_SP) && aw_sp_hit(c, a, p, (uint32_t)d))
+		return;
 	if (p->proto == IPPROTO_TCP)
 		tcp_track(s, l4[13], d & 1);
 	if (s->last != l->now)
@@ -270,10 +273,11 @@ pkt_key(const struct aw_feat_pkt *p, struct aw_sess_key *k)
 
 /* ---- slow path: a packet without a session ---- */
 
-/* SID named by the packet (SPEC §4.2 order). 1: found; 0: none; -1: dropped. */
+/* SID named by the packet (SPEC §4.2 order). 1: found; 0: none; -1: dropped.
+ * *sp: a TCP listener with the SYN proxy on. */
 static int
 identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint64_t *sid,
-	 uint16_t *strip, int *opt_off, bool *asrs_port)
+	 uint16_t *strip, int *opt_off, bool *asrs_port, bool *sp)
 {
 	const uint8_t *ip = pkt_ip(p);
 	const uint8_t *dst = p->v6 ? ip + 24 : ip + 16;
@@ -310,6 +314,8 @@ identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint6
 	if (ls == NULL)
 		return 0;
 	*sid = ls->sid;
+	*sp = ls->proto == IPPROTO_TCP &&
+	      (ls->synproxy > 0 || (ls->synproxy < 0 && a->conf->synproxy_default));
 	return 1;
 }
 
@@ -374,7 +380,7 @@ created_maybe(const struct aw_asrs_lcore *l, uint32_t h)
 static uint32_t
 create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct key_h pk,
        const struct aw_svc *svc, const struct aw_asrs_dest *d, uint64_t h, bool shim,
-       uintptr_t *data, bool *existed)
+       const struct aw_sp_init *sp, uintptr_t *data, bool *existed)
 {
 	struct aw_asrs_lcore *l = c->asrs;
 	const uint8_t *ip = pkt_ip(p);
@@ -407,18 +413,20 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 	s->flags = (p->v6 ? AW_SESS_F_CLIENT6 | AW_SESS_F_DEST6 : 0) | (shim ? AW_SESS_F_SHIM : 0) |
 		   (p->proto == IPPROTO_TCP && k->dport == rte_cpu_to_be_16(a->conf->port)
 			    ? AW_SESS_F_OPT : 0);
-	s->last = l->now;
-	uint16_t port = 0;
-	enum aw_drop_reason why = AW_DROP_NO_ROUTE;
-	if (pick_snat(c, a, s, h, p->v6)) {
-		why = AW_DROP_SNAT_EXHAUSTED;
-		port = aw_snat_port(a, l, s, &hr);
+	if (sp != NULL) {
+		s->flags |= AW_SESS_F_SP | AW_SESS_F_SP_WAIT;
+		s->sp_isn = sp->client_isn;
+		s->sp_delta = sp->cookie;
 	}
-	s->sport = rte_cpu_to_be_16(port);
+	s->last = l->now;
+	s->sport = 0;
+	enum aw_drop_reason why = AW_DROP_NO_ROUTE;
+	if (pick_snat(c, a, s, h, p->v6))
+		why = aw_snat_spread(a, l, s, &hr);
 	uint8_t fl = ip[p->l3_hl + 13];
 	s->state = p->proto == IPPROTO_UDP ? AW_SS_UDP
 		   : (fl & (TCP_SYN | TCP_ACK)) == TCP_SYN ? AW_SS_SYN : AW_SS_EST;
-	if (port == 0) {
+	if (why != AW_DROP__COUNT) {
 		aw_sess_unalloc(a, l, idx);
 		create_unlock(a);
 		return aw_set_drop(p->m, why), UINT32_MAX;
@@ -438,7 +446,7 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 	uint64_t sid = 0;
 	uint16_t strip = 0;
 	int opt_off = -1;
-	bool asrs_port;
+	bool asrs_port, sp = false;
 
 	/* Made earlier in this burst, after the bulk lookup? */
 	if (created_maybe(c->asrs, pk.h)) {
@@ -446,7 +454,7 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 		if (found != AW_STAB_MISS)
 			return p->v6 ? hit(c, a, c->asrs, p, found, 1) : hit(c, a, c->asrs, p, found, 0);
 	}
-	int r = identify(c, a, p, &sid, &strip, &opt_off, &asrs_port);
+	int r = identify(c, a, p, &sid, &strip, &opt_off, &asrs_port, &sp);
 
 	if (r < 0)
 		return;
@@ -476,9 +484,15 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 		c->stats.info[AW_INFO_TTL_EXPIRED]++;
 		return aw_icmp_error(c, p->m, p->v6, AW_ICMP_TIME_EXCEEDED, 0, AW_DROP_TTL_EXCEEDED);
 	}
+	struct aw_sp_init spi;
+	if (sp && !aw_sp_new(c, a, p, &spi)) /* no session for a SYN (cookie answered) */
+		return;
+	if (!aw_sp_new_flow_ok(a, c->asrs))
+		return aw_set_drop(p->m, AW_DROP_NEW_FLOW_LIMITED);
 	uintptr_t data;
 	bool existed;
-	if (create(c, a, p, pk, svc, d, h, strip != 0, &data, &existed) == UINT32_MAX)
+	if (create(c, a, p, pk, svc, d, h, strip != 0, sp ? &spi : NULL, &data, &existed) ==
+	    UINT32_MAX)
 		return;
 	if (existed) /* another lcore created it meanwhile: an ordinary hit */
 		return p->v6 ? hit(c, a, c->asrs, p, data, 1) : hit(c, a, c->asrs, p, data, 0);

@@ -2,8 +2,10 @@
 /*
  * aw_asrs_priv — the ASRS router's internal types, shared by its modules:
  *   aw_asrs_conf.c   config / API object parsers (services, listeners, "asrs")
+ *   aw_asrs_conf_flood.c  asrs.snat ranges, asrs.synproxy, asrs.new_flow_limit
  *   aw_asrs_svc.c    service map and listener table (immutable objects, RCU)
- *   aw_asrs_sess.c   session slots, SNAT port allocation, aging
+ *   aw_asrs_sess.c   session slots, SNAT port allocation (per-pair counts), aging
+ *   aw_asrs_synproxy.c  SYN proxy (cookies, handshakes, sequence shift), new-flow budget
  *   aw_asrs_stab.c   session lookup table (two keys per session, not stored)
  *   aw_asrs_path.c   the burst function (fast path) and session creation
  *   aw_asrs_answer.c RST / ICMP port unreachable, ICMP error translation
@@ -31,16 +33,20 @@
 #include "aw_inet.h"
 #include "aw_shim.h"
 #include "aw_sid.h"
+#include "aw_snat_pairs.h"
+#include "aw_syncookie.h"
 
 #define AW_ASRS_MAX_DESTS     1024  /* destinations per service */
 #define AW_ASRS_MAX_LISTENERS 4096
-#define AW_ASRS_MAX_SNAT      16    /* SNAT addresses per family */
+#define AW_ASRS_MAX_SNAT      64    /* SNAT addresses per family */
 #define AW_ASRS_BATCH_MAX     10000 /* API batch forms */
 #define AW_ASRS_STASH         64u   /* per-lcore cache of free session slots */
 #define AW_ASRS_AGE_PER_TICK  64u   /* session slots an lcore examines per loop */
-#define AW_ASRS_PROBES        64u   /* SNAT ports tried per new session */
+#define AW_ASRS_PROBES        64u   /* SNAT ports tried per new session (at most) */
+#define AW_ASRS_MAX_PAIRS     65536u /* (SNAT address, destination) pairs per lcore */
 #define AW_ASRS_TICKS_PER_S   16    /* session time unit: 1/16 s */
 #define AW_ASRS_SNAT_TAB      (2 * AW_ASRS_MAX_SNAT + 2 * AW_MAX_PORTS)
+_Static_assert(AW_ASRS_SNAT_TAB <= 256, "a session names its SNAT address in one byte");
 
 /* ---- configuration (also the parsed form of API arguments) ---- */
 struct aw_asrs_dest {
@@ -65,6 +71,7 @@ struct aw_lsn_conf {
 	uint64_t sid;
 	uint16_t uri_len;
 	char uri[AW_URI_MAX_LEN + 1];
+	int8_t synproxy;     /* 1 / 0; -1: asrs.synproxy.default */
 };
 
 enum aw_sess_state { AW_SS_FREE = 0, AW_SS_SYN, AW_SS_EST, AW_SS_CLOSING, AW_SS_UDP, AW_SS__N };
@@ -79,6 +86,12 @@ struct aw_asrs_conf {
 	uint32_t max_sessions;
 	uint32_t max_services;
 	uint32_t timeout_s[AW_SS__N];  /* by session state */
+	bool synproxy_default;         /* asrs.synproxy.default */
+	bool has_synproxy_secret;
+	uint8_t synproxy_secret[16];   /* asrs.synproxy.secret (else random at start) */
+	uint32_t synproxy_period_s;    /* cookie generation length */
+	uint32_t new_flow_rate;        /* per lcore per s; 0: no limit */
+	uint32_t new_flow_burst;
 	unsigned n_services;
 	struct aw_svc_conf *services;
 	unsigned n_listeners;
@@ -95,6 +108,13 @@ int aw_asrs_parse_uri(struct aw_jctx *c, json_t *obj, const char *path, const ch
 int aw_asrs_parse_listener(struct aw_jctx *c, json_t *obj, const char *path, bool want_svc,
 			   struct aw_lsn_conf *out);
 void aw_svc_conf_clear(struct aw_svc_conf *s);
+/* aw_asrs_conf_flood.c */
+int aw_asrs_parse_snat(struct aw_jctx *c, json_t *asrs, struct aw_asrs_conf *ac);
+int aw_asrs_parse_synproxy(struct aw_jctx *c, json_t *asrs, struct aw_asrs_conf *ac);
+int aw_asrs_parse_new_flow_limit(struct aw_jctx *c, json_t *asrs, struct aw_asrs_conf *ac);
+/* The listener's optional "synproxy" (out->proto already set). */
+int aw_asrs_parse_lsn_synproxy(struct aw_jctx *c, json_t *obj, const char *path,
+			       struct aw_lsn_conf *out);
 
 /* ---- service map ---- */
 struct aw_svc {
@@ -114,7 +134,8 @@ struct aw_lsn_slot {
 	uint8_t proto;
 	uint16_t port_be;
 	uint8_t alias;   /* 1: instance-alias slot (SPEC §4.6), keyed without address */
-	uint8_t pad[3];
+	int8_t synproxy; /* as aw_lsn_conf.synproxy */
+	uint8_t pad[2];
 	uint64_t sid;
 	uint8_t vip[16]; /* alias slot: the VIP it stands for */
 };
@@ -142,8 +163,11 @@ struct aw_sess_key {
 #define AW_SESS_F_DEST6   0x02 /* destination side is IPv6 */
 #define AW_SESS_F_SHIM    0x04 /* client datagrams carry the UDP shim */
 #define AW_SESS_F_OPT     0x08 /* TCP to the ASRS port: the client's packets may carry the option */
+#define AW_SESS_F_SP      0x10 /* SYN proxy: sequence numbers translated (sp_*) */
+#define AW_SESS_F_SP_WAIT 0x20 /* SYN proxy: waiting for the destination's SYN-ACK */
+#define AW_SESS_F_SP_CLAIM 0x40 /* SYN proxy: an lcore is ending the wait */
 
-/* 72 bytes: the SNAT address is an index into aw_asrs.snat_tab. */
+/* 80 bytes: the SNAT address is an index into aw_asrs.snat_tab. */
 struct aw_sess {
 	uint8_t client[16], vip[16];  /* client side: client → vip */
 	uint8_t dest[16];             /* destination side: snat_tab[snat] → dest */
@@ -153,8 +177,11 @@ struct aw_sess {
 	uint32_t last;                /* lcores: last packet, in 1/16 s since start */
 	uint8_t state;                /* lcores: enum aw_sess_state */
 	uint8_t proto;
-	uint8_t flags;                /* AW_SESS_F_* */
+	uint8_t flags;                /* AW_SESS_F_*; lcores: SP_WAIT / SP_CLAIM (atomics) */
 	uint8_t snat;                 /* index into aw_asrs.snat_tab */
+	uint32_t sp_isn;              /* SYN proxy: the client's initial sequence number */
+	uint32_t sp_delta;            /* lcores; SYN proxy: our cookie ISN while waiting,
+				       * then cookie - destination's ISN */
 };
 
 #define AW_BAD_OPT_NOT_SYN  (AW_SHIM_ERR_COUNT + 0) /* ASRS option on a non-SYN */
@@ -170,7 +197,9 @@ struct aw_stab_bucket {
 struct aw_asrs_lcore {
 	unsigned part, n_parts;       /* this lcore's share of SNAT ports and aging */
 	uint16_t port_lo, port_n;     /* SNAT port partition */
-	uint32_t port_next;
+	struct aw_snat_part snat;     /* its cursor and per-pair free-port counts ... */
+	rte_spinlock_t snat_lock;     /* ... under this lock: taken by this lcore's session
+				       * creation and by the expiry of its sessions */
 	uint32_t age_lo, age_n, age_next; /* aging slice of the session slots */
 	unsigned n_stash;
 	uint32_t stash[AW_ASRS_STASH];
@@ -179,6 +208,8 @@ struct aw_asrs_lcore {
 	bool active;                  /* a processing lcore (rtc or worker) */
 	uint64_t created[4];          /* Bloom bits of the client key hashes of the
 				       * sessions created in this burst */
+	struct aw_syncookie sc;       /* SYN cookie keys (this lcore's cache) */
+	uint32_t nf_tokens, nf_last;  /* new-flow budget: tokens, refilled at (1/16 s) */
 	uint64_t sess_expired;
 	/* finer reasons of bad_shim drops: aw_shim errors, then the two below */
 	uint64_t bad_shim[AW_SHIM_ERR_COUNT + 2];
@@ -208,8 +239,11 @@ struct aw_asrs {
 	uint32_t timeout[AW_SS__N];    /* in 1/16 s */
 	uint16_t min_mtu;
 	size_t sess_bytes;             /* heap used by the session table */
-	/* SNAT addresses by index: [i] the snat list's IPv4 i, [16 + i] IPv6 i,
-	 * [32 + 2p] / [33 + 2p] port p's first IPv4 / IPv6 address */
+	uint8_t sp_master[16];         /* SYN cookie master secret */
+	uint64_t start_unix;           /* wall clock at start_tsc, s (cookie generations) */
+	/* SNAT addresses by index: [i] the snat list's IPv4 i, [MAX_SNAT + i]
+	 * IPv6 i, [2 MAX_SNAT + 2p] / [2 MAX_SNAT + 2p + 1] port p's first IPv4 /
+	 * IPv6 address */
 	uint8_t snat_tab[AW_ASRS_SNAT_TAB][16];
 	struct aw_asrs_lcore lc[];     /* by context index (rcu_id) */
 };
@@ -248,10 +282,17 @@ int aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c);
 /* Slot for a new session or UINT32_MAX when the table is full. */
 uint32_t aw_sess_alloc(struct aw_asrs *a, struct aw_asrs_lcore *l);
 void aw_sess_unalloc(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx);
-/* A free SNAT port toward (dest, dport, proto) from snat, or 0; *hr: the
- * hash of the reply key with that port. */
+/* A free SNAT port toward (dest, dport, proto) from snat, or 0 (why: the
+ * reason, may be NULL); *hr: the hash of the reply key with that port. Fails
+ * without probing when the pair has every port of l's partition. The port
+ * counts in the pair until the session expires. */
 uint16_t aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s,
-		      uint32_t *hr);
+		      uint32_t *hr, enum aw_snat_res *why);
+/* s->sport (network order) set to a free SNAT port from s->snat, or from the
+ * next addresses of the `snat` list (s->snat updated) when its pair is
+ * exhausted: AW_DROP__COUNT; else the drop reason. *hr as aw_snat_port. */
+enum aw_drop_reason aw_snat_spread(struct aw_asrs *a, struct aw_asrs_lcore *l, struct aw_sess *s,
+				   uint32_t *hr);
 /* Inserts both keys of slot idx (the table always has room); _h with the
  * hashes of its client and reply keys known. */
 void aw_sess_insert(struct aw_asrs *a, uint32_t idx);
@@ -259,6 +300,9 @@ void aw_sess_insert_h(struct aw_asrs *a, uint32_t idx, uint32_t hc, uint32_t hr)
 void aw_sess_key_client(const struct aw_sess *s, struct aw_sess_key *k);
 void aw_sess_key_reply(const struct aw_asrs *a, const struct aw_sess *s, struct aw_sess_key *k);
 void aw_sess_age(struct aw_asrs *a, struct aw_asrs_lcore *l);
+/* Ends session idx now (as if it had expired); false when l's defer queue
+ * has no room (nothing done). */
+bool aw_sess_kill(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx);
 
 /* aw_asrs_answer.c */
 /* TCP RST / ICMP port unreachable to the sender of m (rate limited); `drop`

@@ -14,9 +14,14 @@
  * lcore has passed a quiescent state.
  *
  * SNAT ports: each processing lcore owns a contiguous part of the port range
- * (no locks); a port is free toward a destination when the reply key
- * (dest, snat, dport, port) is absent — ports are reused toward different
- * destinations (endpoint-dependent allocation).
+ * (no other lcore allocates from it); a port is free toward a destination
+ * when the reply key (dest, snat, dport, port) is absent — ports are reused
+ * toward different destinations (endpoint-dependent allocation). Each
+ * partition counts its ports in use per (SNAT address, destination address,
+ * port, protocol) pair (lib/asrs/aw_snat_pairs.h), so a new session toward an
+ * exhausted pair fails at once instead of probing; the count is under the
+ * partition's lock, taken by the owning lcore when it creates a session and
+ * by whichever lcore expires one of the partition's sessions.
  *
  * Contract: aw_sess_init / _fini on the main thread (lcores stopped);
  * everything else on the processing lcore owning `l`.
@@ -28,8 +33,9 @@
 #include <string.h>
 
 #include "aw_asrs_stab.h"
+#include "aw_asrs_synproxy.h"
 
-_Static_assert(sizeof(struct aw_sess) <= 72, "session slot grew past 72 bytes");
+_Static_assert(sizeof(struct aw_sess) <= 80, "session slot grew past 80 bytes");
 _Static_assert(sizeof(struct aw_sess_key) == 40, "session key is 40 bytes");
 _Static_assert(sizeof(struct aw_stab_bucket) == 64, "a lookup bucket is one cache line");
 
@@ -81,7 +87,7 @@ aw_sess_init(struct aw_asrs *a, char *err, size_t errlen)
 	a->create_locked = a->dp->cfg->mode == AW_MODE_PIPELINE &&
 			   a->dp->cfg->pipeline.n_workers > 1;
 	a->sess_bytes = heap_used() - before;
-	return 0;
+	return aw_sp_init(a, err, errlen);
 }
 
 #define AW_ASRS_DQ_SIZE (AW_ASRS_AGE_PER_TICK * 1024) /* expired sessions in grace */
@@ -127,6 +133,13 @@ aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c)
 	uint32_t hi = ac->snat_min + (uint32_t)((uint64_t)span * (l->part + 1) / n);
 	l->port_lo = (uint16_t)lo;
 	l->port_n = (uint16_t)(hi - lo);
+	aw_snat_pairs_free(l->snat.pairs);
+	l->snat = (struct aw_snat_part){.lo = l->port_lo, .n = l->port_n};
+	l->snat.pairs = aw_snat_pairs_create(RTE_MIN(ac->max_sessions, AW_ASRS_MAX_PAIRS));
+	rte_spinlock_init(&l->snat_lock);
+	if (l->snat.pairs == NULL)
+		return -1;
+	aw_sp_lcore_init(a, l);
 	l->age_lo = (uint32_t)((uint64_t)a->n_slots * l->part / n);
 	l->age_n = (uint32_t)((uint64_t)a->n_slots * (l->part + 1) / n) - l->age_lo;
 	return lcore_dq(a, l, c->rcu_id);
@@ -135,9 +148,12 @@ aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c)
 void
 aw_sess_fini(struct aw_asrs *a)
 {
-	for (unsigned i = 0; i < a->dp->n_ctx; i++)
+	for (unsigned i = 0; i < a->dp->n_ctx; i++) {
 		if (a->lc[i].dq != NULL)
 			rte_rcu_qsbr_dq_delete(a->lc[i].dq);
+		aw_snat_pairs_free(a->lc[i].snat.pairs);
+		a->lc[i].snat.pairs = NULL;
+	}
 	aw_stab_fini(a);
 	rte_free(a->sess);
 	rte_ring_free(a->free_slots);
@@ -191,23 +207,91 @@ aw_sess_key_reply(const struct aw_asrs *a, const struct aw_sess *s, struct aw_se
 	k->v6 = (s->flags & AW_SESS_F_DEST6) != 0;
 }
 
-uint16_t
-aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s, uint32_t *hr)
+static void
+pair_key(const struct aw_sess *s, struct aw_snat_pair_key *pk)
 {
-	struct aw_sess_key k;
-	unsigned tries = RTE_MIN((unsigned)l->port_n, AW_ASRS_PROBES);
+	memcpy(pk->dest, s->dest, 16);
+	pk->dport = s->dport;
+	pk->proto = s->proto;
+	pk->snat = s->snat;
+}
 
-	aw_sess_key_reply(a, s, &k);
+struct probe_arg {
+	const struct aw_asrs *a;
+	struct aw_sess_key k; /* the reply key, dport set per port tried */
+	uint32_t h;
+};
+
+static bool
+port_free(void *arg, uint16_t port)
+{
+	struct probe_arg *pa = arg;
+
+	pa->k.dport = rte_cpu_to_be_16(port);
+	pa->h = aw_sess_key_hash(&pa->k);
+	return aw_stab_find(pa->a, &pa->k, pa->h) == AW_STAB_MISS;
+}
+
+uint16_t
+aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s, uint32_t *hr,
+	     enum aw_snat_res *why)
+{
+	struct probe_arg pa = {.a = a};
+	struct aw_snat_pair_key pk;
+	uint16_t port = 0;
+
+	aw_sess_key_reply(a, s, &pa.k);
+	pair_key(s, &pk);
+	rte_spinlock_lock(&l->snat_lock);
+	enum aw_snat_res r = aw_snat_alloc(&l->snat, &pk, AW_ASRS_PROBES, port_free, &pa, &port);
+	rte_spinlock_unlock(&l->snat_lock);
+	if (why != NULL)
+		*why = r;
+	*hr = pa.h;
+	return r == AW_SNAT_OK ? port : 0;
+}
+
+enum aw_drop_reason
+aw_snat_spread(struct aw_asrs *a, struct aw_asrs_lcore *l, struct aw_sess *s, uint32_t *hr)
+{
+	const struct aw_asrs_conf *ac = a->conf;
+	const bool v6 = s->flags & AW_SESS_F_DEST6;
+	const unsigned base = v6 ? AW_ASRS_MAX_SNAT : 0, n = v6 ? ac->n_snat6 : ac->n_snat4;
+	const unsigned tries = s->snat >= 2 * AW_ASRS_MAX_SNAT ? 1 : n;
+	enum aw_snat_res why = AW_SNAT_EXHAUSTED;
+
 	for (unsigned t = 0; t < tries; t++) {
-		uint16_t port = (uint16_t)(l->port_lo + l->port_next);
-		if (++l->port_next >= l->port_n)
-			l->port_next = 0;
-		k.dport = rte_cpu_to_be_16(port);
-		*hr = aw_sess_key_hash(&k);
-		if (aw_stab_find(a, &k, *hr) == AW_STAB_MISS)
-			return port;
+		if (t > 0)
+			s->snat = (uint8_t)(base + (s->snat - base + 1) % n);
+		uint16_t port = aw_snat_port(a, l, s, hr, &why);
+		if (port != 0) {
+			s->sport = rte_cpu_to_be_16(port);
+			return AW_DROP__COUNT;
+		}
+		if (why == AW_SNAT_BUSY) /* its probes spent: no more this time */
+			break;
 	}
-	return 0;
+	return why == AW_SNAT_PAIRS_FULL ? AW_DROP_SNAT_PAIRS_FULL : AW_DROP_SNAT_EXHAUSTED;
+}
+
+/* The expired session s gives its port back to the partition it came from. */
+static void
+snat_release(struct aw_asrs *a, const struct aw_sess *s)
+{
+	uint16_t port = rte_be_to_cpu_16(s->sport);
+	struct aw_snat_pair_key pk;
+
+	pair_key(s, &pk);
+	for (unsigned i = 0; i < a->dp->n_ctx; i++) {
+		struct aw_asrs_lcore *o = &a->lc[i];
+		if (!o->active || o->snat.pairs == NULL || port < o->port_lo ||
+		    port - o->port_lo >= o->port_n)
+			continue;
+		rte_spinlock_lock(&o->snat_lock);
+		aw_snat_pairs_dec(o->snat.pairs, &pk);
+		rte_spinlock_unlock(&o->snat_lock);
+		return;
+	}
 }
 
 void
@@ -240,9 +324,22 @@ expire(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx)
 	aw_sess_key_reply(a, s, &kr);
 	aw_stab_del(a, aw_sess_key_hash(&kc), idx << 1);
 	aw_stab_del(a, aw_sess_key_hash(&kr), idx << 1 | 1);
+	snat_release(a, s);
 	s->state = AW_SS__N; /* dead: not listed, not aged again */
 	l->sess_expired++;
 	rte_rcu_qsbr_dq_enqueue(l->dq, &idx);
+}
+
+bool
+aw_sess_kill(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx)
+{
+	unsigned pending = 0;
+
+	rte_rcu_qsbr_dq_reclaim(l->dq, AW_ASRS_AGE_PER_TICK, NULL, &pending, NULL);
+	if (pending >= AW_ASRS_DQ_SIZE)
+		return false;
+	expire(a, l, idx);
+	return true;
 }
 
 void

@@ -269,6 +269,7 @@ lsn_put(struct aw_lsn_table *t, const struct aw_lsn_conf *l, uint8_t alias)
 	s->port_be = port_be;
 	s->alias = alias;
 	s->sid = l->sid;
+	s->synproxy = l->synproxy;
 }
 
 static struct aw_lsn_table *

@@ -89,7 +89,7 @@ make(struct aw_asrs *a, uint8_t client_last, uint16_t cport, uint8_t dest_last, 
 	s->last = l->now;
 	s->state = AW_SS_SYN;
 	uint32_t hr;
-	*sport = aw_snat_port(a, l, s, &hr);
+	*sport = aw_snat_port(a, l, s, &hr, NULL);
 	if (*sport == 0) {
 		aw_sess_unalloc(a, l, idx);
 		return UINT32_MAX - 1;
@@ -149,6 +149,117 @@ test_snat_endpoint_dependent(void)
 	CHECK(make(a, 4, 1, 3, &p4) < a->n_slots);       /* free toward another destination */
 	CHECK(p4 == 30000 || p4 == 30001);
 	CHECK_EQ(a->n_sessions, 3);
+	teardown(a);
+}
+
+/* A pair with every port of the partition in use: further allocations fail
+ * as exhausted without a lookup of the session table (the lookups would
+ * find the ports busy; the pair count says so first), and the expiry of one
+ * of its sessions makes the next allocation succeed with that port. */
+static void
+test_snat_exhausted_pair_then_expiry(void)
+{
+	struct aw_asrs *a = setup(256, 40000, 40099);
+	struct aw_asrs_lcore *l = &a->lc[0];
+	uint16_t p, first = 0;
+	uint32_t idx0 = UINT32_MAX;
+
+	for (unsigned i = 0; i < 100; i++) {
+		uint32_t idx = make(a, (uint8_t)(i + 2), 5000, 2, &p);
+		CHECK(idx < a->n_slots);
+		if (i == 0)
+			idx0 = idx, first = p;
+	}
+	struct aw_snat_pair_key pk = {.dport = rte_cpu_to_be_16(8080), .proto = IPPROTO_TCP};
+	pk.dest[0] = 10, pk.dest[1] = 2, pk.dest[3] = 2;
+	CHECK_EQ(aw_snat_pairs_used(l->snat.pairs, &pk), 100);
+	struct aw_sess s = a->sess[idx0];
+	enum aw_snat_res why = AW_SNAT_OK;
+	uint32_t hr, next = l->snat.next;
+	CHECK_EQ(aw_snat_port(a, l, &s, &hr, &why), 0);
+	CHECK_EQ(why, AW_SNAT_EXHAUSTED);
+	CHECK_EQ(l->snat.next, next); /* not one port tried */
+	CHECK_EQ(make(a, 250, 5000, 2, &p), UINT32_MAX - 1);
+	/* Expire the first session only. */
+	for (unsigned i = 0; i < a->n_slots; i++)
+		if (a->sess[i].state == AW_SS_SYN)
+			a->sess[i].state = i == idx0 ? AW_SS_CLOSING : AW_SS_EST;
+	l->now += 3;
+	for (unsigned i = 0; i < a->n_slots / AW_ASRS_AGE_PER_TICK + 2; i++)
+		aw_sess_age(a, l);
+	CHECK_EQ(l->sess_expired, 1);
+	CHECK_EQ(aw_snat_pairs_used(l->snat.pairs, &pk), 99);
+	CHECK(make(a, 251, 5000, 2, &p) < a->n_slots);
+	CHECK_EQ(p, first);
+	CHECK_EQ(aw_snat_pairs_used(l->snat.pairs, &pk), 100);
+	rte_rcu_qsbr_quiescent(dp.rcu, 0); /* empty the defer queue before teardown */
+	aw_sess_age(a, l);
+	teardown(a);
+}
+
+/* The default port range on one lcore toward one destination: 64,512
+ * sessions, then exhaustion without probing; after random sessions end,
+ * new ones fill the pair again to at least 62,000 (the bounded probes may
+ * miss the last few free ports, never many). */
+static void
+test_snat_pair_capacity(void)
+{
+	struct aw_asrs *a = setup(70000, 1024, 65535);
+	struct aw_asrs_lcore *l = &a->lc[0];
+	static uint32_t idx[64512];
+	uint64_t rnd = 0x1234567;
+	uint16_t p;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < 64512; i++) {
+		idx[n] = make(a, (uint8_t)(i >> 8), (uint16_t)(1000 + i), 2, &p);
+		if (idx[n] < a->n_slots)
+			n++;
+	}
+	CHECK_EQ(n, 64512);
+	struct aw_sess s = a->sess[idx[0]];
+	enum aw_snat_res why;
+	uint32_t hr, next = l->snat.next;
+	CHECK_EQ(aw_snat_port(a, l, &s, &hr, &why), 0);
+	CHECK_EQ(why, AW_SNAT_EXHAUSTED);
+	CHECK_EQ(l->snat.next, next);
+	/* 4,512 random sessions end. */
+	unsigned killed = 0;
+	while (killed < 4512) {
+		unsigned k = (unsigned)(aw_test_rnd(&rnd) % 64512);
+		if (idx[k] == UINT32_MAX)
+			continue;
+		CHECK(aw_sess_kill(a, l, idx[k]));
+		idx[k] = UINT32_MAX;
+		killed++;
+	}
+	rte_rcu_qsbr_quiescent(dp.rcu, 0);
+	for (unsigned i = 0; i < 100; i++)
+		aw_sess_age(a, l);
+	CHECK_EQ(a->n_sessions, 60000);
+	unsigned ok = 0, fails = 0;
+	for (unsigned i = 0; i < 8000 && fails < 200; i++) {
+		uint32_t r = make(a, 250, (uint16_t)(i + 1), 2, &p);
+		if (r < a->n_slots)
+			ok++;
+		else
+			fails++;
+	}
+	CHECK(60000 + ok >= 62000);
+	struct aw_snat_pair_key pk = {.dport = rte_cpu_to_be_16(8080), .proto = IPPROTO_TCP};
+	pk.dest[0] = 10, pk.dest[1] = 2, pk.dest[3] = 2;
+	CHECK_EQ(aw_snat_pairs_used(l->snat.pairs, &pk), 60000 + ok);
+	printf("snat pair: 64512 ports, refilled to %u after 4512 random ends\n", 60000 + ok);
+	/* clean up: every session ends */
+	for (uint32_t i = 0; i < a->n_slots; i++)
+		if (a->sess[i].state == AW_SS_SYN)
+			CHECK(aw_sess_kill(a, l, i));
+	rte_rcu_qsbr_quiescent(dp.rcu, 0);
+	for (unsigned i = 0; i < 2000; i++)
+		aw_sess_age(a, l);
+	CHECK_EQ(a->n_sessions, 0);
+	CHECK_EQ(aw_snat_pairs_used(l->snat.pairs, &pk), 0);
+	CHECK_EQ(l->snat.pairs->n, 0);
 	teardown(a);
 }
 
@@ -427,6 +538,7 @@ main(void)
 	static const struct aw_test_case cases[] = {
 		AW_TEST(test_both_keys), AW_TEST(test_max_sessions),
 		AW_TEST(test_snat_endpoint_dependent), AW_TEST(test_partitions),
+		AW_TEST(test_snat_exhausted_pair_then_expiry), AW_TEST(test_snat_pair_capacity),
 		AW_TEST(test_expiry_and_reclaim), AW_TEST(test_full_exactly_at_limit),
 		AW_TEST(test_key_layout_v4_v6), AW_TEST(test_overflow_chain),
 		AW_TEST(test_concurrent_overflow_churn),

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Free-port accounting per SNAT pair; see aw_snat_pairs.h for the contract. */
+#include "aw_snat_pairs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(sizeof(struct aw_snat_pair_key) == 20, "pair key is 20 packed bytes");
+
+static inline uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+uint32_t
+aw_snat_pair_hash(const struct aw_snat_pair_key *k)
+{
+	uint64_t w[2];
+	uint32_t t;
+
+	memcpy(w, k->dest, 16);
+	memcpy(&t, &k->dport, 4);
+	return (uint32_t)mix64(w[0] ^ mix64(w[1] ^ mix64(t)));
+}
+
+struct aw_snat_pairs *
+aw_snat_pairs_create(uint32_t max_pairs)
+{
+	uint32_t slots = 8;
+
+	while (slots < 2 * (uint64_t)max_pairs && slots < (1u << 30))
+		slots <<= 1;
+	struct aw_snat_pairs *t = calloc(1, sizeof(*t) + (size_t)slots * sizeof(t->e[0]));
+	if (t == NULL)
+		return NULL;
+	t->mask = slots - 1;
+	t->max_n = slots / 2;
+	return t;
+}
+
+void
+aw_snat_pairs_free(struct aw_snat_pairs *t)
+{
+	free(t);
+}
+
+/* Slot of k, or of the empty slot that ends its probe sequence. */
+static uint32_t
+find(const struct aw_snat_pairs *t, const struct aw_snat_pair_key *k)
+{
+	uint32_t i = aw_snat_pair_hash(k) & t->mask;
+
+	while (t->e[i].used != 0 && memcmp(&t->e[i].k, k, sizeof(*k)) != 0)
+		i = (i + 1) & t->mask;
+	return i;
+}
+
+uint32_t
+aw_snat_pairs_used(const struct aw_snat_pairs *t, const struct aw_snat_pair_key *k)
+{
+	return t->e[find(t, k)].used;
+}
+
+int
+aw_snat_pairs_inc(struct aw_snat_pairs *t, const struct aw_snat_pair_key *k)
+{
+	struct aw_snat_pair *e = &t->e[find(t, k)];
+
+	if (e->used == 0) {
+		if (t->n >= t->max_n)
+			return -1;
+		e->k = *k;
+		t->n++;
+	}
+	e->used++;
+	return 0;
+}
+
+/* Backward-shift deletion: entries after slot i that could live at i move
+ * up, so no probe sequence ever crosses an empty slot. */
+static void
+remove_at(struct aw_snat_pairs *t, uint32_t i)
+{
+	uint32_t j = i;
+
+	for (;;) {
+		t->e[i].used = 0;
+		for (;;) {
+			j = (j + 1) & t->mask;
+			if (t->e[j].used == 0)
+				return;
+			uint32_t home = aw_snat_pair_hash(&t->e[j].k) & t->mask;
+			/* j's entry may move to i when home is not in (i, j] (cyclically) */
+			if (i <= j ? (home <= i || home > j) : (home <= i && home > j))
+				break;
+		}
+		t->e[i] = t->e[j];
+		i = j;
+	}
+}
+
+bool
+aw_snat_pairs_dec(struct aw_snat_pairs *t, const struct aw_snat_pair_key *k)
+{
+	uint32_t i = find(t, k);
+
+	if (t->e[i].used == 0)
+		return false;
+	if (--t->e[i].used == 0) {
+		t->n--;
+		remove_at(t, i);
+	}
+	return true;
+}
+
+enum aw_snat_res
+aw_snat_alloc(struct aw_snat_part *part, const struct aw_snat_pair_key *k, unsigned max_probes,
+	      aw_snat_free_fn is_free, void *arg, uint16_t *port)
+{
+	struct aw_snat_pairs *t = part->pairs;
+	struct aw_snat_pair *e = &t->e[find(t, k)];
+
+	if (e->used >= part->n)
+		return AW_SNAT_EXHAUSTED;
+	if (e->used == 0 && t->n >= t->max_n)
+		return AW_SNAT_PAIRS_FULL;
+	unsigned tries = max_probes < part->n ? max_probes : part->n;
+	for (unsigned i = 0; i < tries; i++) {
+		uint16_t p = (uint16_t)(part->lo + part->next);
+		if (++part->next >= part->n)
+			part->next = 0;
+		if (is_free(arg, p)) {
+			if (e->used == 0) {
+				e->k = *k;
+				t->n++;
+			}
+			e->used++;
+			*port = p;
+			return AW_SNAT_OK;
+		}
+	}
+	return AW_SNAT_BUSY;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * aw_snat_pairs — free-port accounting of one SNAT port partition (SPEC
+ * §4.4): for every (SNAT address, destination address, destination port,
+ * protocol) pair with at least one live session, how many of the partition's
+ * ports are in use toward it. Allocation toward a pair whose count reached
+ * the partition's size fails at once (no probing); otherwise it probes from
+ * the partition's rotating cursor, at most `max_probes` ports, asking the
+ * caller (the session table) whether a port is free toward the pair.
+ *
+ * The table is open addressing with linear probing, at most half full
+ * (capacity fixed at creation), deletion by backward shift: a pair is present
+ * exactly while its count is non-zero.
+ *
+ * Contract: no EAL, no locks. One partition's table is used by one thread at
+ * a time (the data plane serialises it with the partition's lock); create /
+ * destroy from a control thread.
+ */
+#ifndef AW_SNAT_PAIRS_H
+#define AW_SNAT_PAIRS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct aw_snat_pair_key {
+	uint8_t dest[16]; /* destination address (IPv4: 4 bytes, zero padded) */
+	uint16_t dport;   /* network order */
+	uint8_t proto;
+	uint8_t snat;     /* SNAT address index (the caller's numbering) */
+};
+
+struct aw_snat_pair {
+	struct aw_snat_pair_key k;
+	uint32_t used; /* 0: empty slot */
+};
+
+struct aw_snat_pairs {
+	uint32_t mask;     /* slots - 1 */
+	uint32_t n;        /* pairs present */
+	uint32_t max_n;    /* slots / 2 */
+	struct aw_snat_pair e[];
+};
+
+/* One partition of the port range: ports [lo, lo + n). */
+struct aw_snat_part {
+	uint16_t lo, n;
+	uint32_t next;     /* cursor: next port tried is lo + next */
+	struct aw_snat_pairs *pairs;
+};
+
+/* Table for up to max_pairs pairs (rounded up); NULL when out of memory. */
+struct aw_snat_pairs *aw_snat_pairs_create(uint32_t max_pairs);
+void aw_snat_pairs_free(struct aw_snat_pairs *t);
+
+uint32_t aw_snat_pair_hash(const struct aw_snat_pair_key *k);
+/* Ports in use toward k (0 when absent). */
+uint32_t aw_snat_pairs_used(const struct aw_snat_pairs *t, const struct aw_snat_pair_key *k);
+/* Count of k + 1; -1 when k is new and the table holds max_n pairs. */
+int aw_snat_pairs_inc(struct aw_snat_pairs *t, const struct aw_snat_pair_key *k);
+/* Count of k - 1 (the pair goes at 0); false when k is absent. */
+bool aw_snat_pairs_dec(struct aw_snat_pairs *t, const struct aw_snat_pair_key *k);
+
+/* Is `port` free toward the pair? (the caller's session table) */
+typedef bool (*aw_snat_free_fn)(void *arg, uint16_t port);
+
+enum aw_snat_res {
+	AW_SNAT_OK = 0,
+	AW_SNAT_EXHAUSTED,  /* every port of the partition in use toward the pair */
+	AW_SNAT_BUSY,       /* max_probes ports tried, none free */
+	AW_SNAT_PAIRS_FULL, /* the pair table holds its maximum of pairs */
+};
+
+/* A port of part free toward k (counted in the pair), in *port. Calls
+ * is_free at most max_probes times, and never when the pair is exhausted. */
+enum aw_snat_res aw_snat_alloc(struct aw_snat_part *part, const struct aw_snat_pair_key *k,
+			       unsigned max_probes, aw_snat_free_fn is_free, void *arg,
+			       uint16_t *port);
+
+#endif /* AW_SNAT_PAIRS_H */
