@@ -165,6 +165,7 @@ main(int argc, char **argv)
 	stop_flag = &dp.stop;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN); /* a peer gone before its reply: EPIPE, not death */
 	ret = start(&dp, &api, err, sizeof(err));
 	if (ret == 0) {
 		rte_eal_mp_remote_launch(aw_lcore_main, &dp, CALL_MAIN);
