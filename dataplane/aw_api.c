@@ -180,7 +180,7 @@ aw_api_stop(struct aw_api *api)
 		api->running = false;
 	}
 	srv_destroy(api);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2 && api->dp != NULL; i++) /* dp: aw_api_start ran */
 		if (api->wake[i] >= 0) {
 			close(api->wake[i]);
 			api->wake[i] = -1;

@@ -2,7 +2,8 @@
 /*
  * anyway-dataplane: EAL, configuration, ports, tables, lcores, API; clean stop
  * on SIGINT/SIGTERM (lcores stopped, TX flushed, ports closed so pcap files are
- * complete, API socket removed). Exit codes: 0 clean stop, 1 runtime failure,
+ * complete, API socket removed); SIGPIPE ignored (an API client gone before
+ * its reply is the API server's business, not fatal). Exit codes: 0 clean stop, 1 runtime failure,
  * 2 usage or configuration error.
  */
 #include <getopt.h>
