@@ -207,17 +207,18 @@ def test_never_reading_client_costs_only_its_connection():
 def test_backpressure_stops_reading_a_flooding_client():
     """A client that floods requests without reading is no longer read once
     its output passes the high-water mark: its own send blocks (the data
-    plane does not buffer without bound), then it is closed as slow."""
-    with Dataplane(cfg(send_timeout_s=3)) as dp:
+    plane neither buffers without bound nor reads on until the output bound
+    closes it), then it is closed as slow."""
+    with Dataplane(cfg(send_timeout_s=5)) as dp:
         dp.wait_idle(expect_rx=0)
-        s = connect(dp, timeout=3)
-        chunk = b'{"op":"stats"}\n' * 4096
+        s = connect(dp, timeout=1)
+        chunk = b'{"op":"ping"}\n' * 8192
         sent = 0
-        with pytest.raises((socket.timeout, BrokenPipeError, ConnectionResetError)):
-            for _ in range(1000):  # 64 MB of requests, i.e. gigabytes of replies
+        with pytest.raises(socket.timeout):
+            for _ in range(2000):  # 230 MB of pings: 64 MiB of replies within 23 MB of them
                 s.sendall(chunk)
                 sent += len(chunk)
-        assert sent < 16 << 20
+        assert sent < 8 << 20
         assert dp.api({"op": "ping"}, timeout=5)["ok"]
         wait_until(lambda: api_stats(dp)["closed_slow"] == 1, "the flooder to be closed")
         s.close()
@@ -226,16 +227,16 @@ def test_backpressure_stops_reading_a_flooding_client():
 
 
 def test_idle_connections_time_out_active_ones_stay():
-    with Dataplane(cfg(idle_timeout_s=2)) as dp:
+    with Dataplane(cfg(idle_timeout_s=3)) as dp:
         dp.wait_idle(expect_rx=0)
         idle = connect(dp)
         partial = connect(dp)
         partial.sendall(b'{"op":')  # an unfinished request is no activity
         busy = connect(dp)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:  # the agent's pattern: a ping a second
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline:  # the agent's pattern: pings well within the timeout
             assert call(busy, {"op": "ping"})["ok"]
-            time.sleep(0.5)
+            time.sleep(0.3)
         assert drain_until_closed(idle) == b""
         assert drain_until_closed(partial) == b""
         st = call(busy, {"op": "stats"})["api"]
