@@ -10,6 +10,7 @@ running as that uid (the test makes the socket reachable for it)."""
 
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -291,6 +292,33 @@ def test_sigstop_then_clients_gone():
             dp.proc.send_signal(signal.SIGCONT)
         alive(dp)
         wait_until(lambda: api_stats(dp)["clients"] == 1, "the dead clients to be closed")
+        dp.stop()
+
+
+def test_fd_limit_pauses_accepting_then_recovers():
+    """At the descriptor limit accept() fails (EMFILE): counted, accepting
+    pauses instead of spinning, established connections are still served,
+    and the waiting clients are accepted once descriptors are free again."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to change another process's RLIMIT_NOFILE")
+    with Dataplane(config()) as dp:
+        dp.wait_idle(expect_rx=0)
+        mon = connect(dp)
+        assert call(mon, {"op": "ping"})["ok"]
+        pid = dp.proc.pid
+        soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        top = max(int(fd) for fd in os.listdir("/proc/%d/fd" % pid))
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (top + 1, hard))
+        try:
+            waiting = [connect(dp) for _ in range(8)]  # queued in the backlog, not all accepted
+            wait_until(lambda: call(mon, {"op": "stats"})["api"]["accept_errors"] > 0, "EMFILE counted")
+            assert call(mon, {"op": "ping"})["ok"]
+        finally:
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+        for s in waiting:
+            assert call(s, {"op": "ping"})["ok"]
+            s.close()
+        mon.close()
         dp.stop()
 
 
