@@ -90,6 +90,35 @@ claim_path(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* The socket file appears only once it listens: bound under a temporary
+ * name, then renamed to the path, so a client that waits for the file never
+ * meets a bound socket that still refuses (when path + ".PID" does not fit
+ * sun_path it is bound in place). 0, or -1 with errno. */
+static int
+listen_on(struct aw_api *api)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char tmp[sizeof(sa.sun_path)];
+	bool direct = snprintf(tmp, sizeof(tmp), "%s.%d", api->path, (int)getpid()) >=
+		      (int)sizeof(tmp);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", direct ? api->path : tmp);
+	if (!direct)
+		unlink(tmp);
+	api->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (api->listen_fd < 0)
+		return -1;
+	if (bind(api->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(api->listen_fd, 64) < 0 || (!direct && rename(tmp, api->path) < 0)) {
+		int e = errno;
+		if (!direct)
+			unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
 static void
 wake_event(struct aw_handler *h, uint32_t events)
 {
@@ -139,23 +168,18 @@ srv_destroy(struct aw_api *api)
 int
 aw_api_start(struct aw_api *api, struct aw_dp *dp, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-
 	memset(api, 0, sizeof(*api));
 	api->dp = dp;
 	api->listen_fd = -1;
 	api->wake[0] = api->wake[1] = -1;
 	snprintf(api->path, sizeof(api->path), "%s", dp->cfg->api_unix);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", api->path);
 	if (make_parent_dir(api->path) < 0 || claim_path(api->path, err, errlen) < 0) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "api.unix: cannot create the directory of %s: %s",
 				 api->path, strerror(errno));
 		return -1;
 	}
-	api->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (api->listen_fd < 0 || bind(api->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(api->listen_fd, 64) < 0 || pipe2(api->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
+	if (listen_on(api) < 0 || pipe2(api->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "api.unix: cannot listen on %s: %s", api->path,
 			 strerror(errno));
 		return -1;
