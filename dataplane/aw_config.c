@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -357,26 +358,78 @@ parse_neigh_settings(struct aw_jctx *c, json_t *root, struct aw_neigh_settings *
 	return rc;
 }
 
+/* api.trusted_uids / api.trusted_gids: ids 0..2^32-2, at most AW_API_MAX_CREDS. */
+static int
+parse_api_ids(struct aw_jctx *c, json_t *o, const char *key, uint32_t *ids, unsigned *n)
+{
+	char p[64];
+	json_t *arr, *v;
+	size_t i;
+
+	snprintf(p, sizeof(p), "api.%s", key);
+	if (aw_jc_get_array(c, o, "api", key, false, AW_API_MAX_CREDS, &arr) < 0)
+		return -1;
+	if (arr == NULL)
+		return 1; /* absent */
+	*n = 0;
+	json_array_foreach (arr, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > (json_int_t)UINT32_MAX - 1)
+			return aw_jc_bad(c, p, "entry %zu: expected integer 0..%u", i, UINT32_MAX - 1);
+		ids[(*n)++] = (uint32_t)json_integer_value(v);
+	}
+	return 0;
+}
+
+static int
+parse_api_limits(struct aw_jctx *c, json_t *o, struct aw_api_conf *a)
+{
+	int ru, rg;
+
+	if (AW_JC_GET_U32(c, o, "api", "max_clients", 2, 4096, 64, a->max_clients) < 0 ||
+	    AW_JC_GET_U32(c, o, "api", "reserved_clients", 0, a->max_clients - 1,
+			  a->max_clients / 8, a->reserved_clients) < 0 ||
+	    AW_JC_GET_U32(c, o, "api", "idle_timeout_s", 0, 86400, 120, a->idle_timeout_s) < 0 ||
+	    AW_JC_GET_U32(c, o, "api", "send_timeout_s", 1, 3600, 10, a->send_timeout_s) < 0 ||
+	    aw_jc_get_uint(c, o, "api", "max_output_bytes", 65536, 1ull << 30, 64ull << 20,
+			   &a->max_output) < 0)
+		return -1;
+	if ((ru = parse_api_ids(c, o, "trusted_uids", a->uids, &a->n_uids)) < 0 ||
+	    (rg = parse_api_ids(c, o, "trusted_gids", a->gids, &a->n_gids)) < 0)
+		return -1;
+	if (ru == 1 && rg == 1) { /* neither given: the data plane's own user */
+		a->uids[0] = (uint32_t)geteuid();
+		a->n_uids = 1;
+	}
+	return 0;
+}
+
 static int
 parse_api(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
 {
-	static const char *const keys[] = {"unix", NULL};
+	static const char *const keys[] = {"unix", "max_clients", "reserved_clients",
+		"idle_timeout_s", "send_timeout_s", "max_output_bytes", "trusted_uids",
+		"trusted_gids", NULL};
 	json_t *o = json_object_get(root, "api");
+	json_t *empty = NULL;
 	const char *s = NULL;
+	int rc;
 
 	snprintf(cfg->api_unix, sizeof(cfg->api_unix), "/run/anyway/dataplane.sock");
-	if (o == NULL)
-		return 0;
-	if (!json_is_object(o))
+	if (o != NULL && !json_is_object(o))
 		return aw_jc_bad(c, "api", "expected object, got %s", aw_jc_type_name(o));
-	if (aw_jc_check_keys(c, o, "api", keys) < 0 || aw_jc_get_string(c, o, "api", "unix", false, &s) < 0)
-		return -1;
-	if (s != NULL) {
-		if (s[0] == '\0' || strlen(s) >= sizeof(cfg->api_unix))
-			return aw_jc_bad(c, "api.unix", "expected a socket path of 1..%zu bytes",
-				   sizeof(cfg->api_unix) - 1);
-		snprintf(cfg->api_unix, sizeof(cfg->api_unix), "%s", s);
-	}
+	if (o == NULL)
+		o = empty = json_object();
+	rc = aw_jc_check_keys(c, o, "api", keys) < 0 ||
+	     aw_jc_get_string(c, o, "api", "unix", false, &s) < 0 ||
+	     parse_api_limits(c, o, &cfg->api) < 0 ? -1 : 0;
+	json_decref(empty);
+	if (rc < 0 || s == NULL)
+		return rc;
+	if (s[0] == '\0' || strlen(s) >= sizeof(cfg->api_unix))
+		return aw_jc_bad(c, "api.unix", "expected a socket path of 1..%zu bytes",
+			   sizeof(cfg->api_unix) - 1);
+	snprintf(cfg->api_unix, sizeof(cfg->api_unix), "%s", s);
 	return 0;
 }
 

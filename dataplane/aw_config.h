@@ -29,6 +29,18 @@
 
 enum aw_mode { AW_MODE_RTC = 0, AW_MODE_PIPELINE = 1 };
 
+/* api.*: the JSON API server's limits (aw_api.c, dataplane/CONFIG.md). */
+#define AW_API_MAX_CREDS 16
+struct aw_api_conf {
+	uint32_t max_clients;      /* connections at once */
+	uint32_t reserved_clients; /* of those, only for trusted peers */
+	uint32_t idle_timeout_s;   /* 0: never */
+	uint32_t send_timeout_s;   /* output stalled this long: closed */
+	uint64_t max_output;       /* bytes queued per connection */
+	unsigned n_uids, n_gids;   /* trusted peers (SO_PEERCRED) */
+	uint32_t uids[AW_API_MAX_CREDS], gids[AW_API_MAX_CREDS];
+};
+
 struct aw_port_conf {
 	uint16_t port_id;
 	bool has_mac;
@@ -90,6 +102,7 @@ struct aw_config {
 	struct aw_vip_conf *vips;
 	struct aw_neigh_settings neigh;
 	char api_unix[108];
+	struct aw_api_conf api;
 	uint32_t idle_sleep_us; /* 0: poll without sleeping */
 	uint32_t burst;         /* RX burst size */
 	uint32_t mbufs;         /* mbufs in the pool */

@@ -2,7 +2,8 @@
 /*
  * anyway-dataplane: EAL, configuration, ports, tables, lcores, API; clean stop
  * on SIGINT/SIGTERM (lcores stopped, TX flushed, ports closed so pcap files are
- * complete, API socket removed). Exit codes: 0 clean stop, 1 runtime failure,
+ * complete, API socket removed); SIGPIPE ignored (an API client gone before
+ * its reply is the API server's business, not fatal). Exit codes: 0 clean stop, 1 runtime failure,
  * 2 usage or configuration error.
  */
 #include <getopt.h>
@@ -165,6 +166,7 @@ main(int argc, char **argv)
 	stop_flag = &dp.stop;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN); /* a peer gone before its reply: EPIPE, not death */
 	ret = start(&dp, &api, err, sizeof(err));
 	if (ret == 0) {
 		rte_eal_mp_remote_launch(aw_lcore_main, &dp, CALL_MAIN);

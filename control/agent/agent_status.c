@@ -5,6 +5,13 @@
  * the data plane (connected, applies, last apply time, errors), and counts of
  * what is applied; {"op":"ping"} → pong. Malformed lines get an error reply
  * and the connection stays usable; an oversized line closes it.
+ *
+ * Manners (control/PROTOCOL.md): at most STATUS_MAX_CLIENTS connections (one
+ * more gets an error line and is closed); a connection with no request for
+ * STATUS_IDLE_MS, or whose replies make no progress for STATUS_SEND_MS, is
+ * closed; while more than STATUS_HIGH_WATER bytes of replies wait, its further
+ * requests are not read. Sends never raise SIGPIPE (MSG_NOSIGNAL, and the
+ * agent ignores it). A timerfd on the agent's loop drives the timeouts.
  * Contract: anyway-agent's one thread.
  */
 #define _GNU_SOURCE
@@ -14,13 +21,35 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "agent.h"
 
+#define STATUS_MAX_CLIENTS 16
+#define STATUS_IDLE_MS 10000u
+#define STATUS_SEND_MS 5000u
+#define STATUS_OUT_MAX (4u << 20)
+#define STATUS_HIGH_WATER (256u << 10)
+#define STATUS_TICK_S 1
+
+struct status_srv;
+
 struct status_client {
 	struct aw_conn c; /* first member */
 	struct agent *ag;
+	struct status_srv *srv;
+	struct status_client *prev, *next;
+	bool eof;
+	uint64_t last_req_ms, out_ms;
+};
+
+/* Lives in ag->status_h.ctx while the socket is open. */
+struct status_srv {
+	struct aw_handler timer; /* its destroy frees this */
+	struct agent *ag;
+	struct status_client *clients;
+	unsigned n;
 };
 
 static const char *const state_names[] = {"disconnected", "connecting", "subscribing", "synced"};
@@ -69,10 +98,31 @@ client_destroy(struct aw_handler *h)
 }
 
 static void
+client_close(struct status_client *cl)
+{
+	struct status_srv *srv = cl->srv;
+
+	if (cl->c.h.dead)
+		return;
+	if (cl->prev != NULL)
+		cl->prev->next = cl->next;
+	else
+		srv->clients = cl->next;
+	if (cl->next != NULL)
+		cl->next->prev = cl->prev;
+	srv->n--;
+	aw_loop_kill(cl->c.loop, &cl->c.h);
+}
+
+static void
 reply(struct status_client *cl, char *line)
 {
+	size_t before = aw_conn_queued(&cl->c);
+
 	if (line == NULL || aw_conn_send(&cl->c, line, strlen(line)) < 0)
-		aw_loop_kill(cl->c.loop, &cl->c.h);
+		client_close(cl);
+	else if (before == 0 || aw_conn_queued(&cl->c) < before + strlen(line) + 1)
+		cl->out_ms = aw_now_ms();
 	free(line);
 }
 
@@ -83,6 +133,7 @@ on_line(struct status_client *cl, const char *line, size_t len)
 	json_t *req = json_loadb(line, len, 0, &je);
 	const char *op = json_string_value(json_object_get(req, "op"));
 
+	cl->last_req_ms = aw_now_ms();
 	if (req == NULL)
 		reply(cl, aw_msg_reply_error("invalid JSON at column %d: %s", je.column, je.text));
 	else if (!json_is_object(req))
@@ -102,70 +153,188 @@ on_line(struct status_client *cl, const char *line, size_t len)
 	json_decref(req);
 }
 
+/* Answers buffered requests below the high-water mark; an oversized line,
+ * or a peer that has shut its side and has everything answered, closes. */
+static void
+serve_lines(struct status_client *cl)
+{
+	char *line;
+	size_t len;
+	int rc = AW_LINE_OK;
+
+	while (!cl->c.h.dead && aw_conn_queued(&cl->c) < STATUS_HIGH_WATER &&
+	       (rc = aw_linebuf_next(&cl->c.in, &line, &len)) == AW_LINE_OK)
+		if (len > 0)
+			on_line(cl, line, len);
+	if (cl->c.h.dead)
+		return;
+	if (rc == AW_LINE_TOO_LONG || (cl->eof && rc == AW_LINE_NONE && aw_conn_queued(&cl->c) == 0))
+		client_close(cl);
+}
+
 static void
 client_event(struct aw_handler *h, uint32_t events)
 {
 	struct status_client *cl = (struct status_client *)h;
-	char *line;
-	size_t len;
-	int rc;
+	size_t before = aw_conn_queued(&cl->c);
+	uint32_t ev;
 
-	if ((events & EPOLLOUT) && aw_conn_on_writable(&cl->c) < 0) {
-		aw_loop_kill(cl->c.loop, h);
-		return;
+	if (before > 0 && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
+		if (aw_conn_on_writable(&cl->c) < 0) {
+			client_close(cl);
+			return;
+		}
+		if (aw_conn_queued(&cl->c) < before)
+			cl->out_ms = aw_now_ms();
 	}
-	if (!(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
-		return;
-	rc = aw_conn_read(&cl->c);
-	if (rc == AW_LINE_AGAIN)
-		return;
-	if (rc == AW_LINE_EOF || rc == AW_LINE_ERROR || rc == AW_LINE_TOO_LONG) {
-		aw_loop_kill(cl->c.loop, h);
-		return;
+	if (!cl->eof && aw_conn_queued(&cl->c) < STATUS_HIGH_WATER &&
+	    (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+		int rc = aw_conn_read(&cl->c);
+		if (rc == AW_LINE_EOF)
+			cl->eof = true;
+		else if (rc == AW_LINE_ERROR) {
+			client_close(cl);
+			return;
+		}
 	}
-	while (!h->dead && (rc = aw_linebuf_next(&cl->c.in, &line, &len)) == AW_LINE_OK)
-		if (len > 0)
-			on_line(cl, line, len);
-	if (rc == AW_LINE_TOO_LONG && !h->dead)
-		aw_loop_kill(cl->c.loop, h);
+	serve_lines(cl);
+	if (h->dead)
+		return;
+	/* read only below the high-water mark and until the peer's EOF */
+	ev = aw_conn_queued(&cl->c) > 0 ? EPOLLOUT : 0;
+	if (!cl->eof && aw_conn_queued(&cl->c) < STATUS_HIGH_WATER)
+		ev |= EPOLLIN | EPOLLRDHUP;
+	if (aw_loop_mod(cl->c.loop, h, ev) < 0)
+		client_close(cl);
+}
+
+static void
+refuse(int fd)
+{
+	static const char msg[] = "{\"ok\":false,\"error\":\"too many status clients (16)\"}\n";
+	ssize_t w = send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	(void)w; /* best effort */
+	close(fd);
 }
 
 static void
 accept_event(struct aw_handler *h, uint32_t events)
 {
 	struct agent *ag = (struct agent *)((char *)h - offsetof(struct agent, status_h));
+	struct status_srv *srv = h->ctx;
 
 	(void)events;
 	for (int i = 0; i < 16; i++) {
 		int fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct status_client *cl;
 
-		if (fd < 0)
+		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
+		if (fd < 0) {
+			/* EMFILE / ENFILE: pause instead of spinning; the timer resumes */
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				aw_loop_mod(&ag->loop, h, 0);
 			return;
+		}
+		if (srv->n >= STATUS_MAX_CLIENTS) {
+			refuse(fd);
+			continue;
+		}
 		cl = calloc(1, sizeof(*cl));
-		if (cl == NULL || aw_conn_open(&cl->c, &ag->loop, fd, false, 4u << 20, client_event,
+		if (cl == NULL || aw_conn_open(&cl->c, &ag->loop, fd, false, STATUS_OUT_MAX, client_event,
 					       client_destroy) < 0) {
 			free(cl);
 			close(fd);
 			continue;
 		}
 		cl->ag = ag;
+		cl->srv = srv;
+		cl->last_req_ms = cl->out_ms = aw_now_ms();
+		cl->next = srv->clients;
+		if (srv->clients != NULL)
+			srv->clients->prev = cl;
+		srv->clients = cl;
+		srv->n++;
 	}
+	/* 16 accepted in a row: leave the rest to the next round */
+}
+
+/* Every STATUS_TICK_S: close stalled and idle clients. */
+static void
+timer_event(struct aw_handler *h, uint32_t events)
+{
+	struct status_srv *srv = h->ctx;
+	uint64_t ticks, now = aw_now_ms();
+	struct status_client *next;
+	ssize_t r = read(h->fd, &ticks, sizeof(ticks));
+
+	(void)events;
+	(void)r;
+	if (srv->ag->status_h.fd >= 0 && aw_loop_mod(&srv->ag->loop, &srv->ag->status_h, EPOLLIN) < 0)
+		fprintf(stderr, "anyway-agent: status socket: epoll: %s\n", strerror(errno));
+	for (struct status_client *cl = srv->clients; cl != NULL; cl = next) {
+		next = cl->next;
+		if (aw_conn_queued(&cl->c) > 0 ? now - cl->out_ms >= STATUS_SEND_MS
+					       : now - cl->last_req_ms >= STATUS_IDLE_MS)
+			client_close(cl);
+	}
+}
+
+static void
+srv_free(struct aw_handler *h)
+{
+	free(h->ctx);
+}
+
+static int
+open_timer(struct agent *ag, struct status_srv *srv)
+{
+	struct itimerspec its = {.it_interval = {.tv_sec = STATUS_TICK_S},
+				 .it_value = {.tv_sec = STATUS_TICK_S}};
+
+	srv->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	srv->timer.fn = timer_event;
+	srv->timer.destroy = srv_free;
+	srv->timer.ctx = srv;
+	srv->ag = ag;
+	if (srv->timer.fd < 0)
+		return -1;
+	if (timerfd_settime(srv->timer.fd, 0, &its, NULL) < 0 ||
+	    aw_loop_add(&ag->loop, &srv->timer, EPOLLIN) < 0) {
+		close(srv->timer.fd);
+		srv->timer.fd = -1;
+		return -1;
+	}
+	return 0;
 }
 
 int
 agent_status_open(struct agent *ag, char *err, size_t errlen)
 {
-	int fd = aw_unix_listen(ag->status_path, err, errlen);
+	struct status_srv *srv = calloc(1, sizeof(*srv));
+	int fd;
 
-	if (fd < 0)
+	if (srv == NULL || open_timer(ag, srv) < 0) {
+		snprintf(err, errlen, "status timer: %s", strerror(errno));
+		free(srv);
 		return -1;
+	}
+	fd = aw_unix_listen(ag->status_path, err, errlen);
 	ag->status_h.fd = fd;
 	ag->status_h.fn = accept_event;
 	ag->status_h.destroy = NULL;
-	if (aw_loop_add(&ag->loop, &ag->status_h, EPOLLIN) < 0) {
-		close(fd);
+	ag->status_h.ctx = srv;
+	if (fd >= 0 && aw_loop_add(&ag->loop, &ag->status_h, EPOLLIN) < 0) {
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
+		close(fd);
+		ag->status_h.fd = fd = -1;
+	}
+	if (fd < 0) {
+		epoll_ctl(ag->loop.epfd, EPOLL_CTL_DEL, srv->timer.fd, NULL);
+		close(srv->timer.fd);
+		free(srv);
+		ag->status_h.ctx = NULL;
 		return -1;
 	}
 	return 0;
@@ -174,8 +343,16 @@ agent_status_open(struct agent *ag, char *err, size_t errlen)
 void
 agent_status_close(struct agent *ag)
 {
+	struct status_srv *srv = ag->status_h.ctx;
+
 	if (ag->status_h.fd >= 0) {
 		aw_loop_kill(&ag->loop, &ag->status_h);
 		unlink(ag->status_path);
 	}
+	if (srv == NULL)
+		return;
+	while (srv->clients != NULL)
+		client_close(srv->clients);
+	aw_loop_kill(&ag->loop, &srv->timer); /* frees srv when reaped */
+	ag->status_h.ctx = NULL;
 }
