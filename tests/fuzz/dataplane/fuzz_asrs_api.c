@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Fuzz target: JSON API requests (dataplane/API.md) against a real data
- * plane instance with ASRS on (net_null ports): the request parsers and
- * handlers of service.set/del/list (single and batch forms),
- * listener.add/del/list and session.list, and whatever else the input names.
+ * plane instance with ASRS and the TRS relay on (net_null ports): the request
+ * parsers and handlers of service.set/del/list (single and batch forms),
+ * listener.add/del/list, session.list, relay.add/del/get/list/expired,
+ * vip.add/del/list, stats, config.get, ping, and whatever else the input names.
  * The input is the request line; a reply must always come back.
  */
 #include <stdio.h>
@@ -21,6 +22,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t aw_fuzz_seeds(const uint8_t ***seeds, const size_t **lens);
 
+#define PID "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
+
 static struct aw_dp dp;
 static struct aw_config cfg;
 static unsigned long n_ok, n_err;
@@ -32,7 +35,8 @@ static const char config_json[] =
 	"\"listeners\":[{\"vip\":\"203.0.113.10\",\"proto\":\"tcp\",\"port\":80,"
 	"\"service\":\"asrs://a/b\"}],"
 	"\"services\":[{\"service\":\"asrs://a/b\",\"destinations\":[{\"addr\":\"10.2.0.2\","
-	"\"port\":80}]}]}";
+	"\"port\":80}]}],\"trs\":{\"max_paths\":16},"
+	"\"relays\":[{\"path_id\":\"" PID "\",\"tunnel_key\":\"" PID PID "\",\"suite\":1}]}";
 
 /* Stops the instance too, so that LeakSanitizer sees everything freed. */
 static void
@@ -85,6 +89,18 @@ static const char *const seeds_txt[] = {
 	"{\"op\":\"listener.del\",\"vip\":\"203.0.113.10\",\"proto\":\"udp\",\"port\":53}",
 	"{\"op\":\"session.list\",\"limit\":5,\"cursor\":3}",
 	"{\"op\":\"service.list\"}",
+	"{\"op\":\"relay.add\",\"path_id\":\"b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2\",\"tunnel_key\":\""
+	PID PID "\",\"suite\":2,\"idle_timeout_s\":60,\"rate\":{\"pps\":10,\"burst\":1500}}",
+	"{\"op\":\"relay.del\",\"path_id\":\"" PID "\"}",
+	"{\"op\":\"relay.get\",\"path_id\":\"" PID "\"}",
+	"{\"op\":\"relay.list\"}",
+	"{\"op\":\"relay.expired\"}",
+	"{\"op\":\"vip.add\",\"addr\":\"203.0.113.77\"}",
+	"{\"op\":\"vip.del\",\"addr\":\"203.0.113.10\"}",
+	"{\"op\":\"vip.list\"}",
+	"{\"op\":\"stats\"}",
+	"{\"op\":\"config.get\"}",
+	"{\"op\":\"ping\"}",
 };
 
 size_t
