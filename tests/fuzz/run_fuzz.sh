@@ -77,7 +77,8 @@ for t in $TARGETS; do
 	repro=$(($(find "$art" -type f | wc -l) - before))
 	status=ok
 	if [ $rc -ne 0 ] || [ "$repro" -ne 0 ]; then
-		status="FAILED (exit $rc; see $log)"
+		kinds=$(find "$art" -type f -newer "$OUT/.start" -printf '%f\n' | sed 's/-.*//' | sort -u | tr '\n' ' ')
+		status="FAILED (exit $rc, ${kinds:-no reproducer }- see $log)"
 		fail=1
 	fi
 	line=$(printf '%-16s %12s %10s %6s %6s %7s %9s  %s' "$t" \

@@ -47,6 +47,18 @@ summary(void)
 	aw_config_free(&cfg);
 }
 
+/* No reply, or one without "ok" (or a refusal without "error"): say which, stop. */
+static void
+bad_reply(const json_t *req, const json_t *reply)
+{
+	char *q = json_dumps(req, JSON_COMPACT | JSON_ENSURE_ASCII);
+	char *r = reply != NULL ? json_dumps(reply, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+
+	fprintf(stderr, "fuzz_asrs_api: request %s\n  got reply %s\n", q ? q : "?",
+		reply == NULL ? "NULL" : r ? r : "(not printable)");
+	abort();
+}
+
 static void
 setup(void)
 {
@@ -63,12 +75,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (req == NULL)
 		return 0;
 	json_t *reply = aw_api_handle(&dp, req);
-	if (reply == NULL || !json_is_boolean(json_object_get(reply, "ok")))
-		abort();
+	if (reply == NULL || !json_is_boolean(json_object_get(reply, "ok")) ||
+	    (json_is_false(json_object_get(reply, "ok")) &&
+	     !json_is_string(json_object_get(reply, "error"))))
+		bad_reply(req, reply);
 	if (json_is_true(json_object_get(reply, "ok")))
 		n_ok++;
-	else if (!json_is_string(json_object_get(reply, "error")))
-		abort();
 	else
 		n_err++;
 	json_decref(reply);
