@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#define _XOPEN_SOURCE 700
 #include "fuzz_dp.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -33,6 +35,15 @@ lsan_root(const struct rte_memseg_list *msl, void *arg)
 }
 #endif
 
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == 0 ? 0 : -1;
+}
+
 void
 fuzz_eal_start(const char *tag)
 {
@@ -44,6 +55,11 @@ fuzz_eal_start(const char *tag)
 			"--log-level=error", NULL};
 	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0)
 		exit(77);
+	/* A primary alone needs none of its runtime files (config, mp socket,
+	 * fbarrays: open or mapped already); removed now, every run, crashes
+	 * included, leaves nothing under /var/run/dpdk. (--in-memory does not
+	 * go with --no-huge.) */
+	nftw(rte_eal_get_runtime_dir(), rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 #ifdef FUZZ_LSAN
 	rte_memseg_list_walk(lsan_root, NULL);
 #endif
