@@ -1,10 +1,12 @@
 # anyway — top-level entry points. `make test` is what CI runs (.ci/run).
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 export AW_BUILD := $(abspath $(BUILD))
 export AW_ASAN_BUILD := $(abspath $(ASAN_BUILD))
 
-.PHONY: all build asan test unit golden e2e demo clean format
+.PHONY: all build asan test unit golden e2e fuzz demo clean format
 
 all: build
 
@@ -34,6 +36,19 @@ golden: build
 e2e: build
 	/usr/bin/python3 -m pytest -q tests/e2e
 
+# libFuzzer build (clang; the libraries and the data plane instrumented, with
+# ASan/UBSan), its instrumentation check, then every target for FUZZ_SECONDS
+# each, one at a time (tests/fuzz/README.md). Non-zero on a crash; the
+# reproducers stay under $(FUZZ_BUILD)/fuzz-out/artifacts/.
+$(FUZZ_BUILD)/build.ninja:
+	@bash tests/fuzz/install_fuzz_deps.sh
+	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true
+
+fuzz: $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD)
+	meson test -C $(FUZZ_BUILD) --suite fuzzcov --print-errorlogs
+	FUZZ_BUILD=$(abspath $(FUZZ_BUILD)) FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run_fuzz.sh
+
 demo:
 	@bash tests/install_deps.sh
 	@bash tests/e2e/demo.sh
@@ -42,4 +57,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

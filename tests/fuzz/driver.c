@@ -5,7 +5,8 @@
  * deterministic stream of random and mutated inputs. With clang and
  * -Dfuzz=true the same targets link against libFuzzer instead.
  *
- * Usage: fuzz_X [-n ITERATIONS] [-s SEED] [FILE...]
+ * Usage: fuzz_X [-n ITERATIONS | -runs=ITERATIONS] [-s SEED] [FILE...]
+ * (-runs=N is libFuzzer's spelling, so that a meson test runs either build.)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -82,6 +83,8 @@ main(int argc, char **argv)
 	for (; i < argc; i++) {
 		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
 			iters = strtoul(argv[++i], NULL, 0);
+		else if (strncmp(argv[i], "-runs=", 6) == 0)
+			iters = strtoul(argv[i] + 6, NULL, 0);
 		else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
 			rng_state = strtoull(argv[++i], NULL, 0) | 1;
 		else

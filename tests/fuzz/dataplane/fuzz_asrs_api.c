@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Fuzz target: JSON API requests (dataplane/API.md) against a real data
- * plane instance with ASRS on (net_null ports): the request parsers and
- * handlers of service.set/del/list (single and batch forms),
- * listener.add/del/list and session.list, and whatever else the input names.
+ * plane instance with ASRS and the TRS relay on (net_null ports): the request
+ * parsers and handlers of service.set/del/list (single and batch forms),
+ * listener.add/del/list, session.list, relay.add/del/get/list/expired,
+ * vip.add/del/list, stats, config.get, ping, and whatever else the input names.
  * The input is the request line; a reply must always come back.
  */
 #include <stdio.h>
@@ -21,6 +22,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t aw_fuzz_seeds(const uint8_t ***seeds, const size_t **lens);
 
+#define PID "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
+
 static struct aw_dp dp;
 static struct aw_config cfg;
 static unsigned long n_ok, n_err;
@@ -32,7 +35,8 @@ static const char config_json[] =
 	"\"listeners\":[{\"vip\":\"203.0.113.10\",\"proto\":\"tcp\",\"port\":80,"
 	"\"service\":\"asrs://a/b\"}],"
 	"\"services\":[{\"service\":\"asrs://a/b\",\"destinations\":[{\"addr\":\"10.2.0.2\","
-	"\"port\":80}]}]}";
+	"\"port\":80}]}],\"trs\":{\"max_paths\":16},"
+	"\"relays\":[{\"path_id\":\"" PID "\",\"tunnel_key\":\"" PID PID "\",\"suite\":1}]}";
 
 /* Stops the instance too, so that LeakSanitizer sees everything freed. */
 static void
@@ -41,6 +45,18 @@ summary(void)
 	printf("fuzz_asrs_api: %lu requests applied, %lu refused\n", n_ok, n_err);
 	aw_dp_fini(&dp);
 	aw_config_free(&cfg);
+}
+
+/* No reply, or one without "ok" (or a refusal without "error"): say which, stop. */
+static void
+bad_reply(const json_t *req, const json_t *reply)
+{
+	char *q = json_dumps(req, JSON_COMPACT | JSON_ENSURE_ASCII);
+	char *r = reply != NULL ? json_dumps(reply, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+
+	fprintf(stderr, "fuzz_asrs_api: request %s\n  got reply %s\n", q ? q : "?",
+		reply == NULL ? "NULL" : r ? r : "(not printable)");
+	abort();
 }
 
 static void
@@ -59,12 +75,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (req == NULL)
 		return 0;
 	json_t *reply = aw_api_handle(&dp, req);
-	if (reply == NULL || !json_is_boolean(json_object_get(reply, "ok")))
-		abort();
+	if (reply == NULL || !json_is_boolean(json_object_get(reply, "ok")) ||
+	    (json_is_false(json_object_get(reply, "ok")) &&
+	     !json_is_string(json_object_get(reply, "error"))))
+		bad_reply(req, reply);
 	if (json_is_true(json_object_get(reply, "ok")))
 		n_ok++;
-	else if (!json_is_string(json_object_get(reply, "error")))
-		abort();
 	else
 		n_err++;
 	json_decref(reply);
@@ -85,6 +101,18 @@ static const char *const seeds_txt[] = {
 	"{\"op\":\"listener.del\",\"vip\":\"203.0.113.10\",\"proto\":\"udp\",\"port\":53}",
 	"{\"op\":\"session.list\",\"limit\":5,\"cursor\":3}",
 	"{\"op\":\"service.list\"}",
+	"{\"op\":\"relay.add\",\"path_id\":\"b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2\",\"tunnel_key\":\""
+	PID PID "\",\"suite\":2,\"idle_timeout_s\":60,\"rate\":{\"pps\":10,\"burst\":1500}}",
+	"{\"op\":\"relay.del\",\"path_id\":\"" PID "\"}",
+	"{\"op\":\"relay.get\",\"path_id\":\"" PID "\"}",
+	"{\"op\":\"relay.list\"}",
+	"{\"op\":\"relay.expired\"}",
+	"{\"op\":\"vip.add\",\"addr\":\"203.0.113.77\"}",
+	"{\"op\":\"vip.del\",\"addr\":\"203.0.113.10\"}",
+	"{\"op\":\"vip.list\"}",
+	"{\"op\":\"stats\"}",
+	"{\"op\":\"config.get\"}",
+	"{\"op\":\"ping\"}",
 };
 
 size_t

@@ -48,6 +48,8 @@ summary(void)
 	       "icmp_err %lu\n", ctx->stats.rx, ctx->stats.tx, drops, ctx->stats.consumed,
 	       ctx->stats.originated, ctx->stats.info[AW_INFO_ECHO_REPLIES],
 	       ctx->stats.info[AW_INFO_ICMP_ERRORS_SENT]);
+	aw_dp_fini(&dp); /* so that LeakSanitizer sees the tables freed */
+	aw_config_free(&cfg);
 }
 
 static void

@@ -55,6 +55,8 @@ summary(void)
 	for (unsigned r = 0; r < AW_DROP__COUNT; r++)
 		if (ctx->stats.drops[r] != 0)
 			printf("  %s %lu\n", aw_drop_name(r), ctx->stats.drops[r]);
+	aw_dp_fini(&dp); /* so that LeakSanitizer sees the tables freed */
+	aw_config_free(&cfg);
 }
 
 static void

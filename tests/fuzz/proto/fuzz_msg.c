@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Fuzz target: aw_msg_decode of arbitrary bytes must never crash, leak, or
- * read past the input; what it accepts must encode and decode back equal, and
- * what it rejects must come with a printable error.
+ * Fuzz target: both decoders of lib/proto on arbitrary bytes. aw_msg_decode
+ * (the fast decoder of aw_msg_fast.c first, then the general one) must never
+ * crash, leak, or read past the input, and must agree with the general
+ * decoder alone (json_loadb + aw_msg_decode_json): same verdict, equal
+ * message, same error text; whatever the fast decoder accepts the general one
+ * accepts as an equal message. What is accepted must encode and decode back
+ * equal; what is rejected comes with a printable error.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aw_msg.h"
+#include "aw_msg_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t aw_fuzz_seeds(const uint8_t ***seeds, const size_t **lens);
@@ -53,19 +58,64 @@ aw_fuzz_seeds(const uint8_t ***seeds, const size_t **lens)
 	return NSEEDS;
 }
 
+/* The general decoder alone, as aw_msg_decode runs it when the fast one declines. */
+static int
+decode_general(const uint8_t *data, size_t size, struct aw_msg *m, char *err, size_t errlen)
+{
+	json_t *root = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
+	int rc;
+
+	if (root == NULL) {
+		memset(m, 0, sizeof(*m));
+		err[0] = '\0';
+		return -2; /* not JSON: aw_msg_decode writes its own message */
+	}
+	rc = aw_msg_decode_json(root, m, err, errlen);
+	json_decref(root);
+	return rc;
+}
+
+static void
+check_fast(const uint8_t *data, size_t size, const struct aw_msg *general, int grc)
+{
+	struct aw_msg f;
+
+	if (!aw_msg_decode_fast((const char *)data, size, &f))
+		return;
+	if (grc != 0 || !aw_msg_equal(&f, general))
+		abort(); /* the fast decoder accepted what the general one refuses or reads otherwise */
+	aw_msg_free(&f);
+}
+
+static void
+check_printable(const char *err)
+{
+	if (err[0] == '\0')
+		abort();
+	for (const char *p = err; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char err[AW_MSG_ERRLEN];
-	struct aw_msg m, again;
+	char err[AW_MSG_ERRLEN], gerr[AW_MSG_ERRLEN];
+	struct aw_msg m, g, again;
 	char *line;
+	int rc = aw_msg_decode((const char *)data, size, &m, err, sizeof(err));
+	int grc = decode_general(data, size, &g, gerr, sizeof(gerr));
 
-	if (aw_msg_decode((const char *)data, size, &m, err, sizeof(err)) != 0) {
-		for (const char *p = err; *p; p++)
-			if (*p < 0x20 || *p > 0x7e)
-				abort();
+	check_fast(data, size, &g, grc);
+	if (rc != 0) {
+		check_printable(err);
+		if (grc == 0 || (grc == -1 && strcmp(err, gerr) != 0))
+			abort(); /* the two paths disagree */
 		return 0;
 	}
+	if (grc != 0 || !aw_msg_equal(&m, &g))
+		abort();
+	aw_msg_free(&g);
 	line = aw_msg_encode(&m);
 	if (line == NULL)
 		abort();
