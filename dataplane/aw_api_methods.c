@@ -171,10 +171,19 @@ static const struct aw_api_method core_methods[] = {
 };
 static const unsigned n_core_methods = sizeof(core_methods) / sizeof(core_methods[0]);
 
+/* The error reply. Error texts may quote request bytes (possibly cut inside a
+ * UTF-8 sequence, or not UTF-8 at all): anything outside printable ASCII
+ * becomes '?', so the reply is always valid JSON and always sent. */
 static json_t *
 fail(const char *msg)
 {
-	return json_pack("{s:b,s:s}", "ok", 0, "error", msg);
+	char safe[512];
+	size_t i = 0;
+
+	for (; msg[i] != '\0' && i + 1 < sizeof(safe); i++)
+		safe[i] = (msg[i] >= 0x20 && msg[i] <= 0x7e) ? msg[i] : '?';
+	safe[i] = '\0';
+	return json_pack("{s:b,s:s}", "ok", 0, "error", safe);
 }
 
 /* Method tables: the core's, then each feature's (their own files). */

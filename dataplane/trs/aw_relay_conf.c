@@ -21,9 +21,15 @@ parse_hex(struct aw_jctx *c, json_t *v, const char *path, uint8_t *out, size_t n
 				 strlen(s));
 	for (size_t i = 0; i < n; i++) {
 		int hi = aw_hex_digit(s[2 * i]), lo = aw_hex_digit(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return aw_jc_bad(c, path, "expected %zu hex digits, got '%c' at %zu", 2 * n,
-					 hi < 0 ? s[2 * i] : s[2 * i + 1], hi < 0 ? 2 * i : 2 * i + 1);
+		if (hi < 0 || lo < 0) {
+			size_t at = hi < 0 ? 2 * i : 2 * i + 1;
+			unsigned char ch = (unsigned char)s[at];
+			if (ch >= 0x20 && ch <= 0x7e)
+				return aw_jc_bad(c, path, "expected %zu hex digits, got '%c' at %zu",
+						 2 * n, ch, at);
+			return aw_jc_bad(c, path, "expected %zu hex digits, got byte 0x%02x at %zu",
+					 2 * n, ch, at);
+		}
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;

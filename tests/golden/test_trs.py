@@ -265,6 +265,11 @@ def test_api_add_get_list_del_and_errors():
             "batch_bad": dp.api({"op": "relay.add", "relays": [relay(pid=PID2), relay(suite=9)]}),
             "get_missing": dp.api({"op": "relay.get", "path_id": PID2.hex()}),
             "get_extra": dp.api({"op": "relay.get", "path_id": PID.hex(), "x": 1}),
+            # a non-ASCII byte in a hex field is named by its value (found by fuzz_asrs_api:
+            # the reply used to be not UTF-8, so none was sent)
+            "nonascii_hex": dp.api({"op": "relay.get", "path_id": "\u00e9" + "a" * 30}),
+            # an unknown op cut inside a UTF-8 sequence still gets a (sanitised) reply
+            "op_cut_utf8": dp.api({"op": "x" * 63 + "\u00e9"}),
             "list_limit": dp.api({"op": "relay.list", "limit": 0}),
             "expired_after": dp.api({"op": "relay.expired", "after": -1}),
         }
@@ -286,6 +291,8 @@ def test_api_add_get_list_del_and_errors():
         "missing": "tunnel_key: required", "idle_range": "idle_timeout_s: expected integer 1..65535",
         "rate_empty": "rate: expected pps and/or bytes_per_s", "batch_dup": "relays[1].path_id: same PathID as relays[0]",
         "batch_bad": "relays[1].suite", "get_missing": "path_id: no relay", "get_extra": "relay.get takes exactly",
+        "nonascii_hex": "path_id: expected 32 hex digits, got byte 0xc3 at 0",
+        "op_cut_utf8": "op: unknown method '" + "x" * 63 + "?'",
         "list_limit": "limit: expected integer 1..10000", "expired_after": "after: expected integer",
     }
     for name, r in errors.items():
