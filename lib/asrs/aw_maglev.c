@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "aw_maglev.h"
 #include "aw_err.h"
+#include "aw_mix.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,23 +21,11 @@ struct entry {
 	uint64_t credit;
 };
 
-/* splitmix64 finaliser (Steele, Lea, Flood 2014): a bijection with full avalanche. */
-static inline uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
-}
-
 uint64_t
 aw_hash64(const void *data, size_t len, uint64_t seed)
 {
 	const uint8_t *p = data;
-	uint64_t h = mix64(seed ^ ((uint64_t)len * GOLDEN));
+	uint64_t h = aw_mix64(seed ^ ((uint64_t)len * GOLDEN));
 
 	while (len > 0) {
 		size_t k = len < 8 ? len : 8;
@@ -44,11 +33,11 @@ aw_hash64(const void *data, size_t len, uint64_t seed)
 
 		for (size_t i = 0; i < k; i++)
 			w |= (uint64_t)p[i] << (8 * i);
-		h = mix64(h ^ w) + GOLDEN;
+		h = aw_mix64(h ^ w) + GOLDEN;
 		p += k;
 		len -= k;
 	}
-	return mix64(h);
+	return aw_mix64(h);
 }
 
 uint64_t

@@ -1,21 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Free-port accounting per SNAT pair; see aw_snat_pairs.h for the contract. */
 #include "aw_snat_pairs.h"
+#include "aw_mix.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 _Static_assert(sizeof(struct aw_snat_pair_key) == 20, "pair key is 20 packed bytes");
-
-static inline uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
 
 uint32_t
 aw_snat_pair_hash(const struct aw_snat_pair_key *k)
@@ -25,7 +16,7 @@ aw_snat_pair_hash(const struct aw_snat_pair_key *k)
 
 	memcpy(w, k->dest, 16);
 	memcpy(&t, &k->dport, 4);
-	return (uint32_t)mix64(w[0] ^ mix64(w[1] ^ mix64(t)));
+	return (uint32_t)aw_mix64(w[0] ^ aw_mix64(w[1] ^ aw_mix64(t)));
 }
 
 struct aw_snat_pairs *

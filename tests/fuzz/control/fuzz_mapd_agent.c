@@ -19,6 +19,7 @@
 #include "aw_hex.h"
 #include "aw_msg.h"
 #include "mapd_state.h"
+#include "../fuzz_seeds.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t aw_fuzz_seeds(const uint8_t ***seeds, const size_t **lens);
@@ -239,16 +240,4 @@ static const char *const seeds_txt[] = {
 	KEY "\",\"suite\":1}\n{\"op\":\"ping\"}",
 };
 
-size_t
-aw_fuzz_seeds(const uint8_t ***seeds, const size_t **lens)
-{
-	static const uint8_t *s[sizeof(seeds_txt) / sizeof(seeds_txt[0])];
-	static size_t l[sizeof(seeds_txt) / sizeof(seeds_txt[0])];
-	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
-		s[i] = (const uint8_t *)seeds_txt[i];
-		l[i] = strlen(seeds_txt[i]);
-	}
-	*seeds = s;
-	*lens = l;
-	return sizeof(s) / sizeof(s[0]);
-}
+AW_FUZZ_TEXT_SEEDS(seeds_txt)

@@ -19,6 +19,7 @@
 
 #include "aw_config.h"
 #include "fuzz_dp.h"
+#include "../fuzz_seeds.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t aw_fuzz_seeds(const uint8_t ***seeds, const size_t **lens);
@@ -125,16 +126,4 @@ static const char *const seeds_txt[] = {
 	"\"rate\":{\"pps\":100,\"burst\":3000}}]}",
 };
 
-size_t
-aw_fuzz_seeds(const uint8_t ***seeds, const size_t **lens)
-{
-	static const uint8_t *s[sizeof(seeds_txt) / sizeof(seeds_txt[0])];
-	static size_t l[sizeof(seeds_txt) / sizeof(seeds_txt[0])];
-	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
-		s[i] = (const uint8_t *)seeds_txt[i];
-		l[i] = strlen(seeds_txt[i]);
-	}
-	*seeds = s;
-	*lens = l;
-	return sizeof(s) / sizeof(s[0]);
-}
+AW_FUZZ_TEXT_SEEDS(seeds_txt)

@@ -14,6 +14,7 @@
 
 #include "aw_msg.h"
 #include "aw_msg_priv.h"
+#include "../fuzz_seeds.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t aw_fuzz_seeds(const uint8_t ***seeds, const size_t **lens);
@@ -44,19 +45,8 @@ static const char *const seed_lines[] = {
 	"{\"ok\":false,\"error\":\"port: expected integer 1..65535, got 0\"}",
 };
 
-#define NSEEDS (sizeof(seed_lines) / sizeof(seed_lines[0]))
 
-size_t
-aw_fuzz_seeds(const uint8_t ***seeds, const size_t **lens)
-{
-	static size_t l[NSEEDS];
-
-	for (size_t i = 0; i < NSEEDS; i++)
-		l[i] = strlen(seed_lines[i]);
-	*seeds = (const uint8_t **)seed_lines;
-	*lens = l;
-	return NSEEDS;
-}
+AW_FUZZ_TEXT_SEEDS(seed_lines)
 
 /* The general decoder alone, as aw_msg_decode runs it when the fast one declines. */
 static int
