@@ -22,6 +22,7 @@
 #include "aw_build_config.h"
 #include "aw_dp_init.h"
 #include "aw_lcore.h"
+#include "aw_sdnotify.h"
 #include "aw_stats.h"
 
 #define PROG "anyway-dataplane"
@@ -167,9 +168,11 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	ret = start(&dp, &api, err, sizeof(err));
 	if (ret == 0) {
+		aw_sd_notifyf("READY=1\nSTATUS=api %s", api.path);
 		rte_eal_mp_remote_launch(aw_lcore_main, &dp, CALL_MAIN);
 		rte_eal_mp_wait_lcore();
 		printf("%s: stopping\n", PROG);
+		aw_sd_notify("STOPPING=1");
 	} else {
 		fprintf(stderr, "%s: %s\n", PROG, err);
 	}
