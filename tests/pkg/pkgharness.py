@@ -8,6 +8,7 @@ temporary directories removed; EAL file prefixes and notify sockets carry the
 pid, so parallel runs do not meet.
 """
 
+import gzip
 import itertools
 import json
 import os
@@ -103,6 +104,7 @@ def run_dataplane(binary, config_file, env=None):
     tmp = tempfile.mkdtemp(prefix="awpkg")
     notify = Notify()
     proc = None
+    prefix = "awpkg%d_%d" % (os.getpid(), next(_seq))
     try:
         cfg = json.loads(Path(config_file).read_text())
         sock = os.path.join(tmp, "dp.sock")
@@ -110,7 +112,6 @@ def run_dataplane(binary, config_file, env=None):
         cfg["idle_sleep_us"] = 100
         conf = os.path.join(tmp, "dataplane.json")
         Path(conf).write_text(json.dumps(cfg))
-        prefix = "awpkg%d_%d" % (os.getpid(), next(_seq))
         cmd = [str(binary), "-l", "0", *memory_args(), "--file-prefix", prefix, "--no-pci",
                "--vdev", "net_null0,no-rx=1", "--vdev", "net_null1,no-rx=1", "--", "--config", conf]
         penv = dict(os.environ if env is None else env, NOTIFY_SOCKET=notify.env)
@@ -133,6 +134,7 @@ def run_dataplane(binary, config_file, env=None):
     finally:
         if proc is not None:
             stop(proc)
+            shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)  # EAL runtime files
         notify.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -151,11 +153,12 @@ def verify_unit(path):
 def render_man(path):
     """groff's warnings (-ww) and man's for one page; '' when clean."""
     env = dict(os.environ, LC_ALL="C.UTF-8", MANWIDTH="80")
-    g = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z", str(path)], capture_output=True,
-                       text=True, timeout=60, env=env)
+    src = gzip.decompress(Path(path).read_bytes()) if str(path).endswith(".gz") else Path(path).read_bytes()
+    g = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z"], input=src, capture_output=True,
+                       timeout=60, env=env)
     m = subprocess.run(["man", "--warnings", "-l", str(path)], capture_output=True, text=True,
                        timeout=60, env=env)
-    problems = (g.stderr + m.stderr).strip()
+    problems = (g.stderr.decode() + m.stderr).strip()
     if g.returncode or m.returncode:
         problems += "\nexit groff %d man %d" % (g.returncode, m.returncode)
     return problems, m.stdout
