@@ -4,6 +4,7 @@
 # plus the .buildinfo and .changes. Used by `make deb` and tests/pkg.
 # Binary packages only (-b), unsigned. DEB_BUILD_OPTIONS defaults to "nocheck"
 # (the unit tests are run by make test); the build log is DIR/build.log.
+# The build tree (obj-*/, debian/tmp) is cleaned afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-$PWD/build-deb}
@@ -21,4 +22,6 @@ if ! dpkg-buildpackage -us -uc -b --buildinfo-option=-u"$out" --changes-option=-
 	echo "build_deb: dpkg-buildpackage failed (log: $out/build.log)" >&2
 	exit 1
 fi
+# leave the tree as it was (obj-*/, debian/tmp, debian/<package>/)
+debian/rules clean >>"$out/build.log" 2>&1
 ls "$out"/*.deb
