@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 60
 export AW_BUILD := $(abspath $(BUILD))
 export AW_ASAN_BUILD := $(abspath $(ASAN_BUILD))
 
-.PHONY: all build asan test unit golden e2e fuzz demo clean format
+.PHONY: all build asan test unit golden e2e fuzz demo deb clean format
 
 all: build
 
@@ -53,8 +53,15 @@ demo:
 	@bash tests/install_deps.sh
 	@bash tests/e2e/demo.sh
 
+# Debian packages (anyway-dataplane, anyway-control, anyway-bench) into
+# build-deb/ (with .buildinfo/.changes). Unit tests are `make test`'s job:
+# nocheck unless DEB_BUILD_OPTIONS says otherwise. Needs debhelper.
+DEB_DIR ?= build-deb
+deb:
+	@bash tests/pkg/build_deb.sh $(abspath $(DEB_DIR))
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(DEB_DIR)

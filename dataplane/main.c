@@ -23,6 +23,7 @@
 #include "aw_build_config.h"
 #include "aw_dp_init.h"
 #include "aw_lcore.h"
+#include "aw_sdnotify.h"
 #include "aw_stats.h"
 
 #define PROG "anyway-dataplane"
@@ -169,9 +170,11 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* a peer gone before its reply: EPIPE, not death */
 	ret = start(&dp, &api, err, sizeof(err));
 	if (ret == 0) {
+		aw_sd_notifyf("READY=1\nSTATUS=api %s", api.path);
 		rte_eal_mp_remote_launch(aw_lcore_main, &dp, CALL_MAIN);
 		rte_eal_mp_wait_lcore();
 		printf("%s: stopping\n", PROG);
+		aw_sd_notify("STOPPING=1");
 	} else {
 		fprintf(stderr, "%s: %s\n", PROG, err);
 	}

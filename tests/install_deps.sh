@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages that building and testing anyway need, if any
+# Installs the Debian 12 packages that building, packaging (make deb: debhelper;
+# tests/pkg: systemd-analyze, man, groff) and testing anyway need, if any
 # is missing (apt-get update + install), and prepares 2 MiB hugepages (tests
 # and the demo fall back to --no-huge when there are none). Used by .ci/run and
 # `make demo`. Needs root.
 set -euo pipefail
 PKGS="build-essential meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev libipsec-mb-dev
 libssl-dev libjansson-dev libpcap-dev python3 python3-pytest python3-scapy python3-cryptography
-iproute2 ethtool iputils-ping curl procps psmisc nftables valgrind"
+iproute2 ethtool iputils-ping curl procps psmisc nftables valgrind
+debhelper dpkg-dev systemd man-db groff-base"
 
 missing=""
 for p in $PKGS; do

@@ -52,9 +52,10 @@ stage_pytest "golden" tests/golden "AW_DATAPLANE=$BUILD/dataplane/anyway-datapla
 stage_pytest "golden (ASan/UBSan)" tests/golden \
 	"AW_DATAPLANE=$ASAN_BUILD/dataplane/anyway-dataplane ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1"
 stage_pytest "end-to-end" tests/e2e "AW_DATAPLANE=$BUILD/dataplane/anyway-dataplane"
-# Control plane (real daemons on loopback) and the benchmark's smoke runs,
-# once those suites exist.
-for suite in control bench; do
+# Control plane (real daemons on loopback), the benchmark's smoke runs and the
+# packages (tests/pkg: make deb in a copy of the tree, dpkg -i, purge), once
+# those suites exist.
+for suite in control bench pkg; do
 	if ls tests/$suite/test_*.py >/dev/null 2>&1; then
 		stage_pytest "$suite" tests/$suite "AW_BUILD=$BUILD"
 	fi

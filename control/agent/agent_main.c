@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "aw_sdnotify.h"
 #include "aw_build_config.h"
 
 #define PROG "anyway-agent"
@@ -187,6 +188,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	ag.startup_until_ms = aw_now_ms() + 2000;
+	aw_sd_notify("READY=1");
 	while (!ag.loop.stop) {
 		uint64_t now = aw_now_ms();
 
@@ -200,6 +202,7 @@ main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, PROG ": stopping (the data plane keeps what was applied)\n");
+	aw_sd_notify("STOPPING=1");
 	agent_status_close(&ag);
 	for (int i = 0; i < ag.n_mapd; i++)
 		agent_mapd_close(&ag.mapd[i], NULL);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "aw_build_config.h"
+#include "aw_sdnotify.h"
 #include "mapd.h"
 
 #define PROG "anyway-mapd"
@@ -137,6 +138,7 @@ main(int argc, char **argv)
 	for (int i = 0; i < n_listen; i++)
 		fprintf(stderr, " %s", listen[i]);
 	fprintf(stderr, "\n");
+	aw_sd_notify("READY=1");
 	while (!md.loop.stop) {
 		int t = mapd_tick(&md, aw_now_ms());
 		if (aw_loop_run_once(&md.loop, t > 1000 ? 1000 : t) < 0) {
@@ -145,6 +147,7 @@ main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, PROG ": stopping\n");
+	aw_sd_notify("STOPPING=1");
 	aw_loop_kill(&md.loop, &sh);
 	mapd_fini(&md);
 	return 0;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aw_sdnotify.h"
 #include "reg.h"
 
 #define PROG "anyway-registrar"
@@ -55,6 +56,7 @@ main(int argc, char **argv)
 		perror(PROG ": start");
 		return 1;
 	}
+	aw_sd_notify("READY=1");
 	while (!rg.loop.stop) {
 		uint64_t now = aw_now_ms();
 
@@ -66,6 +68,7 @@ main(int argc, char **argv)
 			break;
 	}
 	fprintf(stderr, PROG ": stopping: deregistering\n");
+	aw_sd_notify("STOPPING=1");
 	reg_checks_stop(&rg);
 	reg_shutdown(&rg, 2000);
 	aw_loop_kill(&rg.loop, &sigh);
