@@ -154,25 +154,16 @@ aw_route_packet(struct aw_lcore_ctx *c, struct rte_mbuf *m, int is_v6, bool orig
 		route_inline(c, m, originated, 0);
 }
 
-/* IPv4 header checksum correct? 32-bit words summed in 64 bits, then folded
- * (RFC 1071): the 20-byte header without a loop. hl: a multiple of 4. */
+/* IPv4 header checksum correct? 32-bit words summed in 64 bits, folded once
+ * (aw_cksum.h): the 20-byte header without a loop. hl: a multiple of 4. */
 static __rte_always_inline bool
 ip4_hdr_sum_ok(const uint8_t *ip, uint32_t hl)
 {
-	uint64_t a, b, sum;
-	uint32_t c;
+	uint64_t sum = aw_csum32_add(0, ip, 5);
 
-	memcpy(&a, ip, 8);
-	memcpy(&b, ip + 8, 8);
-	memcpy(&c, ip + 16, 4);
-	sum = (a & 0xffffffff) + (a >> 32) + (b & 0xffffffff) + (b >> 32) + c;
-	for (uint32_t i = 20; unlikely(i < hl); i += 4) {
-		memcpy(&c, ip + i, 4);
-		sum += c;
-	}
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	return aw_csum_fold((uint32_t)sum) == 0xffff;
+	for (uint32_t i = 20; unlikely(i < hl); i += 4)
+		sum = aw_csum32_add(sum, ip + i, 1);
+	return aw_csum_fold64(sum) == 0xffff;
 }
 
 /* Validates the IP header; on success hl/len are the header and total length
