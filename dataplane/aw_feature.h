@@ -10,7 +10,7 @@
  * each non-empty batch goes to the feature's burst function, which can do
  * bulk table lookups and bulk tag verification, and must set the verdict of
  * every packet in it (aw_set_tx / aw_set_drop / aw_set_slow; forwarding goes
- * through aw_route_packet(..., originated=false)).
+ * through aw_fwd.h).
  *
  * What goes to which batch (only when the feature is configured, dp->asrs /
  * dp->trs non-NULL; else the packet is dropped as `local_unhandled`):

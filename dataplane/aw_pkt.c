@@ -7,11 +7,9 @@
 #include "aw_addrset.h"
 #include "aw_asrs.h"
 #include "aw_cksum.h"
+#include "aw_fwd_inline.h"
 #include "aw_icmp.h"
-#include "aw_neigh.h"
-#include "aw_output.h"
 #include "aw_relay.h"
-#include "aw_route.h"
 
 #define PREFETCH_AHEAD 4
 #define L3_OFF RTE_ETHER_HDR_LEN
@@ -53,105 +51,6 @@ static __rte_always_inline const uint8_t *
 ip_src(const uint8_t *ip, const int v6)
 {
 	return v6 ? ip + 8 : ip + 12;
-}
-
-static __rte_always_inline void
-set_nexthop_key(struct aw_addr *k, const uint8_t *b, const int v6)
-{
-	if (v6)
-		aw_addr_set6(k, b);
-	else
-		aw_addr_set4(k, b);
-}
-
-/* TTL / hop limit about to run out: ICMP time exceeded (or a counted drop). */
-static __rte_always_inline bool
-ttl_alive(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, const int v6)
-{
-	if (likely((v6 ? ip[7] : ip[8]) > 1))
-		return true;
-	c->stats.info[AW_INFO_TTL_EXPIRED]++;
-	aw_icmp_error(c, m, v6, AW_ICMP_TIME_EXCEEDED, 0, AW_DROP_TTL_EXCEEDED);
-	return false;
-}
-
-/* IPv4: RFC 1624 update of the header checksum for the TTL/protocol word. */
-static __rte_always_inline void
-ttl_decrement(uint8_t *ip, const int v6)
-{
-	if (v6) {
-		ip[7]--;
-		return;
-	}
-	uint16_t old, neu, ck;
-	memcpy(&old, ip + 8, 2);
-	ip[8]--;
-	memcpy(&neu, ip + 8, 2);
-	memcpy(&ck, ip + 10, 2);
-	ck = aw_csum_update16(ck, old, neu);
-	memcpy(ip + 10, &ck, 2);
-}
-
-/* Larger than the egress MTU: ICMP for DF / IPv6, else a counted drop. */
-static __rte_always_inline bool
-mtu_ok(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint16_t mtu,
-       bool originated, const int v6)
-{
-	uint32_t len = rte_pktmbuf_data_len(m) - L3_OFF;
-
-	if (likely(len <= mtu))
-		return true;
-	bool df = v6 || (rd16(ip + 6) & RTE_IPV4_HDR_DF_FLAG);
-	if (originated || !df)
-		aw_set_drop(m, AW_DROP_MTU_EXCEEDED);
-	else
-		aw_icmp_error(c, m, v6, AW_ICMP_TOO_BIG, mtu, AW_DROP_MTU_EXCEEDED);
-	return false;
-}
-
-static __rte_always_inline void
-route_inline(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated, const int v6)
-{
-	struct aw_dp *dp = c->dp;
-	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, L3_OFF);
-	const struct aw_nexthop *nh;
-	struct rte_ether_addr mac;
-	struct aw_addr key;
-	uint8_t nport;
-
-	/* As RFC 1812 §5.2: TTL, route, MTU (errors quote the packet as received),
-	 * then the TTL is decremented. */
-	if (!originated && !ttl_alive(c, m, ip, v6))
-		return;
-	nh = aw_route_lookup(dp->routes, ip_dst(ip, v6), v6);
-	if (unlikely(nh == NULL)) {
-		aw_set_drop(m, AW_DROP_NO_ROUTE);
-		return;
-	}
-	if (!mtu_ok(c, m, ip, dp->ports[nh->port].mtu, originated, v6))
-		return;
-	if (!originated)
-		ttl_decrement(ip, v6);
-	if (nh->has_gw)
-		key = nh->gw;
-	else
-		set_nexthop_key(&key, ip_dst(ip, v6), v6);
-	if (likely(aw_neigh_lookup(dp->neigh, &key, &mac, &nport))) {
-		aw_l2_finish(dp, m, nh->port, &mac);
-		if (!originated)
-			c->stats.info[AW_INFO_FORWARDED]++;
-		return;
-	}
-	aw_set_slow(m, AW_SLOW_RESOLVE);
-}
-
-void
-aw_route_packet(struct aw_lcore_ctx *c, struct rte_mbuf *m, int is_v6, bool originated)
-{
-	if (is_v6)
-		route_inline(c, m, originated, 1);
-	else
-		route_inline(c, m, originated, 0);
 }
 
 /* IPv4 header checksum correct? 32-bit words summed in 64 bits, folded once
@@ -337,7 +236,7 @@ ip_input(struct aw_lcore_ctx *c, const struct aw_addrset *as, struct rte_mbuf *m
 	}
 	if (unlikely(is_multicast(ip_src(ip, v6), v6)))
 		return aw_set_drop(m, v6 ? AW_DROP_IPV6_BAD_SOURCE : AW_DROP_IPV4_BAD_SOURCE);
-	route_inline(c, m, false, v6);
+	aw_fwd_route_inline(c, m, false, false, v6); /* transit */
 }
 
 static inline bool

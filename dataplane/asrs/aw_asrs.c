@@ -30,9 +30,6 @@ aw_asrs_create(struct aw_dp *dp, char *err, size_t errlen)
 	a->start_tsc = rte_rdtsc();
 	for (unsigned s = 0; s < AW_SS__N; s++)
 		a->timeout[s] = ac->timeout_s[s] * AW_ASRS_TICKS_PER_S;
-	a->min_mtu = UINT16_MAX;
-	for (unsigned p = 0; p < dp->n_ports; p++)
-		a->min_mtu = RTE_MIN(a->min_mtu, dp->ports[p].mtu);
 	for (unsigned i = 0; i < ac->n_snat4; i++)
 		memcpy(a->snat_tab[i], ac->snat4[i].b, 16);
 	for (unsigned i = 0; i < ac->n_snat6; i++)

@@ -8,7 +8,10 @@
  * new_session(), the slow path: identification in SPEC §4.2 order (UDP shim,
  * TCP option, IPv6 service prefix, listener / instance alias), destination
  * choice (preferred group, weighted Maglev on client addr, port, proto),
- * SNAT allocation, insertion.
+ * SNAT allocation, insertion. Rewritten packets leave through the
+ * forwarding module (aw_fwd.h): TTL and MTU checked before the rewrite, then
+ * sent with the session's next-hop cache word of that direction, which the
+ * first packet each way fills (no route or neighbour lookup after that).
  *
  * Contract: aw_asrs_burst runs on the processing lcore owning `c`, between
  * two of its quiescent states; it sets the verdict of every packet.
@@ -23,9 +26,9 @@
 #include "aw_asrs_nat.h"
 #include "aw_asrs_stab.h"
 #include "aw_cksum.h"
+#include "aw_fwd.h"
 #include "aw_icmp.h"
 #include "aw_maglev.h"
-#include "aw_pkt.h"
 #include "aw_route.h"
 
 #define L3         RTE_ETHER_HDR_LEN
@@ -94,44 +97,30 @@ tcp_track(struct aw_sess *s, uint8_t fl, bool reply)
 		s->state = ns;
 }
 
-/* TTL and egress MTU checked before the rewrite, so that errors quote what
- * the sender sent and go back to it (route_packet checks them again after
- * the rewrite, where they then always pass). `shrink`: bytes the rewrite
- * removes. */
-static __rte_always_inline bool
-pre_route_ok(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p,
-	     const uint8_t *ndst, uint16_t shrink, const int v6)
+/* Routes the rewritten packet with the session's next-hop cache word for
+ * direction dir, keeping the word the forwarding module returns (a session
+ * is shared by lcores: relaxed 32-bit loads and stores, any value written is
+ * right for the session's addresses). */
+static __rte_always_inline void
+route_out(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s, uint32_t nh,
+	  unsigned dir, const int v6)
 {
-	const uint8_t *ip = pkt_ip(p);
-	uint32_t len = (uint32_t)p->l3_len - shrink;
+	uint32_t got = aw_fwd_send(c, p->m, nh, v6, AW_FWD_CHECKED);
 
-	if (unlikely((v6 ? ip[7] : ip[8]) <= 1)) {
-		c->stats.info[AW_INFO_TTL_EXPIRED]++;
-		aw_icmp_error(c, p->m, v6, AW_ICMP_TIME_EXCEEDED, 0, AW_DROP_TTL_EXCEEDED);
-		return false;
-	}
-	if (likely(len <= a->min_mtu))
-		return true;
-	const struct aw_nexthop *nh = aw_route_lookup(c->dp->routes, ndst, v6);
-	if (nh == NULL || len <= c->dp->ports[nh->port].mtu)
-		return true; /* route_packet counts no_route */
-	uint16_t f;
-	memcpy(&f, ip + 6, 2);
-	if (v6 || (rte_be_to_cpu_16(f) & RTE_IPV4_HDR_DF_FLAG))
-		aw_icmp_error(c, p->m, v6, AW_ICMP_TOO_BIG, c->dp->ports[nh->port].mtu + shrink,
-			      AW_DROP_MTU_EXCEEDED);
-	else
-		aw_set_drop(p->m, AW_DROP_MTU_EXCEEDED);
-	return false;
+	if (unlikely(got != nh))
+		__atomic_store_n(&s->nh[dir], got, __ATOMIC_RELAXED);
 }
 
 /* Client → destination. strip: shim bytes to remove; opt_off: offset of the
  * ASRS TCP option in the options area, or -1. */
 static __rte_always_inline void
-forward(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const struct aw_sess *s,
+forward(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct aw_sess *s,
 	uint16_t strip, int opt_off, const int v6)
 {
-	if (!pre_route_ok(c, a, p, s->dest, strip, v6))
+	uint32_t nh = __atomic_load_n(&s->nh[0], __ATOMIC_RELAXED);
+
+	/* TTL and egress MTU before the rewrite: errors quote what the sender sent. */
+	if (!aw_fwd_check(c, p->m, (uint32_t)p->l3_len - strip, strip, s->dest, nh, v6))
 		return;
 	if (strip != 0) {
 		strip_shim(p, strip, v6);
@@ -148,19 +137,20 @@ forward(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const 
 	}
 	nat_rewrite(ip, p->l3_hl, p->l3_len - p->l3_hl, p->proto, a->snat_tab[s->snat], s->sport, s->dest,
 		    s->dport, v6);
-	aw_route_packet(c, p->m, v6, false);
+	route_out(c, p, s, nh, 0, v6);
 }
 
 /* Destination → client: src ← the address:port the client used, dst ← client. */
 static __rte_always_inline void
-reverse(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const struct aw_sess *s,
-	const int v6)
+reverse(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s, const int v6)
 {
-	if (!pre_route_ok(c, a, p, s->client, 0, v6))
+	uint32_t nh = __atomic_load_n(&s->nh[1], __ATOMIC_RELAXED);
+
+	if (!aw_fwd_check(c, p->m, p->l3_len, 0, s->client, nh, v6))
 		return;
 	nat_rewrite(pkt_ip(p), p->l3_hl, p->l3_len - p->l3_hl, p->proto, s->vip, s->vport,
 		    s->client, s->cport, v6);
-	aw_route_packet(c, p->m, v6, false);
+	route_out(c, p, s, nh, 1, v6);
 }
 
 static __rte_always_inline void
@@ -230,7 +220,7 @@ hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct a
 	if (s->last != l->now)
 		s->last = l->now;
 	if (d & 1)
-		return reverse(c, a, p, s, v6);
+		return reverse(c, p, s, v6);
 	uint16_t strip = 0;
 	int opt_off = -1;
 	uint64_t sid = s->sid;
@@ -408,6 +398,7 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 		   (p->proto == IPPROTO_TCP && k->dport == rte_cpu_to_be_16(a->conf->port)
 			    ? AW_SESS_F_OPT : 0);
 	s->last = l->now;
+	s->nh[0] = s->nh[1] = 0; /* filled by the first packet each way */
 	uint16_t port = 0;
 	enum aw_drop_reason why = AW_DROP_NO_ROUTE;
 	if (pick_snat(c, a, s, h, p->v6)) {

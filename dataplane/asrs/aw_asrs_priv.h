@@ -155,6 +155,8 @@ struct aw_sess {
 	uint8_t proto;
 	uint8_t flags;                /* AW_SESS_F_* */
 	uint8_t snat;                 /* index into aw_asrs.snat_tab */
+	uint32_t nh[2];               /* lcores: next-hop cache words (aw_fwd.h) toward
+				       * dest [0] and client [1]; 0 until the first packet */
 };
 
 #define AW_BAD_OPT_NOT_SYN  (AW_SHIM_ERR_COUNT + 0) /* ASRS option on a non-SYN */
@@ -206,7 +208,6 @@ struct aw_asrs {
 					* keeps a flow's client side on one lcore */
 	uint64_t start_tsc;
 	uint32_t timeout[AW_SS__N];    /* in 1/16 s */
-	uint16_t min_mtu;
 	size_t sess_bytes;             /* heap used by the session table */
 	/* SNAT addresses by index: [i] the snat list's IPv4 i, [16 + i] IPv6 i,
 	 * [32 + 2p] / [33 + 2p] port p's first IPv4 / IPv6 address */

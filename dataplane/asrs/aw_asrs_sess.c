@@ -29,7 +29,7 @@
 
 #include "aw_asrs_stab.h"
 
-_Static_assert(sizeof(struct aw_sess) <= 72, "session slot grew past 72 bytes");
+_Static_assert(sizeof(struct aw_sess) <= 80, "session slot grew past 80 bytes");
 _Static_assert(sizeof(struct aw_sess_key) == 40, "session key is 40 bytes");
 _Static_assert(sizeof(struct aw_stab_bucket) == 64, "a lookup bucket is one cache line");
 

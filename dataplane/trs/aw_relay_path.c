@@ -21,7 +21,7 @@
 #include <rte_prefetch.h>
 
 #include "aw_cksum.h"
-#include "aw_pkt.h"
+#include "aw_fwd.h"
 #include "aw_relay.h"
 #include "aw_relay_nh.h"
 #include "aw_relay_priv.h"
@@ -350,7 +350,7 @@ ack_send(struct aw_lcore_ctx *c, struct rmsg *rm)
 	if (rm->back.bound) /* back to the side's binding: its next hop */
 		aw_relay_nh_send(c, rm->m, &p->side[rm->side], &rm->back, rm->back_seq);
 	else
-		aw_route_packet(c, rm->m, rm->v6, true);
+		aw_fwd_packet(c, rm->m, rm->v6, true);
 }
 
 /* Before verification: direction, replay snapshot, budget. */
