@@ -5,11 +5,10 @@
 #include <rte_prefetch.h>
 
 #include "aw_addrset.h"
-#include "aw_asrs.h"
 #include "aw_cksum.h"
+#include "aw_feature.h"
 #include "aw_fwd_inline.h"
 #include "aw_icmp.h"
-#include "aw_relay.h"
 
 #define PREFETCH_AHEAD 4
 #define L3_OFF RTE_ETHER_HDR_LEN
@@ -145,11 +144,23 @@ to_feature(struct aw_feat_batch *b, struct rte_mbuf *m, uint32_t hl, uint32_t le
 	p->port_in = aw_meta(m)->port_in;
 }
 
+/* The feature (id + 1) that claimed UDP destination port dport (network
+ * order), or AW_FEAT_NONE. */
+static __rte_always_inline uint8_t
+udp_owner(const struct aw_steer *st, uint16_t dport)
+{
+	for (unsigned i = 0; i < st->n_udp; i++)
+		if (st->udp[i].port_be == dport)
+			return st->udp[i].feat;
+	return AW_FEAT_NONE;
+}
+
 /* Packet addressed to an own address or VIP. */
 static __rte_always_inline void
 local_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint32_t hl,
 	    uint32_t len, const struct aw_addrset_entry *e, const int v6)
 {
+	const struct aw_steer *st = &c->dp->steer;
 	uint8_t proto = v6 ? ip[6] : ip[9];
 	bool frag = !v6 && (rd16(ip + 6) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK));
 
@@ -163,31 +174,36 @@ local_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint3
 			return aw_set_slow(m, AW_SLOW_ND);
 		if (type == (v6 ? ICMP6_ECHO_REQUEST : RTE_IP_ICMP_ECHO_REQUEST))
 			return aw_icmp_echo(c, m, v6, hl, len, e);
-		if (c->dp->asrs != NULL && is_icmp_error(type, v6))
-			return to_feature(&c->asrs_batch, m, hl, len, proto, e->flags, v6);
+		if (st->icmp_error != AW_FEAT_NONE && is_icmp_error(type, v6))
+			return to_feature(&c->batch[st->icmp_error - 1], m, hl, len, proto,
+					  e->flags, v6);
 		return aw_set_drop(m, AW_DROP_ICMP_UNHANDLED);
 	}
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		return aw_set_drop(m, v6 ? AW_DROP_IPV6_EXT_LOCAL : AW_DROP_LOCAL_UNHANDLED);
 	if (unlikely(len - hl < 8))
 		return aw_set_drop(m, AW_DROP_L4_TRUNCATED);
-	struct aw_dp *dp = c->dp;
-	uint16_t dport;
-	memcpy(&dport, ip + hl + 2, 2);
-	if (dp->relay != NULL && proto == IPPROTO_UDP && dport == dp->relay_port_be)
-		return to_feature(&c->relay_batch, m, hl, len, proto, e->flags, v6);
-	if (dp->asrs != NULL)
-		return to_feature(&c->asrs_batch, m, hl, len, proto, e->flags, v6);
+	uint8_t f = st->local_l4;
+	if (proto == IPPROTO_UDP && st->n_udp != 0) {
+		uint16_t dport;
+		memcpy(&dport, ip + hl + 2, 2);
+		uint8_t u = udp_owner(st, dport);
+		if (u != AW_FEAT_NONE)
+			f = u;
+	}
+	if (f != AW_FEAT_NONE)
+		return to_feature(&c->batch[f - 1], m, hl, len, proto, e->flags, v6);
 	aw_set_drop(m, AW_DROP_LOCAL_UNHANDLED);
 }
 
-/* IPv6 to the ASRS service prefix (SPEC §4.2 item 3): the low 64 bits name
- * the service; echo is answered like a VIP's. Same guarantees as local_input
- * gives its batches. */
+/* IPv6 to a feature's service prefix (ASRS: SPEC §4.2 item 3, the low 64
+ * bits name the service); echo is answered like a VIP's. Same guarantees as
+ * local_input gives its batches. */
 static __rte_always_inline void
 svc_prefix_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint32_t hl,
 		 uint32_t len, const int v6)
 {
+	struct aw_feat_batch *b = &c->batch[c->dp->steer.prefix6_feat - 1];
 	uint8_t proto = ip[6];
 
 	if (proto == IPPROTO_ICMPV6) {
@@ -196,7 +212,7 @@ svc_prefix_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, 
 		if (ip[hl] == ICMP6_ECHO_REQUEST)
 			return aw_icmp_echo(c, m, v6, hl, len, NULL);
 		if (is_icmp_error(ip[hl], v6))
-			return to_feature(&c->asrs_batch, m, hl, len, proto, AW_FEAT_SVC_PREFIX, v6);
+			return to_feature(b, m, hl, len, proto, AW_FEAT_SVC_PREFIX, v6);
 		return aw_set_drop(m, AW_DROP_ICMP_UNHANDLED);
 	}
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
@@ -204,7 +220,7 @@ svc_prefix_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, 
 								: AW_DROP_IPV6_EXT_LOCAL);
 	if (unlikely(len - hl < 8))
 		return aw_set_drop(m, AW_DROP_L4_TRUNCATED);
-	to_feature(&c->asrs_batch, m, hl, len, proto, AW_FEAT_SVC_PREFIX, v6);
+	to_feature(b, m, hl, len, proto, AW_FEAT_SVC_PREFIX, v6);
 }
 
 static __rte_always_inline void
@@ -223,7 +239,8 @@ ip_input(struct aw_lcore_ctx *c, const struct aw_addrset *as, struct rte_mbuf *m
 			return aw_set_drop(m, v6 ? AW_DROP_IPV6_BAD_SOURCE : AW_DROP_IPV4_BAD_SOURCE);
 		return local_input(c, m, ip, hl, len, e, v6);
 	}
-	if (v6 && c->dp->svc_prefix6_on && memcmp(dst, c->dp->svc_prefix6, 8) == 0) {
+	if (v6 && c->dp->steer.prefix6_feat != AW_FEAT_NONE &&
+	    memcmp(dst, c->dp->steer.prefix6, 8) == 0) {
 		if (unlikely(bad_source(as, ip_src(ip, v6), v6)))
 			return aw_set_drop(m, AW_DROP_IPV6_BAD_SOURCE);
 		return svc_prefix_input(c, m, ip, hl, len, v6);
@@ -283,21 +300,19 @@ aw_process_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	}
 	for (; i < n; i++)
 		classify(c, as, pkts[i]);
-	if (c->asrs_batch.n != 0) {
-		aw_asrs_burst(c, &c->asrs_batch);
-		c->asrs_batch.n = 0;
-	}
-	if (c->relay_batch.n != 0) {
-		aw_relay_burst(c, &c->relay_batch);
-		c->relay_batch.n = 0;
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++) {
+		struct aw_feat_batch *b = &c->batch[f];
+		if (b->n != 0) {
+			aw_features[f]->burst(c, b);
+			b->n = 0;
+		}
 	}
 }
 
 void
 aw_features_tick(struct aw_lcore_ctx *c, uint64_t now_tsc)
 {
-	if (c->dp->asrs != NULL)
-		aw_asrs_tick(c, now_tsc);
-	if (c->dp->relay != NULL)
-		aw_relay_tick(c, now_tsc);
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++)
+		if (c->dp->feat[f] != NULL)
+			aw_features[f]->tick(c, now_tsc);
 }

@@ -3,7 +3,7 @@
  * aw_pkt — the packet-processing entry point: one call per burst decides the
  * verdict of every packet (aw_meta) without sending or freeing anything.
  * Classification of what is ours: ARP, ND, ICMP echo to own addresses and VIPs,
- * and the hooks where the ASRS and TRS features take their traffic; the rest
+ * and the steering of the features' traffic to their batches (aw_feature.h); the rest
  * is routed by the forwarding module (aw_fwd.h), which the features also call.
  *
  * Contract: called by rtc and pipeline-worker lcores with their own context,

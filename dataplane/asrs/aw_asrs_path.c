@@ -274,7 +274,7 @@ identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint6
 	*asrs_port = dport == rte_cpu_to_be_16(a->conf->port) &&
 		     (p->addr_flags & (AW_ADDR_VIP | AW_ADDR_OWN));
 	if (*asrs_port) {
-		int r = asrs_port_ident(c->asrs, p, sid, strip, opt_off);
+		int r = asrs_port_ident(aw_asrs_lc(c), p, sid, strip, opt_off);
 		if (r != 0)
 			return r;
 	} else if (p->proto == IPPROTO_TCP) {
@@ -366,7 +366,7 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
        const struct aw_svc *svc, const struct aw_asrs_dest *d, uint64_t h, bool shim,
        uintptr_t *data, bool *existed)
 {
-	struct aw_asrs_lcore *l = c->asrs;
+	struct aw_asrs_lcore *l = aw_asrs_lc(c);
 	const uint8_t *ip = pkt_ip(p);
 	const struct aw_sess_key *k = pk.k;
 	uint32_t found, hr = 0;
@@ -432,10 +432,10 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 	bool asrs_port;
 
 	/* Made earlier in this burst, after the bulk lookup? */
-	if (created_maybe(c->asrs, pk.h)) {
+	if (created_maybe(aw_asrs_lc(c), pk.h)) {
 		uint32_t found = aw_stab_find(a, pk.k, pk.h);
 		if (found != AW_STAB_MISS)
-			return p->v6 ? hit(c, a, c->asrs, p, found, 1) : hit(c, a, c->asrs, p, found, 0);
+			return p->v6 ? hit(c, a, aw_asrs_lc(c), p, found, 1) : hit(c, a, aw_asrs_lc(c), p, found, 0);
 	}
 	int r = identify(c, a, p, &sid, &strip, &opt_off, &asrs_port);
 
@@ -472,7 +472,7 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 	if (create(c, a, p, pk, svc, d, h, strip != 0, &data, &existed) == UINT32_MAX)
 		return;
 	if (existed) /* another lcore created it meanwhile: an ordinary hit */
-		return p->v6 ? hit(c, a, c->asrs, p, data, 1) : hit(c, a, c->asrs, p, data, 0);
+		return p->v6 ? hit(c, a, aw_asrs_lc(c), p, data, 1) : hit(c, a, aw_asrs_lc(c), p, data, 0);
 	if (p->v6)
 		forward(c, a, p, &a->sess[data >> 1], strip, opt_off, 1);
 	else
@@ -485,9 +485,9 @@ one(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint32_t d
 	if (d == AW_STAB_MISS)
 		return new_session(c, a, p, pk);
 	if (p->v6)
-		hit(c, a, c->asrs, p, d, 1);
+		hit(c, a, aw_asrs_lc(c), p, d, 1);
 	else
-		hit(c, a, c->asrs, p, d, 0);
+		hit(c, a, aw_asrs_lc(c), p, d, 0);
 }
 
 /* Up to BULK packets: one bulk lookup, then each packet in arrival order
@@ -521,10 +521,10 @@ burst_chunk(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *pk, u
 void
 aw_asrs_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b)
 {
-	struct aw_asrs *a = c->dp->asrs;
+	struct aw_asrs *a = aw_asrs_of(c->dp);
 
-	c->asrs->now = aw_asrs_now(a, rte_rdtsc());
-	memset(c->asrs->created, 0, sizeof(c->asrs->created));
+	aw_asrs_lc(c)->now = aw_asrs_now(a, rte_rdtsc());
+	memset(aw_asrs_lc(c)->created, 0, sizeof(aw_asrs_lc(c)->created));
 	for (unsigned i = 0; i < b->n; i += BULK)
 		burst_chunk(c, a, &b->p[i], RTE_MIN((unsigned)BULK, b->n - i));
 }

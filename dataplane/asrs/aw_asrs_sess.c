@@ -116,7 +116,7 @@ aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c)
 	unsigned n = a->dp->cfg->mode == AW_MODE_PIPELINE ? a->dp->cfg->pipeline.n_workers
 							   : a->dp->n_ctx;
 
-	c->asrs = l;
+	c->feat_lc[AW_FEAT_ASRS] = l;
 	l->active = c->role == AW_LCORE_RTC || c->role == AW_LCORE_WORKER;
 	if (!l->active)
 		return 0;

@@ -270,7 +270,7 @@ forward_bound(struct aw_lcore_ctx *c, struct rmsg *rm, unsigned to_side,
 		return drop_path(rm, AW_DROP_RELAY_PEER_UNBOUND);
 	if (p->rate != NULL && !rate_ok(p, rm->len))
 		return drop_path(rm, AW_DROP_RELAY_RATE_LIMITED);
-	forward(c, c->dp->relay, rm, &p->side[to_side], to, seq);
+	forward(c, aw_relay_of(c->dp), rm, &p->side[to_side], to, seq);
 }
 
 /* Forwards to side `to_side` when it is bound. */
@@ -304,7 +304,7 @@ capsule(struct aw_lcore_ctx *c, struct rmsg *rm)
 	else
 		return drop_path(rm, AW_DROP_RELAY_UNBOUND_SOURCE);
 	rm->side = (uint8_t)from; /* counters go by the bound side, not the flag */
-	touch(c->relay, p);
+	touch(aw_relay_lc(c), p);
 	forward_bound(c, rm, from ^ 1, &b[from ^ 1], seq[from ^ 1]);
 }
 
@@ -331,7 +331,7 @@ static void
 ack_send(struct aw_lcore_ctx *c, struct rmsg *rm)
 {
 	struct aw_relay_path *p = rm->path;
-	const uint16_t port_be = c->dp->relay->port_be;
+	const uint16_t port_be = aw_relay_of(c->dp)->port_be;
 	uint8_t src[16], dst[16];
 
 	memcpy(src, rm->dst, 16);
@@ -405,7 +405,7 @@ accept_signal(struct aw_lcore_ctx *c, struct rmsg *rm)
 	if (rc != 0)
 		return drop_path(rm, AW_DROP_RELAY_REPLAY), false;
 	c->stats.info[AW_INFO_RELAY_VERIFIED]++;
-	touch(c->relay, rm->path);
+	touch(aw_relay_lc(c), rm->path);
 	switch (rm->msg[AW_TRS_OFF_TYPE]) {
 	case AW_TRS_T_TUNNEL_REQUEST:
 		return forward_to_side(c, rm, AW_RELAY_SIDE_R), false;
@@ -428,7 +428,7 @@ send_acks(struct aw_lcore_ctx *c, struct rmsg *ms, const unsigned *acks, unsigne
 		const struct aw_relay_path *p = ms[acks[a]].path;
 		sr[a] = (struct aw_trs_treq){p->tkey, ms[acks[a]].msg, 0, p->suite};
 	}
-	aw_trs_tsign_burst(c->relay->eng, sr, na, res);
+	aw_trs_tsign_burst(aw_relay_lc(c)->eng, sr, na, res);
 	for (unsigned a = 0; a < na; a++) {
 		if (unlikely(res[a] != 0)) /* not expected: valid key, 48 bytes */
 			drop_path(&ms[acks[a]], AW_DROP_RELAY_BAD_TAG);
@@ -445,7 +445,7 @@ send_acks(struct aw_lcore_ctx *c, struct rmsg *ms, const unsigned *acks, unsigne
 static void
 relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned *budget)
 {
-	const struct aw_relay *r = c->dp->relay;
+	const struct aw_relay *r = aw_relay_of(c->dp);
 	struct rmsg ms[CHUNK];
 	const void *ids[CHUNK];
 	uint8_t keys[CHUNK][AW_TRS_ID_LEN] __rte_aligned(16); /* the hash reads 4-byte words */
@@ -487,7 +487,7 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 		}
 	}
 	if (nv != 0)
-		aw_trs_tverify_burst(c->relay->eng, vr, nv, res);
+		aw_trs_tverify_burst(aw_relay_lc(c)->eng, vr, nv, res);
 	for (unsigned j = 0; j < k; j++) {
 		if (todo[j] == 0)
 			capsule(c, &ms[j]);
@@ -503,7 +503,7 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 void
 aw_relay_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b)
 {
-	unsigned budget = c->dp->relay->conf->verify_burst;
+	unsigned budget = aw_relay_of(c->dp)->conf->verify_burst;
 
 	for (unsigned off = 0; off < b->n; off += CHUNK)
 		relay_chunk(c, &b->p[off], b->n - off < CHUNK ? b->n - off : CHUNK, &budget);
