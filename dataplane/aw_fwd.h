@@ -87,4 +87,16 @@ aw_fwd_check(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint32_t len, uint16_t 
 	return aw_fwd_check_fail(c, m, len, shrink, ndst, v6);
 }
 
+/* The TTL part of aw_fwd_check alone (a feature deciding whether to make
+ * state for a packet that dies here). False: verdict set. */
+static __rte_always_inline bool
+aw_fwd_ttl_ok(struct aw_lcore_ctx *c, struct rte_mbuf *m, const int v6)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN);
+
+	if (likely((v6 ? ip[7] : ip[8]) > 1))
+		return true;
+	return aw_fwd_check_fail(c, m, 0, 0, NULL, v6);
+}
+
 #endif /* AW_FWD_H */

@@ -27,7 +27,6 @@
 #include "aw_asrs_stab.h"
 #include "aw_cksum.h"
 #include "aw_fwd.h"
-#include "aw_icmp.h"
 #include "aw_maglev.h"
 #include "aw_route.h"
 
@@ -463,10 +462,8 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 	const struct aw_asrs_dest *d = &svc->dests[aw_maglev_pick(svc->table, svc->table_size, h)];
 	if (d->addr.family != client.family)
 		return aw_set_drop(p->m, AW_DROP_CROSS_FAMILY);
-	if ((p->v6 ? ip[7] : ip[8]) <= 1) { /* no session for a packet that dies here */
-		c->stats.info[AW_INFO_TTL_EXPIRED]++;
-		return aw_icmp_error(c, p->m, p->v6, AW_ICMP_TIME_EXCEEDED, 0, AW_DROP_TTL_EXCEEDED);
-	}
+	if (!aw_fwd_ttl_ok(c, p->m, p->v6)) /* no session for a packet that dies here */
+		return;
 	uintptr_t data;
 	bool existed;
 	if (create(c, a, p, pk, svc, d, h, strip != 0, &data, &existed) == UINT32_MAX)
