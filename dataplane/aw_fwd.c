@@ -12,53 +12,28 @@ aw_fwd_packet(struct aw_lcore_ctx *c, struct rte_mbuf *m, int is_v6, bool origin
 		aw_fwd_route_inline(c, m, originated, false, 0);
 }
 
-/* The cached next hop: true and verdict set when its neighbour is usable
- * (a packet the MTU check refuses included). */
-static __rte_always_inline bool
-nh_send(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint32_t nh, unsigned flags, const int v6)
+uint32_t
+aw_fwd_route_checked4(struct aw_lcore_ctx *c, struct rte_mbuf *m)
 {
-	struct aw_dp *dp = c->dp;
-	uint64_t w = aw_neigh_word(dp->neigh, (int32_t)(nh & 0xffffff) - 1);
-	unsigned port = aw_fwd_nh_port(nh);
-	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, AW_FWD_L3_OFF);
-	const bool originated = flags & AW_FWD_ORIGINATED;
-
-	if (unlikely(!(w & AW_NEIGH_VALID)))
-		return false;
-	if (!(flags & AW_FWD_CHECKED)) {
-		if (!originated && !aw_fwd_ttl_alive(c, m, ip, v6))
-			return true;
-		if (!aw_fwd_mtu_ok(c, m, ip, dp->ports[port].mtu, originated, v6))
-			return true;
-	}
-	if (!originated) {
-		aw_fwd_ttl_decrement(ip, v6);
-		c->stats.info[AW_INFO_FORWARDED]++;
-	}
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	uint64_t mac = rte_cpu_to_le_64(w); /* MAC in bytes 0-5 (aw_neigh_pack) */
-	memcpy(&eth->dst_addr, &mac, RTE_ETHER_ADDR_LEN);
-	rte_ether_addr_copy(&dp->ports[port].mac, &eth->src_addr);
-	aw_set_tx(m, (uint8_t)port);
-	return true;
-}
-
-static __rte_always_inline uint32_t
-send_inline(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint32_t nh, unsigned flags, const int v6)
-{
-	if (likely(nh != 0) && likely(nh_send(c, m, nh, flags, v6)))
-		return nh;
-	if (flags & AW_FWD_ORIGINATED)
-		return aw_fwd_route_inline(c, m, true, false, v6);
-	if (flags & AW_FWD_CHECKED)
-		return aw_fwd_route_inline(c, m, false, true, v6);
-	return aw_fwd_route_inline(c, m, false, false, v6);
+	return aw_fwd_route_inline(c, m, false, true, 0);
 }
 
 uint32_t
-aw_fwd_send(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint32_t nh, int is_v6, unsigned flags)
+aw_fwd_route_checked6(struct aw_lcore_ctx *c, struct rte_mbuf *m)
 {
-	return is_v6 ? send_inline(c, m, nh, flags, 1) : send_inline(c, m, nh, flags, 0);
+	return aw_fwd_route_inline(c, m, false, true, 1);
+}
+
+uint32_t
+aw_fwd_route_orig4(struct aw_lcore_ctx *c, struct rte_mbuf *m)
+{
+	return aw_fwd_route_inline(c, m, true, false, 0);
+}
+
+uint32_t
+aw_fwd_route_orig6(struct aw_lcore_ctx *c, struct rte_mbuf *m)
+{
+	return aw_fwd_route_inline(c, m, true, false, 1);
 }
 
 uint32_t

@@ -38,23 +38,6 @@ aw_fwd_ttl_alive(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, 
 	return false;
 }
 
-/* IPv4: RFC 1624 update of the header checksum for the TTL/protocol word. */
-static __rte_always_inline void
-aw_fwd_ttl_decrement(uint8_t *ip, const int v6)
-{
-	if (v6) {
-		ip[7]--;
-		return;
-	}
-	uint16_t old, neu, ck;
-	memcpy(&old, ip + 8, 2);
-	ip[8]--;
-	memcpy(&neu, ip + 8, 2);
-	memcpy(&ck, ip + 10, 2);
-	ck = aw_csum_update16(ck, old, neu);
-	memcpy(ip + 10, &ck, 2);
-}
-
 /* Larger than the egress MTU: ICMP for DF / IPv6, else a counted drop. */
 static __rte_always_inline bool
 aw_fwd_mtu_ok(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint16_t mtu,

@@ -60,6 +60,7 @@ aw_neigh_create(const struct aw_neigh_settings *set, uint64_t tsc_hz, char *err,
 					       sizeof(struct rte_mbuf *), 0);
 	if (t->fast == NULL || t->slow == NULL || t->pending_store == NULL)
 		goto nomem;
+	t->head.words = &t->fast[0].word;
 	for (uint32_t i = 0; i < cap; i++)
 		t->slow[i].pending = t->pending_store + (size_t)i * RTE_MAX(set->pending_packets, 1u);
 	return t;

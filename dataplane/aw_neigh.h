@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
@@ -34,9 +35,29 @@ enum aw_neigh_state {
 	AW_NEIGH_STATIC,
 };
 
-/* Opaque: its layout is private to aw_neigh.c and the forwarding module's
- * fast path (aw_neigh_priv.h), which reads entries by position. */
+/* Opaque: its layout is private to aw_neigh.c (aw_neigh_priv.h, which the
+ * forwarding module's route path also uses for its inline hash lookup). It
+ * begins with what lock-free readers holding a position need: */
 struct aw_neigh_table;
+
+#define AW_NEIGH_VALID (1ull << 63)
+
+struct aw_neigh_head {
+	/* words[pos]: the entry at pos as readers see it, published by the
+	 * writer with one release store: bit 63 valid | port index << 48 |
+	 * MAC (byte i at bits 8i). */
+	const uint64_t *words;
+};
+
+/* Lock-free reader: the word of the entry at pos (a position from
+ * aw_neigh_find or the forwarding module's next-hop cache). */
+static __rte_always_inline uint64_t
+aw_neigh_word(const struct aw_neigh_table *t, uint32_t pos)
+{
+	const struct aw_neigh_head *h = (const struct aw_neigh_head *)(const void *)t;
+
+	return __atomic_load_n(&h->words[pos], __ATOMIC_ACQUIRE);
+}
 
 struct aw_neigh_table *aw_neigh_create(const struct aw_neigh_settings *set, uint64_t tsc_hz,
 				       char *err, size_t errlen);

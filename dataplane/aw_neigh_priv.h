@@ -13,8 +13,6 @@
 
 #include "aw_neigh.h"
 
-#define AW_NEIGH_VALID (1ull << 63)
-
 /* What readers see: written by the writer with one atomic store. */
 struct aw_neigh_fast {
 	uint64_t word; /* bit 63 valid | port index << 48 | MAC (48 bits, byte i at bits 8i) */
@@ -32,6 +30,7 @@ struct aw_neigh_slow {
 };
 
 struct aw_neigh_table {
+	struct aw_neigh_head head; /* first: readers cast to it (aw_neigh.h) */
 	struct rte_hash *hash;
 	struct aw_neigh_settings set;
 	uint64_t tsc_hz;
@@ -50,13 +49,6 @@ aw_neigh_pack(const struct rte_ether_addr *mac, uint8_t port)
 	return w | (uint64_t)port << 48 | AW_NEIGH_VALID;
 }
 
-/* The word of the entry at pos (acquire: pairs with the writer's release). */
-static __rte_always_inline uint64_t
-aw_neigh_word(const struct aw_neigh_table *t, int32_t pos)
-{
-	return __atomic_load_n(&t->fast[pos].word, __ATOMIC_ACQUIRE);
-}
-
 /* Lock-free reader, inline for the route path: the entry's position (or -1),
  * and MAC/port when it is usable. */
 static __rte_always_inline bool
@@ -68,7 +60,7 @@ aw_neigh_lookup_inline(const struct aw_neigh_table *t, const struct aw_addr *key
 	*pos_out = pos;
 	if (pos < 0)
 		return false;
-	uint64_t w = aw_neigh_word(t, pos);
+	uint64_t w = __atomic_load_n(&t->fast[pos].word, __ATOMIC_ACQUIRE);
 	if (!(w & AW_NEIGH_VALID))
 		return false;
 	for (int i = 0; i < 6; i++)

@@ -145,11 +145,14 @@ to_feature(struct aw_feat_batch *b, struct rte_mbuf *m, uint32_t hl, uint32_t le
 }
 
 /* The feature (id + 1) that claimed UDP destination port dport (network
- * order), or AW_FEAT_NONE. */
+ * order), or AW_FEAT_NONE; st->n_udp > 0. The first claim is checked
+ * inline, the others (none today) in a loop. */
 static __rte_always_inline uint8_t
 udp_owner(const struct aw_steer *st, uint16_t dport)
 {
-	for (unsigned i = 0; i < st->n_udp; i++)
+	if (likely(st->udp[0].port_be == dport))
+		return st->udp[0].feat;
+	for (unsigned i = 1; unlikely(i < st->n_udp); i++)
 		if (st->udp[i].port_be == dport)
 			return st->udp[i].feat;
 	return AW_FEAT_NONE;
@@ -188,10 +191,9 @@ local_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint3
 		uint16_t dport;
 		memcpy(&dport, ip + hl + 2, 2);
 		uint8_t u = udp_owner(st, dport);
-		if (u != AW_FEAT_NONE)
-			f = u;
+		f = u != AW_FEAT_NONE ? u : f;
 	}
-	if (f != AW_FEAT_NONE)
+	if (likely(f != AW_FEAT_NONE))
 		return to_feature(&c->batch[f - 1], m, hl, len, proto, e->flags, v6);
 	aw_set_drop(m, AW_DROP_LOCAL_UNHANDLED);
 }

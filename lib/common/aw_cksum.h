@@ -117,9 +117,10 @@ aw_csum32_delta(uint64_t sum, const void *old, const void *neu, unsigned n)
 static inline __attribute__((always_inline)) uint16_t
 aw_csum_fold64(uint64_t sum)
 {
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	return aw_csum_fold((uint32_t)sum);
+	uint32_t lo = (uint32_t)sum, t = lo + (uint32_t)(sum >> 32);
+
+	t += t < lo; /* end-around carry: congruent modulo 2^32 - 1, so modulo 2^16 - 1 */
+	return aw_csum_fold(t);
 }
 
 /* The checksum field at `field` (2 bytes, any alignment) updated by a delta
