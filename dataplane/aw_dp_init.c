@@ -83,7 +83,8 @@ aw_feat_claim_udp(struct aw_dp *dp, uint16_t port_be, uint8_t id, char *err, siz
 	}
 	st->udp[st->n_udp].port_be = port_be;
 	st->udp[st->n_udp].feat = (uint8_t)(id + 1);
-	st->n_udp++;
+	if (st->n_udp++ == 0)
+		st->udp0_key = (uint32_t)port_be | 0x10000;
 	return 0;
 }
 

@@ -77,6 +77,7 @@ struct aw_steer {
 	uint8_t icmp_error;
 	uint8_t prefix6_feat;
 	uint8_t n_udp;
+	uint32_t udp0_key;    /* first claim: its port_be | 0x10000, 0 when none (one compare) */
 	struct {
 		uint16_t port_be; /* network order */
 		uint8_t feat;     /* id + 1 */

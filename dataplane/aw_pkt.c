@@ -145,17 +145,17 @@ to_feature(struct aw_feat_batch *b, struct rte_mbuf *m, uint32_t hl, uint32_t le
 }
 
 /* The feature (id + 1) that claimed UDP destination port dport (network
- * order), or AW_FEAT_NONE; st->n_udp > 0. The first claim is checked
- * inline, the others (none today) in a loop. */
+ * order), or `other`. The first claim takes one compare (udp0_key); the
+ * others (none today) a loop. */
 static __rte_always_inline uint8_t
-udp_owner(const struct aw_steer *st, uint16_t dport)
+udp_owner(const struct aw_steer *st, uint16_t dport, uint8_t other)
 {
-	if (likely(st->udp[0].port_be == dport))
+	if (likely(((uint32_t)dport | 0x10000) == st->udp0_key))
 		return st->udp[0].feat;
 	for (unsigned i = 1; unlikely(i < st->n_udp); i++)
 		if (st->udp[i].port_be == dport)
 			return st->udp[i].feat;
-	return AW_FEAT_NONE;
+	return other;
 }
 
 /* Packet addressed to an own address or VIP. */
@@ -187,11 +187,10 @@ local_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint3
 	if (unlikely(len - hl < 8))
 		return aw_set_drop(m, AW_DROP_L4_TRUNCATED);
 	uint8_t f = st->local_l4;
-	if (proto == IPPROTO_UDP && st->n_udp != 0) {
+	if (proto == IPPROTO_UDP) {
 		uint16_t dport;
 		memcpy(&dport, ip + hl + 2, 2);
-		uint8_t u = udp_owner(st, dport);
-		f = u != AW_FEAT_NONE ? u : f;
+		f = udp_owner(st, dport, f);
 	}
 	if (likely(f != AW_FEAT_NONE))
 		return to_feature(&c->batch[f - 1], m, hl, len, proto, e->flags, v6);
