@@ -197,9 +197,8 @@ setup(struct inproc *P, const struct ab_scen *s, const struct ab_tmpl *t)
 	P->port_in = (uint8_t)idx;
 	P->ctx = P->dp.ctx_list[0];
 	if (strcmp(s->name, "pipeline") == 0) {
-		aw_reorder_mark_filler = mark_filler;
 		P->ro = aw_reorder_create("ab_reorder", 8192, P->dp.pool, P->hz / 10000,
-					  (int)rte_socket_id());
+					  (int)rte_socket_id(), mark_filler);
 		P->seqn = 1;
 	}
 	if ((strcmp(s->name, "pipeline") == 0 && P->ro == NULL) ||

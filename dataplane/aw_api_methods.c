@@ -9,8 +9,7 @@
 
 #include "aw_addrset.h"
 #include "aw_api.h"
-#include "aw_asrs.h"
-#include "aw_relay.h"
+#include "aw_feature.h"
 #include "aw_build_config.h"
 #include "aw_slowpath.h"
 #include "aw_stats.h"
@@ -186,34 +185,38 @@ fail(const char *msg)
 	return json_pack("{s:b,s:s}", "ok", 0, "error", safe);
 }
 
-/* Method tables: the core's, then each feature's (their own files). */
-static const struct {
-	const struct aw_api_method *list;
-	const unsigned *n;
-} tables[] = {
-	{core_methods, &n_core_methods},
-	{aw_asrs_api_methods, &aw_asrs_n_api_methods},
-	{aw_relay_api_methods, &aw_relay_n_api_methods},
-};
-
+/* Method tables: the core's, then each feature's (registry order, their
+ * own files). */
 static const struct aw_api_method *
 find_method(const char *name)
 {
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-		for (unsigned i = 0; i < *tables[t].n; i++)
-			if (strcmp(tables[t].list[i].name, name) == 0)
-				return &tables[t].list[i];
+	for (unsigned i = 0; i < n_core_methods; i++)
+		if (strcmp(core_methods[i].name, name) == 0)
+			return &core_methods[i];
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++) {
+		const struct aw_feature_ops *o = aw_features[f];
+		for (unsigned i = 0; i < *o->n_api_methods; i++)
+			if (strcmp(o->api_methods[i].name, name) == 0)
+				return &o->api_methods[i];
+	}
 	return NULL;
+}
+
+static void
+list_add(char *out, size_t len, const struct aw_api_method *list, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		snprintf(out + strlen(out), len - strlen(out), "%s%s", out[0] ? ", " : "",
+			 list[i].name);
 }
 
 static void
 list_methods(char *out, size_t len)
 {
 	out[0] = '\0';
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-		for (unsigned i = 0; i < *tables[t].n; i++)
-			snprintf(out + strlen(out), len - strlen(out), "%s%s", out[0] ? ", " : "",
-				 tables[t].list[i].name);
+	list_add(out, len, core_methods, n_core_methods);
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++)
+		list_add(out, len, aw_features[f]->api_methods, *aw_features[f]->n_api_methods);
 }
 
 json_t *

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "aw_config.h"
 #include "aw_conf_json.h"
-#include "aw_asrs.h"
-#include "aw_relay.h"
+#include "aw_feature.h"
 
 #include "aw_build_config.h"
 
@@ -452,14 +451,38 @@ parse_mode(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
 	return parse_pipeline(c, root, &cfg->pipeline);
 }
 
+/* The core's top-level keys, then each feature's (registry order). */
+static void
+root_keys(const char **keys, size_t max)
+{
+	static const char *const core[] = {
+		"mode", "pipeline", "ports", "routes", "neighbors", "vips", "api",
+		"neighbor_cache", "idle_sleep_us", "burst", "mbufs", "icmp_rate_per_s", NULL};
+	size_t n = 0;
+
+	for (const char *const *k = core; *k && n + 1 < max; k++)
+		keys[n++] = *k;
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++)
+		for (const char *const *k = aw_features[f]->config_keys; *k && n + 1 < max; k++)
+			keys[n++] = *k;
+	keys[n] = NULL;
+}
+
+static int
+parse_features(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
+{
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++)
+		if (aw_features[f]->config_parse(c, root, cfg) < 0)
+			return -1;
+	return 0;
+}
+
 static int
 parse_root(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
 {
-	static const char *const keys[] = {
-		"mode", "pipeline", "ports", "routes", "neighbors", "vips", "api",
-		"neighbor_cache", "idle_sleep_us", "burst", "mbufs", "icmp_rate_per_s",
-		"asrs", "listeners", "services", "trs", "relays", NULL};
+	const char *keys[64];
 
+	root_keys(keys, sizeof(keys) / sizeof(keys[0]));
 	if (!json_is_object(root))
 		return aw_jc_bad(c, "(top level)", "expected a JSON object, got %s", aw_jc_type_name(root));
 	if (aw_jc_check_keys(c, root, "", keys) < 0 ||
@@ -475,7 +498,7 @@ parse_root(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
 	    AW_JC_GET_U32(c, root, "", "burst", 1, 256, 32, cfg->burst) < 0 ||
 	    AW_JC_GET_U32(c, root, "", "mbufs", 1023, 1 << 24, 16383, cfg->mbufs) < 0 ||
 	    AW_JC_GET_U32(c, root, "", "icmp_rate_per_s", 0, 1000000, 100, cfg->icmp_rate) < 0 ||
-	    aw_asrs_config_parse(c, root, cfg) < 0 || aw_relay_config_parse(c, root, cfg) < 0)
+	    parse_features(c, root, cfg) < 0)
 		return -1;
 	return 0;
 }
@@ -511,10 +534,10 @@ aw_config_free(struct aw_config *cfg)
 	free(cfg->routes);
 	free(cfg->neighbors);
 	free(cfg->vips);
-	aw_asrs_config_free(cfg->asrs);
-	aw_relay_config_free(cfg->relay);
-	cfg->asrs = NULL;
-	cfg->relay = NULL;
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++) {
+		aw_features[f]->config_free(cfg->feat_conf[f]);
+		cfg->feat_conf[f] = NULL;
+	}
 	json_decref(cfg->raw);
 	cfg->routes = NULL;
 	cfg->neighbors = NULL;

@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "aw_features.h"
 #include "aw_inet.h"
 
 #define AW_MAX_PORTS       16
@@ -85,9 +86,6 @@ struct aw_neigh_settings {
 	uint32_t pending_packets;   /* queued per unresolved next hop */
 };
 
-struct aw_asrs_conf;  /* dataplane/asrs/aw_asrs.h */
-struct aw_relay_conf; /* dataplane/trs/aw_relay.h */
-
 struct aw_config {
 	char path[256];
 	enum aw_mode mode;
@@ -107,8 +105,7 @@ struct aw_config {
 	uint32_t burst;         /* RX burst size */
 	uint32_t mbufs;         /* mbufs in the pool */
 	uint32_t icmp_rate;     /* ICMP errors per second per lcore */
-	struct aw_asrs_conf *asrs;   /* NULL: ASRS off */
-	struct aw_relay_conf *relay; /* NULL: TRS relay off */
+	void *feat_conf[AW_FEAT__COUNT]; /* by feature id (aw_features.h); NULL: off */
 	json_t *raw;            /* the file as loaded, for config.get */
 };
 

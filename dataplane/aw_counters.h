@@ -19,8 +19,7 @@
 
 #include <stdint.h>
 
-#include "aw_asrs_counters.h"
-#include "aw_relay_counters.h"
+#include "aw_features.h"
 
 #define AW_CORE_DROP_REASONS(X)                                                                 \
 	X(ETH_TRUNCATED, "eth_truncated", "frame shorter than an Ethernet header")          \
@@ -77,9 +76,9 @@
 	X(REORDER_GAPS_SKIPPED, "reorder_gaps_skipped", "pipeline: gaps skipped after wait") \
 	X(IDLE_SLEEPS, "idle_sleeps", "idle back-off sleeps")
 
-/* The core's lists, then each feature's. */
-#define AW_DROP_REASONS(X) AW_CORE_DROP_REASONS(X) AW_ASRS_DROP_REASONS(X) AW_RELAY_DROP_REASONS(X)
-#define AW_INFO_COUNTERS(X) AW_CORE_INFO_COUNTERS(X) AW_ASRS_INFO_COUNTERS(X) AW_RELAY_INFO_COUNTERS(X)
+/* The core's lists, then each feature's (the registry, aw_features.h). */
+#define AW_DROP_REASONS(X) AW_CORE_DROP_REASONS(X) AW_FEATURE_DROP_REASONS(X)
+#define AW_INFO_COUNTERS(X) AW_CORE_INFO_COUNTERS(X) AW_FEATURE_INFO_COUNTERS(X)
 
 #define AW_ENUM_ITEM(id, name, help) AW_DROP_##id,
 enum aw_drop_reason { AW_DROP_REASONS(AW_ENUM_ITEM) AW_DROP__COUNT };

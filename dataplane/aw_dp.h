@@ -38,10 +38,6 @@ struct aw_addrset;
 struct aw_neigh_table;
 struct aw_routes;
 struct aw_reorder;
-struct aw_asrs;
-struct aw_asrs_lcore;
-struct aw_relay;
-struct aw_relay_lcore;
 
 /* What happens to a packet once processed. */
 enum aw_verdict {
@@ -142,11 +138,10 @@ struct aw_lcore_ctx {
 	uint64_t icmp_last_tsc;
 	uint64_t idle_polls;
 	uint64_t next_timer_tsc;     /* housekeeper: next neighbour timer pass */
-	/* features (aw_feature.h): their per-lcore state and this burst's batches */
-	struct aw_asrs_lcore *asrs;
-	struct aw_relay_lcore *relay;
-	struct aw_feat_batch asrs_batch;
-	struct aw_feat_batch relay_batch;
+	/* features (aw_feature.h), by id: their per-lcore state (NULL on lcores
+	 * that do not process packets) and this burst's batches */
+	void *feat_lc[AW_FEAT__COUNT];
+	struct aw_feat_batch batch[AW_FEAT__COUNT];
 	struct aw_stats stats __rte_cache_aligned;
 } __rte_cache_aligned;
 
@@ -159,12 +154,10 @@ struct aw_dp {
 	struct aw_neigh_table *neigh;   /* one writer (housekeeper), lock-free readers */
 	struct aw_addrset *addrs;       /* RCU: own addresses and VIPs */
 	struct rte_rcu_qsbr *rcu;
-	/* features: NULL when not configured; immutable pointers while lcores run */
-	struct aw_asrs *asrs;
-	struct aw_relay *relay;
-	uint16_t relay_port_be;     /* UDP port of the relay, network order */
-	bool svc_prefix6_on;        /* asrs.service_prefix6 configured */
-	uint8_t svc_prefix6[8];     /* its upper 64 bits */
+	/* features (aw_feature.h), by id: instances, NULL when not configured,
+	 * and what the classifier steers to them; immutable while lcores run */
+	void *feat[AW_FEAT__COUNT];
+	struct aw_steer steer;
 	struct rte_ring *slow_ring;     /* MP/SC: packets for the housekeeper */
 	struct rte_ring *ctl_ring;      /* SP/SC: requests from the API thread (GARP) */
 	/* pipeline rings: in[rx][worker], out[worker][rx], each SPSC */

@@ -9,12 +9,11 @@
 #include <rte_malloc.h>
 
 #include "aw_addrset.h"
-#include "aw_asrs.h"
+#include "aw_feature.h"
 #include "aw_lcore.h"
 #include "aw_neigh.h"
 #include "aw_pkt.h"
 #include "aw_port.h"
-#include "aw_relay.h"
 #include "aw_route.h"
 
 static int
@@ -56,6 +55,50 @@ build_tables(struct aw_dp *dp, char *err, size_t errlen)
 }
 
 int
+aw_feat_claim(struct aw_dp *dp, uint8_t *slot, uint8_t id, const char *what, char *err,
+	      size_t errlen)
+{
+	(void)dp;
+	if (*slot != AW_FEAT_NONE && *slot != id + 1) {
+		snprintf(err, errlen, "%s: %s is already taken by %s", aw_features[id]->name, what,
+			 aw_features[*slot - 1]->name);
+		return -1;
+	}
+	*slot = (uint8_t)(id + 1);
+	return 0;
+}
+
+int
+aw_feat_claim_udp(struct aw_dp *dp, uint16_t port_be, uint8_t id, char *err, size_t errlen)
+{
+	struct aw_steer *st = &dp->steer;
+
+	for (unsigned i = 0; i < st->n_udp; i++)
+		if (st->udp[i].port_be == port_be)
+			return aw_feat_claim(dp, &st->udp[i].feat, id, "the UDP port", err, errlen);
+	if (st->n_udp == AW_STEER_MAX_UDP) {
+		snprintf(err, errlen, "%s: more than %u UDP ports claimed by the features",
+			 aw_features[id]->name, AW_STEER_MAX_UDP);
+		return -1;
+	}
+	st->udp[st->n_udp].port_be = port_be;
+	st->udp[st->n_udp].feat = (uint8_t)(id + 1);
+	if (st->n_udp++ == 0)
+		st->udp0_key = (uint32_t)port_be | 0x10000;
+	return 0;
+}
+
+/* Each configured feature, in id order (aw_feature.h: create). */
+static int
+features_create(struct aw_dp *dp, char *err, size_t errlen)
+{
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++)
+		if (aw_features[f]->create(dp, err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
+int
 aw_dp_init(struct aw_dp *dp, struct aw_config *cfg, char *err, size_t errlen)
 {
 	unsigned n_rx, n_tx;
@@ -65,8 +108,7 @@ aw_dp_init(struct aw_dp *dp, struct aw_config *cfg, char *err, size_t errlen)
 	aw_lcores_layout(cfg, &n_rx, &n_tx);
 	if (register_meta(err, errlen) < 0 || aw_ports_pool(dp, err, errlen) < 0 ||
 	    aw_ports_start(dp, n_rx, n_tx, err, errlen) < 0 || build_tables(dp, err, errlen) < 0 ||
-	    aw_lcores_setup(dp, err, errlen) < 0 || aw_asrs_create(dp, err, errlen) < 0 ||
-	    aw_relay_create(dp, err, errlen) < 0)
+	    aw_lcores_setup(dp, err, errlen) < 0 || features_create(dp, err, errlen) < 0)
 		return -1;
 	return 0;
 }
@@ -75,8 +117,8 @@ void
 aw_dp_fini(struct aw_dp *dp)
 {
 	aw_lcores_teardown(dp);
-	aw_relay_destroy(dp);
-	aw_asrs_destroy(dp);
+	for (unsigned f = AW_FEAT__COUNT; f-- > 0;)
+		aw_features[f]->destroy(dp);
 	aw_ports_stop(dp);
 	aw_neigh_free(dp->neigh);
 	aw_routes_free(dp->routes);

@@ -5,7 +5,7 @@
 #include <rte_ip.h>
 
 #include "aw_cksum.h"
-#include "aw_pkt.h"
+#include "aw_fwd.h"
 
 #define L3_OFF         RTE_ETHER_HDR_LEN
 #define ICMP_HDR       8
@@ -97,7 +97,7 @@ aw_icmp_echo(struct aw_lcore_ctx *c, struct rte_mbuf *m, int is_v6, uint32_t hl,
 		memcpy(icmp + 2, &ck, 2);
 	}
 	c->stats.info[AW_INFO_ECHO_REPLIES]++;
-	aw_route_packet(c, m, is_v6, true);
+	aw_fwd_packet(c, m, is_v6, true);
 }
 
 /* Never answer an error with an error, nor anything sent to many. */
@@ -206,5 +206,5 @@ aw_icmp_error(struct aw_lcore_ctx *c, struct rte_mbuf *m, int is_v6, int kind, u
 	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type =
 		rte_cpu_to_be_16(is_v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 	c->stats.info[AW_INFO_ICMP_ERRORS_SENT]++;
-	aw_route_packet(c, m, is_v6, true);
+	aw_fwd_packet(c, m, is_v6, true);
 }

@@ -5,8 +5,11 @@
  * needed / packet too big) quoting the packet that caused them, rate limited
  * per lcore (icmp_rate_per_s).
  *
- * Contract: called from aw_pkt on the lcore that owns `c`. Each function sets
- * the packet's verdict itself (routed reply, or a counted drop).
+ * Part of forwarding (aw_fwd.h): the route path sends its errors through it,
+ * and it routes what it builds with aw_fwd_packet. Contract: called on the
+ * lcore that owns `c` by the classifier (echo), forwarding and the features
+ * (errors). Each function sets the packet's verdict itself (routed reply, or
+ * a counted drop).
  */
 #ifndef AW_ICMP_H
 #define AW_ICMP_H

@@ -121,7 +121,6 @@ setup_pipeline(struct aw_dp *dp, char *err, size_t errlen)
 	for (unsigned w = 0; w < pc->n_workers; w++)
 		if (new_ctx(dp, pc->workers[w], AW_LCORE_WORKER, w) == NULL)
 			return -1;
-	aw_reorder_mark_filler = mark_filler;
 	for (unsigned t = 0; t < pc->n_tx; t++) {
 		struct aw_lcore_ctx *c = new_ctx(dp, pc->tx[t], AW_LCORE_TX, t);
 		if (c == NULL)
@@ -132,7 +131,8 @@ setup_pipeline(struct aw_dp *dp, char *err, size_t errlen)
 			char name[32];
 			snprintf(name, sizeof(name), "aw_reorder_%u", r);
 			c->reorder[c->n_own_rx] = aw_reorder_create(name, pc->reorder_size, dp->pool,
-								    gap, (int)rte_socket_id());
+								    gap, (int)rte_socket_id(),
+								    mark_filler);
 			if (c->reorder[c->n_own_rx] == NULL) {
 				snprintf(err, errlen, "pipeline: cannot create reorder buffer: %s",
 					 rte_strerror(rte_errno));

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "aw_neigh.h"
+#include "aw_neigh_priv.h"
 
 #include "aw_addrset.h"
 
@@ -60,6 +60,7 @@ aw_neigh_create(const struct aw_neigh_settings *set, uint64_t tsc_hz, char *err,
 					       sizeof(struct rte_mbuf *), 0);
 	if (t->fast == NULL || t->slow == NULL || t->pending_store == NULL)
 		goto nomem;
+	t->head.words = &t->fast[0].word;
 	for (uint32_t i = 0; i < cap; i++)
 		t->slow[i].pending = t->pending_store + (size_t)i * RTE_MAX(set->pending_packets, 1u);
 	return t;
@@ -238,5 +239,50 @@ aw_neigh_restart(struct aw_neigh_table *t, int32_t pos, uint64_t now)
 	s->state = AW_NEIGH_INCOMPLETE;
 	s->probes_sent = 0;
 	s->deadline = now;
+	return true;
+}
+
+bool
+aw_neigh_lookup(const struct aw_neigh_table *t, const struct aw_addr *key,
+		struct rte_ether_addr *mac, uint8_t *port)
+{
+	int32_t pos;
+
+	return aw_neigh_lookup_inline(t, key, mac, port, &pos);
+}
+
+int32_t
+aw_neigh_find(const struct aw_neigh_table *t, const struct aw_addr *key)
+{
+	return rte_hash_lookup(t->hash, key);
+}
+
+uint8_t
+aw_neigh_state(const struct aw_neigh_table *t, int32_t pos)
+{
+	return t->slow[pos].state;
+}
+
+uint8_t
+aw_neigh_port(const struct aw_neigh_table *t, int32_t pos)
+{
+	return t->slow[pos].port;
+}
+
+const struct aw_addr *
+aw_neigh_addr(const struct aw_neigh_table *t, int32_t pos)
+{
+	return &t->slow[pos].addr;
+}
+
+bool
+aw_neigh_first_probe(struct aw_neigh_table *t, int32_t pos, uint64_t now)
+{
+	struct aw_neigh_slow *s = &t->slow[pos];
+
+	if (s->probes_sent != 0 || now < s->deadline)
+		return false;
+	s->probes_sent = 1;
+	s->deadline = now + (uint64_t)t->set.probe_interval_ms * t->tsc_hz / 1000;
 	return true;
 }

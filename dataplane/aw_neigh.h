@@ -7,10 +7,12 @@
  * new resolution is asked for), STATIC (from the config, never expires).
  *
  * Contract: one writer — the housekeeper lcore — calls every function but
- * aw_neigh_lookup. aw_neigh_lookup is lock-free and may run on any lcore
- * concurrently with the writer (rte_hash with lock-free RW concurrency; the
- * MAC/port/valid word is one 64-bit atomic). Entries are never deleted (the
- * table is bounded by neighbor_cache.max_entries), so readers need no RCU.
+ * aw_neigh_lookup / aw_neigh_find. Those are lock-free and may run on any
+ * lcore concurrently with the writer (rte_hash with lock-free RW concurrency;
+ * the MAC/port/valid word is one 64-bit atomic). Entries are never deleted
+ * (the table is bounded by neighbor_cache.max_entries), so readers need no
+ * RCU. Packets are forwarded through the forwarding module (aw_fwd.h), the
+ * only reader of the entries' words on the fast path.
  */
 #ifndef AW_NEIGH_H
 #define AW_NEIGH_H
@@ -18,14 +20,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_common.h>
 #include <rte_ether.h>
-#include <rte_hash.h>
 #include <rte_mbuf.h>
 
 #include "aw_config.h"
 #include "aw_inet.h"
-
-#define AW_NEIGH_VALID (1ull << 63)
 
 enum aw_neigh_state {
 	AW_NEIGH_INCOMPLETE = 0,
@@ -35,61 +35,40 @@ enum aw_neigh_state {
 	AW_NEIGH_STATIC,
 };
 
-/* What readers see: written by the writer with one atomic store. */
-struct aw_neigh_fast {
-	uint64_t word; /* bit 63 valid | port index << 48 | MAC (48 bits) */
+/* Opaque: its layout is private to aw_neigh.c (aw_neigh_priv.h, which the
+ * forwarding module's route path also uses for its inline hash lookup). It
+ * begins with what lock-free readers holding a position need: */
+struct aw_neigh_table;
+
+#define AW_NEIGH_VALID (1ull << 63)
+
+struct aw_neigh_head {
+	/* words[pos]: the entry at pos as readers see it, published by the
+	 * writer with one release store: bit 63 valid | port index << 48 |
+	 * MAC (byte i at bits 8i). */
+	const uint64_t *words;
 };
 
-/* Writer-only state. */
-struct aw_neigh_slow {
-	struct aw_addr addr;
-	uint8_t state;
-	uint8_t probes_sent;
-	uint8_t port;      /* port the next hop is reached on (from the route) */
-	uint16_t n_pending;
-	uint64_t deadline; /* TSC: next probe (INCOMPLETE/STALE) or staleness (REACHABLE) */
-	struct rte_mbuf **pending;
-};
+/* Lock-free reader: the word of the entry at pos (a position from
+ * aw_neigh_find or the forwarding module's next-hop cache). */
+static __rte_always_inline uint64_t
+aw_neigh_word(const struct aw_neigh_table *t, uint32_t pos)
+{
+	const struct aw_neigh_head *h = (const struct aw_neigh_head *)(const void *)t;
 
-struct aw_neigh_table {
-	struct rte_hash *hash;
-	struct aw_neigh_settings set;
-	uint64_t tsc_hz;
-	uint32_t scan_pos; /* writer: next entry of the incremental timer scan */
-	struct aw_neigh_fast *fast;
-	struct aw_neigh_slow *slow;
-	struct rte_mbuf **pending_store;
-};
+	return __atomic_load_n(&h->words[pos], __ATOMIC_ACQUIRE);
+}
 
 struct aw_neigh_table *aw_neigh_create(const struct aw_neigh_settings *set, uint64_t tsc_hz,
 				       char *err, size_t errlen);
 void aw_neigh_free(struct aw_neigh_table *t);
 
-static inline uint64_t
-aw_neigh_pack(const struct rte_ether_addr *mac, uint8_t port)
-{
-	uint64_t w = 0;
-	for (int i = 0; i < 6; i++)
-		w |= (uint64_t)mac->addr_bytes[i] << (8 * i);
-	return w | (uint64_t)port << 48 | AW_NEIGH_VALID;
-}
-
 /* Lock-free reader: true and MAC/port when the next hop is usable. */
-static inline bool
-aw_neigh_lookup(const struct aw_neigh_table *t, const struct aw_addr *key,
-		struct rte_ether_addr *mac, uint8_t *port)
-{
-	int32_t pos = rte_hash_lookup(t->hash, key);
-	if (pos < 0)
-		return false;
-	uint64_t w = __atomic_load_n(&t->fast[pos].word, __ATOMIC_ACQUIRE);
-	if (!(w & AW_NEIGH_VALID))
-		return false;
-	for (int i = 0; i < 6; i++)
-		mac->addr_bytes[i] = (uint8_t)(w >> (8 * i));
-	*port = (uint8_t)(w >> 48);
-	return true;
-}
+bool aw_neigh_lookup(const struct aw_neigh_table *t, const struct aw_addr *key,
+		     struct rte_ether_addr *mac, uint8_t *port);
+/* Lock-free reader: position of key's entry, or -1. Positions never change
+ * (entries are never deleted). */
+int32_t aw_neigh_find(const struct aw_neigh_table *t, const struct aw_addr *key);
 
 /* --- writer (housekeeper) --- */
 
@@ -104,6 +83,14 @@ int aw_neigh_add_static(struct aw_neigh_table *t, const struct aw_addr *addr,
  * Returns the entry position or -1. */
 int32_t aw_neigh_learn(struct aw_neigh_table *t, const struct aw_addr *addr,
 		       const struct rte_ether_addr *mac, uint8_t port, bool create, uint64_t now);
+/* What the writer knows of the entry at pos (a position it got from this table). */
+uint8_t aw_neigh_state(const struct aw_neigh_table *t, int32_t pos);
+uint8_t aw_neigh_port(const struct aw_neigh_table *t, int32_t pos);
+const struct aw_addr *aw_neigh_addr(const struct aw_neigh_table *t, int32_t pos);
+/* Whether the first probe of the entry is due now (never probed, deadline
+ * passed); if so it is counted as sent and the next one scheduled, and the
+ * caller sends it. */
+bool aw_neigh_first_probe(struct aw_neigh_table *t, int32_t pos, uint64_t now);
 /* A FAILED entry becomes INCOMPLETE again once its hold-down has passed.
  * Returns false while the entry is FAILED and held down (drop the packet). */
 bool aw_neigh_restart(struct aw_neigh_table *t, int32_t pos, uint64_t now);

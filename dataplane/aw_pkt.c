@@ -5,13 +5,10 @@
 #include <rte_prefetch.h>
 
 #include "aw_addrset.h"
-#include "aw_asrs.h"
 #include "aw_cksum.h"
+#include "aw_feature.h"
+#include "aw_fwd_inline.h"
 #include "aw_icmp.h"
-#include "aw_neigh.h"
-#include "aw_output.h"
-#include "aw_relay.h"
-#include "aw_route.h"
 
 #define PREFETCH_AHEAD 4
 #define L3_OFF RTE_ETHER_HDR_LEN
@@ -55,124 +52,16 @@ ip_src(const uint8_t *ip, const int v6)
 	return v6 ? ip + 8 : ip + 12;
 }
 
-static __rte_always_inline void
-set_nexthop_key(struct aw_addr *k, const uint8_t *b, const int v6)
-{
-	if (v6)
-		aw_addr_set6(k, b);
-	else
-		aw_addr_set4(k, b);
-}
-
-/* TTL / hop limit about to run out: ICMP time exceeded (or a counted drop). */
-static __rte_always_inline bool
-ttl_alive(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, const int v6)
-{
-	if (likely((v6 ? ip[7] : ip[8]) > 1))
-		return true;
-	c->stats.info[AW_INFO_TTL_EXPIRED]++;
-	aw_icmp_error(c, m, v6, AW_ICMP_TIME_EXCEEDED, 0, AW_DROP_TTL_EXCEEDED);
-	return false;
-}
-
-/* IPv4: RFC 1624 update of the header checksum for the TTL/protocol word. */
-static __rte_always_inline void
-ttl_decrement(uint8_t *ip, const int v6)
-{
-	if (v6) {
-		ip[7]--;
-		return;
-	}
-	uint16_t old, neu, ck;
-	memcpy(&old, ip + 8, 2);
-	ip[8]--;
-	memcpy(&neu, ip + 8, 2);
-	memcpy(&ck, ip + 10, 2);
-	ck = aw_csum_update16(ck, old, neu);
-	memcpy(ip + 10, &ck, 2);
-}
-
-/* Larger than the egress MTU: ICMP for DF / IPv6, else a counted drop. */
-static __rte_always_inline bool
-mtu_ok(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint16_t mtu,
-       bool originated, const int v6)
-{
-	uint32_t len = rte_pktmbuf_data_len(m) - L3_OFF;
-
-	if (likely(len <= mtu))
-		return true;
-	bool df = v6 || (rd16(ip + 6) & RTE_IPV4_HDR_DF_FLAG);
-	if (originated || !df)
-		aw_set_drop(m, AW_DROP_MTU_EXCEEDED);
-	else
-		aw_icmp_error(c, m, v6, AW_ICMP_TOO_BIG, mtu, AW_DROP_MTU_EXCEEDED);
-	return false;
-}
-
-static __rte_always_inline void
-route_inline(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated, const int v6)
-{
-	struct aw_dp *dp = c->dp;
-	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, L3_OFF);
-	const struct aw_nexthop *nh;
-	struct rte_ether_addr mac;
-	struct aw_addr key;
-	uint8_t nport;
-
-	/* As RFC 1812 §5.2: TTL, route, MTU (errors quote the packet as received),
-	 * then the TTL is decremented. */
-	if (!originated && !ttl_alive(c, m, ip, v6))
-		return;
-	nh = aw_route_lookup(dp->routes, ip_dst(ip, v6), v6);
-	if (unlikely(nh == NULL)) {
-		aw_set_drop(m, AW_DROP_NO_ROUTE);
-		return;
-	}
-	if (!mtu_ok(c, m, ip, dp->ports[nh->port].mtu, originated, v6))
-		return;
-	if (!originated)
-		ttl_decrement(ip, v6);
-	if (nh->has_gw)
-		key = nh->gw;
-	else
-		set_nexthop_key(&key, ip_dst(ip, v6), v6);
-	if (likely(aw_neigh_lookup(dp->neigh, &key, &mac, &nport))) {
-		aw_l2_finish(dp, m, nh->port, &mac);
-		if (!originated)
-			c->stats.info[AW_INFO_FORWARDED]++;
-		return;
-	}
-	aw_set_slow(m, AW_SLOW_RESOLVE);
-}
-
-void
-aw_route_packet(struct aw_lcore_ctx *c, struct rte_mbuf *m, int is_v6, bool originated)
-{
-	if (is_v6)
-		route_inline(c, m, originated, 1);
-	else
-		route_inline(c, m, originated, 0);
-}
-
-/* IPv4 header checksum correct? 32-bit words summed in 64 bits, then folded
- * (RFC 1071): the 20-byte header without a loop. hl: a multiple of 4. */
+/* IPv4 header checksum correct? 32-bit words summed in 64 bits, folded once
+ * (aw_cksum.h): the 20-byte header without a loop. hl: a multiple of 4. */
 static __rte_always_inline bool
 ip4_hdr_sum_ok(const uint8_t *ip, uint32_t hl)
 {
-	uint64_t a, b, sum;
-	uint32_t c;
+	uint64_t sum = aw_csum32_add(0, ip, 5);
 
-	memcpy(&a, ip, 8);
-	memcpy(&b, ip + 8, 8);
-	memcpy(&c, ip + 16, 4);
-	sum = (a & 0xffffffff) + (a >> 32) + (b & 0xffffffff) + (b >> 32) + c;
-	for (uint32_t i = 20; unlikely(i < hl); i += 4) {
-		memcpy(&c, ip + i, 4);
-		sum += c;
-	}
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	return aw_csum_fold((uint32_t)sum) == 0xffff;
+	for (uint32_t i = 20; unlikely(i < hl); i += 4)
+		sum = aw_csum32_add(sum, ip + i, 1);
+	return aw_csum_fold64(sum) == 0xffff;
 }
 
 /* Validates the IP header; on success hl/len are the header and total length
@@ -255,11 +144,26 @@ to_feature(struct aw_feat_batch *b, struct rte_mbuf *m, uint32_t hl, uint32_t le
 	p->port_in = aw_meta(m)->port_in;
 }
 
+/* The feature (id + 1) that claimed UDP destination port dport (network
+ * order), or `other`. The first claim takes one compare (udp0_key); the
+ * others (none today) a loop. */
+static __rte_always_inline uint8_t
+udp_owner(const struct aw_steer *st, uint16_t dport, uint8_t other)
+{
+	if (likely(((uint32_t)dport | 0x10000) == st->udp0_key))
+		return st->udp[0].feat;
+	for (unsigned i = 1; unlikely(i < st->n_udp); i++)
+		if (st->udp[i].port_be == dport)
+			return st->udp[i].feat;
+	return other;
+}
+
 /* Packet addressed to an own address or VIP. */
 static __rte_always_inline void
 local_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint32_t hl,
 	    uint32_t len, const struct aw_addrset_entry *e, const int v6)
 {
+	const struct aw_steer *st = &c->dp->steer;
 	uint8_t proto = v6 ? ip[6] : ip[9];
 	bool frag = !v6 && (rd16(ip + 6) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK));
 
@@ -273,31 +177,34 @@ local_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint3
 			return aw_set_slow(m, AW_SLOW_ND);
 		if (type == (v6 ? ICMP6_ECHO_REQUEST : RTE_IP_ICMP_ECHO_REQUEST))
 			return aw_icmp_echo(c, m, v6, hl, len, e);
-		if (c->dp->asrs != NULL && is_icmp_error(type, v6))
-			return to_feature(&c->asrs_batch, m, hl, len, proto, e->flags, v6);
+		if (st->icmp_error != AW_FEAT_NONE && is_icmp_error(type, v6))
+			return to_feature(&c->batch[st->icmp_error - 1], m, hl, len, proto,
+					  e->flags, v6);
 		return aw_set_drop(m, AW_DROP_ICMP_UNHANDLED);
 	}
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		return aw_set_drop(m, v6 ? AW_DROP_IPV6_EXT_LOCAL : AW_DROP_LOCAL_UNHANDLED);
 	if (unlikely(len - hl < 8))
 		return aw_set_drop(m, AW_DROP_L4_TRUNCATED);
-	struct aw_dp *dp = c->dp;
-	uint16_t dport;
-	memcpy(&dport, ip + hl + 2, 2);
-	if (dp->relay != NULL && proto == IPPROTO_UDP && dport == dp->relay_port_be)
-		return to_feature(&c->relay_batch, m, hl, len, proto, e->flags, v6);
-	if (dp->asrs != NULL)
-		return to_feature(&c->asrs_batch, m, hl, len, proto, e->flags, v6);
+	uint8_t f = st->local_l4;
+	if (proto == IPPROTO_UDP) {
+		uint16_t dport;
+		memcpy(&dport, ip + hl + 2, 2);
+		f = udp_owner(st, dport, f);
+	}
+	if (likely(f != AW_FEAT_NONE))
+		return to_feature(&c->batch[f - 1], m, hl, len, proto, e->flags, v6);
 	aw_set_drop(m, AW_DROP_LOCAL_UNHANDLED);
 }
 
-/* IPv6 to the ASRS service prefix (SPEC §4.2 item 3): the low 64 bits name
- * the service; echo is answered like a VIP's. Same guarantees as local_input
- * gives its batches. */
+/* IPv6 to a feature's service prefix (ASRS: SPEC §4.2 item 3, the low 64
+ * bits name the service); echo is answered like a VIP's. Same guarantees as
+ * local_input gives its batches. */
 static __rte_always_inline void
 svc_prefix_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint32_t hl,
 		 uint32_t len, const int v6)
 {
+	struct aw_feat_batch *b = &c->batch[c->dp->steer.prefix6_feat - 1];
 	uint8_t proto = ip[6];
 
 	if (proto == IPPROTO_ICMPV6) {
@@ -306,7 +213,7 @@ svc_prefix_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, 
 		if (ip[hl] == ICMP6_ECHO_REQUEST)
 			return aw_icmp_echo(c, m, v6, hl, len, NULL);
 		if (is_icmp_error(ip[hl], v6))
-			return to_feature(&c->asrs_batch, m, hl, len, proto, AW_FEAT_SVC_PREFIX, v6);
+			return to_feature(b, m, hl, len, proto, AW_FEAT_SVC_PREFIX, v6);
 		return aw_set_drop(m, AW_DROP_ICMP_UNHANDLED);
 	}
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
@@ -314,7 +221,7 @@ svc_prefix_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, 
 								: AW_DROP_IPV6_EXT_LOCAL);
 	if (unlikely(len - hl < 8))
 		return aw_set_drop(m, AW_DROP_L4_TRUNCATED);
-	to_feature(&c->asrs_batch, m, hl, len, proto, AW_FEAT_SVC_PREFIX, v6);
+	to_feature(b, m, hl, len, proto, AW_FEAT_SVC_PREFIX, v6);
 }
 
 static __rte_always_inline void
@@ -333,7 +240,8 @@ ip_input(struct aw_lcore_ctx *c, const struct aw_addrset *as, struct rte_mbuf *m
 			return aw_set_drop(m, v6 ? AW_DROP_IPV6_BAD_SOURCE : AW_DROP_IPV4_BAD_SOURCE);
 		return local_input(c, m, ip, hl, len, e, v6);
 	}
-	if (v6 && c->dp->svc_prefix6_on && memcmp(dst, c->dp->svc_prefix6, 8) == 0) {
+	if (v6 && c->dp->steer.prefix6_feat != AW_FEAT_NONE &&
+	    memcmp(dst, c->dp->steer.prefix6, 8) == 0) {
 		if (unlikely(bad_source(as, ip_src(ip, v6), v6)))
 			return aw_set_drop(m, AW_DROP_IPV6_BAD_SOURCE);
 		return svc_prefix_input(c, m, ip, hl, len, v6);
@@ -346,7 +254,7 @@ ip_input(struct aw_lcore_ctx *c, const struct aw_addrset *as, struct rte_mbuf *m
 	}
 	if (unlikely(is_multicast(ip_src(ip, v6), v6)))
 		return aw_set_drop(m, v6 ? AW_DROP_IPV6_BAD_SOURCE : AW_DROP_IPV4_BAD_SOURCE);
-	route_inline(c, m, false, v6);
+	aw_fwd_route_inline(c, m, false, false, v6); /* transit */
 }
 
 static inline bool
@@ -393,21 +301,19 @@ aw_process_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	}
 	for (; i < n; i++)
 		classify(c, as, pkts[i]);
-	if (c->asrs_batch.n != 0) {
-		aw_asrs_burst(c, &c->asrs_batch);
-		c->asrs_batch.n = 0;
-	}
-	if (c->relay_batch.n != 0) {
-		aw_relay_burst(c, &c->relay_batch);
-		c->relay_batch.n = 0;
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++) {
+		struct aw_feat_batch *b = &c->batch[f];
+		if (b->n != 0) {
+			aw_features[f]->burst(c, b);
+			b->n = 0;
+		}
 	}
 }
 
 void
 aw_features_tick(struct aw_lcore_ctx *c, uint64_t now_tsc)
 {
-	if (c->dp->asrs != NULL)
-		aw_asrs_tick(c, now_tsc);
-	if (c->dp->relay != NULL)
-		aw_relay_tick(c, now_tsc);
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++)
+		if (c->dp->feat[f] != NULL)
+			aw_features[f]->tick(c, now_tsc);
 }

@@ -3,8 +3,8 @@
  * aw_pkt — the packet-processing entry point: one call per burst decides the
  * verdict of every packet (aw_meta) without sending or freeing anything.
  * Classification of what is ours: ARP, ND, ICMP echo to own addresses and VIPs,
- * and the hooks where the ASRS and TRS features take their traffic; the rest
- * is routed (TTL, LPM, neighbour cache).
+ * and the steering of the features' traffic to their batches (aw_feature.h); the rest
+ * is routed by the forwarding module (aw_fwd.h), which the features also call.
  *
  * Contract: called by rtc and pipeline-worker lcores with their own context,
  * between two RCU quiescent states of that lcore. Packets are single-segment
@@ -22,10 +22,5 @@ void aw_process_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n
 
 /* Once per loop of a processing lcore (rtc, worker): the features' timers. */
 void aw_features_tick(struct aw_lcore_ctx *c, uint64_t now_tsc);
-
-/* Routes an IP packet whose Ethernet header starts the mbuf: TTL (unless
- * `originated`), LPM, MTU, neighbour. Sets the verdict. Used by the fast path
- * and by the ICMP builders for the packets they turn around. */
-void aw_route_packet(struct aw_lcore_ctx *c, struct rte_mbuf *m, int is_v6, bool originated);
 
 #endif /* AW_PKT_H */

@@ -4,8 +4,6 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
-void (*aw_reorder_mark_filler)(struct rte_mbuf *m);
-
 static int
 insert_filler(struct aw_reorder *r, uint32_t seqn)
 {
@@ -14,8 +12,8 @@ insert_filler(struct aw_reorder *r, uint32_t seqn)
 	if (f == NULL)
 		return -1;
 	*rte_reorder_seqn(f) = seqn;
-	if (aw_reorder_mark_filler)
-		aw_reorder_mark_filler(f);
+	if (r->mark_filler != NULL)
+		r->mark_filler(f);
 	if (rte_reorder_insert(r->rb, f) != 0) {
 		rte_pktmbuf_free(f);
 		return -1;
@@ -40,7 +38,7 @@ ensure_seqn_dynfield(int socket)
 
 struct aw_reorder *
 aw_reorder_create(const char *name, unsigned size, struct rte_mempool *pool, uint64_t gap_tsc,
-		  int socket)
+		  int socket, aw_reorder_mark_fn mark_filler)
 {
 	struct aw_reorder *r = rte_zmalloc_socket("aw_reorder", sizeof(*r), 0, socket);
 	/* The opaque rte_reorder_buffer header is a few cache lines; init checks. */
@@ -58,6 +56,7 @@ aw_reorder_create(const char *name, unsigned size, struct rte_mempool *pool, uin
 		goto fail;
 	r->pool = pool;
 	r->gap_tsc = gap_tsc;
+	r->mark_filler = mark_filler;
 	r->next = 0;
 	if (insert_filler(r, 0) < 0) /* fixes the window's start at 0 */
 		goto fail;

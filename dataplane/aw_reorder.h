@@ -24,6 +24,9 @@
 #include <rte_mbuf.h>
 #include <rte_reorder.h>
 
+/* Marks a filler mbuf so that the caller recognises it once drained. */
+typedef void (*aw_reorder_mark_fn)(struct rte_mbuf *m);
+
 struct aw_reorder {
 	struct rte_reorder_buffer *rb;
 	struct rte_mempool *pool;   /* fillers come from here */
@@ -32,12 +35,14 @@ struct aw_reorder {
 	uint64_t stall_since;       /* TSC when drain first found nothing while held > 0 */
 	uint64_t gap_tsc;           /* gap timeout in TSC cycles */
 	uint64_t gaps_skipped;
+	aw_reorder_mark_fn mark_filler; /* NULL: fillers unmarked */
 	void *mem;
 };
 
-/* NULL on failure (rte_errno set). */
+/* NULL on failure (rte_errno set). mark_filler (may be NULL) is called on
+ * every filler before it enters the buffer, the priming one included. */
 struct aw_reorder *aw_reorder_create(const char *name, unsigned size, struct rte_mempool *pool,
-				     uint64_t gap_tsc, int socket);
+				     uint64_t gap_tsc, int socket, aw_reorder_mark_fn mark_filler);
 
 /* Inserts m. Returns 0, or -1 when m is late (its number was already skipped
  * or drained): m is not taken and the caller drops it. */
@@ -52,8 +57,5 @@ unsigned aw_reorder_drain(struct aw_reorder *r, struct rte_mbuf **out, unsigned 
 unsigned aw_reorder_flush(struct aw_reorder *r, struct rte_mbuf **out, unsigned max);
 
 void aw_reorder_destroy(struct aw_reorder *r);
-
-/* Marks m as a filler; set by aw_reorder and recognised by the caller. */
-extern void (*aw_reorder_mark_filler)(struct rte_mbuf *m);
 
 #endif /* AW_REORDER_H */

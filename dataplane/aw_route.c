@@ -55,6 +55,9 @@ aw_routes_build(struct aw_dp *dp, char *err, size_t errlen)
 	}
 	dp->routes = r;
 	r->default4 = r->default6 = -1;
+	r->min_mtu = UINT16_MAX;
+	for (unsigned p = 0; p < dp->n_ports; p++)
+		r->min_mtu = RTE_MIN(r->min_mtu, dp->ports[p].mtu);
 	r->lpm4 = rte_lpm_create("aw_lpm4", (int)rte_socket_id(), &c4);
 	r->lpm6 = rte_lpm6_create("aw_lpm6", (int)rte_socket_id(), &c6);
 	if (r->lpm4 == NULL || r->lpm6 == NULL) {

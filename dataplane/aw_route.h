@@ -28,6 +28,7 @@ struct aw_routes {
 	struct rte_lpm *lpm4;
 	struct rte_lpm6 *lpm6;
 	int32_t default4, default6; /* next hop of /0 (LPM needs depth >= 1), or -1 */
+	uint16_t min_mtu;           /* smallest port MTU: a packet within it fits any route */
 	uint32_t n_nh;
 	struct aw_nexthop nh[];
 };

@@ -59,7 +59,7 @@ aw_slow_flush_pending(struct aw_lcore_ctx *c, int32_t pos, const struct rte_ethe
 	struct aw_neigh_table *t = c->dp->neigh;
 	struct rte_mbuf *pend[64];
 	uint16_t n = aw_neigh_take_pending(t, pos, pend);
-	uint8_t port = t->slow[pos].port;
+	uint8_t port = aw_neigh_port(t, pos);
 
 	for (uint16_t i = 0; i < n; i++) {
 		aw_l2_finish(c->dp, pend[i], port, mac);
@@ -160,18 +160,19 @@ static void
 probe_entry(int32_t pos, void *arg)
 {
 	struct aw_lcore_ctx *c = arg;
-	struct aw_neigh_slow *s = &c->dp->neigh->slow[pos];
-	const struct aw_port *port = &c->dp->ports[s->port];
+	const struct aw_addr *addr = aw_neigh_addr(c->dp->neigh, pos);
+	uint8_t pidx = aw_neigh_port(c->dp->neigh, pos);
+	const struct aw_port *port = &c->dp->ports[pidx];
 	struct aw_addr src;
 
-	if (!aw_slow_source_addr(port, &s->addr, &src))
+	if (!aw_slow_source_addr(port, addr, &src))
 		return; /* no address of that family on the port: it will fail */
-	if (s->addr.family == AW_AF_INET4) {
+	if (addr->family == AW_AF_INET4) {
 		c->stats.info[AW_INFO_ARP_REQUESTS]++;
-		aw_slow_send_arp(c, s->port, &src, &s->addr);
+		aw_slow_send_arp(c, pidx, &src, addr);
 	} else {
 		c->stats.info[AW_INFO_ND_SOLICITS]++;
-		aw_nd_send_ns(c, s->port, &src, &s->addr);
+		aw_nd_send_ns(c, pidx, &src, addr);
 	}
 }
 
@@ -215,12 +216,8 @@ resolve_input(struct aw_lcore_ctx *c, struct rte_mbuf *m)
 	if (!aw_neigh_enqueue(dp->neigh, pos, m))
 		return aw_drop(c, m, AW_DROP_NEIGH_PENDING_FULL);
 	c->stats.info[AW_INFO_PENDING_QUEUED]++;
-	struct aw_neigh_slow *s = &dp->neigh->slow[pos];
-	if (s->probes_sent == 0 && now >= s->deadline) { /* first probe at once */
-		s->probes_sent = 1;
-		s->deadline = now + (uint64_t)dp->cfg->neigh.probe_interval_ms * dp->tsc_hz / 1000;
+	if (aw_neigh_first_probe(dp->neigh, pos, now)) /* first probe at once */
 		probe_entry(pos, c);
-	}
 }
 
 void

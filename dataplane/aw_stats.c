@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "aw_stats.h"
 
-#include "aw_asrs.h"
-#include "aw_relay.h"
+#include "aw_feature.h"
 
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
@@ -88,10 +87,9 @@ aw_stats_json(const struct aw_dp *dp)
 			 "drops", drops, "drops_total", (json_int_t)dt, "counters", info,
 			 "in_flight", (json_int_t)in_flight, "ports", ports_json(dp), "lcores",
 			 lcores_json(dp));
-	if (dp->asrs != NULL)
-		json_object_set_new(o, "asrs", aw_asrs_stats_json(dp));
-	if (dp->relay != NULL)
-		json_object_set_new(o, "relay", aw_relay_stats_json(dp));
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++)
+		if (dp->feat[f] != NULL)
+			json_object_set_new(o, aw_features[f]->name, aw_features[f]->stats_json(dp));
 	return o;
 }
 
@@ -129,4 +127,7 @@ aw_telemetry_register(const struct aw_dp *dp)
 	tel_dp = dp;
 	rte_telemetry_register_cmd("/anyway/stats", tel_stats,
 				   "Data plane totals and drops by reason. No parameters.");
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++)
+		if (dp->feat[f] != NULL && aw_features[f]->telemetry_register != NULL)
+			aw_features[f]->telemetry_register(dp);
 }

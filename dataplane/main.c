@@ -22,6 +22,7 @@
 #include "aw_api.h"
 #include "aw_build_config.h"
 #include "aw_dp_init.h"
+#include "aw_feature.h"
 #include "aw_lcore.h"
 #include "aw_sdnotify.h"
 #include "aw_stats.h"
@@ -35,11 +36,14 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: %s [EAL options] -- --config FILE\n"
 		   "       %s --help | --version\n\n"
-		   "DPDK data plane of anyway: ASRS service router and TRS tunnel relay.\n"
+		   "DPDK data plane of anyway; features:",
+		   PROG, PROG);
+	for (unsigned i = 0; i < AW_FEAT__COUNT; i++)
+		fprintf(f, " %s", aw_features[i]->name);
+	fprintf(f, "\n"
 		   "  --config FILE   JSON configuration (see dataplane/CONFIG.md)\n"
 		   "  --help          this text\n"
-		   "  --version       print the version\n",
-		   PROG, PROG);
+		   "  --version       print the version\n");
 }
 
 /* --help / --version work without EAL: before "--", or with no "--" at all. */

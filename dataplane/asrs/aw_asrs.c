@@ -14,9 +14,9 @@
 int
 aw_asrs_create(struct aw_dp *dp, char *err, size_t errlen)
 {
-	const struct aw_asrs_conf *ac = dp->cfg->asrs;
+	const struct aw_asrs_conf *ac = aw_asrs_conf_of(dp->cfg);
 
-	dp->asrs = NULL;
+	dp->feat[AW_FEAT_ASRS] = NULL;
 	if (ac == NULL)
 		return 0;
 	struct aw_asrs *a = rte_zmalloc("aw_asrs", sizeof(*a) + dp->n_ctx * sizeof(a->lc[0]),
@@ -28,11 +28,11 @@ aw_asrs_create(struct aw_dp *dp, char *err, size_t errlen)
 	a->dp = dp;
 	a->conf = ac;
 	a->start_tsc = rte_rdtsc();
-	for (unsigned s = 0; s < AW_SS__N; s++)
-		a->timeout[s] = ac->timeout_s[s] * AW_ASRS_TICKS_PER_S;
-	a->min_mtu = UINT16_MAX;
+	a->min_mtu = UINT16_MAX; /* the SYN proxy's MSS fits every port */
 	for (unsigned p = 0; p < dp->n_ports; p++)
 		a->min_mtu = RTE_MIN(a->min_mtu, dp->ports[p].mtu);
+	for (unsigned s = 0; s < AW_SS__N; s++)
+		a->timeout[s] = ac->timeout_s[s] * AW_ASRS_TICKS_PER_S;
 	for (unsigned i = 0; i < ac->n_snat4; i++)
 		memcpy(a->snat_tab[i], ac->snat4[i].b, 16);
 	for (unsigned i = 0; i < ac->n_snat6; i++)
@@ -49,23 +49,29 @@ aw_asrs_create(struct aw_dp *dp, char *err, size_t errlen)
 			rc = -1;
 		}
 	if (rc < 0) {
-		dp->asrs = a;
+		dp->feat[AW_FEAT_ASRS] = a;
 		aw_asrs_destroy(dp);
 		return -1;
 	}
-	if (ac->has_prefix6) {
-		memcpy(dp->svc_prefix6, ac->prefix6.addr.b, 8);
-		dp->svc_prefix6_on = true;
+	dp->feat[AW_FEAT_ASRS] = a;
+	struct aw_steer *st = &dp->steer;
+	if (aw_feat_claim(dp, &st->local_l4, AW_FEAT_ASRS, "TCP/UDP to own addresses", err,
+			  errlen) < 0 ||
+	    aw_feat_claim(dp, &st->icmp_error, AW_FEAT_ASRS, "ICMP errors", err, errlen) < 0 ||
+	    (ac->has_prefix6 && aw_feat_claim(dp, &st->prefix6_feat, AW_FEAT_ASRS,
+					      "the IPv6 service prefix", err, errlen) < 0)) {
+		aw_asrs_destroy(dp);
+		return -1;
 	}
-	aw_asrs_telemetry_register(a);
-	dp->asrs = a;
+	if (ac->has_prefix6)
+		memcpy(st->prefix6, ac->prefix6.addr.b, 8);
 	return 0;
 }
 
 void
 aw_asrs_destroy(struct aw_dp *dp)
 {
-	struct aw_asrs *a = dp->asrs;
+	struct aw_asrs *a = aw_asrs_of(dp);
 
 	if (a == NULL)
 		return;
@@ -73,18 +79,47 @@ aw_asrs_destroy(struct aw_dp *dp)
 	aw_sess_fini(a);
 	aw_svc_fini(a);
 	for (unsigned i = 0; i < dp->n_ctx; i++)
-		dp->ctx_list[i]->asrs = NULL;
+		dp->ctx_list[i]->feat_lc[AW_FEAT_ASRS] = NULL;
 	rte_free(a);
-	dp->asrs = NULL;
+	dp->feat[AW_FEAT_ASRS] = NULL;
 }
 
 void
 aw_asrs_tick(struct aw_lcore_ctx *c, uint64_t now_tsc)
 {
-	struct aw_asrs_lcore *l = c->asrs;
+	struct aw_asrs_lcore *l = aw_asrs_lc(c);
 
 	if (l == NULL || !l->active)
 		return;
-	l->now = aw_asrs_now(c->dp->asrs, now_tsc);
-	aw_sess_age(c->dp->asrs, l);
+	l->now = aw_asrs_now(aw_asrs_of(c->dp), now_tsc);
+	aw_sess_age(aw_asrs_of(c->dp), l);
 }
+
+static void
+asrs_config_free(void *conf)
+{
+	aw_asrs_config_free(conf);
+}
+
+static void
+asrs_telemetry_register(const struct aw_dp *dp)
+{
+	aw_asrs_telemetry_register(aw_asrs_of(dp));
+}
+
+static const char *const asrs_keys[] = {"asrs", "listeners", "services", NULL};
+
+const struct aw_feature_ops aw_asrs_ops = {
+	.name = "asrs",
+	.config_keys = asrs_keys,
+	.config_parse = aw_asrs_config_parse,
+	.config_free = asrs_config_free,
+	.create = aw_asrs_create,
+	.destroy = aw_asrs_destroy,
+	.burst = aw_asrs_burst,
+	.tick = aw_asrs_tick,
+	.stats_json = aw_asrs_stats_json,
+	.telemetry_register = asrs_telemetry_register,
+	.api_methods = aw_asrs_api_methods,
+	.n_api_methods = &aw_asrs_n_api_methods,
+};

@@ -8,9 +8,12 @@
  *
  * Contract:
  *  - aw_asrs_config_parse / _config_free: main thread, at config load.
+ *  - The core calls it through aw_asrs_ops only (aw_feature.h, registry
+ *    id AW_FEAT_ASRS); the functions below are what the ops point to.
  *  - aw_asrs_create: main thread, after aw_lcores_setup (so it can give every
- *    lcore context its per-lcore state) and before lcores start; sets dp->asrs
- *    (left NULL when the config enables no ASRS), dp->svc_prefix6*.
+ *    lcore context its per-lcore state) and before lcores start; sets
+ *    dp->feat[AW_FEAT_ASRS] (left NULL when the config enables no ASRS) and
+ *    claims TCP/UDP and ICMP errors to own addresses and the service prefix.
  *    aw_asrs_destroy: main thread, after lcores stopped.
  *  - aw_asrs_burst / aw_asrs_tick: the lcore owning `c` (rtc or pipeline
  *    worker), between two of its quiescent states. See aw_feature.h for what
@@ -34,10 +37,33 @@
 #include "aw_dp.h"
 #include "aw_feature.h"
 
+struct aw_asrs;
 struct aw_asrs_conf;
+struct aw_asrs_lcore;
+
+extern const struct aw_feature_ops aw_asrs_ops;
+
+/* The instance (NULL: ASRS off), an lcore's state, the parsed config. */
+static inline struct aw_asrs *
+aw_asrs_of(const struct aw_dp *dp)
+{
+	return dp->feat[AW_FEAT_ASRS];
+}
+
+static inline struct aw_asrs_lcore *
+aw_asrs_lc(const struct aw_lcore_ctx *c)
+{
+	return c->feat_lc[AW_FEAT_ASRS];
+}
+
+static inline const struct aw_asrs_conf *
+aw_asrs_conf_of(const struct aw_config *cfg)
+{
+	return cfg->feat_conf[AW_FEAT_ASRS];
+}
 
 /* Parses the keys "asrs", "listeners" and "services" of the config root into
- * cfg->asrs; leaves it NULL when none of them is present (ASRS off). */
+ * cfg->feat_conf[AW_FEAT_ASRS]; leaves it NULL when none of them is present (ASRS off). */
 int aw_asrs_config_parse(struct aw_jctx *c, json_t *root, struct aw_config *cfg);
 void aw_asrs_config_free(struct aw_asrs_conf *ac);
 

@@ -21,7 +21,7 @@
 #include "aw_asrs_stab.h"
 #include "aw_asrs_synproxy.h"
 #include "aw_icmp.h"
-#include "aw_pkt.h"
+#include "aw_fwd.h"
 
 #define L3      RTE_ETHER_HDR_LEN
 #define TCP_SYN 0x02
@@ -109,7 +109,7 @@ aw_asrs_refuse(struct aw_lcore_ctx *c, const struct aw_feat_pkt *p, enum aw_drop
 		if ((tcp[13] & TCP_RST) || !aw_icmp_allowed(c))
 			return aw_set_drop(m, drop);
 		build_rst(m, p);
-		aw_route_packet(c, m, p->v6, true);
+		aw_fwd_packet(c, m, p->v6, true);
 	}
 	if (aw_meta(m)->verdict != AW_V_DROP || aw_meta(m)->arg != drop)
 		c->stats.info[done]++;
@@ -204,5 +204,5 @@ aw_asrs_icmp_error(struct aw_lcore_ctx *c, struct aw_asrs *a, const struct aw_fe
 	else
 		translate(ip, hl, len, ihl, s, a->snat_tab[s->snat], reply, 0);
 	c->stats.info[AW_INFO_ICMP_TRANSLATED]++;
-	aw_route_packet(c, p->m, p->v6, false);
+	aw_fwd_packet(c, p->m, p->v6, false);
 }

@@ -25,12 +25,12 @@
 static struct aw_asrs *
 asrs_of(struct aw_dp *dp, char *err, size_t errlen)
 {
-	if (dp->asrs == NULL) {
+	if (aw_asrs_of(dp) == NULL) {
 		snprintf(err, errlen, "asrs is not enabled in the config");
 		return NULL;
 	}
-	aw_svc_reclaim(dp->asrs);
-	return dp->asrs;
+	aw_svc_reclaim(aw_asrs_of(dp));
+	return aw_asrs_of(dp);
 }
 
 static const char *
@@ -363,7 +363,7 @@ bad_shim_name(unsigned k)
 json_t *
 aw_asrs_stats_json(const struct aw_dp *dp)
 {
-	const struct aw_asrs *a = dp->asrs;
+	const struct aw_asrs *a = aw_asrs_of(dp);
 	struct asrs_sums s;
 
 	sum_lcores(a, &s);

@@ -338,14 +338,14 @@ aw_asrs_config_parse(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
 {
 	json_t *asrs = json_object_get(root, "asrs");
 
-	cfg->asrs = NULL;
+	cfg->feat_conf[AW_FEAT_ASRS] = NULL;
 	if (asrs == NULL && json_object_get(root, "listeners") == NULL &&
 	    json_object_get(root, "services") == NULL)
 		return 0;
 	struct aw_asrs_conf *ac = calloc(1, sizeof(*ac));
 	if (ac == NULL)
 		return aw_jc_bad(c, "asrs", "out of memory");
-	cfg->asrs = ac; /* freed by aw_config_free also on error */
+	cfg->feat_conf[AW_FEAT_ASRS] = ac; /* freed by aw_config_free also on error */
 	if (parse_asrs_obj(c, asrs, ac) < 0 ||
 	    parse_services(c, root, ac) < 0 ||
 	    aw_jc_parse_list(c, root, "listeners", AW_ASRS_MAX_LISTENERS,

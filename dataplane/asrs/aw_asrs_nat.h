@@ -2,7 +2,8 @@
 /*
  * aw_asrs_nat — the full-NAT header rewrite of ASRS (SPEC §4.4), one
  * always-inline function for both families (v6 a compile-time constant at
- * each call), and the incremental checksum helpers it is built from.
+ * each call), on the 32-bit word checksum primitive of aw_cksum.h; the
+ * 16-bit helpers below are for the odd-sized fields of the shim removal.
  *
  * Contract: pure inline functions on packet bytes; any lcore.
  */
@@ -47,35 +48,6 @@ l4_ck_off(uint8_t proto)
 	return proto == IPPROTO_TCP ? 16 : 6;
 }
 
-/* One's complement delta of n bytes (a multiple of 4) changing old → neu,
- * in 32-bit words summed in 64 bits (RFC 1071: any word size folds alike). */
-static __rte_always_inline uint64_t
-csum_delta32(uint64_t d, const uint8_t *old, const uint8_t *neu, unsigned n)
-{
-	for (unsigned i = 0; i < n; i += 4) {
-		uint32_t a, b;
-		memcpy(&a, old + i, 4);
-		memcpy(&b, neu + i, 4);
-		d += (uint32_t)~a;
-		d += b;
-	}
-	return d;
-}
-
-/* The checksum field updated by a 64-bit delta: ~(~ck + d), folded once. */
-static __rte_always_inline void
-csum_apply64(uint8_t *field, uint64_t d)
-{
-	uint16_t ck;
-
-	memcpy(&ck, field, 2);
-	d += (uint16_t)~ck;
-	d = (d & 0xffffffff) + (d >> 32);
-	d = (d & 0xffffffff) + (d >> 32);
-	ck = (uint16_t)~aw_csum_fold((uint32_t)d);
-	memcpy(field, &ck, 2);
-}
-
 /*
  * The full-NAT rewrite, both directions, both families: addresses and ports
  * replaced, IPv4 header and L4 checksums updated incrementally (RFC 1624).
@@ -93,16 +65,16 @@ nat_rewrite(uint8_t *ip, uint32_t hl, uint32_t l4len, uint8_t proto, const uint8
 	uint8_t *l4 = ip + hl;
 	uint8_t *ck = l4 + l4_ck_off(proto);
 	uint8_t nports[4];
-	uint64_t d = csum_delta32(csum_delta32(0, src, nsrc, alen), dst, ndst, alen);
+	uint64_t d = aw_csum32_delta(aw_csum32_delta(0, src, nsrc, alen / 4), dst, ndst, alen / 4);
 
 	memcpy(nports, &nsport, 2);
 	memcpy(nports + 2, &ndport, 2);
 	if (!v6)
-		csum_apply64(ip + 10, d);
-	d = csum_delta32(d, l4, nports, 4);
+		aw_csum_apply64(ip + 10, d);
+	d = aw_csum32_delta(d, l4, nports, 1);
 	if (l4len >= l4_ck_off(proto) + 2 &&
 	    (v6 || proto == IPPROTO_TCP || ck[0] != 0 || ck[1] != 0)) {
-		csum_apply64(ck, d);
+		aw_csum_apply64(ck, d);
 		if (proto == IPPROTO_UDP && ck[0] == 0 && ck[1] == 0)
 			ck[0] = ck[1] = 0xff; /* 0 means "no checksum" in UDP */
 	}

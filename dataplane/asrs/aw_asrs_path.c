@@ -8,7 +8,10 @@
  * new_session(), the slow path: identification in SPEC §4.2 order (UDP shim,
  * TCP option, IPv6 service prefix, listener / instance alias), destination
  * choice (preferred group, weighted Maglev on client addr, port, proto),
- * SNAT allocation, insertion.
+ * SNAT allocation, insertion. Rewritten packets leave through the
+ * forwarding module (aw_fwd.h): TTL and MTU checked before the rewrite, then
+ * sent with the session's next-hop cache word of that direction, which the
+ * first packet each way fills (no route or neighbour lookup after that).
  *
  * Contract: aw_asrs_burst runs on the processing lcore owning `c`, between
  * two of its quiescent states; it sets the verdict of every packet.
@@ -24,9 +27,8 @@
 #include "aw_asrs_stab.h"
 #include "aw_asrs_synproxy.h"
 #include "aw_cksum.h"
-#include "aw_icmp.h"
+#include "aw_fwd.h"
 #include "aw_maglev.h"
-#include "aw_pkt.h"
 #include "aw_route.h"
 
 #define L3         RTE_ETHER_HDR_LEN
@@ -95,44 +97,30 @@ tcp_track(struct aw_sess *s, uint8_t fl, bool reply)
 		s->state = ns;
 }
 
-/* TTL and egress MTU checked before the rewrite, so that errors quote what
- * the sender sent and go back to it (route_packet checks them again after
- * the rewrite, where they then always pass). `shrink`: bytes the rewrite
- * removes. */
-static __rte_always_inline bool
-pre_route_ok(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p,
-	     const uint8_t *ndst, uint16_t shrink, const int v6)
+/* Routes the rewritten packet with the session's next-hop cache word for
+ * direction dir, keeping the word the forwarding module returns (a session
+ * is shared by lcores: relaxed 32-bit loads and stores, any value written is
+ * right for the session's addresses). */
+static __rte_always_inline void
+route_out(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s, uint32_t nh,
+	  unsigned dir, const int v6)
 {
-	const uint8_t *ip = pkt_ip(p);
-	uint32_t len = (uint32_t)p->l3_len - shrink;
+	uint32_t got = aw_fwd_send(c, p->m, nh, v6, AW_FWD_CHECKED);
 
-	if (unlikely((v6 ? ip[7] : ip[8]) <= 1)) {
-		c->stats.info[AW_INFO_TTL_EXPIRED]++;
-		aw_icmp_error(c, p->m, v6, AW_ICMP_TIME_EXCEEDED, 0, AW_DROP_TTL_EXCEEDED);
-		return false;
-	}
-	if (likely(len <= a->min_mtu))
-		return true;
-	const struct aw_nexthop *nh = aw_route_lookup(c->dp->routes, ndst, v6);
-	if (nh == NULL || len <= c->dp->ports[nh->port].mtu)
-		return true; /* route_packet counts no_route */
-	uint16_t f;
-	memcpy(&f, ip + 6, 2);
-	if (v6 || (rte_be_to_cpu_16(f) & RTE_IPV4_HDR_DF_FLAG))
-		aw_icmp_error(c, p->m, v6, AW_ICMP_TOO_BIG, c->dp->ports[nh->port].mtu + shrink,
-			      AW_DROP_MTU_EXCEEDED);
-	else
-		aw_set_drop(p->m, AW_DROP_MTU_EXCEEDED);
-	return false;
+	if (unlikely(got != nh))
+		__atomic_store_n(&s->nh[dir], got, __ATOMIC_RELAXED);
 }
 
 /* Client → destination. strip: shim bytes to remove; opt_off: offset of the
  * ASRS TCP option in the options area, or -1. */
 static __rte_always_inline void
-forward(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const struct aw_sess *s,
+forward(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct aw_sess *s,
 	uint16_t strip, int opt_off, const int v6)
 {
-	if (!pre_route_ok(c, a, p, s->dest, strip, v6))
+	uint32_t nh = __atomic_load_n(&s->nh[0], __ATOMIC_RELAXED);
+
+	/* TTL and egress MTU before the rewrite: errors quote what the sender sent. */
+	if (!aw_fwd_check(c, p->m, (uint32_t)p->l3_len - strip, strip, s->dest, nh, v6))
 		return;
 	if (strip != 0) {
 		strip_shim(p, strip, v6);
@@ -149,19 +137,20 @@ forward(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const 
 	}
 	nat_rewrite(ip, p->l3_hl, p->l3_len - p->l3_hl, p->proto, a->snat_tab[s->snat], s->sport, s->dest,
 		    s->dport, v6);
-	aw_route_packet(c, p->m, v6, false);
+	route_out(c, p, s, nh, 0, v6);
 }
 
 /* Destination → client: src ← the address:port the client used, dst ← client. */
 static __rte_always_inline void
-reverse(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, const struct aw_sess *s,
-	const int v6)
+reverse(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s, const int v6)
 {
-	if (!pre_route_ok(c, a, p, s->client, 0, v6))
+	uint32_t nh = __atomic_load_n(&s->nh[1], __ATOMIC_RELAXED);
+
+	if (!aw_fwd_check(c, p->m, p->l3_len, 0, s->client, nh, v6))
 		return;
 	nat_rewrite(pkt_ip(p), p->l3_hl, p->l3_len - p->l3_hl, p->proto, s->vip, s->vport,
 		    s->client, s->cport, v6);
-	aw_route_packet(c, p->m, v6, false);
+	route_out(c, p, s, nh, 1, v6);
 }
 
 static __rte_always_inline void
@@ -233,7 +222,7 @@ hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct a
 	if (s->last != l->now)
 		s->last = l->now;
 	if (d & 1)
-		return reverse(c, a, p, s, v6);
+		return reverse(c, p, s, v6);
 	uint16_t strip = 0;
 	int opt_off = -1;
 	uint64_t sid = s->sid;
@@ -288,7 +277,7 @@ identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint6
 	*asrs_port = dport == rte_cpu_to_be_16(a->conf->port) &&
 		     (p->addr_flags & (AW_ADDR_VIP | AW_ADDR_OWN));
 	if (*asrs_port) {
-		int r = asrs_port_ident(c->asrs, p, sid, strip, opt_off);
+		int r = asrs_port_ident(aw_asrs_lc(c), p, sid, strip, opt_off);
 		if (r != 0)
 			return r;
 	} else if (p->proto == IPPROTO_TCP) {
@@ -382,7 +371,7 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
        const struct aw_svc *svc, const struct aw_asrs_dest *d, uint64_t h, bool shim,
        const struct aw_sp_init *sp, uintptr_t *data, bool *existed)
 {
-	struct aw_asrs_lcore *l = c->asrs;
+	struct aw_asrs_lcore *l = aw_asrs_lc(c);
 	const uint8_t *ip = pkt_ip(p);
 	const struct aw_sess_key *k = pk.k;
 	uint32_t found, hr = 0;
@@ -419,6 +408,7 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 		s->sp_delta = sp->cookie;
 	}
 	s->last = l->now;
+	s->nh[0] = s->nh[1] = 0; /* filled by the first packet each way */
 	s->sport = 0;
 	enum aw_drop_reason why = AW_DROP_NO_ROUTE;
 	if (pick_snat(c, a, s, h, p->v6))
@@ -449,10 +439,10 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 	bool asrs_port, sp = false;
 
 	/* Made earlier in this burst, after the bulk lookup? */
-	if (created_maybe(c->asrs, pk.h)) {
+	if (created_maybe(aw_asrs_lc(c), pk.h)) {
 		uint32_t found = aw_stab_find(a, pk.k, pk.h);
 		if (found != AW_STAB_MISS)
-			return p->v6 ? hit(c, a, c->asrs, p, found, 1) : hit(c, a, c->asrs, p, found, 0);
+			return p->v6 ? hit(c, a, aw_asrs_lc(c), p, found, 1) : hit(c, a, aw_asrs_lc(c), p, found, 0);
 	}
 	int r = identify(c, a, p, &sid, &strip, &opt_off, &asrs_port, &sp);
 
@@ -480,14 +470,12 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 	const struct aw_asrs_dest *d = &svc->dests[aw_maglev_pick(svc->table, svc->table_size, h)];
 	if (d->addr.family != client.family)
 		return aw_set_drop(p->m, AW_DROP_CROSS_FAMILY);
-	if ((p->v6 ? ip[7] : ip[8]) <= 1) { /* no session for a packet that dies here */
-		c->stats.info[AW_INFO_TTL_EXPIRED]++;
-		return aw_icmp_error(c, p->m, p->v6, AW_ICMP_TIME_EXCEEDED, 0, AW_DROP_TTL_EXCEEDED);
-	}
+	if (!aw_fwd_ttl_ok(c, p->m, p->v6)) /* no session for a packet that dies here */
+		return;
 	struct aw_sp_init spi;
 	if (sp && !aw_sp_new(c, a, p, &spi)) /* no session for a SYN (cookie answered) */
 		return;
-	if (!aw_sp_new_flow_ok(a, c->asrs))
+	if (!aw_sp_new_flow_ok(a, aw_asrs_lc(c)))
 		return aw_set_drop(p->m, AW_DROP_NEW_FLOW_LIMITED);
 	uintptr_t data;
 	bool existed;
@@ -495,7 +483,7 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 	    UINT32_MAX)
 		return;
 	if (existed) /* another lcore created it meanwhile: an ordinary hit */
-		return p->v6 ? hit(c, a, c->asrs, p, data, 1) : hit(c, a, c->asrs, p, data, 0);
+		return p->v6 ? hit(c, a, aw_asrs_lc(c), p, data, 1) : hit(c, a, aw_asrs_lc(c), p, data, 0);
 	if (p->v6)
 		forward(c, a, p, &a->sess[data >> 1], strip, opt_off, 1);
 	else
@@ -508,9 +496,9 @@ one(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint32_t d
 	if (d == AW_STAB_MISS)
 		return new_session(c, a, p, pk);
 	if (p->v6)
-		hit(c, a, c->asrs, p, d, 1);
+		hit(c, a, aw_asrs_lc(c), p, d, 1);
 	else
-		hit(c, a, c->asrs, p, d, 0);
+		hit(c, a, aw_asrs_lc(c), p, d, 0);
 }
 
 /* Up to BULK packets: one bulk lookup, then each packet in arrival order
@@ -544,10 +532,10 @@ burst_chunk(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *pk, u
 void
 aw_asrs_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b)
 {
-	struct aw_asrs *a = c->dp->asrs;
+	struct aw_asrs *a = aw_asrs_of(c->dp);
 
-	c->asrs->now = aw_asrs_now(a, rte_rdtsc());
-	memset(c->asrs->created, 0, sizeof(c->asrs->created));
+	aw_asrs_lc(c)->now = aw_asrs_now(a, rte_rdtsc());
+	memset(aw_asrs_lc(c)->created, 0, sizeof(aw_asrs_lc(c)->created));
 	for (unsigned i = 0; i < b->n; i += BULK)
 		burst_chunk(c, a, &b->p[i], RTE_MIN((unsigned)BULK, b->n - i));
 }

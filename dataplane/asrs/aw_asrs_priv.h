@@ -167,7 +167,7 @@ struct aw_sess_key {
 #define AW_SESS_F_SP_WAIT 0x20 /* SYN proxy: waiting for the destination's SYN-ACK */
 #define AW_SESS_F_SP_CLAIM 0x40 /* SYN proxy: an lcore is ending the wait */
 
-/* 80 bytes: the SNAT address is an index into aw_asrs.snat_tab. */
+/* 88 bytes: the SNAT address is an index into aw_asrs.snat_tab. */
 struct aw_sess {
 	uint8_t client[16], vip[16];  /* client side: client → vip */
 	uint8_t dest[16];             /* destination side: snat_tab[snat] → dest */
@@ -182,6 +182,8 @@ struct aw_sess {
 	uint32_t sp_isn;              /* SYN proxy: the client's initial sequence number */
 	uint32_t sp_delta;            /* lcores; SYN proxy: our cookie ISN while waiting,
 				       * then cookie - destination's ISN */
+	uint32_t nh[2];               /* lcores: next-hop cache words (aw_fwd.h) toward
+				       * dest [0] and client [1]; 0 until the first packet */
 };
 
 #define AW_BAD_OPT_NOT_SYN  (AW_SHIM_ERR_COUNT + 0) /* ASRS option on a non-SYN */
@@ -236,8 +238,8 @@ struct aw_asrs {
 					* one flow reach several workers; in rtc mode RSS
 					* keeps a flow's client side on one lcore */
 	uint64_t start_tsc;
+	uint16_t min_mtu;              /* smallest port MTU (the SYN proxy's MSS) */
 	uint32_t timeout[AW_SS__N];    /* in 1/16 s */
-	uint16_t min_mtu;
 	size_t sess_bytes;             /* heap used by the session table */
 	uint8_t sp_master[16];         /* SYN cookie master secret */
 	uint64_t start_unix;           /* wall clock at start_tsc, s (cookie generations) */

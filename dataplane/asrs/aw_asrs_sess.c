@@ -35,7 +35,7 @@
 #include "aw_asrs_stab.h"
 #include "aw_asrs_synproxy.h"
 
-_Static_assert(sizeof(struct aw_sess) <= 80, "session slot grew past 80 bytes");
+_Static_assert(sizeof(struct aw_sess) <= 88, "session slot grew past 88 bytes");
 _Static_assert(sizeof(struct aw_sess_key) == 40, "session key is 40 bytes");
 _Static_assert(sizeof(struct aw_stab_bucket) == 64, "a lookup bucket is one cache line");
 
@@ -122,7 +122,7 @@ aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c)
 	unsigned n = a->dp->cfg->mode == AW_MODE_PIPELINE ? a->dp->cfg->pipeline.n_workers
 							   : a->dp->n_ctx;
 
-	c->asrs = l;
+	c->feat_lc[AW_FEAT_ASRS] = l;
 	l->active = c->role == AW_LCORE_RTC || c->role == AW_LCORE_WORKER;
 	if (!l->active)
 		return 0;

@@ -43,7 +43,7 @@
 
 #include "aw_asrs_synproxy.h"
 #include "aw_cksum.h"
-#include "aw_pkt.h"
+#include "aw_fwd.h"
 
 #define L3      RTE_ETHER_HDR_LEN
 #define TCP_FIN 0x01
@@ -209,7 +209,7 @@ unix_now(const struct aw_asrs *a, const struct aw_asrs_lcore *l)
 static void
 answer_syn(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p)
 {
-	struct aw_asrs_lcore *l = c->asrs;
+	struct aw_asrs_lcore *l = aw_asrs_lc(c);
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(p->m, uint8_t *, L3);
 	const uint8_t *tcp = ip + p->l3_hl;
 	struct aw_sc_flow f;
@@ -222,14 +222,14 @@ answer_syn(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p)
 	if (!tcp_build(p, true, 64, cookie, isn + 1, TCP_SYN | TCP_ACK, 65535, mss))
 		return;
 	c->stats.info[AW_INFO_SYNPROXY_COOKIES]++;
-	aw_route_packet(c, p->m, p->v6, true);
+	aw_fwd_packet(c, p->m, p->v6, true);
 }
 
 bool
 aw_sp_new(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p,
 	  struct aw_sp_init *init)
 {
-	struct aw_asrs_lcore *l = c->asrs;
+	struct aw_asrs_lcore *l = aw_asrs_lc(c);
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(p->m, uint8_t *, L3);
 	const uint8_t *tcp = ip + p->l3_hl;
 	const uint8_t fl = tcp[13] & (TCP_FIN | TCP_SYN | TCP_RST | TCP_ACK);
@@ -307,10 +307,10 @@ dest_waiting(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s,
 		}
 		s->sp_delta -= disn; /* cookie - destination ISN */
 		s->state = AW_SS_EST;
-		s->last = c->asrs->now;
+		s->last = aw_asrs_lc(c)->now;
 		__atomic_store_n(&s->flags, f & ~AW_SESS_F_SP_WAIT, __ATOMIC_RELEASE);
 		c->stats.info[AW_INFO_SYNPROXY_ESTABLISHED]++;
-		aw_route_packet(c, p->m, p->v6, true);
+		aw_fwd_packet(c, p->m, p->v6, true);
 		return true;
 	}
 	if ((fl & (TCP_SYN | TCP_RST)) == TCP_RST) {
@@ -352,7 +352,7 @@ aw_sp_hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint
 	}
 	if ((fl & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN && s->state == AW_SS_CLOSING) {
 		struct aw_sp_init unused;
-		if (!aw_sess_kill(a, c->asrs, ref >> 1))
+		if (!aw_sess_kill(a, aw_asrs_lc(c), ref >> 1))
 			return aw_set_drop(p->m, AW_DROP_SYNPROXY_NO_SESSION), true;
 		aw_sp_new(c, a, p, &unused); /* a SYN: answered, no session */
 		return true;

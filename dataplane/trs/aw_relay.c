@@ -107,15 +107,17 @@ lcores_init(struct aw_dp *dp, char *err, size_t errlen)
 		struct aw_lcore_ctx *c = dp->ctx_list[i];
 		if (c->role != AW_LCORE_RTC && c->role != AW_LCORE_WORKER)
 			continue;
-		c->relay = rte_zmalloc("aw_relay_lcore", sizeof(*c->relay), RTE_CACHE_LINE_SIZE);
-		if (c->relay == NULL) {
+		struct aw_relay_lcore *rl = rte_zmalloc("aw_relay_lcore", sizeof(*rl),
+							RTE_CACHE_LINE_SIZE);
+		c->feat_lc[AW_FEAT_RELAY] = rl;
+		if (rl == NULL) {
 			snprintf(err, errlen, "trs: out of memory for lcore state");
 			return -1;
 		}
-		c->relay->eng = aw_trs_engine_create(AW_TRS_IMPL_IPSECMB);
-		if (c->relay->eng == NULL)
-			c->relay->eng = aw_trs_engine_create(AW_TRS_IMPL_OPENSSL);
-		if (c->relay->eng == NULL) {
+		rl->eng = aw_trs_engine_create(AW_TRS_IMPL_IPSECMB);
+		if (rl->eng == NULL)
+			rl->eng = aw_trs_engine_create(AW_TRS_IMPL_OPENSSL);
+		if (rl->eng == NULL) {
 			snprintf(err, errlen, "trs: cannot create a crypto engine");
 			return -1;
 		}
@@ -144,8 +146,8 @@ aw_relay_create(struct aw_dp *dp, char *err, size_t errlen)
 {
 	struct aw_relay *r;
 
-	dp->relay = NULL;
-	if (dp->cfg->relay == NULL)
+	dp->feat[AW_FEAT_RELAY] = NULL;
+	if (aw_relay_conf_of(dp->cfg) == NULL)
 		return 0;
 	r = rte_zmalloc("aw_relay", sizeof(*r), RTE_CACHE_LINE_SIZE);
 	if (r == NULL || (r->ev = rte_zmalloc("aw_relay_ev", sizeof(*r->ev) * AW_RELAY_EVENTS,
@@ -154,35 +156,40 @@ aw_relay_create(struct aw_dp *dp, char *err, size_t errlen)
 		snprintf(err, errlen, "trs: out of memory");
 		return -1;
 	}
-	dp->relay = r;
+	dp->feat[AW_FEAT_RELAY] = r;
 	r->dp = dp;
-	r->conf = dp->cfg->relay;
+	r->conf = aw_relay_conf_of(dp->cfg);
 	r->port_be = rte_cpu_to_be_16(r->conf->port);
 	r->tsc_hz = dp->tsc_hz;
 	r->base_tsc = rte_rdtsc();
 	r->ev_next = 1;
 	pthread_mutex_init(&r->lock, NULL);
-	dp->relay_port_be = r->port_be;
 	r->t = aw_relay_table_create("aw_relay", r->conf->max_paths, dp->rcu, err, errlen);
 	pick_addrs(r, dp);
 	if (r->t == NULL || lcores_init(dp, err, errlen) < 0 ||
-	    install_config(r, err, errlen) < 0)
+	    install_config(r, err, errlen) < 0 ||
+	    aw_feat_claim_udp(dp, r->port_be, AW_FEAT_RELAY, err, errlen) < 0)
 		return -1;
 	if (rte_ctrl_thread_create(&r->reaper, "aw-relay-exp", NULL, reaper_main, r) != 0) {
 		snprintf(err, errlen, "trs: cannot start the expiry thread");
 		return -1;
 	}
 	r->reaper_started = true;
-	tel_relay = r;
+	return 0;
+}
+
+static void
+relay_telemetry_register(const struct aw_dp *dp)
+{
+	tel_relay = aw_relay_of(dp);
 	rte_telemetry_register_cmd("/anyway/relays", tel_relays,
 				   "TRS relay: path count, expiries, first paths. No parameters.");
-	return 0;
 }
 
 void
 aw_relay_destroy(struct aw_dp *dp)
 {
-	struct aw_relay *r = dp->relay;
+	struct aw_relay *r = aw_relay_of(dp);
 
 	if (r == NULL)
 		return;
@@ -193,29 +200,32 @@ aw_relay_destroy(struct aw_dp *dp)
 	tel_relay = NULL;
 	for (unsigned i = 0; i < dp->n_ctx; i++) {
 		struct aw_lcore_ctx *c = dp->ctx_list[i];
-		if (c->relay != NULL)
-			aw_trs_engine_free(c->relay->eng);
-		rte_free(c->relay);
-		c->relay = NULL;
+		struct aw_relay_lcore *rl = aw_relay_lc(c);
+		if (rl != NULL)
+			aw_trs_engine_free(rl->eng);
+		rte_free(rl);
+		c->feat_lc[AW_FEAT_RELAY] = NULL;
 	}
 	aw_relay_table_free(r->t);
 	pthread_mutex_destroy(&r->lock);
 	rte_free(r->ev);
 	rte_free(r);
-	dp->relay = NULL;
+	dp->feat[AW_FEAT_RELAY] = NULL;
 }
 
 void
 aw_relay_tick(struct aw_lcore_ctx *c, uint64_t now_tsc)
 {
-	if (c->relay != NULL)
-		c->relay->now_s = aw_relay_clock(c->dp->relay, now_tsc);
+	struct aw_relay_lcore *rl = aw_relay_lc(c);
+
+	if (rl != NULL)
+		rl->now_s = aw_relay_clock(aw_relay_of(c->dp), now_tsc);
 }
 
 json_t *
 aw_relay_stats_json(const struct aw_dp *dp)
 {
-	struct aw_relay *r = dp->relay;
+	struct aw_relay *r = aw_relay_of(dp);
 	json_t *o;
 
 	pthread_mutex_lock(&r->lock);
@@ -262,3 +272,26 @@ tel_relays(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_container(d, "first_paths", list, 0);
 	return 0;
 }
+
+static void
+relay_config_free(void *conf)
+{
+	aw_relay_config_free(conf);
+}
+
+static const char *const relay_keys[] = {"trs", "relays", NULL};
+
+const struct aw_feature_ops aw_relay_ops = {
+	.name = "relay",
+	.config_keys = relay_keys,
+	.config_parse = aw_relay_config_parse,
+	.config_free = relay_config_free,
+	.create = aw_relay_create,
+	.destroy = aw_relay_destroy,
+	.burst = aw_relay_burst,
+	.tick = aw_relay_tick,
+	.stats_json = aw_relay_stats_json,
+	.telemetry_register = relay_telemetry_register,
+	.api_methods = aw_relay_api_methods,
+	.n_api_methods = &aw_relay_n_api_methods,
+};

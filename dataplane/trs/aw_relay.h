@@ -8,9 +8,11 @@
  *
  * Contract:
  *  - aw_relay_config_parse / _config_free: main thread, at config load.
+ *  - The core calls it through aw_relay_ops only (aw_feature.h, registry
+ *    id AW_FEAT_RELAY); the functions below are what the ops point to.
  *  - aw_relay_create: main thread, after aw_lcores_setup and before lcores
- *    start; sets dp->relay (NULL when the config has no "trs"/"relays") and
- *    dp->relay_port_be. aw_relay_destroy: main thread, after lcores stopped.
+ *    start; sets dp->feat[AW_FEAT_RELAY] (NULL when the config has no
+ *    "trs"/"relays") and claims the relay's UDP port. aw_relay_destroy: main thread, after lcores stopped.
  *  - aw_relay_burst / aw_relay_tick: the lcore owning `c` (rtc or pipeline
  *    worker), between two of its quiescent states (see aw_feature.h).
  *  - API methods (aw_relay_api_methods): the API thread only; validate whole
@@ -31,9 +33,32 @@
 #include "aw_dp.h"
 #include "aw_feature.h"
 
+struct aw_relay;
 struct aw_relay_conf;
+struct aw_relay_lcore;
 
-/* Parses the keys "trs" and "relays" of the config root into cfg->relay;
+extern const struct aw_feature_ops aw_relay_ops;
+
+/* The instance (NULL: relay off), an lcore's state, the parsed config. */
+static inline struct aw_relay *
+aw_relay_of(const struct aw_dp *dp)
+{
+	return dp->feat[AW_FEAT_RELAY];
+}
+
+static inline struct aw_relay_lcore *
+aw_relay_lc(const struct aw_lcore_ctx *c)
+{
+	return c->feat_lc[AW_FEAT_RELAY];
+}
+
+static inline const struct aw_relay_conf *
+aw_relay_conf_of(const struct aw_config *cfg)
+{
+	return cfg->feat_conf[AW_FEAT_RELAY];
+}
+
+/* Parses the keys "trs" and "relays" of the config root into cfg->feat_conf[AW_FEAT_RELAY];
  * leaves it NULL when neither is present (relay off). */
 int aw_relay_config_parse(struct aw_jctx *c, json_t *root, struct aw_config *cfg);
 void aw_relay_config_free(struct aw_relay_conf *rc);

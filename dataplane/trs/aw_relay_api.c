@@ -128,9 +128,9 @@ aw_relay_path_json(const struct aw_relay *r, const uint8_t id[16], const struct 
 static struct aw_relay *
 relay_on(struct aw_dp *dp, char *err, size_t errlen)
 {
-	if (dp->relay == NULL)
+	if (aw_relay_of(dp) == NULL)
 		snprintf(err, errlen, "trs is not enabled in the config");
-	return dp->relay;
+	return aw_relay_of(dp);
 }
 
 static json_t *

@@ -219,13 +219,13 @@ aw_relay_config_parse(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
 	struct aw_relay_conf *rc;
 	void *list = NULL;
 
-	cfg->relay = NULL;
+	cfg->feat_conf[AW_FEAT_RELAY] = NULL;
 	if (trs == NULL && json_object_get(root, "relays") == NULL)
 		return 0;
 	rc = calloc(1, sizeof(*rc));
 	if (rc == NULL)
 		return aw_jc_bad(c, "trs", "out of memory");
-	cfg->relay = rc; /* freed by aw_config_free also on error */
+	cfg->feat_conf[AW_FEAT_RELAY] = rc; /* freed by aw_config_free also on error */
 	if (parse_trs(c, trs, rc, cfg) < 0 ||
 	    aw_jc_parse_list(c, root, "relays", AW_RELAY_MAX_PATHS_MAX, sizeof(struct aw_relay_entry),
 			     relay_elem, cfg, &list, &rc->n_relays) < 0) {

@@ -21,7 +21,7 @@
 #include <rte_prefetch.h>
 
 #include "aw_cksum.h"
-#include "aw_pkt.h"
+#include "aw_fwd.h"
 #include "aw_relay.h"
 #include "aw_relay_nh.h"
 #include "aw_relay_priv.h"
@@ -129,33 +129,19 @@ bind_is(const struct aw_relay_bind *b, const struct rmsg *rm)
 	       ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
 }
 
-/* One's-complement sum of n 32-bit words (any alignment), reduced below
- * 2^18 without folding: callers add a few more and fold once. */
-static __rte_always_inline uint32_t
-words_sum(const uint8_t *p, const unsigned n)
+static __rte_always_inline uint64_t
+addr_sum(uint64_t sum, const uint8_t *a, const int v6)
 {
-	uint64_t s = 0;
-
-	for (unsigned i = 0; i < n; i++) {
-		uint32_t w;
-		memcpy(&w, p + 4 * i, 4);
-		s += w;
-	}
-	return (uint32_t)((s & 0xffff) + ((s >> 16) & 0xffff) + ((s >> 32) & 0xffff) + (s >> 48));
+	return v6 ? aw_csum32_add(sum, a, 4) : aw_csum32_add(sum, a, 1);
 }
 
-static __rte_always_inline uint32_t
-addr_sum(const uint8_t *a, const int v6)
-{
-	return v6 ? words_sum(a, 4) : words_sum(a, 1);
-}
-
-/* One's-complement sum of the pseudo header and UDP header minus checksum. */
-static __rte_always_inline uint32_t
+/* One's-complement sum (aw_cksum.h, not folded) of the pseudo header and
+ * UDP header minus checksum. */
+static __rte_always_inline uint64_t
 l4_sum(const uint8_t *src, const uint8_t *dst, const int v6, uint16_t sport_be,
        uint16_t dport_be, uint16_t ulen_be)
 {
-	return addr_sum(src, v6) + addr_sum(dst, v6) + rte_cpu_to_be_16(IPPROTO_UDP) +
+	return addr_sum(addr_sum(0, src, v6), dst, v6) + rte_cpu_to_be_16(IPPROTO_UDP) +
 	       2u * ulen_be + sport_be + dport_be;
 }
 
@@ -201,7 +187,7 @@ put_headers(struct rte_mbuf *m, uint8_t *msg, uint16_t len, const int v6, const 
 		memcpy(ip + 10, &z, 2);
 		memcpy(ip + 12, src, 4);
 		memcpy(ip + 16, dst, 4);
-		uint16_t ck = (uint16_t)~aw_csum_fold(words_sum(ip, 5));
+		uint16_t ck = (uint16_t)~aw_csum_fold64(aw_csum32_add(0, ip, 5));
 		memcpy(ip + 10, &ck, 2);
 	}
 	uint8_t *udp = ip + ih;
@@ -214,9 +200,9 @@ put_headers(struct rte_mbuf *m, uint8_t *msg, uint16_t len, const int v6, const 
 
 /* A computed UDP checksum of 0 is sent as 0xffff (RFC 768, RFC 8200). */
 static inline void
-set_udp_csum(uint8_t *udp, uint32_t sum)
+set_udp_csum(uint8_t *udp, uint64_t sum)
 {
-	uint16_t ck = (uint16_t)~aw_csum_fold(sum);
+	uint16_t ck = (uint16_t)~aw_csum_fold64(sum);
 	if (ck == 0)
 		ck = 0xffff;
 	memcpy(udp + 6, &ck, 2);
@@ -236,15 +222,15 @@ forward(struct aw_lcore_ctx *c, const struct aw_relay *r, struct rmsg *rm,
 
 	if (unlikely(!r->has_addr[v6]))
 		return drop_path(rm, AW_DROP_RELAY_NO_FAMILY);
-	uint32_t old = l4_sum(rm->src, rm->dst, rm->v6, rm->sport_be, r->port_be, rm->ulen_be);
+	uint64_t old = l4_sum(rm->src, rm->dst, rm->v6, rm->sport_be, r->port_be, rm->ulen_be);
 	uint8_t *udp = put_headers(rm->m, rm->msg, rm->len, v6, r->addr[v6].b, to->addr,
 				   r->port_be, to->port_be);
 	if (unlikely(udp == NULL))
 		return drop_path(rm, AW_DROP_RELAY_NO_HEADROOM);
-	uint32_t neu = l4_sum(r->addr[v6].b, to->addr, v6, r->port_be, to->port_be, rm->ulen_be);
+	uint64_t neu = l4_sum(r->addr[v6].b, to->addr, v6, r->port_be, to->port_be, rm->ulen_be);
 	if (rm->ucsum != 0) {
-		uint32_t s = (uint16_t)~rm->ucsum;
-		s += (uint16_t)~aw_csum_fold(old);
+		uint64_t s = (uint16_t)~rm->ucsum;
+		s += (uint16_t)~aw_csum_fold64(old);
 		set_udp_csum(udp, s + neu);
 	} else if (v6) {
 		set_udp_csum(udp, neu + aw_csum_partial(rm->msg, rm->len, 0));
@@ -284,7 +270,7 @@ forward_bound(struct aw_lcore_ctx *c, struct rmsg *rm, unsigned to_side,
 		return drop_path(rm, AW_DROP_RELAY_PEER_UNBOUND);
 	if (p->rate != NULL && !rate_ok(p, rm->len))
 		return drop_path(rm, AW_DROP_RELAY_RATE_LIMITED);
-	forward(c, c->dp->relay, rm, &p->side[to_side], to, seq);
+	forward(c, aw_relay_of(c->dp), rm, &p->side[to_side], to, seq);
 }
 
 /* Forwards to side `to_side` when it is bound. */
@@ -318,7 +304,7 @@ capsule(struct aw_lcore_ctx *c, struct rmsg *rm)
 	else
 		return drop_path(rm, AW_DROP_RELAY_UNBOUND_SOURCE);
 	rm->side = (uint8_t)from; /* counters go by the bound side, not the flag */
-	touch(c->relay, p);
+	touch(aw_relay_lc(c), p);
 	forward_bound(c, rm, from ^ 1, &b[from ^ 1], seq[from ^ 1]);
 }
 
@@ -345,7 +331,7 @@ static void
 ack_send(struct aw_lcore_ctx *c, struct rmsg *rm)
 {
 	struct aw_relay_path *p = rm->path;
-	const uint16_t port_be = c->dp->relay->port_be;
+	const uint16_t port_be = aw_relay_of(c->dp)->port_be;
 	uint8_t src[16], dst[16];
 
 	memcpy(src, rm->dst, 16);
@@ -356,15 +342,15 @@ ack_send(struct aw_lcore_ctx *c, struct rmsg *rm)
 	if (unlikely(udp == NULL))
 		return drop_path(rm, AW_DROP_RELAY_NO_HEADROOM);
 	uint16_t ulen_be = rte_cpu_to_be_16(AW_TRS_MIN_LEN + UDP_HL);
-	uint32_t s = l4_sum(src, dst, rm->v6, port_be, rm->sport_be, ulen_be);
-	set_udp_csum(udp, s + words_sum(rm->msg, AW_TRS_MIN_LEN / 4));
+	uint64_t s = l4_sum(src, dst, rm->v6, port_be, rm->sport_be, ulen_be);
+	set_udp_csum(udp, aw_csum32_add(s, rm->msg, AW_TRS_MIN_LEN / 4));
 	aw_relay_count(&p->pkts[rm->side], 1);
 	aw_relay_count(&p->bytes[rm->side], rm->len);
 	c->stats.info[AW_INFO_RELAY_ACKS]++;
 	if (rm->back.bound) /* back to the side's binding: its next hop */
 		aw_relay_nh_send(c, rm->m, &p->side[rm->side], &rm->back, rm->back_seq);
 	else
-		aw_route_packet(c, rm->m, rm->v6, true);
+		aw_fwd_packet(c, rm->m, rm->v6, true);
 }
 
 /* Before verification: direction, replay snapshot, budget. */
@@ -419,7 +405,7 @@ accept_signal(struct aw_lcore_ctx *c, struct rmsg *rm)
 	if (rc != 0)
 		return drop_path(rm, AW_DROP_RELAY_REPLAY), false;
 	c->stats.info[AW_INFO_RELAY_VERIFIED]++;
-	touch(c->relay, rm->path);
+	touch(aw_relay_lc(c), rm->path);
 	switch (rm->msg[AW_TRS_OFF_TYPE]) {
 	case AW_TRS_T_TUNNEL_REQUEST:
 		return forward_to_side(c, rm, AW_RELAY_SIDE_R), false;
@@ -442,7 +428,7 @@ send_acks(struct aw_lcore_ctx *c, struct rmsg *ms, const unsigned *acks, unsigne
 		const struct aw_relay_path *p = ms[acks[a]].path;
 		sr[a] = (struct aw_trs_treq){p->tkey, ms[acks[a]].msg, 0, p->suite};
 	}
-	aw_trs_tsign_burst(c->relay->eng, sr, na, res);
+	aw_trs_tsign_burst(aw_relay_lc(c)->eng, sr, na, res);
 	for (unsigned a = 0; a < na; a++) {
 		if (unlikely(res[a] != 0)) /* not expected: valid key, 48 bytes */
 			drop_path(&ms[acks[a]], AW_DROP_RELAY_BAD_TAG);
@@ -459,7 +445,7 @@ send_acks(struct aw_lcore_ctx *c, struct rmsg *ms, const unsigned *acks, unsigne
 static void
 relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned *budget)
 {
-	const struct aw_relay *r = c->dp->relay;
+	const struct aw_relay *r = aw_relay_of(c->dp);
 	struct rmsg ms[CHUNK];
 	const void *ids[CHUNK];
 	uint8_t keys[CHUNK][AW_TRS_ID_LEN] __rte_aligned(16); /* the hash reads 4-byte words */
@@ -501,7 +487,7 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 		}
 	}
 	if (nv != 0)
-		aw_trs_tverify_burst(c->relay->eng, vr, nv, res);
+		aw_trs_tverify_burst(aw_relay_lc(c)->eng, vr, nv, res);
 	for (unsigned j = 0; j < k; j++) {
 		if (todo[j] == 0)
 			capsule(c, &ms[j]);
@@ -517,7 +503,7 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 void
 aw_relay_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b)
 {
-	unsigned budget = c->dp->relay->conf->verify_burst;
+	unsigned budget = aw_relay_of(c->dp)->conf->verify_burst;
 
 	for (unsigned off = 0; off < b->n; off += CHUNK)
 		relay_chunk(c, &b->p[off], b->n - off < CHUNK ? b->n - off : CHUNK, &budget);

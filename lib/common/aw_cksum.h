@@ -4,6 +4,12 @@
  *
  * Contract: pure inline functions, no EAL, callable from any thread. Values are
  * 16-bit one's-complement sums in network byte order as they sit in headers.
+ *
+ * The fast-path primitive is the 32-bit word sum: aw_csum32_add /
+ * aw_csum32_delta accumulate 32-bit words (any alignment) into a 64-bit sum,
+ * which is folded once at the end with aw_csum_fold64 (RFC 1071: the one's-
+ * complement sum folds alike whatever the word size). A 64-bit accumulator
+ * takes 2^32 words before it can overflow, so callers add freely and fold once.
  */
 #ifndef AW_CKSUM_H
 #define AW_CKSUM_H
@@ -73,6 +79,60 @@ aw_csum_update(uint16_t csum, const void *old_data, const void *new_data, size_t
 		s += b;
 	}
 	return (uint16_t)~aw_csum_fold(s);
+}
+
+/* sum + the n 32-bit words at p (any alignment), not folded. With n a
+ * compile-time constant at an inlined call, the loop unrolls. */
+static inline __attribute__((always_inline)) uint64_t
+aw_csum32_add(uint64_t sum, const void *p, unsigned n)
+{
+	const uint8_t *b = p;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t w;
+		memcpy(&w, b + 4 * i, 4);
+		sum += w;
+	}
+	return sum;
+}
+
+/* sum + the one's-complement delta of n 32-bit words changing old -> neu
+ * (for each word: ~old + neu), not folded. */
+static inline __attribute__((always_inline)) uint64_t
+aw_csum32_delta(uint64_t sum, const void *old, const void *neu, unsigned n)
+{
+	const uint8_t *o = old, *w = neu;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t a, b;
+		memcpy(&a, o + 4 * i, 4);
+		memcpy(&b, w + 4 * i, 4);
+		sum += (uint32_t)~a;
+		sum += b;
+	}
+	return sum;
+}
+
+/* Folds a 64-bit sum of words to 16 bits (not complemented). */
+static inline __attribute__((always_inline)) uint16_t
+aw_csum_fold64(uint64_t sum)
+{
+	uint32_t lo = (uint32_t)sum, t = lo + (uint32_t)(sum >> 32);
+
+	t += t < lo; /* end-around carry: congruent modulo 2^32 - 1, so modulo 2^16 - 1 */
+	return aw_csum_fold(t);
+}
+
+/* The checksum field at `field` (2 bytes, any alignment) updated by a delta
+ * from aw_csum32_delta: ~(~ck + delta), folded once. */
+static inline __attribute__((always_inline)) void
+aw_csum_apply64(uint8_t *field, uint64_t delta)
+{
+	uint16_t ck;
+
+	memcpy(&ck, field, 2);
+	ck = (uint16_t)~aw_csum_fold64(delta + (uint16_t)~ck);
+	memcpy(field, &ck, 2);
 }
 
 #endif /* AW_CKSUM_H */

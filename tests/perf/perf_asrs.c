@@ -198,7 +198,7 @@ main(int argc, char **argv)
 	if (sessions == 0 || sessions > 1600000)
 		return fprintf(stderr, "perf_asrs: -s: 1..1600000 sessions\n"), 2;
 	setup(sessions);
-	struct aw_asrs *a = dp.asrs;
+	struct aw_asrs *a = aw_asrs_of(&dp);
 	uint64_t cyc_new = 0, cyc_est = 0;
 	uint64_t bad_new = run(sessions, 0x02, flow_seq, sessions, perf_new_burst, &cyc_new);
 	uint64_t created = ctx->stats.info[AW_INFO_SESSIONS_CREATED];

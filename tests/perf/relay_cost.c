@@ -87,7 +87,7 @@ setup(unsigned n)
 		aw_trs_key_init(&P[i].k, e->key, e->suite);
 		es[i] = *e;
 	}
-	if (aw_relay_apply(dp.relay, es, n, "relays", NULL, err, sizeof(err)) < 0) {
+	if (aw_relay_apply(dp.feat[AW_FEAT_RELAY], es, n, "relays", NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "relay_cost: %s\n", err);
 		exit(1);
 	}

@@ -65,7 +65,7 @@ summary(void)
 		drops += ctx->stats.drops[r];
 	printf("fuzz_asrs: rx %lu tx %lu drops %lu sessions created %lu expired %lu bad_shim %lu "
 	       "refused %lu icmp translated %lu\n", ctx->stats.rx, ctx->stats.tx, drops,
-	       ctx->stats.info[AW_INFO_SESSIONS_CREATED], ctx->asrs->sess_expired,
+	       ctx->stats.info[AW_INFO_SESSIONS_CREATED], aw_asrs_lc(ctx)->sess_expired,
 	       ctx->stats.drops[AW_DROP_BAD_SHIM],
 	       ctx->stats.info[AW_INFO_NO_SERVICE_REFUSED], ctx->stats.info[AW_INFO_ICMP_TRANSLATED]);
 	aw_dp_fini(&dp); /* so that LeakSanitizer sees the tables freed */

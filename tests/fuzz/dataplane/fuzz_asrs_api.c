@@ -70,7 +70,7 @@ setup(void)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (dp.asrs == NULL)
+	if (dp.feat[AW_FEAT_ASRS] == NULL)
 		setup();
 	json_t *req = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
 	if (req == NULL)

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "aw_config.h"
+#include "aw_features.h"
 #include "fuzz_dp.h"
 #include "../fuzz_seeds.h"
 
@@ -58,6 +59,16 @@ load(const void *buf, size_t n, struct aw_config *cfg, char *err, size_t errlen)
 	return aw_config_load(path, cfg, err, errlen);
 }
 
+/* The same features are on in both. */
+static int
+same_features(const struct aw_config *a, const struct aw_config *b)
+{
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++)
+		if ((a->feat_conf[f] == NULL) != (b->feat_conf[f] == NULL))
+			return 0;
+	return 1;
+}
+
 /* The parts of two configs that do not hold pointers must be equal. */
 static int
 same(const struct aw_config *a, const struct aw_config *b)
@@ -68,8 +79,7 @@ same(const struct aw_config *a, const struct aw_config *b)
 	       memcmp(&a->pipeline, &b->pipeline, sizeof(a->pipeline)) == 0 &&
 	       memcmp(&a->neigh, &b->neigh, sizeof(a->neigh)) == 0 && a->burst == b->burst &&
 	       a->mbufs == b->mbufs && a->icmp_rate == b->icmp_rate &&
-	       a->idle_sleep_us == b->idle_sleep_us && (a->asrs == NULL) == (b->asrs == NULL) &&
-	       (a->relay == NULL) == (b->relay == NULL);
+	       a->idle_sleep_us == b->idle_sleep_us && same_features(a, b);
 }
 
 int

@@ -26,7 +26,7 @@ setup(uint32_t max_sessions, uint16_t pmin, uint16_t pmax)
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&ac, 0, sizeof(ac));
 	cfg.mode = AW_MODE_RTC;
-	cfg.asrs = &ac;
+	cfg.feat_conf[AW_FEAT_ASRS] = &ac;
 	ac.max_sessions = max_sessions;
 	ac.snat_min = pmin;
 	ac.snat_max = pmax;
@@ -53,7 +53,7 @@ setup(uint32_t max_sessions, uint16_t pmin, uint16_t pmax)
 	if (err[0])
 		fprintf(stderr, "%s\n", err);
 	CHECK_EQ(aw_sess_lcore_init(a, &ctx), 0);
-	CHECK(ctx.asrs == &a->lc[0] && a->lc[0].active);
+	CHECK(aw_asrs_lc(&ctx) == &a->lc[0] && a->lc[0].active);
 	return a;
 }
 

@@ -12,6 +12,8 @@
 #include <rte_mbuf.h>
 
 #include "aw_eal_test.h"
+#include "aw_neigh_priv.h"
+#include "aw_pkt.h"
 #include "aw_relay_nh.h"
 
 #define PORT_OUT 1

@@ -83,7 +83,7 @@ test_dpdk_drain_free_bug_probe(void)
 static void
 test_in_order_and_out_of_order(void)
 {
-	struct aw_reorder *r = aw_reorder_create("t1", 64, pool, 1000, 0);
+	struct aw_reorder *r = aw_reorder_create("t1", 64, pool, 1000, 0, mark);
 	CHECK(r != NULL);
 	CHECK_EQ(aw_reorder_insert(r, pkt(1)), 0);
 	CHECK_EQ(aw_reorder_insert(r, pkt(2)), 0);
@@ -99,7 +99,7 @@ test_in_order_and_out_of_order(void)
 static void
 test_gap_skipped_after_timeout_and_late_refused(void)
 {
-	struct aw_reorder *r = aw_reorder_create("t2", 64, pool, 1000, 0);
+	struct aw_reorder *r = aw_reorder_create("t2", 64, pool, 1000, 0, mark);
 	uint64_t t0 = 1000000;
 
 	CHECK_EQ(aw_reorder_insert(r, pkt(2)), 0); /* 1 is missing */
@@ -120,7 +120,7 @@ static void
 test_flush_and_destroy_free_nothing_twice(void)
 {
 	unsigned start = rte_mempool_avail_count(pool);
-	struct aw_reorder *r = aw_reorder_create("t3", 64, pool, 1000, 0);
+	struct aw_reorder *r = aw_reorder_create("t3", 64, pool, 1000, 0, mark);
 	struct rte_mbuf *out[64];
 
 	CHECK_EQ(aw_reorder_insert(r, pkt(1)), 0);
@@ -143,7 +143,6 @@ main(void)
 	CHECK_EQ(aw_meta_register(), 0);
 	pool = rte_pktmbuf_pool_create("ut", 1023, 0, 0, 256, 0);
 	CHECK(pool != NULL);
-	aw_reorder_mark_filler = mark;
 	static const struct aw_test_case cases[] = {
 		AW_TEST(test_dpdk_drain_free_bug_probe),
 		AW_TEST(test_in_order_and_out_of_order),

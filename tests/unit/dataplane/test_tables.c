@@ -122,11 +122,11 @@ test_neigh(void)
 		aw_neigh_timers(t, now, 64, on_probe, on_fail, NULL);
 	CHECK_EQ(probes, 3);
 	CHECK_EQ(failed, 2);
-	CHECK_EQ(t->slow[pos].state, AW_NEIGH_FAILED);
+	CHECK_EQ(aw_neigh_state(t, pos), AW_NEIGH_FAILED);
 	/* Failed at 300 ms (after probes at 0, 100, 200 ms); held down for one interval. */
 	CHECK(!aw_neigh_restart(t, pos, 300000 + 1));
 	CHECK(aw_neigh_restart(t, pos, 400000));
-	CHECK_EQ(t->slow[pos].state, AW_NEIGH_INCOMPLETE);
+	CHECK_EQ(aw_neigh_state(t, pos), AW_NEIGH_INCOMPLETE);
 
 	/* An answer makes it reachable on the port it came from. */
 	CHECK_EQ(aw_neigh_learn(t, &gw, &mac, 1, false, 700000), pos);
@@ -137,7 +137,7 @@ test_neigh(void)
 	probes = 0;
 	aw_neigh_timers(t, 700000 + 10 * hz + 1, 64, on_probe, on_fail, NULL);
 	aw_neigh_timers(t, 700000 + 10 * hz + 2, 64, on_probe, on_fail, NULL);
-	CHECK_EQ(t->slow[pos].state, AW_NEIGH_STALE);
+	CHECK_EQ(aw_neigh_state(t, pos), AW_NEIGH_STALE);
 	CHECK(aw_neigh_lookup(t, &gw, &got, &port));
 	CHECK_EQ(probes, 1);
 

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * aw_fwd_inline — the route path of the forwarding module, always inline:
+ * TTL, LPM, MTU / DF, TTL decrement, neighbour, Ethernet header. For the
+ * forwarding module's own functions (aw_fwd.c) and the classifier's transit
+ * packets (aw_pkt.c), which would otherwise pay a call per packet. Features
+ * use aw_fwd.h. See aw_fwd.h for the contract.
+ */
+#ifndef AW_FWD_INLINE_H
+#define AW_FWD_INLINE_H
+
+#include <rte_ip.h>
+
+#include "aw_cksum.h"
+#include "aw_dp.h"
+#include "aw_fwd.h"
+#include "aw_icmp.h"
+#include "aw_neigh_priv.h"
+#include "aw_output.h"
+#include "aw_route.h"
+
+#define AW_FWD_L3_OFF RTE_ETHER_HDR_LEN
+
+static __rte_always_inline const uint8_t *
+aw_fwd_ip_dst(const uint8_t *ip, const int v6)
+{
+	return v6 ? ip + 24 : ip + 16;
+}
+
+/* TTL / hop limit about to run out: ICMP time exceeded (or a counted drop). */
+static __rte_always_inline bool
+aw_fwd_ttl_alive(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, const int v6)
+{
+	if (likely((v6 ? ip[7] : ip[8]) > 1))
+		return true;
+	c->stats.info[AW_INFO_TTL_EXPIRED]++;
+	aw_icmp_error(c, m, v6, AW_ICMP_TIME_EXCEEDED, 0, AW_DROP_TTL_EXCEEDED);
+	return false;
+}
+
+/* Larger than the egress MTU: ICMP for DF / IPv6, else a counted drop. */
+static __rte_always_inline bool
+aw_fwd_mtu_ok(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint16_t mtu,
+	      bool originated, const int v6)
+{
+	uint32_t len = rte_pktmbuf_data_len(m) - AW_FWD_L3_OFF;
+	uint16_t f;
+
+	if (likely(len <= mtu))
+		return true;
+	memcpy(&f, ip + 6, 2);
+	bool df = v6 || (rte_be_to_cpu_16(f) & RTE_IPV4_HDR_DF_FLAG);
+	if (originated || !df)
+		aw_set_drop(m, AW_DROP_MTU_EXCEEDED);
+	else
+		aw_icmp_error(c, m, v6, AW_ICMP_TOO_BIG, mtu, AW_DROP_MTU_EXCEEDED);
+	return false;
+}
+
+/* The next-hop cache word of neighbour position pos reached on `port`. */
+static __rte_always_inline uint32_t
+aw_fwd_nh_word(int32_t pos, unsigned port)
+{
+	if (pos < 0 || pos > AW_FWD_NH_POS_MAX)
+		return 0;
+	return (uint32_t)(pos + 1) | (uint32_t)port << 24;
+}
+
+/*
+ * Routes an IP packet whose Ethernet header starts the mbuf and sets its
+ * verdict. As RFC 1812 §5.2: TTL, route, MTU (errors quote the packet as
+ * received), then the TTL is decremented. `checked`: the caller ran
+ * aw_fwd_check on it (TTL alive, fits the egress MTU), so neither is looked
+ * at again. Returns the next-hop cache word of the destination (0: none).
+ */
+static __rte_always_inline uint32_t
+aw_fwd_route_inline(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated, bool checked,
+		    const int v6)
+{
+	struct aw_dp *dp = c->dp;
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, AW_FWD_L3_OFF);
+	const struct aw_nexthop *nh;
+	struct rte_ether_addr mac;
+	struct aw_addr key;
+	uint8_t nport;
+	int32_t pos;
+
+	if (!originated && !checked && !aw_fwd_ttl_alive(c, m, ip, v6))
+		return 0;
+	nh = aw_route_lookup(dp->routes, aw_fwd_ip_dst(ip, v6), v6);
+	if (unlikely(nh == NULL)) {
+		aw_set_drop(m, AW_DROP_NO_ROUTE);
+		return 0;
+	}
+	if (!checked && !aw_fwd_mtu_ok(c, m, ip, dp->ports[nh->port].mtu, originated, v6))
+		return 0;
+	if (!originated)
+		aw_fwd_ttl_decrement(ip, v6);
+	if (nh->has_gw)
+		key = nh->gw;
+	else if (v6)
+		aw_addr_set6(&key, aw_fwd_ip_dst(ip, v6));
+	else
+		aw_addr_set4(&key, aw_fwd_ip_dst(ip, v6));
+	if (likely(aw_neigh_lookup_inline(dp->neigh, &key, &mac, &nport, &pos))) {
+		aw_l2_finish(dp, m, nh->port, &mac);
+		if (!originated)
+			c->stats.info[AW_INFO_FORWARDED]++;
+	} else {
+		aw_set_slow(m, AW_SLOW_RESOLVE);
+	}
+	return aw_fwd_nh_word(pos, nh->port);
+}
+
+#endif /* AW_FWD_INLINE_H */

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The forwarding module's next-hop cache (dataplane/aw_fwd.h) as a feature
+ * that forwards (ASRS) uses it, against a real neighbour table and LPM: the
+ * route path returns the word, the cached path gives the same packet (TTL
+ * decremented, IPv4 checksum still right, `forwarded` counted), an unusable
+ * neighbour goes to resolution, and aw_fwd_check refuses what the route path
+ * would (TTL, MTU with DF: ICMP too big; without DF: dropped). */
+#include "aw_test.h"
+
+#include <rte_cycles.h>
+#include <rte_lpm.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "aw_cksum.h"
+#include "aw_eal_test.h"
+#include "aw_fwd.h"
+#include "aw_neigh_priv.h"
+#include "aw_pkt.h"
+
+#define PORT_OUT 1
+
+static struct aw_dp dp;
+static struct aw_lcore_ctx ctx;
+static struct rte_mempool *pool;
+static const uint8_t PEER[4] = {198, 51, 100, 7};
+static const struct rte_ether_addr MAC1 = {{2, 0, 0, 0, 0, 0x11}};
+
+static void
+setup(void)
+{
+	struct aw_neigh_settings ns = {.max_entries = 64, .reachable_s = 3600,
+				       .probe_interval_ms = 1000, .probes = 3,
+				       .pending_packets = 4};
+	struct rte_lpm_config lc = {.max_rules = 16, .number_tbl8s = 16};
+	struct aw_routes *routes;
+	struct aw_addr a;
+	char err[128];
+
+	aw_test_eal_init();
+	CHECK(aw_meta_register() == 0);
+	pool = rte_pktmbuf_pool_create("ut_fwd_pool", 63, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM,
+				       SOCKET_ID_ANY);
+	routes = rte_zmalloc("ut_fwd_routes", sizeof(*routes) + sizeof(struct aw_nexthop), 0);
+	CHECK(pool != NULL && routes != NULL);
+	routes->lpm4 = rte_lpm_create("ut_fwd_lpm", SOCKET_ID_ANY, &lc);
+	CHECK(routes->lpm4 != NULL);
+	routes->default4 = routes->default6 = -1;
+	routes->min_mtu = 1500;
+	routes->n_nh = 1;
+	routes->nh[0].port = PORT_OUT;
+	CHECK(rte_lpm_add(routes->lpm4, (uint32_t)198 << 24 | 51u << 16 | 100u << 8, 24, 0) == 0);
+	dp.routes = routes;
+	dp.neigh = aw_neigh_create(&ns, rte_get_tsc_hz(), err, sizeof(err));
+	CHECK(dp.neigh != NULL);
+	dp.n_ports = 2;
+	dp.ports[0].mtu = dp.ports[PORT_OUT].mtu = 1500;
+	dp.ports[PORT_OUT].mac = (struct rte_ether_addr){{2, 0, 0, 0, 0, 0x01}};
+	dp.cfg = rte_zmalloc("ut_fwd_cfg", sizeof(*dp.cfg), 0);
+	CHECK(dp.cfg != NULL);
+	dp.cfg->icmp_rate = 0; /* no ICMP errors sent: the drop reason shows the verdict */
+	dp.tsc_hz = rte_get_tsc_hz();
+	ctx.dp = &dp;
+	aw_addr_set4(&a, PEER);
+	CHECK(aw_neigh_learn(dp.neigh, &a, &MAC1, PORT_OUT, true, rte_rdtsc()) >= 0);
+}
+
+/* An IPv4/UDP frame of `len` IP bytes to PEER with ttl and DF as given. */
+static struct rte_mbuf *
+frame(uint16_t len, uint8_t ttl, bool df)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	CHECK(m != NULL);
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(RTE_ETHER_HDR_LEN + len));
+	memset(p, 0, RTE_ETHER_HDR_LEN + len);
+	p[12] = 0x08;
+	uint8_t *ip = p + RTE_ETHER_HDR_LEN;
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(len >> 8);
+	ip[3] = (uint8_t)len;
+	ip[6] = df ? 0x40 : 0;
+	ip[8] = ttl;
+	ip[9] = 17;
+	ip[12] = 10;
+	ip[15] = 1;
+	memcpy(ip + 16, PEER, 4);
+	uint16_t ck = aw_csum(ip, 20);
+	memcpy(ip + 10, &ck, 2);
+	aw_meta(m)->verdict = 0xff;
+	aw_meta(m)->port_in = 0;
+	return m;
+}
+
+/* Verdict, TTL after, and whether the IPv4 header checksum verifies. */
+static void
+expect_tx(struct rte_mbuf *m, uint8_t ttl)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN);
+
+	CHECK_EQ(aw_meta(m)->verdict, AW_V_TX);
+	CHECK_EQ(aw_meta(m)->port_out, PORT_OUT);
+	CHECK(rte_is_same_ether_addr(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr,
+				     &MAC1));
+	CHECK_EQ(ip[8], ttl);
+	CHECK_EQ(aw_csum(ip, 20), 0);
+}
+
+static void
+test_forwarded_through_cache(void)
+{
+	setup();
+	struct rte_mbuf *m = frame(100, 64, true);
+	CHECK(aw_fwd_check(&ctx, m, 100, 0, PEER, 0, 0));
+	uint32_t nh = aw_fwd_send(&ctx, m, 0, 0, AW_FWD_CHECKED); /* route path fills */
+	expect_tx(m, 63);
+	CHECK(nh != 0);
+	CHECK_EQ(aw_fwd_nh_port(nh), PORT_OUT);
+	CHECK_EQ(nh, aw_fwd_nh_resolve(&dp, PEER, 0));
+	CHECK_EQ(ctx.stats.info[AW_INFO_FORWARDED], 1);
+	rte_pktmbuf_free(m);
+
+	m = frame(100, 64, true); /* the cached path: same packet out */
+	CHECK(aw_fwd_check(&ctx, m, 100, 0, PEER, nh, 0));
+	CHECK_EQ(aw_fwd_send(&ctx, m, nh, 0, AW_FWD_CHECKED), nh);
+	expect_tx(m, 63);
+	CHECK_EQ(ctx.stats.info[AW_INFO_FORWARDED], 2);
+	rte_pktmbuf_free(m);
+
+	/* An unusable neighbour: the route path, which asks for resolution. */
+	int32_t pos = (int32_t)(nh & 0xffffff) - 1;
+	uint64_t w = dp.neigh->fast[pos].word;
+	dp.neigh->fast[pos].word = w & ~AW_NEIGH_VALID;
+	m = frame(100, 64, true);
+	CHECK_EQ(aw_fwd_send(&ctx, m, nh, 0, AW_FWD_CHECKED), nh);
+	CHECK_EQ(aw_meta(m)->verdict, AW_V_SLOW);
+	CHECK_EQ(aw_meta(m)->arg, AW_SLOW_RESOLVE);
+	dp.neigh->fast[pos].word = w;
+	rte_pktmbuf_free(m);
+}
+
+static void
+test_check_refuses(void)
+{
+	uint32_t nh = aw_fwd_nh_resolve(&dp, PEER, 0);
+	struct rte_mbuf *m = frame(100, 1, true); /* TTL runs out */
+	CHECK(!aw_fwd_check(&ctx, m, 100, 0, PEER, nh, 0));
+	CHECK_EQ(aw_meta(m)->verdict, AW_V_DROP);
+	CHECK_EQ(aw_meta(m)->arg, AW_DROP_TTL_EXCEEDED);
+	rte_pktmbuf_free(m);
+
+	m = frame(1501, 64, false); /* too big, no DF: dropped, with or without a word */
+	CHECK(!aw_fwd_check(&ctx, m, 1501, 0, PEER, nh, 0));
+	CHECK_EQ(aw_meta(m)->arg, AW_DROP_MTU_EXCEEDED);
+	rte_pktmbuf_free(m);
+	m = frame(1501, 64, false);
+	CHECK(!aw_fwd_check(&ctx, m, 1501, 0, PEER, 0, 0));
+	CHECK_EQ(aw_meta(m)->arg, AW_DROP_MTU_EXCEEDED);
+	rte_pktmbuf_free(m);
+
+	m = frame(1504, 64, true); /* fits once 4 bytes are removed */
+	CHECK(aw_fwd_check(&ctx, m, 1500, 4, PEER, nh, 0));
+	rte_pktmbuf_free(m);
+}
+
+AW_TEST_MAIN(AW_TEST(test_forwarded_through_cache), AW_TEST(test_check_refuses))
