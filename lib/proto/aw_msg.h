@@ -25,9 +25,11 @@
  * Field ranges (integers are JSON integers; reals such as 80.0 are rejected):
  *   port 1..65535; priority 0..65535 (lower is preferred, §4.3);
  *   weight 0..65535 (0 = drained: kept, but gets no new flows);
- *   ttl 1..86400 s; suite 1|2; idle_timeout_s and bind_timeout_s 1..86400 s;
- *   version 0..2^63-1; rate {pps, bps (bytes/s), burst (bytes)}: pps and bps
- *   0..2^63-1 (0 = that limit off, not both), burst 1..2^63-1;
+ *   ttl 1..86400 s; version 0..2^63-1;
+ *   relay entries: the data plane's limits, checked by aw_msg_relay_check()
+ *   (aw_msg_check.h, shared with the data plane): suite 1|2; idle_timeout_s
+ *   and bind_timeout_s 1..65535 s; rate {pps, bps (bytes/s), burst (packets)}:
+ *   pps 0..10^9, bps 0..10^12 (0 = that limit off, not both), burst 1..10^6;
  *   service URI and hello name: 1..255 bytes of printable ASCII (0x20..0x7e,
  *   space included, as lib/asrs aw_uri_check);
  *   path_id: 32 hex digits, tunnel_key: 64 hex digits (either case on input,
@@ -53,7 +55,6 @@
 #define AW_MSG_MAX_SERVICES       65536  /* services[] entries per snapshot */
 #define AW_MSG_MAX_RELAYS         65536  /* relays[] entries per snapshot */
 #define AW_MSG_TTL_MAX            86400
-#define AW_MSG_TIMEOUT_MAX        86400
 #define AW_MSG_IDLE_TIMEOUT_DEFAULT 300
 #define AW_MSG_BIND_TIMEOUT_DEFAULT 30
 #define AW_MSG_PATH_ID_LEN        16     /* bytes; 32 hex digits on the wire */

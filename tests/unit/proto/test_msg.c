@@ -181,7 +181,7 @@ test_relay_add(void)
 	roundtrip(&m);
 	m.u.relay.has_rate = true;
 	m.u.relay.rate = (struct aw_msg_rate){.pps = 1000, .bps = 0, .burst = 1500};
-	m.u.relay.idle_timeout_s = 86400;
+	m.u.relay.idle_timeout_s = 65535;
 	m.u.relay.bind_timeout_s = 1;
 	m.has_version = true;
 	m.version = 42;
