@@ -172,6 +172,12 @@ on_line(struct agent_mapd *m, const char *line, size_t len)
 		}
 		break;
 	case AW_MSG_PING:
+		/* liveness: mapd closes a subscriber that sends nothing for its idle
+		 * timeout (control/PROTOCOL.md); its pong reply is ignored above */
+		if (aw_conn_send(&m->link->c, "{\"op\":\"ping\"}", 13) < 0) {
+			agent_mapd_close(m, strerror(errno));
+			rc = -1;
+		}
 		break;
 	default:
 		fprintf(stderr, "anyway-agent: mapd %s: ignored op %s\n", m->name,

@@ -61,6 +61,8 @@ op_register(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 	bool changed = false;
 
 	if (m->type == AW_MSG_REGISTER) {
+		if (r->ttl > cl->max_ttl_s)
+			cl->max_ttl_s = r->ttl; /* it renews every ttl/3: idle allowance */
 		int rc = mapd_register(&md->st, r, aw_now_ms(), &changed);
 		if (rc != 0) {
 			if (rc > 0)
@@ -172,9 +174,10 @@ op_query(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 			mapd_client_reply_ok(cl, json_pack("{s:o}", "service",
 							   mapd_service_json(s, now)));
 	} else {
-		mapd_client_reply_ok(cl, json_pack("{s:o, s:I}", "subscribers",
+		mapd_client_reply_ok(cl, json_pack("{s:o, s:I, s:o}", "subscribers",
 						   subscribers_json(md, now), "dropped_behind",
-						   (json_int_t)md->subscribers_dropped));
+						   (json_int_t)md->subscribers_dropped, "limits",
+						   mapd_limits_json(md)));
 	}
 }
 
@@ -230,27 +233,11 @@ mapd_client_line(struct mapd *md, struct mapd_client *cl, const char *line, size
 	aw_msg_free(&m);
 }
 
-/* Connections that never said hello do not hold a slot for ever. */
-static void
-drop_silent(struct mapd *md, uint64_t now_ms)
-{
-	struct mapd_client *cl, *next;
-
-	for (cl = md->clients; cl != NULL; cl = next) {
-		next = cl->next;
-		if (!cl->hello && now_ms - cl->since_ms > md->hello_timeout_ms) {
-			mapd_client_reply_err(cl, "op: expected hello within %llu s: closing",
-					      (unsigned long long)(md->hello_timeout_ms / 1000));
-			mapd_client_drop(md, cl, "no hello in time");
-		}
-	}
-}
-
 int
 mapd_tick(struct mapd *md, uint64_t now_ms)
 {
 	mapd_expire(&md->st, now_ms, push_service, md);
-	drop_silent(md, now_ms);
+	mapd_limits_scan(md, now_ms);
 	if (now_ms >= md->next_ping_ms) {
 		mapd_broadcast(md, "{\"op\":\"ping\"}");
 		md->next_ping_ms = now_ms + MAPD_PING_MS;
@@ -258,5 +245,7 @@ mapd_tick(struct mapd *md, uint64_t now_ms)
 	uint64_t next = md->next_ping_ms;
 	if (md->st.next_expiry_ms < next)
 		next = md->st.next_expiry_ms;
+	if (md->next_scan_ms < next)
+		next = md->next_scan_ms;
 	return next <= now_ms ? 0 : (int)(next - now_ms);
 }

@@ -43,6 +43,16 @@ int aw_linebuf_read(struct aw_linebuf *lb, int fd);
 /* Next complete line (trailing '\r' stripped), or AW_LINE_NONE / AW_LINE_TOO_LONG. */
 int aw_linebuf_next(struct aw_linebuf *lb, char **line, size_t *linelen);
 
+/* Bytes buffered but not yet returned (a partial line once next() said NONE). */
+static inline size_t
+aw_linebuf_pending(const struct aw_linebuf *lb)
+{
+	return lb->len - lb->start;
+}
+/* Give memory back after a large line: when at most keep/2 bytes are pending
+ * and the buffer is larger than keep, shrink it to keep bytes. */
+void aw_linebuf_trim(struct aw_linebuf *lb, size_t keep);
+
 /* Write all of buf then '\n' to fd (blocking semantics, EINTR retried). 0 or -1. */
 int aw_write_line(int fd, const char *buf, size_t len);
 

@@ -34,6 +34,7 @@ int aw_conn_open(struct aw_conn *c, struct aw_loop *loop, int fd, bool connectin
 /* Free buffers (the handler's destroy function calls this). */
 void aw_conn_free(struct aw_conn *c);
 #define AW_CONN_FLUSH_NOW (256u * 1024u) /* queued bytes written at once by send */
+#define AW_CONN_KEEP (256u * 1024u) /* a larger output buffer is freed once drained */
 
 /* Queue line + '\n'; it is written when the loop next reports the socket
  * writable (so a burst of lines leaves in one write), or at once when the
