@@ -77,6 +77,18 @@ struct agent_mapd {
 	struct agent_view pending; /* snapshot parts so far */
 	bool in_snapshot;
 	uint64_t version;
+	/* Restart grace: when the map server is a new instance (another
+	 * "instance" in the hello reply, or a version going backwards), its
+	 * previous view is kept in grace and merged with the new one until
+	 * grace_until_ms, so that nothing is withdrawn before the registrars
+	 * re-registered; fresh entries apply at once. */
+	char instance[24];      /* from the hello reply; "" when the server sends none */
+	bool restarted;         /* this connection reached a new instance */
+	uint64_t version_before; /* m->version when this connection started */
+	uint64_t uptime_ms;     /* the server's, at hello */
+	bool has_grace;
+	struct agent_view grace;
+	uint64_t grace_until_ms, restarts_seen;
 	uint64_t last_rx_ms, connect_ms, retry_at_ms, down_since_ms;
 	struct aw_backoff bo;
 	uint64_t snapshots, updates, rejected, reconnects;
@@ -125,6 +137,7 @@ struct agent {
 	struct aw_strmap dirty_svcs, dirty_relays;
 	bool full;                 /* reconcile everything on the next apply */
 	uint64_t stale_ms;         /* drop a lost map server's view after this, while another is synced */
+	uint64_t restart_grace_ms; /* a restarted map server withdraws nothing for this long */
 	uint64_t startup_until_ms; /* first reconcile waits for every map server's snapshot until then */
 	struct aw_handler status_h;
 	char status_path[108];

@@ -36,9 +36,11 @@ merge_service(const struct agent *ag, const char *uri, struct aw_msg_dest *out)
 {
 	uint32_t n = 0;
 
-	for (int i = 0; i < ag->n_mapd; i++) {
+	for (int v = 0; v < 2 * ag->n_mapd; v++) { /* views, then restart-grace views */
+		const struct agent_mapd *m = &ag->mapd[v % ag->n_mapd];
 		const struct agent_dests *e =
-			ag->mapd[i].has_view ? aw_strmap_get(&ag->mapd[i].view.svcs, uri) : NULL;
+			v < ag->n_mapd ? (m->has_view ? aw_strmap_get(&m->view.svcs, uri) : NULL)
+				       : (m->has_grace ? aw_strmap_get(&m->grace.svcs, uri) : NULL);
 
 		for (uint32_t j = 0; e != NULL && j < e->n; j++) {
 			uint32_t k = 0;
@@ -61,6 +63,12 @@ merge_relay(const struct agent *ag, const char *hex)
 	for (int i = 0; i < ag->n_mapd; i++) {
 		const struct agent_relay *r =
 			ag->mapd[i].has_view ? aw_strmap_get(&ag->mapd[i].view.relays, hex) : NULL;
+		if (r != NULL)
+			return r;
+	}
+	for (int i = 0; i < ag->n_mapd; i++) { /* restart grace: kept a while */
+		const struct agent_relay *r =
+			ag->mapd[i].has_grace ? aw_strmap_get(&ag->mapd[i].grace.relays, hex) : NULL;
 		if (r != NULL)
 			return r;
 	}

@@ -67,6 +67,8 @@ struct mapd {
 	uint64_t accept_resume_ms;    /* 0: accepting */
 	uint64_t next_scan_ms;
 	struct mapd_counters cnt;
+	char instance[17];   /* random per start: subscribers see a restart */
+	uint64_t started_ms;
 };
 
 int mapd_init(struct mapd *md);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -269,6 +270,11 @@ mapd_init(struct mapd *md)
 	md->out_budget = 256u << 20;
 	if (mapd_limits_init(md) < 0)
 		return -1;
+	uint64_t id = 0;
+	if (getrandom(&id, sizeof(id), 0) != (ssize_t)sizeof(id))
+		id = aw_now_ms() ^ ((uint64_t)getpid() << 32);
+	snprintf(md->instance, sizeof(md->instance), "%016llx", (unsigned long long)id);
+	md->started_ms = aw_now_ms();
 	return aw_loop_init(&md->loop);
 }
 

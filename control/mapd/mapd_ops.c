@@ -128,13 +128,16 @@ op_hello(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 	cl->hello = true;
 	cl->role = (int)m->u.hello.role;
 	snprintf(cl->name, sizeof(cl->name), "%s", m->u.hello.name);
+	json_t *reply = json_pack("{s:I, s:s, s:I}", "version", (json_int_t)md->st.version,
+				  "instance", md->instance, "uptime_ms",
+				  (json_int_t)(aw_now_ms() - md->started_ms));
 	if (cl->role != AW_ROLE_SUBSCRIBER) {
-		mapd_client_reply_ok(cl, json_pack("{s:I}", "version", (json_int_t)md->st.version));
+		mapd_client_reply_ok(cl, reply);
 		return;
 	}
 	/* the snapshot is queued whole; the bound then applies to what follows it */
 	cl->c.out_max = SIZE_MAX;
-	if (mapd_client_reply_ok(cl, json_pack("{s:I}", "version", (json_int_t)md->st.version)) < 0)
+	if (mapd_client_reply_ok(cl, reply) < 0)
 		return;
 	if (mapd_snapshot(&md->st, MAPD_PART_BYTES, emit_part, cl) < 0) {
 		mapd_client_drop(md, cl, "snapshot could not be queued");
