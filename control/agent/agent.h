@@ -95,8 +95,24 @@ struct agent_mapd {
 	char last_error[AW_MSG_ERRLEN + 80];
 };
 
+/* The reply to an agent_dp_send_async() request (owned by the callee), or
+ * NULL when the connection was lost before it came. */
+typedef void (*agent_dp_done_fn)(struct agent *ag, json_t *reply, void *arg);
+
+/* What the data-plane transport reports upward (agent_apply.c sets them):
+ * it never calls into the apply or batch code by name. */
+struct agent_dp_cbs {
+	/* (re)connected; ag->applied holds what the data plane lists */
+	void (*connected)(struct agent *ag);
+	/* a service the data plane lists with no destination (to set or delete) */
+	void (*listed_empty)(struct agent *ag, const char *uri);
+};
+
 struct agent_dp {
 	char path[108];
+	struct agent_dp_cbs cb;
+	agent_dp_done_fn pending_fn; /* the request in flight, NULL when none */
+	void *pending_arg;
 	struct aw_handler h; /* persistent API connection, watched for EOF */
 	bool up;
 	struct aw_linebuf lb;
@@ -143,10 +159,10 @@ struct agent {
 	char status_path[108];
 	uint64_t rejected_updates;
 	struct agent_round round;
-	/* The one batch sent whose reply is not read yet: the agent goes on
-	 * decoding pushes while the data plane works on it. */
+	/* The one batch sent whose reply is not read yet (ag->dp.pending_fn is
+	 * set meanwhile): the agent goes on decoding pushes while the data plane
+	 * works on it. */
 	struct agent_batch inflight;
-	bool inflight_active;
 };
 
 /* agent_mapd.c */
@@ -155,16 +171,22 @@ void agent_mapd_tick(struct agent_mapd *m, uint64_t now);
 void agent_mapd_close(struct agent_mapd *m, const char *why);
 
 /* agent_dp.c */
-void agent_dp_init(struct agent_dp *dp, const char *path);
+void agent_dp_init(struct agent_dp *dp, const char *path, const struct agent_dp_cbs *cb);
 void agent_dp_tick(struct agent *ag, uint64_t now);
-/* One request; *reply gets the parsed reply object. -1: the connection failed
- * (it is closed and marked down). */
+/* One request; *reply gets the parsed reply object. The request in flight, if
+ * any, completes first (replies come in order). -1: the connection failed (it
+ * is closed and marked down). */
 int agent_dp_call(struct agent *ag, json_t *req, json_t **reply);
 /* Same with the request line already written (no '\n'). */
 int agent_dp_call_raw(struct agent *ag, const char *line, size_t len, json_t **reply);
-/* The two halves of a call, for the batch in flight. -1: connection lost. */
-int agent_dp_send_raw(struct agent *ag, const char *line, size_t len);
-int agent_dp_read_reply(struct agent *ag, json_t **reply);
+/* Send a request and return; done(ag, reply, arg) is called when its reply
+ * is read: when the socket becomes readable, or before the next request.
+ * One at a time (a pending one completes first). -1: not sent (connection
+ * down; done is not called). */
+int agent_dp_send_async(struct agent *ag, const char *line, size_t len, agent_dp_done_fn done,
+			void *arg);
+/* Complete the request in flight, if any (waits for its reply, bounded). */
+void agent_dp_complete(struct agent *ag);
 void agent_dp_down(struct agent *ag, const char *why);
 
 /* agent_batch.c */
@@ -177,14 +199,14 @@ void agent_batch_add(struct agent *ag, struct agent_batch *b, const char *key, c
 		     size_t len, void *val);
 /* Send b (after completing the batch in flight); its reply is read later. */
 void agent_batch_flush(struct agent *ag, struct agent_batch *b);
-/* Read and handle the reply of the batch in flight, if any. */
-void agent_batch_complete(struct agent *ag);
 
 
 /* agent_apply.c */
 void agent_round_init(struct agent_round *r);
 void agent_round_free(struct agent_round *r);
 void agent_mark_service(struct agent *ag, const char *uri);
+/* The callbacks agent_dp reports through. */
+extern const struct agent_dp_cbs agent_apply_dp_cbs;
 void agent_mark_relay(struct agent *ag, const char *hex);
 /* Push what differs between the merged views and the applied state. */
 void agent_apply(struct agent *ag);

@@ -29,6 +29,17 @@ agent_mark_relay(struct agent *ag, const char *hex)
 	aw_strmap_put(&ag->dirty_relays, hex, (void *)1);
 }
 
+static void
+dp_connected(struct agent *ag)
+{
+	ag->full = true; /* reconcile everything against what it lists */
+}
+
+const struct agent_dp_cbs agent_apply_dp_cbs = {
+	.connected = dp_connected,
+	.listed_empty = agent_mark_service,
+};
+
 /* Union of every view's list for uri, weight-0 entries left out; out has room
  * for AW_MSG_MAX_DESTS. Returns the count. */
 static uint32_t

@@ -181,7 +181,7 @@ main(int argc, char **argv)
 	rc = parse_args(argc, argv, &ag, &dp_path);
 	if (rc >= 0)
 		return rc;
-	agent_dp_init(&ag.dp, dp_path);
+	agent_dp_init(&ag.dp, dp_path, &agent_apply_dp_cbs);
 	agent_view_init(&ag.applied);
 	aw_strmap_init(&ag.dirty_svcs);
 	aw_strmap_init(&ag.dirty_relays);
