@@ -169,6 +169,8 @@ struct agent {
 void agent_mapd_init(struct agent_mapd *m, struct agent *ag);
 void agent_mapd_tick(struct agent_mapd *m, uint64_t now);
 void agent_mapd_close(struct agent_mapd *m, const char *why);
+/* Report a relay the data plane refused to the map servers that pushed it. */
+void agent_mapd_report_refused(struct agent *ag, const char *hex, const char *error);
 
 /* agent_dp.c */
 void agent_dp_init(struct agent_dp *dp, const char *path, const struct agent_dp_cbs *cb);

@@ -274,9 +274,14 @@ agent_apply(struct agent *ag)
 	for (size_t i = 0; ag->dp.asrs && i < ag->dirty_svcs.cap; i++)
 		if (ag->dirty_svcs.slots[i].key)
 			diff_service(ag, ag->dirty_svcs.slots[i].key, r);
-	for (size_t i = 0; ag->dp.trs && i < ag->dirty_relays.cap; i++)
-		if (ag->dirty_relays.slots[i].key)
-			diff_relay(ag, ag->dirty_relays.slots[i].key, r);
+	for (size_t i = 0; i < ag->dirty_relays.cap; i++) {
+		const char *hex = ag->dirty_relays.slots[i].key;
+		if (hex != NULL && ag->dp.trs)
+			diff_relay(ag, hex, r);
+		else if (hex != NULL && merge_relay(ag, hex) != NULL)
+			agent_mapd_report_refused(ag, hex, "relay.add: TRS is not enabled on the "
+							   "data plane of this agent");
+	}
 	agent_batch_flush(ag, &r->sset);
 	agent_batch_flush(ag, &r->radd);
 	agent_batch_flush(ag, &r->sdel);

@@ -90,8 +90,13 @@ apply_single(struct agent *ag, struct agent_batch *b, size_t i, struct aw_jw *w)
 	if (json_is_true(json_object_get(rep, "ok")) || strstr(b->op, ".del") != NULL) {
 		agent_applied_update(ag, b->op, b->keys[i], b->vals[i]);
 		b->vals[i] = NULL;
-	} else
+	} else {
 		note_error(ag, b->op, rep);
+		if (strcmp(b->op, "relay.add") == 0) /* back to the admin, through mapd */
+			agent_mapd_report_refused(ag, b->keys[i],
+						  json_string_value(json_object_get(rep, "error"))
+							  ?: "refused");
+	}
 	json_decref(rep);
 }
 

@@ -73,8 +73,10 @@ on_hello_reply(struct agent_mapd *m, const json_t *data)
 	const char *inst = json_string_value(json_object_get(data, "instance"));
 	const json_t *up = json_object_get(data, "uptime_ms");
 
-	if (inst == NULL)
-		return; /* an older map server: a version going backwards tells */
+	if (inst == NULL) {
+		m->instance[0] = '\0'; /* an older map server: a version going backwards tells */
+		return;
+	}
 	if (m->instance[0] != '\0' && strcmp(m->instance, inst) != 0)
 		m->restarted = true;
 	snprintf(m->instance, sizeof(m->instance), "%s", inst);
@@ -329,6 +331,41 @@ start_connect(struct agent_mapd *m, uint64_t now)
 		 m->ag->name);
 	if (aw_conn_send(&l->c, hello, strlen(hello)) < 0)
 		agent_mapd_close(m, strerror(errno));
+}
+
+/* The data plane refused relay hex: tell each connected map server that
+ * pushed it (relay.refused; control/PROTOCOL.md). */
+void
+agent_mapd_report_refused(struct agent *ag, const char *hex, const char *error)
+{
+	struct aw_msg msg;
+	size_t n = 0;
+
+	aw_msg_init(&msg, AW_MSG_RELAY_REFUSED);
+	for (int i = 0; i < AW_MSG_PATH_ID_LEN; i++) {
+		int hi = aw_hex_digit(hex[2 * i]), lo = hi < 0 ? -1 : aw_hex_digit(hex[2 * i + 1]);
+		if (lo < 0)
+			return;
+		msg.u.refusal.path_id[i] = (uint8_t)(hi << 4 | lo);
+	}
+	/* printable ASCII, 1..255 bytes, as lib/proto wants */
+	for (const char *p = error; *p != '\0' && n < AW_MSG_NAME_MAX; p++)
+		msg.u.refusal.error[n++] = *p >= 0x20 && *p <= 0x7e ? *p : '?';
+	if (n == 0)
+		msg.u.refusal.error[n++] = '?';
+	char *line = aw_msg_encode(&msg);
+	for (int i = 0; line != NULL && i < ag->n_mapd; i++) {
+		struct agent_mapd *m = &ag->mapd[i];
+
+		/* an older map server (no "instance" at hello) has no relay.refused */
+		if (m->state != MAPD_SYNCED || m->link == NULL || m->instance[0] == '\0' ||
+		    (aw_strmap_get(&m->view.relays, hex) == NULL &&
+		     (!m->has_grace || aw_strmap_get(&m->grace.relays, hex) == NULL)))
+			continue;
+		if (aw_conn_send(&m->link->c, line, strlen(line)) < 0 && errno != ENOBUFS)
+			agent_mapd_close(m, strerror(errno)); /* ENOBUFS: report dropped, link kept */
+	}
+	free(line);
 }
 
 void

@@ -67,6 +67,8 @@ struct mapd {
 	uint64_t accept_resume_ms;    /* 0: accepting */
 	uint64_t next_scan_ms;
 	struct mapd_counters cnt;
+	struct aw_strmap relay_meta; /* path_id hex -> refusal and origin (mapd_refusal.c) */
+	uint64_t next_serial;        /* of clients */
 	char instance[17];   /* random per start: subscribers see a restart */
 	uint64_t started_ms;
 };
@@ -107,6 +109,16 @@ void mapd_limits_scan(struct mapd *md, uint64_t now_ms);
 void mapd_accept_no_fd(struct mapd *md, int lfd);
 json_t *mapd_limits_json(const struct mapd *md);
 
+/* mapd_refusal.c: relays refused further down (see there). */
+void mapd_refusal_relay_added(struct mapd *md, const char *hex, uint64_t serial, bool changed);
+void mapd_refusal_relay_deleted(struct mapd *md, const char *hex);
+/* relay.refused from a subscriber: record, forward to the adding admin, reply. */
+void mapd_refusal_report(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m);
+void mapd_refusal_free(struct mapd *md);
+/* relay.get (NULL: no such relay) / relay.list replies, without tunnel keys. */
+json_t *mapd_relay_get_json(struct mapd *md, const uint8_t path_id[AW_MSG_PATH_ID_LEN]);
+json_t *mapd_relay_list_json(struct mapd *md);
+
 struct mapd_client {
 	struct aw_conn c; /* first member */
 	struct mapd *md;
@@ -115,7 +127,7 @@ struct mapd_client {
 	int role; /* enum aw_role once hello */
 	char name[AW_MSG_NAME_MAX + 1];
 	char peer[64];
-	uint64_t since_ms;
+	uint64_t since_ms, serial;
 	uint64_t requests, errors;
 	uint64_t last_rx_ms;       /* last complete line received */
 	uint64_t partial_since_ms; /* a partial line is buffered since; 0: none */

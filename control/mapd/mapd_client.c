@@ -212,6 +212,7 @@ accept_event(struct aw_handler *h, uint32_t events)
 			continue;
 		}
 		cl->md = md;
+		cl->serial = ++md->next_serial;
 		cl->since_ms = cl->last_rx_ms = aw_now_ms();
 		if (!mapd_source_admit(md, cl)) {
 			aw_loop_kill(&md->loop, &cl->c.h); /* closes fd; frees cl after the round */
@@ -260,6 +261,7 @@ mapd_init(struct mapd *md)
 {
 	memset(md, 0, sizeof(*md));
 	mapd_state_init(&md->st);
+	aw_strmap_init(&md->relay_meta);
 	md->max_clients = 4096;
 	md->sub_queue_max = 64u << 20;
 	md->client_queue_max = 8u << 20;
@@ -287,5 +289,6 @@ mapd_fini(struct mapd *md)
 		aw_loop_kill(&md->loop, &md->lis[i].h);
 	aw_loop_fini(&md->loop);
 	mapd_limits_fini(md);
+	mapd_refusal_free(md);
 	mapd_state_free(&md->st);
 }

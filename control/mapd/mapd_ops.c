@@ -99,6 +99,7 @@ op_relay(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 		if (changed)
 			push_line(md, mapd_push_relay_add(&md->st, &m->u.relay));
 		aw_hex_encode(m->u.relay.path_id, AW_MSG_PATH_ID_LEN, hex);
+		mapd_refusal_relay_added(md, hex, cl->serial, changed);
 		mapd_client_reply_ok(cl, json_pack("{s:s, s:b}", "path_id", hex, "changed", changed));
 		return;
 	}
@@ -106,6 +107,7 @@ op_relay(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 	if (changed)
 		push_line(md, mapd_push_relay_del(&md->st, m->u.path_id));
 	aw_hex_encode(m->u.path_id, AW_MSG_PATH_ID_LEN, hex);
+	mapd_refusal_relay_deleted(md, hex);
 	mapd_client_reply_ok(cl, json_pack("{s:s, s:b}", "path_id", hex, "existed", changed));
 }
 
@@ -176,6 +178,16 @@ op_query(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 		else
 			mapd_client_reply_ok(cl, json_pack("{s:o}", "service",
 							   mapd_service_json(s, now)));
+	} else if (m->type == AW_MSG_RELAY_GET) {
+		json_t *r = mapd_relay_get_json(md, m->u.path_id);
+		char hex[2 * AW_MSG_PATH_ID_LEN + 1];
+		aw_hex_encode(m->u.path_id, AW_MSG_PATH_ID_LEN, hex);
+		if (r == NULL)
+			mapd_client_reply_err(cl, "path_id: no relay %s", hex);
+		else
+			mapd_client_reply_ok(cl, json_pack("{s:o}", "relay", r));
+	} else if (m->type == AW_MSG_RELAY_LIST) {
+		mapd_client_reply_ok(cl, mapd_relay_list_json(md));
 	} else {
 		mapd_client_reply_ok(cl, json_pack("{s:o, s:I, s:o}", "subscribers",
 						   subscribers_json(md, now), "dropped_behind",
@@ -195,9 +207,13 @@ allowed(int role, enum aw_msg_type t)
 	case AW_MSG_RELAY_ADD:
 	case AW_MSG_RELAY_DEL:
 		return role == AW_ROLE_ADMIN;
+	case AW_MSG_RELAY_REFUSED:
+		return role == AW_ROLE_SUBSCRIBER;
 	case AW_MSG_SERVICE_LIST:
 	case AW_MSG_SERVICE_GET:
 	case AW_MSG_SUBSCRIBER_LIST:
+	case AW_MSG_RELAY_LIST:
+	case AW_MSG_RELAY_GET:
 	case AW_MSG_PING:
 		return true;
 	default:
@@ -229,6 +245,8 @@ mapd_client_line(struct mapd *md, struct mapd_client *cl, const char *line, size
 		op_register(md, cl, &m);
 	else if (m.type == AW_MSG_RELAY_ADD || m.type == AW_MSG_RELAY_DEL)
 		op_relay(md, cl, &m);
+	else if (m.type == AW_MSG_RELAY_REFUSED)
+		mapd_refusal_report(md, cl, &m);
 	else if (m.type == AW_MSG_PING)
 		mapd_client_reply_ok(cl, json_pack("{s:b}", "pong", 1));
 	else

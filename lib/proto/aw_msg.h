@@ -73,7 +73,10 @@
 	X(SUBSCRIBER_LIST, "subscriber.list")                                              \
 	X(SNAPSHOT, "snapshot")                                                            \
 	X(SERVICE, "service")                                                              \
-	X(PING, "ping")
+	X(PING, "ping")                                                                    \
+	X(RELAY_LIST, "relay.list")                                                        \
+	X(RELAY_GET, "relay.get")                                                          \
+	X(RELAY_REFUSED, "relay.refused")
 
 enum aw_msg_type {
 #define AW_MSG_X_ENUM(e, s) AW_MSG_##e,
@@ -135,6 +138,16 @@ struct aw_msg_relay {
 	struct aw_msg_rate rate;
 };
 
+/* relay.refused: a data plane refused a relay entry (subscriber -> map
+ * server: path_id and error; map server -> the admin that added it: "by" too,
+ * the subscriber's hello name). error: 1..255 printable ASCII; by optional
+ * ("" = absent). */
+struct aw_msg_refusal {
+	uint8_t path_id[AW_MSG_PATH_ID_LEN];
+	char error[AW_MSG_NAME_MAX + 1];
+	char by[AW_MSG_NAME_MAX + 1];
+};
+
 /* One service and its full destination list (empty = withdrawn). */
 struct aw_msg_svc {
 	char service[AW_MSG_URI_MAX + 1];
@@ -172,7 +185,8 @@ struct aw_msg {
 		struct aw_msg_hello hello;       /* HELLO */
 		struct aw_msg_reg reg;           /* REGISTER, DEREGISTER */
 		struct aw_msg_relay relay;       /* RELAY_ADD */
-		uint8_t path_id[AW_MSG_PATH_ID_LEN]; /* RELAY_DEL */
+		uint8_t path_id[AW_MSG_PATH_ID_LEN]; /* RELAY_DEL, RELAY_GET */
+		struct aw_msg_refusal refusal;   /* RELAY_REFUSED */
 		char service[AW_MSG_URI_MAX + 1]; /* SERVICE_GET */
 		struct aw_msg_svc svc;           /* SERVICE */
 		struct aw_msg_snapshot snapshot; /* SNAPSHOT */

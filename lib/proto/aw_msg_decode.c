@@ -366,6 +366,25 @@ decode_relay_del(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
 }
 
 static int
+decode_relay_get(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
+{
+	return aw_msg_get_hex(root, "", "path_id", m->u.path_id, AW_MSG_PATH_ID_LEN, err, errlen);
+}
+
+static int
+decode_relay_refused(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
+{
+	struct aw_msg_refusal *r = &m->u.refusal;
+
+	if (aw_msg_get_hex(root, "", "path_id", r->path_id, AW_MSG_PATH_ID_LEN, err, errlen) < 0 ||
+	    aw_msg_get_str(root, "", "error", r->error, err, errlen) < 0)
+		return -1;
+	if (json_object_get(root, "by") == NULL)
+		return 0;
+	return aw_msg_get_str(root, "", "by", r->by, err, errlen);
+}
+
+static int
 decode_service_get(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
 {
 	return aw_msg_get_str(root, "", "service", m->u.service, err, errlen);
@@ -423,6 +442,9 @@ static const struct {
 	[AW_MSG_SNAPSHOT] = {K("version", "services", "relays", "more"), decode_snapshot},
 	[AW_MSG_SERVICE] = {K("version", "service", "sid", "destinations"), decode_service},
 	[AW_MSG_PING] = {K(NULL), decode_nothing},
+	[AW_MSG_RELAY_LIST] = {K(NULL), decode_nothing},
+	[AW_MSG_RELAY_GET] = {K("path_id"), decode_relay_get},
+	[AW_MSG_RELAY_REFUSED] = {K("path_id", "error", "by"), decode_relay_refused},
 };
 #undef K
 

@@ -130,6 +130,12 @@ static const struct {
 	{RELAY "\"suite\":1,\"version\":-1}",
 	 "version: expected integer 0..9223372036854775807, got -1"},
 	{"{\"op\":\"relay.del\"}", "path_id: missing required field"},
+	{"{\"op\":\"relay.get\",\"path_id\":\"00\"}", "path_id: expected 32 hex digits"},
+	{"{\"op\":\"relay.refused\",\"path_id\":\"" PID "\"}", "error: missing required field"},
+	{"{\"op\":\"relay.refused\",\"path_id\":\"" PID "\",\"error\":\"\"}",
+	 "error: expected string of 1..255"},
+	{"{\"op\":\"relay.refused\",\"path_id\":\"" PID "\",\"error\":\"x\",\"by\":7}",
+	 "by: expected string"},
 	{"{\"op\":\"relay.del\",\"path_id\":\"" PID "\",\"suite\":1}", "suite: unknown field"},
 	/* service */
 	{SVC "\"destinations\":[" DEST("10.0.0.1", 80) "," DEST("10.0.0.2", 80) ","
