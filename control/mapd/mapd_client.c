@@ -40,6 +40,8 @@ mapd_client_drop(struct mapd *md, struct mapd_client *cl, const char *why)
 	if (aw_conn_queued(&cl->c) > 0 && aw_conn_queued(&cl->c) < cl->c.out_max)
 		aw_conn_flush(&cl->c); /* best effort: a last error reply, say */
 	aw_loop_kill(&md->loop, &cl->c.h);
+	/* the buffers go now, not after the loop round: a round may drop many */
+	aw_conn_free(&cl->c);
 	mapd_account(md, cl); /* dead: its buffers leave the totals */
 	mapd_source_release(md, cl);
 }

@@ -31,7 +31,8 @@ struct aw_conn {
  * connecting). 0, or -1 (fd left open for the caller). */
 int aw_conn_open(struct aw_conn *c, struct aw_loop *loop, int fd, bool connecting,
 		 size_t out_max, aw_handler_fn fn, aw_destroy_fn destroy);
-/* Free buffers (the handler's destroy function calls this). */
+/* Free buffers (the handler's destroy function calls this; calling it again,
+ * or earlier on a killed connection, is harmless). */
 void aw_conn_free(struct aw_conn *c);
 #define AW_CONN_FLUSH_NOW (256u * 1024u) /* queued bytes written at once by send */
 #define AW_CONN_KEEP (256u * 1024u) /* a larger output buffer is freed once drained */

@@ -21,6 +21,12 @@ def proc_kb(pid, field):
     raise KeyError(field)
 
 
+def slack(pid):
+    """Memory bounds are for the normal build; ASan's shadow and allocator double them."""
+    with open("/proc/%d/maps" % pid) as f:
+        return 2 if "libasan" in f.read() else 1
+
+
 def cpu_s(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -121,7 +127,7 @@ def test_partial_line_abuse_keeps_memory_bounded(procs):
     wait_until(lambda: all(closed(s) for s in socks), timeout=30, what="held connections closed",
                interval=0.5)
     peak_mb = proc_kb(m.pid, "VmHWM") / 1024
-    assert peak_mb < base_kb / 1024 + 160, "peak RSS %.0f MB" % peak_mb
+    assert peak_mb < base_kb / 1024 + 120 * slack(m.pid), "peak RSS %.0f MB" % peak_mb
     lim = limits(m.port)
     assert lim["closed_partial_line"] + lim["closed_input_budget"] >= n - 5, lim
     assert lim["input_bytes"] < 1 << 20, lim
@@ -162,7 +168,7 @@ def test_slow_subscribers_are_bounded_by_the_output_budget(procs):
     assert lim["dropped_output_budget"] >= 10, lim
     assert lim["output_bytes"] <= 8 << 20, lim
     peak_mb = proc_kb(m.pid, "VmHWM") / 1024
-    assert peak_mb < base_kb / 1024 + 80, "peak RSS %.0f MB" % peak_mb
+    assert peak_mb < base_kb / 1024 + 80 * slack(m.pid), "peak RSS %.0f MB" % peak_mb
     for s in slow:
         s.close()
 
