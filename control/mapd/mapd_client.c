@@ -153,11 +153,14 @@ client_readable(struct mapd *md, struct mapd_client *cl)
 			mapd_client_drop(md, cl, strerror(errno));
 			return;
 		}
+		bool any = false;
 		while (!cl->c.h.dead && rc != AW_LINE_TOO_LONG &&
 		       (rc = aw_linebuf_next(&cl->c.in, &line, &len)) == AW_LINE_OK) {
-			cl->last_rx_ms = aw_now_ms();
+			any = true;
 			mapd_client_line(md, cl, line, len);
 		}
+		if (any)
+			cl->last_rx_ms = aw_now_ms(); /* once per read, not per line */
 		after_lines(md, cl);
 		if (rc == AW_LINE_TOO_LONG && !cl->c.h.dead) {
 			md->cnt.closed_line_too_long++;
@@ -214,6 +217,7 @@ accept_event(struct aw_handler *h, uint32_t events)
 			continue;
 		}
 		cl->md = md;
+		cl->c.in.idle_read = 1024; /* idle connections keep a 4 KiB buffer */
 		cl->serial = ++md->next_serial;
 		cl->since_ms = cl->last_rx_ms = aw_now_ms();
 		if (!mapd_source_admit(md, cl)) {

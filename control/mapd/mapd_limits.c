@@ -102,7 +102,7 @@ mapd_account(struct mapd *md, struct mapd_client *cl)
 	if (!cl->c.h.dead) {
 		aw_linebuf_trim(&cl->c.in, IN_KEEP);
 		in = cl->c.in.cap;
-		out = aw_conn_queued(&cl->c); /* aw_conn frees a large queue once drained */
+		out = aw_conn_queued(&cl->c); /* the scan frees a large, drained buffer */
 	}
 	md->in_total = md->in_total - cl->in_acct + in;
 	md->out_total = md->out_total - cl->out_acct + out;
@@ -202,6 +202,8 @@ mapd_limits_scan(struct mapd *md, uint64_t now_ms)
 		const char *why = overdue(md, cl, now_ms);
 		if (why != NULL)
 			mapd_client_drop(md, cl, why);
+		else
+			aw_conn_trim(&cl->c);
 	}
 }
 

@@ -12,6 +12,7 @@ aw_linebuf_init(struct aw_linebuf *lb, size_t max_line)
 	memset(lb, 0, sizeof(*lb));
 	lb->max = max_line ? max_line : AW_LINE_MAX_DEFAULT;
 	lb->cap = 4096;
+	lb->idle_read = 65536;
 	lb->buf = malloc(lb->cap);
 	return lb->buf ? 0 : -1;
 }
@@ -86,9 +87,7 @@ aw_linebuf_trim(struct aw_linebuf *lb, size_t keep)
 int
 aw_linebuf_read(struct aw_linebuf *lb, int fd)
 {
-	/* a connection with no partial line reads into what it has (small lines
-	 * need no 64 KiB buffer each); a long line grows it */
-	if (make_room(lb, lb->len > lb->start ? 65536 : 1024) < 0)
+	if (make_room(lb, lb->len > lb->start ? 65536 : lb->idle_read) < 0)
 		return AW_LINE_ERROR;
 	for (;;) {
 		ssize_t r = read(fd, lb->buf + lb->len, lb->cap - lb->len - 1);

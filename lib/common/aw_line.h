@@ -32,6 +32,10 @@ struct aw_linebuf {
 	size_t start; /* first byte not yet returned */
 	size_t cap;
 	size_t max;   /* longest line accepted, excluding '\n' */
+	/* Room made for one read when no partial line is pending: 65536 after
+	 * init; a server with many mostly idle connections sets it lower so that
+	 * each keeps a small buffer (reads are then smaller). */
+	size_t idle_read;
 };
 
 int aw_linebuf_init(struct aw_linebuf *lb, size_t max_line);

@@ -99,16 +99,20 @@ aw_conn_flush(struct aw_conn *c)
 		}
 		c->out_off += (size_t)n;
 	}
-	if (c->out_off == c->out_len) {
+	if (c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
-		if (c->out_cap > AW_CONN_KEEP) { /* a snapshot or a backlog went out */
-			free(c->out);
-			c->out = NULL;
-			c->out_cap = 0;
-		}
-	}
 	uint32_t ev = EPOLLIN | EPOLLRDHUP | (c->out_len ? EPOLLOUT : 0);
 	return aw_loop_mod(c->loop, &c->h, ev);
+}
+
+void
+aw_conn_trim(struct aw_conn *c)
+{
+	if (c->out_len == 0 && c->out_cap > AW_CONN_KEEP) {
+		free(c->out);
+		c->out = NULL;
+		c->out_cap = 0;
+	}
 }
 
 int
