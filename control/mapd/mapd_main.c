@@ -109,7 +109,8 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 			md->max_per_source = (unsigned)v;
 			break;
 		case 'i':
-			if (parse_size("--idle-timeout-s", optarg, 1, 86400, &v) < 0)
+			/* at least two ping periods: subscribers answer pings */
+			if (parse_size("--idle-timeout-s", optarg, 2 * MAPD_PING_MS / 1000, 86400, &v) < 0)
 				return 2;
 			md->idle_timeout_ms = v * 1000u;
 			break;
