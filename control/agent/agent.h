@@ -77,14 +77,42 @@ struct agent_mapd {
 	struct agent_view pending; /* snapshot parts so far */
 	bool in_snapshot;
 	uint64_t version;
+	/* Restart grace: when the map server is a new instance (another
+	 * "instance" in the hello reply, or a version going backwards), its
+	 * previous view is kept in grace and merged with the new one until
+	 * grace_until_ms, so that nothing is withdrawn before the registrars
+	 * re-registered; fresh entries apply at once. */
+	char instance[24];      /* from the hello reply; "" when the server sends none */
+	bool restarted;         /* this connection reached a new instance */
+	uint64_t version_before; /* m->version when this connection started */
+	uint64_t uptime_ms;     /* the server's, at hello */
+	bool has_grace;
+	struct agent_view grace;
+	uint64_t grace_until_ms, restarts_seen;
 	uint64_t last_rx_ms, connect_ms, retry_at_ms, down_since_ms;
 	struct aw_backoff bo;
 	uint64_t snapshots, updates, rejected, reconnects;
 	char last_error[AW_MSG_ERRLEN + 80];
 };
 
+/* The reply to an agent_dp_send_async() request (owned by the callee), or
+ * NULL when the connection was lost before it came. */
+typedef void (*agent_dp_done_fn)(struct agent *ag, json_t *reply, void *arg);
+
+/* What the data-plane transport reports upward (agent_apply.c sets them):
+ * it never calls into the apply or batch code by name. */
+struct agent_dp_cbs {
+	/* (re)connected; ag->applied holds what the data plane lists */
+	void (*connected)(struct agent *ag);
+	/* a service the data plane lists with no destination (to set or delete) */
+	void (*listed_empty)(struct agent *ag, const char *uri);
+};
+
 struct agent_dp {
 	char path[108];
+	struct agent_dp_cbs cb;
+	agent_dp_done_fn pending_fn; /* the request in flight, NULL when none */
+	void *pending_arg;
 	struct aw_handler h; /* persistent API connection, watched for EOF */
 	bool up;
 	struct aw_linebuf lb;
@@ -125,33 +153,42 @@ struct agent {
 	struct aw_strmap dirty_svcs, dirty_relays;
 	bool full;                 /* reconcile everything on the next apply */
 	uint64_t stale_ms;         /* drop a lost map server's view after this, while another is synced */
+	uint64_t restart_grace_ms; /* a restarted map server withdraws nothing for this long */
 	uint64_t startup_until_ms; /* first reconcile waits for every map server's snapshot until then */
 	struct aw_handler status_h;
 	char status_path[108];
 	uint64_t rejected_updates;
 	struct agent_round round;
-	/* The one batch sent whose reply is not read yet: the agent goes on
-	 * decoding pushes while the data plane works on it. */
+	/* The one batch sent whose reply is not read yet (ag->dp.pending_fn is
+	 * set meanwhile): the agent goes on decoding pushes while the data plane
+	 * works on it. */
 	struct agent_batch inflight;
-	bool inflight_active;
 };
 
 /* agent_mapd.c */
 void agent_mapd_init(struct agent_mapd *m, struct agent *ag);
 void agent_mapd_tick(struct agent_mapd *m, uint64_t now);
 void agent_mapd_close(struct agent_mapd *m, const char *why);
+/* Report a relay the data plane refused to the map servers that pushed it. */
+void agent_mapd_report_refused(struct agent *ag, const char *hex, const char *error);
 
 /* agent_dp.c */
-void agent_dp_init(struct agent_dp *dp, const char *path);
+void agent_dp_init(struct agent_dp *dp, const char *path, const struct agent_dp_cbs *cb);
 void agent_dp_tick(struct agent *ag, uint64_t now);
-/* One request; *reply gets the parsed reply object. -1: the connection failed
- * (it is closed and marked down). */
+/* One request; *reply gets the parsed reply object. The request in flight, if
+ * any, completes first (replies come in order). -1: the connection failed (it
+ * is closed and marked down). */
 int agent_dp_call(struct agent *ag, json_t *req, json_t **reply);
 /* Same with the request line already written (no '\n'). */
 int agent_dp_call_raw(struct agent *ag, const char *line, size_t len, json_t **reply);
-/* The two halves of a call, for the batch in flight. -1: connection lost. */
-int agent_dp_send_raw(struct agent *ag, const char *line, size_t len);
-int agent_dp_read_reply(struct agent *ag, json_t **reply);
+/* Send a request and return; done(ag, reply, arg) is called when its reply
+ * is read: when the socket becomes readable, or before the next request.
+ * One at a time (a pending one completes first). -1: not sent (connection
+ * down; done is not called). */
+int agent_dp_send_async(struct agent *ag, const char *line, size_t len, agent_dp_done_fn done,
+			void *arg);
+/* Complete the request in flight, if any (waits for its reply, bounded). */
+void agent_dp_complete(struct agent *ag);
 void agent_dp_down(struct agent *ag, const char *why);
 
 /* agent_batch.c */
@@ -164,14 +201,14 @@ void agent_batch_add(struct agent *ag, struct agent_batch *b, const char *key, c
 		     size_t len, void *val);
 /* Send b (after completing the batch in flight); its reply is read later. */
 void agent_batch_flush(struct agent *ag, struct agent_batch *b);
-/* Read and handle the reply of the batch in flight, if any. */
-void agent_batch_complete(struct agent *ag);
 
 
 /* agent_apply.c */
 void agent_round_init(struct agent_round *r);
 void agent_round_free(struct agent_round *r);
 void agent_mark_service(struct agent *ag, const char *uri);
+/* The callbacks agent_dp reports through. */
+extern const struct agent_dp_cbs agent_apply_dp_cbs;
 void agent_mark_relay(struct agent *ag, const char *hex);
 /* Push what differs between the merged views and the applied state. */
 void agent_apply(struct agent *ag);

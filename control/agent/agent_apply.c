@@ -29,6 +29,17 @@ agent_mark_relay(struct agent *ag, const char *hex)
 	aw_strmap_put(&ag->dirty_relays, hex, (void *)1);
 }
 
+static void
+dp_connected(struct agent *ag)
+{
+	ag->full = true; /* reconcile everything against what it lists */
+}
+
+const struct agent_dp_cbs agent_apply_dp_cbs = {
+	.connected = dp_connected,
+	.listed_empty = agent_mark_service,
+};
+
 /* Union of every view's list for uri, weight-0 entries left out; out has room
  * for AW_MSG_MAX_DESTS. Returns the count. */
 static uint32_t
@@ -36,9 +47,11 @@ merge_service(const struct agent *ag, const char *uri, struct aw_msg_dest *out)
 {
 	uint32_t n = 0;
 
-	for (int i = 0; i < ag->n_mapd; i++) {
+	for (int v = 0; v < 2 * ag->n_mapd; v++) { /* views, then restart-grace views */
+		const struct agent_mapd *m = &ag->mapd[v % ag->n_mapd];
 		const struct agent_dests *e =
-			ag->mapd[i].has_view ? aw_strmap_get(&ag->mapd[i].view.svcs, uri) : NULL;
+			v < ag->n_mapd ? (m->has_view ? aw_strmap_get(&m->view.svcs, uri) : NULL)
+				       : (m->has_grace ? aw_strmap_get(&m->grace.svcs, uri) : NULL);
 
 		for (uint32_t j = 0; e != NULL && j < e->n; j++) {
 			uint32_t k = 0;
@@ -61,6 +74,12 @@ merge_relay(const struct agent *ag, const char *hex)
 	for (int i = 0; i < ag->n_mapd; i++) {
 		const struct agent_relay *r =
 			ag->mapd[i].has_view ? aw_strmap_get(&ag->mapd[i].view.relays, hex) : NULL;
+		if (r != NULL)
+			return r;
+	}
+	for (int i = 0; i < ag->n_mapd; i++) { /* restart grace: kept a while */
+		const struct agent_relay *r =
+			ag->mapd[i].has_grace ? aw_strmap_get(&ag->mapd[i].grace.relays, hex) : NULL;
 		if (r != NULL)
 			return r;
 	}
@@ -249,9 +268,14 @@ agent_apply(struct agent *ag)
 	for (size_t i = 0; ag->dp.asrs && i < ag->dirty_svcs.cap; i++)
 		if (ag->dirty_svcs.slots[i].key)
 			diff_service(ag, ag->dirty_svcs.slots[i].key, r);
-	for (size_t i = 0; ag->dp.trs && i < ag->dirty_relays.cap; i++)
-		if (ag->dirty_relays.slots[i].key)
-			diff_relay(ag, ag->dirty_relays.slots[i].key, r);
+	for (size_t i = 0; i < ag->dirty_relays.cap; i++) {
+		const char *hex = ag->dirty_relays.slots[i].key;
+		if (hex != NULL && ag->dp.trs)
+			diff_relay(ag, hex, r);
+		else if (hex != NULL && merge_relay(ag, hex) != NULL)
+			agent_mapd_report_refused(ag, hex, "relay.add: TRS is not enabled on the "
+							   "data plane of this agent");
+	}
 	agent_batch_flush(ag, &r->sset);
 	agent_batch_flush(ag, &r->radd);
 	agent_batch_flush(ag, &r->sdel);

@@ -32,6 +32,7 @@ agent_batch_init(struct agent_batch *b, const char *op, const char *plural, cons
 	aw_jw_init(&b->w);
 }
 
+
 static void
 batch_clear(struct agent_batch *b)
 {
@@ -89,21 +90,23 @@ apply_single(struct agent *ag, struct agent_batch *b, size_t i, struct aw_jw *w)
 	if (json_is_true(json_object_get(rep, "ok")) || strstr(b->op, ".del") != NULL) {
 		agent_applied_update(ag, b->op, b->keys[i], b->vals[i]);
 		b->vals[i] = NULL;
-	} else
+	} else {
 		note_error(ag, b->op, rep);
+		if (strcmp(b->op, "relay.add") == 0) /* back to the admin, through mapd */
+			agent_mapd_report_refused(ag, b->keys[i],
+						  json_string_value(json_object_get(rep, "error"))
+							  ?: "refused");
+	}
 	json_decref(rep);
 }
 
-void
-agent_batch_complete(struct agent *ag)
+/* agent_dp's completion of the batch in flight (rep NULL: connection lost). */
+static void
+batch_done(struct agent *ag, json_t *rep, void *arg)
 {
-	struct agent_batch *b = &ag->inflight;
-	json_t *rep = NULL;
+	struct agent_batch *b = arg;
 
-	if (!ag->inflight_active)
-		return;
-	ag->inflight_active = false; /* before anything below calls the data plane */
-	if (agent_dp_read_reply(ag, &rep) == 0) {
+	if (rep != NULL) {
 		if (json_is_true(json_object_get(rep, "ok"))) {
 			for (size_t i = 0; i < b->n; i++) {
 				agent_applied_update(ag, b->op, b->keys[i], b->vals[i]);
@@ -133,10 +136,10 @@ agent_batch_flush(struct agent *ag, struct agent_batch *b)
 
 	if (b->n == 0)
 		return;
-	agent_batch_complete(ag);
+	agent_dp_complete(ag); /* ag->inflight is free after this */
 	b->end = b->w.len;
 	aw_jw_lit(&b->w, "]}");
-	if (b->w.oom || agent_dp_send_raw(ag, b->w.buf, b->w.len) < 0) {
+	if (b->w.oom || agent_dp_send_async(ag, b->w.buf, b->w.len, batch_done, &ag->inflight) < 0) {
 		batch_clear(b);
 		return;
 	}
@@ -148,7 +151,6 @@ agent_batch_flush(struct agent *ag, struct agent_batch *b)
 	b->plural = ag->inflight.plural;
 	b->single = ag->inflight.single;
 	batch_clear(b); /* what a lost connection left there */
-	ag->inflight_active = true;
 }
 
 void

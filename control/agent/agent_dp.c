@@ -6,6 +6,9 @@
  * seen at once; a ping every second otherwise. On (re)connect the agent
  * reads what the data plane has (service.list, relay.list) as its applied
  * state and reconciles everything against the merged map.
+ * A transport only: it reports upward through callbacks (struct
+ * agent_dp_cbs given at init, and the done function of each asynchronous
+ * request) and never calls the apply or batch code by name.
  * Contract: anyway-agent's one thread.
  */
 #include <errno.h>
@@ -18,9 +21,10 @@
 #include "agent.h"
 
 void
-agent_dp_init(struct agent_dp *dp, const char *path)
+agent_dp_init(struct agent_dp *dp, const char *path, const struct agent_dp_cbs *cb)
 {
 	memset(dp, 0, sizeof(*dp));
+	dp->cb = *cb;
 	snprintf(dp->path, sizeof(dp->path), "%s", path);
 	dp->h.fd = -1;
 	aw_backoff_init(&dp->bo, 50, 2000);
@@ -30,8 +34,11 @@ void
 agent_dp_down(struct agent *ag, const char *why)
 {
 	struct agent_dp *dp = &ag->dp;
+	agent_dp_done_fn fn = dp->pending_fn;
 
-	ag->inflight_active = false; /* its reply will never come */
+	dp->pending_fn = NULL; /* its reply will never come */
+	if (fn != NULL)
+		fn(ag, NULL, dp->pending_arg);
 	if (dp->up) {
 		fprintf(stderr, "anyway-agent: data plane %s: %s\n", dp->path, why);
 		epoll_ctl(ag->loop.epfd, EPOLL_CTL_DEL, dp->h.fd, NULL);
@@ -79,8 +86,8 @@ read_reply(struct agent *ag, json_t **reply)
 	return 0;
 }
 
-int
-agent_dp_send_raw(struct agent *ag, const char *line, size_t len)
+static int
+send_raw(struct agent *ag, const char *line, size_t len)
 {
 	struct agent_dp *dp = &ag->dp;
 
@@ -94,21 +101,41 @@ agent_dp_send_raw(struct agent *ag, const char *line, size_t len)
 	return 0;
 }
 
-int
-agent_dp_read_reply(struct agent *ag, json_t **reply)
+void
+agent_dp_complete(struct agent *ag)
 {
-	*reply = NULL;
-	return ag->dp.up ? read_reply(ag, reply) : -1;
+	struct agent_dp *dp = &ag->dp;
+	agent_dp_done_fn fn = dp->pending_fn;
+	json_t *rep = NULL;
+
+	if (fn == NULL)
+		return;
+	dp->pending_fn = NULL; /* before the read: a failure there must not call fn twice */
+	if (!dp->up || read_reply(ag, &rep) < 0)
+		rep = NULL;
+	fn(ag, rep, dp->pending_arg);
+}
+
+int
+agent_dp_send_async(struct agent *ag, const char *line, size_t len, agent_dp_done_fn done,
+		    void *arg)
+{
+	agent_dp_complete(ag);
+	if (send_raw(ag, line, len) < 0)
+		return -1;
+	ag->dp.pending_fn = done;
+	ag->dp.pending_arg = arg;
+	return 0;
 }
 
 int
 agent_dp_call_raw(struct agent *ag, const char *line, size_t len, json_t **reply)
 {
 	*reply = NULL;
-	agent_batch_complete(ag); /* replies come in order: the one in flight first */
-	if (agent_dp_send_raw(ag, line, len) < 0)
+	agent_dp_complete(ag); /* replies come in order: the one in flight first */
+	if (send_raw(ag, line, len) < 0)
 		return -1;
-	return agent_dp_read_reply(ag, reply);
+	return ag->dp.up ? read_reply(ag, reply) : -1;
 }
 
 int
@@ -131,8 +158,8 @@ dp_event(struct aw_handler *h, uint32_t events)
 	struct agent_dp *dp = (struct agent_dp *)((char *)h - offsetof(struct agent_dp, h));
 	struct agent *ag = (struct agent *)((char *)dp - offsetof(struct agent, dp));
 
-	if (ag->inflight_active && (events & EPOLLIN)) {
-		agent_batch_complete(ag); /* the reply of the batch in flight */
+	if (dp->pending_fn != NULL && (events & EPOLLIN)) {
+		agent_dp_complete(ag); /* the reply of the request in flight */
 		return;
 	}
 	agent_dp_down(ag, "connection closed (data plane stopped?)");
@@ -172,7 +199,7 @@ load_services(struct agent *ag)
 			if (n > 0)
 				agent_view_set_service(&ag->applied, uri, d, n);
 			else /* known with no destination: make sure it is deleted or set */
-				agent_mark_service(ag, uri);
+				ag->dp.cb.listed_empty(ag, uri);
 		}
 		free(d);
 	}
@@ -257,7 +284,7 @@ dp_connect(struct agent *ag, uint64_t now)
 		dp->asrs ? "on" : "off", dp->trs ? "on" : "off");
 	aw_backoff_reset(&dp->bo);
 	dp->next_ping_ms = now + AGENT_DP_PING_MS;
-	ag->full = true; /* re-apply everything */
+	dp->cb.connected(ag); /* re-apply everything */
 }
 
 void

@@ -22,7 +22,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " --mapd HOST:PORT [--mapd HOST:PORT ...] [--dataplane PATH]\n"
-		"                    [--status PATH] [--name NAME] [--stale-s S] [--help] [--version]\n"
+		"                    [--status PATH] [--name NAME] [--stale-s S]\n"
+		"                    [--restart-grace-s S] [--help] [--version]\n"
 		"Subscribes to map servers, merges them (a destination is present while any\n"
 		"has it) and applies the result to the data plane's JSON API.\n"
 		"  --mapd HOST:PORT   a map server, IPv4 or [IPv6] (repeatable, up to %d;\n"
@@ -32,7 +33,11 @@ usage(FILE *f)
 		"  --name NAME        name sent in hello (default anyway-agent)\n"
 		"  --stale-s S        forget a lost map server's view after S seconds while\n"
 		"                     another one is connected (default 30; with none\n"
-		"                     connected the last state is always kept)\n",
+		"                     connected the last state is always kept)\n"
+		"  --restart-grace-s S after a map server restarted, withdraw nothing it\n"
+		"                     had for S seconds after its start, while its\n"
+		"                     registrars come back (default 15 = the registrars'\n"
+		"                     default ttl 30 / 3 + their 5 s reconnect backoff)\n",
 		AGENT_MAX_MAPD);
 }
 
@@ -78,6 +83,7 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path)
 		{"mapd", required_argument, NULL, 'm'},  {"dataplane", required_argument, NULL, 'd'},
 		{"status", required_argument, NULL, 's'}, {"name", required_argument, NULL, 'n'},
 		{"stale-s", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
+		{"restart-grace-s", required_argument, NULL, 'G'},
 		{"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -110,14 +116,15 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path)
 			}
 			break;
 		case 'S':
+		case 'G':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
 			if (errno || *optarg == '-' || *end || end == optarg || v > 86400) {
-				fprintf(stderr, PROG ": --stale-s: expected an integer 0..86400, got '%s'\n",
-					optarg);
+				fprintf(stderr, PROG ": --%s: expected an integer 0..86400, got '%s'\n",
+					c == 'S' ? "stale-s" : "restart-grace-s", optarg);
 				return 2;
 			}
-			ag->stale_ms = v * 1000u;
+			*(c == 'S' ? &ag->stale_ms : &ag->restart_grace_ms) = v * 1000u;
 			break;
 		case 'h':
 			usage(stdout);
@@ -166,6 +173,7 @@ main(int argc, char **argv)
 	snprintf(ag.name, sizeof(ag.name), PROG);
 	snprintf(ag.status_path, sizeof(ag.status_path), "/run/anyway/agent.sock");
 	ag.stale_ms = 30000;
+	ag.restart_grace_ms = 15000;
 	ag.status_h.fd = -1;
 	if (aw_loop_init(&ag.loop) < 0) {
 		fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));
@@ -174,7 +182,7 @@ main(int argc, char **argv)
 	rc = parse_args(argc, argv, &ag, &dp_path);
 	if (rc >= 0)
 		return rc;
-	agent_dp_init(&ag.dp, dp_path);
+	agent_dp_init(&ag.dp, dp_path, &agent_apply_dp_cbs);
 	agent_view_init(&ag.applied);
 	aw_strmap_init(&ag.dirty_svcs);
 	aw_strmap_init(&ag.dirty_relays);

@@ -66,6 +66,69 @@ mark_view(struct agent *ag, const struct agent_view *v)
 			agent_mark_relay(ag, v->relays.slots[i].key);
 }
 
+/* The hello reply: which instance of the map server this is. */
+static void
+on_hello_reply(struct agent_mapd *m, const json_t *data)
+{
+	const char *inst = json_string_value(json_object_get(data, "instance"));
+	const json_t *up = json_object_get(data, "uptime_ms");
+
+	if (inst == NULL) {
+		m->instance[0] = '\0'; /* an older map server: a version going backwards tells */
+		return;
+	}
+	if (m->instance[0] != '\0' && strcmp(m->instance, inst) != 0)
+		m->restarted = true;
+	snprintf(m->instance, sizeof(m->instance), "%s", inst);
+	if (json_is_integer(up) && json_integer_value(up) >= 0)
+		m->uptime_ms = (uint64_t)json_integer_value(up);
+}
+
+/* A complete snapshot replaces the view. After a restart of the map server
+ * the old view is kept in grace (merged) until the registrars had time to
+ * re-register: restart_grace_ms after the server's start. */
+static void
+replace_view(struct agent_mapd *m, uint64_t snap_version)
+{
+	struct agent *ag = m->ag;
+	bool restart = m->has_view &&
+		       (m->restarted || (m->instance[0] == '\0' && snap_version < m->version_before));
+	uint64_t up = m->uptime_ms == UINT64_MAX ? 0 : m->uptime_ms;
+	uint64_t left = ag->restart_grace_ms > up ? ag->restart_grace_ms - up : 0;
+
+	if (restart && left > 0 && !m->has_grace) {
+		m->grace = m->view; /* everything in it is rechecked: ag->full */
+		agent_view_init(&m->view);
+		m->has_grace = true;
+	} else {
+		/* no restart, or another one within the grace (the older, fuller
+		 * view stays in grace): everything in the old view is rechecked */
+		mark_view(ag, &m->view);
+		agent_view_clear(&m->view);
+	}
+	if (restart && left > 0) {
+		m->grace_until_ms = aw_now_ms() + left;
+		m->restarts_seen++;
+		fprintf(stderr, "anyway-agent: mapd %s: restarted (up %llu ms): nothing it had is "
+				"withdrawn for %llu ms\n", m->name, (unsigned long long)up,
+			(unsigned long long)left);
+	}
+	m->restarted = false;
+	m->view = m->pending;
+	agent_view_init(&m->pending);
+}
+
+static void
+end_grace(struct agent_mapd *m, const char *why)
+{
+	if (!m->has_grace)
+		return;
+	fprintf(stderr, "anyway-agent: mapd %s: restart grace over (%s)\n", m->name, why);
+	mark_view(m->ag, &m->grace);
+	agent_view_clear(&m->grace);
+	m->has_grace = false;
+}
+
 static int
 on_snapshot(struct agent_mapd *m, const struct aw_msg *msg)
 {
@@ -85,10 +148,7 @@ on_snapshot(struct agent_mapd *m, const struct aw_msg *msg)
 	if (s->more)
 		return 0;
 	/* complete: the new view replaces the old one; everything in either is rechecked */
-	mark_view(m->ag, &m->view);
-	agent_view_clear(&m->view);
-	m->view = m->pending;
-	agent_view_init(&m->pending);
+	replace_view(m, msg->version);
 	m->in_snapshot = false;
 	m->has_view = true;
 	m->state = MAPD_SYNCED;
@@ -153,6 +213,8 @@ on_line(struct agent_mapd *m, const char *line, size_t len)
 			snprintf(why, sizeof(why), "error reply: %s", msg.u.reply.error);
 			agent_mapd_close(m, why);
 			rc = -1;
+		} else if (msg.u.reply.data != NULL && m->state == MAPD_HELLO) {
+			on_hello_reply(m, msg.u.reply.data);
 		}
 		break;
 	case AW_MSG_SNAPSHOT:
@@ -172,6 +234,12 @@ on_line(struct agent_mapd *m, const char *line, size_t len)
 		}
 		break;
 	case AW_MSG_PING:
+		/* liveness: mapd closes a subscriber that sends nothing for its idle
+		 * timeout (control/PROTOCOL.md); its pong reply is ignored above */
+		if (aw_conn_send(&m->link->c, "{\"op\":\"ping\"}", 13) < 0) {
+			agent_mapd_close(m, strerror(errno));
+			rc = -1;
+		}
 		break;
 	default:
 		fprintf(stderr, "anyway-agent: mapd %s: ignored op %s\n", m->name,
@@ -256,10 +324,48 @@ start_connect(struct agent_mapd *m, uint64_t now)
 	m->link = l;
 	m->state = in_progress ? MAPD_CONNECTING : MAPD_HELLO;
 	m->connect_ms = m->last_rx_ms = now;
+	m->restarted = false;
+	m->version_before = m->version;
+	m->uptime_ms = UINT64_MAX;
 	snprintf(hello, sizeof(hello), "{\"op\":\"hello\",\"role\":\"subscriber\",\"name\":\"%s\"}",
 		 m->ag->name);
 	if (aw_conn_send(&l->c, hello, strlen(hello)) < 0)
 		agent_mapd_close(m, strerror(errno));
+}
+
+/* The data plane refused relay hex: tell each connected map server that
+ * pushed it (relay.refused; control/PROTOCOL.md). */
+void
+agent_mapd_report_refused(struct agent *ag, const char *hex, const char *error)
+{
+	struct aw_msg msg;
+	size_t n = 0;
+
+	aw_msg_init(&msg, AW_MSG_RELAY_REFUSED);
+	for (int i = 0; i < AW_MSG_PATH_ID_LEN; i++) {
+		int hi = aw_hex_digit(hex[2 * i]), lo = hi < 0 ? -1 : aw_hex_digit(hex[2 * i + 1]);
+		if (lo < 0)
+			return;
+		msg.u.refusal.path_id[i] = (uint8_t)(hi << 4 | lo);
+	}
+	/* printable ASCII, 1..255 bytes, as lib/proto wants */
+	for (const char *p = error; *p != '\0' && n < AW_MSG_NAME_MAX; p++)
+		msg.u.refusal.error[n++] = *p >= 0x20 && *p <= 0x7e ? *p : '?';
+	if (n == 0)
+		msg.u.refusal.error[n++] = '?';
+	char *line = aw_msg_encode(&msg);
+	for (int i = 0; line != NULL && i < ag->n_mapd; i++) {
+		struct agent_mapd *m = &ag->mapd[i];
+
+		/* an older map server (no "instance" at hello) has no relay.refused */
+		if (m->state != MAPD_SYNCED || m->link == NULL || m->instance[0] == '\0' ||
+		    (aw_strmap_get(&m->view.relays, hex) == NULL &&
+		     (!m->has_grace || aw_strmap_get(&m->grace.relays, hex) == NULL)))
+			continue;
+		if (aw_conn_send(&m->link->c, line, strlen(line)) < 0 && errno != ENOBUFS)
+			agent_mapd_close(m, strerror(errno)); /* ENOBUFS: report dropped, link kept */
+	}
+	free(line);
 }
 
 void
@@ -269,6 +375,7 @@ agent_mapd_init(struct agent_mapd *m, struct agent *ag)
 	m->state = MAPD_IDLE;
 	agent_view_init(&m->view);
 	agent_view_init(&m->pending);
+	agent_view_init(&m->grace);
 	aw_backoff_init(&m->bo, 100, 5000);
 }
 
@@ -297,5 +404,8 @@ agent_mapd_tick(struct agent_mapd *m, uint64_t now)
 		mark_view(m->ag, &m->view);
 		agent_view_clear(&m->view);
 		m->has_view = false;
+		end_grace(m, "map server lost");
 	}
+	if (m->has_grace && now >= m->grace_until_ms)
+		end_grace(m, "time is up");
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,6 +40,10 @@ mapd_client_drop(struct mapd *md, struct mapd_client *cl, const char *why)
 	if (aw_conn_queued(&cl->c) > 0 && aw_conn_queued(&cl->c) < cl->c.out_max)
 		aw_conn_flush(&cl->c); /* best effort: a last error reply, say */
 	aw_loop_kill(&md->loop, &cl->c.h);
+	/* the buffers go now, not after the loop round: a round may drop many */
+	aw_conn_free(&cl->c);
+	mapd_account(md, cl); /* dead: its buffers leave the totals */
+	mapd_source_release(md, cl);
 }
 
 static void
@@ -73,6 +78,7 @@ mapd_client_send(struct mapd_client *cl, const char *line)
 						  : strerror(errno));
 		return -1;
 	}
+	mapd_account(cl->md, cl);
 	return 0;
 }
 
@@ -113,6 +119,20 @@ mapd_broadcast(struct mapd *md, const char *line)
 		if (cl->subscribed)
 			mapd_client_send(cl, line);
 	}
+	mapd_enforce_budgets(md);
+}
+
+/* After the lines of one read: when a partial line started, and the budgets. */
+static void
+after_lines(struct mapd *md, struct mapd_client *cl)
+{
+	if (cl->c.h.dead)
+		return;
+	if (aw_linebuf_pending(&cl->c.in) == 0)
+		cl->partial_since_ms = 0;
+	else if (cl->partial_since_ms == 0)
+		cl->partial_since_ms = aw_now_ms();
+	mapd_account(md, cl);
 }
 
 static void
@@ -133,10 +153,17 @@ client_readable(struct mapd *md, struct mapd_client *cl)
 			mapd_client_drop(md, cl, strerror(errno));
 			return;
 		}
+		bool any = false;
 		while (!cl->c.h.dead && rc != AW_LINE_TOO_LONG &&
-		       (rc = aw_linebuf_next(&cl->c.in, &line, &len)) == AW_LINE_OK)
+		       (rc = aw_linebuf_next(&cl->c.in, &line, &len)) == AW_LINE_OK) {
+			any = true;
 			mapd_client_line(md, cl, line, len);
+		}
+		if (any)
+			cl->last_rx_ms = aw_now_ms(); /* once per read, not per line */
+		after_lines(md, cl);
 		if (rc == AW_LINE_TOO_LONG && !cl->c.h.dead) {
+			md->cnt.closed_line_too_long++;
 			mapd_client_reply_err(cl, "line longer than %u bytes: closing", AW_LINE_MAX_DEFAULT);
 			mapd_client_drop(md, cl, "line longer than 1 MiB");
 			return;
@@ -150,12 +177,16 @@ client_event(struct aw_handler *h, uint32_t events)
 	struct mapd_client *cl = (struct mapd_client *)h;
 	struct mapd *md = cl->md;
 
-	if ((events & EPOLLOUT) && aw_conn_on_writable(&cl->c) < 0) {
-		mapd_client_drop(md, cl, strerror(errno));
-		return;
+	if (events & EPOLLOUT) {
+		if (aw_conn_on_writable(&cl->c) < 0) {
+			mapd_client_drop(md, cl, strerror(errno));
+			return;
+		}
+		mapd_account(md, cl);
 	}
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		client_readable(md, cl);
+	mapd_enforce_budgets(md);
 }
 
 static void
@@ -168,9 +199,13 @@ accept_event(struct aw_handler *h, uint32_t events)
 		struct aw_sockaddr a = {.len = sizeof(a.ss)};
 		int fd = accept4(h->fd, (struct sockaddr *)&a.ss, &a.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE)
+				mapd_accept_no_fd(md, h->fd);
 			return;
+		}
 		if (md->n_clients >= md->max_clients) {
+			md->cnt.refused_max_clients++;
 			close(fd);
 			continue;
 		}
@@ -182,7 +217,13 @@ accept_event(struct aw_handler *h, uint32_t events)
 			continue;
 		}
 		cl->md = md;
-		cl->since_ms = aw_now_ms();
+		cl->c.in.idle_read = 1024; /* idle connections keep a 4 KiB buffer */
+		cl->serial = ++md->next_serial;
+		cl->since_ms = cl->last_rx_ms = aw_now_ms();
+		if (!mapd_source_admit(md, cl)) {
+			aw_loop_kill(&md->loop, &cl->c.h); /* closes fd; frees cl after the round */
+			continue;
+		}
 		aw_sockaddr_format(&a, cl->peer, sizeof(cl->peer));
 		cl->next = md->clients;
 		if (md->clients)
@@ -226,10 +267,22 @@ mapd_init(struct mapd *md)
 {
 	memset(md, 0, sizeof(*md));
 	mapd_state_init(&md->st);
+	aw_strmap_init(&md->relay_meta);
 	md->max_clients = 4096;
 	md->sub_queue_max = 64u << 20;
 	md->client_queue_max = 8u << 20;
 	md->hello_timeout_ms = 10000;
+	md->idle_timeout_ms = 60000;
+	md->max_per_source = 64;
+	md->in_budget = 64u << 20;
+	md->out_budget = 256u << 20;
+	if (mapd_limits_init(md) < 0)
+		return -1;
+	uint64_t id = 0;
+	if (getrandom(&id, sizeof(id), 0) != (ssize_t)sizeof(id))
+		id = aw_now_ms() ^ ((uint64_t)getpid() << 32);
+	snprintf(md->instance, sizeof(md->instance), "%016llx", (unsigned long long)id);
+	md->started_ms = aw_now_ms();
 	return aw_loop_init(&md->loop);
 }
 
@@ -241,5 +294,7 @@ mapd_fini(struct mapd *md)
 	for (int i = 0; i < md->n_lis; i++)
 		aw_loop_kill(&md->loop, &md->lis[i].h);
 	aw_loop_fini(&md->loop);
+	mapd_limits_fini(md);
+	mapd_refusal_free(md);
 	mapd_state_free(&md->st);
 }

@@ -21,7 +21,9 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " [--listen HOST:PORT ...] [--subscriber-queue BYTES]\n"
-		"                   [--max-clients N] [--hello-timeout-s S] [--help] [--version]\n"
+		"                   [--max-clients N] [--max-per-source N] [--hello-timeout-s S]\n"
+		"                   [--idle-timeout-s S] [--input-budget BYTES]\n"
+		"                   [--output-budget BYTES] [--help] [--version]\n"
 		"Service map server: takes registrations (soft state with a TTL) and relay\n"
 		"entries, pushes a snapshot then versioned changes to subscribers.\n"
 		"  --listen HOST:PORT     listen address, IPv4 or [IPv6] (repeatable;\n"
@@ -30,8 +32,17 @@ usage(FILE *f)
 		"                         its snapshot) before it is disconnected as too\n"
 		"                         far behind (default 64 MiB)\n"
 		"  --max-clients N        connections at once (default 4096)\n"
+		"  --max-per-source N     connections at once from one address (default 64)\n"
 		"  --hello-timeout-s S    close a connection that sends no hello within S\n"
-		"                         seconds (default 10)\n");
+		"                         seconds (default 10)\n"
+		"  --idle-timeout-s S     after hello, close a connection that sends no line\n"
+		"                         for S seconds, or for its longest registered ttl if\n"
+		"                         longer (default 60; subscribers answer pings)\n"
+		"  --input-budget B       bytes of input buffers, all connections together;\n"
+		"                         past it the oldest partial line is dropped\n"
+		"                         (default 64 MiB)\n"
+		"  --output-budget B      bytes of queued output, all connections together;\n"
+		"                         past it the largest queue is dropped (default 256 MiB)\n");
 }
 
 static int
@@ -58,6 +69,10 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 		{"subscriber-queue", required_argument, NULL, 'q'},
 		{"max-clients", required_argument, NULL, 'm'},
 		{"hello-timeout-s", required_argument, NULL, 't'},
+		{"max-per-source", required_argument, NULL, 's'},
+		{"idle-timeout-s", required_argument, NULL, 'i'},
+		{"input-budget", required_argument, NULL, 'I'},
+		{"output-budget", required_argument, NULL, 'O'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -88,6 +103,24 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 			if (parse_size("--hello-timeout-s", optarg, 1, 3600, &v) < 0)
 				return 2;
 			md->hello_timeout_ms = v * 1000u;
+			break;
+		case 's':
+			if (parse_size("--max-per-source", optarg, 1, 1000000, &v) < 0)
+				return 2;
+			md->max_per_source = (unsigned)v;
+			break;
+		case 'i':
+			/* at least two ping periods: subscribers answer pings */
+			if (parse_size("--idle-timeout-s", optarg, 2 * MAPD_PING_MS / 1000, 86400, &v) < 0)
+				return 2;
+			md->idle_timeout_ms = v * 1000u;
+			break;
+		case 'I':
+		case 'O':
+			if (parse_size(c == 'I' ? "--input-budget" : "--output-budget", optarg,
+				       1u << 20, 1ull << 40, &v) < 0)
+				return 2;
+			*(c == 'I' ? &md->in_budget : &md->out_budget) = (size_t)v;
 			break;
 		case 'h':
 			usage(stdout);

@@ -61,6 +61,8 @@ op_register(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 	bool changed = false;
 
 	if (m->type == AW_MSG_REGISTER) {
+		if (r->ttl > cl->max_ttl_s)
+			cl->max_ttl_s = r->ttl; /* it renews every ttl/3: idle allowance */
 		int rc = mapd_register(&md->st, r, aw_now_ms(), &changed);
 		if (rc != 0) {
 			if (rc > 0)
@@ -97,6 +99,7 @@ op_relay(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 		if (changed)
 			push_line(md, mapd_push_relay_add(&md->st, &m->u.relay));
 		aw_hex_encode(m->u.relay.path_id, AW_MSG_PATH_ID_LEN, hex);
+		mapd_refusal_relay_added(md, hex, cl->serial, changed);
 		mapd_client_reply_ok(cl, json_pack("{s:s, s:b}", "path_id", hex, "changed", changed));
 		return;
 	}
@@ -104,6 +107,7 @@ op_relay(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 	if (changed)
 		push_line(md, mapd_push_relay_del(&md->st, m->u.path_id));
 	aw_hex_encode(m->u.path_id, AW_MSG_PATH_ID_LEN, hex);
+	mapd_refusal_relay_deleted(md, hex);
 	mapd_client_reply_ok(cl, json_pack("{s:s, s:b}", "path_id", hex, "existed", changed));
 }
 
@@ -126,13 +130,16 @@ op_hello(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 	cl->hello = true;
 	cl->role = (int)m->u.hello.role;
 	snprintf(cl->name, sizeof(cl->name), "%s", m->u.hello.name);
+	json_t *reply = json_pack("{s:I, s:s, s:I}", "version", (json_int_t)md->st.version,
+				  "instance", md->instance, "uptime_ms",
+				  (json_int_t)(aw_now_ms() - md->started_ms));
 	if (cl->role != AW_ROLE_SUBSCRIBER) {
-		mapd_client_reply_ok(cl, json_pack("{s:I}", "version", (json_int_t)md->st.version));
+		mapd_client_reply_ok(cl, reply);
 		return;
 	}
 	/* the snapshot is queued whole; the bound then applies to what follows it */
 	cl->c.out_max = SIZE_MAX;
-	if (mapd_client_reply_ok(cl, json_pack("{s:I}", "version", (json_int_t)md->st.version)) < 0)
+	if (mapd_client_reply_ok(cl, reply) < 0)
 		return;
 	if (mapd_snapshot(&md->st, MAPD_PART_BYTES, emit_part, cl) < 0) {
 		mapd_client_drop(md, cl, "snapshot could not be queued");
@@ -171,10 +178,21 @@ op_query(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 		else
 			mapd_client_reply_ok(cl, json_pack("{s:o}", "service",
 							   mapd_service_json(s, now)));
+	} else if (m->type == AW_MSG_RELAY_GET) {
+		json_t *r = mapd_relay_get_json(md, m->u.path_id);
+		char hex[2 * AW_MSG_PATH_ID_LEN + 1];
+		aw_hex_encode(m->u.path_id, AW_MSG_PATH_ID_LEN, hex);
+		if (r == NULL)
+			mapd_client_reply_err(cl, "path_id: no relay %s", hex);
+		else
+			mapd_client_reply_ok(cl, json_pack("{s:o}", "relay", r));
+	} else if (m->type == AW_MSG_RELAY_LIST) {
+		mapd_client_reply_ok(cl, mapd_relay_list_json(md));
 	} else {
-		mapd_client_reply_ok(cl, json_pack("{s:o, s:I}", "subscribers",
+		mapd_client_reply_ok(cl, json_pack("{s:o, s:I, s:o}", "subscribers",
 						   subscribers_json(md, now), "dropped_behind",
-						   (json_int_t)md->subscribers_dropped));
+						   (json_int_t)md->subscribers_dropped, "limits",
+						   mapd_limits_json(md)));
 	}
 }
 
@@ -189,9 +207,13 @@ allowed(int role, enum aw_msg_type t)
 	case AW_MSG_RELAY_ADD:
 	case AW_MSG_RELAY_DEL:
 		return role == AW_ROLE_ADMIN;
+	case AW_MSG_RELAY_REFUSED:
+		return role == AW_ROLE_SUBSCRIBER;
 	case AW_MSG_SERVICE_LIST:
 	case AW_MSG_SERVICE_GET:
 	case AW_MSG_SUBSCRIBER_LIST:
+	case AW_MSG_RELAY_LIST:
+	case AW_MSG_RELAY_GET:
 	case AW_MSG_PING:
 		return true;
 	default:
@@ -223,6 +245,8 @@ mapd_client_line(struct mapd *md, struct mapd_client *cl, const char *line, size
 		op_register(md, cl, &m);
 	else if (m.type == AW_MSG_RELAY_ADD || m.type == AW_MSG_RELAY_DEL)
 		op_relay(md, cl, &m);
+	else if (m.type == AW_MSG_RELAY_REFUSED)
+		mapd_refusal_report(md, cl, &m);
 	else if (m.type == AW_MSG_PING)
 		mapd_client_reply_ok(cl, json_pack("{s:b}", "pong", 1));
 	else
@@ -230,27 +254,11 @@ mapd_client_line(struct mapd *md, struct mapd_client *cl, const char *line, size
 	aw_msg_free(&m);
 }
 
-/* Connections that never said hello do not hold a slot for ever. */
-static void
-drop_silent(struct mapd *md, uint64_t now_ms)
-{
-	struct mapd_client *cl, *next;
-
-	for (cl = md->clients; cl != NULL; cl = next) {
-		next = cl->next;
-		if (!cl->hello && now_ms - cl->since_ms > md->hello_timeout_ms) {
-			mapd_client_reply_err(cl, "op: expected hello within %llu s: closing",
-					      (unsigned long long)(md->hello_timeout_ms / 1000));
-			mapd_client_drop(md, cl, "no hello in time");
-		}
-	}
-}
-
 int
 mapd_tick(struct mapd *md, uint64_t now_ms)
 {
 	mapd_expire(&md->st, now_ms, push_service, md);
-	drop_silent(md, now_ms);
+	mapd_limits_scan(md, now_ms);
 	if (now_ms >= md->next_ping_ms) {
 		mapd_broadcast(md, "{\"op\":\"ping\"}");
 		md->next_ping_ms = now_ms + MAPD_PING_MS;
@@ -258,5 +266,7 @@ mapd_tick(struct mapd *md, uint64_t now_ms)
 	uint64_t next = md->next_ping_ms;
 	if (md->st.next_expiry_ms < next)
 		next = md->st.next_expiry_ms;
+	if (md->next_scan_ms < next)
+		next = md->next_scan_ms;
 	return next <= now_ms ? 0 : (int)(next - now_ms);
 }

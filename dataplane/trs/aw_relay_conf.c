@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "aw_hex.h"
+#include "aw_msg_check.h"
 #include "aw_relay.h"
 
 static int
@@ -41,6 +42,24 @@ aw_relay_parse_path_id(struct aw_jctx *c, json_t *v, const char *path, uint8_t o
 	return parse_hex(c, v, path, out, 16);
 }
 
+#define L aw_relay_limits
+
+/* The validation anyway-mapd and the agent apply too (lib/proto). */
+static int
+check_shared(struct aw_jctx *c, const char *path, const struct aw_relay_entry *e)
+{
+	struct aw_msg_relay m = {.suite = e->suite, .idle_timeout_s = e->idle_timeout_s,
+				 .bind_timeout_s = e->bind_timeout_s, .has_rate = e->has_rate,
+				 .rate = {e->rate_pps, e->rate_bytes_s, e->rate_burst}};
+	struct aw_msg_check_err err;
+	char p[160];
+
+	if (aw_msg_relay_check(&m, "bytes_per_s", &err) == 0)
+		return 0;
+	aw_jc_subpath(p, sizeof(p), path, err.key);
+	return aw_jc_bad(c, p, "%s", err.msg);
+}
+
 static int
 parse_rate(struct aw_jctx *c, json_t *r, const char *path, struct aw_relay_entry *out)
 {
@@ -50,14 +69,13 @@ parse_rate(struct aw_jctx *c, json_t *r, const char *path, struct aw_relay_entry
 	if (!json_is_object(r))
 		return aw_jc_bad(c, path, "expected an object {pps, bytes_per_s, burst}, got %s",
 				 aw_jc_type_name(r));
+	/* ranges from lib/proto's table; aw_msg_relay_check() in the caller */
 	if (aw_jc_check_keys(c, r, path, keys) < 0 ||
-	    aw_jc_get_uint(c, r, path, "pps", 0, 1000000000ull, 0, &out->rate_pps) < 0 ||
-	    aw_jc_get_uint(c, r, path, "bytes_per_s", 0, 1000000000000ull, 0,
+	    aw_jc_get_uint(c, r, path, "pps", 0, L[AW_RELAY_LIM_PPS].max, 0, &out->rate_pps) < 0 ||
+	    aw_jc_get_uint(c, r, path, "bytes_per_s", 0, L[AW_RELAY_LIM_BPS].max, 0,
 			   &out->rate_bytes_s) < 0 ||
-	    aw_jc_get_uint(c, r, path, "burst", 1, 1000000, 64, &burst) < 0)
+	    aw_jc_get_uint(c, r, path, "burst", 1, L[AW_RELAY_LIM_BURST].max, 64, &burst) < 0)
 		return -1;
-	if (out->rate_pps == 0 && out->rate_bytes_s == 0)
-		return aw_jc_bad(c, path, "expected pps and/or bytes_per_s above 0");
 	out->rate_burst = (uint32_t)burst;
 	out->has_rate = true;
 	return 0;
@@ -89,15 +107,17 @@ aw_relay_entry_parse(struct aw_jctx *c, json_t *v, const char *path, struct aw_r
 	aw_jc_subpath(p, sizeof(p), path, "tunnel_key");
 	if (parse_hex(c, json_object_get(v, "tunnel_key"), p, out->key, 32) < 0)
 		return -1;
-	if (AW_JC_GET_U32(c, v, path, "suite", 1, 2, 1, out->suite) < 0 ||
-	    AW_JC_GET_U32(c, v, path, "idle_timeout_s", 1, 65535, 300, out->idle_timeout_s) < 0 ||
-	    AW_JC_GET_U32(c, v, path, "bind_timeout_s", 1, 65535, 30, out->bind_timeout_s) < 0)
+	if (AW_JC_GET_U32(c, v, path, "suite", 1, L[AW_RELAY_LIM_SUITE].max, 1, out->suite) < 0 ||
+	    AW_JC_GET_U32(c, v, path, "idle_timeout_s", 1, L[AW_RELAY_LIM_IDLE].max, 300,
+			  out->idle_timeout_s) < 0 ||
+	    AW_JC_GET_U32(c, v, path, "bind_timeout_s", 1, L[AW_RELAY_LIM_BIND].max, 30,
+			  out->bind_timeout_s) < 0)
 		return -1;
 	x = json_object_get(v, "rate");
 	aw_jc_subpath(p, sizeof(p), path, "rate");
 	if (x != NULL && parse_rate(c, x, p, out) < 0)
 		return -1;
-	return 0;
+	return check_shared(c, path, out);
 }
 
 struct idx_id {

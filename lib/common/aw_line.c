@@ -12,6 +12,7 @@ aw_linebuf_init(struct aw_linebuf *lb, size_t max_line)
 	memset(lb, 0, sizeof(*lb));
 	lb->max = max_line ? max_line : AW_LINE_MAX_DEFAULT;
 	lb->cap = 4096;
+	lb->idle_read = 65536;
 	lb->buf = malloc(lb->cap);
 	return lb->buf ? 0 : -1;
 }
@@ -66,10 +67,27 @@ aw_linebuf_feed(struct aw_linebuf *lb, const void *data, size_t n)
 	return pending_too_long(lb) ? AW_LINE_TOO_LONG : AW_LINE_OK;
 }
 
+void
+aw_linebuf_trim(struct aw_linebuf *lb, size_t keep)
+{
+	size_t n = lb->len - lb->start;
+
+	if (lb->cap <= keep || n > keep / 2)
+		return;
+	memmove(lb->buf, lb->buf + lb->start, n);
+	lb->len = n;
+	lb->start = 0;
+	char *nb = realloc(lb->buf, keep);
+	if (nb != NULL) {
+		lb->buf = nb;
+		lb->cap = keep;
+	}
+}
+
 int
 aw_linebuf_read(struct aw_linebuf *lb, int fd)
 {
-	if (make_room(lb, 65536) < 0)
+	if (make_room(lb, lb->len > lb->start ? 65536 : lb->idle_read) < 0)
 		return AW_LINE_ERROR;
 	for (;;) {
 		ssize_t r = read(fd, lb->buf + lb->len, lb->cap - lb->len - 1);

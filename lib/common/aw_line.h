@@ -32,6 +32,10 @@ struct aw_linebuf {
 	size_t start; /* first byte not yet returned */
 	size_t cap;
 	size_t max;   /* longest line accepted, excluding '\n' */
+	/* Room made for one read when no partial line is pending: 65536 after
+	 * init; a server with many mostly idle connections sets it lower so that
+	 * each keeps a small buffer (reads are then smaller). */
+	size_t idle_read;
 };
 
 int aw_linebuf_init(struct aw_linebuf *lb, size_t max_line);
@@ -42,6 +46,16 @@ int aw_linebuf_feed(struct aw_linebuf *lb, const void *data, size_t n);
 int aw_linebuf_read(struct aw_linebuf *lb, int fd);
 /* Next complete line (trailing '\r' stripped), or AW_LINE_NONE / AW_LINE_TOO_LONG. */
 int aw_linebuf_next(struct aw_linebuf *lb, char **line, size_t *linelen);
+
+/* Bytes buffered but not yet returned (a partial line once next() said NONE). */
+static inline size_t
+aw_linebuf_pending(const struct aw_linebuf *lb)
+{
+	return lb->len - lb->start;
+}
+/* Give memory back after a large line: when at most keep/2 bytes are pending
+ * and the buffer is larger than keep, shrink it to keep bytes. */
+void aw_linebuf_trim(struct aw_linebuf *lb, size_t keep);
 
 /* Write all of buf then '\n' to fd (blocking semantics, EINTR retried). 0 or -1. */
 int aw_write_line(int fd, const char *buf, size_t len);

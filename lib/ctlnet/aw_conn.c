@@ -105,6 +105,16 @@ aw_conn_flush(struct aw_conn *c)
 	return aw_loop_mod(c->loop, &c->h, ev);
 }
 
+void
+aw_conn_trim(struct aw_conn *c)
+{
+	if (c->out_len == 0 && c->out_cap > AW_CONN_KEEP) {
+		free(c->out);
+		c->out = NULL;
+		c->out_cap = 0;
+	}
+}
+
 int
 aw_conn_on_writable(struct aw_conn *c)
 {

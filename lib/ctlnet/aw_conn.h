@@ -31,9 +31,11 @@ struct aw_conn {
  * connecting). 0, or -1 (fd left open for the caller). */
 int aw_conn_open(struct aw_conn *c, struct aw_loop *loop, int fd, bool connecting,
 		 size_t out_max, aw_handler_fn fn, aw_destroy_fn destroy);
-/* Free buffers (the handler's destroy function calls this). */
+/* Free buffers (the handler's destroy function calls this; calling it again,
+ * or earlier on a killed connection, is harmless). */
 void aw_conn_free(struct aw_conn *c);
 #define AW_CONN_FLUSH_NOW (256u * 1024u) /* queued bytes written at once by send */
+#define AW_CONN_KEEP (256u * 1024u) /* aw_conn_trim frees a larger, empty output buffer */
 
 /* Queue line + '\n'; it is written when the loop next reports the socket
  * writable (so a burst of lines leaves in one write), or at once when the
@@ -41,6 +43,10 @@ void aw_conn_free(struct aw_conn *c);
  * queue would still exceed out_max after a write (nothing queued; errno
  * ENOBUFS) or on a write error (errno). */
 int aw_conn_send(struct aw_conn *c, const char *line, size_t len);
+/* Give back an output buffer larger than AW_CONN_KEEP once it is empty (a
+ * snapshot or a backlog went out). Call it from a timer, not per send: the
+ * buffer is reused while traffic flows. */
+void aw_conn_trim(struct aw_conn *c);
 /* Write what is queued; keeps EPOLLOUT on while something is left. 0 / -1. */
 int aw_conn_flush(struct aw_conn *c);
 /* On EPOLLOUT: completes a pending connect (0 ok, -1 failed, errno set) and

@@ -135,7 +135,12 @@ aw_msg_equal(const struct aw_msg *a, const struct aw_msg *b)
 	case AW_MSG_RELAY_ADD:
 		return aw_msg_relay_equal(&a->u.relay, &b->u.relay);
 	case AW_MSG_RELAY_DEL:
+	case AW_MSG_RELAY_GET:
 		return memcmp(a->u.path_id, b->u.path_id, sizeof(a->u.path_id)) == 0;
+	case AW_MSG_RELAY_REFUSED:
+		return memcmp(a->u.refusal.path_id, b->u.refusal.path_id, AW_MSG_PATH_ID_LEN) == 0 &&
+		       strcmp(a->u.refusal.error, b->u.refusal.error) == 0 &&
+		       strcmp(a->u.refusal.by, b->u.refusal.by) == 0;
 	case AW_MSG_SERVICE_GET:
 		return strcmp(a->u.service, b->u.service) == 0;
 	case AW_MSG_SERVICE:

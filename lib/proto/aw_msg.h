@@ -25,9 +25,11 @@
  * Field ranges (integers are JSON integers; reals such as 80.0 are rejected):
  *   port 1..65535; priority 0..65535 (lower is preferred, §4.3);
  *   weight 0..65535 (0 = drained: kept, but gets no new flows);
- *   ttl 1..86400 s; suite 1|2; idle_timeout_s and bind_timeout_s 1..86400 s;
- *   version 0..2^63-1; rate {pps, bps (bytes/s), burst (bytes)}: pps and bps
- *   0..2^63-1 (0 = that limit off, not both), burst 1..2^63-1;
+ *   ttl 1..86400 s; version 0..2^63-1;
+ *   relay entries: the data plane's limits, checked by aw_msg_relay_check()
+ *   (aw_msg_check.h, shared with the data plane): suite 1|2; idle_timeout_s
+ *   and bind_timeout_s 1..65535 s; rate {pps, bps (bytes/s), burst (packets)}:
+ *   pps 0..10^9, bps 0..10^12 (0 = that limit off, not both), burst 1..10^6;
  *   service URI and hello name: 1..255 bytes of printable ASCII (0x20..0x7e,
  *   space included, as lib/asrs aw_uri_check);
  *   path_id: 32 hex digits, tunnel_key: 64 hex digits (either case on input,
@@ -54,7 +56,6 @@
 #define AW_MSG_MAX_SERVICES       65536  /* services[] entries per snapshot */
 #define AW_MSG_MAX_RELAYS         65536  /* relays[] entries per snapshot */
 #define AW_MSG_TTL_MAX            86400
-#define AW_MSG_TIMEOUT_MAX        86400
 #define AW_MSG_IDLE_TIMEOUT_DEFAULT 300
 #define AW_MSG_BIND_TIMEOUT_DEFAULT 30
 #define AW_MSG_PATH_ID_LEN        16     /* bytes; 32 hex digits on the wire */
@@ -73,7 +74,10 @@
 	X(SUBSCRIBER_LIST, "subscriber.list")                                              \
 	X(SNAPSHOT, "snapshot")                                                            \
 	X(SERVICE, "service")                                                              \
-	X(PING, "ping")
+	X(PING, "ping")                                                                    \
+	X(RELAY_LIST, "relay.list")                                                        \
+	X(RELAY_GET, "relay.get")                                                          \
+	X(RELAY_REFUSED, "relay.refused")
 
 enum aw_msg_type {
 #define AW_MSG_X_ENUM(e, s) AW_MSG_##e,
@@ -130,6 +134,16 @@ struct aw_msg_relay {
 	struct aw_msg_rate rate;
 };
 
+/* relay.refused: a data plane refused a relay entry (subscriber -> map
+ * server: path_id and error; map server -> the admin that added it: "by" too,
+ * the subscriber's hello name). error: 1..255 printable ASCII; by optional
+ * ("" = absent). */
+struct aw_msg_refusal {
+	uint8_t path_id[AW_MSG_PATH_ID_LEN];
+	char error[AW_MSG_NAME_MAX + 1];
+	char by[AW_MSG_NAME_MAX + 1];
+};
+
 /* One service and its full destination list (empty = withdrawn). */
 struct aw_msg_svc {
 	char service[AW_MSG_URI_MAX + 1];
@@ -167,7 +181,8 @@ struct aw_msg {
 		struct aw_msg_hello hello;       /* HELLO */
 		struct aw_msg_reg reg;           /* REGISTER, DEREGISTER */
 		struct aw_msg_relay relay;       /* RELAY_ADD */
-		uint8_t path_id[AW_MSG_PATH_ID_LEN]; /* RELAY_DEL */
+		uint8_t path_id[AW_MSG_PATH_ID_LEN]; /* RELAY_DEL, RELAY_GET */
+		struct aw_msg_refusal refusal;   /* RELAY_REFUSED */
 		char service[AW_MSG_URI_MAX + 1]; /* SERVICE_GET */
 		struct aw_msg_svc svc;           /* SERVICE */
 		struct aw_msg_snapshot snapshot; /* SNAPSHOT */

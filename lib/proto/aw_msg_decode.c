@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* aw_msg decode: one JSON line to a validated struct aw_msg (see aw_msg.h). */
+#include "aw_msg_check.h"
 #include "aw_msg_priv.h"
 
 #include <stdio.h>
@@ -138,6 +139,8 @@ fail:
 	return -1;
 }
 
+#define L aw_relay_limits /* ranges: aw_msg_check.h */
+
 static int
 rate_decode(const json_t *v, const char *pfx, struct aw_msg_rate *r, char *err, size_t errlen)
 {
@@ -148,13 +151,14 @@ rate_decode(const json_t *v, const char *pfx, struct aw_msg_rate *r, char *err, 
 		return -1;
 	snprintf(sub, sizeof(sub), "%srate.", pfx);
 	if (aw_msg_check_keys(v, sub, keys, NULL, err, errlen) < 0 ||
-	    aw_msg_get_uint(v, sub, "pps", true, 0, INT63_MAX, &r->pps, err, errlen) < 0 ||
-	    aw_msg_get_uint(v, sub, "bps", true, 0, INT63_MAX, &r->bps, err, errlen) < 0 ||
-	    aw_msg_get_uint(v, sub, "burst", true, 1, INT63_MAX, &r->burst, err, errlen) < 0)
+	    aw_msg_get_uint(v, sub, "pps", true, 0, L[AW_RELAY_LIM_PPS].max, &r->pps, err,
+			    errlen) < 0 ||
+	    aw_msg_get_uint(v, sub, "bps", true, 0, L[AW_RELAY_LIM_BPS].max, &r->bps, err,
+			    errlen) < 0 ||
+	    aw_msg_get_uint(v, sub, "burst", true, 1, L[AW_RELAY_LIM_BURST].max, &r->burst, err,
+			    errlen) < 0)
 		return -1;
-	if (r->pps == 0 && r->bps == 0)
-		return aw_msg_fail(err, errlen, "%srate: pps and bps are both 0 (omit rate)", pfx);
-	return 0;
+	return 0; /* pps or bps above 0: aw_msg_relay_check */
 }
 
 /* Members of a relay entry (keys already checked). */
@@ -171,10 +175,11 @@ relay_fields(const json_t *obj, const char *pfx, struct aw_msg_relay *r, char *e
 	if (aw_msg_get_hex(obj, pfx, "path_id", r->path_id, AW_MSG_PATH_ID_LEN, err, errlen) < 0 ||
 	    aw_msg_get_hex(obj, pfx, "tunnel_key", r->tunnel_key, AW_MSG_TUNNEL_KEY_LEN, err,
 			   errlen) < 0 ||
-	    aw_msg_get_uint(obj, pfx, "suite", true, 1, 2, &suite, err, errlen) < 0 ||
-	    aw_msg_get_u32(obj, pfx, "idle_timeout_s", false, 1, AW_MSG_TIMEOUT_MAX,
+	    aw_msg_get_uint(obj, pfx, "suite", true, 1, L[AW_RELAY_LIM_SUITE].max, &suite, err,
+			    errlen) < 0 ||
+	    aw_msg_get_u32(obj, pfx, "idle_timeout_s", false, 1, L[AW_RELAY_LIM_IDLE].max,
 			   &r->idle_timeout_s, err, errlen) < 0 ||
-	    aw_msg_get_u32(obj, pfx, "bind_timeout_s", false, 1, AW_MSG_TIMEOUT_MAX,
+	    aw_msg_get_u32(obj, pfx, "bind_timeout_s", false, 1, L[AW_RELAY_LIM_BIND].max,
 			   &r->bind_timeout_s, err, errlen) < 0)
 		return -1;
 	r->suite = (uint8_t)suite;
@@ -184,6 +189,10 @@ relay_fields(const json_t *obj, const char *pfx, struct aw_msg_relay *r, char *e
 			return -1;
 		r->has_rate = true;
 	}
+	/* the one validation the map server, the agent and the data plane share */
+	struct aw_msg_check_err e;
+	if (aw_msg_relay_check(r, "bps", &e) < 0)
+		return aw_msg_fail(err, errlen, "%s%s: %s", pfx, e.key, e.msg);
 	return 0;
 }
 
@@ -357,6 +366,25 @@ decode_relay_del(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
 }
 
 static int
+decode_relay_get(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
+{
+	return aw_msg_get_hex(root, "", "path_id", m->u.path_id, AW_MSG_PATH_ID_LEN, err, errlen);
+}
+
+static int
+decode_relay_refused(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
+{
+	struct aw_msg_refusal *r = &m->u.refusal;
+
+	if (aw_msg_get_hex(root, "", "path_id", r->path_id, AW_MSG_PATH_ID_LEN, err, errlen) < 0 ||
+	    aw_msg_get_str(root, "", "error", r->error, err, errlen) < 0)
+		return -1;
+	if (json_object_get(root, "by") == NULL)
+		return 0;
+	return aw_msg_get_str(root, "", "by", r->by, err, errlen);
+}
+
+static int
 decode_service_get(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
 {
 	return aw_msg_get_str(root, "", "service", m->u.service, err, errlen);
@@ -414,6 +442,9 @@ static const struct {
 	[AW_MSG_SNAPSHOT] = {K("version", "services", "relays", "more"), decode_snapshot},
 	[AW_MSG_SERVICE] = {K("version", "service", "sid", "destinations"), decode_service},
 	[AW_MSG_PING] = {K(NULL), decode_nothing},
+	[AW_MSG_RELAY_LIST] = {K(NULL), decode_nothing},
+	[AW_MSG_RELAY_GET] = {K("path_id"), decode_relay_get},
+	[AW_MSG_RELAY_REFUSED] = {K("path_id", "error", "by"), decode_relay_refused},
 };
 #undef K
 

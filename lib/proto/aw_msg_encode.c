@@ -187,7 +187,12 @@ body_set(json_t *o, const struct aw_msg *m)
 	case AW_MSG_RELAY_ADD:
 		return relay_set(o, &m->u.relay);
 	case AW_MSG_RELAY_DEL:
+	case AW_MSG_RELAY_GET:
 		return set(o, "path_id", jhex(m->u.path_id, AW_MSG_PATH_ID_LEN));
+	case AW_MSG_RELAY_REFUSED:
+		return set(o, "path_id", jhex(m->u.refusal.path_id, AW_MSG_PATH_ID_LEN)) |
+		       set(o, "error", json_string(m->u.refusal.error)) |
+		       (m->u.refusal.by[0] ? set(o, "by", json_string(m->u.refusal.by)) : 0);
 	case AW_MSG_SERVICE_GET:
 		return set(o, "service", json_string(m->u.service));
 	case AW_MSG_SERVICE:

@@ -20,8 +20,9 @@ service has a destination of weight W, with "t": the CLOCK_MONOTONIC time
     fake_dataplane.py --socket PATH [--no-asrs] [--no-trs] [--no-validate] [--refuse PREFIX]
 
 --refuse PREFIX makes service.set refuse services whose URI starts with
-PREFIX (as a data plane whose table is full would): the whole request is
-refused, so the caller must retry the others alone.
+PREFIX, and relay.add relays whose path_id does (as a data plane whose table
+is full would): the whole request is refused, so the caller must retry the
+others alone.
 
 --no-validate is for bench/control/push_latency.py only: batch service.set
 calls are stored without being checked, so that the Python double is not the
@@ -108,18 +109,23 @@ def service_entry(obj, path):
     return uri, out
 
 
+RELAY_KEYS = ("path_id", "tunnel_key", "suite", "idle_timeout_s", "bind_timeout_s", "rate")
+
+
 def relay_entry(obj, path, top):
-    keys = ("path_id", "tunnel_key", "suite", "idle_timeout_s", "bind_timeout_s", "rate")
-    want_keys(obj, path, keys + (("op",) if top else ()))
+    want_keys(obj, path, RELAY_KEYS + (("op",) if top else ()))
     e = {"path_id": want_hex(obj, "path_id", path, 32), "tunnel_key": want_hex(obj, "tunnel_key", path, 64),
          "suite": want_int(obj, "suite", path, 1, 2),
-         "idle_timeout_s": want_int(obj, "idle_timeout_s", path, 1, 86400, 300),
-         "bind_timeout_s": want_int(obj, "bind_timeout_s", path, 1, 86400, 30)}
-    if "rate" in obj:
+         "idle_timeout_s": want_int(obj, "idle_timeout_s", path, 1, 65535, 300),
+         "bind_timeout_s": want_int(obj, "bind_timeout_s", path, 1, 65535, 30)}
+    if "rate" in obj:  # the data plane's limits (dataplane/CONFIG.md, lib/proto aw_msg_check.h)
         r = obj["rate"]
         want_keys(r, path + "rate.", ("pps", "bytes_per_s", "burst"))
-        e["rate"] = {k: want_int(r, k, path + "rate.", 0 if k != "burst" else 1, 2**63 - 1, 0 if k != "burst" else None)
+        hi = {"pps": 10**9, "bytes_per_s": 10**12, "burst": 10**6}
+        e["rate"] = {k: want_int(r, k, path + "rate.", 0 if k != "burst" else 1, hi[k], 0 if k != "burst" else 64)
                      for k in ("pps", "bytes_per_s", "burst")}
+        if e["rate"]["pps"] == 0 and e["rate"]["bytes_per_s"] == 0:
+            raise Bad("%srate: expected pps and/or bytes_per_s above 0" % path)
     return e
 
 
@@ -202,8 +208,11 @@ class FakeDataplane:
         return {"services": [{"service": u, "sid": "0" * 16, "destinations": d} for u, d in self.services.items()]}
 
     def op_relay_add(self, req):
-        many, items = batch(req, "relay", "relays", ())
+        many, items = batch(req, "relay", "relays", RELAY_KEYS)
         es = [relay_entry(it, "relays[%d]." % i if many else "", not many) for i, it in enumerate(items)]
+        for i, e in enumerate(es):
+            if self.refuse and e["path_id"].startswith(self.refuse):
+                raise Bad("%spath_id: relay table full (refused by --refuse)" % ("relays[%d]." % i if many else ""))
         existed = False
         for e in es:
             existed = self.relays.get(e["path_id"]) == e

@@ -197,6 +197,9 @@ def test_ipv6_listener_and_sigterm(procs):
     (["--listen", "1.2.3:80"], "not a numeric"),
     (["--listen", "127.0.0.1:0"], "port"),
     (["--subscriber-queue", "12"], "--subscriber-queue"),
+    (["--idle-timeout-s", "5"], "--idle-timeout-s: expected an integer 10..86400"),
+    (["--max-per-source", "0"], "--max-per-source"),
+    (["--output-budget", "1000"], "--output-budget"),
     (["--bogus"], "usage"),
 ])
 def test_bad_options_exit_2(args, msg):

@@ -35,11 +35,13 @@ KEY = "ef" * 32
 class RealDataplane:
     """anyway-dataplane on two net_null ports; stopped by stop() (SIGTERM, then SIGKILL)."""
 
-    def __init__(self, procs, sock=None):
+    def __init__(self, procs, sock=None, trs=None):
         self.procs = procs
         self.sock = sock or str(procs.dir / "rdp.sock")
         self.prefix = unique_prefix()
         cfg = dict(CONFIG, api={"unix": self.sock})
+        if trs is not None:
+            cfg["trs"] = dict(CONFIG["trs"], **trs)
         path = procs.dir / ("%s.json" % self.prefix)
         path.write_text(json.dumps(cfg))
         cmd = [binary()] + eal_args(self.prefix, ["net_null0", "net_null1"]) + ["--", "--config", str(path)]
@@ -163,3 +165,31 @@ def test_malformed_admin_update_never_reaches_the_dataplane(procs, rdp):
     assert a.call(reg("asrs://good/x", "10.2.0.2", 80))["ok"]
     wait_until(lambda: "asrs://good/x" in rdp.services(), what="the good one applied")
     assert "asrs://bad/x" not in rdp.services() and rdp.relays() == set()
+
+
+def test_relay_limits_agree_and_a_refusal_reaches_the_admin(procs):
+    """What mapd accepts at the limits the data plane accepts; a relay the data
+    plane refuses (its table is full) comes back to the admin as relay.refused."""
+    dp = RealDataplane(procs, trs={"max_paths": 2}).probe()
+    try:
+        m = procs.mapd()
+        procs.agent([m.port], dp.sock, args=["--name", "agent-real"])
+        a = admin(m.port)
+        edge = {"op": "relay.add", "path_id": "%032x" % 1, "tunnel_key": KEY, "suite": 2,
+                "idle_timeout_s": 65535, "bind_timeout_s": 65535,
+                "rate": {"pps": 10**9, "bps": 10**12, "burst": 10**6}}
+        assert a.call(edge)["ok"]
+        assert not a.call(dict(edge, idle_timeout_s=86400))["ok"]  # the data plane would refuse it
+        assert a.call({"op": "relay.add", "path_id": "%032x" % 2, "tunnel_key": KEY, "suite": 1})["ok"]
+        wait_until(lambda: dp.relays() == {"%032x" % 1, "%032x" % 2}, what="both applied")
+        assert a.call({"op": "relay.add", "path_id": "%032x" % 3, "tunnel_key": KEY, "suite": 1})["ok"]
+        while True:  # bounded by the connection's 15 s timeout
+            note = a.recv()
+            if note.get("op") == "relay.refused":
+                break
+        assert note["path_id"] == "%032x" % 3 and note["by"] == "agent-real", note
+        assert "table full" in note["error"], note
+        r = a.call({"op": "relay.get", "path_id": "%032x" % 3})
+        assert "table full" in r["relay"]["refused"]["error"], r
+    finally:
+        dp.stop()

@@ -192,5 +192,33 @@ test_linebuf(void)
 	aw_linebuf_free(&lb);
 }
 
+/* A buffer grown by a long line shrinks back once little is pending. */
+static void
+test_linebuf_trim(void)
+{
+	static char big[200000];
+	struct aw_linebuf lb;
+	char *line;
+	size_t len;
+
+	memset(big, 'x', sizeof(big));
+	big[sizeof(big) - 1] = '\n';
+	CHECK_EQ(aw_linebuf_init(&lb, 0), 0);
+	CHECK_EQ(aw_linebuf_feed(&lb, big, sizeof(big)), AW_LINE_OK);
+	CHECK_EQ(aw_linebuf_feed(&lb, "{\"a\"", 4), AW_LINE_OK); /* a partial line after it */
+	aw_linebuf_trim(&lb, 4096);
+	CHECK(lb.cap > 4096); /* the long line is still pending */
+	CHECK_EQ(aw_linebuf_next(&lb, &line, &len), AW_LINE_OK);
+	CHECK_EQ(len, sizeof(big) - 1);
+	aw_linebuf_trim(&lb, 4096);
+	CHECK_EQ(lb.cap, 4096);
+	CHECK_EQ(aw_linebuf_pending(&lb), 4);
+	CHECK_EQ(aw_linebuf_feed(&lb, "}\n", 2), AW_LINE_OK); /* the partial line survived */
+	CHECK_EQ(aw_linebuf_next(&lb, &line, &len), AW_LINE_OK);
+	CHECK_STR(line, "{\"a\"}");
+	aw_linebuf_free(&lb);
+}
+
 AW_TEST_MAIN(AW_TEST(test_addr_parse), AW_TEST(test_prefix_parse), AW_TEST(test_mac_parse),
-	     AW_TEST(test_cksum), AW_TEST(test_cksum32), AW_TEST(test_linebuf))
+	     AW_TEST(test_cksum), AW_TEST(test_cksum32), AW_TEST(test_linebuf),
+	     AW_TEST(test_linebuf_trim))

@@ -181,7 +181,7 @@ test_relay_add(void)
 	roundtrip(&m);
 	m.u.relay.has_rate = true;
 	m.u.relay.rate = (struct aw_msg_rate){.pps = 1000, .bps = 0, .burst = 1500};
-	m.u.relay.idle_timeout_s = 86400;
+	m.u.relay.idle_timeout_s = 65535;
 	m.u.relay.bind_timeout_s = 1;
 	m.has_version = true;
 	m.version = 42;
@@ -208,7 +208,7 @@ static void
 test_simple_ops(void)
 {
 	static const enum aw_msg_type types[] = {AW_MSG_SERVICE_LIST, AW_MSG_SUBSCRIBER_LIST,
-						 AW_MSG_PING};
+						 AW_MSG_PING, AW_MSG_RELAY_LIST};
 	struct aw_msg m, d;
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
@@ -225,8 +225,24 @@ test_simple_ops(void)
 	strcpy(m.u.service, "asrs://shop.example/web with space");
 	roundtrip(&m);
 
+	aw_msg_init(&m, AW_MSG_RELAY_GET);
+	memset(m.u.path_id, 0x5c, sizeof(m.u.path_id));
+	roundtrip(&m);
+	aw_msg_init(&m, AW_MSG_RELAY_REFUSED);
+	memset(m.u.refusal.path_id, 0x11, AW_MSG_PATH_ID_LEN);
+	strcpy(m.u.refusal.error, "relay.add: relay table full (1048576 paths)");
+	roundtrip(&m);
+	strcpy(m.u.refusal.by, "agent-7");
+	roundtrip(&m);
+
 	decode_ok("{\"op\":\"ping\"}", &d);
 	CHECK_EQ(d.type, AW_MSG_PING);
+	aw_msg_free(&d);
+	decode_ok("{\"op\":\"relay.refused\",\"path_id\":\"00112233445566778899aabbccddeeff\","
+		  "\"error\":\"full\"}", &d);
+	CHECK_EQ(d.type, AW_MSG_RELAY_REFUSED);
+	CHECK_STR(d.u.refusal.error, "full");
+	CHECK_STR(d.u.refusal.by, "");
 	aw_msg_free(&d);
 }
 
