@@ -73,8 +73,8 @@ grace_json(json_t *o, const struct agent_mapd *m, uint64_t now)
 static json_t *
 mapd_json(const struct agent_mapd *m, uint64_t now)
 {
-	json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "mapd", m->name,
-			 "state", state_names[m->state], "has_view", m->has_view, "version",
+	json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
+			 "mapd", m->name, "state", state_names[m->state], "has_view", m->has_view, "version",
 			 (json_int_t)m->version, "services", (json_int_t)m->view.svcs.n, "relays",
 			 (json_int_t)m->view.relays.n, "snapshots", (json_int_t)m->snapshots,
 			 "updates", (json_int_t)m->updates, "rejected", (json_int_t)m->rejected,
