@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * agent_status — anyway-agent's own status on a unix socket, same line
- * protocol: {"op":"status"} → map servers (state, version, counts, errors),
+ * protocol: {"op":"status"} → map servers (state, version, counts, errors,
+ * instance and restart grace),
  * the data plane (connected, applies, last apply time, errors), and counts of
  * what is applied; {"op":"ping"} → pong. Malformed lines get an error reply
  * and the connection stays usable; an oversized line closes it.
@@ -54,17 +55,36 @@ struct status_srv {
 
 static const char *const state_names[] = {"disconnected", "connecting", "subscribing", "synced"};
 
+/* The restart grace of one map server (control/PROTOCOL.md "Map server
+ * restart"): which instance it is, how many restarts were seen, whether an
+ * old view is still merged and for how long. */
+static void
+grace_json(json_t *o, const struct agent_mapd *m, uint64_t now)
+{
+	uint64_t left = m->has_grace && m->grace_until_ms > now ? m->grace_until_ms - now : 0;
+
+	json_object_set_new(o, "instance",
+			    m->instance[0] != '\0' ? json_string(m->instance) : json_null());
+	json_object_set_new(o, "restarts", json_integer((json_int_t)m->restarts_seen));
+	json_object_set_new(o, "grace", json_boolean(m->has_grace));
+	json_object_set_new(o, "grace_left_ms", json_integer((json_int_t)left));
+}
+
 static json_t *
 mapd_json(const struct agent_mapd *m, uint64_t now)
 {
-	return json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "mapd", m->name,
-			 "state", state_names[m->state], "has_view", m->has_view, "version",
+	json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
+			 "mapd", m->name, "state", state_names[m->state], "has_view", m->has_view, "version",
 			 (json_int_t)m->version, "services", (json_int_t)m->view.svcs.n, "relays",
 			 (json_int_t)m->view.relays.n, "snapshots", (json_int_t)m->snapshots,
 			 "updates", (json_int_t)m->updates, "rejected", (json_int_t)m->rejected,
 			 "connects", (json_int_t)m->reconnects,
 			 "silent_ms", (json_int_t)(m->state == MAPD_IDLE ? 0 : now - m->last_rx_ms),
 			 "last_error", m->last_error);
+
+	if (o != NULL)
+		grace_json(o, m, now);
+	return o;
 }
 
 static json_t *

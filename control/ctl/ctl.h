@@ -214,6 +214,8 @@ extern const struct ctl_pager ctl_sessions_pager, ctl_relays_pager;
 /* ctl_mapd.c: the map server. */
 int ctl_show_mapd_services(const struct ctl_cmd *c, const json_t *reply);
 int ctl_show_mapd_service(const struct ctl_cmd *c, const json_t *reply);
+int ctl_show_mapd_relays(const struct ctl_cmd *c, const json_t *reply);
+int ctl_show_mapd_subscribers(const struct ctl_cmd *c, const json_t *reply);
 int ctl_parse_register(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 int ctl_parse_deregister(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 

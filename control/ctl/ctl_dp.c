@@ -44,17 +44,17 @@ int
 ctl_show_stats(const struct ctl_cmd *c, const json_t *s)
 {
 	static const char *const skip[] = {"drops", "counters", "ports", "lcores", "asrs",
-					   "relay", NULL};
-	static const char *const features[] = {"asrs", "relay"};
+					   "relay", "api", NULL};
+	static const char *const sections[] = {"asrs", "relay", "api"};
 	(void)c;
 
 	ctl_print_object(s, skip);
 	ctl_print_nonzero("drops", json_object_get(s, "drops"));
 	ctl_print_nonzero("counters", json_object_get(s, "counters"));
-	for (size_t f = 0; f < sizeof(features) / sizeof(features[0]); f++) {
-		const json_t *o = json_object_get(s, features[f]);
+	for (size_t f = 0; f < sizeof(sections) / sizeof(sections[0]); f++) {
+		const json_t *o = json_object_get(s, sections[f]);
 		if (json_is_object(o)) {
-			printf("\n%s:\n", features[f]);
+			printf("\n%s:\n", sections[f]);
 			ctl_print_object(o, NULL);
 		}
 	}

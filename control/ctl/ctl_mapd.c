@@ -2,8 +2,10 @@
 /*
  * anyway-ctl: the parsers and formatters of the map server's commands (SPEC
  * §7.1: service.list / service.get as admin, register / deregister as
- * registrar) in the command table; the agent's status and the other map
- * server commands use the generic ones. See ctl.h for the contract.
+ * registrar; control/PROTOCOL.md: relay.list with the refusals the agents
+ * reported, subscriber.list with the limits' counters) in the command table;
+ * the agent's status and the other map server commands use the generic ones.
+ * See ctl.h for the contract.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,95 @@ ctl_show_mapd_service(const struct ctl_cmd *c, const json_t *reply)
 	json_array_append(one, json_is_object(s) ? (json_t *)s : (json_t *)reply);
 	ctl_print_services(one);
 	json_decref(one);
+	return CTL_OK;
+}
+
+/* The rate of a relay as "pps=N bps=N burst=N" (its non-zero members), or "-". */
+static char *
+rate_cell(const json_t *rate)
+{
+	char buf[160] = "";
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)rate, k, v) {
+		size_t n = strlen(buf);
+		if (json_is_integer(v) && json_integer_value(v) != 0 && n < sizeof(buf))
+			snprintf(buf + n, sizeof(buf) - n, "%s%s=%lld", n ? " " : "", k,
+				 (long long)json_integer_value(v));
+	}
+	return strdup(buf[0] ? buf : "-");
+}
+
+#define RELAY_COLS 9
+
+/* One relay of the map: its parameters (never a key) and its last refusal. */
+static void
+mapd_relay_row(struct ctl_table *t, const json_t *r)
+{
+	static const char *const keys[] = {"path_id", "suite", "idle_timeout_s",
+					   "bind_timeout_s"};
+	static const char *const refused_keys[] = {"by", "count", "age_ms", "error"};
+	const json_t *refused = json_object_get(r, "refused");
+	char *c[RELAY_COLS];
+
+	for (int k = 0; k < 4; k++)
+		c[k] = ctl_cell(json_object_get(r, keys[k]));
+	c[4] = rate_cell(json_object_get(r, "rate"));
+	for (int k = 0; k < 4; k++)
+		c[5 + k] = ctl_cell(json_object_get(refused, refused_keys[k]));
+	ctl_table_row(t, (const char *const *)c);
+	for (int k = 0; k < RELAY_COLS; k++)
+		free(c[k]);
+}
+
+/* relay.list: refused relays first (the map server's order), then
+ * "N relays", with how many the reply left out. */
+int
+ctl_show_mapd_relays(const struct ctl_cmd *c, const json_t *reply)
+{
+	static const char *const hdr[RELAY_COLS + 1] = {
+		"PATH_ID", "SUITE", "IDLE_S", "BIND_S", "RATE", "REFUSED_BY", "REFUSALS",
+		"AGE_MS", "ERROR", NULL};
+	const json_t *relays;
+	int rc = ctl_reply_array(c, reply, "relays", &relays);
+	long long total = json_integer_value(json_object_get(reply, "total"));
+	long long left_out = json_integer_value(json_object_get(reply, "left_out"));
+	size_t i, refused = 0;
+	json_t *r;
+
+	if (rc != CTL_OK)
+		return rc;
+	struct ctl_table *t = ctl_table_new(hdr);
+	json_array_foreach((json_t *)relays, i, r) {
+		mapd_relay_row(t, r);
+		refused += json_object_get(r, "refused") != NULL;
+	}
+	if (json_array_size(relays) > 0)
+		ctl_table_print(t);
+	else
+		ctl_table_free(t);
+	printf("%zu relays, %zu refused", json_array_size(relays), refused);
+	if (left_out > 0)
+		printf(" (%lld of %lld left out)", left_out, total);
+	printf("\n");
+	return CTL_OK;
+}
+
+/* subscriber.list: the subscribers, then the limits' counters. */
+int
+ctl_show_mapd_subscribers(const struct ctl_cmd *c, const json_t *reply)
+{
+	const json_t *subs, *limits = json_object_get(reply, "limits");
+	int rc = ctl_reply_array(c, reply, "subscribers", &subs);
+
+	if (rc != CTL_OK)
+		return rc;
+	ctl_print_array(subs);
+	if (json_is_object(limits)) {
+		printf("\nlimits:\n");
+		ctl_print_object(limits, NULL);
+	}
 	return CTL_OK;
 }
 

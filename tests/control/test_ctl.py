@@ -141,7 +141,10 @@ def _binary_present():
     (["deregister", "asrs://a/b", "10.0.0.1", "80", "ttl", "5"], "usage: deregister URI ADDR PORT"),
     (["--mapd", "127.0.0.1:1", "relay", "add", "zz" * 16, "00" * 32],
      "relay.add: path_id:"),
-    (["--mapd", "127.0.0.1:1", "relays"], "relays: not a map server command"),
+    (["--mapd", "127.0.0.1:1", "service", "set", "asrs://a/b"], "service set: not a map server command"),
+    (["--mapd", "127.0.0.1:1", "relay", "get"], "usage: relay get PATH_ID"),
+    (["--mapd", "127.0.0.1:1", "relay", "get", "zz"], "relay.get: path_id:"),
+    (["--mapd", "127.0.0.1:1", "limits", "now"], "limits takes no arguments"),
     (["--mapd", "no-port", "subscribers"], "--mapd: expected HOST:PORT or [IPV6]:PORT, got 'no-port'"),
     (["status", "now"], "status takes no arguments"),
     (["service", "get"], "usage: service get URI"),
@@ -333,6 +336,22 @@ def test_agent_status_request_and_rendering(fake):
                     {"ADDR": "127.0.0.1:7811", "CONNECTED": "false", "VERSION": "-"}]
 
 
+def test_stats_api_block(fake):
+    """stats shows the reply's api section as its own block, after the features'."""
+    reply = {"ok": True, "rx": 5, "drops": {}, "counters": {}, "ports": [], "lcores": [],
+             "relay": {"entries": 2},
+             "api": {"clients": 2, "trusted_clients": 1, "accepted": 9, "refused": 3,
+                     "evicted": 1, "timed_out": 4, "closed_slow": 0}}
+    f = fake(json.dumps(reply).encode() + b"\n")
+    p = ctl("--socket", f.path, "stats")
+    assert p.returncode == 0, p.stderr
+    assert kv(p.stdout.split("\n\n")[0]) == {"rx": "5", "drops:": "none", "counters:": "none"}
+    assert kv(section(p.stdout, "api")) == {"clients": "2", "trusted_clients": "1",
+                                            "accepted": "9", "refused": "3", "evicted": "1",
+                                            "timed_out": "4", "closed_slow": "0"}
+    assert p.stdout.index("\nrelay:\n") < p.stdout.index("\napi:\n") < p.stdout.index("\nports:\n")
+
+
 def test_json_mode_prints_error_reply_raw(fake):
     line = b'{"ok":false,"error":"addr: 1.2.3.4 is not a VIP"}'
     f = fake(line + b"\n")
@@ -452,6 +471,11 @@ def test_stats_table(dp):
     assert all(r["NAME"].startswith("net_pcap") and r["IPACKETS"] == "0" for r in ports)
     lcores = table(section(p.stdout, "lcores"))
     assert lcores[0]["LCORE"] == "0" and lcores[0]["ROLE"] == "rtc"
+    api = kv(section(p.stdout, "api"))  # the API server's own counters, a block of their own
+    assert int(api["clients"]) >= 1 and int(api["accepted"]) >= 1, api
+    for k in ("trusted_clients", "refused", "evicted", "timed_out", "closed_slow"):
+        assert api[k].isdigit(), (k, api)
+    assert not any(k.startswith("api") for k in head), head
 
 
 def test_stats_json(dp):

@@ -32,7 +32,8 @@ def test_help_lists_every_command_once_per_daemon():
     for w in ("ping", "stats", "config", "vips", "vip", "listeners", "listener", "services",
               "service", "sessions", "relays", "relay"):
         assert ("Data plane", w) in words, w
-    for w in ("services", "service", "subscribers", "relay", "register", "deregister"):
+    for w in ("services", "service", "subscribers", "limits", "relays", "relay", "register",
+              "deregister"):
         assert ("Map server", w) in words, w
     assert ("Agent", "status") in words
     # the commands --mapd moves are marked, and the option says so
@@ -55,9 +56,11 @@ def test_word_alone_is_the_list(fake, word, op):
     (["relay", "frob"], "relay: unknown subcommand 'frob' (list, get, add, del)"),
     (["listener", "list", "x"], "listener list takes no arguments"),
     (["relays", "add", "00", "11"], "usage: relays [limit N]"),
-    (["--mapd", "127.0.0.1:1", "relay", "get", "00"],
-     "relay get: not a map server command (the map server has services, service get, "
-     "subscribers, relay add, relay del, register, deregister)"),
+    (["--mapd", "127.0.0.1:1", "service", "set", "asrs://a/b"],
+     "service set: not a map server command (the map server has services, service get, "
+     "subscribers, limits, relays, relay get, relay add, relay del, register, deregister)"),
+    (["--mapd", "127.0.0.1:1", "relay", "frob"],
+     "relay frob: not a map server command (the map server has services"),
 ])
 def test_table_usage_errors(args, message):
     p = ctl(*args)

@@ -178,7 +178,7 @@ test_unknown_words(void)
 {
 	char msg[512];
 	char *frob[] = {"frobnicate"}, *vip[] = {"vip", "flip"}, *relays[] = {"relays"};
-	char *svc[] = {"service", "frob"};
+	char *svc[] = {"service", "frob"}, *svc_set[] = {"service", "set"};
 
 	CHECK_EQ(dispatch(false, 1, frob, msg, sizeof(msg)), CTL_USAGE);
 	CHECK_STR(msg, "anyway-ctl: unknown command 'frobnicate' (see anyway-ctl --help)\n");
@@ -189,10 +189,10 @@ test_unknown_words(void)
 	CHECK_STR(msg, "anyway-ctl: service: unknown subcommand 'frob' (list, set, del, get) "
 		       "(see anyway-ctl --help)\n");
 	/* --mapd: the data plane's commands are not the map server's */
-	CHECK_EQ(dispatch(true, 1, relays, msg, sizeof(msg)), CTL_USAGE);
-	CHECK(strncmp(msg, "anyway-ctl: relays: not a map server command (the map server has "
-			   "services, service get, subscribers, relay add, relay del, register, "
-			   "deregister)", 120) == 0);
+	CHECK_EQ(dispatch(true, 2, svc_set, msg, sizeof(msg)), CTL_USAGE);
+	CHECK(strncmp(msg, "anyway-ctl: service set: not a map server command (the map server "
+			   "has services, service get, subscribers, limits, relays, relay get, "
+			   "relay add, relay del, register, deregister)", 160) == 0);
 	CHECK_EQ(dispatch(true, 2, svc, msg, sizeof(msg)), CTL_USAGE);
 	CHECK(strncmp(msg, "anyway-ctl: service frob: not a map server command", 50) == 0);
 	/* a valid command gets past the checks: the connection fails (exit 1) */
