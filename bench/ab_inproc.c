@@ -45,6 +45,7 @@ struct inproc {
 	uint64_t sent, dp_cycles, ro_cycles, hz;
 	const struct ab_signer *signer;
 	unsigned tail_gap;
+	bool cfg_loaded, dp_up;   /* what setup() got to, for the cleanup */
 };
 
 static void
@@ -215,6 +216,7 @@ setup(struct inproc *P, const struct ab_scen *s, const struct ab_tmpl *t)
 		fprintf(stderr, "anyway-bench: %s\n", err);
 		return 2;
 	}
+	P->cfg_loaded = true;
 	if (P->cfg.mode != AW_MODE_RTC) {
 		fprintf(stderr, "anyway-bench: %s: mode: expected \"rtc\" (in process, the "
 			"burst functions run on this lcore)\n", P->o->dp_config);
@@ -225,6 +227,7 @@ setup(struct inproc *P, const struct ab_scen *s, const struct ab_tmpl *t)
 		fprintf(stderr, "anyway-bench: data plane: %s\n", err);
 		return 1;
 	}
+	P->dp_up = true;
 	idx = aw_port_index(&P->dp, (uint16_t)P->o->tx_port);
 	if (idx < 0 || P->dp.n_ctx < 1) {
 		fprintf(stderr, "anyway-bench: --tx-port %u: not a port of %s\n", P->o->tx_port,
@@ -352,7 +355,9 @@ ab_run_in_process(const struct ab_opts *o, const struct ab_scen *s, const struct
 		aw_reorder_destroy(P.ro);
 	ab_gen_free(&P.gen);
 	ab_sink_free(&P.sink);
-	aw_dp_fini(&P.dp);
-	aw_config_free(&P.cfg);
+	if (P.dp_up)
+		aw_dp_fini(&P.dp);
+	if (P.cfg_loaded)
+		aw_config_free(&P.cfg);
 	return rc;
 }

@@ -10,7 +10,8 @@ the same packets the tests check.
       prints (or writes) the data plane config the scenario runs against:
       the golden topology (port 0: clients, port 1: hosts), busy polling.
       Tables are sized from --flows (asrs.max_sessions: the next power of two
-      >= --flows, at least 262,144) unless --sessions gives the size.
+      >= --flows, at least 262,144, unless --sessions gives the size; ASRS
+      destinations: enough for SNAT's ports to stay half free, at least 16).
       --mem-mb: with --out, prints the EAL memory (MB) the data plane needs
       for that config (tables and mbufs, from dataplane/CONFIG.md's per-entry
       sizes, plus a fixed allowance).
@@ -42,7 +43,7 @@ from scapy.utils import wrpcap  # noqa: E402
 PORT_SPAN = 64512          # as anyway-bench's ab_traffic.c
 TRS_PORT = 7811
 BENCH_SVC = "asrs://bench.example/dns"
-N_DEST = 16                # ASRS destinations 10.2.0.16 .. 10.2.0.31
+N_DEST = 16                # ASRS destinations 10.2.0.16 .. (at least 16: n_dest)
 PID_BASE = bytes.fromhex("a5a5a5a5000000000000000000000000")
 
 
@@ -126,8 +127,15 @@ ASRS = ("asrs-established", "asrs-new", "mixed")
 TRS = ("trs-capsule", "trs-signaling", "mixed")
 
 
-def add_asrs(c, sessions):
-    dests = ["10.2.0.%d" % (16 + i) for i in range(N_DEST)]
+def n_dest(flows):
+    """ASRS destinations for `flows` sessions: SNAT has one address and 64,512
+    ports per destination, so at least 16 and enough to keep it half full
+    (1M flows: 32; else sessions fail as snat_exhausted, not as the table)."""
+    return max(N_DEST, -(-2 * flows // PORT_SPAN))
+
+
+def add_asrs(c, sessions, flows):
+    dests = ["10.2.0.%d" % (16 + i) for i in range(n_dest(flows))]
     c["neighbors"] += [{"addr": a, "mac": g.HOST_MAC, "port": 1} for a in dests]
     c["asrs"] = {"max_sessions": sessions, "snat": [g.P1_V4]}
     c["listeners"] = [{"vip": g.VIP4, "proto": "udp", "port": 53, "service": BENCH_SVC}]
@@ -165,12 +173,13 @@ def mem_mb(c):
     return FIXED_MB + (b + (1 << 20) - 1) // (1 << 20)
 
 
-def dp_config(scenario, api, workers, in_process=False, mbufs=32767, sessions=262144, paths=1024, suite=1):
+def dp_config(scenario, api, workers, in_process=False, mbufs=32767, sessions=262144, paths=1024, suite=1,
+              flows=64):
     if scenario not in RUNNABLE:
         raise SystemExit("templates.py: --dp-config: scenario %r cannot run in this build" % scenario)
     c = g.config(idle_sleep_us=0, mbufs=mbufs, api={"unix": api})
     if scenario in ASRS:
-        add_asrs(c, sessions)
+        add_asrs(c, sessions, flows)
     if scenario in TRS:
         add_trs(c, paths, suite)
     if scenario == "pipeline" and not in_process:
@@ -224,7 +233,8 @@ def main():
                 wrpcap(str(d / (s + ".setup0.pcap")), sa)
                 wrpcap(str(d / (s + ".setup1.pcap")), sb)
     if a.dp_config:
-        c = dp_config(a.dp_config, a.api, a.workers, a.in_process, a.mbufs, a.sessions, a.paths, a.suite)
+        c = dp_config(a.dp_config, a.api, a.workers, a.in_process, a.mbufs, a.sessions, a.paths, a.suite,
+                      a.flows)
         text = json.dumps(c, indent=1) + "\n"
         if a.out:
             Path(a.out).write_text(text)

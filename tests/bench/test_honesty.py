@@ -53,6 +53,10 @@ def test_templates_size_sessions_from_flows():
             c = json.loads(Path(tmp, "c.json").read_text())
             assert c["asrs"]["max_sessions"] == want
             assert int(r.stdout) > 256  # the need grows with the table
+            dests = c["services"][0]["destinations"]
+            # SNAT: one address, 64,512 ports per destination, kept at most half full
+            assert len(dests) >= 16 and len(dests) * 64512 >= 2 * int(flows), (flows, len(dests))
+            assert {d["addr"] for d in dests} <= {n["addr"] for n in c["neighbors"]}
         small = int(templates("--dp-config", "asrs-established", "--api", "/tmp/none", "--flows", "64",
                               "--out", tmp + "/c.json", "--mem-mb").stdout)
         assert int(r.stdout) > small
@@ -132,3 +136,13 @@ def test_in_process_valid_run_names_bottleneck():
     assert res["verdict"] == "valid" and res["bottleneck"] in BOTTLENECKS
     assert res["gen_idle"] == "na" and res["dp_idle"] == "na"  # one lcore: neither side idles
     assert "data plane share of the lcore" in r.stdout
+
+
+def test_in_process_bad_config_exits_2():
+    """A config the data plane refuses: one precise line, exit 2, no crash on the way out."""
+    with tempfile.TemporaryDirectory(prefix="awbh") as tmp:
+        out = Path(tmp) / "p.json"
+        assert templates("--dp-config", "pipeline", "--api", tmp + "/s", "--out", str(out)).returncode == 0
+        r = in_process(out, "pipeline", "--packets", "1000")
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert "is not enabled in EAL" in r.stderr
