@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -44,6 +45,7 @@ struct inproc {
 	uint64_t sent, dp_cycles, ro_cycles, hz;
 	const struct ab_signer *signer;
 	unsigned tail_gap;
+	bool cfg_loaded, dp_up;   /* what setup() got to, for the cleanup */
 };
 
 static void
@@ -168,6 +170,42 @@ prelude(struct inproc *P, const struct ab_scen *s, const struct ab_input *in)
 	return 0;
 }
 
+/* Sessions an ASRS scenario opens: one per flow (per packet for asrs-new). */
+static uint64_t
+sessions_needed(const struct ab_opts *o, const struct ab_scen *s)
+{
+	if (strncmp(s->name, "asrs", 4) != 0 && strcmp(s->name, "mixed") != 0)
+		return 0;
+	return s->new_per_packet ? o->packets : o->flows;
+}
+
+/* Refuses a config whose asrs.max_sessions cannot hold the run's sessions
+ * (they would be dropped as session_table_full). 0 or 2. */
+static int
+check_table(const struct ab_opts *o, const struct ab_scen *s)
+{
+	json_error_t je;
+	json_t *j = json_load_file(o->dp_config, 0, &je), *a, *m;
+	uint64_t need = sessions_needed(o, s), have = 1048576; /* CONFIG.md default */
+	int rc = 0;
+
+	if (j == NULL)
+		return 0;  /* aw_config_load says what is wrong with it */
+	a = json_object_get(j, "asrs");
+	m = json_object_get(a, "max_sessions");
+	if (json_is_integer(m))
+		have = (uint64_t)json_integer_value(m);
+	if (json_is_object(a) && need > have) {
+		fprintf(stderr, "anyway-bench: --flows %u: scenario %s opens %" PRIu64 " sessions "
+			"but %s has asrs.max_sessions %" PRIu64 " (they would be dropped as "
+			"session_table_full); size it with bench/templates.py --flows %u\n",
+			o->flows, s->name, need, o->dp_config, have, o->flows);
+		rc = 2;
+	}
+	json_decref(j);
+	return rc;
+}
+
 static int
 setup(struct inproc *P, const struct ab_scen *s, const struct ab_tmpl *t)
 {
@@ -178,6 +216,7 @@ setup(struct inproc *P, const struct ab_scen *s, const struct ab_tmpl *t)
 		fprintf(stderr, "anyway-bench: %s\n", err);
 		return 2;
 	}
+	P->cfg_loaded = true;
 	if (P->cfg.mode != AW_MODE_RTC) {
 		fprintf(stderr, "anyway-bench: %s: mode: expected \"rtc\" (in process, the "
 			"burst functions run on this lcore)\n", P->o->dp_config);
@@ -188,6 +227,7 @@ setup(struct inproc *P, const struct ab_scen *s, const struct ab_tmpl *t)
 		fprintf(stderr, "anyway-bench: data plane: %s\n", err);
 		return 1;
 	}
+	P->dp_up = true;
 	idx = aw_port_index(&P->dp, (uint16_t)P->o->tx_port);
 	if (idx < 0 || P->dp.n_ctx < 1) {
 		fprintf(stderr, "anyway-bench: --tx-port %u: not a port of %s\n", P->o->tx_port,
@@ -212,19 +252,45 @@ setup(struct inproc *P, const struct ab_scen *s, const struct ab_tmpl *t)
 	return 0;
 }
 
-static void
+/* Drops other than tx_full during the timed part, "reason:n,..." in out. */
+static bool
+invalid_drops(const struct aw_stats *st, char *out, size_t len)
+{
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < AW_DROP__COUNT; i++) {
+		if (st->drops[i] == 0 || i == AW_DROP_TX_FULL)
+			continue;
+		int k = snprintf(out + off, len - off, "%s%s:%" PRIu64, off ? "," : "",
+				 aw_drop_name(i), st->drops[i]);
+		if (k < 0 || (size_t)k >= len - off)
+			break;
+		off += (size_t)k;
+	}
+	return out[0] != '\0';
+}
+
+/* Summary and RESULT; 3 when the run is INVALID, else 0. */
+static int
 report(struct inproc *P, const struct ab_scen *s, uint64_t start, uint64_t end)
 {
 	struct ab_result r = {
 		.o = P->o, .s = s, .mode = "in-process", .generated = P->sent,
-		.sink = &P->sink, .sign_failed = P->gen.sign_failed,
+		.sink = &P->sink, .sign_failed = P->gen.sign_failed, .checked = true,
+		.gen_idle = -1, .dp_idle = -1,
 	};
 	const struct aw_stats *st = &P->ctx->stats;
+	char why[512];
 	int any = 0;
 
 	r.seconds = (double)(end - start) / (double)P->hz;
 	r.cycles_per_pkt = P->sink.rx ? (double)(end - start) / (double)P->sink.rx : 0;
 	r.dp_cycles_per_pkt = P->sent ? (double)P->dp_cycles / (double)P->sent : 0;
+	/* one lcore runs both sides: neither idles, the larger share limits */
+	r.dp_share = end > start ? (double)(P->dp_cycles + P->ro_cycles) / (double)(end - start) : 0;
+	if (invalid_drops(st, why, sizeof(why)))
+		r.invalid = why;
 	r.reorder_cycles_per_pkt = P->ro == NULL ? -1
 				   : P->sent ? (double)P->ro_cycles / (double)P->sent : 0.0;
 	ab_report_summary(&r);
@@ -243,6 +309,7 @@ report(struct inproc *P, const struct ab_scen *s, uint64_t start, uint64_t end)
 			printf(" %s=%" PRIu64, aw_info_name(i), st->info[i]);
 	printf("\n");
 	fflush(stdout);
+	return r.invalid != NULL ? 3 : 0;
 }
 
 int
@@ -257,6 +324,8 @@ ab_run_in_process(const struct ab_opts *o, const struct ab_scen *s, const struct
 	P.hz = rte_get_tsc_hz();
 	P.signer = in->signer.n ? &in->signer : NULL;
 	P.tail_gap = in->tail_gap;
+	if (check_table(o, s) != 0)
+		return 2;  /* nothing set up yet */
 	rc = setup(&P, s, &in->t);
 	if (rc == 0)
 		rc = prelude(&P, s, in);
@@ -280,13 +349,15 @@ ab_run_in_process(const struct ab_opts *o, const struct ab_scen *s, const struct
 				fflush(stdout);
 			}
 		}
-		report(&P, s, start, end);
+		rc = report(&P, s, start, end);
 	}
 	if (P.ro != NULL)
 		aw_reorder_destroy(P.ro);
 	ab_gen_free(&P.gen);
 	ab_sink_free(&P.sink);
-	aw_dp_fini(&P.dp);
-	aw_config_free(&P.cfg);
+	if (P.dp_up)
+		aw_dp_fini(&P.dp);
+	if (P.cfg_loaded)
+		aw_config_free(&P.cfg);
 	return rc;
 }

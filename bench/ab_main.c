@@ -3,7 +3,10 @@
  * anyway-bench: EAL options, then the bench's own (ab_opts.h); loads the
  * scenario's traffic template and runs it through ports or in process.
  * Exit codes: 0 traffic ran, 1 runtime failure, 2 usage, option or
- * scenario error (including a scenario this build cannot run).
+ * scenario error (including a scenario this build cannot run, and in
+ * process a config whose tables cannot hold --flows), 3 traffic ran but the
+ * run is INVALID (the data plane dropped packets for a reason other than
+ * tx_full: bench/README.md "Valid runs").
  */
 #include <libgen.h>
 #include <limits.h>

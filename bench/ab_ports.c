@@ -36,6 +36,8 @@ struct loop {
 	struct rte_mbuf *pend[AB_MAX_BURST];
 	unsigned n_pend, off_pend;
 	uint64_t sent, retries;
+	uint64_t tx_idle, tx_busy;  /* TX polls the port refused whole / took packets */
+	json_t *drops0;             /* the data plane's drops when timing started */
 	uint64_t hz, start, tx_end;
 	bool peer_left;
 };
@@ -122,6 +124,10 @@ tx_step(struct loop *L, uint64_t now)
 	k = rte_eth_tx_burst((uint16_t)o->tx_port, 0, L->pend + L->off_pend,
 			     (uint16_t)(L->n_pend - L->off_pend));
 	L->sent += k;
+	if (k)
+		L->tx_busy++;
+	else
+		L->tx_idle++;
 	L->off_pend += k;
 	if (L->off_pend == L->n_pend)
 		L->n_pend = 0;
@@ -239,6 +245,8 @@ traffic(struct loop *L, volatile bool *stop)
 	struct ab_port_prev prev[AB_MAX_PORTS];
 
 	memset(prev, 0, sizeof(prev));
+	if (L->o->dp_api != NULL)
+		L->drops0 = ab_dp_drops(L->o->dp_api);
 	ab_report_ports(L->n_ports, prev, L->hz);
 	L->start = rte_rdtsc();
 	next_link = L->start + link_every;
@@ -275,7 +283,8 @@ traffic(struct loop *L, volatile bool *stop)
 	L->n_pend = 0;
 }
 
-static void
+/* Summary and RESULT; 3 when the run is INVALID, else 0. */
+static int
 finish(struct loop *L, const struct ab_scen *s)
 {
 	uint64_t end = rte_rdtsc();
@@ -283,15 +292,31 @@ finish(struct loop *L, const struct ab_scen *s)
 		.o = L->o, .s = s, .mode = "ports", .generated = L->sent,
 		.tx_retries = L->retries, .sink = &L->sink, .dp_cycles_per_pkt = -1,
 		.sign_failed = L->gen.sign_failed, .reorder_cycles_per_pkt = -1,
+		.dp_idle = -1, .dp_share = -1,
 	};
+	uint64_t polls = L->tx_idle + L->tx_busy;
+	json_t *drops1 = NULL;
+	char why[512];
 
 	r.seconds = (double)(L->tx_end - L->start) / (double)L->hz;
 	r.cycles_per_pkt = L->sink.rx ? (double)(end - L->start) / (double)L->sink.rx : 0;
+	r.gen_idle = polls ? (double)L->tx_idle / (double)polls : -1;
+	/* Valid only when the data plane's drops during the timed part are read
+	 * and none but tx_full (the generator not draining) grew. */
+	if (L->o->dp_api != NULL && L->drops0 != NULL && (drops1 = ab_dp_drops(L->o->dp_api))) {
+		r.checked = true;
+		if (ab_drops_invalid(L->drops0, drops1, why, sizeof(why)) > 0)
+			r.invalid = why;
+	} else if (L->o->dp_api != NULL) {
+		r.invalid = "data_plane_drops_unreadable";
+	}
+	json_decref(drops1);
 	if (!L->peer_left)
 		ab_report_ports(L->n_ports, (struct ab_port_prev[AB_MAX_PORTS]){0}, L->hz);
 	ab_report_summary(&r);
 	if (L->o->dp_api != NULL)
 		ab_report_dp_api(L->o->dp_api);
+	return r.invalid != NULL ? 3 : 0;
 }
 
 static struct rte_mempool *
@@ -336,8 +361,7 @@ ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_i
 		goto stop_ports;
 	}
 	traffic(&L, stop);
-	finish(&L, s);
-	rc = 0;
+	rc = finish(&L, s);
 	if (L.peer_left) {
 		fprintf(stderr, "anyway-bench: a port's link went down during the run (the "
 			"peer left); traffic stopped, numbers above are partial\n");
@@ -349,6 +373,7 @@ stop_ports:
 		rte_eth_dev_close(p);
 	}
 out:
+	json_decref(L.drops0);
 	ab_gen_free(&L.gen);
 	ab_sink_free(&L.sink);
 	return rc;

@@ -58,26 +58,62 @@ ab_report_ports(uint16_t n_ports, struct ab_port_prev *prev, uint64_t tsc_hz)
 	fflush(stdout);
 }
 
-void
-ab_report_summary(const struct ab_result *r)
+const char *
+ab_result_verdict(const struct ab_result *r)
+{
+	if (r->invalid != NULL)
+		return "INVALID";
+	return r->checked ? "valid" : "unchecked";
+}
+
+const char *
+ab_result_bottleneck(const struct ab_result *r)
+{
+	if (r->o->rate_pps)
+		return "rate";
+	if (r->dp_share >= 0)  /* in process: one lcore, the larger share */
+		return r->dp_share >= 0.5 ? "dataplane" : "generator";
+	if (r->dp_idle >= 0 && r->dp_idle < 0.5)
+		return "dataplane";
+	/* the port refusing most TX polls: the generator waits on its peer */
+	return r->gen_idle >= 0.5 ? "dataplane" : "generator";
+}
+
+/* "0.123", or "na" for a share that could not be measured. */
+static const char *
+share(double v, char *buf, size_t len)
+{
+	if (v < 0)
+		return "na";
+	snprintf(buf, len, "%.3f", v);
+	return buf;
+}
+
+static void
+summary_block(const struct ab_result *r, double rx_mpps, double tx_mpps, double gbps,
+	      uint64_t lost)
 {
 	const struct ab_sink *k = r->sink;
-	double secs = r->seconds > 0 ? r->seconds : 1e-9;
-	double tx_mpps = (double)r->generated / secs / 1e6;
-	double rx_mpps = (double)k->rx / secs / 1e6;
-	double gbps = (double)k->rx_bytes * 8 / secs / 1e9;
-	uint64_t good = k->rx - k->other;
-	uint64_t lost = r->generated > good ? r->generated - good : 0;
+	bool bad = r->invalid != NULL;
+	char g[32], d[32];
 
 	printf("\n  ==================== anyway-bench summary ====================\n");
 	printf("  scenario        %s (%s), %s\n", r->s->name, r->s->what, r->mode);
 	printf("  traffic         %u flows, %u-byte frames, burst %u, rate %s\n", r->o->flows,
 	       r->o->pkt_size, r->o->burst, r->o->rate_pps ? "limited" : "unlimited");
 	printf("  duration        %.3f s\n", r->seconds);
-	printf("  generated       %-12" PRIu64 " packets  %8.3f Mpps (tx retries %" PRIu64 ")\n",
-	       r->generated, tx_mpps, r->tx_retries);
-	printf("  received        %-12" PRIu64 " packets  %8.3f Mpps  %7.3f Gbit/s\n", k->rx,
-	       rx_mpps, gbps);
+	if (bad) {
+		printf("  INVALID         the data plane dropped packets: %s\n", r->invalid);
+		printf("                  (no rate is reported for this scenario; see bench/README.md)\n");
+		printf("  generated       %-12" PRIu64 " packets (tx retries %" PRIu64 ")\n",
+		       r->generated, r->tx_retries);
+		printf("  received        %-12" PRIu64 " packets\n", k->rx);
+	} else {
+		printf("  generated       %-12" PRIu64 " packets  %8.3f Mpps (tx retries %" PRIu64
+		       ")\n", r->generated, tx_mpps, r->tx_retries);
+		printf("  received        %-12" PRIu64 " packets  %8.3f Mpps  %7.3f Gbit/s\n",
+		       k->rx, rx_mpps, gbps);
+	}
 	printf("  loss            %-12" PRIu64 " packets  (%.4f %%)\n", lost,
 	       r->generated ? 100.0 * (double)lost / (double)r->generated : 0.0);
 	printf("  out-of-order    %" PRIu64 "\n  corrupted       %" PRIu64 "\n", k->out_of_order,
@@ -94,14 +130,42 @@ ab_report_summary(const struct ab_result *r)
 	if (r->reorder_cycles_per_pkt >= 0)
 		printf("  reorder stage   %.1f cycles/packet (aw_reorder insert + drain; TSC)\n",
 		       r->reorder_cycles_per_pkt);
+	printf("  bottleneck      %s (generator idle %s, data plane idle %s", ab_result_bottleneck(r),
+	       share(r->gen_idle, g, sizeof(g)), share(r->dp_idle, d, sizeof(d)));
+	if (r->dp_share >= 0)
+		printf(", data plane share of the lcore %.3f", r->dp_share);
+	printf(")\n");
 	printf("  ===============================================================\n");
+}
+
+void
+ab_report_summary(const struct ab_result *r)
+{
+	const struct ab_sink *k = r->sink;
+	double secs = r->seconds > 0 ? r->seconds : 1e-9;
+	double tx_mpps = (double)r->generated / secs / 1e6;
+	double rx_mpps = (double)k->rx / secs / 1e6;
+	double gbps = (double)k->rx_bytes * 8 / secs / 1e9;
+	uint64_t good = k->rx - k->other;
+	uint64_t lost = r->generated > good ? r->generated - good : 0;
+	char tx[32] = "invalid", rx[32] = "invalid", gb[32] = "invalid", g[32], d[32];
+
+	summary_block(r, rx_mpps, tx_mpps, gbps, lost);
+	if (r->invalid == NULL) {  /* an INVALID run reports no rate as the scenario's */
+		snprintf(tx, sizeof(tx), "%.4f", tx_mpps);
+		snprintf(rx, sizeof(rx), "%.4f", rx_mpps);
+		snprintf(gb, sizeof(gb), "%.4f", gbps);
+	}
 	printf("RESULT scenario=%s mode=%s flows=%u pkt_size=%u seconds=%.3f generated=%" PRIu64
-	       " received=%" PRIu64 " tx_mpps=%.4f rx_mpps=%.4f gbps=%.4f loss=%" PRIu64
+	       " received=%" PRIu64 " tx_mpps=%s rx_mpps=%s gbps=%s loss=%" PRIu64
 	       " out_of_order=%" PRIu64 " corrupted=%" PRIu64 " cycles_per_pkt=%.1f"
-	       " dp_cycles_per_pkt=%.1f reorder_cycles_per_pkt=%.1f\n",
+	       " dp_cycles_per_pkt=%.1f reorder_cycles_per_pkt=%.1f verdict=%s invalid=%s"
+	       " bottleneck=%s gen_idle=%s dp_idle=%s\n",
 	       r->s->name, r->mode, r->o->flows, r->o->pkt_size, r->seconds, r->generated, k->rx,
-	       tx_mpps, rx_mpps, gbps, lost, k->out_of_order, k->corrupted, r->cycles_per_pkt,
-	       r->dp_cycles_per_pkt, r->reorder_cycles_per_pkt);
+	       tx, rx, gb, lost, k->out_of_order, k->corrupted, r->cycles_per_pkt,
+	       r->dp_cycles_per_pkt, r->reorder_cycles_per_pkt, ab_result_verdict(r),
+	       r->invalid != NULL ? r->invalid : "-", ab_result_bottleneck(r),
+	       share(r->gen_idle, g, sizeof(g)), share(r->dp_idle, d, sizeof(d)));
 	fflush(stdout);
 }
 
@@ -180,4 +244,44 @@ ab_report_dp_api(const char *path)
 	fflush(stdout);
 	json_decref(j);
 	return 0;
+}
+
+json_t *
+ab_dp_drops(const char *path)
+{
+	char err[256];
+	json_t *j = api_stats(path, err, sizeof(err)), *d;
+
+	if (j == NULL) {
+		printf("  data plane API: %s\n", err);
+		return NULL;
+	}
+	d = json_object_get(j, "drops");
+	json_incref(d);
+	json_decref(j);
+	return json_is_object(d) ? d : (json_decref(d), NULL);
+}
+
+int
+ab_drops_invalid(const json_t *before, const json_t *after, char *out, size_t len)
+{
+	const char *name;
+	json_t *v;
+	size_t off = 0;
+	int n = 0;
+
+	out[0] = '\0';
+	json_object_foreach((json_t *)after, name, v) {
+		json_int_t was = before ? json_integer_value(json_object_get(before, name)) : 0;
+		json_int_t d = json_integer_value(v) - was;
+		if (d <= 0 || strcmp(name, "tx_full") == 0)
+			continue;
+		int k = snprintf(out + off, len - off, "%s%s:%" JSON_INTEGER_FORMAT, n ? "," : "",
+				 name, d);
+		if (k < 0 || (size_t)k >= len - off)
+			break;
+		off += (size_t)k;
+		n++;
+	}
+	return n;
 }

@@ -12,7 +12,10 @@
 #define AB_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "ab_opts.h"
 #include "ab_scen.h"
@@ -37,7 +40,18 @@ struct ab_result {
 	double dp_cycles_per_pkt;  /* data plane burst functions (in process), else < 0 */
 	uint64_t sign_failed;      /* TRS messages the generator could not tag */
 	double reorder_cycles_per_pkt; /* in-process pipeline: reorder stage, else < 0 */
+	/* Honesty (bench/README.md "Valid runs"): */
+	bool checked;              /* the data plane's drops were read (else: unchecked) */
+	const char *invalid;       /* drops other than tx_full, "reason:n,...": INVALID; NULL: none */
+	double gen_idle;           /* share of TX polls the port refused whole, < 0: n/a */
+	double dp_idle;            /* data plane idle polls share, < 0: n/a (not exposed) */
+	double dp_share;           /* in process: data plane share of the lcore's cycles, else < 0 */
 };
+
+/* The result's verdict word: "valid", "INVALID" or "unchecked". */
+const char *ab_result_verdict(const struct ab_result *r);
+/* Which side limited the rate: "rate" (--rate), "dataplane" or "generator". */
+const char *ab_result_bottleneck(const struct ab_result *r);
 
 /* testpmd-style block for every port; updates prev. */
 void ab_report_ports(uint16_t n_ports, struct ab_port_prev *prev, uint64_t tsc_hz);
@@ -45,5 +59,11 @@ void ab_report_summary(const struct ab_result *r);
 /* Prints the data plane's stats (rx, tx, drops by reason) from its API.
  * -1 when the API did not answer (a line says why). */
 int ab_report_dp_api(const char *path);
+/* The data plane's drops by reason from its API (a JSON object, caller
+ * json_decref's it); NULL when the API did not answer. */
+json_t *ab_dp_drops(const char *path);
+/* Drops in `after` minus `before` (NULL: zero), tx_full left out, as
+ * "reason:n,reason:n" in out. Returns how many reasons were written. */
+int ab_drops_invalid(const json_t *before, const json_t *after, char *out, size_t len);
 
 #endif /* AB_REPORT_H */

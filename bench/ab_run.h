@@ -13,7 +13,8 @@
  *
  * Contract: main lcore, after rte_eal_init; `stop` is set by the signal
  * handler. Return: 0 when traffic ran, 1 on a runtime failure (message
- * printed on stderr; the summary is still printed when traffic ran).
+ * printed on stderr; the summary is still printed when traffic ran), 2 for
+ * a refused run, 3 when traffic ran and the run is INVALID (ab_report.h).
  */
 #ifndef AB_RUN_H
 #define AB_RUN_H

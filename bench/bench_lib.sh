@@ -39,6 +39,43 @@ awb_mem() {
 	fi
 }
 
+# EAL memory for a data plane that needs $1 MB (templates.py --mem-mb):
+# hugepages when enough are free, else that much ordinary memory; fails with
+# a message naming the need when the machine has not got it.
+awb_dp_mem() {
+	local need=$1 free hp avail
+	free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo 2>/dev/null)
+	hp=$(awk '/^Hugepagesize:/ {print int($2 / 1024)}' /proc/meminfo 2>/dev/null)
+	if [ "${AW_BENCH_NO_HUGE:-0}" != 1 ] && [ "${free:-0}" -ge 300 ] &&
+		[ $(( ${free:-0} * ${hp:-2} )) -ge "$need" ]; then
+		echo "--in-memory"
+		return 0
+	fi
+	avail=$(awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo 2>/dev/null)
+	if [ "${avail:-0}" -lt "$need" ]; then
+		echo "bench: the data plane needs about $need MB for these tables (templates.py" \
+			"--mem-mb) and $avail MB are available (hugepages: ${free:-0} free):" \
+			"refusing rather than running with smaller tables; use fewer --flows" >&2
+		return 1
+	fi
+	[ "$need" -lt 512 ] && need=512
+	echo "--no-huge -m $need"
+}
+
+# The value of --flows among anyway-bench's options "$@" (64, the bench's
+# default, when absent).
+awb_flows() {
+	local flows=64
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--flows) flows=${2:-64}; shift ;;
+		--flows=*) flows=${1#--flows=} ;;
+		esac
+		shift
+	done
+	echo "$flows"
+}
+
 awb_memif() { # $1 role -> the two memif vdev options (this forwarder's sockets)
 	echo "--vdev net_memif0,role=$1,socket=${AWB_SOCK}a.sock --vdev net_memif1,role=$1,socket=${AWB_SOCK}b.sock"
 }
@@ -59,18 +96,22 @@ awb_wait_file() { # $1 file, $2 pattern, $3 seconds
 }
 
 # The data plane on CPU 1 (several lcores there in pipeline mode).
-# $1 scenario, $2 workers. Sets AWB_API.
+# $1 scenario, $2 workers, $3 the run's --flows (sizes its tables), $4
+# asrs.max_sessions or "-" (sized from the flows). Sets AWB_API. Returns 2
+# when the tables cannot be sized (message on stderr).
 awb_start_dp() {
-	local lcores="-l 1"
+	local lcores="-l 1" need mem sess=()
 	awb_new_sock
 	AWB_API=$AWB_DIR/dp.sock
-	$PY "$AWB_ROOT/bench/templates.py" --dp-config "$1" --api "$AWB_API" --workers "$2" \
-		--out "$AWB_DIR/dp.json" || return 2
+	[ "${4:--}" != - ] && sess=(--sessions "$4")
+	need=$($PY "$AWB_ROOT/bench/templates.py" --dp-config "$1" --api "$AWB_API" --workers "$2" \
+		--flows "${3:-64}" "${sess[@]}" --out "$AWB_DIR/dp.json" --mem-mb) || return 2
+	mem=$(awb_dp_mem "$need") || return 2
 	if [ "$1" = pipeline ]; then
 		lcores="--lcores $(seq -s, 0 $(($2 + 2)) | sed 's/\([0-9]*\)/\1@1/g')"
 	fi
 	# shellcheck disable=SC2046,SC2086
-	"$DATAPLANE" $lcores --file-prefix "${AWB_TAG}dp" --no-pci --no-telemetry $(awb_mem) \
+	"$DATAPLANE" $lcores --file-prefix "${AWB_TAG}dp" --no-pci --no-telemetry $mem \
 		$(awb_memif server) --log-level=error -- --config "$AWB_DIR/dp.json" \
 		>"$AWB_FWD_LOG" 2>&1 &
 	AWB_FWD_PID=$!

@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# compare.sh SCENARIO [--rounds N] [--workers N] [anyway-bench options...]
+# compare.sh SCENARIO [--rounds N] [--workers N] [--dp-sessions N] [anyway-bench options...]
 # Same memif setup, same generator (anyway-bench on CPU 0), three forwarders
 # on CPU 1 in turn, every round: anyway-dataplane, dpdk-testpmd
 # --forward-mode=5tswap, dpdk-testpmd --forward-mode=io. Prints each run's
-# received rate, then the median of each and the ratios. Default: 5 rounds of
-# 5 s. The forwarder is always stopped after the bench has exited (memif).
+# received rate and bottleneck, then the median of each and the ratios.
+# Default: 5 rounds of 5 s. The forwarder is always stopped after the bench
+# has exited (memif). A data plane run that is INVALID (drops other than
+# tx_full: bench/README.md) ends the comparison: its reasons are printed, no
+# rate and no ratio, exit 3. --dp-sessions N: as run.sh.
 set -u
 . "$(dirname "$0")/bench_lib.sh"
 [ $# -ge 1 ] || { echo "usage: compare.sh SCENARIO [--rounds N] [--workers N] [bench options]" >&2; exit 2; }
 scenario=$1; shift
-rounds=5; workers=2
+rounds=5; workers=2; sessions=-
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rounds) rounds=$2; shift 2 ;;
 	--workers) workers=$2; shift 2 ;;
+	--dp-sessions) sessions=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
@@ -22,11 +26,11 @@ case "$rounds" in ''|*[!0-9]*|0) echo "compare.sh: --rounds: expected an integer
 command -v "$TESTPMD" >/dev/null || { echo "compare.sh: $TESTPMD not found (dpdk package)" >&2; exit 2; }
 defaults=(--duration 5 --period 0)
 
-one() { # $1 forwarder -> prints rx_mpps (empty on failure)
+one() { # $1 forwarder -> prints "rx_mpps bottleneck" or "INVALID reasons" (empty on failure)
 	local out fwd=$1
 	shift
 	case "$fwd" in
-	anyway) awb_start_dp "$scenario" "$workers" ;;
+	anyway) awb_start_dp "$scenario" "$workers" "$(awb_flows "$@")" "$sessions" ;;
 	*) awb_start_testpmd "$fwd" ;;
 	esac || { echo "compare.sh: $fwd did not start" >&2; return 1; }
 	out=$(awb_bench --scenario "$scenario" "${defaults[@]}" "$@" 2>&1 | tee -a "$AWB_DIR/bench.log" | grep '^RESULT')
@@ -35,7 +39,11 @@ one() { # $1 forwarder -> prints rx_mpps (empty on failure)
 		echo "compare.sh: $fwd: sink saw reordering or corruption: $out" >&2
 		return 1
 	fi
-	sed -n 's/.* rx_mpps=\([0-9.]*\).*/\1/p' <<<"$out"
+	if grep -q ' verdict=INVALID ' <<<"$out"; then
+		sed -n 's/.* invalid=\([^ ]*\).*/INVALID \1/p' <<<"$out"
+		return 0
+	fi
+	sed -n 's/.* rx_mpps=\([0-9.]*\) .* bottleneck=\([a-z]*\).*/\1 \2/p' <<<"$out"
 }
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print v[(NR+1)/2]; else printf "%.4f\n", (v[NR/2]+v[NR/2+1])/2}'; }
@@ -55,8 +63,13 @@ for ((r = 1; r <= rounds; r++)); do
 	for fwd in anyway 5tswap io; do
 		v=$(one_retry "$fwd" "$@")
 		[ -n "$v" ] || { echo "compare.sh: round $r: $fwd: no result (log: bench output above)" >&2; tail -20 "$AWB_DIR/bench.log" >&2; exit 1; }
-		res[$fwd]="${res[$fwd]} $v"
-		printf "round %d  %-8s %8s Mpps\n" "$r" "$fwd" "$v"
+		if [ "${v%% *}" = INVALID ]; then
+			echo "round $r  $fwd INVALID: the data plane dropped ${v#INVALID }"
+			echo "compare.sh: $scenario: INVALID run (drops other than tx_full): no rate, no ratio" >&2
+			exit 3
+		fi
+		res[$fwd]="${res[$fwd]} ${v%% *}"
+		printf "round %d  %-8s %8s Mpps  (bottleneck %s)\n" "$r" "$fwd" "${v%% *}" "${v#* }"
 	done
 done
 m_any=$(median <<<"${res[anyway]}"); m_5t=$(median <<<"${res[5tswap]}"); m_io=$(median <<<"${res[io]}")

@@ -31,8 +31,10 @@ for s in $ORDER; do
 	run bash bench/rounds.sh "$R" rx_mpps bash bench/run.sh "$s" ${X[$s]} $(dur "$s") --period 0
 done
 for s in $ORDER; do
+	# tables sized from the run's --flows (bench/README.md "Valid runs")
+	f=$(awk '{for (i = 1; i < NF; i++) if ($i == "--flows") print $(i + 1)}' <<<"${X[$s]}")
 	/usr/bin/python3 bench/templates.py --dp-config "$s" --in-process --mbufs 16383 \
-		--api "$T/dp.sock" --out "$T/$s.json"
+		--flows "${f:-64}" --api "$T/dp.sock" --out "$T/$s.json"
 	load
 	# shellcheck disable=SC2086
 	run bash bench/rounds.sh "$R" dp_cycles_per_pkt "$B" -l 1 --no-huge -m 2048 --no-pci \

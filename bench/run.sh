@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
-# run.sh SCENARIO [--workers N] [anyway-bench options...]
+# run.sh SCENARIO [--workers N] [--dp-sessions N] [anyway-bench options...]
 # One through-ports run: the data plane (memif server, CPU 1) configured for
-# SCENARIO by templates.py, anyway-bench (memif client, CPU 0) against it,
-# then the data plane is stopped. Prints the bench's output; exit code is the
-# bench's. --workers N: pipeline workers for scenario pipeline (default 2).
+# SCENARIO by templates.py, its tables sized from the bench's --flows,
+# anyway-bench (memif client, CPU 0) against it, then the data plane is
+# stopped. Prints the bench's output; exit code is the bench's (3: the run is
+# INVALID, the data plane dropped packets for a reason other than tx_full),
+# or 2 when the tables cannot be sized (memory). --workers N: pipeline workers
+# for scenario pipeline (default 2). --dp-sessions N: asrs.max_sessions N
+# instead of the size --flows needs (to show what a too small table does).
 set -u
 . "$(dirname "$0")/bench_lib.sh"
-[ $# -ge 1 ] || { echo "usage: run.sh SCENARIO [--workers N] [bench options]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: run.sh SCENARIO [--workers N] [--dp-sessions N] [bench options]" >&2; exit 2; }
 scenario=$1; shift
-workers=2
-if [ "${1:-}" = --workers ]; then workers=$2; shift 2; fi
+workers=2; sessions=-
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--workers) workers=$2; shift 2 ;;
+	--dp-sessions) sessions=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
 # Refusals (unknown or unbuilt scenario, bad options) come from the bench itself.
 "$BENCH" -- --scenario "$scenario" "$@" --check >/dev/null || exit $?
-awb_start_dp "$scenario" "$workers" || exit $?
+awb_start_dp "$scenario" "$workers" "$(awb_flows "$@")" "$sessions" || exit $?
 awb_bench --scenario "$scenario" "$@"
 rc=$?
 awb_stop_fwd

@@ -6,9 +6,15 @@ the same packets the tests check.
   templates.py --pcaps DIR [--stamp FILE]
       writes DIR/<scenario>.pcap for every scenario this build can run
   templates.py --dp-config SCENARIO --api SOCKET [--workers N] [--in-process]
-               [--mbufs N] [--out FILE]
+               [--mbufs N] [--flows N] [--sessions N] [--out FILE] [--mem-mb]
       prints (or writes) the data plane config the scenario runs against:
       the golden topology (port 0: clients, port 1: hosts), busy polling.
+      Tables are sized from --flows (asrs.max_sessions: the next power of two
+      >= --flows, at least 262,144, unless --sessions gives the size; ASRS
+      destinations: enough for SNAT's ports to stay half free, at least 16).
+      --mem-mb: with --out, prints the EAL memory (MB) the data plane needs
+      for that config (tables and mbufs, from dataplane/CONFIG.md's per-entry
+      sizes, plus a fixed allowance).
 
 A template is the headers of each frame (payload empty): anyway-bench varies
 the source port per flow (and the source address every 64512 flows, and a TRS
@@ -37,7 +43,7 @@ from scapy.utils import wrpcap  # noqa: E402
 PORT_SPAN = 64512          # as anyway-bench's ab_traffic.c
 TRS_PORT = 7811
 BENCH_SVC = "asrs://bench.example/dns"
-N_DEST = 16                # ASRS destinations 10.2.0.16 .. 10.2.0.31
+N_DEST = 16                # ASRS destinations 10.2.0.16 .. (at least 16: n_dest)
 PID_BASE = bytes.fromhex("a5a5a5a5000000000000000000000000")
 
 
@@ -121,8 +127,15 @@ ASRS = ("asrs-established", "asrs-new", "mixed")
 TRS = ("trs-capsule", "trs-signaling", "mixed")
 
 
-def add_asrs(c, sessions):
-    dests = ["10.2.0.%d" % (16 + i) for i in range(N_DEST)]
+def n_dest(flows):
+    """ASRS destinations for `flows` sessions: SNAT has one address and 64,512
+    ports per destination, so at least 16 and enough to keep it half full
+    (1M flows: 32; else sessions fail as snat_exhausted, not as the table)."""
+    return max(N_DEST, -(-2 * flows // PORT_SPAN))
+
+
+def add_asrs(c, sessions, flows):
+    dests = ["10.2.0.%d" % (16 + i) for i in range(n_dest(flows))]
     c["neighbors"] += [{"addr": a, "mac": g.HOST_MAC, "port": 1} for a in dests]
     c["asrs"] = {"max_sessions": sessions, "snat": [g.P1_V4]}
     c["listeners"] = [{"vip": g.VIP4, "proto": "udp", "port": 53, "service": BENCH_SVC}]
@@ -135,12 +148,38 @@ def add_trs(c, paths, suite):
                    for f in range(paths)]
 
 
-def dp_config(scenario, api, workers, in_process=False, mbufs=32767, sessions=262144, paths=1024, suite=1):
+SESSIONS_MIN = 262144
+SESSION_BYTES = 148        # dataplane/CONFIG.md: at most 148 bytes per session
+PATH_BYTES = 256           # 253 at 65,536 paths (CONFIG.md), rounded up
+MBUF_BYTES = 2048 + 128 + 128 + 64   # data room, headroom, mbuf header, pool overhead
+FIXED_MB = 256             # EAL, rings, hashes and everything not per entry
+
+
+def sessions_for(flows):
+    """asrs.max_sessions for a run of `flows` flows: one session per flow."""
+    n = SESSIONS_MIN
+    while n < flows:
+        n *= 2
+    return n
+
+
+def mem_mb(c):
+    """EAL memory (MB) a data plane with config c needs, generously."""
+    b = c.get("mbufs", 16383) * MBUF_BYTES
+    if "asrs" in c:
+        b += c["asrs"]["max_sessions"] * SESSION_BYTES
+    if "trs" in c:
+        b += c["trs"]["max_paths"] * PATH_BYTES + 2 * 1024 * 1024
+    return FIXED_MB + (b + (1 << 20) - 1) // (1 << 20)
+
+
+def dp_config(scenario, api, workers, in_process=False, mbufs=32767, sessions=262144, paths=1024, suite=1,
+              flows=64):
     if scenario not in RUNNABLE:
         raise SystemExit("templates.py: --dp-config: scenario %r cannot run in this build" % scenario)
     c = g.config(idle_sleep_us=0, mbufs=mbufs, api={"unix": api})
     if scenario in ASRS:
-        add_asrs(c, sessions)
+        add_asrs(c, sessions, flows)
     if scenario in TRS:
         add_trs(c, paths, suite)
     if scenario == "pipeline" and not in_process:
@@ -160,7 +199,10 @@ def main():
     ap.add_argument("--in-process", action="store_true",
                     help="config for anyway-bench --in-process (rtc mode, its reorder stage stands in for the pipeline)")
     ap.add_argument("--mbufs", type=int, default=32767)
-    ap.add_argument("--sessions", type=int, default=262144, help="asrs.max_sessions (ASRS scenarios)")
+    ap.add_argument("--flows", type=int, default=64, help="flows the run uses: sizes the tables")
+    ap.add_argument("--sessions", type=int,
+                    help="asrs.max_sessions (ASRS scenarios); default: sized from --flows")
+    ap.add_argument("--mem-mb", action="store_true", help="print the data plane's EAL memory need (MB)")
     ap.add_argument("--paths", type=int, default=1024, help="relay paths installed and bound (TRS scenarios)")
     ap.add_argument("--suite", type=int, choices=(1, 2), default=1, help="TRS cipher suite of the paths")
     ap.add_argument("--out")
@@ -171,8 +213,14 @@ def main():
         ap.error("--workers: expected 1..16")
     if a.paths < 1 or a.paths > 1 << 22:
         ap.error("--paths: expected 1..4194304")
-    if a.sessions < 1 or a.sessions > 1 << 24:
-        ap.error("--sessions: expected 1..16777216")
+    if a.flows < 1 or a.flows > 1 << 22:
+        ap.error("--flows: expected 1..4194304")
+    if a.sessions is None:
+        a.sessions = sessions_for(a.flows)
+    if a.sessions < 1 or a.sessions > 1 << 26:
+        ap.error("--sessions: expected 1..67108864")
+    if a.mem_mb and not (a.dp_config and a.out):
+        ap.error("--mem-mb: needs --dp-config and --out")
     a_paths = a.paths
     if a.pcaps:
         d = Path(a.pcaps)
@@ -185,12 +233,15 @@ def main():
                 wrpcap(str(d / (s + ".setup0.pcap")), sa)
                 wrpcap(str(d / (s + ".setup1.pcap")), sb)
     if a.dp_config:
-        text = json.dumps(dp_config(a.dp_config, a.api, a.workers, a.in_process, a.mbufs, a.sessions,
-                                    a.paths, a.suite), indent=1) + "\n"
+        c = dp_config(a.dp_config, a.api, a.workers, a.in_process, a.mbufs, a.sessions, a.paths, a.suite,
+                      a.flows)
+        text = json.dumps(c, indent=1) + "\n"
         if a.out:
             Path(a.out).write_text(text)
         else:
             sys.stdout.write(text)
+        if a.mem_mb:
+            print(mem_mb(c))
     if a.stamp:
         Path(a.stamp).write_text("ok\n")
 

@@ -36,9 +36,19 @@ def result(stdout):
     return dict(kv.split("=", 1) for kv in m.group(1).split())
 
 
-def assert_flowed(out):
-    """Packets went through and came back whole and in order (never a speed)."""
+def assert_flowed(out, tolerated=()):
+    """Packets went through and came back whole and in order, the run is not
+    INVALID (unless for drop reasons in `tolerated` only) and names its
+    bottleneck (never a speed)."""
     r = result(out)
+    if r["verdict"] == "INVALID" and tolerated:
+        reasons = {kv.split(":")[0] for kv in r["invalid"].split(",")}
+        assert reasons <= set(tolerated), "INVALID run: " + str(r)
+    else:
+        assert r["verdict"] in ("valid", "unchecked"), "INVALID run: " + str(r)
+    assert r["bottleneck"] in ("generator", "dataplane", "rate"), r
+    for k in ("gen_idle", "dp_idle"):
+        assert r[k] == "na" or 0 <= float(r[k]) <= 1, r
     assert int(r["received"]) > 0, "nothing came back: " + str(r)
     assert int(r["out_of_order"]) == 0, r
     assert int(r["corrupted"]) == 0, r

@@ -85,8 +85,12 @@ PORTS = [
                                                         for s, e in PORTS])
 def test_through_ports(scenario, extra):
     r = script("run.sh", scenario, *extra, "--period", "0.5", timeout=180)
-    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
-    res = assert_flowed(r.stdout)
+    # pipeline: rx, workers and tx lcores all share CPU 1 here, so the data
+    # plane may drop as worker_ring_full / reorder_late; such a run is
+    # INVALID (exit 3, bench/README.md) but must still deliver in order.
+    tolerated = ("worker_ring_full", "reorder_late") if scenario == "pipeline" else ()
+    assert r.returncode == 0 or (tolerated and r.returncode == 3), r.stdout[-2000:] + r.stderr
+    res = assert_flowed(r.stdout, tolerated)
     assert res["mode"] == "ports"
     assert "NIC statistics for port 0" in r.stdout
     if "--duration" in extra:  # periodic stats came at least once
