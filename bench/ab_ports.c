@@ -37,7 +37,7 @@ struct loop {
 	unsigned n_pend, off_pend;
 	uint64_t sent, retries;
 	uint64_t tx_idle, tx_busy;  /* TX polls the port refused whole / took packets */
-	json_t *drops0;             /* the data plane's drops when timing started */
+	json_t *stats0;             /* the data plane's stats when timing started */
 	uint64_t hz, start, tx_end;
 	bool peer_left;
 };
@@ -246,7 +246,7 @@ traffic(struct loop *L, volatile bool *stop)
 
 	memset(prev, 0, sizeof(prev));
 	if (L->o->dp_api != NULL)
-		L->drops0 = ab_dp_drops(L->o->dp_api);
+		L->stats0 = ab_dp_stats(L->o->dp_api);
 	ab_report_ports(L->n_ports, prev, L->hz);
 	L->start = rte_rdtsc();
 	next_link = L->start + link_every;
@@ -295,7 +295,7 @@ finish(struct loop *L, const struct ab_scen *s)
 		.dp_idle = -1, .dp_share = -1,
 	};
 	uint64_t polls = L->tx_idle + L->tx_busy;
-	json_t *drops1 = NULL;
+	json_t *stats1 = NULL;
 	char why[512];
 
 	r.seconds = (double)(L->tx_end - L->start) / (double)L->hz;
@@ -303,14 +303,16 @@ finish(struct loop *L, const struct ab_scen *s)
 	r.gen_idle = polls ? (double)L->tx_idle / (double)polls : -1;
 	/* Valid only when the data plane's drops during the timed part are read
 	 * and none but tx_full (the generator not draining) grew. */
-	if (L->o->dp_api != NULL && L->drops0 != NULL && (drops1 = ab_dp_drops(L->o->dp_api))) {
+	if (L->o->dp_api != NULL && L->stats0 != NULL && (stats1 = ab_dp_stats(L->o->dp_api))) {
 		r.checked = true;
-		if (ab_drops_invalid(L->drops0, drops1, why, sizeof(why)) > 0)
+		r.dp_idle = ab_dp_idle_share(L->stats0, stats1);
+		if (ab_drops_invalid(json_object_get(L->stats0, "drops"),
+				     json_object_get(stats1, "drops"), why, sizeof(why)) > 0)
 			r.invalid = why;
 	} else if (L->o->dp_api != NULL) {
 		r.invalid = "data_plane_drops_unreadable";
 	}
-	json_decref(drops1);
+	json_decref(stats1);
 	if (!L->peer_left)
 		ab_report_ports(L->n_ports, (struct ab_port_prev[AB_MAX_PORTS]){0}, L->hz);
 	ab_report_summary(&r);
@@ -373,7 +375,7 @@ stop_ports:
 		rte_eth_dev_close(p);
 	}
 out:
-	json_decref(L.drops0);
+	json_decref(L.stats0);
 	ab_gen_free(&L.gen);
 	ab_sink_free(&L.sink);
 	return rc;

@@ -73,10 +73,13 @@ ab_result_bottleneck(const struct ab_result *r)
 		return "rate";
 	if (r->dp_share >= 0)  /* in process: one lcore, the larger share */
 		return r->dp_share >= 0.5 ? "dataplane" : "generator";
-	if (r->dp_idle >= 0 && r->dp_idle < 0.5)
-		return "dataplane";
 	/* the port refusing most TX polls: the generator waits on its peer */
-	return r->gen_idle >= 0.5 ? "dataplane" : "generator";
+	if (r->gen_idle >= 0.5)
+		return "dataplane";
+	/* a data plane that (almost) never finds its queues empty is saturated */
+	if (r->dp_idle >= 0 && r->dp_idle < 0.1)
+		return "dataplane";
+	return "generator";
 }
 
 /* "0.123", or "na" for a share that could not be measured. */
@@ -247,19 +250,38 @@ ab_report_dp_api(const char *path)
 }
 
 json_t *
-ab_dp_drops(const char *path)
+ab_dp_stats(const char *path)
 {
 	char err[256];
-	json_t *j = api_stats(path, err, sizeof(err)), *d;
+	json_t *j = api_stats(path, err, sizeof(err));
 
 	if (j == NULL) {
 		printf("  data plane API: %s\n", err);
 		return NULL;
 	}
-	d = json_object_get(j, "drops");
-	json_incref(d);
-	json_decref(j);
-	return json_is_object(d) ? d : (json_decref(d), NULL);
+	if (!json_is_object(json_object_get(j, "drops"))) {
+		printf("  data plane API: stats without drops\n");
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+static json_int_t
+counter(const json_t *stats, const char *name)
+{
+	return json_integer_value(json_object_get(json_object_get(stats, "counters"), name));
+}
+
+double
+ab_dp_idle_share(const json_t *before, const json_t *after)
+{
+	json_int_t idle = counter(after, "polls_idle") - counter(before, "polls_idle");
+	json_int_t busy = counter(after, "polls_busy") - counter(before, "polls_busy");
+
+	if (idle < 0 || busy < 0 || idle + busy == 0)
+		return -1;
+	return (double)idle / (double)(idle + busy);
 }
 
 int

@@ -44,7 +44,7 @@ struct ab_result {
 	bool checked;              /* the data plane's drops were read (else: unchecked) */
 	const char *invalid;       /* drops other than tx_full, "reason:n,...": INVALID; NULL: none */
 	double gen_idle;           /* share of TX polls the port refused whole, < 0: n/a */
-	double dp_idle;            /* data plane idle polls share, < 0: n/a (not exposed) */
+	double dp_idle;            /* data plane idle loop iterations share, < 0: n/a */
 	double dp_share;           /* in process: data plane share of the lcore's cycles, else < 0 */
 };
 
@@ -59,9 +59,14 @@ void ab_report_summary(const struct ab_result *r);
 /* Prints the data plane's stats (rx, tx, drops by reason) from its API.
  * -1 when the API did not answer (a line says why). */
 int ab_report_dp_api(const char *path);
-/* The data plane's drops by reason from its API (a JSON object, caller
- * json_decref's it); NULL when the API did not answer. */
-json_t *ab_dp_drops(const char *path);
+/* The data plane's `stats` reply from its API (caller json_decref's it; its
+ * "drops" and "counters" objects feed the two calls below); NULL when the API
+ * did not answer. */
+json_t *ab_dp_stats(const char *path);
+/* The share of the data plane's loop iterations that found nothing to do
+ * between two ab_dp_stats snapshots (counters polls_idle / polls_busy, every
+ * lcore together); < 0 when not known. */
+double ab_dp_idle_share(const json_t *before, const json_t *after);
 /* Drops in `after` minus `before` (NULL: zero), tx_full left out, as
  * "reason:n,reason:n" in out. Returns how many reasons were written. */
 int ab_drops_invalid(const json_t *before, const json_t *after, char *out, size_t len);

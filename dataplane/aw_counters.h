@@ -74,7 +74,9 @@
 	X(PENDING_QUEUED, "pending_queued", "packets queued waiting for resolution")        \
 	X(PENDING_SENT, "pending_sent", "queued packets sent once resolved")                \
 	X(REORDER_GAPS_SKIPPED, "reorder_gaps_skipped", "pipeline: gaps skipped after wait") \
-	X(IDLE_SLEEPS, "idle_sleeps", "idle back-off sleeps")
+	X(IDLE_SLEEPS, "idle_sleeps", "idle back-off sleeps")                              \
+	X(POLLS_BUSY, "polls_busy", "loop iterations that moved packets")                  \
+	X(POLLS_IDLE, "polls_idle", "loop iterations that found nothing to do")
 
 /* The core's lists, then each feature's (the registry, aw_features.h). */
 #define AW_DROP_REASONS(X) AW_CORE_DROP_REASONS(X) AW_FEATURE_DROP_REASONS(X)

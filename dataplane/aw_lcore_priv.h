@@ -25,8 +25,10 @@ aw_loop_tail(struct aw_lcore_ctx *c, bool busy)
 	rte_rcu_qsbr_quiescent(dp->rcu, c->rcu_id);
 	if (busy) {
 		c->idle_polls = 0;
+		c->stats.info[AW_INFO_POLLS_BUSY]++;
 		return;
 	}
+	c->stats.info[AW_INFO_POLLS_IDLE]++;
 	if (dp->cfg->idle_sleep_us == 0 || ++c->idle_polls < IDLE_POLLS_BEFORE_SLEEP)
 		return;
 	rte_rcu_qsbr_thread_offline(dp->rcu, c->rcu_id);

@@ -79,6 +79,8 @@ def test_ports_flows_above_old_table_are_sized():
     res = assert_flowed(r.stdout)
     assert res["verdict"] == "valid" and res["invalid"] == "-", res
     assert "session_table_full" not in r.stdout
+    # through ports the data plane's idle share is read from its poll counters
+    assert res["dp_idle"] != "na" and 0 <= float(res["dp_idle"]) <= 1, res
 
 
 def test_ports_forced_drops_are_invalid():
