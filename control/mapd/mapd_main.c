@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "aw_build_config.h"
+#include "aw_net.h"
 #include "aw_sdnotify.h"
 #include "mapd.h"
 
@@ -127,9 +128,17 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 				return 2;
 			*(c == 'I' ? &md->in_budget : &md->out_budget) = (size_t)v;
 			break;
-		case 'M':
+		case 'M': {
+			struct aw_sockaddr a;
+			char e[160];
+
+			if (aw_hostport_parse(optarg, 0, &a, e, sizeof(e)) < 0) {
+				fprintf(stderr, PROG ": --metrics %s\n", e);
+				return 2;
+			}
 			*metrics = optarg;
 			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
