@@ -9,6 +9,10 @@ import re
 import socket
 import subprocess
 
+# Prometheus' own OpenMetrics parser (Debian python3-prometheus-client, in
+# tests/install_deps.sh), a second opinion after the strict one below.
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+
 from ctlharness import admin, free_port, reg, wait_until
 
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
@@ -86,7 +90,13 @@ def scrape(port):
     assert status == 200, (status, body)
     assert headers["content-type"] == CTYPE
     assert int(headers["content-length"]) == len(body.encode())
-    return parse(body)
+    samples = parse(body)
+    theirs = [(smp.name, tuple(sorted(smp.labels.items())), smp.value)
+              for fam in text_string_to_metric_families(body) for smp in fam.samples]
+    assert len(theirs) == len(samples)
+    for name, labels, value in theirs:
+        assert samples[(name, labels)] == value or (math.isnan(value) and math.isnan(samples[(name, labels)]))
+    return samples
 
 
 def val(samples, name, **labels):
