@@ -13,7 +13,7 @@ import subprocess
 # tests/install_deps.sh), a second opinion after the strict one below.
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
-from ctlharness import admin, free_port, reg, wait_until
+from ctlharness import admin, free_port, prog, reg, wait_until
 
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 LABEL = r"[a-zA-Z_][a-zA-Z0-9_]*"
@@ -248,6 +248,10 @@ def test_slow_and_too_many_clients(procs):
             slow.append(c)
         # the 17th is accepted and closed at once, with no response
         assert raw(mport, b"GET /metrics HTTP/1.1\r\n\r\n") == b""
+        # meanwhile the map server's own protocol is served as usual
+        a = admin(m.port)
+        assert a.call(reg("asrs://m/slow", "10.3.0.1", 80))["ok"]
+        a.close()
         # the partial ones are closed by the server's deadline (no response)
         for c in slow:
             assert c.recv(4096) == b""
@@ -261,9 +265,18 @@ def test_slow_and_too_many_clients(procs):
 
 
 def test_bad_metrics_option(procs):
-    from ctlharness import prog
     for p in ("anyway-mapd", "anyway-agent"):
         r = subprocess.run([prog(p), "--mapd", "127.0.0.1:1", "--metrics", "nowhere"] if p == "anyway-agent"
                            else [prog(p), "--metrics", "nowhere"], capture_output=True, timeout=20)
         assert r.returncode == 2, r
         assert b"--metrics 'nowhere': expected HOST:PORT" in r.stderr, r.stderr
+
+
+def test_metrics_port_in_use(procs):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        taken = "127.0.0.1:%d" % busy.getsockname()[1]
+        p = procs.start([prog("anyway-mapd"), "--listen", "127.0.0.1:%d" % free_port(), "--metrics", taken], "mapd")
+        assert p.wait(20) == 1
+        assert "--metrics %s" % taken in procs.log(p)
