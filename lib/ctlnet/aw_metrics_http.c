@@ -117,14 +117,17 @@ respond_metrics(struct aw_mhttp_conn *c, bool head_only)
 	aw_metrics_free(&w);
 }
 
-/* The request line of a complete head: "METHOD SP TARGET SP HTTP/1.x". */
+/* The request line of a complete head: "METHOD SP TARGET SP HTTP/1.x".
+ * Headers are not interpreted. */
 static void
 handle_request(struct aw_mhttp_conn *c)
 {
-	char *line = c->in, *eol = strstr(c->in, "\r\n"), *sp1, *sp2, *target;
+	char *line = c->in, *eol = strchr(c->in, '\n'), *sp1, *sp2, *target;
 	size_t tlen;
 
-	*eol = '\0';
+	*eol = '\0'; /* CRLF, or a bare LF (RFC 9112 §2.2 allows accepting it) */
+	if (eol > line && eol[-1] == '\r')
+		eol[-1] = '\0';
 	sp1 = strchr(line, ' ');
 	sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
 	if (!sp1 || !sp2 || sp1 == line || sp2 == sp1 + 1 || strchr(sp2 + 1, ' ') ||
@@ -172,7 +175,7 @@ on_read(struct aw_mhttp_conn *c)
 		respond_error(c, "400 Bad Request", NULL);
 		return;
 	}
-	if (strstr(c->in, "\r\n\r\n"))
+	if (strstr(c->in, "\r\n\r\n") || strstr(c->in, "\n\n"))
 		handle_request(c);
 	else if (c->in_len >= AW_MHTTP_REQ_MAX)
 		respond_error(c, "431 Request Header Fields Too Large", NULL);

@@ -230,6 +230,8 @@ def test_http_errors(procs):
     assert raw(mport, b"GARBAGE\r\n\r\n").startswith(b"HTTP/1.1 400 ")
     assert raw(mport, b"GET /metrics HTTP/2.0\r\n\r\n").startswith(b"HTTP/1.1 400 ")
     assert raw(mport, b"GET /metrics HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.1 200 ")
+    assert raw(mport, b"GET /metrics HTTP/1.0\n\n").startswith(b"HTTP/1.1 200 ")  # bare LF
+    assert raw(mport, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").endswith(b"# EOF\n")
     assert raw(mport, b"GET /metrics HTTP/1.1\r\n\x00\r\n\r\n").startswith(b"HTTP/1.1 400 ")
     assert raw(mport, b"x" * 100000).startswith(b"HTTP/1.1 431 ")  # no head end at all
     s = scrape(mport)
