@@ -165,6 +165,10 @@ struct agent {
 	struct agent_batch inflight;
 };
 
+/* agent_metrics.c: the --metrics endpoint (one per process). */
+int agent_metrics_open(struct agent *ag, const char *hostport, char *err, size_t errlen);
+void agent_metrics_close(void);
+
 /* agent_mapd.c */
 void agent_mapd_init(struct agent_mapd *m, struct agent *ag);
 void agent_mapd_tick(struct agent_mapd *m, uint64_t now);

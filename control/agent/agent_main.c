@@ -23,7 +23,8 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: " PROG " --mapd HOST:PORT [--mapd HOST:PORT ...] [--dataplane PATH]\n"
 		"                    [--status PATH] [--name NAME] [--stale-s S]\n"
-		"                    [--restart-grace-s S] [--help] [--version]\n"
+		"                    [--restart-grace-s S] [--metrics HOST:PORT]\n"
+		"                    [--help] [--version]\n"
 		"Subscribes to map servers, merges them (a destination is present while any\n"
 		"has it) and applies the result to the data plane's JSON API.\n"
 		"  --mapd HOST:PORT   a map server, IPv4 or [IPv6] (repeatable, up to %d;\n"
@@ -37,7 +38,9 @@ usage(FILE *f)
 		"  --restart-grace-s S after a map server restarted, withdraw nothing it\n"
 		"                     had for S seconds after its start, while its\n"
 		"                     registrars come back (default 15 = the registrars'\n"
-		"                     default ttl 30 / 3 + their 5 s reconnect backoff)\n",
+		"                     default ttl 30 / 3 + their 5 s reconnect backoff)\n"
+		"  --metrics HOST:PORT serve OpenMetrics text at http://HOST:PORT/metrics\n"
+		"                     (default: off)\n",
 		AGENT_MAX_MAPD);
 }
 
@@ -77,14 +80,15 @@ add_mapd(struct agent *ag, const char *s)
 }
 
 static int
-parse_args(int argc, char **argv, struct agent *ag, const char **dp_path)
+parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const char **metrics)
 {
 	static const struct option opts[] = {
 		{"mapd", required_argument, NULL, 'm'},  {"dataplane", required_argument, NULL, 'd'},
 		{"status", required_argument, NULL, 's'}, {"name", required_argument, NULL, 'n'},
 		{"stale-s", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
 		{"restart-grace-s", required_argument, NULL, 'G'},
-		{"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
+		{"version", no_argument, NULL, 'V'},     {"metrics", required_argument, NULL, 'M'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 	char *end;
@@ -126,6 +130,17 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path)
 			}
 			*(c == 'S' ? &ag->stale_ms : &ag->restart_grace_ms) = v * 1000u;
 			break;
+		case 'M': {
+			struct aw_sockaddr a;
+			char e[160];
+
+			if (aw_hostport_parse(optarg, 0, &a, e, sizeof(e)) < 0) {
+				fprintf(stderr, PROG ": --metrics %s\n", e);
+				return 2;
+			}
+			*metrics = optarg;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -165,7 +180,7 @@ int
 main(int argc, char **argv)
 {
 	static struct agent ag;
-	const char *dp_path = "/run/anyway/dataplane.sock";
+	const char *dp_path = "/run/anyway/dataplane.sock", *metrics = NULL;
 	struct aw_handler sigh;
 	char err[256];
 	int rc;
@@ -179,7 +194,7 @@ main(int argc, char **argv)
 		fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));
 		return 1;
 	}
-	rc = parse_args(argc, argv, &ag, &dp_path);
+	rc = parse_args(argc, argv, &ag, &dp_path, &metrics);
 	if (rc >= 0)
 		return rc;
 	agent_dp_init(&ag.dp, dp_path, &agent_apply_dp_cbs);
@@ -194,6 +209,11 @@ main(int argc, char **argv)
 	if (agent_status_open(&ag, err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": --status %s\n", err);
 		return 1;
+	}
+	if (metrics && agent_metrics_open(&ag, metrics, err, sizeof(err)) < 0) {
+		fprintf(stderr, PROG ": --metrics %s\n", err);
+		agent_status_close(&ag);
+		return 1; /* the address was checked with the options: cannot listen */
 	}
 	ag.startup_until_ms = aw_now_ms() + 2000;
 	aw_sd_notify("READY=1");
@@ -211,6 +231,7 @@ main(int argc, char **argv)
 	}
 	fprintf(stderr, PROG ": stopping (the data plane keeps what was applied)\n");
 	aw_sd_notify("STOPPING=1");
+	agent_metrics_close();
 	agent_status_close(&ag);
 	for (int i = 0; i < ag.n_mapd; i++)
 		agent_mapd_close(&ag.mapd[i], NULL);

@@ -119,6 +119,10 @@ void mapd_refusal_free(struct mapd *md);
 json_t *mapd_relay_get_json(struct mapd *md, const uint8_t path_id[AW_MSG_PATH_ID_LEN]);
 json_t *mapd_relay_list_json(struct mapd *md);
 
+/* mapd_metrics.c: the --metrics endpoint (one per process). */
+int mapd_metrics_open(struct mapd *md, const char *hostport, char *err, size_t errlen);
+void mapd_metrics_close(void);
+
 struct mapd_client {
 	struct aw_conn c; /* first member */
 	struct mapd *md;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "aw_build_config.h"
+#include "aw_net.h"
 #include "aw_sdnotify.h"
 #include "mapd.h"
 
@@ -23,7 +24,8 @@ usage(FILE *f)
 		"usage: " PROG " [--listen HOST:PORT ...] [--subscriber-queue BYTES]\n"
 		"                   [--max-clients N] [--max-per-source N] [--hello-timeout-s S]\n"
 		"                   [--idle-timeout-s S] [--input-budget BYTES]\n"
-		"                   [--output-budget BYTES] [--help] [--version]\n"
+		"                   [--output-budget BYTES] [--metrics HOST:PORT]\n"
+		"                   [--help] [--version]\n"
 		"Service map server: takes registrations (soft state with a TTL) and relay\n"
 		"entries, pushes a snapshot then versioned changes to subscribers.\n"
 		"  --listen HOST:PORT     listen address, IPv4 or [IPv6] (repeatable;\n"
@@ -42,7 +44,9 @@ usage(FILE *f)
 		"                         past it the oldest partial line is dropped\n"
 		"                         (default 64 MiB)\n"
 		"  --output-budget B      bytes of queued output, all connections together;\n"
-		"                         past it the largest queue is dropped (default 256 MiB)\n");
+		"                         past it the largest queue is dropped (default 256 MiB)\n"
+		"  --metrics HOST:PORT    serve OpenMetrics text at http://HOST:PORT/metrics\n"
+		"                         (default: off)\n");
 }
 
 static int
@@ -62,7 +66,8 @@ parse_size(const char *opt, const char *s, unsigned long long min, unsigned long
 }
 
 static int
-parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_listen)
+parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_listen,
+	   const char **metrics)
 {
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, 'l'},
@@ -73,6 +78,7 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 		{"idle-timeout-s", required_argument, NULL, 'i'},
 		{"input-budget", required_argument, NULL, 'I'},
 		{"output-budget", required_argument, NULL, 'O'},
+		{"metrics", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -122,6 +128,17 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 				return 2;
 			*(c == 'I' ? &md->in_budget : &md->out_budget) = (size_t)v;
 			break;
+		case 'M': {
+			struct aw_sockaddr a;
+			char e[160];
+
+			if (aw_hostport_parse(optarg, 0, &a, e, sizeof(e)) < 0) {
+				fprintf(stderr, PROG ": --metrics %s\n", e);
+				return 2;
+			}
+			*metrics = optarg;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -144,7 +161,7 @@ int
 main(int argc, char **argv)
 {
 	static struct mapd md;
-	const char *listen[MAPD_MAX_LISTEN];
+	const char *listen[MAPD_MAX_LISTEN], *metrics = NULL;
 	int n_listen = 0, rc;
 	char err[256];
 	struct aw_handler sh;
@@ -153,7 +170,7 @@ main(int argc, char **argv)
 		fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));
 		return 1;
 	}
-	rc = parse_args(argc, argv, &md, listen, &n_listen);
+	rc = parse_args(argc, argv, &md, listen, &n_listen, &metrics);
 	if (rc >= 0)
 		return rc;
 	if (n_listen == 0)
@@ -167,6 +184,10 @@ main(int argc, char **argv)
 			fprintf(stderr, PROG ": --listen %s\n", err);
 			return strstr(err, "expected") || strstr(err, "not a numeric") ? 2 : 1;
 		}
+	if (metrics && mapd_metrics_open(&md, metrics, err, sizeof(err)) < 0) {
+		fprintf(stderr, PROG ": --metrics %s\n", err);
+		return 1; /* the address was checked with the options: cannot listen */
+	}
 	fprintf(stderr, PROG ": listening on");
 	for (int i = 0; i < n_listen; i++)
 		fprintf(stderr, " %s", listen[i]);
@@ -182,6 +203,7 @@ main(int argc, char **argv)
 	fprintf(stderr, PROG ": stopping\n");
 	aw_sd_notify("STOPPING=1");
 	aw_loop_kill(&md.loop, &sh);
+	mapd_metrics_close();
 	mapd_fini(&md);
 	return 0;
 }
