@@ -219,9 +219,8 @@ parse_route(struct aw_jctx *c, json_t *ro, const char *path, const struct aw_con
 	if (aw_jc_check_keys(c, ro, path, keys) < 0 || aw_jc_get_string(c, ro, path, "prefix", true, &s) < 0)
 		return -1;
 	aw_jc_subpath(p, sizeof(p), path, "prefix");
-	if (aw_prefix_parse(s, true, &r->prefix, e, sizeof(e)) < 0)
+	if (aw_network_parse(s, &r->prefix, e, sizeof(e)) < 0)
 		return aw_jc_bad(c, p, "%s", e);
-	aw_prefix_mask(&r->prefix);
 	if (aw_jc_get_string(c, ro, path, "via", false, &s) < 0)
 		return -1;
 	r->port = -1;
