@@ -78,6 +78,7 @@ test_hostport(void)
 	CHECK_EQ(aw_hostport_parse("2001:db8::1:80", 0, &a, err, sizeof(err)), -1);
 	CHECK(strstr(err, "[ADDR]:PORT") != NULL);
 	CHECK_EQ(aw_hostport_parse("[::1", 0, &a, err, sizeof(err)), -1);
+	CHECK_EQ(aw_hostport_parse("[localhost]:80", 0, &a, err, sizeof(err)), -1);
 	CHECK(strstr(err, "not an IPv6 address") != NULL);
 	CHECK_EQ(aw_hostport_parse(":80", 0, &a, err, sizeof(err)), -1);
 	CHECK(strstr(err, "expected HOST:PORT") != NULL);
