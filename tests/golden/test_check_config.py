@@ -9,9 +9,11 @@ import subprocess
 
 import pytest
 
+import test_api_abuse
 import test_asrs_api
 import test_asrs_synproxy
 import test_config
+import test_trs
 from asrs_fixtures import config as asrs_config
 from golden_common import config as full_config
 from harness import app_error_lines, binary, run_bad_config
@@ -34,7 +36,10 @@ def _synproxy(over):
 
 CASES = ([(c[0], c[1]) for c in test_config.CASES if c[0] not in NEEDS_EAL]
          + [("asrs_api_%d" % i, _asrs(o)) for i, (o, _) in enumerate(test_asrs_api.BAD_CONFIGS)]
-         + [("synproxy_%d" % i, _synproxy(o)) for i, (o, _) in enumerate(test_asrs_synproxy.BAD)])
+         + [("synproxy_%d" % i, _synproxy(o)) for i, (o, _) in enumerate(test_asrs_synproxy.BAD)]
+         + [("trs_%d" % i, test_trs.config(**o)) for i, (o, _, _) in enumerate(test_trs.BAD_CONFIGS)]
+         + [("api_%d" % i, test_api_abuse.cfg(unix="/tmp/awg-never.sock", **o))
+            for i, (o, _) in enumerate(test_api_abuse.BAD_API_CONFIGS)])
 
 
 def check_config(path, *extra):
