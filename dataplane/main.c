@@ -5,12 +5,15 @@
  * complete, API socket removed); SIGPIPE ignored (an API client gone before
  * its reply is the API server's business, not fatal). Exit codes: 0 clean stop, 1 runtime failure,
  * 2 usage or configuration error. --check-config FILE validates without EAL.
+ * rte_pdump_init at start (dpdk-dumpcap), rte_pdump_uninit at stop.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -18,6 +21,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_pdump.h>
 
 #include "aw_api.h"
 #include "aw_build_config.h"
@@ -170,6 +174,31 @@ start(struct aw_dp *dp, struct aw_api *api, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Packet capture for dpdk-dumpcap / dpdk-pdump (secondary processes): the
+ * primary serves their enable requests over EAL multi-process (the runtime
+ * directory's mp_socket), and they map its hugepage files. --in-memory,
+ * --no-shconf and --no-huge leave them nothing to attach to: said once at
+ * start. Not fatal: the data plane runs without capture.
+ */
+static bool
+pdump_start(void)
+{
+	char mp[PATH_MAX];
+
+	if (rte_pdump_init() != 0) {
+		printf("%s: packet capture (dpdk-dumpcap) unavailable: %s\n", PROG,
+		       rte_strerror(rte_errno));
+		return false;
+	}
+	snprintf(mp, sizeof(mp), "%s/mp_socket", rte_eal_get_runtime_dir());
+	if (!rte_eal_has_hugepages() || access(mp, F_OK) != 0)
+		printf("%s: packet capture (dpdk-dumpcap) unavailable: it needs hugepages and"
+		       " shared files (no --in-memory, --no-shconf or --no-huge)\n",
+		       PROG);
+	return true;
+}
+
 static void
 cleanup(struct aw_dp *dp, struct aw_api *api)
 {
@@ -220,6 +249,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN); /* a peer gone before its reply: EPIPE, not death */
+	bool pdump = pdump_start();
 	ret = start(&dp, &api, err, sizeof(err));
 	if (ret == 0) {
 		aw_sd_notifyf("READY=1\nSTATUS=api %s", api.path);
@@ -230,6 +260,8 @@ main(int argc, char **argv)
 	} else {
 		fprintf(stderr, "%s: %s\n", PROG, err);
 	}
+	if (pdump)
+		rte_pdump_uninit();
 	cleanup(&dp, &api);
 	aw_config_free(&cfg);
 	rte_eal_cleanup();
