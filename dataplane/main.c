@@ -34,6 +34,7 @@
 #define PROG "anyway-dataplane"
 
 static volatile bool *stop_flag;
+static bool pdump_on; /* rte_pdump_init done: rte_pdump_uninit at stop */
 
 static void
 usage(FILE *f)
@@ -160,10 +161,36 @@ print_ports(const struct aw_dp *dp)
 	}
 }
 
+/*
+ * Packet capture for dpdk-dumpcap / dpdk-pdump (secondary processes): the
+ * primary serves their enable requests over EAL multi-process (the runtime
+ * directory's mp_socket), and they map its hugepage files. --in-memory,
+ * --no-shconf and --no-huge leave them nothing to attach to: said once at
+ * start. Not fatal: the data plane runs without capture.
+ */
+static void
+pdump_start(void)
+{
+	char mp[PATH_MAX];
+
+	if (rte_pdump_init() != 0) {
+		printf("%s: packet capture (dpdk-dumpcap) unavailable: %s\n", PROG,
+		       rte_strerror(rte_errno));
+		return;
+	}
+	pdump_on = true;
+	snprintf(mp, sizeof(mp), "%s/mp_socket", rte_eal_get_runtime_dir());
+	if (!rte_eal_has_hugepages() || access(mp, F_OK) != 0)
+		printf("%s: packet capture (dpdk-dumpcap) unavailable: it needs hugepages and"
+		       " shared files (no --in-memory, --no-shconf or --no-huge)\n",
+		       PROG);
+}
+
 /* Everything between a loaded config and running lcores. 1: runtime error. */
 static int
 start(struct aw_dp *dp, struct aw_api *api, char *err, size_t errlen)
 {
+	pdump_start();
 	if (aw_dp_init(dp, dp->cfg, err, errlen) < 0 || aw_api_start(api, dp, err, errlen) < 0)
 		return 1;
 	aw_telemetry_register(dp);
@@ -174,35 +201,12 @@ start(struct aw_dp *dp, struct aw_api *api, char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * Packet capture for dpdk-dumpcap / dpdk-pdump (secondary processes): the
- * primary serves their enable requests over EAL multi-process (the runtime
- * directory's mp_socket), and they map its hugepage files. --in-memory,
- * --no-shconf and --no-huge leave them nothing to attach to: said once at
- * start. Not fatal: the data plane runs without capture.
- */
-static bool
-pdump_start(void)
-{
-	char mp[PATH_MAX];
-
-	if (rte_pdump_init() != 0) {
-		printf("%s: packet capture (dpdk-dumpcap) unavailable: %s\n", PROG,
-		       rte_strerror(rte_errno));
-		return false;
-	}
-	snprintf(mp, sizeof(mp), "%s/mp_socket", rte_eal_get_runtime_dir());
-	if (!rte_eal_has_hugepages() || access(mp, F_OK) != 0)
-		printf("%s: packet capture (dpdk-dumpcap) unavailable: it needs hugepages and"
-		       " shared files (no --in-memory, --no-shconf or --no-huge)\n",
-		       PROG);
-	return true;
-}
-
 static void
 cleanup(struct aw_dp *dp, struct aw_api *api)
 {
 	aw_api_stop(api);
+	if (pdump_on)
+		rte_pdump_uninit();
 	aw_dp_fini(dp);
 }
 
@@ -249,7 +253,6 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN); /* a peer gone before its reply: EPIPE, not death */
-	bool pdump = pdump_start();
 	ret = start(&dp, &api, err, sizeof(err));
 	if (ret == 0) {
 		aw_sd_notifyf("READY=1\nSTATUS=api %s", api.path);
@@ -260,8 +263,6 @@ main(int argc, char **argv)
 	} else {
 		fprintf(stderr, "%s: %s\n", PROG, err);
 	}
-	if (pdump)
-		rte_pdump_uninit();
 	cleanup(&dp, &api);
 	aw_config_free(&cfg);
 	rte_eal_cleanup();
