@@ -27,6 +27,7 @@ struct aw_jctx {
 	const char *file;
 	char *err;
 	size_t errlen;
+	bool no_eal; /* --check-config: skip what needs EAL (lcore and port ids) */
 };
 
 __attribute__((format(printf, 3, 4))) int aw_jc_bad(struct aw_jctx *c, const char *path,

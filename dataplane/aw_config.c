@@ -33,7 +33,7 @@ parse_lcore_list(struct aw_jctx *c, json_t *obj, const char *path, const char *k
 		    json_integer_value(v) >= RTE_MAX_LCORE)
 			return aw_jc_bad(c, q, "expected lcore id 0..%d", RTE_MAX_LCORE - 1);
 		unsigned id = (unsigned)json_integer_value(v);
-		if (!rte_lcore_is_enabled(id))
+		if (!c->no_eal && !rte_lcore_is_enabled(id))
 			return aw_jc_bad(c, q, "lcore %u is not enabled in EAL (use -l / --lcores)", id);
 		out[i] = id;
 	}
@@ -130,7 +130,7 @@ parse_port(struct aw_jctx *c, json_t *po, const char *path, struct aw_port_conf 
 	static const char *const keys[] = {"port", "mac", "mtu", "addrs", "rx_queues", NULL};
 	const char *mac;
 	char p[160], e[128];
-	uint16_t navail = rte_eth_dev_count_avail();
+	uint16_t navail = c->no_eal ? 0 : rte_eth_dev_count_avail();
 
 	if (!json_is_object(po))
 		return aw_jc_bad(c, path, "expected object, got %s", aw_jc_type_name(po));
@@ -140,7 +140,7 @@ parse_port(struct aw_jctx *c, json_t *po, const char *path, struct aw_port_conf 
 		return aw_jc_bad(c, path, "required key 'port' missing");
 	if (AW_JC_GET_U32(c, po, path, "port", 0, RTE_MAX_ETHPORTS - 1, 0, pc->port_id) < 0)
 		return -1;
-	if (pc->port_id >= navail || !rte_eth_dev_is_valid_port(pc->port_id)) {
+	if (!c->no_eal && (pc->port_id >= navail || !rte_eth_dev_is_valid_port(pc->port_id))) {
 		aw_jc_subpath(p, sizeof(p), path, "port");
 		return aw_jc_bad(c, p, "port id %u out of range: EAL has %u port(s) (0..%d)", pc->port_id,
 			   navail, (int)navail - 1);
@@ -219,9 +219,8 @@ parse_route(struct aw_jctx *c, json_t *ro, const char *path, const struct aw_con
 	if (aw_jc_check_keys(c, ro, path, keys) < 0 || aw_jc_get_string(c, ro, path, "prefix", true, &s) < 0)
 		return -1;
 	aw_jc_subpath(p, sizeof(p), path, "prefix");
-	if (aw_prefix_parse(s, true, &r->prefix, e, sizeof(e)) < 0)
+	if (aw_network_parse(s, &r->prefix, e, sizeof(e)) < 0)
 		return aw_jc_bad(c, p, "%s", e);
-	aw_prefix_mask(&r->prefix);
 	if (aw_jc_get_string(c, ro, path, "via", false, &s) < 0)
 		return -1;
 	r->port = -1;
@@ -503,10 +502,10 @@ parse_root(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
 	return 0;
 }
 
-int
-aw_config_load(const char *path, struct aw_config *cfg, char *err, size_t errlen)
+static int
+config_load(const char *path, struct aw_config *cfg, char *err, size_t errlen, bool no_eal)
 {
-	struct aw_jctx c = {.file = path, .err = err, .errlen = errlen};
+	struct aw_jctx c = {.file = path, .err = err, .errlen = errlen, .no_eal = no_eal};
 	json_error_t jerr;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -526,6 +525,18 @@ aw_config_load(const char *path, struct aw_config *cfg, char *err, size_t errlen
 		return -1;
 	}
 	return 0;
+}
+
+int
+aw_config_load(const char *path, struct aw_config *cfg, char *err, size_t errlen)
+{
+	return config_load(path, cfg, err, errlen, false);
+}
+
+int
+aw_config_check(const char *path, struct aw_config *cfg, char *err, size_t errlen)
+{
+	return config_load(path, cfg, err, errlen, true);
 }
 
 void

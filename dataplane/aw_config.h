@@ -110,6 +110,11 @@ struct aw_config {
 };
 
 int aw_config_load(const char *path, struct aw_config *cfg, char *err, size_t errlen);
+/*
+ * The same without EAL (anyway-dataplane --check-config): every check except
+ * that lcore ids are enabled in EAL and port ids name probed devices.
+ */
+int aw_config_check(const char *path, struct aw_config *cfg, char *err, size_t errlen);
 void aw_config_free(struct aw_config *cfg);
 
 /* Parses a VIP object {"addr": ..., "aarp": bool}; used by config and vip.add. */

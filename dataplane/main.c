@@ -4,13 +4,16 @@
  * on SIGINT/SIGTERM (lcores stopped, TX flushed, ports closed so pcap files are
  * complete, API socket removed); SIGPIPE ignored (an API client gone before
  * its reply is the API server's business, not fatal). Exit codes: 0 clean stop, 1 runtime failure,
- * 2 usage or configuration error.
+ * 2 usage or configuration error. --check-config FILE validates without EAL.
+ * rte_pdump_init at start (dpdk-dumpcap), rte_pdump_uninit at stop.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -18,6 +21,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_pdump.h>
 
 #include "aw_api.h"
 #include "aw_build_config.h"
@@ -30,18 +34,26 @@
 #define PROG "anyway-dataplane"
 
 static volatile bool *stop_flag;
+static bool pdump_on; /* rte_pdump_init done: rte_pdump_uninit at stop */
 
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: %s [EAL options] -- --config FILE\n"
+		   "       %s --check-config FILE\n"
 		   "       %s --help | --version\n\n"
 		   "DPDK data plane of anyway; features:",
-		   PROG, PROG);
+		   PROG, PROG, PROG);
 	for (unsigned i = 0; i < AW_FEAT__COUNT; i++)
 		fprintf(f, " %s", aw_features[i]->name);
 	fprintf(f, "\n"
 		   "  --config FILE   JSON configuration (see dataplane/CONFIG.md)\n"
+		   "  --check-config FILE\n"
+		   "                  validate FILE without starting EAL; exit 0 and a summary,\n"
+		   "                  or the error and exit 2 (as at start). Not checked: that\n"
+		   "                  port ids name probed devices, that lcore ids are enabled\n"
+		   "                  in EAL, and what only fails when starting (memory,\n"
+		   "                  devices, the API socket path)\n"
 		   "  --help          this text\n"
 		   "  --version       print the version\n");
 }
@@ -61,6 +73,44 @@ early_options(int argc, char **argv)
 		}
 	}
 	return -1;
+}
+
+/*
+ * --check-config FILE (anywhere, EAL options ignored): validates without EAL.
+ * -1 when absent, else the exit code.
+ */
+static int
+check_config(int argc, char **argv)
+{
+	static struct aw_config cfg;
+	char err[512] = "";
+	int i = 1;
+
+	while (i < argc && strcmp(argv[i], "--check-config") != 0)
+		i++;
+	if (i == argc)
+		return -1;
+	if (i + 2 != argc) {
+		fprintf(stderr, "%s: --check-config FILE takes exactly one file, last\n", PROG);
+		return 2;
+	}
+	if (aw_config_check(argv[i + 1], &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", PROG, err);
+		return 2;
+	}
+	printf("%s: %s: config OK: %s mode, %u port(s), %u route(s), %u neighbor(s), %u VIP(s);"
+	       " features on:",
+	       PROG, argv[i + 1], cfg.mode == AW_MODE_PIPELINE ? "pipeline" : "rtc", cfg.n_ports,
+	       cfg.n_routes, cfg.n_neighbors, cfg.n_vips);
+	unsigned n_on = 0;
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++)
+		if (cfg.feat_conf[f] != NULL) {
+			printf(" %s", aw_features[f]->name);
+			n_on++;
+		}
+	printf("%s; port and lcore ids not checked (no EAL)\n", n_on ? "" : " none");
+	aw_config_free(&cfg);
+	return 0;
 }
 
 static const char *
@@ -111,10 +161,36 @@ print_ports(const struct aw_dp *dp)
 	}
 }
 
+/*
+ * Packet capture for dpdk-dumpcap / dpdk-pdump (secondary processes): the
+ * primary serves their enable requests over EAL multi-process (the runtime
+ * directory's mp_socket), and they map its hugepage files. --in-memory,
+ * --no-shconf and --no-huge leave them nothing to attach to: said once at
+ * start. Not fatal: the data plane runs without capture.
+ */
+static void
+pdump_start(void)
+{
+	char mp[PATH_MAX];
+
+	if (rte_pdump_init() != 0) {
+		printf("%s: packet capture (dpdk-dumpcap) unavailable: %s\n", PROG,
+		       rte_strerror(rte_errno));
+		return;
+	}
+	pdump_on = true;
+	snprintf(mp, sizeof(mp), "%s/mp_socket", rte_eal_get_runtime_dir());
+	if (!rte_eal_has_hugepages() || access(mp, F_OK) != 0)
+		printf("%s: packet capture (dpdk-dumpcap) unavailable: it needs hugepages and"
+		       " shared files (no --in-memory, --no-shconf or --no-huge)\n",
+		       PROG);
+}
+
 /* Everything between a loaded config and running lcores. 1: runtime error. */
 static int
 start(struct aw_dp *dp, struct aw_api *api, char *err, size_t errlen)
 {
+	pdump_start();
 	if (aw_dp_init(dp, dp->cfg, err, errlen) < 0 || aw_api_start(api, dp, err, errlen) < 0)
 		return 1;
 	aw_telemetry_register(dp);
@@ -129,6 +205,8 @@ static void
 cleanup(struct aw_dp *dp, struct aw_api *api)
 {
 	aw_api_stop(api);
+	if (pdump_on)
+		rte_pdump_uninit();
 	aw_dp_fini(dp);
 }
 
@@ -145,6 +223,9 @@ main(int argc, char **argv)
 	if ((strcmp(argv[argc > 1 ? 1 : 0], "--") == 0 || !strstr(argv[0], "--")) &&
 	    argc == 2 && early_options(argc, argv) == 0)
 		return 0;
+	ret = check_config(argc, argv);
+	if (ret >= 0)
+		return ret;
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		fprintf(stderr, "%s: EAL initialisation failed: %s\n", PROG,

@@ -27,7 +27,7 @@ usage(FILE *f)
 		"                    [--help] [--version]\n"
 		"Subscribes to map servers, merges them (a destination is present while any\n"
 		"has it) and applies the result to the data plane's JSON API.\n"
-		"  --mapd HOST:PORT   a map server, IPv4 or [IPv6] (repeatable, up to %d;\n"
+		"  --mapd HOST:PORT   a map server, IPv4, [IPv6] or name (repeatable, up to %d;\n"
 		"                     default port 7810)\n"
 		"  --dataplane PATH   data plane API socket (default /run/anyway/dataplane.sock)\n"
 		"  --status PATH      this agent's status socket (default /run/anyway/agent.sock)\n"

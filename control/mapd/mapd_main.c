@@ -28,7 +28,7 @@ usage(FILE *f)
 		"                   [--help] [--version]\n"
 		"Service map server: takes registrations (soft state with a TTL) and relay\n"
 		"entries, pushes a snapshot then versioned changes to subscribers.\n"
-		"  --listen HOST:PORT     listen address, IPv4 or [IPv6] (repeatable;\n"
+		"  --listen HOST:PORT     listen address, IPv4, [IPv6] or name (repeatable;\n"
 		"                         default 127.0.0.1:7810)\n"
 		"  --subscriber-queue B   bytes of pushes queued for one subscriber (beyond\n"
 		"                         its snapshot) before it is disconnected as too\n"

@@ -2,7 +2,7 @@
 /*
  * reg_check — the health checks, in one helper thread so that a slow service
  * never delays the loop: `tcp` (a connect to the service's addr:port) or
- * `http:PATH` (GET PATH, status 2xx or 3xx), each bounded by
+ * `http:/PATH` (GET /PATH, status 2xx or 3xx), each bounded by
  * REG_CHECK_TIMEOUT_MS; every check_interval_ms. The result is published in
  * reg_svc.healthy (atomic); nothing else is shared.
  */

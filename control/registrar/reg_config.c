@@ -25,17 +25,18 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: " PROG " --mapd HOST:PORT [--mapd ...] (--config FILE |\n"
 		"         --service URI --addr A --port P [--priority N] [--weight W] [--ttl S]\n"
-		"         [--check tcp|http:PATH|none] [--service ...]) [--name NAME]\n"
+		"         [--check tcp|http:/PATH|none] [--service ...]) [--name NAME]\n"
 		"         [--check-interval-ms MS] [--help] [--version]\n"
 		"Registers services with map servers, renews them every ttl/3 while their\n"
 		"health check passes, deregisters them when it fails and on SIGTERM.\n"
-		"  --mapd HOST:PORT     a map server (repeatable, up to %d)\n"
+		"  --mapd HOST:PORT     a map server: IPv4, [IPv6] or name (repeatable, up to %d)\n"
 		"  --config FILE        services from a JSON file: {\"services\": [{\"service\",\n"
 		"                       \"addr\", \"port\", \"priority\", \"weight\", \"ttl\", \"check\"}]}\n"
 		"  --service URI ...    one service; the options after it belong to it\n"
 		"                       (defaults: priority 0, weight 100, ttl 30, check tcp)\n"
-		"  --check KIND         tcp: connect to addr:port; http:PATH: GET PATH answers\n"
-		"                       2xx/3xx; none: always passing (2 s timeout each)\n"
+		"  --check KIND         tcp: connect to addr:port; http:/PATH: GET /PATH answers\n"
+		"                       2xx/3xx (the path starts with '/': http:/health);\n"
+		"                       none: always passing (2 s timeout each)\n"
 		"  --check-interval-ms  how often each check runs (default 1000)\n",
 		REG_MAX_MAPD);
 }
@@ -52,7 +53,10 @@ set_check(struct reg_svc *s, const char *v, const char *where)
 		s->check = CHECK_HTTP;
 		snprintf(s->http_path, sizeof(s->http_path), "%s", v + 5);
 	} else {
-		fprintf(stderr, PROG ": %scheck: expected tcp, none or http:/PATH, got '%.80s'\n", where, v);
+		fprintf(stderr,
+			PROG ": %scheck: expected tcp, none or http:/PATH (the path starts "
+			     "with '/'), got '%.80s'\n",
+			where, v);
 		return -1;
 	}
 	return 0;

@@ -257,7 +257,7 @@ parse_asrs_obj(struct aw_jctx *c, json_t *asrs, struct aw_asrs_conf *ac)
 	    aw_asrs_parse_new_flow_limit(c, o, ac) < 0)
 		goto out;
 	if (pfx != NULL) {
-		if (aw_prefix_parse(pfx, true, &ac->prefix6, e, sizeof(e)) < 0) {
+		if (aw_network_parse(pfx, &ac->prefix6, e, sizeof(e)) < 0) {
 			aw_jc_bad(c, "asrs.service_prefix6", "%s", e);
 			goto out;
 		}

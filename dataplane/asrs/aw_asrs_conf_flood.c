@@ -29,7 +29,7 @@ snat_range(struct aw_jctx *c, const char *p, const char *s, struct aw_addr *firs
 	*count = 1;
 	if (strchr(s, '/') != NULL) {
 		struct aw_prefix pf;
-		if (aw_prefix_parse(s, true, &pf, e, sizeof(e)) < 0)
+		if (aw_network_parse(s, &pf, e, sizeof(e)) < 0)
 			return aw_jc_bad(c, p, "%s", e);
 		unsigned bits = (pf.addr.family == AW_AF_INET4 ? 32u : 128u) - pf.len;
 		if (bits > 7)

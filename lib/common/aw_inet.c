@@ -71,6 +71,25 @@ aw_prefix_parse(const char *s, bool require_len, struct aw_prefix *out, char *er
 }
 
 int
+aw_network_parse(const char *s, struct aw_prefix *out, char *err, size_t errlen)
+{
+	struct aw_prefix net;
+	char buf[AW_ADDR_STRLEN];
+
+	if (aw_prefix_parse(s, true, out, err, errlen) < 0)
+		return -1;
+	net = *out;
+	aw_prefix_mask(&net);
+	if (!aw_addr_eq(&net.addr, &out->addr)) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "'%s' has host bits set; did you mean %s?", s,
+				 aw_prefix_format(&net, buf, sizeof(buf)));
+		return -1;
+	}
+	return 0;
+}
+
+int
 aw_mac_parse(const char *s, struct aw_mac *out, char *err, size_t errlen)
 {
 	if (s == NULL || strlen(s) != 17)

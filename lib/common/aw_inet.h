@@ -42,6 +42,13 @@ int aw_addr_parse(const char *s, struct aw_addr *out, char *err, size_t errlen);
 /* "10.0.0.0/24"; with require_len false a bare address gets /32 or /128. */
 int aw_prefix_parse(const char *s, bool require_len, struct aw_prefix *out, char *err,
 		    size_t errlen);
+/*
+ * A network prefix ("10.9.0.0/16": routes, pools, prefix lists): like
+ * aw_prefix_parse with a required length, and host bits must be zero
+ * ("'10.9.0.1/16' has host bits set; did you mean 10.9.0.0/16?").
+ * Interface addresses ("10.1.0.1/24") use aw_prefix_parse instead.
+ */
+int aw_network_parse(const char *s, struct aw_prefix *out, char *err, size_t errlen);
 /* "02:00:00:00:00:01" (colon separated, two hex digits each). */
 int aw_mac_parse(const char *s, struct aw_mac *out, char *err, size_t errlen);
 

@@ -2,8 +2,11 @@
 #include "aw_net.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -31,11 +34,68 @@ parse_port(const char *p, uint16_t *port)
 	return 0;
 }
 
+/*
+ * True when host looks like a number rather than a name: its last label is all
+ * digits or 0x-hex (no DNS name ends so, RFC 3696 §2). getaddrinfo would take
+ * such legacy inet_aton forms ("1.2.3", "0x7f.1"); they are refused instead.
+ */
+static bool
+looks_numeric(const char *host)
+{
+	const char *l = strrchr(host, '.');
+	bool hex;
+
+	l = l ? l + 1 : host;
+	hex = l[0] == '0' && (l[1] == 'x' || l[1] == 'X');
+	if (hex)
+		l += 2;
+	if (*l == '\0')
+		return true;
+	for (; *l; l++)
+		if (!(hex ? isxdigit((unsigned char)*l) : isdigit((unsigned char)*l)))
+			return false;
+	return true;
+}
+
+/* A host name through getaddrinfo: its first IPv4 address, else its first IPv6 one. */
+static int
+resolve_name(const char *s, const char *host, uint16_t port, struct aw_sockaddr *out, char *err,
+	     size_t errlen)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res = NULL, *pick = NULL;
+	int rc = getaddrinfo(host, NULL, &hints, &res);
+
+	if (rc != 0)
+		return aw_errf(err, errlen, "'%.80s': cannot resolve '%s': %s", s, host,
+			       gai_strerror(rc));
+	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET) {
+			pick = ai;
+			break;
+		}
+		if (ai->ai_family == AF_INET6 && pick == NULL)
+			pick = ai;
+	}
+	if (pick == NULL || pick->ai_addrlen > sizeof(out->ss)) {
+		freeaddrinfo(res);
+		return aw_errf(err, errlen, "'%.80s': '%s' has no IPv4 or IPv6 address", s, host);
+	}
+	memcpy(&out->ss, pick->ai_addr, pick->ai_addrlen);
+	out->len = (socklen_t)pick->ai_addrlen;
+	if (pick->ai_family == AF_INET)
+		((struct sockaddr_in *)&out->ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&out->ss)->sin6_port = htons(port);
+	freeaddrinfo(res);
+	return 0;
+}
+
 int
 aw_hostport_parse(const char *s, uint16_t default_port, struct aw_sockaddr *out, char *err,
 		  size_t errlen)
 {
-	char host[64];
+	char host[256];
 	const char *ps = NULL;
 	uint16_t port = default_port;
 	size_t hl;
@@ -64,7 +124,7 @@ aw_hostport_parse(const char *s, uint16_t default_port, struct aw_sockaddr *out,
 	}
 	if (ps != NULL && parse_port(ps, &port) < 0)
 		return aw_errf(err, errlen, "'%.80s': port: expected 1..65535", s);
-	if (port == 0)
+	if (port == 0 || host[0] == '\0')
 		return aw_errf(err, errlen, "'%.80s': expected HOST:PORT", s);
 	struct sockaddr_in *a4 = (struct sockaddr_in *)&out->ss;
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&out->ss;
@@ -80,8 +140,13 @@ aw_hostport_parse(const char *s, uint16_t default_port, struct aw_sockaddr *out,
 		out->len = sizeof(*a6);
 		return 0;
 	}
-	return aw_errf(err, errlen, "'%.80s': '%s' is not a numeric IPv4 or IPv6 address", s,
-		       host);
+	if (s[0] == '[')
+		return aw_errf(err, errlen, "'%.80s': '%s' is not an IPv6 address", s, host);
+	if (looks_numeric(host))
+		return aw_errf(err, errlen,
+			       "'%.80s': '%s' is not a numeric IPv4 address (dotted quad) nor a name",
+			       s, host);
+	return resolve_name(s, host, port, out, err, errlen);
 }
 
 const char *

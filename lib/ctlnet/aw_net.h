@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * aw_net — socket helpers for the control daemons: "HOST:PORT" parsing
- * (numeric IPv4 "10.0.0.1:7810", IPv6 "[::1]:7810"), non-blocking TCP
+ * (IPv4 "10.0.0.1:7810", IPv6 "[::1]:7810", name "localhost:7810"), non-blocking TCP
  * listen/connect, unix-socket listen/connect, address formatting.
  *
  * Contract: pure helpers, thread-safe; errors as one line in err.
@@ -18,7 +18,12 @@ struct aw_sockaddr {
 	socklen_t len;
 };
 
-/* "A:P" / "[A6]:P"; a bare address gets default_port (0: the port is required). */
+/*
+ * "A:P" / "[A6]:P" / "NAME:P"; a bare host gets default_port (0: the port is
+ * required). Numeric addresses first; a name is resolved with getaddrinfo (may
+ * block on DNS: call at start or connect time only, never per message) to its
+ * first IPv4 address, else its first IPv6 address.
+ */
 int aw_hostport_parse(const char *s, uint16_t default_port, struct aw_sockaddr *out, char *err,
 		      size_t errlen);
 /* "10.0.0.1:7810" / "[::1]:7810" */

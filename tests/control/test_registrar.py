@@ -108,6 +108,8 @@ def test_config_file(procs, tmp_path):
     (["--service", "asrs://x", "--addr", "10.0.0.256", "--port", "80"], "addr"),
     (["--service", "asrs://x", "--addr", "10.0.0.1", "--port", "80", "--ttl", "0"], "ttl"),
     (["--service", "asrs://x", "--addr", "10.0.0.1", "--port", "80", "--check", "ftp"], "check: expected"),
+    (["--service", "asrs://x", "--addr", "10.0.0.1", "--port", "80", "--check", "http:health"],
+     "check: expected tcp, none or http:/PATH (the path starts with '/'), got 'http:health'"),
     (["--addr", "10.0.0.1"], "give --service first"),
     (["--service", "asrs://x", "--addr", "10.0.0.1"], "port: missing"),
 ])
@@ -129,3 +131,10 @@ def test_bad_file_exit_2(tmp_path, text, msg):
     r = subprocess.run([prog("anyway-registrar"), "--mapd", "127.0.0.1:1", "--config", str(f)],
                        capture_output=True, timeout=10)
     assert r.returncode == 2 and msg in r.stderr.decode(), r.stderr
+
+
+def test_help_names_http_check_as_written():
+    r = subprocess.run([prog("anyway-registrar"), "--help"], capture_output=True, timeout=10)
+    out = r.stdout.decode()
+    assert r.returncode == 0 and "http:/PATH" in out, out
+    assert "http:PATH" not in out, out

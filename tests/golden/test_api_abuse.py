@@ -322,7 +322,7 @@ def test_fd_limit_pauses_accepting_then_recovers():
         dp.stop()
 
 
-@pytest.mark.parametrize("api,want", [
+BAD_API_CONFIGS = [
     ({"max_clients": 1}, "api.max_clients: expected integer 2..4096, got 1"),
     ({"max_clients": 8, "reserved_clients": 8}, "api.reserved_clients: expected integer 0..7, got 8"),
     ({"idle_timeout_s": 86401}, "api.idle_timeout_s: expected integer 0..86400"),
@@ -332,7 +332,10 @@ def test_fd_limit_pauses_accepting_then_recovers():
     ({"trusted_gids": "wheel"}, "api.trusted_gids: expected array"),
     ({"trusted_uids": list(range(17))}, "api.trusted_uids: at most 16 entries"),
     ({"timeout": 1}, "unknown key 'timeout'"),
-])
+]
+
+
+@pytest.mark.parametrize("api,want", BAD_API_CONFIGS)
 def test_api_config_errors(api, want):
     rc, err, _ = run_bad_config(cfg(unix="/tmp/awg-never.sock", **api))
     assert rc == 2

@@ -312,7 +312,7 @@ def test_relay_methods_when_trs_is_off():
     assert "relay" not in s
 
 
-@pytest.mark.parametrize("over,path,words", [
+BAD_CONFIGS = [
     ({"trs": {"port": 0}}, "trs.port", "1..65535"),
     ({"trs": {"addrs": ["192.0.2.99"]}}, "trs.addrs[0]", "address of a port or a VIP"),
     ({"trs": {"addrs": [P1_V4, "10.1.0.1"]}}, "trs.addrs[1]", "one address per family"),
@@ -321,7 +321,10 @@ def test_relay_methods_when_trs_is_off():
     ({"relays": [relay(), relay()]}, "relays", "same PathID"),
     ({"relays": [relay(tunnel_key="ab")]}, "relays[0].tunnel_key", "64 hex digits"),
     ({"relays": {"a": 1}}, "relays", "array"),
-])
+]
+
+
+@pytest.mark.parametrize("over,path,words", BAD_CONFIGS)
 def test_config_errors(over, path, words):
     c = config(**over)
     rc, stderr, cfgfile = run_bad_config(c)

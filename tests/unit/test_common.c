@@ -70,6 +70,32 @@ test_prefix_parse(void)
 }
 
 static void
+test_network_parse(void)
+{
+	struct aw_prefix p;
+	char err[128], buf[AW_ADDR_STRLEN];
+
+	CHECK_EQ(aw_network_parse("10.9.0.0/16", &p, err, sizeof(err)), 0);
+	CHECK_STR(aw_prefix_format(&p, buf, sizeof(buf)), "10.9.0.0/16");
+	CHECK_EQ(aw_network_parse("10.9.0.1/16", &p, err, sizeof(err)), -1);
+	CHECK_STR(err, "'10.9.0.1/16' has host bits set; did you mean 10.9.0.0/16?");
+	CHECK_EQ(aw_network_parse("10.9.0.1/32", &p, err, sizeof(err)), 0);
+	CHECK_EQ(aw_network_parse("10.9.0.128/25", &p, err, sizeof(err)), 0);
+	CHECK_EQ(aw_network_parse("10.9.0.129/25", &p, err, sizeof(err)), -1);
+	CHECK(strstr(err, "did you mean 10.9.0.128/25?") != NULL);
+	CHECK_EQ(aw_network_parse("0.0.0.0/0", &p, err, sizeof(err)), 0);
+	CHECK_EQ(aw_network_parse("1.0.0.0/0", &p, err, sizeof(err)), -1);
+	CHECK(strstr(err, "did you mean 0.0.0.0/0?") != NULL);
+	CHECK_EQ(aw_network_parse("2001:db8:5::/64", &p, err, sizeof(err)), 0);
+	CHECK_EQ(aw_network_parse("2001:db8:5::1/64", &p, err, sizeof(err)), -1);
+	CHECK_STR(err, "'2001:db8:5::1/64' has host bits set; did you mean 2001:db8:5::/64?");
+	CHECK_EQ(aw_network_parse("10.9.0.0", &p, err, sizeof(err)), -1);
+	CHECK(strstr(err, "lacks a prefix length") != NULL);
+	CHECK_EQ(aw_network_parse("10.9.0.0/33", &p, err, sizeof(err)), -1);
+	CHECK(strstr(err, "exceeds 32") != NULL);
+}
+
+static void
 test_mac_parse(void)
 {
 	struct aw_mac m;
@@ -219,6 +245,6 @@ test_linebuf_trim(void)
 	aw_linebuf_free(&lb);
 }
 
-AW_TEST_MAIN(AW_TEST(test_addr_parse), AW_TEST(test_prefix_parse), AW_TEST(test_mac_parse),
+AW_TEST_MAIN(AW_TEST(test_addr_parse), AW_TEST(test_prefix_parse), AW_TEST(test_network_parse), AW_TEST(test_mac_parse),
 	     AW_TEST(test_cksum), AW_TEST(test_cksum32), AW_TEST(test_linebuf),
 	     AW_TEST(test_linebuf_trim))

@@ -78,8 +78,26 @@ test_hostport(void)
 	CHECK_EQ(aw_hostport_parse("2001:db8::1:80", 0, &a, err, sizeof(err)), -1);
 	CHECK(strstr(err, "[ADDR]:PORT") != NULL);
 	CHECK_EQ(aw_hostport_parse("[::1", 0, &a, err, sizeof(err)), -1);
-	CHECK_EQ(aw_hostport_parse("localhost:80", 0, &a, err, sizeof(err)), -1);
-	CHECK(strstr(err, "not a numeric") != NULL);
+	CHECK_EQ(aw_hostport_parse("[localhost]:80", 0, &a, err, sizeof(err)), -1);
+	CHECK(strstr(err, "not an IPv6 address") != NULL);
+	CHECK_EQ(aw_hostport_parse(":80", 0, &a, err, sizeof(err)), -1);
+	CHECK(strstr(err, "expected HOST:PORT") != NULL);
+	/* Legacy inet_aton forms are not names and not dotted quads. */
+	CHECK_EQ(aw_hostport_parse("1.2.3:80", 0, &a, err, sizeof(err)), -1);
+	CHECK(strstr(err, "not a numeric IPv4 address") != NULL);
+	CHECK_EQ(aw_hostport_parse("0x7f.1:80", 0, &a, err, sizeof(err)), -1);
+	CHECK(strstr(err, "not a numeric IPv4 address") != NULL);
+	CHECK_EQ(aw_hostport_parse("2130706433:80", 0, &a, err, sizeof(err)), -1);
+	/* Names resolve (to the first IPv4 address when there is one). */
+	CHECK_EQ(aw_hostport_parse("localhost:7810", 0, &a, err, sizeof(err)), 0);
+	CHECK_STR(aw_sockaddr_format(&a, buf, sizeof(buf)), "127.0.0.1:7810");
+	CHECK_EQ(aw_hostport_parse("localhost", 7811, &a, err, sizeof(err)), 0);
+	CHECK_STR(aw_sockaddr_format(&a, buf, sizeof(buf)), "127.0.0.1:7811");
+	CHECK_EQ(aw_hostport_parse("[::1]:7810", 0, &a, err, sizeof(err)), 0);
+	CHECK_STR(aw_sockaddr_format(&a, buf, sizeof(buf)), "[::1]:7810");
+	/* .invalid never resolves (RFC 6761). */
+	CHECK_EQ(aw_hostport_parse("no-such-host.invalid:80", 0, &a, err, sizeof(err)), -1);
+	CHECK(strstr(err, "cannot resolve 'no-such-host.invalid'") != NULL);
 }
 
 static void
