@@ -35,6 +35,17 @@ service_round(struct reg *rg, struct reg_svc *s, uint64_t now)
 	}
 }
 
+/* SIGHUP: the registrar keeps registering what it was started with; its
+ * --config file is read once at start (re-reading it live is not done yet). */
+static void
+on_hup(void *arg)
+{
+	const struct reg *rg = arg;
+
+	fprintf(stderr, "%s: SIGHUP: nothing to reload (restart to re-read --config)\n",
+		rg->name);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -52,6 +63,7 @@ main(int argc, char **argv)
 		return 2;
 	if (exit_now)
 		return 0;
+	aw_loop_on_hup(&rg.loop, on_hup, &rg);
 	if (aw_loop_watch_signals(&rg.loop, &sigh) < 0 || reg_checks_start(&rg) < 0) {
 		perror(PROG ": start");
 		return 1;
