@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +106,7 @@ on_signal(int sig)
 }
 
 /* SIGHUP: blocked everywhere, answered here (see the top comment). */
-static volatile bool hup_quit;
+static atomic_bool hup_quit;
 
 static void *
 hup_thread(void *arg)
