@@ -3,7 +3,8 @@
  * anyway-registrar — registers services with map servers while their health
  * checks pass (SPEC §7.1): the loop. Renewal every ttl/3 while passing; a
  * failing check deregisters at once (the map moves traffic now, not when the
- * TTL runs out); SIGTERM deregisters everything and exits 0.
+ * TTL runs out); SIGTERM deregisters everything and exits 0; SIGHUP re-reads --config
+ * (reg_reload.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,15 +36,11 @@ service_round(struct reg *rg, struct reg_svc *s, uint64_t now)
 	}
 }
 
-/* SIGHUP: the registrar keeps registering what it was started with; its
- * --config file is read once at start (re-reading it live is not done yet). */
+/* SIGHUP: re-read --config (reg_reload.c). */
 static void
 on_hup(void *arg)
 {
-	const struct reg *rg = arg;
-
-	fprintf(stderr, "%s: SIGHUP: nothing to reload (restart to re-read --config)\n",
-		rg->name);
+	reg_reload(arg);
 }
 
 int

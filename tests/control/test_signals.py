@@ -4,6 +4,7 @@ stops anyway-mapd, anyway-agent or anyway-registrar (each logs
 after them still stops cleanly, and the agent creates the directory of its
 --status socket."""
 
+import json
 import os
 import signal
 import subprocess
@@ -112,3 +113,41 @@ def test_agent_status_directory_cannot_be_created(procs):
                        capture_output=True, text=True, timeout=15)
     assert r.returncode == 1
     assert "--status cannot create directory %s/sub: Not a directory" % blocker in r.stderr, r.stderr
+
+
+def test_registrar_sighup_rereads_config(procs):
+    m = procs.mapd()
+    cfg = procs.dir / "reg.json"
+
+    def write(services):
+        cfg.write_text(json.dumps({"services": [
+            {"service": s, "addr": a, "port": 80, "check": "none", "ttl": 600, "weight": w}
+            for s, a, w in services]}))
+    write([("asrs://cfg/a", "10.0.0.1", 100), ("asrs://cfg/b", "10.0.0.2", 100)])
+    r = procs.start([prog("anyway-registrar"), "--check-interval-ms", "200", "--mapd", "127.0.0.1:%d" % m.port,
+                     "--config", str(cfg)], "registrar")
+    a = admin(m.port)
+
+    def table():
+        out = {}
+        for s in a.call({"op": "service.list"})["services"]:
+            for d in s["destinations"]:
+                out[(s["service"], d["addr"])] = d["weight"]
+        return out
+    wait_until(lambda: table() == {("asrs://cfg/a", "10.0.0.1"): 100, ("asrs://cfg/b", "10.0.0.2"): 100},
+               what="registered from the file")
+    # a kept with a new weight, b removed, c added
+    write([("asrs://cfg/a", "10.0.0.1", 7), ("asrs://cfg/c", "10.0.0.3", 100)])
+    r.send_signal(signal.SIGHUP)
+    want = {("asrs://cfg/a", "10.0.0.1"): 7, ("asrs://cfg/c", "10.0.0.3"): 100}
+    wait_until(lambda: table() == want, what="the re-read file applied")
+    assert "SIGHUP: reloaded %s: 2 services (1 kept, 1 added, 1 removed)" % cfg in procs.log(r)
+    # a file that does not load changes nothing
+    cfg.write_text('{"services": [{"service": "asrs://cfg/d", "addr": "10.0.0.4"}]}')
+    r.send_signal(signal.SIGHUP)
+    wait_until(lambda: "not reloaded: keeping the 2 services running" in procs.log(r) or r.poll() is not None,
+               what="refused reload")
+    assert r.poll() is None, procs.log(r)
+    assert table() == want
+    a.close()
+    assert procs.stop(r) == 0
