@@ -32,6 +32,7 @@ usage(FILE *f)
 		"  --mapd HOST:PORT     a map server (repeatable, up to %d)\n"
 		"  --config FILE        services from a JSON file: {\"services\": [{\"service\",\n"
 		"                       \"addr\", \"port\", \"priority\", \"weight\", \"ttl\", \"check\"}]}\n"
+		"                       (re-read on SIGHUP, all or nothing)\n"
 		"  --service URI ...    one service; the options after it belong to it\n"
 		"                       (defaults: priority 0, weight 100, ttl 30, check tcp)\n"
 		"  --check KIND         tcp: connect to addr:port; http:PATH: GET PATH answers\n"

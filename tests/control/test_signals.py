@@ -1,8 +1,9 @@
 """Signals and startup of the control daemons (real binaries): SIGHUP never
 stops anyway-mapd, anyway-agent or anyway-registrar (each logs
 "SIGHUP: nothing to reload" and keeps serving, three in a row too), SIGTERM
-after them still stops cleanly, and the agent creates the directory of its
---status socket."""
+after them still stops cleanly, the registrar re-reads its --config on
+SIGHUP (all or nothing), and the agent creates the directory of its --status
+socket."""
 
 import json
 import os
