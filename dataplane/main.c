@@ -3,13 +3,20 @@
  * anyway-dataplane: EAL, configuration, ports, tables, lcores, API; clean stop
  * on SIGINT/SIGTERM (lcores stopped, TX flushed, ports closed so pcap files are
  * complete, API socket removed); SIGPIPE ignored (an API client gone before
- * its reply is the API server's business, not fatal). Exit codes: 0 clean stop, 1 runtime failure,
- * 2 usage or configuration error. --check-config FILE validates without EAL.
- * rte_pdump_init at start (dpdk-dumpcap), rte_pdump_uninit at stop.
+ * its reply is the API server's business, not fatal). SIGHUP is blocked in
+ * every thread before EAL starts its lcores and is taken by one small thread
+ * (sigtimedwait), so it never interrupts a packet lcore: the data plane has
+ * nothing to reload live (the configuration changes through the API), so it
+ * logs "SIGHUP: nothing to reload" and keeps running. Exit codes: 0 clean stop,
+ * 1 runtime failure, 2 usage or configuration error. --check-config FILE
+ * validates without EAL. rte_pdump_init at start (dpdk-dumpcap),
+ * rte_pdump_uninit at stop.
  */
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +156,50 @@ on_signal(int sig)
 		*stop_flag = true;
 }
 
+/* SIGHUP: blocked everywhere, answered here (see the top comment). */
+static atomic_bool hup_quit;
+
+static void *
+hup_thread(void *arg)
+{
+	sigset_t set;
+	struct timespec wait = {.tv_sec = 0, .tv_nsec = 200 * 1000 * 1000};
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	while (!hup_quit)
+		if (sigtimedwait(&set, NULL, &wait) == SIGHUP) {
+			printf("%s: SIGHUP: nothing to reload\n", PROG);
+			fflush(stdout);
+		}
+	return NULL;
+}
+
+/* Block SIGHUP in this thread (and so in every thread created later) and
+ * start its thread. 0 or -1. */
+static int
+hup_start(pthread_t *t)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0 ||
+	    pthread_create(t, NULL, hup_thread, NULL) != 0) {
+		fprintf(stderr, "%s: cannot start the SIGHUP thread\n", PROG);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+hup_stop(pthread_t t)
+{
+	hup_quit = true;
+	pthread_join(t, NULL);
+}
+
 static void
 print_ports(const struct aw_dp *dp)
 {
@@ -218,6 +269,7 @@ main(int argc, char **argv)
 	static struct aw_api api = {.listen_fd = -1};
 	char err[512] = "";
 	const char *config;
+	pthread_t hup;
 	int ret;
 
 	if ((strcmp(argv[argc > 1 ? 1 : 0], "--") == 0 || !strstr(argv[0], "--")) &&
@@ -226,8 +278,11 @@ main(int argc, char **argv)
 	ret = check_config(argc, argv);
 	if (ret >= 0)
 		return ret;
+	if (hup_start(&hup) < 0)
+		return 1;
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
+		hup_stop(hup);
 		fprintf(stderr, "%s: EAL initialisation failed: %s\n", PROG,
 			rte_strerror(rte_errno));
 		return 2;
@@ -237,6 +292,7 @@ main(int argc, char **argv)
 	argv[0] = (char *)PROG;
 	if (early_options(argc, argv) == 0) {
 		rte_eal_cleanup();
+		hup_stop(hup);
 		return 0;
 	}
 	config = app_options(argc, argv);
@@ -246,6 +302,7 @@ main(int argc, char **argv)
 		else
 			usage(stderr);
 		rte_eal_cleanup();
+		hup_stop(hup);
 		return 2;
 	}
 	dp.cfg = &cfg;
@@ -266,5 +323,6 @@ main(int argc, char **argv)
 	cleanup(&dp, &api);
 	aw_config_free(&cfg);
 	rte_eal_cleanup();
+	hup_stop(hup);
 	return ret;
 }

@@ -176,6 +176,16 @@ next_timeout(const struct agent *ag, uint64_t now)
 	return next <= now ? 0 : (int)(next - now);
 }
 
+/* SIGHUP: the agent's state all comes from the map servers and the data
+ * plane, and its options are fixed at start, so there is nothing to re-read. */
+static void
+on_hup(void *arg)
+{
+	const struct agent *ag = arg;
+
+	fprintf(stderr, "%s: SIGHUP: nothing to reload\n", ag->name);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -202,6 +212,7 @@ main(int argc, char **argv)
 	aw_strmap_init(&ag.dirty_svcs);
 	aw_strmap_init(&ag.dirty_relays);
 	agent_round_init(&ag.round);
+	aw_loop_on_hup(&ag.loop, on_hup, &ag);
 	if (aw_loop_watch_signals(&ag.loop, &sigh) < 0) {
 		fprintf(stderr, PROG ": signalfd: %s\n", strerror(errno));
 		return 1;

@@ -157,6 +157,16 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 	return -1;
 }
 
+/* SIGHUP: the place to re-read what may change live. mapd has nothing yet
+ * (its state is what clients registered; its options are fixed at start);
+ * an ACL file would be re-read here, all or nothing. */
+static void
+on_hup(void *arg)
+{
+	(void)arg;
+	fprintf(stderr, PROG ": SIGHUP: nothing to reload\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -175,6 +185,7 @@ main(int argc, char **argv)
 		return rc;
 	if (n_listen == 0)
 		listen[n_listen++] = "127.0.0.1:7810";
+	aw_loop_on_hup(&md.loop, on_hup, &md);
 	if (aw_loop_watch_signals(&md.loop, &sh) < 0) {
 		fprintf(stderr, PROG ": signalfd: %s\n", strerror(errno));
 		return 1;

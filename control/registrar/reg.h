@@ -57,10 +57,16 @@ struct reg {
 	int n_mapd;
 	uint32_t check_interval_ms;
 	atomic_bool stop_checks;
+	char config_path[4096]; /* --config FILE, re-read on SIGHUP; "" with --service */
 };
 
 /* reg_config.c: flags and the JSON file; errors printed, -1 (usage error). */
 int reg_parse_args(struct reg *rg, int argc, char **argv, bool *exit_now);
+/* Services of a --config file into out[] (REG_MAX_SVC), *n_out counted up. */
+int reg_load_file(const char *path, struct reg_svc *out, int *n_out);
+
+/* reg_reload.c: SIGHUP (main thread): re-read --config, all or nothing. */
+void reg_reload(struct reg *rg);
 
 /* reg_check.c */
 int reg_checks_start(struct reg *rg);

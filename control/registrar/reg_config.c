@@ -32,6 +32,7 @@ usage(FILE *f)
 		"  --mapd HOST:PORT     a map server: IPv4, [IPv6] or name (repeatable, up to %d)\n"
 		"  --config FILE        services from a JSON file: {\"services\": [{\"service\",\n"
 		"                       \"addr\", \"port\", \"priority\", \"weight\", \"ttl\", \"check\"}]}\n"
+		"                       (re-read on SIGHUP, all or nothing)\n"
 		"  --service URI ...    one service; the options after it belong to it\n"
 		"                       (defaults: priority 0, weight 100, ttl 30, check tcp)\n"
 		"  --check KIND         tcp: connect to addr:port; http:/PATH: GET /PATH answers\n"
@@ -107,8 +108,8 @@ svc_from_json(json_t *o, const char *where, struct reg_svc *s)
 	return 0;
 }
 
-static int
-load_file(struct reg *rg, const char *path)
+int
+reg_load_file(const char *path, struct reg_svc *out, int *n_out)
 {
 	json_error_t je;
 	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je), *arr, *v;
@@ -129,11 +130,11 @@ load_file(struct reg *rg, const char *path)
 	}
 	json_array_foreach(arr, i, v) {
 		snprintf(where, sizeof(where), "%s: services[%zu].", path, i);
-		if (svc_from_json(v, where, &rg->svc[rg->n_svc]) < 0) {
+		if (svc_from_json(v, where, &out[*n_out]) < 0) {
 			json_decref(root);
 			return -1;
 		}
-		rg->n_svc++;
+		(*n_out)++;
 	}
 	json_decref(root);
 	return 0;
@@ -189,8 +190,10 @@ finish(struct reg *rg, json_t *flags, const char *file)
 		fprintf(stderr, PROG ": give services either with --config or with --service, not both\n");
 		return -1;
 	}
-	if (file != NULL)
-		return load_file(rg, file);
+	if (file != NULL) {
+		snprintf(rg->config_path, sizeof(rg->config_path), "%s", file);
+		return reg_load_file(file, rg->svc, &rg->n_svc);
+	}
 	if (json_array_size(flags) == 0 || json_array_size(flags) > REG_MAX_SVC) {
 		fprintf(stderr, PROG ": --service: expected 1..%d services (or --config FILE)\n",
 			REG_MAX_SVC);

@@ -3,7 +3,8 @@
  * anyway-registrar — registers services with map servers while their health
  * checks pass (SPEC §7.1): the loop. Renewal every ttl/3 while passing; a
  * failing check deregisters at once (the map moves traffic now, not when the
- * TTL runs out); SIGTERM deregisters everything and exits 0.
+ * TTL runs out); SIGTERM deregisters everything and exits 0; SIGHUP re-reads --config
+ * (reg_reload.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,13 @@ service_round(struct reg *rg, struct reg_svc *s, uint64_t now)
 	}
 }
 
+/* SIGHUP: re-read --config (reg_reload.c). */
+static void
+on_hup(void *arg)
+{
+	reg_reload(arg);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -52,6 +60,7 @@ main(int argc, char **argv)
 		return 2;
 	if (exit_now)
 		return 0;
+	aw_loop_on_hup(&rg.loop, on_hup, &rg);
 	if (aw_loop_watch_signals(&rg.loop, &sigh) < 0 || reg_checks_start(&rg) < 0) {
 		perror(PROG ": start");
 		return 1;

@@ -17,6 +17,8 @@ aw_loop_init(struct aw_loop *l)
 {
 	l->stop = false;
 	l->dead = NULL;
+	l->on_hup = NULL;
+	l->hup_arg = NULL;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	return l->epfd < 0 ? -1 : 0;
 }
@@ -109,8 +111,19 @@ sig_event(struct aw_handler *h, uint32_t events)
 	struct aw_loop *l = h->ctx;
 
 	(void)events;
-	while (read(h->fd, &si, sizeof(si)) == sizeof(si))
-		l->stop = true;
+	while (read(h->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGHUP)
+			l->stop = true;
+		else if (l->on_hup != NULL)
+			l->on_hup(l->hup_arg);
+	}
+}
+
+void
+aw_loop_on_hup(struct aw_loop *l, void (*fn)(void *arg), void *arg)
+{
+	l->on_hup = fn;
+	l->hup_arg = arg;
 }
 
 int
@@ -121,6 +134,7 @@ aw_loop_watch_signals(struct aw_loop *l, struct aw_handler *h)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	h->fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);

@@ -33,6 +33,8 @@ struct aw_loop {
 	int epfd;
 	bool stop;
 	struct aw_handler *dead; /* killed during this round */
+	void (*on_hup)(void *arg); /* SIGHUP, from the loop's thread; NULL: ignored */
+	void *hup_arg;
 };
 
 int aw_loop_init(struct aw_loop *l);
@@ -45,9 +47,12 @@ void aw_loop_kill(struct aw_loop *l, struct aw_handler *h);
 /* Wait up to timeout_ms (-1: no limit) and dispatch. Returns events handled or -1. */
 int aw_loop_run_once(struct aw_loop *l, int timeout_ms);
 
-/* Block SIGTERM/SIGINT, ignore SIGPIPE, and watch them through a signalfd on
- * h (caller-owned storage): either one sets l->stop. 0 or -1. */
+/* Block SIGTERM/SIGINT/SIGHUP, ignore SIGPIPE, and watch them through a
+ * signalfd on h (caller-owned storage): SIGTERM or SIGINT sets l->stop;
+ * SIGHUP calls the aw_loop_on_hup() function (never stops the loop). 0 or -1. */
 int aw_loop_watch_signals(struct aw_loop *l, struct aw_handler *h);
+/* What SIGHUP does: fn(arg) on the loop's thread, from aw_loop_run_once(). */
+void aw_loop_on_hup(struct aw_loop *l, void (*fn)(void *arg), void *arg);
 
 /* Monotonic milliseconds. */
 uint64_t aw_now_ms(void);

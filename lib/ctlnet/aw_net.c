@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,34 @@ unix_addr(const char *path, struct sockaddr_un *sun)
 	return 0;
 }
 
+/* Create the directory of path, and its missing parents, mode 0755.
+ * 0, or -1 with the message in err. */
+static int
+make_parent_dir(const char *path, char *err, size_t errlen)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (char *p = dir + 1;; p++) {
+		bool last = *p == '\0';
+
+		if (*p != '/' && !last)
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return aw_errf(err, errlen, "cannot create directory %s: %s", dir,
+				       strerror(errno));
+		if (last)
+			return 0;
+		*p = '/';
+	}
+}
+
 int
 aw_unix_listen(const char *path, char *err, size_t errlen)
 {
@@ -242,6 +271,8 @@ aw_unix_listen(const char *path, char *err, size_t errlen)
 	if (unix_addr(path, &sun) < 0)
 		return aw_errf(err, errlen, "%s: path longer than %zu bytes", path,
 			       sizeof(sun.sun_path) - 1);
+	if (make_parent_dir(path, err, errlen) < 0)
+		return -1;
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

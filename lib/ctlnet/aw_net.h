@@ -32,7 +32,8 @@ const char *aw_sockaddr_format(const struct aw_sockaddr *a, char *buf, size_t le
 int aw_tcp_listen(const struct aw_sockaddr *a, char *err, size_t errlen);
 /* Non-blocking TCP connect; *in_progress set when it completes later. fd or -1. */
 int aw_tcp_connect(const struct aw_sockaddr *a, int *in_progress);
-/* Non-blocking listening unix socket at path (a stale socket file is replaced). */
+/* Non-blocking listening unix socket at path (a stale socket file is replaced;
+ * its directory and missing parents are created, mode 0755). fd or -1. */
 int aw_unix_listen(const char *path, char *err, size_t errlen);
 /* Blocking unix connect with send/receive timeouts of timeout_ms. fd or -1. */
 int aw_unix_connect(const char *path, int timeout_ms);

@@ -61,7 +61,10 @@ def test_units_verify_and_declare_notify():
             assert "\nType=notify\n" in text, unit
             assert "Restart=on-failure" in text and "RestartPreventExitStatus=2" in text, unit
             exe = re.search(r"^ExecStart=/usr/bin/(\S+)", text, re.M).group(1)
+            assert "\nExecReload=/bin/kill -HUP $MAINPID\n" in text, unit  # SIGHUP never stops it
             for var in re.findall(r"\$([A-Z_]+)", text):
+                if var == "MAINPID":  # set by systemd itself
+                    continue
                 files = re.findall(r"^EnvironmentFile=-?/etc/anyway/([a-z]+\.env)$", text, re.M)
                 assert any(var in env_file(DEPLOY / f) for f in files), (unit, var)
             if exe in ("anyway-dataplane", "anyway-agent"):
