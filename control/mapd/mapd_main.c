@@ -193,7 +193,10 @@ main(int argc, char **argv)
 	for (int i = 0; i < n_listen; i++)
 		if (mapd_listen(&md, listen[i], err, sizeof(err)) < 0) {
 			fprintf(stderr, PROG ": --listen %s\n", err);
-			return strstr(err, "expected") || strstr(err, "not a numeric") ? 2 : 1;
+			return strstr(err, "expected") || strstr(err, "not a numeric") ||
+					       strstr(err, "cannot resolve")
+				       ? 2
+				       : 1;
 		}
 	if (metrics && mapd_metrics_open(&md, metrics, err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": --metrics %s\n", err);

@@ -39,9 +39,9 @@ def test_ipv6_in_brackets(procs):
     wait_until(lambda: registered(m.port) == {"asrs://n/6": {("10.0.0.2", 81)}}, what="registered over ::1")
 
 
-# anyway-mapd reports every --listen failure (bind included) with exit 1
+# a name that does not resolve is a usage error (exit 2) for every daemon
 @pytest.mark.parametrize("cmd,rc", [
-    (["anyway-mapd", "--listen", "no-such-host.invalid:7810"], 1),
+    (["anyway-mapd", "--listen", "no-such-host.invalid:7810"], 2),
     (["anyway-registrar", "--mapd", "no-such-host.invalid:7810", "--service", "asrs://x", "--addr", "10.0.0.1",
       "--port", "80"], 2),
     (["anyway-agent", "--mapd", "no-such-host.invalid:7810"], 2),
