@@ -130,17 +130,11 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 			}
 			*(c == 'S' ? &ag->stale_ms : &ag->restart_grace_ms) = v * 1000u;
 			break;
-		case 'M': {
-			struct aw_sockaddr a;
-			char e[160];
-
-			if (aw_hostport_parse(optarg, 0, &a, e, sizeof(e)) < 0) {
-				fprintf(stderr, PROG ": --metrics %s\n", e);
+		case 'M':
+			if (aw_hostport_option(PROG, "--metrics", optarg) < 0)
 				return 2;
-			}
 			*metrics = optarg;
 			break;
-		}
 		case 'h':
 			usage(stdout);
 			return 0;

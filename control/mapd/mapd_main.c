@@ -128,17 +128,11 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 				return 2;
 			*(c == 'I' ? &md->in_budget : &md->out_budget) = (size_t)v;
 			break;
-		case 'M': {
-			struct aw_sockaddr a;
-			char e[160];
-
-			if (aw_hostport_parse(optarg, 0, &a, e, sizeof(e)) < 0) {
-				fprintf(stderr, PROG ": --metrics %s\n", e);
+		case 'M':
+			if (aw_hostport_option(PROG, "--metrics", optarg) < 0)
 				return 2;
-			}
 			*metrics = optarg;
 			break;
-		}
 		case 'h':
 			usage(stdout);
 			return 0;

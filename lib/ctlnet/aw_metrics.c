@@ -152,20 +152,24 @@ sample_head(struct aw_metrics *w, va_list ap)
 	return true;
 }
 
+/* One sample: name{labels} then num (" value\n"). */
+static void
+sample(struct aw_metrics *w, const char *num, va_list ap)
+{
+	if (sample_head(w, ap))
+		puts_(w, num);
+}
+
 void
 aw_metrics_u64(struct aw_metrics *w, uint64_t v, ...)
 {
 	char num[32];
 	va_list ap;
-	bool ok;
 
-	va_start(ap, v);
-	ok = sample_head(w, ap);
-	va_end(ap);
-	if (!ok)
-		return;
 	snprintf(num, sizeof(num), " %llu\n", (unsigned long long)v);
-	puts_(w, num);
+	va_start(ap, v);
+	sample(w, num, ap);
+	va_end(ap);
 }
 
 void
@@ -173,20 +177,16 @@ aw_metrics_f64(struct aw_metrics *w, double v, ...)
 {
 	char num[48];
 	va_list ap;
-	bool ok;
 
-	va_start(ap, v);
-	ok = sample_head(w, ap);
-	va_end(ap);
-	if (!ok)
-		return;
 	if (isnan(v))
 		snprintf(num, sizeof(num), " NaN\n");
 	else if (isinf(v))
 		snprintf(num, sizeof(num), " %s\n", v > 0 ? "+Inf" : "-Inf");
 	else
 		snprintf(num, sizeof(num), " %.15g\n", v);
-	puts_(w, num);
+	va_start(ap, v);
+	sample(w, num, ap);
+	va_end(ap);
 }
 
 void

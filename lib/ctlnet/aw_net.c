@@ -308,3 +308,15 @@ aw_unix_connect(const char *path, int timeout_ms)
 	}
 	return fd;
 }
+
+int
+aw_hostport_option(const char *prog, const char *opt, const char *arg)
+{
+	struct aw_sockaddr a;
+	char e[160];
+
+	if (aw_hostport_parse(arg, 0, &a, e, sizeof(e)) == 0)
+		return 0;
+	fprintf(stderr, "%s: %s %s\n", prog, opt, e);
+	return -1;
+}

@@ -26,6 +26,9 @@ struct aw_sockaddr {
  */
 int aw_hostport_parse(const char *s, uint16_t default_port, struct aw_sockaddr *out, char *err,
 		      size_t errlen);
+/* A daemon's HOST:PORT option checked at option time: 0, or -1 after printing
+ * "PROG: OPT <why>" to stderr (the caller exits 2). */
+int aw_hostport_option(const char *prog, const char *opt, const char *arg);
 /* "10.0.0.1:7810" / "[::1]:7810" */
 const char *aw_sockaddr_format(const struct aw_sockaddr *a, char *buf, size_t len);
 /* Non-blocking listening TCP socket (SO_REUSEADDR, v6-only for v6). fd or -1. */

@@ -38,7 +38,7 @@ from scapy.layers.l2 import Ether
 from scapy.utils import PcapWriter, rdpcap, wrpcap
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from awtest_common import hugepages_free  # noqa: E402
+from awtest_common import api_call, hugepages_free  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 PROG = "anyway-dataplane"
@@ -104,21 +104,6 @@ def _mkdtemp():
 
 def _keep():
     return os.environ.get("AW_GOLDEN_KEEP") == "1"
-
-
-def api_call(path, req, timeout=API_TIMEOUT):
-    """One JSON request line, one JSON reply line."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(timeout)
-        s.connect(path)
-        s.sendall((json.dumps(req) + "\n").encode())
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-    return json.loads(buf.decode())
 
 
 class DataplaneError(AssertionError):
