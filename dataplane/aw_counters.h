@@ -66,6 +66,8 @@
 	X(ND_ADVERTS, "nd_adverts", "neighbour advertisements sent")                        \
 	X(ND_SOLICITS, "nd_solicits", "neighbour solicitations sent")                       \
 	X(ND_LEARNED, "nd_learned", "advertisements that updated the neighbour cache")      \
+	X(NEIGH_LEARNED_REQ, "neigh_learned_request", "ARP requests / NS whose sender was learned") \
+	X(NEIGH_LEARN_REFUSED, "neigh_learn_refused", "request senders not learned: table at reserve") \
 	X(GRATUITOUS, "gratuitous", "gratuitous ARP / unsolicited NA sent for VIPs")        \
 	X(ECHO_REPLIES, "echo_replies", "ICMP / ICMPv6 echo replies sent")                  \
 	X(TTL_EXPIRED, "ttl_expired", "packets whose TTL / hop limit ran out")              \

@@ -104,6 +104,7 @@ aw_neigh_get_or_create(struct aw_neigh_table *t, const struct aw_addr *addr, uin
 	pos = rte_hash_add_key(t->hash, addr);
 	if (pos < 0)
 		return -1;
+	t->n_entries++;
 	struct aw_neigh_slow *s = &t->slow[pos];
 	s->addr = *addr;
 	s->state = AW_NEIGH_INCOMPLETE;
@@ -149,6 +150,38 @@ aw_neigh_learn(struct aw_neigh_table *t, const struct aw_addr *addr,
 	s->probes_sent = 0;
 	s->deadline = now + (uint64_t)t->set.reachable_s * t->tsc_hz;
 	publish(t, pos, aw_neigh_pack(mac, port));
+	return pos;
+}
+
+int32_t
+aw_neigh_learn_request(struct aw_neigh_table *t, const struct aw_addr *addr,
+		       const struct rte_ether_addr *mac, uint8_t port, uint64_t now)
+{
+	int32_t pos = rte_hash_lookup(t->hash, addr);
+
+	if (pos < 0) {
+		/* Unconfirmed senders may fill the table only up to its reserve, so a
+		 * flood of them never takes the room resolutions need. */
+		if (t->n_entries >= t->set.max_entries - t->set.max_entries / 4)
+			return AW_NEIGH_REFUSED;
+		pos = aw_neigh_get_or_create(t, addr, port);
+		if (pos < 0)
+			return AW_NEIGH_REFUSED;
+	}
+	struct aw_neigh_slow *s = &t->slow[pos];
+	if (s->state == AW_NEIGH_STATIC)
+		return pos;
+	uint64_t cur = __atomic_load_n(&t->fast[pos].word, __ATOMIC_RELAXED);
+	uint64_t w = aw_neigh_pack(mac, port);
+	if (s->state == AW_NEIGH_REACHABLE && cur == w)
+		return pos; /* same MAC: nothing new (RFC 4861 §7.2.3) */
+	/* RFC 4861 §7.2.3: a new or changed address is STALE — used at once,
+	 * confirmed by a probe once the reachable time has passed. */
+	s->state = AW_NEIGH_STALE;
+	s->port = port;
+	s->probes_sent = 0;
+	s->deadline = now + (uint64_t)t->set.reachable_s * t->tsc_hz;
+	publish(t, pos, w);
 	return pos;
 }
 

@@ -83,6 +83,15 @@ int aw_neigh_add_static(struct aw_neigh_table *t, const struct aw_addr *addr,
  * Returns the entry position or -1. */
 int32_t aw_neigh_learn(struct aw_neigh_table *t, const struct aw_addr *addr,
 		       const struct rte_ether_addr *mac, uint8_t port, bool create, uint64_t now);
+/* The sender of an ARP request / NS (with a source link-layer option) aimed at
+ * one of our addresses (RFC 826 merge, RFC 4861 §7.2.3): an existing entry
+ * takes the MAC (STALE unless it was REACHABLE with the same MAC; static stays
+ * static); a new one is created STALE only while the table holds fewer than
+ * three quarters of max_entries, so a flood of unknown senders never fills the
+ * room resolutions need. Returns the position, or AW_NEIGH_REFUSED. */
+#define AW_NEIGH_REFUSED (-2)
+int32_t aw_neigh_learn_request(struct aw_neigh_table *t, const struct aw_addr *addr,
+			       const struct rte_ether_addr *mac, uint8_t port, uint64_t now);
 /* What the writer knows of the entry at pos (a position it got from this table). */
 uint8_t aw_neigh_state(const struct aw_neigh_table *t, int32_t pos);
 uint8_t aw_neigh_port(const struct aw_neigh_table *t, int32_t pos);

@@ -35,6 +35,7 @@ struct aw_neigh_table {
 	struct aw_neigh_settings set;
 	uint64_t tsc_hz;
 	uint32_t scan_pos; /* writer: next entry of the incremental timer scan */
+	uint32_t n_entries; /* writer: keys in the hash */
 	struct aw_neigh_fast *fast;
 	struct aw_neigh_slow *slow;
 	struct rte_mbuf **pending_store;

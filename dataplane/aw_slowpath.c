@@ -68,6 +68,42 @@ aw_slow_flush_pending(struct aw_lcore_ctx *c, int32_t pos, const struct rte_ethe
 	}
 }
 
+/* May `a` be learned as a neighbour on `port`? */
+static bool
+learnable_sender(struct aw_lcore_ctx *c, const struct aw_addr *a, uint8_t port)
+{
+	const struct aw_port *pt = &c->dp->ports[port];
+	const struct aw_addrset *as = __atomic_load_n(&c->dp->addrs, __ATOMIC_ACQUIRE);
+	static const uint8_t zero[16];
+	bool v4 = a->family == AW_AF_INET4;
+
+	if (memcmp(a->b, zero, v4 ? 4 : 16) == 0)
+		return false;
+	if (v4 ? (a->b[0] >= 224) : (a->b[0] == 0xff)) /* multicast, class E, broadcast */
+		return false;
+	if (aw_addrset_lookup(as, a->b, a->family) != NULL)
+		return false;
+	for (unsigned i = 0; i < pt->n_addrs; i++)
+		if (pt->addrs[i].addr.family == a->family && aw_prefix_contains(&pt->addrs[i], a))
+			return true;
+	return false;
+}
+
+void
+aw_slow_learn_sender(struct aw_lcore_ctx *c, const struct aw_addr *sender,
+		     const struct rte_ether_addr *mac, uint8_t port)
+{
+	if (!learnable_sender(c, sender, port))
+		return;
+	int32_t pos = aw_neigh_learn_request(c->dp->neigh, sender, mac, port, rte_rdtsc());
+	if (pos < 0) {
+		c->stats.info[AW_INFO_NEIGH_LEARN_REFUSED]++;
+		return;
+	}
+	c->stats.info[AW_INFO_NEIGH_LEARNED_REQ]++;
+	aw_slow_flush_pending(c, pos, mac);
+}
+
 static void
 arp_fill(struct rte_arp_hdr *arp, uint16_t op, const struct rte_ether_addr *sha, const void *sip,
 	 const struct rte_ether_addr *tha, const void *tip)
@@ -103,12 +139,16 @@ arp_input(struct aw_lcore_ctx *c, struct rte_mbuf *m)
 	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST)) {
 		bool ours = aw_slow_answers_for(c, (const uint8_t *)&arp->arp_data.arp_tip,
 						AW_AF_INET4, port, &is_vip);
-		/* Refresh an entry the sender already has with us (RFC 826). */
-		int32_t pos = aw_neigh_learn(c->dp->neigh, &sender, &arp->arp_data.arp_sha, port,
-					     false, now);
-		if (pos >= 0)
-			aw_slow_flush_pending(c, pos, &arp->arp_data.arp_sha);
-		if (!ours || arp->arp_data.arp_sip == arp->arp_data.arp_tip)
+		bool gratuitous = arp->arp_data.arp_sip == arp->arp_data.arp_tip;
+		if (ours && !gratuitous) { /* RFC 826: merge, else create */
+			aw_slow_learn_sender(c, &sender, &arp->arp_data.arp_sha, port);
+		} else { /* refresh an entry the sender already has with us */
+			int32_t pos = aw_neigh_learn(c->dp->neigh, &sender,
+						     &arp->arp_data.arp_sha, port, false, now);
+			if (pos >= 0)
+				aw_slow_flush_pending(c, pos, &arp->arp_data.arp_sha);
+		}
+		if (!ours || gratuitous)
 			return aw_drop(c, m, AW_DROP_ARP_NOT_FOR_US);
 		const struct rte_ether_addr *mymac = &c->dp->ports[port].mac;
 		struct rte_ether_addr asker = arp->arp_data.arp_sha;

@@ -114,9 +114,7 @@ ns_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, const ui
 		return aw_drop(c, m, AW_DROP_ND_NOT_FOR_US);
 	if (has_sll) {
 		aw_addr_set6(&sender, asker);
-		int32_t pos = aw_neigh_learn(c->dp->neigh, &sender, &sll, port, false, rte_rdtsc());
-		if (pos >= 0)
-			aw_slow_flush_pending(c, pos, &sll);
+		aw_slow_learn_sender(c, &sender, &sll, port); /* RFC 4861 §7.2.3 */
 	}
 	uint8_t flags = NA_ROUTER | (dad ? 0 : NA_SOLICIT) | (is_vip ? 0 : NA_OVERRIDE);
 	if (dad)
