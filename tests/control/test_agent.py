@@ -97,6 +97,8 @@ def test_fail_static_then_resync_by_snapshot(procs):
     assert a.call(reg("asrs://new/x", "10.0.0.3", 80))["ok"]
     applied(dp, "asrs://new/x", {("10.0.0.3", 80): (0, 100)})
     applied(dp, "asrs://gone/x", None)
+    # the relay's deletion may reach the data plane after the services' changes
+    wait_until(lambda: dp_dump(dp.sock)["relays"] == {}, what="relay withdrawn by the snapshot")
     d = dp_dump(dp.sock)
     assert set(d["services"]) == {"asrs://keep/x", "asrs://new/x"} and d["relays"] == {}
 
