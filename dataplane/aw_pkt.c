@@ -9,6 +9,7 @@
 #include "aw_feature.h"
 #include "aw_fwd_inline.h"
 #include "aw_icmp.h"
+#include "aw_be.h"
 
 #define PREFETCH_AHEAD 4
 #define L3_OFF RTE_ETHER_HDR_LEN
@@ -29,14 +30,6 @@ aw_meta_register(void)
 	};
 	aw_meta_offset = rte_mbuf_dynfield_register(&desc);
 	return aw_meta_offset < 0 ? -1 : 0;
-}
-
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, 2);
-	return rte_be_to_cpu_16(v);
 }
 
 /* Addresses and lengths of an IPv4 or IPv6 header, by family. */
@@ -77,7 +70,7 @@ ip_valid(struct rte_mbuf *m, const uint8_t *ip, uint32_t *hl, uint32_t *len, con
 		if (unlikely((ip[0] >> 4) != 6))
 			return aw_set_drop(m, AW_DROP_IPV6_BAD_VERSION), false;
 		*hl = sizeof(struct rte_ipv6_hdr);
-		*len = *hl + rd16(ip + 4);
+		*len = *hl + aw_be16_get(ip + 4);
 		if (unlikely(*len > avail))
 			return aw_set_drop(m, AW_DROP_IPV6_BAD_LENGTH), false;
 	} else {
@@ -88,7 +81,7 @@ ip_valid(struct rte_mbuf *m, const uint8_t *ip, uint32_t *hl, uint32_t *len, con
 		*hl = (uint32_t)(ip[0] & 0xf) * 4;
 		if (unlikely(*hl < 20 || *hl > avail))
 			return aw_set_drop(m, AW_DROP_IPV4_BAD_IHL), false;
-		*len = rd16(ip + 2);
+		*len = aw_be16_get(ip + 2);
 		if (unlikely(*len < *hl || *len > avail))
 			return aw_set_drop(m, AW_DROP_IPV4_BAD_LENGTH), false;
 		if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
@@ -165,7 +158,7 @@ local_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint3
 {
 	const struct aw_steer *st = &c->dp->steer;
 	uint8_t proto = v6 ? ip[6] : ip[9];
-	bool frag = !v6 && (rd16(ip + 6) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK));
+	bool frag = !v6 && (aw_be16_get(ip + 6) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK));
 
 	if (unlikely(frag || (v6 && proto == IPPROTO_FRAGMENT)))
 		return aw_set_drop(m, AW_DROP_FRAGMENT_LOCAL);

@@ -44,6 +44,7 @@
 #include "aw_asrs_synproxy.h"
 #include "aw_cksum.h"
 #include "aw_fwd.h"
+#include "aw_be.h"
 
 #define L3      RTE_ETHER_HDR_LEN
 #define TCP_FIN 0x01
@@ -74,29 +75,6 @@ aw_sp_lcore_init(struct aw_asrs *a, struct aw_asrs_lcore *l)
 	aw_syncookie_init(&l->sc, a->sp_master, a->conf->synproxy_period_s);
 	l->nf_tokens = a->conf->new_flow_burst;
 	l->nf_last = 0;
-}
-
-static inline uint32_t
-get32(const uint8_t *b)
-{
-	uint32_t v;
-
-	memcpy(&v, b, 4);
-	return rte_be_to_cpu_32(v);
-}
-
-static inline void
-put32(uint8_t *b, uint32_t v)
-{
-	v = rte_cpu_to_be_32(v);
-	memcpy(b, &v, 4);
-}
-
-static inline void
-put16(uint8_t *b, uint16_t v)
-{
-	v = rte_cpu_to_be_16(v);
-	memcpy(b, &v, 2);
 }
 
 /* The MSS option of a SYN (RFC 9293 default 536 when absent). */
@@ -146,25 +124,25 @@ tcp_build(struct aw_feat_pkt *p, bool swap, uint8_t ttl, uint32_t seq, uint32_t 
 	memcpy(a2, v6 ? ip + 24 : ip + 16, alen);
 	memcpy(tcp, ip + p->l3_hl + (swap ? 2 : 0), 2);
 	memcpy(tcp + 2, ip + p->l3_hl + (swap ? 0 : 2), 2);
-	put32(tcp + 4, seq);
-	put32(tcp + 8, ack);
+	aw_be32_put(tcp + 4, seq);
+	aw_be32_put(tcp + 8, ack);
 	tcp[12] = (uint8_t)(thl / 4) << 4;
 	tcp[13] = fl;
-	put16(tcp + 14, win);
+	aw_be16_put(tcp + 14, win);
 	if (mss) {
 		tcp[20] = 2;
 		tcp[21] = 4;
-		put16(tcp + 22, mss);
+		aw_be16_put(tcp + 22, mss);
 	}
 	memset(ip, 0, ihl);
 	if (v6) {
 		ip[0] = 0x60;
-		put16(ip + 4, (uint16_t)thl);
+		aw_be16_put(ip + 4, (uint16_t)thl);
 		ip[6] = IPPROTO_TCP;
 		ip[7] = ttl;
 	} else {
 		ip[0] = 0x45;
-		put16(ip + 2, (uint16_t)(ihl + thl));
+		aw_be16_put(ip + 2, (uint16_t)(ihl + thl));
 		ip[6] = 0x40; /* DF */
 		ip[8] = ttl;
 		ip[9] = IPPROTO_TCP;
@@ -215,7 +193,7 @@ answer_syn(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p)
 	struct aw_sc_flow f;
 
 	flow_of(p, ip, &f);
-	uint32_t isn = get32(tcp + 4);
+	uint32_t isn = aw_be32_get(tcp + 4);
 	unsigned mi = aw_syncookie_mss_idx(client_mss(tcp, (size_t)p->l3_len - p->l3_hl));
 	uint32_t cookie = aw_syncookie_make(&l->sc, unix_now(a, l), &f, isn, mi);
 	uint16_t mss = (uint16_t)RTE_MIN(a->min_mtu - (p->v6 ? 60 : 40), 65535 - 60);
@@ -240,7 +218,7 @@ aw_sp_new(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p,
 		return aw_set_drop(p->m, AW_DROP_SYNPROXY_NO_SESSION), false;
 	struct aw_sc_flow f;
 	unsigned mi;
-	uint32_t seq = get32(tcp + 4), ack = get32(tcp + 8);
+	uint32_t seq = aw_be32_get(tcp + 4), ack = aw_be32_get(tcp + 8);
 	flow_of(p, ip, &f);
 	enum aw_sc_res r = aw_syncookie_check(&l->sc, unix_now(a, l), &f, seq - 1, ack - 1, &mi);
 	if (r != AW_SC_OK) {
@@ -266,7 +244,7 @@ shift32(uint8_t *tcp, unsigned off, uint32_t d)
 	uint16_t ck;
 
 	memcpy(old, tcp + off, 4);
-	put32(neu, get32(old) + d);
+	aw_be32_put(neu, aw_be32_get(old) + d);
 	memcpy(&ck, tcp + 16, 2);
 	ck = aw_csum_update(ck, old, neu, 4);
 	memcpy(tcp + 16, &ck, 2);
@@ -282,7 +260,7 @@ aw_sp_icmp_quote(const struct aw_sess *s, uint8_t *l4, uint32_t l4len)
 		shift32(l4, 4, (uint32_t)-s->sp_delta);
 		return;
 	}
-	put32(l4 + 4, get32(l4 + 4) - s->sp_delta); /* no checksum quoted */
+	aw_be32_put(l4 + 4, aw_be32_get(l4 + 4) - s->sp_delta); /* no checksum quoted */
 }
 
 /* The destination's packet while waiting for its SYN-ACK. */
@@ -292,8 +270,8 @@ dest_waiting(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s,
 {
 	const uint8_t fl = tcp[13] & (TCP_SYN | TCP_RST | TCP_ACK);
 
-	if (fl == (TCP_SYN | TCP_ACK) && get32(tcp + 8) == s->sp_isn + 1) {
-		uint32_t disn = get32(tcp + 4);
+	if (fl == (TCP_SYN | TCP_ACK) && aw_be32_get(tcp + 8) == s->sp_isn + 1) {
+		uint32_t disn = aw_be32_get(tcp + 4);
 		if (!tcp_build(p, true, 64, s->sp_isn + 1, disn + 1, TCP_ACK, 65535, 0))
 			return true;
 		/* One SYN-ACK ends the wait, also when pipeline workers hold two
@@ -316,7 +294,7 @@ dest_waiting(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s,
 	if ((fl & (TCP_SYN | TCP_RST)) == TCP_RST) {
 		/* refused: the client gets the RST in its view of our sequence */
 		uint32_t want = s->sp_delta + 1;
-		shift32(tcp, 4, want - get32(tcp + 4));
+		shift32(tcp, 4, want - aw_be32_get(tcp + 4));
 		return false;
 	}
 	aw_set_drop(p->m, AW_DROP_SYNPROXY_BAD_SYNACK);

@@ -25,6 +25,7 @@
 #include "aw_relay.h"
 #include "aw_relay_nh.h"
 #include "aw_relay_priv.h"
+#include "aw_be.h"
 
 #define CHUNK      64
 #define L3_OFF     RTE_ETHER_HDR_LEN
@@ -48,22 +49,6 @@ struct rmsg {
 				     * source (bound = 1), read at back_seq, for the ACK */
 	uint32_t back_seq;
 };
-
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, 2);
-	return rte_be_to_cpu_16(v);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return rte_be_to_cpu_32(v);
-}
 
 static inline void
 drop_path(struct rmsg *rm, enum aw_drop_reason why)
@@ -89,7 +74,7 @@ parse_one(const struct aw_feat_pkt *fp, struct rmsg *rm)
 	uint32_t plen = (uint32_t)fp->l3_len - fp->l3_hl;
 	const unsigned alen = fp->v6 ? 16 : 4;
 
-	if (unlikely(rd16(udp + 4) != plen))
+	if (unlikely(aw_be16_get(udp + 4) != plen))
 		return aw_set_drop(m, AW_DROP_RELAY_UDP_LENGTH), false;
 	rm->m = m;
 	rm->msg = udp + UDP_HL;
@@ -98,7 +83,7 @@ parse_one(const struct aw_feat_pkt *fp, struct rmsg *rm)
 		return aw_set_drop(m, AW_DROP_RELAY_TRUNCATED), false;
 	if (unlikely(rm->msg[AW_TRS_OFF_VERSION] != AW_TRS_VERSION))
 		return aw_set_drop(m, AW_DROP_RELAY_BAD_VERSION), false;
-	if (unlikely(rd16(rm->msg + AW_TRS_OFF_MSG_LEN) != rm->len))
+	if (unlikely(aw_be16_get(rm->msg + AW_TRS_OFF_MSG_LEN) != rm->len))
 		return aw_set_drop(m, AW_DROP_RELAY_MSG_LEN), false;
 	uint8_t type = rm->msg[AW_TRS_OFF_TYPE];
 	if (type != AW_TRS_T_CAPSULE && type != AW_TRS_T_HOLE_PUNCHING &&
@@ -369,7 +354,7 @@ precheck(struct rmsg *rm, unsigned *budget)
 	struct aw_replay w = s->win;
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (!(v1 & 1) && __atomic_load_n(&s->wseq, __ATOMIC_RELAXED) == v1 &&
-	    aw_replay_check(&w, rd32(rm->msg + AW_TRS_OFF_SEQ)) != 0)
+	    aw_replay_check(&w, aw_be32_get(rm->msg + AW_TRS_OFF_SEQ)) != 0)
 		return drop_path(rm, AW_DROP_RELAY_REPLAY), false;
 	if (*budget == 0)
 		return drop_path(rm, AW_DROP_RELAY_VERIFY_BUDGET), false;
@@ -383,7 +368,7 @@ static bool
 accept_signal(struct aw_lcore_ctx *c, struct rmsg *rm)
 {
 	struct aw_relay_side *s = &rm->path->side[rm->side];
-	uint32_t seq = rd32(rm->msg + AW_TRS_OFF_SEQ);
+	uint32_t seq = aw_be32_get(rm->msg + AW_TRS_OFF_SEQ);
 	int rc;
 
 	aw_relay_side_lock(s);
