@@ -10,7 +10,7 @@ import os
 import signal
 import subprocess
 
-from ctlharness import admin, agent_status, dests, dp_dump, prog, reg, wait_until
+from ctlharness import admin, agent_status, dests, dp_dump, prog, reg, tls_args, wait_until
 from test_mapd import next_push, read_snapshot, subscriber
 
 HUP_LINE = "SIGHUP: nothing to reload"
@@ -95,7 +95,7 @@ def test_registrar_sighup_keeps_registering(procs):
 def test_agent_creates_status_directory(procs):
     dp = procs.fake_dp()
     status = procs.dir / "new" / "run" / "agent.sock"
-    p = procs.start([prog("anyway-agent"), "--dataplane", dp.sock, "--status", str(status),
+    p = procs.start([prog("anyway-agent")] + tls_args("agent") + ["--dataplane", dp.sock, "--status", str(status),
                      "--mapd", "127.0.0.1:1"], "agent")
     wait_until(lambda: status.exists() or p.poll() is not None, what="status socket")
     assert p.poll() is None, procs.log(p)
@@ -109,7 +109,7 @@ def test_agent_status_directory_cannot_be_created(procs):
     blocker = procs.dir / "file"
     blocker.write_text("not a directory")
     status = blocker / "sub" / "agent.sock"
-    r = subprocess.run([prog("anyway-agent"), "--dataplane", str(procs.dir / "dp.sock"), "--status", str(status),
+    r = subprocess.run([prog("anyway-agent")] + tls_args("agent") + ["--dataplane", str(procs.dir / "dp.sock"), "--status", str(status),
                         "--mapd", "127.0.0.1:1"],
                        capture_output=True, text=True, timeout=15)
     assert r.returncode == 1
@@ -125,7 +125,7 @@ def test_registrar_sighup_rereads_config(procs):
             {"service": s, "addr": a, "port": 80, "check": "none", "ttl": 600, "weight": w}
             for s, a, w in services]}))
     write([("asrs://cfg/a", "10.0.0.1", 100), ("asrs://cfg/b", "10.0.0.2", 100)])
-    r = procs.start([prog("anyway-registrar"), "--check-interval-ms", "200", "--mapd", "127.0.0.1:%d" % m.port,
+    r = procs.start([prog("anyway-registrar")] + tls_args("registrar") + ["--check-interval-ms", "200", "--mapd", "127.0.0.1:%d" % m.port,
                      "--config", str(cfg)], "registrar")
     a = admin(m.port)
 
