@@ -230,15 +230,17 @@ class Procs:
                     raise AssertionError("sanitizer report from %s:\n%s" % (name, log[-6000:]))
 
     # -- the programs --------------------------------------------------------
-    def mapd(self, port=None, args=(), wrap=()):
-        """wrap: a command prefix (e.g. valgrind) for the benchmark."""
+    def mapd(self, port=None, args=(), wrap=(), probe_tls=True):
+        """wrap: a command prefix (e.g. valgrind) for the benchmark. probe_tls=False:
+        the readiness probe is a plain TCP connect (a map server with a certificate
+        the test CA does not know)."""
         port = port or free_port()
         own = "--insecure" in args or "--ca" in args  # the test's own transport
         p = self.start(list(wrap) + [prog("anyway-mapd"), "--listen", "127.0.0.1:%d" % port]
                        + ([] if own else tls_args("mapd")) + list(args), "mapd")
         p.port = port
         p.tls = TLS and "--insecure" not in args
-        wait_until(lambda: _can_connect(("127.0.0.1", port), tls="admin" if p.tls else None)
+        wait_until(lambda: _can_connect(("127.0.0.1", port), tls="admin" if p.tls and probe_tls else None)
                    or p.poll() is not None,
                    timeout=60 if wrap else WAIT, what="anyway-mapd listening")
         assert p.poll() is None, self.log(p)
