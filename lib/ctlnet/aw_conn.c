@@ -55,7 +55,8 @@ aw_conn_strerror(const struct aw_conn *c, int err)
 	return strerror(err);
 }
 
-/* One handshake step: 1 done, 0 waiting (interest set), -1 failed (EPROTO). */
+/* One handshake step: 1 done, 0 waiting (interest set), -1 failed (EPROTO),
+ * -2 closed by the peer before it sent a byte of TLS (a probe: not counted). */
 static int
 tls_step(struct aw_conn *c)
 {
@@ -70,8 +71,8 @@ tls_step(struct aw_conn *c)
 	int r = SSL_do_handshake(c->ssl);
 	if (r == 1) {
 		if (aw_tls_peer_id(c->ssl, c->peer_id, sizeof(c->peer_id)) < 0) {
-			aw_tls_set_error("peer certificate has no subject CN or DNS name in "
-					 "printable ASCII");
+			aw_tls_set_error("TLS handshake failed: peer certificate has no subject CN "
+					 "or DNS name in printable ASCII");
 			goto failed;
 		}
 		c->tls_state = AW_CONN_TLS_UP;
@@ -82,6 +83,13 @@ tls_step(struct aw_conn *c)
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
 		uint32_t ev = EPOLLIN | EPOLLRDHUP | (e == SSL_ERROR_WANT_WRITE ? EPOLLOUT : 0);
 		return aw_loop_mod(c->loop, &c->h, ev) < 0 ? -1 : 0;
+	}
+	if (c->tls->server && BIO_number_read(SSL_get_rbio(c->ssl)) == 0 &&
+	    (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0))) {
+		ERR_clear_error();
+		c->tls_state = AW_CONN_TLS_FAILED;
+		errno = EPIPE;
+		return -2;
 	}
 	aw_tls_reason(c->ssl, r, true);
 failed:
@@ -256,7 +264,7 @@ aw_conn_read(struct aw_conn *c)
 	if (c->tls_state != AW_CONN_TLS_UP) {
 		rc = tls_step(c);
 		if (rc <= 0)
-			return rc < 0 ? AW_LINE_ERROR : AW_LINE_AGAIN;
+			return rc == -2 ? AW_LINE_EOF : rc < 0 ? AW_LINE_ERROR : AW_LINE_AGAIN;
 		if (aw_conn_flush(c) < 0) /* what was queued during the handshake */
 			return AW_LINE_ERROR;
 	}

@@ -163,6 +163,16 @@ def test_plain_tcp_to_a_tls_port_is_closed(procs):
     assert admin(m.port).call({"op": "ping"})["ok"]
 
 
+def test_a_connection_closed_before_any_byte_is_no_failed_handshake(procs):
+    """A TCP probe (connect, close) is not a TLS failure: neither logged nor counted."""
+    m = procs.mapd()
+    before = failed(m.port)
+    socket.create_connection(("127.0.0.1", m.port), timeout=10).close()
+    a = admin(m.port)
+    wait_until(lambda: a.call({"op": "subscriber.list"})["limits"]["clients"] == 1, what="probe gone")
+    assert failed(m.port) == before and "TLS handshake failed" not in procs.log(m)
+
+
 def test_tls_to_a_plain_port_fails_cleanly(procs):
     m = procs.mapd(args=["--insecure", "--hello-timeout-s", "1"])
     p = ctl("--mapd", "127.0.0.1:%d" % m.port, "services")
