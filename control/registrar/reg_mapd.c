@@ -76,6 +76,8 @@ on_line(struct reg_mapd *m, const char *line, size_t len)
 	char err[AW_MSG_ERRLEN];
 	struct aw_msg msg;
 
+	/* the map server answers: the connection (and its TLS handshake) is good */
+	aw_backoff_reset(&m->bo);
 	if (aw_msg_decode(line, len, &msg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "anyway-registrar: mapd %s: unreadable reply: %s\n", m->name, err);
 		return;
@@ -93,7 +95,6 @@ on_up(struct reg *rg, struct reg_mapd *m)
 	char hello[AW_MSG_NAME_MAX + 64];
 
 	m->up = true;
-	aw_backoff_reset(&m->bo);
 	fprintf(stderr, "anyway-registrar: mapd %s: connected\n", m->name);
 	snprintf(hello, sizeof(hello), "{\"op\":\"hello\",\"role\":\"registrar\",\"name\":\"%s\"}",
 		 rg->name);
