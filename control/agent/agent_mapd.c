@@ -368,8 +368,9 @@ agent_mapd_report_refused(struct agent *ag, const char *hex, const char *error)
 		    (aw_strmap_get(&m->view.relays, hex) == NULL &&
 		     (!m->has_grace || aw_strmap_get(&m->grace.relays, hex) == NULL)))
 			continue;
+		/* ENOBUFS: the report is dropped, the link kept */
 		if (aw_conn_send(&m->link->c, line, strlen(line)) < 0 && errno != ENOBUFS)
-			agent_mapd_close(m, aw_conn_strerror(&m->link->c, errno)); /* ENOBUFS: report dropped, link kept */
+			agent_mapd_close(m, aw_conn_strerror(&m->link->c, errno));
 	}
 	free(line);
 }

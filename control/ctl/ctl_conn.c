@@ -152,7 +152,8 @@ connect_tcp(struct ctl_conn *c)
 static int
 start_tls(struct ctl_conn *c)
 {
-	struct timeval tv = {.tv_sec = c->timeout_ms / 1000, .tv_usec = (c->timeout_ms % 1000) * 1000};
+	struct timeval tv = {.tv_sec = c->timeout_ms / 1000,
+			     .tv_usec = (c->timeout_ms % 1000) * 1000};
 	char id[AW_PEER_ID_MAX];
 
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));

@@ -177,7 +177,8 @@ tls_write(struct aw_conn *c, bool *want_write)
 		size_t n = c->out_len - c->out_off;
 		ERR_clear_error();
 		errno = 0;
-		int w = SSL_write(c->ssl, c->out + c->out_off, n > (1u << 30) ? (int)(1u << 30) : (int)n);
+		int w = SSL_write(c->ssl, c->out + c->out_off,
+				  n > (1u << 30) ? (int)(1u << 30) : (int)n);
 		if (w > 0) {
 			c->out_off += (size_t)w;
 			continue;

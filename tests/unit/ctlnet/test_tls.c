@@ -76,7 +76,8 @@ pki(const char *verb, const char *sub, const char *name)
 {
 	char cmd[512];
 
-	snprintf(cmd, sizeof(cmd), "sh %s %s %s/%s %s >/dev/null", pki_script, verb, dir, sub, name);
+	snprintf(cmd, sizeof(cmd), "sh %s %s %s/%s %s >/dev/null", pki_script, verb, dir, sub,
+		 name);
 	CHECK_EQ(system(cmd), 0);
 }
 
@@ -117,7 +118,8 @@ static void
 run(struct aw_loop *l, struct end *s, struct end *c, unsigned want_lines)
 {
 	for (int i = 0; i < 20000 && s->status == 0 && c->status == 0; i++) {
-		if (aw_loop_run_once(l, 100) == 0 && s->lines >= want_lines && aw_conn_queued(&c->c) == 0)
+		if (aw_loop_run_once(l, 100) == 0 && s->lines >= want_lines &&
+		    aw_conn_queued(&c->c) == 0)
 			break;
 	}
 }
@@ -235,8 +237,8 @@ setup(void)
 	/* flat names for ctx(): DIR/server.pem -> DIR/ca/server.pem ... */
 	char cmd[512];
 	snprintf(cmd, sizeof(cmd),
-		 "cd %s && for f in server client; do ln -s ca/$f.pem $f.pem && ln -s ca/$f.key $f.key;"
-		 " done",
+		 "cd %s && for f in server client; do"
+		 " ln -s ca/$f.pem $f.pem && ln -s ca/$f.key $f.key; done",
 		 dir);
 	CHECK_EQ(system(cmd), 0);
 }
