@@ -26,6 +26,7 @@
 #include "aw_msg.h"
 #include "aw_net.h"
 #include "aw_strmap.h"
+#include "aw_tls.h"
 
 #define AGENT_MAX_MAPD 16
 #define AGENT_SILENCE_MS 15000   /* nothing heard for this long: reconnect (SPEC §7.1) */
@@ -163,6 +164,7 @@ struct agent {
 	 * set meanwhile): the agent goes on decoding pushes while the data plane
 	 * works on it. */
 	struct agent_batch inflight;
+	struct aw_tls *tls; /* to the map servers; NULL: plain TCP (--insecure) */
 };
 
 /* agent_metrics.c: the --metrics endpoint (one per process). */

@@ -13,6 +13,7 @@
 
 #include "aw_conn.h"
 #include "aw_loop.h"
+#include "aw_tls.h"
 #include "mapd_state.h"
 
 #define MAPD_MAX_LISTEN 8
@@ -71,6 +72,7 @@ struct mapd {
 	uint64_t next_serial;        /* of clients */
 	char instance[17];   /* random per start: subscribers see a restart */
 	uint64_t started_ms;
+	struct aw_tls *tls; /* NULL: plain TCP (--insecure) */
 };
 
 int mapd_init(struct mapd *md);

@@ -25,6 +25,7 @@ usage(FILE *f)
 		"                   [--max-clients N] [--max-per-source N] [--hello-timeout-s S]\n"
 		"                   [--idle-timeout-s S] [--input-budget BYTES]\n"
 		"                   [--output-budget BYTES] [--metrics HOST:PORT]\n"
+		"                   (--ca FILE --cert FILE --key FILE | --insecure)\n"
 		"                   [--help] [--version]\n"
 		"Service map server: takes registrations (soft state with a TTL) and relay\n"
 		"entries, pushes a snapshot then versioned changes to subscribers.\n"
@@ -46,7 +47,10 @@ usage(FILE *f)
 		"  --output-budget B      bytes of queued output, all connections together;\n"
 		"                         past it the largest queue is dropped (default 256 MiB)\n"
 		"  --metrics HOST:PORT    serve OpenMetrics text at http://HOST:PORT/metrics\n"
-		"                         (default: off)\n");
+		"                         (default: off)\n"
+		AW_TLS_USAGE
+		"SIGHUP re-reads --ca/--cert/--key for new connections (a bad set keeps the\n"
+		"old one).\n");
 }
 
 static int
@@ -67,7 +71,7 @@ parse_size(const char *opt, const char *s, unsigned long long min, unsigned long
 
 static int
 parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_listen,
-	   const char **metrics)
+	   const char **metrics, struct aw_tls_opts *tls)
 {
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, 'l'},
@@ -79,6 +83,7 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 		{"input-budget", required_argument, NULL, 'I'},
 		{"output-budget", required_argument, NULL, 'O'},
 		{"metrics", required_argument, NULL, 'M'},
+		AW_TLS_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -87,6 +92,8 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 	int c;
 
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		if (aw_tls_opt(tls, c, optarg))
+			continue;
 		switch (c) {
 		case 'l':
 			if (*n_listen >= MAPD_MAX_LISTEN) {
@@ -151,14 +158,21 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 	return -1;
 }
 
-/* SIGHUP: the place to re-read what may change live. mapd has nothing yet
- * (its state is what clients registered; its options are fixed at start);
- * an ACL file would be re-read here, all or nothing. */
+/* SIGHUP: the place to re-read what may change live: the TLS files (for new
+ * connections; a bad set keeps the old one). Registrations are state, the
+ * other options are fixed at start. */
 static void
 on_hup(void *arg)
 {
-	(void)arg;
-	fprintf(stderr, PROG ": SIGHUP: nothing to reload\n");
+	struct mapd *md = arg;
+	char err[512];
+
+	if (md->tls == NULL)
+		fprintf(stderr, PROG ": SIGHUP: nothing to reload (--insecure)\n");
+	else if (aw_tls_reload(md->tls, err, sizeof(err)) < 0)
+		fprintf(stderr, PROG ": SIGHUP: TLS files not reloaded, the old ones stay: %s\n", err);
+	else
+		fprintf(stderr, PROG ": SIGHUP: TLS certificate, key and CA reloaded\n");
 }
 
 int
@@ -169,14 +183,17 @@ main(int argc, char **argv)
 	int n_listen = 0, rc;
 	char err[256];
 	struct aw_handler sh;
+	struct aw_tls_opts tls = {0};
 
 	if (mapd_init(&md) < 0) {
 		fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));
 		return 1;
 	}
-	rc = parse_args(argc, argv, &md, listen, &n_listen, &metrics);
+	rc = parse_args(argc, argv, &md, listen, &n_listen, &metrics, &tls);
 	if (rc >= 0)
 		return rc;
+	if (aw_tls_setup(PROG, &tls, true, &md.tls) < 0)
+		return 2;
 	if (n_listen == 0)
 		listen[n_listen++] = "127.0.0.1:7810";
 	aw_loop_on_hup(&md.loop, on_hup, &md);
@@ -199,7 +216,7 @@ main(int argc, char **argv)
 	fprintf(stderr, PROG ": listening on");
 	for (int i = 0; i < n_listen; i++)
 		fprintf(stderr, " %s", listen[i]);
-	fprintf(stderr, "\n");
+	fprintf(stderr, " (%s)\n", md.tls ? "TLS 1.3, mutual authentication" : "plain TCP: insecure");
 	aw_sd_notify("READY=1");
 	while (!md.loop.stop) {
 		int t = mapd_tick(&md, aw_now_ms());

@@ -81,6 +81,10 @@ fill_limits(struct aw_metrics *w, const struct mapd *md)
 	aw_metrics_u64(w, c->closed_input_budget, "reason", "input_budget", NULL);
 	aw_metrics_u64(w, c->dropped_output_budget, "reason", "output_budget", NULL);
 	aw_metrics_u64(w, md->subscribers_dropped, "reason", "subscriber_behind", NULL);
+	aw_metrics_family(w, "anyway_mapd_tls_handshakes", AW_METRIC_COUNTER,
+			  "TLS handshakes on the control port, by result.");
+	aw_metrics_u64(w, md->tls ? md->tls->handshakes : 0, "result", "ok", NULL);
+	aw_metrics_u64(w, md->tls ? md->tls->handshake_failed : 0, "result", "failed", NULL);
 	aw_metrics_family(w, "anyway_mapd_input_buffer_bytes", AW_METRIC_GAUGE,
 			  "Bytes of input buffers, all connections together.");
 	aw_metrics_u64(w, md->in_total, NULL);
