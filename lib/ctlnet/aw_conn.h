@@ -18,6 +18,8 @@
 #include "aw_line.h"
 #include "aw_loop.h"
 
+#define AW_PEER_ID_MAX 256
+
 struct aw_conn {
 	struct aw_handler h; /* first member: container_of(h) == conn */
 	struct aw_loop *loop;
@@ -25,6 +27,7 @@ struct aw_conn {
 	char *out;
 	size_t out_off, out_len, out_cap, out_max;
 	bool connecting; /* non-blocking connect in progress */
+	char peer_id[AW_PEER_ID_MAX];
 };
 
 /* fd must be non-blocking. Registers for EPOLLIN (EPOLLOUT too while
