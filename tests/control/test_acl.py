@@ -375,3 +375,21 @@ def test_tunnel_keys_never_in_replies_metrics_or_logs(procs):
     text += procs.log(m) + procs.log(ag)
     for form in (KEY, KEY.upper()):
         assert form not in text
+
+
+def test_agent_status_socket_mode_and_group(procs):
+    """SPEC §7.4: the agent's status socket is mode 0660, group --status-group."""
+    m = procs.mapd()
+    dp = procs.fake_dp()
+    for args, gid in (([], os.getegid()), (["--status-group", "4343"], 4343), (["--status-group", "root"], 0)):
+        ag = procs.agent([m.port], dp.sock, args=args)
+        st = os.stat(ag.status)
+        assert (st.st_mode & 0o777, st.st_gid) == (0o660, gid), (oct(st.st_mode), st.st_gid)
+        procs.stop(ag)
+    for group, msg in (("no-such-group-awacl", "--status-group: no group 'no-such-group-awacl' on this system"),
+                       ("12x", "--status-group: expected a group name or a gid 0..4294967294, got '12x'"),
+                       ("4294967295", "--status-group: expected a group name or a gid 0..4294967294")):
+        r = subprocess.run([prog("anyway-agent"), "--mapd", "127.0.0.1:%d" % m.port, "--dataplane", dp.sock,
+                            "--status", str(procs.dir / "x.sock"), "--status-group", group],
+                           capture_output=True, text=True, timeout=20)
+        assert r.returncode == 2 and msg in r.stderr, r
