@@ -57,11 +57,28 @@ m_vip_list(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 	return json_pack("{s:o}", "vips", vip_list_json(dp->addrs));
 }
 
+/* Secrets of the file as loaded never leave (SPEC §7.4): relays[].tunnel_key
+ * and asrs.synproxy.secret read "(hidden)". */
+static void
+hide_secrets(json_t *cfg)
+{
+	json_t *relays = json_object_get(cfg, "relays"), *v;
+	json_t *sp = json_object_get(json_object_get(cfg, "asrs"), "synproxy");
+	size_t i;
+
+	json_array_foreach (relays, i, v)
+		if (json_is_object(v) && json_object_get(v, "tunnel_key") != NULL)
+			json_object_set_new(v, "tunnel_key", json_string("(hidden)"));
+	if (json_is_object(sp) && json_object_get(sp, "secret") != NULL)
+		json_object_set_new(sp, "secret", json_string("(hidden)"));
+}
+
 static json_t *
 m_config_get(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 {
 	(void)req, (void)err, (void)errlen;
 	json_t *cfg = json_deep_copy(dp->cfg->raw);
+	hide_secrets(cfg);
 	/* VIPs change live: show the current set. */
 	json_object_set_new(cfg, "vips", vip_list_json(dp->addrs));
 	return json_pack("{s:o,s:s}", "config", cfg, "path", dp->cfg->path);
