@@ -17,10 +17,16 @@
 
 #define LINE_MAX_BYTES 4096
 
+/* Lines are gathered in buf and written once per loop round (mapd_audit_flush
+ * from the main loop): one write(2) for a burst of changes, not one each. */
 static struct {
 	char path[4096];
 	int fd; /* -1: stderr */
 	uint64_t last_err_ms;
+	time_t stamp_sec; /* stamp is "YYYY-MM-DDTHH:MM:SS" of this second */
+	char stamp[32];
+	size_t len;
+	char buf[16 * LINE_MAX_BYTES];
 } au = {.fd = -1};
 
 static int
@@ -57,6 +63,7 @@ mapd_audit_reopen(void)
 
 	if (au.fd < 0)
 		return false;
+	mapd_audit_flush(); /* what was written before goes to the old file */
 	int fd = open_file(au.path, err, sizeof(err));
 	if (fd < 0) {
 		fprintf(stderr, "anyway-mapd: SIGHUP: --audit-log %s (still writing the old file)\n",
@@ -72,6 +79,7 @@ mapd_audit_reopen(void)
 void
 mapd_audit_close(void)
 {
+	mapd_audit_flush();
 	if (au.fd >= 0)
 		close(au.fd);
 	au.fd = -1;
@@ -92,36 +100,64 @@ put_escaped(char *buf, size_t off, size_t cap, const char *s, int keep_space)
 	return off;
 }
 
+static void
+write_all(const char *p, size_t n)
+{
+	int fd = au.fd >= 0 ? au.fd : STDERR_FILENO;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			uint64_t now = aw_now_ms();
+			if (au.last_err_ms == 0 || now - au.last_err_ms >= 60000) {
+				fprintf(stderr, "anyway-mapd: audit log %s: write failed: %s\n",
+					au.fd >= 0 ? au.path : "(stderr)",
+					w < 0 ? strerror(errno) : "nothing written");
+				au.last_err_ms = now;
+			}
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+void
+mapd_audit_flush(void)
+{
+	write_all(au.buf, au.len);
+	au.len = 0;
+}
+
 void
 mapd_audit(uint64_t version, const char *identity, const char *op, const char *fields)
 {
-	char line[LINE_MAX_BYTES];
+	char *line;
 	struct timeval tv;
-	struct tm tm;
-	size_t off;
+	size_t off = 0, cap = LINE_MAX_BYTES;
 
+	if (sizeof(au.buf) - au.len < LINE_MAX_BYTES)
+		mapd_audit_flush();
+	line = au.buf + au.len;
 	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	off = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-	off += (size_t)snprintf(line + off, sizeof(line) - off, ".%03ldZ version=%llu identity=",
+	if (tv.tv_sec != au.stamp_sec || au.stamp[0] == '\0') { /* one strftime a second */
+		struct tm tm;
+		gmtime_r(&tv.tv_sec, &tm);
+		strftime(au.stamp, sizeof(au.stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		au.stamp_sec = tv.tv_sec;
+	}
+	if (au.fd < 0)
+		off += (size_t)snprintf(line, cap, "anyway-mapd: audit: ");
+	off += (size_t)snprintf(line + off, cap - off, "%s.%03ldZ version=%llu identity=", au.stamp,
 				(long)(tv.tv_usec / 1000), (unsigned long long)version);
-	off = put_escaped(line, off, sizeof(line) - 64, identity[0] ? identity : "-", 0);
-	off += (size_t)snprintf(line + off, sizeof(line) - off, " op=%s", op);
+	off = put_escaped(line, off, cap - 64, identity[0] ? identity : "-", 0);
+	off += (size_t)snprintf(line + off, cap - off, " op=%s", op);
 	if (fields != NULL)
-		off = put_escaped(line, off, sizeof(line) - 2, fields, 1);
+		off = put_escaped(line, off, cap - 2, fields, 1);
 	line[off++] = '\n';
-	if (au.fd < 0) {
-		fprintf(stderr, "anyway-mapd: audit: %.*s", (int)off, line);
-		return;
-	}
-	if (write(au.fd, line, off) != (ssize_t)off) {
-		uint64_t now = aw_now_ms();
-		if (au.last_err_ms == 0 || now - au.last_err_ms >= 60000) {
-			fprintf(stderr, "anyway-mapd: audit log %s: write failed: %s\n", au.path,
-				strerror(errno));
-			au.last_err_ms = now;
-		}
-	}
+	au.len += off;
 }
 
 const char *

@@ -11,6 +11,9 @@
  * To --audit-log FILE (O_APPEND; reopened on SIGHUP for logrotate), else to
  * stderr with the prefix "anyway-mapd: audit: ".
  *
+ * Lines are gathered and written once per loop round (mapd_audit_flush), so a
+ * burst of changes costs one write(2).
+ *
  * Contract: anyway-mapd's one thread. A failed write is reported on stderr,
  * at most once per minute, and never stops the map server.
  */
@@ -31,6 +34,8 @@ void mapd_audit_close(void);
  * " key=value" list (may be NULL). Bytes outside 0x21..0x7e in identity and
  * fields are written as \xHH. */
 void mapd_audit(uint64_t version, const char *identity, const char *op, const char *fields);
+/* Write the lines gathered since the last flush (once per loop round). */
+void mapd_audit_flush(void);
 /* " service=URI dest=ADDR:PORT priority=P weight=W" into buf. */
 const char *mapd_audit_dest(const char *service, const struct aw_msg_dest *d, char *buf,
 			    size_t len);

@@ -230,6 +230,7 @@ main(int argc, char **argv)
 	aw_sd_notify("READY=1");
 	while (!md.loop.stop) {
 		int t = mapd_tick(&md, aw_now_ms());
+		mapd_audit_flush(); /* this round's changes and expiries */
 		if (aw_loop_run_once(&md.loop, t > 1000 ? 1000 : t) < 0) {
 			fprintf(stderr, PROG ": epoll_wait: %s\n", strerror(errno));
 			break;
