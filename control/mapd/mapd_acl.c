@@ -270,7 +270,7 @@ static bool
 take_token(struct mapd_ident *id, const struct mapd_acl_entry *lim, uint64_t now)
 {
 	double rate = lim ? lim->rate : MAPD_ACL_DEF_RATE;
-	double burst = lim ? lim->burst : 2.0 * MAPD_ACL_DEF_RATE;
+	double burst = lim ? lim->burst : mapd_acl_default_burst(MAPD_ACL_DEF_RATE, MAPD_ACL_DEF_MAX);
 
 	if (id->tokens < 0) {
 		id->tokens = burst;
@@ -308,7 +308,8 @@ check_limits(struct mapd *md, struct mapd_client *cl, const struct mapd_reg *old
 						"second (acl %s %s: rate %u/s burst %u); the map "
 						"server is not overloaded, retry later", id->id,
 		       lim ? lim->rate : MAPD_ACL_DEF_RATE, a->path, rule,
-		       lim ? lim->rate : MAPD_ACL_DEF_RATE, lim ? lim->burst : 2 * MAPD_ACL_DEF_RATE);
+		       lim ? lim->rate : MAPD_ACL_DEF_RATE,
+		       lim ? lim->burst : mapd_acl_default_burst(MAPD_ACL_DEF_RATE, MAPD_ACL_DEF_MAX));
 		return false;
 	}
 	return true;

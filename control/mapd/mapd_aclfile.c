@@ -203,8 +203,8 @@ parse_options(struct pctx *p, struct mapd_acl_entry *e, char **tok, int n)
 		if (rc < 0)
 			return -1;
 	}
-	if (!has_burst)
-		e->burst = e->rate > MAPD_ACL_LIMIT_MAX / 2 ? MAPD_ACL_LIMIT_MAX : 2 * e->rate;
+	if (!has_burst) /* a registrar (re)registers all it holds at once on connect */
+		e->burst = mapd_acl_default_burst(e->rate, e->max_dests);
 	if (e->kind == MAPD_ACL_REGISTRAR && (e->n_services == 0 || e->n_prefixes == 0))
 		return fail(p, "registrar '%s' needs at least one 'service PATTERN' and one "
 			       "'prefix NET'", e->ident);
@@ -334,6 +334,14 @@ mapd_acl_load(const char *path, struct mapd_acl *out, char *err, size_t errlen)
 		rc = mapd_acl_parse(buf, len, path, out, err, errlen);
 	free(buf);
 	return rc;
+}
+
+uint32_t
+mapd_acl_default_burst(uint32_t rate, uint32_t max_dests)
+{
+	uint32_t b = rate > MAPD_ACL_LIMIT_MAX / 2 ? MAPD_ACL_LIMIT_MAX : 2 * rate;
+
+	return b > max_dests ? b : max_dests;
 }
 
 bool

@@ -39,7 +39,7 @@ struct mapd_acl_entry {
 	struct aw_prefix *prefixes; /* registrar: network prefixes */
 	unsigned n_prefixes;
 	uint32_t rate;      /* registrations (and deregistrations) per second */
-	uint32_t burst;     /* token bucket depth */
+	uint32_t burst;     /* token bucket depth (default mapd_acl_default_burst) */
 	uint32_t max_dests; /* destinations held at once */
 };
 
@@ -58,6 +58,8 @@ int mapd_acl_load(const char *path, struct mapd_acl *out, char *err, size_t errl
 void mapd_acl_free(struct mapd_acl *a);
 
 const char *mapd_acl_kind_name(enum mapd_acl_kind k);
+/* burst when not given: max(2 x rate, max_dests) (capped at 10^6). */
+uint32_t mapd_acl_default_burst(uint32_t rate, uint32_t max_dests);
 /* Identity pattern: equal, or a trailing '*' matching any suffix. */
 bool mapd_acl_ident_match(const char *pattern, const char *id);
 /* URI glob: '*' matches any run of bytes (none included); all else literal. */

@@ -175,7 +175,8 @@ subscribers_json(const struct mapd *md, uint64_t now)
 	for (const struct mapd_client *c = md->clients; c != NULL; c = c->next)
 		if (c->subscribed)
 			json_array_append_new(
-				a, json_pack("{s:s, s:s, s:I, s:I}", "name", c->name, "peer", c->peer,
+				a, json_pack("{s:s, s:s, s:s, s:I, s:I}", "name", c->name,
+					     "identity", mapd_acl_identity(c), "peer", c->peer,
 					     "queued_bytes", (json_int_t)aw_conn_queued(&c->c),
 					     "connected_ms", (json_int_t)(now - c->since_ms)));
 	return a;

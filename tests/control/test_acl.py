@@ -117,6 +117,8 @@ def test_hello_role_checked_against_the_acl(procs):
 def test_registrations_held_to_patterns_and_prefixes(procs):
     m = mapd_acl(procs)
     s = subscriber(m.port)
+    subs = ok_hello(m.port, "admin", "ops-1").call({"op": "subscriber.list"})["subscribers"]
+    assert [(x["name"], x["identity"]) for x in subs] == [("agent-1", "agent-1")]
     w = ok_hello(m.port, "registrar", "web-1")
     r = w.call(reg("asrs://shop.example/web", "10.1.0.5", 443))
     assert r["ok"] and r["changed"], r
@@ -333,6 +335,8 @@ def test_sighup_reload_keeps_the_old_acl_on_error(procs):
             break
     c, r = hello(m.port, "subscriber", "agent-1")
     assert r["ok"] is False
+    a = ok_hello(m.port, "admin", "ops-1")
+    assert a.call({"op": "subscriber.list"})["subscribers"] == []
     st = acl_stats(m.port)
     assert (st["reloads"], st["reload_failures"], st["entries"]) == (1, 1, 2)
 

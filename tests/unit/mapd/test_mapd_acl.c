@@ -36,7 +36,7 @@ test_parse_good(void)
 	CHECK_EQ(a.e[0].line, 3);
 	CHECK_STR(a.e[0].ident, "ops-*");
 	CHECK_EQ(a.e[0].rate, MAPD_ACL_DEF_RATE);
-	CHECK_EQ(a.e[0].burst, 2 * MAPD_ACL_DEF_RATE);
+	CHECK_EQ(a.e[0].burst, MAPD_ACL_DEF_MAX); /* max(2 x 100, 1024) */
 	CHECK_EQ(a.e[0].max_dests, MAPD_ACL_DEF_MAX);
 	CHECK_EQ(a.e[1].kind, MAPD_ACL_SUBSCRIBER);
 	const struct mapd_acl_entry *w = &a.e[2];
@@ -44,7 +44,7 @@ test_parse_good(void)
 	CHECK_EQ(w->n_services, 2);
 	CHECK_EQ(w->n_prefixes, 2);
 	CHECK_EQ(w->rate, 50);
-	CHECK_EQ(w->burst, 100);
+	CHECK_EQ(w->burst, 200); /* max(2 x 50, max 200) */
 	CHECK_EQ(w->max_dests, 200);
 	CHECK_EQ(a.e[3].burst, 7);
 	CHECK_EQ(a.e[4].line, 7);
