@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import subprocess
+import time
 import urllib.request
 
 import pytest
@@ -397,3 +398,26 @@ def test_agent_status_socket_mode_and_group(procs):
                             "--status", str(procs.dir / "x.sock"), "--status-group", group],
                            capture_output=True, text=True, timeout=20)
         assert r.returncode == 2 and msg in r.stderr, r
+
+
+def test_a_flood_of_refusals_does_not_flood_the_log(procs):
+    m = mapd_acl(procs)
+    w = ok_hello(m.port, "registrar", "web-1")
+    start = time.monotonic()
+    n = 300
+    for i in range(n):
+        w.send(reg("asrs://bank.example/x%d" % i, "10.1.0.5", 80))
+    for _ in range(n):
+        assert w.recv()["ok"] is False
+    for i in range(40):  # 40 identities, each refused once
+        c, r = hello(m.port, "admin", "intruder-%d" % i)
+        assert r["ok"] is False
+        c.close()
+    elapsed = time.monotonic() - start
+    st = acl_stats(m.port)
+    assert (st["refusals"]["service"], st["refusals"]["role"]) == (n, 40)
+    log = procs.log(m)
+    windows = 1 + int(elapsed / 10)  # the caps: 1 line per identity and 20 in all per 10 s
+    assert log.count("refused (service)") <= windows
+    assert log.count("refused (") <= 20 * windows
+    assert st["log_lines_dropped"] == n + 40 - log.count("refused (")
