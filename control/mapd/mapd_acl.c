@@ -13,13 +13,13 @@
 #include "mapd.h"
 #include "mapd_audit.h"
 
-#define LOG_IDENT_MS 10000 /* one refusal line per identity per 10 s */
-#define LOG_WINDOW_MS 10000
+#define LOG_IDENT_MS     10000 /* one refusal line per identity per 10 s */
+#define LOG_WINDOW_MS    10000
 #define LOG_WINDOW_LINES 20 /* refusal lines per 10 s, all identities */
 
 static const char *const reason_names[] = {
 #define MAPD_ACL_R_NAME(e, s) s,
-	MAPD_ACL_REASONS(MAPD_ACL_R_NAME)
+        MAPD_ACL_REASONS(MAPD_ACL_R_NAME)
 #undef MAPD_ACL_R_NAME
 };
 
@@ -73,7 +73,7 @@ owner_hook(void *arg, const char *uri, const struct mapd_reg *r, int delta, bool
 
 	if (expired)
 		mapd_audit(md->st.version + 1, id ? id->id : "", "expire",
-			   mapd_audit_dest(uri, &r->d, f, sizeof(f)));
+		           mapd_audit_dest(uri, &r->d, f, sizeof(f)));
 	if (id == NULL)
 		return;
 	if (delta > 0) {
@@ -95,7 +95,7 @@ mapd_acl_start(struct mapd *md, const char *path, char *err, size_t errlen)
 	g->path = path;
 	if (path == NULL) {
 		fprintf(stderr, "anyway-mapd: WARNING: no --acl: any connection may take any role, "
-				"register any service and install relays\n");
+		                "register any service and install relays\n");
 		return 0;
 	}
 	if (mapd_acl_load(path, &g->acl, err, errlen) < 0)
@@ -126,8 +126,8 @@ role_entry(const struct mapd_acl *a, const char *id, int role)
 
 	if (e != NULL || role == AW_ROLE_ADMIN)
 		return e;
-	return mapd_acl_find(a, role == AW_ROLE_SUBSCRIBER ? MAPD_ACL_SUBSCRIBER
-							   : MAPD_ACL_REGISTRAR, id);
+	return mapd_acl_find(
+	        a, role == AW_ROLE_SUBSCRIBER ? MAPD_ACL_SUBSCRIBER : MAPD_ACL_REGISTRAR, id);
 }
 
 bool
@@ -141,8 +141,10 @@ mapd_acl_reload(struct mapd *md)
 		return false;
 	if (mapd_acl_load(g->path, &a, err, sizeof(err)) < 0) {
 		g->reload_failures++;
-		fprintf(stderr, "anyway-mapd: SIGHUP: acl not reloaded, the old one stays in "
-				"force: %s\n", err);
+		fprintf(stderr,
+		        "anyway-mapd: SIGHUP: acl not reloaded, the old one stays in "
+		        "force: %s\n",
+		        err);
 		return true;
 	}
 	mapd_acl_free(&g->acl);
@@ -159,8 +161,7 @@ mapd_acl_reload(struct mapd *md)
 
 /* Count and log (condensed per identity and overall). */
 static void
-note_refusal(struct mapd *md, const struct mapd_client *cl, enum mapd_acl_reason r,
-	     const char *why)
+note_refusal(struct mapd *md, const struct mapd_client *cl, enum mapd_acl_reason r, const char *why)
 {
 	struct mapd_guard *g = &md->guard;
 	struct mapd_ident *id = cl->ident;
@@ -182,7 +183,7 @@ note_refusal(struct mapd *md, const struct mapd_client *cl, enum mapd_acl_reason
 	fprintf(stderr, "anyway-mapd: refused (%s) %s: %s", mapd_acl_reason_name(r), cl->peer, why);
 	if (id != NULL && id->log_suppressed > 0)
 		fprintf(stderr, " (and %llu more refusals of this identity not logged)",
-			(unsigned long long)id->log_suppressed);
+		        (unsigned long long)id->log_suppressed);
 	fprintf(stderr, "\n");
 	if (id != NULL) {
 		id->log_ms = now;
@@ -223,9 +224,11 @@ mapd_acl_hello(struct mapd *md, struct mapd_client *cl, int role, const char *na
 	cl->ident = id;
 	if (!g->on || role_entry(&g->acl, who, role) != NULL)
 		return true;
-	refuse(md, cl, MAPD_ACL_R_ROLE, "identity '%s' is not allowed role '%s' (acl %s: no %s%s "
-					  "entry matches)", who, aw_role_name((enum aw_role)role),
-	       g->acl.path, role == AW_ROLE_ADMIN ? "" : "admin or ",
+	refuse(md, cl, MAPD_ACL_R_ROLE,
+	       "identity '%s' is not allowed role '%s' (acl %s: no %s%s "
+	       "entry matches)",
+	       who, aw_role_name((enum aw_role)role), g->acl.path,
+	       role == AW_ROLE_ADMIN ? "" : "admin or ",
 	       role == AW_ROLE_ADMIN ? "admin" : aw_role_name((enum aw_role)role));
 	return false;
 }
@@ -260,8 +263,10 @@ mapd_acl_may_op(struct mapd *md, struct mapd_client *cl, const char *op)
 		return true; /* reads without keys */
 	if (mapd_acl_find(&g->acl, MAPD_ACL_ADMIN, mapd_acl_identity(cl)) != NULL)
 		return true;
-	refuse(md, cl, MAPD_ACL_R_ADMIN_OP, "identity '%s' may not send %s (acl %s: no admin entry "
-					    "matches)", mapd_acl_identity(cl), op, g->acl.path);
+	refuse(md, cl, MAPD_ACL_R_ADMIN_OP,
+	       "identity '%s' may not send %s (acl %s: no admin entry "
+	       "matches)",
+	       mapd_acl_identity(cl), op, g->acl.path);
 	return false;
 }
 
@@ -270,7 +275,8 @@ static bool
 take_token(struct mapd_ident *id, const struct mapd_acl_entry *lim, uint64_t now)
 {
 	double rate = lim ? lim->rate : MAPD_ACL_DEF_RATE;
-	double burst = lim ? lim->burst : mapd_acl_default_burst(MAPD_ACL_DEF_RATE, MAPD_ACL_DEF_MAX);
+	double burst =
+	        lim ? lim->burst : mapd_acl_default_burst(MAPD_ACL_DEF_RATE, MAPD_ACL_DEF_MAX);
 
 	if (id->tokens < 0) {
 		id->tokens = burst;
@@ -298,18 +304,21 @@ check_limits(struct mapd *md, struct mapd_client *cl, const struct mapd_reg *old
 	if (lim != NULL)
 		snprintf(rule, sizeof(rule), "line %u", lim->line);
 	if (reg && old == NULL && id->held >= max) {
-		refuse(md, cl, MAPD_ACL_R_MAX_DESTS, "identity '%s' already holds %u destinations, its "
-						     "limit (acl %s %s: max %u)", id->id, id->held,
-		       a->path, rule, max);
+		refuse(md, cl, MAPD_ACL_R_MAX_DESTS,
+		       "identity '%s' already holds %u destinations, its "
+		       "limit (acl %s %s: max %u)",
+		       id->id, id->held, a->path, rule, max);
 		return false;
 	}
 	if (!take_token(id, lim, aw_now_ms())) {
-		refuse(md, cl, MAPD_ACL_R_RATE, "identity '%s' sends more than %u registrations per "
-						"second (acl %s %s: rate %u/s burst %u); the map "
-						"server is not overloaded, retry later", id->id,
-		       lim ? lim->rate : MAPD_ACL_DEF_RATE, a->path, rule,
+		refuse(md, cl, MAPD_ACL_R_RATE,
+		       "identity '%s' sends more than %u registrations per "
+		       "second (acl %s %s: rate %u/s burst %u); the map "
+		       "server is not overloaded, retry later",
+		       id->id, lim ? lim->rate : MAPD_ACL_DEF_RATE, a->path, rule,
 		       lim ? lim->rate : MAPD_ACL_DEF_RATE,
-		       lim ? lim->burst : mapd_acl_default_burst(MAPD_ACL_DEF_RATE, MAPD_ACL_DEF_MAX));
+		       lim ? lim->burst
+		           : mapd_acl_default_burst(MAPD_ACL_DEF_RATE, MAPD_ACL_DEF_MAX));
 		return false;
 	}
 	return true;
@@ -329,8 +338,10 @@ mapd_acl_may_register(struct mapd *md, struct mapd_client *cl, const struct aw_m
 	bool admin = mapd_acl_find(a, MAPD_ACL_ADMIN, who) != NULL;
 	int rc = mapd_acl_check_register(a, who, r->service, &r->addr, why, sizeof(why));
 	if (rc != MAPD_ACL_OK) {
-		refuse(md, cl, rc == MAPD_ACL_NO_PREFIX ? MAPD_ACL_R_PREFIX
-			       : rc == MAPD_ACL_NO_SERVICE ? MAPD_ACL_R_SERVICE : MAPD_ACL_R_ROLE,
+		refuse(md, cl,
+		       rc == MAPD_ACL_NO_PREFIX    ? MAPD_ACL_R_PREFIX
+		       : rc == MAPD_ACL_NO_SERVICE ? MAPD_ACL_R_SERVICE
+		                                   : MAPD_ACL_R_ROLE,
 		       "%s", why);
 		return false;
 	}
@@ -339,9 +350,10 @@ mapd_acl_may_register(struct mapd *md, struct mapd_client *cl, const struct aw_m
 	if (!admin && owner != NULL && owner != cl->ident) {
 		char a_s[AW_ADDR_STRLEN];
 		aw_addr_format(&r->addr, a_s, sizeof(a_s));
-		refuse(md, cl, MAPD_ACL_R_OWNER, "identity '%s' may not %s destination %s port %u of "
-						 "service '%s': it is held by identity '%s' (acl %s: "
-						 "only its registrant or an admin may change it)",
+		refuse(md, cl, MAPD_ACL_R_OWNER,
+		       "identity '%s' may not %s destination %s port %u of "
+		       "service '%s': it is held by identity '%s' (acl %s: "
+		       "only its registrant or an admin may change it)",
 		       who, reg ? "register" : "deregister", a_s, r->port, r->service, owner->id,
 		       a->path);
 		return false;
@@ -350,8 +362,7 @@ mapd_acl_may_register(struct mapd *md, struct mapd_client *cl, const struct aw_m
 }
 
 bool
-mapd_acl_may_register_member(const struct mapd_client *cl, const char *id, char *why,
-			     size_t whylen)
+mapd_acl_may_register_member(const struct mapd_client *cl, const char *id, char *why, size_t whylen)
 {
 	struct mapd *md = cl->md;
 	const struct mapd_acl *a = &md->guard.acl;
@@ -361,9 +372,10 @@ mapd_acl_may_register_member(const struct mapd_client *cl, const char *id, char 
 		return true;
 	if (mapd_acl_find(a, MAPD_ACL_SUBSCRIBER, who) != NULL && strcmp(id, who) == 0)
 		return true;
-	snprintf(why, whylen, "identity '%s' may not register member '%s' (acl %s: a subscriber "
-			      "may register only the member id equal to its identity)", who, id,
-		 a->path);
+	snprintf(why, whylen,
+	         "identity '%s' may not register member '%s' (acl %s: a subscriber "
+	         "may register only the member id equal to its identity)",
+	         who, id, a->path);
 	note_refusal(md, cl, MAPD_ACL_R_MEMBER, why);
 	return false;
 }
@@ -377,7 +389,7 @@ mapd_acl_json(const struct mapd *md)
 	for (int i = 0; i < MAPD_ACL_R__COUNT; i++)
 		json_object_set_new(r, reason_names[i], json_integer((json_int_t)g->refused[i]));
 	return json_pack("{s:s?, s:I, s:o, s:I, s:I, s:I}", "file", g->path, "entries",
-			 (json_int_t)g->acl.n, "refusals", r, "reloads", (json_int_t)g->reloads,
-			 "reload_failures", (json_int_t)g->reload_failures, "log_lines_dropped",
-			 (json_int_t)g->log_dropped);
+	                 (json_int_t)g->acl.n, "refusals", r, "reloads", (json_int_t)g->reloads,
+	                 "reload_failures", (json_int_t)g->reload_failures, "log_lines_dropped",
+	                 (json_int_t)g->log_dropped);
 }

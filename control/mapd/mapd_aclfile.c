@@ -22,8 +22,7 @@ struct pctx {
 	size_t errlen;
 };
 
-static int __attribute__((format(printf, 2, 3)))
-fail(struct pctx *p, const char *fmt, ...)
+static int __attribute__((format(printf, 2, 3))) fail(struct pctx *p, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -38,7 +37,9 @@ fail(struct pctx *p, const char *fmt, ...)
 const char *
 mapd_acl_kind_name(enum mapd_acl_kind k)
 {
-	return k == MAPD_ACL_ADMIN ? "admin" : k == MAPD_ACL_SUBSCRIBER ? "subscriber" : "registrar";
+	return k == MAPD_ACL_ADMIN        ? "admin"
+	       : k == MAPD_ACL_SUBSCRIBER ? "subscriber"
+	                                  : "registrar";
 }
 
 static void
@@ -87,7 +88,8 @@ check_ident(struct pctx *p, const char *kind, const char *id)
 	if (bad != NULL)
 		return fail(p, "%s: identity '%s' %s", kind, id, bad);
 	if (star != NULL && star[1] != '\0')
-		return fail(p, "%s: identity pattern '%s': '*' is allowed only at the end", kind, id);
+		return fail(p, "%s: identity pattern '%s': '*' is allowed only at the end", kind,
+		            id);
 	return 0;
 }
 
@@ -101,13 +103,17 @@ check_service(struct pctx *p, const char *pat)
 	if (bad != NULL)
 		return fail(p, "service pattern '%s' %s (1..255 printable ASCII)", pat, bad);
 	if (sep == NULL || sep == pat)
-		return fail(p, "service pattern '%s': expected SCHEME://..., e.g. asrs://shop.example/*",
-			    pat);
+		return fail(
+		        p,
+		        "service pattern '%s': expected SCHEME://..., e.g. asrs://shop.example/*",
+		        pat);
 	for (const char *c = pat; c < sep; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
 		      (c > pat && ((*c >= '0' && *c <= '9') || strchr("+.-", *c)))))
-			return fail(p, "service pattern '%s': scheme has '%c' (letters, then "
-				       "letters, digits, '+', '.', '-')", pat, *c);
+			return fail(p,
+			            "service pattern '%s': scheme has '%c' (letters, then "
+			            "letters, digits, '+', '.', '-')",
+			            pat, *c);
 	return 0;
 }
 
@@ -121,7 +127,8 @@ parse_u32(struct pctx *p, const char *what, const char *s, const char *suffix, u
 	v = (*s >= '0' && *s <= '9') ? strtoul(s, &end, 10) : 0;
 	if (!(*s >= '0' && *s <= '9') || errno || strcmp(end, suffix) != 0 || v < 1 ||
 	    v > MAPD_ACL_LIMIT_MAX)
-		return fail(p, "%s: expected 1..%u%s, got '%s'", what, MAPD_ACL_LIMIT_MAX, suffix, s);
+		return fail(p, "%s: expected 1..%u%s, got '%s'", what, MAPD_ACL_LIMIT_MAX, suffix,
+		            s);
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -180,9 +187,11 @@ parse_options(struct pctx *p, struct mapd_acl_entry *e, char **tok, int n)
 		bool reg_only = strcmp(k, "service") == 0 || strcmp(k, "prefix") == 0;
 		if (reg_only && e->kind != MAPD_ACL_REGISTRAR)
 			return fail(p, "'%s' is for registrar entries, not %s", k,
-				    mapd_acl_kind_name(e->kind));
-		int bit = strcmp(k, "rate") == 0 ? 1 : strcmp(k, "burst") == 0 ? 2
-						 : strcmp(k, "max") == 0	 ? 4 : 0;
+			            mapd_acl_kind_name(e->kind));
+		int bit = strcmp(k, "rate") == 0    ? 1
+		          : strcmp(k, "burst") == 0 ? 2
+		          : strcmp(k, "max") == 0   ? 4
+		                                    : 0;
 		if (bit != 0 && (seen & (uint32_t)bit))
 			return fail(p, "'%s' given twice", k);
 		seen |= (uint32_t)bit;
@@ -198,16 +207,20 @@ parse_options(struct pctx *p, struct mapd_acl_entry *e, char **tok, int n)
 		else if (bit == 4)
 			rc = parse_u32(p, "max", v, "", &e->max_dests);
 		else
-			return fail(p, "unknown option '%s' (expected service, prefix, rate, burst "
-				       "or max)", k);
+			return fail(p,
+			            "unknown option '%s' (expected service, prefix, rate, burst "
+			            "or max)",
+			            k);
 		if (rc < 0)
 			return -1;
 	}
 	if (!has_burst) /* a registrar (re)registers all it holds at once on connect */
 		e->burst = mapd_acl_default_burst(e->rate, e->max_dests);
 	if (e->kind == MAPD_ACL_REGISTRAR && (e->n_services == 0 || e->n_prefixes == 0))
-		return fail(p, "registrar '%s' needs at least one 'service PATTERN' and one "
-			       "'prefix NET'", e->ident);
+		return fail(p,
+		            "registrar '%s' needs at least one 'service PATTERN' and one "
+		            "'prefix NET'",
+		            e->ident);
 	return 0;
 }
 
@@ -226,8 +239,8 @@ parse_line(struct pctx *p, struct mapd_acl *a, char *s)
 	}
 	if (n == 0)
 		return 0;
-	struct mapd_acl_entry e = {.line = p->line, .rate = MAPD_ACL_DEF_RATE,
-				   .max_dests = MAPD_ACL_DEF_MAX};
+	struct mapd_acl_entry e = {
+	        .line = p->line, .rate = MAPD_ACL_DEF_RATE, .max_dests = MAPD_ACL_DEF_MAX};
 	if (strcmp(tok[0], "admin") == 0)
 		e.kind = MAPD_ACL_ADMIN;
 	else if (strcmp(tok[0], "subscriber") == 0)
@@ -236,7 +249,7 @@ parse_line(struct pctx *p, struct mapd_acl *a, char *s)
 		e.kind = MAPD_ACL_REGISTRAR;
 	else
 		return fail(p, "unknown keyword '%s' (expected admin, subscriber or registrar)",
-			    tok[0]);
+		            tok[0]);
 	if (n < 2)
 		return fail(p, "%s: identity missing", tok[0]);
 	if (check_ident(p, tok[0], tok[1]) < 0)
@@ -244,7 +257,7 @@ parse_line(struct pctx *p, struct mapd_acl *a, char *s)
 	for (unsigned i = 0; i < a->n; i++)
 		if (a->e[i].kind == e.kind && strcmp(a->e[i].ident, tok[1]) == 0)
 			return fail(p, "duplicate entry: %s '%s' is already at line %u", tok[0],
-				    tok[1], a->e[i].line);
+			            tok[1], a->e[i].line);
 	if ((e.ident = strdup(tok[1])) == NULL)
 		return fail(p, "out of memory");
 	if (parse_options(p, &e, tok, n) < 0) {
@@ -262,8 +275,8 @@ parse_line(struct pctx *p, struct mapd_acl *a, char *s)
 }
 
 int
-mapd_acl_parse(const char *text, size_t len, const char *path, struct mapd_acl *out,
-	       char *err, size_t errlen)
+mapd_acl_parse(const char *text, size_t len, const char *path, struct mapd_acl *out, char *err,
+               size_t errlen)
 {
 	struct pctx p = {.path = path, .line = 0, .err = err, .errlen = errlen};
 	struct mapd_acl a = {0};
@@ -417,7 +430,7 @@ has_service(const struct mapd_acl_entry *e, const char *service)
 
 int
 mapd_acl_check_register(const struct mapd_acl *a, const char *id, const char *service,
-			const struct aw_addr *addr, char *why, size_t whylen)
+                        const struct aw_addr *addr, char *why, size_t whylen)
 {
 	const struct mapd_acl_entry *svc_ok = NULL;
 	bool any = false;
@@ -438,19 +451,23 @@ mapd_acl_check_register(const struct mapd_acl *a, const char *id, const char *se
 			svc_ok = e;
 	}
 	if (!any) {
-		snprintf(why, whylen, "identity '%s' may not register (acl %s: no registrar or "
-				      "admin entry matches)", id, a->path);
+		snprintf(why, whylen,
+		         "identity '%s' may not register (acl %s: no registrar or "
+		         "admin entry matches)",
+		         id, a->path);
 		return MAPD_ACL_NO_ENTRY;
 	}
 	if (svc_ok == NULL) {
-		snprintf(why, whylen, "identity '%s' may not register service '%s' (acl %s: no "
-				      "service pattern of its registrar entries matches)",
-			 id, service, a->path);
+		snprintf(why, whylen,
+		         "identity '%s' may not register service '%s' (acl %s: no "
+		         "service pattern of its registrar entries matches)",
+		         id, service, a->path);
 		return MAPD_ACL_NO_SERVICE;
 	}
 	aw_addr_format(addr, at, sizeof(at));
-	snprintf(why, whylen, "identity '%s' may not register destination %s for service '%s' "
-			      "(acl %s line %u: registrar '%s': no prefix holds %s)",
-		 id, at, service, a->path, svc_ok->line, svc_ok->ident, at);
+	snprintf(why, whylen,
+	         "identity '%s' may not register destination %s for service '%s' "
+	         "(acl %s line %u: registrar '%s': no prefix holds %s)",
+	         id, at, service, a->path, svc_ok->line, svc_ok->ident, at);
 	return MAPD_ACL_NO_PREFIX;
 }

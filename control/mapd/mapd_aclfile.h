@@ -24,8 +24,8 @@
 
 #define MAPD_ACL_MAX_BYTES (1u << 20) /* of an ACL file */
 #define MAPD_ACL_IDENT_MAX 255
-#define MAPD_ACL_DEF_RATE 100  /* registrations per second */
-#define MAPD_ACL_DEF_MAX 1024  /* destinations held */
+#define MAPD_ACL_DEF_RATE  100  /* registrations per second */
+#define MAPD_ACL_DEF_MAX   1024 /* destinations held */
 #define MAPD_ACL_LIMIT_MAX 1000000
 
 enum mapd_acl_kind { MAPD_ACL_ADMIN, MAPD_ACL_SUBSCRIBER, MAPD_ACL_REGISTRAR };
@@ -33,8 +33,8 @@ enum mapd_acl_kind { MAPD_ACL_ADMIN, MAPD_ACL_SUBSCRIBER, MAPD_ACL_REGISTRAR };
 struct mapd_acl_entry {
 	enum mapd_acl_kind kind;
 	unsigned line;
-	char *ident;      /* exact, or a prefix when it ends with '*' */
-	char **services;  /* registrar: URI globs ('*' = any run of bytes) */
+	char *ident;     /* exact, or a prefix when it ends with '*' */
+	char **services; /* registrar: URI globs ('*' = any run of bytes) */
 	unsigned n_services;
 	struct aw_prefix *prefixes; /* registrar: network prefixes */
 	unsigned n_prefixes;
@@ -51,8 +51,8 @@ struct mapd_acl {
 
 /* Parse text[0..len) (NUL bytes refused). 0, or -1 with "PATH:LINE: ..." in
  * err (out left empty). */
-int mapd_acl_parse(const char *text, size_t len, const char *path, struct mapd_acl *out,
-		   char *err, size_t errlen);
+int mapd_acl_parse(const char *text, size_t len, const char *path, struct mapd_acl *out, char *err,
+                   size_t errlen);
 /* Read and parse path (at most MAPD_ACL_MAX_BYTES). 0 / -1 with err. */
 int mapd_acl_load(const char *path, struct mapd_acl *out, char *err, size_t errlen);
 void mapd_acl_free(struct mapd_acl *a);
@@ -66,7 +66,7 @@ bool mapd_acl_ident_match(const char *pattern, const char *id);
 bool mapd_acl_glob(const char *pattern, const char *s);
 /* First entry of kind k (file order) whose identity pattern matches id. */
 const struct mapd_acl_entry *mapd_acl_find(const struct mapd_acl *a, enum mapd_acl_kind k,
-					   const char *id);
+                                           const char *id);
 /* The entry whose limits apply to id: the first matching one of any kind;
  * NULL when none (then the defaults apply). */
 const struct mapd_acl_entry *mapd_acl_limits_of(const struct mapd_acl *a, const char *id);
@@ -76,6 +76,6 @@ const struct mapd_acl_entry *mapd_acl_limits_of(const struct mapd_acl *a, const 
  * MAPD_ACL_NO_SERVICE or MAPD_ACL_NO_PREFIX. */
 enum { MAPD_ACL_OK, MAPD_ACL_NO_ENTRY, MAPD_ACL_NO_SERVICE, MAPD_ACL_NO_PREFIX };
 int mapd_acl_check_register(const struct mapd_acl *a, const char *id, const char *service,
-			    const struct aw_addr *addr, char *why, size_t whylen);
+                            const struct aw_addr *addr, char *why, size_t whylen);
 
 #endif /* MAPD_ACLFILE_H */

@@ -66,8 +66,8 @@ mapd_audit_reopen(void)
 	mapd_audit_flush(); /* what was written before goes to the old file */
 	int fd = open_file(au.path, err, sizeof(err));
 	if (fd < 0) {
-		fprintf(stderr, "anyway-mapd: SIGHUP: --audit-log %s (still writing the old file)\n",
-			err);
+		fprintf(stderr,
+		        "anyway-mapd: SIGHUP: --audit-log %s (still writing the old file)\n", err);
 		return true;
 	}
 	close(au.fd);
@@ -113,8 +113,8 @@ write_all(const char *p, size_t n)
 			uint64_t now = aw_now_ms();
 			if (au.last_err_ms == 0 || now - au.last_err_ms >= 60000) {
 				fprintf(stderr, "anyway-mapd: audit log %s: write failed: %s\n",
-					au.fd >= 0 ? au.path : "(stderr)",
-					w < 0 ? strerror(errno) : "nothing written");
+				        au.fd >= 0 ? au.path : "(stderr)",
+				        w < 0 ? strerror(errno) : "nothing written");
 				au.last_err_ms = now;
 			}
 			return;
@@ -151,7 +151,7 @@ mapd_audit(uint64_t version, const char *identity, const char *op, const char *f
 	if (au.fd < 0)
 		off += (size_t)snprintf(line, cap, "anyway-mapd: audit: ");
 	off += (size_t)snprintf(line + off, cap - off, "%s.%03ldZ version=%llu identity=", au.stamp,
-				(long)(tv.tv_usec / 1000), (unsigned long long)version);
+	                        (long)(tv.tv_usec / 1000), (unsigned long long)version);
 	off = put_escaped(line, off, cap - 64, identity[0] ? identity : "-", 0);
 	off += (size_t)snprintf(line + off, cap - off, " op=%s", op);
 	if (fields != NULL)
@@ -167,7 +167,7 @@ mapd_audit_dest(const char *service, const struct aw_msg_dest *d, char *buf, siz
 
 	aw_addr_format(&d->addr, a, sizeof(a));
 	snprintf(buf, len, " service=%s dest=%s%s%s:%u priority=%u weight=%u", service,
-		 d->addr.family == AW_AF_INET6 ? "[" : "", a,
-		 d->addr.family == AW_AF_INET6 ? "]" : "", d->port, d->priority, d->weight);
+	         d->addr.family == AW_AF_INET6 ? "[" : "", a,
+	         d->addr.family == AW_AF_INET6 ? "]" : "", d->port, d->priority, d->weight);
 	return buf;
 }

@@ -38,6 +38,6 @@ void mapd_audit(uint64_t version, const char *identity, const char *op, const ch
 void mapd_audit_flush(void);
 /* " service=URI dest=ADDR:PORT priority=P weight=W" into buf. */
 const char *mapd_audit_dest(const char *service, const struct aw_msg_dest *d, char *buf,
-			    size_t len);
+                            size_t len);
 
 #endif /* MAPD_AUDIT_H */

@@ -22,7 +22,7 @@ aw_group_lookup(const char *name, uint32_t *gid, char *why, size_t whylen)
 		unsigned long long v = strtoull(name, &end, 10);
 		if (errno || *end != '\0' || v > UINT32_MAX - 1) {
 			snprintf(why, whylen, "expected a group name or a gid 0..%u, got '%s'",
-				 UINT32_MAX - 1, name);
+			         UINT32_MAX - 1, name);
 			return -1;
 		}
 		*gid = (uint32_t)v;
@@ -44,12 +44,13 @@ int
 aw_sock_set_perms(const char *path, bool has_gid, uint32_t gid, char *err, size_t errlen)
 {
 	if (has_gid && chown(path, (uid_t)-1, (gid_t)gid) < 0) {
-		snprintf(err, errlen, "%s: cannot give it group %u: %s", path, gid, strerror(errno));
+		snprintf(err, errlen, "%s: cannot give it group %u: %s", path, gid,
+		         strerror(errno));
 		return -1;
 	}
 	if (chmod(path, AW_SOCK_MODE) < 0) {
 		snprintf(err, errlen, "%s: cannot set mode %o: %s", path, AW_SOCK_MODE,
-			 strerror(errno));
+		         strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -19,12 +19,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t aw_fuzz_seeds(const uint8_t ***seeds, const size_t **lens);
 
 static const char *const seeds_txt[] = {
-	"admin ops-*\nsubscriber agent-*\n",
-	"registrar web-1 service asrs://shop.example/* prefix 10.1.0.0/16 prefix 2001:db8::/48 "
-	"rate 50/s max 200\n",
-	"# c\nregistrar w service asrs://*.x/* service a+b://y prefix 0.0.0.0/0 burst 3\n",
-	"admin a\nadmin a\n",
-	"registrar w service asrs://x prefix 10.0.0.1/8\n",
+        "admin ops-*\nsubscriber agent-*\n",
+        "registrar web-1 service asrs://shop.example/* prefix 10.1.0.0/16 prefix 2001:db8::/48 "
+        "rate 50/s max 200\n",
+        "# c\nregistrar w service asrs://*.x/* service a+b://y prefix 0.0.0.0/0 burst 3\n",
+        "admin a\nadmin a\n",
+        "registrar w service asrs://x prefix 10.0.0.1/8\n",
 };
 AW_FUZZ_TEXT_SEEDS(seeds_txt)
 

@@ -7,14 +7,14 @@
 #include "mapd_aclfile.h"
 
 static const char good[] =
-	"# comment line\n"
-	"\n"
-	"admin ops-*   # trailing comment\n"
-	"subscriber\tagent-*\n"
-	"registrar web-1 service asrs://shop.example/* service asrs://*.example/static "
-	"prefix 10.1.0.0/16 prefix 2001:db8::/48 rate 50/s max 200\r\n"
-	"registrar web-* service asrs://web.example/* prefix 0.0.0.0/0 burst 7\n"
-	"admin root";
+        "# comment line\n"
+        "\n"
+        "admin ops-*   # trailing comment\n"
+        "subscriber\tagent-*\n"
+        "registrar web-1 service asrs://shop.example/* service asrs://*.example/static "
+        "prefix 10.1.0.0/16 prefix 2001:db8::/48 rate 50/s max 200\r\n"
+        "registrar web-* service asrs://web.example/* prefix 0.0.0.0/0 burst 7\n"
+        "admin root";
 
 static int
 parse(const char *text, struct mapd_acl *a, char *err, size_t n)
@@ -62,30 +62,37 @@ test_parse_errors(void)
 	static const struct {
 		const char *text, *want;
 	} cases[] = {
-		{"admin a\nfoo b\n", "F:2: unknown keyword 'foo' (expected admin, subscriber or registrar)"},
-		{"admin\n", "F:1: admin: identity missing"},
-		{"admin a*b\n", "F:1: admin: identity pattern 'a*b': '*' is allowed only at the end"},
-		{"admin a\x01\n", "F:1: admin: identity 'a\x01' has a byte that is not printable ASCII"},
-		{"admin a\nadmin a\n", "F:2: duplicate entry: admin 'a' is already at line 1"},
-		{"registrar w service asrs://x/* prefix 10.0.0.1/8\n",
-		 "F:1: prefix '10.0.0.1/8': '10.0.0.1/8' has host bits set; did you mean 10.0.0.0/8?"},
-		{"registrar w service x/* prefix 10.0.0.0/8\n",
-		 "F:1: service pattern 'x/*': expected SCHEME://..., e.g. asrs://shop.example/*"},
-		{"registrar w service *://x prefix 10.0.0.0/8\n",
-		 "F:1: service pattern '*://x': scheme has '*' (letters, then letters, digits, '+', "
-		 "'.', '-')"},
-		{"registrar w service asrs://a prefix 10.0.0.0/8 service asrs://a\n",
-		 "F:1: service pattern 'asrs://a' given twice"},
-		{"registrar w prefix 10.0.0.0/8\n",
-		 "F:1: registrar 'w' needs at least one 'service PATTERN' and one 'prefix NET'"},
-		{"admin a rate 0/s\n", "F:1: rate: expected 1..1000000/s, got '0/s'"},
-		{"admin a rate 5/m\n", "F:1: rate: expected 1..1000000/s, got '5/m'"},
-		{"admin a max 2 max 3\n", "F:1: 'max' given twice"},
-		{"admin a burst\n", "F:1: 'burst' needs a value"},
-		{"admin a colour red\n", "F:1: unknown option 'colour' (expected service, prefix, rate, "
-					 "burst or max)"},
-		{"subscriber s service asrs://a\n", "F:1: 'service' is for registrar entries, not subscriber"},
-		{"admin a\n\nadmin\0b\n", "F:3: NUL byte"},
+	        {"admin a\nfoo b\n",
+	         "F:2: unknown keyword 'foo' (expected admin, subscriber or registrar)"},
+	        {"admin\n", "F:1: admin: identity missing"},
+	        {"admin a*b\n",
+	         "F:1: admin: identity pattern 'a*b': '*' is allowed only at the end"},
+	        {"admin a\x01\n",
+	         "F:1: admin: identity 'a\x01' has a byte that is not printable ASCII"},
+	        {"admin a\nadmin a\n", "F:2: duplicate entry: admin 'a' is already at line 1"},
+	        {"registrar w service asrs://x/* prefix 10.0.0.1/8\n",
+	         "F:1: prefix '10.0.0.1/8': '10.0.0.1/8' has host bits set; did you mean "
+	         "10.0.0.0/8?"},
+	        {"registrar w service x/* prefix 10.0.0.0/8\n",
+	         "F:1: service pattern 'x/*': expected SCHEME://..., e.g. asrs://shop.example/*"},
+	        {"registrar w service *://x prefix 10.0.0.0/8\n",
+	         "F:1: service pattern '*://x': scheme has '*' (letters, then letters, digits, "
+	         "'+', "
+	         "'.', '-')"},
+	        {"registrar w service asrs://a prefix 10.0.0.0/8 service asrs://a\n",
+	         "F:1: service pattern 'asrs://a' given twice"},
+	        {"registrar w prefix 10.0.0.0/8\n",
+	         "F:1: registrar 'w' needs at least one 'service PATTERN' and one 'prefix NET'"},
+	        {"admin a rate 0/s\n", "F:1: rate: expected 1..1000000/s, got '0/s'"},
+	        {"admin a rate 5/m\n", "F:1: rate: expected 1..1000000/s, got '5/m'"},
+	        {"admin a max 2 max 3\n", "F:1: 'max' given twice"},
+	        {"admin a burst\n", "F:1: 'burst' needs a value"},
+	        {"admin a colour red\n",
+	         "F:1: unknown option 'colour' (expected service, prefix, rate, "
+	         "burst or max)"},
+	        {"subscriber s service asrs://a\n",
+	         "F:1: 'service' is for registrar entries, not subscriber"},
+	        {"admin a\n\nadmin\0b\n", "F:3: NUL byte"},
 	};
 	struct mapd_acl a;
 	char err[512];
@@ -137,28 +144,29 @@ test_check_register(void)
 	aw_addr_parse("10.2.0.1", &out4, err, sizeof(err));
 	aw_addr_parse("2001:db8:0:ff::1", &in6, err, sizeof(err));
 	CHECK_EQ(mapd_acl_check_register(&a, "web-1", "asrs://shop.example/a", &in4, why, 512),
-		 MAPD_ACL_OK);
+	         MAPD_ACL_OK);
 	CHECK_EQ(mapd_acl_check_register(&a, "web-1", "asrs://shop.example/a", &in6, why, 512),
-		 MAPD_ACL_OK);
+	         MAPD_ACL_OK);
 	CHECK_EQ(mapd_acl_check_register(&a, "web-1", "asrs://b.example/static", &in4, why, 512),
-		 MAPD_ACL_OK);
+	         MAPD_ACL_OK);
 	/* web-1 also matches web-*: that entry allows web.example anywhere in IPv4 */
 	CHECK_EQ(mapd_acl_check_register(&a, "web-1", "asrs://web.example/x", &out4, why, 512),
-		 MAPD_ACL_OK);
+	         MAPD_ACL_OK);
 	CHECK_EQ(mapd_acl_check_register(&a, "web-1", "asrs://web.example/x", &in6, why, 512),
-		 MAPD_ACL_NO_PREFIX);
+	         MAPD_ACL_NO_PREFIX);
 	CHECK_STR(why, "identity 'web-1' may not register destination 2001:db8:0:ff::1 for service "
-		       "'asrs://web.example/x' (acl F line 6: registrar 'web-*': no prefix holds "
-		       "2001:db8:0:ff::1)");
+	               "'asrs://web.example/x' (acl F line 6: registrar 'web-*': no prefix holds "
+	               "2001:db8:0:ff::1)");
 	CHECK_EQ(mapd_acl_check_register(&a, "web-1", "asrs://shop.example/a", &out4, why, 512),
-		 MAPD_ACL_NO_PREFIX);
+	         MAPD_ACL_NO_PREFIX);
 	CHECK_EQ(mapd_acl_check_register(&a, "web-1", "asrs://bank.example/a", &in4, why, 512),
-		 MAPD_ACL_NO_SERVICE);
+	         MAPD_ACL_NO_SERVICE);
 	CHECK_STR(why, "identity 'web-1' may not register service 'asrs://bank.example/a' (acl F: "
-		       "no service pattern of its registrar entries matches)");
+	               "no service pattern of its registrar entries matches)");
 	CHECK_EQ(mapd_acl_check_register(&a, "agent-1", "asrs://shop.example/a", &in4, why, 512),
-		 MAPD_ACL_NO_ENTRY);
-	CHECK_EQ(mapd_acl_check_register(&a, "ops-1", "asrs://any/x", &out4, why, 512), MAPD_ACL_OK);
+	         MAPD_ACL_NO_ENTRY);
+	CHECK_EQ(mapd_acl_check_register(&a, "ops-1", "asrs://any/x", &out4, why, 512),
+	         MAPD_ACL_OK);
 	CHECK(mapd_acl_find(&a, MAPD_ACL_SUBSCRIBER, "agent-9") == &a.e[1]);
 	CHECK(mapd_acl_find(&a, MAPD_ACL_ADMIN, "agent-9") == NULL);
 	CHECK(mapd_acl_limits_of(&a, "web-1") == &a.e[2]);
@@ -182,4 +190,4 @@ test_load(void)
 }
 
 AW_TEST_MAIN(AW_TEST(test_parse_good), AW_TEST(test_parse_errors), AW_TEST(test_match),
-	     AW_TEST(test_check_register), AW_TEST(test_load))
+             AW_TEST(test_check_register), AW_TEST(test_load))
