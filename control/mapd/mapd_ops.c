@@ -59,6 +59,8 @@ static void
 op_register(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 {
 	const struct aw_msg_reg *r = &m->u.reg;
+	struct aw_msg_dest d = {.addr = r->addr, .port = r->port, .priority = r->priority,
+				.weight = r->weight}; /* for the audit line */
 	bool changed = false;
 
 	if (!mapd_acl_may_register(md, cl, m))
@@ -76,14 +78,15 @@ op_register(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 			return;
 		}
 	} else {
+		const struct mapd_reg *old = mapd_find_reg(&md->st, r);
+		if (old != NULL)
+			d = old->d; /* what leaves: its priority and weight */
 		changed = mapd_deregister(&md->st, r);
 	}
 	const struct mapd_svc *svc = aw_strmap_get(&md->st.services, r->service);
 	/* the SID before a gc may free svc (no second SHA-256 when it is known) */
 	uint64_t sid = svc != NULL ? svc->sid : aw_sid_from_uri(r->service, strlen(r->service));
 	if (changed && svc != NULL) {
-		struct aw_msg_dest d = {.addr = r->addr, .port = r->port, .priority = r->priority,
-					.weight = r->weight};
 		char f[AW_MSG_URI_MAX + 128];
 		push_service(svc, md);
 		mapd_audit(md->st.version, mapd_acl_identity(cl), aw_msg_type_name(m->type),

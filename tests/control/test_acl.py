@@ -252,7 +252,7 @@ def test_audit_log_lines_and_reopen(procs):
     want = [
         "identity=web-1 op=register service=asrs://shop.example/web dest=10.1.0.5:443 priority=1 weight=7",
         "identity=web-1 op=register service=asrs://shop.example/web dest=[2001:db8::5]:443 priority=0 weight=100",
-        "identity=web-1 op=deregister service=asrs://shop.example/web dest=10.1.0.5:443 priority=0 weight=0",
+        "identity=web-1 op=deregister service=asrs://shop.example/web dest=10.1.0.5:443 priority=1 weight=7",
         "identity=ops-1 op=relay.add path_id=%s suite=2" % PID,
         "identity=ops-1 op=relay.del path_id=%s" % PID,
         "identity=web-1 op=expire service=asrs://shop.example/web dest=[2001:db8::5]:443 priority=0 weight=100",
