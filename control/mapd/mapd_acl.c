@@ -388,8 +388,9 @@ mapd_acl_json(const struct mapd *md)
 
 	for (int i = 0; i < MAPD_ACL_R__COUNT; i++)
 		json_object_set_new(r, reason_names[i], json_integer((json_int_t)g->refused[i]));
-	return json_pack("{s:s?, s:I, s:o, s:I, s:I, s:I}", "file", g->path, "entries",
-	                 (json_int_t)g->acl.n, "refusals", r, "reloads", (json_int_t)g->reloads,
-	                 "reload_failures", (json_int_t)g->reload_failures, "log_lines_dropped",
+	return json_pack("{s:s?, s:I, s:I, s:o, s:I, s:I, s:I}", "file", g->path, "entries",
+	                 (json_int_t)g->acl.n, "identities", (json_int_t)g->idents.n, "refusals",
+	                 r, "reloads", (json_int_t)g->reloads, "reload_failures",
+	                 (json_int_t)g->reload_failures, "log_lines_dropped",
 	                 (json_int_t)g->log_dropped);
 }

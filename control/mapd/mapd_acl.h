@@ -91,7 +91,9 @@ bool mapd_acl_may_register_member(const struct mapd_client *cl, const char *id, 
 				  size_t whylen);
 /* The identity of a client ("" before hello). */
 const char *mapd_acl_identity(const struct mapd_client *cl);
-/* subscriber.list "acl": {file, entries, refusals{reason: n}, reloads, reload_failures}. */
+/* subscriber.list "acl": {file, entries, identities (tracked: connected or
+ * holding destinations), refusals{reason: n}, reloads, reload_failures,
+ * log_lines_dropped}. */
 json_t *mapd_acl_json(const struct mapd *md);
 
 #endif /* MAPD_ACL_H */

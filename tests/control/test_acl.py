@@ -177,7 +177,14 @@ def test_destinations_belong_to_their_registrant(procs):
     r = a.call(dereg)
     assert r["ok"] and r["changed"], r
     assert [d["addr"] for d in next_push(s)["destinations"]] == ["10.1.0.7"]
-    assert acl_stats(m.port)["refusals"]["owner"] == 2
+    st = acl_stats(m.port)
+    assert st["refusals"]["owner"] == 2
+    # agent-1, web-1, web-2, ops-1 and acl_stats' own ops-stats are connected
+    assert st["identities"] == 5
+    for c in (s, w1, w2, a):
+        c.close()
+    # web-2 still holds 10.1.0.7: its identity stays (ownership, limits); the others go
+    wait_until(lambda: acl_stats(m.port)["identities"] == 2, what="identities released")
 
 
 def test_admin_ops_need_an_admin_identity(procs):
