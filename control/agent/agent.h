@@ -158,6 +158,8 @@ struct agent {
 	uint64_t startup_until_ms; /* first reconcile waits for every map server's snapshot until then */
 	struct aw_handler status_h;
 	char status_path[108];
+	bool status_has_gid; /* --status-group: the socket file's group */
+	uint32_t status_gid;
 	uint64_t rejected_updates;
 	struct agent_round round;
 	/* The one batch sent whose reply is not read yet (ag->dp.pending_fn is

@@ -13,6 +13,7 @@
 
 #include "agent.h"
 #include "aw_sdnotify.h"
+#include "aw_sockperm.h"
 #include "aw_build_config.h"
 
 #define PROG "anyway-agent"
@@ -25,6 +26,7 @@ usage(FILE *f)
 		"                    [--status PATH] [--name NAME] [--stale-s S]\n"
 		"                    [--restart-grace-s S] [--metrics HOST:PORT]\n"
 		"                    (--ca FILE --cert FILE --key FILE | --insecure)\n"
+		"                    [--status-group GROUP]\n"
 		"                    [--help] [--version]\n"
 		"Subscribes to map servers, merges them (a destination is present while any\n"
 		"has it) and applies the result to the data plane's JSON API.\n"
@@ -32,6 +34,8 @@ usage(FILE *f)
 		"                     default port 7810)\n"
 		"  --dataplane PATH   data plane API socket (default /run/anyway/dataplane.sock)\n"
 		"  --status PATH      this agent's status socket (default /run/anyway/agent.sock)\n"
+		"  --status-group G   group of the status socket, a name or gid (mode 0660;\n"
+		"                     default: the agent's own group)\n"
 		"  --name NAME        name sent in hello (default anyway-agent)\n"
 		"  --stale-s S        forget a lost map server's view after S seconds while\n"
 		"                     another one is connected (default 30; with none\n"
@@ -92,7 +96,9 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 		{"stale-s", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
 		{"restart-grace-s", required_argument, NULL, 'G'},
 		{"version", no_argument, NULL, 'V'},     {"metrics", required_argument, NULL, 'M'},
-		AW_TLS_LONGOPTS,                         {NULL, 0, NULL, 0},
+		AW_TLS_LONGOPTS,
+		{"status-group", required_argument, NULL, 'g'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 	char *end;
@@ -136,6 +142,15 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 			}
 			*(c == 'S' ? &ag->stale_ms : &ag->restart_grace_ms) = v * 1000u;
 			break;
+		case 'g': {
+			char why[160];
+			if (aw_group_lookup(optarg, &ag->status_gid, why, sizeof(why)) < 0) {
+				fprintf(stderr, PROG ": --status-group: %s\n", why);
+				return 2;
+			}
+			ag->status_has_gid = true;
+			break;
+		}
 		case 'M':
 			if (aw_hostport_option(PROG, "--metrics", optarg) < 0)
 				return 2;

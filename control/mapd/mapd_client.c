@@ -44,6 +44,7 @@ mapd_client_drop(struct mapd *md, struct mapd_client *cl, const char *why)
 	aw_conn_free(&cl->c);
 	mapd_account(md, cl); /* dead: its buffers leave the totals */
 	mapd_source_release(md, cl);
+	mapd_acl_client_gone(md, cl);
 }
 
 static void
