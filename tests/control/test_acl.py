@@ -5,8 +5,9 @@ admin-only ops, per-identity limits, refusals counted and logged, the audit
 trail, malformed ACL files refused at start and on SIGHUP (the old ACL then
 stays in force), and tunnel keys absent from replies, metrics and logs.
 
-Identities here are hello names: the connections are plain TCP (the TLS
-peer identity takes their place on TLS connections)."""
+Identities here are the clients' certificate CNs (the harness issues one per
+name); with AW_CONTROL_TLS=0 the connections are plain TCP and the hello name
+is the identity, so the same tests hold."""
 
 import os
 import re
@@ -17,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from ctlharness import LineClient, dp_dump, dests, free_port, prog, reg, wait_until
+from ctlharness import LineClient, dp_dump, dests, free_port, prog, reg, tls_args, wait_until
 
 PID = "00112233445566778899aabbccddeeff"
 KEY = "5e" * 4 + "c2e7" * 14  # 64 hex digits, easy to grep for
@@ -45,7 +46,7 @@ def mapd_acl(procs, text=ACL, extra=()):
 
 
 def hello(port, role, name):
-    c = LineClient(("127.0.0.1", port))
+    c = LineClient(("127.0.0.1", port), tls=name)  # the identity: its certificate's CN
     r = c.call({"op": "hello", "role": role, "name": name})
     return c, r
 
@@ -308,7 +309,7 @@ BAD = [
 @pytest.mark.parametrize("text,line,msg", BAD, ids=[b[2][:30] for b in BAD])
 def test_malformed_acl_refused_at_start(procs, text, line, msg):
     path = write(procs, text)
-    r = subprocess.run([prog("anyway-mapd"), "--listen", "127.0.0.1:%d" % free_port(), "--acl", path],
+    r = subprocess.run([prog("anyway-mapd"), "--listen", "127.0.0.1:%d" % free_port(), "--acl", path] + tls_args("mapd"),
                        capture_output=True, text=True, timeout=20)
     assert r.returncode == 2, r
     assert "%s:%d: " % (path, line) in r.stderr and msg in r.stderr, r.stderr
@@ -316,7 +317,7 @@ def test_malformed_acl_refused_at_start(procs, text, line, msg):
 
 def test_missing_acl_file_refused_at_start(procs):
     r = subprocess.run([prog("anyway-mapd"), "--listen", "127.0.0.1:%d" % free_port(),
-                        "--acl", str(procs.dir / "nope")], capture_output=True, text=True, timeout=20)
+                        "--acl", str(procs.dir / "nope")] + tls_args("mapd"), capture_output=True, text=True, timeout=20)
     assert r.returncode == 2 and "No such file" in r.stderr, r
 
 
@@ -354,11 +355,11 @@ def test_real_registrar_and_agent_under_an_acl(procs):
     agent's data plane; one registering outside its patterns does not."""
     m = mapd_acl(procs)
     dp = procs.fake_dp()
-    ag = procs.agent([m.port], dp.sock, args=["--name", "agent-1"])
+    ag = procs.agent([m.port], dp.sock, args=["--name", "agent-1"] + tls_args("agent-1"))
     procs.registrar([m.port], [{"service": "asrs://shop.example/web", "addr": "10.1.0.5", "port": 8080,
-                                "check": "none"}], args=["--name", "web-1"])
+                                "check": "none"}], args=["--name", "web-1"] + tls_args("web-1"))
     procs.registrar([m.port], [{"service": "asrs://bank.example/web", "addr": "10.1.0.6", "port": 8080,
-                                "check": "none"}], args=["--name", "web-2"])
+                                "check": "none"}], args=["--name", "web-2"] + tls_args("web-2"))
     wait_until(lambda: dests(dp_dump(dp.sock), "asrs://shop.example/web") == {("10.1.0.5", 8080): (0, 100)}
                or None, what="allowed service in the data plane")
     wait_until(lambda: "identity 'web-2' may not register service 'asrs://bank.example/web'" in procs.log(m),
@@ -372,7 +373,7 @@ def test_tunnel_keys_never_in_replies_metrics_or_logs(procs):
     mport = free_port()
     m = mapd_acl(procs, extra=["--audit-log", str(audit), "--metrics", "127.0.0.1:%d" % mport])
     dp = procs.fake_dp()
-    ag = procs.agent([m.port], dp.sock, args=["--name", "agent-1"])
+    ag = procs.agent([m.port], dp.sock, args=["--name", "agent-1"] + tls_args("agent-1"))
     a = ok_hello(m.port, "admin", "ops-1")
     assert a.call({"op": "relay.add", "path_id": PID, "tunnel_key": KEY, "suite": 1})["ok"]
     wait_until(lambda: PID in str(dp_dump(dp.sock)), what="relay in the data plane")
@@ -402,7 +403,7 @@ def test_agent_status_socket_mode_and_group(procs):
                        ("12x", "--status-group: expected a group name or a gid 0..4294967294, got '12x'"),
                        ("4294967295", "--status-group: expected a group name or a gid 0..4294967294")):
         r = subprocess.run([prog("anyway-agent"), "--mapd", "127.0.0.1:%d" % m.port, "--dataplane", dp.sock,
-                            "--status", str(procs.dir / "x.sock"), "--status-group", group],
+                            "--status", str(procs.dir / "x.sock"), "--status-group", group] + tls_args("agent"),
                            capture_output=True, text=True, timeout=20)
         assert r.returncode == 2 and msg in r.stderr, r
 
