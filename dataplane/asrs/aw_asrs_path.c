@@ -402,13 +402,13 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 	s->flags = (p->v6 ? AW_SESS_F_CLIENT6 | AW_SESS_F_DEST6 : 0) | (shim ? AW_SESS_F_SHIM : 0) |
 		   (p->proto == IPPROTO_TCP && k->dport == rte_cpu_to_be_16(a->conf->port)
 			    ? AW_SESS_F_OPT : 0);
+	s->nh[0] = s->nh[1] = 0; /* filled by the first packet each way */
 	if (sp != NULL) {
 		s->flags |= AW_SESS_F_SP | AW_SESS_F_SP_WAIT;
-		s->sp_isn = sp->client_isn;
+		s->nh[AW_SESS_SP_ISN] = sp->client_isn; /* until the wait ends */
 		s->sp_delta = sp->cookie;
 	}
 	s->last = l->now;
-	s->nh[0] = s->nh[1] = 0; /* filled by the first packet each way */
 	s->sport = 0;
 	enum aw_drop_reason why = AW_DROP_NO_ROUTE;
 	if (pick_snat(c, a, s, h, p->v6))
