@@ -204,6 +204,14 @@ struct aw_stab_bucket {
 	uint32_t ovf;             /* entries stored past this bucket that passed it */
 } __attribute__((aligned(64)));
 
+/* Per-lcore next-hop words by destination address (aw_asrs_dnh.h). */
+#define AW_ASRS_DNH_BITS 6
+struct aw_asrs_dnh {
+	uint8_t addr[16];
+	uint32_t nh; /* 0: empty */
+	uint8_t v6;
+};
+
 struct aw_asrs_lcore {
 	unsigned part, n_parts;       /* this lcore's share of SNAT ports and aging */
 	uint16_t port_lo, port_n;     /* SNAT port partition */
@@ -220,6 +228,7 @@ struct aw_asrs_lcore {
 				       * sessions created in this burst */
 	struct aw_syncookie sc;       /* SYN cookie keys (this lcore's cache) */
 	uint32_t nf_tokens, nf_last;  /* new-flow budget: tokens, refilled at (1/16 s) */
+	struct aw_asrs_dnh dnh[1u << AW_ASRS_DNH_BITS]; /* new sessions' first word */
 	uint64_t sess_expired;
 	/* finer reasons of bad_shim drops: aw_shim errors, then the two below */
 	uint64_t bad_shim[AW_SHIM_ERR_COUNT + 2];

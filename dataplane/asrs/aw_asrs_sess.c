@@ -334,8 +334,7 @@ snat_release(struct aw_asrs *a, const struct aw_sess *s)
 void
 aw_sess_insert_h(struct aw_asrs *a, uint32_t idx, uint32_t hc, uint32_t hr)
 {
-	aw_stab_add(a, hr, idx << 1 | 1);
-	aw_stab_add(a, hc, idx << 1);
+	aw_stab_add2(a, hr, idx << 1 | 1, hc, idx << 1);
 }
 
 void

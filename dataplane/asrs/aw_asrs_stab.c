@@ -185,25 +185,41 @@ aw_stab_find_bulk(const struct aw_asrs *a, const struct aw_sess_key *k, unsigned
 	}
 }
 
-void
-aw_stab_add(struct aw_asrs *a, uint32_t h, uint32_t ref)
+/* Adds (h, ref) under the writer lock. */
+static void
+add_locked(struct aw_asrs *a, uint32_t h, uint32_t ref)
 {
-	uint32_t i = aw_stab_home(a, h);
+	struct aw_stab_bucket *b = &a->stab[aw_stab_home(a, h)];
+	const uint32_t e = aw_stab_entry(a, h, ref);
 
-	rte_spinlock_lock(&a->stab_lock);
 	for (;;) { /* the table is never full (aw_stab_init) */
-		struct aw_stab_bucket *b = &a->stab[i];
 		for (unsigned w = 0; w < AW_STAB_WAYS; w++) {
 			if (b->e[w] == 0) {
-				__atomic_store_n(&b->e[w], aw_stab_entry(a, h, ref), __ATOMIC_RELEASE);
-				rte_spinlock_unlock(&a->stab_lock);
+				__atomic_store_n(&b->e[w], e, __ATOMIC_RELEASE);
 				return;
 			}
 		}
 		__atomic_store_n(&b->ovf, b->ovf + 1, __ATOMIC_RELEASE);
-		if (++i == a->stab_n)
-			i = 0;
+		if (++b == a->stab + a->stab_n)
+			b = a->stab;
 	}
+}
+
+void
+aw_stab_add(struct aw_asrs *a, uint32_t h, uint32_t ref)
+{
+	rte_spinlock_lock(&a->stab_lock);
+	add_locked(a, h, ref);
+	rte_spinlock_unlock(&a->stab_lock);
+}
+
+void
+aw_stab_add2(struct aw_asrs *a, uint32_t h1, uint32_t ref1, uint32_t h2, uint32_t ref2)
+{
+	rte_spinlock_lock(&a->stab_lock);
+	add_locked(a, h1, ref1);
+	add_locked(a, h2, ref2);
+	rte_spinlock_unlock(&a->stab_lock);
 }
 
 bool

@@ -118,6 +118,8 @@ void aw_stab_find_bulk(const struct aw_asrs *a, const struct aw_sess_key *k, uns
 		       uint32_t *ref, uint32_t *h);
 /* Adds / removes the entry (h, ref); the writer lock is taken inside. */
 void aw_stab_add(struct aw_asrs *a, uint32_t h, uint32_t ref);
+/* Both entries of a session under one taking of the lock, the first first. */
+void aw_stab_add2(struct aw_asrs *a, uint32_t h1, uint32_t ref1, uint32_t h2, uint32_t ref2);
 bool aw_stab_del(struct aw_asrs *a, uint32_t h, uint32_t ref);
 
 static inline uint32_t
