@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <rte_malloc.h>
 
+#include "aw_asrs_dnh.h"
 #include "aw_asrs_stab.h"
 #include "aw_eal_test.h"
 
@@ -553,6 +554,36 @@ test_memory_per_session(void)
 	CHECK(per <= 96); /* SPEC §10 */
 }
 
+/* The per-lcore next-hop words by destination (aw_asrs_dnh.h): a word is
+ * found for its address and family only, 0 is never cached, and a colliding
+ * address replaces the entry. */
+static void
+test_dest_nexthop_cache(void)
+{
+	static struct aw_asrs_lcore l; /* zeroed: empty */
+	uint8_t d4[16] = {10, 0, 0, 7}, d6[16] = {10, 0, 0, 7}, other[16] = {10, 0, 0, 8};
+
+	CHECK_EQ(aw_dnh_get(&l, d4, 0), 0);
+	aw_dnh_put(&l, d4, 0, 0x01000005);
+	CHECK_EQ(aw_dnh_get(&l, d4, 0), 0x01000005);
+	CHECK_EQ(aw_dnh_get(&l, d6, 1), 0); /* the same 16 bytes as IPv6: another key */
+	CHECK_EQ(aw_dnh_get(&l, other, 0), 0);
+	aw_dnh_put(&l, d4, 0, 0); /* nothing learnt: the word stays */
+	CHECK_EQ(aw_dnh_get(&l, d4, 0), 0x01000005);
+	aw_dnh_put(&l, d4, 0, 0x02000009);
+	CHECK_EQ(aw_dnh_get(&l, d4, 0), 0x02000009);
+	/* an address that shares d4's entry evicts it */
+	uint8_t x[16] = {0};
+	for (uint32_t i = 1;; i++) {
+		memcpy(x, &i, 4);
+		if (memcmp(x, d4, 16) != 0 && aw_dnh_slot(&l, x, 0) == aw_dnh_slot(&l, d4, 0))
+			break;
+	}
+	aw_dnh_put(&l, x, 0, 0x03000001);
+	CHECK_EQ(aw_dnh_get(&l, x, 0), 0x03000001);
+	CHECK_EQ(aw_dnh_get(&l, d4, 0), 0);
+}
+
 int
 main(void)
 {
@@ -564,6 +595,6 @@ main(void)
 		AW_TEST(test_expiry_and_reclaim), AW_TEST(test_full_exactly_at_limit),
 		AW_TEST(test_key_layout_v4_v6), AW_TEST(test_overflow_chain),
 		AW_TEST(test_concurrent_overflow_churn),
-		AW_TEST(test_memory_per_session)};
+		AW_TEST(test_memory_per_session), AW_TEST(test_dest_nexthop_cache)};
 	return aw_test_run(cases, sizeof(cases) / sizeof(cases[0]));
 }
