@@ -52,6 +52,8 @@ cleanup() {
 	sleep 0.5
 	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	rm -rf /var/run/dpdk/"$TAG"* 2>/dev/null
+	# hugepages this run reserved go back
+	[ -n "${HP_BEFORE:-}" ] && echo "$HP_BEFORE" >"$HP" 2>/dev/null
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -60,8 +62,18 @@ trap 'exit 130' INT TERM
 HP=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 WANT_PAGES=12288 # 24 GB: 8 in-process instances and 8 memif pairs
 hp_free() { awk '/^HugePages_Free:/ {print $2}' /proc/meminfo; }
-if [ "${AW_SCALING_NO_HUGE:-0}" != 1 ] && [ -w "$HP" ] && [ "$(hp_free)" -lt "$WANT_PAGES" ]; then
-	echo $(( $(cat "$HP") + WANT_PAGES - $(hp_free) )) >"$HP" 2>/dev/null || true
+# Reserved only on a machine with at least twice that much memory available,
+# given back at exit, and at once when the kernel could not reserve them all.
+HP_BEFORE=
+avail_mb=$(awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo)
+if [ "${AW_SCALING_NO_HUGE:-0}" != 1 ] && [ -w "$HP" ] && [ "$(hp_free)" -lt "$WANT_PAGES" ] &&
+	[ "${avail_mb:-0}" -ge $((WANT_PAGES * 2 * 2)) ]; then
+	HP_BEFORE=$(cat "$HP")
+	echo $(( HP_BEFORE + WANT_PAGES - $(hp_free) )) >"$HP" 2>/dev/null || true
+	if [ "$(hp_free)" -lt "$WANT_PAGES" ]; then
+		echo "$HP_BEFORE" >"$HP" 2>/dev/null
+		HP_BEFORE=
+	fi
 fi
 if [ "${AW_SCALING_NO_HUGE:-0}" != 1 ] && [ "$(hp_free)" -ge "$WANT_PAGES" ]; then
 	MEMMODE=huge
