@@ -90,6 +90,7 @@ struct aw_lcore_ctx;
 struct aw_config;
 struct aw_jctx;
 struct aw_api_method;
+struct aw_prefix;
 
 struct aw_feature_ops {
 	/* Its section in the stats method ("asrs", "relay"). */
@@ -119,6 +120,15 @@ struct aw_feature_ops {
 	 * its DPDK telemetry commands (may be NULL). */
 	json_t *(*stats_json)(const struct aw_dp *dp);
 	void (*telemetry_register)(const struct aw_dp *dp);
+	/* Routes to the feature (may be NULL: none). Main thread, when the
+	 * routes are built (config parsed, feature not yet created): the
+	 * prefixes whose routed packets it takes (*out points into its parsed
+	 * config). route_out: the lcore owning c, for a packet the forwarding
+	 * module routed into one of them (aw_fwd.h; Ethernet header first, the
+	 * TTL checked unless originated, not yet decremented): sets its verdict;
+	 * must not route the result into such a prefix again. */
+	unsigned (*route_prefixes)(const struct aw_config *cfg, const struct aw_prefix **out);
+	void (*route_out)(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated, int v6);
 	/* API thread: its methods (aw_api.h contract). */
 	const struct aw_api_method *api_methods;
 	const unsigned *n_api_methods;

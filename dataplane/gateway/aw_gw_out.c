@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The gateway's outbound path (SPEC §6): aw_gw_route_out, the route_out op
+ * the forwarding module calls for a packet routed into an overlay prefix
+ * (the lcore owning `c`). The packet becomes the plaintext of a CAPSULE to
+ * its node's bound address, sealed in place (the mbuf grows at both ends),
+ * and is routed on as a packet the data plane originated.
+ */
+#include <string.h>
+
+#include <openssl/rand.h>
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "aw_be.h"
+#include "aw_fwd.h"
+#include "aw_gw.h"
+#include "aw_gw_priv.h"
+
+#define L3_OFF  RTE_ETHER_HDR_LEN
+#define UDP_HL  8
+#define OUT_TTL 64
+
+/* 16 unpredictable bytes for a suite-1 IV, from the lcore's pool of OpenSSL
+ * DRBG output (refilled 4 KiB at a time, no system call per packet). */
+static bool
+next_iv(struct aw_gw_lcore *gl, uint8_t iv[AW_TRS_IV_LEN])
+{
+	if (gl->iv_used + AW_TRS_IV_LEN > AW_GW_IV_POOL) {
+		if (RAND_bytes(gl->iv_pool, AW_GW_IV_POOL) != 1)
+			return false;
+		gl->iv_used = 0;
+	}
+	memcpy(iv, gl->iv_pool + gl->iv_used, AW_TRS_IV_LEN);
+	gl->iv_used += AW_TRS_IV_LEN;
+	return true;
+}
+
+/* The inner packet's IP length (from its header), or 0 when it does not fit
+ * the mbuf. */
+static uint32_t
+inner_len(const struct rte_mbuf *m, const uint8_t *ip, int v6)
+{
+	uint32_t len = v6 ? 40u + aw_be16_get(ip + 4) : aw_be16_get(ip + 2);
+
+	return len + L3_OFF <= rte_pktmbuf_data_len(m) ? len : 0;
+}
+
+static void
+put_header(uint8_t *msg, const struct aw_gw_path *p, uint32_t seq)
+{
+	memset(msg, 0, AW_TRS_HDR_LEN);
+	aw_be32_put(msg + AW_TRS_OFF_TXID, p->txid);
+	msg[AW_TRS_OFF_VERSION] = AW_TRS_VERSION;
+	msg[AW_TRS_OFF_FLAG] = AW_TRS_FLAG_R; /* the gateway answers as the Responder */
+	msg[AW_TRS_OFF_TYPE] = AW_TRS_T_CAPSULE;
+	aw_be32_put(msg + AW_TRS_OFF_SEQ, seq);
+	memcpy(msg + AW_TRS_OFF_ID, p->path_id, 16);
+}
+
+/* Outer Ethernet type, IP and UDP headers in front of the sealed message. */
+static void
+put_outer(struct rte_mbuf *m, const struct aw_gw_bind *b, uint16_t sport_be, size_t mlen)
+{
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, L3_OFF);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	const unsigned hl = b->v6 ? 40 : 20;
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + hl);
+
+	udp->src_port = sport_be;
+	udp->dst_port = b->port_be;
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(UDP_HL + mlen));
+	udp->dgram_cksum = 0;
+	if (b->v6) {
+		struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)ip;
+		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+		h->vtc_flow = RTE_BE32(6u << 28);
+		h->payload_len = udp->dgram_len;
+		h->proto = IPPROTO_UDP;
+		h->hop_limits = OUT_TTL;
+		memcpy(h->src_addr, b->laddr, 16);
+		memcpy(h->dst_addr, b->addr, 16);
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum(h, udp);
+		return;
+	}
+	struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	h->version_ihl = 0x45;
+	h->type_of_service = 0;
+	h->total_length = rte_cpu_to_be_16((uint16_t)(hl + UDP_HL + mlen));
+	h->packet_id = 0;
+	h->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	h->time_to_live = OUT_TTL;
+	h->next_proto_id = IPPROTO_UDP;
+	memcpy(&h->src_addr, b->laddr, 4);
+	memcpy(&h->dst_addr, b->addr, 4);
+	h->hdr_checksum = 0;
+	h->hdr_checksum = rte_ipv4_cksum(h);
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(h, udp);
+}
+
+/* The egress check of the capsule: its route must be an ordinary one and
+ * its MTU large enough. 0 or the drop reason (no route: left to aw_fwd). */
+static enum aw_drop_reason
+egress_check(const struct aw_dp *dp, const struct aw_gw_bind *b, uint32_t ip_len)
+{
+	const struct aw_nexthop *nh = aw_route_lookup(dp->routes, b->addr, b->v6);
+
+	if (nh == NULL)
+		return 0;
+	if (nh->feat != 0)
+		return AW_DROP_GW_ROUTE_LOOP;
+	return ip_len > dp->ports[nh->port].mtu ? AW_DROP_GW_TOO_BIG : 0;
+}
+
+/* Seals m (Ethernet + inner packet of len bytes) for path p bound at b. */
+static enum aw_drop_reason
+seal(struct aw_gw_lcore *gl, const struct aw_gw *g, struct aw_gw_path *p,
+     const struct aw_gw_bind *b, struct rte_mbuf *m, uint32_t len)
+{
+	const size_t pt_off = aw_trs_pt_offset(p->suite);
+	const size_t sealed = aw_trs_sealed_len(p->suite, len);
+	const unsigned outer = L3_OFF + (b->v6 ? 40 : 20) + UDP_HL;
+	uint8_t iv[AW_TRS_IV_LEN];
+	size_t mlen;
+	enum aw_drop_reason why;
+
+	if ((why = egress_check(g->dp, b, (uint32_t)(outer - L3_OFF + sealed))) != 0)
+		return why;
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - L3_OFF - len));
+	rte_pktmbuf_adj(m, L3_OFF);
+	if (rte_pktmbuf_prepend(m, (uint16_t)(outer + pt_off)) == NULL ||
+	    rte_pktmbuf_append(m, (uint16_t)(sealed - pt_off - len)) == NULL)
+		return AW_DROP_GW_NO_ROOM;
+	uint8_t *msg = rte_pktmbuf_mtod_offset(m, uint8_t *, outer);
+	put_header(msg, p, __atomic_add_fetch(&p->seq_out, 1, __ATOMIC_RELAXED));
+	if (p->suite == AW_TRS_SUITE_CBC_HMAC_MD5 && !next_iv(gl, iv))
+		return AW_DROP_GW_CRYPTO_FAIL;
+	if (aw_trs_seal(gl->eng, &p->key, msg, sealed, len,
+			 p->suite == AW_TRS_SUITE_CBC_HMAC_MD5 ? iv : NULL, &mlen) != AW_TRS_OK)
+		return AW_DROP_GW_CRYPTO_FAIL;
+	put_outer(m, b, g->port_be, mlen);
+	return 0;
+}
+
+void
+aw_gw_route_out(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated, int v6)
+{
+	struct aw_gw *g = aw_gw_of(c->dp);
+	struct aw_gw_lcore *gl = aw_gw_lc(c);
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, L3_OFF);
+	struct aw_gw_bind b;
+	struct aw_addr node;
+	enum aw_drop_reason why;
+	uint32_t len;
+
+	if (unlikely(g == NULL || gl == NULL || gl->in_route_out))
+		return aw_set_drop(m, AW_DROP_GW_ROUTE_LOOP);
+	if (v6)
+		aw_addr_set6(&node, ip + 24);
+	else
+		aw_addr_set4(&node, ip + 16);
+	struct aw_gw_path *p = aw_gw_table_by_node(g->t, &node);
+	if (unlikely(p == NULL))
+		return aw_set_drop(m, AW_DROP_GW_UNKNOWN_NODE);
+	if (unlikely(!aw_gw_bind_read(p, &b) || !b.bound ||
+		     gl->now_s - __atomic_load_n(&p->last_in_s, __ATOMIC_RELAXED) >
+			     p->idle_timeout_s))
+		return aw_gw_count(&p->drops, 1), aw_set_drop(m, AW_DROP_GW_UNBOUND);
+	if (unlikely((len = inner_len(m, ip, v6)) == 0))
+		return aw_gw_count(&p->drops, 1), aw_set_drop(m, AW_DROP_GW_NO_ROOM);
+	if (!originated)
+		aw_fwd_ttl_decrement(ip, v6);
+	if (unlikely((why = seal(gl, g, p, &b, m, len)) != 0))
+		return aw_gw_count(&p->drops, 1), aw_set_drop(m, why);
+	aw_gw_count(&p->pkts_out, 1);
+	aw_gw_count(&p->bytes_out, len);
+	c->stats.info[AW_INFO_GW_ENCRYPTED]++;
+	gl->in_route_out = true;
+	aw_fwd_packet(c, m, b.v6, true);
+	gl->in_route_out = false;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * aw_gw_priv — the gateway's instance, config and per-lcore state, shared by
+ * the files of dataplane/gateway/ (not by the core). struct aw_gw is built by
+ * aw_gw_create before lcores start; lcores read its immutable fields; `lock`
+ * serialises the control threads (API, telemetry). struct aw_gw_lcore
+ * belongs to one lcore.
+ */
+#ifndef AW_GW_PRIV_H
+#define AW_GW_PRIV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_cycles.h>
+
+#include "aw_dp.h"
+#include "aw_gw_table.h"
+
+#define AW_GW_PORT_DEFAULT      7813
+#define AW_GW_MAX_PATHS_DEFAULT 1048576u
+#define AW_GW_MAX_PATHS_MAX     (16u << 20)
+#define AW_GW_BATCH_MAX         10000u
+#define AW_GW_MAX_PREFIXES      16
+#define AW_GW_IV_POOL           4096 /* random bytes an lcore draws at a time */
+
+struct aw_gw_conf {
+	uint16_t port;      /* host order */
+	uint32_t max_paths;
+	unsigned n_prefixes;
+	struct aw_prefix prefixes[AW_GW_MAX_PREFIXES]; /* host bits cleared */
+	unsigned n_entries;
+	struct aw_gw_entry *entries;
+};
+
+struct aw_gw {
+	struct aw_dp *dp;
+	const struct aw_gw_conf *conf;
+	struct aw_gw_table *t;
+	uint16_t port_be;
+	uint64_t base_tsc, tsc_hz;
+	pthread_mutex_t lock;
+};
+
+struct aw_gw_lcore {
+	struct aw_trs_engine *eng;
+	uint32_t now_s;
+	bool in_route_out;      /* re-entry guard of aw_gw_route_out */
+	unsigned iv_used;
+	uint8_t iv_pool[AW_GW_IV_POOL];
+} __rte_cache_aligned;
+
+static inline uint32_t
+aw_gw_clock(const struct aw_gw *g, uint64_t tsc)
+{
+	return (uint32_t)((tsc - g->base_tsc) / g->tsc_hz);
+}
+
+/* One gateway entry object at `path` ("gateways[3]", or "" for gateway.add);
+ * prefixes: the node_addr must lie in one of them. */
+int aw_gw_entry_parse(struct aw_jctx *c, json_t *v, const char *path,
+		      const struct aw_gw_conf *gc, struct aw_gw_entry *out);
+int aw_gw_parse_path_id(struct aw_jctx *c, json_t *v, const char *path, uint8_t out[16]);
+
+/* The API / stats view of a path (never the key). */
+json_t *aw_gw_path_json(const struct aw_gw *g, const struct aw_gw_path *p);
+
+#endif /* AW_GW_PRIV_H */
