@@ -30,6 +30,12 @@ lcores_init(struct aw_dp *dp, char *err, size_t errlen)
 			return -1;
 		}
 		gl->iv_used = AW_GW_IV_POOL; /* drawn on first use */
+		gl->kc = rte_zmalloc("aw_gw_keys", sizeof(*gl->kc) * AW_GW_KEY_CACHE,
+				     RTE_CACHE_LINE_SIZE);
+		if (gl->kc == NULL) {
+			snprintf(err, errlen, "gateway: out of memory for the key cache");
+			return -1;
+		}
 		gl->eng = aw_trs_engine_create(AW_TRS_IMPL_IPSECMB);
 		if (gl->eng == NULL)
 			gl->eng = aw_trs_engine_create(AW_TRS_IMPL_OPENSSL);
@@ -89,6 +95,9 @@ aw_gw_destroy(struct aw_dp *dp)
 		if (gl != NULL) {
 			aw_trs_engine_free(gl->eng);
 			memset(gl->iv_pool, 0, sizeof(gl->iv_pool));
+			if (gl->kc != NULL)
+				memset(gl->kc, 0, sizeof(*gl->kc) * AW_GW_KEY_CACHE);
+			rte_free(gl->kc);
 		}
 		rte_free(gl);
 		c->feat_lc[AW_FEAT_GATEWAY] = NULL;
@@ -114,10 +123,18 @@ aw_gw_stats_json(const struct aw_dp *dp)
 	struct aw_gw *g = aw_gw_of(dp);
 	json_t *o;
 
+	uint64_t exp = 0;
+
+	for (unsigned i = 0; i < dp->n_ctx; i++) {
+		const struct aw_gw_lcore *gl = aw_gw_lc(dp->ctx_list[i]);
+		if (gl != NULL)
+			exp += __atomic_load_n(&gl->key_expansions, __ATOMIC_RELAXED);
+	}
 	pthread_mutex_lock(&g->lock);
-	o = json_pack("{s:i,s:I,s:I}", "port", g->conf->port, "paths",
+	o = json_pack("{s:i,s:I,s:I,s:I,s:I}", "port", g->conf->port, "paths",
 		      (json_int_t)aw_gw_table_count(g->t), "max_paths",
-		      (json_int_t)g->conf->max_paths);
+		      (json_int_t)g->conf->max_paths, "bytes_per_path",
+		      (json_int_t)aw_gw_path_bytes(), "key_expansions", (json_int_t)exp);
 	pthread_mutex_unlock(&g->lock);
 	return o;
 }

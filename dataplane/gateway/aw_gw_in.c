@@ -148,7 +148,10 @@ open_one(struct aw_lcore_ctx *c, struct aw_gw_lcore *gl, struct gmsg *gm, struct
 		return aw_set_drop(m, AW_DROP_GW_UNKNOWN_PATH);
 	if (unlikely(aw_replay_check(&p->win, seq) != 0)) /* snapshot: a cheap early reject */
 		return drop_path(p, m, AW_DROP_GW_REPLAY);
-	rc = aw_trs_open(gl->eng, &p->key, gm->msg, gm->len, &pt_off, &pt_len);
+	const struct aw_trs_key *key = aw_gw_key(gl, p);
+	if (unlikely(key == NULL))
+		return drop_path(p, m, AW_DROP_GW_CRYPTO_FAIL);
+	rc = aw_trs_open(gl->eng, key, gm->msg, gm->len, &pt_off, &pt_len);
 	if (unlikely(rc != AW_TRS_OK))
 		return drop_path(p, m, open_error(rc));
 	uint8_t *pt = gm->msg + pt_off;

@@ -137,7 +137,8 @@ seal(struct aw_gw_lcore *gl, const struct aw_gw *g, struct aw_gw_path *p,
 	put_header(msg, p, __atomic_add_fetch(&p->seq_out, 1, __ATOMIC_RELAXED));
 	if (p->suite == AW_TRS_SUITE_CBC_HMAC_MD5 && !next_iv(gl, iv))
 		return AW_DROP_GW_CRYPTO_FAIL;
-	if (aw_trs_seal(gl->eng, &p->key, msg, sealed, len,
+	const struct aw_trs_key *key = aw_gw_key(gl, p);
+	if (key == NULL || aw_trs_seal(gl->eng, key, msg, sealed, len,
 			 p->suite == AW_TRS_SUITE_CBC_HMAC_MD5 ? iv : NULL, &mlen) != AW_TRS_OK)
 		return AW_DROP_GW_CRYPTO_FAIL;
 	put_outer(m, b, g->port_be, mlen);

@@ -24,6 +24,13 @@
 #define AW_GW_BATCH_MAX         10000u
 #define AW_GW_MAX_PREFIXES      16
 #define AW_GW_IV_POOL           4096 /* random bytes an lcore draws at a time */
+#define AW_GW_KEY_CACHE         1024 /* expanded End Keys per lcore (1.2 KiB each) */
+
+/* One slot of an lcore's key cache, direct-mapped by key_id. */
+struct aw_gw_kslot {
+	struct aw_trs_key k;
+	uint64_t key_id; /* 0: empty */
+} __rte_cache_aligned;
 
 struct aw_gw_conf {
 	uint16_t port;      /* host order */
@@ -45,6 +52,8 @@ struct aw_gw {
 
 struct aw_gw_lcore {
 	struct aw_trs_engine *eng;
+	struct aw_gw_kslot *kc;  /* AW_GW_KEY_CACHE slots */
+	uint64_t key_expansions; /* cache misses (relaxed reads by the API thread) */
 	uint32_t now_s;
 	bool in_route_out;      /* re-entry guard of aw_gw_route_out */
 	unsigned iv_used;
@@ -55,6 +64,22 @@ static inline uint32_t
 aw_gw_clock(const struct aw_gw *g, uint64_t tsc)
 {
 	return (uint32_t)((tsc - g->base_tsc) / g->tsc_hz);
+}
+
+/* The expanded key of path p on this lcore (expanded on a miss). NULL when
+ * the suite is unknown (cannot happen for an installed path). */
+static inline const struct aw_trs_key *
+aw_gw_key(struct aw_gw_lcore *gl, const struct aw_gw_path *p)
+{
+	struct aw_gw_kslot *s = &gl->kc[p->key_id & (AW_GW_KEY_CACHE - 1)];
+
+	if (likely(s->key_id == p->key_id))
+		return &s->k;
+	if (aw_trs_key_expand(&s->k, p->enc, p->mac, p->suite) != AW_TRS_OK)
+		return NULL;
+	s->key_id = p->key_id;
+	__atomic_store_n(&gl->key_expansions, gl->key_expansions + 1, __ATOMIC_RELAXED);
+	return &s->k;
 }
 
 /* One gateway entry object at `path` ("gateways[3]", or "" for gateway.add);

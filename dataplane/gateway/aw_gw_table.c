@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_jhash.h>
@@ -18,6 +19,7 @@ struct aw_gw_table {
 	struct rte_hash *by_node; /* struct aw_addr (20 bytes) -> path */
 	struct rte_rcu_qsbr *rcu;
 	uint32_t max, n;
+	uint64_t next_key_id; /* writer only */
 };
 
 static struct rte_hash *
@@ -65,8 +67,8 @@ path_free(struct aw_gw_path *p)
 {
 	if (p == NULL)
 		return;
-	aw_trs_key_wipe(&p->key);
-	rte_free(p);
+	OPENSSL_cleanse(p, sizeof(*p));
+	free(p);
 }
 
 void
@@ -83,6 +85,16 @@ aw_gw_table_free(struct aw_gw_table *t)
 	rte_hash_free(t->by_id);
 	rte_hash_free(t->by_node);
 	rte_free(t);
+}
+
+size_t
+aw_gw_path_bytes(void)
+{
+	/* the record with the C heap's 16-byte chunk header, rounded to 16; per
+	 * hash: the key slot (key + data pointer) and one 8-byte bucket entry
+	 * (signature + index) at the table's full load */
+	size_t rec = (sizeof(struct aw_gw_path) + 16 + 15) / 16 * 16;
+	return rec + (16 + 8 + 8) + (sizeof(struct aw_addr) + 8 + 8);
 }
 
 uint32_t
@@ -133,20 +145,23 @@ aw_gw_table_lookup_bulk(const struct aw_gw_table *t, const void **ids, unsigned 
 			paths[i] = NULL;
 }
 
+/* Paths live in the C heap (a small record, read by lcores through the
+ * hashes and freed only after a grace period). */
 static struct aw_gw_path *
-path_new(const struct aw_gw_entry *e, char *err, size_t errlen)
+path_new(struct aw_gw_table *t, const struct aw_gw_entry *e, char *err, size_t errlen)
 {
-	struct aw_gw_path *p = rte_zmalloc("aw_gw_path", sizeof(*p), 64);
+	struct aw_gw_path *p = calloc(1, sizeof(*p));
 
 	if (p == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (aw_trs_key_init(&p->key, e->key, e->suite) != 0) {
-		rte_free(p);
+	if (aw_trs_kdf(e->key, p->enc, p->mac) != AW_TRS_OK) {
+		free(p);
 		snprintf(err, errlen, "end_key: key derivation failed");
 		return NULL;
 	}
+	p->key_id = ++t->next_key_id;
 	memcpy(p->path_id, e->path_id, 16);
 	p->node = e->node;
 	p->suite = e->suite;
@@ -159,16 +174,17 @@ path_new(const struct aw_gw_entry *e, char *err, size_t errlen)
 static bool
 same_entry(const struct aw_gw_path *p, const struct aw_gw_entry *e)
 {
-	struct aw_trs_key k;
+	uint8_t enc[32], mac[32];
 	bool same;
 
 	if (p->suite != e->suite || p->idle_timeout_s != e->idle_timeout_s ||
 	    !aw_addr_eq(&p->node, &e->node))
 		return false;
-	if (aw_trs_key_init(&k, e->key, e->suite) != 0)
+	if (aw_trs_kdf(e->key, enc, mac) != AW_TRS_OK)
 		return false;
-	same = memcmp(k.enc, p->key.enc, 32) == 0 && memcmp(k.mac, p->key.mac, 32) == 0;
-	aw_trs_key_wipe(&k);
+	same = memcmp(enc, p->enc, 32) == 0 && memcmp(mac, p->mac, 32) == 0;
+	OPENSSL_cleanse(enc, sizeof(enc));
+	OPENSSL_cleanse(mac, sizeof(mac));
 	return same;
 }
 
@@ -259,7 +275,7 @@ aw_gw_table_commit(struct aw_gw_table *t, const struct aw_gw_entry *add, unsigne
 		bool same = cur != NULL && same_entry(cur, &add[i]);
 		if (existed != NULL)
 			existed[i] = same;
-		if (!same && (np[i] = path_new(&add[i], e2, sizeof(e2))) == NULL) {
+		if (!same && (np[i] = path_new(t, &add[i], e2, sizeof(e2))) == NULL) {
 			snprintf(err, errlen, "%s[%u].%s", what, i, e2);
 			goto undo;
 		}

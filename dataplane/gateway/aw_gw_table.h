@@ -56,8 +56,12 @@ struct aw_gw_bind {
 	uint8_t bound;
 };
 
+/* A path: 200 bytes. The End Key is kept as its two derived keys; the
+ * expanded forms live in each lcore's key cache (aw_gw_priv.h), tagged with
+ * key_id, which no other install ever reuses. */
 struct aw_gw_path {
-	struct aw_trs_key key;  /* expanded End Key (64-byte aligned: first) */
+	uint8_t enc[32], mac[32]; /* aw_trs_kdf of the End Key; wiped when freed */
+	uint64_t key_id;
 	uint8_t path_id[16];
 	struct aw_addr node;
 	uint32_t txid;          /* of the gateway's capsules */
@@ -72,6 +76,10 @@ struct aw_gw_path {
 };
 
 struct aw_gw_table;
+
+/* Bytes one path costs (its record and both hashes' entries), for the docs
+ * and the memory test. */
+size_t aw_gw_path_bytes(void);
 
 struct aw_gw_table *aw_gw_table_create(const char *name, uint32_t max_paths,
 				       struct rte_rcu_qsbr *rcu, char *err, size_t errlen);

@@ -94,6 +94,22 @@ aw_trs_key_init(struct aw_trs_key *k, const uint8_t key[AW_TRS_KEY_LEN], unsigne
 	return AW_TRS_OK;
 }
 
+int
+aw_trs_key_expand(struct aw_trs_key *k, const uint8_t enc[32], const uint8_t mac[32],
+		  unsigned suite)
+{
+	if (k == NULL || enc == NULL || mac == NULL)
+		return AW_TRS_E_BAD_ARG;
+	if (suite != AW_TRS_SUITE_CBC_HMAC_MD5 && suite != AW_TRS_SUITE_AES_GCM)
+		return AW_TRS_E_BAD_SUITE;
+	memset(k, 0, sizeof(*k));
+	memcpy(k->enc, enc, 32);
+	memcpy(k->mac, mac, 32);
+	k->suite = (uint8_t)suite;
+	k->mb_ready = aw_trs_mb_key_expand(k);
+	return AW_TRS_OK;
+}
+
 void
 aw_trs_key_wipe(struct aw_trs_key *k)
 {

@@ -103,6 +103,12 @@ const char *aw_trs_engine_desc(const struct aw_trs_engine *e);
  */
 int aw_trs_key_init(struct aw_trs_key *k, const uint8_t key[AW_TRS_KEY_LEN], unsigned suite);
 void aw_trs_key_wipe(struct aw_trs_key *k);
+/* The expansion alone, from keys aw_trs_kdf derived (a holder that keeps only
+ * enc and mac per entry, 64 bytes, and expands into a per-thread cache).
+ * BAD_ARG, BAD_SUITE. No OpenSSL call: cheap enough for a cache miss on an
+ * lcore (AES key schedules, MD5 pads or the GCM hash key tables). */
+int aw_trs_key_expand(struct aw_trs_key *k, const uint8_t enc[32], const uint8_t mac[32],
+		      unsigned suite);
 /* The KDF alone: enc and mac (32 bytes each). CRYPTO_FAIL on failure. */
 int aw_trs_kdf(const uint8_t key[AW_TRS_KEY_LEN], uint8_t enc[32], uint8_t mac[32]);
 
