@@ -162,6 +162,7 @@ struct aw_lcore_ctx {
 	void *feat_lc[AW_FEAT__COUNT];
 	struct aw_feat_batch batch[AW_FEAT__COUNT];
 	/* packets re-injected by features in this burst (aw_set_again) */
+	bool in_burst; /* inside aw_process_burst (aw_feature.h burst_end) */
 	uint16_t n_again;
 	struct rte_mbuf *again[AW_MAX_BURST];
 	struct aw_stats stats __rte_cache_aligned;

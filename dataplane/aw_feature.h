@@ -116,6 +116,12 @@ struct aw_feature_ops {
 	 * timer work. */
 	void (*burst)(struct aw_lcore_ctx *c, struct aw_feat_batch *b);
 	void (*tick)(struct aw_lcore_ctx *c, uint64_t now_tsc);
+	/* May be NULL. The lcore owning c, at the end of every aw_process_burst
+	 * (after every pass and re-injection), for work a feature gathered
+	 * during the burst to do at once (the gateway seals the capsules of
+	 * route_out in one crypto burst): must set the verdict of every packet
+	 * it held back. c->in_burst is true while a burst is processed. */
+	void (*burst_end)(struct aw_lcore_ctx *c);
 	/* Any control thread: its stats section. Main thread, once created:
 	 * its DPDK telemetry commands (may be NULL). */
 	json_t *(*stats_json)(const struct aw_dp *dp);

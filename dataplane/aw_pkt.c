@@ -338,6 +338,7 @@ aw_process_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	const struct aw_addrset *as = __atomic_load_n(&c->dp->addrs, __ATOMIC_ACQUIRE);
 	uint16_t i;
 
+	c->in_burst = true;
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i + PREFETCH_AHEAD < n; i++) {
@@ -350,6 +351,10 @@ aw_process_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	/* bounded: aw_set_again refuses a packet beyond AW_REINJECT_MAX levels */
 	while (unlikely(c->n_again != 0))
 		reclassify(c, as);
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++)
+		if (aw_features[f]->burst_end != NULL && c->feat_lc[f] != NULL)
+			aw_features[f]->burst_end(c);
+	c->in_burst = false;
 }
 
 void

@@ -189,6 +189,7 @@ const struct aw_feature_ops aw_gw_ops = {
 	.destroy = aw_gw_destroy,
 	.burst = aw_gw_burst,
 	.tick = aw_gw_tick,
+	.burst_end = aw_gw_burst_end,
 	.stats_json = aw_gw_stats_json,
 	.telemetry_register = gw_telemetry_register,
 	.route_prefixes = aw_gw_route_prefixes,

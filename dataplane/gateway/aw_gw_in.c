@@ -4,8 +4,9 @@
  * owning `c` with the UDP packets to the gateway port (aw_feature.h
  * guarantees). Per chunk of 64: strict header checks, one bulk PathID
  * lookup, a replay pre-check on a snapshot of the window, then verify +
- * decrypt in place with the lcore's engine (intel-ipsec-mb, or OpenSSL where
- * it cannot run). Only a capsule that verified and whose plaintext is one
+ * decrypt in place, the whole chunk in one aw_trs_open_burst of the lcore's
+ * engine (intel-ipsec-mb runs suite-1 jobs in SIMD lanes; OpenSSL where it
+ * cannot run). Only a capsule that verified and whose plaintext is one
  * IP packet from the path's node_addr touches the path (replay window,
  * binding, counters) and is re-injected as its inner packet. Every other
  * packet leaves with a named drop.
@@ -135,36 +136,47 @@ accept_capsule(struct aw_lcore_ctx *c, struct aw_gw_path *p, const struct gmsg *
 	return 0;
 }
 
-static void
-open_one(struct aw_lcore_ctx *c, struct aw_gw_lcore *gl, struct gmsg *gm, struct aw_gw_path *p)
+/* Before the crypto: the path, a replay pre-check on a snapshot of its
+ * window, its expanded key. False: verdict set. */
+static inline bool
+pre_open(struct aw_gw_lcore *gl, struct gmsg *gm, struct aw_gw_path *p,
+	 struct aw_trs_oreq *req)
 {
-	struct rte_mbuf *m = gm->m;
 	const uint32_t seq = aw_be32_get(gm->msg + AW_TRS_OFF_SEQ);
-	size_t pt_off, pt_len;
-	enum aw_drop_reason why;
-	int rc;
 
 	if (unlikely(p == NULL))
-		return aw_set_drop(m, AW_DROP_GW_UNKNOWN_PATH);
-	if (unlikely(aw_replay_check(&p->win, seq) != 0)) /* snapshot: a cheap early reject */
-		return drop_path(p, m, AW_DROP_GW_REPLAY);
+		return aw_set_drop(gm->m, AW_DROP_GW_UNKNOWN_PATH), false;
+	if (unlikely(aw_replay_check(&p->win, seq) != 0))
+		return drop_path(p, gm->m, AW_DROP_GW_REPLAY), false;
 	const struct aw_trs_key *key = aw_gw_key(gl, p);
 	if (unlikely(key == NULL))
-		return drop_path(p, m, AW_DROP_GW_CRYPTO_FAIL);
-	rc = aw_trs_open(gl->eng, key, gm->msg, gm->len, &pt_off, &pt_len);
+		return drop_path(p, gm->m, AW_DROP_GW_CRYPTO_FAIL), false;
+	*req = (struct aw_trs_oreq){.key = key, .msg = gm->msg, .len = gm->len};
+	return true;
+}
+
+/* After the crypto: inner checks, replay window and binding, counters, and
+ * the plaintext re-injected as the packet. */
+static inline void
+post_open(struct aw_lcore_ctx *c, struct aw_gw_lcore *gl, struct gmsg *gm, struct aw_gw_path *p,
+	  const struct aw_trs_oreq *req, int rc)
+{
+	struct rte_mbuf *m = gm->m;
+	enum aw_drop_reason why;
+
 	if (unlikely(rc != AW_TRS_OK))
 		return drop_path(p, m, open_error(rc));
-	uint8_t *pt = gm->msg + pt_off;
-	if (unlikely((why = inner_check(p, pt, pt_len)) != 0) ||
-	    unlikely((why = accept_capsule(c, p, gm, seq)) != 0))
+	uint8_t *pt = gm->msg + req->pt_off;
+	if (unlikely((why = inner_check(p, pt, req->pt_len)) != 0) ||
+	    unlikely((why = accept_capsule(c, p, gm, aw_be32_get(gm->msg + AW_TRS_OFF_SEQ))) != 0))
 		return drop_path(p, m, why);
 	if (__atomic_load_n(&p->last_in_s, __ATOMIC_RELAXED) != gl->now_s)
 		__atomic_store_n(&p->last_in_s, gl->now_s, __ATOMIC_RELAXED);
 	aw_gw_count(&p->pkts_in, 1);
-	aw_gw_count(&p->bytes_in, pt_len);
+	aw_gw_count(&p->bytes_in, req->pt_len);
 	c->stats.info[AW_INFO_GW_DECRYPTED]++;
 	rte_pktmbuf_adj(m, (uint16_t)(pt - rte_pktmbuf_mtod(m, uint8_t *)));
-	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - pt_len));
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - req->pt_len));
 	aw_set_again(c, m, AW_FEAT_GATEWAY, 0);
 }
 
@@ -189,7 +201,15 @@ aw_gw_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b)
 		for (unsigned i = 0; i < n; i++)
 			if (paths[i] != NULL)
 				rte_prefetch0(&paths[i]->win);
+		struct aw_trs_oreq req[CHUNK];
+		uint8_t at[CHUNK];
+		int res[CHUNK];
+		unsigned k = 0;
 		for (unsigned i = 0; i < n; i++)
-			open_one(c, gl, &gm[i], paths[i]);
+			if (pre_open(gl, &gm[i], paths[i], &req[k]))
+				at[k++] = (uint8_t)i;
+		aw_trs_open_burst(gl->eng, req, k, res); /* suite-1 jobs in SIMD lanes together */
+		for (unsigned j = 0; j < k; j++)
+			post_open(c, gl, &gm[at[j]], paths[at[j]], &req[j], res[j]);
 	}
 }

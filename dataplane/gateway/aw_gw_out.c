@@ -2,9 +2,10 @@
 /*
  * The gateway's outbound path (SPEC §6): aw_gw_route_out, the route_out op
  * the forwarding module calls for a packet routed into an overlay prefix
- * (the lcore owning `c`). The packet becomes the plaintext of a CAPSULE to
- * its node's bound address, sealed in place (the mbuf grows at both ends),
- * and is routed on as a packet the data plane originated.
+ * (the lcore owning `c`). The packet is laid out as a CAPSULE to its node's
+ * bound address in place (the mbuf grows at both ends) and held until the end
+ * of the burst (burst_end), where every capsule of the burst is sealed in one
+ * aw_trs_seal_burst and routed on as a packet the data plane originated.
  */
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include <rte_udp.h>
 
 #include "aw_be.h"
+#include "aw_cksum.h"
 #include "aw_fwd.h"
 #include "aw_gw.h"
 #include "aw_gw_priv.h"
@@ -59,6 +61,17 @@ put_header(uint8_t *msg, const struct aw_gw_path *p, uint32_t seq)
 	memcpy(msg + AW_TRS_OFF_ID, p->path_id, 16);
 }
 
+/* The UDP checksum: pseudo header (the source and destination addresses,
+ * n32 32-bit words from addrs), then the datagram (checksum field zero). */
+static uint16_t
+udp_cksum(const void *addrs, unsigned n32, const struct rte_udp_hdr *udp, size_t len)
+{
+	uint64_t sum = aw_csum32_add(0, addrs, n32) + rte_cpu_to_be_16(IPPROTO_UDP) + udp->dgram_len;
+	uint16_t ck = (uint16_t)~aw_csum_fold64(aw_csum_bulk(sum, udp, len));
+
+	return ck == 0 ? 0xffff : ck;
+}
+
 /* Outer Ethernet type, IP and UDP headers in front of the sealed message. */
 static void
 put_outer(struct rte_mbuf *m, const struct aw_gw_bind *b, uint16_t sport_be, size_t mlen)
@@ -81,7 +94,7 @@ put_outer(struct rte_mbuf *m, const struct aw_gw_bind *b, uint16_t sport_be, siz
 		h->hop_limits = OUT_TTL;
 		memcpy(h->src_addr, b->laddr, 16);
 		memcpy(h->dst_addr, b->addr, 16);
-		udp->dgram_cksum = rte_ipv6_udptcp_cksum(h, udp);
+		udp->dgram_cksum = udp_cksum(h->src_addr, 8, udp, UDP_HL + mlen);
 		return;
 	}
 	struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
@@ -97,7 +110,7 @@ put_outer(struct rte_mbuf *m, const struct aw_gw_bind *b, uint16_t sport_be, siz
 	memcpy(&h->dst_addr, b->addr, 4);
 	h->hdr_checksum = 0;
 	h->hdr_checksum = rte_ipv4_cksum(h);
-	udp->dgram_cksum = rte_ipv4_udptcp_cksum(h, udp);
+	udp->dgram_cksum = udp_cksum(&h->src_addr, 2, udp, UDP_HL + mlen);
 }
 
 /* The egress check of the capsule: its route must be an ordinary one and
@@ -114,16 +127,16 @@ egress_check(const struct aw_dp *dp, const struct aw_gw_bind *b, uint32_t ip_len
 	return ip_len > dp->ports[nh->port].mtu ? AW_DROP_GW_TOO_BIG : 0;
 }
 
-/* Seals m (Ethernet + inner packet of len bytes) for path p bound at b. */
+/* Lays m (Ethernet + inner packet of len bytes) out as a capsule of path p
+ * bound at b: outer room, header, IV; the inner packet where the seal wants
+ * its plaintext. Sealed later, in a burst. 0 or the drop reason. */
 static enum aw_drop_reason
-seal(struct aw_gw_lcore *gl, const struct aw_gw *g, struct aw_gw_path *p,
-     const struct aw_gw_bind *b, struct rte_mbuf *m, uint32_t len)
+lay_out(struct aw_gw_lcore *gl, const struct aw_gw *g, struct aw_gw_path *p,
+	const struct aw_gw_bind *b, struct rte_mbuf *m, uint32_t len)
 {
 	const size_t pt_off = aw_trs_pt_offset(p->suite);
 	const size_t sealed = aw_trs_sealed_len(p->suite, len);
 	const unsigned outer = L3_OFF + (b->v6 ? 40 : 20) + UDP_HL;
-	uint8_t iv[AW_TRS_IV_LEN];
-	size_t mlen;
 	enum aw_drop_reason why;
 
 	if ((why = egress_check(g->dp, b, (uint32_t)(outer - L3_OFF + sealed))) != 0)
@@ -135,14 +148,48 @@ seal(struct aw_gw_lcore *gl, const struct aw_gw *g, struct aw_gw_path *p,
 		return AW_DROP_GW_NO_ROOM;
 	uint8_t *msg = rte_pktmbuf_mtod_offset(m, uint8_t *, outer);
 	put_header(msg, p, __atomic_add_fetch(&p->seq_out, 1, __ATOMIC_RELAXED));
-	if (p->suite == AW_TRS_SUITE_CBC_HMAC_MD5 && !next_iv(gl, iv))
+	if (p->suite == AW_TRS_SUITE_CBC_HMAC_MD5 && !next_iv(gl, msg + AW_TRS_HDR_LEN))
 		return AW_DROP_GW_CRYPTO_FAIL;
-	const struct aw_trs_key *key = aw_gw_key(gl, p);
-	if (key == NULL || aw_trs_seal(gl->eng, key, msg, sealed, len,
-			 p->suite == AW_TRS_SUITE_CBC_HMAC_MD5 ? iv : NULL, &mlen) != AW_TRS_OK)
-		return AW_DROP_GW_CRYPTO_FAIL;
-	put_outer(m, b, g->port_be, mlen);
 	return 0;
+}
+
+void
+aw_gw_burst_end(struct aw_lcore_ctx *c)
+{
+	struct aw_gw_lcore *gl = aw_gw_lc(c);
+	const struct aw_gw *g = aw_gw_of(c->dp);
+	struct aw_trs_creq req[AW_GW_OUT_MAX];
+	int res[AW_GW_OUT_MAX];
+	const unsigned n = gl->n_out;
+
+	if (n == 0)
+		return;
+	gl->n_out = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct aw_gw_out *o = &gl->out[i];
+		const unsigned outer = L3_OFF + (o->b.v6 ? 40 : 20) + UDP_HL;
+		uint8_t *msg = rte_pktmbuf_mtod_offset(o->m, uint8_t *, outer);
+		const struct aw_trs_key *key = aw_gw_key(gl, o->p);
+		req[i] = (struct aw_trs_creq){.key = key, .msg = msg,
+					      .cap = rte_pktmbuf_data_len(o->m) - outer,
+					      .pt_len = o->len, .iv = msg + AW_TRS_HDR_LEN};
+	}
+	aw_trs_seal_burst(gl->eng, req, n, res); /* suite-1 jobs in SIMD lanes together */
+	gl->in_route_out = true;
+	for (unsigned i = 0; i < n; i++) {
+		const struct aw_gw_out *o = &gl->out[i];
+		if (unlikely(res[i] != AW_TRS_OK)) {
+			aw_gw_count(&o->p->drops, 1);
+			aw_set_drop(o->m, AW_DROP_GW_CRYPTO_FAIL);
+			continue;
+		}
+		put_outer(o->m, &o->b, g->port_be, req[i].msg_len);
+		aw_gw_count(&o->p->pkts_out, 1);
+		aw_gw_count(&o->p->bytes_out, o->len);
+		c->stats.info[AW_INFO_GW_ENCRYPTED]++;
+		aw_fwd_packet(c, o->m, o->b.v6, true);
+	}
+	gl->in_route_out = false;
 }
 
 void
@@ -173,12 +220,12 @@ aw_gw_route_out(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated, int
 		return aw_gw_count(&p->drops, 1), aw_set_drop(m, AW_DROP_GW_NO_ROOM);
 	if (!originated)
 		aw_fwd_ttl_decrement(ip, v6);
-	if (unlikely((why = seal(gl, g, p, &b, m, len)) != 0))
+	if (unlikely((why = lay_out(gl, g, p, &b, m, len)) != 0))
 		return aw_gw_count(&p->drops, 1), aw_set_drop(m, why);
-	aw_gw_count(&p->pkts_out, 1);
-	aw_gw_count(&p->bytes_out, len);
-	c->stats.info[AW_INFO_GW_ENCRYPTED]++;
-	gl->in_route_out = true;
-	aw_fwd_packet(c, m, b.v6, true);
-	gl->in_route_out = false;
+	if (gl->n_out == AW_GW_OUT_MAX)
+		aw_gw_burst_end(c);
+	gl->out[gl->n_out++] = (struct aw_gw_out){.m = m, .p = p, .b = b, .len = len};
+	aw_set_drop(m, AW_DROP_GW_CRYPTO_FAIL); /* until burst_end seals it */
+	if (!c->in_burst) /* the slow path's own packets: no burst end follows */
+		aw_gw_burst_end(c);
 }

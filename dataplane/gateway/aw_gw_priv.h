@@ -50,12 +50,24 @@ struct aw_gw {
 	pthread_mutex_t lock;
 };
 
+#define AW_GW_OUT_MAX 64 /* capsules an lcore seals together at the end of a burst */
+
+/* A packet route_out laid out as a capsule, waiting for the burst's seal. */
+struct aw_gw_out {
+	struct rte_mbuf *m;
+	struct aw_gw_path *p;
+	struct aw_gw_bind b;
+	uint32_t len; /* inner packet */
+};
+
 struct aw_gw_lcore {
 	struct aw_trs_engine *eng;
 	struct aw_gw_kslot *kc;  /* AW_GW_KEY_CACHE slots */
 	uint64_t key_expansions; /* cache misses (relaxed reads by the API thread) */
 	uint32_t now_s;
 	bool in_route_out;      /* re-entry guard of aw_gw_route_out */
+	unsigned n_out;
+	struct aw_gw_out out[AW_GW_OUT_MAX];
 	unsigned iv_used;
 	uint8_t iv_pool[AW_GW_IV_POOL];
 } __rte_cache_aligned;
@@ -84,6 +96,9 @@ aw_gw_key(struct aw_gw_lcore *gl, const struct aw_gw_path *p)
 
 /* One gateway entry object at `path` ("gateways[3]", or "" for gateway.add);
  * prefixes: the node_addr must lie in one of them. */
+/* Seals and sends what route_out gathered (aw_gw_out.c). */
+void aw_gw_burst_end(struct aw_lcore_ctx *c);
+
 int aw_gw_entry_parse(struct aw_jctx *c, json_t *v, const char *path,
 		      const struct aw_gw_conf *gc, struct aw_gw_entry *out);
 int aw_gw_parse_path_id(struct aw_jctx *c, json_t *v, const char *path, uint8_t out[16]);

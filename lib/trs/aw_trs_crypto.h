@@ -138,6 +138,41 @@ int aw_trs_seal(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *ms
 int aw_trs_open(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *msg, size_t msg_len,
                 size_t *pt_off, size_t *pt_len);
 
+/* One message of an open burst: pt_off / pt_len set on success. */
+struct aw_trs_oreq {
+	const struct aw_trs_key *key;
+	uint8_t *msg;
+	size_t len;
+	size_t pt_off, pt_len;
+};
+
+/*
+ * Open n messages (any mix of keys and suites): res[i] = what aw_trs_open
+ * would return for req[i], with the same plaintext. Returns how many opened.
+ * With an ipsec-mb engine the suite-1 messages of each chunk of
+ * AW_TRS_BURST_MAX are submitted together as HMAC-MD5 + AES-CBC jobs (the
+ * library runs them in SIMD lanes), then flushed; suite 2 goes one by one.
+ * Nothing stays queued in the engine after the call.
+ */
+unsigned aw_trs_open_burst(struct aw_trs_engine *e, struct aw_trs_oreq *req, unsigned n,
+                           int *res);
+
+/* One message of a seal burst: as aw_trs_seal's arguments; msg_len set on
+ * success. */
+struct aw_trs_creq {
+	const struct aw_trs_key *key;
+	uint8_t *msg;
+	size_t cap;
+	size_t pt_len;
+	const uint8_t *iv;
+	size_t msg_len;
+};
+
+/* Seal n messages: res[i] = what aw_trs_seal would return for req[i], same
+ * bytes. Suite-1 jobs of a chunk run together with ipsec-mb, as above. */
+unsigned aw_trs_seal_burst(struct aw_trs_engine *e, struct aw_trs_creq *req, unsigned n,
+                           int *res);
+
 /*
  * Tag only, body left as it is (e.g. the relay's ACK): writes msg_len and the
  * tag after body_len bytes of body at msg + 32. The tag is the one seal would
