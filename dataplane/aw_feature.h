@@ -26,6 +26,10 @@
  *    traffic to VIPs and instance aliases, replies to SNAT addresses);
  *  - ICMP/ICMPv6 errors (v4 types 3, 11, 12; v6 types 1..4) to an own address
  *    or VIP → `icmp_error` (ASRS: translation for sessions, SPEC §4.5);
+ *  - IPv4 fragments and IPv6 packets with a Fragment header right after
+ *    the fixed header, to an own address or VIP → `frag_local`, addr_flags
+ *    | AW_FEAT_FRAGMENT (the gateway: reassembly); for these only the IP
+ *    header is checked, and `proto` is the IPv4 protocol or 44;
  *  - IPv6 TCP/UDP/ICMPv6 errors to an address inside `prefix6` (upper 64
  *    bits; not an own address) → `prefix6_feat`, addr_flags =
  *    AW_FEAT_SVC_PREFIX (ASRS: asrs.service_prefix6); echo requests to it are
@@ -53,6 +57,7 @@
 #include "aw_features.h"
 
 #define AW_FEAT_SVC_PREFIX 0x80 /* addr_flags: destination in the IPv6 service prefix */
+#define AW_FEAT_FRAGMENT   0x40 /* addr_flags: an IP fragment to an own address (frag_local) */
 #define AW_FEAT_NONE       0    /* steering: no feature (else id + 1) */
 #define AW_STEER_MAX_UDP   4    /* UDP ports the features may claim, all together */
 
@@ -76,6 +81,7 @@ struct aw_steer {
 	uint8_t local_l4;
 	uint8_t icmp_error;
 	uint8_t prefix6_feat;
+	uint8_t frag_local;
 	uint8_t n_udp;
 	uint32_t udp0_key;    /* first claim: its port_be | 0x10000, 0 when none (one compare) */
 	struct {

@@ -162,8 +162,12 @@ local_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint3
 	uint8_t proto = v6 ? ip[6] : ip[9];
 	bool frag = !v6 && (aw_be16_get(ip + 6) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK));
 
-	if (unlikely(frag || (v6 && proto == IPPROTO_FRAGMENT)))
+	if (unlikely(frag || (v6 && proto == IPPROTO_FRAGMENT))) {
+		if (st->frag_local != AW_FEAT_NONE)
+			return to_feature(&c->batch[st->frag_local - 1], m, hl, len, proto,
+					  e->flags | AW_FEAT_FRAGMENT, v6);
 		return aw_set_drop(m, AW_DROP_FRAGMENT_LOCAL);
+	}
 	if (proto == (v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP)) {
 		if (unlikely(len - hl < 8))
 			return aw_set_drop(m, AW_DROP_ICMP_MALFORMED);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_telemetry.h>
@@ -34,6 +35,13 @@ lcores_init(struct aw_dp *dp, char *err, size_t errlen)
 				     RTE_CACHE_LINE_SIZE);
 		if (gl->kc == NULL) {
 			snprintf(err, errlen, "gateway: out of memory for the key cache");
+			return -1;
+		}
+		if (aw_gw_frag_init(gl, aw_gw_conf_of(dp->cfg), dp->tsc_hz,
+				    (int)rte_lcore_to_socket_id(c->lcore_id)) < 0) {
+			snprintf(err, errlen, "gateway.reassembly: cannot create a table of %u "
+				 "datagrams: %s", aw_gw_conf_of(dp->cfg)->frag_max,
+				 rte_strerror(rte_errno));
 			return -1;
 		}
 		gl->eng = aw_trs_engine_create(AW_TRS_IMPL_IPSECMB);
@@ -71,7 +79,9 @@ aw_gw_create(struct aw_dp *dp, char *err, size_t errlen)
 	pthread_mutex_init(&g->lock, NULL);
 	g->t = aw_gw_table_create("aw_gw", gc->max_paths, dp->rcu, err, errlen);
 	if (g->t == NULL || lcores_init(dp, err, errlen) < 0 ||
-	    aw_feat_claim_udp(dp, g->port_be, AW_FEAT_GATEWAY, err, errlen) < 0)
+	    aw_feat_claim_udp(dp, g->port_be, AW_FEAT_GATEWAY, err, errlen) < 0 ||
+	    aw_feat_claim(dp, &dp->steer.frag_local, AW_FEAT_GATEWAY, "fragments to own addresses",
+			  err, errlen) < 0)
 		return -1;
 	if (aw_gw_table_commit(g->t, gc->entries, gc->n_entries, NULL, 0, "gateways", NULL, NULL,
 			       e, sizeof(e)) < 0) {
@@ -93,6 +103,7 @@ aw_gw_destroy(struct aw_dp *dp)
 		struct aw_lcore_ctx *c = dp->ctx_list[i];
 		struct aw_gw_lcore *gl = aw_gw_lc(c);
 		if (gl != NULL) {
+			aw_gw_frag_fini(gl);
 			aw_trs_engine_free(gl->eng);
 			memset(gl->iv_pool, 0, sizeof(gl->iv_pool));
 			if (gl->kc != NULL)
@@ -113,8 +124,10 @@ aw_gw_tick(struct aw_lcore_ctx *c, uint64_t now_tsc)
 {
 	struct aw_gw_lcore *gl = aw_gw_lc(c);
 
-	if (gl != NULL)
-		gl->now_s = aw_gw_clock(aw_gw_of(c->dp), now_tsc);
+	if (gl == NULL)
+		return;
+	gl->now_s = aw_gw_clock(aw_gw_of(c->dp), now_tsc);
+	aw_gw_frag_tick(c, gl, now_tsc);
 }
 
 json_t *

@@ -102,7 +102,8 @@ parse_prefixes(struct aw_jctx *c, json_t *gw, struct aw_gw_conf *gc)
 static int
 parse_gateway(struct aw_jctx *c, json_t *gw, struct aw_gw_conf *gc)
 {
-	static const char *const keys[] = {"port", "max_paths", "prefixes", NULL};
+	static const char *const keys[] = {"port", "max_paths", "prefixes", "reassembly", NULL};
+	static const char *const rkeys[] = {"max_datagrams", "timeout_ms", NULL};
 
 	if (gw == NULL)
 		return aw_jc_bad(c, "gateway", "required with \"gateways\" (at least its prefixes)");
@@ -113,7 +114,23 @@ parse_gateway(struct aw_jctx *c, json_t *gw, struct aw_gw_conf *gc)
 	    AW_JC_GET_U32(c, gw, "gateway", "max_paths", 1, AW_GW_MAX_PATHS_MAX,
 			  AW_GW_MAX_PATHS_DEFAULT, gc->max_paths) < 0)
 		return -1;
-	return parse_prefixes(c, gw, gc);
+	json_t *r = json_object_get(gw, "reassembly");
+	if (r == NULL)
+		r = json_object(); /* defaults; freed below */
+	else
+		json_incref(r);
+	int rc = !json_is_object(r)
+			 ? aw_jc_bad(c, "gateway.reassembly", "expected an object, got %s",
+				     aw_jc_type_name(r))
+		 : aw_jc_check_keys(c, r, "gateway.reassembly", rkeys) < 0 ||
+				 AW_JC_GET_U32(c, r, "gateway.reassembly", "max_datagrams", 16, 1u << 20,
+					       4096, gc->frag_max) < 0 ||
+				 AW_JC_GET_U32(c, r, "gateway.reassembly", "timeout_ms", 100, 60000,
+					       2000, gc->frag_timeout_ms) < 0
+			 ? -1
+			 : 0;
+	json_decref(r);
+	return rc < 0 ? -1 : parse_prefixes(c, gw, gc);
 }
 
 static int

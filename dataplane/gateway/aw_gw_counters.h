@@ -26,12 +26,19 @@
 	X(GW_NO_ROOM, "gw_no_room", "mbuf head- or tailroom too small for the capsule")        \
 	X(GW_TOO_BIG, "gw_too_big", "capsule larger than the egress MTU")                      \
 	X(GW_ROUTE_LOOP, "gw_route_loop", "capsule itself routed into an overlay prefix")      \
-	X(GW_CRYPTO_FAIL, "gw_crypto_fail", "the crypto library failed to seal / open")
+	X(GW_CRYPTO_FAIL, "gw_crypto_fail", "the crypto library failed to seal / open")        \
+	X(GW_FRAG_BAD, "gw_frag_bad", "IPv6 fragment header truncated")                        \
+	X(GW_FRAG_NO_MBUF, "gw_frag_no_mbuf", "no mbuf for the reassembly table's copy")       \
+	X(GW_FRAG_TOO_BIG, "gw_frag_too_big", "reassembled datagram larger than one mbuf")
 
 #define AW_GW_INFO_COUNTERS(X)                                                                 \
 	X(GW_DECRYPTED, "gw_decrypted", "capsules verified, decrypted and re-injected")         \
 	X(GW_ENCRYPTED, "gw_encrypted", "packets sealed into capsules to a node")              \
 	X(GW_BINDS, "gw_binds", "paths bound for the first time")                              \
-	X(GW_REBINDS, "gw_rebinds", "paths moved to a new outer address or port")
+	X(GW_REBINDS, "gw_rebinds", "paths moved to a new outer address or port")              \
+	X(GW_FRAGMENTS, "gw_fragments", "fragments to own addresses given to reassembly")      \
+	X(GW_REASSEMBLED, "gw_reassembled", "datagrams reassembled and classified again")      \
+	X(GW_FRAG_DISCARDED, "gw_frag_discarded", "held fragments the reassembly gave up: timed "  \
+	  "out, overlapping, too many, table full")
 
 #endif /* AW_GW_COUNTERS_H */

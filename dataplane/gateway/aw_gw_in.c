@@ -193,7 +193,9 @@ aw_gw_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b)
 		struct aw_gw_path *paths[CHUNK];
 
 		for (unsigned i = base; i < end; i++)
-			if (parse_one(&b->p[i], &gm[n])) {
+			if (unlikely(b->p[i].addr_flags & AW_FEAT_FRAGMENT))
+				aw_gw_frag_input(c, gl, &b->p[i]);
+			else if (parse_one(&b->p[i], &gm[n])) {
 				ids[n] = gm[n].msg + AW_TRS_OFF_ID;
 				n++;
 			}

@@ -162,6 +162,7 @@ aw_gw_burst_end(struct aw_lcore_ctx *c)
 	int res[AW_GW_OUT_MAX];
 	const unsigned n = gl->n_out;
 
+	aw_gw_frag_free(c, gl); /* fragments the reassembly let go of in this burst */
 	if (n == 0)
 		return;
 	gl->n_out = 0;

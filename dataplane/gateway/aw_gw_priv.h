@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include <rte_cycles.h>
+#include <rte_ip_frag.h>
 
 #include "aw_dp.h"
 #include "aw_gw_table.h"
@@ -37,6 +38,8 @@ struct aw_gw_conf {
 	uint32_t max_paths;
 	unsigned n_prefixes;
 	struct aw_prefix prefixes[AW_GW_MAX_PREFIXES]; /* host bits cleared */
+	uint32_t frag_max;        /* reassembly.max_datagrams per lcore */
+	uint32_t frag_timeout_ms; /* reassembly.timeout_ms */
 	unsigned n_entries;
 	struct aw_gw_entry *entries;
 };
@@ -60,8 +63,12 @@ struct aw_gw_out {
 	uint32_t len; /* inner packet */
 };
 
+struct rte_ip_frag_tbl;
+
 struct aw_gw_lcore {
 	struct aw_trs_engine *eng;
+	struct rte_ip_frag_tbl *frag;     /* reassembly (aw_gw_frag.c) */
+	struct rte_ip_frag_death_row dr;
 	struct aw_gw_kslot *kc;  /* AW_GW_KEY_CACHE slots */
 	uint64_t key_expansions; /* cache misses (relaxed reads by the API thread) */
 	uint32_t now_s;
@@ -96,6 +103,15 @@ aw_gw_key(struct aw_gw_lcore *gl, const struct aw_gw_path *p)
 
 /* One gateway entry object at `path` ("gateways[3]", or "" for gateway.add);
  * prefixes: the node_addr must lie in one of them. */
+/* Reassembly (aw_gw_frag.c): per-lcore table, a fragment of the batch, timers. */
+int aw_gw_frag_init(struct aw_gw_lcore *gl, const struct aw_gw_conf *gc, uint64_t tsc_hz,
+		    int socket);
+void aw_gw_frag_fini(struct aw_gw_lcore *gl);
+void aw_gw_frag_input(struct aw_lcore_ctx *c, struct aw_gw_lcore *gl, const struct aw_feat_pkt *fp);
+void aw_gw_frag_tick(struct aw_lcore_ctx *c, struct aw_gw_lcore *gl, uint64_t now_tsc);
+/* Frees what the table let go of, counted gw_frag_discarded. */
+void aw_gw_frag_free(struct aw_lcore_ctx *c, struct aw_gw_lcore *gl);
+
 /* Seals and sends what route_out gathered (aw_gw_out.c). */
 void aw_gw_burst_end(struct aw_lcore_ctx *c);
 

@@ -283,3 +283,82 @@ def test_pipeline_workers_decrypt_in_order():
     assert [bytes(o[UDP].payload) for o in out] == [b"q%03d" % s for s in range(1, 41)]
     assert all(o[IP].dst == HOST_V4 and o[UDP].dport == 5353 for o in out)
     check(res, drops={"gw_replay": 2}, gw_decrypted=40, sessions_created=40)
+
+
+# -- fragments (outer IPv4 / IPv6 fragments of capsules) ------------------------------
+def frags4(payload, src=REMOTE_V4, sport=40000, size=600, ident=0x4242):
+    """The capsule's UDP datagram fragmented by scapy (IPv4, `size` bytes a fragment)."""
+    from scapy.layers.inet import fragment
+    p = IP(src=src, dst=P1_V4, ttl=60, id=ident) / UDP(sport=sport, dport=GWPORT) / Raw(payload)
+    return [Ether(bytes(Ether(dst=P1_MAC, src=GW_MAC) / f)) for f in fragment(p, fragsize=size)]
+
+
+def frags6(payload, src=REMOTE_V6, sport=50000, size=600, ident=0x77):
+    from scapy.layers.inet6 import IPv6ExtHdrFragment, fragment6
+    p = IPv6(src=src, dst=P1_V6, hlim=60) / IPv6ExtHdrFragment(id=ident) / UDP(sport=sport, dport=GWPORT) / Raw(payload)
+    return [Ether(bytes(Ether(dst=P1_MAC, src=GW_MAC) / f)) for f in fragment6(p, size + 48)]
+
+
+def big_inner(n=1300, sport=43000):
+    return inner4(UDP(sport=sport, dport=53) / Raw(b"B" * n))
+
+
+@pytest.mark.parametrize("suite", [1, 2])
+def test_fragmented_capsule_v4_reassembled(suite):
+    k = T.Key(KEY, suite)
+    inner = big_inner()
+    fr = frags4(capsule(k, inner, 1))
+    assert len(fr) == 3
+    res = run(cfg([entry(suite=suite)]), {1: fr})
+    out = res.out[1]
+    assert len(out) == 1, res.drops()
+    assert_natted(out[0], as_frame(inner), P1_V4, SNAT_MIN, HOST_V4, 5353, HOST_MAC, P1_MAC)
+    check(res, rx=3, tx=1, consumed=2, gw_fragments=3, gw_reassembled=1, gw_decrypted=1)
+
+
+def test_fragmented_capsule_v6_reassembled_out_of_order():
+    k = T.Key(KEY, 2)
+    inner = inner6(UDP(sport=43001, dport=53) / Raw(b"C" * 1200), dst=HOST_V6)
+    fr = frags6(capsule(k, inner, 3, pid=PID6))
+    assert len(fr) >= 3
+    fr = fr[::-1]  # last fragment first
+    res = run(cfg([entry(pid=PID6, suite=2, node=NODE6)]), {1: fr})
+    out = res.out[1]
+    assert len(out) == 1, res.drops()
+    got = IPv6(bytes(out[0])[14:])
+    assert got.src == NODE6 and got.dst == HOST_V6 and got.hlim == 63
+    assert got[Raw].load == b"C" * 1200  # routed to the host, unchanged but the hop limit
+    check(res, rx=len(fr), tx=1, consumed=len(fr) - 1, gw_reassembled=1, gw_decrypted=1)
+
+
+def test_fragments_incomplete_overlapping_too_many_discarded():
+    """A missing fragment (timed out), overlapping fragments, more than 8
+    fragments: nothing reassembled; the held copies are discarded and
+    counted, the received fragments counted consumed; a good datagram after
+    them still goes through."""
+    from scapy.layers.inet import fragment
+    k = T.Key(KEY, 1)
+    incomplete = frags4(capsule(k, big_inner(sport=1), 1), ident=1)[:-1]
+    ov = frags4(capsule(k, big_inner(sport=2), 2), ident=2)
+    o = IP(bytes(ov[1][IP]))  # a second copy of fragment 2 shifted by 8 bytes: overlaps
+    o.frag += 1
+    del o.chksum
+    overlapping = [ov[0], Ether(bytes(Ether(dst=P1_MAC, src=GW_MAC) / o)), ov[1], ov[2]]
+    many = frags4(capsule(k, big_inner(sport=3), 3), size=128, ident=3)
+    assert len(many) > 8
+    good = frags4(capsule(k, big_inner(sport=4), 4), ident=4)
+    c = cfg([entry()])
+    c["gateway"]["reassembly"] = {"timeout_ms": 100}
+    with Dataplane(c, inputs={1: incomplete + overlapping + many + good}) as dp:
+        import time
+        time.sleep(1.0)  # the incomplete datagram times out
+        dp.wait_idle(expect_rx=len(incomplete + overlapping + many + good))
+        res = dp.stop()
+    assert len(res.out[1]) == 1, res.drops()
+    s = res.stats
+    c_ = s["counters"]
+    assert c_["gw_reassembled"] == 1 and c_["gw_decrypted"] == 1
+    n_in = len(incomplete + overlapping + many + good)
+    assert s["consumed"] == n_in - 1
+    assert c_["gw_frag_discarded"] >= len(incomplete) + 1, c_
+    check(res, rx=n_in, tx=1)
