@@ -36,6 +36,7 @@
 	X(GW_ENCRYPTED, "gw_encrypted", "packets sealed into capsules to a node")              \
 	X(GW_BINDS, "gw_binds", "paths bound for the first time")                              \
 	X(GW_REBINDS, "gw_rebinds", "paths moved to a new outer address or port")              \
+	X(GW_MSS_CLAMPED, "gw_mss_clamped", "TCP SYNs whose MSS was lowered to fit a capsule")  \
 	X(GW_FRAGMENTS, "gw_fragments", "fragments to own addresses given to reassembly")      \
 	X(GW_REASSEMBLED, "gw_reassembled", "datagrams reassembled and classified again")      \
 	X(GW_FRAG_DISCARDED, "gw_frag_discarded", "held fragments the reassembly gave up: timed "  \

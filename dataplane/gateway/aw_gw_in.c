@@ -17,6 +17,7 @@
 #include <rte_prefetch.h>
 
 #include "aw_be.h"
+#include "aw_tcp_mss.h"
 #include "aw_gw.h"
 #include "aw_gw_priv.h"
 #include "aw_pkt.h"
@@ -172,12 +173,29 @@ post_open(struct aw_lcore_ctx *c, struct aw_gw_lcore *gl, struct gmsg *gm, struc
 		return drop_path(p, m, why);
 	if (__atomic_load_n(&p->last_in_s, __ATOMIC_RELAXED) != gl->now_s)
 		__atomic_store_n(&p->last_in_s, gl->now_s, __ATOMIC_RELAXED);
+	/* what the other end sends back comes out as capsules over this port */
+	aw_gw_clamp_mss(c, pt, req->pt_len,
+			aw_gw_inner_max(p->suite, gm->v6, c->dp->ports[aw_meta(m)->port_in].mtu));
 	aw_gw_count(&p->pkts_in, 1);
 	aw_gw_count(&p->bytes_in, req->pt_len);
 	c->stats.info[AW_INFO_GW_DECRYPTED]++;
 	rte_pktmbuf_adj(m, (uint16_t)(pt - rte_pktmbuf_mtod(m, uint8_t *)));
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - req->pt_len));
 	aw_set_again(c, m, AW_FEAT_GATEWAY, 0);
+}
+
+void
+aw_gw_clamp_mss(struct aw_lcore_ctx *c, uint8_t *ip, size_t len, uint32_t inner_max)
+{
+	const int v6 = (ip[0] >> 4) == 6;
+	const size_t hl = v6 ? 40 : (size_t)(ip[0] & 15) * 4;
+
+	if ((v6 ? ip[6] : ip[9]) != IPPROTO_TCP || len < hl + 20 || inner_max < hl + 20 + 64)
+		return;
+	if (!v6 && (aw_be16_get(ip + 6) & 0x1fff) != 0) /* not the first fragment */
+		return;
+	if (aw_tcp_mss_clamp(ip + hl, len - hl, (uint16_t)RTE_MIN(inner_max - hl - 20, 65535u)))
+		c->stats.info[AW_INFO_GW_MSS_CLAMPED]++;
 }
 
 void

@@ -16,7 +16,9 @@
 
 #include "aw_be.h"
 #include "aw_cksum.h"
+#include "aw_addrset.h"
 #include "aw_fwd.h"
+#include "aw_icmp.h"
 #include "aw_gw.h"
 #include "aw_gw_priv.h"
 
@@ -113,18 +115,32 @@ put_outer(struct rte_mbuf *m, const struct aw_gw_bind *b, uint16_t sport_be, siz
 	udp->dgram_cksum = udp_cksum(&h->src_addr, 2, udp, UDP_HL + mlen);
 }
 
-/* The egress check of the capsule: its route must be an ordinary one and
- * its MTU large enough. 0 or the drop reason (no route: left to aw_fwd). */
+/* The egress MTU toward the bound address: its route must be an ordinary
+ * one. 0 or the drop reason; with no route, the smallest port MTU (aw_fwd
+ * then counts no_route). */
 static enum aw_drop_reason
-egress_check(const struct aw_dp *dp, const struct aw_gw_bind *b, uint32_t ip_len)
+egress_mtu(const struct aw_dp *dp, const struct aw_gw_bind *b, uint32_t *mtu)
 {
 	const struct aw_nexthop *nh = aw_route_lookup(dp->routes, b->addr, b->v6);
 
-	if (nh == NULL)
-		return 0;
-	if (nh->feat != 0)
-		return AW_DROP_GW_ROUTE_LOOP;
-	return ip_len > dp->ports[nh->port].mtu ? AW_DROP_GW_TOO_BIG : 0;
+	*mtu = nh == NULL ? dp->routes->min_mtu : dp->ports[nh->port].mtu;
+	return nh != NULL && nh->feat != 0 ? AW_DROP_GW_ROUTE_LOOP : 0;
+}
+
+/* An inner packet too large for a capsule: ICMP too big / fragmentation
+ * needed to its source with the inner MTU, unless that source is one of ours
+ * (an ASRS reply: the error could not reach the real sender) or the packet
+ * is IPv4 without DF; dropped as gw_too_big then. */
+static void
+too_big(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, int v6, uint32_t max)
+{
+	const struct aw_addrset *as = __atomic_load_n(&c->dp->addrs, __ATOMIC_ACQUIRE);
+	const bool df = v6 || (aw_be16_get(ip + 6) & RTE_IPV4_HDR_DF_FLAG);
+
+	if (!df || aw_addrset_lookup(as, v6 ? ip + 8 : ip + 12,
+				     v6 ? AW_AF_INET6 : AW_AF_INET4) != NULL)
+		return aw_set_drop(m, AW_DROP_GW_TOO_BIG);
+	aw_icmp_error(c, m, v6, AW_ICMP_TOO_BIG, max, AW_DROP_GW_TOO_BIG);
 }
 
 /* Lays m (Ethernet + inner packet of len bytes) out as a capsule of path p
@@ -137,10 +153,8 @@ lay_out(struct aw_gw_lcore *gl, const struct aw_gw *g, struct aw_gw_path *p,
 	const size_t pt_off = aw_trs_pt_offset(p->suite);
 	const size_t sealed = aw_trs_sealed_len(p->suite, len);
 	const unsigned outer = L3_OFF + (b->v6 ? 40 : 20) + UDP_HL;
-	enum aw_drop_reason why;
 
-	if ((why = egress_check(g->dp, b, (uint32_t)(outer - L3_OFF + sealed))) != 0)
-		return why;
+	(void)g;
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - L3_OFF - len));
 	rte_pktmbuf_adj(m, L3_OFF);
 	if (rte_pktmbuf_prepend(m, (uint16_t)(outer + pt_off)) == NULL ||
@@ -219,6 +233,13 @@ aw_gw_route_out(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated, int
 		return aw_gw_count(&p->drops, 1), aw_set_drop(m, AW_DROP_GW_UNBOUND);
 	if (unlikely((len = inner_len(m, ip, v6)) == 0))
 		return aw_gw_count(&p->drops, 1), aw_set_drop(m, AW_DROP_GW_NO_ROOM);
+	uint32_t mtu;
+	if (unlikely((why = egress_mtu(c->dp, &b, &mtu)) != 0))
+		return aw_gw_count(&p->drops, 1), aw_set_drop(m, why);
+	const uint32_t max = aw_gw_inner_max(p->suite, b.v6, mtu);
+	if (unlikely(len > max))
+		return aw_gw_count(&p->drops, 1), too_big(c, m, ip, v6, max);
+	aw_gw_clamp_mss(c, ip, len, max); /* what the node sends back must fit too */
 	if (!originated)
 		aw_fwd_ttl_decrement(ip, v6);
 	if (unlikely((why = lay_out(gl, g, p, &b, m, len)) != 0))

@@ -85,6 +85,23 @@ aw_gw_clock(const struct aw_gw *g, uint64_t tsc)
 	return (uint32_t)((tsc - g->base_tsc) / g->tsc_hz);
 }
 
+/* The largest inner packet a capsule of `suite` carries within `mtu` bytes of
+ * outer IP (outer IPv6 or IPv4): suite 1 pads to 16 after a 16-byte IV. */
+static inline uint32_t
+aw_gw_inner_max(unsigned suite, int outer_v6, uint32_t mtu)
+{
+	const uint32_t over = (outer_v6 ? 40u : 20u) + 8u; /* outer IP + UDP */
+	const uint32_t room = mtu > over ? mtu - over : 0;
+
+	if (suite == AW_TRS_SUITE_CBC_HMAC_MD5)
+		return room >= 96 ? ((room - 64) / 16 - 1) * 16 + 15 : 0;
+	return room > AW_TRS_MIN_LEN ? room - AW_TRS_MIN_LEN : 0;
+}
+
+/* Lowers the MSS of a TCP SYN in the IP packet ip (len bytes) so that
+ * segments fit an inner packet of inner_max bytes; counted. */
+void aw_gw_clamp_mss(struct aw_lcore_ctx *c, uint8_t *ip, size_t len, uint32_t inner_max);
+
 /* The expanded key of path p on this lcore (expanded on a miss). NULL when
  * the suite is unknown (cannot happen for an installed path). */
 static inline const struct aw_trs_key *

@@ -12,7 +12,7 @@ destination of the listener VIP4:80 / VIP6:80."""
 import struct
 
 import pytest
-from scapy.layers.inet import IP, TCP, UDP
+from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
@@ -362,3 +362,72 @@ def test_fragments_incomplete_overlapping_too_many_discarded():
     assert s["consumed"] == n_in - 1
     assert c_["gw_frag_discarded"] >= len(incomplete) + 1, c_
     check(res, rx=n_in, tx=1)
+
+
+# -- sizes: MSS clamping and packets too big for a capsule -----------------------------
+# suite 1 over an IPv4 outer header in a 1500-byte MTU: 1472 bytes of UDP payload,
+# 64 of header + IV + tag, padding to 16: the largest inner packet is 1407 bytes.
+INNER_MAX_S1_V4 = 1407
+
+
+def mss_syn(sport, mss, flags="S"):
+    return TCP(sport=sport, dport=80, flags=flags, seq=1, window=8192, options=[("NOP", None), ("MSS", mss)])
+
+
+def test_inbound_syn_mss_clamped_to_fit_capsules():
+    k = T.Key(KEY, 1)
+    syn = inner4(mss_syn(44000, 1460))
+    want = inner4(mss_syn(44000, INNER_MAX_S1_V4 - 40))  # the odd-offset MSS option rewritten
+    res = run(cfg([entry()]), {1: [outer(capsule(k, syn, 1))]})
+    assert len(res.out[1]) == 1, res.drops()
+    assert_natted(res.out[1][0], as_frame(want), P1_V4, SNAT_MIN, HOST_V4, 8080, HOST_MAC, P1_MAC)
+    check(res, rx=1, tx=1, gw_mss_clamped=1)
+
+
+def test_small_mss_left_alone():
+    k = T.Key(KEY, 2)
+    syn = inner4(mss_syn(44001, 1200))
+    res = run(cfg([entry(suite=2)]), {1: [outer(capsule(k, syn, 1))]})
+    assert_natted(res.out[1][0], as_frame(syn), P1_V4, SNAT_MIN, HOST_V4, 8080, HOST_MAC, P1_MAC)
+    check(res, rx=1, tx=1, gw_mss_clamped=0)
+
+
+def test_outbound_synack_mss_clamped():
+    k = T.Key(KEY, 1)
+    syn = inner4(tcp_seg(sport=44002, dport=80, flags="S", seq=1000))
+    r = built(Ether(dst=P1_MAC, src=HOST_MAC) / IP(src=HOST_V4, dst=P1_V4, ttl=64) /
+              TCP(sport=8080, dport=SNAT_MIN, flags="SA", seq=5, ack=1001, window=1000, options=[("MSS", 1460)]))
+    want = built(Ether(dst=P1_MAC, src=HOST_MAC) / IP(src=HOST_V4, dst=P1_V4, ttl=64) /
+                 TCP(sport=8080, dport=SNAT_MIN, flags="SA", seq=5, ack=1001, window=1000,
+                     options=[("MSS", INNER_MAX_S1_V4 - 40)]))
+    res = staged(cfg([entry()]), [[outer(capsule(k, syn, 1))], [r]])
+    out = res.out[1]
+    assert len(out) == 2, res.drops()
+    _, pt = open_out(k, out[1])
+    assert pt == natted(want, VIP4, 80, NODE4, 44002)
+    check(res, rx=2, tx=2, gw_mss_clamped=1)
+
+
+def test_too_big_for_a_capsule_answered_frag_needed():
+    """A host's DF packet to a node, too large for a capsule: ICMP
+    fragmentation needed to the host with the inner MTU (routed traffic);
+    without DF: dropped as gw_too_big."""
+    k = T.Key(KEY, 1)
+    bind = outer(capsule(k, inner4(UDP(sport=1, dport=53) / Raw(b"x")), 1))
+    big = built(Ether(dst=P1_MAC, src=HOST_MAC) / IP(src=HOST_V4, dst=NODE4, ttl=64, flags="DF") /
+                UDP(sport=7, dport=7) / Raw(b"D" * 1420))
+    nodf = built(Ether(dst=P1_MAC, src=HOST_MAC) / IP(src=HOST_V4, dst=NODE4, ttl=64) /
+                 UDP(sport=7, dport=7) / Raw(b"D" * 1420))
+    fits = built(Ether(dst=P1_MAC, src=HOST_MAC) / IP(src=HOST_V4, dst=NODE4, ttl=64, flags="DF") /
+                 UDP(sport=7, dport=7) / Raw(b"d" * (INNER_MAX_S1_V4 - 28)))
+    res = staged(cfg([entry()]), [[bind], [big, nodf, fits]])
+    out = res.out[1]
+    icmps = [o for o in out if ICMP in o]
+    caps = [o for o in out if UDP in o and o[UDP].sport == GWPORT]
+    assert len(icmps) == 1 and len(caps) == 1, [o.summary() for o in out]
+    e = icmps[0]
+    assert e[IP].dst == HOST_V4 and e[ICMP].type == 3 and e[ICMP].code == 4
+    assert e[ICMP].nexthopmtu == INNER_MAX_S1_V4
+    _, pt = open_out(k, caps[0])
+    assert len(pt) == INNER_MAX_S1_V4
+    check(res, drops={"gw_too_big": 1}, gw_encrypted=1)
