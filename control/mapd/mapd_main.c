@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "aw_build_config.h"
+#include "aw_log.h"
 #include "aw_net.h"
 #include "aw_sdnotify.h"
 #include "mapd.h"
@@ -25,7 +26,7 @@ usage(FILE *f)
 		"                   [--max-clients N] [--max-per-source N] [--hello-timeout-s S]\n"
 		"                   [--idle-timeout-s S] [--input-budget BYTES]\n"
 		"                   [--output-budget BYTES] [--metrics HOST:PORT]\n"
-		"                   [--help] [--version]\n"
+		"                   [--log-level LEVEL] [--help] [--version]\n"
 		"Service map server: takes registrations (soft state with a TTL) and relay\n"
 		"entries, pushes a snapshot then versioned changes to subscribers.\n"
 		"  --listen HOST:PORT     listen address, IPv4, [IPv6] or name (repeatable;\n"
@@ -46,6 +47,7 @@ usage(FILE *f)
 		"  --output-budget B      bytes of queued output, all connections together;\n"
 		"                         past it the largest queue is dropped (default 256 MiB)\n"
 		"  --metrics HOST:PORT    serve OpenMetrics text at http://HOST:PORT/metrics\n"
+		AW_LOG_USAGE
 		"                         (default: off)\n");
 }
 
@@ -79,6 +81,7 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 		{"input-budget", required_argument, NULL, 'I'},
 		{"output-budget", required_argument, NULL, 'O'},
 		{"metrics", required_argument, NULL, 'M'},
+		{"log-level", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -128,6 +131,10 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 				return 2;
 			*(c == 'I' ? &md->in_budget : &md->out_budget) = (size_t)v;
 			break;
+		case 'L':
+			if (aw_log_option(PROG, optarg) < 0)
+				return 2;
+			break;
 		case 'M':
 			if (aw_hostport_option(PROG, "--metrics", optarg) < 0)
 				return 2;
@@ -158,7 +165,7 @@ static void
 on_hup(void *arg)
 {
 	(void)arg;
-	fprintf(stderr, PROG ": SIGHUP: nothing to reload\n");
+	aw_log(AW_LOG_NOTICE, "SIGHUP: nothing to reload");
 }
 
 int
@@ -170,6 +177,7 @@ main(int argc, char **argv)
 	char err[256];
 	struct aw_handler sh;
 
+	aw_log_init(PROG);
 	if (mapd_init(&md) < 0) {
 		fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));
 		return 1;
@@ -181,34 +189,32 @@ main(int argc, char **argv)
 		listen[n_listen++] = "127.0.0.1:7810";
 	aw_loop_on_hup(&md.loop, on_hup, &md);
 	if (aw_loop_watch_signals(&md.loop, &sh) < 0) {
-		fprintf(stderr, PROG ": signalfd: %s\n", strerror(errno));
+		aw_log(AW_LOG_ERR, "signalfd: %s", strerror(errno));
 		return 1;
 	}
 	for (int i = 0; i < n_listen; i++)
 		if (mapd_listen(&md, listen[i], err, sizeof(err)) < 0) {
-			fprintf(stderr, PROG ": --listen %s\n", err);
+			aw_log(AW_LOG_ERR, "--listen %s", err);
 			return strstr(err, "expected") || strstr(err, "not a numeric") ||
 					       strstr(err, "cannot resolve")
 				       ? 2
 				       : 1;
 		}
 	if (metrics && mapd_metrics_open(&md, metrics, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": --metrics %s\n", err);
+		aw_log(AW_LOG_ERR, "--metrics %s", err);
 		return 1; /* the address was checked with the options: cannot listen */
 	}
-	fprintf(stderr, PROG ": listening on");
 	for (int i = 0; i < n_listen; i++)
-		fprintf(stderr, " %s", listen[i]);
-	fprintf(stderr, "\n");
+		aw_log(AW_LOG_NOTICE, "listening on %s", listen[i]);
 	aw_sd_notify("READY=1");
 	while (!md.loop.stop) {
 		int t = mapd_tick(&md, aw_now_ms());
 		if (aw_loop_run_once(&md.loop, t > 1000 ? 1000 : t) < 0) {
-			fprintf(stderr, PROG ": epoll_wait: %s\n", strerror(errno));
+			aw_log(AW_LOG_ERR, "epoll_wait: %s", strerror(errno));
 			break;
 		}
 	}
-	fprintf(stderr, PROG ": stopping\n");
+	aw_log(AW_LOG_NOTICE, "stopping");
 	aw_sd_notify("STOPPING=1");
 	aw_loop_kill(&md.loop, &sh);
 	mapd_metrics_close();
