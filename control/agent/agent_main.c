@@ -24,7 +24,7 @@ usage(FILE *f)
 		"usage: " PROG " --mapd HOST:PORT [--mapd HOST:PORT ...] [--dataplane PATH]\n"
 		"                    [--status PATH] [--name NAME] [--stale-s S]\n"
 		"                    [--restart-grace-s S] [--metrics HOST:PORT]\n"
-		"                    [--help] [--version]\n"
+		"                    [--log-level LEVEL] [--help] [--version]\n"
 		"Subscribes to map servers, merges them (a destination is present while any\n"
 		"has it) and applies the result to the data plane's JSON API.\n"
 		"  --mapd HOST:PORT   a map server, IPv4, [IPv6] or name (repeatable, up to %d;\n"
@@ -40,6 +40,7 @@ usage(FILE *f)
 		"                     registrars come back (default 15 = the registrars'\n"
 		"                     default ttl 30 / 3 + their 5 s reconnect backoff)\n"
 		"  --metrics HOST:PORT serve OpenMetrics text at http://HOST:PORT/metrics\n"
+		AW_LOG_USAGE
 		"                     (default: off)\n",
 		AGENT_MAX_MAPD);
 }
@@ -88,6 +89,7 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 		{"stale-s", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
 		{"restart-grace-s", required_argument, NULL, 'G'},
 		{"version", no_argument, NULL, 'V'},     {"metrics", required_argument, NULL, 'M'},
+		{"log-level", required_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -129,6 +131,10 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 				return 2;
 			}
 			*(c == 'S' ? &ag->stale_ms : &ag->restart_grace_ms) = v * 1000u;
+			break;
+		case 'L':
+			if (aw_log_option(PROG, optarg) < 0)
+				return 2;
 			break;
 		case 'M':
 			if (aw_hostport_option(PROG, "--metrics", optarg) < 0)
@@ -175,9 +181,8 @@ next_timeout(const struct agent *ag, uint64_t now)
 static void
 on_hup(void *arg)
 {
-	const struct agent *ag = arg;
-
-	fprintf(stderr, "%s: SIGHUP: nothing to reload\n", ag->name);
+	(void)arg;
+	aw_log(AW_LOG_NOTICE, "SIGHUP: nothing to reload");
 }
 
 int
@@ -194,6 +199,7 @@ main(int argc, char **argv)
 	ag.stale_ms = 30000;
 	ag.restart_grace_ms = 15000;
 	ag.status_h.fd = -1;
+	aw_log_init(PROG);
 	if (aw_loop_init(&ag.loop) < 0) {
 		fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));
 		return 1;
@@ -208,15 +214,15 @@ main(int argc, char **argv)
 	agent_round_init(&ag.round);
 	aw_loop_on_hup(&ag.loop, on_hup, &ag);
 	if (aw_loop_watch_signals(&ag.loop, &sigh) < 0) {
-		fprintf(stderr, PROG ": signalfd: %s\n", strerror(errno));
+		aw_log(AW_LOG_ERR, "signalfd: %s", strerror(errno));
 		return 1;
 	}
 	if (agent_status_open(&ag, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": --status %s\n", err);
+		aw_log(AW_LOG_ERR, "--status %s", err);
 		return 1;
 	}
 	if (metrics && agent_metrics_open(&ag, metrics, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": --metrics %s\n", err);
+		aw_log(AW_LOG_ERR, "--metrics %s", err);
 		agent_status_close(&ag);
 		return 1; /* the address was checked with the options: cannot listen */
 	}
@@ -230,11 +236,11 @@ main(int argc, char **argv)
 			agent_mapd_tick(&ag.mapd[i], now);
 		agent_apply(&ag);
 		if (aw_loop_run_once(&ag.loop, next_timeout(&ag, aw_now_ms())) < 0) {
-			fprintf(stderr, PROG ": epoll_wait: %s\n", strerror(errno));
+			aw_log(AW_LOG_ERR, "epoll_wait: %s", strerror(errno));
 			break;
 		}
 	}
-	fprintf(stderr, PROG ": stopping (the data plane keeps what was applied)\n");
+	aw_log(AW_LOG_NOTICE, "stopping (the data plane keeps what was applied)");
 	aw_sd_notify("STOPPING=1");
 	agent_metrics_close();
 	agent_status_close(&ag);
