@@ -278,3 +278,21 @@ def test_log_level_filters(procs):
     procs.stop(warn)
     assert procs.log(quiet) == ""
     assert "notice:" not in procs.log(warn) and "info:" not in procs.log(warn)
+
+
+def test_drain_reaches_the_data_plane_as_weight_0(procs):
+    """registrar --drain → map server → agent → data plane: the destination is
+    applied with weight 0 (listed, sessions kept, no new flows), not deleted;
+    when one map server drains it and the other does not, the weight wins."""
+    from ctlharness import dests as dp_dests, dp_dump
+    m1, m2 = procs.mapd(), procs.mapd()
+    dp = procs.fake_dp()
+    procs.agent([m1.port, m2.port], dp.sock)
+    uri = "asrs://h/chain"
+    base = {"service": uri, "addr": "10.0.0.11", "port": 80, "check": "none"}
+    procs.registrar([m1.port], [dict(base, drain=True), dict(base, addr="10.0.0.12")])
+    want = {("10.0.0.11", 80): (0, 0), ("10.0.0.12", 80): (0, 100)}
+    wait_until(lambda: dp_dests(dp_dump(dp.sock), uri) == want, what="drained one applied with weight 0")
+    procs.registrar([m2.port], [base])  # the same destination with a weight at the other map server
+    want[("10.0.0.11", 80)] = (0, 100)
+    wait_until(lambda: dp_dests(dp_dump(dp.sock), uri) == want, what="a weight from any map server wins")
