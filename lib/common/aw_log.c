@@ -12,6 +12,7 @@
 static char log_prog[64] = "anyway";
 static int log_journal;
 static enum aw_log_level log_level = AW_LOG_INFO;
+static int log_fd = STDERR_FILENO;
 
 static const char *const level_names[8] = {
 	[AW_LOG_ERR] = "error",	  [AW_LOG_WARNING] = "warning", [AW_LOG_NOTICE] = "notice",
@@ -34,6 +35,12 @@ aw_log_init(const char *prog)
 
 	snprintf(log_prog, sizeof(log_prog), "%s", prog);
 	log_journal = js != NULL && js[0] != '\0';
+}
+
+void
+aw_log_set_fd(int fd)
+{
+	log_fd = fd;
 }
 
 void
@@ -98,7 +105,7 @@ emit(enum aw_log_level l, const char *msg)
 		n = (int)sizeof(line) - 1;
 		line[n - 1] = '\n';
 	}
-	(void)!write(STDERR_FILENO, line, (size_t)n);
+	(void)!write(log_fd, line, (size_t)n);
 }
 
 static void

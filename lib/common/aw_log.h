@@ -41,6 +41,8 @@ enum aw_log_level {
 /* prog: the name in plain lines; the journal mode comes from $JOURNAL_STREAM. */
 void aw_log_init(const char *prog);
 void aw_log_set_level(enum aw_log_level l);
+/* Where lines go (default stderr; the data plane keeps its events on stdout). */
+void aw_log_set_fd(int fd);
 enum aw_log_level aw_log_get_level(void);
 /* "error", "warning", "notice", "info" or "debug" (also "err", "warn") →
  * 0 and *out; -1 otherwise. */
