@@ -256,14 +256,24 @@ reg_checks_start(struct reg *rg)
 	for (int i = 0; i < rg->n_svc; i++)
 		if (rg->svc[i].ck.expect_body[0] != '\0' &&
 		    (chks[i].body = malloc(BODY_CAP + 1)) == NULL)
-			return -1;
+			goto fail;
 	atomic_store(&rg->stop_checks, false);
-	return pthread_create(&check_thread, NULL, check_main, rg) == 0 ? 0 : -1;
+	if (pthread_create(&check_thread, NULL, check_main, rg) == 0)
+		return 0;
+fail:
+	for (int i = 0; i < REG_MAX_SVC; i++)
+		free(chks[i].body);
+	memset(chks, 0, sizeof(chks));
+	curl_multi_cleanup(multi);
+	multi = NULL;
+	return -1;
 }
 
 void
 reg_checks_stop(struct reg *rg)
 {
+	if (multi == NULL) /* not running (a restart that failed) */
+		return;
 	atomic_store(&rg->stop_checks, true);
 	curl_multi_wakeup(multi);
 	pthread_join(check_thread, NULL);
