@@ -4,13 +4,13 @@
  * apply it all or nothing.
  *
  * Called from the main thread only (the loop's SIGHUP hook). A file that does
- * not load changes nothing. Otherwise the check thread is stopped (joined:
- * the loop waits for a check in progress, at most its timeout), services gone
+ * not load changes nothing. Otherwise the check thread is stopped (woken and
+ * joined at once; checks in flight are abandoned), services gone
  * from the file are deregistered if they were registered, services kept
  * (same service, address and port) keep their health and registration and
  * are registered again at once when a value (drain included) changed — a
- * drain set in the file takes effect at once (a changed check starts
- * from "not checked yet" but stays registered until it fails), new ones start
+ * drain set in the file takes effect at once (a changed check of a
+ * registered service keeps it registered until `fall` failures), new ones start
  * like at start-up, and the check thread starts again with the new list.
  * Services given with --service flags have nothing to re-read.
  */
@@ -70,8 +70,11 @@ reg_reload(struct reg *rg)
 			continue;
 		}
 		kept++;
-		atomic_store(&fresh[j].healthy,
-			     same_check(old, &fresh[j]) ? atomic_load(&old->healthy) : -1);
+		/* a changed check of a registered service: registered until `fall` failures */
+		int h = atomic_load(&old->healthy);
+		if (!same_check(old, &fresh[j]))
+			h = old->seen == 1 ? 1 : -1;
+		atomic_store(&fresh[j].healthy, h);
 		fresh[j].seen = old->seen;
 		fresh[j].next_renew_ms = same_values(old, &fresh[j]) ? old->next_renew_ms : 0;
 	}
