@@ -42,7 +42,12 @@ def test_mapd_levels_and_journald_prefixes(procs, monkeypatch):
 def test_mapd_log_level_filters(procs):
     m = procs.mapd(args=["--log-level", "warning"])
     procs.stop(m)
-    assert procs.log(m) == ""  # listening / stopping are notices
+    # listening / stopping are notices; without --acl, a warning says so
+    assert procs.log(m).splitlines() == ["anyway-mapd: warning: no --acl: any connection may take any "
+                                         "role, register any service and install relays"], procs.log(m)
+    m = procs.mapd(args=["--log-level", "error"])
+    procs.stop(m)
+    assert procs.log(m) == ""
 
 
 @pytest.mark.parametrize("name,args", [
