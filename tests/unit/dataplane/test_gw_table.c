@@ -8,6 +8,7 @@
 #include "aw_test.h"
 
 #include <malloc.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include <rte_malloc.h>
@@ -174,6 +175,81 @@ test_delete_shift_and_full_replace(void)
 	aw_gw_table_free(t);
 }
 
+/* A lock-free reader against a writer that keeps deleting and re-adding the
+ * paths around it: the paths that stay are always found, by PathID and by
+ * node, and a record found is always the one asked for (slots are reused
+ * only after a grace period). */
+struct race {
+	struct aw_gw_table *t;
+	struct rte_rcu_qsbr *q;
+	unsigned n_stay;
+	int done;
+	unsigned long lookups, missed, wrong;
+};
+
+static void *
+race_reader(void *arg)
+{
+	struct race *r = arg;
+
+	rte_rcu_qsbr_thread_register(r->q, 0);
+	rte_rcu_qsbr_thread_online(r->q, 0);
+	while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
+		for (unsigned i = 0; i < r->n_stay; i++) {
+			struct aw_gw_entry e = entry(2 * i, 2); /* even: stay */
+			struct aw_gw_path *a = aw_gw_table_find(r->t, e.path_id);
+			struct aw_gw_path *b = aw_gw_table_by_node(r->t, &e.node);
+			r->missed += (a == NULL) + (b == NULL);
+			r->wrong += (a != NULL && memcmp(a->path_id, e.path_id, 16) != 0) +
+				    (b != NULL && !aw_addr_eq(&b->node, &e.node));
+			r->lookups += 2;
+		}
+		rte_rcu_qsbr_quiescent(r->q, 0);
+	}
+	rte_rcu_qsbr_thread_offline(r->q, 0);
+	rte_rcu_qsbr_thread_unregister(r->q, 0);
+	return NULL;
+}
+
+static void
+test_reader_during_churn(void)
+{
+	enum { N = 512, ROUNDS = 200 };
+	char err[160];
+	struct race r = {.n_stay = N / 2};
+	struct aw_gw_entry e[N], odd[N / 2];
+	uint8_t del[N / 2][16];
+	pthread_t th;
+
+	r.q = rte_zmalloc("ut_rcu_race", rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
+	CHECK(r.q != NULL);
+	rte_rcu_qsbr_init(r.q, 1);
+	r.t = aw_gw_table_create("ut_gw_race", N, r.q, err, sizeof(err));
+	CHECK(r.t != NULL);
+	for (unsigned i = 0; i < N; i++)
+		e[i] = entry(i, 2);
+	for (unsigned i = 0; i < N / 2; i++) {
+		odd[i] = e[2 * i + 1];
+		memcpy(del[i], odd[i].path_id, 16);
+	}
+	CHECK_EQ(commit(r.t, e, N, NULL, err), 0);
+	CHECK_EQ(pthread_create(&th, NULL, race_reader, &r), 0);
+	for (unsigned k = 0; k < ROUNDS; k++) {
+		CHECK_EQ(aw_gw_table_commit(r.t, NULL, 0, (const uint8_t(*)[16])del, N / 2,
+					    "path_ids", NULL, NULL, err, sizeof(err)), 0);
+		for (unsigned i = 0; i < N / 2; i++)
+			odd[i].key[1] = (uint8_t)k; /* re-keyed: new records each round */
+		CHECK_EQ(commit(r.t, odd, N / 2, NULL, err), 0);
+	}
+	__atomic_store_n(&r.done, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	printf("churn: %lu lookups, %lu missed, %lu wrong\n", r.lookups, r.missed, r.wrong);
+	CHECK_EQ(r.missed, 0);
+	CHECK_EQ(r.wrong, 0);
+	aw_gw_table_free(r.t);
+	rte_free(r.q);
+}
+
 static size_t
 eal_heap_used(void)
 {
@@ -227,4 +303,5 @@ test_setup(void)
 
 AW_TEST_MAIN(AW_TEST(test_setup), AW_TEST(test_update_whole_or_nothing),
 	     AW_TEST(test_same_replace_lookups), AW_TEST(test_delete_shift_and_full_replace),
+	     AW_TEST(test_reader_during_churn),
 	     AW_TEST(test_memory_per_path))
