@@ -4,7 +4,8 @@
  * same / replace / delete, lookups by PathID and by node, and the memory a
  * path costs (EAL heap for the slab and the indexes + any C heap; printed and
  * bounded by SPEC §10's 256 B), deletions that shift index entries back,
- * and a full table replaced in one update (grace periods in between). */
+ * a full table replaced in one update (grace periods in between), and a
+ * lock-free reader while paths around it come and go. */
 #include "aw_test.h"
 
 #include <malloc.h>
