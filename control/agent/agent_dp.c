@@ -278,10 +278,11 @@ dp_connect(struct agent *ag, uint64_t now)
 		return;
 	}
 	dp->reconnects++;
-	if (load_services(ag) < 0 || load_relays(ag) < 0)
+	if (load_services(ag) < 0 || load_relays(ag) < 0 || agent_gateway_load(ag) < 0)
 		return;
-	fprintf(stderr, "anyway-agent: data plane %s: connected (services %s, relays %s)\n", dp->path,
-		dp->asrs ? "on" : "off", dp->trs ? "on" : "off");
+	fprintf(stderr,
+		"anyway-agent: data plane %s: connected (services %s, relays %s, gateways %s)\n",
+		dp->path, dp->asrs ? "on" : "off", dp->trs ? "on" : "off", dp->gw ? "on" : "off");
 	aw_backoff_reset(&dp->bo);
 	dp->next_ping_ms = now + AGENT_DP_PING_MS;
 	dp->cb.connected(ag); /* re-apply everything */

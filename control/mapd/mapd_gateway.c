@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mapd_gateway — the overlay gateway entries on the map server (SPEC §6,
+ * control/PROTOCOL.md): gateway.add / gateway.del from admins (one entry or a
+ * batch of up to 10,000, validated whole by lib/proto before anything
+ * changes), kept in mapd_state.gateways, pushed to subscribers one entry per
+ * message (gateway.add / gateway.del, each with its version) and in the
+ * snapshot; gateway.get / gateway.list answer without the End Key, with the
+ * last refusal a data plane reported (gateway.refused, mapd_refusal.c).
+ * Contract: anyway-mapd's one thread.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aw_hex.h"
+#include "mapd.h"
+
+#define LIST_MAX 4000 /* entries per gateway.list reply: well under the 1 MiB line */
+
+/* The push of one entry (added) or of its removal, with the next version. */
+static void
+push(struct mapd *md, const struct aw_msg_gateway *g, const uint8_t *del_id)
+{
+	uint8_t id[1][AW_MSG_PATH_ID_LEN];
+	struct aw_msg m = {.has_version = true, .version = ++md->st.version};
+	char *line;
+
+	if (g != NULL) {
+		m.type = AW_MSG_GATEWAY_ADD;
+		m.u.gw_add = (struct aw_msg_gw_add){.n = 1, .e = (struct aw_msg_gateway *)g};
+	} else {
+		memcpy(id[0], del_id, AW_MSG_PATH_ID_LEN);
+		m.type = AW_MSG_GATEWAY_DEL;
+		m.u.gw_del = (struct aw_msg_gw_del){.n = 1, .ids = id};
+	}
+	line = aw_msg_encode(&m); /* m owns nothing here: no aw_msg_free */
+	if (line == NULL) {
+		fprintf(stderr, "anyway-mapd: out of memory building a push\n");
+		return;
+	}
+	mapd_broadcast(md, line);
+	free(line);
+}
+
+/* gateway.add: every entry of the message, in order. An entry that fails
+ * (out of memory) stops the batch; what was applied before it stays and was
+ * pushed (the reply says how many). */
+static void
+op_add(struct mapd *md, struct mapd_client *cl, const struct aw_msg_gw_add *a)
+{
+	char hex[2 * AW_MSG_PATH_ID_LEN + 1];
+	uint32_t changed_n = 0;
+	bool changed = false;
+
+	for (uint32_t i = 0; i < a->n; i++) {
+		if (mapd_gateway_add(&md->st, &a->e[i], &changed) < 0) {
+			mapd_client_reply_err(cl, "out of memory after %u of %u gateways", i, a->n);
+			return;
+		}
+		if (changed) {
+			push(md, &a->e[i], NULL);
+			changed_n++;
+		}
+		aw_hex_encode(a->e[i].path_id, AW_MSG_PATH_ID_LEN, hex);
+		mapd_refusal_added(md, true, hex, cl->serial, changed);
+	}
+	if (a->batch)
+		mapd_client_reply_ok(cl, json_pack("{s:I, s:I}", "applied", (json_int_t)a->n,
+						   "changed", (json_int_t)changed_n));
+	else
+		mapd_client_reply_ok(cl, json_pack("{s:s, s:b}", "path_id", hex, "changed", changed));
+}
+
+static void
+op_del(struct mapd *md, struct mapd_client *cl, const struct aw_msg_gw_del *d)
+{
+	char hex[2 * AW_MSG_PATH_ID_LEN + 1];
+	uint32_t removed = 0;
+	bool existed = false;
+
+	for (uint32_t i = 0; i < d->n; i++) {
+		existed = mapd_gateway_del(&md->st, d->ids[i]);
+		aw_hex_encode(d->ids[i], AW_MSG_PATH_ID_LEN, hex);
+		if (existed) {
+			push(md, NULL, d->ids[i]);
+			removed++;
+		}
+		mapd_refusal_deleted(md, true, hex);
+	}
+	if (d->batch)
+		mapd_client_reply_ok(cl, json_pack("{s:I}", "removed", (json_int_t)removed));
+	else
+		mapd_client_reply_ok(cl, json_pack("{s:s, s:b}", "path_id", hex, "existed", existed));
+}
+
+/* An entry as shown to admins: never the End Key. */
+static json_t *
+gateway_public(struct mapd *md, const char *hex, const struct aw_msg_gateway *g, uint64_t now)
+{
+	json_t *o = aw_msg_gateway_to_json(g, false);
+
+	mapd_refusal_set_json(md, true, hex, o, now);
+	return o;
+}
+
+/* Refused entries first, then the others, at most LIST_MAX. */
+static json_t *
+list_json(struct mapd *md)
+{
+	const struct aw_strmap *t = &md->st.gateways;
+	json_t *a = json_array();
+	uint64_t now = aw_now_ms();
+	size_t left_out = 0;
+
+	for (int pass = 0; pass < 2 && a != NULL; pass++)
+		for (size_t i = 0; i < t->cap; i++) {
+			const char *hex = t->slots[i].key;
+
+			if (hex == NULL || mapd_refusal_refused(md, true, hex) != (pass == 0))
+				continue;
+			if (json_array_size(a) >= LIST_MAX)
+				left_out++;
+			else
+				json_array_append_new(a, gateway_public(md, hex, t->slots[i].val, now));
+		}
+	return json_pack("{s:o, s:I, s:I}", "gateways", a, "total", (json_int_t)t->n, "left_out",
+			 (json_int_t)left_out);
+}
+
+void
+mapd_gateway_op(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
+{
+	char hex[2 * AW_MSG_PATH_ID_LEN + 1];
+	const struct aw_msg_gateway *g;
+
+	switch (m->type) {
+	case AW_MSG_GATEWAY_ADD:
+		op_add(md, cl, &m->u.gw_add);
+		break;
+	case AW_MSG_GATEWAY_DEL:
+		op_del(md, cl, &m->u.gw_del);
+		break;
+	case AW_MSG_GATEWAY_GET:
+		aw_hex_encode(m->u.path_id, AW_MSG_PATH_ID_LEN, hex);
+		g = aw_strmap_get(&md->st.gateways, hex);
+		if (g == NULL)
+			mapd_client_reply_err(cl, "path_id: no gateway %s", hex);
+		else
+			mapd_client_reply_ok(cl, json_pack("{s:o}", "gateway",
+							   gateway_public(md, hex, g, aw_now_ms())));
+		break;
+	case AW_MSG_GATEWAY_LIST:
+		mapd_client_reply_ok(cl, list_json(md));
+		break;
+	default: /* GATEWAY_REFUSED */
+		mapd_refusal_report(md, cl, m);
+		break;
+	}
+}

@@ -1,0 +1,173 @@
+"""Overlay gateway entries through the control plane (issue 14, SPEC §6):
+gateway.add / gateway.del (single and batch) on the map server, validated by
+the check the data plane shares (lib/proto aw_msg_gateway_check), pushed to
+the agent and applied to the data plane's gateway.* API (the test double
+tests/control/fake_dataplane.py until the real one runs here), reconciled on
+snapshot, refusals reported back; gateway.get / gateway.list never show the
+End Key; anyway-ctl gateways on both sides."""
+
+import json
+import subprocess
+
+from ctlharness import LineClient, admin, dp_dump, prog, wait_until
+
+KEY = "5a" * 32
+GOOD = "0a" + "1" * 30
+GOOD2 = "0b" + "2" * 30
+BAD = "ff" + "3" * 30  # the fake data plane refuses path_ids starting "ff" (--refuse ff)
+
+
+def gw(pid, node="10.77.0.2", **kw):
+    return dict({"path_id": pid, "end_key": KEY, "suite": 2, "node_addr": node}, **kw)
+
+
+def add(pid, **kw):
+    return dict({"op": "gateway.add"}, **gw(pid, **kw))
+
+
+def next_op(c, op, limit=200):
+    for _ in range(limit):
+        m = c.recv()
+        assert m is not None, "connection closed before %s" % op
+        if m.get("op") == op:
+            return m
+    raise AssertionError("no %s in %d lines" % (op, limit))
+
+
+def dp_gateways(dp):
+    return dp_dump(dp.sock)["gateways"]
+
+
+def test_add_del_single_and_batch_reach_the_data_plane(procs):
+    m = procs.mapd()
+    dp = procs.fake_dp()
+    procs.agent([m.port], dp.sock)
+    a = admin(m.port)
+    r = a.call(add(GOOD, idle_timeout_s=60))
+    assert r == {"ok": True, "path_id": GOOD, "changed": True}, r
+    assert a.call(add(GOOD, idle_timeout_s=60))["changed"] is False  # same entry again
+    wait_until(lambda: GOOD in dp_gateways(dp), what="gateway applied")
+    e = dp_gateways(dp)[GOOD]
+    assert e == {"path_id": GOOD, "end_key": KEY, "suite": 2, "node_addr": "10.77.0.2",
+                 "idle_timeout_s": 60}, e
+    r = a.call({"op": "gateway.add", "gateways": [gw(GOOD2, node="2001:db8::2", suite=1),
+                                                  gw(GOOD, node="10.77.0.9")]})
+    assert r == {"ok": True, "applied": 2, "changed": 2}, r
+    wait_until(lambda: GOOD2 in dp_gateways(dp) and dp_gateways(dp)[GOOD]["node_addr"] == "10.77.0.9",
+               what="batch applied")
+    assert dp_gateways(dp)[GOOD2]["node_addr"] == "2001:db8::2"
+    # reads on the map server: never the key
+    g = a.call({"op": "gateway.get", "path_id": GOOD})
+    assert g["ok"] and g["gateway"]["node_addr"] == "10.77.0.9" and "end_key" not in g["gateway"], g
+    ls = a.call({"op": "gateway.list"})
+    assert ls["total"] == 2 and ls["left_out"] == 0 and KEY not in json.dumps(ls), ls
+    assert not a.call({"op": "gateway.get", "path_id": "ee" * 16})["ok"]
+    r = a.call({"op": "gateway.del", "path_ids": [GOOD, "ee" * 16]})
+    assert r == {"ok": True, "removed": 1}, r
+    wait_until(lambda: GOOD not in dp_gateways(dp), what="gateway removed")
+    r = a.call({"op": "gateway.del", "path_id": GOOD2})
+    assert r == {"ok": True, "path_id": GOOD2, "existed": True}, r
+    wait_until(lambda: dp_gateways(dp) == {}, what="all removed")
+    assert a.call({"op": "gateway.list"})["total"] == 0
+
+
+def test_subscriber_gets_pushes_and_snapshot(procs):
+    m = procs.mapd()
+    a = admin(m.port)
+    assert a.call(add(GOOD))["ok"]
+    s = LineClient(("127.0.0.1", m.port))
+    assert s.call({"op": "hello", "role": "subscriber", "name": "sub"})["ok"]
+    snap = next_op(s, "snapshot")
+    assert snap["gateways"] == [gw(GOOD, idle_timeout_s=300)], snap
+    assert a.call(add(GOOD2, suite=1))["ok"]
+    p = next_op(s, "gateway.add")
+    assert p["version"] == snap["version"] + 1 and p["path_id"] == GOOD2 and p["end_key"] == KEY, p
+    assert a.call({"op": "gateway.del", "path_id": GOOD})["ok"]
+    p = next_op(s, "gateway.del")
+    assert p == {"op": "gateway.del", "version": snap["version"] + 2, "path_id": GOOD}, p
+
+
+def test_snapshot_reconciles_what_the_data_plane_has(procs):
+    """The data plane lists a gateway no map server has: removed; one it has
+    without a key known to the agent: added again (the key is never listed)."""
+    m = procs.mapd()
+    dp = procs.fake_dp()
+    c = LineClient(dp.sock)
+    for pid in (GOOD, BAD):
+        assert c.call(dict({"op": "gateway.add"}, **gw(pid)))["ok"]
+    c.close()
+    a = admin(m.port)
+    assert a.call(add(GOOD, suite=1))["ok"]
+    procs.agent([m.port], dp.sock)
+    wait_until(lambda: BAD not in dp_gateways(dp) and dp_gateways(dp).get(GOOD, {}).get("suite") == 1,
+               what="reconciled")
+
+
+def test_map_server_refuses_what_the_data_plane_would(procs):
+    m = procs.mapd()
+    a = admin(m.port)
+    cases = ((add(GOOD, suite=3), "suite: expected integer 1..2"),
+             (add(GOOD, idle_timeout_s=0), "idle_timeout_s: expected integer 1..65535"),
+             (add(GOOD, node="224.0.0.9"), "node_addr: expected a unicast"),
+             (add(GOOD, node="::"), "node_addr: expected a unicast"),
+             (add(GOOD, node="10.0.0.300"), "node_addr"),
+             (add(GOOD, end_key="00" * 32), "end_key: expected a key"),
+             (add(GOOD, end_key="ab" * 31), "end_key: expected 64 hex digits"),
+             (dict(add(GOOD), tunnel_key=KEY), "tunnel_key"),
+             ({"op": "gateway.add", "gateways": []}, "gateways: expected 1..10000 entries"),
+             ({"op": "gateway.add", "gateways": [gw(GOOD)] * 2}, "gateways[1].path_id: duplicate of gateways[0]"),
+             ({"op": "gateway.add", "gateways": [0] * 10001}, "gateways: 10001 entries, at most 10000"),
+             ({"op": "gateway.add", "gateways": [gw(GOOD), gw(GOOD2, suite=0)]}, "gateways[1].suite"))
+    for bad, what in cases:
+        r = a.call(bad)
+        assert not r["ok"] and what in r["error"], (what, r)
+    # all or nothing: the batch with a bad second entry left nothing behind
+    assert a.call({"op": "gateway.list"})["total"] == 0
+    # 10,000 entries do not fit a 1 MiB line: the line is the bound here
+    assert a.call({"op": "gateway.add", "gateways": [gw("%032x" % i) for i in range(1, 5001)]})["applied"] == 5000
+    ls = a.call({"op": "gateway.list"})
+    assert ls["total"] == 5000 and len(ls["gateways"]) == 4000 and ls["left_out"] == 1000
+
+
+def test_only_admins_change_or_read_gateways(procs):
+    m = procs.mapd()
+    for role in ("registrar", "subscriber"):
+        c = LineClient(("127.0.0.1", m.port))
+        assert c.call({"op": "hello", "role": role, "name": "x"})["ok"]
+        if role == "subscriber":
+            next_op(c, "snapshot")
+        for req in (add(GOOD), {"op": "gateway.del", "path_id": GOOD}, {"op": "gateway.list"},
+                    {"op": "gateway.get", "path_id": GOOD}):
+            r = c.call(req)
+            while r.get("op") is not None:  # a subscriber may get a ping first
+                r = c.recv()
+            assert not r["ok"] and "not allowed for role %s" % role in r["error"], r
+    a = admin(m.port)
+    r = a.call({"op": "gateway.refused", "path_id": GOOD, "error": "x"})
+    assert not r["ok"] and "not allowed for role admin" in r["error"], r
+
+
+def test_refused_gateway_is_reported_to_the_admin(procs):
+    m = procs.mapd()
+    dp = procs.fake_dp(args=["--refuse", "ff"])
+    procs.agent([m.port], dp.sock, args=["--name", "agent-g"])
+    a = admin(m.port)
+    assert a.call(add(GOOD))["ok"]
+    assert a.call(add(BAD))["ok"]
+    note = next_op(a, "gateway.refused")
+    assert note["path_id"] == BAD and note["by"] == "agent-g" and "table full" in note["error"], note
+    wait_until(lambda: GOOD in dp_gateways(dp), what="the good one applied")
+    assert BAD not in dp_gateways(dp)
+    g = a.call({"op": "gateway.get", "path_id": BAD})
+    assert g["gateway"]["refused"]["by"] == "agent-g" and g["gateway"]["refused"]["count"] >= 1, g
+    assert [x["path_id"] for x in a.call({"op": "gateway.list"})["gateways"]] == [BAD, GOOD]
+
+
+def test_gateway_off_is_reported(procs):
+    m = procs.mapd()
+    dp = procs.fake_dp(args=["--no-gateway"])
+    procs.agent([m.port], dp.sock)
+    a = admin(m.port)
+    assert a.call(add(GOOD))["ok"]
+    note = next_op(a, "gateway.refused")
+    assert note["path_id"] == GOOD and "gateway is not enabled" in note["error"], note
