@@ -171,3 +171,36 @@ def test_gateway_off_is_reported(procs):
     assert a.call(add(GOOD))["ok"]
     note = next_op(a, "gateway.refused")
     assert note["path_id"] == GOOD and "gateway is not enabled" in note["error"], note
+
+
+def test_ctl_gateways_on_the_data_plane_and_the_map_server(procs):
+    from test_ctl import ctl, table
+    m = procs.mapd()
+    dp = procs.fake_dp()
+    mp = "127.0.0.1:%d" % m.port
+    p = ctl("-s", dp.sock, "gateway", "add", GOOD, KEY, "10.77.0.2", "suite", "2", "idle", "60")
+    assert p.returncode == 0, p.stderr
+    assert dp_gateways(dp)[GOOD] == gw(GOOD, idle_timeout_s=60)
+    p = ctl("-s", dp.sock, "gateways")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines()[-1] == "1 gateways", p.stdout
+    rows = table("\n".join(p.stdout.splitlines()[:-1]))
+    assert rows[0]["PATH_ID"] == GOOD and rows[0]["NODE_ADDR"] == "10.77.0.2" and rows[0]["BOUND"] == "-", rows
+    assert KEY not in p.stdout
+    p = ctl("-s", dp.sock, "gateway", "add", GOOD, KEY, "10.77.0.2", "suite", "3")
+    assert p.returncode != 0 and "suite" in p.stderr, p.stderr
+    p = ctl("-s", dp.sock, "gateway", "del", GOOD)
+    assert p.returncode == 0 and dp_gateways(dp) == {}, p.stderr
+    # the map server (admin)
+    p = ctl("-m", mp, "gateway", "add", BAD, KEY, "2001:db8::5")
+    assert p.returncode == 0, p.stderr
+    p = ctl("-m", mp, "--mapd", mp, "gateways")
+    assert p.returncode == 0, p.stderr
+    assert "1 gateways, 0 refused" in p.stdout and "2001:db8::5" in p.stdout and KEY not in p.stdout, p.stdout
+    p = ctl("-m", mp, "gateway", "get", BAD)
+    assert p.returncode == 0 and "2001:db8::5" in p.stdout and KEY not in p.stdout, p.stdout
+    p = ctl("-m", mp, "gateway", "add", GOOD, KEY, "0.0.0.0")
+    assert p.returncode != 0 and "node_addr" in p.stderr, p.stderr
+    p = ctl("-m", mp, "gateway", "del", BAD)
+    assert p.returncode == 0, p.stderr
+    assert admin(m.port).call({"op": "gateway.list"})["total"] == 0
