@@ -7,9 +7,8 @@ snapshot, refusals reported back; gateway.get / gateway.list never show the
 End Key; anyway-ctl gateways on both sides."""
 
 import json
-import subprocess
 
-from ctlharness import LineClient, admin, dp_dump, prog, wait_until
+from ctlharness import LineClient, admin, agent_status, dp_dump, wait_until
 
 KEY = "5a" * 32
 GOOD = "0a" + "1" * 30
@@ -41,7 +40,7 @@ def dp_gateways(dp):
 def test_add_del_single_and_batch_reach_the_data_plane(procs):
     m = procs.mapd()
     dp = procs.fake_dp()
-    procs.agent([m.port], dp.sock)
+    ag = procs.agent([m.port], dp.sock)
     a = admin(m.port)
     r = a.call(add(GOOD, idle_timeout_s=60))
     assert r == {"ok": True, "path_id": GOOD, "changed": True}, r
@@ -68,6 +67,8 @@ def test_add_del_single_and_batch_reach_the_data_plane(procs):
     r = a.call({"op": "gateway.del", "path_id": GOOD2})
     assert r == {"ok": True, "path_id": GOOD2, "existed": True}, r
     wait_until(lambda: dp_gateways(dp) == {}, what="all removed")
+    st = agent_status(ag.status)
+    assert st["dataplane"]["gateways_on"] is True and st["applied"]["gateways"] == 0, st
     assert a.call({"op": "gateway.list"})["total"] == 0
 
 
