@@ -205,3 +205,25 @@ def test_ctl_gateways_on_the_data_plane_and_the_map_server(procs):
     p = ctl("-m", mp, "gateway", "del", BAD)
     assert p.returncode == 0, p.stderr
     assert admin(m.port).call({"op": "gateway.list"})["total"] == 0
+
+
+def test_large_snapshot_in_parts_reaches_the_data_plane(procs):
+    """5,000 gateway entries (~1 MB) do not fit one snapshot line: they come
+    in parts with "more", and the agent applies them all once the last arrives."""
+    m = procs.mapd()
+    a = admin(m.port)
+    pids = ["%032x" % i for i in range(1, 5001)]
+    assert a.call({"op": "gateway.add", "gateways": [gw(p) for p in pids]})["applied"] == 5000
+    s = LineClient(("127.0.0.1", m.port))
+    assert s.call({"op": "hello", "role": "subscriber", "name": "sub"})["ok"]
+    got, parts = [], 0
+    while True:
+        part = next_op(s, "snapshot")
+        parts += 1
+        got += [g["path_id"] for g in part.get("gateways", [])]
+        if not part.get("more"):
+            break
+    assert parts >= 2 and sorted(got) == pids, (parts, len(got))
+    dp = procs.fake_dp()
+    procs.agent([m.port], dp.sock)
+    wait_until(lambda: len(dp_gateways(dp)) == 5000, what="5000 gateways applied")
