@@ -206,6 +206,9 @@ int agent_dp_send_async(struct agent *ag, const char *line, size_t len, agent_dp
 /* Complete the request in flight, if any (waits for its reply, bounded). */
 void agent_dp_complete(struct agent *ag);
 void agent_dp_down(struct agent *ag, const char *why);
+/* The reply says the data plane lacks the method or the feature ("unknown
+ * method", "... is not enabled"). */
+bool agent_dp_feature_missing(const json_t *reply);
 
 /* agent_batch.c */
 void agent_batch_init(struct agent_batch *b, const char *op, const char *plural,

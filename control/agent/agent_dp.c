@@ -166,8 +166,8 @@ dp_event(struct aw_handler *h, uint32_t events)
 }
 
 /* A feature answers "unknown method" or "... is not enabled": not served. */
-static bool
-feature_missing(const json_t *reply)
+bool
+agent_dp_feature_missing(const json_t *reply)
 {
 	const char *e = json_string_value(json_object_get(reply, "error"));
 
@@ -186,7 +186,7 @@ load_services(struct agent *ag)
 	if (rc < 0)
 		return -1;
 	ag->dp.asrs = json_is_true(json_object_get(rep, "ok"));
-	if (!ag->dp.asrs && !feature_missing(rep))
+	if (!ag->dp.asrs && !agent_dp_feature_missing(rep))
 		fprintf(stderr, "anyway-agent: service.list: %s\n",
 			json_string_value(json_object_get(rep, "error")));
 	json_array_foreach(json_object_get(rep, "services"), i, svc) {
@@ -226,7 +226,7 @@ load_relays(struct agent *ag)
 			return -1;
 		if (!json_is_true(json_object_get(rep, "ok"))) {
 			ag->dp.trs = false;
-			if (!feature_missing(rep))
+			if (!agent_dp_feature_missing(rep))
 				fprintf(stderr, "anyway-agent: relay.list: %s\n",
 					json_string_value(json_object_get(rep, "error")));
 			json_decref(rep);

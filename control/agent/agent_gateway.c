@@ -130,16 +130,6 @@ agent_gateway_push(struct agent_mapd *m, const struct aw_msg *msg)
 	return 0;
 }
 
-/* The data plane's answer says it has no gateway (older build, or the
- * feature not configured). */
-static bool
-feature_missing(const json_t *reply)
-{
-	const char *e = json_string_value(json_object_get(reply, "error"));
-
-	return e != NULL && (strstr(e, "unknown method") || strstr(e, "not enabled"));
-}
-
 /* 2n hex digits into n bytes: 0, or -1 on a bad digit. */
 static int
 hex_bytes(const char *hex, uint8_t *out, size_t n)
@@ -191,7 +181,7 @@ agent_gateway_load(struct agent *ag)
 			return -1;
 		if (!json_is_true(json_object_get(rep, "ok"))) {
 			ag->dp.gw = false;
-			if (!feature_missing(rep))
+			if (!agent_dp_feature_missing(rep))
 				fprintf(stderr, "anyway-agent: gateway.list: %s\n",
 					json_string_value(json_object_get(rep, "error")));
 			json_decref(rep);

@@ -3,7 +3,7 @@
  * mapd_gateway — the overlay gateway entries on the map server (SPEC §6,
  * control/PROTOCOL.md): gateway.add / gateway.del from admins (one entry or a
  * batch of up to 10,000, validated whole by lib/proto before anything
- * changes), kept in mapd_state.gateways, pushed to subscribers one entry per
+ * changes, then applied whole or not at all), kept in mapd_state.gateways, pushed to subscribers one entry per
  * message (gateway.add / gateway.del, each with its version) and in the
  * snapshot; gateway.get / gateway.list answer without the End Key, with the
  * last refusal a data plane reported (gateway.refused, mapd_refusal.c).
@@ -43,33 +43,71 @@ push(struct mapd *md, const struct aw_msg_gateway *g, const uint8_t *del_id)
 	free(line);
 }
 
-/* gateway.add: every entry of the message, in order. An entry that fails
- * (out of memory) stops the batch; what was applied before it stays and was
- * pushed (the reply says how many). */
+/* The entries of one gateway.add as they were before it: for the rollback. */
+struct undo {
+	bool existed;
+	struct aw_msg_gateway old;
+};
+
+/* Puts entries 0..n-1 of a back as u says (after a failure at entry n). */
+static void
+roll_back(struct mapd_state *st, const struct aw_msg_gw_add *a, const struct undo *u, uint32_t n)
+{
+	bool changed;
+
+	while (n-- > 0) {
+		if (u[n].existed)
+			mapd_gateway_add(st, &u[n].old, &changed); /* in place: cannot fail */
+		else
+			mapd_gateway_del(st, a->e[n].path_id);
+	}
+}
+
+/* gateway.add: all entries of the message or none (out of memory part way:
+ * the table is put back and nothing is pushed); then one push per changed
+ * entry, in order. */
 static void
 op_add(struct mapd *md, struct mapd_client *cl, const struct aw_msg_gw_add *a)
 {
 	char hex[2 * AW_MSG_PATH_ID_LEN + 1];
+	struct undo *u = calloc(a->n, sizeof(*u));
 	uint32_t changed_n = 0;
-	bool changed = false;
+	bool changed = false, *ch = calloc(a->n, sizeof(*ch));
 
+	if (u == NULL || ch == NULL)
+		goto oom;
 	for (uint32_t i = 0; i < a->n; i++) {
-		if (mapd_gateway_add(&md->st, &a->e[i], &changed) < 0) {
-			mapd_client_reply_err(cl, "out of memory after %u of %u gateways", i, a->n);
-			return;
+		aw_hex_encode(a->e[i].path_id, AW_MSG_PATH_ID_LEN, hex);
+		const struct aw_msg_gateway *old = aw_strmap_get(&md->st.gateways, hex);
+		u[i].existed = old != NULL;
+		if (old != NULL)
+			u[i].old = *old;
+		if (mapd_gateway_add(&md->st, &a->e[i], &ch[i]) < 0) {
+			roll_back(&md->st, a, u, i);
+			goto oom;
 		}
-		if (changed) {
+	}
+	for (uint32_t i = 0; i < a->n; i++) {
+		if (ch[i]) {
 			push(md, &a->e[i], NULL);
 			changed_n++;
 		}
 		aw_hex_encode(a->e[i].path_id, AW_MSG_PATH_ID_LEN, hex);
-		mapd_refusal_added(md, true, hex, cl->serial, changed);
+		mapd_refusal_added(md, true, hex, cl->serial, ch[i]);
+		changed = ch[i];
 	}
 	if (a->batch)
 		mapd_client_reply_ok(cl, json_pack("{s:I, s:I}", "applied", (json_int_t)a->n,
 						   "changed", (json_int_t)changed_n));
 	else
 		mapd_client_reply_ok(cl, json_pack("{s:s, s:b}", "path_id", hex, "changed", changed));
+	free(u);
+	free(ch);
+	return;
+oom:
+	free(u);
+	free(ch);
+	mapd_client_reply_err(cl, "out of memory: no gateway of this message was added");
 }
 
 static void

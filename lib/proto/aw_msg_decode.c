@@ -285,8 +285,9 @@ snapshot_relays(const json_t *arr, struct aw_msg_snapshot *snap, char *err, size
 	return 0;
 }
 
-static int
-get_version(const json_t *root, bool required, struct aw_msg *m, char *err, size_t errlen)
+int
+aw_msg_get_version(const json_t *root, bool required, struct aw_msg *m, char *err,
+		   size_t errlen)
 {
 	int rc = aw_msg_get_uint(root, "", "version", required, 0, INT63_MAX, &m->version, err,
 				 errlen);
@@ -352,7 +353,7 @@ decode_deregister(const json_t *root, struct aw_msg *m, char *err, size_t errlen
 static int
 decode_relay_add(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
 {
-	if (get_version(root, false, m, err, errlen) < 0)
+	if (aw_msg_get_version(root, false, m, err, errlen) < 0)
 		return -1;
 	return relay_fields(root, "", &m->u.relay, err, errlen);
 }
@@ -360,7 +361,7 @@ decode_relay_add(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
 static int
 decode_relay_del(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
 {
-	if (get_version(root, false, m, err, errlen) < 0)
+	if (aw_msg_get_version(root, false, m, err, errlen) < 0)
 		return -1;
 	return aw_msg_get_hex(root, "", "path_id", m->u.path_id, AW_MSG_PATH_ID_LEN, err, errlen);
 }
@@ -406,7 +407,7 @@ decode_snapshot(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
 		return aw_msg_fail(err, errlen, "more: expected boolean, got %s",
 				   aw_msg_json_type(more));
 	m->u.snapshot.more = json_is_true(more);
-	if (get_version(root, true, m, err, errlen) < 0 ||
+	if (aw_msg_get_version(root, true, m, err, errlen) < 0 ||
 	    snapshot_services(json_object_get(root, "services"), &m->u.snapshot, err, errlen) < 0)
 		return -1;
 	if (snapshot_relays(json_object_get(root, "relays"), &m->u.snapshot, err, errlen) < 0)
@@ -418,7 +419,7 @@ decode_snapshot(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
 static int
 decode_service(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
 {
-	if (get_version(root, true, m, err, errlen) < 0)
+	if (aw_msg_get_version(root, true, m, err, errlen) < 0)
 		return -1;
 	return svc_fields(root, "", &m->u.svc, err, errlen);
 }

@@ -86,16 +86,6 @@ aw_msg_decode_snapshot_gateways(const json_t *arr, struct aw_msg_snapshot *snap,
 			     &snap->n_gateways, err, errlen);
 }
 
-static int
-get_version(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
-{
-	int rc = aw_msg_get_uint(root, "", "version", false, 0, (uint64_t)INT64_MAX, &m->version,
-				 err, errlen);
-
-	m->has_version = rc == 0;
-	return rc < 0 ? -1 : 0;
-}
-
 /* Exactly one of the single member and the batch member. */
 static int
 one_form(const json_t *root, const char *single, const char *batch, char *err, size_t errlen)
@@ -123,7 +113,7 @@ aw_msg_decode_gateway_add(const json_t *root, struct aw_msg *m, char *err, size_
 	const json_t *arr = json_object_get(root, "gateways");
 	int form = one_form(root, "path_id", "gateways", err, errlen);
 
-	if (form < 0 || get_version(root, m, err, errlen) < 0)
+	if (form < 0 || aw_msg_get_version(root, false, m, err, errlen) < 0)
 		return -1;
 	if (form == 1) {
 		a->batch = true;
@@ -152,7 +142,7 @@ aw_msg_decode_gateway_del(const json_t *root, struct aw_msg *m, char *err, size_
 	uint32_t n = 1, a, b;
 	int dup;
 
-	if (form < 0 || get_version(root, m, err, errlen) < 0)
+	if (form < 0 || aw_msg_get_version(root, false, m, err, errlen) < 0)
 		return -1;
 	d->batch = form == 1;
 	if (d->batch) {

@@ -59,6 +59,10 @@ int aw_msg_want_entry(const json_t *v, const char *pfx, const char *const *keys,
 int aw_msg_find_dup(const void *base, size_t stride, size_t keyoff, size_t keylen, uint32_t n,
 		    uint32_t *first, uint32_t *dup);
 
+/* "version" of a message into m (has_version); required or optional. */
+int aw_msg_get_version(const json_t *root, bool required, struct aw_msg *m, char *err,
+		       size_t errlen);
+
 /* aw_msg_gateway.c: the gateway.* messages and snapshot gateways[]. */
 int aw_msg_decode_gateway_add(const json_t *root, struct aw_msg *m, char *err, size_t errlen);
 int aw_msg_decode_gateway_del(const json_t *root, struct aw_msg *m, char *err, size_t errlen);
