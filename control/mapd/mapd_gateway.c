@@ -43,6 +43,45 @@ push(struct mapd *md, const struct aw_msg_gateway *g, const uint8_t *del_id)
 	free(line);
 }
 
+/* One node, one path (the gateway finds a reply's path by its destination):
+ * a node_addr that another path of the map has is refused, unless that path
+ * moves to another node in the same message. 0, or -1 with the error sent. */
+static int
+node_taken(struct mapd *md, struct mapd_client *cl, const struct aw_msg_gw_add *a)
+{
+	char other[2 * AW_MSG_PATH_ID_LEN + 1], addr[AW_ADDR_STRLEN];
+	struct aw_strmap in_msg;
+	int rc = 0;
+
+	aw_strmap_init(&in_msg); /* path hex -> its entry in a (the message) */
+	for (uint32_t i = 0; i < a->n && rc == 0; i++) {
+		aw_hex_encode(a->e[i].path_id, AW_MSG_PATH_ID_LEN, other);
+		if (aw_strmap_put(&in_msg, other, &a->e[i]) == &a->e[i]) {
+			mapd_client_reply_err(cl, "out of memory");
+			rc = -1;
+		}
+	}
+	for (uint32_t i = 0; i < a->n && rc == 0; i++) {
+		const struct aw_msg_gateway *owner = mapd_gateway_by_node(&md->st, &a->e[i].node_addr);
+		if (owner == NULL ||
+		    memcmp(owner->path_id, a->e[i].path_id, AW_MSG_PATH_ID_LEN) == 0)
+			continue;
+		aw_hex_encode(owner->path_id, AW_MSG_PATH_ID_LEN, other);
+		const struct aw_msg_gateway *moved = aw_strmap_get(&in_msg, other);
+		if (moved != NULL && !aw_addr_eq(&moved->node_addr, &owner->node_addr))
+			continue;
+		aw_addr_format(&a->e[i].node_addr, addr, sizeof(addr));
+		if (a->batch)
+			mapd_client_reply_err(cl, "gateways[%u].node_addr: %s is the node of path %s", i,
+					      addr, other);
+		else
+			mapd_client_reply_err(cl, "node_addr: %s is the node of path %s", addr, other);
+		rc = -1;
+	}
+	aw_strmap_free(&in_msg);
+	return rc;
+}
+
 /* The entries of one gateway.add as they were before it: for the rollback. */
 struct undo {
 	bool existed;
@@ -76,6 +115,8 @@ op_add(struct mapd *md, struct mapd_client *cl, const struct aw_msg_gw_add *a)
 
 	if (u == NULL || ch == NULL)
 		goto oom;
+	if (node_taken(md, cl, a) != 0)
+		goto out;
 	for (uint32_t i = 0; i < a->n; i++) {
 		aw_hex_encode(a->e[i].path_id, AW_MSG_PATH_ID_LEN, hex);
 		const struct aw_msg_gateway *old = aw_strmap_get(&md->st.gateways, hex);
@@ -101,6 +142,7 @@ op_add(struct mapd *md, struct mapd_client *cl, const struct aw_msg_gw_add *a)
 						   "changed", (json_int_t)changed_n));
 	else
 		mapd_client_reply_ok(cl, json_pack("{s:s, s:b}", "path_id", hex, "changed", changed));
+out:
 	free(u);
 	free(ch);
 	return;

@@ -33,12 +33,13 @@
  *   service URI and hello name: 1..255 bytes of printable ASCII (0x20..0x7e,
  *   space included, as lib/asrs aw_uri_check);
  *   gateway entries: aw_msg_gateway_check(): suite 1|2, idle_timeout_s
- *   1..65535 s, node_addr a unicast IPv4 or IPv6 address, end_key 64 hex;
+ *   1..86400 s, node_addr a unicast IPv4 or IPv6 address, end_key 64 hex;
  *   path_id: 32 hex digits, tunnel_key: 64 hex digits (either case on input,
  *   lower case on output); sid: 16 hex digits equal to the first 8 bytes of
  *   SHA-256(service URI) (SPEC §4.1); addr: IPv4 dotted quad or IPv6 text.
  * Duplicates are rejected: the same URI twice in a snapshot, the same path_id
- * twice in a snapshot (relays, gateways, and a gateway batch), the same (addr, port) twice in one destination list.
+ * twice in a snapshot (relays, gateways, and a gateway batch), the same
+ * gateway node_addr twice in a snapshot or a batch, the same (addr, port) twice in one destination list.
  */
 #ifndef AW_MSG_H
 #define AW_MSG_H
@@ -154,7 +155,8 @@ struct aw_msg_gateway {
 };
 
 /* gateway.add: one entry (the members at the top level) or a batch
- * ("gateways":[...], 1..AW_MSG_GATEWAY_BATCH_MAX, no path_id twice). */
+ * ("gateways":[...], 1..AW_MSG_GATEWAY_BATCH_MAX, no path_id nor node_addr
+ * twice). */
 struct aw_msg_gw_add {
 	bool batch;
 	uint32_t n;

@@ -16,7 +16,7 @@ const struct aw_msg_limit aw_relay_limits[AW_RELAY_LIM__COUNT] = {
 
 const struct aw_msg_limit aw_gateway_limits[AW_GATEWAY_LIM__COUNT] = {
 	[AW_GATEWAY_LIM_SUITE] = {"suite", 1, AW_RELAY_SUITE_MAX},
-	[AW_GATEWAY_LIM_IDLE] = {"idle_timeout_s", 1, AW_RELAY_TIMEOUT_S_MAX},
+	[AW_GATEWAY_LIM_IDLE] = {"idle_timeout_s", 1, AW_GATEWAY_IDLE_S_MAX},
 };
 
 int

@@ -47,7 +47,8 @@ enum aw_relay_limit_id {
 };
 extern const struct aw_msg_limit aw_relay_limits[AW_RELAY_LIM__COUNT];
 
-/* Limits of a gateway entry (SPEC §6; dataplane/API.md gateway.add). */
+/* Limits of a gateway entry (SPEC §6; dataplane/CONFIG.md gateways[]). */
+#define AW_GATEWAY_IDLE_S_MAX    86400u
 enum aw_gateway_limit_id {
 	AW_GATEWAY_LIM_SUITE,
 	AW_GATEWAY_LIM_IDLE,
@@ -71,7 +72,7 @@ int aw_msg_limit_check(const struct aw_msg_limit *lim, uint64_t v, struct aw_msg
 int aw_msg_relay_check(const struct aw_msg_relay *r, const char *bytes_key,
 		       struct aw_msg_check_err *e);
 
-/* A gateway entry: suite 1..2, idle_timeout_s 1..65535, node_addr an IPv4 or
+/* A gateway entry: suite 1..2, idle_timeout_s 1..86400, node_addr an IPv4 or
  * IPv6 unicast address (not unspecified, loopback, multicast, nor
  * 255.255.255.255: the inner source of a node's packets), end_key not all
  * zero (an unset key). */

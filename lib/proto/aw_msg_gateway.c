@@ -73,6 +73,14 @@ gateway_array(const json_t *arr, const char *path, size_t max, struct aw_msg_gat
 	if (dup > 0)
 		return aw_msg_fail(err, errlen, "%s[%u].path_id: duplicate of %s[%u]", path, b, path,
 				   a);
+	/* one node, one path: the gateway finds a reply's path by node_addr */
+	dup = aw_msg_find_dup(*out, sizeof(**out), offsetof(struct aw_msg_gateway, node_addr),
+			      sizeof(struct aw_addr), n, &a, &b);
+	if (dup < 0)
+		return aw_msg_fail(err, errlen, "%s: out of memory", path);
+	if (dup > 0)
+		return aw_msg_fail(err, errlen, "%s[%u].node_addr: same node as %s[%u]", path, b,
+				   path, a);
 	return 0;
 }
 

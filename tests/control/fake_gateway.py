@@ -2,9 +2,11 @@
 (dataplane/API.md, SPEC §6) for fake_dataplane.py — not the data plane.
 
 Validates as the real one does (lib/proto aw_msg_gateway_check: suite 1|2,
-idle_timeout_s 1..65535, end_key 64 hex and not all zero, node_addr a unicast
+idle_timeout_s 1..86400, end_key 64 hex and not all zero, node_addr a unicast
 IPv4 or IPv6 address; a batch of at most 10,000 is checked whole, then applied
-whole; no path_id twice in one batch) and never shows the End Key.
+whole; no path_id nor node_addr twice in one batch, no node_addr of another
+path) and never shows the End Key. Not modelled: gateway.prefixes (the real
+one refuses a node_addr outside them).
 """
 
 import ipaddress
@@ -32,7 +34,7 @@ def gateway_entry(obj, path, top, h):
     h.want_keys(obj, path, GATEWAY_KEYS + (("op",) if top else ()))
     e = {"path_id": h.want_hex(obj, "path_id", path, 32), "end_key": h.want_hex(obj, "end_key", path, 64),
          "suite": h.want_int(obj, "suite", path, 1, 2), "node_addr": node_addr(obj, path, h.Bad),
-         "idle_timeout_s": h.want_int(obj, "idle_timeout_s", path, 1, 65535, 300)}
+         "idle_timeout_s": h.want_int(obj, "idle_timeout_s", path, 1, 86400, 300)}
     if e["end_key"] == "0" * 64:
         raise h.Bad("%send_key: expected a key, got all zero bytes" % path)
     return e
@@ -48,11 +50,18 @@ class GatewayMethods:
         if many and not items:
             raise h.Bad("gateways: expected 1..%d entries, got none" % h.MAX_BATCH)
         es = [gateway_entry(it, "gateways[%d]." % i if many else "", not many, h) for i, it in enumerate(items)]
-        seen = {}
+        seen, nodes = {}, {}
+        moved = {e["path_id"] for e in es}
         for i, e in enumerate(es):
+            pfx = "gateways[%d]." % i if many else ""
             if e["path_id"] in seen:
                 raise h.Bad("gateways[%d].path_id: duplicate of gateways[%d]" % (i, seen[e["path_id"]]))
-            seen[e["path_id"]] = i
+            if e["node_addr"] in nodes:
+                raise h.Bad("gateways[%d].node_addr: duplicate of gateways[%d]" % (i, nodes[e["node_addr"]]))
+            seen[e["path_id"]], nodes[e["node_addr"]] = i, i
+            owner = next((p for p, g in self.gateways.items() if g["node_addr"] == e["node_addr"]), None)
+            if owner is not None and owner != e["path_id"] and owner not in moved:
+                raise h.Bad("%snode_addr: %s belongs to path %s" % (pfx, e["node_addr"], owner))
             if self.refuse and e["path_id"].startswith(self.refuse):
                 raise h.Bad("%spath_id: gateway table full (refused by --refuse)"
                             % ("gateways[%d]." % i if many else ""))

@@ -16,8 +16,14 @@ GOOD2 = "0b" + "2" * 30
 BAD = "ff" + "3" * 30  # the fake data plane refuses path_ids starting "ff" (--refuse ff)
 
 
-def gw(pid, node="10.77.0.2", **kw):
-    return dict({"path_id": pid, "end_key": KEY, "suite": 2, "node_addr": node}, **kw)
+def node_of(pid):
+    """A node address of its own for each path (one node, one path)."""
+    n = int(pid, 16) % (1 << 24)
+    return "10.%d.%d.%d" % (n >> 16, (n >> 8) & 255, n & 255)
+
+
+def gw(pid, node=None, **kw):
+    return dict({"path_id": pid, "end_key": KEY, "suite": 2, "node_addr": node or node_of(pid)}, **kw)
 
 
 def add(pid, **kw):
@@ -47,7 +53,7 @@ def test_add_del_single_and_batch_reach_the_data_plane(procs):
     assert a.call(add(GOOD, idle_timeout_s=60))["changed"] is False  # same entry again
     wait_until(lambda: GOOD in dp_gateways(dp), what="gateway applied")
     e = dp_gateways(dp)[GOOD]
-    assert e == {"path_id": GOOD, "end_key": KEY, "suite": 2, "node_addr": "10.77.0.2",
+    assert e == {"path_id": GOOD, "end_key": KEY, "suite": 2, "node_addr": node_of(GOOD),
                  "idle_timeout_s": 60}, e
     r = a.call({"op": "gateway.add", "gateways": [gw(GOOD2, node="2001:db8::2", suite=1),
                                                   gw(GOOD, node="10.77.0.9")]})
@@ -108,7 +114,8 @@ def test_map_server_refuses_what_the_data_plane_would(procs):
     m = procs.mapd()
     a = admin(m.port)
     cases = ((add(GOOD, suite=3), "suite: expected integer 1..2"),
-             (add(GOOD, idle_timeout_s=0), "idle_timeout_s: expected integer 1..65535"),
+             (add(GOOD, idle_timeout_s=0), "idle_timeout_s: expected integer 1..86400"),
+             (add(GOOD, idle_timeout_s=86401), "idle_timeout_s: expected integer 1..86400"),
              (add(GOOD, node="224.0.0.9"), "node_addr: expected a unicast"),
              (add(GOOD, node="::"), "node_addr: expected a unicast"),
              (add(GOOD, node="10.0.0.300"), "node_addr"),
@@ -118,7 +125,9 @@ def test_map_server_refuses_what_the_data_plane_would(procs):
              ({"op": "gateway.add", "gateways": []}, "gateways: expected 1..10000 entries"),
              ({"op": "gateway.add", "gateways": [gw(GOOD)] * 2}, "gateways[1].path_id: duplicate of gateways[0]"),
              ({"op": "gateway.add", "gateways": [0] * 10001}, "gateways: 10001 entries, at most 10000"),
-             ({"op": "gateway.add", "gateways": [gw(GOOD), gw(GOOD2, suite=0)]}, "gateways[1].suite"))
+             ({"op": "gateway.add", "gateways": [gw(GOOD), gw(GOOD2, suite=0)]}, "gateways[1].suite"),
+             ({"op": "gateway.add", "gateways": [gw(GOOD), gw(GOOD2, node=node_of(GOOD))]},
+              "gateways[1].node_addr: same node as gateways[0]"))
     for bad, what in cases:
         r = a.call(bad)
         assert not r["ok"] and what in r["error"], (what, r)
@@ -181,7 +190,7 @@ def test_ctl_gateways_on_the_data_plane_and_the_map_server(procs):
     mp = "127.0.0.1:%d" % m.port
     p = ctl("-s", dp.sock, "gateway", "add", GOOD, KEY, "10.77.0.2", "suite", "2", "idle", "60")
     assert p.returncode == 0, p.stderr
-    assert dp_gateways(dp)[GOOD] == gw(GOOD, idle_timeout_s=60)
+    assert dp_gateways(dp)[GOOD] == gw(GOOD, node="10.77.0.2", idle_timeout_s=60)
     p = ctl("-s", dp.sock, "gateways")
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines()[-1] == "1 gateways", p.stdout
@@ -227,3 +236,28 @@ def test_large_snapshot_in_parts_reaches_the_data_plane(procs):
     dp = procs.fake_dp()
     procs.agent([m.port], dp.sock)
     wait_until(lambda: len(dp_gateways(dp)) == 5000, what="5000 gateways applied")
+
+
+def test_one_node_one_path(procs):
+    """The gateway finds a reply's path by its node address: the map server
+    refuses a node that another path has, unless that path moves away in the
+    same message; a deleted path frees its node."""
+    m = procs.mapd()
+    a = admin(m.port)
+    assert a.call(add(GOOD, node="10.5.0.1", idle_timeout_s=86400))["ok"]
+    r = a.call(add(GOOD2, node="10.5.0.1"))
+    assert not r["ok"] and r["error"] == "node_addr: 10.5.0.1 is the node of path %s" % GOOD, r
+    r = a.call({"op": "gateway.add", "gateways": [gw(BAD), gw(GOOD2, node="10.5.0.1")]})
+    assert not r["ok"] and "gateways[1].node_addr: 10.5.0.1 is the node of path" in r["error"], r
+    assert a.call({"op": "gateway.list"})["total"] == 1  # nothing of the refused batch
+    assert a.call(add(GOOD, node="10.5.0.1", suite=1))["changed"]  # same path, same node
+    # a swap in one message
+    assert a.call(add(GOOD2, node="10.5.0.2"))["ok"]
+    r = a.call({"op": "gateway.add", "gateways": [gw(GOOD, node="10.5.0.2"), gw(GOOD2, node="10.5.0.1")]})
+    assert r == {"ok": True, "applied": 2, "changed": 2}, r
+    nodes = {g["path_id"]: g["node_addr"] for g in a.call({"op": "gateway.list"})["gateways"]}
+    assert nodes == {GOOD: "10.5.0.2", GOOD2: "10.5.0.1"}, nodes
+    r = a.call(add(BAD, node="10.5.0.2"))
+    assert not r["ok"] and GOOD in r["error"], r
+    assert a.call({"op": "gateway.del", "path_id": GOOD})["existed"]
+    assert a.call(add(BAD, node="10.5.0.2"))["ok"]  # freed by the delete

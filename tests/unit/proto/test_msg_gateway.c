@@ -44,9 +44,9 @@ test_gateway_check(void)
 	g.suite = 3;
 	CHECK_EQ(aw_msg_gateway_check(&g, &e), -1);
 	g.suite = 1;
-	g.idle_timeout_s = 65535;
+	g.idle_timeout_s = 86400;
 	CHECK_EQ(aw_msg_gateway_check(&g, &e), 0);
-	g.idle_timeout_s = 65536;
+	g.idle_timeout_s = 86401;
 	CHECK_EQ(aw_msg_gateway_check(&g, &e), -1);
 	CHECK_STR(e.key, "idle_timeout_s");
 	g.idle_timeout_s = 0;
@@ -161,7 +161,11 @@ test_decode_errors(void)
 		 "gateways[1].path_id: duplicate of gateways[0]"},
 		{"{\"op\":\"gateway.add\",\"gateways\":[{\"path_id\":\"" PID "\",\"end_key\":\"" KEY
 		 "\",\"suite\":1,\"node_addr\":\"10.0.0.1\",\"idle_timeout_s\":0}]}",
-		 "gateways[0].idle_timeout_s: expected integer 1..65535"},
+		 "gateways[0].idle_timeout_s: expected integer 1..86400"},
+		{"{\"op\":\"gateway.add\",\"gateways\":[{\"path_id\":\"" PID "\",\"end_key\":\"" KEY
+		 "\",\"suite\":1,\"node_addr\":\"10.0.0.1\"},{\"path_id\":\"" PID2 "\",\"end_key\":\"" KEY
+		 "\",\"suite\":2,\"node_addr\":\"10.0.0.1\"}]}",
+		 "gateways[1].node_addr: same node as gateways[0]"},
 		{"{\"op\":\"gateway.del\",\"path_ids\":[\"" PID "\",\"xyz\"]}", "path_ids[1]: expected"},
 		{"{\"op\":\"gateway.del\",\"path_ids\":[\"" PID "\",\"" PID "\"]}",
 		 "path_ids[1]: duplicate of path_ids[0]"},
