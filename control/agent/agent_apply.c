@@ -291,10 +291,12 @@ agent_apply(struct agent *ag)
 	agent_gateway_diff(ag, r);
 	agent_batch_flush(ag, &r->sset);
 	agent_batch_flush(ag, &r->radd);
+	/* gateway deletes first: a path removed frees its node_addr for another
+	 * path added in the same round (the data plane refuses a node twice) */
+	agent_batch_flush(ag, &r->gdel);
 	agent_batch_flush(ag, &r->gadd);
 	agent_batch_flush(ag, &r->sdel);
 	agent_batch_flush(ag, &r->rdel);
-	agent_batch_flush(ag, &r->gdel);
 	aw_strmap_clear(&ag->dirty_svcs);
 	aw_strmap_clear(&ag->dirty_relays);
 	if (!ag->dp.up) /* lost during the apply: everything again after the reconnect */

@@ -261,3 +261,21 @@ def test_one_node_one_path(procs):
     assert not r["ok"] and GOOD in r["error"], r
     assert a.call({"op": "gateway.del", "path_id": GOOD})["existed"]
     assert a.call(add(BAD, node="10.5.0.2"))["ok"]  # freed by the delete
+
+
+def test_node_moves_to_another_path_in_one_round(procs):
+    """A path deleted and another added with its node in one push round: the
+    agent deletes first, so a data plane that refuses a node twice (as the
+    real one and the fake do) takes the new path."""
+    m = procs.mapd()
+    dp = procs.fake_dp()
+    procs.agent([m.port], dp.sock)
+    a = admin(m.port)
+    assert a.call(add(GOOD, node="10.6.0.1"))["ok"]
+    wait_until(lambda: GOOD in dp_gateways(dp), what="first path applied")
+    # one connection, two lines sent back to back: mapd pushes both before the agent's round
+    a.send_raw((json.dumps({"op": "gateway.del", "path_id": GOOD}) + "\n" +
+                json.dumps(add(GOOD2, node="10.6.0.1")) + "\n").encode())
+    assert a.recv()["existed"] and a.recv()["changed"]
+    wait_until(lambda: list(dp_gateways(dp)) == [GOOD2], what="the node moved to the new path")
+    assert "refused" not in a.call({"op": "gateway.get", "path_id": GOOD2})["gateway"]
