@@ -36,7 +36,7 @@ def gdp(procs, monkeypatch):
                        timeout=30)
     err = (p.stdout + p.stderr).strip()
     if p.returncode != 0 and "unknown key 'gateway'" in err:
-        pytest.skip("anyway-dataplane has no overlay gateway yet: " + err[-200:])
+        pytest.skip("anyway-dataplane has no overlay gateway yet: " + err.splitlines()[-1][-300:])
     assert p.returncode == 0, err
     monkeypatch.setattr(twd, "CONFIG", cfg)
     dp = twd.RealDataplane(procs).probe()
