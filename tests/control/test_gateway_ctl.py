@@ -279,3 +279,16 @@ def test_node_moves_to_another_path_in_one_round(procs):
     assert a.recv()["existed"] and a.recv()["changed"]
     wait_until(lambda: list(dp_gateways(dp)) == [GOOD2], what="the node moved to the new path")
     assert "refused" not in a.call({"op": "gateway.get", "path_id": GOOD2})["gateway"]
+
+
+def test_metrics_count_gateways(procs):
+    from ctlharness import free_port
+    from test_metrics import scrape
+    mport, aport = free_port(), free_port()
+    m = procs.mapd(args=["--metrics", "127.0.0.1:%d" % mport])
+    dp = procs.fake_dp()
+    procs.agent([m.port], dp.sock, args=["--metrics", "127.0.0.1:%d" % aport])
+    a = admin(m.port)
+    assert a.call({"op": "gateway.add", "gateways": [gw(GOOD), gw(GOOD2)]})["applied"] == 2
+    assert scrape(mport)[("anyway_mapd_gateways", ())] == 2
+    wait_until(lambda: scrape(aport)[("anyway_agent_applied_gateways", ())] == 2, what="agent gauge")
