@@ -28,6 +28,8 @@
 
 #include <jansson.h>
 
+#include "aw_tls.h"
+
 #define CTL_PROG "anyway-ctl"
 
 #define CTL_OK    0
@@ -47,6 +49,7 @@ struct ctl_opts {
 	bool mapd_given;     /* --mapd on the command line: services etc. go there */
 	bool json;           /* print raw replies */
 	int timeout_ms;      /* per connect / reply */
+	struct aw_tls_opts tls; /* --ca/--cert/--key/--insecure: map server connections */
 };
 
 /* One peer: where it is, how it is named in errors. */
@@ -59,6 +62,8 @@ struct ctl_conn {
 	int fd;
 	int timeout_ms;
 	void *lb;          /* struct aw_linebuf, owned */
+	struct aw_tls *tls; /* map server over TLS: context and connection, owned */
+	struct ssl_st *ssl;
 };
 
 /* ---- the command table (ctl_cmds.c) --------------------------------------- */

@@ -203,6 +203,11 @@ static const char help_head[] =
 	"  -a, --agent PATH     agent status socket (default " CTL_DEFAULT_AGENT ")\n"
 	"  -j, --json           print the raw JSON reply lines instead of tables\n"
 	"  -t, --timeout MS     connect / reply timeout in milliseconds (default 5000)\n"
+	"  --ca FILE --cert FILE --key FILE\n"
+	"                       TLS 1.3 to the map server: the operator's CA, this\n"
+	"                       client's certificate and key (required for map server\n"
+	"                       commands unless --insecure)\n"
+	"  --insecure           plain TCP to the map server (tests, loopback demos)\n"
 	"  -h, --help           this text;  -V, --version  the version\n";
 
 static void

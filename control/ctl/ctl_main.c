@@ -22,6 +22,7 @@ parse_opts(int argc, char **argv, struct ctl_opts *o)
 		{"timeout", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		AW_TLS_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
 	long long v;
@@ -29,6 +30,8 @@ parse_opts(int argc, char **argv, struct ctl_opts *o)
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":s:m:a:jt:hV", longopts, NULL)) != -1) {
+		if (aw_tls_opt(&o->tls, c, optarg))
+			continue;
 		switch (c) {
 		case 's': o->socket = optarg; break;
 		case 'm': o->mapd = optarg; o->mapd_given = true; break;
