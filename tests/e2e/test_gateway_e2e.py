@@ -21,6 +21,7 @@ does not know the gateway (--check-config of this very config refuses it).
 import hashlib
 import json
 import os
+import signal
 import subprocess
 
 import pytest
@@ -179,7 +180,7 @@ def test_10mb_transfer_survives_nat_rebinding(gw_net):
     n, node = gw_net.n, gw_net.node4
     out = gw_net.topo.tmp / "blob"
     # slow enough that the rebinding lands mid-stream; bounded by --max-time
-    p = subprocess.Popen(n.cmd("curl", "-sS", "--max-time", "240", "--limit-rate", "2M", "-o", str(out),
+    p = subprocess.Popen(n.cmd("curl", "-sS", "--max-time", "120", "--limit-rate", "2M", "-o", str(out),
                                f"http://{VIP}/blob/{BIG}"),
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     gw_net.topo.procs.append(p)
@@ -189,13 +190,27 @@ def test_10mb_transfer_survives_nat_rebinding(gw_net):
     before = gateway(gw_net, PATH_A)
     assert before["bound"], before
     node.rebind()  # a new socket: the NAT allocates a new mapping
-    assert p.wait(timeout=260) == 0, p.stdout.read()
+    rc = p.wait(timeout=130)
+    assert rc == 0, (p.stdout.read(), out.stat().st_size if out.exists() else None, diagnose(gw_net))
     data = out.read_bytes()
     assert len(data) == BIG
     assert hashlib.sha256(data).hexdigest() == hashlib.sha256(payload(BIG, 0)).hexdigest()
     g = gateway(gw_net, PATH_A)
     # the path followed the node to its new NAT mapping
     assert g["bound"] and g["addr"] == V4["a"] and g["port"] != before["port"], (before, g)
+
+
+def diagnose(net):
+    """What a failed transfer leaves to look at: the node's counters, the
+    path as the gateway has it, the data plane's non-zero drops."""
+    node = net.node4
+    node.p.send_signal(signal.SIGUSR2)
+    try:
+        stats = wait_line(node.p, r"^stats ", 5)
+    except AssertionError as e:
+        stats = str(e)
+    drops = {k: v for k, v in net.dp.stats().get("drops", {}).items() if v}
+    return {"node": stats, "gateway": gateway(net, PATH_A), "drops": drops}
 
 
 def test_conservation(gw_net):
