@@ -2,7 +2,8 @@
 /*
  * agent_apply — merge the map servers' views and push the difference to the
  * data plane with the batch forms of dataplane/API.md (service.set,
- * service.del, relay.add, relay.del), in chunks that keep each request line
+ * service.del, relay.add, relay.del; gateway.add / gateway.del through
+ * agent_gateway.c), in chunks that keep each request line
  * under 1 MiB and 10,000 items. A batch is applied whole by the data plane;
  * if it is refused, its items are retried one by one so that one bad item
  * cannot hold the others back (each refusal is logged and counted).
@@ -99,6 +100,10 @@ agent_applied_update(struct agent *ag, const char *op, const char *key, void *va
 		agent_view_set_service(&ag->applied, key, NULL, 0);
 	else if (strcmp(op, "relay.del") == 0)
 		agent_view_del_relay(&ag->applied, key);
+	else if (strcmp(op, "gateway.add") == 0 && val != NULL)
+		agent_view_put_gateway(&ag->applied, key, val);
+	else if (strcmp(op, "gateway.del") == 0)
+		agent_view_del_gateway(&ag->applied, key);
 	else
 		free(val);
 }
@@ -110,6 +115,8 @@ agent_round_init(struct agent_round *r)
 	agent_batch_init(&r->sdel, "service.del", "services", "service");
 	agent_batch_init(&r->radd, "relay.add", "relays", "path_id");
 	agent_batch_init(&r->rdel, "relay.del", "path_ids", "path_id");
+	agent_batch_init(&r->gadd, "gateway.add", "gateways", "path_id");
+	agent_batch_init(&r->gdel, "gateway.del", "path_ids", "path_id");
 	aw_jw_init(&r->item);
 }
 
@@ -120,6 +127,8 @@ agent_round_free(struct agent_round *r)
 	agent_batch_free(&r->sdel);
 	agent_batch_free(&r->radd);
 	agent_batch_free(&r->rdel);
+	agent_batch_free(&r->gadd);
+	agent_batch_free(&r->gdel);
 	aw_jw_free(&r->item);
 }
 
@@ -239,6 +248,7 @@ mark_all(struct agent *ag)
 		for (size_t i = 0; i < views[v]->relays.cap; i++)
 			if (views[v]->relays.slots[i].key)
 				agent_mark_relay(ag, views[v]->relays.slots[i].key);
+		agent_mark_gateways(ag, views[v]);
 	}
 }
 
@@ -262,7 +272,9 @@ agent_apply(struct agent *ag)
 {
 	struct agent_round *r = &ag->round;
 
-	if ((ag->dirty_svcs.n == 0 && ag->dirty_relays.n == 0 && !ag->full) || !may_apply(ag))
+	if ((ag->dirty_svcs.n == 0 && ag->dirty_relays.n == 0 && ag->dirty_gateways.n == 0 &&
+	     !ag->full) ||
+	    !may_apply(ag))
 		return;
 	if (ag->full)
 		mark_all(ag);
@@ -278,8 +290,13 @@ agent_apply(struct agent *ag)
 			agent_mapd_report_refused(ag, hex, "relay.add: TRS is not enabled on the "
 							   "data plane of this agent");
 	}
+	agent_gateway_diff(ag, r);
 	agent_batch_flush(ag, &r->sset);
 	agent_batch_flush(ag, &r->radd);
+	/* gateway deletes first: a path removed frees its node_addr for another
+	 * path added in the same round (the data plane refuses a node twice) */
+	agent_batch_flush(ag, &r->gdel);
+	agent_batch_flush(ag, &r->gadd);
 	agent_batch_flush(ag, &r->sdel);
 	agent_batch_flush(ag, &r->rdel);
 	aw_strmap_clear(&ag->dirty_svcs);

@@ -92,10 +92,11 @@ apply_single(struct agent *ag, struct agent_batch *b, size_t i, struct aw_jw *w)
 		b->vals[i] = NULL;
 	} else {
 		note_error(ag, b->op, rep);
-		if (strcmp(b->op, "relay.add") == 0) /* back to the admin, through mapd */
-			agent_mapd_report_refused(ag, b->keys[i],
-						  json_string_value(json_object_get(rep, "error"))
-							  ?: "refused");
+		if (strcmp(b->op, "relay.add") == 0 || strcmp(b->op, "gateway.add") == 0)
+			/* back to the admin, through mapd */
+			agent_mapd_report_refused_gw(ag, b->op[0] == 'g', b->keys[i],
+						     json_string_value(json_object_get(rep, "error"))
+							     ?: "refused");
 	}
 	json_decref(rep);
 }

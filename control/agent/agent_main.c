@@ -242,6 +242,7 @@ main(int argc, char **argv)
 	agent_view_init(&ag.applied);
 	aw_strmap_init(&ag.dirty_svcs);
 	aw_strmap_init(&ag.dirty_relays);
+	aw_strmap_init(&ag.dirty_gateways);
 	agent_round_init(&ag.round);
 	aw_loop_on_hup(&ag.loop, on_hup, &ag);
 	if (aw_loop_watch_signals(&ag.loop, &sigh) < 0) {

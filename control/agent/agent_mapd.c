@@ -64,6 +64,7 @@ mark_view(struct agent *ag, const struct agent_view *v)
 	for (size_t i = 0; i < v->relays.cap; i++)
 		if (v->relays.slots[i].key)
 			agent_mark_relay(ag, v->relays.slots[i].key);
+	agent_mark_gateways(ag, v);
 }
 
 /* The hello reply: which instance of the map server this is. */
@@ -145,6 +146,8 @@ on_snapshot(struct agent_mapd *m, const struct aw_msg *msg)
 	for (uint32_t i = 0; i < s->n_relays; i++)
 		if (agent_view_set_relay(&m->pending, &s->relays[i], true) < 0)
 			return -1;
+	if (agent_gateway_snapshot(&m->pending, s) < 0)
+		return -1;
 	if (s->more)
 		return 0;
 	/* complete: the new view replaces the old one; everything in either is rechecked */
@@ -175,6 +178,9 @@ on_push(struct agent_mapd *m, const struct aw_msg *msg)
 			return -1;
 		agent_mark_service(m->ag, msg->u.svc.service);
 		return 0;
+	case AW_MSG_GATEWAY_ADD:
+	case AW_MSG_GATEWAY_DEL:
+		return agent_gateway_push(m, msg);
 	case AW_MSG_RELAY_ADD:
 		if (agent_view_set_relay(&m->view, &msg->u.relay, true) < 0)
 			return -1;
@@ -226,6 +232,8 @@ on_line(struct agent_mapd *m, const char *line, size_t len)
 	case AW_MSG_SERVICE:
 	case AW_MSG_RELAY_ADD:
 	case AW_MSG_RELAY_DEL:
+	case AW_MSG_GATEWAY_ADD:
+	case AW_MSG_GATEWAY_DEL:
 		if (on_push(m, &msg) < 0) {
 			snprintf(why, sizeof(why), "version %llu after %llu: resubscribing for a snapshot",
 				 (unsigned long long)msg.version, (unsigned long long)m->version);
@@ -345,10 +353,17 @@ start_connect(struct agent_mapd *m, uint64_t now)
 void
 agent_mapd_report_refused(struct agent *ag, const char *hex, const char *error)
 {
+	agent_mapd_report_refused_gw(ag, false, hex, error);
+}
+
+/* Same for a relay or (gateway) a gateway entry: relay.refused / gateway.refused. */
+void
+agent_mapd_report_refused_gw(struct agent *ag, bool gateway, const char *hex, const char *error)
+{
 	struct aw_msg msg;
 	size_t n = 0;
 
-	aw_msg_init(&msg, AW_MSG_RELAY_REFUSED);
+	aw_msg_init(&msg, gateway ? AW_MSG_GATEWAY_REFUSED : AW_MSG_RELAY_REFUSED);
 	for (int i = 0; i < AW_MSG_PATH_ID_LEN; i++) {
 		int hi = aw_hex_digit(hex[2 * i]), lo = hi < 0 ? -1 : aw_hex_digit(hex[2 * i + 1]);
 		if (lo < 0)
@@ -363,11 +378,13 @@ agent_mapd_report_refused(struct agent *ag, const char *hex, const char *error)
 	char *line = aw_msg_encode(&msg);
 	for (int i = 0; line != NULL && i < ag->n_mapd; i++) {
 		struct agent_mapd *m = &ag->mapd[i];
+		const struct aw_strmap *v = gateway ? &m->view.gateways : &m->view.relays;
+		const struct aw_strmap *g = gateway ? &m->grace.gateways : &m->grace.relays;
 
 		/* an older map server (no "instance" at hello) has no relay.refused */
 		if (m->state != MAPD_SYNCED || m->link == NULL || m->instance[0] == '\0' ||
-		    (aw_strmap_get(&m->view.relays, hex) == NULL &&
-		     (!m->has_grace || aw_strmap_get(&m->grace.relays, hex) == NULL)))
+		    (aw_strmap_get(v, hex) == NULL &&
+		     (!m->has_grace || aw_strmap_get(g, hex) == NULL)))
 			continue;
 		/* ENOBUFS: the report is dropped, the link kept */
 		if (aw_conn_send(&m->link->c, line, strlen(line)) < 0 && errno != ENOBUFS)

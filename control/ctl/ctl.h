@@ -221,6 +221,10 @@ int ctl_show_mapd_services(const struct ctl_cmd *c, const json_t *reply);
 int ctl_show_mapd_service(const struct ctl_cmd *c, const json_t *reply);
 int ctl_show_mapd_relays(const struct ctl_cmd *c, const json_t *reply);
 int ctl_show_mapd_subscribers(const struct ctl_cmd *c, const json_t *reply);
+/* ctl_gateway.c: the overlay gateway (both daemons). */
+extern const struct ctl_pager ctl_gateways_pager;
+int ctl_show_mapd_gateways(const struct ctl_cmd *c, const json_t *reply);
+int ctl_parse_gateway_add(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 int ctl_parse_register(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 int ctl_parse_deregister(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 

@@ -17,6 +17,7 @@
 #define MAPD    .when = CTL_WITH_MAPD
 #define ARGS(lo, hi) .min_args = (lo), .max_args = (hi)
 #define RELAY_ADD_USAGE "PATH_ID TUNNEL_KEY [suite 1|2] [idle S] [bind S]"
+#define GATEWAY_ADD_USAGE "PATH_ID END_KEY NODE_ADDR [suite 1|2] [idle S]"
 
 const struct ctl_cmd ctl_cmds[] = {
 	/* the data plane's API (dataplane/API.md) */
@@ -73,6 +74,21 @@ const struct ctl_cmd ctl_cmds[] = {
 	{.word = "relay", .sub = "del", DP, NO_MAPD, .op = "relay.del", ARGS(1, 1),
 	 .parse = ctl_parse_path_id, .show = ctl_show_object, .usage = "PATH_ID",
 	 .help = "remove a relay entry"},
+	{.word = "gateways", DP, NO_MAPD, .op = "gateway.list", ARGS(0, 2), .parse = ctl_parse_limit,
+	 .key = "gateways", .pager = &ctl_gateways_pager, .usage = "[limit N]",
+	 .help = "the overlay gateway's paths (default limit 1000)"},
+	{.word = "gateway", .sub = "list", .bare = true, DP, NO_MAPD, .op = "gateway.list",
+	 ARGS(0, 2), .parse = ctl_parse_limit, .key = "gateways", .pager = &ctl_gateways_pager,
+	 .usage = "[limit N]", .help = "the overlay gateway's paths (default limit 1000)"},
+	{.word = "gateway", .sub = "get", DP, NO_MAPD, .op = "gateway.get", ARGS(1, 1),
+	 .parse = ctl_parse_path_id, .show = ctl_show_object, .key = "gateway", .usage = "PATH_ID",
+	 .help = "one gateway path and its counters (no key)"},
+	{.word = "gateway", .sub = "add", DP, NO_MAPD, .op = "gateway.add", ARGS(3, -1),
+	 .parse = ctl_parse_gateway_add, .show = ctl_show_object, .usage = GATEWAY_ADD_USAGE,
+	 .help = "add a gateway path"},
+	{.word = "gateway", .sub = "del", DP, NO_MAPD, .op = "gateway.del", ARGS(1, 1),
+	 .parse = ctl_parse_path_id, .show = ctl_show_object, .usage = "PATH_ID",
+	 .help = "remove a gateway path"},
 
 	/* the map server (SPEC §7.1): admin and registrar roles */
 	{.word = "services", ADMIN, MAPD, .op = "service.list", .show = ctl_show_mapd_services,
@@ -101,6 +117,20 @@ const struct ctl_cmd ctl_cmds[] = {
 	{.word = "relay", .sub = "del", ADMIN, MAPD, .op = "relay.del", ARGS(1, 1),
 	 .parse = ctl_parse_path_id, .show = ctl_show_object, .usage = "PATH_ID",
 	 .help = "remove a relay entry from the map"},
+	{.word = "gateways", ADMIN, MAPD, .op = "gateway.list", .show = ctl_show_mapd_gateways,
+	 .usage = "", .help = "the map's gateway paths, refused ones first (max 4000)"},
+	{.word = "gateway", .sub = "list", .bare = true, ADMIN, MAPD, .op = "gateway.list",
+	 .show = ctl_show_mapd_gateways, .usage = "",
+	 .help = "the map's gateway paths, refused ones first (max 4000)"},
+	{.word = "gateway", .sub = "get", ADMIN, MAPD, .op = "gateway.get", ARGS(1, 1),
+	 .parse = ctl_parse_path_id, .show = ctl_show_object, .key = "gateway", .usage = "PATH_ID",
+	 .help = "one gateway path of the map (no key) and its last refusal"},
+	{.word = "gateway", .sub = "add", ADMIN, MAPD, .op = "gateway.add", ARGS(3, -1),
+	 .parse = ctl_parse_gateway_add, .show = ctl_show_object, .usage = GATEWAY_ADD_USAGE,
+	 .help = "add a gateway path to the map"},
+	{.word = "gateway", .sub = "del", ADMIN, MAPD, .op = "gateway.del", ARGS(1, 1),
+	 .parse = ctl_parse_path_id, .show = ctl_show_object, .usage = "PATH_ID",
+	 .help = "remove a gateway path from the map"},
 	{.word = "register", REG, .op = "register", ARGS(3, -1), .parse = ctl_parse_register,
 	 .show = ctl_show_object, .usage = "URI ADDR PORT [priority N] [weight W] [ttl S]",
 	 .help = "register a destination (defaults 0, 100, 30)"},

@@ -274,6 +274,7 @@ mapd_init(struct mapd *md)
 	memset(md, 0, sizeof(*md));
 	mapd_state_init(&md->st);
 	aw_strmap_init(&md->relay_meta);
+	aw_strmap_init(&md->gateway_meta);
 	md->max_clients = 4096;
 	md->sub_queue_max = 64u << 20;
 	md->client_queue_max = 8u << 20;

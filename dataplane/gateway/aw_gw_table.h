@@ -46,7 +46,7 @@ struct aw_gw_entry {
 	uint8_t path_id[16];
 	uint8_t key[AW_TRS_KEY_LEN]; /* the End Key */
 	uint8_t suite;
-	uint16_t idle_timeout_s;
+	uint32_t idle_timeout_s;     /* 1..86400 */
 	struct aw_addr node;         /* node_addr, padding zeroed */
 };
 
@@ -74,7 +74,7 @@ struct aw_gw_path {
 	uint32_t wseq;          /* seqlock over bind and win */
 	uint32_t last_in_s;     /* gateway clock of the newest verified capsule */
 	struct aw_replay win;
-	uint16_t idle_timeout_s;
+	uint32_t idle_timeout_s;
 	uint8_t suite;
 	struct aw_gw_bind bind;
 	uint64_t pkts_in, bytes_in, pkts_out, bytes_out, drops;

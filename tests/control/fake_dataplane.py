@@ -2,14 +2,15 @@
 """TEST DOUBLE of the anyway-dataplane JSON API — not the data plane.
 
 A small unix-socket server that implements the ASRS and TRS table methods of
-dataplane/API.md (service.set/del/list, relay.add/del/get/list, with the
-batch forms, plus ping) with the documented validation (a request is checked
+dataplane/API.md (service.set/del/list, relay.add/del/get/list,
+gateway.add/del/get/list (fake_gateway.py), with the batch forms, plus ping) with the documented validation (a request is checked
 whole, then applied whole; unknown arguments are errors; errors read
 "key.path: what was expected"), keeping its state in memory. It lets the
 control-plane tests and the push-latency tool run anyway-agent without DPDK.
 
 Test-only methods: {"op": "dump"} → {"ok": true, "services": {uri: [dest]},
-"relays": {path_id: entry (key included)}, "calls": {op: n}, "items": n,
+"relays": {path_id: entry (key included)}, "gateways": {path_id: entry
+(key included)}, "calls": {op: n}, "items": n,
 "set_time": {uri: time.monotonic() of its last service.set}};
 {"op": "wait_applied", "service": URI, "weight": W} → answered once the
 service has a destination of weight W, with "t": the CLOCK_MONOTONIC time
@@ -17,10 +18,11 @@ service has a destination of weight W, with "t": the CLOCK_MONOTONIC time
 {"op": "wait_services", "count": N} → answered once N services are known, with
 "t" likewise (both used by bench/control/push_latency.py).
 
-    fake_dataplane.py --socket PATH [--no-asrs] [--no-trs] [--no-validate] [--refuse PREFIX]
+    fake_dataplane.py --socket PATH [--no-asrs] [--no-trs] [--no-gateway] [--no-validate]
+                      [--refuse PREFIX]
 
 --refuse PREFIX makes service.set refuse services whose URI starts with
-PREFIX, and relay.add relays whose path_id does (as a data plane whose table
+PREFIX, and relay.add / gateway.add entries whose path_id does (as a data plane whose table
 is full would): the whole request is refused, so the caller must retry the
 others alone.
 
@@ -38,6 +40,8 @@ import signal
 import socket
 import sys
 import time
+
+from fake_gateway import GatewayMethods
 
 MAX_LINE = 1 << 20
 MAX_BATCH = 10000
@@ -140,11 +144,13 @@ def batch(req, single, plural, allowed_single):
     return False, [req]
 
 
-class FakeDataplane:
-    def __init__(self, asrs=True, trs=True, validate=True, refuse=None):
+class FakeDataplane(GatewayMethods):
+    def __init__(self, asrs=True, trs=True, validate=True, refuse=None, gateway=True):
         self.asrs, self.trs, self.validate, self.refuse = asrs, trs, validate, refuse
+        self.gateway, self.h = gateway, sys.modules[__name__]
         self.services = {}
         self.relays = {}
+        self.gateways = {}
         self.calls = {}
         self.items = 0
         self.set_time = {}  # uri -> time.monotonic() of its last service.set
@@ -161,16 +167,19 @@ class FakeDataplane:
             want_keys(req, "", ("op",))
             return {"pong": True, "version": "fake"}
         if op == "dump":
-            return {"services": self.services, "relays": self.relays, "calls": self.calls, "items": self.items,
-                    "set_time": self.set_time}
+            return {"services": self.services, "relays": self.relays, "gateways": self.gateways,
+                    "calls": self.calls, "items": self.items, "set_time": self.set_time}
         fn = getattr(self, "op_" + op.replace(".", "_"), None)
         if fn is None:
             raise Bad("op: unknown method '%s' (known: ping, service.set, service.del, service.list, "
-                      "relay.add, relay.del, relay.get, relay.list)" % op[:64])
+                      "relay.add, relay.del, relay.get, relay.list, gateway.add, gateway.del, "
+                      "gateway.get, gateway.list)" % op[:64])
         if op.startswith("service.") and not self.asrs:
             raise Bad("asrs is not enabled in the config")
         if op.startswith("relay.") and not self.trs:
             raise Bad("trs is not enabled in the config")
+        if op.startswith("gateway.") and not self.gateway:
+            raise Bad("gateway is not enabled in the config")
         return fn(req)
 
     def op_service_set(self, req):
@@ -360,11 +369,12 @@ def main():
     ap.add_argument("--socket", required=True)
     ap.add_argument("--no-asrs", action="store_true")
     ap.add_argument("--no-trs", action="store_true")
+    ap.add_argument("--no-gateway", action="store_true")
     ap.add_argument("--no-validate", action="store_true")
     ap.add_argument("--refuse", metavar="PREFIX")
     a = ap.parse_args()
     serve(a.socket, FakeDataplane(asrs=not a.no_asrs, trs=not a.no_trs, validate=not a.no_validate,
-                                  refuse=a.refuse))
+                                  refuse=a.refuse, gateway=not a.no_gateway))
     return 0
 
 
