@@ -27,6 +27,7 @@
 #include "aw_asrs_stab.h"
 #include "aw_asrs_synproxy.h"
 #include "aw_cksum.h"
+#include "aw_cluster.h"
 #include "aw_fwd.h"
 #include "aw_maglev.h"
 #include "aw_route.h"
@@ -430,6 +431,35 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 	return idx;
 }
 
+/* Anycast cluster (SPEC §8, doc/cluster.md): a miss for a VIP (not an
+ * instance alias, not a reply to a SNAT address) whose owner is another
+ * instance is sent there. Key: client, VIP (16 bytes each, IPv4 zero
+ * padded), client port, VIP port, proto, v6, as five little-endian words. */
+static __rte_noinline bool
+cluster_redirect(struct aw_lcore_ctx *c, const struct aw_feat_pkt *p)
+{
+	const uint8_t *ip = pkt_ip(p), *l4 = ip + p->l3_hl;
+	uint64_t w[5] = {0, 0, 0, 0, 0};
+	uint32_t ports;
+
+	if (!(p->addr_flags & (AW_ADDR_VIP | AW_FEAT_SVC_PREFIX)))
+		return false;
+	if (p->v6) {
+		memcpy(w, ip + 8, 32);
+	} else {
+		memcpy(&w[0], ip + 12, 4);
+		memcpy(&w[2], ip + 16, 4);
+	}
+	memcpy(&ports, l4, 4);
+	w[4] = rte_cpu_to_le_64(rte_le_to_cpu_32(ports) | (uint64_t)p->proto << 32 |
+				(uint64_t)p->v6 << 40);
+	for (unsigned i = 0; i < 4; i++)
+		w[i] = rte_le_to_cpu_64(w[i]);
+	bool creating = p->proto == IPPROTO_UDP ||
+			(p->l3_len - p->l3_hl >= 14 && (l4[13] & (TCP_SYN | TCP_ACK)) == TCP_SYN);
+	return aw_cluster_miss(c, p->m, aw_owner_flow_hash(w, 5), creating);
+}
+
 static __rte_noinline void
 new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct key_h pk)
 {
@@ -444,6 +474,8 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 		if (found != AW_STAB_MISS)
 			return p->v6 ? hit(c, a, aw_asrs_lc(c), p, found, 1) : hit(c, a, aw_asrs_lc(c), p, found, 0);
 	}
+	if (unlikely(c->dp->feat[AW_FEAT_CLUSTER] != NULL) && cluster_redirect(c, p))
+		return;
 	int r = identify(c, a, p, &sid, &strip, &opt_off, &asrs_port, &sp);
 
 	if (r < 0)
