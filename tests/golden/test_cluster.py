@@ -17,7 +17,7 @@ import cluster_ref as ref
 from asrs_fixtures import *  # noqa: F401,F403
 from asrs_fixtures import natted
 from golden_common import GW_MAC, GW_V4, HOST_MAC, HOST_V4, P0_V4, P1_MAC, P1_V4, check
-from harness import Dataplane
+from harness import Dataplane, app_error_lines, run_bad_config
 
 KEY = "00112233445566778899aabbccddeeff" + "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 PORT = 7812
@@ -259,3 +259,52 @@ def test_owner_table_equals_python_model():
         p, s = ref.owner_row(rm, row)
         want = [ids[p] if p != ref.NONE else None, ids[s] if s != ref.NONE else None]
         assert rows[row] == want, (row, rows[row], want)
+
+
+def _cl(**over):
+    c = {"id": "inst-a", "udp_port": PORT, "key": KEY, "underlay": P1_V4}
+    c.update(over)
+    return c
+
+
+@pytest.mark.parametrize("cl,path,words", [
+    (_cl(id="a b"), "cluster.id", ["[A-Za-z0-9._-]"]),
+    (_cl(id="x" * 64), "cluster.id", ["63"]),
+    (_cl(key="00" * 31), "cluster.key", ["64 hex digits", "62"]),
+    (_cl(key="zz" + "00" * 31), "cluster.key", ["non-hex", "0"]),
+    (_cl(udp_port=0), "cluster.udp_port", ["65535"]),
+    (_cl(underlay="10.9.9.9"), "cluster.underlay", ["address of a port", "10.9.9.9"]),
+    (_cl(underlay="bogus"), "cluster.underlay", []),
+    ({k: v for k, v in _cl().items() if k != "key"}, "cluster.key", ["required"]),
+    (_cl(extra=1), "cluster", ["extra"]),
+])
+def test_cluster_config_errors(cl, path, words):
+    c = cfg()
+    c["cluster"] = cl
+    rc, stderr, cfgfile = run_bad_config(c)
+    lines = app_error_lines(stderr)
+    assert rc == 2 and len(lines) == 1, stderr
+    prefix = "anyway-dataplane: %s: %s: " % (cfgfile, path)
+    assert lines[0].startswith(prefix), (prefix, lines[0])
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+
+
+def test_underlay_mtu_too_small_refused_at_start():
+    c = cfg()
+    c["ports"][1]["mtu"] = 1300  # 1300 - 52 < 1280
+    rc, stderr, _ = run_bad_config(c)
+    assert rc != 0 and "MTU 1300 leaves 1248 bytes" in stderr and "at least 1332" in stderr, stderr
+
+
+@pytest.mark.parametrize("ms", [None, members(B)], ids=["no_member_list", "one_member"])
+def test_one_member_or_none_behaves_as_today(ms):
+    syn = built(frame4(tcp_seg(sport=43000, dport=80, flags="S")))
+    with Dataplane(cfg(), live_ports=(0,)) as dp:
+        if ms is not None:  # one member, not even us: still local
+            assert dp.api({"op": "cluster.set", "epoch": 1, "members": ms})["ok"]
+        dp.live[0].send([syn])
+        dp.wait_idle(expect_rx=1)
+        dp.stop()
+    assert_natted(dp.result.out[1][0], syn, P1_V4, SNAT_MIN, HOST_V4, 8080, HOST_MAC, P1_MAC)
+    check(dp.result, rx=1, tx=1, sessions_created=1, cluster_redirected=0)
