@@ -198,11 +198,21 @@ encap(struct aw_lcore_ctx *c, const struct aw_cluster *cl, struct rte_mbuf *m,
 	e->ether_type = cl->v6 ? RTE_BE16(RTE_ETHER_TYPE_IPV6) : RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	outer_headers(cl, eth + L3, &t->m[to].addr, inner_len,
 		      (uint16_t)(0xc000 | (flow_hash >> 32 & 0x3fff)));
-	aw_clh_write(eth + L3 + cl->overhead - AW_CLH_LEN, h, cl->k);
-	if (l->tab != t) {
+	if (l->tab != t) { /* caches belong to one table (epoch) */
 		memset(l->nh, 0, sizeof(l->nh));
+		memset(l->tags, 0, sizeof(l->tags));
 		l->tab = t;
 	}
+	uint8_t *hdr = eth + L3 + cl->overhead - AW_CLH_LEN;
+	uint64_t w0;
+	aw_clh_head(hdr, h);
+	memcpy(&w0, hdr, 8);
+	unsigned slot = (h->hops[0] * 31u + h->hops[1] * 7u + h->hop_idx) & (AW_CL_TAG_CACHE - 1);
+	if (unlikely(l->tags[slot].head != w0)) {
+		l->tags[slot].head = w0;
+		l->tags[slot].tag = aw_clh_tag(hdr, cl->k);
+	}
+	memcpy(hdr + 16, &l->tags[slot].tag, 8);
 	l->nh[to] = aw_fwd_send(c, m, l->nh[to], cl->v6, AW_FWD_ORIGINATED);
 }
 

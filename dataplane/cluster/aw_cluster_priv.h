@@ -42,10 +42,18 @@ struct aw_cluster {
 	} pend[AW_CL_PEND_MAX];
 };
 
-/* Per processing lcore: next-hop cache words toward the members of `tab`. */
+#define AW_CL_TAG_CACHE 256
+
+/* Per processing lcore, for the table `tab`: next-hop cache words toward its
+ * members, and the tags of the headers it sent last (a header's 16 tagged
+ * bytes depend only on the hop list, the hop index and the epoch). */
 struct aw_cluster_lcore {
 	const struct aw_owner_tab *tab;
 	uint32_t nh[AW_OWNER_MAX_MEMBERS];
+	struct {
+		uint64_t head; /* bytes 0..7 of the header (0: empty) */
+		uint64_t tag;
+	} tags[AW_CL_TAG_CACHE];
 };
 
 static inline struct aw_cluster *

@@ -2,18 +2,18 @@
 /* The cluster header; see aw_clhdr.h for the layout. */
 #include "aw_clhdr.h"
 
+#include <endian.h>
 #include <string.h>
 
 #include "aw_siphash.h"
 
-static uint64_t
+static inline uint64_t
 le64(const uint8_t *p)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
+	memcpy(&v, p, 8);
+	return le64toh(v);
 }
 
 void
@@ -24,21 +24,28 @@ aw_clh_key(const uint8_t key32[32], uint64_t k[2])
 }
 
 void
+aw_clh_head(uint8_t out[16], const struct aw_clh *h)
+{
+	const uint8_t head[8] = {0x41, 0x43, AW_CLH_VERSION, h->hop_idx, h->hop_cnt, h->hops[0],
+				 h->hop_cnt > 1 ? h->hops[1] : AW_CLH_HOP_NONE, 0};
+	const uint64_t epoch = htobe64(h->epoch);
+
+	memcpy(out, head, 8);
+	memcpy(out + 8, &epoch, 8);
+}
+
+uint64_t
+aw_clh_tag(const uint8_t head[16], const uint64_t k[2])
+{
+	return htole64(aw_siphash24(k, head, 16));
+}
+
+void
 aw_clh_write(uint8_t *out, const struct aw_clh *h, const uint64_t k[2])
 {
-	out[0] = 0x41;
-	out[1] = 0x43;
-	out[2] = AW_CLH_VERSION;
-	out[3] = h->hop_idx;
-	out[4] = h->hop_cnt;
-	out[5] = h->hops[0];
-	out[6] = h->hop_cnt > 1 ? h->hops[1] : AW_CLH_HOP_NONE;
-	out[7] = 0;
-	for (unsigned i = 0; i < 8; i++)
-		out[8 + i] = (uint8_t)(h->epoch >> (56 - 8 * i));
-	uint64_t tag = aw_siphash24(k, out, 16);
-	for (unsigned i = 0; i < 8; i++)
-		out[16 + i] = (uint8_t)(tag >> (8 * i));
+	aw_clh_head(out, h);
+	const uint64_t tag = aw_clh_tag(out, k);
+	memcpy(out + 16, &tag, 8);
 }
 
 enum aw_clh_err
@@ -56,9 +63,9 @@ aw_clh_parse(const uint8_t *p, size_t n, struct aw_clh *h)
 	h->hop_cnt = p[4];
 	h->hops[0] = p[5];
 	h->hops[1] = p[6];
-	h->epoch = 0;
-	for (unsigned i = 0; i < 8; i++)
-		h->epoch = h->epoch << 8 | p[8 + i];
+	uint64_t e;
+	memcpy(&e, p + 8, 8);
+	h->epoch = be64toh(e);
 	return AW_CLH_OK;
 }
 

@@ -53,6 +53,11 @@ void aw_clh_key(const uint8_t key32[32], uint64_t k[2]);
 /* Writes the 24 bytes of h (tag included) at out. */
 void aw_clh_write(uint8_t *out, const struct aw_clh *h, const uint64_t k[2]);
 
+/* The pieces of aw_clh_write, for a writer that caches tags: the first 16
+ * bytes (fields), and the tag of those 16 bytes as stored (little-endian). */
+void aw_clh_head(uint8_t out[16], const struct aw_clh *h);
+uint64_t aw_clh_tag(const uint8_t head[16], const uint64_t k[2]);
+
 /* Parses the header at p (n bytes available); the tag is not checked. */
 enum aw_clh_err aw_clh_parse(const uint8_t *p, size_t n, struct aw_clh *h);
 
