@@ -433,31 +433,24 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 
 /* Anycast cluster (SPEC §8, doc/cluster.md): a miss for a VIP (not an
  * instance alias, not a reply to a SNAT address) whose owner is another
- * instance is sent there. Key: client, VIP (16 bytes each, IPv4 zero
- * padded), client port, VIP port, proto, v6, as five little-endian words. */
+ * instance is sent there (key: aw_cluster_asrs_hash). */
 static __rte_noinline bool
 cluster_redirect(struct aw_lcore_ctx *c, const struct aw_feat_pkt *p)
 {
 	const uint8_t *ip = pkt_ip(p), *l4 = ip + p->l3_hl;
-	uint64_t w[5] = {0, 0, 0, 0, 0};
-	uint32_t ports;
+	uint8_t cl[16] = {0}, vip[16] = {0};
+	uint16_t cport, vport;
 
 	if (!(p->addr_flags & (AW_ADDR_VIP | AW_FEAT_SVC_PREFIX)))
 		return false;
-	if (p->v6) {
-		memcpy(w, ip + 8, 32);
-	} else {
-		memcpy(&w[0], ip + 12, 4);
-		memcpy(&w[2], ip + 16, 4);
-	}
-	memcpy(&ports, l4, 4);
-	w[4] = rte_cpu_to_le_64(rte_le_to_cpu_32(ports) | (uint64_t)p->proto << 32 |
-				(uint64_t)p->v6 << 40);
-	for (unsigned i = 0; i < 4; i++)
-		w[i] = rte_le_to_cpu_64(w[i]);
+	memcpy(cl, p->v6 ? ip + 8 : ip + 12, p->v6 ? 16 : 4);
+	memcpy(vip, p->v6 ? ip + 24 : ip + 16, p->v6 ? 16 : 4);
+	memcpy(&cport, l4, 2);
+	memcpy(&vport, l4 + 2, 2);
 	bool creating = p->proto == IPPROTO_UDP ||
 			(p->l3_len - p->l3_hl >= 14 && (l4[13] & (TCP_SYN | TCP_ACK)) == TCP_SYN);
-	return aw_cluster_miss(c, p->m, aw_owner_flow_hash(w, 5), creating);
+	return aw_cluster_miss(c, p->m, aw_cluster_asrs_hash(cl, vip, cport, vport, p->proto, p->v6),
+			       creating);
 }
 
 static __rte_noinline void

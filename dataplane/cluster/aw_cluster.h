@@ -21,6 +21,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
 
 #include "aw_dp.h"
 #include "aw_inet.h"
@@ -48,5 +51,29 @@ extern const struct aw_feature_ops aw_cluster_ops;
  */
 bool aw_cluster_miss(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint64_t flow_hash,
 		     bool creating);
+
+/* The flow hash of an ASRS flow (doc/cluster.md): the 40-byte key client
+ * address, VIP (16 bytes each, IPv4 zero padded), client port, VIP port
+ * (network order, as in the packet), protocol, v6 (0/1), two zero bytes, as
+ * five little-endian words. */
+static inline uint64_t
+aw_cluster_asrs_hash(const uint8_t client[16], const uint8_t vip[16], uint16_t cport_be,
+		     uint16_t vport_be, uint8_t proto, uint8_t v6)
+{
+	uint8_t k[40];
+	uint64_t w[5];
+
+	memcpy(k, client, 16);
+	memcpy(k + 16, vip, 16);
+	memcpy(k + 32, &cport_be, 2);
+	memcpy(k + 34, &vport_be, 2);
+	k[36] = proto;
+	k[37] = v6;
+	k[38] = k[39] = 0;
+	memcpy(w, k, sizeof(w));
+	for (unsigned i = 0; i < 5; i++)
+		w[i] = rte_le_to_cpu_64(w[i]);
+	return aw_owner_flow_hash(w, 5);
+}
 
 #endif /* AW_CLUSTER_H */

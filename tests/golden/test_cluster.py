@@ -16,7 +16,7 @@ from scapy.packet import Raw
 import cluster_ref as ref
 from asrs_fixtures import *  # noqa: F401,F403
 from asrs_fixtures import natted
-from golden_common import GW_MAC, GW_V4, HOST_MAC, HOST_V4, P0_V4, P1_MAC, P1_V4, check
+from golden_common import CLIENT_MAC, GW_MAC, GW_V4, HOST_MAC, HOST_V4, P0_MAC, P0_V4, P1_MAC, P1_V4, check
 from harness import Dataplane, app_error_lines, run_bad_config
 
 KEY = "00112233445566778899aabbccddeeff" + "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -100,6 +100,28 @@ def test_syn_to_other_owner_leaves_encapsulated_byte_for_byte():
                  Raw(ref.header(KEY, 7, 0, [index_of(ms, "inst-b")]) + inner))
     assert bytes(res.out[1][0]) == bytes(want), (bytes(res.out[1][0]).hex(), bytes(want).hex())
     check(res, rx=1, tx=1, cluster_redirected=1, sessions_created=0)
+
+
+def test_icmp_error_goes_to_the_owner_of_the_quoted_flow():
+    from scapy.layers.inet import ICMP
+    ms = members(A, B, C)
+    cport = client_port_owned_by(ms, "inst-b", "inst-a")
+    quote = IP(src=VIP4, dst=CLIENT_V4, ttl=60) / TCP(sport=80, dport=cport, flags="SA", seq=1, ack=2)
+    err = built(Ether(dst=P0_MAC, src=CLIENT_MAC) / IP(src="10.1.0.9", dst=VIP4, ttl=64) /
+                ICMP(type=3, code=4, nexthopmtu=1400) / Raw(bytes(quote)[:28]))
+    dp = start(ms, epoch=2)
+    try:
+        dp.live[0].send([err])
+        res = finish(dp, 1)
+    finally:
+        dp.__exit__(None, None, None)
+    assert len(res.out[1]) == 1, res.out
+    h = ref.flow_hash_words(ref.asrs_key_words(CLIENT_V4, cport, VIP4, 80, 6))
+    want = built(Ether(dst=HOST_MAC, src=P1_MAC) / IP(src=P1_V4, dst=HOST_V4, ttl=64, flags="DF", id=0) /
+                 UDP(sport=0xC000 | ((h >> 32) & 0x3FFF), dport=PORT, chksum=0) /
+                 Raw(ref.header(KEY, 2, 0, [index_of(ms, "inst-b")]) + l3(err)))
+    assert bytes(res.out[1][0]) == bytes(want), (bytes(res.out[1][0]).hex(), bytes(want).hex())
+    check(res, rx=1, tx=1, cluster_redirected=1)
 
 
 def test_syn_owned_here_and_alias_are_local():
