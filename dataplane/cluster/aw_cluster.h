@@ -7,7 +7,7 @@
  * checked, then their inner packet re-injected with aw_set_again, origin =
  * AW_FEAT_CLUSTER + 1, origin_arg = the hop word below), and the redirect of
  * a session miss to its flow's owner (aw_cluster_miss, called by the ASRS
- * feature's miss path).
+ * feature's miss paths and by the relay for a PathID it does not have).
  *
  * Hop word (meta.origin_arg of a re-injected packet): bits 0-7 hops[0], 8-15
  * hops[1], 16-19 hop index, 20-23 hop count, 24-31 the epoch's low 8 bits.
@@ -74,6 +74,18 @@ aw_cluster_asrs_hash(const uint8_t client[16], const uint8_t vip[16], uint16_t c
 	for (unsigned i = 0; i < 5; i++)
 		w[i] = rte_le_to_cpu_64(w[i]);
 	return aw_owner_flow_hash(w, 5);
+}
+
+/* The flow hash of a TRS path: its 16-byte PathID as two little-endian words. */
+static inline uint64_t
+aw_cluster_path_hash(const uint8_t id[16])
+{
+	uint64_t w[2];
+
+	memcpy(w, id, 16);
+	w[0] = rte_le_to_cpu_64(w[0]);
+	w[1] = rte_le_to_cpu_64(w[1]);
+	return aw_owner_flow_hash(w, 2);
 }
 
 #endif /* AW_CLUSTER_H */

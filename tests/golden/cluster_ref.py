@@ -69,6 +69,11 @@ def row_of_flow(client, cport, vip, vport, proto, v6=False):
     return flow_hash_words(asrs_key_words(client, cport, vip, vport, proto, v6)) >> 48
 
 
+def row_of_path(path_id):
+    """Row of a TRS path: its 16-byte PathID as two little-endian words."""
+    return flow_hash_words(list(struct.unpack("<2Q", path_id))) >> 48
+
+
 def rotl(x, b):
     return ((x << b) | (x >> (64 - b))) & M64
 

@@ -16,7 +16,7 @@ from scapy.packet import Raw
 import cluster_ref as ref
 from asrs_fixtures import *  # noqa: F401,F403
 from asrs_fixtures import natted
-from golden_common import CLIENT_MAC, GW_MAC, GW_V4, HOST_MAC, HOST_V4, P0_MAC, P0_V4, P1_MAC, P1_V4, check
+from golden_common import CLIENT_MAC, CLIENT_V4, GW_MAC, GW_V4, HOST_MAC, HOST_V4, P0_MAC, P0_V4, P1_MAC, P1_V4, check
 from harness import Dataplane, app_error_lines, run_bad_config
 
 KEY = "00112233445566778899aabbccddeeff" + "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -120,6 +120,33 @@ def test_icmp_error_goes_to_the_owner_of_the_quoted_flow():
     want = built(Ether(dst=HOST_MAC, src=P1_MAC) / IP(src=P1_V4, dst=HOST_V4, ttl=64, flags="DF", id=0) /
                  UDP(sport=0xC000 | ((h >> 32) & 0x3FFF), dport=PORT, chksum=0) /
                  Raw(ref.header(KEY, 2, 0, [index_of(ms, "inst-b")]) + l3(err)))
+    assert bytes(res.out[1][0]) == bytes(want), (bytes(res.out[1][0]).hex(), bytes(want).hex())
+    check(res, rx=1, tx=1, cluster_redirected=1)
+
+
+def test_trs_message_for_an_unknown_path_goes_to_the_pathid_owner():
+    import trs_ref as T
+    ms = members(A, B)
+    pid = next(bytes.fromhex("c0ffee00" * 3) + i.to_bytes(4, "big") for i in range(1000)
+               if ref.owner_row(ref_members(ms), ref.row_of_path(
+                   bytes.fromhex("c0ffee00" * 3) + i.to_bytes(4, "big")))[0] == index_of(ms, "inst-b"))
+    body = T.Hdr(txid=1, flag=0, type=T.CAPSULE, seq=1, id=pid, msg_len=T.MIN_LEN).pack() + bytes(T.TAG_LEN)
+    cap = built(Ether(dst=P0_MAC, src=CLIENT_MAC) / IP(src=CLIENT_V4, dst=P0_V4) / UDP(sport=5000, dport=7811) / Raw(body))
+    c = cfg()
+    c["trs"] = {"port": 7811}
+    dp = Dataplane(c, live_ports=(0,))
+    dp.__enter__()
+    try:
+        assert dp.api({"op": "cluster.set", "epoch": 3, "members": ms})["ok"]
+        dp.live[0].send([cap])
+        res = finish(dp, 1)
+    finally:
+        dp.__exit__(None, None, None)
+    assert len(res.out[1]) == 1, res.out
+    h = ref.flow_hash_words(list(struct.unpack("<2Q", pid)))
+    want = built(Ether(dst=HOST_MAC, src=P1_MAC) / IP(src=P1_V4, dst=HOST_V4, ttl=64, flags="DF", id=0) /
+                 UDP(sport=0xC000 | ((h >> 32) & 0x3FFF), dport=PORT, chksum=0) /
+                 Raw(ref.header(KEY, 3, 0, [index_of(ms, "inst-b")]) + l3(cap)))
     assert bytes(res.out[1][0]) == bytes(want), (bytes(res.out[1][0]).hex(), bytes(want).hex())
     check(res, rx=1, tx=1, cluster_redirected=1)
 
