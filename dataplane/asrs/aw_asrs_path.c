@@ -28,6 +28,7 @@
 #include "aw_asrs_stab.h"
 #include "aw_asrs_synproxy.h"
 #include "aw_cksum.h"
+#include "aw_cluster.h"
 #include "aw_fwd.h"
 #include "aw_maglev.h"
 #include "aw_route.h"
@@ -432,6 +433,28 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 	return idx;
 }
 
+/* Anycast cluster (SPEC §8, doc/cluster.md): a miss for a VIP (not an
+ * instance alias, not a reply to a SNAT address) whose owner is another
+ * instance is sent there (key: aw_cluster_asrs_hash). */
+static __rte_noinline bool
+cluster_redirect(struct aw_lcore_ctx *c, const struct aw_feat_pkt *p)
+{
+	const uint8_t *ip = pkt_ip(p), *l4 = ip + p->l3_hl;
+	uint8_t cl[16] = {0}, vip[16] = {0};
+	uint16_t cport, vport;
+
+	if (!(p->addr_flags & (AW_ADDR_VIP | AW_FEAT_SVC_PREFIX)))
+		return false;
+	memcpy(cl, p->v6 ? ip + 8 : ip + 12, p->v6 ? 16 : 4);
+	memcpy(vip, p->v6 ? ip + 24 : ip + 16, p->v6 ? 16 : 4);
+	memcpy(&cport, l4, 2);
+	memcpy(&vport, l4 + 2, 2);
+	bool creating = p->proto == IPPROTO_UDP ||
+			(p->l3_len - p->l3_hl >= 14 && (l4[13] & (TCP_SYN | TCP_ACK)) == TCP_SYN);
+	return aw_cluster_miss(c, p->m, aw_cluster_asrs_hash(cl, vip, cport, vport, p->proto, p->v6),
+			       creating);
+}
+
 static __rte_noinline void
 new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct key_h pk)
 {
@@ -446,6 +469,8 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 		if (found != AW_STAB_MISS)
 			return p->v6 ? hit(c, a, aw_asrs_lc(c), p, found, 1) : hit(c, a, aw_asrs_lc(c), p, found, 0);
 	}
+	if (unlikely(c->dp->feat[AW_FEAT_CLUSTER] != NULL) && cluster_redirect(c, p))
+		return;
 	int r = identify(c, a, p, &sid, &strip, &opt_off, &asrs_port, &sp);
 
 	if (r < 0)
