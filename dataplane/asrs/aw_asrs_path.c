@@ -25,6 +25,7 @@
 #include "aw_addrset.h"
 #include "aw_asrs_nat.h"
 #include "aw_asrs_stab.h"
+#include "aw_asrs_svcstats.h"
 #include "aw_asrs_synproxy.h"
 #include "aw_cksum.h"
 #include "aw_fwd.h"
@@ -215,6 +216,7 @@ hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct a
 	struct aw_sess *s = &a->sess[d >> 1];
 	const uint8_t *l4 = pkt_ip(p) + p->l3_hl;
 
+	aw_svcstats_pkt(a, l, (uint32_t)(d >> 1), d & 1, p->l3_len);
 	if (unlikely(s->flags & AW_SESS_F_SP) && aw_sp_hit(c, a, p, (uint32_t)d))
 		return;
 	if (p->proto == IPPROTO_TCP)
@@ -424,6 +426,7 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 	aw_sess_insert_h(a, idx, pk.h, hr);
 	create_unlock(a);
 	c->stats.info[AW_INFO_SESSIONS_CREATED]++;
+	aw_svcstats_new(a, l, idx, svc, (unsigned)(d - svc->dests));
 	created_mark(l, pk.h);
 	created_mark(l, hr); /* its reply may come later in this burst */
 	*data = (uintptr_t)idx << 1;
@@ -484,6 +487,7 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 		return;
 	if (existed) /* another lcore created it meanwhile: an ordinary hit */
 		return p->v6 ? hit(c, a, aw_asrs_lc(c), p, data, 1) : hit(c, a, aw_asrs_lc(c), p, data, 0);
+	aw_svcstats_pkt(a, aw_asrs_lc(c), (uint32_t)(data >> 1), 0, p->l3_len);
 	if (p->v6)
 		forward(c, a, p, &a->sess[data >> 1], strip, opt_off, 1);
 	else

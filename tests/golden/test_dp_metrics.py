@@ -1,0 +1,247 @@
+"""The data plane's metrics endpoint (`"metrics": {"listen": ...}`, SPEC §11)
+and the ASRS per-service / per-destination counters (`service.stats`):
+known packets through ASRS on net_pcap, then the counters checked exactly;
+the endpoint scraped with curl and parsed twice (the strict parser of
+tests/control/test_metrics.py and prometheus_client's); every drop reason
+and counter served with the value `stats` gives; every number of the
+features' stats sections typed; bad `metrics` configs refused with one
+precise line, at start and by --check-config alike."""
+
+import importlib.util
+import json
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+from scapy.layers.inet import IP, TCP, UDP
+
+from asrs_fixtures import *  # noqa: F401,F403
+from harness import Dataplane, app_error_lines, binary, run_bad_config
+
+_spec = importlib.util.spec_from_file_location(
+    "control_metrics", Path(__file__).resolve().parents[1] / "control" / "test_metrics.py")
+_cm = importlib.util.module_from_spec(_spec)
+import sys  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "control"))
+_spec.loader.exec_module(_cm)
+strict_parse, curl, CTYPE = _cm.parse, _cm.curl, _cm.CTYPE
+
+SNAT_MIN = 20000
+LOOP_COUNTERS = {"idle_sleeps", "polls_busy", "polls_idle"}
+RELAY_PORT = 7811
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cfg(port, trs=True):
+    c = asrs_config(asrs={"snat_ports": {"min": SNAT_MIN, "max": 20999}})
+    c["metrics"] = {"listen": "127.0.0.1:%d" % port}
+    if trs:
+        c["trs"] = {"port": RELAY_PORT, "addrs": [P1_V4, P1_V6]}
+    return c
+
+
+def ip_len(f):
+    return len(f[IP])
+
+
+def traffic():
+    """Two TCP flows to WEB (one answered), one UDP flow to DNS, one SYN to
+    the empty service (refused, no session). One lcore: SNAT ports in order."""
+    a1 = built(frame4(tcp_seg(sport=40000, dport=80, flags="S", seq=1000)))
+    r1 = built(eth(P0_MAC, HOST_MAC) / IP(src=HOST_V4, dst=P1_V4, ttl=64) /
+               TCP(sport=8080, dport=SNAT_MIN, flags="SA", seq=5000, ack=1001, window=1000))
+    a2 = built(frame4(tcp_seg(sport=40000, dport=80, flags="A", seq=1001, ack=5001, payload=b"GET / HTTP/1.0\r\n\r\n")))
+    b1 = built(frame4(tcp_seg(sport=40001, dport=80, flags="S", seq=77)))
+    d1 = built(frame4(UDP(sport=5555, dport=53) / b"dns-query-payload"))
+    e1 = built(frame4(tcp_seg(sport=40002, dport=81, flags="S", seq=9)))
+    return [a1, r1, a2, b1, d1, e1], {
+        WEB: {"conns": 2, "active": 2, "in_pkts": 3, "in_bytes": ip_len(a1) + ip_len(a2) + ip_len(b1),
+              "out_pkts": 1, "out_bytes": ip_len(r1)},
+        DNS: {"conns": 1, "active": 1, "in_pkts": 1, "in_bytes": ip_len(d1), "out_pkts": 0, "out_bytes": 0},
+    }
+
+
+ZERO = {"conns": 0, "active": 0, "in_pkts": 0, "in_bytes": 0, "out_pkts": 0, "out_bytes": 0}
+KEYS = tuple(ZERO)
+
+
+def counters(o):
+    return {k: o[k] for k in KEYS}
+
+
+def scrape(port):
+    status, headers, body = curl("http://127.0.0.1:%d/metrics" % port)
+    assert status == 200, (status, body[:500])
+    assert headers.get("content-type") == CTYPE, headers
+    return body
+
+
+def families(text):
+    return {f.name: f for f in text_string_to_metric_families(text)}
+
+
+def sample(fams, fam, suffix="_total", **labels):
+    got = [s.value for s in fams[fam].samples if s.name == fam + suffix and s.labels == labels]
+    assert len(got) == 1, (fam, labels, [s for s in fams[fam].samples][:5])
+    return got[0]
+
+
+def test_service_stats_exact_then_destination_removed():
+    port = free_port()
+    pkts, want = traffic()
+    with Dataplane(cfg(port, trs=False), {0: pkts}) as dp:
+        dp.wait_idle(expect_rx=len(pkts))
+        r = dp.api({"op": "service.stats"})
+        assert r["ok"], r
+        by = {s["service"]: s for s in r["services"]}
+        assert set(by) == {WEB, WEB6, DNS, EMPTY}
+        for uri in (WEB, DNS):
+            assert counters(by[uri]) == want[uri], (uri, by[uri])
+            assert len(by[uri]["destinations"]) == 1
+            d = by[uri]["destinations"][0]
+            assert (d["addr"], d["port"]) == (HOST_V4, 8080 if uri == WEB else 5353)
+            assert counters(d) == want[uri] and "removed" not in d
+        assert by[WEB]["sid"] == "%016x" % sid(WEB)
+        assert counters(by[WEB6]) == ZERO and counters(by[EMPTY]) == ZERO
+        assert by[EMPTY]["destinations"] == []
+        assert counters(r["other"]) == ZERO
+        assert dp.stats()["asrs"]["sessions"] == 3
+        one = dp.api({"op": "service.stats", "service": DNS})
+        assert [s["service"] for s in one["services"]] == [DNS]
+
+        # WEB moves to HOST2: the old destination keeps its counters and its
+        # live sessions (removed: true) until they end.
+        assert dp.api({"op": "service.set", "service": WEB,
+                       "destinations": [{"addr": HOST2_V4, "port": 8080}]})["ok"]
+        web = [s for s in dp.api({"op": "service.stats", "service": WEB})["services"]][0]
+        dests = {(d["addr"], d["port"]): d for d in web["destinations"]}
+        assert counters(dests[(HOST2_V4, 8080)]) == ZERO and "removed" not in dests[(HOST2_V4, 8080)]
+        assert counters(dests[(HOST_V4, 8080)]) == want[WEB] and dests[(HOST_V4, 8080)]["removed"] is True
+        assert counters(web) == want[WEB]
+
+        fams = families(scrape(port))
+        assert sample(fams, "anyway_dp_asrs_service_in_packets", service=WEB) == 3
+        assert sample(fams, "anyway_dp_asrs_service_active_sessions", "", service=DNS) == 1
+        assert sample(fams, "anyway_dp_asrs_destination_in_bytes", service=WEB,
+                      destination="%s:8080" % HOST_V4) == want[WEB]["in_bytes"]
+        assert sample(fams, "anyway_dp_asrs_destination_sessions", service=WEB,
+                      destination="%s:8080" % HOST2_V4) == 0
+        assert sample(fams, "anyway_dp_asrs_service_sessions", service="(other)") == 0
+        dp.stop()
+
+
+def test_service_stats_errors():
+    port = free_port()
+    with Dataplane(cfg(port, trs=False)) as dp:
+        dp.wait_idle(expect_rx=0)
+        r = dp.api({"op": "service.stats", "service": "asrs://nowhere/x"})
+        assert r == {"ok": False, "error": "service asrs://nowhere/x: no such service"}, r
+        r = dp.api({"op": "service.stats", "bogus": 1})
+        assert r["ok"] is False and "unknown key 'bogus'" in r["error"], r
+        dp.stop()
+
+
+def numbers(section, prefix=""):
+    """{key: value} of every number of a stats section, one level of objects."""
+    out = {}
+    for k, v in section.items():
+        if isinstance(v, bool):
+            continue
+        if isinstance(v, (int, float)):
+            out[prefix + k] = v
+        elif isinstance(v, dict) and not prefix:
+            for k2, v2 in numbers(v, k + "/").items():
+                out[k2] = v2
+    return out
+
+
+def test_metrics_endpoint_every_counter_typed_and_equal_to_stats():
+    port = free_port()
+    pkts, _ = traffic()
+    with Dataplane(cfg(port), {0: pkts}) as dp:
+        dp.wait_idle(expect_rx=len(pkts))
+        text = scrape(port)
+        stats = dp.stats()
+        strict = strict_parse(text)  # names unique and valid, HELP/TYPE, # EOF
+        fams = families(text)
+        assert fams["anyway_dp_drops"].type == "counter"
+        assert fams["anyway_dp_in_flight_packets"].type == "gauge"
+        drops = {s.labels["reason"]: s.value for s in fams["anyway_dp_drops"].samples if s.name.endswith("_total")}
+        assert drops == {k: float(v) for k, v in stats["drops"].items()}, "every drop reason, same value"
+        for k, v in stats["counters"].items():
+            assert fams["anyway_dp_" + k].type == "counter", k
+            if k in LOOP_COUNTERS:  # the loop runs on between the scrape and `stats`
+                assert sample(fams, "anyway_dp_" + k) <= v, k
+            else:
+                assert sample(fams, "anyway_dp_" + k) == v, k
+        assert sample(fams, "anyway_dp_rx_packets") == stats["rx"] == len(pkts)
+        assert sample(fams, "anyway_dp_tx_packets") == stats["tx"]
+        assert sample(fams, "anyway_dp_rx_bytes") == stats["rx_bytes"]
+        ports = {s.labels["port"] for s in fams["anyway_dp_port_rx_packets"].samples}
+        assert ports == {p["name"] for p in stats["ports"]}
+        for p in stats["ports"]:
+            assert sample(fams, "anyway_dp_port_rx_packets", port=p["name"]) == p["hw"]["ipackets"]
+            assert sample(fams, "anyway_dp_port_tx_errors", port=p["name"]) == p["hw"]["oerrors"]
+        lc = {s.labels["lcore"] for s in fams["anyway_dp_lcore_rx_packets"].samples}
+        assert lc == {str(x["lcore"]) for x in stats["lcores"]}
+        # Each feature's stats section: every number served, typed.
+        for feat in ("asrs", "relay"):
+            for key, v in numbers(stats[feat]).items():
+                base, _, member = key.partition("/")
+                fam = "anyway_dp_%s_%s" % (feat, base)
+                assert fam in fams, "%s.%s has no metric (add it to the feature's metrics table)" % (feat, key)
+                t = fams[fam].type
+                assert t in ("counter", "gauge")
+                got = [s.value for s in fams[fam].samples
+                       if s.name == fam + ("_total" if t == "counter" else "") and
+                       (not member or member in s.labels.values())]
+                assert len(got) == 1 and got[0] == v, (feat, key, got, v)
+        assert fams["anyway_dp_asrs_sessions_expired"].type == "counter"
+        assert fams["anyway_dp_asrs_sessions"].type == "gauge"
+        assert fams["anyway_dp_metrics_scrapes"].type == "counter"
+        assert len(strict) == sum(len([s for s in f.samples if not s.name.endswith("_created")])
+                                  for f in fams.values())
+        status, _, _ = curl("http://127.0.0.1:%d/other" % port)
+        assert status == 404
+        dp.stop()
+
+
+BAD = [
+    ({"listen": "127.0.0.1"}, "metrics.listen"),
+    ({"listen": "127.0.0.1:99999"}, "metrics.listen"),
+    ({"listen": 7810}, "metrics.listen: expected string"),
+    ({}, "metrics.listen: required key missing"),
+    ({"listen": "127.0.0.1:9", "path": "/m"}, "unknown key 'path'"),
+    ("127.0.0.1:9", "metrics: expected object"),
+]
+
+
+@pytest.mark.parametrize("m,msg", BAD, ids=range(len(BAD)))
+def test_bad_metrics_config_refused_at_start_and_by_check_config(m, msg, tmp_path):
+    c = asrs_config()
+    c["metrics"] = m
+    rc, err, path = run_bad_config(c)
+    lines = app_error_lines(err)
+    assert rc == 2 and len(lines) == 1 and msg in lines[0], (rc, err[-2000:])
+    f = tmp_path / "cfg.json"
+    f.write_text(json.dumps(c))
+    p = subprocess.run([binary(), "--check-config", str(f)], capture_output=True, timeout=20,
+                       stdin=subprocess.DEVNULL)
+    assert p.returncode == 2 and msg in p.stderr.decode(), (p.returncode, p.stderr)
+
+
+def test_metrics_port_in_use_refused_at_start():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        port = s.getsockname()[1]
+        rc, err, _ = run_bad_config(cfg(port, trs=False))
+    lines = [ln for ln in err.splitlines() if "metrics.listen" in ln]
+    assert rc != 0 and lines and ("127.0.0.1:%d" % port) in lines[0], (rc, err[-2000:])
