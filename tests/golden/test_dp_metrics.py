@@ -245,3 +245,124 @@ def test_metrics_port_in_use_refused_at_start():
         rc, err, _ = run_bad_config(cfg(port, trs=False))
     lines = [ln for ln in err.splitlines() if "metrics.listen" in ln]
     assert rc != 0 and lines and ("127.0.0.1:%d" % port) in lines[0], (rc, err[-2000:])
+
+
+# -- anyway-ctl services --stats / stats -i -------------------------------------------
+def ctl_bin():
+    return str(Path(binary()).resolve().parents[1] / "control" / "ctl" / "anyway-ctl")
+
+
+def ctl(*args, timeout=30):
+    return subprocess.run([ctl_bin(), *args], capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          timeout=timeout)
+
+
+def rows(text):
+    """An aligned table (header first) as dicts, cells cut at the headers' columns."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    names = lines[0].split()
+    starts, pos = [], 0
+    for n in names:
+        pos = lines[0].index(n, pos)
+        starts.append(pos)
+        pos += len(n)
+    out = []
+    for ln in lines[1:]:
+        cells = [ln[s:(starts[i + 1] if i + 1 < len(starts) else len(ln))].strip() for i, s in enumerate(starts)]
+        out.append(dict(zip(names, cells)))
+    return out
+
+
+def test_ctl_services_stats_like_ipvsadm():
+    port = free_port()
+    pkts, want = traffic()
+    with Dataplane(cfg(port, trs=False), {0: pkts}) as dp:
+        dp.wait_idle(expect_rx=len(pkts))
+        p = ctl("--socket", dp.sock, "services", "--stats")
+        assert p.returncode == 0 and p.stderr == "", p
+        t = rows(p.stdout)
+        assert list(t[0]) == ["SERVICE", "DESTINATION", "CONNS", "ACTIVE", "INPKTS", "OUTPKTS", "INBYTES", "OUTBYTES"]
+        i = [r["SERVICE"] for r in t].index(WEB)
+        w = want[WEB]
+        cells = lambda r: [int(r[k]) for k in ("CONNS", "ACTIVE", "INPKTS", "OUTPKTS", "INBYTES", "OUTBYTES")]  # noqa: E731
+        expect = [w["conns"], w["active"], w["in_pkts"], w["out_pkts"], w["in_bytes"], w["out_bytes"]]
+        assert t[i]["DESTINATION"] == "(all)" and cells(t[i]) == expect
+        assert t[i + 1]["SERVICE"] == "" and t[i + 1]["DESTINATION"] == "%s:8080" % HOST_V4
+        assert cells(t[i + 1]) == expect
+        # --json: the service.stats reply itself
+        j = json.loads(ctl("--socket", dp.sock, "--json", "service", "list", "--stats").stdout)
+        assert j["ok"] and {s["service"] for s in j["services"]} == {WEB, WEB6, DNS, EMPTY}
+        p = ctl("--socket", dp.sock, "vips", "--stats")
+        assert p.returncode == 2 and "vips: no --stats option" in p.stderr, p
+        p = ctl("--socket", dp.sock, "services", "-c", "2")
+        assert p.returncode == 2 and "-c needs -i SECONDS" in p.stderr, p
+        p = ctl("--socket", dp.sock, "-i", "1", "vips")
+        assert p.returncode == 2 and "vips: no -i option" in p.stderr, p
+        # stats -i 1 -c 2 on the idle data plane: a header and two lines of zero rates
+        p = ctl("--socket", dp.sock, "stats", "-i", "1", "-c", "2")
+        assert p.returncode == 0, p
+        t = rows(p.stdout)
+        assert len(t) == 2 and list(t[0]) == ["RX_PPS", "TX_PPS", "RX_BPS", "TX_BPS", "DROPS_PS", "DROPS_PS_BY_REASON"]
+        assert all(r["RX_PPS"] == "0" and r["DROPS_PS"] == "0" and r["DROPS_PS_BY_REASON"] == "-" for r in t), t
+        dp.stop()
+
+
+class StatsFake:
+    """A data plane double for `stats -i`: the n-th stats reply (0-based) has
+    n * 1000 packets each way, n * 1000 * 100 bytes, n * 6 no_route and n * 2
+    tx_full drops, and time_ms n * 2000: 500 pps, 400000 bps, 3 + 1 drops/s."""
+
+    def __init__(self, path):
+        import threading
+        self.path, self.n = path, 0
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.bind(path)
+        self.sock.listen(8)
+        self.sock.settimeout(20)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            with c:
+                c.settimeout(10)
+                buf = b""
+                while b"\n" not in buf:
+                    chunk = c.recv(4096)
+                    if not chunk:
+                        break
+                    buf += chunk
+                if b"\n" not in buf:
+                    continue
+                assert json.loads(buf.split(b"\n")[0]) == {"op": "stats"}
+                n = self.n
+                self.n += 1
+                r = {"ok": True, "rx": n * 1000, "tx": n * 1000, "rx_bytes": n * 100000, "tx_bytes": n * 100000,
+                     "drops_total": n * 8, "drops": {"no_route": n * 6, "tx_full": n * 2, "ttl_exceeded": 0},
+                     "time_ms": 10000 + n * 2000}
+                c.sendall(json.dumps(r).encode() + b"\n")
+
+    def close(self):
+        self.sock.close()
+
+
+def test_ctl_stats_interval_rates_over_the_data_planes_clock(tmp_path):
+    f = StatsFake(str(tmp_path / "s.sock"))
+    try:
+        p = ctl("--socket", f.path, "stats", "-i", "1", "-c", "2")
+        assert p.returncode == 0, p
+        t = rows(p.stdout)
+        assert len(t) == 2, p.stdout
+        for r in t:
+            assert (r["RX_PPS"], r["TX_PPS"], r["RX_BPS"], r["TX_BPS"]) == ("500", "500", "400000", "400000"), r
+            assert r["DROPS_PS"] == "4" and r["DROPS_PS_BY_REASON"] == "no_route 3, tx_full 1", r
+        p = ctl("--socket", f.path, "--json", "stats", "-i", "1", "-c", "1")
+        j = json.loads(p.stdout)
+        assert j == {"interval_s": 2.0, "rx_pps": 500.0, "tx_pps": 500.0, "rx_bps": 400000.0, "tx_bps": 400000.0,
+                     "drops_ps": 4.0, "drops_ps_by_reason": {"no_route": 3.0, "tx_full": 1.0}}, j
+    finally:
+        f.close()
