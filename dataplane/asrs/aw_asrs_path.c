@@ -216,15 +216,17 @@ hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct a
 	struct aw_sess *s = &a->sess[d >> 1];
 	const uint8_t *l4 = pkt_ip(p) + p->l3_hl;
 
-	aw_svcstats_pkt(a, l, (uint32_t)(d >> 1), d & 1, p->l3_len);
 	if (unlikely(s->flags & AW_SESS_F_SP) && aw_sp_hit(c, a, p, (uint32_t)d))
 		return;
 	if (p->proto == IPPROTO_TCP)
 		tcp_track(s, l4[13], d & 1);
 	if (s->last != l->now)
 		s->last = l->now;
-	if (d & 1)
+	if (d & 1) {
+		aw_svcstats_pkt(a, l, (uint32_t)(d >> 1), 1, p->l3_len);
 		return reverse(c, p, s, v6);
+	}
+	aw_svcstats_pkt(a, l, (uint32_t)(d >> 1), 0, p->l3_len);
 	uint16_t strip = 0;
 	int opt_off = -1;
 	uint64_t sid = s->sid;
@@ -400,6 +402,7 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 	memcpy(s->dest, d->addr.b, 16);
 	s->dport = rte_cpu_to_be_16(d->port);
 	s->sid = svc->sid;
+	aw_svcstats_bind_sess(a, idx, svc, (unsigned)(d - svc->dests));
 	s->proto = p->proto;
 	s->flags = (p->v6 ? AW_SESS_F_CLIENT6 | AW_SESS_F_DEST6 : 0) | (shim ? AW_SESS_F_SHIM : 0) |
 		   (p->proto == IPPROTO_TCP && k->dport == rte_cpu_to_be_16(a->conf->port)
@@ -426,7 +429,7 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 	aw_sess_insert_h(a, idx, pk.h, hr);
 	create_unlock(a);
 	c->stats.info[AW_INFO_SESSIONS_CREATED]++;
-	aw_svcstats_new(a, l, idx, svc, (unsigned)(d - svc->dests));
+	aw_svcstats_new(a, l, idx);
 	created_mark(l, pk.h);
 	created_mark(l, hr); /* its reply may come later in this burst */
 	*data = (uintptr_t)idx << 1;

@@ -14,7 +14,11 @@
 
 #define NONE UINT32_MAX
 
-enum ent_state { ENT_FREE = 0, ENT_LIVE, ENT_RETIRED };
+/* LIVE: in a service; RETIRED: no longer, kept while its sessions live and
+ * lcores may still see its index; ACC: a service's account of its freed
+ * pairs (key: the SID with a zero address), so that the service's totals
+ * never go down when a pair is freed. */
+enum ent_state { ENT_FREE = 0, ENT_LIVE, ENT_RETIRED, ENT_ACC };
 
 struct ss_ent {
 	uint64_t sid;
@@ -24,8 +28,12 @@ struct ss_ent {
 	uint32_t next;        /* hash chain, or the free list */
 	uint32_t gen;         /* last aw_svcstats_bind that named it */
 	uint64_t token;       /* RCU token taken when retired */
+	bool orphan;          /* retired with its service deleted: not accounted */
 	struct aw_svcstat_ctr base; /* the sums when this pair took the index */
+	struct aw_svcstat_ctr acc;  /* ENT_ACC: the freed pairs' final sums */
 };
+
+static const struct aw_asrs_dest acc_key; /* zero address and port */
 
 struct aw_svcstats {
 	struct aw_svcstat_ctr *rows; /* n_lc rows of AW_SVCSTATS_MAX */
@@ -161,15 +169,46 @@ unlink_ent(struct aw_svcstats *ss, uint32_t k)
 	*p = e->next;
 }
 
+static void
+ent_free(struct aw_svcstats *ss, uint32_t k)
+{
+	struct ss_ent *e = &ss->ent[k];
+
+	unlink_ent(ss, k);
+	ss->n_retired -= e->state == ENT_RETIRED;
+	e->state = ENT_FREE;
+	e->next = ss->free_head;
+	ss->free_head = k;
+}
+
+static uint32_t alloc(struct aw_asrs *a, uint64_t sid, const struct aw_asrs_dest *d);
+
+/* Adds a freed pair's final sums to its service's account. */
+static void
+account(struct aw_asrs *a, uint64_t sid, const struct aw_svcstat_ctr *c)
+{
+	struct aw_svcstats *ss = a->ss;
+	uint32_t k = find(ss, sid, &acc_key);
+
+	if (k == NONE) {
+		k = alloc(a, sid, &acc_key);
+		if (k == 0)
+			return; /* cannot happen: the caller has just freed an index */
+		ss->ent[k].state = ENT_ACC;
+		memset(&ss->ent[k].acc, 0, sizeof(ss->ent[k].acc));
+	}
+	ctr_add(&ss->ent[k].acc, c);
+}
+
 /* Frees every retired pair whose grace period has passed and whose sessions
- * have all ended. */
+ * have all ended; its sums go to its service's account. */
 static void
 reclaim(struct aw_asrs *a)
 {
 	struct aw_svcstats *ss = a->ss;
 	struct aw_svcstat_ctr s;
 
-	for (uint32_t k = 1; k < AW_SVCSTATS_MAX; k++) {
+	for (uint32_t k = 1; ss->n_retired != 0 && k < AW_SVCSTATS_MAX; k++) {
 		struct ss_ent *e = &ss->ent[k];
 		if (e->state != ENT_RETIRED ||
 		    rte_rcu_qsbr_check(a->dp->rcu, e->token, false) != 1)
@@ -177,11 +216,9 @@ reclaim(struct aw_asrs *a)
 		ss_sum(ss, k, &s);
 		if (s.conns != s.ended)
 			continue;
-		unlink_ent(ss, k);
-		ss->n_retired--;
-		e->state = ENT_FREE;
-		e->next = ss->free_head;
-		ss->free_head = k;
+		ent_free(ss, k);
+		if (!e->orphan)
+			account(a, e->sid, &s);
 	}
 }
 
@@ -202,6 +239,7 @@ alloc(struct aw_asrs *a, uint64_t sid, const struct aw_asrs_dest *d)
 	e->sid = sid;
 	e->addr = d->addr;
 	e->port = d->port;
+	e->orphan = false;
 	uint32_t b = bucket(sid, d);
 	e->next = ss->head[b];
 	ss->head[b] = k;
@@ -233,6 +271,7 @@ aw_svcstats_bind(struct aw_asrs *a, struct aw_svc *s, const struct aw_svc *old)
 		if (k != 0) {
 			ss->n_retired -= ss->ent[k].state == ENT_RETIRED;
 			ss->ent[k].state = ENT_LIVE;
+			ss->ent[k].orphan = false;
 			ss->ent[k].gen = gen;
 		}
 		s->stat_k[i] = (uint16_t)k;
@@ -245,8 +284,16 @@ aw_svcstats_bind(struct aw_asrs *a, struct aw_svc *s, const struct aw_svc *old)
 void
 aw_svcstats_retire(struct aw_asrs *a, const struct aw_svc *old)
 {
+	struct aw_svcstats *ss = a->ss;
+	uint32_t k;
+
 	for (unsigned i = 0; i < old->n_dests; i++)
 		retire(a, old->stat_k[i]);
+	for (k = 1; ss->n_retired != 0 && k < AW_SVCSTATS_MAX; k++) /* its counters go with it */
+		if (ss->ent[k].state == ENT_RETIRED && ss->ent[k].sid == old->sid)
+			ss->ent[k].orphan = true;
+	if ((k = find(ss, old->sid, &acc_key)) != NONE)
+		ent_free(ss, k);
 }
 
 /* ---- presentation ---- */
@@ -286,6 +333,16 @@ for_pairs(const struct aw_svcstats *ss, const struct aw_svc *s, pair_fn fn, void
 	}
 }
 
+/* Adds what the service's freed pairs counted (their account) to t. */
+static void
+svc_account(const struct aw_svcstats *ss, uint64_t sid, struct aw_svcstat_ctr *t)
+{
+	uint32_t k = find(ss, sid, &acc_key);
+
+	if (k != NONE)
+		ctr_add(t, &ss->ent[k].acc);
+}
+
 struct json_acc {
 	json_t *dests;
 	struct aw_svcstat_ctr total;
@@ -314,6 +371,7 @@ svc_json(const struct aw_svcstats *ss, const struct aw_svc *s)
 	char hex[AW_SID_STRLEN];
 
 	for_pairs(ss, s, pair_json, &acc);
+	svc_account(ss, s->sid, &acc.total);
 	json_t *o = ctr_json(&acc.total);
 	json_object_set_new(o, "service", json_stringn(s->uri, s->uri_len));
 	json_object_set_new(o, "sid", json_string(aw_sid_format(s->sid, hex, sizeof(hex))));
@@ -330,6 +388,7 @@ aw_svcstats_json(struct aw_asrs *a, const struct aw_svc *only)
 	uint32_t it = 0;
 	struct aw_svcstat_ctr other;
 
+	reclaim(a); /* pairs whose sessions have all ended leave the listing */
 	if (only != NULL)
 		json_array_append_new(arr, svc_json(a->ss, only));
 	while (only == NULL && rte_hash_iterate(a->svc, &key, &d, &it) >= 0)
@@ -436,6 +495,7 @@ snap_take(const struct aw_asrs *a, struct snap *sn)
 			break;
 		t->s = d;
 		struct snap_acc m = {.sn = sn, .s = d, .total = sn->n - 1};
+		svc_account(a->ss, ((const struct aw_svc *)d)->sid, &t->c);
 		for_pairs(a->ss, d, pair_snap, &m);
 	}
 }
@@ -459,10 +519,11 @@ row_sample(struct aw_metrics *w, unsigned f, const struct snap_row *r, bool dest
 void
 aw_svcstats_metrics(const struct aw_dp *dp, struct aw_metrics *w)
 {
-	const struct aw_asrs *a = aw_asrs_of(dp);
+	struct aw_asrs *a = aw_asrs_of(dp);
 	struct snap sn = {0};
 	struct aw_svcstat_ctr other;
 
+	reclaim(a);
 	snap_take(a, &sn);
 	if (sn.oom)
 		w->oom = true; /* incomplete: not served */

@@ -67,15 +67,20 @@ aw_svcstats_pkt(const struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t slot,
 	c->dir[dir].bytes += bytes;
 }
 
-/* A session made in slot toward destination di of svc. */
+/* The session being made in slot goes toward destination di of svc: set
+ * before the session is inserted (another lcore may count its packets as
+ * soon as it is), counted made by aw_svcstats_new once it is. */
 static inline void
-aw_svcstats_new(const struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t slot,
-		const struct aw_svc *svc, unsigned di)
+aw_svcstats_bind_sess(const struct aw_asrs *a, uint32_t slot, const struct aw_svc *svc,
+		      unsigned di)
 {
-	uint16_t k = svc->stat_k[di];
+	a->ss_k[slot] = svc->stat_k[di];
+}
 
-	a->ss_k[slot] = k;
-	l->ss[k].conns++;
+static inline void
+aw_svcstats_new(const struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t slot)
+{
+	l->ss[a->ss_k[slot]].conns++;
 }
 
 static inline void

@@ -137,6 +137,43 @@ def test_service_stats_exact_then_destination_removed():
         dp.stop()
 
 
+def test_removed_destination_leaves_when_its_sessions_end_service_totals_kept():
+    """Sessions expire (1 s timeouts): the removed destination's counters
+    leave the listing, the service's totals keep them (a counter never goes
+    down); a deleted service's counters go with it."""
+    import time
+    port = free_port()
+    pkts, want = traffic()
+    c = cfg(port, trs=False)
+    c["asrs"]["timeouts"] = {"tcp_syn": 1, "tcp_established": 1, "tcp_closing": 1, "udp": 1}
+    with Dataplane(c, {0: pkts}) as dp:
+        dp.wait_idle(expect_rx=len(pkts))
+        assert dp.api({"op": "service.set", "service": WEB,
+                       "destinations": [{"addr": HOST2_V4, "port": 8080}]})["ok"]
+        assert dp.api({"op": "service.del", "service": DNS})["existed"] is True
+        deadline = time.monotonic() + 30
+        while True:  # bounded wait for the sessions to expire (behaviour, not timing)
+            web = dp.api({"op": "service.stats", "service": WEB})["services"][0]
+            if web["active"] == 0 and len(web["destinations"]) == 1 and dp.stats()["asrs"]["sessions"] == 0:
+                break
+            assert time.monotonic() < deadline, web
+            time.sleep(0.2)
+        assert dp.stats()["asrs"]["sessions"] == 0
+        assert [(d["addr"], d["port"]) for d in web["destinations"]] == [(HOST2_V4, 8080)]
+        assert counters(web) == dict(want[WEB], active=0), web
+        fams = families(scrape(port))
+        assert sample(fams, "anyway_dp_asrs_service_in_packets", service=WEB) == want[WEB]["in_pkts"]
+        assert sample(fams, "anyway_dp_asrs_service_in_bytes", service=WEB) == want[WEB]["in_bytes"]
+        dests = {s.labels["destination"] for s in fams["anyway_dp_asrs_destination_in_packets"].samples}
+        assert "%s:8080" % HOST_V4 not in dests and "%s:8080" % HOST2_V4 in dests
+        # DNS comes back, its sessions all ended (the reads above freed its pair): from zero
+        assert dp.api({"op": "service.set", "service": DNS,
+                       "destinations": [{"addr": HOST_V4, "port": 5353}]})["ok"]
+        dns = dp.api({"op": "service.stats", "service": DNS})["services"][0]
+        assert counters(dns) == ZERO and [counters(d) for d in dns["destinations"]] == [ZERO], dns
+        dp.stop()
+
+
 def test_service_stats_errors():
     port = free_port()
     with Dataplane(cfg(port, trs=False)) as dp:
