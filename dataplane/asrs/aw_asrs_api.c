@@ -179,6 +179,8 @@ m_service_stats(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 		}
 	}
 	out = aw_svcstats_json(a, only);
+	if (out == NULL)
+		snprintf(err, errlen, "out of memory");
 done:
 	json_decref(args);
 	return out;

@@ -34,6 +34,7 @@ struct ss_ent {
 };
 
 static const struct aw_asrs_dest acc_key; /* zero address and port */
+_Static_assert((AW_SVCSTATS_MAX & (AW_SVCSTATS_MAX - 1)) == 0, "bucket mask");
 
 struct aw_svcstats {
 	struct aw_svcstat_ctr *rows; /* n_lc rows of AW_SVCSTATS_MAX */
@@ -41,7 +42,7 @@ struct aw_svcstats {
 	uint32_t gen;
 	uint32_t n_retired;   /* pairs in state ENT_RETIRED */
 	uint32_t free_head;
-	uint32_t head[AW_SVCSTATS_MAX]; /* hash buckets */
+	uint32_t head[AW_SVCSTATS_MAX]; /* hash buckets (a power of two) */
 	struct ss_ent ent[AW_SVCSTATS_MAX];
 };
 
@@ -312,10 +313,48 @@ ctr_json(const struct aw_svcstat_ctr *c)
 typedef void (*pair_fn)(void *arg, const struct aw_addr *addr, uint16_t port, bool removed,
 			const struct aw_svcstat_ctr *c);
 
+/* One read's index of the retired pairs, sorted by SID, so that listing S
+ * services costs O(S log R), not O(S * AW_SVCSTATS_MAX). */
+struct retired {
+	struct rpair {
+		uint64_t sid;
+		uint32_t k;
+	} *p;
+	uint32_t n;
+};
+
+static int
+rpair_cmp(const void *x, const void *y)
+{
+	const struct rpair *a = x, *b = y;
+
+	return a->sid < b->sid ? -1 : a->sid > b->sid;
+}
+
+/* 0, or -1 when out of memory. */
+static int
+retired_index(const struct aw_svcstats *ss, struct retired *r)
+{
+	r->n = 0;
+	r->p = NULL;
+	if (ss->n_retired == 0)
+		return 0;
+	r->p = malloc(ss->n_retired * sizeof(*r->p));
+	if (r->p == NULL)
+		return -1;
+	for (uint32_t k = 1; k < AW_SVCSTATS_MAX && r->n < ss->n_retired; k++)
+		if (ss->ent[k].state == ENT_RETIRED)
+			r->p[r->n++] = (struct rpair){ss->ent[k].sid, k};
+	qsort(r->p, r->n, sizeof(*r->p), rpair_cmp);
+	return 0;
+}
+
 static void
-for_pairs(const struct aw_svcstats *ss, const struct aw_svc *s, pair_fn fn, void *arg)
+for_pairs(const struct aw_svcstats *ss, const struct retired *r, const struct aw_svc *s,
+	  pair_fn fn, void *arg)
 {
 	struct aw_svcstat_ctr c;
+	uint32_t lo = 0, hi = r->n;
 
 	for (unsigned i = 0; i < s->n_dests; i++) {
 		uint32_t k = s->stat_k[i];
@@ -324,11 +363,16 @@ for_pairs(const struct aw_svcstats *ss, const struct aw_svc *s, pair_fn fn, void
 		ss_sum(ss, k, &c);
 		fn(arg, &s->dests[i].addr, s->dests[i].port, false, &c);
 	}
-	for (uint32_t k = 1; ss->n_retired != 0 && k < AW_SVCSTATS_MAX; k++) {
-		const struct ss_ent *e = &ss->ent[k];
-		if (e->state != ENT_RETIRED || e->sid != s->sid)
-			continue;
-		ss_sum(ss, k, &c);
+	while (lo < hi) { /* the first retired pair of s->sid */
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (r->p[mid].sid < s->sid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < r->n && r->p[lo].sid == s->sid; lo++) {
+		const struct ss_ent *e = &ss->ent[r->p[lo].k];
+		ss_sum(ss, r->p[lo].k, &c);
 		fn(arg, &e->addr, e->port, true, &c);
 	}
 }
@@ -365,12 +409,12 @@ pair_json(void *arg, const struct aw_addr *addr, uint16_t port, bool removed,
 }
 
 static json_t *
-svc_json(const struct aw_svcstats *ss, const struct aw_svc *s)
+svc_json(const struct aw_svcstats *ss, const struct retired *r, const struct aw_svc *s)
 {
 	struct json_acc acc = {.dests = json_array()};
 	char hex[AW_SID_STRLEN];
 
-	for_pairs(ss, s, pair_json, &acc);
+	for_pairs(ss, r, s, pair_json, &acc);
 	svc_account(ss, s->sid, &acc.total);
 	json_t *o = ctr_json(&acc.total);
 	json_object_set_new(o, "service", json_stringn(s->uri, s->uri_len));
@@ -387,12 +431,18 @@ aw_svcstats_json(struct aw_asrs *a, const struct aw_svc *only)
 	void *d;
 	uint32_t it = 0;
 	struct aw_svcstat_ctr other;
+	struct retired r;
 
 	reclaim(a); /* pairs whose sessions have all ended leave the listing */
+	if (retired_index(a->ss, &r) < 0) {
+		json_decref(arr);
+		return NULL;
+	}
 	if (only != NULL)
-		json_array_append_new(arr, svc_json(a->ss, only));
+		json_array_append_new(arr, svc_json(a->ss, &r, only));
 	while (only == NULL && rte_hash_iterate(a->svc, &key, &d, &it) >= 0)
-		json_array_append_new(arr, svc_json(a->ss, d));
+		json_array_append_new(arr, svc_json(a->ss, &r, d));
+	free(r.p);
 	ss_sum(a->ss, 0, &other);
 	return json_pack("{s:o,s:o}", "services", arr, "other", ctr_json(&other));
 }
@@ -488,7 +538,12 @@ snap_take(const struct aw_asrs *a, struct snap *sn)
 	const void *key;
 	void *d;
 	uint32_t it = 0;
+	struct retired r;
 
+	if (retired_index(a->ss, &r) < 0) {
+		sn->oom = true;
+		return;
+	}
 	while (!sn->oom && rte_hash_iterate(a->svc, &key, &d, &it) >= 0) {
 		struct snap_row *t = snap_add(sn);
 		if (t == NULL)
@@ -496,8 +551,9 @@ snap_take(const struct aw_asrs *a, struct snap *sn)
 		t->s = d;
 		struct snap_acc m = {.sn = sn, .s = d, .total = sn->n - 1};
 		svc_account(a->ss, ((const struct aw_svc *)d)->sid, &t->c);
-		for_pairs(a->ss, d, pair_snap, &m);
+		for_pairs(a->ss, &r, d, pair_snap, &m);
 	}
+	free(r.p);
 }
 
 static void

@@ -51,7 +51,8 @@ void aw_svcstats_bind(struct aw_asrs *a, struct aw_svc *s, const struct aw_svc *
 /* Every pair of a deleted service's object. */
 void aw_svcstats_retire(struct aw_asrs *a, const struct aw_svc *old);
 
-/* service.stats {[service]}: {"services": [...], "other": {...}} */
+/* service.stats {[service]}: {"services": [...], "other": {...}}; NULL when
+ * out of memory. */
 json_t *aw_svcstats_json(struct aw_asrs *a, const struct aw_svc *only);
 /* anyway_dp_asrs_service_* and anyway_dp_asrs_destination_* families. */
 void aw_svcstats_metrics(const struct aw_dp *dp, struct aw_metrics *w);
