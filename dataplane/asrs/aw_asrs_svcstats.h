@@ -15,7 +15,8 @@
  * Hot path: one 16-bit load and two adds per packet.
  *
  * Contract: aw_svcstats_init / _fini on the main thread (before aw_svc_init
- * / after aw_svc_fini); _bind, _retire and every reader on the API thread;
+ * / after aw_svc_fini); _bind, _retire and every reader on the API thread
+ * (the main thread for the config's services, before the API thread starts);
  * the inline counters on the lcore owning `l`. An index is reused only once
  * every lcore has passed a quiescent state since it was retired and its
  * sessions have all ended; the reuse starts from the counters' current sums
