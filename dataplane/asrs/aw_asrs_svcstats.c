@@ -137,8 +137,11 @@ static uint32_t
 bucket(uint64_t sid, const struct aw_asrs_dest *d)
 {
 	uint32_t h = rte_hash_crc_8byte(sid, d->port);
+	uint64_t w[2];
 
-	h = rte_hash_crc(d->addr.b, 16, h);
+	memcpy(w, d->addr.b, 16); /* rte_hash_crc loads 8 bytes at a time: aligned copy */
+	h = rte_hash_crc_8byte(w[0], h);
+	h = rte_hash_crc_8byte(w[1], h);
 	return h & (AW_SVCSTATS_MAX - 1);
 }
 

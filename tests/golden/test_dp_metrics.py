@@ -290,8 +290,10 @@ def ctl_bin():
 
 
 def ctl(*args, timeout=30):
-    return subprocess.run([ctl_bin(), *args], capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                          timeout=timeout)
+    p = subprocess.run([ctl_bin(), *args], capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                       timeout=timeout)
+    assert not any(m in p.stderr for m in ("runtime error:", "AddressSanitizer", "LeakSanitizer")), p.stderr
+    return p
 
 
 def rows(text):
