@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 from scapy.layers.inet import IP, TCP, UDP
+from scapy.layers.inet6 import IPv6
 
 from asrs_fixtures import *  # noqa: F401,F403
 from harness import Dataplane, app_error_lines, binary, run_bad_config
@@ -433,4 +434,31 @@ def test_pipeline_workers_counters_summed_over_lcores():
         fams = families(scrape(port))
         assert sample(fams, "anyway_dp_asrs_service_sessions", service=WEB) == 12
         assert len(fams["anyway_dp_lcore_rx_packets"].samples) == 5
+        dp.stop()
+
+
+def test_pairs_beyond_the_bound_count_in_other():
+    """8,200 services of one destination each, from the config: the pairs
+    beyond AW_SVCSTATS_MAX - 1 (8191, three taken by the fixtures) count in
+    `other`; the others apart."""
+    port = free_port()
+    bulk = ["asrs://bulk.example/%d" % i for i in range(8200)]
+    c = cfg(port, trs=False)
+    c["services"] = services() + [{"service": u, "destinations": [{"addr": HOST_V6, "port": 80}]} for u in bulk]
+    first = built(frame6(tcp_seg(sport=40010, dport=4444), dst=prefix_addr(bulk[0])))
+    last = built(frame6(tcp_seg(sport=40011, dport=4444), dst=prefix_addr(bulk[-1])))
+    with Dataplane(c, {0: [first, last]}) as dp:
+        dp.wait_idle(expect_rx=2)
+        assert dp.stats()["asrs"]["sessions"] == 2
+        one = {"conns": 1, "active": 1, "in_pkts": 1, "in_bytes": len(first[IPv6]), "out_pkts": 0, "out_bytes": 0}
+        r = dp.api({"op": "service.stats", "service": bulk[0]})["services"][0]
+        assert counters(r) == one and counters(r["destinations"][0]) == one, r
+        r = dp.api({"op": "service.stats", "service": bulk[-1]})
+        assert counters(r["services"][0]) == ZERO and r["services"][0]["destinations"] == [], r
+        assert counters(r["other"]) == one, r
+        fams = families(scrape(port))
+        assert sample(fams, "anyway_dp_asrs_service_sessions", service="(other)") == 1
+        n_dest = len({s.labels["destination"] + s.labels["service"]
+                      for s in fams["anyway_dp_asrs_destination_sessions"].samples})
+        assert n_dest == 8191, n_dest
         dp.stop()
