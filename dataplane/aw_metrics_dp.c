@@ -3,6 +3,7 @@
 #include "aw_metrics_dp.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
@@ -81,6 +82,70 @@ lcores(const struct aw_dp *dp, struct aw_metrics *w)
 	}
 }
 
+/* Per queue (rte_eth_stats q_*: the RSS balance), up to the queues the
+ * device reports apart. */
+static void
+queues(const struct aw_dp *dp, struct aw_metrics *w, const struct rte_eth_stats *hw)
+{
+	static const char *const fam[2] = {"anyway_dp_port_rx_queue_packets",
+					   "anyway_dp_port_tx_queue_packets"};
+	char q[8];
+
+	for (unsigned f = 0; f < 2; f++) {
+		aw_metrics_family(w, fam[f], C, f == 0 ? "packets an RX queue received"
+						       : "packets a TX queue sent");
+		for (unsigned i = 0; i < dp->n_ports; i++) {
+			const struct aw_port *p = &dp->ports[i];
+			unsigned n = f == 0 ? p->n_rxq : p->n_txq;
+			if (n > RTE_ETHDEV_QUEUE_STAT_CNTRS)
+				n = RTE_ETHDEV_QUEUE_STAT_CNTRS;
+			for (unsigned k = 0; k < n; k++) {
+				snprintf(q, sizeof(q), "%u", k);
+				aw_metrics_u64(w, f == 0 ? hw[i].q_ipackets[k] : hw[i].q_opackets[k],
+					       "port", p->name, "queue", q, NULL);
+			}
+		}
+	}
+}
+
+/* The device's extended counters of losses (names with error, drop,
+ * discard, miss or fail: what rte_eth_stats sums or leaves out), by name. */
+static void
+xstats(const struct aw_dp *dp, struct aw_metrics *w)
+{
+	static const char *const words[] = {"error", "drop", "discard", "miss", "fail"};
+	bool started = false;
+
+	for (unsigned i = 0; i < dp->n_ports; i++) {
+		uint16_t pid = dp->ports[i].port_id;
+		int n = rte_eth_xstats_get_names(pid, NULL, 0);
+		if (n <= 0)
+			continue;
+		struct rte_eth_xstat_name *names = calloc((size_t)n, sizeof(*names));
+		struct rte_eth_xstat *vals = calloc((size_t)n, sizeof(*vals));
+		if (names == NULL || vals == NULL) {
+			w->oom = true;
+		} else if (rte_eth_xstats_get_names(pid, names, (unsigned)n) == n &&
+			   rte_eth_xstats_get(pid, vals, (unsigned)n) == n) {
+			for (int k = 0; k < n; k++) {
+				bool loss = false;
+				for (size_t j = 0; j < sizeof(words) / sizeof(words[0]); j++)
+					loss |= strstr(names[vals[k].id].name, words[j]) != NULL;
+				if (!loss)
+					continue;
+				if (!started)
+					aw_metrics_family(w, "anyway_dp_port_xstat_losses", C,
+							  "the device's extended loss counters, by name");
+				started = true;
+				aw_metrics_u64(w, vals[k].value, "port", dp->ports[i].name, "name",
+					       names[vals[k].id].name, NULL);
+			}
+		}
+		free(names);
+		free(vals);
+	}
+}
+
 /* rte_eth_stats, one family per field. */
 static void
 ports(const struct aw_dp *dp, struct aw_metrics *w)
@@ -119,6 +184,8 @@ ports(const struct aw_dp *dp, struct aw_metrics *w)
 			aw_metrics_u64(w, v, "port", dp->ports[i].name, NULL);
 		}
 	}
+	queues(dp, w, hw);
+	xstats(dp, w);
 }
 
 static uint64_t

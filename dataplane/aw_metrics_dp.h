@@ -9,7 +9,10 @@
  *  - per lcore: anyway_dp_lcore_{rx,tx,dropped}_packets_total{lcore};
  *  - per port (rte_eth_stats): anyway_dp_port_{rx,tx}_{packets,bytes}_total,
  *    anyway_dp_port_{rx,tx}_errors_total, anyway_dp_port_rx_missed_total,
- *    anyway_dp_port_rx_nombuf_total{port};
+ *    anyway_dp_port_rx_nombuf_total{port}; per queue
+ *    anyway_dp_port_{rx,tx}_queue_packets_total{port,queue}; the device's
+ *    extended loss counters anyway_dp_port_xstat_losses_total{port,name}
+ *    (xstats named *error*, *drop*, *discard*, *miss*, *fail*);
  *  - each running feature's stats section typed by its ops.metrics table,
  *    then its ops.metrics_more families (aw_feature.h).
  *

@@ -227,6 +227,12 @@ def test_metrics_endpoint_every_counter_typed_and_equal_to_stats():
         for p in stats["ports"]:
             assert sample(fams, "anyway_dp_port_rx_packets", port=p["name"]) == p["hw"]["ipackets"]
             assert sample(fams, "anyway_dp_port_tx_errors", port=p["name"]) == p["hw"]["oerrors"]
+        for p in stats["ports"]:  # per queue: the port's packets, spread
+            q = [s.value for s in fams["anyway_dp_port_rx_queue_packets"].samples
+                 if s.name.endswith("_total") and s.labels["port"] == p["name"]]
+            assert len(q) == p["rx_queues"] and sum(q) == p["hw"]["ipackets"], (p, q)
+        for s in fams.get("anyway_dp_port_xstat_losses", type("F", (), {"samples": []})).samples:
+            assert any(w in s.labels["name"] for w in ("error", "drop", "discard", "miss", "fail")), s
         lc = {s.labels["lcore"] for s in fams["anyway_dp_lcore_rx_packets"].samples}
         assert lc == {str(x["lcore"]) for x in stats["lcores"]}
         # Each feature's stats section: every number served, typed.
