@@ -89,7 +89,7 @@ queues(const struct aw_dp *dp, struct aw_metrics *w, const struct rte_eth_stats 
 {
 	static const char *const fam[2] = {"anyway_dp_port_rx_queue_packets",
 					   "anyway_dp_port_tx_queue_packets"};
-	char q[8];
+	char q[12];
 
 	for (unsigned f = 0; f < 2; f++) {
 		aw_metrics_family(w, fam[f], C, f == 0 ? "packets an RX queue received"
