@@ -98,7 +98,7 @@ one_burst(struct inproc *P, unsigned n)
 		return;
 	ab_gen_fill(&P->gen, m, n);
 	for (unsigned i = 0; i < n; i++) {
-		aw_meta(m[i])->port_in = P->port_in;
+		aw_meta_rx(m[i], P->port_in);
 		c->stats.rx_bytes += rte_pktmbuf_pkt_len(m[i]);
 	}
 	c->stats.rx += n;
@@ -138,7 +138,7 @@ inject_raw(struct inproc *P, const struct ab_raw *r, uint16_t p)
 		for (unsigned j = 0; j < n; j++) {
 			rte_memcpy(rte_pktmbuf_append(m[j], r->len[i + j]), r->data[i + j],
 				   r->len[i + j]);
-			aw_meta(m[j])->port_in = (uint8_t)idx;
+			aw_meta_rx(m[j], (uint8_t)idx);
 		}
 		P->ctx->stats.rx += n;
 		aw_process_burst(P->ctx, m, (uint16_t)n);

@@ -21,6 +21,7 @@
 #include "aw_loop.h"
 #include "aw_metrics_dp.h"
 #include "aw_metrics_http.h"
+#include "aw_sockperm.h"
 
 #define TICK_MS 1000u           /* timeouts are checked this often */
 #define ACCEPT_PAUSE_MS 200u    /* accept paused this long on EMFILE / ENFILE */
@@ -94,11 +95,12 @@ claim_path(const char *path, char *err, size_t errlen)
 }
 
 /* The socket file appears only once it listens: bound under a temporary
- * name, then renamed to the path, so a client that waits for the file never
- * meets a bound socket that still refuses (when path + ".PID" does not fit
- * sun_path it is bound in place). 0, or -1 with errno. */
+ * name, given mode 0660 and api.socket_group, then renamed to the path, so a
+ * client that waits for the file never meets a bound socket that still
+ * refuses or has other permissions (when path + ".PID" does not fit sun_path
+ * it is bound in place). 0, or -1 with errno or with err set. */
 static int
-listen_on(struct aw_api *api)
+listen_on(struct aw_api *api, const struct aw_api_conf *conf, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char tmp[sizeof(sa.sun_path)];
@@ -111,12 +113,19 @@ listen_on(struct aw_api *api)
 	api->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (api->listen_fd < 0)
 		return -1;
-	if (bind(api->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	if (bind(api->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "api.unix: cannot listen on %s: %s", api->path, strerror(e));
+		return -1;
+	}
+	if (aw_sock_set_perms(sa.sun_path, conf->has_socket_gid, conf->socket_gid, err, errlen) < 0 ||
 	    listen(api->listen_fd, 64) < 0 || (!direct && rename(tmp, api->path) < 0)) {
 		int e = errno;
 		if (!direct)
 			unlink(tmp);
-		errno = e;
+		if (err[0] == '\0')
+			snprintf(err, errlen, "api.unix: cannot listen on %s: %s", api->path,
+				 strerror(e));
 		return -1;
 	}
 	return 0;
@@ -199,9 +208,11 @@ aw_api_start(struct aw_api *api, struct aw_dp *dp, char *err, size_t errlen)
 				 api->path, strerror(errno));
 		return -1;
 	}
-	if (listen_on(api) < 0 || pipe2(api->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "api.unix: cannot listen on %s: %s", api->path,
-			 strerror(errno));
+	err[0] = '\0';
+	if (listen_on(api, &dp->cfg->api, err, errlen) < 0)
+		return -1;
+	if (pipe2(api->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "api: pipe: %s", strerror(errno));
 		return -1;
 	}
 	if (srv_create(api, err, errlen) < 0)

@@ -57,11 +57,43 @@ m_vip_list(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 	return json_pack("{s:o}", "vips", vip_list_json(dp->addrs));
 }
 
+/* Secrets of the file as loaded never leave (SPEC §7.4): every member named
+ * tunnel_key, end_key or secret, at any depth (relays[].tunnel_key,
+ * asrs.synproxy.secret, gateway end keys), reads "(hidden)". */
+static void
+hide_secrets(json_t *v, int depth)
+{
+	static const char *const secret[] = {"tunnel_key", "end_key", "secret"};
+	const char *k;
+	json_t *m;
+	size_t i;
+
+	if (depth > 16)
+		return; /* config files are shallow; the loader refuses deeper ones */
+	if (json_is_array(v))
+		json_array_foreach (v, i, m)
+			hide_secrets(m, depth + 1);
+	if (!json_is_object(v))
+		return;
+	for (void *it = json_object_iter(v); it != NULL; it = json_object_iter_next(v, it)) {
+		bool hide = false;
+		k = json_object_iter_key(it);
+		m = json_object_iter_value(it);
+		for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+			hide |= strcmp(k, secret[i]) == 0;
+		if (hide)
+			json_object_iter_set_new(v, it, json_string("(hidden)"));
+		else
+			hide_secrets(m, depth + 1);
+	}
+}
+
 static json_t *
 m_config_get(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 {
 	(void)req, (void)err, (void)errlen;
 	json_t *cfg = json_deep_copy(dp->cfg->raw);
+	hide_secrets(cfg, 0);
 	/* VIPs change live: show the current set. */
 	json_object_set_new(cfg, "vips", vip_list_json(dp->addrs));
 	return json_pack("{s:o,s:s}", "config", cfg, "path", dp->cfg->path);

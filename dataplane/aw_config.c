@@ -5,6 +5,7 @@
 #include "aw_net.h"
 
 #include "aw_build_config.h"
+#include "aw_sockperm.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -403,12 +404,29 @@ parse_api_limits(struct aw_jctx *c, json_t *o, struct aw_api_conf *a)
 	return 0;
 }
 
+/* api.socket_group: a group name or a numeric gid that exists here. */
+static int
+parse_api_group(struct aw_jctx *c, json_t *o, struct aw_api_conf *a)
+{
+	const char *s = NULL;
+	char why[160];
+
+	if (aw_jc_get_string(c, o, "api", "socket_group", false, &s) < 0)
+		return -1;
+	if (s == NULL)
+		return 0;
+	if (aw_group_lookup(s, &a->socket_gid, why, sizeof(why)) < 0)
+		return aw_jc_bad(c, "api.socket_group", "%s", why);
+	a->has_socket_gid = true;
+	return 0;
+}
+
 static int
 parse_api(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
 {
 	static const char *const keys[] = {"unix", "max_clients", "reserved_clients",
 		"idle_timeout_s", "send_timeout_s", "max_output_bytes", "trusted_uids",
-		"trusted_gids", NULL};
+		"trusted_gids", "socket_group", NULL};
 	json_t *o = json_object_get(root, "api");
 	json_t *empty = NULL;
 	const char *s = NULL;
@@ -421,7 +439,8 @@ parse_api(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
 		o = empty = json_object();
 	rc = aw_jc_check_keys(c, o, "api", keys) < 0 ||
 	     aw_jc_get_string(c, o, "api", "unix", false, &s) < 0 ||
-	     parse_api_limits(c, o, &cfg->api) < 0 ? -1 : 0;
+	     parse_api_limits(c, o, &cfg->api) < 0 ||
+	     parse_api_group(c, o, &cfg->api) < 0 ? -1 : 0;
 	json_decref(empty);
 	if (rc < 0 || s == NULL)
 		return rc;

@@ -39,6 +39,8 @@ struct aw_api_conf {
 	uint32_t send_timeout_s;   /* output stalled this long: closed */
 	uint64_t max_output;       /* bytes queued per connection */
 	unsigned n_uids, n_gids;   /* trusted peers (SO_PEERCRED) */
+	bool has_socket_gid;       /* api.socket_group: the socket file's group */
+	uint32_t socket_gid;
 	uint32_t uids[AW_API_MAX_CREDS], gids[AW_API_MAX_CREDS];
 };
 

@@ -57,6 +57,8 @@
 	X(WORKER_RING_FULL, "worker_ring_full", "pipeline: every worker ring full")         \
 	X(REORDER_LATE, "reorder_late", "pipeline: arrived after its gap was skipped")      \
 	X(TX_FULL, "tx_full", "the port's TX queue did not take the packet")               \
+	X(REINJECT_DEPTH, "reinject_depth", "inner packet nested deeper than re-injection allows") \
+	X(REINJECT_NO_ROOM, "reinject_no_room", "no headroom for the inner packet's Ethernet header") \
 	X(SHUTDOWN, "shutdown", "in flight when the data plane stopped")
 
 #define AW_CORE_INFO_COUNTERS(X)                                                                \

@@ -45,6 +45,7 @@ enum aw_verdict {
 	AW_V_TX = 1,     /* transmit on port index meta.port_out */
 	AW_V_SLOW = 2,   /* hand to the housekeeper; meta.arg is an aw_slow_kind */
 	AW_V_FILLER = 3, /* pipeline placeholder for a skipped sequence number */
+	AW_V_AGAIN = 4,  /* transient: queued by aw_set_again() to be classified again */
 };
 
 enum aw_slow_kind {
@@ -58,6 +59,13 @@ struct aw_meta {
 	uint8_t arg;      /* drop reason or slow-path kind */
 	uint8_t port_in;  /* index into dp->ports */
 	uint8_t port_out; /* index into dp->ports */
+	/* Re-injection (aw_set_again): 0 for a packet as received from a port,
+	 * else the id + 1 of the feature that re-injected it last, and how many
+	 * times it was; origin_arg is that feature's own word about it (a path
+	 * index, a hop...). Reset only by the receive path. */
+	uint8_t origin;
+	uint8_t depth;
+	uint32_t origin_arg;
 };
 
 extern int aw_meta_offset;
@@ -66,6 +74,17 @@ static inline struct aw_meta *
 aw_meta(struct rte_mbuf *m)
 {
 	return RTE_MBUF_DYNFIELD(m, aw_meta_offset, struct aw_meta *);
+}
+
+/* Stamps a packet as just received on port index `port` (not re-injected). */
+static inline void
+aw_meta_rx(struct rte_mbuf *m, uint8_t port)
+{
+	struct aw_meta *meta = aw_meta(m);
+
+	meta->port_in = port;
+	meta->origin = 0;
+	meta->depth = 0;
 }
 
 static inline void
@@ -142,6 +161,9 @@ struct aw_lcore_ctx {
 	 * that do not process packets) and this burst's batches */
 	void *feat_lc[AW_FEAT__COUNT];
 	struct aw_feat_batch batch[AW_FEAT__COUNT];
+	/* packets re-injected by features in this burst (aw_set_again) */
+	uint16_t n_again;
+	struct rte_mbuf *again[AW_MAX_BURST];
 	struct aw_stats stats __rte_cache_aligned;
 } __rte_cache_aligned;
 

@@ -44,7 +44,7 @@ aw_rx_poll(struct aw_lcore_ctx *c, unsigned q, struct rte_mbuf **pkts)
 	uint16_t n = rte_eth_rx_burst(c->dp->ports[c->rxq[q].port].port_id, c->rxq[q].queue, pkts,
 				      (uint16_t)c->dp->cfg->burst);
 	for (uint16_t i = 0; i < n; i++) {
-		aw_meta(pkts[i])->port_in = c->rxq[q].port;
+		aw_meta_rx(pkts[i], c->rxq[q].port);
 		c->stats.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
 	}
 	c->stats.rx += n;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "aw_pkt.h"
 
+#include <string.h>
+
 #include <rte_ip.h>
 #include <rte_prefetch.h>
 
@@ -280,6 +282,56 @@ classify(struct aw_lcore_ctx *c, const struct aw_addrset *as, struct rte_mbuf *m
 	}
 }
 
+/* Each non-empty feature batch to its feature, once per pass. */
+static inline void
+run_batches(struct aw_lcore_ctx *c)
+{
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++) {
+		struct aw_feat_batch *b = &c->batch[f];
+		if (b->n != 0) {
+			aw_features[f]->burst(c, b);
+			b->n = 0;
+		}
+	}
+}
+
+void
+aw_set_again(struct aw_lcore_ctx *c, struct rte_mbuf *m, unsigned feat_id, uint32_t arg)
+{
+	struct aw_meta *meta = aw_meta(m);
+
+	if (unlikely(meta->depth >= AW_REINJECT_MAX))
+		return aw_set_drop(m, AW_DROP_REINJECT_DEPTH);
+	const uint8_t version = rte_pktmbuf_data_len(m) > 0 ? *rte_pktmbuf_mtod(m, uint8_t *) >> 4 : 0;
+	struct rte_ether_hdr *eth =
+		(struct rte_ether_hdr *)rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN);
+	if (unlikely(eth == NULL))
+		return aw_set_drop(m, AW_DROP_REINJECT_NO_ROOM);
+	const struct rte_ether_addr *mac = &c->dp->ports[meta->port_in].mac;
+	rte_ether_addr_copy(mac, &eth->dst_addr);
+	rte_ether_addr_copy(mac, &eth->src_addr);
+	eth->ether_type = version == 6 ? RTE_BE16(RTE_ETHER_TYPE_IPV6) : RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	meta->origin = (uint8_t)(feat_id + 1);
+	meta->origin_arg = arg;
+	meta->depth++;
+	meta->verdict = AW_V_AGAIN;
+	c->again[c->n_again++] = m; /* at most once per packet per pass: fits AW_MAX_BURST */
+}
+
+/* The packets features re-injected in the last pass, classified again. */
+static void
+reclassify(struct aw_lcore_ctx *c, const struct aw_addrset *as)
+{
+	struct rte_mbuf *pkts[AW_MAX_BURST];
+	const uint16_t n = c->n_again;
+
+	memcpy(pkts, c->again, n * sizeof(pkts[0]));
+	c->n_again = 0;
+	for (uint16_t i = 0; i < n; i++)
+		classify(c, as, pkts[i]);
+	run_batches(c);
+}
+
 void
 aw_process_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -294,13 +346,10 @@ aw_process_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	}
 	for (; i < n; i++)
 		classify(c, as, pkts[i]);
-	for (unsigned f = 0; f < AW_FEAT__COUNT; f++) {
-		struct aw_feat_batch *b = &c->batch[f];
-		if (b->n != 0) {
-			aw_features[f]->burst(c, b);
-			b->n = 0;
-		}
-	}
+	run_batches(c);
+	/* bounded: aw_set_again refuses a packet beyond AW_REINJECT_MAX levels */
+	while (unlikely(c->n_again != 0))
+		reclassify(c, as);
 }
 
 void

@@ -34,7 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "control"))
-from ctlharness import LineClient, Procs, admin, free_port, reg, wait_until  # noqa: E402
+from ctlharness import LineClient, Procs, admin, free_port, reg, tls_accept, wait_until  # noqa: E402
 
 
 def pct(xs, p):
@@ -146,6 +146,7 @@ def agent_throughput(procs, n, wrap=()):
     ag = procs.agent([lis.getsockname()[1]], dp.sock, wrap=wrap)
     c, _ = lis.accept()
     c.settimeout(30)
+    c = tls_accept(c)  # the agent speaks TLS to its map servers
     c.recv(4096)  # hello
     c.sendall(b'{"ok":true,"version":0}\n{"op":"snapshot","version":0,"services":[],"relays":[]}\n')
     wait_until(lambda: LineClient(ag.status).call({"op": "status"})["mapds"][0]["state"] == "synced",

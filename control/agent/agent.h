@@ -26,6 +26,7 @@
 #include "aw_msg.h"
 #include "aw_net.h"
 #include "aw_strmap.h"
+#include "aw_tls.h"
 
 #define AGENT_MAX_MAPD 16
 #define AGENT_SILENCE_MS 15000   /* nothing heard for this long: reconnect (SPEC §7.1) */
@@ -157,12 +158,15 @@ struct agent {
 	uint64_t startup_until_ms; /* first reconcile waits for every map server's snapshot until then */
 	struct aw_handler status_h;
 	char status_path[108];
+	bool status_has_gid; /* --status-group: the socket file's group */
+	uint32_t status_gid;
 	uint64_t rejected_updates;
 	struct agent_round round;
 	/* The one batch sent whose reply is not read yet (ag->dp.pending_fn is
 	 * set meanwhile): the agent goes on decoding pushes while the data plane
 	 * works on it. */
 	struct agent_batch inflight;
+	struct aw_tls *tls; /* to the map servers; NULL: plain TCP (--insecure) */
 };
 
 /* agent_metrics.c: the --metrics endpoint (one per process). */

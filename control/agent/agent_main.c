@@ -13,6 +13,7 @@
 
 #include "agent.h"
 #include "aw_sdnotify.h"
+#include "aw_sockperm.h"
 #include "aw_build_config.h"
 
 #define PROG "anyway-agent"
@@ -24,6 +25,8 @@ usage(FILE *f)
 		"usage: " PROG " --mapd HOST:PORT [--mapd HOST:PORT ...] [--dataplane PATH]\n"
 		"                    [--status PATH] [--name NAME] [--stale-s S]\n"
 		"                    [--restart-grace-s S] [--metrics HOST:PORT]\n"
+		"                    (--ca FILE --cert FILE --key FILE | --insecure)\n"
+		"                    [--status-group GROUP]\n"
 		"                    [--help] [--version]\n"
 		"Subscribes to map servers, merges them (a destination is present while any\n"
 		"has it) and applies the result to the data plane's JSON API.\n"
@@ -31,6 +34,8 @@ usage(FILE *f)
 		"                     default port 7810)\n"
 		"  --dataplane PATH   data plane API socket (default /run/anyway/dataplane.sock)\n"
 		"  --status PATH      this agent's status socket (default /run/anyway/agent.sock)\n"
+		"  --status-group G   group of the status socket, a name or gid (mode 0660;\n"
+		"                     default: the agent's own group)\n"
 		"  --name NAME        name sent in hello (default anyway-agent)\n"
 		"  --stale-s S        forget a lost map server's view after S seconds while\n"
 		"                     another one is connected (default 30; with none\n"
@@ -40,7 +45,8 @@ usage(FILE *f)
 		"                     registrars come back (default 15 = the registrars'\n"
 		"                     default ttl 30 / 3 + their 5 s reconnect backoff)\n"
 		"  --metrics HOST:PORT serve OpenMetrics text at http://HOST:PORT/metrics\n"
-		"                     (default: off)\n",
+		"                     (default: off)\n"
+		AW_TLS_USAGE,
 		AGENT_MAX_MAPD);
 }
 
@@ -79,6 +85,8 @@ add_mapd(struct agent *ag, const char *s)
 	return 0;
 }
 
+static struct aw_tls_opts tls_opts;
+
 static int
 parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const char **metrics)
 {
@@ -88,6 +96,8 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 		{"stale-s", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
 		{"restart-grace-s", required_argument, NULL, 'G'},
 		{"version", no_argument, NULL, 'V'},     {"metrics", required_argument, NULL, 'M'},
+		AW_TLS_LONGOPTS,
+		{"status-group", required_argument, NULL, 'g'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -95,6 +105,8 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 	unsigned long v;
 
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		if (aw_tls_opt(&tls_opts, c, optarg))
+			continue;
 		switch (c) {
 		case 'm':
 			if (add_mapd(ag, optarg) < 0)
@@ -130,6 +142,15 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 			}
 			*(c == 'S' ? &ag->stale_ms : &ag->restart_grace_ms) = v * 1000u;
 			break;
+		case 'g': {
+			char why[160];
+			if (aw_group_lookup(optarg, &ag->status_gid, why, sizeof(why)) < 0) {
+				fprintf(stderr, PROG ": --status-group: %s\n", why);
+				return 2;
+			}
+			ag->status_has_gid = true;
+			break;
+		}
 		case 'M':
 			if (aw_hostport_option(PROG, "--metrics", optarg) < 0)
 				return 2;
@@ -171,13 +192,21 @@ next_timeout(const struct agent *ag, uint64_t now)
 }
 
 /* SIGHUP: the agent's state all comes from the map servers and the data
- * plane, and its options are fixed at start, so there is nothing to re-read. */
+ * plane; what it re-reads is its TLS files, for the next connections (a bad
+ * set keeps the old one). */
 static void
 on_hup(void *arg)
 {
 	const struct agent *ag = arg;
+	char err[512];
 
-	fprintf(stderr, "%s: SIGHUP: nothing to reload\n", ag->name);
+	if (ag->tls == NULL)
+		fprintf(stderr, "%s: SIGHUP: nothing to reload (--insecure)\n", ag->name);
+	else if (aw_tls_reload(ag->tls, err, sizeof(err)) < 0)
+		fprintf(stderr, "%s: SIGHUP: TLS files not reloaded, the old ones stay: %s\n",
+			ag->name, err);
+	else
+		fprintf(stderr, "%s: SIGHUP: TLS certificate, key and CA reloaded\n", ag->name);
 }
 
 int
@@ -201,6 +230,8 @@ main(int argc, char **argv)
 	rc = parse_args(argc, argv, &ag, &dp_path, &metrics);
 	if (rc >= 0)
 		return rc;
+	if (aw_tls_setup(PROG, &tls_opts, false, &ag.tls) < 0)
+		return 2;
 	agent_dp_init(&ag.dp, dp_path, &agent_apply_dp_cbs);
 	agent_view_init(&ag.applied);
 	aw_strmap_init(&ag.dirty_svcs);
@@ -245,5 +276,6 @@ main(int argc, char **argv)
 	aw_loop_fini(&ag.loop);
 	agent_round_free(&ag.round);
 	agent_batch_free(&ag.inflight);
+	aw_tls_free(ag.tls);
 	return 0;
 }

@@ -237,7 +237,7 @@ on_line(struct agent_mapd *m, const char *line, size_t len)
 		/* liveness: mapd closes a subscriber that sends nothing for its idle
 		 * timeout (control/PROTOCOL.md); its pong reply is ignored above */
 		if (aw_conn_send(&m->link->c, "{\"op\":\"ping\"}", 13) < 0) {
-			agent_mapd_close(m, strerror(errno));
+			agent_mapd_close(m, aw_conn_strerror(&m->link->c, errno));
 			rc = -1;
 		}
 		break;
@@ -262,7 +262,8 @@ link_readable(struct agent_mapd *m)
 		if (rc == AW_LINE_AGAIN)
 			return;
 		if (rc == AW_LINE_EOF || rc == AW_LINE_ERROR) {
-			agent_mapd_close(m, rc == AW_LINE_EOF ? "connection closed" : strerror(errno));
+			agent_mapd_close(m, rc == AW_LINE_EOF ? "connection closed"
+							      : aw_conn_strerror(&l->c, errno));
 			return;
 		}
 		m->last_rx_ms = aw_now_ms();
@@ -287,7 +288,7 @@ link_event(struct aw_handler *h, uint32_t events)
 	if (events & EPOLLOUT) {
 		bool was_connecting = l->c.connecting;
 		if (aw_conn_on_writable(&l->c) < 0) {
-			agent_mapd_close(m, strerror(errno));
+			agent_mapd_close(m, aw_conn_strerror(&l->c, errno));
 			return;
 		}
 		if (was_connecting && m->state == MAPD_CONNECTING) {
@@ -317,6 +318,11 @@ start_connect(struct agent_mapd *m, uint64_t now)
 				      link_event, link_destroy) < 0) {
 		free(l);
 		close(fd);
+		agent_mapd_close(m, "out of memory");
+		return;
+	}
+	if (m->ag->tls != NULL && aw_conn_start_tls(&l->c, m->ag->tls) < 0) {
+		aw_loop_kill(&m->ag->loop, &l->c.h); /* closes fd; frees l after the round */
 		agent_mapd_close(m, "out of memory");
 		return;
 	}
@@ -362,8 +368,9 @@ agent_mapd_report_refused(struct agent *ag, const char *hex, const char *error)
 		    (aw_strmap_get(&m->view.relays, hex) == NULL &&
 		     (!m->has_grace || aw_strmap_get(&m->grace.relays, hex) == NULL)))
 			continue;
+		/* ENOBUFS: the report is dropped, the link kept */
 		if (aw_conn_send(&m->link->c, line, strlen(line)) < 0 && errno != ENOBUFS)
-			agent_mapd_close(m, strerror(errno)); /* ENOBUFS: report dropped, link kept */
+			agent_mapd_close(m, aw_conn_strerror(&m->link->c, errno));
 	}
 	free(line);
 }

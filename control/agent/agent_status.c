@@ -12,7 +12,8 @@
  * STATUS_IDLE_MS, or whose replies make no progress for STATUS_SEND_MS, is
  * closed; while more than STATUS_HIGH_WATER bytes of replies wait, its further
  * requests are not read. Sends never raise SIGPIPE (MSG_NOSIGNAL, and the
- * agent ignores it). A timerfd on the agent's loop drives the timeouts.
+ * agent ignores it). A timerfd on the agent's loop drives the timeouts. The
+ * socket file is mode 0660, group --status-group when given (SPEC §7.4).
  * Contract: anyway-agent's one thread.
  */
 #define _GNU_SOURCE
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "aw_sockperm.h"
 
 #define STATUS_MAX_CLIENTS 16
 #define STATUS_IDLE_MS 10000u
@@ -341,6 +343,12 @@ agent_status_open(struct agent *ag, char *err, size_t errlen)
 		return -1;
 	}
 	fd = aw_unix_listen(ag->status_path, err, errlen);
+	if (fd >= 0 && aw_sock_set_perms(ag->status_path, ag->status_has_gid, ag->status_gid, err,
+					 errlen) < 0) {
+		close(fd);
+		unlink(ag->status_path);
+		fd = -1;
+	}
 	ag->status_h.fd = fd;
 	ag->status_h.fn = accept_event;
 	ag->status_h.destroy = NULL;

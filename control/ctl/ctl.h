@@ -28,6 +28,8 @@
 
 #include <jansson.h>
 
+#include "aw_tls.h"
+
 #define CTL_PROG "anyway-ctl"
 
 #define CTL_OK    0
@@ -50,6 +52,7 @@ struct ctl_opts {
 	bool stats;          /* --stats: the command's counters (ctl_cmd.stats_op) */
 	int interval_s;      /* -i: repeat every this many seconds (ctl_cmd.watch); 0: once */
 	long long count;     /* -c: that many times; 0: until interrupted */
+	struct aw_tls_opts tls; /* --ca/--cert/--key/--insecure: map server connections */
 };
 
 /* One peer: where it is, how it is named in errors. */
@@ -62,6 +65,8 @@ struct ctl_conn {
 	int fd;
 	int timeout_ms;
 	void *lb;          /* struct aw_linebuf, owned */
+	struct aw_tls *tls; /* map server over TLS: context and connection, owned */
+	struct ssl_st *ssl;
 };
 
 /* ---- the command table (ctl_cmds.c) --------------------------------------- */

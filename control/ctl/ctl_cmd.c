@@ -216,6 +216,11 @@ static const char help_head[] =
 	"  -t, --timeout MS     connect / reply timeout in milliseconds (default 5000)\n"
 	"  --stats              services: per service and destination counters\n"
 	"  -i, --interval S     stats: rates every S seconds; -c, --count N: N times\n"
+	"  --ca FILE --cert FILE --key FILE\n"
+	"                       TLS 1.3 to the map server: the operator's CA, this\n"
+	"                       client's certificate and key (required for map server\n"
+	"                       commands unless --insecure)\n"
+	"  --insecure           plain TCP to the map server (tests, loopback demos)\n"
 	"  -h, --help           this text;  -V, --version  the version\n";
 
 static void

@@ -16,9 +16,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
+#include "aw_conn.h"
 #include "aw_line.h"
 #include "aw_msg.h"
+#include "aw_tls.h"
 #include "ctl.h"
+
+/* TLS 1.3: the server judges the client's certificate after the client's
+ * side of the handshake is done, so a refusal shows as a reset. */
+#define REFUSED_HINT " (did the map server refuse this client's certificate? see its log)"
 
 static const char *const peer_names[] = {"data plane", "map server", "agent"};
 
@@ -140,6 +148,27 @@ connect_tcp(struct ctl_conn *c)
 	return c->fd >= 0 ? CTL_OK : conn_fail(c, "connect", err);
 }
 
+/* The TLS handshake on the connected socket, bounded by the timeout. */
+static int
+start_tls(struct ctl_conn *c)
+{
+	struct timeval tv = {.tv_sec = c->timeout_ms / 1000,
+			     .tv_usec = (c->timeout_ms % 1000) * 1000};
+	char id[AW_PEER_ID_MAX];
+
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	c->ssl = aw_tls_ssl_new(c->tls, c->fd);
+	if (c->ssl == NULL)
+		return ctl_error("out of memory");
+	if (aw_tls_blocking_connect(c->ssl) < 0)
+		return ctl_error("%s %s: %s", c->what, c->where, aw_tls_last_error());
+	if (aw_tls_peer_id(c->ssl, id, sizeof(id)) < 0)
+		return ctl_error("%s %s: TLS: its certificate has no subject CN or DNS name",
+				 c->what, c->where);
+	return CTL_OK;
+}
+
 int
 ctl_connect(struct ctl_conn *c, enum ctl_peer_kind kind, const struct ctl_opts *o)
 {
@@ -157,7 +186,11 @@ ctl_connect(struct ctl_conn *c, enum ctl_peer_kind kind, const struct ctl_opts *
 		c->lb = NULL;
 		return ctl_error("out of memory");
 	}
+	if (kind == CTL_PEER_MAPD && aw_tls_setup(CTL_PROG, &o->tls, false, &c->tls) < 0)
+		return CTL_USAGE;
 	int rc = kind == CTL_PEER_MAPD ? connect_tcp(c) : connect_unix(c);
+	if (rc == CTL_OK && c->tls != NULL)
+		rc = start_tls(c);
 	if (rc == CTL_OK) {
 		struct timeval tv = {.tv_sec = c->timeout_ms / 1000,
 				     .tv_usec = (c->timeout_ms % 1000) * 1000};
@@ -169,6 +202,10 @@ ctl_connect(struct ctl_conn *c, enum ctl_peer_kind kind, const struct ctl_opts *
 void
 ctl_close(struct ctl_conn *c)
 {
+	SSL_free(c->ssl);
+	c->ssl = NULL;
+	aw_tls_free(c->tls);
+	c->tls = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -195,13 +232,26 @@ read_line(struct ctl_conn *c, const char *op, char **line)
 					 op, AW_LINE_MAX_DEFAULT);
 		long long left = deadline - now_ms();
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
-		int n = left > 0 ? poll(&p, 1, (int)left) : 0;
+		bool buffered = c->ssl != NULL && SSL_has_pending(c->ssl);
+		int n = buffered ? 1 : left > 0 ? poll(&p, 1, (int)left) : 0;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n == 0)
 			return ctl_error("%s %s: %s: no reply within %d ms", c->what, c->where, op,
 					 c->timeout_ms);
-		rc = n < 0 ? AW_LINE_ERROR : aw_linebuf_read(c->lb, c->fd);
+		if (n > 0 && c->ssl != NULL) {
+			bool want_write;
+			rc = aw_tls_read(c->ssl, c->lb, &want_write);
+			if (rc == AW_LINE_ERROR && errno == EPROTO)
+				return ctl_error("%s %s: %s: %s%s", c->what, c->where, op,
+						 aw_tls_last_error(), REFUSED_HINT);
+			if (rc == AW_LINE_AGAIN) /* a blocking read timed out */
+				rc = AW_LINE_ERROR, errno = ETIMEDOUT;
+			if (rc == AW_LINE_TOO_LONG)
+				continue; /* reported by aw_linebuf_next */
+		} else {
+			rc = n < 0 ? AW_LINE_ERROR : aw_linebuf_read(c->lb, c->fd);
+		}
 		if (rc == AW_LINE_EOF)
 			return ctl_error("%s %s: %s: connection closed without a reply", c->what,
 					 c->where, op);
@@ -241,7 +291,12 @@ ctl_call(struct ctl_conn *c, json_t *req, json_t **reply, char **raw)
 	op = op ? op : "?";
 	if (out == NULL)
 		return ctl_error("out of memory");
-	if (aw_write_line(c->fd, out, strlen(out)) < 0) {
+	if (c->ssl != NULL && aw_tls_blocking_write_line(c->ssl, out, strlen(out)) < 0) {
+		free(out);
+		return ctl_error("%s %s: %s: %s%s", c->what, c->where, op, aw_tls_last_error(),
+				 REFUSED_HINT);
+	}
+	if (c->ssl == NULL && aw_write_line(c->fd, out, strlen(out)) < 0) {
 		int e = errno;
 		free(out);
 		return conn_fail(c, "write", e);

@@ -25,6 +25,7 @@ parse_opts(int argc, char **argv, struct ctl_opts *o)
 		{"count", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		AW_TLS_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
 	long long v;
@@ -32,6 +33,8 @@ parse_opts(int argc, char **argv, struct ctl_opts *o)
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":s:m:a:jt:i:c:hV", longopts, NULL)) != -1) {
+		if (aw_tls_opt(&o->tls, c, optarg))
+			continue;
 		switch (c) {
 		case 's': o->socket = optarg; break;
 		case 'm': o->mapd = optarg; o->mapd_given = true; break;

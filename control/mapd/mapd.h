@@ -13,6 +13,8 @@
 
 #include "aw_conn.h"
 #include "aw_loop.h"
+#include "aw_tls.h"
+#include "mapd_acl.h"
 #include "mapd_state.h"
 
 #define MAPD_MAX_LISTEN 8
@@ -71,6 +73,8 @@ struct mapd {
 	uint64_t next_serial;        /* of clients */
 	char instance[17];   /* random per start: subscribers see a restart */
 	uint64_t started_ms;
+	struct aw_tls *tls; /* NULL: plain TCP (--insecure) */
+	struct mapd_guard guard; /* ACL, identities, limits (mapd_acl.c) */
 };
 
 int mapd_init(struct mapd *md);
@@ -139,6 +143,7 @@ struct mapd_client {
 	size_t in_acct, out_acct;  /* bytes counted in md->in_total / out_total */
 	bool counted;              /* counted in md->sources under src */
 	char src[48];              /* peer address without port */
+	struct mapd_ident *ident;  /* from hello on (mapd_acl.c) */
 };
 
 #endif /* MAPD_H */

@@ -44,6 +44,7 @@ mapd_client_drop(struct mapd *md, struct mapd_client *cl, const char *why)
 	aw_conn_free(&cl->c);
 	mapd_account(md, cl); /* dead: its buffers leave the totals */
 	mapd_source_release(md, cl);
+	mapd_acl_client_gone(md, cl);
 }
 
 static void
@@ -75,7 +76,7 @@ mapd_client_send(struct mapd_client *cl, const char *line)
 			cl->md->subscribers_dropped++;
 		mapd_client_drop(cl->md, cl,
 				 errno == ENOBUFS ? "output queue full (too far behind): disconnected"
-						  : strerror(errno));
+						  : aw_conn_strerror(&cl->c, errno));
 		return -1;
 	}
 	mapd_account(cl->md, cl);
@@ -150,7 +151,7 @@ client_readable(struct mapd *md, struct mapd_client *cl)
 			return;
 		}
 		if (rc == AW_LINE_ERROR) {
-			mapd_client_drop(md, cl, strerror(errno));
+			mapd_client_drop(md, cl, aw_conn_strerror(&cl->c, errno));
 			return;
 		}
 		bool any = false;
@@ -179,7 +180,7 @@ client_event(struct aw_handler *h, uint32_t events)
 
 	if (events & EPOLLOUT) {
 		if (aw_conn_on_writable(&cl->c) < 0) {
-			mapd_client_drop(md, cl, strerror(errno));
+			mapd_client_drop(md, cl, aw_conn_strerror(&cl->c, errno));
 			return;
 		}
 		mapd_account(md, cl);
@@ -217,6 +218,10 @@ accept_event(struct aw_handler *h, uint32_t events)
 			continue;
 		}
 		cl->md = md;
+		if (md->tls != NULL && aw_conn_start_tls(&cl->c, md->tls) < 0) {
+			aw_loop_kill(&md->loop, &cl->c.h);
+			continue;
+		}
 		cl->c.in.idle_read = 1024; /* idle connections keep a 4 KiB buffer */
 		cl->serial = ++md->next_serial;
 		cl->since_ms = cl->last_rx_ms = aw_now_ms();
@@ -297,4 +302,5 @@ mapd_fini(struct mapd *md)
 	mapd_limits_fini(md);
 	mapd_refusal_free(md);
 	mapd_state_free(&md->st);
+	aw_tls_free(md->tls);
 }

@@ -238,7 +238,8 @@ mapd_limits_json(const struct mapd *md)
 {
 	const struct mapd_counters *c = &md->cnt;
 
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+			 " s:I, s:I}",
 			 "refused_max_clients", (json_int_t)c->refused_max_clients,
 			 "refused_per_source", (json_int_t)c->refused_per_source,
 			 "refused_fd_limit", (json_int_t)c->refused_fd_limit,
@@ -252,5 +253,8 @@ mapd_limits_json(const struct mapd *md)
 			 "clients", (json_int_t)md->n_clients,
 			 "sources", (json_int_t)md->sources.n,
 			 "input_bytes", (json_int_t)md->in_total,
-			 "output_bytes", (json_int_t)md->out_total);
+			 "output_bytes", (json_int_t)md->out_total,
+			 "tls_handshakes", (json_int_t)(md->tls ? md->tls->handshakes : 0),
+			 "tls_handshake_failed",
+			 (json_int_t)(md->tls ? md->tls->handshake_failed : 0));
 }

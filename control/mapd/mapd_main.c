@@ -14,6 +14,7 @@
 #include "aw_net.h"
 #include "aw_sdnotify.h"
 #include "mapd.h"
+#include "mapd_audit.h"
 
 #define PROG "anyway-mapd"
 
@@ -25,6 +26,8 @@ usage(FILE *f)
 		"                   [--max-clients N] [--max-per-source N] [--hello-timeout-s S]\n"
 		"                   [--idle-timeout-s S] [--input-budget BYTES]\n"
 		"                   [--output-budget BYTES] [--metrics HOST:PORT]\n"
+		"                   (--ca FILE --cert FILE --key FILE | --insecure)\n"
+		"                   [--acl FILE] [--audit-log FILE]\n"
 		"                   [--help] [--version]\n"
 		"Service map server: takes registrations (soft state with a TTL) and relay\n"
 		"entries, pushes a snapshot then versioned changes to subscribers.\n"
@@ -46,7 +49,14 @@ usage(FILE *f)
 		"  --output-budget B      bytes of queued output, all connections together;\n"
 		"                         past it the largest queue is dropped (default 256 MiB)\n"
 		"  --metrics HOST:PORT    serve OpenMetrics text at http://HOST:PORT/metrics\n"
-		"                         (default: off)\n");
+		"                         (default: off)\n"
+		"  --acl FILE             which identity may do what (control/ACL.md);\n"
+		"                         re-read on SIGHUP (default: none, all allowed)\n"
+		"  --audit-log FILE       append one line per pushed change (reopened on\n"
+		"                         SIGHUP; default: the normal log, stderr)\n"
+		AW_TLS_USAGE
+		"SIGHUP re-reads --ca/--cert/--key for new connections (a bad set keeps the\n"
+		"old one), re-reads --acl (all or nothing) and reopens --audit-log.\n");
 }
 
 static int
@@ -65,9 +75,13 @@ parse_size(const char *opt, const char *s, unsigned long long min, unsigned long
 	return 0;
 }
 
+struct mapd_files {
+	const char *acl, *audit;
+};
+
 static int
 parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_listen,
-	   const char **metrics)
+	   const char **metrics, struct aw_tls_opts *tls, struct mapd_files *files)
 {
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, 'l'},
@@ -79,6 +93,9 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 		{"input-budget", required_argument, NULL, 'I'},
 		{"output-budget", required_argument, NULL, 'O'},
 		{"metrics", required_argument, NULL, 'M'},
+		AW_TLS_LONGOPTS,
+		{"acl", required_argument, NULL, 'A'},
+		{"audit-log", required_argument, NULL, 'U'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -87,6 +104,8 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 	int c;
 
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		if (aw_tls_opt(tls, c, optarg))
+			continue;
 		switch (c) {
 		case 'l':
 			if (*n_listen >= MAPD_MAX_LISTEN) {
@@ -133,6 +152,12 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 				return 2;
 			*metrics = optarg;
 			break;
+		case 'A':
+			files->acl = optarg;
+			break;
+		case 'U':
+			files->audit = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -151,14 +176,29 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 	return -1;
 }
 
-/* SIGHUP: the place to re-read what may change live. mapd has nothing yet
- * (its state is what clients registered; its options are fixed at start);
- * an ACL file would be re-read here, all or nothing. */
+/* SIGHUP: the place to re-read what may change live: the TLS files (for new
+ * connections; a bad set keeps the old one), the ACL (all or nothing), the
+ * audit log (reopened). Registrations are state, the other options are fixed
+ * at start. */
 static void
 on_hup(void *arg)
 {
-	(void)arg;
-	fprintf(stderr, PROG ": SIGHUP: nothing to reload\n");
+	struct mapd *md = arg;
+	char err[512];
+	bool tls = false;
+
+	if (md->tls != NULL) {
+		tls = true;
+		if (aw_tls_reload(md->tls, err, sizeof(err)) < 0)
+			fprintf(stderr, PROG ": SIGHUP: TLS files not reloaded, the old ones stay: %s\n",
+				err);
+		else
+			fprintf(stderr, PROG ": SIGHUP: TLS certificate, key and CA reloaded\n");
+	}
+	bool acl = mapd_acl_reload(arg);
+
+	if (!mapd_audit_reopen() && !acl && !tls)
+		fprintf(stderr, PROG ": SIGHUP: nothing to reload (--insecure, no --acl, no --audit-log)\n");
 }
 
 int
@@ -166,17 +206,29 @@ main(int argc, char **argv)
 {
 	static struct mapd md;
 	const char *listen[MAPD_MAX_LISTEN], *metrics = NULL;
+	struct mapd_files files = {0};
 	int n_listen = 0, rc;
-	char err[256];
+	char err[1024];
 	struct aw_handler sh;
+	struct aw_tls_opts tls = {0};
 
 	if (mapd_init(&md) < 0) {
 		fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));
 		return 1;
 	}
-	rc = parse_args(argc, argv, &md, listen, &n_listen, &metrics);
+	rc = parse_args(argc, argv, &md, listen, &n_listen, &metrics, &tls, &files);
 	if (rc >= 0)
 		return rc;
+	if (aw_tls_setup(PROG, &tls, true, &md.tls) < 0)
+		return 2;
+	if (mapd_acl_start(&md, files.acl, err, sizeof(err)) < 0) {
+		fprintf(stderr, PROG ": --acl %s\n", err);
+		return 2;
+	}
+	if (mapd_audit_open(files.audit, err, sizeof(err)) < 0) {
+		fprintf(stderr, PROG ": --audit-log %s\n", err);
+		return 2;
+	}
 	if (n_listen == 0)
 		listen[n_listen++] = "127.0.0.1:7810";
 	aw_loop_on_hup(&md.loop, on_hup, &md);
@@ -199,10 +251,11 @@ main(int argc, char **argv)
 	fprintf(stderr, PROG ": listening on");
 	for (int i = 0; i < n_listen; i++)
 		fprintf(stderr, " %s", listen[i]);
-	fprintf(stderr, "\n");
+	fprintf(stderr, " (%s)\n", md.tls ? "TLS 1.3, mutual authentication" : "plain TCP: insecure");
 	aw_sd_notify("READY=1");
 	while (!md.loop.stop) {
 		int t = mapd_tick(&md, aw_now_ms());
+		mapd_audit_flush(); /* this round's changes and expiries */
 		if (aw_loop_run_once(&md.loop, t > 1000 ? 1000 : t) < 0) {
 			fprintf(stderr, PROG ": epoll_wait: %s\n", strerror(errno));
 			break;
@@ -213,5 +266,7 @@ main(int argc, char **argv)
 	aw_loop_kill(&md.loop, &sh);
 	mapd_metrics_close();
 	mapd_fini(&md);
+	mapd_acl_stop(&md);
+	mapd_audit_close();
 	return 0;
 }

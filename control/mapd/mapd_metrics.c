@@ -3,7 +3,7 @@
  * mapd_metrics — anyway-mapd's OpenMetrics endpoint (--metrics HOST:PORT,
  * SPEC §11; names in control/PROTOCOL.md "Metrics"): connections by role,
  * registrations, services, relays, pushes, limit refusals and closes by
- * reason, buffer totals, version and uptime. Read on each scrape from the
+ * reason, buffer totals, ACL refusals and reloads, version and uptime. Read on each scrape from the
  * server's own state; nothing is counted twice.
  *
  * Contract: anyway-mapd's one thread; one endpoint per process.
@@ -81,12 +81,38 @@ fill_limits(struct aw_metrics *w, const struct mapd *md)
 	aw_metrics_u64(w, c->closed_input_budget, "reason", "input_budget", NULL);
 	aw_metrics_u64(w, c->dropped_output_budget, "reason", "output_budget", NULL);
 	aw_metrics_u64(w, md->subscribers_dropped, "reason", "subscriber_behind", NULL);
+	aw_metrics_family(w, "anyway_mapd_tls_handshakes", AW_METRIC_COUNTER,
+			  "TLS handshakes on the control port, by result.");
+	aw_metrics_u64(w, md->tls ? md->tls->handshakes : 0, "result", "ok", NULL);
+	aw_metrics_u64(w, md->tls ? md->tls->handshake_failed : 0, "result", "failed", NULL);
 	aw_metrics_family(w, "anyway_mapd_input_buffer_bytes", AW_METRIC_GAUGE,
 			  "Bytes of input buffers, all connections together.");
 	aw_metrics_u64(w, md->in_total, NULL);
 	aw_metrics_family(w, "anyway_mapd_output_queue_bytes", AW_METRIC_GAUGE,
 			  "Bytes of queued output, all connections together.");
 	aw_metrics_u64(w, md->out_total, NULL);
+}
+
+static void
+fill_acl(struct aw_metrics *w, const struct mapd *md)
+{
+	const struct mapd_guard *g = &md->guard;
+
+	aw_metrics_family(w, "anyway_mapd_acl_entries", AW_METRIC_GAUGE,
+			  "Entries of the ACL in force (--acl; 0 without one).");
+	aw_metrics_u64(w, g->acl.n, NULL);
+	aw_metrics_family(w, "anyway_mapd_acl_refusals", AW_METRIC_COUNTER,
+			  "Requests refused by the ACL or a per-identity limit, by reason.");
+	for (int r = 0; r < MAPD_ACL_R__COUNT; r++)
+		aw_metrics_u64(w, g->refused[r], "reason",
+			       mapd_acl_reason_name((enum mapd_acl_reason)r), NULL);
+	aw_metrics_family(w, "anyway_mapd_acl_reloads", AW_METRIC_COUNTER,
+			  "ACL reloads on SIGHUP, by result (failed: the old ACL stayed).");
+	aw_metrics_u64(w, g->reloads, "result", "ok", NULL);
+	aw_metrics_u64(w, g->reload_failures, "result", "failed", NULL);
+	aw_metrics_family(w, "anyway_mapd_acl_log_suppressed", AW_METRIC_COUNTER,
+			  "Refusal log lines not written (condensed per identity and overall).");
+	aw_metrics_u64(w, g->log_dropped, NULL);
 }
 
 static void
@@ -103,6 +129,7 @@ fill(struct aw_metrics *w, void *arg)
 	fill_connections(w, md);
 	fill_tables(w, md);
 	fill_limits(w, md);
+	fill_acl(w, md);
 	aw_metrics_http_self(&srv, w, "anyway_mapd");
 }
 

@@ -16,6 +16,7 @@
 #include "aw_jw.h"
 #include "aw_sid.h"
 #include "mapd.h"
+#include "mapd_audit.h"
 
 static void
 push_line(struct mapd *md, char *line)
@@ -58,12 +59,16 @@ static void
 op_register(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 {
 	const struct aw_msg_reg *r = &m->u.reg;
+	struct aw_msg_dest d = {.addr = r->addr, .port = r->port, .priority = r->priority,
+				.weight = r->weight}; /* for the audit line */
 	bool changed = false;
 
+	if (!mapd_acl_may_register(md, cl, m))
+		return;
 	if (m->type == AW_MSG_REGISTER) {
 		if (r->ttl > cl->max_ttl_s)
 			cl->max_ttl_s = r->ttl; /* it renews every ttl/3: idle allowance */
-		int rc = mapd_register(&md->st, r, aw_now_ms(), &changed);
+		int rc = mapd_register_as(&md->st, r, cl->ident, aw_now_ms(), &changed);
 		if (rc != 0) {
 			if (rc > 0)
 				mapd_client_reply_err(cl, "service: '%s' already has %d destinations",
@@ -73,13 +78,19 @@ op_register(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 			return;
 		}
 	} else {
+		const struct mapd_reg *old = mapd_find_reg(&md->st, r);
+		if (old != NULL)
+			d = old->d; /* what leaves: its priority and weight */
 		changed = mapd_deregister(&md->st, r);
 	}
 	const struct mapd_svc *svc = aw_strmap_get(&md->st.services, r->service);
 	/* the SID before a gc may free svc (no second SHA-256 when it is known) */
 	uint64_t sid = svc != NULL ? svc->sid : aw_sid_from_uri(r->service, strlen(r->service));
 	if (changed && svc != NULL) {
+		char f[AW_MSG_URI_MAX + 128];
 		push_service(svc, md);
+		mapd_audit(md->st.version, mapd_acl_identity(cl), aw_msg_type_name(m->type),
+			   mapd_audit_dest(r->service, &d, f, sizeof(f)));
 		mapd_gc_service(&md->st, r->service);
 	}
 	register_reply(cl, r->service, sid, changed);
@@ -96,17 +107,25 @@ op_relay(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 			mapd_client_reply_err(cl, "out of memory");
 			return;
 		}
-		if (changed)
-			push_line(md, mapd_push_relay_add(&md->st, &m->u.relay));
 		aw_hex_encode(m->u.relay.path_id, AW_MSG_PATH_ID_LEN, hex);
+		if (changed) {
+			char f[80];
+			push_line(md, mapd_push_relay_add(&md->st, &m->u.relay));
+			snprintf(f, sizeof(f), " path_id=%s suite=%u", hex, m->u.relay.suite);
+			mapd_audit(md->st.version, mapd_acl_identity(cl), "relay.add", f);
+		}
 		mapd_refusal_relay_added(md, hex, cl->serial, changed);
 		mapd_client_reply_ok(cl, json_pack("{s:s, s:b}", "path_id", hex, "changed", changed));
 		return;
 	}
 	changed = mapd_relay_del(&md->st, m->u.path_id);
-	if (changed)
-		push_line(md, mapd_push_relay_del(&md->st, m->u.path_id));
 	aw_hex_encode(m->u.path_id, AW_MSG_PATH_ID_LEN, hex);
+	if (changed) {
+		char f[64];
+		push_line(md, mapd_push_relay_del(&md->st, m->u.path_id));
+		snprintf(f, sizeof(f), " path_id=%s", hex);
+		mapd_audit(md->st.version, mapd_acl_identity(cl), "relay.del", f);
+	}
 	mapd_refusal_relay_deleted(md, hex);
 	mapd_client_reply_ok(cl, json_pack("{s:s, s:b}", "path_id", hex, "existed", changed));
 }
@@ -127,6 +146,8 @@ op_hello(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 		mapd_client_reply_err(cl, "op: hello was already received on this connection");
 		return;
 	}
+	if (!mapd_acl_hello(md, cl, (int)m->u.hello.role, m->u.hello.name))
+		return;
 	cl->hello = true;
 	cl->role = (int)m->u.hello.role;
 	snprintf(cl->name, sizeof(cl->name), "%s", m->u.hello.name);
@@ -157,7 +178,8 @@ subscribers_json(const struct mapd *md, uint64_t now)
 	for (const struct mapd_client *c = md->clients; c != NULL; c = c->next)
 		if (c->subscribed)
 			json_array_append_new(
-				a, json_pack("{s:s, s:s, s:I, s:I}", "name", c->name, "peer", c->peer,
+				a, json_pack("{s:s, s:s, s:s, s:I, s:I}", "name", c->name,
+					     "identity", mapd_acl_identity(c), "peer", c->peer,
 					     "queued_bytes", (json_int_t)aw_conn_queued(&c->c),
 					     "connected_ms", (json_int_t)(now - c->since_ms)));
 	return a;
@@ -189,10 +211,10 @@ op_query(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 	} else if (m->type == AW_MSG_RELAY_LIST) {
 		mapd_client_reply_ok(cl, mapd_relay_list_json(md));
 	} else {
-		mapd_client_reply_ok(cl, json_pack("{s:o, s:I, s:o}", "subscribers",
+		mapd_client_reply_ok(cl, json_pack("{s:o, s:I, s:o, s:o}", "subscribers",
 						   subscribers_json(md, now), "dropped_behind",
 						   (json_int_t)md->subscribers_dropped, "limits",
-						   mapd_limits_json(md)));
+						   mapd_limits_json(md), "acl", mapd_acl_json(md)));
 	}
 }
 
@@ -241,6 +263,8 @@ mapd_client_line(struct mapd *md, struct mapd_client *cl, const char *line, size
 	else if (!allowed(cl->role, m.type))
 		mapd_client_reply_err(cl, "op: %s is not allowed for role %s", aw_msg_type_name(m.type),
 				      aw_role_name(cl->role));
+	else if (!mapd_acl_may_op(md, cl, aw_msg_type_name(m.type)))
+		; /* refused, replied */
 	else if (m.type == AW_MSG_REGISTER || m.type == AW_MSG_DEREGISTER)
 		op_register(md, cl, &m);
 	else if (m.type == AW_MSG_RELAY_ADD || m.type == AW_MSG_RELAY_DEL)

@@ -46,10 +46,21 @@ find_reg(const struct mapd_svc *s, const struct aw_addr *addr, uint16_t port)
 }
 
 static void
-remove_reg(struct mapd_svc *s, uint32_t i)
+owner_hook(struct mapd_state *st, const struct mapd_svc *s, const struct mapd_reg *r, int delta,
+	   bool expired)
 {
+	if (st->owner_hook != NULL)
+		st->owner_hook(st->hook_arg, s->uri, r, delta, expired);
+}
+
+static void
+remove_reg(struct mapd_state *st, struct mapd_svc *s, uint32_t i, bool expired)
+{
+	struct mapd_reg gone = s->regs[i];
+
 	memmove(&s->regs[i], &s->regs[i + 1], (s->n - i - 1) * sizeof(s->regs[0]));
 	s->n--;
+	owner_hook(st, s, &gone, -1, expired);
 }
 
 /* Insert keeping the order. */
@@ -77,10 +88,27 @@ insert_reg(struct mapd_svc *s, const struct mapd_reg *r)
 int
 mapd_register(struct mapd_state *st, const struct aw_msg_reg *r, uint64_t now_ms, bool *changed)
 {
+	return mapd_register_as(st, r, NULL, now_ms, changed);
+}
+
+const struct mapd_reg *
+mapd_find_reg(const struct mapd_state *st, const struct aw_msg_reg *r)
+{
+	const struct mapd_svc *s = aw_strmap_get(&st->services, r->service);
+	int i = s ? find_reg(s, &r->addr, r->port) : -1;
+
+	return i < 0 ? NULL : &s->regs[i];
+}
+
+int
+mapd_register_as(struct mapd_state *st, const struct aw_msg_reg *r, void *owner, uint64_t now_ms,
+		 bool *changed)
+{
 	struct mapd_svc *s = aw_strmap_get(&st->services, r->service);
 	struct mapd_reg reg = {
 		.d = {.addr = r->addr, .port = r->port, .priority = r->priority, .weight = r->weight},
 		.expires_ms = now_ms + (uint64_t)r->ttl * 1000u,
+		.owner = owner,
 	};
 
 	*changed = false;
@@ -102,9 +130,10 @@ mapd_register(struct mapd_state *st, const struct aw_msg_reg *r, uint64_t now_ms
 		s->regs[i].expires_ms = reg.expires_ms; /* a renewal */
 	} else {
 		if (i >= 0)
-			remove_reg(s, (uint32_t)i);
+			remove_reg(st, s, (uint32_t)i, false);
 		if (insert_reg(s, &reg) < 0)
 			return -1;
+		owner_hook(st, s, &reg, +1, false);
 		*changed = true;
 	}
 	if (reg.expires_ms < st->next_expiry_ms)
@@ -120,7 +149,7 @@ mapd_deregister(struct mapd_state *st, const struct aw_msg_reg *r)
 
 	if (i < 0)
 		return false;
-	remove_reg(s, (uint32_t)i);
+	remove_reg(st, s, (uint32_t)i, false);
 	return true;
 }
 
@@ -154,7 +183,7 @@ mapd_expire(struct mapd_state *st, uint64_t now_ms,
 			continue;
 		for (uint32_t j = 0; j < s->n;) {
 			if (s->regs[j].expires_ms <= now_ms) {
-				remove_reg(s, j);
+				remove_reg(st, s, j, true);
 				changed = true;
 				continue;
 			}

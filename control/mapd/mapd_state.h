@@ -23,6 +23,7 @@
 struct mapd_reg {
 	struct aw_msg_dest d;
 	uint64_t expires_ms;
+	void *owner; /* who registered it (mapd_acl's identity), NULL: none */
 };
 
 struct mapd_svc {
@@ -37,6 +38,11 @@ struct mapd_state {
 	struct aw_strmap relays;   /* path_id hex -> struct aw_msg_relay * */
 	uint64_t version;          /* of the last pushed message */
 	uint64_t next_expiry_ms;   /* earliest registration expiry, UINT64_MAX: none */
+	/* Called for each registration entering (+1) or leaving (-1) the table,
+	 * after the change; expired: it left by its TTL. NULL: none. */
+	void (*owner_hook)(void *arg, const char *uri, const struct mapd_reg *r, int delta,
+			   bool expired);
+	void *hook_arg;
 };
 
 void mapd_state_init(struct mapd_state *st);
@@ -46,6 +52,11 @@ void mapd_state_free(struct mapd_state *st);
  * 1: refused, the service already has AW_MSG_MAX_DESTS destinations. */
 int mapd_register(struct mapd_state *st, const struct aw_msg_reg *r, uint64_t now_ms,
 		  bool *changed);
+/* The same, owned by owner (a renewal keeps the old owner). */
+int mapd_register_as(struct mapd_state *st, const struct aw_msg_reg *r, void *owner,
+		     uint64_t now_ms, bool *changed);
+/* The registration of (service, addr, port), NULL when none. */
+const struct mapd_reg *mapd_find_reg(const struct mapd_state *st, const struct aw_msg_reg *r);
 /* deregister: true when the destination was there. */
 bool mapd_deregister(struct mapd_state *st, const struct aw_msg_reg *r);
 /* Removes expired registrations; calls push(svc, arg) for each service whose

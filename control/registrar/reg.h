@@ -20,6 +20,7 @@
 #include "aw_loop.h"
 #include "aw_msg.h"
 #include "aw_net.h"
+#include "aw_tls.h"
 
 #define REG_MAX_SVC 256
 #define REG_MAX_MAPD 16
@@ -58,6 +59,8 @@ struct reg {
 	uint32_t check_interval_ms;
 	atomic_bool stop_checks;
 	char config_path[4096]; /* --config FILE, re-read on SIGHUP; "" with --service */
+	struct aw_tls_opts tls_opts;
+	struct aw_tls *tls; /* to the map servers; NULL: plain TCP (--insecure) */
 };
 
 /* reg_config.c: flags and the JSON file; errors printed, -1 (usage error). */

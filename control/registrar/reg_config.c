@@ -27,6 +27,7 @@ usage(FILE *f)
 		"         --service URI --addr A --port P [--priority N] [--weight W] [--ttl S]\n"
 		"         [--check tcp|http:/PATH|none] [--service ...]) [--name NAME]\n"
 		"         [--check-interval-ms MS] [--help] [--version]\n"
+		"         (--ca FILE --cert FILE --key FILE | --insecure)\n"
 		"Registers services with map servers, renews them every ttl/3 while their\n"
 		"health check passes, deregisters them when it fails and on SIGTERM.\n"
 		"  --mapd HOST:PORT     a map server: IPv4, [IPv6] or name (repeatable, up to %d)\n"
@@ -38,7 +39,8 @@ usage(FILE *f)
 		"  --check KIND         tcp: connect to addr:port; http:/PATH: GET /PATH answers\n"
 		"                       2xx/3xx (the path starts with '/': http:/health);\n"
 		"                       none: always passing (2 s timeout each)\n"
-		"  --check-interval-ms  how often each check runs (default 1000)\n",
+		"  --check-interval-ms  how often each check runs (default 1000)\n"
+		AW_TLS_USAGE "SIGHUP also re-reads --ca/--cert/--key for new connections.\n",
 		REG_MAX_MAPD);
 }
 
@@ -220,7 +222,7 @@ reg_parse_args(struct reg *rg, int argc, char **argv, bool *exit_now)
 		{"check", required_argument, NULL, 'k'},    {"name", required_argument, NULL, 'n'},
 		{"check-interval-ms", required_argument, NULL, 'i'},
 		{"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+		AW_TLS_LONGOPTS,                            {NULL, 0, NULL, 0},
 	};
 	json_t *flags = json_array(), *cur = NULL;
 	const char *file = NULL;
@@ -228,6 +230,8 @@ reg_parse_args(struct reg *rg, int argc, char **argv, bool *exit_now)
 
 	*exit_now = false;
 	while (rc == 0 && (c = getopt_long(argc, argv, "hV", opts, &idx)) != -1) {
+		if (aw_tls_opt(&rg->tls_opts, c, optarg))
+			continue;
 		switch (c) {
 		case 'm':
 			rc = add_mapd(rg, optarg);
@@ -287,5 +291,7 @@ reg_parse_args(struct reg *rg, int argc, char **argv, bool *exit_now)
 	if (rc == 0)
 		rc = finish(rg, flags, file);
 	json_decref(flags);
+	if (rc == 0 && aw_tls_setup(PROG, &rg->tls_opts, false, &rg->tls) < 0)
+		rc = -1;
 	return rc;
 }

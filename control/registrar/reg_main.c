@@ -36,11 +36,19 @@ service_round(struct reg *rg, struct reg_svc *s, uint64_t now)
 	}
 }
 
-/* SIGHUP: re-read --config (reg_reload.c). */
+/* SIGHUP: re-read --config (reg_reload.c) and the TLS files (new connections;
+ * a bad set keeps the old one). */
 static void
 on_hup(void *arg)
 {
-	reg_reload(arg);
+	struct reg *rg = arg;
+	char err[512];
+
+	reg_reload(rg);
+	if (rg->tls != NULL && aw_tls_reload(rg->tls, err, sizeof(err)) < 0)
+		fprintf(stderr, PROG ": SIGHUP: TLS files not reloaded, the old ones stay: %s\n", err);
+	else if (rg->tls != NULL)
+		fprintf(stderr, PROG ": SIGHUP: TLS certificate, key and CA reloaded\n");
 }
 
 int
@@ -82,5 +90,6 @@ main(int argc, char **argv)
 	reg_shutdown(&rg, 2000);
 	aw_loop_kill(&rg.loop, &sigh);
 	aw_loop_fini(&rg.loop);
+	aw_tls_free(rg.tls);
 	return 0;
 }

@@ -56,7 +56,7 @@ send_reg(struct reg *rg, struct reg_mapd *m, const struct reg_svc *s, bool dereg
 		msg.u.reg.ttl = 0;
 	line = aw_msg_encode(&msg);
 	if (line == NULL || aw_conn_send(&m->link->c, line, strlen(line)) < 0)
-		mapd_down(rg, m, line == NULL ? "out of memory" : strerror(errno));
+		mapd_down(rg, m, line == NULL ? "out of memory" : aw_conn_strerror(&m->link->c, errno));
 	else
 		m->sent++;
 	free(line);
@@ -76,6 +76,8 @@ on_line(struct reg_mapd *m, const char *line, size_t len)
 	char err[AW_MSG_ERRLEN];
 	struct aw_msg msg;
 
+	/* the map server answers: the connection (and its TLS handshake) is good */
+	aw_backoff_reset(&m->bo);
 	if (aw_msg_decode(line, len, &msg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "anyway-registrar: mapd %s: unreadable reply: %s\n", m->name, err);
 		return;
@@ -93,7 +95,6 @@ on_up(struct reg *rg, struct reg_mapd *m)
 	char hello[AW_MSG_NAME_MAX + 64];
 
 	m->up = true;
-	aw_backoff_reset(&m->bo);
 	fprintf(stderr, "anyway-registrar: mapd %s: connected\n", m->name);
 	snprintf(hello, sizeof(hello), "{\"op\":\"hello\",\"role\":\"registrar\",\"name\":\"%s\"}",
 		 rg->name);
@@ -120,7 +121,7 @@ link_event(struct aw_handler *h, uint32_t events)
 	if (events & EPOLLOUT) {
 		bool was = l->c.connecting;
 		if (aw_conn_on_writable(&l->c) < 0) {
-			mapd_down(l->rg, m, strerror(errno));
+			mapd_down(l->rg, m, aw_conn_strerror(&l->c, errno));
 			return;
 		}
 		if (was)
@@ -130,7 +131,9 @@ link_event(struct aw_handler *h, uint32_t events)
 		return;
 	rc = aw_conn_read(&l->c);
 	if (rc == AW_LINE_EOF || rc == AW_LINE_ERROR || rc == AW_LINE_TOO_LONG) {
-		mapd_down(l->rg, m, rc == AW_LINE_EOF ? "connection closed" : "read error");
+		mapd_down(l->rg, m, rc == AW_LINE_EOF	  ? "connection closed"
+				    : rc == AW_LINE_TOO_LONG ? "line longer than 1 MiB"
+							     : aw_conn_strerror(&l->c, errno));
 		return;
 	}
 	while ((rc = aw_linebuf_next(&l->c.in, &line, &len)) == AW_LINE_OK)
@@ -170,6 +173,11 @@ reg_mapd_tick(struct reg *rg, struct reg_mapd *m, uint64_t now)
 		mapd_down(rg, m, "out of memory");
 		return;
 	}
+	if (rg->tls != NULL && aw_conn_start_tls(&l->c, rg->tls) < 0) {
+		aw_loop_kill(&rg->loop, &l->c.h); /* closes fd; frees l after the round */
+		mapd_down(rg, m, "out of memory");
+		return;
+	}
 	l->rg = rg;
 	l->m = m;
 	m->link = l;
@@ -188,11 +196,14 @@ drain(struct reg_mapd *m, uint64_t deadline)
 	char buf[4096];
 
 	while (aw_conn_queued(&m->link->c) > 0 && aw_now_ms() < deadline) {
-		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		/* what the connection waits for (a TLS handshake may wait to read) */
+		struct pollfd p = {.fd = fd,
+				   .events = m->link->c.h.events & EPOLLOUT ? POLLOUT : POLLIN};
 		poll(&p, 1, 50);
 		if (aw_conn_flush(&m->link->c) < 0)
 			return;
 	}
+	aw_conn_close_notify(&m->link->c);
 	shutdown(fd, SHUT_WR);
 	while (aw_now_ms() < deadline) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};

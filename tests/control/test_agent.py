@@ -6,7 +6,7 @@ import signal
 import socket
 import threading
 
-from ctlharness import LineClient, admin, agent_status, dests, dp_dump, free_port, reg, wait_until
+from ctlharness import LineClient, admin, agent_status, dests, dp_dump, free_port, reg, tls_accept, wait_until
 
 KEY = "cd" * 32
 
@@ -180,6 +180,7 @@ def fake_mapd(lines_after_snapshot):
         except OSError:
             return
         c.settimeout(15)
+        c = tls_accept(c)
         c.recv(4096)  # hello
         snap = {"op": "snapshot", "version": 1, "relays": [], "services": [{
             "service": "asrs://ok/x", "sid": sid("asrs://ok/x"),
@@ -285,6 +286,7 @@ def test_silent_map_server_is_left_after_15s(procs):
     procs.agent([lis.getsockname()[1]], dp.sock)
     c1, _ = lis.accept()
     c1.settimeout(30)
+    c1 = tls_accept(c1)
     c1.recv(4096)
     snap = {"op": "snapshot", "version": 4, "relays": [], "services": [{
         "service": "asrs://quiet/x", "sid": sid("asrs://quiet/x"),
@@ -292,6 +294,8 @@ def test_silent_map_server_is_left_after_15s(procs):
     c1.sendall(b'{"ok":true,"version":4}\n' + (json.dumps(snap) + "\n").encode())
     applied(dp, "asrs://quiet/x", {("10.0.0.1", 80): (0, 10)})
     c2, _ = lis.accept()  # within the accept timeout: the agent came back by itself
+    c2.settimeout(30)
+    c2 = tls_accept(c2)
     assert c2.recv(4096).startswith(b'{"op":"hello","role":"subscriber"')
     assert dests(dp_dump(dp.sock), "asrs://quiet/x") == {("10.0.0.1", 80): (0, 10)}
     c1.close()

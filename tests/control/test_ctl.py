@@ -26,6 +26,8 @@ from harness import Dataplane, DataplaneError  # noqa: E402
 CMD_TIMEOUT = 20
 
 
+from ctlharness import tls_args  # noqa: E402  (the map server is reached over TLS)
+
 def build_dir():
     return Path(os.environ.get("AW_BUILD", str(REPO / "build")))
 
@@ -40,7 +42,7 @@ SANITIZER_MARKS = ("runtime error:", "AddressSanitizer", "LeakSanitizer")
 def ctl(*args, timeout=CMD_TIMEOUT):
     """Runs anyway-ctl; returns CompletedProcess (text). A sanitizer report
     (an ASan/UBSan build in AW_BUILD) fails the test."""
-    p = subprocess.run([ctl_binary(), *args], capture_output=True, text=True,
+    p = subprocess.run([ctl_binary(), *tls_args("admin"), *args], capture_output=True, text=True,
                        stdin=subprocess.DEVNULL, timeout=timeout)
     for mark in SANITIZER_MARKS:
         assert mark not in p.stderr, p.stderr

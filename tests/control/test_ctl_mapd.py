@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from ctlharness import tls_args, tls_wrap
 from test_ctl import build_dir, ctl, kv, section, table
 
 START_TIMEOUT = 10.0
@@ -74,7 +75,7 @@ def stop(proc):
 def mapd():
     path = require_real("anyway-mapd")
     port = free_port()
-    proc = subprocess.Popen([path, "--listen", f"127.0.0.1:{port}"], stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen([path, "--listen", f"127.0.0.1:{port}", *tls_args("mapd")], stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         wait_tcp(port, proc, "anyway-mapd")
@@ -122,7 +123,7 @@ def test_subscribers(mapd):
     p = ctl("--mapd", mapd, "subscribers")
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("(none)")
-    with socket.create_connection((host, int(port)), timeout=5) as s:
+    with tls_wrap(socket.create_connection((host, int(port)), timeout=5), "test-sub") as s:
         s.sendall(b'{"op":"hello","role":"subscriber","name":"test-sub"}\n')
         s.recv(65536)  # hello reply and snapshot
         p = ctl("--mapd", mapd, "subscribers")
@@ -147,7 +148,7 @@ def test_role_enforced(mapd):
     server answers to anything else is shown as its error (a raw check of
     the same server, so this test fails if the roles were swapped)."""
     host, port = mapd.rsplit(":", 1)
-    with socket.create_connection((host, int(port)), timeout=5) as s:
+    with tls_wrap(socket.create_connection((host, int(port)), timeout=5)) as s:
         f = s.makefile("rwb")
         f.write(b'{"op":"hello","role":"registrar","name":"t"}\n')
         f.flush()
@@ -171,7 +172,8 @@ def test_agent_status(agent_bin, mapd, tmp_path):
         pytest.skip("anyway-agent --help names no status socket option")
     sock = str(tmp_path / "agent.sock")
     dp_sock = str(tmp_path / "no-dataplane.sock")
-    proc = subprocess.Popen([agent_bin, "--mapd", mapd, "--dataplane", dp_sock, flag, sock],
+    proc = subprocess.Popen([agent_bin, "--mapd", mapd, "--dataplane", dp_sock, flag, sock,
+                             *tls_args("agent")],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     try:

@@ -86,7 +86,7 @@ def test_relays_show_the_refusals(procs):
 def test_subscribers_and_limits_show_the_refusals(procs):
     m = procs.mapd(args=["--max-per-source", "1"])
     held = LineClient(("127.0.0.1", m.port))
-    extra = socket.create_connection(("127.0.0.1", m.port), timeout=5)
+    extra = socket.create_connection(("127.0.0.1", m.port), timeout=5)  # refused at accept: no TLS
     try:
         extra.settimeout(5)
         while extra.recv(4096):  # accepted and closed at once: one source, one slot

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from ctlharness import free_port, prog, wait_until
+from ctlharness import free_port, prog, tls_args, wait_until
 from test_registrar import registered
 
 
@@ -25,7 +25,7 @@ def test_localhost_names(procs):
     # the map server listens on localhost (its IPv4 address) ...
     m = procs.mapd(port=port, args=["--listen", "localhost:%d" % free_port()])
     # ... and the registrar reaches it by name
-    procs.start([prog("anyway-registrar"), "--mapd", "localhost:%d" % port, "--service", "asrs://n/x",
+    procs.start([prog("anyway-registrar")] + tls_args("registrar") + ["--mapd", "localhost:%d" % port, "--service", "asrs://n/x",
                  "--addr", "10.0.0.1", "--port", "80", "--check", "none"], "registrar")
     wait_until(lambda: registered(m.port) == {"asrs://n/x": {("10.0.0.1", 80)}}, what="registered by name")
 
@@ -34,7 +34,7 @@ def test_localhost_names(procs):
 def test_ipv6_in_brackets(procs):
     port = free_port()
     m = procs.mapd(args=["--listen", "[::1]:%d" % port])
-    procs.start([prog("anyway-registrar"), "--mapd", "[::1]:%d" % port, "--service", "asrs://n/6",
+    procs.start([prog("anyway-registrar")] + tls_args("registrar") + ["--mapd", "[::1]:%d" % port, "--service", "asrs://n/6",
                  "--addr", "10.0.0.2", "--port", "81", "--check", "none"], "registrar")
     wait_until(lambda: registered(m.port) == {"asrs://n/6": {("10.0.0.2", 81)}}, what="registered over ::1")
 
@@ -47,7 +47,8 @@ def test_ipv6_in_brackets(procs):
     (["anyway-agent", "--mapd", "no-such-host.invalid:7810"], 2),
 ])
 def test_unresolvable_name_refused(cmd, rc, tmp_path):
-    r = subprocess.run([prog(cmd[0])] + cmd[1:], capture_output=True, timeout=30, cwd=tmp_path)
+    r = subprocess.run([prog(cmd[0])] + tls_args(cmd[0].split("-")[1]) + cmd[1:], capture_output=True,
+                       timeout=30, cwd=tmp_path)
     err = r.stderr.decode()
     assert r.returncode == rc, (r.returncode, err)
     assert "cannot resolve 'no-such-host.invalid'" in err, err

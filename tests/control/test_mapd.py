@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from ctlharness import LineClient, admin, free_port, prog, reg, wait_until
+from ctlharness import LineClient, admin, free_port, prog, reg, tls_args, tls_wrap, wait_until
 
 PID = "0123456789abcdef0123456789abcdef"
 KEY = "ab" * 32
@@ -160,6 +160,7 @@ def test_slow_subscriber_is_dropped_without_blocking_others(procs):
     slow = socket.socket()
     slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     slow.connect(("127.0.0.1", m.port))
+    slow = tls_wrap(slow, "slow")
     slow.sendall(b'{"op":"hello","role":"subscriber","name":"slow"}\n')  # and never reads
     good = subscriber(m.port, "good")
     v0 = read_snapshot(good)[0]
@@ -187,7 +188,7 @@ def test_slow_subscriber_is_dropped_without_blocking_others(procs):
 
 def test_ipv6_listener_and_sigterm(procs):
     port = free_port()
-    p = procs.start([prog("anyway-mapd"), "--listen", "[::1]:%d" % port], "mapd6")
+    p = procs.start([prog("anyway-mapd"), "--listen", "[::1]:%d" % port] + tls_args("mapd"), "mapd6")
     c = wait_until(lambda: LineClient(("::1", port)), what="IPv6 listener")
     assert c.call({"op": "hello", "role": "admin", "name": "v6"})["ok"]
     assert procs.stop(p) == 0
@@ -203,7 +204,7 @@ def test_ipv6_listener_and_sigterm(procs):
     (["--bogus"], "usage"),
 ])
 def test_bad_options_exit_2(args, msg):
-    r = subprocess.run([prog("anyway-mapd")] + args, capture_output=True, timeout=10)
+    r = subprocess.run([prog("anyway-mapd")] + tls_args("mapd") + args, capture_output=True, timeout=10)
     assert r.returncode == 2 and msg in r.stderr.decode()
 
 

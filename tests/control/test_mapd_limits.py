@@ -6,9 +6,12 @@ limit, fd exhaustion. Real anyway-mapd on loopback; memory and CPU come from
 import json
 import os
 import socket
+import ssl
 import time
 
-from ctlharness import LineClient, admin, agent_status, wait_until
+from ctlharness import LineClient, admin, agent_status, tls_wrap, wait_until
+
+WOULD_BLOCK = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 
 KEY = "ab" * 32
 
@@ -50,7 +53,7 @@ def closed(s):
             d = s.recv(65536)
             if not d:
                 return True
-    except BlockingIOError:
+    except WOULD_BLOCK:
         return False
     except OSError:
         return True
@@ -61,7 +64,8 @@ def raw(port, hello=None, src=None):
     if src:
         s.bind((src, 0))
     s.connect(("127.0.0.1", port))
-    if hello:
+    if hello:  # a TLS client (the control port's transport); without hello: raw TCP
+        s = tls_wrap(s, "admin")
         s.sendall((json.dumps({"op": "hello", "role": hello, "name": "t"}) + "\n").encode())
     return s
 
@@ -108,6 +112,8 @@ def test_partial_line_abuse_keeps_memory_bounded(procs):
     base_kb = proc_kb(m.pid, "VmRSS")
     n, size = 300, 1_000_000  # 300 MB held if nothing bounded it
     socks = [raw(m.port, "admin") for _ in range(n)]
+    for s in socks:
+        s.setblocking(False)
     chunk = b"x" * 65536
     sent = [0] * n
     end = time.monotonic() + 60
@@ -116,8 +122,8 @@ def test_partial_line_abuse_keeps_memory_bounded(procs):
             if not 0 <= sent[i] < size:
                 continue
             try:
-                sent[i] += s.send(chunk[:size - sent[i]], socket.MSG_DONTWAIT)
-            except BlockingIOError:
+                sent[i] += s.send(chunk[:size - sent[i]])
+            except WOULD_BLOCK:
                 pass
             except OSError:
                 sent[i] = -1  # closed by the map server
@@ -149,6 +155,7 @@ def test_slow_subscribers_are_bounded_by_the_output_budget(procs):
         s = socket.socket()
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         s.connect(("127.0.0.1", m.port))
+        s = tls_wrap(s, "slow")
         s.sendall(b'{"op":"hello","role":"subscriber","name":"slow"}\n')
         slow.append(s)
     good = LineClient(("127.0.0.1", m.port))
@@ -175,7 +182,7 @@ def test_slow_subscribers_are_bounded_by_the_output_budget(procs):
 
 def test_per_source_limit_leaves_room_for_other_hosts(procs):
     m = procs.mapd(args=["--max-per-source", "3"])
-    other = socket.create_connection(("127.0.0.1", m.port), source_address=("127.0.0.2", 0))
+    other = tls_wrap(socket.create_connection(("127.0.0.1", m.port), source_address=("127.0.0.2", 0)))
     c = LineClient.__new__(LineClient)
     c.s, c.buf = other, b""
     other.settimeout(10)
@@ -188,7 +195,7 @@ def test_per_source_limit_leaves_room_for_other_hosts(procs):
     lim = limits_via(c)
     assert lim["refused_per_source"] == 1 and lim["sources"] == 2 and lim["clients"] == 4, lim
     # another host still gets in
-    more = socket.create_connection(("127.0.0.1", m.port), source_address=("127.0.0.3", 0))
+    more = tls_wrap(socket.create_connection(("127.0.0.1", m.port), source_address=("127.0.0.3", 0)))
     more.settimeout(10)
     more.sendall(b'{"op":"hello","role":"admin","name":"more"}\n')
     assert json.loads(more.recv(1000))["ok"]

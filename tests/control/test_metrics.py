@@ -13,7 +13,7 @@ import subprocess
 # tests/install_deps.sh), a second opinion after the strict one below.
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
-from ctlharness import admin, free_port, prog, reg, wait_until
+from ctlharness import admin, free_port, prog, reg, tls_args, wait_until
 
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 LABEL = r"[a-zA-Z_][a-zA-Z0-9_]*"
@@ -279,6 +279,6 @@ def test_metrics_port_in_use(procs):
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
         taken = "127.0.0.1:%d" % busy.getsockname()[1]
-        p = procs.start([prog("anyway-mapd"), "--listen", "127.0.0.1:%d" % free_port(), "--metrics", taken], "mapd")
+        p = procs.start([prog("anyway-mapd")] + tls_args("mapd") + ["--listen", "127.0.0.1:%d" % free_port(), "--metrics", taken], "mapd")
         assert p.wait(20) == 1
         assert "--metrics %s" % taken in procs.log(p)

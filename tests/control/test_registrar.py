@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from ctlharness import admin, free_port, prog, wait_until
+from ctlharness import admin, free_port, prog, tls_args, wait_until
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -97,7 +97,7 @@ def test_config_file(procs, tmp_path):
     f = tmp_path / "svc.json"
     f.write_text('{"services": [{"service": "asrs://f/x", "addr": "10.0.0.5", "port": 81, "check": "none",'
                  ' "priority": 3, "weight": 9}]}')
-    procs.start([prog("anyway-registrar"), "--mapd", "127.0.0.1:%d" % m.port, "--config", str(f)], "registrar")
+    procs.start([prog("anyway-registrar")] + tls_args("registrar") + ["--mapd", "127.0.0.1:%d" % m.port, "--config", str(f)], "registrar")
     wait_until(lambda: registered(m.port) == {"asrs://f/x": {("10.0.0.5", 81)}}, what="registered from file")
     d = admin(m.port).call({"op": "service.get", "service": "asrs://f/x"})["service"]["destinations"][0]
     assert (d["priority"], d["weight"]) == (3, 9)

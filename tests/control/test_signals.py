@@ -1,6 +1,7 @@
 """Signals and startup of the control daemons (real binaries): SIGHUP never
 stops anyway-mapd, anyway-agent or anyway-registrar (each logs
-"SIGHUP: nothing to reload" and keeps serving, three in a row too), SIGTERM
+"SIGHUP: nothing to reload", or that it reloaded its TLS files, and keeps
+serving, three in a row too), SIGTERM
 after them still stops cleanly, the registrar re-reads its --config on
 SIGHUP (all or nothing), and the agent creates the directory of its --status
 socket."""
@@ -10,23 +11,25 @@ import os
 import signal
 import subprocess
 
-from ctlharness import admin, agent_status, dests, dp_dump, prog, reg, wait_until
+from ctlharness import TLS, admin, agent_status, dests, dp_dump, prog, reg, tls_args, wait_until
 from test_mapd import next_push, read_snapshot, subscriber
 
 HUP_LINE = "SIGHUP: nothing to reload"
+# mapd and the agent re-read their TLS files (the registrar its --config too)
+HUP_TLS = "SIGHUP: TLS certificate, key and CA reloaded" if TLS else HUP_LINE
 
 
-def hup3(procs, p):
+def hup3(procs, p, line=HUP_LINE):
     """Three SIGHUPs one after another (each logged before the next), then three
     at once (pending signals of one kind merge: at least one more line); p
     stays running throughout."""
     for i in range(1, 4):
         p.send_signal(signal.SIGHUP)
-        wait_until(lambda: procs.log(p).count(HUP_LINE) == i or p.poll() is not None, what="SIGHUP line %d" % i)
+        wait_until(lambda: procs.log(p).count(line) == i or p.poll() is not None, what="SIGHUP line %d" % i)
         assert p.poll() is None, "exited %s on SIGHUP:\n%s" % (p.returncode, procs.log(p))
     for _ in range(3):
         p.send_signal(signal.SIGHUP)
-    wait_until(lambda: procs.log(p).count(HUP_LINE) >= 4 or p.poll() is not None, what="burst of SIGHUPs")
+    wait_until(lambda: procs.log(p).count(line) >= 4 or p.poll() is not None, what="burst of SIGHUPs")
     assert p.poll() is None, "exited %s on SIGHUP:\n%s" % (p.returncode, procs.log(p))
 
 
@@ -37,7 +40,7 @@ def test_mapd_sighup_keeps_state_and_subscribers(procs):
     s = subscriber(m.port, name="hupsub")
     v0, services, _, _ = read_snapshot(s)
     assert [x["service"] for x in services] == ["asrs://hup/web"]
-    hup3(procs, m)
+    hup3(procs, m, HUP_TLS)
     # the same admin connection, the same subscriber, the same table
     assert [x["name"] for x in a.call({"op": "subscriber.list"})["subscribers"]] == ["hupsub"]
     g = a.call({"op": "service.get", "service": "asrs://hup/web"})
@@ -57,7 +60,7 @@ def test_agent_sighup_stays_synced(procs):
     a = admin(m.port)
     assert a.call(reg("asrs://hup/a", "10.0.0.1", 80, ttl=600))["ok"]
     wait_until(lambda: dests(dp_dump(dp.sock), "asrs://hup/a") == {("10.0.0.1", 80): (0, 100)}, what="applied")
-    hup3(procs, ag)
+    hup3(procs, ag, HUP_TLS)
     assert agent_status(ag.status)["ok"]
     # still subscribed and applying: a change after the SIGHUPs reaches the data plane
     assert a.call(reg("asrs://hup/a", "10.0.0.2", 80, ttl=600))["ok"]
@@ -95,7 +98,7 @@ def test_registrar_sighup_keeps_registering(procs):
 def test_agent_creates_status_directory(procs):
     dp = procs.fake_dp()
     status = procs.dir / "new" / "run" / "agent.sock"
-    p = procs.start([prog("anyway-agent"), "--dataplane", dp.sock, "--status", str(status),
+    p = procs.start([prog("anyway-agent")] + tls_args("agent") + ["--dataplane", dp.sock, "--status", str(status),
                      "--mapd", "127.0.0.1:1"], "agent")
     wait_until(lambda: status.exists() or p.poll() is not None, what="status socket")
     assert p.poll() is None, procs.log(p)
@@ -109,7 +112,7 @@ def test_agent_status_directory_cannot_be_created(procs):
     blocker = procs.dir / "file"
     blocker.write_text("not a directory")
     status = blocker / "sub" / "agent.sock"
-    r = subprocess.run([prog("anyway-agent"), "--dataplane", str(procs.dir / "dp.sock"), "--status", str(status),
+    r = subprocess.run([prog("anyway-agent")] + tls_args("agent") + ["--dataplane", str(procs.dir / "dp.sock"), "--status", str(status),
                         "--mapd", "127.0.0.1:1"],
                        capture_output=True, text=True, timeout=15)
     assert r.returncode == 1
@@ -125,7 +128,7 @@ def test_registrar_sighup_rereads_config(procs):
             {"service": s, "addr": a, "port": 80, "check": "none", "ttl": 600, "weight": w}
             for s, a, w in services]}))
     write([("asrs://cfg/a", "10.0.0.1", 100), ("asrs://cfg/b", "10.0.0.2", 100)])
-    r = procs.start([prog("anyway-registrar"), "--check-interval-ms", "200", "--mapd", "127.0.0.1:%d" % m.port,
+    r = procs.start([prog("anyway-registrar")] + tls_args("registrar") + ["--check-interval-ms", "200", "--mapd", "127.0.0.1:%d" % m.port,
                      "--config", str(cfg)], "registrar")
     a = admin(m.port)
 

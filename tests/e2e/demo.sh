@@ -75,7 +75,10 @@ die() {
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 ctl() { "$CTL_BIN" --socket "$SOCK" "$@"; }
-ctl_mapd() { in_ns "$NS_R" "$CTL_BIN" --mapd "127.0.0.1:$MAPD_PORT" "$@"; }
+# TLS 1.3 on the control channels: the demo's own CA in $TMP/pki (made below)
+PKI="$TMP/pki"
+tls() { echo --ca "$PKI/ca.pem" --cert "$PKI/$1.pem" --key "$PKI/$1.key"; } # no spaces in $TMP
+ctl_mapd() { in_ns "$NS_R" "$CTL_BIN" --mapd "127.0.0.1:$MAPD_PORT" $(tls admin) "$@"; }
 
 # ----------------------------------------------------------------------------
 # cleanup: always, whatever happened
@@ -205,6 +208,13 @@ trap 'exit 143' TERM
 cleanup_stale
 mkdir -p "$TMP"
 
+step "making the control plane's CA and certificates (deploy/pki/anyway-pki, TLS 1.3)"
+"$REPO/deploy/pki/anyway-pki" init "$PKI" >/dev/null
+for n in mapd agent registrar admin; do
+	"$REPO/deploy/pki/anyway-pki" issue "$PKI" "$n" >/dev/null
+done
+ok "CA and certificates for mapd, agent, registrar, admin in $PKI"
+
 step "preparing hugepages"
 nr=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0)
 if [ "$nr" -lt 256 ]; then
@@ -262,7 +272,7 @@ ok "host A $NS_A  10.12.0.2 (management 10.99.1.2)"
 ok "host B $NS_B  10.13.0.2 (management 10.99.2.2)"
 
 step "starting anyway-mapd in the router namespace (0.0.0.0:$MAPD_PORT)"
-ip netns exec "$NS_R" "$MAPD_BIN" --listen "0.0.0.0:$MAPD_PORT" >"$TMP/mapd.log" 2>&1 &
+ip netns exec "$NS_R" "$MAPD_BIN" --listen "0.0.0.0:$MAPD_PORT" $(tls mapd) >"$TMP/mapd.log" 2>&1 &
 MAPD_PID=$!
 mapd_up() {
 	alive "$MAPD_PID" anyway-mapd mapd
@@ -303,7 +313,7 @@ ok "ready (pid $DP_PID)"
 ctl listeners | indent
 
 step "starting anyway-agent (map server -> data plane)"
-AGENT_ARGS=(--mapd "127.0.0.1:$MAPD_PORT" --dataplane "$SOCK")
+AGENT_ARGS=(--mapd "127.0.0.1:$MAPD_PORT" --dataplane "$SOCK" $(tls agent))
 status_flag=""
 for f in --status-socket --status --socket; do
 	if "$AGENT_BIN" --help 2>&1 | grep -q -- "$f "; then status_flag=$f; break; fi
@@ -340,7 +350,7 @@ start_registrar() { # name ns addr mgmt-gw priority
 	local name=$1 ns=$2 addr=$3 gw=$4 prio=$5 lc
 	lc=$(echo "$name" | tr 'AB' 'ab')
 	local args=(--mapd "$gw:$MAPD_PORT" --service "$URI" --addr "$addr" --port "$HTTP_PORT"
-		--priority "$prio" --weight 100 --ttl "$TTL" --check http:/)
+		--priority "$prio" --weight 100 --ttl "$TTL" --check http:/ $(tls registrar))
 	info "host $name: anyway-registrar ${args[*]}"
 	ip netns exec "$ns" "$REG_BIN" "${args[@]}" >>"$TMP/reg_$lc.log" 2>&1 &
 	eval "REG_${name}_PID=$!"

@@ -332,6 +332,9 @@ BAD_API_CONFIGS = [
     ({"trusted_gids": "wheel"}, "api.trusted_gids: expected array"),
     ({"trusted_uids": list(range(17))}, "api.trusted_uids: at most 16 entries"),
     ({"timeout": 1}, "unknown key 'timeout'"),
+    ({"socket_group": "no-such-group-awacl"}, "api.socket_group: no group 'no-such-group-awacl' on this system"),
+    ({"socket_group": "4294967295"}, "api.socket_group: expected a group name or a gid 0..4294967294, got '4294967295'"),
+    ({"socket_group": 5}, "api.socket_group: expected string"),
 ]
 
 
@@ -340,3 +343,15 @@ def test_api_config_errors(api, want):
     rc, err, _ = run_bad_config(cfg(unix="/tmp/awg-never.sock", **api))
     assert rc == 2
     assert any(want in l for l in app_error_lines(err)), err
+
+
+def test_socket_mode_0660_and_group():
+    """SPEC §7.4: the API socket is mode 0660, its group api.socket_group
+    (a name or a gid); without it the data plane's own group."""
+    for group, gid in ((None, os.getegid()), ("4343", 4343), ("root", 0)):
+        api = {} if group is None else {"socket_group": group}
+        with Dataplane(cfg(**api)) as dp:
+            st = os.stat(dp.sock)
+            assert (st.st_mode & 0o777, st.st_gid) == (0o660, gid), (oct(st.st_mode), st.st_gid)
+            assert dp.api({"op": "ping"})["ok"]
+            dp.stop()

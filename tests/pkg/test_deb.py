@@ -29,7 +29,8 @@ EXPECT = {
         "./etc/anyway/registrar/", "./usr/share/man/man8/anyway-mapd.8.gz",
         "./usr/share/man/man8/anyway-agent.8.gz", "./usr/share/man/man8/anyway-registrar.8.gz",
         "./usr/share/man/man1/anyway-ctl.1.gz", "./usr/share/doc/anyway-control/PROTOCOL.md",
-        "./usr/share/doc/anyway-control/examples/web.json"],
+        "./usr/share/doc/anyway-control/examples/web.json",
+        "./usr/share/doc/anyway-control/examples/anyway-pki"],
     "anyway-bench": [
         "./usr/bin/anyway-bench", "./usr/share/man/man1/anyway-bench.1.gz",
         "./usr/share/anyway-bench/templates/plain.pcap", "./usr/share/anyway-bench/templates/mixed.pcap",

@@ -86,12 +86,21 @@ def test_daemons_notify_ready_and_stopping():
     tmp = tempfile.mkdtemp(prefix="awpkg")
     mport = free_port()
     status = os.path.join(tmp, "agent.sock")
+    pki = os.path.join(tmp, "pki")  # TLS 1.3 certificates, as deploy/README.md makes them
+    subprocess.run([str(DEPLOY / "pki" / "anyway-pki"), "init", pki], check=True, capture_output=True, timeout=60)
+    for n in ("mapd", "agent", "registrar"):
+        subprocess.run([str(DEPLOY / "pki" / "anyway-pki"), "issue", pki, n], check=True, capture_output=True,
+                       timeout=60)
+
+    def tls(n):
+        return ["--ca", os.path.join(pki, "ca.pem"), "--cert", os.path.join(pki, n + ".pem"),
+                "--key", os.path.join(pki, n + ".key")]
     cmds = [
-        ([str(built("anyway-mapd")), "--listen", "127.0.0.1:%d" % mport], None),
+        ([str(built("anyway-mapd")), "--listen", "127.0.0.1:%d" % mport] + tls("mapd"), None),
         ([str(built("anyway-agent")), "--mapd", "127.0.0.1:%d" % free_port(), "--dataplane",
-          os.path.join(tmp, "none.sock"), "--status", status], status),
+          os.path.join(tmp, "none.sock"), "--status", status] + tls("agent"), status),
         ([str(built("anyway-registrar")), "--mapd", "127.0.0.1:%d" % free_port(), "--config",
-          str(DEPLOY / "registrar" / "web.json"), "--check-interval-ms", "60000"], None),
+          str(DEPLOY / "registrar" / "web.json"), "--check-interval-ms", "60000"] + tls("registrar"), None),
     ]
     try:
         for cmd, sock in cmds:

@@ -98,7 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (m == NULL)
 			abort(); /* a leak in the packet path would exhaust the pool */
 		memcpy(rte_pktmbuf_append(m, (uint16_t)len), data, len);
-		aw_meta(m)->port_in = 0;
+		aw_meta_rx(m, 0);
 		pkts[n++] = m;
 		data += len;
 		size -= len;

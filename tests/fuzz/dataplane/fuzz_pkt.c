@@ -72,7 +72,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* a leak in the packet path would exhaust the pool */
 	char *p = rte_pktmbuf_append(m, (uint16_t)(size - 1));
 	memcpy(p, data + 1, size - 1);
-	aw_meta(m)->port_in = data[0] % dp.n_ports;
+	aw_meta_rx(m, (uint8_t)(data[0] % dp.n_ports));
 	ctx->stats.rx++;
 	aw_process_burst(ctx, &m, 1);
 	aw_dispatch_burst(ctx, &m, 1);

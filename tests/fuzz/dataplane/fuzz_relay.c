@@ -131,7 +131,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (m == NULL)
 		abort(); /* a leak in the packet path would exhaust the pool */
 	memcpy(rte_pktmbuf_append(m, (uint16_t)len), buf, len);
-	aw_meta(m)->port_in = 0;
+	aw_meta_rx(m, 0);
 	ctx->stats.rx++;
 	aw_process_burst(ctx, &m, 1);
 	aw_dispatch_burst(ctx, &m, 1);
