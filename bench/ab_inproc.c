@@ -94,7 +94,7 @@ one_burst(struct inproc *P, unsigned n)
 	struct aw_lcore_ctx *c = P->ctx;
 	uint64_t t0, t1, t2;
 
-	if (rte_pktmbuf_alloc_bulk(P->dp.pool, m, n) != 0)
+	if (ab_gen_alloc(P->dp.pool, m, n) != 0)
 		return;
 	ab_gen_fill(&P->gen, m, n);
 	for (unsigned i = 0; i < n; i++) {

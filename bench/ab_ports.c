@@ -115,7 +115,7 @@ tx_step(struct loop *L, uint64_t now)
 		}
 		if (o->packets && o->packets - L->sent < n)
 			n = (unsigned)(o->packets - L->sent);
-		if (rte_pktmbuf_alloc_bulk(L->pool, L->pend, n) != 0)
+		if (ab_gen_alloc(L->pool, L->pend, n) != 0)
 			return;
 		ab_gen_fill(&L->gen, L->pend, n);
 		L->n_pend = n;

@@ -51,7 +51,9 @@ ab_gen_init(struct ab_gen *g, const struct ab_tmpl *t, uint32_t n_flows, bool ra
 	g->n_flows = n_flows;
 	g->order = rte_malloc("ab_order", sizeof(*g->order) * n_flows, 64);
 	g->seq = rte_zmalloc("ab_gseq", sizeof(*g->seq) * n_flows, 64);
-	if (g->order == NULL || g->seq == NULL) {
+	g->img_stride = RTE_ALIGN_CEIL(t->pkt_size, 64u);
+	g->img = rte_malloc("ab_img", (size_t)g->img_stride * t->n, 64);
+	if (g->order == NULL || g->seq == NULL || g->img == NULL) {
 		ab_gen_free(g);
 		return -1;
 	}
@@ -71,8 +73,10 @@ ab_gen_free(struct ab_gen *g)
 {
 	rte_free(g->order);
 	rte_free(g->seq);
+	rte_free(g->img);
 	g->order = NULL;
 	g->seq = NULL;
+	g->img = NULL;
 }
 
 /* L4 checksum over the whole packet: IPv6 needs one; TCP gets one too. */
@@ -119,22 +123,35 @@ vary(uint8_t *p, const struct ab_frame *f, uint32_t flow)
 	}
 }
 
+/* Each template's frame up to its stamp (headers, then the 0x5a padding),
+ * made once the tail gap is known: a packet is one copy of it, its varied
+ * fields and its stamp. */
+static void
+build_images(struct ab_gen *g)
+{
+	g->img_len = g->t->pkt_size - g->tail_gap - AB_STAMP_LEN;
+	for (unsigned i = 0; i < g->t->n; i++) {
+		const struct ab_frame *f = &g->t->f[i];
+		uint8_t *img = g->img + (size_t)i * g->img_stride;
+		memcpy(img, f->hdr, f->hdr_len);
+		if (g->img_len > f->hdr_len)
+			memset(img + f->hdr_len, 0x5a, g->img_len - f->hdr_len);
+	}
+}
+
 static inline void
 fill_one(struct ab_gen *g, struct rte_mbuf *m, uint32_t flow)
 {
-	const struct ab_frame *f = &g->t->f[flow % g->t->n];
+	const unsigned fi = g->t->n == 1 ? 0 : flow % g->t->n;
+	const struct ab_frame *f = &g->t->f[fi];
 	uint32_t size = g->t->pkt_size;
 	uint8_t *p = (uint8_t *)m->buf_addr + m->data_off;
 	struct ab_stamp st = {AB_MAGIC, flow, g->seq[flow]++, 0};
 
-	rte_memcpy(p, f->hdr, f->hdr_len);
+	rte_memcpy(p, g->img + (size_t)fi * g->img_stride, g->img_len);
 	vary(p, f, flow);
-	uint32_t at = size - g->tail_gap - AB_STAMP_LEN;
-
-	if (at > f->hdr_len)
-		memset(p + f->hdr_len, 0x5a, at - f->hdr_len);
 	st.check = stamp_check(flow, st.seq);
-	memcpy(p + at, &st, sizeof(st));
+	memcpy(p + g->img_len, &st, sizeof(st));
 	m->data_len = (uint16_t)size;
 	m->pkt_len = size;
 	if (g->signer != NULL && f->trs &&
@@ -148,6 +165,8 @@ fill_one(struct ab_gen *g, struct rte_mbuf *m, uint32_t flow)
 void
 ab_gen_fill(struct ab_gen *g, struct rte_mbuf **m, unsigned n)
 {
+	if (unlikely(g->img_len == 0))
+		build_images(g);
 	for (unsigned i = 0; i < n; i++) {
 		if (i + 2 < n)
 			rte_prefetch0((uint8_t *)m[i + 2]->buf_addr + m[i + 2]->data_off);
@@ -156,6 +175,26 @@ ab_gen_fill(struct ab_gen *g, struct rte_mbuf **m, unsigned n)
 			g->pos = 0;
 	}
 	g->generated += n;
+}
+
+int
+ab_gen_alloc(struct rte_mempool *mp, struct rte_mbuf **m, unsigned n)
+{
+	if (rte_mempool_get_bulk(mp, (void **)m, n) != 0)
+		return -1;
+	/* A pool's free mbufs have refcnt 1, nb_segs 1 and no next (what
+	 * rte_pktmbuf_free leaves); the rest of what rte_pktmbuf_reset does: */
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *b = m[i];
+		b->data_off = (uint16_t)RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, b->buf_len);
+		b->ol_flags &= RTE_MBUF_F_EXTERNAL;
+		b->packet_type = 0;
+		b->tx_offload = 0;
+		b->vlan_tci = 0;
+		b->vlan_tci_outer = 0;
+		b->port = RTE_MBUF_PORT_INVALID;
+	}
+	return 0;
 }
 
 int

@@ -37,6 +37,8 @@ struct ab_gen {
 	uint64_t generated;
 	const struct ab_signer *signer; /* TRS frames get a fresh seq and tag; NULL: none */
 	unsigned tail_gap; /* bytes after the stamp (a TRS tag when signing), else 0 */
+	uint8_t *img;      /* per template frame: its bytes up to the stamp, ... */
+	uint32_t img_stride, img_len; /* ... made at the first fill (img_len 0 before) */
 	uint64_t sign_failed;
 };
 
@@ -56,6 +58,9 @@ int ab_gen_init(struct ab_gen *g, const struct ab_tmpl *t, uint32_t n_flows, boo
 void ab_gen_free(struct ab_gen *g);
 /* Writes the next n packets into m[] (allocated, empty mbufs). */
 void ab_gen_fill(struct ab_gen *g, struct rte_mbuf **m, unsigned n);
+/* rte_pktmbuf_alloc_bulk without re-writing what every free mbuf of a pool
+ * already has (refcnt, nb_segs, next); -1 when the pool has not n. */
+int ab_gen_alloc(struct rte_mempool *mp, struct rte_mbuf **m, unsigned n);
 
 int ab_sink_init(struct ab_sink *s, uint32_t n_flows, uint32_t pkt_size);
 void ab_sink_free(struct ab_sink *s);

@@ -20,8 +20,10 @@ n1=20000; n2=60000
 if [ $# -ge 2 ] && [[ $1 =~ ^[0-9]+$ ]] && [[ $2 =~ ^[0-9]+$ ]]; then n1=$1; n2=$2; shift 2; fi
 [ "$n2" -gt "$n1" ] || { echo "callgrind.sh: N2 ($n2) must be larger than N1 ($n1)" >&2; exit 2; }
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind not found (apt-get install valgrind)" >&2; exit 2; }
-$PY "$AWB_ROOT/bench/templates.py" --dp-config "$scenario" --api "$AWB_DIR/dp.sock" \
-	--in-process --mbufs 8191 --flows "$(awb_flows "$@")" --out "$AWB_DIR/dp.json" || exit 2
+# EAL memory: what the tables need (templates.py --mem-mb), at least 256 MB
+mem=$($PY "$AWB_ROOT/bench/templates.py" --dp-config "$scenario" --api "$AWB_DIR/dp.sock" \
+	--in-process --mbufs 8191 --flows "$(awb_flows "$@")" --out "$AWB_DIR/dp.json" --mem-mb) || exit 2
+[ "$mem" -lt 256 ] && mem=256
 "$BENCH" -- --scenario "$scenario" --in-process --dp-config "$AWB_DIR/dp.json" "$@" --packets "$n2" \
 	--check >/dev/null || exit $?
 
@@ -30,7 +32,7 @@ measure() {
 	local n=$1 out=$AWB_DIR/cg.$1
 	shift
 	valgrind --tool=callgrind --callgrind-out-file="$out" \
-		"$BENCH" -l 0 --no-huge -m 256 --no-pci --no-telemetry --file-prefix "${AWB_TAG}cg" \
+		"$BENCH" -l 0 --no-huge -m "$mem" --no-pci --no-telemetry --file-prefix "${AWB_TAG}cg" \
 		--vdev net_ring0 --vdev net_ring1 --log-level=error -- --scenario "$scenario" \
 		--in-process --dp-config "$AWB_DIR/dp.json" --period 0 "$@" --packets "$n" \
 		>"$AWB_DIR/cg.$n.log" 2>&1 || { cat "$AWB_DIR/cg.$n.log" >&2; return 1; }

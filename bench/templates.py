@@ -149,7 +149,7 @@ def add_trs(c, paths, suite):
 
 
 SESSIONS_MIN = 262144
-SESSION_BYTES = 148        # dataplane/CONFIG.md: at most 148 bytes per session
+SESSION_BYTES = 96         # dataplane/CONFIG.md: at most 96 bytes per session
 PATH_BYTES = 256           # 253 at 65,536 paths (CONFIG.md), rounded up
 MBUF_BYTES = 2048 + 128 + 128 + 64   # data room, headroom, mbuf header, pool overhead
 FIXED_MB = 256             # EAL, rings, hashes and everything not per entry

@@ -402,6 +402,8 @@ const struct aw_feat_metric aw_asrs_metrics[] = {
 	{"listeners", AW_METRIC_GAUGE, NULL, "ASRS listeners"},
 	{"session_slot_bytes", AW_METRIC_GAUGE, NULL, "size of one session slot"},
 	{"bytes_per_session", AW_METRIC_GAUGE, NULL, "session table memory per session"},
+	{"counter_bytes_per_session", AW_METRIC_GAUGE, NULL,
+	 "per-destination counters' memory per session (their index)"},
 	{"bad_shim", AW_METRIC_COUNTER, "reason", "bad_shim drops by finer reason"},
 	{NULL, AW_METRIC_GAUGE, NULL, NULL},
 };
@@ -417,13 +419,18 @@ aw_asrs_stats_json(const struct aw_dp *dp)
 	for (unsigned k = 1; k < AW_SHIM_ERR_COUNT + 2; k++)
 		if (k != AW_SHIM_ERR_OPT_NOT_FOUND)
 			json_object_set_new(bad, bad_shim_name(k), json_integer((json_int_t)s.bad_shim[k]));
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "sessions",
+	json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "sessions",
 			 (json_int_t)__atomic_load_n(&a->n_sessions, __ATOMIC_RELAXED),
 			 "max_sessions", (json_int_t)a->conf->max_sessions, "sessions_expired",
 			 (json_int_t)s.expired, "services", (json_int_t)a->n_svc, "listeners",
 			 (json_int_t)a->lsn->n, "session_slot_bytes", (json_int_t)sizeof(struct aw_sess),
 			 "bytes_per_session", (json_int_t)(a->sess_bytes / a->conf->max_sessions),
 			 "bad_shim", bad);
+	/* the per-destination counters' index by session slot (aw_asrs_svcstats.h),
+	 * beside the session table's own bytes */
+	json_object_set_new(o, "counter_bytes_per_session",
+			    json_integer((json_int_t)aw_svcstats_bytes_per_session(a)));
+	return o;
 }
 
 static const struct aw_asrs *tel_asrs; /* telemetry callbacks take no argument in 22.11 */

@@ -23,6 +23,7 @@
 #include <rte_prefetch.h>
 
 #include "aw_addrset.h"
+#include "aw_asrs_dnh.h"
 #include "aw_asrs_nat.h"
 #include "aw_asrs_stab.h"
 #include "aw_asrs_svcstats.h"
@@ -407,13 +408,14 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 	s->flags = (p->v6 ? AW_SESS_F_CLIENT6 | AW_SESS_F_DEST6 : 0) | (shim ? AW_SESS_F_SHIM : 0) |
 		   (p->proto == IPPROTO_TCP && k->dport == rte_cpu_to_be_16(a->conf->port)
 			    ? AW_SESS_F_OPT : 0);
+	s->nh[0] = aw_dnh_get(l, s->dest, (uint8_t)p->v6); /* else filled by the first packet */
+	s->nh[1] = 0;
 	if (sp != NULL) {
 		s->flags |= AW_SESS_F_SP | AW_SESS_F_SP_WAIT;
-		s->sp_isn = sp->client_isn;
+		s->nh[AW_SESS_SP_ISN] = sp->client_isn; /* until the wait ends */
 		s->sp_delta = sp->cookie;
 	}
 	s->last = l->now;
-	s->nh[0] = s->nh[1] = 0; /* filled by the first packet each way */
 	s->sport = 0;
 	enum aw_drop_reason why = AW_DROP_NO_ROUTE;
 	if (pick_snat(c, a, s, h, p->v6))
@@ -491,10 +493,13 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 	if (existed) /* another lcore created it meanwhile: an ordinary hit */
 		return p->v6 ? hit(c, a, aw_asrs_lc(c), p, data, 1) : hit(c, a, aw_asrs_lc(c), p, data, 0);
 	aw_svcstats_pkt(a, aw_asrs_lc(c), (uint32_t)(data >> 1), 0, p->l3_len);
+	struct aw_sess *s = &a->sess[data >> 1];
 	if (p->v6)
-		forward(c, a, p, &a->sess[data >> 1], strip, opt_off, 1);
+		forward(c, a, p, s, strip, opt_off, 1);
 	else
-		forward(c, a, p, &a->sess[data >> 1], strip, opt_off, 0);
+		forward(c, a, p, s, strip, opt_off, 0);
+	aw_dnh_put(aw_asrs_lc(c), s->dest, (uint8_t)p->v6,
+		   __atomic_load_n(&s->nh[0], __ATOMIC_RELAXED));
 }
 
 static __rte_always_inline void

@@ -6,7 +6,7 @@
  *   aw_asrs_svc.c    service map and listener table (immutable objects, RCU)
  *   aw_asrs_sess.c   session slots, SNAT port allocation (per-pair counts), aging
  *   aw_asrs_synproxy.c  SYN proxy (cookies, handshakes, sequence shift), new-flow budget
- *   aw_asrs_stab.c   session lookup table (two keys per session, not stored)
+ *   aw_asrs_stab.c   session lookup table (two 4-byte entries per session, keys not stored)
  *   aw_asrs_path.c   the burst function (fast path) and session creation
  *   aw_asrs_answer.c RST / ICMP port unreachable, ICMP error translation
  *   aw_asrs_api.c    API methods, stats, telemetry
@@ -169,37 +169,53 @@ struct aw_sess_key {
 #define AW_SESS_F_SP_WAIT 0x20 /* SYN proxy: waiting for the destination's SYN-ACK */
 #define AW_SESS_F_SP_CLAIM 0x40 /* SYN proxy: an lcore is ending the wait */
 
-/* 88 bytes: the SNAT address is an index into aw_asrs.snat_tab. */
+/* 84 bytes, 4-byte aligned (SPEC §10: ≤ 96 bytes per session with its two
+ * lookup entries): the SNAT address is an index into aw_asrs.snat_tab, and
+ * the SYN proxy's client ISN, needed only while AW_SESS_F_SP_WAIT is set,
+ * lives in nh[1] (nothing goes toward the client through the cache then:
+ * aw_asrs_synproxy.c ends the wait before it forwards anything that way).
+ * A free slot (state AW_SS_FREE, on the free list) keeps the index of the
+ * next free slot in `last`. */
 struct aw_sess {
 	uint8_t client[16], vip[16];  /* client side: client → vip */
 	uint8_t dest[16];             /* destination side: snat_tab[snat] → dest */
-	uint16_t cport, vport;        /* network order */
-	uint16_t dport, sport;        /* network order (sport: the allocated SNAT port) */
-	uint64_t sid;
+	uint16_t cport, vport;        /* network order; adjacent, and ... */
+	uint16_t dport, sport;        /* ... (sport: the allocated SNAT port): each pair in
+				       * a key's (sport, dport) order (aw_sess_match) */
+	uint64_t sid __attribute__((packed, aligned(4)));
 	uint32_t last;                /* lcores: last packet, in 1/16 s since start */
 	uint8_t state;                /* lcores: enum aw_sess_state */
 	uint8_t proto;
 	uint8_t flags;                /* AW_SESS_F_*; lcores: SP_WAIT / SP_CLAIM (atomics) */
 	uint8_t snat;                 /* index into aw_asrs.snat_tab */
-	uint32_t sp_isn;              /* SYN proxy: the client's initial sequence number */
 	uint32_t sp_delta;            /* lcores; SYN proxy: our cookie ISN while waiting,
 				       * then cookie - destination's ISN */
 	uint32_t nh[2];               /* lcores: next-hop cache words (aw_fwd.h) toward
-				       * dest [0] and client [1]; 0 until the first packet */
+				       * dest [0] and client [1]; 0 until the first packet.
+				       * SYN proxy waiting: nh[1] is the client's ISN */
 };
+#define AW_SESS_SP_ISN 1 /* nh[AW_SESS_SP_ISN]: the client's ISN while SP_WAIT */
 
 #define AW_BAD_OPT_NOT_SYN  (AW_SHIM_ERR_COUNT + 0) /* ASRS option on a non-SYN */
 #define AW_BAD_SID_CHANGED  (AW_SHIM_ERR_COUNT + 1) /* shim of another service in a session */
 
 /* A bucket of the session lookup table (aw_asrs_stab.h). */
+#define AW_STAB_WAYS 15
 struct aw_stab_bucket {
-	uint64_t e[7];  /* 0: empty; else hash << 32 | (ref + 1) */
-	uint32_t ovf;   /* entries stored past this bucket that passed it */
-	uint32_t pad;
+	uint32_t e[AW_STAB_WAYS]; /* 0: empty; else signature << ref_bits | (ref + 1) */
+	uint32_t ovf;             /* entries stored past this bucket that passed it */
 } __attribute__((aligned(64)));
 
 struct aw_svcstat_ctr;
 struct aw_svcstats;
+
+/* Per-lcore next-hop words by destination address (aw_asrs_dnh.h). */
+#define AW_ASRS_DNH_BITS 6
+struct aw_asrs_dnh {
+	uint8_t addr[16];
+	uint32_t nh; /* 0: empty */
+	uint8_t v6;
+};
 
 struct aw_asrs_lcore {
 	unsigned part, n_parts;       /* this lcore's share of SNAT ports and aging */
@@ -217,6 +233,7 @@ struct aw_asrs_lcore {
 				       * sessions created in this burst */
 	struct aw_syncookie sc;       /* SYN cookie keys (this lcore's cache) */
 	uint32_t nf_tokens, nf_last;  /* new-flow budget: tokens, refilled at (1/16 s) */
+	struct aw_asrs_dnh dnh[1u << AW_ASRS_DNH_BITS]; /* new sessions' first word */
 	uint64_t sess_expired;
 	/* finer reasons of bad_shim drops: aw_shim errors, then the two below */
 	uint64_t bad_shim[AW_SHIM_ERR_COUNT + 2];
@@ -235,11 +252,15 @@ struct aw_asrs {
 	struct aw_lsn_table *lsn;      /* RCU */
 	/* sessions */
 	struct aw_stab_bucket *stab;   /* aw_sess_key → ref (slot << 1 | reply) */
-	uint32_t stab_mask;            /* buckets - 1 */
+	uint32_t stab_n;               /* buckets */
+	uint32_t stab_ref_bits;        /* low bits of an entry: ref + 1 */
+	uint32_t stab_ref_mask;        /* (1 << stab_ref_bits) - 1 */
 	rte_spinlock_t stab_lock;      /* its writers */
 	struct aw_sess *sess;          /* slots */
 	uint32_t n_slots;
-	struct rte_ring *free_slots;   /* free slot indices */
+	rte_spinlock_t free_lock;      /* the free list: ... */
+	uint32_t free_head;            /* ... first free slot (UINT32_MAX: none), linked
+					* through aw_sess.last */
 	uint32_t n_sessions;           /* atomic */
 	rte_spinlock_t create_lock;    /* session creation: lookup-then-add ... */
 	bool create_locked;            /* ... in pipeline mode only, where the packets of

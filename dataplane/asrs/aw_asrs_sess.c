@@ -5,9 +5,11 @@
  * client-side 5-tuple and the destination-side 5-tuple, each as the packet
  * arrives — as the reference (slot << 1 | 1 for the reply side).
  *
- * Free slots: a global ring of indices with a small per-lcore stash;
- * `max_sessions` is enforced exactly by one atomic count (creation is the
- * slow path; the lookup table always has room for every slot's two keys).
+ * Free slots: a list linked through the free slots themselves (no memory
+ * of its own), under a lock taken once per AW_ASRS_STASH / 2 slots, with a
+ * small per-lcore stash; `max_sessions` is enforced exactly by one atomic
+ * count (creation is the slow path; the lookup table always has room for
+ * every slot's two keys).
  * Expiry: each processing lcore examines a bounded number of slots of its own
  * slice per loop (aw_sess_age); an expired session's keys are deleted at
  * once and its slot goes to the lcore's RCU defer queue, freed after every
@@ -29,6 +31,7 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,9 +39,43 @@
 #include "aw_asrs_svcstats.h"
 #include "aw_asrs_synproxy.h"
 
-_Static_assert(sizeof(struct aw_sess) <= 88, "session slot grew past 88 bytes");
+_Static_assert(sizeof(struct aw_sess) <= 84, "session slot grew past 84 bytes (SPEC §10: "
+	       "96 bytes per session with its lookup entries)");
 _Static_assert(sizeof(struct aw_sess_key) == 40, "session key is 40 bytes");
+_Static_assert(offsetof(struct aw_sess, vport) == offsetof(struct aw_sess, cport) + 2 &&
+	       offsetof(struct aw_sess, sport) == offsetof(struct aw_sess, dport) + 2 &&
+	       offsetof(struct aw_sess_key, dport) == offsetof(struct aw_sess_key, sport) + 2,
+	       "aw_sess_match compares a port pair in one load");
 _Static_assert(sizeof(struct aw_stab_bucket) == 64, "a lookup bucket is one cache line");
+
+#define FREE_END UINT32_MAX
+
+/* Pushes the n slots idx[] on the free list (their state: AW_SS_FREE). */
+static void
+free_push(struct aw_asrs *a, const uint32_t *idx, unsigned n)
+{
+	rte_spinlock_lock(&a->free_lock);
+	for (unsigned i = 0; i < n; i++) {
+		a->sess[idx[i]].last = a->free_head;
+		a->free_head = idx[i];
+	}
+	rte_spinlock_unlock(&a->free_lock);
+}
+
+/* Takes up to n slots off the free list into idx[]; how many. */
+static unsigned
+free_pop(struct aw_asrs *a, uint32_t *idx, unsigned n)
+{
+	unsigned got = 0;
+
+	rte_spinlock_lock(&a->free_lock);
+	while (got < n && a->free_head != FREE_END) {
+		idx[got++] = a->free_head;
+		a->free_head = a->sess[a->free_head].last;
+	}
+	rte_spinlock_unlock(&a->free_lock);
+	return got;
+}
 
 static size_t
 heap_used(void)
@@ -58,11 +95,10 @@ sess_dq_free(void *p, void *e, unsigned n)
 	struct aw_asrs *a = p;
 	uint32_t *idx = e;
 
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n; i++)
 		a->sess[idx[i]].state = AW_SS_FREE;
-		rte_ring_mp_enqueue_elem(a->free_slots, &idx[i], sizeof(uint32_t));
-		__atomic_fetch_sub(&a->n_sessions, 1, __ATOMIC_RELAXED);
-	}
+	free_push(a, idx, n);
+	__atomic_fetch_sub(&a->n_sessions, n, __ATOMIC_RELAXED);
 }
 
 int
@@ -75,15 +111,17 @@ aw_sess_init(struct aw_asrs *a, char *err, size_t errlen)
 	int st = aw_stab_init(a, a->n_slots);
 	a->sess = rte_zmalloc("aw_asrs_sess", (size_t)a->n_slots * sizeof(struct aw_sess),
 			      RTE_CACHE_LINE_SIZE);
-	a->free_slots = rte_ring_create_elem("aw_asrs_free", sizeof(uint32_t),
-					     rte_align32pow2(a->n_slots + 1), (int)rte_socket_id(), 0);
-	if (st < 0 || a->sess == NULL || a->free_slots == NULL) {
+	if (st < 0 || a->sess == NULL) {
 		snprintf(err, errlen, "asrs: cannot allocate the session table for %u sessions "
 			 "(asrs.max_sessions): %s", ac->max_sessions, rte_strerror(rte_errno));
 		return -1;
 	}
-	for (uint32_t i = 0; i < a->n_slots; i++)
-		rte_ring_enqueue_elem(a->free_slots, &i, sizeof(uint32_t));
+	rte_spinlock_init(&a->free_lock);
+	a->free_head = FREE_END;
+	for (uint32_t i = a->n_slots; i-- > 0;) { /* slot 0 first */
+		a->sess[i].last = a->free_head;
+		a->free_head = i;
+	}
 	rte_spinlock_init(&a->create_lock);
 	a->create_locked = a->dp->cfg->mode == AW_MODE_PIPELINE &&
 			   a->dp->cfg->pipeline.n_workers > 1;
@@ -157,7 +195,7 @@ aw_sess_fini(struct aw_asrs *a)
 	}
 	aw_stab_fini(a);
 	rte_free(a->sess);
-	rte_ring_free(a->free_slots);
+	a->sess = NULL;
 }
 
 uint32_t
@@ -166,8 +204,7 @@ aw_sess_alloc(struct aw_asrs *a, struct aw_asrs_lcore *l)
 	if (__atomic_fetch_add(&a->n_sessions, 1, __ATOMIC_RELAXED) >= a->conf->max_sessions)
 		goto full;
 	if (l->n_stash == 0)
-		l->n_stash = rte_ring_mc_dequeue_burst_elem(a->free_slots, l->stash, sizeof(uint32_t),
-							    AW_ASRS_STASH / 2, NULL);
+		l->n_stash = free_pop(a, l->stash, AW_ASRS_STASH / 2);
 	if (l->n_stash == 0)
 		goto full;
 	return l->stash[--l->n_stash];
@@ -298,8 +335,7 @@ snat_release(struct aw_asrs *a, const struct aw_sess *s)
 void
 aw_sess_insert_h(struct aw_asrs *a, uint32_t idx, uint32_t hc, uint32_t hr)
 {
-	aw_stab_add(a, hr, idx << 1 | 1);
-	aw_stab_add(a, hc, idx << 1);
+	aw_stab_add2(a, hr, idx << 1 | 1, hc, idx << 1);
 }
 
 void

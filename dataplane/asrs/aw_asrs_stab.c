@@ -7,27 +7,31 @@
  */
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
+#ifdef RTE_ARCH_X86
+#include <emmintrin.h>
+#endif
 
 #include "aw_asrs_stab.h"
 
-/* Entry word: hash << 32 | (ref + 1); 0 is an empty entry. */
-static __rte_always_inline uint64_t
-entry(uint32_t h, uint32_t ref)
-{
-	return (uint64_t)h << 32 | (ref + 1);
-}
+_Static_assert(sizeof(struct aw_stab_bucket) == 64 && AW_STAB_WAYS == 15,
+	       "a bucket is one cache line: 15 entries and the overflow count");
+
+#define FILL_WAYS 12 /* entries per bucket the table is sized for */
 
 int
 aw_stab_init(struct aw_asrs *a, uint32_t n_slots)
 {
-	/* two keys per slot, at most 5 of the 7 ways of a bucket on average */
-	uint64_t need = ((uint64_t)n_slots * 2 + 4) / 5;
-	uint32_t n = rte_align32pow2((uint32_t)RTE_MAX(need, 2u));
+	uint64_t refs = (uint64_t)n_slots * 2; /* ref + 1 ranges over 1 .. refs */
+	uint32_t n = (uint32_t)RTE_MAX((refs + FILL_WAYS - 1) / FILL_WAYS, 2u);
 
+	a->stab_ref_bits = 64 - (uint32_t)__builtin_clzll(refs);
+	a->stab_ref_mask = (uint32_t)((1ull << a->stab_ref_bits) - 1);
+	a->stab_n = n;
+	rte_spinlock_init(&a->stab_lock);
+	if (a->stab_ref_bits > 28)
+		return -1; /* under 4 bits of signature: max_sessions is at most 2^26 */
 	a->stab = rte_zmalloc("aw_asrs_stab", (size_t)n * sizeof(struct aw_stab_bucket),
 			      RTE_CACHE_LINE_SIZE);
-	a->stab_mask = n - 1;
-	rte_spinlock_init(&a->stab_lock);
 	return a->stab == NULL ? -1 : 0;
 }
 
@@ -38,46 +42,114 @@ aw_stab_fini(struct aw_asrs *a)
 	a->stab = NULL;
 }
 
-/* First entry of bucket b with hash h, from way w on: its way (*ref set to
- * its reference), or WAYS. */
-static __rte_always_inline unsigned
-scan(const struct aw_stab_bucket *b, uint32_t h, unsigned w, uint32_t *ref)
+/* The table's constants, read once per call (stores to the caller's arrays
+ * could alias them otherwise). */
+struct view {
+	const struct aw_stab_bucket *stab;
+	uint32_t n, bits, mask;
+#ifdef RTE_ARCH_X86
+	__m128i hi; /* ~mask in every lane */
+#endif
+};
+
+static __rte_always_inline struct view
+view_of(const struct aw_asrs *a)
 {
-	for (; w < AW_STAB_WAYS; w++) {
-		uint64_t e = __atomic_load_n(&b->e[w], __ATOMIC_ACQUIRE);
-		if ((uint32_t)(e >> 32) == h && (uint32_t)e != 0) {
-			*ref = (uint32_t)e - 1;
-			return w;
+	struct view v = {.stab = a->stab, .n = a->stab_n, .bits = a->stab_ref_bits,
+			 .mask = a->stab_ref_mask};
+#ifdef RTE_ARCH_X86
+	v.hi = _mm_set1_epi32((int)~v.mask);
+#endif
+	return v;
+}
+
+static __rte_always_inline const struct aw_stab_bucket *
+home_of(const struct view *v, uint32_t h)
+{
+	return &v->stab[((uint64_t)h * v->n) >> 32];
+}
+
+/* Bit w set: entry w of bucket b has signature sig (or is empty when sig
+ * is 0). Entries may change meanwhile: each hit is re-read by hit_ref(). */
+static __rte_always_inline uint32_t
+sig_hits(const struct view *v, const struct aw_stab_bucket *b, uint32_t sig)
+{
+#ifdef RTE_ARCH_X86
+	const __m128i want = _mm_set1_epi32((int)sig);
+	const __m128i *e = (const __m128i *)b->e;
+	__m128i q0 = _mm_cmpeq_epi32(_mm_and_si128(_mm_load_si128(e), v->hi), want);
+	__m128i q1 = _mm_cmpeq_epi32(_mm_and_si128(_mm_load_si128(e + 1), v->hi), want);
+	__m128i q2 = _mm_cmpeq_epi32(_mm_and_si128(_mm_load_si128(e + 2), v->hi), want);
+	__m128i q3 = _mm_cmpeq_epi32(_mm_and_si128(_mm_load_si128(e + 3), v->hi), want);
+	__m128i all = _mm_packs_epi16(_mm_packs_epi32(q0, q1), _mm_packs_epi32(q2, q3));
+	return (uint32_t)_mm_movemask_epi8(all) & 0x7fff; /* lane 15: the overflow count */
+#else
+	uint32_t m = 0;
+	for (unsigned w = 0; w < AW_STAB_WAYS; w++)
+		m |= (uint32_t)((__atomic_load_n(&b->e[w], __ATOMIC_RELAXED) & ~v->mask) == sig) << w;
+	return m;
+#endif
+}
+
+/* Hits of sig in b as sig_hits, but only those of its first 4 entries when
+ * there are any: where a present key is most often found (a bucket fills
+ * from its first entry), for the first candidate of the bulk lookup. */
+static __rte_always_inline uint32_t
+first_hits(const struct view *v, const struct aw_stab_bucket *b, uint32_t sig)
+{
+#ifdef RTE_ARCH_X86
+	__m128i q0 = _mm_cmpeq_epi32(_mm_and_si128(_mm_load_si128((const __m128i *)b->e), v->hi),
+				     _mm_set1_epi32((int)sig));
+	uint32_t m = (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(q0));
+	if (likely(m != 0))
+		return m;
+#endif
+	return sig_hits(v, b, sig);
+}
+
+/* Entry w of b, read again: its reference, AW_STAB_MISS when it is empty
+ * now. (When it holds another entry now, the key compare rejects it.) */
+static __rte_always_inline uint32_t
+hit_ref(const struct view *v, const struct aw_stab_bucket *b, unsigned w)
+{
+	return (__atomic_load_n(&b->e[w], __ATOMIC_ACQUIRE) & v->mask) - 1;
+}
+
+static __rte_always_inline uint32_t
+find(const struct aw_asrs *a, const struct view *v, const struct aw_sess_key *k, uint32_t h)
+{
+	const uint32_t sig = h << v->bits;
+	const struct aw_stab_bucket *b = home_of(v, h);
+
+	for (uint32_t probe = 0; probe < v->n; probe++) {
+		for (uint32_t m = sig_hits(v, b, sig); m != 0; m &= m - 1) {
+			uint32_t ref = hit_ref(v, b, (unsigned)__builtin_ctz(m));
+			if (ref != AW_STAB_MISS && aw_sess_match(a, k, ref))
+				return ref;
 		}
+		if (__atomic_load_n(&b->ovf, __ATOMIC_RELAXED) == 0)
+			return AW_STAB_MISS;
+		if (++b == v->stab + v->n)
+			b = v->stab;
 	}
-	return AW_STAB_WAYS;
+	return AW_STAB_MISS;
 }
 
 uint32_t
 aw_stab_find(const struct aw_asrs *a, const struct aw_sess_key *k, uint32_t h)
 {
-	uint32_t i = h & a->stab_mask;
+	const struct view v = view_of(a);
 
-	for (uint32_t probe = 0; probe <= a->stab_mask; probe++) {
-		const struct aw_stab_bucket *b = &a->stab[i];
-		uint32_t ref;
-		for (unsigned w = scan(b, h, 0, &ref); w < AW_STAB_WAYS; w = scan(b, h, w + 1, &ref))
-			if (aw_sess_match(a, k, ref))
-				return ref;
-		if (__atomic_load_n(&b->ovf, __ATOMIC_RELAXED) == 0)
-			return AW_STAB_MISS;
-		i = (i + 1) & a->stab_mask;
-	}
-	return AW_STAB_MISS;
+	return find(a, &v, k, h);
 }
 
 static __rte_always_inline void
-prefetch_sess(const struct aw_asrs *a, uint32_t ref)
+prefetch_sess(const struct aw_sess *sess, uint32_t ref)
 {
-	const struct aw_sess *s = &a->sess[ref >> 1];
+	const struct aw_sess *s = &sess[ref >> 1];
 
 	rte_prefetch0(s);
-	rte_prefetch0((const uint8_t *)(s + 1) - 1); /* a 72-byte slot may span two lines */
+	rte_prefetch0((const uint8_t *)(s + 1) - 1); /* an 84-byte slot may span two lines */
 }
 
 #define CAND_FULL (AW_STAB_MISS - 1) /* not decided in the home bucket (refs < 2^28) */
@@ -86,70 +158,93 @@ void
 aw_stab_find_bulk(const struct aw_asrs *a, const struct aw_sess_key *k, unsigned n,
 		  uint32_t *ref, uint32_t *h)
 {
+	const struct view v = view_of(a);
+	const struct aw_sess *sess = a->sess;
+
 	for (unsigned i = 0; i < n; i++) {
 		h[i] = aw_sess_key_hash(&k[i]);
-		rte_prefetch0(&a->stab[h[i] & a->stab_mask]);
+		rte_prefetch0(home_of(&v, h[i]));
 	}
-	/* Home bucket: the first entry of the same hash is the candidate. */
+	/* Home bucket: the first entry of the same signature is the candidate. */
 	for (unsigned i = 0; i < n; i++) {
-		const struct aw_stab_bucket *b = &a->stab[h[i] & a->stab_mask];
-		if (scan(b, h[i], 0, &ref[i]) < AW_STAB_WAYS) {
-			prefetch_sess(a, ref[i]);
-		} else {
-			ref[i] = __atomic_load_n(&b->ovf, __ATOMIC_RELAXED) == 0 ? AW_STAB_MISS
-										 : CAND_FULL;
-		}
+		const struct aw_stab_bucket *b = home_of(&v, h[i]);
+		uint32_t m = first_hits(&v, b, h[i] << v.bits), r = AW_STAB_MISS;
+		if (m != 0)
+			r = hit_ref(&v, b, (unsigned)__builtin_ctz(m));
+		if (r != AW_STAB_MISS)
+			prefetch_sess(sess, r);
+		else if (m != 0 || __atomic_load_n(&b->ovf, __ATOMIC_RELAXED) != 0)
+			r = CAND_FULL;
+		ref[i] = r;
 	}
 	/* Confirm against the session; anything else takes the full walk. */
 	for (unsigned i = 0; i < n; i++) {
 		if (ref[i] == AW_STAB_MISS || (ref[i] != CAND_FULL && aw_sess_match(a, &k[i], ref[i])))
 			continue;
-		ref[i] = aw_stab_find(a, &k[i], h[i]);
+		ref[i] = find(a, &v, &k[i], h[i]);
+	}
+}
+
+/* Adds (h, ref) under the writer lock. */
+static void
+add_locked(struct aw_asrs *a, uint32_t h, uint32_t ref)
+{
+	struct aw_stab_bucket *b = &a->stab[aw_stab_home(a, h)];
+	const uint32_t e = aw_stab_entry(a, h, ref);
+
+	for (;;) { /* the table is never full (aw_stab_init) */
+		for (unsigned w = 0; w < AW_STAB_WAYS; w++) {
+			if (b->e[w] == 0) {
+				__atomic_store_n(&b->e[w], e, __ATOMIC_RELEASE);
+				return;
+			}
+		}
+		__atomic_store_n(&b->ovf, b->ovf + 1, __ATOMIC_RELEASE);
+		if (++b == a->stab + a->stab_n)
+			b = a->stab;
 	}
 }
 
 void
 aw_stab_add(struct aw_asrs *a, uint32_t h, uint32_t ref)
 {
-	uint32_t i = h & a->stab_mask;
-
 	rte_spinlock_lock(&a->stab_lock);
-	for (;;) { /* the table is never full (aw_stab_init) */
-		struct aw_stab_bucket *b = &a->stab[i];
-		for (unsigned w = 0; w < AW_STAB_WAYS; w++) {
-			if (b->e[w] == 0) {
-				__atomic_store_n(&b->e[w], entry(h, ref), __ATOMIC_RELEASE);
-				rte_spinlock_unlock(&a->stab_lock);
-				return;
-			}
-		}
-		__atomic_store_n(&b->ovf, b->ovf + 1, __ATOMIC_RELEASE);
-		i = (i + 1) & a->stab_mask;
-	}
+	add_locked(a, h, ref);
+	rte_spinlock_unlock(&a->stab_lock);
+}
+
+void
+aw_stab_add2(struct aw_asrs *a, uint32_t h1, uint32_t ref1, uint32_t h2, uint32_t ref2)
+{
+	rte_spinlock_lock(&a->stab_lock);
+	add_locked(a, h1, ref1);
+	add_locked(a, h2, ref2);
+	rte_spinlock_unlock(&a->stab_lock);
 }
 
 bool
 aw_stab_del(struct aw_asrs *a, uint32_t h, uint32_t ref)
 {
-	const uint64_t want = entry(h, ref);
-	const uint32_t home = h & a->stab_mask;
+	const uint32_t want = aw_stab_entry(a, h, ref);
+	const uint32_t home = aw_stab_home(a, h);
 	uint32_t i = home;
 
 	rte_spinlock_lock(&a->stab_lock);
-	for (uint32_t probe = 0; probe <= a->stab_mask; probe++) {
+	for (uint32_t probe = 0; probe < a->stab_n; probe++) {
 		struct aw_stab_bucket *b = &a->stab[i];
 		for (unsigned w = 0; w < AW_STAB_WAYS; w++) {
 			if (b->e[w] != want)
 				continue;
 			__atomic_store_n(&b->e[w], 0, __ATOMIC_RELEASE);
-			for (uint32_t j = home; j != i; j = (j + 1) & a->stab_mask)
+			for (uint32_t j = home; j != i; j = j + 1 == a->stab_n ? 0 : j + 1)
 				__atomic_store_n(&a->stab[j].ovf, a->stab[j].ovf - 1, __ATOMIC_RELEASE);
 			rte_spinlock_unlock(&a->stab_lock);
 			return true;
 		}
 		if (b->ovf == 0)
 			break;
-		i = (i + 1) & a->stab_mask;
+		if (++i == a->stab_n)
+			i = 0;
 	}
 	rte_spinlock_unlock(&a->stab_lock);
 	return false;

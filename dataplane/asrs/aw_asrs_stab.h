@@ -2,17 +2,25 @@
 /*
  * aw_asrs_stab — the session lookup table: each session is found by two keys
  * (client side, destination side, struct aw_sess_key as the packet arrives),
- * but the keys are not stored: a bucket entry holds a 32-bit hash and a
- * reference (slot << 1 | 1 for the destination side), and a candidate is
- * confirmed by comparing the key with the session slot itself. 64-byte
- * buckets of 7 entries and an overflow count: an entry that finds its home
- * bucket full goes to the next bucket with room, counting itself in each
- * bucket passed; a lookup stops at the first bucket whose count is zero.
- * Entries never move, so readers need no version counters.
+ * but the keys are not stored: a bucket entry is 32 bits, the reference
+ * (slot << 1 | 1 for the destination side) + 1 in its low `stab_ref_bits`
+ * and the low bits of the key's hash above them as a signature, and a
+ * candidate is confirmed by
+ * comparing the key with the session slot itself. The home bucket is chosen
+ * by the hash's high bits (h * buckets >> 32, any bucket count), so the
+ * signature's bits are independent of it. 64-byte buckets of 15 entries and
+ * an overflow count: an entry that finds its home bucket full goes to the
+ * next bucket with room, counting itself in each bucket passed; a lookup
+ * stops at the first bucket whose count is zero. Entries never move, so
+ * readers need no version counters. A bucket is compared with the wanted
+ * signature 4 entries at a time (SSE2); each hit is re-read atomically
+ * (empty now: skipped; another entry now: the key compare rejects it).
  *
- * The table is sized at start for two keys per session slot at most 5/7
- * full: an insertion always finds room, and `max_sessions` is exact (the
- * atomic count in aw_sess_alloc is the only limit).
+ * Memory: buckets for two keys per session slot at most 12/15 full, i.e.
+ * 64 / 6 ≈ 10.7 bytes per session; an insertion always finds room, and
+ * `max_sessions` is exact (the atomic count in aw_sess_alloc is the only
+ * limit). The signature has 32 - stab_ref_bits bits: 11 at 1M sessions, 4 at
+ * the largest table (2^26), where a miss costs a session compare more often.
  *
  * Contract: lookups are lock-free, on any processing lcore, between two of
  * its quiescent states (a slot is reused only after a grace period, so a
@@ -28,11 +36,25 @@
 #include <string.h>
 
 #include <rte_hash_crc.h>
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
+#include <nmmintrin.h>
+#endif
 
 #include "aw_asrs_priv.h"
 
-#define AW_STAB_WAYS 7
 #define AW_STAB_MISS UINT32_MAX
+
+/* CRC32-C step: the instruction itself where the build targets SSE 4.2
+ * (rte_hash_crc_8byte picks its implementation at run time, per call). */
+static __rte_always_inline uint32_t
+aw_sess_crc(uint64_t w, uint32_t h)
+{
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
+	return (uint32_t)_mm_crc32_u64(h, w);
+#else
+	return rte_hash_crc_8byte(w, h);
+#endif
+}
 
 /* Hash of a key: the address bytes that can be non-zero, then the rest. */
 static __rte_always_inline uint32_t
@@ -41,13 +63,13 @@ aw_sess_key_hash(const struct aw_sess_key *k)
 	uint64_t w[5];
 
 	memcpy(w, k, sizeof(w));
-	uint32_t h = rte_hash_crc_8byte(w[4], 0x41535253);
+	uint32_t h = aw_sess_crc(w[4], 0x41535253);
 	if (!k->v6)
-		return rte_hash_crc_8byte(w[0] | w[2] << 32, h);
-	h = rte_hash_crc_8byte(w[0], h);
-	h = rte_hash_crc_8byte(w[1], h);
-	h = rte_hash_crc_8byte(w[2], h);
-	return rte_hash_crc_8byte(w[3], h);
+		return aw_sess_crc(w[0] | w[2] << 32, h);
+	h = aw_sess_crc(w[0], h);
+	h = aw_sess_crc(w[1], h);
+	h = aw_sess_crc(w[2], h);
+	return aw_sess_crc(w[3], h);
 }
 
 /* Does reference ref (slot << 1 | reply) name the session of key k? */
@@ -58,11 +80,32 @@ aw_sess_match(const struct aw_asrs *a, const struct aw_sess_key *k, uint32_t ref
 	const bool reply = ref & 1;
 	const uint8_t *src = reply ? s->dest : s->client;
 	const uint8_t *dst = reply ? a->snat_tab[s->snat] : s->vip;
-	uint16_t sp = reply ? s->dport : s->cport, dp = reply ? s->sport : s->vport;
+	uint32_t kports, sports; /* (sport, dport) as the key has them, one compare */
 	uint8_t v6 = (s->flags & (reply ? AW_SESS_F_DEST6 : AW_SESS_F_CLIENT6)) != 0;
 
-	return k->sport == sp && k->dport == dp && k->proto == s->proto && k->v6 == v6 &&
+	memcpy(&kports, &k->sport, 4);
+	memcpy(&sports, reply ? &s->dport : &s->cport, 4);
+	return kports == sports && k->proto == s->proto && k->v6 == v6 &&
 	       memcmp(k->src, src, 16) == 0 && memcmp(k->dst, dst, 16) == 0;
+}
+
+/* The home bucket of hash h, and the entry word of (h, ref). */
+static __rte_always_inline uint32_t
+aw_stab_home(const struct aw_asrs *a, uint32_t h)
+{
+	return (uint32_t)(((uint64_t)h * a->stab_n) >> 32);
+}
+
+static __rte_always_inline uint32_t
+aw_stab_sig(const struct aw_asrs *a, uint32_t h)
+{
+	return h << a->stab_ref_bits;
+}
+
+static __rte_always_inline uint32_t
+aw_stab_entry(const struct aw_asrs *a, uint32_t h, uint32_t ref)
+{
+	return aw_stab_sig(a, h) | (ref + 1);
 }
 
 int aw_stab_init(struct aw_asrs *a, uint32_t n_slots);
@@ -75,6 +118,8 @@ void aw_stab_find_bulk(const struct aw_asrs *a, const struct aw_sess_key *k, uns
 		       uint32_t *ref, uint32_t *h);
 /* Adds / removes the entry (h, ref); the writer lock is taken inside. */
 void aw_stab_add(struct aw_asrs *a, uint32_t h, uint32_t ref);
+/* Both entries of a session under one taking of the lock, the first first. */
+void aw_stab_add2(struct aw_asrs *a, uint32_t h1, uint32_t ref1, uint32_t h2, uint32_t ref2);
 bool aw_stab_del(struct aw_asrs *a, uint32_t h, uint32_t ref);
 
 static inline uint32_t

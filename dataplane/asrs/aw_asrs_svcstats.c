@@ -103,7 +103,6 @@ aw_svcstats_init(struct aw_asrs *a, char *err, size_t errlen)
 	a->ss_k = rte_zmalloc("aw_asrs_ss_k", (size_t)a->n_slots * sizeof(uint16_t), 0);
 	if (ss->rows == NULL || a->ss_k == NULL)
 		goto oom;
-	a->sess_bytes += (size_t)a->n_slots * sizeof(uint16_t); /* per session */
 	for (unsigned i = 0; i < n_lc; i++)
 		a->lc[i].ss = &ss->rows[(size_t)i * AW_SVCSTATS_MAX];
 	for (uint32_t b = 0; b < AW_SVCSTATS_MAX; b++)

@@ -25,6 +25,7 @@
 #ifndef AW_ASRS_SVCSTATS_H
 #define AW_ASRS_SVCSTATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "aw_asrs_priv.h"
@@ -55,6 +56,13 @@ void aw_svcstats_retire(struct aw_asrs *a, const struct aw_svc *old);
 /* service.stats {[service]}: {"services": [...], "other": {...}}; NULL when
  * out of memory. */
 json_t *aw_svcstats_json(struct aw_asrs *a, const struct aw_svc *only);
+/* Memory per session of the index by session slot (outside the session
+ * table's bytes_per_session). */
+static inline size_t
+aw_svcstats_bytes_per_session(const struct aw_asrs *a)
+{
+	return (size_t)a->n_slots * sizeof(a->ss_k[0]) / a->conf->max_sessions;
+}
 /* anyway_dp_asrs_service_* and anyway_dp_asrs_destination_* families. */
 void aw_svcstats_metrics(const struct aw_dp *dp, struct aw_metrics *w);
 

@@ -20,7 +20,10 @@
  *     the destination's sequence numbers are shifted by cookie - its ISN
  *     toward the client, and the client's acknowledgements back, for the
  *     session's life. A RST from the destination instead reaches the client
- *     (connection refused); anything else is dropped (synproxy_bad_synack).
+ *     (connection refused) and ends the wait, the session closing; anything
+ *     else is dropped (synproxy_bad_synack). While the session waits, the
+ *     client's ISN is kept in the client-side next-hop cache word
+ *     (aw_asrs_priv.h), which ending the wait empties.
  *     Client packets that arrive meanwhile are each turned into the SYN again
  *     (a lost SYN is retransmitted when the client retransmits).
  *  4. a client SYN on the ports of a closing proxied session ends that
@@ -263,38 +266,81 @@ aw_sp_icmp_quote(const struct aw_sess *s, uint8_t *l4, uint32_t l4len)
 	aw_be32_put(l4 + 4, aw_be32_get(l4 + 4) - s->sp_delta); /* no checksum quoted */
 }
 
+/* The client's ISN, kept in nh[AW_SESS_SP_ISN] while s waits; false when
+ * the wait has ended (or is ending) meanwhile: the word is then a next-hop
+ * cache word again. Read as a sequence lock: the word, then the flags. */
+static bool
+client_isn(const struct aw_sess *s, uint32_t *isn)
+{
+	*isn = __atomic_load_n(&s->nh[AW_SESS_SP_ISN], __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	uint8_t f = __atomic_load_n(&s->flags, __ATOMIC_RELAXED);
+	return (f & (AW_SESS_F_SP_WAIT | AW_SESS_F_SP_CLAIM)) == AW_SESS_F_SP_WAIT;
+}
+
+/* Claims the end of s's wait for this lcore (one SYN-ACK or RST ends it,
+ * also when pipeline workers hold two such packets at once); *f: the flags
+ * before. False: another lcore ended it. */
+static bool
+claim_wait(struct aw_sess *s, uint8_t *f)
+{
+	*f = __atomic_load_n(&s->flags, __ATOMIC_ACQUIRE);
+	return (*f & (AW_SESS_F_SP_WAIT | AW_SESS_F_SP_CLAIM)) == AW_SESS_F_SP_WAIT &&
+	       __atomic_compare_exchange_n(&s->flags, f, *f | AW_SESS_F_SP_CLAIM, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+/* Ends the claimed wait: the ISN word becomes an empty cache word (after
+ * the claim, for client_isn's readers), then the flags without SP_WAIT. */
+static void
+end_wait(struct aw_lcore_ctx *c, struct aw_sess *s, uint8_t f, uint8_t state)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&s->nh[AW_SESS_SP_ISN], 0, __ATOMIC_RELAXED);
+	s->state = state;
+	s->last = aw_asrs_lc(c)->now;
+	__atomic_store_n(&s->flags, f & ~AW_SESS_F_SP_WAIT, __ATOMIC_RELEASE);
+}
+
 /* The destination's packet while waiting for its SYN-ACK. */
 static bool
 dest_waiting(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s,
 	     uint8_t *tcp)
 {
 	const uint8_t fl = tcp[13] & (TCP_SYN | TCP_RST | TCP_ACK);
+	uint32_t isn;
+	uint8_t f;
 
-	if (fl == (TCP_SYN | TCP_ACK) && aw_be32_get(tcp + 8) == s->sp_isn + 1) {
+	if (!client_isn(s, &isn)) { /* another lcore ended the wait just now */
+		aw_set_drop(p->m, AW_DROP_SYNPROXY_BAD_SYNACK);
+		return true;
+	}
+	if (fl == (TCP_SYN | TCP_ACK) && aw_be32_get(tcp + 8) == isn + 1) {
 		uint32_t disn = aw_be32_get(tcp + 4);
-		if (!tcp_build(p, true, 64, s->sp_isn + 1, disn + 1, TCP_ACK, 65535, 0))
+		if (!tcp_build(p, true, 64, isn + 1, disn + 1, TCP_ACK, 65535, 0))
 			return true;
-		/* One SYN-ACK ends the wait, also when pipeline workers hold two
-		 * copies of it at once: the other is dropped. */
-		uint8_t f = __atomic_load_n(&s->flags, __ATOMIC_ACQUIRE);
-		if ((f & (AW_SESS_F_SP_WAIT | AW_SESS_F_SP_CLAIM)) != AW_SESS_F_SP_WAIT ||
-		    !__atomic_compare_exchange_n(&s->flags, &f, f | AW_SESS_F_SP_CLAIM, false,
-						 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+		if (!claim_wait(s, &f)) {
 			aw_set_drop(p->m, AW_DROP_SYNPROXY_BAD_SYNACK);
 			return true;
 		}
 		s->sp_delta -= disn; /* cookie - destination ISN */
-		s->state = AW_SS_EST;
-		s->last = aw_asrs_lc(c)->now;
-		__atomic_store_n(&s->flags, f & ~AW_SESS_F_SP_WAIT, __ATOMIC_RELEASE);
+		end_wait(c, s, f, AW_SS_EST);
 		c->stats.info[AW_INFO_SYNPROXY_ESTABLISHED]++;
 		aw_fwd_packet(c, p->m, p->v6, true);
 		return true;
 	}
 	if ((fl & (TCP_SYN | TCP_RST)) == TCP_RST) {
-		/* refused: the client gets the RST in its view of our sequence */
+		/* refused: the client gets the RST in its view of our sequence;
+		 * the wait ends (the session closes), so the RST is forwarded as
+		 * any reply, with an empty cache word */
+		if (!claim_wait(s, &f)) {
+			aw_set_drop(p->m, AW_DROP_SYNPROXY_BAD_SYNACK);
+			return true;
+		}
 		uint32_t want = s->sp_delta + 1;
 		shift32(tcp, 4, want - aw_be32_get(tcp + 4));
+		s->sp_delta = 0; /* nothing of the destination's is shifted after it */
+		end_wait(c, s, f, AW_SS_CLOSING);
 		return false;
 	}
 	aw_set_drop(p->m, AW_DROP_SYNPROXY_BAD_SYNACK);
@@ -318,15 +364,19 @@ aw_sp_hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint
 		shift32(tcp, 4, s->sp_delta);
 		return false;
 	}
+	uint32_t isn;
 	if (wait) {
 		if (fl & TCP_RST)
 			return false; /* forwarded as it is */
-		uint16_t win = (uint16_t)(tcp[14] << 8 | tcp[15]);
-		if (!tcp_build(p, false, p->v6 ? ip[7] : ip[8], s->sp_isn, 0, TCP_SYN, win,
-			       aw_syncookie_mss((s->sp_delta >> 27) & 7)))
-			return true;
-		c->stats.info[AW_INFO_SYNPROXY_SYN_RESENT]++;
-		return false;
+		if (client_isn(s, &isn)) {
+			uint16_t win = (uint16_t)(tcp[14] << 8 | tcp[15]);
+			if (!tcp_build(p, false, p->v6 ? ip[7] : ip[8], isn, 0, TCP_SYN, win,
+				       aw_syncookie_mss((s->sp_delta >> 27) & 7)))
+				return true;
+			c->stats.info[AW_INFO_SYNPROXY_SYN_RESENT]++;
+			return false;
+		}
+		/* the wait ended meanwhile: as any segment of the session */
 	}
 	if ((fl & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN && s->state == AW_SS_CLOSING) {
 		struct aw_sp_init unused;

@@ -3,6 +3,7 @@
 #include "aw_err.h"
 #include "aw_mix.h"
 
+#include <endian.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,15 +28,16 @@ aw_hash64(const void *data, size_t len, uint64_t seed)
 	const uint8_t *p = data;
 	uint64_t h = aw_mix64(seed ^ ((uint64_t)len * GOLDEN));
 
-	while (len > 0) {
-		size_t k = len < 8 ? len : 8;
+	for (; len >= 8; p += 8, len -= 8) { /* whole words: one little-endian load */
+		uint64_t w;
+		memcpy(&w, p, 8);
+		h = aw_mix64(h ^ le64toh(w)) + GOLDEN;
+	}
+	if (len > 0) {
 		uint64_t w = 0;
-
-		for (size_t i = 0; i < k; i++)
+		for (size_t i = 0; i < len; i++)
 			w |= (uint64_t)p[i] << (8 * i);
 		h = aw_mix64(h ^ w) + GOLDEN;
-		p += k;
-		len -= k;
 	}
 	return aw_mix64(h);
 }

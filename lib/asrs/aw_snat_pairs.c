@@ -8,15 +8,36 @@
 
 _Static_assert(sizeof(struct aw_snat_pair_key) == 20, "pair key is 20 packed bytes");
 
-uint32_t
-aw_snat_pair_hash(const struct aw_snat_pair_key *k)
+/* The key as three words (dest, dest, dport / proto / snat). */
+static inline void
+key_words(const struct aw_snat_pair_key *k, uint64_t w[3])
 {
-	uint64_t w[2];
 	uint32_t t;
 
 	memcpy(w, k->dest, 16);
 	memcpy(&t, &k->dport, 4);
-	return (uint32_t)aw_mix64(w[0] ^ aw_mix64(w[1] ^ aw_mix64(t)));
+	w[2] = t;
+}
+
+/* A table hash (never compared across instances): two odd multipliers fold
+ * the words, the splitmix finaliser spreads them. */
+uint32_t
+aw_snat_pair_hash(const struct aw_snat_pair_key *k)
+{
+	uint64_t w[3];
+
+	key_words(k, w);
+	return (uint32_t)aw_mix64(w[0] * 0x9e3779b97f4a7c15ull ^ w[1] * 0xc2b2ae3d27d4eb4full ^ w[2]);
+}
+
+static inline bool
+key_eq(const struct aw_snat_pair_key *a, const struct aw_snat_pair_key *b)
+{
+	uint64_t x[3], y[3];
+
+	key_words(a, x);
+	key_words(b, y);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2])) == 0;
 }
 
 struct aw_snat_pairs *
@@ -46,7 +67,7 @@ find(const struct aw_snat_pairs *t, const struct aw_snat_pair_key *k)
 {
 	uint32_t i = aw_snat_pair_hash(k) & t->mask;
 
-	while (t->e[i].used != 0 && memcmp(&t->e[i].k, k, sizeof(*k)) != 0)
+	while (t->e[i].used != 0 && !key_eq(&t->e[i].k, k))
 		i = (i + 1) & t->mask;
 	return i;
 }

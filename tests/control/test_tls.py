@@ -289,11 +289,13 @@ def test_identity_from_dns_san_without_cn(procs, tmp_path):
     assert [(x["name"], x["identity"]) for x in subs] == [("whoever", "san-only.example")], subs
 
 
-def test_insecure_subscriber_has_no_identity(procs):
+def test_insecure_subscriber_identity_is_its_hello_name(procs):
+    """On plain TCP no certificate names the peer: its hello name is taken as
+    its identity (ACL.md: trusted claims, tests and loopback only)."""
     m = procs.mapd(args=["--insecure"])
     s = LineClient(("127.0.0.1", m.port), tls=None)
     assert s.call({"op": "hello", "role": "subscriber", "name": "plain"})["ok"]
     a = LineClient(("127.0.0.1", m.port), tls=None)
     assert a.call({"op": "hello", "role": "admin", "name": "t"})["ok"]
     subs = a.call({"op": "subscriber.list"})["subscribers"]
-    assert [(x["name"], x["identity"]) for x in subs] == [("plain", "")], subs
+    assert [(x["name"], x["identity"]) for x in subs] == [("plain", "plain")], subs

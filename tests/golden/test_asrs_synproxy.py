@@ -219,6 +219,32 @@ def test_destination_refuses_and_wrong_synack():
     check(res, {"synproxy_bad_synack": 1}, rx=4, tx=3, synproxy_syn_resent=1, synproxy_established=0)
 
 
+def test_destination_rst_ends_the_wait():
+    """The destination's RST ends the proxied handshake (the client's ISN it
+    kept leaves the client-side next-hop word): a later SYN-ACK no longer
+    completes it (no ACK to the destination; it passes as any segment of the
+    closing session), and the client's next SYN on the same ports gets a new
+    cookie."""
+    g = safe_generation(PERIOD)
+    c = ck(g, 1000)
+    ack = built(frame4(tcp_seg(flags="A", seq=1001, ack=c + 1)))
+    rst = built(eth(P0_MAC, HOST_MAC) / IP(src=HOST_V4, dst=P1_V4) /
+                TCP(sport=8080, dport=SNAT_MIN, flags="RA", seq=0, ack=1001))
+    late = built(eth(P0_MAC, HOST_MAC) / IP(src=HOST_V4, dst=P1_V4) /
+                 TCP(sport=8080, dport=SNAT_MIN, flags="SA", seq=777, ack=1001))
+    syn = built(frame4(tcp_seg(flags="S", seq=5000)))
+    res = run(cfg(), {0: [ack, rst, late, syn]})
+    assert len(res.out[1]) == 1  # the SYN to the destination; no ACK for the late SYN-ACK
+    assert_segment(res.out[1][0], P1_V4, HOST_V4, SNAT_MIN, 8080, 1000, 0, SYN, opts=MSS_OPT,
+                   win=8192)
+    o0 = res.out[0]
+    assert len(o0) == 3, [x.summary() for x in o0]
+    assert_segment(o0[0], VIP4, CLIENT_V4, 80, 40000, c + 1, 1001, RST | ACK)
+    assert o0[1][TCP].flags == "SA" and o0[1][TCP].seq == 777  # forwarded, not taken
+    assert o0[2][TCP].flags == "SA" and o0[2][TCP].ack == 5001  # a new cookie
+    check(res, rx=4, tx=4, sessions_created=1, synproxy_established=0, synproxy_syn_cookies=1)
+
+
 def test_global_default_and_listener_override():
     g = safe_generation(PERIOD)
     syn80 = built(frame4(tcp_seg(dport=80, flags="S", seq=1)))

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <rte_malloc.h>
 
+#include "aw_asrs_dnh.h"
 #include "aw_asrs_stab.h"
 #include "aw_asrs_svcstats.h"
 #include "aw_eal_test.h"
@@ -395,6 +396,25 @@ test_key_layout_v4_v6(void)
 	teardown(a);
 }
 
+/* n hashes with h's home bucket and other signatures than h's (all
+ * different): entries that share its bucket and never match its key. */
+static void
+decoys(const struct aw_asrs *a, uint32_t h, uint32_t *out, unsigned n)
+{
+	unsigned d = 0;
+
+	for (uint32_t x = 1; d < n; x++) {
+		uint32_t hd = h ^ x;
+		if (aw_stab_home(a, hd) != aw_stab_home(a, h) || aw_stab_sig(a, hd) == aw_stab_sig(a, h))
+			continue;
+		bool seen = false;
+		for (unsigned i = 0; i < d; i++)
+			seen |= aw_stab_sig(a, out[i]) == aw_stab_sig(a, hd);
+		if (!seen)
+			out[d++] = hd;
+	}
+}
+
 /* Overflow: entries whose home bucket is full go on to the next buckets and
  * are still found, singly and in bulk; deleting them restores the counts. */
 static void
@@ -410,19 +430,21 @@ test_overflow_chain(void)
 	aw_sess_key_reply(a, &a->sess[other], &k[1]);
 	k[2] = k[0];
 	k[2].sport ^= 0x100; /* no such session */
-	uint32_t h = aw_sess_key_hash(&k[0]), home = h & a->stab_mask;
+	uint32_t h = aw_sess_key_hash(&k[0]), home = aw_stab_home(a, h);
 	CHECK(aw_stab_del(a, h, idx << 1));
 	CHECK(!aw_stab_del(a, h, idx << 1));
-	/* 2 * 7 decoys of other hashes with the same home bucket (never matched:
-	 * their hash differs), then the real entry, in the third bucket. */
+	/* 2 * 15 decoys of other signatures with the same home bucket (never
+	 * matched), then the real entry, in the third bucket. */
+	uint32_t decoy[2 * AW_STAB_WAYS];
+	decoys(a, h, decoy, 2 * AW_STAB_WAYS);
 	for (uint32_t d = 0; d < 2 * AW_STAB_WAYS; d++)
-		aw_stab_add(a, h ^ ((d + 1) << (32 - 5)), 1000 + d);
+		aw_stab_add(a, decoy[d], 1000 + d);
 	aw_stab_add(a, h, idx << 1);
-	uint32_t b1 = (home + 1) & a->stab_mask, b2 = (home + 2) & a->stab_mask;
+	uint32_t b1 = (home + 1) % a->stab_n, b2 = (home + 2) % a->stab_n;
 	CHECK(a->stab[home].ovf >= AW_STAB_WAYS + 1 && a->stab[b1].ovf >= 1);
 	unsigned in_b2 = 0;
 	for (unsigned w = 0; w < AW_STAB_WAYS; w++)
-		in_b2 += a->stab[b2].e[w] == ((uint64_t)h << 32 | ((idx << 1) + 1));
+		in_b2 += a->stab[b2].e[w] == aw_stab_entry(a, h, idx << 1);
 	CHECK_EQ(in_b2, 1);
 	CHECK_EQ(aw_sess_lookup(a, &k[0]), idx << 1);
 	uint32_t ref[3], hs[3];
@@ -438,7 +460,7 @@ test_overflow_chain(void)
 	CHECK_EQ(a->stab[b1].ovf, ovf_b1 - 1);
 	CHECK_EQ(aw_sess_lookup(a, &k[0]), AW_STAB_MISS);
 	for (uint32_t d = 0; d < 2 * AW_STAB_WAYS; d++)
-		CHECK(aw_stab_del(a, h ^ ((d + 1) << (32 - 5)), 1000 + d));
+		CHECK(aw_stab_del(a, decoy[d], 1000 + d));
 	CHECK_EQ(a->stab[home].ovf, ovf_home - 1 - AW_STAB_WAYS);
 	aw_sess_insert(a, idx); /* back in its home bucket: the client key only is new */
 	CHECK(aw_stab_del(a, aw_sess_key_hash(&k[1]), other << 1 | 1));
@@ -488,23 +510,24 @@ test_concurrent_overflow_churn(void)
 	pthread_t th;
 
 	aw_sess_key_client(&a->sess[idx], &r.k);
-	uint32_t h = aw_sess_key_hash(&r.k);
+	uint32_t h = aw_sess_key_hash(&r.k), D[AW_STAB_WAYS + 10];
+	decoys(a, h, D, AW_STAB_WAYS + 10);
 	CHECK(aw_stab_del(a, h, idx << 1));
 	for (uint32_t d = 0; d < AW_STAB_WAYS; d++) /* fill its home bucket */
-		aw_stab_add(a, h ^ ((d + 1) << 27), 100000 + d);
+		aw_stab_add(a, D[d], 100000 + d);
 	aw_stab_add(a, h, idx << 1); /* in the next bucket: found through the count */
 	CHECK_EQ(pthread_create(&th, NULL, race_reader, &r), 0);
 	for (unsigned round = 0; round < 20000; round++) {
 		uint32_t base = 200000 + 64 * (round % 4);
 		for (uint32_t d = 0; d < 10; d++)
-			aw_stab_add(a, h ^ ((d + 8) << 27), base + d);
+			aw_stab_add(a, D[AW_STAB_WAYS + d], base + d);
 		for (uint32_t d = 0; d < 10; d++) { /* another order each round */
 			uint32_t e = (d * 3 + round) % 10;
-			CHECK(aw_stab_del(a, h ^ ((e + 8) << 27), base + e));
+			CHECK(aw_stab_del(a, D[AW_STAB_WAYS + e], base + e));
 		}
 		for (uint32_t d = 0; d < 2; d++) { /* a hole in the home bucket, refilled */
-			CHECK(aw_stab_del(a, h ^ ((d + 1) << 27), 100000 + d));
-			aw_stab_add(a, h ^ ((d + 1) << 27), 100000 + d);
+			CHECK(aw_stab_del(a, D[d], 100000 + d));
+			aw_stab_add(a, D[d], 100000 + d);
 		}
 	}
 	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
@@ -531,7 +554,37 @@ test_memory_per_session(void)
 	       "(slot %zu, lookup table entries)\n", b1, n1, b2, n2, per,
 	       sizeof(struct aw_sess));
 	CHECK(per > sizeof(struct aw_sess));
-	CHECK(per <= 192); /* SPEC §10 */
+	CHECK(per <= 96); /* SPEC §10 */
+}
+
+/* The per-lcore next-hop words by destination (aw_asrs_dnh.h): a word is
+ * found for its address and family only, 0 is never cached, and a colliding
+ * address replaces the entry. */
+static void
+test_dest_nexthop_cache(void)
+{
+	static struct aw_asrs_lcore l; /* zeroed: empty */
+	uint8_t d4[16] = {10, 0, 0, 7}, d6[16] = {10, 0, 0, 7}, other[16] = {10, 0, 0, 8};
+
+	CHECK_EQ(aw_dnh_get(&l, d4, 0), 0);
+	aw_dnh_put(&l, d4, 0, 0x01000005);
+	CHECK_EQ(aw_dnh_get(&l, d4, 0), 0x01000005);
+	CHECK_EQ(aw_dnh_get(&l, d6, 1), 0); /* the same 16 bytes as IPv6: another key */
+	CHECK_EQ(aw_dnh_get(&l, other, 0), 0);
+	aw_dnh_put(&l, d4, 0, 0); /* nothing learnt: the word stays */
+	CHECK_EQ(aw_dnh_get(&l, d4, 0), 0x01000005);
+	aw_dnh_put(&l, d4, 0, 0x02000009);
+	CHECK_EQ(aw_dnh_get(&l, d4, 0), 0x02000009);
+	/* an address that shares d4's entry evicts it */
+	uint8_t x[16] = {0};
+	for (uint32_t i = 1;; i++) {
+		memcpy(x, &i, 4);
+		if (memcmp(x, d4, 16) != 0 && aw_dnh_slot(&l, x, 0) == aw_dnh_slot(&l, d4, 0))
+			break;
+	}
+	aw_dnh_put(&l, x, 0, 0x03000001);
+	CHECK_EQ(aw_dnh_get(&l, x, 0), 0x03000001);
+	CHECK_EQ(aw_dnh_get(&l, d4, 0), 0);
 }
 
 int
@@ -545,6 +598,6 @@ main(void)
 		AW_TEST(test_expiry_and_reclaim), AW_TEST(test_full_exactly_at_limit),
 		AW_TEST(test_key_layout_v4_v6), AW_TEST(test_overflow_chain),
 		AW_TEST(test_concurrent_overflow_churn),
-		AW_TEST(test_memory_per_session)};
+		AW_TEST(test_memory_per_session), AW_TEST(test_dest_nexthop_cache)};
 	return aw_test_run(cases, sizeof(cases) / sizeof(cases[0]));
 }
