@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aw_hex.h"
+
 int
 aw_jc_bad(struct aw_jctx *c, const char *path, const char *fmt, ...)
 {
@@ -160,5 +162,31 @@ aw_jc_parse_list(struct aw_jctx *c, json_t *root, const char *key, size_t max, s
 			return -1;
 	}
 	*n = (unsigned)i;
+	return 0;
+}
+
+int
+aw_jc_parse_hex(struct aw_jctx *c, json_t *v, const char *path, uint8_t *out, size_t n)
+{
+	if (!json_is_string(v))
+		return aw_jc_bad(c, path, "expected a string of %zu hex digits, got %s", 2 * n,
+				 aw_jc_type_name(v));
+	const char *s = json_string_value(v);
+	if (strlen(s) != 2 * n)
+		return aw_jc_bad(c, path, "expected %zu hex digits, got %zu characters", 2 * n,
+				 strlen(s));
+	for (size_t i = 0; i < n; i++) {
+		int hi = aw_hex_digit(s[2 * i]), lo = aw_hex_digit(s[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			size_t at = hi < 0 ? 2 * i : 2 * i + 1;
+			unsigned char ch = (unsigned char)s[at];
+			if (ch >= 0x20 && ch <= 0x7e)
+				return aw_jc_bad(c, path, "expected %zu hex digits, got '%c' at %zu",
+						 2 * n, ch, at);
+			return aw_jc_bad(c, path, "expected %zu hex digits, got byte 0x%02x at %zu",
+					 2 * n, ch, at);
+		}
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
 	return 0;
 }

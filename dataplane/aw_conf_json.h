@@ -46,6 +46,8 @@ int aw_jc_get_string(struct aw_jctx *c, json_t *obj, const char *path, const cha
 int aw_jc_get_array(struct aw_jctx *c, json_t *obj, const char *path, const char *key,
 		    bool required, size_t max, json_t **out);
 int aw_jc_parse_addr(struct aw_jctx *c, const char *path, const char *s, struct aw_addr *out);
+/* A string of exactly 2 * n hex digits at `path` into out[0..n). */
+int aw_jc_parse_hex(struct aw_jctx *c, json_t *v, const char *path, uint8_t *out, size_t n);
 
 #define AW_JC_GET_U32(c, obj, path, key, lo, hi, def, dst)                                       \
 	({                                                                                 \

@@ -46,6 +46,8 @@ enum aw_verdict {
 	AW_V_SLOW = 2,   /* hand to the housekeeper; meta.arg is an aw_slow_kind */
 	AW_V_FILLER = 3, /* pipeline placeholder for a skipped sequence number */
 	AW_V_AGAIN = 4,  /* transient: queued by aw_set_again() to be classified again */
+	AW_V_CONSUMED = 5, /* absorbed by a feature (a fragment it keeps a copy of): freed,
+			    * counted `consumed` */
 };
 
 enum aw_slow_kind {
@@ -162,6 +164,7 @@ struct aw_lcore_ctx {
 	void *feat_lc[AW_FEAT__COUNT];
 	struct aw_feat_batch batch[AW_FEAT__COUNT];
 	/* packets re-injected by features in this burst (aw_set_again) */
+	bool in_burst; /* inside aw_process_burst (aw_feature.h burst_end) */
 	uint16_t n_again;
 	struct rte_mbuf *again[AW_MAX_BURST];
 	struct aw_stats stats __rte_cache_aligned;

@@ -26,6 +26,10 @@
  *    traffic to VIPs and instance aliases, replies to SNAT addresses);
  *  - ICMP/ICMPv6 errors (v4 types 3, 11, 12; v6 types 1..4) to an own address
  *    or VIP → `icmp_error` (ASRS: translation for sessions, SPEC §4.5);
+ *  - IPv4 fragments and IPv6 packets with a Fragment header right after
+ *    the fixed header, to an own address or VIP → `frag_local`, addr_flags
+ *    | AW_FEAT_FRAGMENT (the gateway: reassembly); for these only the IP
+ *    header is checked, and `proto` is the IPv4 protocol or 44;
  *  - IPv6 TCP/UDP/ICMPv6 errors to an address inside `prefix6` (upper 64
  *    bits; not an own address) → `prefix6_feat`, addr_flags =
  *    AW_FEAT_SVC_PREFIX (ASRS: asrs.service_prefix6); echo requests to it are
@@ -54,6 +58,7 @@
 #include "aw_metrics.h"
 
 #define AW_FEAT_SVC_PREFIX 0x80 /* addr_flags: destination in the IPv6 service prefix */
+#define AW_FEAT_FRAGMENT   0x40 /* addr_flags: an IP fragment to an own address (frag_local) */
 #define AW_FEAT_NONE       0    /* steering: no feature (else id + 1) */
 #define AW_STEER_MAX_UDP   4    /* UDP ports the features may claim, all together */
 
@@ -77,6 +82,7 @@ struct aw_steer {
 	uint8_t local_l4;
 	uint8_t icmp_error;
 	uint8_t prefix6_feat;
+	uint8_t frag_local;
 	uint8_t n_udp;
 	uint32_t udp0_key;    /* first claim: its port_be | 0x10000, 0 when none (one compare) */
 	struct {
@@ -106,6 +112,7 @@ struct aw_lcore_ctx;
 struct aw_config;
 struct aw_jctx;
 struct aw_api_method;
+struct aw_prefix;
 
 struct aw_feature_ops {
 	/* Its section in the stats method ("asrs", "relay"). */
@@ -131,6 +138,12 @@ struct aw_feature_ops {
 	 * timer work. */
 	void (*burst)(struct aw_lcore_ctx *c, struct aw_feat_batch *b);
 	void (*tick)(struct aw_lcore_ctx *c, uint64_t now_tsc);
+	/* May be NULL. The lcore owning c, at the end of every aw_process_burst
+	 * (after every pass and re-injection), for work a feature gathered
+	 * during the burst to do at once (the gateway seals the capsules of
+	 * route_out in one crypto burst): must set the verdict of every packet
+	 * it held back. c->in_burst is true while a burst is processed. */
+	void (*burst_end)(struct aw_lcore_ctx *c);
 	/* Any control thread: its stats section. Main thread, once created:
 	 * its DPDK telemetry commands (may be NULL). */
 	json_t *(*stats_json)(const struct aw_dp *dp);
@@ -141,6 +154,15 @@ struct aw_feature_ops {
 	 * may be NULL). Every name starts "anyway_dp_<name>_". */
 	const struct aw_feat_metric *metrics;
 	void (*metrics_more)(const struct aw_dp *dp, struct aw_metrics *w);
+	/* Routes to the feature (may be NULL: none). Main thread, when the
+	 * routes are built (config parsed, feature not yet created): the
+	 * prefixes whose routed packets it takes (*out points into its parsed
+	 * config). route_out: the lcore owning c, for a packet the forwarding
+	 * module routed into one of them (aw_fwd.h; Ethernet header first, the
+	 * TTL checked unless originated, not yet decremented): sets its verdict;
+	 * must not route the result into such a prefix again. */
+	unsigned (*route_prefixes)(const struct aw_config *cfg, const struct aw_prefix **out);
+	void (*route_out)(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated, int v6);
 	/* API thread: its methods (aw_api.h contract). */
 	const struct aw_api_method *api_methods;
 	const unsigned *n_api_methods;

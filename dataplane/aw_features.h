@@ -19,16 +19,20 @@
 
 #include "aw_asrs_counters.h"
 #include "aw_relay_counters.h"
+#include "aw_gw_counters.h"
 
 enum aw_feat_id {
 	AW_FEAT_ASRS = 0, /* dataplane/asrs: the ASRS service router (SPEC §4) */
 	AW_FEAT_RELAY,    /* dataplane/trs: the TRS tunnel relay (SPEC §5) */
+	AW_FEAT_GATEWAY,  /* dataplane/gateway: the overlay gateway (SPEC §6) */
 	AW_FEAT__COUNT,
 };
 
 /* The features' drop reasons and informational counters, in id order. */
-#define AW_FEATURE_DROP_REASONS(X) AW_ASRS_DROP_REASONS(X) AW_RELAY_DROP_REASONS(X)
-#define AW_FEATURE_INFO_COUNTERS(X) AW_ASRS_INFO_COUNTERS(X) AW_RELAY_INFO_COUNTERS(X)
+#define AW_FEATURE_DROP_REASONS(X)                                                         \
+	AW_ASRS_DROP_REASONS(X) AW_RELAY_DROP_REASONS(X) AW_GW_DROP_REASONS(X)
+#define AW_FEATURE_INFO_COUNTERS(X)                                                        \
+	AW_ASRS_INFO_COUNTERS(X) AW_RELAY_INFO_COUNTERS(X) AW_GW_INFO_COUNTERS(X)
 
 struct aw_feature_ops;
 

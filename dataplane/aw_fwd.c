@@ -42,7 +42,7 @@ aw_fwd_nh_resolve(const struct aw_dp *dp, const uint8_t *dst, int is_v6)
 	const struct aw_nexthop *nh = aw_route_lookup(dp->routes, dst, is_v6);
 	struct aw_addr key;
 
-	if (nh == NULL)
+	if (nh == NULL || nh->feat != 0) /* a feature's route: no neighbour to cache */
 		return 0;
 	if (nh->has_gw)
 		key = nh->gw;
@@ -67,8 +67,8 @@ aw_fwd_check_fail(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint32_t len, uint
 		return false;
 	}
 	const struct aw_nexthop *nh = aw_route_lookup(dp->routes, ndst, is_v6);
-	if (nh == NULL || len <= dp->ports[nh->port].mtu)
-		return true; /* aw_fwd_send counts no_route */
+	if (nh == NULL || nh->feat != 0 || len <= dp->ports[nh->port].mtu)
+		return true; /* aw_fwd_send counts no_route; a feature sizes its own */
 	memcpy(&f, ip + 6, 2);
 	if (is_v6 || (rte_be_to_cpu_16(f) & RTE_IPV4_HDR_DF_FLAG))
 		aw_icmp_error(c, m, is_v6, AW_ICMP_TOO_BIG, dp->ports[nh->port].mtu + shrink,

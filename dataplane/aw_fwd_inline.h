@@ -13,6 +13,7 @@
 
 #include "aw_cksum.h"
 #include "aw_dp.h"
+#include "aw_feature.h"
 #include "aw_fwd.h"
 #include "aw_icmp.h"
 #include "aw_neigh_priv.h"
@@ -90,6 +91,10 @@ aw_fwd_route_inline(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated,
 	nh = aw_route_lookup(dp->routes, aw_fwd_ip_dst(ip, v6), v6);
 	if (unlikely(nh == NULL)) {
 		aw_set_drop(m, AW_DROP_NO_ROUTE);
+		return 0;
+	}
+	if (unlikely(nh->feat != 0)) { /* a prefix a feature takes (aw_feature.h route_out) */
+		aw_features[nh->feat - 1]->route_out(c, m, originated, v6);
 		return 0;
 	}
 	if (!checked && !aw_fwd_mtu_ok(c, m, ip, dp->ports[nh->port].mtu, originated, v6))

@@ -60,6 +60,10 @@ aw_dispatch_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 		case AW_V_FILLER:
 			rte_pktmbuf_free(m);
 			break;
+		case AW_V_CONSUMED:
+			c->stats.consumed++;
+			rte_pktmbuf_free(m);
+			break;
 		default:
 			aw_drop(c, m, (enum aw_drop_reason)meta->arg);
 			break;

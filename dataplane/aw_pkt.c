@@ -162,8 +162,12 @@ local_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, uint3
 	uint8_t proto = v6 ? ip[6] : ip[9];
 	bool frag = !v6 && (aw_be16_get(ip + 6) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK));
 
-	if (unlikely(frag || (v6 && proto == IPPROTO_FRAGMENT)))
+	if (unlikely(frag || (v6 && proto == IPPROTO_FRAGMENT))) {
+		if (st->frag_local != AW_FEAT_NONE)
+			return to_feature(&c->batch[st->frag_local - 1], m, hl, len, proto,
+					  e->flags | AW_FEAT_FRAGMENT, v6);
 		return aw_set_drop(m, AW_DROP_FRAGMENT_LOCAL);
+	}
 	if (proto == (v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP)) {
 		if (unlikely(len - hl < 8))
 			return aw_set_drop(m, AW_DROP_ICMP_MALFORMED);
@@ -338,6 +342,7 @@ aw_process_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	const struct aw_addrset *as = __atomic_load_n(&c->dp->addrs, __ATOMIC_ACQUIRE);
 	uint16_t i;
 
+	c->in_burst = true;
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i + PREFETCH_AHEAD < n; i++) {
@@ -350,6 +355,10 @@ aw_process_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 	/* bounded: aw_set_again refuses a packet beyond AW_REINJECT_MAX levels */
 	while (unlikely(c->n_again != 0))
 		reclassify(c, as);
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++)
+		if (aw_features[f]->burst_end != NULL && c->feat_lc[f] != NULL)
+			aw_features[f]->burst_end(c);
+	c->in_burst = false;
 }
 
 void

@@ -21,8 +21,8 @@ int aw_meta_register(void);
 void aw_process_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n);
 
 /* How many times one received packet may be turned into an inner packet and
- * classified again (a redirected packet holding a gateway capsule: 2). */
-#define AW_REINJECT_MAX 2
+ * classified again (a redirected, fragmented gateway capsule: 3). */
+#define AW_REINJECT_MAX 3
 
 /* Re-injection, for a feature's burst function (lcore of c): the feature has
  * turned m into an inner IP packet (a decapsulated or decrypted one, SPEC §6

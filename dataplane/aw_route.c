@@ -6,6 +6,7 @@
 #include <rte_malloc.h>
 
 #include "aw_dp.h"
+#include "aw_feature.h"
 
 static int
 add_route(struct aw_routes *r, const struct aw_prefix *pfx, const struct aw_nexthop *nh,
@@ -38,6 +39,24 @@ add_route(struct aw_routes *r, const struct aw_prefix *pfx, const struct aw_next
 	return 0;
 }
 
+/* Last, so that a feature's prefix replaces a connected or static one. */
+static int
+add_feature_routes(struct aw_dp *dp, struct aw_routes *r, char *err, size_t errlen)
+{
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++) {
+		const struct aw_prefix *fp = NULL;
+		unsigned n = aw_features[f]->route_prefixes != NULL
+				     ? aw_features[f]->route_prefixes(dp->cfg, &fp)
+				     : 0;
+		for (unsigned i = 0; i < n; i++) {
+			struct aw_nexthop nh = {.port = 0, .feat = (uint8_t)(f + 1)};
+			if (add_route(r, &fp[i], &nh, err, errlen) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 int
 aw_routes_build(struct aw_dp *dp, char *err, size_t errlen)
 {
@@ -45,6 +64,11 @@ aw_routes_build(struct aw_dp *dp, char *err, size_t errlen)
 	uint32_t n = cfg->n_routes;
 	for (unsigned p = 0; p < dp->n_ports; p++)
 		n += dp->ports[p].n_addrs;
+	for (unsigned f = 0; f < AW_FEAT__COUNT; f++) {
+		const struct aw_prefix *fp;
+		if (aw_features[f]->route_prefixes != NULL)
+			n += aw_features[f]->route_prefixes(cfg, &fp);
+	}
 
 	struct aw_routes *r = rte_zmalloc("aw_routes", sizeof(*r) + (n + 1) * sizeof(r->nh[0]), 0);
 	struct rte_lpm_config c4 = {.max_rules = n + 16, .number_tbl8s = 256};
@@ -82,7 +106,7 @@ aw_routes_build(struct aw_dp *dp, char *err, size_t errlen)
 		if (add_route(r, &rc->prefix, &nh, err, errlen) < 0)
 			return -1;
 	}
-	return 0;
+	return add_feature_routes(dp, r, err, errlen);
 }
 
 void

@@ -21,6 +21,7 @@ struct aw_dp;
 struct aw_nexthop {
 	uint8_t port;   /* index into dp->ports */
 	uint8_t has_gw; /* 0: connected, the destination itself is the next hop */
+	uint8_t feat;   /* 0; else id + 1 of the feature the packets go to (route_out) */
 	struct aw_addr gw;
 };
 

@@ -6,40 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aw_hex.h"
 #include "aw_msg_check.h"
 #include "aw_relay.h"
-
-static int
-parse_hex(struct aw_jctx *c, json_t *v, const char *path, uint8_t *out, size_t n)
-{
-	if (!json_is_string(v))
-		return aw_jc_bad(c, path, "expected a string of %zu hex digits, got %s", 2 * n,
-				 aw_jc_type_name(v));
-	const char *s = json_string_value(v);
-	if (strlen(s) != 2 * n)
-		return aw_jc_bad(c, path, "expected %zu hex digits, got %zu characters", 2 * n,
-				 strlen(s));
-	for (size_t i = 0; i < n; i++) {
-		int hi = aw_hex_digit(s[2 * i]), lo = aw_hex_digit(s[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			size_t at = hi < 0 ? 2 * i : 2 * i + 1;
-			unsigned char ch = (unsigned char)s[at];
-			if (ch >= 0x20 && ch <= 0x7e)
-				return aw_jc_bad(c, path, "expected %zu hex digits, got '%c' at %zu",
-						 2 * n, ch, at);
-			return aw_jc_bad(c, path, "expected %zu hex digits, got byte 0x%02x at %zu",
-					 2 * n, ch, at);
-		}
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
 
 int
 aw_relay_parse_path_id(struct aw_jctx *c, json_t *v, const char *path, uint8_t out[16])
 {
-	return parse_hex(c, v, path, out, 16);
+	return aw_jc_parse_hex(c, v, path, out, 16);
 }
 
 #define L aw_relay_limits
@@ -102,10 +75,10 @@ aw_relay_entry_parse(struct aw_jctx *c, json_t *v, const char *path, struct aw_r
 			return aw_jc_bad(c, p, "required");
 		}
 	aw_jc_subpath(p, sizeof(p), path, "path_id");
-	if (parse_hex(c, json_object_get(v, "path_id"), p, out->path_id, 16) < 0)
+	if (aw_jc_parse_hex(c, json_object_get(v, "path_id"), p, out->path_id, 16) < 0)
 		return -1;
 	aw_jc_subpath(p, sizeof(p), path, "tunnel_key");
-	if (parse_hex(c, json_object_get(v, "tunnel_key"), p, out->key, 32) < 0)
+	if (aw_jc_parse_hex(c, json_object_get(v, "tunnel_key"), p, out->key, 32) < 0)
 		return -1;
 	if (AW_JC_GET_U32(c, v, path, "suite", 1, L[AW_RELAY_LIM_SUITE].max, 1, out->suite) < 0 ||
 	    AW_JC_GET_U32(c, v, path, "idle_timeout_s", 1, L[AW_RELAY_LIM_IDLE].max, 300,

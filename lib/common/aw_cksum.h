@@ -113,6 +113,50 @@ aw_csum32_delta(uint64_t sum, const void *old, const void *neu, unsigned n)
 	return sum;
 }
 
+/* sum + the bytes data[0..len) (any alignment and length; an odd last byte
+ * counts as if followed by a zero), not folded: eight bytes per step in two
+ * independent accumulators of 32-bit halves, so a 1500-byte payload costs a
+ * few hundred instructions, not thousands. Fold with aw_csum_fold64. */
+static inline uint64_t
+aw_csum_bulk(uint64_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t s0 = 0, s1 = 0;
+
+	for (; len >= 16; len -= 16, p += 16) { /* < 2^45 for any IP length: no overflow */
+		uint64_t a, b;
+		memcpy(&a, p, 8);
+		memcpy(&b, p + 8, 8);
+		s0 += (uint32_t)a + (a >> 32);
+		s1 += (uint32_t)b + (b >> 32);
+	}
+	sum += s0 + s1;
+	if (len >= 8) {
+		uint64_t a;
+		memcpy(&a, p, 8);
+		sum += (uint32_t)a + (a >> 32);
+		p += 8, len -= 8;
+	}
+	if (len >= 4) {
+		uint32_t w;
+		memcpy(&w, p, 4);
+		sum += w;
+		p += 4, len -= 4;
+	}
+	if (len >= 2) {
+		uint16_t w;
+		memcpy(&w, p, 2);
+		sum += w;
+		p += 2, len -= 2;
+	}
+	if (len != 0) {
+		uint16_t w = 0;
+		memcpy(&w, p, 1);
+		sum += w;
+	}
+	return sum;
+}
+
 /* Folds a 64-bit sum of words to 16 bits (not complemented). */
 static inline __attribute__((always_inline)) uint16_t
 aw_csum_fold64(uint64_t sum)

@@ -94,6 +94,22 @@ aw_trs_key_init(struct aw_trs_key *k, const uint8_t key[AW_TRS_KEY_LEN], unsigne
 	return AW_TRS_OK;
 }
 
+int
+aw_trs_key_expand(struct aw_trs_key *k, const uint8_t enc[32], const uint8_t mac[32],
+		  unsigned suite)
+{
+	if (k == NULL || enc == NULL || mac == NULL)
+		return AW_TRS_E_BAD_ARG;
+	if (suite != AW_TRS_SUITE_CBC_HMAC_MD5 && suite != AW_TRS_SUITE_AES_GCM)
+		return AW_TRS_E_BAD_SUITE;
+	memset(k, 0, sizeof(*k));
+	memcpy(k->enc, enc, 32);
+	memcpy(k->mac, mac, 32);
+	k->suite = (uint8_t)suite;
+	k->mb_ready = aw_trs_mb_key_expand(k);
+	return AW_TRS_OK;
+}
+
 void
 aw_trs_key_wipe(struct aw_trs_key *k)
 {
@@ -238,6 +254,107 @@ aw_trs_open(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *msg, s
 	*pt_off = AW_TRS_HDR_LEN + AW_TRS_IV_LEN;
 	*pt_len = n - pad;
 	return AW_TRS_OK;
+}
+
+/* One chunk (n <= AW_TRS_BURST_MAX) of aw_trs_open_burst. */
+static void
+open_chunk(struct aw_trs_engine *e, struct aw_trs_oreq *req, unsigned n, int *res)
+{
+	bool pend[AW_TRS_BURST_MAX] = {false}, any = false;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct aw_trs_oreq *r = &req[i];
+		res[i] = check_common(e, r->key, r->msg);
+		if (res[i] == AW_TRS_OK)
+			res[i] = check_len(r->msg, r->len);
+		if (res[i] != AW_TRS_OK)
+			continue;
+		size_t body = r->len - AW_TRS_MIN_LEN;
+		if (r->key->suite == AW_TRS_SUITE_AES_GCM || e->ops->cbc_open_burst == NULL) {
+			res[i] = aw_trs_open(e, r->key, r->msg, r->len, &r->pt_off, &r->pt_len);
+			continue;
+		}
+		if (body < 2 * AW_TRS_IV_LEN || body % 16 != 0) {
+			res[i] = AW_TRS_E_BAD_BODY_LEN;
+			continue;
+		}
+		pend[i] = any = true;
+	}
+	if (!any)
+		return;
+	e->ops->cbc_open_burst(e, req, pend, n, res);
+	for (unsigned i = 0; i < n; i++) {
+		if (!pend[i] || res[i] != AW_TRS_OK)
+			continue;
+		size_t ct = req[i].len - AW_TRS_MIN_LEN - AW_TRS_IV_LEN;
+		size_t pad = pkcs7_len(req[i].msg + AW_TRS_HDR_LEN + AW_TRS_IV_LEN + ct);
+		if (pad == 0) {
+			res[i] = AW_TRS_E_BAD_PADDING;
+			continue;
+		}
+		req[i].pt_off = AW_TRS_HDR_LEN + AW_TRS_IV_LEN;
+		req[i].pt_len = ct - pad;
+	}
+}
+
+unsigned
+aw_trs_open_burst(struct aw_trs_engine *e, struct aw_trs_oreq *req, unsigned n, int *res)
+{
+	unsigned ok = 0;
+
+	for (unsigned base = 0; base < n; base += AW_TRS_BURST_MAX)
+		open_chunk(e, req + base, n - base < AW_TRS_BURST_MAX ? n - base : AW_TRS_BURST_MAX,
+			   res + base);
+	for (unsigned i = 0; i < n; i++)
+		ok += res[i] == AW_TRS_OK;
+	return ok;
+}
+
+/* One chunk of aw_trs_seal_burst: layout as aw_trs_seal, suite-1 jobs together. */
+static void
+seal_chunk(struct aw_trs_engine *e, struct aw_trs_creq *req, unsigned n, int *res)
+{
+	bool pend[AW_TRS_BURST_MAX] = {false}, any = false;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct aw_trs_creq *r = &req[i];
+		const struct aw_trs_key *k = r->key;
+		if (k == NULL || k->suite != AW_TRS_SUITE_CBC_HMAC_MD5 ||
+		    e->ops->cbc_seal_burst == NULL) {
+			res[i] = aw_trs_seal(e, k, r->msg, r->cap, r->pt_len, r->iv, &r->msg_len);
+			continue;
+		}
+		res[i] = check_common(e, k, r->msg);
+		if (res[i] == AW_TRS_OK && r->iv == NULL)
+			res[i] = AW_TRS_E_BAD_ARG;
+		size_t total = aw_trs_sealed_len(k->suite, r->pt_len);
+		if (res[i] == AW_TRS_OK && (total > r->cap || total > AW_TRS_MAX_LEN))
+			res[i] = AW_TRS_E_NO_SPACE;
+		if (res[i] != AW_TRS_OK)
+			continue;
+		size_t nct = total - AW_TRS_MIN_LEN - AW_TRS_IV_LEN;
+		aw_trs_set_msg_len(r->msg, (uint16_t)total);
+		memmove(r->msg + AW_TRS_HDR_LEN, r->iv, AW_TRS_IV_LEN);
+		memset(r->msg + AW_TRS_HDR_LEN + AW_TRS_IV_LEN + r->pt_len, (int)(nct - r->pt_len),
+		       nct - r->pt_len);
+		r->msg_len = total;
+		pend[i] = any = true;
+	}
+	if (any)
+		e->ops->cbc_seal_burst(e, req, pend, n, res);
+}
+
+unsigned
+aw_trs_seal_burst(struct aw_trs_engine *e, struct aw_trs_creq *req, unsigned n, int *res)
+{
+	unsigned ok = 0;
+
+	for (unsigned base = 0; base < n; base += AW_TRS_BURST_MAX)
+		seal_chunk(e, req + base, n - base < AW_TRS_BURST_MAX ? n - base : AW_TRS_BURST_MAX,
+			   res + base);
+	for (unsigned i = 0; i < n; i++)
+		ok += res[i] == AW_TRS_OK;
+	return ok;
 }
 
 int

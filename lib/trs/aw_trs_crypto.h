@@ -103,6 +103,12 @@ const char *aw_trs_engine_desc(const struct aw_trs_engine *e);
  */
 int aw_trs_key_init(struct aw_trs_key *k, const uint8_t key[AW_TRS_KEY_LEN], unsigned suite);
 void aw_trs_key_wipe(struct aw_trs_key *k);
+/* The expansion alone, from keys aw_trs_kdf derived (a holder that keeps only
+ * enc and mac per entry, 64 bytes, and expands into a per-thread cache).
+ * BAD_ARG, BAD_SUITE. No OpenSSL call: cheap enough for a cache miss on an
+ * lcore (AES key schedules, MD5 pads or the GCM hash key tables). */
+int aw_trs_key_expand(struct aw_trs_key *k, const uint8_t enc[32], const uint8_t mac[32],
+		      unsigned suite);
 /* The KDF alone: enc and mac (32 bytes each). CRYPTO_FAIL on failure. */
 int aw_trs_kdf(const uint8_t key[AW_TRS_KEY_LEN], uint8_t enc[32], uint8_t mac[32]);
 
@@ -131,6 +137,41 @@ int aw_trs_seal(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *ms
  */
 int aw_trs_open(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *msg, size_t msg_len,
                 size_t *pt_off, size_t *pt_len);
+
+/* One message of an open burst: pt_off / pt_len set on success. */
+struct aw_trs_oreq {
+	const struct aw_trs_key *key;
+	uint8_t *msg;
+	size_t len;
+	size_t pt_off, pt_len;
+};
+
+/*
+ * Open n messages (any mix of keys and suites): res[i] = what aw_trs_open
+ * would return for req[i], with the same plaintext. Returns how many opened.
+ * With an ipsec-mb engine the suite-1 messages of each chunk of
+ * AW_TRS_BURST_MAX are submitted together as HMAC-MD5 + AES-CBC jobs (the
+ * library runs them in SIMD lanes), then flushed; suite 2 goes one by one.
+ * Nothing stays queued in the engine after the call.
+ */
+unsigned aw_trs_open_burst(struct aw_trs_engine *e, struct aw_trs_oreq *req, unsigned n,
+                           int *res);
+
+/* One message of a seal burst: as aw_trs_seal's arguments; msg_len set on
+ * success. */
+struct aw_trs_creq {
+	const struct aw_trs_key *key;
+	uint8_t *msg;
+	size_t cap;
+	size_t pt_len;
+	const uint8_t *iv;
+	size_t msg_len;
+};
+
+/* Seal n messages: res[i] = what aw_trs_seal would return for req[i], same
+ * bytes. Suite-1 jobs of a chunk run together with ipsec-mb, as above. */
+unsigned aw_trs_seal_burst(struct aw_trs_engine *e, struct aw_trs_creq *req, unsigned n,
+                           int *res);
 
 /*
  * Tag only, body left as it is (e.g. the relay's ACK): writes msg_len and the

@@ -451,6 +451,85 @@ mb_verify_burst(struct aw_trs_engine *e, const struct aw_trs_vreq *req, unsigned
 	return ok;
 }
 
+/* A completed open job: its tag compared with the message's. */
+static void
+open_done(struct aw_trs_engine *e, const IMB_JOB *j, const struct aw_trs_oreq *req, int *res)
+{
+	unsigned i = (unsigned)(uintptr_t)j->user_data;
+
+	if (j->status != IMB_STATUS_COMPLETED)
+		res[i] = AW_TRS_E_CRYPTO_FAIL;
+	else
+		res[i] = aw_trs_tag_eq(e->tags[i], req[i].msg + req[i].len - AW_TRS_TAG_LEN)
+		                 ? AW_TRS_OK
+		                 : AW_TRS_E_BAD_TAG;
+}
+
+/* Suite 1: HMAC-MD5 over the ciphertext then AES-CBC decryption in place, one
+ * job per message, all submitted before the flush. */
+static void
+mb_cbc_open_burst(struct aw_trs_engine *e, const struct aw_trs_oreq *req, const bool *pend,
+                  unsigned n, int *res)
+{
+	IMB_MGR *m = e->mgr;
+	const IMB_JOB *done;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!pend[i])
+			continue;
+		const struct aw_trs_key *k = req[i].key;
+		uint8_t *msg = req[i].msg;
+		size_t nct = req[i].len - AW_TRS_MIN_LEN - AW_TRS_IV_LEN;
+		IMB_JOB *j = job_get(m);
+		job_set_md5(j, k->mb.cbc.ipad, k->mb.cbc.opad, msg,
+		            AW_TRS_HDR_LEN + AW_TRS_IV_LEN + nct, e->tags[i]);
+		job_set_cbc(j, k->mb.cbc.enc_exp, k->mb.cbc.dec_exp, msg + AW_TRS_HDR_LEN, msg,
+		            AW_TRS_HDR_LEN + AW_TRS_IV_LEN, msg + AW_TRS_HDR_LEN + AW_TRS_IV_LEN, nct,
+		            false);
+		j->user_data = (void *)(uintptr_t)i;
+		for (done = IMB_SUBMIT_JOB(m); done != NULL; done = IMB_GET_COMPLETED_JOB(m))
+			open_done(e, done, req, res);
+	}
+	while ((done = IMB_FLUSH_JOB(m)) != NULL)
+		open_done(e, done, req, res);
+}
+
+static void
+seal_done(const IMB_JOB *j, int *res)
+{
+	if (j->status != IMB_STATUS_COMPLETED)
+		res[(uintptr_t)j->user_data] = AW_TRS_E_CRYPTO_FAIL;
+}
+
+/* Suite 1: AES-CBC encryption in place then HMAC-MD5, the tag written after
+ * the ciphertext; one job per message, all submitted before the flush. */
+static void
+mb_cbc_seal_burst(struct aw_trs_engine *e, const struct aw_trs_creq *req, const bool *pend,
+                  unsigned n, int *res)
+{
+	IMB_MGR *m = e->mgr;
+	const IMB_JOB *done;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!pend[i])
+			continue;
+		const struct aw_trs_key *k = req[i].key;
+		uint8_t *msg = req[i].msg;
+		size_t nct = req[i].msg_len - AW_TRS_MIN_LEN - AW_TRS_IV_LEN;
+		uint8_t *ct = msg + AW_TRS_HDR_LEN + AW_TRS_IV_LEN;
+		IMB_JOB *j = job_get(m);
+		job_set_md5(j, k->mb.cbc.ipad, k->mb.cbc.opad, msg,
+		            AW_TRS_HDR_LEN + AW_TRS_IV_LEN + nct, ct + nct);
+		job_set_cbc(j, k->mb.cbc.enc_exp, k->mb.cbc.dec_exp, msg + AW_TRS_HDR_LEN, msg,
+		            AW_TRS_HDR_LEN + AW_TRS_IV_LEN, ct, nct, true);
+		j->user_data = (void *)(uintptr_t)i;
+		for (done = IMB_SUBMIT_JOB(m); done != NULL; done = IMB_GET_COMPLETED_JOB(m))
+			seal_done(done, res);
+	}
+	while ((done = IMB_FLUSH_JOB(m)) != NULL)
+		seal_done(done, res);
+}
+
 /* A completed sign job: the tag goes after the message's body. */
 static void
 sign_done(struct aw_trs_engine *e, const IMB_JOB *j, const struct aw_trs_sreq *req, int *res)
@@ -562,6 +641,8 @@ const struct aw_trs_ops aw_trs_mb_ops = {
         .gcm_seal = mb_gcm_seal,
         .gcm_open = mb_gcm_open,
         .tag = mb_tag,
+        .cbc_open_burst = mb_cbc_open_burst,
+        .cbc_seal_burst = mb_cbc_seal_burst,
         .verify_burst = mb_verify_burst,
         .sign_burst = mb_sign_burst,
         .tk_tags = mb_tk_tags,

@@ -27,6 +27,13 @@ struct aw_trs_ops {
 	 * expect (BAD_TAG; the body may be overwritten). */
 	int (*gcm_open)(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *msg, size_t n,
 	                const uint8_t *expect);
+	/* Optional suite-1 bursts over the n <= AW_TRS_BURST_MAX requests whose
+	 * pend[i] is set (already laid out and checked as for cbc_open /
+	 * cbc_seal): res[i] = 0, BAD_TAG (open) or CRYPTO_FAIL. */
+	void (*cbc_open_burst)(struct aw_trs_engine *e, const struct aw_trs_oreq *req,
+	                       const bool *pend, unsigned n, int *res);
+	void (*cbc_seal_burst)(struct aw_trs_engine *e, const struct aw_trs_creq *req,
+	                       const bool *pend, unsigned n, int *res);
 	/* Either suite: the tag of header || body (body_len bytes, left unchanged). */
 	int (*tag)(struct aw_trs_engine *e, const struct aw_trs_key *k, const uint8_t *msg,
 	           size_t body_len, uint8_t tag[16]);

@@ -32,6 +32,7 @@ strict_parse, curl, CTYPE = _cm.parse, _cm.curl, _cm.CTYPE
 SNAT_MIN = 20000
 LOOP_COUNTERS = {"idle_sleeps", "polls_busy", "polls_idle"}
 RELAY_PORT = 7811
+GW_PORT = 7813
 
 
 def free_port():
@@ -41,10 +42,12 @@ def free_port():
 
 
 def cfg(port, trs=True):
+    """ASRS; with trs, the relay and the overlay gateway too (every feature on)."""
     c = asrs_config(asrs={"snat_ports": {"min": SNAT_MIN, "max": 20999}})
     c["metrics"] = {"listen": "127.0.0.1:%d" % port}
     if trs:
-        c["trs"] = {"port": RELAY_PORT, "addrs": [P1_V4, P1_V6]}
+        c["trs"] = {"port": RELAY_PORT, "addrs": [P1_V4, P1_V6], "max_paths": 1024}
+        c["gateway"] = {"port": GW_PORT, "prefixes": ["10.200.0.0/16", "fd00:200::/64"], "max_paths": 1024}
     return c
 
 
@@ -238,7 +241,7 @@ def test_metrics_endpoint_every_counter_typed_and_equal_to_stats():
         # Each feature's stats section (every object of `stats` but the core's):
         # every number served, typed. A new feature's section needs its table.
         feats = [k for k, v in stats.items() if isinstance(v, dict) and k not in ("drops", "counters", "api")]
-        assert {"asrs", "relay"} <= set(feats), feats
+        assert {"asrs", "relay", "gateway"} <= set(feats), feats
         for feat in feats:
             for key, v in numbers(stats[feat]).items():
                 base, _, member = key.partition("/")

@@ -2,6 +2,8 @@
 #define _XOPEN_SOURCE 700
 #include "fuzz_dp.h"
 
+#include <string.h>
+
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,4 +86,53 @@ fuzz_dp_start(const char *tag, const char *config_json, struct aw_config *cfg,
 		fprintf(stderr, "fuzz setup: %s\n", err);
 		exit(1);
 	}
+}
+
+size_t
+fuzz_udp_frame(uint8_t *b, uint8_t sel, uint16_t dport, const uint8_t *pl, size_t n)
+{
+	static const uint8_t mac[12] = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0xaa};
+	const int v6 = sel & 1;
+	size_t ih = v6 ? 40 : 20, l4 = 8 + n;
+	uint8_t *ip = b + 14, *u = ip + ih;
+
+	memcpy(b, mac, 12);
+	b[12] = v6 ? 0x86 : 0x08;
+	b[13] = v6 ? 0xdd : 0x00;
+	memset(ip, 0, ih);
+	if (v6) {
+		static const uint8_t s6[16] = {0x20, 1, 0xd, 0xb8, 0, 1, [15] = 2};
+		static const uint8_t d6[16] = {0x20, 1, 0xd, 0xb8, 0, 1, [15] = 1};
+		ip[0] = 0x60;
+		ip[4] = (uint8_t)(l4 >> 8);
+		ip[5] = (uint8_t)l4;
+		ip[6] = 17;
+		ip[7] = 64;
+		memcpy(ip + 8, s6, 16);
+		memcpy(ip + 24, d6, 16);
+	} else {
+		static const uint8_t sd[8] = {10, 1, 0, 2, 10, 1, 0, 1};
+		ip[0] = 0x45;
+		ip[2] = (uint8_t)((l4 + 20) >> 8);
+		ip[3] = (uint8_t)(l4 + 20);
+		ip[8] = 64;
+		ip[9] = 17;
+		memcpy(ip + 12, sd, 8);
+		uint32_t s = 0;
+		for (int i = 0; i < 20; i += 2)
+			s += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+		s = (s & 0xffff) + (s >> 16);
+		s = (s & 0xffff) + (s >> 16);
+		ip[10] = (uint8_t)(~s >> 8);
+		ip[11] = (uint8_t)~s;
+	}
+	u[0] = 0x9c;
+	u[1] = (uint8_t)(0x40 + ((sel >> 1) & 3));
+	u[2] = (uint8_t)(dport >> 8);
+	u[3] = (uint8_t)dport;
+	u[4] = (uint8_t)(l4 >> 8);
+	u[5] = (uint8_t)l4;
+	u[6] = u[7] = 0;
+	memcpy(u + 8, pl, n);
+	return 14 + ih + l4;
 }

@@ -8,6 +8,9 @@
 #ifndef FUZZ_DP_H
 #define FUZZ_DP_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "aw_dp_init.h"
 
 /* EAL alone (--no-huge, net_null0 and net_null1, file prefix "awf<tag><pid>");
@@ -19,5 +22,10 @@ void fuzz_eal_start(const char *tag);
  * instance fails; returns only with *dp ready. */
 void fuzz_dp_start(const char *tag, const char *config_json, struct aw_config *cfg,
 		   struct aw_dp *dp);
+
+/* A frame from 10.1.0.2 / 2001:db8:1::2 on port 0 to port 0's address (the
+ * family: bit 0 of sel; source port 40000 + bits 1-2), UDP to dport, then
+ * the payload pl[0..n) (n <= 1400); returns the frame length (buffer: 1500). */
+size_t fuzz_udp_frame(uint8_t *b, uint8_t sel, uint16_t dport, const uint8_t *pl, size_t n);
 
 #endif /* FUZZ_DP_H */

@@ -473,6 +473,109 @@ test_verify_burst(void)
 	CHECK_EQ(aw_trs_verify_burst(NULL, req, N, res), 0);
 }
 
+/* Burst open == one-by-one open (same verdicts and plaintexts) on every
+ * engine, for a mix of suites, keys, forgeries, bad lengths and bad padding. */
+static void
+test_open_burst(void)
+{
+	enum { N = 77 };
+	static uint8_t orig[N][300], a[N][300], b[N][300];
+	struct aw_trs_oreq req[N];
+	int want[N], res[N];
+	size_t lens[N], woff[N], wlen[N];
+	struct aw_trs_key keys[4];
+	unsigned want_ok = 0;
+	uint8_t key[32], iv[16];
+
+	for (int i = 0; i < 4; i++) {
+		rnd_fill(key, sizeof(key));
+		aw_trs_key_init(&keys[i], key, 1 + (unsigned)(i & 1));
+	}
+	const struct aw_trs_key *ks[N];
+	for (int i = 0; i < N; i++) {
+		ks[i] = &keys[rnd() % 4];
+		size_t pl = rnd() % 200;
+		random_hdr(orig[i]);
+		rnd_fill(iv, sizeof(iv));
+		rnd_fill(orig[i] + aw_trs_pt_offset(ks[i]->suite), pl);
+		aw_trs_seal(ossl, ks[i], orig[i], sizeof(orig[i]), pl, iv, &lens[i]);
+		if (i % 3 == 1)
+			orig[i][rnd() % lens[i]] ^= 0x10;
+		if (i % 17 == 5)
+			lens[i] = 40;
+		if (i % 19 == 7)
+			ks[i] = &keys[(ks[i] - keys + 2) % 4];
+	}
+	for (unsigned e = 0; e < n_engines; e++) {
+		want_ok = 0;
+		for (int i = 0; i < N; i++) {
+			memcpy(a[i], orig[i], sizeof(a[i]));
+			memcpy(b[i], orig[i], sizeof(b[i]));
+			want[i] = aw_trs_open(ossl, ks[i], a[i], lens[i], &woff[i], &wlen[i]);
+			want_ok += want[i] == AW_TRS_OK;
+			req[i] = (struct aw_trs_oreq){.key = ks[i], .msg = b[i], .len = lens[i]};
+		}
+		CHECK(want_ok > 20 && want_ok < N);
+		memset(res, 0x55, sizeof(res));
+		CHECK_EQ(aw_trs_open_burst(engines[e], req, N, res), want_ok);
+		CHECK_MEM(res, want, sizeof(want));
+		for (int i = 0; i < N; i++)
+			if (want[i] == AW_TRS_OK) {
+				CHECK_EQ(req[i].pt_off, woff[i]);
+				CHECK_EQ(req[i].pt_len, wlen[i]);
+				CHECK_MEM(b[i] + woff[i], a[i] + woff[i], wlen[i]);
+			}
+	}
+}
+
+/* Burst seal == one-by-one seal (same bytes) on every engine, the whole
+ * array at once (chunks, mixed suites, a request without room). */
+static void
+test_seal_burst(void)
+{
+	enum { N = 71 };
+	static uint8_t orig[N][300], a[N][300], b[N][300];
+	static uint8_t ivs[N][16];
+	struct aw_trs_creq req[N];
+	int res[N], want[N];
+	size_t lens[N];
+	struct aw_trs_key keys[4];
+	uint8_t key[32];
+
+	for (int i = 0; i < 4; i++) {
+		rnd_fill(key, sizeof(key));
+		aw_trs_key_init(&keys[i], key, 1 + (unsigned)(i & 1));
+	}
+	for (int i = 0; i < N; i++) {
+		random_hdr(orig[i]);
+		rnd_fill(orig[i] + 32, 240);
+		rnd_fill(ivs[i], 16);
+	}
+	for (unsigned e = 0; e < n_engines; e++) {
+		unsigned want_ok = 0;
+		for (int i = 0; i < N; i++) {
+			const struct aw_trs_key *k = &keys[(i * 7) % 4];
+			size_t pl = (size_t)(i * 13) % 220, off = aw_trs_pt_offset(k->suite);
+			size_t cap = i % 23 == 3 ? 60 : sizeof(a[i]); /* NO_SPACE */
+			memcpy(a[i], orig[i], sizeof(a[i]));
+			memmove(a[i] + off, orig[i] + 32, pl); /* the plaintext where seal wants it */
+			memcpy(b[i], a[i], sizeof(b[i]));
+			want[i] = aw_trs_seal(ossl, k, a[i], cap, pl, ivs[i], &lens[i]);
+			want_ok += want[i] == AW_TRS_OK;
+			req[i] = (struct aw_trs_creq){.key = k, .msg = b[i], .cap = cap, .pt_len = pl,
+						      .iv = ivs[i]};
+		}
+		memset(res, 0x55, sizeof(res));
+		CHECK_EQ(aw_trs_seal_burst(engines[e], req, N, res), want_ok);
+		CHECK_MEM(res, want, sizeof(want));
+		for (int i = 0; i < N; i++)
+			if (want[i] == AW_TRS_OK) {
+				CHECK_EQ(req[i].msg_len, lens[i]);
+				CHECK_MEM(b[i], a[i], lens[i]);
+			}
+	}
+}
+
 /* Burst sign == one-by-one sign (same bytes), for a mix of suites and keys. */
 static void
 test_sign_burst(void)
@@ -600,4 +703,5 @@ test_errors(void)
 AW_TEST_MAIN(AW_TEST(test_engines), AW_TEST(test_kdf), AW_TEST(test_kat_hmac_md5),
              AW_TEST(test_kat_aes_cbc), AW_TEST(test_kat_aes_gcm), AW_TEST(test_golden_messages),
              AW_TEST(test_ossl_equals_mb), AW_TEST(test_forgery), AW_TEST(test_verify_burst),
-             AW_TEST(test_sign_burst), AW_TEST(test_errors))
+             AW_TEST(test_sign_burst), AW_TEST(test_open_burst), AW_TEST(test_seal_burst),
+             AW_TEST(test_errors))
