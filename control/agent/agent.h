@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "aw_log.h"
 #include "aw_conn.h"
 #include "aw_jw.h"
 #include "aw_line.h"
@@ -94,6 +95,8 @@ struct agent_mapd {
 	struct aw_backoff bo;
 	uint64_t snapshots, updates, rejected, reconnects;
 	char last_error[AW_MSG_ERRLEN + 80];
+	struct aw_log_rep log_rep; /* connection errors, condensed */
+	struct aw_log_rl log_rl;   /* what the server sends, rate-limited */
 };
 
 /* The reply to an agent_dp_send_async() request (owned by the callee), or
@@ -123,6 +126,7 @@ struct agent_dp {
 	uint64_t calls, applies, errors, reconnects, items_applied;
 	double last_apply_wall;
 	char last_error[AW_MSG_ERRLEN + 80];
+	struct aw_log_rl log_rl; /* refusals, rate-limited */
 };
 
 /* agent_batch.c: one batch call being built (see there). */

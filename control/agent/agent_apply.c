@@ -40,8 +40,10 @@ const struct agent_dp_cbs agent_apply_dp_cbs = {
 	.listed_empty = agent_mark_service,
 };
 
-/* Union of every view's list for uri, weight-0 entries left out; out has room
- * for AW_MSG_MAX_DESTS. Returns the count. */
+/* Union of every view's list for uri; out has room for AW_MSG_MAX_DESTS.
+ * Weight-0 entries (drained: the data plane lists them and keeps their
+ * sessions, no new flow picks them) are kept, unless another view gives the
+ * same destination a weight. Returns the count. */
 static uint32_t
 merge_service(const struct agent *ag, const char *uri, struct aw_msg_dest *out)
 {
@@ -56,13 +58,13 @@ merge_service(const struct agent *ag, const char *uri, struct aw_msg_dest *out)
 		for (uint32_t j = 0; e != NULL && j < e->n; j++) {
 			uint32_t k = 0;
 
-			if (e->d[j].weight == 0)
-				continue;
 			while (k < n && !(out[k].port == e->d[j].port &&
 					  aw_addr_eq(&out[k].addr, &e->d[j].addr)))
 				k++;
 			if (k == n && n < AW_MSG_MAX_DESTS)
 				out[n++] = e->d[j];
+			else if (k < n && out[k].weight == 0 && e->d[j].weight > 0)
+				out[k] = e->d[j];
 		}
 	}
 	return n;

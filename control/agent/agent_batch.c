@@ -61,7 +61,7 @@ note_error(struct agent *ag, const char *op, const json_t *rep)
 
 	ag->dp.errors++;
 	snprintf(ag->dp.last_error, sizeof(ag->dp.last_error), "%s: %s", op, e ? e : "?");
-	fprintf(stderr, "anyway-agent: data plane refused %s: %s\n", op, e ? e : "?");
+	aw_log_rl(&ag->dp.log_rl, AW_LOG_WARNING, "data plane refused %s: %s", op, e ? e : "?");
 }
 
 /* Item i alone, in the single form of the method. */

@@ -26,7 +26,7 @@ usage(FILE *f)
 		"                    [--status PATH] [--name NAME] [--stale-s S]\n"
 		"                    [--restart-grace-s S] [--metrics HOST:PORT]\n"
 		"                    (--ca FILE --cert FILE --key FILE | --insecure)\n"
-		"                    [--status-group GROUP]\n"
+		"                    [--status-group GROUP] [--log-level LEVEL]\n"
 		"                    [--help] [--version]\n"
 		"Subscribes to map servers, merges them (a destination is present while any\n"
 		"has it) and applies the result to the data plane's JSON API.\n"
@@ -45,6 +45,7 @@ usage(FILE *f)
 		"                     registrars come back (default 15 = the registrars'\n"
 		"                     default ttl 30 / 3 + their 5 s reconnect backoff)\n"
 		"  --metrics HOST:PORT serve OpenMetrics text at http://HOST:PORT/metrics\n"
+		AW_LOG_USAGE
 		"                     (default: off)\n"
 		AW_TLS_USAGE,
 		AGENT_MAX_MAPD);
@@ -98,6 +99,7 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 		{"version", no_argument, NULL, 'V'},     {"metrics", required_argument, NULL, 'M'},
 		AW_TLS_LONGOPTS,
 		{"status-group", required_argument, NULL, 'g'},
+		{"log-level", required_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -151,6 +153,10 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 			ag->status_has_gid = true;
 			break;
 		}
+		case 'L':
+			if (aw_log_option(PROG, optarg) < 0)
+				return 2;
+			break;
 		case 'M':
 			if (aw_hostport_option(PROG, "--metrics", optarg) < 0)
 				return 2;
@@ -201,12 +207,11 @@ on_hup(void *arg)
 	char err[512];
 
 	if (ag->tls == NULL)
-		fprintf(stderr, "%s: SIGHUP: nothing to reload (--insecure)\n", ag->name);
+		aw_log(AW_LOG_NOTICE, "SIGHUP: nothing to reload (--insecure)");
 	else if (aw_tls_reload(ag->tls, err, sizeof(err)) < 0)
-		fprintf(stderr, "%s: SIGHUP: TLS files not reloaded, the old ones stay: %s\n",
-			ag->name, err);
+		aw_log(AW_LOG_ERR, "SIGHUP: TLS files not reloaded, the old ones stay: %s", err);
 	else
-		fprintf(stderr, "%s: SIGHUP: TLS certificate, key and CA reloaded\n", ag->name);
+		aw_log(AW_LOG_NOTICE, "SIGHUP: TLS certificate, key and CA reloaded");
 }
 
 int
@@ -223,6 +228,7 @@ main(int argc, char **argv)
 	ag.stale_ms = 30000;
 	ag.restart_grace_ms = 15000;
 	ag.status_h.fd = -1;
+	aw_log_init(PROG);
 	if (aw_loop_init(&ag.loop) < 0) {
 		fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));
 		return 1;
@@ -239,15 +245,15 @@ main(int argc, char **argv)
 	agent_round_init(&ag.round);
 	aw_loop_on_hup(&ag.loop, on_hup, &ag);
 	if (aw_loop_watch_signals(&ag.loop, &sigh) < 0) {
-		fprintf(stderr, PROG ": signalfd: %s\n", strerror(errno));
+		aw_log(AW_LOG_ERR, "signalfd: %s", strerror(errno));
 		return 1;
 	}
 	if (agent_status_open(&ag, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": --status %s\n", err);
+		aw_log(AW_LOG_ERR, "--status %s", err);
 		return 1;
 	}
 	if (metrics && agent_metrics_open(&ag, metrics, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": --metrics %s\n", err);
+		aw_log(AW_LOG_ERR, "--metrics %s", err);
 		agent_status_close(&ag);
 		return 1; /* the address was checked with the options: cannot listen */
 	}
@@ -261,11 +267,11 @@ main(int argc, char **argv)
 			agent_mapd_tick(&ag.mapd[i], now);
 		agent_apply(&ag);
 		if (aw_loop_run_once(&ag.loop, next_timeout(&ag, aw_now_ms())) < 0) {
-			fprintf(stderr, PROG ": epoll_wait: %s\n", strerror(errno));
+			aw_log(AW_LOG_ERR, "epoll_wait: %s", strerror(errno));
 			break;
 		}
 	}
-	fprintf(stderr, PROG ": stopping (the data plane keeps what was applied)\n");
+	aw_log(AW_LOG_NOTICE, "stopping (the data plane keeps what was applied)");
 	aw_sd_notify("STOPPING=1");
 	agent_metrics_close();
 	agent_status_close(&ag);

@@ -44,7 +44,7 @@ agent_mapd_close(struct agent_mapd *m, const char *why)
 		m->link = NULL;
 	}
 	if (why != NULL) {
-		fprintf(stderr, "anyway-agent: mapd %s: %s\n", m->name, why);
+		aw_log_rep(&m->log_rep, AW_LOG_WARNING, "mapd %s: %s", m->name, why);
 		snprintf(m->last_error, sizeof(m->last_error), "%s", why);
 	}
 	if (m->state != MAPD_IDLE)
@@ -109,9 +109,9 @@ replace_view(struct agent_mapd *m, uint64_t snap_version)
 	if (restart && left > 0) {
 		m->grace_until_ms = aw_now_ms() + left;
 		m->restarts_seen++;
-		fprintf(stderr, "anyway-agent: mapd %s: restarted (up %llu ms): nothing it had is "
-				"withdrawn for %llu ms\n", m->name, (unsigned long long)up,
-			(unsigned long long)left);
+		aw_log(AW_LOG_NOTICE, "mapd %s: restarted (up %llu ms): nothing it had is "
+				      "withdrawn for %llu ms", m->name, (unsigned long long)up,
+		       (unsigned long long)left);
 	}
 	m->restarted = false;
 	m->view = m->pending;
@@ -123,7 +123,7 @@ end_grace(struct agent_mapd *m, const char *why)
 {
 	if (!m->has_grace)
 		return;
-	fprintf(stderr, "anyway-agent: mapd %s: restart grace over (%s)\n", m->name, why);
+	aw_log(AW_LOG_NOTICE, "mapd %s: restart grace over (%s)", m->name, why);
 	mark_view(m->ag, &m->grace);
 	agent_view_clear(&m->grace);
 	m->has_grace = false;
@@ -202,8 +202,8 @@ on_line(struct agent_mapd *m, const char *line, size_t len)
 	if (aw_msg_decode(line, len, &msg, err, sizeof(err)) < 0) {
 		m->rejected++;
 		m->ag->rejected_updates++;
-		fprintf(stderr, "anyway-agent: mapd %s: rejected a malformed message, nothing applied: %s\n",
-			m->name, err);
+		aw_log_rl(&m->log_rl, AW_LOG_WARNING,
+			  "mapd %s: rejected a malformed message, nothing applied: %s", m->name, err);
 		snprintf(m->last_error, sizeof(m->last_error), "rejected: %s", err);
 		return 0;
 	}
@@ -242,8 +242,8 @@ on_line(struct agent_mapd *m, const char *line, size_t len)
 		}
 		break;
 	default:
-		fprintf(stderr, "anyway-agent: mapd %s: ignored op %s\n", m->name,
-			aw_msg_type_name(msg.type));
+		aw_log_rl(&m->log_rl, AW_LOG_INFO, "mapd %s: ignored op %s", m->name,
+			  aw_msg_type_name(msg.type));
 	}
 	aw_msg_free(&msg);
 	return rc;
@@ -293,7 +293,8 @@ link_event(struct aw_handler *h, uint32_t events)
 		}
 		if (was_connecting && m->state == MAPD_CONNECTING) {
 			m->state = MAPD_HELLO;
-			fprintf(stderr, "anyway-agent: mapd %s: connected\n", m->name);
+			aw_log_rep_flush(&m->log_rep);
+			aw_log(AW_LOG_NOTICE, "mapd %s: connected", m->name);
 		}
 	}
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
@@ -406,8 +407,8 @@ agent_mapd_tick(struct agent_mapd *m, uint64_t now)
 		agent_mapd_close(m, "nothing heard for 15 s: reconnecting");
 	if (m->state != MAPD_SYNCED && m->has_view && another_synced(m) &&
 	    now - m->down_since_ms > m->ag->stale_ms) {
-		fprintf(stderr, "anyway-agent: mapd %s: lost for %llu ms, its view is dropped\n",
-			m->name, (unsigned long long)(now - m->down_since_ms));
+		aw_log(AW_LOG_WARNING, "mapd %s: lost for %llu ms, its view is dropped", m->name,
+		       (unsigned long long)(now - m->down_since_ms));
 		mark_view(m->ag, &m->view);
 		agent_view_clear(&m->view);
 		m->has_view = false;

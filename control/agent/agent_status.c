@@ -294,7 +294,7 @@ timer_event(struct aw_handler *h, uint32_t events)
 	(void)events;
 	(void)r;
 	if (srv->ag->status_h.fd >= 0 && aw_loop_mod(&srv->ag->loop, &srv->ag->status_h, EPOLLIN) < 0)
-		fprintf(stderr, "anyway-agent: status socket: epoll: %s\n", strerror(errno));
+		aw_log(AW_LOG_ERR, "status socket: epoll: %s", strerror(errno));
 	for (struct status_client *cl = srv->clients; cl != NULL; cl = next) {
 		next = cl->next;
 		if (aw_conn_queued(&cl->c) > 0 ? now - cl->out_ms >= STATUS_SEND_MS

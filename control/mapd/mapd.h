@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aw_log.h"
 #include "aw_conn.h"
 #include "aw_loop.h"
 #include "aw_tls.h"
@@ -67,6 +68,8 @@ struct mapd {
 	struct aw_strmap sources;     /* address text -> connection count (uintptr_t) */
 	int reserve_fd;               /* spare fd for EMFILE, -1 when spent */
 	uint64_t accept_resume_ms;    /* 0: accepting */
+	struct aw_log_rl log_drop, log_refusal; /* peer-made lines, rate-limited */
+	struct aw_log_rep log_fd;               /* "no file descriptor left", condensed */
 	uint64_t next_scan_ms;
 	struct mapd_counters cnt;
 	struct aw_strmap relay_meta; /* path_id hex -> refusal and origin (mapd_refusal.c) */

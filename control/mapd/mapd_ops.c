@@ -15,6 +15,7 @@
 #include "aw_hex.h"
 #include "aw_jw.h"
 #include "aw_sid.h"
+#include "aw_log.h"
 #include "mapd.h"
 #include "mapd_audit.h"
 
@@ -22,7 +23,7 @@ static void
 push_line(struct mapd *md, char *line)
 {
 	if (line == NULL) {
-		fprintf(stderr, "anyway-mapd: out of memory building a push\n");
+		aw_log(AW_LOG_ERR, "out of memory building a push");
 		return;
 	}
 	mapd_broadcast(md, line);

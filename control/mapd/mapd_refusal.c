@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "aw_hex.h"
+#include "aw_log.h"
 #include "mapd.h"
 
 #define LIST_MAX 4000 /* relays per relay.list reply: ~600 KB, under the 1 MiB line */
@@ -99,7 +100,8 @@ mapd_refusal_report(struct mapd *md, struct mapd_client *cl, const struct aw_msg
 	e->refused_at_ms = aw_now_ms();
 	snprintf(e->by, sizeof(e->by), "%s", cl->name);
 	snprintf(e->error, sizeof(e->error), "%s", m->u.refusal.error);
-	fprintf(stderr, "anyway-mapd: relay %s refused by %s: %s\n", hex, cl->name, e->error);
+	aw_log_rl(&md->log_refusal, AW_LOG_WARNING, "relay %s refused by %s: %s", hex, cl->name,
+		  e->error); /* peer-made */
 	snprintf(fwd.u.refusal.by, sizeof(fwd.u.refusal.by), "%s", cl->name);
 	notify_admin(md, e, &fwd);
 	mapd_client_reply_ok(cl, json_pack("{s:s, s:b}", "path_id", hex, "recorded", 1));

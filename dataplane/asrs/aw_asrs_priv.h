@@ -121,9 +121,9 @@ int aw_asrs_parse_lsn_synproxy(struct aw_jctx *c, json_t *obj, const char *path,
 struct aw_svc {
 	uint64_t sid;
 	uint16_t n_dests;  /* sorted: priority, then aw_maglev_dest_cmp order */
-	uint16_t n_pref;   /* dests[0..n_pref): the preferred group */
+	uint16_t n_pref;   /* size of the preferred group (weight > 0); 0: no new flows */
 	uint32_t table_size;
-	uint16_t *table;   /* Maglev table of the preferred group (inside this object) */
+	uint16_t *table;   /* Maglev table of the preferred group: indices into dests */
 	uint16_t *stat_k;  /* by destination: its counters' index (aw_asrs_svcstats.h) */
 	uint16_t uri_len;
 	char uri[AW_URI_MAX_LEN + 1];

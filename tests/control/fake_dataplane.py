@@ -90,7 +90,7 @@ def dest(d, path):
         raise Bad("%saddr: expected an IPv4 or IPv6 address" % path)
     return {"addr": addr, "port": want_int(d, "port", path, 1, 65535),
             "priority": want_int(d, "priority", path, 0, 65535, 0),
-            "weight": want_int(d, "weight", path, 1, 65535, 100)}
+            "weight": want_int(d, "weight", path, 0, 65535, 100)}
 
 
 def service_entry(obj, path):
