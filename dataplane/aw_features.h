@@ -8,7 +8,9 @@
  *
  * Adding a feature: its folder under dataplane/ with its ops, an id here, its
  * lists in the two macros below, its ops in aw_features.c, its folder in
- * dataplane/meson.build.
+ * dataplane/meson.build. Its drop reasons and counters reach the metrics
+ * endpoint through those lists; the numbers of its stats section need a row
+ * each in its ops' metrics table (aw_feature.h, struct aw_feat_metric).
  *
  * Contract: constants and an immutable array; any thread.
  */

@@ -37,6 +37,7 @@
 
 #include "aw_addrset.h"
 #include "aw_asrs_priv.h"
+#include "aw_asrs_svcstats.h"
 #include "aw_maglev.h"
 #include "aw_msg_dest.h"
 
@@ -139,7 +140,7 @@ svc_build(const struct aw_svc_conf *sc, char *err, size_t errlen)
 		size = pref > 0 ? aw_next_prime(RTE_MAX(257u, 257u * pref)) : 0;
 	}
 	size_t off = sizeof(struct aw_svc) + n * sizeof(struct aw_asrs_dest);
-	struct aw_svc *s = calloc(1, off + (size_t)size * sizeof(uint16_t));
+	struct aw_svc *s = calloc(1, off + ((size_t)size + n) * sizeof(uint16_t));
 	if (s == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -153,6 +154,7 @@ svc_build(const struct aw_svc_conf *sc, char *err, size_t errlen)
 		memcpy(s->dests, sc->dests, n * sizeof(*sc->dests));
 	s->table_size = size;
 	s->table = (uint16_t *)((uint8_t *)s + off);
+	s->stat_k = s->table + size; /* set by aw_svcstats_bind */
 	for (unsigned i = 0; i < pref; i++)
 		md[i] = (struct aw_maglev_dest){sc->dests[idx[i]].addr, sc->dests[idx[i]].port,
 						sc->dests[idx[i]].weight};
@@ -198,6 +200,7 @@ aw_svc_set_batch(struct aw_asrs *a, const struct aw_svc_conf *sc, unsigned n, ch
 	for (unsigned i = 0; i < n; i++) {
 		struct aw_svc *old = (struct aw_svc *)aw_svc_find(a, sc[i].sid);
 		/* Cannot fail: the table has room (EXT_TABLE, counted above). */
+		aw_svcstats_bind(a, built[i], old);
 		rte_hash_add_key_data(a->svc, &sc[i].sid, built[i]);
 		if (old != NULL)
 			defer_free(a, old, -1, DQ_SVC);
@@ -222,6 +225,7 @@ aw_svc_del_batch(struct aw_asrs *a, const uint64_t *sids, unsigned n)
 		struct aw_svc *old = (struct aw_svc *)aw_svc_find(a, sids[i]);
 		if (old == NULL)
 			continue;
+		aw_svcstats_retire(a, old);
 		int32_t pos = rte_hash_del_key(a->svc, &sids[i]);
 		defer_free(a, old, pos, pos >= 0 ? DQ_SVC_KEY : DQ_SVC);
 		a->n_svc--;

@@ -153,6 +153,15 @@ aw_cluster_counters_json(const struct aw_dp *dp)
 	return o;
 }
 
+/* Every number of the stats section below, typed (aw_feature.h). */
+static const struct aw_feat_metric cluster_metrics[] = {
+	{"udp_port", AW_METRIC_GAUGE, NULL, "UDP port of redirected packets"},
+	{"epoch", AW_METRIC_GAUGE, NULL, "epoch of the member list in force"},
+	{"members", AW_METRIC_GAUGE, NULL, "members in the list in force"},
+	{"overhead", AW_METRIC_GAUGE, NULL, "bytes a redirect adds to a packet"},
+	{NULL, AW_METRIC_GAUGE, NULL, NULL},
+};
+
 json_t *
 aw_cluster_stats_json(const struct aw_dp *dp)
 {
@@ -188,6 +197,7 @@ const struct aw_feature_ops aw_cluster_ops = {
 	.burst = aw_cluster_burst,
 	.tick = cluster_tick,
 	.stats_json = aw_cluster_stats_json,
+	.metrics = cluster_metrics,
 	.telemetry_register = NULL,
 	.api_methods = aw_cluster_api_methods,
 	.n_api_methods = &aw_cluster_n_api_methods,

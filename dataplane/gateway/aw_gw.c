@@ -130,6 +130,16 @@ aw_gw_tick(struct aw_lcore_ctx *c, uint64_t now_tsc)
 	aw_gw_frag_tick(c, gl, now_tsc);
 }
 
+/* Every number of the section below, typed (aw_feature.h). */
+const struct aw_feat_metric aw_gw_metrics[] = {
+	{"port", AW_METRIC_GAUGE, NULL, "the gateway's UDP port"},
+	{"paths", AW_METRIC_GAUGE, NULL, "gateway paths in the table"},
+	{"max_paths", AW_METRIC_GAUGE, NULL, "gateway.max_paths"},
+	{"bytes_per_path", AW_METRIC_GAUGE, NULL, "memory of one gateway path"},
+	{"key_expansions", AW_METRIC_COUNTER, NULL, "path keys expanded by the lcores"},
+	{NULL, AW_METRIC_GAUGE, NULL, NULL},
+};
+
 json_t *
 aw_gw_stats_json(const struct aw_dp *dp)
 {
@@ -204,6 +214,7 @@ const struct aw_feature_ops aw_gw_ops = {
 	.tick = aw_gw_tick,
 	.burst_end = aw_gw_burst_end,
 	.stats_json = aw_gw_stats_json,
+	.metrics = aw_gw_metrics,
 	.telemetry_register = gw_telemetry_register,
 	.route_prefixes = aw_gw_route_prefixes,
 	.route_out = aw_gw_route_out,

@@ -222,6 +222,16 @@ aw_relay_tick(struct aw_lcore_ctx *c, uint64_t now_tsc)
 		rl->now_s = aw_relay_clock(aw_relay_of(c->dp), now_tsc);
 }
 
+/* Every number of the section below, typed (aw_feature.h). */
+const struct aw_feat_metric aw_relay_metrics[] = {
+	{"port", AW_METRIC_GAUGE, NULL, "the TRS relay's UDP port"},
+	{"paths", AW_METRIC_GAUGE, NULL, "relay entries in the table"},
+	{"max_paths", AW_METRIC_GAUGE, NULL, "trs.max_paths"},
+	{"expired", AW_METRIC_COUNTER, "reason", "relay entries expired, by timeout"},
+	{"events_next", AW_METRIC_COUNTER, NULL, "sequence number of the next relay event"},
+	{NULL, AW_METRIC_GAUGE, NULL, NULL},
+};
+
 json_t *
 aw_relay_stats_json(const struct aw_dp *dp)
 {
@@ -291,6 +301,7 @@ const struct aw_feature_ops aw_relay_ops = {
 	.burst = aw_relay_burst,
 	.tick = aw_relay_tick,
 	.stats_json = aw_relay_stats_json,
+	.metrics = aw_relay_metrics,
 	.telemetry_register = relay_telemetry_register,
 	.api_methods = aw_relay_api_methods,
 	.n_api_methods = &aw_relay_n_api_methods,
