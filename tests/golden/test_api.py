@@ -12,6 +12,7 @@ COUNTER_HEADERS = {  # the core's list, then each feature's (see aw_counters.h)
     "asrs/aw_asrs_counters.h": "ASRS",
     "trs/aw_relay_counters.h": "RELAY",
     "cluster/aw_cluster_counters.h": "CLUSTER",
+    "gateway/aw_gw_counters.h": "GW",
 }
 
 
