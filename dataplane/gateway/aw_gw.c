@@ -13,6 +13,7 @@
 #include <rte_telemetry.h>
 
 #include "aw_gw_priv.h"
+#include "aw_hex.h"
 
 static struct aw_gw *tel_gw;
 
@@ -44,9 +45,7 @@ lcores_init(struct aw_dp *dp, char *err, size_t errlen)
 				 rte_strerror(rte_errno));
 			return -1;
 		}
-		gl->eng = aw_trs_engine_create(AW_TRS_IMPL_IPSECMB);
-		if (gl->eng == NULL)
-			gl->eng = aw_trs_engine_create(AW_TRS_IMPL_OPENSSL);
+		gl->eng = aw_trs_engine_create_best();
 		if (gl->eng == NULL) {
 			snprintf(err, errlen, "gateway: cannot create a crypto engine");
 			return -1;
@@ -183,8 +182,7 @@ tel_gateways(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "max_paths", g->conf->max_paths);
 	while (n < 64 && aw_gw_table_iterate(g->t, &next, &p) == 0) {
 		char hex[33];
-		for (unsigned i = 0; i < 16; i++)
-			snprintf(hex + 2 * i, 3, "%02x", p->path_id[i]);
+		aw_hex_encode(p->path_id, 16, hex);
 		rte_tel_data_add_array_string(list, hex);
 		n++;
 	}

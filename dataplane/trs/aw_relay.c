@@ -14,6 +14,7 @@
 #include <rte_malloc.h>
 #include <rte_telemetry.h>
 
+#include "aw_hex.h"
 #include "aw_relay_priv.h"
 
 #define SCAN_PERIOD_MS 100
@@ -114,9 +115,7 @@ lcores_init(struct aw_dp *dp, char *err, size_t errlen)
 			snprintf(err, errlen, "trs: out of memory for lcore state");
 			return -1;
 		}
-		rl->eng = aw_trs_engine_create(AW_TRS_IMPL_IPSECMB);
-		if (rl->eng == NULL)
-			rl->eng = aw_trs_engine_create(AW_TRS_IMPL_OPENSSL);
+		rl->eng = aw_trs_engine_create_best();
 		if (rl->eng == NULL) {
 			snprintf(err, errlen, "trs: cannot create a crypto engine");
 			return -1;
@@ -273,8 +272,7 @@ tel_relays(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "expired_idle_timeout", r->expired[AW_RELAY_EXP_IDLE]);
 	while (n < 64 && aw_relay_table_iterate(r->t, &next, &id, &p) == 0) {
 		char hex[33];
-		for (unsigned i = 0; i < 16; i++)
-			snprintf(hex + 2 * i, 3, "%02x", id[i]);
+		aw_hex_encode(id, 16, hex);
 		rte_tel_data_add_array_string(list, hex);
 		n++;
 	}
