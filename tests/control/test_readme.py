@@ -18,7 +18,8 @@ from ctlharness import build_dir
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, re.S)
-CTL_VALUED = {"-s", "--socket", "-m", "--mapd", "-a", "--agent", "-t", "--timeout", "--ca", "--cert", "--key"}
+CTL_VALUED = {"-s", "--socket", "-m", "--mapd", "-a", "--agent", "-t", "--timeout", "--ca", "--cert", "--key",
+              "-i", "--interval", "-c", "--count"}
 
 
 def prog(name):
@@ -117,3 +118,44 @@ def test_paths_and_make_targets_exist():
     make = (ROOT / "Makefile").read_text()
     for target in re.findall(r"^make (\w+)", README, re.M):
         assert re.search(r"^%s:" % target, make, re.M), "README shows make %s: no such target" % target
+
+
+def test_data_plane_cli_examples_run_against_the_readme_config(tmp_path):
+    """The README's config started as it says (--no-huge -m 512, net_null ports
+    here), then every data-plane `anyway-ctl` line of the README run against
+    it: each exits 0."""
+    import os
+    import signal
+    import time
+    cfg = json.loads([b for lang, b in BLOCKS if lang == "json"][0])
+    sock = str(tmp_path / "dp.sock")
+    cfg["api"]["unix"] = sock
+    (tmp_path / "cfg.json").write_text(json.dumps(cfg))
+    dp = subprocess.Popen([prog("anyway-dataplane"), "-l", "0", "--no-huge", "-m", "512", "--no-pci",
+                           "--file-prefix", "awreadme%d" % os.getpid(), "--vdev", "net_null0", "--vdev", "net_null1", "--",
+                           "--config", str(tmp_path / "cfg.json")],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not os.path.exists(sock):
+            assert dp.poll() is None and time.monotonic() < deadline, dp.stdout.read().decode(errors="replace")
+            time.sleep(0.1)
+        ran = 0
+        for ln, cmd in ctl_commands():
+            if any(w in ln for w in ("--mapd", "--agent")) or cmd[0] in ("register", "deregister", "drain", "undrain"):
+                continue  # the map server's and the agent's: tests/control/test_ctl*.py
+            rest = words(ln)[1:]
+            for alt in " ".join(rest).split("|"):
+                args = alt.split()
+                r = subprocess.run([prog("anyway-ctl"), "--socket", sock] + args, capture_output=True,
+                                   text=True, timeout=30)
+                assert r.returncode == 0, "README's `anyway-ctl %s` failed: %s" % (alt.strip(), r.stdout + r.stderr)
+                ran += 1
+        assert ran >= 8, ran
+    finally:
+        dp.send_signal(signal.SIGTERM)
+        try:
+            dp.wait(20)
+        except subprocess.TimeoutExpired:
+            dp.kill()
+            dp.wait()
