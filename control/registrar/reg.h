@@ -84,6 +84,8 @@ struct reg {
 	char config_path[4096]; /* --config FILE, re-read on SIGHUP; "" with --service */
 	struct aw_tls_opts tls_opts;
 	struct aw_tls *tls; /* to the map servers; NULL: plain TCP (--insecure) */
+	const char *metrics; /* --metrics HOST:PORT, NULL: none */
+	uint64_t registers_sent, withdrawals; /* registrations sent (first and renewals), health withdrawals */
 };
 
 /* reg_config.c: flags and the JSON file; errors printed, -1 (usage error). */
@@ -102,6 +104,10 @@ void reg_reload(struct reg *rg);
 int reg_checks_global_init(void);
 int reg_checks_start(struct reg *rg);
 void reg_checks_stop(struct reg *rg);
+
+/* reg_metrics.c: --metrics (main thread, the loop's; one per process). */
+int reg_metrics_open(struct reg *rg, const char *hostport, char *err, size_t errlen);
+void reg_metrics_close(void);
 
 /* reg_mapd.c */
 void reg_mapd_init(struct reg_mapd *m);

@@ -30,6 +30,7 @@ usage(FILE *f)
 		"         [--expect-status LIST] [--expect-body TEXT] [--check-timeout-ms MS]\n"
 		"         [--ca-file FILE] [--no-tls-verify] [--drain] [--service ...])\n"
 		"         [--name NAME] [--check-interval-ms MS] [--log-level LEVEL]\n"
+		"         [--metrics HOST:PORT]\n"
 		"         (--ca FILE --cert FILE --key FILE | --insecure) [--help] [--version]\n"
 		"Registers services with map servers, renews them every ttl/3 while their\n"
 		"health check passes, deregisters them when it fails and on SIGTERM.\n"
@@ -51,6 +52,8 @@ usage(FILE *f)
 		"  --check-interval-ms  how often each check runs (default 1000; the file's\n"
 		"                       check_interval_ms per service)\n"
 		"  --log-level LEVEL    " AW_LOG_LEVELS " (default info)\n"
+		"  --metrics HOST:PORT  serve OpenMetrics text at http://HOST:PORT/metrics\n"
+		"                       (default: off)\n"
 		AW_TLS_USAGE "SIGHUP also re-reads --ca/--cert/--key for new connections.\n",
 		REG_MAX_MAPD);
 }
@@ -219,6 +222,7 @@ reg_parse_args(struct reg *rg, int argc, char **argv, bool *exit_now)
 		{"check-timeout-ms", required_argument, NULL, 'k'},
 		{"ca-file", required_argument, NULL, 'k'},  {"no-tls-verify", no_argument, NULL, 'k'},
 		{"drain", no_argument, NULL, 'k'},          {"log-level", required_argument, NULL, 'L'},
+		{"metrics", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
 		AW_TLS_LONGOPTS,                            {NULL, 0, NULL, 0},
 	};
@@ -246,6 +250,10 @@ reg_parse_args(struct reg *rg, int argc, char **argv, bool *exit_now)
 			break;
 		case 'L':
 			rc = aw_log_option(PROG, optarg);
+			break;
+		case 'M':
+			rc = aw_hostport_option(PROG, "--metrics", optarg) < 0 ? -1 : 0;
+			rg->metrics = optarg;
 			break;
 		case 'n':
 			if (strlen(optarg) == 0 || strlen(optarg) > AW_MSG_NAME_MAX ||

@@ -27,13 +27,16 @@ service_round(struct reg *rg, struct reg_svc *s, uint64_t now)
 		       ab, s->r.port,
 		       h ? (s->drain ? "passes: registering drained (weight 0)" : "passes: registering")
 			 : s->seen == 1 ? "fails: deregistering" : "fails: not registering");
-		if (h == 0 && s->seen == 1)
+		if (h == 0 && s->seen == 1) {
 			reg_send_all(rg, s, true);
+			rg->withdrawals++;
+		}
 		s->seen = h;
 		s->next_renew_ms = now; /* register now when passing */
 	}
 	if (s->seen == 1 && now >= s->next_renew_ms) {
 		reg_send_all(rg, s, false);
+		rg->registers_sent++;
 		uint64_t every = (uint64_t)s->r.ttl * 1000u / 3u;
 		s->next_renew_ms = now + (every ? every : 1);
 	}
@@ -78,6 +81,11 @@ main(int argc, char **argv)
 		perror(PROG ": start");
 		return 1;
 	}
+	char err[512];
+	if (rg.metrics != NULL && reg_metrics_open(&rg, rg.metrics, err, sizeof(err)) < 0) {
+		aw_log(AW_LOG_ERR, "--metrics %s", err);
+		return 1;
+	}
 	aw_sd_notify("READY=1");
 	while (!rg.loop.stop) {
 		uint64_t now = aw_now_ms();
@@ -93,6 +101,7 @@ main(int argc, char **argv)
 	aw_sd_notify("STOPPING=1");
 	reg_checks_stop(&rg);
 	reg_shutdown(&rg, 2000);
+	reg_metrics_close();
 	aw_loop_kill(&rg.loop, &sigh);
 	aw_loop_fini(&rg.loop);
 	aw_tls_free(rg.tls);

@@ -200,6 +200,42 @@ def test_agent_metrics(procs):
                what="map server down seen")
 
 
+def test_registrar_metrics(procs):
+    """The registrar's endpoint: per service its health verdict and drain, per
+    map server the connection and what was sent, registrations and health
+    withdrawals; parsed by the strict parser."""
+    import socket
+    m = procs.mapd()
+    rport = free_port()
+    ok_port = free_port()
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", ok_port))
+    srv.listen(16)  # a TCP check passes while this listens
+    procs.registrar([m.port], [{"service": "asrs://reg/a", "addr": "127.0.0.1", "port": ok_port, "check": "tcp",
+                                "ttl": 3, "rise": 1, "fall": 1},
+                               {"service": "asrs://reg/b", "addr": "127.0.0.1", "port": ok_port, "check": "none",
+                                "drain": True}],
+                    args=["--metrics", "127.0.0.1:%d" % rport])
+    name = "127.0.0.1:%d" % m.port
+
+    def up():
+        with socket.socket() as c:
+            return c.connect_ex(("127.0.0.1", rport)) == 0
+    wait_until(up, what="registrar metrics endpoint")
+    a = dict(service="asrs://reg/a", addr="127.0.0.1", port=str(ok_port))
+    b = dict(service="asrs://reg/b", addr="127.0.0.1", port=str(ok_port))
+    wait_until(lambda: val(scrape(rport), "anyway_registrar_service_healthy", **a) == 1, what="a healthy")
+    s = scrape(rport)
+    assert val(s, "anyway_registrar_mapd_up", mapd=name) == 1
+    assert val(s, "anyway_registrar_service_drained", **b) == 1
+    assert val(s, "anyway_registrar_service_drained", **a) == 0
+    assert val(s, "anyway_registrar_registrations_total") >= 2
+    assert val(s, "anyway_registrar_mapd_sent_total", mapd=name) >= 2
+    srv.close()  # the TCP check now fails: withdrawn
+    wait_until(lambda: val(scrape(rport), "anyway_registrar_service_healthy", **a) == 0, what="a failing")
+    assert val(scrape(rport), "anyway_registrar_health_withdrawals_total") == 1
+
+
 def raw(port, data, timeout=10):
     """Sends data, returns everything until the server closes (or resets)."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as c:
