@@ -20,6 +20,8 @@ mapd_state_init(struct mapd_state *st)
 	aw_strmap_init(&st->gw_nodes);
 	st->version = 0;
 	st->next_expiry_ms = UINT64_MAX;
+	st->owner_hook = NULL; /* mapd_acl_start sets it when an ACL is in force */
+	st->hook_arg = NULL;
 }
 
 void

@@ -34,16 +34,37 @@ struct aw_gw_table {
 	uint32_t next_key_id; /* writer only */
 };
 
+/* CRC32-C of n bytes (a multiple of 4) at any alignment: the words are
+ * copied out (a PathID is read where it lies in the packet). */
+static inline uint32_t
+crc_words(const void *p, size_t n, uint32_t h)
+{
+	const uint8_t *b = p;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, b + i, 8);
+		h = rte_hash_crc_8byte(w, h);
+	}
+	if (i < n) {
+		uint32_t w;
+		memcpy(&w, b + i, 4);
+		h = rte_hash_crc_4byte(w, h);
+	}
+	return h;
+}
+
 static inline uint32_t
 hash_id(const struct aw_gw_table *t, const void *id)
 {
-	return rte_hash_crc(id, 16, t->seed);
+	return crc_words(id, 16, t->seed);
 }
 
 static inline uint32_t
 hash_node(const struct aw_gw_table *t, const struct aw_addr *a)
 {
-	return rte_hash_crc(a, sizeof(*a), t->seed ^ 0x9e3779b9u);
+	return crc_words(a, sizeof(*a), t->seed ^ 0x9e3779b9u);
 }
 
 static inline uint32_t
