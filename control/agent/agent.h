@@ -27,6 +27,7 @@
 #include "aw_net.h"
 #include "aw_strmap.h"
 #include "aw_tls.h"
+#include "agent_cluster.h"
 
 #define AGENT_MAX_MAPD 16
 #define AGENT_SILENCE_MS 15000   /* nothing heard for this long: reconnect (SPEC §7.1) */
@@ -167,6 +168,7 @@ struct agent {
 	 * works on it. */
 	struct agent_batch inflight;
 	struct aw_tls *tls; /* to the map servers; NULL: plain TCP (--insecure) */
+	struct agent_cluster cluster; /* membership (agent_cluster.c) */
 };
 
 /* agent_metrics.c: the --metrics endpoint (one per process). */
@@ -179,6 +181,8 @@ void agent_mapd_tick(struct agent_mapd *m, uint64_t now);
 void agent_mapd_close(struct agent_mapd *m, const char *why);
 /* Report a relay the data plane refused to the map servers that pushed it. */
 void agent_mapd_report_refused(struct agent *ag, const char *hex, const char *error);
+/* Send one line to a connected map server (closed on a write error). 0 / -1. */
+int agent_mapd_send(struct agent_mapd *m, const char *line);
 
 /* agent_dp.c */
 void agent_dp_init(struct agent_dp *dp, const char *path, const struct agent_dp_cbs *cb);

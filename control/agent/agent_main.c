@@ -27,6 +27,7 @@ usage(FILE *f)
 		"                    [--restart-grace-s S] [--metrics HOST:PORT]\n"
 		"                    (--ca FILE --cert FILE --key FILE | --insecure)\n"
 		"                    [--status-group GROUP]\n"
+		"                    [--instance-id ID --underlay ADDR]\n"
 		"                    [--help] [--version]\n"
 		"Subscribes to map servers, merges them (a destination is present while any\n"
 		"has it) and applies the result to the data plane's JSON API.\n"
@@ -46,6 +47,9 @@ usage(FILE *f)
 		"                     default ttl 30 / 3 + their 5 s reconnect backoff)\n"
 		"  --metrics HOST:PORT serve OpenMetrics text at http://HOST:PORT/metrics\n"
 		"                     (default: off)\n"
+		"  --instance-id ID   join the cluster as member ID (SPEC 8): registered with\n"
+		"                     every map server, member lists applied with cluster.set\n"
+		"  --underlay ADDR    this instance's underlay address (with --instance-id)\n"
 		AW_TLS_USAGE,
 		AGENT_MAX_MAPD);
 }
@@ -98,6 +102,8 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 		{"version", no_argument, NULL, 'V'},     {"metrics", required_argument, NULL, 'M'},
 		AW_TLS_LONGOPTS,
 		{"status-group", required_argument, NULL, 'g'},
+		{"instance-id", required_argument, NULL, 'I'},
+		{"underlay", required_argument, NULL, 'U'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -151,6 +157,14 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 			ag->status_has_gid = true;
 			break;
 		}
+		case 'I':
+			if (agent_cluster_set_id(&ag->cluster, optarg) < 0)
+				return 2;
+			break;
+		case 'U':
+			if (agent_cluster_set_underlay(&ag->cluster, optarg) < 0)
+				return 2;
+			break;
 		case 'M':
 			if (aw_hostport_option(PROG, "--metrics", optarg) < 0)
 				return 2;
@@ -167,6 +181,8 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 			return 2;
 		}
 	}
+	if (agent_cluster_check(&ag->cluster) < 0)
+		return 2;
 	if (optind < argc) {
 		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
 		return 2;
@@ -260,6 +276,7 @@ main(int argc, char **argv)
 		for (int i = 0; i < ag.n_mapd; i++)
 			agent_mapd_tick(&ag.mapd[i], now);
 		agent_apply(&ag);
+		agent_cluster_tick(&ag, aw_now_ms());
 		if (aw_loop_run_once(&ag.loop, next_timeout(&ag, aw_now_ms())) < 0) {
 			fprintf(stderr, PROG ": epoll_wait: %s\n", strerror(errno));
 			break;
@@ -269,6 +286,7 @@ main(int argc, char **argv)
 	aw_sd_notify("STOPPING=1");
 	agent_metrics_close();
 	agent_status_close(&ag);
+	agent_cluster_stop(&ag); /* member.deregister, best effort */
 	for (int i = 0; i < ag.n_mapd; i++)
 		agent_mapd_close(&ag.mapd[i], NULL);
 	agent_dp_down(&ag, "agent stopping");
@@ -277,5 +295,6 @@ main(int argc, char **argv)
 	agent_round_free(&ag.round);
 	agent_batch_free(&ag.inflight);
 	aw_tls_free(ag.tls);
+	agent_cluster_free(&ag.cluster);
 	return 0;
 }

@@ -106,10 +106,10 @@ status_json(struct agent *ag)
 				"last_error", dp->last_error);
 	json_object_set_new(jdp, "last_apply",
 			    dp->last_apply_wall > 0 ? json_real(dp->last_apply_wall) : json_null());
-	return json_pack("{s:s, s:o, s:o, s:{s:I, s:I}, s:I}", "name", ag->name, "mapds", maps,
+	return json_pack("{s:s, s:o, s:o, s:{s:I, s:I}, s:I, s:o}", "name", ag->name, "mapds", maps,
 			 "dataplane", jdp, "applied", "services", (json_int_t)ag->applied.svcs.n,
 			 "relays", (json_int_t)ag->applied.relays.n, "rejected_updates",
-			 (json_int_t)ag->rejected_updates);
+			 (json_int_t)ag->rejected_updates, "cluster", agent_cluster_json(ag));
 }
 
 static void

@@ -73,6 +73,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	{.word = "relay", .sub = "del", DP, NO_MAPD, .op = "relay.del", ARGS(1, 1),
 	 .parse = ctl_parse_path_id, .show = ctl_show_object, .usage = "PATH_ID",
 	 .help = "remove a relay entry"},
+	{.word = "cluster", DP, .op = "cluster.get", .show = ctl_show_object, .usage = "",
+	 .help = "the cluster members as applied, epoch, counters (SPEC 8)"},
 
 	/* the map server (SPEC §7.1): admin and registrar roles */
 	{.word = "services", ADMIN, MAPD, .op = "service.list", .show = ctl_show_mapd_services,
@@ -101,6 +103,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	{.word = "relay", .sub = "del", ADMIN, MAPD, .op = "relay.del", ARGS(1, 1),
 	 .parse = ctl_parse_path_id, .show = ctl_show_object, .usage = "PATH_ID",
 	 .help = "remove a relay entry from the map"},
+	{.word = "members", ADMIN, MAPD, .op = "member.list", .show = ctl_show_object, .usage = "",
+	 .help = "the cluster member list, its epoch and counters"},
 	{.word = "register", REG, .op = "register", ARGS(3, -1), .parse = ctl_parse_register,
 	 .show = ctl_show_object, .usage = "URI ADDR PORT [priority N] [weight W] [ttl S]",
 	 .help = "register a destination (defaults 0, 100, 30)"},

@@ -3,7 +3,8 @@
 
 A small unix-socket server that implements the ASRS and TRS table methods of
 dataplane/API.md (service.set/del/list, relay.add/del/get/list, with the
-batch forms, plus ping) with the documented validation (a request is checked
+batch forms, plus ping, and cluster.set / cluster.get of SPEC §8: a lower epoch
+is refused, the same epoch with another member list too) with the documented validation (a request is checked
 whole, then applied whole; unknown arguments are errors; errors read
 "key.path: what was expected"), keeping its state in memory. It lets the
 control-plane tests and the push-latency tool run anyway-agent without DPDK.
@@ -149,6 +150,10 @@ class FakeDataplane:
         self.items = 0
         self.set_time = {}  # uri -> time.monotonic() of its last service.set
         self.last_set = None  # time.monotonic() of the last service.set
+        self.cluster_epoch = 0
+        self.cluster_members = []
+        self.cluster_sets = 0
+        self.cluster_refused = 0
 
     def handle(self, req):
         if not isinstance(req, dict):
@@ -166,12 +171,53 @@ class FakeDataplane:
         fn = getattr(self, "op_" + op.replace(".", "_"), None)
         if fn is None:
             raise Bad("op: unknown method '%s' (known: ping, service.set, service.del, service.list, "
-                      "relay.add, relay.del, relay.get, relay.list)" % op[:64])
+                      "relay.add, relay.del, relay.get, relay.list, cluster.set, cluster.get)" % op[:64])
         if op.startswith("service.") and not self.asrs:
             raise Bad("asrs is not enabled in the config")
         if op.startswith("relay.") and not self.trs:
             raise Bad("trs is not enabled in the config")
         return fn(req)
+
+    def op_cluster_set(self, req):
+        """As the data plane's cluster.set: checked whole; a lower epoch is
+        refused, the same epoch with another list too."""
+        want_keys(req, "", ("op", "epoch", "members"))
+        try:
+            epoch = want_int(req, "epoch", "", 0, (1 << 64) - 1)
+            members = req.get("members")
+            if not isinstance(members, list) or len(members) > 256:
+                raise Bad("members: expected an array of at most 256 members")
+            seen = set()
+            for i, m in enumerate(members):
+                path = "members[%d]." % i
+                want_keys(m, path, ("id", "addr", "state"))
+                mid = m.get("id")
+                if not isinstance(mid, str) or not 1 <= len(mid) <= 64:
+                    raise Bad("%sid: expected 1..64 characters" % path)
+                if mid in seen:
+                    raise Bad("%sid: duplicate member '%s'" % (path, mid))
+                seen.add(mid)
+                try:
+                    ipaddress.ip_address(m.get("addr"))
+                except ValueError:
+                    raise Bad("%saddr: expected an IP address" % path)
+                if m.get("state") not in ("active", "draining", "down"):
+                    raise Bad("%sstate: expected active, draining or down" % path)
+            if epoch < self.cluster_epoch:
+                raise Bad("epoch: stale epoch %d < %d" % (epoch, self.cluster_epoch))
+            if epoch == self.cluster_epoch and members != self.cluster_members:
+                raise Bad("epoch: %d already applied with another member list" % epoch)
+        except Bad:
+            self.cluster_refused += 1
+            raise
+        self.cluster_epoch, self.cluster_members = epoch, members
+        self.cluster_sets += 1
+        return {}
+
+    def op_cluster_get(self, req):
+        want_keys(req, "", ("op",))
+        return {"id": "", "epoch": self.cluster_epoch, "members": self.cluster_members,
+                "counters": {"sets": self.cluster_sets, "refused": self.cluster_refused}}
 
     def op_service_set(self, req):
         if not self.validate and "services" in req:
