@@ -168,7 +168,8 @@ struct agent {
 	 * works on it. */
 	struct agent_batch inflight;
 	struct aw_tls *tls; /* to the map servers; NULL: plain TCP (--insecure) */
-	struct agent_cluster cluster; /* membership (agent_cluster.c) */
+	struct agent_cluster cluster; /* membership (agent_cluster.c), drain */
+	struct agent_bird bird;       /* announcing the VIPs (agent_bird.c) */
 };
 
 /* agent_metrics.c: the --metrics endpoint (one per process). */

@@ -349,7 +349,7 @@ agent_cluster_json(const struct agent *ag)
 
 	return json_pack("{s:s, s:s, s:s, s:I, s:O?, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:s}",
 			 "id", c->id, "underlay", c->underlay, "state",
-			 !c->on ? "off" : c->draining ? "draining" : "active", "epoch",
+			 c->drained ? "drained" : c->draining ? "draining" : "active", "epoch",
 			 (json_int_t)c->applied_epoch, "members", c->applied, "counters", "updates",
 			 (json_int_t)c->updates, "rejected", (json_int_t)c->rejected, "applies",
 			 (json_int_t)c->applies, "apply_errors", (json_int_t)c->apply_errors,

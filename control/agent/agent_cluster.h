@@ -38,6 +38,8 @@ struct agent_cluster {
 	char id[65];        /* --instance-id */
 	char underlay[46];  /* --underlay */
 	bool draining;      /* registered as draining (anyway-ctl drain) */
+	bool drained;       /* draining and the sessions ended (or the timeout passed) */
+	uint64_t drain_since_ms, drain_timeout_ms, next_stats_ms, drain_sessions;
 	struct agent_mlist lists[16]; /* by map server (AGENT_MAX_MAPD) */
 	json_t *applied;    /* members last applied with cluster.set; NULL: none */
 	uint64_t applied_epoch;
@@ -63,5 +65,26 @@ void agent_cluster_reregister(struct agent *ag);
 void agent_cluster_stop(struct agent *ag);
 json_t *agent_cluster_json(const struct agent *ag);
 void agent_cluster_free(struct agent_cluster *c);
+
+/* agent_bird.c: the VIPs announced through BIRD 2 by health (see there). */
+struct agent_bird {
+	char sock[108];  /* --bird-socket; "" : off */
+	char proto[64];  /* --bird-protocol */
+	bool known, announced, stopping;
+	uint64_t retry_at_ms, changes, errors;
+	char reason[64], last_error[256];
+};
+
+int agent_bird_set(struct agent_bird *b, const char *what, const char *v);
+int agent_bird_check(const struct agent_bird *b);
+void agent_bird_tick(struct agent *ag, uint64_t now);
+/* Withdraw before exit (bounded). */
+void agent_bird_stop(struct agent *ag);
+json_t *agent_bird_json(const struct agent *ag);
+
+/* agent_drain.c: anyway-ctl drain / undrain through the status socket. */
+/* op "drain" or "undrain": the reply line (malloc'd). */
+char *agent_drain_op(struct agent *ag, const char *op);
+void agent_drain_tick(struct agent *ag, uint64_t now);
 
 #endif /* AGENT_CLUSTER_H */

@@ -114,6 +114,10 @@ const struct ctl_cmd ctl_cmds[] = {
 	/* the agent's status socket */
 	{.word = "status", AGENT, .op = "status", .show = ctl_show_object, .usage = "",
 	 .help = "the agent's map servers and data plane"},
+	{.word = "drain", AGENT, .op = "drain", .show = ctl_show_object, .usage = "",
+	 .help = "withdraw the VIPs, become draining; state drained when no session is left"},
+	{.word = "undrain", AGENT, .op = "undrain", .show = ctl_show_object, .usage = "",
+	 .help = "become active again, announce the VIPs when healthy"},
 };
 
 const size_t ctl_n_cmds = sizeof(ctl_cmds) / sizeof(ctl_cmds[0]);

@@ -16,7 +16,9 @@ Test-only methods: {"op": "dump"} → {"ok": true, "services": {uri: [dest]},
 service has a destination of weight W, with "t": the CLOCK_MONOTONIC time
 (time.monotonic()) at which the service.set that did it was applied;
 {"op": "wait_services", "count": N} → answered once N services are known, with
-"t" likewise (both used by bench/control/push_latency.py).
+"t" likewise (both used by bench/control/push_latency.py);
+{"op": "set_sessions", "n": N} → the count `stats` reports as asrs.sessions
+(`stats` has only that here; drain tests).
 
     fake_dataplane.py --socket PATH [--no-asrs] [--no-trs] [--no-validate] [--refuse PREFIX]
 
@@ -154,6 +156,7 @@ class FakeDataplane:
         self.cluster_members = []
         self.cluster_sets = 0
         self.cluster_refused = 0
+        self.sessions = 0  # what stats reports as asrs.sessions (test-only set_sessions)
 
     def handle(self, req):
         if not isinstance(req, dict):
@@ -171,12 +174,22 @@ class FakeDataplane:
         fn = getattr(self, "op_" + op.replace(".", "_"), None)
         if fn is None:
             raise Bad("op: unknown method '%s' (known: ping, service.set, service.del, service.list, "
-                      "relay.add, relay.del, relay.get, relay.list, cluster.set, cluster.get)" % op[:64])
+                      "relay.add, relay.del, relay.get, relay.list, cluster.set, cluster.get, stats)" % op[:64])
         if op.startswith("service.") and not self.asrs:
             raise Bad("asrs is not enabled in the config")
         if op.startswith("relay.") and not self.trs:
             raise Bad("trs is not enabled in the config")
         return fn(req)
+
+    def op_stats(self, req):
+        want_keys(req, "", ("op",))
+        return {"asrs": {"sessions": self.sessions}}
+
+    def op_set_sessions(self, req):
+        """Test-only: the session count stats reports (drain tests)."""
+        want_keys(req, "", ("op", "n"))
+        self.sessions = want_int(req, "n", "", 0, 1 << 40)
+        return {}
 
     def op_cluster_set(self, req):
         """As the data plane's cluster.set: checked whole; a lower epoch is
