@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "aw_metrics.h"
 
 #define AGENT_BIRD_TIMEOUT_MS 2000
 #define AGENT_BIRD_RETRY_MS 2000
@@ -211,4 +212,36 @@ agent_bird_json(const struct agent *ag)
 			 b->known, "should_announce", want, "reason", b->reason, "health", why,
 			 "changes", (json_int_t)b->changes, "errors", (json_int_t)b->errors,
 			 "last_error", b->last_error);
+}
+
+/* The --metrics families of membership, drain and announcing. */
+void
+agent_cluster_metrics(struct aw_metrics *w, const struct agent *ag)
+{
+	const struct agent_cluster *c = &ag->cluster;
+	const struct agent_bird *b = &ag->bird;
+
+	aw_metrics_family(w, "anyway_agent_cluster_epoch", AW_METRIC_GAUGE,
+			  "Epoch of the member list last applied with cluster.set (0: none).");
+	aw_metrics_u64(w, c->applied_epoch, NULL);
+	aw_metrics_family(w, "anyway_agent_cluster_updates_rejected", AW_METRIC_COUNTER,
+			  "Member list updates rejected whole (malformed or an older epoch).");
+	aw_metrics_u64(w, c->rejected, NULL);
+	aw_metrics_family(w, "anyway_agent_cluster_apply_errors", AW_METRIC_COUNTER,
+			  "cluster.set calls the data plane refused.");
+	aw_metrics_u64(w, c->apply_errors, NULL);
+	aw_metrics_family(w, "anyway_agent_drain_state", AW_METRIC_GAUGE,
+			  "0 active, 1 draining, 2 drained.");
+	aw_metrics_u64(w, c->drained ? 2 : c->draining ? 1 : 0, NULL);
+	if (b->sock[0] == '\0')
+		return;
+	aw_metrics_family(w, "anyway_agent_vips_announced", AW_METRIC_GAUGE,
+			  "1 while BIRD's VIP protocol is enabled by the agent.");
+	aw_metrics_u64(w, b->known && b->announced ? 1 : 0, NULL);
+	aw_metrics_family(w, "anyway_agent_announce_changes", AW_METRIC_COUNTER,
+			  "Announce / withdraw changes made through BIRD.");
+	aw_metrics_u64(w, b->changes, NULL);
+	aw_metrics_family(w, "anyway_agent_bird_errors", AW_METRIC_COUNTER,
+			  "BIRD control socket commands that failed (retried every 2 s).");
+	aw_metrics_u64(w, b->errors, NULL);
 }

@@ -81,6 +81,8 @@ void agent_bird_tick(struct agent *ag, uint64_t now);
 /* Withdraw before exit (bounded). */
 void agent_bird_stop(struct agent *ag);
 json_t *agent_bird_json(const struct agent *ag);
+struct aw_metrics;
+void agent_cluster_metrics(struct aw_metrics *w, const struct agent *ag);
 
 /* agent_drain.c: anyway-ctl drain / undrain through the status socket. */
 /* op "drain" or "undrain": the reply line (malloc'd). */

@@ -8,12 +8,13 @@ installed (tests/install_deps.sh installs it)."""
 
 import json
 import shutil
+import urllib.request
 import signal
 import subprocess
 
 import pytest
 
-from ctlharness import LineClient, agent_status, wait_until
+from ctlharness import LineClient, agent_status, free_port, wait_until
 from test_ctl import ctl
 
 BIRD, BIRDC = shutil.which("bird"), shutil.which("birdc")
@@ -60,10 +61,14 @@ def test_vips_follow_health_drain_and_stop(procs):
     assert not announced(b)
     m = procs.mapd()
     dp = procs.fake_dp()
+    mport = free_port()
     ag = procs.agent([m.port], dp.sock, args=["--instance-id", "inst-a", "--underlay", "10.9.0.1",
                                               "--bird-socket", b.sock, "--bird-protocol", "anyway_vips",
-                                              "--drain-timeout-s", "60"])
+                                              "--drain-timeout-s", "60", "--metrics", "127.0.0.1:%d" % mport])
     wait_until(lambda: announced(b), what="VIP announced")
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % mport, timeout=10) as r:
+        text = r.read().decode()
+    assert "\nanyway_agent_vips_announced 1\n" in text and "\nanyway_agent_drain_state 0\n" in text, text
     st = agent_status(ag.status)["bird"]
     assert st["announced"] and st["reason"] == "healthy", st
 
