@@ -25,6 +25,7 @@
 
 #define AGENT_BIRD_TIMEOUT_MS 2000
 #define AGENT_BIRD_RETRY_MS 2000
+#define AGENT_BIRD_VIPS_MS 10000
 
 int
 agent_bird_set(struct agent_bird *b, const char *what, const char *v)
@@ -130,6 +131,36 @@ bird_command(const struct agent_bird *b, const char *cmd, char *err, size_t errl
 	return code >= 0 && code < 8000 ? 0 : -1;
 }
 
+/* The data plane's VIPs (vip.list), read every AGENT_BIRD_VIPS_MS while it
+ * is up: shown in the status and logged when they change, so that an
+ * operator sees the routes BIRD's static protocol must hold. */
+static void
+read_vips(struct agent *ag, uint64_t now)
+{
+	struct agent_bird *b = &ag->bird;
+	json_t *reply = NULL, *out = json_array();
+	size_t i;
+	json_t *v;
+
+	b->next_vips_ms = now + AGENT_BIRD_VIPS_MS;
+	if (out == NULL || agent_dp_call_raw(ag, "{\"op\":\"vip.list\"}", 17, &reply) < 0) {
+		json_decref(out);
+		return;
+	}
+	json_array_foreach(json_object_get(reply, "vips"), i, v)
+		if (json_is_string(json_object_get(v, "addr")))
+			json_array_append(out, json_object_get(v, "addr"));
+	json_decref(reply);
+	if (b->vips == NULL || !json_equal(out, b->vips)) {
+		char *t = json_dumps(out, JSON_COMPACT);
+		fprintf(stderr, "anyway-agent: bird: the data plane's VIPs: %s (protocol %s must "
+				"hold a route for each)\n", t != NULL ? t : "?", b->proto);
+		free(t);
+	}
+	json_decref(b->vips);
+	b->vips = out;
+}
+
 static bool
 healthy(const struct agent *ag, const char **why)
 {
@@ -183,6 +214,8 @@ agent_bird_tick(struct agent *ag, uint64_t now)
 
 	if (b->sock[0] == '\0')
 		return;
+	if (ag->dp.up && now >= b->next_vips_ms && !b->stopping)
+		read_vips(ag, now);
 	bool want = healthy(ag, &why);
 	if ((!b->known || want != b->announced) && now >= b->retry_at_ms)
 		set_announced(ag, want, why, now);
@@ -207,11 +240,11 @@ agent_bird_json(const struct agent *ag)
 
 	if (b->sock[0] == '\0')
 		return json_null();
-	return json_pack("{s:s, s:s, s:b, s:b, s:b, s:s, s:s, s:I, s:I, s:s}", "socket", b->sock,
+	return json_pack("{s:s, s:s, s:b, s:b, s:b, s:s, s:s, s:I, s:I, s:s, s:O?}", "socket", b->sock,
 			 "protocol", b->proto, "announced", b->known && b->announced, "known",
 			 b->known, "should_announce", want, "reason", b->reason, "health", why,
 			 "changes", (json_int_t)b->changes, "errors", (json_int_t)b->errors,
-			 "last_error", b->last_error);
+			 "last_error", b->last_error, "vips", b->vips);
 }
 
 /* The --metrics families of membership, drain and announcing. */

@@ -71,8 +71,9 @@ struct agent_bird {
 	char sock[108];  /* --bird-socket; "" : off */
 	char proto[64];  /* --bird-protocol */
 	bool known, announced, stopping;
-	uint64_t retry_at_ms, changes, errors;
+	uint64_t retry_at_ms, changes, errors, next_vips_ms;
 	char reason[64], last_error[256];
+	json_t *vips; /* the data plane's VIP addresses (vip.list), NULL: not read */
 };
 
 int agent_bird_set(struct agent_bird *b, const char *what, const char *v);

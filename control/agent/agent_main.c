@@ -317,5 +317,6 @@ main(int argc, char **argv)
 	agent_batch_free(&ag.inflight);
 	aw_tls_free(ag.tls);
 	agent_cluster_free(&ag.cluster);
+	json_decref(ag.bird.vips);
 	return 0;
 }

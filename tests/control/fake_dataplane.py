@@ -18,9 +18,9 @@ service has a destination of weight W, with "t": the CLOCK_MONOTONIC time
 {"op": "wait_services", "count": N} → answered once N services are known, with
 "t" likewise (both used by bench/control/push_latency.py);
 {"op": "set_sessions", "n": N} → the count `stats` reports as asrs.sessions
-(`stats` has only that here; drain tests).
+(`stats` has only that here; drain tests); vip.list lists the --vip addresses.
 
-    fake_dataplane.py --socket PATH [--no-asrs] [--no-trs] [--no-validate] [--refuse PREFIX]
+    fake_dataplane.py --socket PATH [--no-asrs] [--no-trs] [--no-validate] [--refuse PREFIX] [--vip ADDR]...
 
 --refuse PREFIX makes service.set refuse services whose URI starts with
 PREFIX, and relay.add relays whose path_id does (as a data plane whose table
@@ -157,6 +157,7 @@ class FakeDataplane:
         self.cluster_sets = 0
         self.cluster_refused = 0
         self.sessions = 0  # what stats reports as asrs.sessions (test-only set_sessions)
+        self.vips = []  # --vip ADDR: what vip.list lists
 
     def handle(self, req):
         if not isinstance(req, dict):
@@ -174,12 +175,16 @@ class FakeDataplane:
         fn = getattr(self, "op_" + op.replace(".", "_"), None)
         if fn is None:
             raise Bad("op: unknown method '%s' (known: ping, service.set, service.del, service.list, "
-                      "relay.add, relay.del, relay.get, relay.list, cluster.set, cluster.get, stats)" % op[:64])
+                      "relay.add, relay.del, relay.get, relay.list, cluster.set, cluster.get, stats, vip.list)" % op[:64])
         if op.startswith("service.") and not self.asrs:
             raise Bad("asrs is not enabled in the config")
         if op.startswith("relay.") and not self.trs:
             raise Bad("trs is not enabled in the config")
         return fn(req)
+
+    def op_vip_list(self, req):
+        want_keys(req, "", ("op",))
+        return {"vips": [{"addr": a, "aarp": False} for a in self.vips]}
 
     def op_stats(self, req):
         want_keys(req, "", ("op",))
@@ -421,9 +426,11 @@ def main():
     ap.add_argument("--no-trs", action="store_true")
     ap.add_argument("--no-validate", action="store_true")
     ap.add_argument("--refuse", metavar="PREFIX")
+    ap.add_argument("--vip", action="append", default=[], metavar="ADDR", help="listed by vip.list")
     a = ap.parse_args()
-    serve(a.socket, FakeDataplane(asrs=not a.no_asrs, trs=not a.no_trs, validate=not a.no_validate,
-                                  refuse=a.refuse))
+    dp = FakeDataplane(asrs=not a.no_asrs, trs=not a.no_trs, validate=not a.no_validate, refuse=a.refuse)
+    dp.vips = a.vip
+    serve(a.socket, dp)
     return 0
 
 

@@ -60,7 +60,7 @@ def test_vips_follow_health_drain_and_stop(procs):
     b = start_bird(procs)
     assert not announced(b)
     m = procs.mapd()
-    dp = procs.fake_dp()
+    dp = procs.fake_dp(args=["--vip", "203.0.113.10"])
     mport = free_port()
     ag = procs.agent([m.port], dp.sock, args=["--instance-id", "inst-a", "--underlay", "10.9.0.1",
                                               "--bird-socket", b.sock, "--bird-protocol", "anyway_vips",
@@ -71,6 +71,7 @@ def test_vips_follow_health_drain_and_stop(procs):
     assert "\nanyway_agent_vips_announced 1\n" in text and "\nanyway_agent_drain_state 0\n" in text, text
     st = agent_status(ag.status)["bird"]
     assert st["announced"] and st["reason"] == "healthy", st
+    wait_until(lambda: agent_status(ag.status)["bird"]["vips"] == ["203.0.113.10"], what="VIPs read")
 
     # the data plane stops: withdrawn; back: announced again
     procs.stop(dp)
