@@ -255,6 +255,22 @@ merge(const struct agent *ag, uint64_t *epoch)
 	return out;
 }
 
+/* After a refused cluster.set: the data plane's epoch (e.g. left by an agent
+ * that ran before), so that the retry goes above it ("stale epoch", or the
+ * same epoch with another list). */
+static void
+learn_floor(struct agent *ag)
+{
+	json_t *reply = NULL;
+
+	if (agent_dp_call_raw(ag, "{\"op\":\"cluster.get\"}", 20, &reply) < 0)
+		return;
+	json_t *e = json_object_get(reply, "epoch");
+	if (json_is_integer(e) && json_integer_value(e) > 0)
+		ag->cluster.floor_epoch = (uint64_t)json_integer_value(e);
+	json_decref(reply);
+}
+
 static void
 apply(struct agent *ag, uint64_t now)
 {
@@ -269,6 +285,8 @@ apply(struct agent *ag, uint64_t now)
 	}
 	if (c->applied != NULL && epoch <= c->applied_epoch)
 		epoch = c->applied_epoch + 1;
+	if (c->floor_epoch != 0 && epoch <= c->floor_epoch)
+		epoch = c->floor_epoch + 1; /* the data plane holds a higher or equal one */
 	json_t *req = json_pack("{s:s, s:I, s:O}", "op", "cluster.set", "epoch",
 				(json_int_t)epoch, "members", list);
 	if (req == NULL || agent_dp_call(ag, req, &reply) < 0) {
@@ -294,6 +312,7 @@ apply(struct agent *ag, uint64_t now)
 		fprintf(stderr, "anyway-agent: %s (epoch %llu)\n", c->last_error,
 			(unsigned long long)epoch);
 		json_decref(list);
+		learn_floor(ag);
 	}
 	json_decref(reply);
 }

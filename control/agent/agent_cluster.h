@@ -43,6 +43,7 @@ struct agent_cluster {
 	struct agent_mlist lists[16]; /* by map server (AGENT_MAX_MAPD) */
 	json_t *applied;    /* members last applied with cluster.set; NULL: none */
 	uint64_t applied_epoch;
+	uint64_t floor_epoch; /* the data plane's epoch after a refusal: go above it */
 	bool dirty;         /* the merge may differ from applied */
 	uint64_t retry_at_ms;
 	uint64_t dp_reconnects_seen;

@@ -230,3 +230,21 @@ def test_malformed_and_old_epoch_updates_rejected_whole(procs):
         assert cluster_get(dp)["counters"]["refused"] == 0
     finally:
         lis.close()
+
+
+def test_agent_goes_above_an_epoch_the_data_plane_already_holds(procs):
+    """A data plane left with a higher epoch (e.g. by an agent that bumped it)
+    refuses the map server's epoch as stale: the agent reads cluster.get and
+    applies above it."""
+    m = procs.mapd()
+    dp = procs.fake_dp()
+    c = LineClient(dp.sock)
+    high = 1 << 62  # above any wall-clock epoch
+    assert c.call({"op": "cluster.set", "epoch": high, "members": [B]})["ok"]
+    c.close()
+    ag = procs.agent([m.port], dp.sock, args=["--instance-id", "inst-a", "--underlay", "10.9.0.1"])
+    wait_until(lambda: members_of(dp) == {"inst-a": ("10.9.0.1", "active")}, what="applied above the held epoch")
+    assert cluster_get(dp)["epoch"] == high + 1
+    st = agent_status(ag.status)["cluster"]
+    assert st["counters"]["apply_errors"] == 1 and st["epoch"] == high + 1, st
+    assert "cluster.set refused: epoch: stale epoch" in procs.log(ag)
