@@ -159,7 +159,7 @@ def test_agent_refused_by_the_acl_keeps_its_subscription(procs):
     path.write_text(ACL + "subscriber agent\n")
     m = procs.mapd(args=["--acl", str(path)])
     dp = procs.fake_dp()
-    ag = procs.agent([m.port], dp.sock, args=["--instance-id", "not-me", "--underlay", "10.9.0.1"])
+    ag = procs.agent([m.port], dp.sock, args=["--name", "agent", "--instance-id", "not-me", "--underlay", "10.9.0.1"])
     wait_until(lambda: agent_status(ag.status)["cluster"]["counters"]["refusals"] >= 1,
                what="the refusal counted by the agent")
     st = agent_status(ag.status)
