@@ -26,6 +26,7 @@
 #include "ab_report.h"
 #include "ab_run.h"
 #include "ab_traffic.h"
+#include "aw_api.h"
 #include "aw_dp_init.h"
 #include "aw_output.h"
 #include "aw_pkt.h"
@@ -206,6 +207,21 @@ check_table(const struct ab_opts *o, const struct ab_scen *s)
 	return rc;
 }
 
+/* The scenario's API request (cluster.set), as the API thread would run it. */
+static int
+dp_request(struct inproc *P, const char *text)
+{
+	json_t *req = json_loads(text, 0, NULL), *r = req != NULL ? aw_api_handle(&P->dp, req) : NULL;
+	int rc = r != NULL && json_is_true(json_object_get(r, "ok")) ? 0 : -1;
+
+	if (rc < 0)
+		fprintf(stderr, "anyway-bench: data plane refused %s: %s\n", text,
+			r != NULL ? json_string_value(json_object_get(r, "error")) : "(bad JSON)");
+	json_decref(r);
+	json_decref(req);
+	return rc;
+}
+
 static int
 setup(struct inproc *P, const struct ab_scen *s, const struct ab_tmpl *t)
 {
@@ -228,6 +244,8 @@ setup(struct inproc *P, const struct ab_scen *s, const struct ab_tmpl *t)
 		return 1;
 	}
 	P->dp_up = true;
+	if (s->dp_request != NULL && dp_request(P, s->dp_request) < 0)
+		return 2;
 	idx = aw_port_index(&P->dp, (uint16_t)P->o->tx_port);
 	if (idx < 0 || P->dp.n_ctx < 1) {
 		fprintf(stderr, "anyway-bench: --tx-port %u: not a port of %s\n", P->o->tx_port,
@@ -243,7 +261,7 @@ setup(struct inproc *P, const struct ab_scen *s, const struct ab_tmpl *t)
 	}
 	if ((strcmp(s->name, "pipeline") == 0 && P->ro == NULL) ||
 	    ab_gen_init(&P->gen, t, P->o->flows, s->random_order, P->o->seed) < 0 ||
-	    ab_sink_init(&P->sink, P->o->flows, P->o->pkt_size) < 0) {
+	    ab_sink_init(&P->sink, P->o->flows, P->o->pkt_size + s->out_grow) < 0) {
 		fprintf(stderr, "anyway-bench: out of memory (flow tables, reorder buffer)\n");
 		return 1;
 	}

@@ -18,6 +18,12 @@ static const struct ab_scen scens[] = {
 	 "random order", .random_order = true, .warmup = true},
 	{.name = "asrs-new", .what = "UDP to an ASRS listener, a new session per packet",
 	 .new_per_packet = true},
+	{.name = "asrs-redirect", .what = "UDP to an ASRS listener whose flows another cluster "
+	 "member owns: every packet encapsulated to it (SPEC 8)", .random_order = true,
+	 .out_grow = 52, /* outer IPv4 + UDP + cluster header */
+	 .dp_request = "{\"op\":\"cluster.set\",\"epoch\":1,\"members\":["
+		       "{\"id\":\"bench-a\",\"addr\":\"10.2.0.1\",\"state\":\"down\"},"
+		       "{\"id\":\"bench-b\",\"addr\":\"10.2.0.2\",\"state\":\"active\"}]}"},
 	{.name = "trs-capsule", .what = "TRS capsules over N bound relay paths, IPv4 to IPv4",
 	 .random_order = true, .setup = true, .trs_port = TRS_PORT},
 	{.name = "trs-signaling", .what = "TRS TUNNEL_REQUESTs over N bound paths, each tagged "
@@ -39,5 +45,5 @@ ab_scen_find(const char *name)
 const char *
 ab_scen_names(void)
 {
-	return "plain, pipeline, asrs-established, asrs-new, trs-capsule, trs-signaling, mixed";
+	return "plain, pipeline, asrs-established, asrs-new, asrs-redirect, trs-capsule, trs-signaling, mixed";
 }

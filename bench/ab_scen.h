@@ -23,6 +23,8 @@ struct ab_scen {
 	bool setup;            /* <name>.setup<port>.pcap sent first, one frame per flow on port 0 */
 	uint16_t trs_port;     /* UDP frames to this port are TRS messages; 0: none */
 	bool sign;             /* TRS frames signed per packet (fresh seq, tag) */
+	uint16_t out_grow;     /* bytes the data plane adds to each frame (encapsulation) */
+	const char *dp_request; /* in process: a data plane API request sent before traffic */
 	const char *missing;   /* NULL when runnable, else why not */
 };
 

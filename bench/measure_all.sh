@@ -18,7 +18,7 @@ run() { echo "\$ $*"; "$@" 2>&1 | grep -E '^(round|scenario|forwarder|anyway-dat
 # scenario -> extra options (what RESULTS.md uses)
 declare -A X=(
 	[plain]="--flows 64" [pipeline]="--flows 1"
-	[asrs-established]="--flows 100000" [asrs-new]="--flows 250000 --packets 250000"
+	[asrs-established]="--flows 100000" [asrs-redirect]="--flows 100000" [asrs-new]="--flows 250000 --packets 250000"
 	[trs-capsule]="--flows 1024 --pkt-size 128" [trs-signaling]="--flows 1024 --pkt-size 128"
 	[mixed]="--flows 999 --pkt-size 128")
 ORDER="plain pipeline asrs-established asrs-new trs-capsule trs-signaling mixed"

@@ -113,6 +113,7 @@ def frames(scenario):
         "pipeline": [transit()],
         "asrs-established": [asrs_udp()],
         "asrs-new": [asrs_udp()],
+        "asrs-redirect": [asrs_udp()],
         "trs-capsule": [capsule()],
         "trs-signaling": [tunnel_request()],
         "mixed": [transit(), asrs_udp(), capsule()],
@@ -122,8 +123,8 @@ def frames(scenario):
     return table[scenario]
 
 
-RUNNABLE = ("plain", "pipeline", "asrs-established", "asrs-new", "trs-capsule", "trs-signaling", "mixed")
-ASRS = ("asrs-established", "asrs-new", "mixed")
+RUNNABLE = ("plain", "pipeline", "asrs-established", "asrs-new", "asrs-redirect", "trs-capsule", "trs-signaling", "mixed")
+ASRS = ("asrs-established", "asrs-new", "asrs-redirect", "mixed")
 TRS = ("trs-capsule", "trs-signaling", "mixed")
 
 
@@ -182,6 +183,8 @@ def dp_config(scenario, api, workers, in_process=False, mbufs=32767, sessions=26
         add_asrs(c, sessions, flows)
     if scenario in TRS:
         add_trs(c, paths, suite)
+    if scenario == "asrs-redirect":  # members: anyway-bench's cluster.set (ab_scen.c)
+        c["cluster"] = {"id": "bench-a", "key": "ab" * 32, "underlay": g.P1_V4}
     if scenario == "pipeline" and not in_process:
         wl = list(range(2, 2 + workers))
         c["mode"] = "pipeline"

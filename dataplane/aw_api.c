@@ -19,6 +19,8 @@
 
 #include "aw_conn.h"
 #include "aw_loop.h"
+#include "aw_metrics_dp.h"
+#include "aw_metrics_http.h"
 #include "aw_sockperm.h"
 
 #define TICK_MS 1000u           /* timeouts are checked this often */
@@ -52,6 +54,7 @@ struct aw_api_srv {
 	/* counters (API thread only; shown in `stats` as "api") */
 	uint64_t accepted, refused, evicted, timed_out, closed_slow, closed_too_long;
 	uint64_t replies_too_large, accept_errors;
+	struct aw_metrics_http metrics; /* metrics.listen: served on this loop */
 };
 
 static void *serve(void *arg);
@@ -139,6 +142,15 @@ wake_event(struct aw_handler *h, uint32_t events)
 
 static void accept_event(struct aw_handler *h, uint32_t events);
 
+static void
+metrics_fill(struct aw_metrics *w, void *arg)
+{
+	struct aw_api_srv *srv = arg;
+
+	aw_metrics_dp(srv->api->dp, w);
+	aw_metrics_http_self(&srv->metrics, w, "anyway_dp");
+}
+
 static int
 srv_create(struct aw_api *api, char *err, size_t errlen)
 {
@@ -161,6 +173,13 @@ srv_create(struct aw_api *api, char *err, size_t errlen)
 		snprintf(err, errlen, "api: epoll: %s", strerror(errno));
 		return -1;
 	}
+	char e[200];
+	if (api->dp->cfg->metrics_listen[0] != '\0' &&
+	    aw_metrics_http_open(&srv->metrics, &srv->loop, api->dp->cfg->metrics_listen,
+				 metrics_fill, srv, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "metrics.listen: %s", e);
+		return -1;
+	}
 	return 0;
 }
 
@@ -169,6 +188,7 @@ srv_destroy(struct aw_api *api)
 {
 	if (api->srv == NULL)
 		return;
+	aw_metrics_http_close(&api->srv->metrics);
 	aw_loop_fini(&api->srv->loop);
 	free(api->srv);
 	api->srv = NULL;

@@ -59,6 +59,10 @@ struct aw_api_method {
 /* The arguments of a request: a new copy of the object without "op". */
 json_t *aw_api_args(json_t *req);
 
+/* A request whose only argument is {"path_id": 32 hex digits} (relay.get,
+ * gateway.del, ...): 0 with id set, or -1 with a precise message. */
+int aw_api_path_id_arg(json_t *req, const char *op, uint8_t id[16], char *err, size_t errlen);
+
 /* One request (already parsed) → reply object (always non-NULL). */
 json_t *aw_api_handle(struct aw_dp *dp, json_t *req);
 

@@ -9,6 +9,7 @@
 
 #include "aw_addrset.h"
 #include "aw_api.h"
+#include "aw_conf_json.h"
 #include "aw_feature.h"
 #include "aw_build_config.h"
 #include "aw_slowpath.h"
@@ -106,6 +107,19 @@ aw_api_args(json_t *req)
 	json_t *a = json_copy(req);
 	json_object_del(a, "op");
 	return a;
+}
+
+int
+aw_api_path_id_arg(json_t *req, const char *op, uint8_t id[16], char *err, size_t errlen)
+{
+	struct aw_jctx c = {NULL, err, errlen};
+	json_t *v = json_object_get(req, "path_id");
+
+	if (json_object_size(req) != 2 || v == NULL) {
+		snprintf(err, errlen, "%s takes exactly {\"path_id\": 32 hex digits}", op);
+		return -1;
+	}
+	return aw_jc_parse_hex(&c, v, "path_id", id, 16);
 }
 
 /* Publishes a new address set and frees the old one after every lcore passed

@@ -2,6 +2,7 @@
 #include "aw_config.h"
 #include "aw_conf_json.h"
 #include "aw_feature.h"
+#include "aw_net.h"
 
 #include "aw_build_config.h"
 #include "aw_sockperm.h"
@@ -450,6 +451,32 @@ parse_api(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
 	return 0;
 }
 
+/* metrics.listen: HOST:PORT of the OpenMetrics endpoint (aw_api.c). */
+static int
+parse_metrics(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
+{
+	static const char *const keys[] = {"listen", NULL};
+	json_t *o = json_object_get(root, "metrics");
+	const char *s = NULL;
+	struct aw_sockaddr sa;
+	char e[200];
+
+	if (o == NULL)
+		return 0;
+	if (!json_is_object(o))
+		return aw_jc_bad(c, "metrics", "expected object, got %s", aw_jc_type_name(o));
+	if (aw_jc_check_keys(c, o, "metrics", keys) < 0 ||
+	    aw_jc_get_string(c, o, "metrics", "listen", true, &s) < 0)
+		return -1;
+	if (strlen(s) >= sizeof(cfg->metrics_listen))
+		return aw_jc_bad(c, "metrics.listen", "expected HOST:PORT of at most %zu bytes",
+				 sizeof(cfg->metrics_listen) - 1);
+	if (aw_hostport_parse(s, 0, &sa, e, sizeof(e)) < 0)
+		return aw_jc_bad(c, "metrics.listen", "%s", e);
+	snprintf(cfg->metrics_listen, sizeof(cfg->metrics_listen), "%s", s);
+	return 0;
+}
+
 static int
 parse_mode(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
 {
@@ -474,7 +501,7 @@ static void
 root_keys(const char **keys, size_t max)
 {
 	static const char *const core[] = {
-		"mode", "pipeline", "ports", "routes", "neighbors", "vips", "api",
+		"mode", "pipeline", "ports", "routes", "neighbors", "vips", "api", "metrics",
 		"neighbor_cache", "idle_sleep_us", "burst", "mbufs", "icmp_rate_per_s", NULL};
 	size_t n = 0;
 
@@ -512,6 +539,7 @@ parse_root(struct aw_jctx *c, json_t *root, struct aw_config *cfg)
 	    aw_jc_parse_list(c, root, "vips", AW_MAX_VIPS, sizeof(struct aw_vip_conf), vip_elem, cfg,
 		       (void **)&cfg->vips, &cfg->n_vips) < 0 ||
 	    parse_neigh_settings(c, root, &cfg->neigh) < 0 || parse_api(c, root, cfg) < 0 ||
+	    parse_metrics(c, root, cfg) < 0 ||
 	    AW_JC_GET_U32(c, root, "", "idle_sleep_us", 0, 100000, 0, cfg->idle_sleep_us) < 0 ||
 	    AW_JC_GET_U32(c, root, "", "burst", 1, 256, 32, cfg->burst) < 0 ||
 	    AW_JC_GET_U32(c, root, "", "mbufs", 1023, 1 << 24, 16383, cfg->mbufs) < 0 ||

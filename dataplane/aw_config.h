@@ -103,6 +103,7 @@ struct aw_config {
 	struct aw_neigh_settings neigh;
 	char api_unix[108];
 	struct aw_api_conf api;
+	char metrics_listen[64]; /* metrics.listen, HOST:PORT; "" when off */
 	uint32_t idle_sleep_us; /* 0: poll without sleeping */
 	uint32_t burst;         /* RX burst size */
 	uint32_t mbufs;         /* mbufs in the pool */

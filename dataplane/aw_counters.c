@@ -12,6 +12,9 @@ static const char *const drop_help[] = {AW_DROP_REASONS(AW_HELP_ITEM)};
 #define AW_NAME_ITEM(id, name, help) [AW_INFO_##id] = name,
 static const char *const info_names[] = {AW_INFO_COUNTERS(AW_NAME_ITEM)};
 #undef AW_NAME_ITEM
+#define AW_HELP_ITEM(id, name, help) [AW_INFO_##id] = help,
+static const char *const info_help[] = {AW_INFO_COUNTERS(AW_HELP_ITEM)};
+#undef AW_HELP_ITEM
 
 const char *
 aw_drop_name(enum aw_drop_reason r)
@@ -29,6 +32,12 @@ const char *
 aw_info_name(enum aw_info_counter c)
 {
 	return (unsigned)c < AW_INFO__COUNT ? info_names[c] : "?";
+}
+
+const char *
+aw_info_help(enum aw_info_counter c)
+{
+	return (unsigned)c < AW_INFO__COUNT ? info_help[c] : "?";
 }
 
 static inline uint64_t

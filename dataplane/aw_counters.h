@@ -108,6 +108,7 @@ struct aw_stats {
 const char *aw_drop_name(enum aw_drop_reason r);
 const char *aw_drop_help(enum aw_drop_reason r);
 const char *aw_info_name(enum aw_info_counter c);
+const char *aw_info_help(enum aw_info_counter c);
 
 /* Adds src into dst, field by field (readers' summing). */
 void aw_stats_add(struct aw_stats *dst, const struct aw_stats *src);

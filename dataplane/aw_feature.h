@@ -55,6 +55,7 @@
 #include <rte_mbuf.h>
 
 #include "aw_features.h"
+#include "aw_metrics.h"
 
 #define AW_FEAT_SVC_PREFIX 0x80 /* addr_flags: destination in the IPv6 service prefix */
 #define AW_FEAT_FRAGMENT   0x40 /* addr_flags: an IP fragment to an own address (frag_local) */
@@ -89,6 +90,21 @@ struct aw_steer {
 		uint8_t feat;     /* id + 1 */
 	} udp[AW_STEER_MAX_UDP];
 	uint8_t prefix6[8];
+};
+
+/* One row of a feature's metrics table (ops.metrics): the type of one
+ * numeric key of its stats_json section, so that the metrics endpoint
+ * (aw_metrics_dp.c) serves it as anyway_dp_<feature>_<key> ("_total" added
+ * to a counter). label NULL: the key's value is a number; else an object of
+ * numbers, served as one sample per member, labelled label="member". A key
+ * of the section that no row names is not served (the golden metrics test
+ * fails on it): a feature that adds a number to its stats section adds its
+ * row here. kind: AW_METRIC_COUNTER (only ever grows) or AW_METRIC_GAUGE. */
+struct aw_feat_metric {
+	const char *key;
+	enum aw_metric_type kind;
+	const char *label;
+	const char *help;
 };
 
 struct aw_dp;
@@ -132,6 +148,12 @@ struct aw_feature_ops {
 	 * its DPDK telemetry commands (may be NULL). */
 	json_t *(*stats_json)(const struct aw_dp *dp);
 	void (*telemetry_register)(const struct aw_dp *dp);
+	/* The types of its stats section's numbers (above), ended by a row
+	 * with key NULL; NULL: none served. API thread: metrics_more writes
+	 * families beyond the stats section (ASRS: per service / destination;
+	 * may be NULL). Every name starts "anyway_dp_<name>_". */
+	const struct aw_feat_metric *metrics;
+	void (*metrics_more)(const struct aw_dp *dp, struct aw_metrics *w);
 	/* Routes to the feature (may be NULL: none). Main thread, when the
 	 * routes are built (config parsed, feature not yet created): the
 	 * prefixes whose routed packets it takes (*out points into its parsed

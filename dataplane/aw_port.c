@@ -6,6 +6,8 @@
 #include <rte_ethdev.h>
 #include <rte_log.h>
 
+#include "aw_log.h"
+
 #define RX_DESC 1024
 #define TX_DESC 1024
 #define DEFAULT_MTU 1500
@@ -88,8 +90,8 @@ set_l2(struct aw_port *p, const struct aw_port_conf *pc)
 		 * MAC in every frame we send; promiscuous mode makes frames to it
 		 * arrive, and the fast path filters on it. */
 		if (rc != 0)
-			printf("anyway-dataplane: port %u (%s): device keeps its MAC (%s); using "
-			       "the configured one in software\n", p->port_id, p->name,
+			aw_log(AW_LOG_NOTICE, "port %u (%s): device keeps its MAC (%s); using "
+					      "the configured one in software", p->port_id, p->name,
 			       rte_strerror(-rc));
 	} else {
 		rte_eth_macaddr_get(p->port_id, &p->mac);
@@ -100,8 +102,8 @@ set_l2(struct aw_port *p, const struct aw_port_conf *pc)
 	p->mtu = mtu;
 	rc = rte_eth_dev_set_mtu(p->port_id, mtu);
 	if (rc != 0 && pc->mtu != 0)
-		printf("anyway-dataplane: port %u (%s): device keeps its MTU (%s); enforcing %u "
-		       "in software\n", p->port_id, p->name, rte_strerror(-rc), mtu);
+		aw_log(AW_LOG_NOTICE, "port %u (%s): device keeps its MTU (%s); enforcing %u "
+				      "in software", p->port_id, p->name, rte_strerror(-rc), mtu);
 	rte_eth_promiscuous_enable(p->port_id); /* best effort: we filter by MAC */
 }
 

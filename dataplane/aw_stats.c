@@ -3,6 +3,8 @@
 
 #include "aw_feature.h"
 
+#include <time.h>
+
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
@@ -90,6 +92,11 @@ aw_stats_json(const struct aw_dp *dp)
 	for (unsigned f = 0; f < AW_FEAT__COUNT; f++)
 		if (dp->feat[f] != NULL)
 			json_object_set_new(o, aw_features[f]->name, aw_features[f]->stats_json(dp));
+	/* when the counters were read (CLOCK_MONOTONIC): rates (anyway-ctl stats -i) */
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	json_object_set_new(o, "time_ms", json_integer((json_int_t)ts.tv_sec * 1000 +
+							ts.tv_nsec / 1000000));
 	return o;
 }
 

@@ -15,7 +15,8 @@
 
 void aw_stats_sum(const struct aw_dp *dp, struct aw_stats *out);
 /* {"rx":..,"tx":..,"consumed":..,"originated":..,"drops":{...},"drops_total":..,
- *  "counters":{...},"in_flight":..,"ports":[...],"lcores":[...]} */
+ *  "counters":{...},"in_flight":..,"ports":[...],"lcores":[...],
+ *  "time_ms": CLOCK_MONOTONIC ms at which they were read} */
 json_t *aw_stats_json(const struct aw_dp *dp);
 /* Registers /anyway/stats with DPDK telemetry for this dp. */
 void aw_telemetry_register(const struct aw_dp *dp);

@@ -35,6 +35,7 @@
 #include "aw_dp_init.h"
 #include "aw_feature.h"
 #include "aw_lcore.h"
+#include "aw_log.h"
 #include "aw_sdnotify.h"
 #include "aw_stats.h"
 
@@ -46,7 +47,7 @@ static bool pdump_on; /* rte_pdump_init done: rte_pdump_uninit at stop */
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: %s [EAL options] -- --config FILE\n"
+	fprintf(f, "usage: %s [EAL options] -- --config FILE [--log-level LEVEL]\n"
 		   "       %s --check-config FILE\n"
 		   "       %s --help | --version\n\n"
 		   "DPDK data plane of anyway; features:",
@@ -61,6 +62,8 @@ usage(FILE *f)
 		   "                  port ids name probed devices, that lcore ids are enabled\n"
 		   "                  in EAL, and what only fails when starting (memory,\n"
 		   "                  devices, the API socket path)\n"
+		   "  --log-level L   its own lines (on stdout): " AW_LOG_LEVELS "\n"
+		   "                  (default info; EAL's --log-level is separate)\n"
 		   "  --help          this text\n"
 		   "  --version       print the version\n");
 }
@@ -124,6 +127,7 @@ static const char *
 app_options(int argc, char **argv)
 {
 	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+					     {"log-level", required_argument, NULL, 'L'},
 					     {NULL, 0, NULL, 0}};
 	const char *config = NULL;
 	int c;
@@ -133,6 +137,11 @@ app_options(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
 		if (c == 'c') {
 			config = optarg;
+			continue;
+		}
+		if (c == 'L') {
+			if (aw_log_option(PROG, optarg) < 0)
+				return NULL;
 			continue;
 		}
 		fprintf(stderr, "%s: unknown or incomplete option '%s'\n", PROG,
@@ -170,8 +179,7 @@ hup_thread(void *arg)
 	sigaddset(&set, SIGHUP);
 	while (!hup_quit)
 		if (sigtimedwait(&set, NULL, &wait) == SIGHUP) {
-			printf("%s: SIGHUP: nothing to reload\n", PROG);
-			fflush(stdout);
+			aw_log(AW_LOG_NOTICE, "SIGHUP: nothing to reload");
 		}
 	return NULL;
 }
@@ -207,7 +215,7 @@ print_ports(const struct aw_dp *dp)
 		const struct aw_port *p = &dp->ports[i];
 		char mac[RTE_ETHER_ADDR_FMT_SIZE];
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
-		printf("%s: port %u (%s) mac %s mtu %u rxq %u txq %u\n", PROG, p->port_id, p->name,
+		aw_log(AW_LOG_INFO, "port %u (%s) mac %s mtu %u rxq %u txq %u", p->port_id, p->name,
 		       mac, p->mtu, p->n_rxq, p->n_txq);
 	}
 }
@@ -225,16 +233,15 @@ pdump_start(void)
 	char mp[PATH_MAX];
 
 	if (rte_pdump_init() != 0) {
-		printf("%s: packet capture (dpdk-dumpcap) unavailable: %s\n", PROG,
+		aw_log(AW_LOG_WARNING, "packet capture (dpdk-dumpcap) unavailable: %s",
 		       rte_strerror(rte_errno));
 		return;
 	}
 	pdump_on = true;
 	snprintf(mp, sizeof(mp), "%s/mp_socket", rte_eal_get_runtime_dir());
 	if (!rte_eal_has_hugepages() || access(mp, F_OK) != 0)
-		printf("%s: packet capture (dpdk-dumpcap) unavailable: it needs hugepages and"
-		       " shared files (no --in-memory, --no-shconf or --no-huge)\n",
-		       PROG);
+		aw_log(AW_LOG_WARNING, "packet capture (dpdk-dumpcap) unavailable: it needs hugepages"
+				       " and shared files (no --in-memory, --no-shconf or --no-huge)");
 }
 
 /* Everything between a loaded config and running lcores. 1: runtime error. */
@@ -246,9 +253,8 @@ start(struct aw_dp *dp, struct aw_api *api, char *err, size_t errlen)
 		return 1;
 	aw_telemetry_register(dp);
 	print_ports(dp);
-	printf("%s: %s mode, %u lcore(s), api %s: ready\n", PROG,
+	aw_log(AW_LOG_NOTICE, "%s mode, %u lcore(s), api %s: ready",
 	       dp->cfg->mode == AW_MODE_PIPELINE ? "pipeline" : "rtc", dp->n_ctx, api->path);
-	fflush(stdout);
 	return 0;
 }
 
@@ -272,6 +278,8 @@ main(int argc, char **argv)
 	pthread_t hup;
 	int ret;
 
+	aw_log_init(PROG);
+	aw_log_set_fd(STDOUT_FILENO); /* its events on stdout, errors on stderr */
 	if ((strcmp(argv[argc > 1 ? 1 : 0], "--") == 0 || !strstr(argv[0], "--")) &&
 	    argc == 2 && early_options(argc, argv) == 0)
 		return 0;
@@ -315,7 +323,7 @@ main(int argc, char **argv)
 		aw_sd_notifyf("READY=1\nSTATUS=api %s", api.path);
 		rte_eal_mp_remote_launch(aw_lcore_main, &dp, CALL_MAIN);
 		rte_eal_mp_wait_lcore();
-		printf("%s: stopping\n", PROG);
+		aw_log(AW_LOG_NOTICE, "stopping");
 		aw_sd_notify("STOPPING=1");
 	} else {
 		fprintf(stderr, "%s: %s\n", PROG, err);

@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "aw_log.h"
 #include "aw_conn.h"
 #include "aw_jw.h"
 #include "aw_line.h"
@@ -46,9 +47,14 @@ struct agent_relay {
 	struct aw_msg_relay r;
 	bool key_known; /* false for entries listed by the data plane (it never shows keys) */
 };
+struct agent_gateway {
+	struct aw_msg_gateway g;
+	bool key_known; /* false for entries listed by the data plane (it never shows keys) */
+};
 struct agent_view {
 	struct aw_strmap svcs;
 	struct aw_strmap relays;
+	struct aw_strmap gateways; /* hex -> struct agent_gateway * */
 };
 
 void agent_view_init(struct agent_view *v);
@@ -61,6 +67,9 @@ int agent_view_set_relay(struct agent_view *v, const struct aw_msg_relay *r, boo
 void agent_view_put_dests(struct agent_view *v, const char *uri, struct agent_dests *e);
 void agent_view_put_relay(struct agent_view *v, const char *hex, struct agent_relay *e);
 void agent_view_del_relay(struct agent_view *v, const char *hex);
+int agent_view_set_gateway(struct agent_view *v, const struct aw_msg_gateway *g, bool key_known);
+void agent_view_put_gateway(struct agent_view *v, const char *hex, struct agent_gateway *e);
+void agent_view_del_gateway(struct agent_view *v, const char *hex);
 void agent_dests_sort(struct aw_msg_dest *d, uint32_t n);
 
 enum agent_mapd_state { MAPD_IDLE, MAPD_CONNECTING, MAPD_HELLO, MAPD_SYNCED };
@@ -95,6 +104,8 @@ struct agent_mapd {
 	struct aw_backoff bo;
 	uint64_t snapshots, updates, rejected, reconnects;
 	char last_error[AW_MSG_ERRLEN + 80];
+	struct aw_log_rep log_rep; /* connection errors, condensed */
+	struct aw_log_rl log_rl;   /* what the server sends, rate-limited */
 };
 
 /* The reply to an agent_dp_send_async() request (owned by the callee), or
@@ -119,11 +130,13 @@ struct agent_dp {
 	bool up;
 	struct aw_linebuf lb;
 	bool asrs, trs;      /* the data plane serves service.* / relay.* */
+	bool gw;             /* ... and gateway.* */
 	uint64_t retry_at_ms, next_ping_ms;
 	struct aw_backoff bo;
 	uint64_t calls, applies, errors, reconnects, items_applied;
 	double last_apply_wall;
 	char last_error[AW_MSG_ERRLEN + 80];
+	struct aw_log_rl log_rl; /* refusals, rate-limited */
 };
 
 /* agent_batch.c: one batch call being built (see there). */
@@ -141,7 +154,7 @@ struct agent_batch {
 /* The batches of one apply round and a scratch writer for items; kept in
  * struct agent so that their buffers are reused from round to round. */
 struct agent_round {
-	struct agent_batch sset, sdel, radd, rdel;
+	struct agent_batch sset, sdel, radd, rdel, gadd, gdel;
 	struct aw_jw item;
 };
 
@@ -152,7 +165,7 @@ struct agent {
 	int n_mapd;
 	struct agent_dp dp;
 	struct agent_view applied; /* what the data plane has, as far as we know */
-	struct aw_strmap dirty_svcs, dirty_relays;
+	struct aw_strmap dirty_svcs, dirty_relays, dirty_gateways;
 	bool full;                 /* reconcile everything on the next apply */
 	uint64_t stale_ms;         /* drop a lost map server's view after this, while another is synced */
 	uint64_t restart_grace_ms; /* a restarted map server withdraws nothing for this long */
@@ -180,10 +193,13 @@ void agent_metrics_close(void);
 void agent_mapd_init(struct agent_mapd *m, struct agent *ag);
 void agent_mapd_tick(struct agent_mapd *m, uint64_t now);
 void agent_mapd_close(struct agent_mapd *m, const char *why);
-/* Report a relay the data plane refused to the map servers that pushed it. */
+/* Report a relay (gateway: a gateway entry) the data plane refused to the map
+ * servers that pushed it. */
 void agent_mapd_report_refused(struct agent *ag, const char *hex, const char *error);
 /* Send one line to a connected map server (closed on a write error). 0 / -1. */
 int agent_mapd_send(struct agent_mapd *m, const char *line);
+void agent_mapd_report_refused_gw(struct agent *ag, bool gateway, const char *hex,
+				  const char *error);
 
 /* agent_dp.c */
 void agent_dp_init(struct agent_dp *dp, const char *path, const struct agent_dp_cbs *cb);
@@ -203,6 +219,9 @@ int agent_dp_send_async(struct agent *ag, const char *line, size_t len, agent_dp
 /* Complete the request in flight, if any (waits for its reply, bounded). */
 void agent_dp_complete(struct agent *ag);
 void agent_dp_down(struct agent *ag, const char *why);
+/* The reply says the data plane lacks the method or the feature ("unknown
+ * method", "... is not enabled"). */
+bool agent_dp_feature_missing(const json_t *reply);
 
 /* agent_batch.c */
 void agent_batch_init(struct agent_batch *b, const char *op, const char *plural,
@@ -228,6 +247,18 @@ void agent_apply(struct agent *ag);
 /* After op on key succeeded: record what the data plane now has (val: as
  * given to agent_batch_add, taken). */
 void agent_applied_update(struct agent *ag, const char *op, const char *key, void *val);
+
+/* agent_gateway.c: gateway entries (SPEC §6), as relays (see there). */
+void agent_mark_gateway(struct agent *ag, const char *hex);
+void agent_mark_gateways(struct agent *ag, const struct agent_view *v);
+/* Diff the dirty gateways into the round's gadd / gdel batches. */
+void agent_gateway_diff(struct agent *ag, struct agent_round *r);
+/* A snapshot's gateways[] into view v; a gateway.add / gateway.del push. */
+int agent_gateway_snapshot(struct agent_view *v, const struct aw_msg_snapshot *s);
+int agent_gateway_push(struct agent_mapd *m, const struct aw_msg *msg);
+/* At data-plane connect: what gateway.list shows into ag->applied (sets
+ * ag->dp.gw). -1: the connection failed. */
+int agent_gateway_load(struct agent *ag);
 
 /* agent_status.c */
 int agent_status_open(struct agent *ag, char *err, size_t errlen);

@@ -2,7 +2,8 @@
 /*
  * agent_apply — merge the map servers' views and push the difference to the
  * data plane with the batch forms of dataplane/API.md (service.set,
- * service.del, relay.add, relay.del), in chunks that keep each request line
+ * service.del, relay.add, relay.del; gateway.add / gateway.del through
+ * agent_gateway.c), in chunks that keep each request line
  * under 1 MiB and 10,000 items. A batch is applied whole by the data plane;
  * if it is refused, its items are retried one by one so that one bad item
  * cannot hold the others back (each refusal is logged and counted).
@@ -40,8 +41,10 @@ const struct agent_dp_cbs agent_apply_dp_cbs = {
 	.listed_empty = agent_mark_service,
 };
 
-/* Union of every view's list for uri, weight-0 entries left out; out has room
- * for AW_MSG_MAX_DESTS. Returns the count. */
+/* Union of every view's list for uri; out has room for AW_MSG_MAX_DESTS.
+ * Weight-0 entries (drained: the data plane lists them and keeps their
+ * sessions, no new flow picks them) are kept, unless another view gives the
+ * same destination a weight. Returns the count. */
 static uint32_t
 merge_service(const struct agent *ag, const char *uri, struct aw_msg_dest *out)
 {
@@ -56,13 +59,13 @@ merge_service(const struct agent *ag, const char *uri, struct aw_msg_dest *out)
 		for (uint32_t j = 0; e != NULL && j < e->n; j++) {
 			uint32_t k = 0;
 
-			if (e->d[j].weight == 0)
-				continue;
 			while (k < n && !(out[k].port == e->d[j].port &&
 					  aw_addr_eq(&out[k].addr, &e->d[j].addr)))
 				k++;
 			if (k == n && n < AW_MSG_MAX_DESTS)
 				out[n++] = e->d[j];
+			else if (k < n && out[k].weight == 0 && e->d[j].weight > 0)
+				out[k] = e->d[j];
 		}
 	}
 	return n;
@@ -97,6 +100,10 @@ agent_applied_update(struct agent *ag, const char *op, const char *key, void *va
 		agent_view_set_service(&ag->applied, key, NULL, 0);
 	else if (strcmp(op, "relay.del") == 0)
 		agent_view_del_relay(&ag->applied, key);
+	else if (strcmp(op, "gateway.add") == 0 && val != NULL)
+		agent_view_put_gateway(&ag->applied, key, val);
+	else if (strcmp(op, "gateway.del") == 0)
+		agent_view_del_gateway(&ag->applied, key);
 	else
 		free(val);
 }
@@ -108,6 +115,8 @@ agent_round_init(struct agent_round *r)
 	agent_batch_init(&r->sdel, "service.del", "services", "service");
 	agent_batch_init(&r->radd, "relay.add", "relays", "path_id");
 	agent_batch_init(&r->rdel, "relay.del", "path_ids", "path_id");
+	agent_batch_init(&r->gadd, "gateway.add", "gateways", "path_id");
+	agent_batch_init(&r->gdel, "gateway.del", "path_ids", "path_id");
 	aw_jw_init(&r->item);
 }
 
@@ -118,6 +127,8 @@ agent_round_free(struct agent_round *r)
 	agent_batch_free(&r->sdel);
 	agent_batch_free(&r->radd);
 	agent_batch_free(&r->rdel);
+	agent_batch_free(&r->gadd);
+	agent_batch_free(&r->gdel);
 	aw_jw_free(&r->item);
 }
 
@@ -237,6 +248,7 @@ mark_all(struct agent *ag)
 		for (size_t i = 0; i < views[v]->relays.cap; i++)
 			if (views[v]->relays.slots[i].key)
 				agent_mark_relay(ag, views[v]->relays.slots[i].key);
+		agent_mark_gateways(ag, views[v]);
 	}
 }
 
@@ -260,7 +272,9 @@ agent_apply(struct agent *ag)
 {
 	struct agent_round *r = &ag->round;
 
-	if ((ag->dirty_svcs.n == 0 && ag->dirty_relays.n == 0 && !ag->full) || !may_apply(ag))
+	if ((ag->dirty_svcs.n == 0 && ag->dirty_relays.n == 0 && ag->dirty_gateways.n == 0 &&
+	     !ag->full) ||
+	    !may_apply(ag))
 		return;
 	if (ag->full)
 		mark_all(ag);
@@ -276,8 +290,13 @@ agent_apply(struct agent *ag)
 			agent_mapd_report_refused(ag, hex, "relay.add: TRS is not enabled on the "
 							   "data plane of this agent");
 	}
+	agent_gateway_diff(ag, r);
 	agent_batch_flush(ag, &r->sset);
 	agent_batch_flush(ag, &r->radd);
+	/* gateway deletes first: a path removed frees its node_addr for another
+	 * path added in the same round (the data plane refuses a node twice) */
+	agent_batch_flush(ag, &r->gdel);
+	agent_batch_flush(ag, &r->gadd);
 	agent_batch_flush(ag, &r->sdel);
 	agent_batch_flush(ag, &r->rdel);
 	aw_strmap_clear(&ag->dirty_svcs);

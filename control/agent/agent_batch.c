@@ -61,7 +61,7 @@ note_error(struct agent *ag, const char *op, const json_t *rep)
 
 	ag->dp.errors++;
 	snprintf(ag->dp.last_error, sizeof(ag->dp.last_error), "%s: %s", op, e ? e : "?");
-	fprintf(stderr, "anyway-agent: data plane refused %s: %s\n", op, e ? e : "?");
+	aw_log_rl(&ag->dp.log_rl, AW_LOG_WARNING, "data plane refused %s: %s", op, e ? e : "?");
 }
 
 /* Item i alone, in the single form of the method. */
@@ -92,10 +92,11 @@ apply_single(struct agent *ag, struct agent_batch *b, size_t i, struct aw_jw *w)
 		b->vals[i] = NULL;
 	} else {
 		note_error(ag, b->op, rep);
-		if (strcmp(b->op, "relay.add") == 0) /* back to the admin, through mapd */
-			agent_mapd_report_refused(ag, b->keys[i],
-						  json_string_value(json_object_get(rep, "error"))
-							  ?: "refused");
+		if (strcmp(b->op, "relay.add") == 0 || strcmp(b->op, "gateway.add") == 0)
+			/* back to the admin, through mapd */
+			agent_mapd_report_refused_gw(ag, b->op[0] == 'g', b->keys[i],
+						     json_string_value(json_object_get(rep, "error"))
+							     ?: "refused");
 	}
 	json_decref(rep);
 }

@@ -40,7 +40,7 @@ agent_dp_down(struct agent *ag, const char *why)
 	if (fn != NULL)
 		fn(ag, NULL, dp->pending_arg);
 	if (dp->up) {
-		fprintf(stderr, "anyway-agent: data plane %s: %s\n", dp->path, why);
+		aw_log(AW_LOG_WARNING, "data plane %s: %s", dp->path, why);
 		epoll_ctl(ag->loop.epfd, EPOLL_CTL_DEL, dp->h.fd, NULL);
 		close(dp->h.fd);
 		dp->h.fd = -1;
@@ -166,8 +166,8 @@ dp_event(struct aw_handler *h, uint32_t events)
 }
 
 /* A feature answers "unknown method" or "... is not enabled": not served. */
-static bool
-feature_missing(const json_t *reply)
+bool
+agent_dp_feature_missing(const json_t *reply)
 {
 	const char *e = json_string_value(json_object_get(reply, "error"));
 
@@ -186,9 +186,9 @@ load_services(struct agent *ag)
 	if (rc < 0)
 		return -1;
 	ag->dp.asrs = json_is_true(json_object_get(rep, "ok"));
-	if (!ag->dp.asrs && !feature_missing(rep))
-		fprintf(stderr, "anyway-agent: service.list: %s\n",
-			json_string_value(json_object_get(rep, "error")));
+	if (!ag->dp.asrs && !agent_dp_feature_missing(rep))
+		aw_log(AW_LOG_WARNING, "service.list: %s",
+		       json_string_value(json_object_get(rep, "error")));
 	json_array_foreach(json_object_get(rep, "services"), i, svc) {
 		struct aw_msg_dest *d = NULL;
 		uint32_t n = 0;
@@ -226,9 +226,9 @@ load_relays(struct agent *ag)
 			return -1;
 		if (!json_is_true(json_object_get(rep, "ok"))) {
 			ag->dp.trs = false;
-			if (!feature_missing(rep))
-				fprintf(stderr, "anyway-agent: relay.list: %s\n",
-					json_string_value(json_object_get(rep, "error")));
+			if (!agent_dp_feature_missing(rep))
+				aw_log(AW_LOG_WARNING, "relay.list: %s",
+				       json_string_value(json_object_get(rep, "error")));
 			json_decref(rep);
 			return 0;
 		}
@@ -278,10 +278,10 @@ dp_connect(struct agent *ag, uint64_t now)
 		return;
 	}
 	dp->reconnects++;
-	if (load_services(ag) < 0 || load_relays(ag) < 0)
+	if (load_services(ag) < 0 || load_relays(ag) < 0 || agent_gateway_load(ag) < 0)
 		return;
-	fprintf(stderr, "anyway-agent: data plane %s: connected (services %s, relays %s)\n", dp->path,
-		dp->asrs ? "on" : "off", dp->trs ? "on" : "off");
+	aw_log(AW_LOG_NOTICE, "data plane %s: connected (services %s, relays %s, gateways %s)",
+	       dp->path, dp->asrs ? "on" : "off", dp->trs ? "on" : "off", dp->gw ? "on" : "off");
 	aw_backoff_reset(&dp->bo);
 	dp->next_ping_ms = now + AGENT_DP_PING_MS;
 	dp->cb.connected(ag); /* re-apply everything */

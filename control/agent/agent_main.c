@@ -26,7 +26,7 @@ usage(FILE *f)
 		"                    [--status PATH] [--name NAME] [--stale-s S]\n"
 		"                    [--restart-grace-s S] [--metrics HOST:PORT]\n"
 		"                    (--ca FILE --cert FILE --key FILE | --insecure)\n"
-		"                    [--status-group GROUP]\n"
+		"                    [--status-group GROUP] [--log-level LEVEL]\n"
 		"                    [--instance-id ID --underlay ADDR]\n"
 		"                    [--bird-socket PATH --bird-protocol NAME] [--drain-timeout-s S]\n"
 		"                    [--help] [--version]\n"
@@ -47,6 +47,7 @@ usage(FILE *f)
 		"                     registrars come back (default 15 = the registrars'\n"
 		"                     default ttl 30 / 3 + their 5 s reconnect backoff)\n"
 		"  --metrics HOST:PORT serve OpenMetrics text at http://HOST:PORT/metrics\n"
+		AW_LOG_USAGE
 		"                     (default: off)\n"
 		"  --instance-id ID   join the cluster as member ID (SPEC 8): registered with\n"
 		"                     every map server, member lists applied with cluster.set\n"
@@ -113,6 +114,7 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 		{"bird-socket", required_argument, NULL, 'B'},
 		{"bird-protocol", required_argument, NULL, 'P'},
 		{"drain-timeout-s", required_argument, NULL, 'D'},
+		{"log-level", required_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -182,6 +184,10 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 			if (agent_bird_set(&ag->bird, c == 'B' ? "socket" : "protocol", optarg) < 0)
 				return 2;
 			break;
+		case 'L':
+			if (aw_log_option(PROG, optarg) < 0)
+				return 2;
+			break;
 		case 'M':
 			if (aw_hostport_option(PROG, "--metrics", optarg) < 0)
 				return 2;
@@ -234,12 +240,11 @@ on_hup(void *arg)
 	char err[512];
 
 	if (ag->tls == NULL)
-		fprintf(stderr, "%s: SIGHUP: nothing to reload (--insecure)\n", ag->name);
+		aw_log(AW_LOG_NOTICE, "SIGHUP: nothing to reload (--insecure)");
 	else if (aw_tls_reload(ag->tls, err, sizeof(err)) < 0)
-		fprintf(stderr, "%s: SIGHUP: TLS files not reloaded, the old ones stay: %s\n",
-			ag->name, err);
+		aw_log(AW_LOG_ERR, "SIGHUP: TLS files not reloaded, the old ones stay: %s", err);
 	else
-		fprintf(stderr, "%s: SIGHUP: TLS certificate, key and CA reloaded\n", ag->name);
+		aw_log(AW_LOG_NOTICE, "SIGHUP: TLS certificate, key and CA reloaded");
 }
 
 int
@@ -257,6 +262,7 @@ main(int argc, char **argv)
 	ag.restart_grace_ms = 15000;
 	ag.cluster.drain_timeout_ms = 300000;
 	ag.status_h.fd = -1;
+	aw_log_init(PROG);
 	if (aw_loop_init(&ag.loop) < 0) {
 		fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));
 		return 1;
@@ -270,18 +276,19 @@ main(int argc, char **argv)
 	agent_view_init(&ag.applied);
 	aw_strmap_init(&ag.dirty_svcs);
 	aw_strmap_init(&ag.dirty_relays);
+	aw_strmap_init(&ag.dirty_gateways);
 	agent_round_init(&ag.round);
 	aw_loop_on_hup(&ag.loop, on_hup, &ag);
 	if (aw_loop_watch_signals(&ag.loop, &sigh) < 0) {
-		fprintf(stderr, PROG ": signalfd: %s\n", strerror(errno));
+		aw_log(AW_LOG_ERR, "signalfd: %s", strerror(errno));
 		return 1;
 	}
 	if (agent_status_open(&ag, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": --status %s\n", err);
+		aw_log(AW_LOG_ERR, "--status %s", err);
 		return 1;
 	}
 	if (metrics && agent_metrics_open(&ag, metrics, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": --metrics %s\n", err);
+		aw_log(AW_LOG_ERR, "--metrics %s", err);
 		agent_status_close(&ag);
 		return 1; /* the address was checked with the options: cannot listen */
 	}
@@ -298,11 +305,11 @@ main(int argc, char **argv)
 		agent_drain_tick(&ag, aw_now_ms());
 		agent_bird_tick(&ag, aw_now_ms());
 		if (aw_loop_run_once(&ag.loop, next_timeout(&ag, aw_now_ms())) < 0) {
-			fprintf(stderr, PROG ": epoll_wait: %s\n", strerror(errno));
+			aw_log(AW_LOG_ERR, "epoll_wait: %s", strerror(errno));
 			break;
 		}
 	}
-	fprintf(stderr, PROG ": stopping (the data plane keeps what was applied)\n");
+	aw_log(AW_LOG_NOTICE, "stopping (the data plane keeps what was applied)");
 	aw_sd_notify("STOPPING=1");
 	agent_metrics_close();
 	agent_status_close(&ag);

@@ -44,7 +44,7 @@ agent_mapd_close(struct agent_mapd *m, const char *why)
 		m->link = NULL;
 	}
 	if (why != NULL) {
-		fprintf(stderr, "anyway-agent: mapd %s: %s\n", m->name, why);
+		aw_log_rep(&m->log_rep, AW_LOG_WARNING, "mapd %s: %s", m->name, why);
 		snprintf(m->last_error, sizeof(m->last_error), "%s", why);
 	}
 	if (m->state != MAPD_IDLE)
@@ -64,6 +64,7 @@ mark_view(struct agent *ag, const struct agent_view *v)
 	for (size_t i = 0; i < v->relays.cap; i++)
 		if (v->relays.slots[i].key)
 			agent_mark_relay(ag, v->relays.slots[i].key);
+	agent_mark_gateways(ag, v);
 }
 
 /* The hello reply: which instance of the map server this is. */
@@ -109,9 +110,9 @@ replace_view(struct agent_mapd *m, uint64_t snap_version)
 	if (restart && left > 0) {
 		m->grace_until_ms = aw_now_ms() + left;
 		m->restarts_seen++;
-		fprintf(stderr, "anyway-agent: mapd %s: restarted (up %llu ms): nothing it had is "
-				"withdrawn for %llu ms\n", m->name, (unsigned long long)up,
-			(unsigned long long)left);
+		aw_log(AW_LOG_NOTICE, "mapd %s: restarted (up %llu ms): nothing it had is "
+				      "withdrawn for %llu ms", m->name, (unsigned long long)up,
+		       (unsigned long long)left);
 	}
 	m->restarted = false;
 	m->view = m->pending;
@@ -123,7 +124,7 @@ end_grace(struct agent_mapd *m, const char *why)
 {
 	if (!m->has_grace)
 		return;
-	fprintf(stderr, "anyway-agent: mapd %s: restart grace over (%s)\n", m->name, why);
+	aw_log(AW_LOG_NOTICE, "mapd %s: restart grace over (%s)", m->name, why);
 	mark_view(m->ag, &m->grace);
 	agent_view_clear(&m->grace);
 	m->has_grace = false;
@@ -145,6 +146,8 @@ on_snapshot(struct agent_mapd *m, const struct aw_msg *msg)
 	for (uint32_t i = 0; i < s->n_relays; i++)
 		if (agent_view_set_relay(&m->pending, &s->relays[i], true) < 0)
 			return -1;
+	if (agent_gateway_snapshot(&m->pending, s) < 0)
+		return -1;
 	if (s->more)
 		return 0;
 	/* complete: the new view replaces the old one; everything in either is rechecked */
@@ -175,6 +178,9 @@ on_push(struct agent_mapd *m, const struct aw_msg *msg)
 			return -1;
 		agent_mark_service(m->ag, msg->u.svc.service);
 		return 0;
+	case AW_MSG_GATEWAY_ADD:
+	case AW_MSG_GATEWAY_DEL:
+		return agent_gateway_push(m, msg);
 	case AW_MSG_RELAY_ADD:
 		if (agent_view_set_relay(&m->view, &msg->u.relay, true) < 0)
 			return -1;
@@ -202,8 +208,8 @@ on_line(struct agent_mapd *m, const char *line, size_t len)
 	if (aw_msg_decode(line, len, &msg, err, sizeof(err)) < 0) {
 		m->rejected++;
 		m->ag->rejected_updates++;
-		fprintf(stderr, "anyway-agent: mapd %s: rejected a malformed message, nothing applied: %s\n",
-			m->name, err);
+		aw_log_rl(&m->log_rl, AW_LOG_WARNING,
+			  "mapd %s: rejected a malformed message, nothing applied: %s", m->name, err);
 		snprintf(m->last_error, sizeof(m->last_error), "rejected: %s", err);
 		return 0;
 	}
@@ -226,6 +232,8 @@ on_line(struct agent_mapd *m, const char *line, size_t len)
 	case AW_MSG_SERVICE:
 	case AW_MSG_RELAY_ADD:
 	case AW_MSG_RELAY_DEL:
+	case AW_MSG_GATEWAY_ADD:
+	case AW_MSG_GATEWAY_DEL:
 		if (on_push(m, &msg) < 0) {
 			snprintf(why, sizeof(why), "version %llu after %llu: resubscribing for a snapshot",
 				 (unsigned long long)msg.version, (unsigned long long)m->version);
@@ -242,8 +250,8 @@ on_line(struct agent_mapd *m, const char *line, size_t len)
 		}
 		break;
 	default:
-		fprintf(stderr, "anyway-agent: mapd %s: ignored op %s\n", m->name,
-			aw_msg_type_name(msg.type));
+		aw_log_rl(&m->log_rl, AW_LOG_INFO, "mapd %s: ignored op %s", m->name,
+			  aw_msg_type_name(msg.type));
 	}
 	aw_msg_free(&msg);
 	return rc;
@@ -293,7 +301,8 @@ link_event(struct aw_handler *h, uint32_t events)
 		}
 		if (was_connecting && m->state == MAPD_CONNECTING) {
 			m->state = MAPD_HELLO;
-			fprintf(stderr, "anyway-agent: mapd %s: connected\n", m->name);
+			aw_log_rep_flush(&m->log_rep);
+			aw_log(AW_LOG_NOTICE, "mapd %s: connected", m->name);
 		}
 	}
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
@@ -344,10 +353,17 @@ start_connect(struct agent_mapd *m, uint64_t now)
 void
 agent_mapd_report_refused(struct agent *ag, const char *hex, const char *error)
 {
+	agent_mapd_report_refused_gw(ag, false, hex, error);
+}
+
+/* Same for a relay or (gateway) a gateway entry: relay.refused / gateway.refused. */
+void
+agent_mapd_report_refused_gw(struct agent *ag, bool gateway, const char *hex, const char *error)
+{
 	struct aw_msg msg;
 	size_t n = 0;
 
-	aw_msg_init(&msg, AW_MSG_RELAY_REFUSED);
+	aw_msg_init(&msg, gateway ? AW_MSG_GATEWAY_REFUSED : AW_MSG_RELAY_REFUSED);
 	for (int i = 0; i < AW_MSG_PATH_ID_LEN; i++) {
 		int hi = aw_hex_digit(hex[2 * i]), lo = hi < 0 ? -1 : aw_hex_digit(hex[2 * i + 1]);
 		if (lo < 0)
@@ -362,11 +378,13 @@ agent_mapd_report_refused(struct agent *ag, const char *hex, const char *error)
 	char *line = aw_msg_encode(&msg);
 	for (int i = 0; line != NULL && i < ag->n_mapd; i++) {
 		struct agent_mapd *m = &ag->mapd[i];
+		const struct aw_strmap *v = gateway ? &m->view.gateways : &m->view.relays;
+		const struct aw_strmap *g = gateway ? &m->grace.gateways : &m->grace.relays;
 
 		/* an older map server (no "instance" at hello) has no relay.refused */
 		if (m->state != MAPD_SYNCED || m->link == NULL || m->instance[0] == '\0' ||
-		    (aw_strmap_get(&m->view.relays, hex) == NULL &&
-		     (!m->has_grace || aw_strmap_get(&m->grace.relays, hex) == NULL)))
+		    (aw_strmap_get(v, hex) == NULL &&
+		     (!m->has_grace || aw_strmap_get(g, hex) == NULL)))
 			continue;
 		/* ENOBUFS: the report is dropped, the link kept */
 		if (aw_conn_send(&m->link->c, line, strlen(line)) < 0 && errno != ENOBUFS)
@@ -420,8 +438,8 @@ agent_mapd_tick(struct agent_mapd *m, uint64_t now)
 		agent_mapd_close(m, "nothing heard for 15 s: reconnecting");
 	if (m->state != MAPD_SYNCED && m->has_view && another_synced(m) &&
 	    now - m->down_since_ms > m->ag->stale_ms) {
-		fprintf(stderr, "anyway-agent: mapd %s: lost for %llu ms, its view is dropped\n",
-			m->name, (unsigned long long)(now - m->down_since_ms));
+		aw_log(AW_LOG_WARNING, "mapd %s: lost for %llu ms, its view is dropped", m->name,
+		       (unsigned long long)(now - m->down_since_ms));
 		mark_view(m->ag, &m->view);
 		agent_view_clear(&m->view);
 		m->has_view = false;

@@ -101,6 +101,9 @@ fill_dp(struct aw_metrics *w, const struct agent *ag)
 	aw_metrics_family(w, "anyway_agent_applied_relays", AW_METRIC_GAUGE,
 			  "Relays the data plane has, as far as the agent knows.");
 	aw_metrics_u64(w, ag->applied.relays.n, NULL);
+	aw_metrics_family(w, "anyway_agent_applied_gateways", AW_METRIC_GAUGE,
+			  "Gateway paths the data plane has, as far as the agent knows.");
+	aw_metrics_u64(w, ag->applied.gateways.n, NULL);
 	aw_metrics_family(w, "anyway_agent_rejected_updates", AW_METRIC_COUNTER,
 			  "Messages from map servers rejected as malformed (nothing applied).");
 	aw_metrics_u64(w, ag->rejected_updates, NULL);

@@ -104,11 +104,13 @@ status_json(struct agent *ag)
 				"items_applied", (json_int_t)dp->items_applied, "errors",
 				(json_int_t)dp->errors, "reconnects", (json_int_t)dp->reconnects,
 				"last_error", dp->last_error);
+	json_object_set_new(jdp, "gateways_on", json_boolean(dp->gw));
 	json_object_set_new(jdp, "last_apply",
 			    dp->last_apply_wall > 0 ? json_real(dp->last_apply_wall) : json_null());
-	return json_pack("{s:s, s:o, s:o, s:{s:I, s:I}, s:I, s:o, s:o}", "name", ag->name, "mapds", maps,
-			 "dataplane", jdp, "applied", "services", (json_int_t)ag->applied.svcs.n,
-			 "relays", (json_int_t)ag->applied.relays.n, "rejected_updates",
+	return json_pack("{s:s, s:o, s:o, s:{s:I, s:I, s:I}, s:I, s:o, s:o}", "name", ag->name,
+			 "mapds", maps, "dataplane", jdp, "applied", "services",
+			 (json_int_t)ag->applied.svcs.n, "relays", (json_int_t)ag->applied.relays.n,
+			 "gateways", (json_int_t)ag->applied.gateways.n, "rejected_updates",
 			 (json_int_t)ag->rejected_updates, "cluster", agent_cluster_json(ag),
 			 "bird", agent_bird_json(ag));
 }
@@ -298,7 +300,7 @@ timer_event(struct aw_handler *h, uint32_t events)
 	(void)events;
 	(void)r;
 	if (srv->ag->status_h.fd >= 0 && aw_loop_mod(&srv->ag->loop, &srv->ag->status_h, EPOLLIN) < 0)
-		fprintf(stderr, "anyway-agent: status socket: epoll: %s\n", strerror(errno));
+		aw_log(AW_LOG_ERR, "status socket: epoll: %s", strerror(errno));
 	for (struct status_client *cl = srv->clients; cl != NULL; cl = next) {
 		next = cl->next;
 		if (aw_conn_queued(&cl->c) > 0 ? now - cl->out_ms >= STATUS_SEND_MS

@@ -49,6 +49,9 @@ struct ctl_opts {
 	bool mapd_given;     /* --mapd on the command line: services etc. go there */
 	bool json;           /* print raw replies */
 	int timeout_ms;      /* per connect / reply */
+	bool stats;          /* --stats: the command's counters (ctl_cmd.stats_op) */
+	int interval_s;      /* -i: repeat every this many seconds (ctl_cmd.watch); 0: once */
+	long long count;     /* -c: that many times; 0: until interrupted */
 	struct aw_tls_opts tls; /* --ca/--cert/--key/--insecure: map server connections */
 };
 
@@ -105,6 +108,11 @@ struct ctl_cmd {
 	const struct ctl_pager *pager; /* non-NULL: a paged list */
 	const char *usage;      /* the arguments, "" when none (help, usage errors) */
 	const char *help;       /* one line for --help */
+	/* --stats: this op and formatter instead (NULL: the option is refused) */
+	const char *stats_op;
+	ctl_show_fn stats_show;
+	/* -i SECONDS [-c COUNT]: runs instead of one request (NULL: refused) */
+	int (*watch)(const struct ctl_opts *o, const struct ctl_cmd *c);
 };
 
 extern const struct ctl_cmd ctl_cmds[];
@@ -216,11 +224,18 @@ int ctl_parse_listener(const struct ctl_cmd *c, int argc, char **argv, json_t *r
 int ctl_parse_service_set(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 int ctl_parse_relay_add(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 extern const struct ctl_pager ctl_sessions_pager, ctl_relays_pager;
+/* ctl_stats.c: services --stats and stats -i. */
+int ctl_show_service_stats(const struct ctl_cmd *c, const json_t *reply);
+int ctl_watch_stats(const struct ctl_opts *o, const struct ctl_cmd *c);
 /* ctl_mapd.c: the map server. */
 int ctl_show_mapd_services(const struct ctl_cmd *c, const json_t *reply);
 int ctl_show_mapd_service(const struct ctl_cmd *c, const json_t *reply);
 int ctl_show_mapd_relays(const struct ctl_cmd *c, const json_t *reply);
 int ctl_show_mapd_subscribers(const struct ctl_cmd *c, const json_t *reply);
+/* ctl_gateway.c: the overlay gateway (both daemons). */
+extern const struct ctl_pager ctl_gateways_pager;
+int ctl_show_mapd_gateways(const struct ctl_cmd *c, const json_t *reply);
+int ctl_parse_gateway_add(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 int ctl_parse_register(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 int ctl_parse_deregister(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 

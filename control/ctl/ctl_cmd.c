@@ -149,8 +149,19 @@ run_paged(const struct ctl_opts *o, const struct ctl_cmd *c, long long max)
 static int
 run(const struct ctl_opts *o, const struct ctl_cmd *c, int argc, char **argv)
 {
-	json_t *req = json_pack("{s:s}", "op", c->op), *reply;
+	json_t *req, *reply;
+	ctl_show_fn show = c->show;
 	int rc = CTL_OK;
+	char name[64];
+
+	if ((o->stats && c->stats_op == NULL) || (o->interval_s > 0 && c->watch == NULL))
+		return ctl_usage_error("%s: no %s option", ctl_cmd_name(c, name, sizeof(name)),
+				       o->stats ? "--stats" : "-i");
+	if (o->interval_s > 0)
+		return c->watch(o, c);
+	if (o->stats)
+		show = c->stats_show;
+	req = json_pack("{s:s}", "op", o->stats ? c->stats_op : c->op);
 
 	if (c->parse != NULL && argc > 0)
 		rc = c->parse(c, argc, argv, req);
@@ -165,7 +176,7 @@ run(const struct ctl_opts *o, const struct ctl_cmd *c, int argc, char **argv)
 	}
 	rc = ctl_request(o, c->peer, c->role, req, &reply);
 	if (rc == CTL_OK && !o->json)
-		rc = c->show(c, reply);
+		rc = show(c, reply);
 	json_decref(reply);
 	return rc;
 }
@@ -203,6 +214,8 @@ static const char help_head[] =
 	"  -a, --agent PATH     agent status socket (default " CTL_DEFAULT_AGENT ")\n"
 	"  -j, --json           print the raw JSON reply lines instead of tables\n"
 	"  -t, --timeout MS     connect / reply timeout in milliseconds (default 5000)\n"
+	"  --stats              services: per service and destination counters\n"
+	"  -i, --interval S     stats: rates every S seconds; -c, --count N: N times\n"
 	"  --ca FILE --cert FILE --key FILE\n"
 	"                       TLS 1.3 to the map server: the operator's CA, this\n"
 	"                       client's certificate and key (required for map server\n"

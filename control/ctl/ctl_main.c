@@ -20,6 +20,9 @@ parse_opts(int argc, char **argv, struct ctl_opts *o)
 		{"agent", required_argument, NULL, 'a'},
 		{"json", no_argument, NULL, 'j'},
 		{"timeout", required_argument, NULL, 't'},
+		{"stats", no_argument, NULL, 'S'},
+		{"interval", required_argument, NULL, 'i'},
+		{"count", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		AW_TLS_LONGOPTS,
@@ -29,7 +32,7 @@ parse_opts(int argc, char **argv, struct ctl_opts *o)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:m:a:jt:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:m:a:jt:i:c:hV", longopts, NULL)) != -1) {
 		if (aw_tls_opt(&o->tls, c, optarg))
 			continue;
 		switch (c) {
@@ -42,6 +45,17 @@ parse_opts(int argc, char **argv, struct ctl_opts *o)
 				return CTL_USAGE;
 			o->timeout_ms = (int)v;
 			break;
+		case 'S': o->stats = true; break;
+		case 'i':
+			if (ctl_parse_int(optarg, "-i", 1, 3600, &v) != CTL_OK)
+				return CTL_USAGE;
+			o->interval_s = (int)v;
+			break;
+		case 'c':
+			if (ctl_parse_int(optarg, "-c", 1, 1000000000, &v) != CTL_OK)
+				return CTL_USAGE;
+			o->count = v;
+			break;
 		case 'h': ctl_help(stdout); return CTL_OK;
 		case 'V': printf(CTL_PROG " %s\n", AW_VERSION); return CTL_OK;
 		case ':':
@@ -50,6 +64,8 @@ parse_opts(int argc, char **argv, struct ctl_opts *o)
 			return ctl_usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (o->count > 0 && o->interval_s == 0)
+		return ctl_usage_error("-c needs -i SECONDS");
 	return -1;
 }
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aw_log.h"
 #include "aw_conn.h"
 #include "aw_loop.h"
 #include "aw_tls.h"
@@ -68,9 +69,12 @@ struct mapd {
 	struct aw_strmap sources;     /* address text -> connection count (uintptr_t) */
 	int reserve_fd;               /* spare fd for EMFILE, -1 when spent */
 	uint64_t accept_resume_ms;    /* 0: accepting */
+	struct aw_log_rl log_drop, log_refusal; /* peer-made lines, rate-limited */
+	struct aw_log_rep log_fd;               /* "no file descriptor left", condensed */
 	uint64_t next_scan_ms;
 	struct mapd_counters cnt;
 	struct aw_strmap relay_meta; /* path_id hex -> refusal and origin (mapd_refusal.c) */
+	struct aw_strmap gateway_meta; /* same for gateway entries */
 	uint64_t next_serial;        /* of clients */
 	char instance[17];   /* random per start: subscribers see a restart */
 	uint64_t started_ms;
@@ -121,6 +125,17 @@ void mapd_refusal_relay_deleted(struct mapd *md, const char *hex);
 /* relay.refused from a subscriber: record, forward to the adding admin, reply. */
 void mapd_refusal_report(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m);
 void mapd_refusal_free(struct mapd *md);
+/* The same for either table (gateway: gateway entries, else relays). */
+void mapd_refusal_added(struct mapd *md, bool gateway, const char *hex, uint64_t serial,
+			bool changed);
+void mapd_refusal_deleted(struct mapd *md, bool gateway, const char *hex);
+bool mapd_refusal_refused(struct mapd *md, bool gateway, const char *hex);
+/* Adds "refused" {by, error, count, age_ms} to o when one was reported. */
+void mapd_refusal_set_json(struct mapd *md, bool gateway, const char *hex, json_t *o,
+			   uint64_t now);
+
+/* mapd_gateway.c: gateway.add / del / get / list (SPEC §6; see there). */
+void mapd_gateway_op(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m);
 /* relay.get (NULL: no such relay) / relay.list replies, without tunnel keys. */
 json_t *mapd_relay_get_json(struct mapd *md, const uint8_t path_id[AW_MSG_PATH_ID_LEN]);
 json_t *mapd_relay_list_json(struct mapd *md);

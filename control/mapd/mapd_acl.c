@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aw_log.h"
 #include "mapd.h"
 #include "mapd_audit.h"
 
@@ -94,14 +95,14 @@ mapd_acl_start(struct mapd *md, const char *path, char *err, size_t errlen)
 	md->st.hook_arg = md;
 	g->path = path;
 	if (path == NULL) {
-		fprintf(stderr, "anyway-mapd: WARNING: no --acl: any connection may take any role, "
-		                "register any service and install relays\n");
+		aw_log(AW_LOG_WARNING, "no --acl: any connection may take any role, register any "
+		       "service and install relays");
 		return 0;
 	}
 	if (mapd_acl_load(path, &g->acl, err, errlen) < 0)
 		return -1;
 	g->on = true;
-	fprintf(stderr, "anyway-mapd: acl %s: %u entries\n", path, g->acl.n);
+	aw_log(AW_LOG_NOTICE, "acl %s: %u entries", path, g->acl.n);
 	return 0;
 }
 
@@ -141,16 +142,13 @@ mapd_acl_reload(struct mapd *md)
 		return false;
 	if (mapd_acl_load(g->path, &a, err, sizeof(err)) < 0) {
 		g->reload_failures++;
-		fprintf(stderr,
-		        "anyway-mapd: SIGHUP: acl not reloaded, the old one stays in "
-		        "force: %s\n",
-		        err);
+		aw_log(AW_LOG_ERR, "SIGHUP: acl not reloaded, the old one stays in force: %s", err);
 		return true;
 	}
 	mapd_acl_free(&g->acl);
 	g->acl = a;
 	g->reloads++;
-	fprintf(stderr, "anyway-mapd: SIGHUP: acl %s reloaded: %u entries\n", g->path, a.n);
+	aw_log(AW_LOG_NOTICE, "SIGHUP: acl %s reloaded: %u entries", g->path, a.n);
 	for (struct mapd_client *cl = md->clients, *next; cl != NULL; cl = next) {
 		next = cl->next;
 		if (cl->hello && role_entry(&g->acl, mapd_acl_identity(cl), cl->role) == NULL)
@@ -180,11 +178,12 @@ note_refusal(struct mapd *md, const struct mapd_client *cl, enum mapd_acl_reason
 		return;
 	}
 	g->log_lines++;
-	fprintf(stderr, "anyway-mapd: refused (%s) %s: %s", mapd_acl_reason_name(r), cl->peer, why);
 	if (id != NULL && id->log_suppressed > 0)
-		fprintf(stderr, " (and %llu more refusals of this identity not logged)",
-		        (unsigned long long)id->log_suppressed);
-	fprintf(stderr, "\n");
+		aw_log(AW_LOG_WARNING, "refused (%s) %s: %s (and %llu more refusals of this identity "
+		       "not logged)", mapd_acl_reason_name(r), cl->peer, why,
+		       (unsigned long long)id->log_suppressed);
+	else
+		aw_log(AW_LOG_WARNING, "refused (%s) %s: %s", mapd_acl_reason_name(r), cl->peer, why);
 	if (id != NULL) {
 		id->log_ms = now;
 		id->log_suppressed = 0;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aw_log.h"
 #include "aw_loop.h"
 
 #define LINE_MAX_BYTES 4096
@@ -66,13 +67,12 @@ mapd_audit_reopen(void)
 	mapd_audit_flush(); /* what was written before goes to the old file */
 	int fd = open_file(au.path, err, sizeof(err));
 	if (fd < 0) {
-		fprintf(stderr,
-		        "anyway-mapd: SIGHUP: --audit-log %s (still writing the old file)\n", err);
+		aw_log(AW_LOG_ERR, "SIGHUP: --audit-log %s (still writing the old file)", err);
 		return true;
 	}
 	close(au.fd);
 	au.fd = fd;
-	fprintf(stderr, "anyway-mapd: SIGHUP: audit log %s reopened\n", au.path);
+	aw_log(AW_LOG_NOTICE, "SIGHUP: audit log %s reopened", au.path);
 	return true;
 }
 
@@ -112,9 +112,9 @@ write_all(const char *p, size_t n)
 		if (w <= 0) {
 			uint64_t now = aw_now_ms();
 			if (au.last_err_ms == 0 || now - au.last_err_ms >= 60000) {
-				fprintf(stderr, "anyway-mapd: audit log %s: write failed: %s\n",
-				        au.fd >= 0 ? au.path : "(stderr)",
-				        w < 0 ? strerror(errno) : "nothing written");
+				aw_log(AW_LOG_ERR, "audit log %s: write failed: %s",
+				       au.fd >= 0 ? au.path : "(stderr)",
+				       w < 0 ? strerror(errno) : "nothing written");
 				au.last_err_ms = now;
 			}
 			return;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "aw_net.h"
+#include "aw_log.h"
 #include "mapd.h"
 
 #define READS_PER_EVENT 16
@@ -28,8 +29,8 @@ mapd_client_drop(struct mapd *md, struct mapd_client *cl, const char *why)
 	if (cl->c.h.dead)
 		return;
 	if (why != NULL)
-		fprintf(stderr, "anyway-mapd: %s %s (%s): %s\n", cl->peer,
-			cl->hello ? aw_role_name(cl->role) : "-", cl->name, why);
+		aw_log_rl(&md->log_drop, AW_LOG_INFO, "%s %s (%s): %s", cl->peer, /* peer-made */
+			  cl->hello ? aw_role_name(cl->role) : "-", cl->name, why);
 	if (cl->prev)
 		cl->prev->next = cl->next;
 	else
@@ -273,6 +274,7 @@ mapd_init(struct mapd *md)
 	memset(md, 0, sizeof(*md));
 	mapd_state_init(&md->st);
 	aw_strmap_init(&md->relay_meta);
+	aw_strmap_init(&md->gateway_meta);
 	md->max_clients = 4096;
 	md->sub_queue_max = 64u << 20;
 	md->client_queue_max = 8u << 20;

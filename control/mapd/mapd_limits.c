@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "aw_log.h"
 #include "mapd.h"
 
 #define IN_KEEP 4096u /* an input buffer shrinks back to this after a long line */
@@ -225,8 +226,8 @@ mapd_accept_no_fd(struct mapd *md, int lfd)
 	/* no spare fd: stop watching the listeners for a while */
 	if (md->accept_resume_ms == 0) {
 		md->cnt.accept_paused++;
-		fprintf(stderr, "anyway-mapd: no file descriptor left: accepting paused for %d ms\n",
-			MAPD_ACCEPT_PAUSE_MS);
+		aw_log_rep(&md->log_fd, AW_LOG_ERR,
+			   "no file descriptor left: accepting paused for %d ms", MAPD_ACCEPT_PAUSE_MS);
 	}
 	md->accept_resume_ms = aw_now_ms() + MAPD_ACCEPT_PAUSE_MS;
 	for (int i = 0; i < md->n_lis; i++)

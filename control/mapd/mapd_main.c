@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "aw_build_config.h"
+#include "aw_log.h"
 #include "aw_net.h"
 #include "aw_sdnotify.h"
 #include "mapd.h"
@@ -27,7 +28,7 @@ usage(FILE *f)
 		"                   [--idle-timeout-s S] [--input-budget BYTES]\n"
 		"                   [--output-budget BYTES] [--metrics HOST:PORT]\n"
 		"                   (--ca FILE --cert FILE --key FILE | --insecure)\n"
-		"                   [--acl FILE] [--audit-log FILE]\n"
+		"                   [--acl FILE] [--audit-log FILE] [--log-level LEVEL]\n"
 		"                   [--help] [--version]\n"
 		"Service map server: takes registrations (soft state with a TTL) and relay\n"
 		"entries, pushes a snapshot then versioned changes to subscribers.\n"
@@ -54,6 +55,7 @@ usage(FILE *f)
 		"                         re-read on SIGHUP (default: none, all allowed)\n"
 		"  --audit-log FILE       append one line per pushed change (reopened on\n"
 		"                         SIGHUP; default: the normal log, stderr)\n"
+		AW_LOG_USAGE
 		AW_TLS_USAGE
 		"SIGHUP re-reads --ca/--cert/--key for new connections (a bad set keeps the\n"
 		"old one), re-reads --acl (all or nothing) and reopens --audit-log.\n");
@@ -96,6 +98,7 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 		AW_TLS_LONGOPTS,
 		{"acl", required_argument, NULL, 'A'},
 		{"audit-log", required_argument, NULL, 'U'},
+		{"log-level", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -147,6 +150,10 @@ parse_args(int argc, char **argv, struct mapd *md, const char **listen, int *n_l
 				return 2;
 			*(c == 'I' ? &md->in_budget : &md->out_budget) = (size_t)v;
 			break;
+		case 'L':
+			if (aw_log_option(PROG, optarg) < 0)
+				return 2;
+			break;
 		case 'M':
 			if (aw_hostport_option(PROG, "--metrics", optarg) < 0)
 				return 2;
@@ -190,15 +197,14 @@ on_hup(void *arg)
 	if (md->tls != NULL) {
 		tls = true;
 		if (aw_tls_reload(md->tls, err, sizeof(err)) < 0)
-			fprintf(stderr, PROG ": SIGHUP: TLS files not reloaded, the old ones stay: %s\n",
-				err);
+			aw_log(AW_LOG_ERR, "SIGHUP: TLS files not reloaded, the old ones stay: %s", err);
 		else
-			fprintf(stderr, PROG ": SIGHUP: TLS certificate, key and CA reloaded\n");
+			aw_log(AW_LOG_NOTICE, "SIGHUP: TLS certificate, key and CA reloaded");
 	}
 	bool acl = mapd_acl_reload(arg);
 
 	if (!mapd_audit_reopen() && !acl && !tls)
-		fprintf(stderr, PROG ": SIGHUP: nothing to reload (--insecure, no --acl, no --audit-log)\n");
+		aw_log(AW_LOG_NOTICE, "SIGHUP: nothing to reload (--insecure, no --acl, no --audit-log)");
 }
 
 int
@@ -212,6 +218,7 @@ main(int argc, char **argv)
 	struct aw_handler sh;
 	struct aw_tls_opts tls = {0};
 
+	aw_log_init(PROG);
 	if (mapd_init(&md) < 0) {
 		fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));
 		return 1;
@@ -233,35 +240,34 @@ main(int argc, char **argv)
 		listen[n_listen++] = "127.0.0.1:7810";
 	aw_loop_on_hup(&md.loop, on_hup, &md);
 	if (aw_loop_watch_signals(&md.loop, &sh) < 0) {
-		fprintf(stderr, PROG ": signalfd: %s\n", strerror(errno));
+		aw_log(AW_LOG_ERR, "signalfd: %s", strerror(errno));
 		return 1;
 	}
 	for (int i = 0; i < n_listen; i++)
 		if (mapd_listen(&md, listen[i], err, sizeof(err)) < 0) {
-			fprintf(stderr, PROG ": --listen %s\n", err);
+			aw_log(AW_LOG_ERR, "--listen %s", err);
 			return strstr(err, "expected") || strstr(err, "not a numeric") ||
 					       strstr(err, "cannot resolve")
 				       ? 2
 				       : 1;
 		}
 	if (metrics && mapd_metrics_open(&md, metrics, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": --metrics %s\n", err);
+		aw_log(AW_LOG_ERR, "--metrics %s", err);
 		return 1; /* the address was checked with the options: cannot listen */
 	}
-	fprintf(stderr, PROG ": listening on");
 	for (int i = 0; i < n_listen; i++)
-		fprintf(stderr, " %s", listen[i]);
-	fprintf(stderr, " (%s)\n", md.tls ? "TLS 1.3, mutual authentication" : "plain TCP: insecure");
+		aw_log(AW_LOG_NOTICE, "listening on %s (%s)", listen[i],
+		       md.tls ? "TLS 1.3, mutual authentication" : "plain TCP: insecure");
 	aw_sd_notify("READY=1");
 	while (!md.loop.stop) {
 		int t = mapd_tick(&md, aw_now_ms());
 		mapd_audit_flush(); /* this round's changes and expiries */
 		if (aw_loop_run_once(&md.loop, t > 1000 ? 1000 : t) < 0) {
-			fprintf(stderr, PROG ": epoll_wait: %s\n", strerror(errno));
+			aw_log(AW_LOG_ERR, "epoll_wait: %s", strerror(errno));
 			break;
 		}
 	}
-	fprintf(stderr, PROG ": stopping\n");
+	aw_log(AW_LOG_NOTICE, "stopping");
 	aw_sd_notify("STOPPING=1");
 	aw_loop_kill(&md.loop, &sh);
 	mapd_metrics_close();

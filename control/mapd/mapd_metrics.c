@@ -2,8 +2,9 @@
 /*
  * mapd_metrics — anyway-mapd's OpenMetrics endpoint (--metrics HOST:PORT,
  * SPEC §11; names in control/PROTOCOL.md "Metrics"): connections by role,
- * registrations, services, relays, pushes, limit refusals and closes by
- * reason, buffer totals, ACL refusals and reloads, version and uptime. Read on each scrape from the
+ * registrations, services, relays, gateway entries, pushes, limit refusals
+ * and closes by reason, buffer totals, ACL refusals and reloads, version and
+ * uptime. Read on each scrape from the
  * server's own state; nothing is counted twice.
  *
  * Contract: anyway-mapd's one thread; one endpoint per process.
@@ -51,6 +52,8 @@ fill_tables(struct aw_metrics *w, const struct mapd *md)
 	aw_metrics_u64(w, svcs->n, NULL);
 	aw_metrics_family(w, "anyway_mapd_relays", AW_METRIC_GAUGE, "Relay entries.");
 	aw_metrics_u64(w, md->st.relays.n, NULL);
+	aw_metrics_family(w, "anyway_mapd_gateways", AW_METRIC_GAUGE, "Gateway entries (paths).");
+	aw_metrics_u64(w, md->st.gateways.n, NULL);
 	aw_metrics_family(w, "anyway_mapd_pushes", AW_METRIC_COUNTER,
 			  "Changes pushed to subscribers (each takes the next map version).");
 	aw_metrics_u64(w, md->st.version, NULL);

@@ -2,7 +2,7 @@
 /*
  * mapd_ops — what anyway-mapd does with each request line (SPEC §7.1): hello,
  * register / deregister, relay.add / relay.del, service.list / service.get,
- * subscriber.list; and the timers (TTL expiry, pings).
+ * subscriber.list, gateway.* (mapd_gateway.c); and the timers (TTL expiry, pings).
  * Contract: anyway-mapd's one thread. A line is decoded and validated whole
  * (lib/proto) before anything changes; a bad line gets an error reply and the
  * connection stays usable.
@@ -15,6 +15,7 @@
 #include "aw_hex.h"
 #include "aw_jw.h"
 #include "aw_sid.h"
+#include "aw_log.h"
 #include "mapd.h"
 #include "mapd_audit.h"
 
@@ -22,7 +23,7 @@ static void
 push_line(struct mapd *md, char *line)
 {
 	if (line == NULL) {
-		fprintf(stderr, "anyway-mapd: out of memory building a push\n");
+		aw_log(AW_LOG_ERR, "out of memory building a push");
 		return;
 	}
 	mapd_broadcast(md, line);
@@ -233,8 +234,13 @@ allowed(int role, enum aw_msg_type t)
 		return role == AW_ROLE_REGISTRAR || role == AW_ROLE_ADMIN;
 	case AW_MSG_RELAY_ADD:
 	case AW_MSG_RELAY_DEL:
+	case AW_MSG_GATEWAY_ADD:
+	case AW_MSG_GATEWAY_DEL:
+	case AW_MSG_GATEWAY_GET:
+	case AW_MSG_GATEWAY_LIST:
 		return role == AW_ROLE_ADMIN;
 	case AW_MSG_RELAY_REFUSED:
+	case AW_MSG_GATEWAY_REFUSED:
 		return role == AW_ROLE_SUBSCRIBER;
 	case AW_MSG_SERVICE_LIST:
 	case AW_MSG_SERVICE_GET:
@@ -276,6 +282,8 @@ mapd_client_line(struct mapd *md, struct mapd_client *cl, const char *line, size
 		op_relay(md, cl, &m);
 	else if (m.type == AW_MSG_RELAY_REFUSED)
 		mapd_refusal_report(md, cl, &m);
+	else if (m.type >= AW_MSG_GATEWAY_ADD && m.type <= AW_MSG_GATEWAY_REFUSED)
+		mapd_gateway_op(md, cl, &m); /* mapd_gateway.c */
 	else if (m.type == AW_MSG_PING)
 		mapd_client_reply_ok(cl, json_pack("{s:b}", "pong", 1));
 	else

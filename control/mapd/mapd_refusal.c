@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * mapd_refusal — relay entries the data plane refused further down: an agent
- * reports relay.refused {path_id, error}; the map server records the last
- * refusal per relay (who, what, how many times), shows it in relay.list /
+ * mapd_refusal — relay and gateway entries the data plane refused further
+ * down: an agent reports relay.refused / gateway.refused {path_id, error};
+ * the map server records the last refusal per entry (who, what, how many times), shows it in relay.list /
  * relay.get, and forwards it to the admin connection that added the relay
  * while that connection is open (control/PROTOCOL.md).
- * Contract: anyway-mapd's one thread. Metadata lives while its relay does:
- * relay.del forgets it, a changed relay.add clears the refusal.
+ * Contract: anyway-mapd's one thread. Metadata lives while its entry does:
+ * relay.del / gateway.del forget it, a changed add clears the refusal.
+ * md->relay_meta and md->gateway_meta are the two tables (same code).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aw_hex.h"
+#include "aw_log.h"
 #include "mapd.h"
 
 #define LIST_MAX 4000 /* relays per relay.list reply: ~600 KB, under the 1 MiB line */
@@ -25,24 +27,42 @@ struct relay_meta {
 };
 
 static struct relay_meta *
-meta_get(struct mapd *md, const char *hex, bool create)
+meta_get(struct aw_strmap *meta, const char *hex, bool create)
 {
-	struct relay_meta *e = aw_strmap_get(&md->relay_meta, hex);
+	struct relay_meta *e = aw_strmap_get(meta, hex);
 
 	if (e != NULL || !create)
 		return e;
 	e = calloc(1, sizeof(*e));
-	if (e != NULL && aw_strmap_put(&md->relay_meta, hex, e) == e) {
+	if (e != NULL && aw_strmap_put(meta, hex, e) == e) {
 		free(e);
 		e = NULL;
 	}
 	return e;
 }
 
+static struct aw_strmap *
+table(struct mapd *md, bool gateway)
+{
+	return gateway ? &md->gateway_meta : &md->relay_meta;
+}
+
 void
 mapd_refusal_relay_added(struct mapd *md, const char *hex, uint64_t serial, bool changed)
 {
-	struct relay_meta *e = meta_get(md, hex, true);
+	mapd_refusal_added(md, false, hex, serial, changed);
+}
+
+void
+mapd_refusal_relay_deleted(struct mapd *md, const char *hex)
+{
+	mapd_refusal_deleted(md, false, hex);
+}
+
+void
+mapd_refusal_added(struct mapd *md, bool gateway, const char *hex, uint64_t serial, bool changed)
+{
+	struct relay_meta *e = meta_get(table(md, gateway), hex, true);
 
 	if (e == NULL)
 		return;
@@ -54,18 +74,22 @@ mapd_refusal_relay_added(struct mapd *md, const char *hex, uint64_t serial, bool
 }
 
 void
-mapd_refusal_relay_deleted(struct mapd *md, const char *hex)
+mapd_refusal_deleted(struct mapd *md, bool gateway, const char *hex)
 {
-	free(aw_strmap_del(&md->relay_meta, hex));
+	free(aw_strmap_del(table(md, gateway), hex));
 }
 
 void
 mapd_refusal_free(struct mapd *md)
 {
-	for (size_t i = 0; i < md->relay_meta.cap; i++)
-		if (md->relay_meta.slots[i].key != NULL)
-			free(md->relay_meta.slots[i].val);
-	aw_strmap_free(&md->relay_meta);
+	for (int g = 0; g < 2; g++) {
+		struct aw_strmap *t = table(md, g);
+
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->slots[i].key != NULL)
+				free(t->slots[i].val);
+		aw_strmap_free(t);
+	}
 }
 
 /* Tell the admin that added the relay, if its connection is still open. */
@@ -89,8 +113,11 @@ mapd_refusal_report(struct mapd *md, struct mapd_client *cl, const struct aw_msg
 	char hex[2 * AW_MSG_PATH_ID_LEN + 1];
 	struct aw_msg fwd = *m;
 
+	bool gw = m->type == AW_MSG_GATEWAY_REFUSED;
 	aw_hex_encode(m->u.refusal.path_id, AW_MSG_PATH_ID_LEN, hex);
-	struct relay_meta *e = aw_strmap_get(&md->st.relays, hex) ? meta_get(md, hex, true) : NULL;
+	struct relay_meta *e = aw_strmap_get(gw ? &md->st.gateways : &md->st.relays, hex)
+				       ? meta_get(table(md, gw), hex, true)
+				       : NULL;
 	if (e == NULL) {
 		mapd_client_reply_ok(cl, json_pack("{s:s, s:b}", "path_id", hex, "recorded", 0));
 		return;
@@ -99,10 +126,31 @@ mapd_refusal_report(struct mapd *md, struct mapd_client *cl, const struct aw_msg
 	e->refused_at_ms = aw_now_ms();
 	snprintf(e->by, sizeof(e->by), "%s", cl->name);
 	snprintf(e->error, sizeof(e->error), "%s", m->u.refusal.error);
-	fprintf(stderr, "anyway-mapd: relay %s refused by %s: %s\n", hex, cl->name, e->error);
+	aw_log_rl(&md->log_refusal, AW_LOG_WARNING, "%s %s refused by %s: %s", gw ? "gateway" : "relay",
+		  hex, cl->name, e->error); /* peer-made */
 	snprintf(fwd.u.refusal.by, sizeof(fwd.u.refusal.by), "%s", cl->name);
 	notify_admin(md, e, &fwd);
 	mapd_client_reply_ok(cl, json_pack("{s:s, s:b}", "path_id", hex, "recorded", 1));
+}
+
+void
+mapd_refusal_set_json(struct mapd *md, bool gateway, const char *hex, json_t *o, uint64_t now)
+{
+	const struct relay_meta *e = aw_strmap_get(table(md, gateway), hex);
+
+	if (o != NULL && e != NULL && e->refusals > 0)
+		json_object_set_new(o, "refused",
+				    json_pack("{s:s, s:s, s:I, s:I}", "by", e->by, "error", e->error,
+					      "count", (json_int_t)e->refusals, "age_ms",
+					      (json_int_t)(now - e->refused_at_ms)));
+}
+
+bool
+mapd_refusal_refused(struct mapd *md, bool gateway, const char *hex)
+{
+	const struct relay_meta *e = aw_strmap_get(table(md, gateway), hex);
+
+	return e != NULL && e->refusals > 0;
 }
 
 /* A relay as listed to admins: no tunnel key; "refused" when one was reported. */
@@ -110,16 +158,11 @@ static json_t *
 relay_public(struct mapd *md, const char *hex, const struct aw_msg_relay *r, uint64_t now)
 {
 	json_t *o = aw_msg_relay_to_json(r);
-	const struct relay_meta *e = aw_strmap_get(&md->relay_meta, hex);
 
 	if (o == NULL)
 		return NULL;
 	json_object_del(o, "tunnel_key");
-	if (e != NULL && e->refusals > 0)
-		json_object_set_new(o, "refused",
-				    json_pack("{s:s, s:s, s:I, s:I}", "by", e->by, "error", e->error,
-					      "count", (json_int_t)e->refusals, "age_ms",
-					      (json_int_t)(now - e->refused_at_ms)));
+	mapd_refusal_set_json(md, false, hex, o, now);
 	return o;
 }
 
@@ -147,8 +190,7 @@ mapd_relay_list_json(struct mapd *md)
 			const char *hex = t->slots[i].key;
 			if (hex == NULL)
 				continue;
-			const struct relay_meta *e = aw_strmap_get(&md->relay_meta, hex);
-			bool refused = e != NULL && e->refusals > 0;
+			bool refused = mapd_refusal_refused(md, false, hex);
 			if (refused != (pass == 0))
 				continue;
 			if (json_array_size(a) >= LIST_MAX)

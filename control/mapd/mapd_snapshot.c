@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * mapd_snapshot — the snapshot a new subscriber gets (in parts when it would
- * not fit one line) and the answers to service.list / service.get.
+ * mapd_snapshot — the snapshot a new subscriber gets (services, relays, and
+ * gateways when there are any; in parts when it would not fit one line) and
+ * the answers to service.list / service.get.
  * Contract: as mapd_state.h (anyway-mapd's one thread).
  */
 #include <inttypes.h>
@@ -11,7 +12,7 @@
 #include "mapd_state.h"
 
 struct part {
-	json_t *services, *relays;
+	json_t *services, *relays, *gateways;
 	size_t est; /* estimated bytes of the part */
 	uint64_t version;
 	int (*emit)(const char *line, size_t len, void *arg);
@@ -23,8 +24,9 @@ part_reset(struct part *p)
 {
 	p->services = json_array();
 	p->relays = json_array();
+	p->gateways = json_array();
 	p->est = 64;
-	return p->services && p->relays ? 0 : -1;
+	return p->services && p->relays && p->gateways ? 0 : -1;
 }
 
 static int
@@ -36,6 +38,13 @@ part_emit(struct part *p, bool more)
 	int rc = -1;
 
 	p->services = p->relays = NULL;
+	if (o != NULL && json_array_size(p->gateways) > 0 &&
+	    json_object_set(o, "gateways", p->gateways) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	json_decref(p->gateways);
+	p->gateways = NULL;
 	if (o != NULL && (!more || json_object_set_new(o, "more", json_true()) == 0))
 		line = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
@@ -47,7 +56,7 @@ part_emit(struct part *p, bool more)
 
 /* Append v (stolen) to arr, first emitting the part when v would not fit. */
 static int
-part_add(struct part *p, json_t *v, bool relay, size_t est, size_t part_bytes)
+part_add(struct part *p, json_t *v, json_t **arr, size_t est, size_t part_bytes)
 {
 	if (v == NULL)
 		return -1;
@@ -58,7 +67,7 @@ part_add(struct part *p, json_t *v, bool relay, size_t est, size_t part_bytes)
 		}
 	}
 	p->est += est;
-	return json_array_append_new(relay ? p->relays : p->services, v);
+	return json_array_append_new(*arr, v);
 }
 
 int
@@ -72,17 +81,22 @@ mapd_snapshot(const struct mapd_state *st, size_t part_bytes,
 		const struct mapd_svc *s = st->services.slots[i].val;
 
 		if (st->services.slots[i].key != NULL && s->n > 0)
-			rc = part_add(&p, mapd_svc_json(s), false, strlen(s->uri) + 64 + 100 * s->n,
+			rc = part_add(&p, mapd_svc_json(s), &p.services, strlen(s->uri) + 64 + 100 * s->n,
 				      part_bytes);
 	}
 	for (size_t i = 0; rc == 0 && i < st->relays.cap; i++)
 		if (st->relays.slots[i].key != NULL)
-			rc = part_add(&p, aw_msg_relay_to_json(st->relays.slots[i].val), true, 260,
-				      part_bytes);
+			rc = part_add(&p, aw_msg_relay_to_json(st->relays.slots[i].val), &p.relays,
+				      260, part_bytes);
+	for (size_t i = 0; rc == 0 && i < st->gateways.cap; i++)
+		if (st->gateways.slots[i].key != NULL)
+			rc = part_add(&p, aw_msg_gateway_to_json(st->gateways.slots[i].val, true),
+				      &p.gateways, 200, part_bytes);
 	if (rc == 0)
 		return part_emit(&p, false);
 	json_decref(p.services);
 	json_decref(p.relays);
+	json_decref(p.gateways);
 	return -1;
 }
 

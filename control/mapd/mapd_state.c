@@ -16,6 +16,8 @@ mapd_state_init(struct mapd_state *st)
 {
 	aw_strmap_init(&st->services);
 	aw_strmap_init(&st->relays);
+	aw_strmap_init(&st->gateways);
+	aw_strmap_init(&st->gw_nodes);
 	st->version = 0;
 	st->next_expiry_ms = UINT64_MAX;
 }
@@ -34,6 +36,7 @@ mapd_state_free(struct mapd_state *st)
 			free(st->relays.slots[i].val);
 	aw_strmap_free(&st->services);
 	aw_strmap_free(&st->relays);
+	mapd_gateways_free(st);
 }
 
 static int
@@ -240,6 +243,88 @@ mapd_relay_del(struct mapd_state *st, const uint8_t path_id[AW_MSG_PATH_ID_LEN])
 	struct aw_msg_relay *e = aw_strmap_del(&st->relays, key);
 	free(e);
 	return e != NULL;
+}
+
+static const char *
+node_key(const struct aw_addr *a, char buf[AW_ADDR_STRLEN])
+{
+	return aw_addr_format(a, buf, AW_ADDR_STRLEN);
+}
+
+/* Forget e's node unless another entry took it meanwhile (a swap in one batch). */
+static void
+node_forget(struct mapd_state *st, const struct aw_msg_gateway *e)
+{
+	char nk[AW_ADDR_STRLEN];
+
+	if (aw_strmap_get(&st->gw_nodes, node_key(&e->node_addr, nk)) == e)
+		aw_strmap_del(&st->gw_nodes, nk);
+}
+
+const struct aw_msg_gateway *
+mapd_gateway_by_node(const struct mapd_state *st, const struct aw_addr *node)
+{
+	char nk[AW_ADDR_STRLEN];
+
+	return aw_strmap_get(&st->gw_nodes, node_key(node, nk));
+}
+
+int
+mapd_gateway_add(struct mapd_state *st, const struct aw_msg_gateway *g, bool *changed)
+{
+	char key[2 * AW_MSG_PATH_ID_LEN + 1], nk[AW_ADDR_STRLEN];
+	struct aw_msg_gateway *old, *e;
+
+	aw_hex_encode(g->path_id, AW_MSG_PATH_ID_LEN, key);
+	old = aw_strmap_get(&st->gateways, key);
+	*changed = old == NULL || !aw_msg_gateway_equal(old, g);
+	if (old != NULL) {
+		if (!aw_addr_eq(&old->node_addr, &g->node_addr)) {
+			/* the new node key cannot map to old yet: old back = out of memory */
+			if (aw_strmap_put(&st->gw_nodes, node_key(&g->node_addr, nk), old) == old)
+				return -1;
+			node_forget(st, old); /* still under its former node_addr */
+		}
+		*old = *g;
+		return 0;
+	}
+	e = malloc(sizeof(*e));
+	if (e == NULL)
+		return -1;
+	*e = *g;
+	if (aw_strmap_put(&st->gateways, key, e) == e) {
+		free(e);
+		return -1;
+	}
+	if (aw_strmap_put(&st->gw_nodes, node_key(&g->node_addr, nk), e) == e) {
+		aw_strmap_del(&st->gateways, key);
+		free(e);
+		return -1;
+	}
+	return 0;
+}
+
+bool
+mapd_gateway_del(struct mapd_state *st, const uint8_t path_id[AW_MSG_PATH_ID_LEN])
+{
+	char key[2 * AW_MSG_PATH_ID_LEN + 1];
+
+	aw_hex_encode(path_id, AW_MSG_PATH_ID_LEN, key);
+	struct aw_msg_gateway *e = aw_strmap_del(&st->gateways, key);
+	if (e != NULL)
+		node_forget(st, e);
+	free(e);
+	return e != NULL;
+}
+
+void
+mapd_gateways_free(struct mapd_state *st)
+{
+	for (size_t i = 0; i < st->gateways.cap; i++)
+		if (st->gateways.slots[i].key != NULL)
+			free(st->gateways.slots[i].val);
+	aw_strmap_free(&st->gateways);
+	aw_strmap_free(&st->gw_nodes);
 }
 
 json_t *

@@ -36,6 +36,8 @@ struct mapd_svc {
 struct mapd_state {
 	struct aw_strmap services; /* uri -> struct mapd_svc * */
 	struct aw_strmap relays;   /* path_id hex -> struct aw_msg_relay * */
+	struct aw_strmap gateways; /* path_id hex -> struct aw_msg_gateway * */
+	struct aw_strmap gw_nodes; /* node_addr text -> its entry in gateways (one each) */
 	uint64_t version;          /* of the last pushed message */
 	uint64_t next_expiry_ms;   /* earliest registration expiry, UINT64_MAX: none */
 	/* Called for each registration entering (+1) or leaving (-1) the table,
@@ -69,6 +71,14 @@ void mapd_gc_service(struct mapd_state *st, const char *uri);
 /* relay.add: *changed false when the same entry is already there. */
 int mapd_relay_add(struct mapd_state *st, const struct aw_msg_relay *r, bool *changed);
 bool mapd_relay_del(struct mapd_state *st, const uint8_t path_id[AW_MSG_PATH_ID_LEN]);
+
+/* gateway entries: as relays (the ops: mapd_gateway.c). The caller makes
+ * sure no other entry has g's node_addr (mapd_gateway_by_node). */
+int mapd_gateway_add(struct mapd_state *st, const struct aw_msg_gateway *g, bool *changed);
+const struct aw_msg_gateway *mapd_gateway_by_node(const struct mapd_state *st,
+						  const struct aw_addr *node);
+bool mapd_gateway_del(struct mapd_state *st, const uint8_t path_id[AW_MSG_PATH_ID_LEN]);
+void mapd_gateways_free(struct mapd_state *st);
 
 /* Push lines; each takes the next version. */
 char *mapd_push_service(struct mapd_state *st, const struct mapd_svc *svc);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "aw_build_config.h"
+#include "aw_log.h"
 #include "reg.h"
 
 #define PROG "anyway-registrar"
@@ -25,9 +26,11 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: " PROG " --mapd HOST:PORT [--mapd ...] (--config FILE |\n"
 		"         --service URI --addr A --port P [--priority N] [--weight W] [--ttl S]\n"
-		"         [--check tcp|http:/PATH|none] [--service ...]) [--name NAME]\n"
-		"         [--check-interval-ms MS] [--help] [--version]\n"
-		"         (--ca FILE --cert FILE --key FILE | --insecure)\n"
+		"         [--check tcp|http:/PATH|https:/PATH|none] [--rise N] [--fall N]\n"
+		"         [--expect-status LIST] [--expect-body TEXT] [--check-timeout-ms MS]\n"
+		"         [--ca-file FILE] [--no-tls-verify] [--drain] [--service ...])\n"
+		"         [--name NAME] [--check-interval-ms MS] [--log-level LEVEL]\n"
+		"         (--ca FILE --cert FILE --key FILE | --insecure) [--help] [--version]\n"
 		"Registers services with map servers, renews them every ttl/3 while their\n"
 		"health check passes, deregisters them when it fails and on SIGTERM.\n"
 		"  --mapd HOST:PORT     a map server: IPv4, [IPv6] or name (repeatable, up to %d)\n"
@@ -36,33 +39,20 @@ usage(FILE *f)
 		"                       (re-read on SIGHUP, all or nothing)\n"
 		"  --service URI ...    one service; the options after it belong to it\n"
 		"                       (defaults: priority 0, weight 100, ttl 30, check tcp)\n"
-		"  --check KIND         tcp: connect to addr:port; http:/PATH: GET /PATH answers\n"
-		"                       2xx/3xx (the path starts with '/': http:/health);\n"
-		"                       none: always passing (2 s timeout each)\n"
-		"  --check-interval-ms  how often each check runs (default 1000)\n"
+		"  --check KIND         tcp: connect to addr:port; http:/PATH, https:/PATH: GET\n"
+		"                       /PATH answers an expected status (the path starts with\n"
+		"                       '/': http:/health); none: always passing\n"
+		"  --rise N, --fall N   passes / failures in a row to register / withdraw (2, 3)\n"
+		"  --expect-status L    expected HTTP status: codes and ranges (200-399)\n"
+		"  --expect-body TEXT   the body must contain TEXT\n"
+		"  --check-timeout-ms   each check's time limit (default 2000)\n"
+		"  --ca-file FILE       https: CA certificates; --no-tls-verify: don't verify\n"
+		"  --drain              register with weight 0: no new flows, sessions kept\n"
+		"  --check-interval-ms  how often each check runs (default 1000; the file's\n"
+		"                       check_interval_ms per service)\n"
+		"  --log-level LEVEL    " AW_LOG_LEVELS " (default info)\n"
 		AW_TLS_USAGE "SIGHUP also re-reads --ca/--cert/--key for new connections.\n",
 		REG_MAX_MAPD);
-}
-
-static int
-set_check(struct reg_svc *s, const char *v, const char *where)
-{
-	if (strcmp(v, "tcp") == 0) {
-		s->check = CHECK_TCP;
-	} else if (strcmp(v, "none") == 0) {
-		s->check = CHECK_NONE;
-	} else if (strncmp(v, "http:", 5) == 0 && v[5] == '/' && strlen(v + 5) < sizeof(s->http_path) &&
-		   strpbrk(v + 5, " \r\n") == NULL) {
-		s->check = CHECK_HTTP;
-		snprintf(s->http_path, sizeof(s->http_path), "%s", v + 5);
-	} else {
-		fprintf(stderr,
-			PROG ": %scheck: expected tcp, none or http:/PATH (the path starts "
-			     "with '/'), got '%.80s'\n",
-			where, v);
-		return -1;
-	}
-	return 0;
 }
 
 /* Validate one service object (members as in the file) into s. */
@@ -73,26 +63,16 @@ svc_from_json(json_t *o, const char *where, struct reg_svc *s)
 	char err[AW_MSG_ERRLEN];
 	struct aw_msg m;
 	json_t *req;
-	const char *check = "tcp";
 
 	if (!json_is_object(o)) {
 		fprintf(stderr, PROG ": %s: expected object\n", where);
 		return -1;
 	}
 	req = json_deep_copy(o);
-	if (json_object_get(req, "check") != NULL) {
-		check = json_string_value(json_object_get(req, "check"));
-		if (check == NULL) {
-			fprintf(stderr, PROG ": %scheck: expected string\n", where);
-			json_decref(req);
-			return -1;
-		}
-	}
-	if (set_check(s, check, where) < 0) {
+	if (reg_ckconf_take(req, where, s) < 0) {
 		json_decref(req);
 		return -1;
 	}
-	json_object_del(req, "check");
 	for (size_t i = 0; i < 3; i++)
 		if (json_object_get(req, defaults[i][0]) == NULL)
 			json_object_set_new(req, defaults[i][0], json_integer(atoi(defaults[i][1])));
@@ -171,13 +151,25 @@ svc_flag(json_t *cur, const char *key, const char *val)
 		fprintf(stderr, PROG ": --%s: give --service first\n", key);
 		return -1;
 	}
-	if (strcmp(key, "addr") == 0 || strcmp(key, "check") == 0)
-		return json_object_set_new(cur, key, json_string(val));
+	if (strcmp(key, "drain") == 0)
+		return json_object_set_new(cur, key, json_true());
+	if (strcmp(key, "no-tls-verify") == 0)
+		return json_object_set_new(cur, "tls_verify", json_false());
+	if (strcmp(key, "addr") == 0 || strcmp(key, "check") == 0 || strcmp(key, "expect-status") == 0 ||
+	    strcmp(key, "expect-body") == 0 || strcmp(key, "ca-file") == 0) {
+		char k[32];
+		snprintf(k, sizeof(k), "%s", key);
+		for (char *p = k; *p; p++)
+			*p = *p == '-' ? '_' : *p;
+		return json_object_set_new(cur, k, json_string(val));
+	}
 	v = strtoll(val, &end, 10);
 	if (*val == '\0' || *end != '\0') {
 		fprintf(stderr, PROG ": --%s: expected an integer, got '%.80s'\n", key, val);
 		return -1;
 	}
+	if (strcmp(key, "check-timeout-ms") == 0)
+		key = "check_timeout_ms";
 	return json_object_set_new(cur, key, json_integer(v));
 }
 
@@ -221,6 +213,12 @@ reg_parse_args(struct reg *rg, int argc, char **argv, bool *exit_now)
 		{"weight", required_argument, NULL, 'w'},   {"ttl", required_argument, NULL, 't'},
 		{"check", required_argument, NULL, 'k'},    {"name", required_argument, NULL, 'n'},
 		{"check-interval-ms", required_argument, NULL, 'i'},
+		{"rise", required_argument, NULL, 'k'},     {"fall", required_argument, NULL, 'k'},
+		{"expect-status", required_argument, NULL, 'k'},
+		{"expect-body", required_argument, NULL, 'k'},
+		{"check-timeout-ms", required_argument, NULL, 'k'},
+		{"ca-file", required_argument, NULL, 'k'},  {"no-tls-verify", no_argument, NULL, 'k'},
+		{"drain", no_argument, NULL, 'k'},          {"log-level", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
 		AW_TLS_LONGOPTS,                            {NULL, 0, NULL, 0},
 	};
@@ -245,6 +243,9 @@ reg_parse_args(struct reg *rg, int argc, char **argv, bool *exit_now)
 			break;
 		case 'a': case 'p': case 'P': case 'w': case 't': case 'k':
 			rc = svc_flag(cur, opts[idx].name, optarg);
+			break;
+		case 'L':
+			rc = aw_log_option(PROG, optarg);
 			break;
 		case 'n':
 			if (strlen(optarg) == 0 || strlen(optarg) > AW_MSG_NAME_MAX ||

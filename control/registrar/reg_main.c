@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aw_log.h"
 #include "aw_sdnotify.h"
 #include "reg.h"
 
@@ -22,8 +23,10 @@ service_round(struct reg *rg, struct reg_svc *s, uint64_t now)
 
 	if (h != s->seen && h >= 0) {
 		aw_addr_format(&s->r.addr, ab, sizeof(ab));
-		fprintf(stderr, PROG ": %s %s port %u: health check %s\n", s->r.service, ab, s->r.port,
-			h ? "passes: registering" : "fails: deregistering");
+		aw_log(h ? AW_LOG_NOTICE : AW_LOG_WARNING, "%s %s port %u: health check %s", s->r.service,
+		       ab, s->r.port,
+		       h ? (s->drain ? "passes: registering drained (weight 0)" : "passes: registering")
+			 : s->seen == 1 ? "fails: deregistering" : "fails: not registering");
 		if (h == 0 && s->seen == 1)
 			reg_send_all(rg, s, true);
 		s->seen = h;
@@ -60,6 +63,7 @@ main(int argc, char **argv)
 
 	snprintf(rg.name, sizeof(rg.name), PROG);
 	rg.check_interval_ms = 1000;
+	aw_log_init(PROG);
 	if (aw_loop_init(&rg.loop) < 0) {
 		perror(PROG ": epoll");
 		return 1;
@@ -69,7 +73,8 @@ main(int argc, char **argv)
 	if (exit_now)
 		return 0;
 	aw_loop_on_hup(&rg.loop, on_hup, &rg);
-	if (aw_loop_watch_signals(&rg.loop, &sigh) < 0 || reg_checks_start(&rg) < 0) {
+	if (reg_checks_global_init() < 0 || aw_loop_watch_signals(&rg.loop, &sigh) < 0 ||
+	    reg_checks_start(&rg) < 0) {
 		perror(PROG ": start");
 		return 1;
 	}
@@ -84,7 +89,7 @@ main(int argc, char **argv)
 		if (aw_loop_run_once(&rg.loop, 50) < 0)
 			break;
 	}
-	fprintf(stderr, PROG ": stopping: deregistering\n");
+	aw_log(AW_LOG_NOTICE, "stopping: deregistering");
 	aw_sd_notify("STOPPING=1");
 	reg_checks_stop(&rg);
 	reg_shutdown(&rg, 2000);

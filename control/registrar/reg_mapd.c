@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "aw_log.h"
 #include "reg.h"
 
 struct reg_link {
@@ -38,8 +39,8 @@ mapd_down(struct reg *rg, struct reg_mapd *m, const char *why)
 		m->link->m = NULL;
 		m->link = NULL;
 	}
-	if (why != NULL)
-		fprintf(stderr, "anyway-registrar: mapd %s: %s\n", m->name, why);
+	if (why != NULL) /* condensed: a map server down fails every retry */
+		aw_log_rep(&m->log_rep, AW_LOG_WARNING, "mapd %s: %s", m->name, why);
 	m->up = false;
 	m->retry_at_ms = aw_now_ms() + aw_backoff_next(&m->bo);
 }
@@ -54,6 +55,8 @@ send_reg(struct reg *rg, struct reg_mapd *m, const struct reg_svc *s, bool dereg
 	msg.u.reg = s->r;
 	if (deregister)
 		msg.u.reg.ttl = 0;
+	else if (s->drain)
+		msg.u.reg.weight = 0; /* drained: the map keeps it, with no new flows */
 	line = aw_msg_encode(&msg);
 	if (line == NULL || aw_conn_send(&m->link->c, line, strlen(line)) < 0)
 		mapd_down(rg, m, line == NULL ? "out of memory" : aw_conn_strerror(&m->link->c, errno));
@@ -79,12 +82,12 @@ on_line(struct reg_mapd *m, const char *line, size_t len)
 	/* the map server answers: the connection (and its TLS handshake) is good */
 	aw_backoff_reset(&m->bo);
 	if (aw_msg_decode(line, len, &msg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "anyway-registrar: mapd %s: unreadable reply: %s\n", m->name, err);
+		aw_log_rl(&m->log_rl, AW_LOG_WARNING, "mapd %s: unreadable reply: %s", m->name, err);
 		return;
 	}
 	if (msg.type == AW_MSG_REPLY && !msg.u.reply.ok) {
 		m->errors++;
-		fprintf(stderr, "anyway-registrar: mapd %s: refused: %s\n", m->name, msg.u.reply.error);
+		aw_log_rl(&m->log_rl, AW_LOG_WARNING, "mapd %s: refused: %s", m->name, msg.u.reply.error);
 	}
 	aw_msg_free(&msg);
 }
@@ -95,7 +98,9 @@ on_up(struct reg *rg, struct reg_mapd *m)
 	char hello[AW_MSG_NAME_MAX + 64];
 
 	m->up = true;
-	fprintf(stderr, "anyway-registrar: mapd %s: connected\n", m->name);
+	aw_backoff_reset(&m->bo);
+	aw_log_rep_flush(&m->log_rep);
+	aw_log(AW_LOG_NOTICE, "mapd %s: connected", m->name);
 	snprintf(hello, sizeof(hello), "{\"op\":\"hello\",\"role\":\"registrar\",\"name\":\"%s\"}",
 		 rg->name);
 	if (aw_conn_send(&m->link->c, hello, strlen(hello)) < 0) {

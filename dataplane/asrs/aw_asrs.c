@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "aw_asrs_priv.h"
+#include "aw_asrs_svcstats.h"
 
 int
 aw_asrs_create(struct aw_dp *dp, char *err, size_t errlen)
@@ -41,7 +42,8 @@ aw_asrs_create(struct aw_dp *dp, char *err, size_t errlen)
 		memcpy(a->snat_tab[2 * AW_ASRS_MAX_SNAT + 2 * p], dp->ports[p].addr4.b, 16);
 		memcpy(a->snat_tab[2 * AW_ASRS_MAX_SNAT + 2 * p + 1], dp->ports[p].addr6.b, 16);
 	}
-	int rc = aw_svc_init(a, err, errlen) < 0 || aw_sess_init(a, err, errlen) < 0 ? -1 : 0;
+	int rc = aw_sess_init(a, err, errlen) < 0 || aw_svcstats_init(a, err, errlen) < 0 ||
+			 aw_svc_init(a, err, errlen) < 0 ? -1 : 0;
 	for (unsigned i = 0; rc == 0 && i < dp->n_ctx; i++)
 		if (aw_sess_lcore_init(a, dp->ctx_list[i]) < 0) {
 			snprintf(err, errlen, "asrs: cannot create the defer queue of lcore %u",
@@ -78,6 +80,7 @@ aw_asrs_destroy(struct aw_dp *dp)
 	aw_asrs_telemetry_register(NULL);
 	aw_sess_fini(a);
 	aw_svc_fini(a);
+	aw_svcstats_fini(a);
 	for (unsigned i = 0; i < dp->n_ctx; i++)
 		dp->ctx_list[i]->feat_lc[AW_FEAT_ASRS] = NULL;
 	rte_free(a);
@@ -119,6 +122,8 @@ const struct aw_feature_ops aw_asrs_ops = {
 	.burst = aw_asrs_burst,
 	.tick = aw_asrs_tick,
 	.stats_json = aw_asrs_stats_json,
+	.metrics = aw_asrs_metrics,
+	.metrics_more = aw_svcstats_metrics,
 	.telemetry_register = asrs_telemetry_register,
 	.api_methods = aw_asrs_api_methods,
 	.n_api_methods = &aw_asrs_n_api_methods,

@@ -75,8 +75,10 @@ void aw_asrs_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b);
 /* Once per loop of a processing lcore: bounded aging work. */
 void aw_asrs_tick(struct aw_lcore_ctx *c, uint64_t now_tsc);
 
-/* {"sessions": N, ...}: the "asrs" section of the stats method. */
+/* {"sessions": N, ...}: the "asrs" section of the stats method; its
+ * numbers' metric types (aw_feature.h). */
 json_t *aw_asrs_stats_json(const struct aw_dp *dp);
+extern const struct aw_feat_metric aw_asrs_metrics[];
 
 extern const struct aw_api_method aw_asrs_api_methods[];
 extern const unsigned aw_asrs_n_api_methods;

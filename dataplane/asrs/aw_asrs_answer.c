@@ -20,6 +20,7 @@
 #include "aw_asrs_nat.h"
 #include "aw_asrs_stab.h"
 #include "aw_asrs_synproxy.h"
+#include "aw_cluster.h"
 #include "aw_icmp.h"
 #include "aw_fwd.h"
 
@@ -120,11 +121,12 @@ aw_asrs_refuse(struct aw_lcore_ctx *c, const struct aw_feat_pkt *p, enum aw_drop
 /* The quoted packet's session: its slot and side, or NULL. */
 static struct aw_sess *
 quoted_session(struct aw_asrs *a, const uint8_t *in, uint32_t ilen, int v6, uint32_t *ihl,
-	       bool *reply)
+	       bool *reply, struct aw_sess_key *kq)
 {
 	struct aw_sess_key k;
 
 	memset(&k, 0, sizeof(k));
+	memset(kq, 0, sizeof(*kq));
 	if (v6) {
 		if (ilen < 48 || (in[0] >> 4) != 6)
 			return NULL;
@@ -145,6 +147,7 @@ quoted_session(struct aw_asrs *a, const uint8_t *in, uint32_t ilen, int v6, uint
 	k.v6 = (uint8_t)v6;
 	memcpy(&k.sport, in + *ihl + 2, 2); /* the quoted packet, reversed */
 	memcpy(&k.dport, in + *ihl, 2);
+	*kq = k;
 	uint32_t ref = aw_sess_lookup(a, &k);
 	if (ref == AW_STAB_MISS)
 		return NULL;
@@ -192,7 +195,15 @@ aw_asrs_icmp_error(struct aw_lcore_ctx *c, struct aw_asrs *a, const struct aw_fe
 
 	if (len < hl + 8) /* the core guarantees it; cheap to keep honest */
 		return aw_set_drop(p->m, AW_DROP_ICMP_MALFORMED);
-	struct aw_sess *s = quoted_session(a, ip + hl + 8, len - hl - 8, p->v6, &ihl, &reply);
+	struct aw_sess_key k;
+	struct aw_sess *s = quoted_session(a, ip + hl + 8, len - hl - 8, p->v6, &ihl, &reply, &k);
+	/* Anycast cluster (SPEC §8): an error quoting a packet another instance
+	 * sent from a VIP goes to that flow's owner (key: the quote, reversed). */
+	if (s == NULL && unlikely(c->dp->feat[AW_FEAT_CLUSTER] != NULL) && k.proto != 0 &&
+	    (p->addr_flags & (AW_ADDR_VIP | AW_FEAT_SVC_PREFIX)) &&
+	    aw_cluster_miss(c, p->m, aw_cluster_asrs_hash(k.src, k.dst, k.sport, k.dport, k.proto,
+							 k.v6), false))
+		return;
 	if (s == NULL || s->state == AW_SS_FREE || s->state >= AW_SS__N)
 		return aw_set_drop(p->m, AW_DROP_ICMP_NO_SESSION);
 	if ((p->v6 ? ip[7] : ip[8]) <= 1) /* no error about an error */

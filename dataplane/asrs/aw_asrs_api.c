@@ -21,6 +21,7 @@
 #include <rte_telemetry.h>
 
 #include "aw_asrs_priv.h"
+#include "aw_asrs_svcstats.h"
 
 static struct aw_asrs *
 asrs_of(struct aw_dp *dp, char *err, size_t errlen)
@@ -151,6 +152,38 @@ dests_json(const struct aw_svc *s)
 						     "weight", d->weight));
 	}
 	return arr;
+}
+
+/* service.stats {[service]}: per service and destination counters. */
+static json_t *
+m_service_stats(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
+{
+	struct aw_asrs *a = asrs_of(dp, err, errlen);
+	struct aw_jctx c = {.err = err, .errlen = errlen};
+	static const char *const keys[] = {"service", NULL};
+	json_t *args = aw_api_args(req), *out = NULL;
+	char uri[AW_URI_MAX_LEN + 1];
+	uint16_t len;
+	uint64_t sid;
+	const struct aw_svc *only = NULL;
+
+	if (a == NULL || aw_jc_check_keys(&c, args, "", keys) < 0)
+		goto done;
+	if (json_object_get(args, "service") != NULL) {
+		if (aw_asrs_parse_uri(&c, args, "", "service", uri, &len, &sid) < 0)
+			goto done;
+		only = aw_svc_find(a, sid);
+		if (only == NULL) {
+			snprintf(err, errlen, "service %s: no such service", uri);
+			goto done;
+		}
+	}
+	out = aw_svcstats_json(a, only);
+	if (out == NULL)
+		snprintf(err, errlen, "out of memory");
+done:
+	json_decref(args);
+	return out;
 }
 
 static json_t *
@@ -326,7 +359,7 @@ done:
 
 const struct aw_api_method aw_asrs_api_methods[] = {
 	{"service.set", m_service_set},     {"service.del", m_service_del},
-	{"service.list", m_service_list},   {"listener.add", m_listener_add},
+	{"service.list", m_service_list},   {"service.stats", m_service_stats},   {"listener.add", m_listener_add},
 	{"listener.del", m_listener_del},   {"listener.list", m_listener_list},
 	{"session.list", m_session_list},
 };
@@ -360,6 +393,21 @@ bad_shim_name(unsigned k)
 	return aw_shim_err_name((enum aw_shim_err)k);
 }
 
+/* Every number of the section below, typed (aw_feature.h). */
+const struct aw_feat_metric aw_asrs_metrics[] = {
+	{"sessions", AW_METRIC_GAUGE, NULL, "ASRS sessions in the table"},
+	{"max_sessions", AW_METRIC_GAUGE, NULL, "asrs.max_sessions"},
+	{"sessions_expired", AW_METRIC_COUNTER, NULL, "ASRS sessions ended (timeout or killed)"},
+	{"services", AW_METRIC_GAUGE, NULL, "ASRS services"},
+	{"listeners", AW_METRIC_GAUGE, NULL, "ASRS listeners"},
+	{"session_slot_bytes", AW_METRIC_GAUGE, NULL, "size of one session slot"},
+	{"bytes_per_session", AW_METRIC_GAUGE, NULL, "session table memory per session"},
+	{"counter_bytes_per_session", AW_METRIC_GAUGE, NULL,
+	 "per-destination counters' memory per session (their index)"},
+	{"bad_shim", AW_METRIC_COUNTER, "reason", "bad_shim drops by finer reason"},
+	{NULL, AW_METRIC_GAUGE, NULL, NULL},
+};
+
 json_t *
 aw_asrs_stats_json(const struct aw_dp *dp)
 {
@@ -371,13 +419,18 @@ aw_asrs_stats_json(const struct aw_dp *dp)
 	for (unsigned k = 1; k < AW_SHIM_ERR_COUNT + 2; k++)
 		if (k != AW_SHIM_ERR_OPT_NOT_FOUND)
 			json_object_set_new(bad, bad_shim_name(k), json_integer((json_int_t)s.bad_shim[k]));
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "sessions",
+	json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "sessions",
 			 (json_int_t)__atomic_load_n(&a->n_sessions, __ATOMIC_RELAXED),
 			 "max_sessions", (json_int_t)a->conf->max_sessions, "sessions_expired",
 			 (json_int_t)s.expired, "services", (json_int_t)a->n_svc, "listeners",
 			 (json_int_t)a->lsn->n, "session_slot_bytes", (json_int_t)sizeof(struct aw_sess),
 			 "bytes_per_session", (json_int_t)(a->sess_bytes / a->conf->max_sessions),
 			 "bad_shim", bad);
+	/* the per-destination counters' index by session slot (aw_asrs_svcstats.h),
+	 * beside the session table's own bytes */
+	json_object_set_new(o, "counter_bytes_per_session",
+			    json_integer((json_int_t)aw_svcstats_bytes_per_session(a)));
+	return o;
 }
 
 static const struct aw_asrs *tel_asrs; /* telemetry callbacks take no argument in 22.11 */

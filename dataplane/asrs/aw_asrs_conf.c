@@ -60,7 +60,7 @@ parse_dest(struct aw_jctx *c, json_t *v, const char *path, struct aw_asrs_dest *
 	    aw_jc_parse_addr(c, p, addr, &d->addr) < 0 ||
 	    AW_JC_GET_U32(c, v, path, "port", 1, 65535, 0, d->port) < 0 ||
 	    AW_JC_GET_U32(c, v, path, "priority", 0, 65535, 0, d->priority) < 0 ||
-	    AW_JC_GET_U32(c, v, path, "weight", 1, 65535, 100, d->weight) < 0)
+	    AW_JC_GET_U32(c, v, path, "weight", 0, 65535, 100, d->weight) < 0)
 		return -1;
 	if (d->port == 0)
 		return aw_jc_bad(c, path, "port: required key missing");

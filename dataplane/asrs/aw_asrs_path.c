@@ -26,8 +26,10 @@
 #include "aw_asrs_dnh.h"
 #include "aw_asrs_nat.h"
 #include "aw_asrs_stab.h"
+#include "aw_asrs_svcstats.h"
 #include "aw_asrs_synproxy.h"
 #include "aw_cksum.h"
+#include "aw_cluster.h"
 #include "aw_fwd.h"
 #include "aw_maglev.h"
 #include "aw_route.h"
@@ -222,8 +224,11 @@ hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct a
 		tcp_track(s, l4[13], d & 1);
 	if (s->last != l->now)
 		s->last = l->now;
-	if (d & 1)
+	if (d & 1) {
+		aw_svcstats_pkt(a, l, (uint32_t)(d >> 1), 1, p->l3_len);
 		return reverse(c, p, s, v6);
+	}
+	aw_svcstats_pkt(a, l, (uint32_t)(d >> 1), 0, p->l3_len);
 	uint16_t strip = 0;
 	int opt_off = -1;
 	uint64_t sid = s->sid;
@@ -399,6 +404,7 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 	memcpy(s->dest, d->addr.b, 16);
 	s->dport = rte_cpu_to_be_16(d->port);
 	s->sid = svc->sid;
+	aw_svcstats_bind_sess(a, idx, svc, (unsigned)(d - svc->dests));
 	s->proto = p->proto;
 	s->flags = (p->v6 ? AW_SESS_F_CLIENT6 | AW_SESS_F_DEST6 : 0) | (shim ? AW_SESS_F_SHIM : 0) |
 		   (p->proto == IPPROTO_TCP && k->dport == rte_cpu_to_be_16(a->conf->port)
@@ -426,10 +432,33 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 	aw_sess_insert_h(a, idx, pk.h, hr);
 	create_unlock(a);
 	c->stats.info[AW_INFO_SESSIONS_CREATED]++;
+	aw_svcstats_new(a, l, idx);
 	created_mark(l, pk.h);
 	created_mark(l, hr); /* its reply may come later in this burst */
 	*data = (uintptr_t)idx << 1;
 	return idx;
+}
+
+/* Anycast cluster (SPEC §8, doc/cluster.md): a miss for a VIP (not an
+ * instance alias, not a reply to a SNAT address) whose owner is another
+ * instance is sent there (key: aw_cluster_asrs_hash). */
+static __rte_noinline bool
+cluster_redirect(struct aw_lcore_ctx *c, const struct aw_feat_pkt *p)
+{
+	const uint8_t *ip = pkt_ip(p), *l4 = ip + p->l3_hl;
+	uint8_t cl[16] = {0}, vip[16] = {0};
+	uint16_t cport, vport;
+
+	if (!(p->addr_flags & (AW_ADDR_VIP | AW_FEAT_SVC_PREFIX)))
+		return false;
+	memcpy(cl, p->v6 ? ip + 8 : ip + 12, p->v6 ? 16 : 4);
+	memcpy(vip, p->v6 ? ip + 24 : ip + 16, p->v6 ? 16 : 4);
+	memcpy(&cport, l4, 2);
+	memcpy(&vport, l4 + 2, 2);
+	bool creating = p->proto == IPPROTO_UDP ||
+			(p->l3_len - p->l3_hl >= 14 && (l4[13] & (TCP_SYN | TCP_ACK)) == TCP_SYN);
+	return aw_cluster_miss(c, p->m, aw_cluster_asrs_hash(cl, vip, cport, vport, p->proto, p->v6),
+			       creating);
 }
 
 static __rte_noinline void
@@ -446,6 +475,8 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 		if (found != AW_STAB_MISS)
 			return p->v6 ? hit(c, a, aw_asrs_lc(c), p, found, 1) : hit(c, a, aw_asrs_lc(c), p, found, 0);
 	}
+	if (unlikely(c->dp->feat[AW_FEAT_CLUSTER] != NULL) && cluster_redirect(c, p))
+		return;
 	int r = identify(c, a, p, &sid, &strip, &opt_off, &asrs_port, &sp);
 
 	if (r < 0)
@@ -486,6 +517,7 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 		return;
 	if (existed) /* another lcore created it meanwhile: an ordinary hit */
 		return p->v6 ? hit(c, a, aw_asrs_lc(c), p, data, 1) : hit(c, a, aw_asrs_lc(c), p, data, 0);
+	aw_svcstats_pkt(a, aw_asrs_lc(c), (uint32_t)(data >> 1), 0, p->l3_len);
 	struct aw_sess *s = &a->sess[data >> 1];
 	if (p->v6)
 		forward(c, a, p, s, strip, opt_off, 1);

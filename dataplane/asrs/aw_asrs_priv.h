@@ -10,6 +10,7 @@
  *   aw_asrs_path.c   the burst function (fast path) and session creation
  *   aw_asrs_answer.c RST / ICMP port unreachable, ICMP error translation
  *   aw_asrs_api.c    API methods, stats, telemetry
+ *   aw_asrs_svcstats.c  per (service, destination) counters
  *   aw_asrs.c        create / destroy / tick
  *
  * Contract: see aw_asrs.h for which thread calls what. Objects reachable from
@@ -120,9 +121,10 @@ int aw_asrs_parse_lsn_synproxy(struct aw_jctx *c, json_t *obj, const char *path,
 struct aw_svc {
 	uint64_t sid;
 	uint16_t n_dests;  /* sorted: priority, then aw_maglev_dest_cmp order */
-	uint16_t n_pref;   /* dests[0..n_pref): the preferred group */
+	uint16_t n_pref;   /* size of the preferred group (weight > 0); 0: no new flows */
 	uint32_t table_size;
-	uint16_t *table;   /* Maglev table of the preferred group (inside this object) */
+	uint16_t *table;   /* Maglev table of the preferred group: indices into dests */
+	uint16_t *stat_k;  /* by destination: its counters' index (aw_asrs_svcstats.h) */
 	uint16_t uri_len;
 	char uri[AW_URI_MAX_LEN + 1];
 	struct aw_asrs_dest dests[];
@@ -204,6 +206,9 @@ struct aw_stab_bucket {
 	uint32_t ovf;             /* entries stored past this bucket that passed it */
 } __attribute__((aligned(64)));
 
+struct aw_svcstat_ctr;
+struct aw_svcstats;
+
 /* Per-lcore next-hop words by destination address (aw_asrs_dnh.h). */
 #define AW_ASRS_DNH_BITS 6
 struct aw_asrs_dnh {
@@ -232,10 +237,13 @@ struct aw_asrs_lcore {
 	uint64_t sess_expired;
 	/* finer reasons of bad_shim drops: aw_shim errors, then the two below */
 	uint64_t bad_shim[AW_SHIM_ERR_COUNT + 2];
+	struct aw_svcstat_ctr *ss;    /* this lcore's per-pair counters (aw_asrs_svcstats.h) */
 };
 
 struct aw_asrs {
 	struct aw_dp *dp;
+	uint16_t *ss_k;                /* by session slot: its pair's counter index */
+	struct aw_svcstats *ss;        /* the pairs' registry (API thread) */
 	const struct aw_asrs_conf *conf;
 	/* services: SID → struct aw_svc * (RCU); one writer, the API thread */
 	struct rte_hash *svc;

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "aw_asrs_stab.h"
+#include "aw_asrs_svcstats.h"
 #include "aw_asrs_synproxy.h"
 
 _Static_assert(sizeof(struct aw_sess) <= 84, "session slot grew past 84 bytes (SPEC §10: "
@@ -363,6 +364,7 @@ expire(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx)
 	snat_release(a, s);
 	s->state = AW_SS__N; /* dead: not listed, not aged again */
 	l->sess_expired++;
+	aw_svcstats_end(a, l, idx);
 	rte_rcu_qsbr_dq_enqueue(l->dq, &idx);
 }
 

@@ -17,9 +17,12 @@
  * only: traffic to the instance's own unicast address on that port is served
  * like traffic to the first such listener whose VIP answers AARP (SPEC §4.6).
  *
- * Only the preferred (lowest priority value) group gets a Maglev table: a
- * group cannot empty without a map change (weights are >= 1), and a map
- * change builds a new object, whose preferred group is then the next one.
+ * Only the preferred group (the lowest priority value among destinations of
+ * weight > 0) gets a Maglev table, whose entries index dests[]. Weight 0 is
+ * drained (SPEC §11): the destination stays listed and its sessions keep it,
+ * but no new flow picks it; a service whose destinations all have weight 0
+ * refuses new flows like one without destinations (no_destination). A group
+ * cannot empty without a map change, which builds a new object.
  *
  * Contract: aw_svc_init / _fini on the main thread; every other writer call
  * on the API thread (the only writer); aw_svc_find / aw_lsn_lookup from any
@@ -34,6 +37,7 @@
 
 #include "aw_addrset.h"
 #include "aw_asrs_priv.h"
+#include "aw_asrs_svcstats.h"
 #include "aw_maglev.h"
 #include "aw_msg_dest.h"
 
@@ -102,21 +106,41 @@ dest_cmp(const void *x, const void *y)
 	return aw_msg_dest_cmp(&ma, &mb);
 }
 
+/* The preferred group: the lowest priority among destinations of weight > 0
+ * (weight 0 = drained: listed, never picked for a new flow); its indices into
+ * the sorted dests in idx[]. Returns its size (0: nothing takes new flows). */
+static unsigned
+pref_group(const struct aw_svc_conf *sc, uint16_t *idx)
+{
+	unsigned n = 0;
+	int prio = -1;
+
+	for (unsigned i = 0; i < sc->n_dests; i++) {
+		if (sc->dests[i].weight == 0)
+			continue;
+		if (prio < 0)
+			prio = sc->dests[i].priority;
+		if (sc->dests[i].priority == prio)
+			idx[n++] = (uint16_t)i;
+	}
+	return n;
+}
+
 static struct aw_svc *
 svc_build(const struct aw_svc_conf *sc, char *err, size_t errlen)
 {
 	unsigned n = sc->n_dests, pref = 0;
 	struct aw_maglev_dest md[AW_ASRS_MAX_DESTS];
+	uint16_t idx[AW_ASRS_MAX_DESTS];
 	uint32_t size = 0;
 
 	if (n > 0) {
 		qsort(sc->dests, n, sizeof(*sc->dests), dest_cmp); /* the caller's copy */
-		while (pref < n && sc->dests[pref].priority == sc->dests[0].priority)
-			pref++;
-		size = aw_next_prime(RTE_MAX(257u, 257u * pref));
+		pref = pref_group(sc, idx);
+		size = pref > 0 ? aw_next_prime(RTE_MAX(257u, 257u * pref)) : 0;
 	}
 	size_t off = sizeof(struct aw_svc) + n * sizeof(struct aw_asrs_dest);
-	struct aw_svc *s = calloc(1, off + (size_t)size * sizeof(uint16_t));
+	struct aw_svc *s = calloc(1, off + ((size_t)size + n) * sizeof(uint16_t));
 	if (s == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -130,13 +154,16 @@ svc_build(const struct aw_svc_conf *sc, char *err, size_t errlen)
 		memcpy(s->dests, sc->dests, n * sizeof(*sc->dests));
 	s->table_size = size;
 	s->table = (uint16_t *)((uint8_t *)s + off);
+	s->stat_k = s->table + size; /* set by aw_svcstats_bind */
 	for (unsigned i = 0; i < pref; i++)
-		md[i] = (struct aw_maglev_dest){sc->dests[i].addr, sc->dests[i].port,
-						sc->dests[i].weight};
+		md[i] = (struct aw_maglev_dest){sc->dests[idx[i]].addr, sc->dests[idx[i]].port,
+						sc->dests[idx[i]].weight};
 	if (pref > 0 && aw_maglev_build(md, pref, s->table, size, err, errlen) < 0) {
 		free(s);
 		return NULL;
 	}
+	for (uint32_t k = 0; k < size; k++) /* group position → index into dests */
+		s->table[k] = idx[s->table[k]];
 	return s;
 }
 
@@ -173,6 +200,7 @@ aw_svc_set_batch(struct aw_asrs *a, const struct aw_svc_conf *sc, unsigned n, ch
 	for (unsigned i = 0; i < n; i++) {
 		struct aw_svc *old = (struct aw_svc *)aw_svc_find(a, sc[i].sid);
 		/* Cannot fail: the table has room (EXT_TABLE, counted above). */
+		aw_svcstats_bind(a, built[i], old);
 		rte_hash_add_key_data(a->svc, &sc[i].sid, built[i]);
 		if (old != NULL)
 			defer_free(a, old, -1, DQ_SVC);
@@ -197,6 +225,7 @@ aw_svc_del_batch(struct aw_asrs *a, const uint64_t *sids, unsigned n)
 		struct aw_svc *old = (struct aw_svc *)aw_svc_find(a, sids[i]);
 		if (old == NULL)
 			continue;
+		aw_svcstats_retire(a, old);
 		int32_t pos = rte_hash_del_key(a->svc, &sids[i]);
 		defer_free(a, old, pos, pos >= 0 ? DQ_SVC_KEY : DQ_SVC);
 		a->n_svc--;

@@ -13,6 +13,7 @@
 #include <rte_telemetry.h>
 
 #include "aw_gw_priv.h"
+#include "aw_hex.h"
 
 static struct aw_gw *tel_gw;
 
@@ -44,9 +45,7 @@ lcores_init(struct aw_dp *dp, char *err, size_t errlen)
 				 rte_strerror(rte_errno));
 			return -1;
 		}
-		gl->eng = aw_trs_engine_create(AW_TRS_IMPL_IPSECMB);
-		if (gl->eng == NULL)
-			gl->eng = aw_trs_engine_create(AW_TRS_IMPL_OPENSSL);
+		gl->eng = aw_trs_engine_create_best();
 		if (gl->eng == NULL) {
 			snprintf(err, errlen, "gateway: cannot create a crypto engine");
 			return -1;
@@ -130,6 +129,16 @@ aw_gw_tick(struct aw_lcore_ctx *c, uint64_t now_tsc)
 	aw_gw_frag_tick(c, gl, now_tsc);
 }
 
+/* Every number of the section below, typed (aw_feature.h). */
+const struct aw_feat_metric aw_gw_metrics[] = {
+	{"port", AW_METRIC_GAUGE, NULL, "the gateway's UDP port"},
+	{"paths", AW_METRIC_GAUGE, NULL, "gateway paths in the table"},
+	{"max_paths", AW_METRIC_GAUGE, NULL, "gateway.max_paths"},
+	{"bytes_per_path", AW_METRIC_GAUGE, NULL, "memory of one gateway path"},
+	{"key_expansions", AW_METRIC_COUNTER, NULL, "path keys expanded by the lcores"},
+	{NULL, AW_METRIC_GAUGE, NULL, NULL},
+};
+
 json_t *
 aw_gw_stats_json(const struct aw_dp *dp)
 {
@@ -173,8 +182,7 @@ tel_gateways(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "max_paths", g->conf->max_paths);
 	while (n < 64 && aw_gw_table_iterate(g->t, &next, &p) == 0) {
 		char hex[33];
-		for (unsigned i = 0; i < 16; i++)
-			snprintf(hex + 2 * i, 3, "%02x", p->path_id[i]);
+		aw_hex_encode(p->path_id, 16, hex);
 		rte_tel_data_add_array_string(list, hex);
 		n++;
 	}
@@ -204,6 +212,7 @@ const struct aw_feature_ops aw_gw_ops = {
 	.tick = aw_gw_tick,
 	.burst_end = aw_gw_burst_end,
 	.stats_json = aw_gw_stats_json,
+	.metrics = aw_gw_metrics,
 	.telemetry_register = gw_telemetry_register,
 	.route_prefixes = aw_gw_route_prefixes,
 	.route_out = aw_gw_route_out,

@@ -78,6 +78,7 @@ void aw_gw_route_out(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated
 void aw_gw_tick(struct aw_lcore_ctx *c, uint64_t now_tsc);
 
 json_t *aw_gw_stats_json(const struct aw_dp *dp);
+extern const struct aw_feat_metric aw_gw_metrics[]; /* its numbers' metric types */
 
 extern const struct aw_api_method aw_gw_api_methods[];
 extern const unsigned aw_gw_n_api_methods;

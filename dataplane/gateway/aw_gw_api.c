@@ -10,18 +10,13 @@
 
 #include <rte_cycles.h>
 
+#include "aw_hex.h"
+
 #include "aw_gw.h"
 #include "aw_gw_priv.h"
 
 #define LIST_MAX 10000
 #define LIST_DEF 100
-
-static void
-hex(char *out, const uint8_t *b, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
 
 static uint64_t
 rd(const uint64_t *c)
@@ -55,7 +50,7 @@ aw_gw_path_json(const struct aw_gw *g, const struct aw_gw_path *p)
 	char h[33], node[AW_ADDR_STRLEN];
 	struct aw_gw_bind b = {0};
 
-	hex(h, p->path_id, 16);
+	aw_hex_encode(p->path_id, 16, h);
 	if (!aw_gw_bind_read(p, &b) || idle > p->idle_timeout_s)
 		b.bound = 0; /* idle: replies are refused as unbound until the node speaks */
 	json_t *o = json_pack("{s:s,s:i,s:s,s:i,s:i,s:{s:I,s:I,s:I,s:I,s:I}}", "path_id", h,
@@ -138,24 +133,11 @@ m_add(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 	}
 	if (rc == 0) {
 		char h[33];
-		hex(h, e.path_id, 16);
+		aw_hex_encode(e.path_id, 16, h);
 		out = json_pack("{s:s,s:b}", "path_id", h, "existed", existed);
 	}
 	memset(&e, 0, sizeof(e));
 	return out;
-}
-
-static int
-one_path_id(json_t *req, const char *op, uint8_t id[16], char *err, size_t errlen)
-{
-	struct aw_jctx c = {NULL, err, errlen};
-	json_t *v = json_object_get(req, "path_id");
-
-	if (json_object_size(req) != 2 || v == NULL) {
-		snprintf(err, errlen, "%s takes exactly {\"path_id\": 32 hex digits}", op);
-		return -1;
-	}
-	return aw_gw_parse_path_id(&c, v, "path_id", id);
 }
 
 static json_t *
@@ -183,12 +165,12 @@ m_del(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 	if (g == NULL)
 		return NULL;
 	if (list == NULL) {
-		if (one_path_id(req, "gateway.del", id, err, errlen) < 0 ||
+		if (aw_api_path_id_arg(req, "gateway.del", id, err, errlen) < 0 ||
 		    (out = del_ids(g, (const uint8_t(*)[16])id, 1, err, errlen)) == NULL)
 			return NULL;
 		bool existed = json_integer_value(json_object_get(out, "removed")) == 1;
 		json_decref(out);
-		hex(h, id, 16);
+		aw_hex_encode(id, 16, h);
 		return json_pack("{s:s,s:b}", "path_id", h, "existed", existed);
 	}
 	if (json_object_size(req) != 2 || !json_is_array(list) ||
@@ -221,7 +203,7 @@ m_get(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 	json_t *out = NULL;
 	uint8_t id[16];
 
-	if (g == NULL || one_path_id(req, "gateway.get", id, err, errlen) < 0)
+	if (g == NULL || aw_api_path_id_arg(req, "gateway.get", id, err, errlen) < 0)
 		return NULL;
 	pthread_mutex_lock(&g->lock);
 	struct aw_gw_path *p = aw_gw_table_find(g->t, id);

@@ -7,6 +7,7 @@
 
 #include "aw_gw.h"
 #include "aw_gw_priv.h"
+#include "aw_msg_check.h"
 
 #define IDLE_MAX 86400
 
@@ -32,6 +33,25 @@ parse_node(struct aw_jctx *c, json_t *v, const char *path, const struct aw_gw_co
 			return 0;
 	return aw_jc_bad(c, path, "%s is not inside any of gateway.prefixes",
 			 aw_addr_format(out, buf, sizeof(buf)));
+}
+
+/* The validation anyway-mapd and the agent apply too (lib/proto). */
+static int
+check_shared(struct aw_jctx *c, const char *path, const struct aw_gw_entry *e)
+{
+	struct aw_msg_gateway m = {.suite = e->suite, .node_addr = e->node,
+				   .idle_timeout_s = e->idle_timeout_s};
+	struct aw_msg_check_err err;
+	char p[160];
+
+	memcpy(m.path_id, e->path_id, sizeof(m.path_id));
+	memcpy(m.end_key, e->key, sizeof(m.end_key));
+	int rc = aw_msg_gateway_check(&m, &err);
+	memset(m.end_key, 0, sizeof(m.end_key));
+	if (rc == 0)
+		return 0;
+	aw_jc_subpath(p, sizeof(p), path, err.key);
+	return aw_jc_bad(c, p, "%s", err.msg);
 }
 
 int
@@ -63,11 +83,10 @@ aw_gw_entry_parse(struct aw_jctx *c, json_t *v, const char *path, const struct a
 	aw_jc_subpath(p, sizeof(p), path, "node_addr");
 	if (parse_node(c, json_object_get(v, "node_addr"), p, gc, &out->node) < 0)
 		return -1;
-	return AW_JC_GET_U32(c, v, path, "suite", 1, 2, 1, out->suite) < 0 ||
-			       AW_JC_GET_U32(c, v, path, "idle_timeout_s", 1, IDLE_MAX, 300,
-					     out->idle_timeout_s) < 0
-		       ? -1
-		       : 0;
+	if (AW_JC_GET_U32(c, v, path, "suite", 1, 2, 1, out->suite) < 0 ||
+	    AW_JC_GET_U32(c, v, path, "idle_timeout_s", 1, IDLE_MAX, 300, out->idle_timeout_s) < 0)
+		return -1;
+	return check_shared(c, path, out);
 }
 
 static int

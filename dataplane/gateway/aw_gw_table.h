@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * aw_gw_table — gateway paths, found by PathID (inbound capsules) and by
- * node_addr (outbound packets): two lock-free rte_hash tables
- * (RW_CONCURRENCY_LF, extendable buckets) whose data is the same struct
- * aw_gw_path pointer.
+ * node_addr (outbound packets). The records sit in a slab allocated at
+ * create (max_paths + 1/32 slack, a stack of free indexes); the two indexes
+ * are compact open-addressing tables (linear probing, at most 2/3 full) of
+ * 32-bit entries: the record's slot + 1 and a few bits of the key's hash
+ * (0 = empty). Deletion shifts entries back (no tombstones) and bumps a
+ * change counter, so a reader that missed while entries moved looks again.
  *
  * Thread contract.
  *  - Writer: the API thread (and main at create), serialised by the caller
  *    (struct aw_gw.lock). aw_gw_table_commit applies a whole update: paths
  *    added or replaced, then removed ones; then one RCU grace period
  *    (rte_rcu_qsbr_synchronize on the data plane's QSBR variable); then the
- *    key slots of deleted keys are given back and the old paths wiped (keys)
- *    and freed. Readers therefore never see a freed path.
+ *    old records are wiped (keys) and their slots go back to the free stack.
+ *    Readers therefore never see a reused record. (An update replacing more
+ *    paths than the slack holds waits for a grace period in between.)
  *  - Readers: lcores look paths up between two of their quiescent states and
  *    may use the pointers until the next one.
  *  - A path's binding and replay window change only under its seqlock
@@ -42,7 +46,7 @@ struct aw_gw_entry {
 	uint8_t path_id[16];
 	uint8_t key[AW_TRS_KEY_LEN]; /* the End Key */
 	uint8_t suite;
-	uint16_t idle_timeout_s;
+	uint32_t idle_timeout_s;     /* 1..86400 */
 	struct aw_addr node;         /* node_addr, padding zeroed */
 };
 
@@ -56,34 +60,37 @@ struct aw_gw_bind {
 	uint8_t bound;
 };
 
-/* A path: 200 bytes. The End Key is kept as its two derived keys; the
- * expanded forms live in each lcore's key cache (aw_gw_priv.h), tagged with
- * key_id, which no other install ever reuses. */
+/* A path: 216 bytes in the slab. The End Key is kept as its two derived
+ * keys; the expanded forms live in each lcore's key cache (aw_gw_priv.h),
+ * tagged with key_id, which no other install reuses (a 32-bit counter that
+ * skips 0: it would wrap after 2^32 installs). suite == 0: a free slot. */
 struct aw_gw_path {
 	uint8_t enc[32], mac[32]; /* aw_trs_kdf of the End Key; wiped when freed */
-	uint64_t key_id;
 	uint8_t path_id[16];
 	struct aw_addr node;
+	uint32_t key_id;
 	uint32_t txid;          /* of the gateway's capsules */
 	uint32_t seq_out;       /* last sequence number sent (atomic add) */
 	uint32_t wseq;          /* seqlock over bind and win */
 	uint32_t last_in_s;     /* gateway clock of the newest verified capsule */
-	uint16_t idle_timeout_s;
+	struct aw_replay win;
+	uint32_t idle_timeout_s;
 	uint8_t suite;
 	struct aw_gw_bind bind;
-	struct aw_replay win;
 	uint64_t pkts_in, bytes_in, pkts_out, bytes_out, drops;
 };
+_Static_assert(sizeof(struct aw_gw_path) == 216, "the memory budget of SPEC §10 counts on it");
 
 struct aw_gw_table;
 
-/* Bytes one path costs (its record and both hashes' entries), for the docs
- * and the memory test. */
+/* Bytes one path costs in a full table of 32,768 (its record with the
+ * slab's slack, both index entries, its free-stack entry), for the stats and
+ * the memory test. */
 size_t aw_gw_path_bytes(void);
 
 struct aw_gw_table *aw_gw_table_create(const char *name, uint32_t max_paths,
 				       struct rte_rcu_qsbr *rcu, char *err, size_t errlen);
-/* Frees every path and the tables: only when no lcore runs. */
+/* Frees the slab and the indexes: only when no lcore runs. */
 void aw_gw_table_free(struct aw_gw_table *t);
 uint32_t aw_gw_table_count(const struct aw_gw_table *t);
 

@@ -14,6 +14,7 @@
 #include <rte_malloc.h>
 #include <rte_telemetry.h>
 
+#include "aw_hex.h"
 #include "aw_relay_priv.h"
 
 #define SCAN_PERIOD_MS 100
@@ -114,9 +115,7 @@ lcores_init(struct aw_dp *dp, char *err, size_t errlen)
 			snprintf(err, errlen, "trs: out of memory for lcore state");
 			return -1;
 		}
-		rl->eng = aw_trs_engine_create(AW_TRS_IMPL_IPSECMB);
-		if (rl->eng == NULL)
-			rl->eng = aw_trs_engine_create(AW_TRS_IMPL_OPENSSL);
+		rl->eng = aw_trs_engine_create_best();
 		if (rl->eng == NULL) {
 			snprintf(err, errlen, "trs: cannot create a crypto engine");
 			return -1;
@@ -222,6 +221,16 @@ aw_relay_tick(struct aw_lcore_ctx *c, uint64_t now_tsc)
 		rl->now_s = aw_relay_clock(aw_relay_of(c->dp), now_tsc);
 }
 
+/* Every number of the section below, typed (aw_feature.h). */
+const struct aw_feat_metric aw_relay_metrics[] = {
+	{"port", AW_METRIC_GAUGE, NULL, "the TRS relay's UDP port"},
+	{"paths", AW_METRIC_GAUGE, NULL, "relay entries in the table"},
+	{"max_paths", AW_METRIC_GAUGE, NULL, "trs.max_paths"},
+	{"expired", AW_METRIC_COUNTER, "reason", "relay entries expired, by timeout"},
+	{"events_next", AW_METRIC_COUNTER, NULL, "sequence number of the next relay event"},
+	{NULL, AW_METRIC_GAUGE, NULL, NULL},
+};
+
 json_t *
 aw_relay_stats_json(const struct aw_dp *dp)
 {
@@ -263,8 +272,7 @@ tel_relays(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "expired_idle_timeout", r->expired[AW_RELAY_EXP_IDLE]);
 	while (n < 64 && aw_relay_table_iterate(r->t, &next, &id, &p) == 0) {
 		char hex[33];
-		for (unsigned i = 0; i < 16; i++)
-			snprintf(hex + 2 * i, 3, "%02x", id[i]);
+		aw_hex_encode(id, 16, hex);
 		rte_tel_data_add_array_string(list, hex);
 		n++;
 	}
@@ -291,6 +299,7 @@ const struct aw_feature_ops aw_relay_ops = {
 	.burst = aw_relay_burst,
 	.tick = aw_relay_tick,
 	.stats_json = aw_relay_stats_json,
+	.metrics = aw_relay_metrics,
 	.telemetry_register = relay_telemetry_register,
 	.api_methods = aw_relay_api_methods,
 	.n_api_methods = &aw_relay_n_api_methods,

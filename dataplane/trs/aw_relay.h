@@ -71,8 +71,10 @@ void aw_relay_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b);
 /* Once per loop of a processing lcore: bounded expiry work. */
 void aw_relay_tick(struct aw_lcore_ctx *c, uint64_t now_tsc);
 
-/* The "relay" section of the stats method. */
+/* The "relay" section of the stats method; its numbers' metric types
+ * (aw_feature.h). */
 json_t *aw_relay_stats_json(const struct aw_dp *dp);
+extern const struct aw_feat_metric aw_relay_metrics[];
 
 extern const struct aw_api_method aw_relay_api_methods[];
 extern const unsigned aw_relay_n_api_methods;

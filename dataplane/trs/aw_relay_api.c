@@ -11,6 +11,8 @@
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 
+#include "aw_hex.h"
+
 #include "aw_relay.h"
 #include "aw_relay_priv.h"
 
@@ -73,13 +75,6 @@ undo:
 	return -1;
 }
 
-static void
-hex(char *out, const uint8_t *b, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 static json_t *
 side_json(const struct aw_relay_side *s)
 {
@@ -111,7 +106,7 @@ aw_relay_path_json(const struct aw_relay *r, const uint8_t id[16], const struct 
 	uint32_t now = aw_relay_clock(r, rte_rdtsc());
 	bool b0 = p->side[0].bind.bound, b1 = p->side[1].bind.bound;
 
-	hex(h, id, 16);
+	aw_hex_encode(id, 16, h);
 	return json_pack("{s:s,s:i,s:s,s:[o,o],s:i,s:i,s:i,s:b,s:{s:I,s:I,s:I,s:I,s:I}}", "path_id",
 			 h, "suite", p->suite, "state",
 			 b0 && b1 ? "bound" : b0 || b1 ? "half_bound" : "unbound", "sides",
@@ -192,25 +187,11 @@ m_add(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 	}
 	if (rc == 0) {
 		char h[33];
-		hex(h, e.path_id, 16);
+		aw_hex_encode(e.path_id, 16, h);
 		out = json_pack("{s:s,s:b}", "path_id", h, "existed", existed);
 	}
 	memset(&e, 0, sizeof(e));
 	return out;
-}
-
-/* {"<key>": PATHID} as the only argument. */
-static int
-one_path_id(json_t *req, const char *op, uint8_t id[16], char *err, size_t errlen)
-{
-	struct aw_jctx c = {NULL, err, errlen};
-	json_t *v = json_object_get(req, "path_id");
-
-	if (json_object_size(req) != 2 || v == NULL) {
-		snprintf(err, errlen, "%s takes exactly {\"path_id\": 32 hex digits}", op);
-		return -1;
-	}
-	return aw_relay_parse_path_id(&c, v, "path_id", id);
 }
 
 static json_t *
@@ -261,12 +242,12 @@ m_del(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 		}
 		return del_batch(r, list, err, errlen);
 	}
-	if (one_path_id(req, "relay.del", id, err, errlen) < 0)
+	if (aw_api_path_id_arg(req, "relay.del", id, err, errlen) < 0)
 		return NULL;
 	pthread_mutex_lock(&r->lock);
 	bool existed = aw_relay_table_del(r->t, id);
 	pthread_mutex_unlock(&r->lock);
-	hex(h, id, 16);
+	aw_hex_encode(id, 16, h);
 	return json_pack("{s:s,s:b}", "path_id", h, "existed", existed);
 }
 
@@ -277,7 +258,7 @@ m_get(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 	json_t *out = NULL;
 	uint8_t id[16];
 
-	if (r == NULL || one_path_id(req, "relay.get", id, err, errlen) < 0)
+	if (r == NULL || aw_api_path_id_arg(req, "relay.get", id, err, errlen) < 0)
 		return NULL;
 	pthread_mutex_lock(&r->lock);
 	struct aw_relay_path *p = aw_relay_table_find(r->t, id);
@@ -344,7 +325,7 @@ m_expired(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
 	for (unsigned n = 0; s < r->ev_next && n < EVENTS_MAX; s++, n++) {
 		const struct aw_relay_event *e = &r->ev[s % AW_RELAY_EVENTS];
 		char h[33];
-		hex(h, e->path_id, 16);
+		aw_hex_encode(e->path_id, 16, h);
 		json_array_append_new(arr, json_pack("{s:I,s:s,s:s}", "seq", (json_int_t)e->seq,
 						     "path_id", h, "reason", why[e->reason]));
 		last = e->seq;

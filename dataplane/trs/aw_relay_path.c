@@ -20,6 +20,7 @@
 #include <rte_ether.h>
 #include <rte_prefetch.h>
 
+#include "aw_cluster.h"
 #include "aw_cksum.h"
 #include "aw_fwd.h"
 #include "aw_relay.h"
@@ -461,6 +462,10 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 		rm->path = paths[j];
 		todo[j] = -1;
 		if (rm->path == NULL) {
+			/* anycast cluster (SPEC §8): to the PathID's owner */
+			if (unlikely(c->dp->feat[AW_FEAT_CLUSTER] != NULL) &&
+			    aw_cluster_miss(c, rm->m, aw_cluster_path_hash(keys[j]), false))
+				continue;
 			aw_set_drop(rm->m, AW_DROP_RELAY_UNKNOWN_PATH);
 		} else if (rm->msg[AW_TRS_OFF_TYPE] == AW_TRS_T_CAPSULE) {
 			todo[j] = 0;

@@ -28,8 +28,7 @@
 
 #define AW_SYNCOOKIE_N_MSS 8
 
-/* SipHash-2-4 (Aumasson, Bernstein) of len bytes under key k. */
-uint64_t aw_siphash24(const uint64_t k[2], const void *data, size_t len);
+#include "aw_siphash.h" /* aw_siphash24, once defined here */
 
 /* The connection a cookie belongs to, as the client's SYN carries it. */
 struct aw_sc_flow {

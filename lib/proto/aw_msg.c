@@ -55,6 +55,13 @@ aw_msg_free(struct aw_msg *m)
 			free(m->u.snapshot.services[i].dests);
 		free(m->u.snapshot.services);
 		free(m->u.snapshot.relays);
+		free(m->u.snapshot.gateways);
+		break;
+	case AW_MSG_GATEWAY_ADD:
+		free(m->u.gw_add.e);
+		break;
+	case AW_MSG_GATEWAY_DEL:
+		free(m->u.gw_del.ids);
 		break;
 	case AW_MSG_REPLY:
 		free(m->u.reply.error);
@@ -88,8 +95,12 @@ aw_msg_relay_equal(const struct aw_msg_relay *a, const struct aw_msg_relay *b)
 static bool
 snapshot_equal(const struct aw_msg_snapshot *a, const struct aw_msg_snapshot *b)
 {
-	if (a->n_services != b->n_services || a->n_relays != b->n_relays || a->more != b->more)
+	if (a->n_services != b->n_services || a->n_relays != b->n_relays ||
+	    a->n_gateways != b->n_gateways || a->more != b->more)
 		return false;
+	for (uint32_t i = 0; i < a->n_gateways; i++)
+		if (!aw_msg_gateway_equal(&a->gateways[i], &b->gateways[i]))
+			return false;
 	for (uint32_t i = 0; i < a->n_services; i++)
 		if (!svc_equal(&a->services[i], &b->services[i]))
 			return false;
@@ -136,8 +147,22 @@ aw_msg_equal(const struct aw_msg *a, const struct aw_msg *b)
 		return aw_msg_relay_equal(&a->u.relay, &b->u.relay);
 	case AW_MSG_RELAY_DEL:
 	case AW_MSG_RELAY_GET:
+	case AW_MSG_GATEWAY_GET:
 		return memcmp(a->u.path_id, b->u.path_id, sizeof(a->u.path_id)) == 0;
+	case AW_MSG_GATEWAY_ADD:
+		if (a->u.gw_add.batch != b->u.gw_add.batch || a->u.gw_add.n != b->u.gw_add.n)
+			return false;
+		for (uint32_t i = 0; i < a->u.gw_add.n; i++)
+			if (!aw_msg_gateway_equal(&a->u.gw_add.e[i], &b->u.gw_add.e[i]))
+				return false;
+		return true;
+	case AW_MSG_GATEWAY_DEL:
+		return a->u.gw_del.batch == b->u.gw_del.batch && a->u.gw_del.n == b->u.gw_del.n &&
+		       (a->u.gw_del.n == 0 ||
+			memcmp(a->u.gw_del.ids, b->u.gw_del.ids,
+			       a->u.gw_del.n * sizeof(*a->u.gw_del.ids)) == 0);
 	case AW_MSG_RELAY_REFUSED:
+	case AW_MSG_GATEWAY_REFUSED:
 		return memcmp(a->u.refusal.path_id, b->u.refusal.path_id, AW_MSG_PATH_ID_LEN) == 0 &&
 		       strcmp(a->u.refusal.error, b->u.refusal.error) == 0 &&
 		       strcmp(a->u.refusal.by, b->u.refusal.by) == 0;

@@ -32,11 +32,14 @@
  *   pps 0..10^9, bps 0..10^12 (0 = that limit off, not both), burst 1..10^6;
  *   service URI and hello name: 1..255 bytes of printable ASCII (0x20..0x7e,
  *   space included, as lib/asrs aw_uri_check);
+ *   gateway entries: aw_msg_gateway_check(): suite 1|2, idle_timeout_s
+ *   1..86400 s, node_addr a unicast IPv4 or IPv6 address, end_key 64 hex;
  *   path_id: 32 hex digits, tunnel_key: 64 hex digits (either case on input,
  *   lower case on output); sid: 16 hex digits equal to the first 8 bytes of
  *   SHA-256(service URI) (SPEC §4.1); addr: IPv4 dotted quad or IPv6 text.
  * Duplicates are rejected: the same URI twice in a snapshot, the same path_id
- * twice in a snapshot, the same (addr, port) twice in one destination list.
+ * twice in a snapshot (relays, gateways, and a gateway batch), the same
+ * gateway node_addr twice in a snapshot or a batch, the same (addr, port) twice in one destination list.
  */
 #ifndef AW_MSG_H
 #define AW_MSG_H
@@ -55,6 +58,8 @@
 #define AW_MSG_MAX_DESTS          256    /* destinations per service */
 #define AW_MSG_MAX_SERVICES       65536  /* services[] entries per snapshot */
 #define AW_MSG_MAX_RELAYS         65536  /* relays[] entries per snapshot */
+#define AW_MSG_MAX_GATEWAYS       65536  /* gateways[] entries per snapshot */
+#define AW_MSG_GATEWAY_BATCH_MAX  10000  /* gateways[] / path_ids[] of one gateway.add/del */
 #define AW_MSG_TTL_MAX            86400
 #define AW_MSG_IDLE_TIMEOUT_DEFAULT 300
 #define AW_MSG_BIND_TIMEOUT_DEFAULT 30
@@ -77,7 +82,12 @@
 	X(PING, "ping")                                                                    \
 	X(RELAY_LIST, "relay.list")                                                        \
 	X(RELAY_GET, "relay.get")                                                          \
-	X(RELAY_REFUSED, "relay.refused")
+	X(RELAY_REFUSED, "relay.refused")                                                  \
+	X(GATEWAY_ADD, "gateway.add")                                                      \
+	X(GATEWAY_DEL, "gateway.del")                                                      \
+	X(GATEWAY_LIST, "gateway.list")                                                    \
+	X(GATEWAY_GET, "gateway.get")                                                      \
+	X(GATEWAY_REFUSED, "gateway.refused")
 
 enum aw_msg_type {
 #define AW_MSG_X_ENUM(e, s) AW_MSG_##e,
@@ -134,6 +144,32 @@ struct aw_msg_relay {
 	struct aw_msg_rate rate;
 };
 
+/* A gateway entry (SPEC §6): gateway.add, snapshot gateways[], data plane
+ * gateway.add. Ranges: aw_msg_gateway_check() (aw_msg_check.h). */
+struct aw_msg_gateway {
+	uint8_t path_id[AW_MSG_PATH_ID_LEN];
+	uint8_t end_key[AW_MSG_TUNNEL_KEY_LEN];
+	uint8_t suite;           /* 1 or 2 */
+	struct aw_addr node_addr; /* the node's virtual (inner) address */
+	uint32_t idle_timeout_s; /* default 300 */
+};
+
+/* gateway.add: one entry (the members at the top level) or a batch
+ * ("gateways":[...], 1..AW_MSG_GATEWAY_BATCH_MAX, no path_id nor node_addr
+ * twice). */
+struct aw_msg_gw_add {
+	bool batch;
+	uint32_t n;
+	struct aw_msg_gateway *e; /* owned, n entries */
+};
+
+/* gateway.del: "path_id" or a batch "path_ids":[...] (same bounds). */
+struct aw_msg_gw_del {
+	bool batch;
+	uint32_t n;
+	uint8_t (*ids)[AW_MSG_PATH_ID_LEN]; /* owned, n entries */
+};
+
 /* relay.refused: a data plane refused a relay entry (subscriber -> map
  * server: path_id and error; map server -> the admin that added it: "by" too,
  * the subscriber's hello name). error: 1..255 printable ASCII; by optional
@@ -157,6 +193,8 @@ struct aw_msg_snapshot {
 	struct aw_msg_svc *services; /* owned */
 	uint32_t n_relays;           /* "relays" may be absent on input: 0 */
 	struct aw_msg_relay *relays; /* owned */
+	uint32_t n_gateways;             /* "gateways" may be absent on input: 0 */
+	struct aw_msg_gateway *gateways; /* owned */
 	/* "more": true when another part of the same snapshot follows. A snapshot
 	 * larger than a line (SPEC §7.1: ≤ 1 MiB) is sent in parts that all carry
 	 * the snapshot's version; the receiver reconciles once the part without
@@ -181,8 +219,10 @@ struct aw_msg {
 		struct aw_msg_hello hello;       /* HELLO */
 		struct aw_msg_reg reg;           /* REGISTER, DEREGISTER */
 		struct aw_msg_relay relay;       /* RELAY_ADD */
-		uint8_t path_id[AW_MSG_PATH_ID_LEN]; /* RELAY_DEL, RELAY_GET */
-		struct aw_msg_refusal refusal;   /* RELAY_REFUSED */
+		uint8_t path_id[AW_MSG_PATH_ID_LEN]; /* RELAY_DEL, RELAY_GET, GATEWAY_GET */
+		struct aw_msg_refusal refusal;   /* RELAY_REFUSED, GATEWAY_REFUSED */
+		struct aw_msg_gw_add gw_add;     /* GATEWAY_ADD */
+		struct aw_msg_gw_del gw_del;     /* GATEWAY_DEL */
 		char service[AW_MSG_URI_MAX + 1]; /* SERVICE_GET */
 		struct aw_msg_svc svc;           /* SERVICE */
 		struct aw_msg_snapshot snapshot; /* SNAPSHOT */
@@ -203,6 +243,8 @@ void aw_msg_free(struct aw_msg *m);
 bool aw_msg_equal(const struct aw_msg *a, const struct aw_msg *b);
 /* Same relay entry: every field, the key included. */
 bool aw_msg_relay_equal(const struct aw_msg_relay *a, const struct aw_msg_relay *b);
+/* Same gateway entry: every field, the key included. */
+bool aw_msg_gateway_equal(const struct aw_msg_gateway *a, const struct aw_msg_gateway *b);
 
 /* 0, or -1 with err set (see above). err may be NULL; errlen >= 128 advised. */
 int aw_msg_decode(const char *line, size_t len, struct aw_msg *out, char *err, size_t errlen);
@@ -222,6 +264,9 @@ char *aw_msg_reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 
  * extra_keys: NULL-terminated member names also allowed (e.g. "op"), or NULL. */
 int aw_msg_relay_from_json(const json_t *obj, const char *path, const char *const *extra_keys,
 			   struct aw_msg_relay *out, char *err, size_t errlen);
+/* A gateway entry (members path_id, end_key, suite, node_addr, idle_timeout_s). */
+int aw_msg_gateway_from_json(const json_t *obj, const char *path, const char *const *extra_keys,
+			     struct aw_msg_gateway *out, char *err, size_t errlen);
 /* A destination array; *dests is malloc()ed (NULL when empty), caller frees. */
 int aw_msg_dests_from_json(const json_t *arr, const char *path, struct aw_msg_dest **dests,
 			   uint32_t *n, char *err, size_t errlen);
@@ -230,6 +275,8 @@ int aw_msg_uri_from_json(const json_t *v, const char *path, char out[AW_MSG_URI_
 			 char *err, size_t errlen);
 /* New references, NULL when out of memory. Relay members carry no "op". */
 json_t *aw_msg_relay_to_json(const struct aw_msg_relay *r);
+/* with_key false leaves "end_key" out (listings: never show the key). */
+json_t *aw_msg_gateway_to_json(const struct aw_msg_gateway *g, bool with_key);
 json_t *aw_msg_dests_to_json(const struct aw_msg_dest *d, uint32_t n);
 
 #endif /* AW_MSG_H */

@@ -47,6 +47,15 @@ enum aw_relay_limit_id {
 };
 extern const struct aw_msg_limit aw_relay_limits[AW_RELAY_LIM__COUNT];
 
+/* Limits of a gateway entry (SPEC §6; dataplane/CONFIG.md gateways[]). */
+#define AW_GATEWAY_IDLE_S_MAX    86400u
+enum aw_gateway_limit_id {
+	AW_GATEWAY_LIM_SUITE,
+	AW_GATEWAY_LIM_IDLE,
+	AW_GATEWAY_LIM__COUNT
+};
+extern const struct aw_msg_limit aw_gateway_limits[AW_GATEWAY_LIM__COUNT];
+
 /* Where a check failed: the member path relative to the entry ("rate.burst",
  * "rate") and what was expected ("expected integer 1..1000000, got 1500000"). */
 struct aw_msg_check_err {
@@ -62,5 +71,11 @@ int aw_msg_limit_check(const struct aw_msg_limit *lim, uint64_t v, struct aw_msg
  * lib/proto, "bytes_per_s" in the data plane API; NULL means "bps". */
 int aw_msg_relay_check(const struct aw_msg_relay *r, const char *bytes_key,
 		       struct aw_msg_check_err *e);
+
+/* A gateway entry: suite 1..2, idle_timeout_s 1..86400, node_addr an IPv4 or
+ * IPv6 unicast address (not unspecified, loopback, multicast, nor
+ * 255.255.255.255: the inner source of a node's packets), end_key not all
+ * zero (an unset key). */
+int aw_msg_gateway_check(const struct aw_msg_gateway *g, struct aw_msg_check_err *e);
 
 #endif /* AW_MSG_CHECK_H */

@@ -14,14 +14,14 @@ static const char *const relay_keys[] = {"path_id",        "tunnel_key", "suite"
 					 NULL};
 
 /* "[3]." style prefix of element i of the array at path. */
-static void
-elem_pfx(char *buf, size_t n, const char *path, uint32_t i)
+void
+aw_msg_elem_pfx(char *buf, size_t n, const char *path, uint32_t i)
 {
 	snprintf(buf, n, "%s[%u].", path, i);
 }
 
-static int
-want_array(const json_t *v, const char *path, size_t max, char *err, size_t errlen)
+int
+aw_msg_want_array(const json_t *v, const char *path, size_t max, char *err, size_t errlen)
 {
 	if (v == NULL)
 		return aw_msg_fail(err, errlen, "%s: missing required field", path);
@@ -35,8 +35,8 @@ want_array(const json_t *v, const char *path, size_t max, char *err, size_t errl
 }
 
 /* An array element must be an object with only the given keys. */
-static int
-want_entry(const json_t *v, const char *pfx, const char *const *keys, char *err, size_t errlen)
+int
+aw_msg_want_entry(const json_t *v, const char *pfx, const char *const *keys, char *err, size_t errlen)
 {
 	if (!json_is_object(v)) {
 		/* pfx ends in '.', which the message leaves out */
@@ -63,8 +63,8 @@ dupkey_cmp(const void *a, const void *b)
 
 /* Duplicate keys (keylen bytes at keyoff in each of n elements of stride bytes):
  * 0 none, 1 with *first < *dup the two indexes, -1 out of memory. */
-static int
-find_dup(const void *base, size_t stride, size_t keyoff, size_t keylen, uint32_t n,
+int
+aw_msg_find_dup(const void *base, size_t stride, size_t keyoff, size_t keylen, uint32_t n,
 	 uint32_t *first, uint32_t *dup)
 {
 	struct dupkey *k;
@@ -94,7 +94,7 @@ dest_decode(const json_t *v, const char *pfx, struct aw_msg_dest *d, char *err, 
 {
 	static const char *const keys[] = {"addr", "port", "priority", "weight", NULL};
 
-	if (want_entry(v, pfx, keys, err, errlen) < 0 ||
+	if (aw_msg_want_entry(v, pfx, keys, err, errlen) < 0 ||
 	    aw_msg_get_addr(v, pfx, "addr", &d->addr, err, errlen) < 0 ||
 	    aw_msg_get_u16(v, pfx, "port", true, 1, &d->port, err, errlen) < 0 ||
 	    aw_msg_get_u16(v, pfx, "priority", true, 0, &d->priority, err, errlen) < 0 ||
@@ -111,13 +111,13 @@ dests_decode(const json_t *arr, const char *path, struct aw_msg_dest **out, uint
 	struct aw_msg_dest *d = NULL;
 	uint32_t n;
 
-	if (want_array(arr, path, AW_MSG_MAX_DESTS, err, errlen) < 0)
+	if (aw_msg_want_array(arr, path, AW_MSG_MAX_DESTS, err, errlen) < 0)
 		return -1;
 	n = (uint32_t)json_array_size(arr);
 	if (n > 0 && (d = calloc(n, sizeof(*d))) == NULL)
 		return aw_msg_fail(err, errlen, "%s: out of memory", path);
 	for (uint32_t i = 0; i < n; i++) {
-		elem_pfx(pfx, sizeof(pfx), path, i);
+		aw_msg_elem_pfx(pfx, sizeof(pfx), path, i);
 		if (dest_decode(json_array_get(arr, i), pfx, &d[i], err, errlen) < 0)
 			goto fail;
 		for (uint32_t j = 0; j < i; j++) {
@@ -228,7 +228,7 @@ snapshot_services(const json_t *arr, struct aw_msg_snapshot *snap, char *err, si
 	uint32_t n, a, b;
 	int dup;
 
-	if (want_array(arr, "services", AW_MSG_MAX_SERVICES, err, errlen) < 0)
+	if (aw_msg_want_array(arr, "services", AW_MSG_MAX_SERVICES, err, errlen) < 0)
 		return -1;
 	n = (uint32_t)json_array_size(arr);
 	if (n > 0 && (snap->services = calloc(n, sizeof(*snap->services))) == NULL)
@@ -237,12 +237,12 @@ snapshot_services(const json_t *arr, struct aw_msg_snapshot *snap, char *err, si
 	for (uint32_t i = 0; i < n; i++) {
 		const json_t *v = json_array_get(arr, i);
 
-		elem_pfx(pfx, sizeof(pfx), "services", i);
-		if (want_entry(v, pfx, keys, err, errlen) < 0 ||
+		aw_msg_elem_pfx(pfx, sizeof(pfx), "services", i);
+		if (aw_msg_want_entry(v, pfx, keys, err, errlen) < 0 ||
 		    svc_fields(v, pfx, &snap->services[i], err, errlen) < 0)
 			return -1;
 	}
-	dup = find_dup(snap->services, sizeof(*snap->services),
+	dup = aw_msg_find_dup(snap->services, sizeof(*snap->services),
 		       offsetof(struct aw_msg_svc, service), AW_MSG_URI_MAX + 1, n, &a, &b);
 	if (dup < 0)
 		return aw_msg_fail(err, errlen, "services: out of memory");
@@ -261,7 +261,7 @@ snapshot_relays(const json_t *arr, struct aw_msg_snapshot *snap, char *err, size
 
 	if (arr == NULL)
 		return 0;
-	if (want_array(arr, "relays", AW_MSG_MAX_RELAYS, err, errlen) < 0)
+	if (aw_msg_want_array(arr, "relays", AW_MSG_MAX_RELAYS, err, errlen) < 0)
 		return -1;
 	n = (uint32_t)json_array_size(arr);
 	if (n > 0 && (snap->relays = calloc(n, sizeof(*snap->relays))) == NULL)
@@ -270,12 +270,12 @@ snapshot_relays(const json_t *arr, struct aw_msg_snapshot *snap, char *err, size
 	for (uint32_t i = 0; i < n; i++) {
 		const json_t *v = json_array_get(arr, i);
 
-		elem_pfx(pfx, sizeof(pfx), "relays", i);
-		if (want_entry(v, pfx, relay_keys, err, errlen) < 0 ||
+		aw_msg_elem_pfx(pfx, sizeof(pfx), "relays", i);
+		if (aw_msg_want_entry(v, pfx, relay_keys, err, errlen) < 0 ||
 		    relay_fields(v, pfx, &snap->relays[i], err, errlen) < 0)
 			return -1;
 	}
-	dup = find_dup(snap->relays, sizeof(*snap->relays), offsetof(struct aw_msg_relay, path_id),
+	dup = aw_msg_find_dup(snap->relays, sizeof(*snap->relays), offsetof(struct aw_msg_relay, path_id),
 		       AW_MSG_PATH_ID_LEN, n, &a, &b);
 	if (dup < 0)
 		return aw_msg_fail(err, errlen, "relays: out of memory");
@@ -285,8 +285,9 @@ snapshot_relays(const json_t *arr, struct aw_msg_snapshot *snap, char *err, size
 	return 0;
 }
 
-static int
-get_version(const json_t *root, bool required, struct aw_msg *m, char *err, size_t errlen)
+int
+aw_msg_get_version(const json_t *root, bool required, struct aw_msg *m, char *err,
+		   size_t errlen)
 {
 	int rc = aw_msg_get_uint(root, "", "version", required, 0, INT63_MAX, &m->version, err,
 				 errlen);
@@ -352,7 +353,7 @@ decode_deregister(const json_t *root, struct aw_msg *m, char *err, size_t errlen
 static int
 decode_relay_add(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
 {
-	if (get_version(root, false, m, err, errlen) < 0)
+	if (aw_msg_get_version(root, false, m, err, errlen) < 0)
 		return -1;
 	return relay_fields(root, "", &m->u.relay, err, errlen);
 }
@@ -360,7 +361,7 @@ decode_relay_add(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
 static int
 decode_relay_del(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
 {
-	if (get_version(root, false, m, err, errlen) < 0)
+	if (aw_msg_get_version(root, false, m, err, errlen) < 0)
 		return -1;
 	return aw_msg_get_hex(root, "", "path_id", m->u.path_id, AW_MSG_PATH_ID_LEN, err, errlen);
 }
@@ -406,16 +407,19 @@ decode_snapshot(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
 		return aw_msg_fail(err, errlen, "more: expected boolean, got %s",
 				   aw_msg_json_type(more));
 	m->u.snapshot.more = json_is_true(more);
-	if (get_version(root, true, m, err, errlen) < 0 ||
+	if (aw_msg_get_version(root, true, m, err, errlen) < 0 ||
 	    snapshot_services(json_object_get(root, "services"), &m->u.snapshot, err, errlen) < 0)
 		return -1;
-	return snapshot_relays(json_object_get(root, "relays"), &m->u.snapshot, err, errlen);
+	if (snapshot_relays(json_object_get(root, "relays"), &m->u.snapshot, err, errlen) < 0)
+		return -1;
+	return aw_msg_decode_snapshot_gateways(json_object_get(root, "gateways"), &m->u.snapshot,
+					       err, errlen);
 }
 
 static int
 decode_service(const json_t *root, struct aw_msg *m, char *err, size_t errlen)
 {
-	if (get_version(root, true, m, err, errlen) < 0)
+	if (aw_msg_get_version(root, true, m, err, errlen) < 0)
 		return -1;
 	return svc_fields(root, "", &m->u.svc, err, errlen);
 }
@@ -439,12 +443,19 @@ static const struct {
 	[AW_MSG_SERVICE_LIST] = {K(NULL), decode_nothing},
 	[AW_MSG_SERVICE_GET] = {K("service"), decode_service_get},
 	[AW_MSG_SUBSCRIBER_LIST] = {K(NULL), decode_nothing},
-	[AW_MSG_SNAPSHOT] = {K("version", "services", "relays", "more"), decode_snapshot},
+	[AW_MSG_SNAPSHOT] = {K("version", "services", "relays", "gateways", "more"), decode_snapshot},
 	[AW_MSG_SERVICE] = {K("version", "service", "sid", "destinations"), decode_service},
 	[AW_MSG_PING] = {K(NULL), decode_nothing},
 	[AW_MSG_RELAY_LIST] = {K(NULL), decode_nothing},
 	[AW_MSG_RELAY_GET] = {K("path_id"), decode_relay_get},
 	[AW_MSG_RELAY_REFUSED] = {K("path_id", "error", "by"), decode_relay_refused},
+	[AW_MSG_GATEWAY_ADD] = {K("version", "path_id", "end_key", "suite", "node_addr",
+				  "idle_timeout_s", "gateways"),
+				aw_msg_decode_gateway_add},
+	[AW_MSG_GATEWAY_DEL] = {K("version", "path_id", "path_ids"), aw_msg_decode_gateway_del},
+	[AW_MSG_GATEWAY_LIST] = {K(NULL), decode_nothing},
+	[AW_MSG_GATEWAY_GET] = {K("path_id"), decode_relay_get},
+	[AW_MSG_GATEWAY_REFUSED] = {K("path_id", "error", "by"), decode_relay_refused},
 };
 #undef K
 

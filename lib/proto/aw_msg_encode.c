@@ -135,6 +135,14 @@ snapshot_set(json_t *o, const struct aw_msg_snapshot *s)
 		bad |= json_array_append_new(relays, aw_msg_relay_to_json(&s->relays[i])) != 0;
 	bad |= set(o, "services", services);
 	bad |= set(o, "relays", relays);
+	if (s->n_gateways > 0) {
+		json_t *gws = json_array();
+
+		for (uint32_t i = 0; i < s->n_gateways && gws != NULL && !bad; i++)
+			bad |= json_array_append_new(gws, aw_msg_gateway_to_json(&s->gateways[i],
+										  true)) != 0;
+		bad |= set(o, "gateways", gws);
+	}
 	if (s->more)
 		bad |= set(o, "more", json_true());
 	return bad;
@@ -186,10 +194,15 @@ body_set(json_t *o, const struct aw_msg *m)
 		return reg_set(o, &m->u.reg, m->type == AW_MSG_REGISTER);
 	case AW_MSG_RELAY_ADD:
 		return relay_set(o, &m->u.relay);
+	case AW_MSG_GATEWAY_ADD:
+	case AW_MSG_GATEWAY_DEL:
+		return aw_msg_gateway_body_set(o, m);
 	case AW_MSG_RELAY_DEL:
 	case AW_MSG_RELAY_GET:
+	case AW_MSG_GATEWAY_GET:
 		return set(o, "path_id", jhex(m->u.path_id, AW_MSG_PATH_ID_LEN));
 	case AW_MSG_RELAY_REFUSED:
+	case AW_MSG_GATEWAY_REFUSED:
 		return set(o, "path_id", jhex(m->u.refusal.path_id, AW_MSG_PATH_ID_LEN)) |
 		       set(o, "error", json_string(m->u.refusal.error)) |
 		       (m->u.refusal.by[0] ? set(o, "by", json_string(m->u.refusal.by)) : 0);

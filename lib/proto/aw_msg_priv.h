@@ -46,6 +46,31 @@ int aw_msg_get_hex(const json_t *obj, const char *pfx, const char *key, uint8_t 
 int aw_msg_get_addr(const json_t *obj, const char *pfx, const char *key, struct aw_addr *out,
 		    char *err, size_t errlen);
 
+/* aw_msg_decode.c building blocks, shared with aw_msg_gateway.c. */
+/* "<path>[i]." into buf. */
+void aw_msg_elem_pfx(char *buf, size_t n, const char *path, uint32_t i);
+/* v must be an array of at most max entries. */
+int aw_msg_want_array(const json_t *v, const char *path, size_t max, char *err, size_t errlen);
+/* v must be an object with only keys (pfx ends in '.'). */
+int aw_msg_want_entry(const json_t *v, const char *pfx, const char *const *keys, char *err,
+		      size_t errlen);
+/* Duplicate keys (keylen bytes at keyoff in each of n elements of stride
+ * bytes): 0 none, 1 with *first < *dup the two indexes, -1 out of memory. */
+int aw_msg_find_dup(const void *base, size_t stride, size_t keyoff, size_t keylen, uint32_t n,
+		    uint32_t *first, uint32_t *dup);
+
+/* "version" of a message into m (has_version); required or optional. */
+int aw_msg_get_version(const json_t *root, bool required, struct aw_msg *m, char *err,
+		       size_t errlen);
+
+/* aw_msg_gateway.c: the gateway.* messages and snapshot gateways[]. */
+int aw_msg_decode_gateway_add(const json_t *root, struct aw_msg *m, char *err, size_t errlen);
+int aw_msg_decode_gateway_del(const json_t *root, struct aw_msg *m, char *err, size_t errlen);
+int aw_msg_decode_snapshot_gateways(const json_t *arr, struct aw_msg_snapshot *snap, char *err,
+				    size_t errlen);
+/* Members after "op" / "version" of GATEWAY_ADD and GATEWAY_DEL; nonzero on error. */
+int aw_msg_gateway_body_set(json_t *o, const struct aw_msg *m);
+
 /* SID of a URI (SPEC §4.1): lib/asrs/aw_sid.h. */
 #define aw_msg_sid(uri) aw_sid_from_uri((uri), strlen(uri))
 

@@ -35,6 +35,14 @@ aw_trs_engine_create(enum aw_trs_impl impl)
 	return e;
 }
 
+struct aw_trs_engine *
+aw_trs_engine_create_best(void)
+{
+	struct aw_trs_engine *e = aw_trs_engine_create(AW_TRS_IMPL_IPSECMB);
+
+	return e != NULL ? e : aw_trs_engine_create(AW_TRS_IMPL_OPENSSL);
+}
+
 void
 aw_trs_engine_free(struct aw_trs_engine *e)
 {

@@ -91,6 +91,9 @@ struct aw_trs_engine;
  * init error): callers then fall back to AW_TRS_IMPL_OPENSSL.
  */
 struct aw_trs_engine *aw_trs_engine_create(enum aw_trs_impl impl);
+/* The data path's engine: intel-ipsec-mb, or OpenSSL where it cannot run;
+ * NULL when neither can be created. */
+struct aw_trs_engine *aw_trs_engine_create_best(void);
 void aw_trs_engine_free(struct aw_trs_engine *e);
 enum aw_trs_impl aw_trs_engine_impl(const struct aw_trs_engine *e);
 /* "openssl OpenSSL 3.0.x ..." or "intel-ipsec-mb 1.3.0 avx2": for logs. */

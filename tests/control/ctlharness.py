@@ -268,16 +268,19 @@ class Procs:
         assert p.poll() is None, self.log(p)
         return p
 
-    def registrar(self, mapd_ports, services, args=()):
-        """services: [{"service", "addr", "port", ...}] given as flags."""
+    def registrar(self, mapd_ports, services, args=(), config=None):
+        """services: [{"service", "addr", "port", ...}] given as flags (True: a flag
+        without value, like drain); or config: a --config FILE."""
         cmd = [prog("anyway-registrar"), "--check-interval-ms", "200"] + _tls_unless_given("registrar", args) + list(args)
         for port in mapd_ports:
             cmd += ["--mapd", "127.0.0.1:%d" % port]
+        if config is not None:
+            cmd += ["--config", str(config)]
         for s in services:
             cmd += ["--service", s["service"]]
-            for k in ("addr", "port", "priority", "weight", "ttl", "check"):
-                if k in s:
-                    cmd += ["--" + k, str(s[k])]
+            for k, v in s.items():
+                if k != "service":
+                    cmd += ["--" + k.replace("_", "-")] + ([] if v is True else [str(v)])
         return self.start(cmd, "registrar")
 
 

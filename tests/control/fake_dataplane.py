@@ -2,15 +2,17 @@
 """TEST DOUBLE of the anyway-dataplane JSON API — not the data plane.
 
 A small unix-socket server that implements the ASRS and TRS table methods of
-dataplane/API.md (service.set/del/list, relay.add/del/get/list, with the
-batch forms, plus ping, and cluster.set / cluster.get of SPEC §8: a lower epoch
-is refused, the same epoch with another member list too) with the documented validation (a request is checked
+dataplane/API.md (service.set/del/list, relay.add/del/get/list,
+gateway.add/del/get/list (fake_gateway.py), with the batch forms, plus ping, and
+cluster.set / cluster.get of SPEC §8: a lower epoch is refused, the same epoch with
+another member list too) with the documented validation (a request is checked
 whole, then applied whole; unknown arguments are errors; errors read
 "key.path: what was expected"), keeping its state in memory. It lets the
 control-plane tests and the push-latency tool run anyway-agent without DPDK.
 
 Test-only methods: {"op": "dump"} → {"ok": true, "services": {uri: [dest]},
-"relays": {path_id: entry (key included)}, "calls": {op: n}, "items": n,
+"relays": {path_id: entry (key included)}, "gateways": {path_id: entry
+(key included)}, "calls": {op: n}, "items": n,
 "set_time": {uri: time.monotonic() of its last service.set}};
 {"op": "wait_applied", "service": URI, "weight": W} → answered once the
 service has a destination of weight W, with "t": the CLOCK_MONOTONIC time
@@ -20,10 +22,11 @@ service has a destination of weight W, with "t": the CLOCK_MONOTONIC time
 {"op": "set_sessions", "n": N} → the count `stats` reports as asrs.sessions
 (`stats` has only that here; drain tests); vip.list lists the --vip addresses.
 
-    fake_dataplane.py --socket PATH [--no-asrs] [--no-trs] [--no-validate] [--refuse PREFIX] [--vip ADDR]...
+    fake_dataplane.py --socket PATH [--no-asrs] [--no-trs] [--no-gateway] [--no-validate]
+                      [--refuse PREFIX] [--vip ADDR]...
 
 --refuse PREFIX makes service.set refuse services whose URI starts with
-PREFIX, and relay.add relays whose path_id does (as a data plane whose table
+PREFIX, and relay.add / gateway.add entries whose path_id does (as a data plane whose table
 is full would): the whole request is refused, so the caller must retry the
 others alone.
 
@@ -41,6 +44,8 @@ import signal
 import socket
 import sys
 import time
+
+from fake_gateway import GatewayMethods
 
 MAX_LINE = 1 << 20
 MAX_BATCH = 10000
@@ -93,7 +98,7 @@ def dest(d, path):
         raise Bad("%saddr: expected an IPv4 or IPv6 address" % path)
     return {"addr": addr, "port": want_int(d, "port", path, 1, 65535),
             "priority": want_int(d, "priority", path, 0, 65535, 0),
-            "weight": want_int(d, "weight", path, 1, 65535, 100)}
+            "weight": want_int(d, "weight", path, 0, 65535, 100)}
 
 
 def service_entry(obj, path):
@@ -143,11 +148,13 @@ def batch(req, single, plural, allowed_single):
     return False, [req]
 
 
-class FakeDataplane:
-    def __init__(self, asrs=True, trs=True, validate=True, refuse=None):
+class FakeDataplane(GatewayMethods):
+    def __init__(self, asrs=True, trs=True, validate=True, refuse=None, gateway=True):
         self.asrs, self.trs, self.validate, self.refuse = asrs, trs, validate, refuse
+        self.gateway, self.h = gateway, sys.modules[__name__]
         self.services = {}
         self.relays = {}
+        self.gateways = {}
         self.calls = {}
         self.items = 0
         self.set_time = {}  # uri -> time.monotonic() of its last service.set
@@ -170,16 +177,19 @@ class FakeDataplane:
             want_keys(req, "", ("op",))
             return {"pong": True, "version": "fake"}
         if op == "dump":
-            return {"services": self.services, "relays": self.relays, "calls": self.calls, "items": self.items,
-                    "set_time": self.set_time}
+            return {"services": self.services, "relays": self.relays, "gateways": self.gateways,
+                    "calls": self.calls, "items": self.items, "set_time": self.set_time}
         fn = getattr(self, "op_" + op.replace(".", "_"), None)
         if fn is None:
             raise Bad("op: unknown method '%s' (known: ping, service.set, service.del, service.list, "
-                      "relay.add, relay.del, relay.get, relay.list, cluster.set, cluster.get, stats, vip.list)" % op[:64])
+                      "relay.add, relay.del, relay.get, relay.list, gateway.add, gateway.del, "
+                      "gateway.get, gateway.list, cluster.set, cluster.get, stats, vip.list)" % op[:64])
         if op.startswith("service.") and not self.asrs:
             raise Bad("asrs is not enabled in the config")
         if op.startswith("relay.") and not self.trs:
             raise Bad("trs is not enabled in the config")
+        if op.startswith("gateway.") and not self.gateway:
+            raise Bad("gateway is not enabled in the config")
         return fn(req)
 
     def op_vip_list(self, req):
@@ -424,11 +434,13 @@ def main():
     ap.add_argument("--socket", required=True)
     ap.add_argument("--no-asrs", action="store_true")
     ap.add_argument("--no-trs", action="store_true")
+    ap.add_argument("--no-gateway", action="store_true")
     ap.add_argument("--no-validate", action="store_true")
     ap.add_argument("--refuse", metavar="PREFIX")
     ap.add_argument("--vip", action="append", default=[], metavar="ADDR", help="listed by vip.list")
     a = ap.parse_args()
-    dp = FakeDataplane(asrs=not a.no_asrs, trs=not a.no_trs, validate=not a.no_validate, refuse=a.refuse)
+    dp = FakeDataplane(asrs=not a.no_asrs, trs=not a.no_trs, validate=not a.no_validate,
+                       refuse=a.refuse, gateway=not a.no_gateway)
     dp.vips = a.vip
     serve(a.socket, dp)
     return 0

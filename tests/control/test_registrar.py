@@ -109,7 +109,7 @@ def test_config_file(procs, tmp_path):
     (["--service", "asrs://x", "--addr", "10.0.0.1", "--port", "80", "--ttl", "0"], "ttl"),
     (["--service", "asrs://x", "--addr", "10.0.0.1", "--port", "80", "--check", "ftp"], "check: expected"),
     (["--service", "asrs://x", "--addr", "10.0.0.1", "--port", "80", "--check", "http:health"],
-     "check: expected tcp, none or http:/PATH (the path starts with '/'), got 'http:health'"),
+     "check: expected tcp, none, http:/PATH or https:/PATH (the path starts with '/'), got 'http:health'"),
     (["--addr", "10.0.0.1"], "give --service first"),
     (["--service", "asrs://x", "--addr", "10.0.0.1"], "port: missing"),
 ])

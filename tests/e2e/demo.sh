@@ -9,8 +9,8 @@
 # stopped (it deregisters), and the next curl reaches host B; the time the
 # move took is measured from the stop to the first answer from B. Then host A
 # comes back, and its HTTP server is killed: the registrar's health check
-# fails, host A is withdrawn (its registration is no longer renewed and
-# expires after the ttl at the latest) and traffic moves to B again. Everything is
+# fails, host A is withdrawn (deregistered after `fall`, 3, failed checks in
+# a row) and traffic moves to B again. Everything is
 # removed at the end, also on failure or Ctrl-C. Exit 0 only if all worked.
 #
 #                client ns  10.11.0.2

@@ -11,6 +11,8 @@ COUNTER_HEADERS = {  # the core's list, then each feature's (see aw_counters.h)
     "aw_counters.h": "CORE",
     "asrs/aw_asrs_counters.h": "ASRS",
     "trs/aw_relay_counters.h": "RELAY",
+    "cluster/aw_cluster_counters.h": "CLUSTER",
+    "gateway/aw_gw_counters.h": "GW",
 }
 
 

@@ -51,7 +51,7 @@ BAD_SERVICE_SET = [
     ({"service": WEB, "destinations": {}}, "destinations: expected array"),
     ({"service": WEB, "destinations": [{"addr": "10.2.0.2"}]}, "destinations[0]: port: required key missing"),
     ({"service": WEB, "destinations": [{"addr": "10.2.0.x", "port": 1}]}, "destinations[0].addr"),
-    ({"service": WEB, "destinations": [{"addr": HOST_V4, "port": 1, "weight": 0}]}, "destinations[0].weight: expected integer 1..65535, got 0"),
+    ({"service": WEB, "destinations": [{"addr": HOST_V4, "port": 1, "weight": 65536}]}, "destinations[0].weight: expected integer 0..65535, got 65536"),
     ({"service": WEB, "destinations": [{"addr": HOST_V4, "port": 70000}]}, "destinations[0].port: expected integer 1..65535"),
     ({"service": WEB, "destinations": [{"addr": HOST_V4, "port": 1, "prio": 1}]}, "unknown key 'prio'"),
     ({"service": WEB, "destinations": [{"addr": HOST_V4, "port": 1}, {"addr": HOST_V4, "port": 1}]},
@@ -180,8 +180,8 @@ BAD_CONFIGS = [
     ({"listeners": [{"vip": VIP4, "proto": "tcp", "port": 80, "service": WEB}] * 2},
      "listeners[1]: same vip, proto and port as listeners[0]"),
     ({"services": [{"service": WEB, "destinations": []}] * 2}, "services[1].service: same service as services[0]"),
-    ({"services": [{"service": WEB, "destinations": [{"addr": HOST_V4, "port": 1, "weight": 0}]}]},
-     "services[0].destinations[0].weight: expected integer 1..65535, got 0"),
+    ({"services": [{"service": WEB, "destinations": [{"addr": HOST_V4, "port": 1, "weight": -1}]}]},
+     "services[0].destinations[0].weight: expected integer 0..65535, got -1"),
 ]
 
 

@@ -9,7 +9,7 @@ import time
 from golden_common import *  # noqa: F401,F403
 from harness import Dataplane
 
-HUP_LINE = b"anyway-dataplane: SIGHUP: nothing to reload"
+HUP_LINE = b"anyway-dataplane: notice: SIGHUP: nothing to reload"
 WAIT_S = 15.0
 
 

@@ -11,6 +11,7 @@
 
 #include "aw_asrs_dnh.h"
 #include "aw_asrs_stab.h"
+#include "aw_asrs_svcstats.h"
 #include "aw_eal_test.h"
 
 static struct aw_dp dp;
@@ -51,6 +52,7 @@ setup(uint32_t max_sessions, uint16_t pmin, uint16_t pmax)
 	a->timeout[AW_SS_CLOSING] = 2;
 	a->timeout[AW_SS_UDP] = 10;
 	CHECK_EQ(aw_sess_init(a, err, sizeof(err)), 0);
+	CHECK_EQ(aw_svcstats_init(a, err, sizeof(err)), 0); /* expiry counts per destination */
 	if (err[0])
 		fprintf(stderr, "%s\n", err);
 	CHECK_EQ(aw_sess_lcore_init(a, &ctx), 0);
@@ -62,6 +64,7 @@ static void
 teardown(struct aw_asrs *a)
 {
 	aw_sess_fini(a);
+	aw_svcstats_fini(a);
 	rte_free(a);
 	rte_free(dp.rcu);
 }
