@@ -5,9 +5,10 @@
  * the union by id of the last list taken from each map server (for an id in
  * several lists, the entry of the list with the highest epoch wins; lists of
  * lost map servers stay, fail-static, like their views); the data-plane
- * epoch is the highest epoch among them, raised to one above the last
- * applied one when the merged list differs from it at an epoch not above
- * (so the data plane never sees one epoch with two lists).
+ * epoch is the SUM of the lists' epochs: a function of the lists alone, so
+ * every agent holding the same lists applies the same epoch (the data planes
+ * accept capsules of their current or previous epoch only), and it grows
+ * whenever any list changes (with one map server it is that server's epoch).
  * Contract: anyway-agent's one thread.
  */
 #define _GNU_SOURCE /* memmem */
@@ -225,8 +226,7 @@ merge(const struct agent *ag, uint64_t *epoch)
 		const struct agent_mlist *l = &c->lists[i];
 		if (!l->has)
 			continue;
-		if (l->epoch > *epoch)
-			*epoch = l->epoch;
+		*epoch += l->epoch;
 		for (size_t j = 0; j < json_array_size(l->members); j++) {
 			json_t *m = json_array_get(l->members, j);
 			const char *id = json_string_value(json_object_get(m, "id"));
@@ -283,8 +283,6 @@ apply(struct agent *ag, uint64_t now)
 		c->dirty = false;
 		return;
 	}
-	if (c->applied != NULL && epoch <= c->applied_epoch)
-		epoch = c->applied_epoch + 1;
 	if (c->floor_epoch != 0 && epoch <= c->floor_epoch)
 		epoch = c->floor_epoch + 1; /* the data plane holds a higher or equal one */
 	json_t *req = json_pack("{s:s, s:I, s:O}", "op", "cluster.set", "epoch",

@@ -18,7 +18,7 @@
 #include <jansson.h>
 
 #define AGENT_MEMBER_TTL_S 30
-#define AGENT_MEMBER_MAX 256
+#define AGENT_MEMBER_MAX 64 /* the data plane's bound (dataplane/API.md) */
 #define AGENT_CLUSTER_RETRY_MS 5000 /* a refused cluster.set is retried this often */
 
 struct agent;

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MAPD_MEMBER_MAX 256     /* members in one cluster */
+#define MAPD_MEMBER_MAX 64      /* members in one cluster (the data plane's bound) */
 #define MAPD_MEMBER_ID_MAX 64   /* bytes of a member id */
 #define MAPD_MEMBER_ADDR_MAX 46 /* INET6_ADDRSTRLEN */
 

@@ -213,8 +213,8 @@ class FakeDataplane(GatewayMethods):
         try:
             epoch = want_int(req, "epoch", "", 0, (1 << 64) - 1)
             members = req.get("members")
-            if not isinstance(members, list) or len(members) > 256:
-                raise Bad("members: expected an array of at most 256 members")
+            if not isinstance(members, list) or len(members) > 64:
+                raise Bad("members: expected an array of at most 64 members")
             seen = set()
             for i, m in enumerate(members):
                 path = "members[%d]." % i

@@ -248,3 +248,15 @@ def test_agent_goes_above_an_epoch_the_data_plane_already_holds(procs):
     st = agent_status(ag.status)["cluster"]
     assert st["counters"]["apply_errors"] == 1 and st["epoch"] == high + 1, st
     assert "cluster.set refused: epoch: stale epoch" in procs.log(ag)
+
+
+def test_member_list_bounded_at_the_data_planes_64(procs):
+    m = procs.mapd()
+    adm = hello(m.port, "admin", "admin")
+    for i in range(64):
+        assert adm.call(member("m%02d" % i, "10.9.1.%d" % (i + 1)))["ok"]
+    r = adm.call(member("m64", "10.9.1.65"))
+    assert r == {"ok": False, "error": "member.register: the cluster already has 64 members"}, r
+    assert adm.call(member("m00", "10.9.1.1", state="down"))["changed"] is True  # a known id still changes
+    assert len(adm.call({"op": "member.list"})["members"]) == 64
+    adm.close()
