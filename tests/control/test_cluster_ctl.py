@@ -260,3 +260,20 @@ def test_member_list_bounded_at_the_data_planes_64(procs):
     assert adm.call(member("m00", "10.9.1.1", state="down"))["changed"] is True  # a known id still changes
     assert len(adm.call({"op": "member.list"})["members"]) == 64
     adm.close()
+
+
+def test_two_map_servers_merge_by_id_and_sum_their_epochs(procs):
+    m1, m2 = procs.mapd(), procs.mapd()
+    dp = procs.fake_dp()
+    procs.agent([m1.port, m2.port], dp.sock, args=["--instance-id", "inst-a", "--underlay", "10.9.0.1"])
+    a1, a2 = hello(m1.port, "admin", "admin"), hello(m2.port, "admin", "admin")
+    assert a2.call(member("inst-x", "10.9.0.7"))["ok"]  # known to the second map server only
+
+    def settled():
+        l1, l2 = a1.call({"op": "member.list"}), a2.call({"op": "member.list"})
+        return (len(l1["members"]) == 1 and len(l2["members"]) == 2
+                and cluster_get(dp)["epoch"] == l1["epoch"] + l2["epoch"])
+    wait_until(settled, what="epoch = sum of both lists' epochs")
+    assert members_of(dp) == {"inst-a": ("10.9.0.1", "active"), "inst-x": ("10.9.0.7", "active")}
+    a1.close()
+    a2.close()
