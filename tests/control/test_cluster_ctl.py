@@ -277,3 +277,25 @@ def test_two_map_servers_merge_by_id_and_sum_their_epochs(procs):
     assert members_of(dp) == {"inst-a": ("10.9.0.1", "active"), "inst-x": ("10.9.0.7", "active")}
     a1.close()
     a2.close()
+
+
+def test_the_real_data_plane_takes_the_member_list(procs, monkeypatch):
+    """anyway-dataplane (net_null ports, cluster section) accepts what the agent
+    applies: members and epoch as the map server pushed them."""
+    import test_with_dataplane as twd
+    monkeypatch.setitem(twd.CONFIG, "cluster", {"id": "inst-a", "udp_port": 7812, "underlay": "10.1.0.1",
+                                                 "key": "00112233445566778899aabbccddeeff" * 2})
+    rdp = twd.RealDataplane(procs)
+    try:
+        m = procs.mapd()
+        ag = procs.agent([m.port], rdp.sock, args=["--instance-id", "inst-a", "--underlay", "10.1.0.1"])
+        adm = hello(m.port, "admin", "admin")
+        assert adm.call(member("inst-b", "10.1.0.2", state="draining"))["ok"]
+        want = [{"id": "inst-a", "addr": "10.1.0.1", "state": "active"},
+                {"id": "inst-b", "addr": "10.1.0.2", "state": "draining"}]
+        wait_until(lambda: rdp.call({"op": "cluster.get"}).get("members") == want, what="applied to the data plane")
+        assert rdp.call({"op": "cluster.get"})["epoch"] == adm.call({"op": "member.list"})["epoch"]
+        assert agent_status(ag.status)["cluster"]["counters"]["apply_errors"] == 0
+        adm.close()
+    finally:
+        rdp.stop()
