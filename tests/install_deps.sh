@@ -8,7 +8,8 @@ set -euo pipefail
 PKGS="build-essential meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev libipsec-mb-dev
 libssl-dev openssl libjansson-dev libcurl4-openssl-dev libpcap-dev python3 python3-pytest python3-scapy python3-cryptography python3-prometheus-client
 iproute2 ethtool iputils-ping curl procps psmisc nftables valgrind
-debhelper dpkg-dev systemd man-db groff-base"
+debhelper dpkg-dev systemd man-db groff-base
+bird2"
 
 missing=""
 for p in $PKGS; do

@@ -28,6 +28,7 @@
 #include "aw_net.h"
 #include "aw_strmap.h"
 #include "aw_tls.h"
+#include "agent_cluster.h"
 
 #define AGENT_MAX_MAPD 16
 #define AGENT_SILENCE_MS 15000   /* nothing heard for this long: reconnect (SPEC §7.1) */
@@ -180,6 +181,8 @@ struct agent {
 	 * works on it. */
 	struct agent_batch inflight;
 	struct aw_tls *tls; /* to the map servers; NULL: plain TCP (--insecure) */
+	struct agent_cluster cluster; /* membership (agent_cluster.c), drain */
+	struct agent_bird bird;       /* announcing the VIPs (agent_bird.c) */
 };
 
 /* agent_metrics.c: the --metrics endpoint (one per process). */
@@ -193,6 +196,8 @@ void agent_mapd_close(struct agent_mapd *m, const char *why);
 /* Report a relay (gateway: a gateway entry) the data plane refused to the map
  * servers that pushed it. */
 void agent_mapd_report_refused(struct agent *ag, const char *hex, const char *error);
+/* Send one line to a connected map server (closed on a write error). 0 / -1. */
+int agent_mapd_send(struct agent_mapd *m, const char *line);
 void agent_mapd_report_refused_gw(struct agent *ag, bool gateway, const char *hex,
 				  const char *error);
 

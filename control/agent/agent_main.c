@@ -27,6 +27,8 @@ usage(FILE *f)
 		"                    [--restart-grace-s S] [--metrics HOST:PORT]\n"
 		"                    (--ca FILE --cert FILE --key FILE | --insecure)\n"
 		"                    [--status-group GROUP] [--log-level LEVEL]\n"
+		"                    [--instance-id ID --underlay ADDR]\n"
+		"                    [--bird-socket PATH --bird-protocol NAME] [--drain-timeout-s S]\n"
 		"                    [--help] [--version]\n"
 		"Subscribes to map servers, merges them (a destination is present while any\n"
 		"has it) and applies the result to the data plane's JSON API.\n"
@@ -47,6 +49,14 @@ usage(FILE *f)
 		"  --metrics HOST:PORT serve OpenMetrics text at http://HOST:PORT/metrics\n"
 		AW_LOG_USAGE
 		"                     (default: off)\n"
+		"  --instance-id ID   join the cluster as member ID (SPEC 8): registered with\n"
+		"                     every map server, member lists applied with cluster.set\n"
+		"  --underlay ADDR    this instance's underlay address (with --instance-id)\n"
+		"  --bird-socket PATH BIRD 2's control socket; with --bird-protocol NAME (a\n"
+		"                     static protocol of the VIP routes) the agent enables it\n"
+		"                     while healthy and disables it otherwise (SPEC 8)\n"
+		"  --drain-timeout-s S drain reports drained after S s even with sessions\n"
+		"                     left (default 300)\n"
 		AW_TLS_USAGE,
 		AGENT_MAX_MAPD);
 }
@@ -99,6 +109,11 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 		{"version", no_argument, NULL, 'V'},     {"metrics", required_argument, NULL, 'M'},
 		AW_TLS_LONGOPTS,
 		{"status-group", required_argument, NULL, 'g'},
+		{"instance-id", required_argument, NULL, 'I'},
+		{"underlay", required_argument, NULL, 'U'},
+		{"bird-socket", required_argument, NULL, 'B'},
+		{"bird-protocol", required_argument, NULL, 'P'},
+		{"drain-timeout-s", required_argument, NULL, 'D'},
 		{"log-level", required_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
 	};
@@ -135,14 +150,17 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 			break;
 		case 'S':
 		case 'G':
+		case 'D':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
 			if (errno || *optarg == '-' || *end || end == optarg || v > 86400) {
 				fprintf(stderr, PROG ": --%s: expected an integer 0..86400, got '%s'\n",
-					c == 'S' ? "stale-s" : "restart-grace-s", optarg);
+					c == 'S' ? "stale-s" : c == 'G' ? "restart-grace-s" : "drain-timeout-s",
+					optarg);
 				return 2;
 			}
-			*(c == 'S' ? &ag->stale_ms : &ag->restart_grace_ms) = v * 1000u;
+			*(c == 'S' ? &ag->stale_ms : c == 'G' ? &ag->restart_grace_ms
+							      : &ag->cluster.drain_timeout_ms) = v * 1000u;
 			break;
 		case 'g': {
 			char why[160];
@@ -153,6 +171,19 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 			ag->status_has_gid = true;
 			break;
 		}
+		case 'I':
+			if (agent_cluster_set_id(&ag->cluster, optarg) < 0)
+				return 2;
+			break;
+		case 'U':
+			if (agent_cluster_set_underlay(&ag->cluster, optarg) < 0)
+				return 2;
+			break;
+		case 'B':
+		case 'P':
+			if (agent_bird_set(&ag->bird, c == 'B' ? "socket" : "protocol", optarg) < 0)
+				return 2;
+			break;
 		case 'L':
 			if (aw_log_option(PROG, optarg) < 0)
 				return 2;
@@ -173,6 +204,8 @@ parse_args(int argc, char **argv, struct agent *ag, const char **dp_path, const 
 			return 2;
 		}
 	}
+	if (agent_cluster_check(&ag->cluster) < 0 || agent_bird_check(&ag->bird) < 0)
+		return 2;
 	if (optind < argc) {
 		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
 		return 2;
@@ -227,6 +260,7 @@ main(int argc, char **argv)
 	snprintf(ag.status_path, sizeof(ag.status_path), "/run/anyway/agent.sock");
 	ag.stale_ms = 30000;
 	ag.restart_grace_ms = 15000;
+	ag.cluster.drain_timeout_ms = 300000;
 	ag.status_h.fd = -1;
 	aw_log_init(PROG);
 	if (aw_loop_init(&ag.loop) < 0) {
@@ -267,6 +301,9 @@ main(int argc, char **argv)
 		for (int i = 0; i < ag.n_mapd; i++)
 			agent_mapd_tick(&ag.mapd[i], now);
 		agent_apply(&ag);
+		agent_cluster_tick(&ag, aw_now_ms());
+		agent_drain_tick(&ag, aw_now_ms());
+		agent_bird_tick(&ag, aw_now_ms());
 		if (aw_loop_run_once(&ag.loop, next_timeout(&ag, aw_now_ms())) < 0) {
 			aw_log(AW_LOG_ERR, "epoll_wait: %s", strerror(errno));
 			break;
@@ -276,6 +313,8 @@ main(int argc, char **argv)
 	aw_sd_notify("STOPPING=1");
 	agent_metrics_close();
 	agent_status_close(&ag);
+	agent_bird_stop(&ag); /* withdraw the VIPs first (bounded) */
+	agent_cluster_stop(&ag); /* member.deregister, best effort */
 	for (int i = 0; i < ag.n_mapd; i++)
 		agent_mapd_close(&ag.mapd[i], NULL);
 	agent_dp_down(&ag, "agent stopping");
@@ -284,5 +323,7 @@ main(int argc, char **argv)
 	agent_round_free(&ag.round);
 	agent_batch_free(&ag.inflight);
 	aw_tls_free(ag.tls);
+	agent_cluster_free(&ag.cluster);
+	json_decref(ag.bird.vips);
 	return 0;
 }

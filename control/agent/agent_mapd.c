@@ -203,7 +203,7 @@ on_line(struct agent_mapd *m, const char *line, size_t len)
 	struct aw_msg msg;
 	int rc = 0;
 
-	if (len == 0)
+	if (len == 0 || agent_cluster_line(m, line, len))
 		return 0;
 	if (aw_msg_decode(line, len, &msg, err, sizeof(err)) < 0) {
 		m->rejected++;
@@ -391,6 +391,20 @@ agent_mapd_report_refused_gw(struct agent *ag, bool gateway, const char *hex, co
 			agent_mapd_close(m, aw_conn_strerror(&m->link->c, errno));
 	}
 	free(line);
+}
+
+int
+agent_mapd_send(struct agent_mapd *m, const char *line)
+{
+	if (m->link == NULL)
+		return -1;
+	/* written at once: membership lines are rare, and the last one
+	 * (member.deregister) goes out just before the agent exits */
+	if (aw_conn_send(&m->link->c, line, strlen(line)) == 0 && aw_conn_flush(&m->link->c) == 0)
+		return 0;
+	if (errno != ENOBUFS)
+		agent_mapd_close(m, aw_conn_strerror(&m->link->c, errno));
+	return -1;
 }
 
 void

@@ -121,6 +121,7 @@ fill(struct aw_metrics *w, void *arg)
 	aw_metrics_f64(w, (double)(aw_now_ms() - started_ms) / 1000.0, NULL);
 	fill_mapd(w, ag);
 	fill_dp(w, ag);
+	agent_cluster_metrics(w, ag);
 	aw_metrics_http_self(&srv, w, "anyway_agent");
 }
 

@@ -107,11 +107,12 @@ status_json(struct agent *ag)
 	json_object_set_new(jdp, "gateways_on", json_boolean(dp->gw));
 	json_object_set_new(jdp, "last_apply",
 			    dp->last_apply_wall > 0 ? json_real(dp->last_apply_wall) : json_null());
-	return json_pack("{s:s, s:o, s:o, s:{s:I, s:I, s:I}, s:I}", "name", ag->name, "mapds",
-			 maps, "dataplane", jdp, "applied", "services", (json_int_t)ag->applied.svcs.n,
-			 "relays", (json_int_t)ag->applied.relays.n, "gateways",
-			 (json_int_t)ag->applied.gateways.n, "rejected_updates",
-			 (json_int_t)ag->rejected_updates);
+	return json_pack("{s:s, s:o, s:o, s:{s:I, s:I, s:I}, s:I, s:o, s:o}", "name", ag->name,
+			 "mapds", maps, "dataplane", jdp, "applied", "services",
+			 (json_int_t)ag->applied.svcs.n, "relays", (json_int_t)ag->applied.relays.n,
+			 "gateways", (json_int_t)ag->applied.gateways.n, "rejected_updates",
+			 (json_int_t)ag->rejected_updates, "cluster", agent_cluster_json(ag),
+			 "bird", agent_bird_json(ag));
 }
 
 static void
@@ -164,6 +165,9 @@ on_line(struct status_client *cl, const char *line, size_t len)
 		reply(cl, aw_msg_reply_error("expected a JSON object"));
 	else if (op == NULL)
 		reply(cl, aw_msg_reply_error("op: missing required field (string)"));
+	else if (json_object_size(req) == 1 &&
+		 (strcmp(op, "drain") == 0 || strcmp(op, "undrain") == 0))
+		reply(cl, agent_drain_op(cl->ag, op));
 	else if (json_object_size(req) != 1)
 		reply(cl, aw_msg_reply_error("%s takes no arguments", op));
 	else if (strcmp(op, "status") == 0) {
@@ -173,7 +177,7 @@ on_line(struct status_client *cl, const char *line, size_t len)
 	} else if (strcmp(op, "ping") == 0)
 		reply(cl, strdup("{\"ok\":true,\"pong\":true}"));
 	else
-		reply(cl, aw_msg_reply_error("op: unknown method '%.64s' (known: status, ping)", op));
+		reply(cl, aw_msg_reply_error("op: unknown method '%.64s' (known: status, ping, drain, undrain)", op));
 	json_decref(req);
 }
 

@@ -92,6 +92,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	{.word = "gateway", .sub = "del", DP, NO_MAPD, .op = "gateway.del", ARGS(1, 1),
 	 .parse = ctl_parse_path_id, .show = ctl_show_object, .usage = "PATH_ID",
 	 .help = "remove a gateway path"},
+	{.word = "cluster", DP, .op = "cluster.get", .show = ctl_show_object, .usage = "",
+	 .help = "the cluster members as applied, epoch, counters (SPEC 8)"},
 
 	/* the map server (SPEC §7.1): admin and registrar roles */
 	{.word = "services", ADMIN, MAPD, .op = "service.list", .show = ctl_show_mapd_services,
@@ -134,6 +136,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	{.word = "gateway", .sub = "del", ADMIN, MAPD, .op = "gateway.del", ARGS(1, 1),
 	 .parse = ctl_parse_path_id, .show = ctl_show_object, .usage = "PATH_ID",
 	 .help = "remove a gateway path from the map"},
+	{.word = "members", ADMIN, MAPD, .op = "member.list", .show = ctl_show_object, .usage = "",
+	 .help = "the cluster member list, its epoch and counters"},
 	{.word = "register", REG, .op = "register", ARGS(3, -1), .parse = ctl_parse_register,
 	 .show = ctl_show_object, .usage = "URI ADDR PORT [priority N] [weight W] [ttl S]",
 	 .help = "register a destination (defaults 0, 100, 30)"},
@@ -143,6 +147,10 @@ const struct ctl_cmd ctl_cmds[] = {
 	/* the agent's status socket */
 	{.word = "status", AGENT, .op = "status", .show = ctl_show_object, .usage = "",
 	 .help = "the agent's map servers and data plane"},
+	{.word = "drain", AGENT, .op = "drain", .show = ctl_show_object, .usage = "",
+	 .help = "withdraw the VIPs, become draining; state drained when no session is left"},
+	{.word = "undrain", AGENT, .op = "undrain", .show = ctl_show_object, .usage = "",
+	 .help = "become active again, announce the VIPs when healthy"},
 };
 
 const size_t ctl_n_cmds = sizeof(ctl_cmds) / sizeof(ctl_cmds[0]);

@@ -16,6 +16,7 @@
 #include "aw_loop.h"
 #include "aw_tls.h"
 #include "mapd_acl.h"
+#include "mapd_member.h"
 #include "mapd_state.h"
 
 #define MAPD_MAX_LISTEN 8
@@ -79,6 +80,7 @@ struct mapd {
 	uint64_t started_ms;
 	struct aw_tls *tls; /* NULL: plain TCP (--insecure) */
 	struct mapd_guard guard; /* ACL, identities, limits (mapd_acl.c) */
+	struct mapd_members members; /* cluster members (mapd_member.c) */
 };
 
 int mapd_init(struct mapd *md);

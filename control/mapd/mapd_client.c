@@ -290,6 +290,7 @@ mapd_init(struct mapd *md)
 		id = aw_now_ms() ^ ((uint64_t)getpid() << 32);
 	snprintf(md->instance, sizeof(md->instance), "%016llx", (unsigned long long)id);
 	md->started_ms = aw_now_ms();
+	mapd_member_init(&md->members);
 	return aw_loop_init(&md->loop);
 }
 

@@ -167,6 +167,11 @@ op_hello(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 		mapd_client_drop(md, cl, "snapshot could not be queued");
 		return;
 	}
+	/* the member list follows the snapshot (when there is one) */
+	if (md->members.n > 0 && mapd_member_send(md, cl) < 0) {
+		mapd_client_drop(md, cl, "member list could not be queued");
+		return;
+	}
 	cl->subscribed = true;
 	cl->c.out_max = aw_conn_queued(&cl->c) + md->sub_queue_max;
 }
@@ -256,7 +261,7 @@ mapd_client_line(struct mapd *md, struct mapd_client *cl, const char *line, size
 	struct aw_msg m;
 
 	cl->requests++;
-	if (len == 0)
+	if (len == 0 || mapd_member_line(md, cl, line, len))
 		return;
 	if (aw_msg_decode(line, len, &m, err, sizeof(err)) < 0) {
 		mapd_client_reply_err(cl, "%s", err);
@@ -290,6 +295,7 @@ int
 mapd_tick(struct mapd *md, uint64_t now_ms)
 {
 	mapd_expire(&md->st, now_ms, push_service, md);
+	mapd_member_expire(md, now_ms);
 	mapd_limits_scan(md, now_ms);
 	if (now_ms >= md->next_ping_ms) {
 		mapd_broadcast(md, "{\"op\":\"ping\"}");
@@ -298,6 +304,8 @@ mapd_tick(struct mapd *md, uint64_t now_ms)
 	uint64_t next = md->next_ping_ms;
 	if (md->st.next_expiry_ms < next)
 		next = md->st.next_expiry_ms;
+	if (md->members.next_expiry_ms < next)
+		next = md->members.next_expiry_ms;
 	if (md->next_scan_ms < next)
 		next = md->next_scan_ms;
 	return next <= now_ms ? 0 : (int)(next - now_ms);

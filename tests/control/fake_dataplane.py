@@ -3,7 +3,9 @@
 
 A small unix-socket server that implements the ASRS and TRS table methods of
 dataplane/API.md (service.set/del/list, relay.add/del/get/list,
-gateway.add/del/get/list (fake_gateway.py), with the batch forms, plus ping) with the documented validation (a request is checked
+gateway.add/del/get/list (fake_gateway.py), with the batch forms, plus ping, and
+cluster.set / cluster.get of SPEC §8: a lower epoch is refused, the same epoch with
+another member list too) with the documented validation (a request is checked
 whole, then applied whole; unknown arguments are errors; errors read
 "key.path: what was expected"), keeping its state in memory. It lets the
 control-plane tests and the push-latency tool run anyway-agent without DPDK.
@@ -16,10 +18,12 @@ Test-only methods: {"op": "dump"} → {"ok": true, "services": {uri: [dest]},
 service has a destination of weight W, with "t": the CLOCK_MONOTONIC time
 (time.monotonic()) at which the service.set that did it was applied;
 {"op": "wait_services", "count": N} → answered once N services are known, with
-"t" likewise (both used by bench/control/push_latency.py).
+"t" likewise (both used by bench/control/push_latency.py);
+{"op": "set_sessions", "n": N} → the count `stats` reports as asrs.sessions
+(`stats` has only that here; drain tests); vip.list lists the --vip addresses.
 
     fake_dataplane.py --socket PATH [--no-asrs] [--no-trs] [--no-gateway] [--no-validate]
-                      [--refuse PREFIX]
+                      [--refuse PREFIX] [--vip ADDR]...
 
 --refuse PREFIX makes service.set refuse services whose URI starts with
 PREFIX, and relay.add / gateway.add entries whose path_id does (as a data plane whose table
@@ -155,6 +159,12 @@ class FakeDataplane(GatewayMethods):
         self.items = 0
         self.set_time = {}  # uri -> time.monotonic() of its last service.set
         self.last_set = None  # time.monotonic() of the last service.set
+        self.cluster_epoch = 0
+        self.cluster_members = []
+        self.cluster_sets = 0
+        self.cluster_refused = 0
+        self.sessions = 0  # what stats reports as asrs.sessions (test-only set_sessions)
+        self.vips = []  # --vip ADDR: what vip.list lists
 
     def handle(self, req):
         if not isinstance(req, dict):
@@ -173,7 +183,7 @@ class FakeDataplane(GatewayMethods):
         if fn is None:
             raise Bad("op: unknown method '%s' (known: ping, service.set, service.del, service.list, "
                       "relay.add, relay.del, relay.get, relay.list, gateway.add, gateway.del, "
-                      "gateway.get, gateway.list)" % op[:64])
+                      "gateway.get, gateway.list, cluster.set, cluster.get, stats, vip.list)" % op[:64])
         if op.startswith("service.") and not self.asrs:
             raise Bad("asrs is not enabled in the config")
         if op.startswith("relay.") and not self.trs:
@@ -181,6 +191,61 @@ class FakeDataplane(GatewayMethods):
         if op.startswith("gateway.") and not self.gateway:
             raise Bad("gateway is not enabled in the config")
         return fn(req)
+
+    def op_vip_list(self, req):
+        want_keys(req, "", ("op",))
+        return {"vips": [{"addr": a, "aarp": False} for a in self.vips]}
+
+    def op_stats(self, req):
+        want_keys(req, "", ("op",))
+        return {"asrs": {"sessions": self.sessions}}
+
+    def op_set_sessions(self, req):
+        """Test-only: the session count stats reports (drain tests)."""
+        want_keys(req, "", ("op", "n"))
+        self.sessions = want_int(req, "n", "", 0, 1 << 40)
+        return {}
+
+    def op_cluster_set(self, req):
+        """As the data plane's cluster.set: checked whole; a lower epoch is
+        refused, the same epoch with another list too."""
+        want_keys(req, "", ("op", "epoch", "members"))
+        try:
+            epoch = want_int(req, "epoch", "", 0, (1 << 64) - 1)
+            members = req.get("members")
+            if not isinstance(members, list) or len(members) > 64:
+                raise Bad("members: expected an array of at most 64 members")
+            seen = set()
+            for i, m in enumerate(members):
+                path = "members[%d]." % i
+                want_keys(m, path, ("id", "addr", "state"))
+                mid = m.get("id")
+                if not isinstance(mid, str) or not 1 <= len(mid) <= 64:
+                    raise Bad("%sid: expected 1..64 characters" % path)
+                if mid in seen:
+                    raise Bad("%sid: duplicate member '%s'" % (path, mid))
+                seen.add(mid)
+                try:
+                    ipaddress.ip_address(m.get("addr"))
+                except ValueError:
+                    raise Bad("%saddr: expected an IP address" % path)
+                if m.get("state") not in ("active", "draining", "down"):
+                    raise Bad("%sstate: expected active, draining or down" % path)
+            if epoch < self.cluster_epoch:
+                raise Bad("epoch: stale epoch %d < %d" % (epoch, self.cluster_epoch))
+            if epoch == self.cluster_epoch and members != self.cluster_members:
+                raise Bad("epoch: %d already applied with another member list" % epoch)
+        except Bad:
+            self.cluster_refused += 1
+            raise
+        self.cluster_epoch, self.cluster_members = epoch, members
+        self.cluster_sets += 1
+        return {}
+
+    def op_cluster_get(self, req):
+        want_keys(req, "", ("op",))
+        return {"id": "", "epoch": self.cluster_epoch, "members": self.cluster_members,
+                "counters": {"sets": self.cluster_sets, "refused": self.cluster_refused}}
 
     def op_service_set(self, req):
         if not self.validate and "services" in req:
@@ -372,9 +437,12 @@ def main():
     ap.add_argument("--no-gateway", action="store_true")
     ap.add_argument("--no-validate", action="store_true")
     ap.add_argument("--refuse", metavar="PREFIX")
+    ap.add_argument("--vip", action="append", default=[], metavar="ADDR", help="listed by vip.list")
     a = ap.parse_args()
-    serve(a.socket, FakeDataplane(asrs=not a.no_asrs, trs=not a.no_trs, validate=not a.no_validate,
-                                  refuse=a.refuse, gateway=not a.no_gateway))
+    dp = FakeDataplane(asrs=not a.no_asrs, trs=not a.no_trs, validate=not a.no_validate,
+                       refuse=a.refuse, gateway=not a.no_gateway)
+    dp.vips = a.vip
+    serve(a.socket, dp)
     return 0
 
 

@@ -59,7 +59,7 @@ def test_word_alone_is_the_list(fake, word, op):
     (["--mapd", "127.0.0.1:1", "service", "set", "asrs://a/b"],
      "service set: not a map server command (the map server has services, service get, "
      "subscribers, limits, relays, relay get, relay add, relay del, gateways, gateway get, "
-     "gateway add, gateway del, register, deregister)"),
+     "gateway add, gateway del, members, register, deregister)"),
     (["--mapd", "127.0.0.1:1", "relay", "frob"],
      "relay frob: not a map server command (the map server has services"),
 ])

@@ -193,7 +193,7 @@ test_unknown_words(void)
 	CHECK(strncmp(msg, "anyway-ctl: service set: not a map server command (the map server "
 			   "has services, service get, subscribers, limits, relays, relay get, "
 			   "relay add, relay del, gateways, gateway get, gateway add, "
-			   "gateway del, register, deregister)", 220) == 0);
+			   "gateway del, members, register, deregister)", 229) == 0);
 	CHECK_EQ(dispatch(true, 2, svc, msg, sizeof(msg)), CTL_USAGE);
 	CHECK(strncmp(msg, "anyway-ctl: service frob: not a map server command", 50) == 0);
 	/* a valid command gets past the checks: the connection fails (exit 1) */
