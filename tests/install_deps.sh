@@ -18,6 +18,9 @@ for p in $PKGS; do
 done
 if [ -n "$missing" ] || [ "${AW_FORCE_APT:-0}" = 1 ]; then
 	export DEBIAN_FRONTEND=noninteractive
+	# a package run that was cut short (a killed apt or dpkg) blocks every later
+	# install until it is finished: finish it first (nothing to do otherwise)
+	dpkg --configure -a >/dev/null
 	apt-get update -q
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $PKGS >/dev/null
