@@ -221,6 +221,8 @@ static const char help_head[] =
 	"                       client's certificate and key (required for map server\n"
 	"                       commands unless --insecure)\n"
 	"  --insecure           plain TCP to the map server (tests, loopback demos)\n"
+	"  --mapd-name NAME     the identity the map server's certificate must carry\n"
+	"                       (DNS SAN, or CN without DNS SAN; default mapd)\n"
 	"  -h, --help           this text;  -V, --version  the version\n";
 
 static void

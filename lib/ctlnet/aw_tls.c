@@ -66,6 +66,20 @@ ctx_fail(SSL_CTX *ctx, char *err, size_t errlen, const char *opt, const char *pa
 	return NULL;
 }
 
+/* The identity a server presented when it was not the expected one (client
+ * verify callback, read by name_mismatch() on the same thread). */
+static __thread char mismatch_id[AW_TLS_NAME_MAX + 1];
+static int cert_id(X509 *x, char *out, size_t len);
+
+static int
+client_verify_cb(int ok, X509_STORE_CTX *x)
+{
+	if (!ok && X509_STORE_CTX_get_error(x) == X509_V_ERR_HOSTNAME_MISMATCH &&
+	    cert_id(X509_STORE_CTX_get_current_cert(x), mismatch_id, sizeof(mismatch_id)) < 0)
+		snprintf(mismatch_id, sizeof(mismatch_id), "?");
+	return ok;
+}
+
 static SSL_CTX *
 ctx_build(bool server, const char *ca, const char *cert, const char *key, char *err,
 	  size_t errlen)
@@ -97,7 +111,7 @@ ctx_build(bool server, const char *ca, const char *cert, const char *key, char *
 		return NULL;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
-			   NULL);
+			   server ? NULL : client_verify_cb);
 	if (server) {
 		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca);
 		if (names != NULL)
@@ -155,7 +169,35 @@ aw_tls_free(struct aw_tls *t)
 	free(t->ca);
 	free(t->cert);
 	free(t->key);
+	free(t->peer_name);
 	free(t);
+}
+
+int
+aw_tls_set_peer_name(struct aw_tls *t, const char *name)
+{
+	char *copy = name != NULL ? strdup(name) : NULL;
+
+	if (name != NULL && copy == NULL)
+		return -1;
+	free(t->peer_name);
+	t->peer_name = copy;
+	return 0;
+}
+
+/* A DNS name or identity: 1..253 of [A-Za-z0-9.-_]. */
+static bool
+valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > AW_TLS_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '-' || s[i] == '_'))
+			return false;
+	return true;
 }
 
 int
@@ -174,6 +216,9 @@ aw_tls_opt(struct aw_tls_opts *o, int c, const char *arg)
 	case AW_TLS_OPT_INSECURE:
 		o->insecure = true;
 		return 1;
+	case AW_TLS_OPT_MAPD_NAME:
+		o->mapd_name = arg;
+		return 1;
 	default:
 		return 0;
 	}
@@ -186,6 +231,23 @@ aw_tls_setup(const char *prog, const struct aw_tls_opts *o, bool server, struct 
 	bool any = o->ca || o->cert || o->key;
 
 	*out = NULL;
+	if (o->mapd_name != NULL && server) {
+		fprintf(stderr, "%s: --mapd-name is for the programs that connect to a map server\n",
+			prog);
+		return -1;
+	}
+	if (o->mapd_name != NULL && !valid_name(o->mapd_name)) {
+		fprintf(stderr,
+			"%s: --mapd-name '%s': expected an identity of 1..%d characters "
+			"[A-Za-z0-9._-]\n",
+			prog, o->mapd_name, AW_TLS_NAME_MAX);
+		return -1;
+	}
+	if (o->insecure && o->mapd_name != NULL) {
+		fprintf(stderr, "%s: --mapd-name needs TLS: it cannot be combined with --insecure\n",
+			prog);
+		return -1;
+	}
 	if (o->insecure) {
 		if (any) {
 			fprintf(stderr, "%s: --insecure cannot be combined with --ca/--cert/--key\n",
@@ -207,6 +269,13 @@ aw_tls_setup(const char *prog, const struct aw_tls_opts *o, bool server, struct 
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return -1;
 	}
+	if (!server && aw_tls_set_peer_name(*out, o->mapd_name ? o->mapd_name
+							       : AW_TLS_DEFAULT_MAPD_NAME) < 0) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		aw_tls_free(*out);
+		*out = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -220,10 +289,20 @@ aw_tls_ssl_new(struct aw_tls *t, int fd)
 		ERR_clear_error();
 		return NULL;
 	}
-	if (t->server)
+	if (t->server) {
 		SSL_set_accept_state(ssl);
-	else
-		SSL_set_connect_state(ssl);
+		return ssl;
+	}
+	if (t->peer_name != NULL) {
+		/* exact names only: an operator's CA has no business with wildcards */
+		SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_WILDCARDS);
+		if (SSL_set1_host(ssl, t->peer_name) != 1) {
+			SSL_free(ssl);
+			ERR_clear_error();
+			return NULL;
+		}
+	}
+	SSL_set_connect_state(ssl);
 	return ssl;
 }
 
@@ -244,10 +323,10 @@ copy_printable(const ASN1_STRING *s, char *out, size_t len)
 	return 0;
 }
 
-int
-aw_tls_peer_id(SSL *ssl, char *out, size_t len)
+/* The identity of certificate x (CN, else first DNS SAN) into out; 0 or -1. */
+static int
+cert_id(X509 *x, char *out, size_t len)
 {
-	X509 *x = SSL_get0_peer_certificate(ssl);
 	int rc = -1;
 
 	out[0] = '\0';
@@ -271,6 +350,12 @@ aw_tls_peer_id(SSL *ssl, char *out, size_t len)
 	return rc;
 }
 
+int
+aw_tls_peer_id(SSL *ssl, char *out, size_t len)
+{
+	return cert_id(SSL_get0_peer_certificate(ssl), out, len);
+}
+
 static const char *
 closed_reason(bool handshake, int sys_errno)
 {
@@ -285,6 +370,18 @@ closed_reason(bool handshake, int sys_errno)
 
 static void
 describe(SSL *ssl, int ret, bool handshake, char *out, size_t outlen);
+
+/* The server's certificate is from the CA but not the expected identity. */
+static void
+name_mismatch(SSL *ssl, char *out, size_t outlen)
+{
+	const char *want = X509_VERIFY_PARAM_get0_host(SSL_get0_param(ssl), 0);
+
+	snprintf(out, outlen,
+		 "peer certificate refused: it is '%.80s', not the map server identity '%.80s' "
+		 "(--mapd-name)",
+		 mismatch_id[0] ? mismatch_id : "?", want ? want : "?");
+}
 
 const char *
 aw_tls_reason(SSL *ssl, int ret, bool handshake)
@@ -310,6 +407,8 @@ describe(SSL *ssl, int ret, bool handshake, char *out, size_t outlen)
 
 	if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && err == 0))
 		snprintf(out, outlen, "%s", closed_reason(handshake, sys_errno));
+	else if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED && vr == X509_V_ERR_HOSTNAME_MISMATCH)
+		name_mismatch(ssl, out, outlen);
 	else if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED && vr != X509_V_OK)
 		snprintf(out, outlen, "peer certificate refused: %s",
 			 X509_verify_cert_error_string(vr));

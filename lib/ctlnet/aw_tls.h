@@ -6,8 +6,11 @@
  * operator's CA, the program's certificate and its key; the common options
  * --ca/--cert/--key/--insecure; the peer identity (subject CN, else first DNS
  * SAN, printable ASCII only); a precise reason for a failed handshake.
- * Both sides require and verify the peer's certificate against the CA; there
- * is no host name check (the CA is the operator's own and names identities).
+ * Both sides require and verify the peer's certificate against the CA. A client
+ * also checks the map server's identity: its certificate must name the
+ * expected one (--mapd-name, default "mapd") as a DNS SAN, or as its CN when it
+ * has no DNS SAN, so that a registrar's or an agent's certificate from the same
+ * CA cannot pose as a map server.
  *
  * Contract: a context is used by one thread (the program's loop thread);
  * aw_tls_reload() swaps the underlying SSL_CTX for new connections only
@@ -29,6 +32,7 @@ struct aw_tls {
 	struct ssl_ctx_st *ctx;
 	bool server;
 	char *ca, *cert, *key;
+	char *peer_name;           /* client: the identity the server must have; NULL: any */
 	uint64_t handshakes;       /* completed */
 	uint64_t handshake_failed; /* failed (refused certificate, not TLS, EOF, ...) */
 };
@@ -36,6 +40,7 @@ struct aw_tls {
 /* The command-line options, shared by the four control programs. */
 struct aw_tls_opts {
 	const char *ca, *cert, *key;
+	const char *mapd_name; /* clients: the map server's expected identity */
 	bool insecure;
 };
 enum {
@@ -43,24 +48,32 @@ enum {
 	AW_TLS_OPT_CERT,
 	AW_TLS_OPT_KEY,
 	AW_TLS_OPT_INSECURE,
+	AW_TLS_OPT_MAPD_NAME,
 };
-/* getopt_long entries for the four options (include <getopt.h> first). */
+/* The identity a map server's certificate must carry unless --mapd-name says otherwise. */
+#define AW_TLS_DEFAULT_MAPD_NAME "mapd"
+#define AW_TLS_NAME_MAX          253
+/* getopt_long entries for the five options (include <getopt.h> first). */
 #define AW_TLS_LONGOPTS                                                                    \
 	{"ca", required_argument, NULL, AW_TLS_OPT_CA},                                    \
 		{"cert", required_argument, NULL, AW_TLS_OPT_CERT},                        \
 		{"key", required_argument, NULL, AW_TLS_OPT_KEY},                          \
-		{"insecure", no_argument, NULL, AW_TLS_OPT_INSECURE}
+		{"insecure", no_argument, NULL, AW_TLS_OPT_INSECURE},                      \
+		{"mapd-name", required_argument, NULL, AW_TLS_OPT_MAPD_NAME}
 #define AW_TLS_USAGE                                                                       \
 	"  --ca FILE              the operator's CA certificate(s), PEM: peers must\n"      \
 	"                         present a certificate it signed (TLS 1.3, mutual)\n"     \
 	"  --cert FILE            this program's certificate, PEM (chain allowed)\n"        \
 	"  --key FILE             its private key, PEM\n"                                   \
 	"  --insecure             plain TCP instead of TLS: neither authenticated nor\n"    \
-	"                         encrypted (tests and loopback demos only)\n"
+	"                         encrypted (tests and loopback demos only)\n"             \
+	"  --mapd-name NAME       (programs that connect to map servers) the identity a\n" \
+	"                         map server's certificate must carry: a DNS SAN, or the\n"\
+	"                         CN of a certificate without DNS SAN (default mapd)\n"
 #define AW_TLS_INSECURE_WARNING                                                            \
 	"WARNING: --insecure: control traffic is neither authenticated nor encrypted"
 
-/* 1 when c was one of the four options (stored in o), else 0. */
+/* 1 when c was one of the five options (stored in o), else 0. */
 int aw_tls_opt(struct aw_tls_opts *o, int c, const char *arg);
 /*
  * After the options: check them and build the context. *out is NULL with
@@ -74,6 +87,9 @@ int aw_tls_setup(const char *prog, const struct aw_tls_opts *o, bool server,
 /* Build a context from the three files. NULL with err set ("--cert FILE: why"). */
 struct aw_tls *aw_tls_new(bool server, const char *ca, const char *cert, const char *key,
 			  char *err, size_t errlen);
+/* Client: the identity servers must carry from now on (copied); NULL: no
+ * check. -1 when out of memory. aw_tls_new() starts with no check. */
+int aw_tls_set_peer_name(struct aw_tls *t, const char *name);
 /* Re-read the same three files; on any error the old context stays (-1, err). */
 int aw_tls_reload(struct aw_tls *t, char *err, size_t errlen);
 void aw_tls_free(struct aw_tls *t);

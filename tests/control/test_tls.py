@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from ctlharness import (TLS, LineClient, admin, cert, client_context, dests, dp_dump, pki, prog, reg, tls_args,
+from ctlharness import (PKI, TLS, LineClient, admin, cert, client_context, dests, dp_dump, pki, prog, reg, tls_args,
                         wait_until)
 from test_ctl import ctl
 
@@ -107,6 +107,74 @@ def test_server_certificate_unknown_to_the_clients(procs):
     p = ctl("--mapd", "127.0.0.1:%d" % m.port, "services")
     assert p.returncode == 1 and "TLS handshake failed: peer certificate refused" in p.stderr, p.stderr
     assert m.poll() is None
+
+
+def test_a_peer_of_the_same_ca_cannot_pose_as_the_map_server(procs):
+    """A host holding a registrar's certificate (signed by the operator's CA) listens
+    as a map server: agent, registrar and anyway-ctl refuse it by name, and nothing
+    is subscribed or registered."""
+    rc, rk = cert("registrar")
+    m = procs.mapd(args=["--ca", str(pki() / "ca.pem"), "--cert", rc, "--key", rk])
+    dp = procs.fake_dp()
+    why = ("TLS handshake failed: peer certificate refused: it is 'registrar', not the map server "
+           "identity 'mapd' (--mapd-name)")
+    ag = procs.agent([m.port], dp.sock)
+    rg = procs.registrar([m.port], [{"service": "asrs://tls/pose", "addr": "10.7.0.9", "port": 80, "check": "none"}])
+    wait_until(lambda: in_log(procs, ag, why), what="agent refuses the impostor")
+    wait_until(lambda: in_log(procs, rg, why), what="registrar refuses the impostor")
+    p = ctl("--mapd", "127.0.0.1:%d" % m.port, "services")
+    assert p.returncode == 1 and why in p.stderr, p.stderr
+    assert stats(m.port)["subscribers"] == []
+    r = admin(m.port).call({"op": "service.list"})
+    assert r["ok"] and not r.get("services"), r
+    assert m.poll() is None and ag.poll() is None and rg.poll() is None
+
+
+def test_mapd_name_names_the_map_server(procs):
+    """A map server whose certificate carries another name is accepted with
+    --mapd-name NAME (exact match, no wildcard), also when the name is a DNS SAN
+    beside another CN (anyway-pki issue ... --dns NAME)."""
+    m = procs.mapd(args=["--ca", str(pki() / "ca.pem"), *[a for a in cert_args("mapd-east")]])
+    dp = procs.fake_dp()
+    ag = procs.agent([m.port], dp.sock, args=["--mapd-name", "mapd-east", "--name", "east-agent"])
+    wait_until(lambda: [s["identity"] for s in stats(m.port)["subscribers"]] == ["agent"], what="agent subscribed")
+    assert ctl("--mapd-name", "mapd-east", "--mapd", "127.0.0.1:%d" % m.port, "services").returncode == 0
+    p = ctl("--mapd-name", "mapd-eas", "--mapd", "127.0.0.1:%d" % m.port, "services")
+    assert p.returncode == 1 and "it is 'mapd-east', not the map server identity 'mapd-eas'" in p.stderr, p.stderr
+    # a certificate with CN=mapd-west and the DNS SAN "mapd" passes the default check
+    c, k = cert_with_dns("mapd-west", "mapd")
+    m2 = procs.mapd(args=["--ca", str(pki() / "ca.pem"), "--cert", c, "--key", k])
+    assert ctl("--mapd", "127.0.0.1:%d" % m2.port, "services").returncode == 0
+    assert ag.poll() is None
+
+
+def cert_args(name):
+    c, k = cert(name)
+    return ["--cert", c, "--key", k]
+
+
+def cert_with_dns(name, dns):
+    d = pki()
+    c, k = d / (name + ".pem"), d / (name + ".key")
+    if not c.exists():
+        subprocess.run([str(PKI), "issue", str(d), name, "--dns", dns], check=True, capture_output=True, timeout=60)
+    return str(c), str(k)
+
+
+def test_mapd_name_refused_where_it_does_not_apply(tmp_path):
+    mc, mk = cert("mapd")
+    ac, ak = cert("agent")
+    ca = str(pki() / "ca.pem")
+    r = subprocess.run([prog("anyway-mapd"), "--listen", "127.0.0.1:1", "--ca", ca, "--cert", mc, "--key", mk,
+                        "--mapd-name", "mapd"], capture_output=True, text=True, timeout=20)
+    assert r.returncode == 2 and "--mapd-name is for the programs that connect to a map server" in r.stderr, r.stderr
+    agent = [prog("anyway-agent"), "--mapd", "127.0.0.1:1", "--status", str(tmp_path / "a.sock")]
+    for args, msg in ((["--ca", ca, "--cert", ac, "--key", ak, "--mapd-name", "two words"],
+                       "--mapd-name 'two words': expected an identity of 1..253 characters"),
+                      (["--ca", ca, "--cert", ac, "--key", ak, "--mapd-name", ""], "--mapd-name '':"),
+                      (["--insecure", "--mapd-name", "mapd"], "--mapd-name needs TLS")):
+        r = subprocess.run(agent + args, capture_output=True, text=True, timeout=20)
+        assert r.returncode == 2 and msg in r.stderr, (args, r.stderr)
 
 
 def test_start_refused_exit_2(tmp_path):
