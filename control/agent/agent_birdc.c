@@ -218,9 +218,11 @@ agent_birdc_wait(struct agent *ag)
 		uint64_t now = aw_now_ms();
 		struct pollfd p = {.fd = x->h.fd, .events = POLLIN};
 
-		if (now >= x->deadline_ms || poll(&p, 1, (int)(x->deadline_ms - now)) == 0)
+		int n = now >= x->deadline_ms ? 0 : poll(&p, 1, (int)(x->deadline_ms - now));
+
+		if (n == 0 || (n < 0 && errno != EINTR))
 			agent_birdc_tick(ag, x->deadline_ms);
-		else
+		else if (n > 0)
 			on_event(&x->h, EPOLLIN);
 	}
 }
