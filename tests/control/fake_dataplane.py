@@ -21,8 +21,9 @@ service has a destination of weight W, with "t": the CLOCK_MONOTONIC time
 "t" likewise (both used by bench/control/push_latency.py);
 {"op": "set_sessions", "n": N} → the count `stats` reports as asrs.sessions
 (`stats` has only that and `ports` here; drain tests); vip.list lists the --vip addresses;
-{"op": "set_link", "port": NAME, "up": BOOL} → the `link_up` stats reports for the --port
-NAME (`stats.ports[]`: one {port, name, link_up} per --port; health-rule tests).
+{"op": "set_link", "port": NAME, "up": BOOL|null} → the `link_up` stats reports for the
+--port NAME (`stats.ports[]`: one {port, name, link_up} per --port, link_up left out after
+"up": null; health-rule tests).
 
     fake_dataplane.py --socket PATH [--no-asrs] [--no-trs] [--no-gateway] [--no-validate]
                       [--refuse PREFIX] [--vip ADDR]... [--port NAME]...
@@ -202,13 +203,15 @@ class FakeDataplane(GatewayMethods):
     def op_stats(self, req):
         want_keys(req, "", ("op",))
         return {"asrs": {"sessions": self.sessions},
-                "ports": [{"port": i, "name": n, "link_up": up} for i, (n, up) in enumerate(self.ports.items())]}
+                "ports": [dict({"port": i, "name": n}, **({} if up is None else {"link_up": up}))
+                          for i, (n, up) in enumerate(self.ports.items())]}
 
     def op_set_link(self, req):
-        """Test-only: the link state stats reports for a --port."""
+        """Test-only: the link state stats reports for a --port (up null: no link_up
+        field, as a data plane that does not report it)."""
         want_keys(req, "", ("op", "port", "up"))
-        if req.get("port") not in self.ports or not isinstance(req.get("up"), bool):
-            raise Bad("set_link: expected port: a --port name, up: boolean")
+        if req.get("port") not in self.ports or not isinstance(req.get("up"), (bool, type(None))):
+            raise Bad("set_link: expected port: a --port name, up: boolean or null")
         self.ports[req["port"]] = req["up"]
         return {}
 

@@ -187,10 +187,16 @@ def test_a_port_with_link_down_withdraws(procs):
             assert 'anyway_agent_announce_health{reason="port_down"} 1' in text, text
             assert 'anyway_agent_announce_health{reason="healthy"} 0' in text, text
             assert "\nanyway_agent_ports_down 1\n" in text and "\nanyway_agent_vips_announced 0\n" in text, text
-            assert c.call({"op": "set_link", "port": "p1", "up": True})["ok"]
+            # a port without the field (an older data plane) counts as up
+            assert c.call({"op": "set_link", "port": "p1", "up": None})["ok"]
             st = wait_until(lambda: (lambda s: s if s["announced"] else None)(bird_st(ag)),
-                            what="announced again: port p1 up")
+                            what="announced again: p1 reports no link state")
             assert st["reason"] == "healthy" and st["ports_down"] == 0 and bird.enabled, st
+            assert c.call({"op": "set_link", "port": "p0", "up": False})["ok"]
+            wait_until(lambda: bird_st(ag)["health"] == "port p0 link down", what="p0 down")
+            assert c.call({"op": "set_link", "port": "p0", "up": True})["ok"]
+            wait_until(lambda: bird_st(ag)["announced"] and bird_st(ag)["health"] == "healthy",
+                       what="announced again: p0 up")
         finally:
             c.close()
         log = procs.log(ag)
