@@ -4,28 +4,28 @@
  * routes are a static protocol in BIRD's config (--bird-protocol NAME); the
  * agent enables it while the instance is healthy and disables it otherwise,
  * speaking birdc's line protocol on BIRD's control socket (--bird-socket)
- * itself: non-blocking socket, every exchange bounded by
- * AGENT_BIRD_TIMEOUT_MS. Announced only while the data plane answers (its
- * connection is up: pings every second, a call bounded at 5 s), the agent
- * is synced with a map server or holds a view from one (fail-static), the
- * instance is not drained and the agent is not stopping.
+ * itself (agent_birdc.c: on the loop, each exchange bounded by
+ * AGENT_BIRD_TIMEOUT_MS; a BIRD that hangs or is gone stalls nothing else).
+ * Announced only while the data plane answers (its connection is up: pings
+ * every second, a call bounded at 5 s), every data-plane port reports its
+ * link up (stats, read every second), the agent is synced with a map server
+ * or holds a view from one (fail-static), the instance is not drained and
+ * the agent is not stopping. The state is set again every
+ * AGENT_BIRD_REFRESH_MS, so that a restarted BIRD (its config has the
+ * protocol disabled) announces again.
  * Contract: anyway-agent's one thread.
  */
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "agent.h"
 #include "aw_metrics.h"
 
-#define AGENT_BIRD_TIMEOUT_MS 2000
 #define AGENT_BIRD_RETRY_MS 2000
 #define AGENT_BIRD_VIPS_MS 10000
+#define AGENT_BIRD_PORTS_MS 1000
+#define AGENT_BIRD_REFRESH_MS 5000 /* the state is set again: a restarted BIRD gets it back */
 
 int
 agent_bird_set(struct agent_bird *b, const char *what, const char *v)
@@ -58,79 +58,6 @@ agent_bird_check(const struct agent_bird *b)
 	return 0;
 }
 
-/* Reads reply lines until the last one ("DDDD text"); its code, or -1 with err. */
-static int
-read_reply(int fd, uint64_t deadline, char *err, size_t errlen)
-{
-	char buf[4096];
-	size_t len = 0;
-
-	for (;;) {
-		char *nl;
-		while ((nl = memchr(buf, '\n', len)) != NULL) {
-			size_t l = (size_t)(nl - buf);
-			*nl = '\0';
-			if (l >= 5 && buf[4] == ' ' && buf[0] >= '0' && buf[0] <= '9') {
-				int code = atoi(buf);
-				snprintf(err, errlen, "%.200s", buf + 5);
-				return code;
-			}
-			memmove(buf, nl + 1, len - l - 1);
-			len -= l + 1;
-		}
-		if (len == sizeof(buf))
-			len = 0; /* a continuation line too long to keep: its end still comes */
-		uint64_t now = aw_now_ms();
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		if (now >= deadline || poll(&p, 1, (int)(deadline - now)) <= 0)
-			return snprintf(err, errlen, "no reply within %d ms", AGENT_BIRD_TIMEOUT_MS), -1;
-		ssize_t n = read(fd, buf + len, sizeof(buf) - len);
-		if (n == 0)
-			return snprintf(err, errlen, "connection closed by BIRD"), -1;
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return snprintf(err, errlen, "read: %s", strerror(errno)), -1;
-		if (n > 0)
-			len += (size_t)n;
-	}
-}
-
-/* One command on a new control connection; 0, or -1 with err. */
-static int
-bird_command(const struct agent_bird *b, const char *cmd, char *err, size_t errlen)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	uint64_t deadline = aw_now_ms() + AGENT_BIRD_TIMEOUT_MS;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	char line[128];
-	int code = -1;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", b->sock);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		snprintf(err, errlen, "connect %s: %s", b->sock, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	code = read_reply(fd, deadline, err, errlen); /* greeting: 0001 BIRD x ready. */
-	if (code == 1) {
-		int n = snprintf(line, sizeof(line), "%s\n", cmd);
-		if (write(fd, line, (size_t)n) != n) /* a short line into an empty socket */
-			code = -1, snprintf(err, errlen, "write: %s", strerror(errno));
-		else
-			code = read_reply(fd, deadline, err, errlen);
-	} else if (code >= 0) {
-		snprintf(err, errlen, "unexpected greeting (code %04d)", code);
-		code = -1;
-	}
-	close(fd);
-	if (code >= 8000) { /* 8xxx run-time errors, 9xxx parse errors */
-		char tmp[256];
-		snprintf(tmp, sizeof(tmp), "%.60s: %.180s", cmd, err);
-		snprintf(err, errlen, "%s", tmp);
-	}
-	return code >= 0 && code < 8000 ? 0 : -1;
-}
-
 /* The data plane's VIPs (vip.list), read every AGENT_BIRD_VIPS_MS while it
  * is up: shown in the status and logged when they change, so that an
  * operator sees the routes BIRD's static protocol must hold. */
@@ -161,64 +88,142 @@ read_vips(struct agent *ag, uint64_t now)
 	b->vips = out;
 }
 
-static bool
-healthy(const struct agent *ag, const char **why)
+/* The data plane's ports (stats: ports[].link_up; a port without the field
+ * is up, for data planes that do not report it), read every
+ * AGENT_BIRD_PORTS_MS while it answers. */
+static void
+read_ports(struct agent *ag, uint64_t now)
 {
+	struct agent_bird *b = &ag->bird;
+	json_t *reply = NULL, *p;
+	uint32_t down = 0;
+	size_t i;
+
+	b->next_ports_ms = now + AGENT_BIRD_PORTS_MS;
+	if (agent_dp_call_raw(ag, "{\"op\":\"stats\"}", 14, &reply) < 0)
+		return;
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		json_decref(reply);
+		return; /* no port state: the last one read stays */
+	}
+	json_array_foreach(json_object_get(reply, "ports"), i, p) {
+		if (!json_is_false(json_object_get(p, "link_up")))
+			continue;
+		if (down++ == 0) {
+			const char *name = json_string_value(json_object_get(p, "name"));
+			if (name != NULL)
+				snprintf(b->port_down, sizeof(b->port_down), "%.60s", name);
+			else
+				snprintf(b->port_down, sizeof(b->port_down), "%" JSON_INTEGER_FORMAT,
+					 json_integer_value(json_object_get(p, "port")));
+		}
+	}
+	if (down != b->ports_down)
+		fprintf(stderr, "anyway-agent: bird: data plane ports with link down: %u%s%s\n", down,
+			down ? ", first " : "", down ? b->port_down : "");
+	b->ports_down = down;
+	json_decref(reply);
+}
+
+/* The first failing condition of the announce rule, and its text in why. */
+static enum agent_health
+health(const struct agent *ag, char *why, size_t n)
+{
+	const struct agent_bird *b = &ag->bird;
 	bool synced = false;
 
 	for (int i = 0; i < ag->n_mapd; i++)
 		synced |= ag->mapd[i].state == MAPD_SYNCED || ag->mapd[i].has_view;
-	if (ag->bird.stopping)
-		*why = "agent stopping";
-	else if (ag->cluster.draining)
-		*why = "drained";
-	else if (!ag->dp.up)
-		*why = "data plane not answering";
-	else if (!synced)
-		*why = "never synced with a map server";
-	else
-		return *why = "healthy", true;
-	return false;
+	if (b->stopping)
+		return snprintf(why, n, "agent stopping"), AGENT_HEALTH_STOPPING;
+	if (ag->cluster.draining)
+		return snprintf(why, n, "drained"), AGENT_HEALTH_DRAINED;
+	if (!ag->dp.up)
+		return snprintf(why, n, "data plane not answering"), AGENT_HEALTH_DP_DOWN;
+	if (!synced)
+		return snprintf(why, n, "never synced with a map server"), AGENT_HEALTH_NOT_SYNCED;
+	if (b->ports_down > 0)
+		return snprintf(why, n, "port %s link down%s", b->port_down,
+				b->ports_down > 1 ? " (and others)" : ""), AGENT_HEALTH_PORT_DOWN;
+	return snprintf(why, n, "healthy"), AGENT_HEALTH_OK;
 }
 
 static void
-set_announced(struct agent *ag, bool want, const char *why, uint64_t now)
+failed(struct agent *ag, const char *err)
 {
 	struct agent_bird *b = &ag->bird;
-	char cmd[96], err[256];
+	char cmd[96];
 
-	snprintf(cmd, sizeof(cmd), "%s %s", want ? "enable" : "disable", b->proto);
-	if (bird_command(b, cmd, err, sizeof(err)) < 0) {
-		b->errors++;
-		b->retry_at_ms = now + AGENT_BIRD_RETRY_MS;
-		if (strcmp(err, b->last_error) != 0) /* logged once per distinct error */
-			fprintf(stderr, "anyway-agent: bird: %s failed: %s (retrying every %d ms)\n",
-				cmd, err, AGENT_BIRD_RETRY_MS);
-		snprintf(b->last_error, sizeof(b->last_error), "%s", err);
+	snprintf(cmd, sizeof(cmd), "%s %s", b->sent_want ? "enable" : "disable", b->proto);
+	b->errors++;
+	b->known = false; /* BIRD's state is not known until a command succeeds again */
+	b->retry_at_ms = aw_now_ms() + AGENT_BIRD_RETRY_MS;
+	if (strcmp(err, b->last_error) != 0) /* logged once per distinct error */
+		fprintf(stderr, "anyway-agent: bird: %s failed: %s (retrying every %d ms)\n", cmd,
+			err, AGENT_BIRD_RETRY_MS);
+	snprintf(b->last_error, sizeof(b->last_error), "%s", err);
+}
+
+void
+agent_bird_done(struct agent *ag, int code, int first, const char *err)
+{
+	struct agent_bird *b = &ag->bird;
+	bool was = b->known && b->announced == b->sent_want;
+	char tmp[256];
+
+	if (code < 0 || code >= 8000) { /* 8xxx run-time errors, 9xxx parse errors */
+		if (code >= 8000)
+			snprintf(tmp, sizeof(tmp), "%s %.60s: %.180s",
+				 b->sent_want ? "enable" : "disable", b->proto, err);
+		failed(ag, code >= 8000 ? tmp : err);
 		return;
 	}
 	b->last_error[0] = '\0';
 	b->known = true;
-	b->announced = want;
-	b->changes++;
-	snprintf(b->reason, sizeof(b->reason), "%s", why);
-	fprintf(stderr, "anyway-agent: bird: VIPs %s (protocol %s %s): %s\n",
-		want ? "announced" : "withdrawn", b->proto, want ? "enabled" : "disabled", why);
+	b->announced = b->sent_want;
+	b->next_refresh_ms = aw_now_ms() + AGENT_BIRD_REFRESH_MS;
+	if (!was) {
+		b->changes++;
+		snprintf(b->reason, sizeof(b->reason), "%s", b->sent_why);
+		fprintf(stderr, "anyway-agent: bird: VIPs %s (protocol %s %s): %s\n",
+			b->sent_want ? "announced" : "withdrawn", b->proto,
+			b->sent_want ? "enabled" : "disabled", b->sent_why);
+	} else if (first == (b->sent_want ? 11 : 9)) {
+		/* 0011 enabled / 0009 disabled, not "already": BIRD had lost the state */
+		b->restores++;
+		fprintf(stderr, "anyway-agent: bird: protocol %s was %s in BIRD (restarted?): %s "
+				"again\n", b->proto, b->sent_want ? "disabled" : "enabled",
+			b->sent_want ? "enabled" : "disabled");
+	}
 }
 
 void
 agent_bird_tick(struct agent *ag, uint64_t now)
 {
 	struct agent_bird *b = &ag->bird;
-	const char *why;
+	char why[96], cmd[96], err[256];
 
 	if (b->sock[0] == '\0')
 		return;
-	if (ag->dp.up && now >= b->next_vips_ms && !b->stopping)
-		read_vips(ag, now);
-	bool want = healthy(ag, &why);
-	if ((!b->known || want != b->announced) && now >= b->retry_at_ms)
-		set_announced(ag, want, why, now);
+	agent_birdc_tick(ag, now);
+	if (!ag->dp.up) {
+		b->ports_down = 0; /* read again at once when it is back */
+		b->next_ports_ms = 0;
+	} else if (!b->stopping) {
+		if (now >= b->next_vips_ms)
+			read_vips(ag, now);
+		if (now >= b->next_ports_ms)
+			read_ports(ag, now);
+	}
+	bool want = health(ag, why, sizeof(why)) == AGENT_HEALTH_OK;
+	bool due = !b->known || want != b->announced || now >= b->next_refresh_ms;
+	if (b->x.phase != BIRDC_IDLE || !due || now < b->retry_at_ms)
+		return;
+	b->sent_want = want;
+	snprintf(b->sent_why, sizeof(b->sent_why), "%s", why);
+	snprintf(cmd, sizeof(cmd), "%s %s", want ? "enable" : "disable", b->proto);
+	if (agent_birdc_start(ag, cmd, err, sizeof(err)) < 0)
+		failed(ag, err);
 }
 
 void
@@ -228,23 +233,44 @@ agent_bird_stop(struct agent *ag)
 		return;
 	ag->bird.stopping = true;
 	ag->bird.retry_at_ms = 0;
+	agent_birdc_wait(ag); /* the command in flight first: BIRD takes them in order */
 	agent_bird_tick(ag, aw_now_ms());
+	agent_birdc_wait(ag);
 }
 
 json_t *
 agent_bird_json(const struct agent *ag)
 {
 	const struct agent_bird *b = &ag->bird;
-	const char *why;
-	bool want = healthy(ag, &why);
+	char why[96];
+	bool want = health(ag, why, sizeof(why)) == AGENT_HEALTH_OK;
 
 	if (b->sock[0] == '\0')
 		return json_null();
-	return json_pack("{s:s, s:s, s:b, s:b, s:b, s:s, s:s, s:I, s:I, s:s, s:O?}", "socket", b->sock,
-			 "protocol", b->proto, "announced", b->known && b->announced, "known",
-			 b->known, "should_announce", want, "reason", b->reason, "health", why,
-			 "changes", (json_int_t)b->changes, "errors", (json_int_t)b->errors,
-			 "last_error", b->last_error, "vips", b->vips);
+	return json_pack("{s:s, s:s, s:b, s:b, s:b, s:s, s:s, s:I, s:I, s:I, s:s, s:O?, s:I, s:s?}",
+			 "socket", b->sock, "protocol", b->proto, "announced",
+			 b->known && b->announced, "known", b->known, "should_announce", want,
+			 "reason", b->reason, "health", why, "changes", (json_int_t)b->changes,
+			 "errors", (json_int_t)b->errors, "restores", (json_int_t)b->restores,
+			 "last_error", b->last_error, "vips", b->vips, "ports_down",
+			 (json_int_t)b->ports_down, "in_flight",
+			 b->x.phase != BIRDC_IDLE ? b->x.cmd : NULL);
+}
+
+/* anyway_agent_announce_health{reason}: 1 for the first failing condition
+ * of the announce rule ("healthy" when none), 0 for the others. */
+static void
+agent_health_metrics(struct aw_metrics *w, const struct agent *ag)
+{
+	static const char *const names[AGENT_HEALTH__COUNT] = {
+		"healthy", "stopping", "drained", "dataplane_down", "not_synced", "port_down"};
+	char why[96];
+	enum agent_health h = health(ag, why, sizeof(why));
+
+	aw_metrics_family(w, "anyway_agent_announce_health", AW_METRIC_GAUGE,
+			  "Why the VIPs are announced or withdrawn: 1 for the current reason.");
+	for (int i = 0; i < AGENT_HEALTH__COUNT; i++)
+		aw_metrics_u64(w, (int)h == i ? 1 : 0, "reason", names[i], NULL);
 }
 
 /* The --metrics families of membership, drain and announcing. */
@@ -277,4 +303,11 @@ agent_cluster_metrics(struct aw_metrics *w, const struct agent *ag)
 	aw_metrics_family(w, "anyway_agent_bird_errors", AW_METRIC_COUNTER,
 			  "BIRD control socket commands that failed (retried every 2 s).");
 	aw_metrics_u64(w, b->errors, NULL);
+	aw_metrics_family(w, "anyway_agent_bird_restores", AW_METRIC_COUNTER,
+			  "Times BIRD had lost the state the agent set (restarted) and got it again.");
+	aw_metrics_u64(w, b->restores, NULL);
+	aw_metrics_family(w, "anyway_agent_ports_down", AW_METRIC_GAUGE,
+			  "Data-plane ports reporting link down (VIPs withdrawn while above 0).");
+	aw_metrics_u64(w, b->ports_down, NULL);
+	agent_health_metrics(w, ag);
 }

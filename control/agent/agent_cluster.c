@@ -12,7 +12,6 @@
  * Contract: anyway-agent's one thread.
  */
 #define _GNU_SOURCE /* memmem */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,29 +19,19 @@
 
 #include "agent.h"
 
-static const char *const state_names[] = {"active", "draining", "down"};
-
+/* Member ids and states: lib/proto's rules (aw_msg_member.c), as the map server checks them. */
 static bool
 valid_id(const char *s)
 {
-	size_t n = s != NULL ? strlen(s) : 0;
-
-	if (n == 0 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' || s[i] == '-'))
-			return false;
-	return true;
+	return s != NULL && aw_msg_member_id_ok(s, strlen(s));
 }
 
 static bool
 valid_addr(const char *s)
 {
-	unsigned char b[16];
+	struct aw_addr a;
 
-	return s != NULL && strlen(s) < 46 &&
-	       (inet_pton(AF_INET, s, b) == 1 || inet_pton(AF_INET6, s, b) == 1);
+	return s != NULL && strlen(s) < AW_ADDR_STRLEN && aw_addr_parse(s, &a, NULL, 0) == 0;
 }
 
 int
@@ -110,8 +99,8 @@ parse_push(const json_t *o, uint64_t *epoch, char *err, size_t n)
 						"A-Z a-z 0-9 . _ -", i), NULL;
 		if (!valid_addr(json_string_value(json_object_get(m, "addr"))))
 			return snprintf(err, n, "members[%zu].addr: expected an IP address", i), NULL;
-		for (int s = 0; st != NULL && s < 3; s++)
-			st_ok |= strcmp(st, state_names[s]) == 0;
+		for (int s = 0; st != NULL && s < AW_MEMBER_STATE__COUNT; s++)
+			st_ok |= strcmp(st, aw_member_state_name((enum aw_member_state)s)) == 0;
 		if (!st_ok)
 			return snprintf(err, n, "members[%zu].state: expected active, draining or "
 						"down", i), NULL;
@@ -197,19 +186,22 @@ agent_cluster_line(struct agent_mapd *m, const char *line, size_t len)
 static void
 send_register(struct agent *ag, struct agent_mapd *m, const char *op)
 {
-	char line[256];
+	bool reg = strcmp(op, "member.register") == 0;
+	struct aw_msg msg;
+	char *line;
 
-	if (strcmp(op, "member.register") == 0)
-		snprintf(line, sizeof(line),
-			 "{\"op\":\"member.register\",\"id\":\"%s\",\"addr\":\"%s\",\"state\":\"%s\","
-			 "\"ttl\":%d}",
-			 ag->cluster.id, ag->cluster.underlay,
-			 ag->cluster.draining ? "draining" : "active", AGENT_MEMBER_TTL_S);
-	else
-		snprintf(line, sizeof(line), "{\"op\":\"member.deregister\",\"id\":\"%s\"}",
-			 ag->cluster.id);
-	if (agent_mapd_send(m, line) == 0)
+	aw_msg_init(&msg, reg ? AW_MSG_MEMBER_REGISTER : AW_MSG_MEMBER_DEREGISTER);
+	snprintf(msg.u.member.id, sizeof(msg.u.member.id), "%s", ag->cluster.id);
+	if (reg) {
+		/* --underlay was checked with the options */
+		aw_addr_parse(ag->cluster.underlay, &msg.u.member.addr, NULL, 0);
+		msg.u.member.state = ag->cluster.draining ? AW_MEMBER_DRAINING : AW_MEMBER_ACTIVE;
+		msg.u.member.ttl = AGENT_MEMBER_TTL_S;
+	}
+	line = aw_msg_encode(&msg);
+	if (line != NULL && agent_mapd_send(m, line) == 0)
 		ag->cluster.registers_sent++;
+	free(line);
 }
 
 /* The merged list (sorted by id) and its epoch. */

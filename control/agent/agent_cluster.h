@@ -17,6 +17,8 @@
 
 #include <jansson.h>
 
+#include "aw_loop.h"
+
 #define AGENT_MEMBER_TTL_S 30
 #define AGENT_MEMBER_MAX 64 /* the data plane's bound (dataplane/API.md) */
 #define AGENT_CLUSTER_RETRY_MS 5000 /* a refused cluster.set is retried this often */
@@ -67,15 +69,51 @@ void agent_cluster_stop(struct agent *ag);
 json_t *agent_cluster_json(const struct agent *ag);
 void agent_cluster_free(struct agent_cluster *c);
 
+/* agent_birdc.c: one exchange on BIRD's control socket, on the loop. */
+#define AGENT_BIRD_TIMEOUT_MS 2000 /* one exchange, connect to final reply line */
+enum agent_birdc_phase { BIRDC_IDLE, BIRDC_GREETING, BIRDC_REPLY };
+struct agent_birdc {
+	struct aw_handler h;     /* the connection while phase != BIRDC_IDLE */
+	enum agent_birdc_phase phase;
+	int first_code;          /* code of the reply's first numbered line, -1: none yet */
+	char cmd[96];
+	char buf[1024];          /* reply bytes not yet split into lines */
+	size_t len;
+	uint64_t deadline_ms;
+};
+
+/* Why the VIPs are (not) announced, first failing condition (agent_bird.c). */
+enum agent_health {
+	AGENT_HEALTH_OK, AGENT_HEALTH_STOPPING, AGENT_HEALTH_DRAINED, AGENT_HEALTH_DP_DOWN,
+	AGENT_HEALTH_NOT_SYNCED, AGENT_HEALTH_PORT_DOWN, AGENT_HEALTH__COUNT
+};
+
 /* agent_bird.c: the VIPs announced through BIRD 2 by health (see there). */
 struct agent_bird {
 	char sock[108];  /* --bird-socket; "" : off */
 	char proto[64];  /* --bird-protocol */
 	bool known, announced, stopping;
-	uint64_t retry_at_ms, changes, errors, next_vips_ms;
-	char reason[64], last_error[256];
+	bool sent_want;  /* what the exchange in flight sets */
+	uint64_t retry_at_ms, changes, errors, restores, next_vips_ms, next_refresh_ms;
+	char reason[96], sent_why[96], last_error[256];
 	json_t *vips; /* the data plane's VIP addresses (vip.list), NULL: not read */
+	/* ports (stats: ports[].link_up, read every second while the data plane answers) */
+	uint64_t next_ports_ms;
+	uint32_t ports_down;     /* ports reporting link_up false */
+	char port_down[64];      /* the first of them, by name */
+	struct agent_birdc x;
 };
+
+/* Start cmd (0), or -1 with err (nothing in flight then). */
+int agent_birdc_start(struct agent *ag, const char *cmd, char *err, size_t errlen);
+/* Fail the exchange in flight once its deadline passed. */
+void agent_birdc_tick(struct agent *ag, uint64_t now);
+/* Block until the exchange in flight ends (bounded by its deadline): exit only. */
+void agent_birdc_wait(struct agent *ag);
+/* The exchange ended: code of the final reply line (-1: failed, err says
+ * why; >= 8000: BIRD refused, err is its text), first: code of the first
+ * numbered reply line. */
+void agent_bird_done(struct agent *ag, int code, int first, const char *err);
 
 int agent_bird_set(struct agent_bird *b, const char *what, const char *v);
 int agent_bird_check(const struct agent_bird *b);

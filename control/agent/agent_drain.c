@@ -47,7 +47,7 @@ agent_drain_op(struct agent *ag, const char *op)
 		fprintf(stderr, "anyway-agent: %s: %s\n", op,
 			drain ? "withdrawing the VIPs, registering as draining"
 			      : "registering as active, announcing the VIPs when healthy");
-		agent_bird_tick(ag, aw_now_ms()); /* withdrawn before the reply */
+		agent_bird_tick(ag, aw_now_ms()); /* the withdrawal starts before the reply */
 	}
 	return state_reply(ag, changed);
 }

@@ -262,6 +262,7 @@ main(int argc, char **argv)
 	ag.restart_grace_ms = 15000;
 	ag.cluster.drain_timeout_ms = 300000;
 	ag.status_h.fd = -1;
+	ag.bird.x.h.fd = -1;
 	aw_log_init(PROG);
 	if (aw_loop_init(&ag.loop) < 0) {
 		fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));

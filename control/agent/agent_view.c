@@ -11,6 +11,30 @@
 #include "agent.h"
 
 
+/* Put e (owned) under key, freeing what it replaces; -1 (e freed) when the
+ * map could not take it (out of memory). */
+static int
+put_owned(struct aw_strmap *m, const char *key, void *e)
+{
+	void *old = aw_strmap_put(m, key, e);
+
+	if (old == e) {
+		free(e);
+		return -1;
+	}
+	free(old);
+	return 0;
+}
+
+static void
+free_vals(struct aw_strmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->slots[i].key)
+			free(m->slots[i].val);
+	aw_strmap_free(m);
+}
+
 void
 agent_view_init(struct agent_view *v)
 {
@@ -22,18 +46,9 @@ agent_view_init(struct agent_view *v)
 void
 agent_view_clear(struct agent_view *v)
 {
-	for (size_t i = 0; i < v->svcs.cap; i++)
-		if (v->svcs.slots[i].key)
-			free(v->svcs.slots[i].val);
-	for (size_t i = 0; i < v->relays.cap; i++)
-		if (v->relays.slots[i].key)
-			free(v->relays.slots[i].val);
-	for (size_t i = 0; i < v->gateways.cap; i++)
-		if (v->gateways.slots[i].key)
-			free(v->gateways.slots[i].val);
-	aw_strmap_free(&v->svcs);
-	aw_strmap_free(&v->relays);
-	aw_strmap_free(&v->gateways);
+	free_vals(&v->svcs);
+	free_vals(&v->relays);
+	free_vals(&v->gateways);
 }
 
 void
@@ -58,13 +73,7 @@ agent_view_set_service(struct agent_view *v, const char *uri, const struct aw_ms
 	e->n = n;
 	memcpy(e->d, d, n * sizeof(e->d[0]));
 	aw_msg_dests_sort(e->d, n);
-	void *old = aw_strmap_put(&v->svcs, uri, e);
-	if (old == e) {
-		free(e);
-		return -1;
-	}
-	free(old);
-	return 0;
+	return put_owned(&v->svcs, uri, e);
 }
 
 int
@@ -78,13 +87,7 @@ agent_view_set_relay(struct agent_view *v, const struct aw_msg_relay *r, bool ke
 	e->r = *r;
 	e->key_known = key_known;
 	aw_hex_encode(r->path_id, AW_MSG_PATH_ID_LEN, hex);
-	void *old = aw_strmap_put(&v->relays, hex, e);
-	if (old == e) {
-		free(e);
-		return -1;
-	}
-	free(old);
-	return 0;
+	return put_owned(&v->relays, hex, e);
 }
 
 void
@@ -96,23 +99,13 @@ agent_view_del_relay(struct agent_view *v, const char *hex)
 void
 agent_view_put_dests(struct agent_view *v, const char *uri, struct agent_dests *e)
 {
-	void *old = aw_strmap_put(&v->svcs, uri, e);
-
-	if (old != e)
-		free(old);
-	else
-		free(e);
+	put_owned(&v->svcs, uri, e);
 }
 
 void
 agent_view_put_relay(struct agent_view *v, const char *hex, struct agent_relay *e)
 {
-	void *old = aw_strmap_put(&v->relays, hex, e);
-
-	if (old != e)
-		free(old);
-	else
-		free(e);
+	put_owned(&v->relays, hex, e);
 }
 
 int
@@ -126,13 +119,7 @@ agent_view_set_gateway(struct agent_view *v, const struct aw_msg_gateway *g, boo
 	e->g = *g;
 	e->key_known = key_known;
 	aw_hex_encode(g->path_id, AW_MSG_PATH_ID_LEN, hex);
-	void *old = aw_strmap_put(&v->gateways, hex, e);
-	if (old == e) {
-		free(e);
-		return -1;
-	}
-	free(old);
-	return 0;
+	return put_owned(&v->gateways, hex, e);
 }
 
 void
@@ -144,10 +131,5 @@ agent_view_del_gateway(struct agent_view *v, const char *hex)
 void
 agent_view_put_gateway(struct agent_view *v, const char *hex, struct agent_gateway *e)
 {
-	void *old = aw_strmap_put(&v->gateways, hex, e);
-
-	if (old != e)
-		free(old);
-	else
-		free(e);
+	put_owned(&v->gateways, hex, e);
 }

@@ -10,12 +10,10 @@
  * gets the list right after its snapshot when the list is not empty. The epoch is seeded from the wall
  * clock in milliseconds and each change sets it to max(epoch + 1, now), so
  * it keeps increasing across restarts.
- * A request is validated whole before anything changes (control/PROTOCOL.md
- * "Membership"); the ACL (mapd_acl.h) decides who may register which id.
+ * Requests come decoded and validated whole by lib/proto (aw_msg_member.c,
+ * control/PROTOCOL.md "Membership"), roles checked by mapd_ops.c; the ACL (mapd_acl.h) decides who may register which id.
  * Contract: anyway-mapd's one thread.
  */
-#define _GNU_SOURCE /* memmem */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +22,6 @@
 #include "aw_msg.h"
 #include "mapd.h"
 #include "mapd_audit.h"
-
-static const char *const state_names[] = {"active", "draining", "down"};
 
 static uint64_t
 wall_ms(void)
@@ -52,7 +48,7 @@ list_json(const struct mapd_members *ms, uint64_t now_ms)
 	for (unsigned i = 0; a != NULL && i < ms->n; i++) {
 		const struct mapd_member *m = &ms->m[i];
 		json_t *o = json_pack("{s:s, s:s, s:s}", "id", m->id, "addr", m->addr, "state",
-				      state_names[m->state]);
+				      aw_member_state_name((enum aw_member_state)m->state));
 		if (o != NULL && now_ms != 0)
 			json_object_set_new(o, "ttl_left_ms",
 					    json_integer(m->expires_ms > now_ms
@@ -91,7 +87,7 @@ changed(struct mapd *md, const char *who, const char *op, const struct mapd_memb
 		mapd_broadcast(md, line);
 	free(line);
 	snprintf(f, sizeof(f), " id=%s addr=%s state=%s epoch=%llu", m->id, m->addr,
-		 state_names[m->state], (unsigned long long)ms->epoch);
+		 aw_member_state_name((enum aw_member_state)m->state), (unsigned long long)ms->epoch);
 	mapd_audit(md->st.version, who, op, f);
 }
 
@@ -151,84 +147,16 @@ mapd_member_expire(struct mapd *md, uint64_t now_ms)
 	recompute_expiry(ms);
 }
 
-/* Member id: 1..64 of [A-Za-z0-9._-]. */
-static bool
-valid_id(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > MAPD_MEMBER_ID_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' || s[i] == '-'))
-			return false;
-	return true;
-}
-
-/* Checks the keys of req against allowed (NULL-terminated); NULL: fine. */
-static const char *
-unknown_key(const json_t *req, const char *const *allowed)
-{
-	const char *k;
-	json_t *v;
-
-	json_object_foreach((json_t *)req, k, v) {
-		bool ok = false;
-		for (const char *const *a = allowed; *a != NULL && !ok; a++)
-			ok = strcmp(*a, k) == 0;
-		if (!ok)
-			return k;
-	}
-	return NULL;
-}
-
-/* Fills m from a member.register request; -1 with err. */
-static int
-parse_register(const json_t *req, struct mapd_member *m, uint32_t *ttl, char *err, size_t n)
-{
-	static const char *const keys[] = {"op", "id", "addr", "state", "ttl", NULL};
-	const char *bad = unknown_key(req, keys);
-	const char *id = json_string_value(json_object_get(req, "id"));
-	const char *addr = json_string_value(json_object_get(req, "addr"));
-	const char *state = json_string_value(json_object_get(req, "state"));
-	const json_t *t = json_object_get(req, "ttl");
-	unsigned char buf[16];
-
-	if (bad != NULL)
-		return snprintf(err, n, "%.64s: unknown field", bad), -1;
-	if (id == NULL || !valid_id(id))
-		return snprintf(err, n, "id: expected 1..64 characters of A-Z a-z 0-9 . _ -"), -1;
-	if (addr == NULL || strlen(addr) >= MAPD_MEMBER_ADDR_MAX ||
-	    (inet_pton(AF_INET, addr, buf) != 1 && inet_pton(AF_INET6, addr, buf) != 1))
-		return snprintf(err, n, "addr: expected an IPv4 or IPv6 address"), -1;
-	m->state = -1;
-	for (int i = 0; state != NULL && i < 3; i++)
-		if (strcmp(state, state_names[i]) == 0)
-			m->state = i;
-	if (m->state < 0)
-		return snprintf(err, n, "state: expected active, draining or down"), -1;
-	if (!json_is_integer(t) || json_integer_value(t) < 1 ||
-	    json_integer_value(t) > AW_MSG_TTL_MAX)
-		return snprintf(err, n, "ttl: expected an integer 1..%d", AW_MSG_TTL_MAX), -1;
-	snprintf(m->id, sizeof(m->id), "%s", id);
-	snprintf(m->addr, sizeof(m->addr), "%s", addr);
-	*ttl = (uint32_t)json_integer_value(t);
-	return 0;
-}
-
 static void
-op_register(struct mapd *md, struct mapd_client *cl, const json_t *req)
+op_register(struct mapd *md, struct mapd_client *cl, const struct aw_msg_member *req)
 {
 	struct mapd_members *ms = &md->members;
-	struct mapd_member m;
+	struct mapd_member m = {.state = (int)req->state};
 	char err[AW_MSG_ERRLEN];
-	uint32_t ttl;
+	uint32_t ttl = req->ttl;
 
-	if (parse_register(req, &m, &ttl, err, sizeof(err)) < 0) {
-		mapd_client_reply_err(cl, "member.register: %s", err);
-		return;
-	}
+	snprintf(m.id, sizeof(m.id), "%s", req->id);
+	aw_addr_format(&req->addr, m.addr, sizeof(m.addr));
 	if (!mapd_acl_may_register_member(cl, m.id, err, sizeof(err))) {
 		ms->refused++;
 		mapd_client_reply_err(cl, "member.register: %s", err);
@@ -255,23 +183,11 @@ op_register(struct mapd *md, struct mapd_client *cl, const json_t *req)
 }
 
 static void
-op_deregister(struct mapd *md, struct mapd_client *cl, const json_t *req)
+op_deregister(struct mapd *md, struct mapd_client *cl, const char *id)
 {
-	static const char *const keys[] = {"op", "id", NULL};
 	struct mapd_members *ms = &md->members;
-	const char *bad = unknown_key(req, keys);
-	const char *id = json_string_value(json_object_get(req, "id"));
 	char err[AW_MSG_ERRLEN];
 
-	if (bad != NULL) {
-		mapd_client_reply_err(cl, "member.deregister: %.64s: unknown field", bad);
-		return;
-	}
-	if (id == NULL || !valid_id(id)) {
-		mapd_client_reply_err(cl, "member.deregister: id: expected 1..64 characters of "
-					  "A-Z a-z 0-9 . _ -");
-		return;
-	}
 	if (!mapd_acl_may_register_member(cl, id, err, sizeof(err))) {
 		ms->refused++;
 		mapd_client_reply_err(cl, "member.deregister: %s", err);
@@ -301,34 +217,13 @@ op_list(struct mapd *md, struct mapd_client *cl)
 			      "expired", (json_int_t)ms->expired, "refused", (json_int_t)ms->refused));
 }
 
-bool
-mapd_member_line(struct mapd *md, struct mapd_client *cl, const char *line, size_t len)
+void
+mapd_member_op(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m)
 {
-	/* cheap test first: registrations are the hot path and never parse twice */
-	if (memmem(line, len, "\"member.", 8) == NULL)
-		return false;
-	json_t *req = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
-	const char *op = json_string_value(json_object_get(req, "op"));
-
-	if (op == NULL || strncmp(op, "member.", 7) != 0) {
-		json_decref(req);
-		return false;
-	}
-	if (!cl->hello)
-		mapd_client_reply_err(cl, "op: expected hello first, got %.32s", op);
-	else if (strcmp(op, "member.list") == 0 && json_object_size(req) == 1)
+	if (m->type == AW_MSG_MEMBER_LIST)
 		op_list(md, cl);
-	else if (strcmp(op, "member.list") == 0)
-		mapd_client_reply_err(cl, "member.list takes no arguments");
-	else if (strcmp(op, "member.register") != 0 && strcmp(op, "member.deregister") != 0)
-		mapd_client_reply_err(cl, "op: unknown operation '%.32s'", op);
-	else if (cl->role != AW_ROLE_SUBSCRIBER && cl->role != AW_ROLE_ADMIN)
-		mapd_client_reply_err(cl, "op: %s is not allowed for role %s", op,
-				      aw_role_name(cl->role));
-	else if (op[7] == 'r')
-		op_register(md, cl, req);
+	else if (m->type == AW_MSG_MEMBER_REGISTER)
+		op_register(md, cl, &m->u.member);
 	else
-		op_deregister(md, cl, req);
-	json_decref(req);
-	return true;
+		op_deregister(md, cl, m->u.member.id);
 }

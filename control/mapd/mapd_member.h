@@ -12,8 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aw_msg.h"
+
 #define MAPD_MEMBER_MAX 64      /* members in one cluster (the data plane's bound) */
-#define MAPD_MEMBER_ID_MAX 64   /* bytes of a member id */
+#define MAPD_MEMBER_ID_MAX AW_MSG_MEMBER_ID_MAX /* bytes of a member id */
 #define MAPD_MEMBER_ADDR_MAX 46 /* INET6_ADDRSTRLEN */
 
 struct mapd_member {
@@ -36,9 +38,9 @@ struct mapd_client;
 
 /* Seeds the epoch from the wall clock (milliseconds). */
 void mapd_member_init(struct mapd_members *ms);
-/* A member.* request (true: handled and replied; false: not a member op,
- * decode it as usual). */
-bool mapd_member_line(struct mapd *md, struct mapd_client *cl, const char *line, size_t len);
+/* A member.register / member.deregister / member.list request, decoded and
+ * validated by lib/proto, its role checked by the caller: applied, replied. */
+void mapd_member_op(struct mapd *md, struct mapd_client *cl, const struct aw_msg *m);
 /* Expire members past their ttl (pushes on change). */
 void mapd_member_expire(struct mapd *md, uint64_t now_ms);
 /* Queue the "members" push to one new subscriber (after its snapshot). */

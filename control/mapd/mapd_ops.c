@@ -242,6 +242,10 @@ allowed(int role, enum aw_msg_type t)
 	case AW_MSG_RELAY_REFUSED:
 	case AW_MSG_GATEWAY_REFUSED:
 		return role == AW_ROLE_SUBSCRIBER;
+	case AW_MSG_MEMBER_REGISTER:
+	case AW_MSG_MEMBER_DEREGISTER:
+		return role == AW_ROLE_SUBSCRIBER || role == AW_ROLE_ADMIN;
+	case AW_MSG_MEMBER_LIST:
 	case AW_MSG_SERVICE_LIST:
 	case AW_MSG_SERVICE_GET:
 	case AW_MSG_SUBSCRIBER_LIST:
@@ -261,7 +265,7 @@ mapd_client_line(struct mapd *md, struct mapd_client *cl, const char *line, size
 	struct aw_msg m;
 
 	cl->requests++;
-	if (len == 0 || mapd_member_line(md, cl, line, len))
+	if (len == 0)
 		return;
 	if (aw_msg_decode(line, len, &m, err, sizeof(err)) < 0) {
 		mapd_client_reply_err(cl, "%s", err);
@@ -284,6 +288,8 @@ mapd_client_line(struct mapd *md, struct mapd_client *cl, const char *line, size
 		mapd_refusal_report(md, cl, &m);
 	else if (m.type >= AW_MSG_GATEWAY_ADD && m.type <= AW_MSG_GATEWAY_REFUSED)
 		mapd_gateway_op(md, cl, &m); /* mapd_gateway.c */
+	else if (m.type >= AW_MSG_MEMBER_REGISTER && m.type <= AW_MSG_MEMBER_LIST)
+		mapd_member_op(md, cl, &m); /* mapd_member.c */
 	else if (m.type == AW_MSG_PING)
 		mapd_client_reply_ok(cl, json_pack("{s:b}", "pong", 1));
 	else

@@ -174,6 +174,11 @@ aw_msg_equal(const struct aw_msg *a, const struct aw_msg *b)
 		return snapshot_equal(&a->u.snapshot, &b->u.snapshot);
 	case AW_MSG_REPLY:
 		return reply_equal(&a->u.reply, &b->u.reply);
+	case AW_MSG_MEMBER_REGISTER:
+	case AW_MSG_MEMBER_DEREGISTER:
+		return strcmp(a->u.member.id, b->u.member.id) == 0 &&
+		       aw_addr_eq(&a->u.member.addr, &b->u.member.addr) &&
+		       a->u.member.state == b->u.member.state && a->u.member.ttl == b->u.member.ttl;
 	default:
 		return true;
 	}

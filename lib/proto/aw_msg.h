@@ -66,6 +66,7 @@
 #define AW_MSG_PATH_ID_LEN        16     /* bytes; 32 hex digits on the wire */
 #define AW_MSG_TUNNEL_KEY_LEN     32     /* bytes; 64 hex digits on the wire */
 #define AW_MSG_ERRLEN             256    /* a good size for decode's err buffer */
+#define AW_MSG_MEMBER_ID_MAX      64     /* bytes of a cluster member id */
 
 /* Operations: enum AW_MSG_<X> and the "op" string come from this one list. */
 #define AW_MSG_OPS(X)                                                                      \
@@ -87,7 +88,10 @@
 	X(GATEWAY_DEL, "gateway.del")                                                      \
 	X(GATEWAY_LIST, "gateway.list")                                                    \
 	X(GATEWAY_GET, "gateway.get")                                                      \
-	X(GATEWAY_REFUSED, "gateway.refused")
+	X(GATEWAY_REFUSED, "gateway.refused")                                              \
+	X(MEMBER_REGISTER, "member.register")                                              \
+	X(MEMBER_DEREGISTER, "member.deregister")                                          \
+	X(MEMBER_LIST, "member.list")
 
 enum aw_msg_type {
 #define AW_MSG_X_ENUM(e, s) AW_MSG_##e,
@@ -124,6 +128,19 @@ struct aw_msg_reg {
 	uint16_t port;
 	uint16_t priority;
 	uint16_t weight;
+	uint32_t ttl;
+};
+
+/* Cluster membership (SPEC §8), aw_msg_member.c. member.register: every
+ * field required; id 1..64 of A-Z a-z 0-9 . _ -; addr IPv4 or IPv6; state
+ * active|draining|down; ttl 1..86400 s. member.deregister: id only (the rest
+ * zero). member.list: no members. */
+enum aw_member_state { AW_MEMBER_ACTIVE, AW_MEMBER_DRAINING, AW_MEMBER_DOWN, AW_MEMBER_STATE__COUNT };
+
+struct aw_msg_member {
+	char id[AW_MSG_MEMBER_ID_MAX + 1];
+	struct aw_addr addr;
+	enum aw_member_state state;
 	uint32_t ttl;
 };
 
@@ -227,12 +244,17 @@ struct aw_msg {
 		struct aw_msg_svc svc;           /* SERVICE */
 		struct aw_msg_snapshot snapshot; /* SNAPSHOT */
 		struct aw_msg_reply reply;       /* REPLY */
+		struct aw_msg_member member;     /* MEMBER_REGISTER, MEMBER_DEREGISTER */
 	} u;
 };
 
 /* "hello", ..., "reply"; NULL for a value outside the enum. */
 const char *aw_msg_type_name(enum aw_msg_type t);
 const char *aw_role_name(enum aw_role r);
+/* "active", "draining", "down"; NULL outside the enum. */
+const char *aw_member_state_name(enum aw_member_state s);
+/* s (n bytes) is a valid member id. */
+bool aw_msg_member_id_ok(const char *s, size_t n);
 
 /* Zero m and set the type's defaults (relay timeouts; has_version for snapshot
  * and service). */

@@ -456,6 +456,9 @@ static const struct {
 	[AW_MSG_GATEWAY_LIST] = {K(NULL), decode_nothing},
 	[AW_MSG_GATEWAY_GET] = {K("path_id"), decode_relay_get},
 	[AW_MSG_GATEWAY_REFUSED] = {K("path_id", "error", "by"), decode_relay_refused},
+	[AW_MSG_MEMBER_REGISTER] = {K("id", "addr", "state", "ttl"), aw_msg_decode_member},
+	[AW_MSG_MEMBER_DEREGISTER] = {K("id"), aw_msg_decode_member},
+	[AW_MSG_MEMBER_LIST] = {K(NULL), aw_msg_decode_member},
 };
 #undef K
 

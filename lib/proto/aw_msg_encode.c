@@ -212,6 +212,9 @@ body_set(json_t *o, const struct aw_msg *m)
 		return svc_set(o, &m->u.svc);
 	case AW_MSG_SNAPSHOT:
 		return snapshot_set(o, &m->u.snapshot);
+	case AW_MSG_MEMBER_REGISTER:
+	case AW_MSG_MEMBER_DEREGISTER:
+		return aw_msg_member_body_set(o, m);
 	default:
 		return 0;
 	}

@@ -71,6 +71,10 @@ int aw_msg_decode_snapshot_gateways(const json_t *arr, struct aw_msg_snapshot *s
 /* Members after "op" / "version" of GATEWAY_ADD and GATEWAY_DEL; nonzero on error. */
 int aw_msg_gateway_body_set(json_t *o, const struct aw_msg *m);
 
+/* aw_msg_member.c: member.register / member.deregister / member.list. */
+int aw_msg_decode_member(const json_t *root, struct aw_msg *m, char *err, size_t errlen);
+int aw_msg_member_body_set(json_t *o, const struct aw_msg *m);
+
 /* SID of a URI (SPEC §4.1): lib/asrs/aw_sid.h. */
 #define aw_msg_sid(uri) aw_sid_from_uri((uri), strlen(uri))
 

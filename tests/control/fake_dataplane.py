@@ -20,10 +20,13 @@ service has a destination of weight W, with "t": the CLOCK_MONOTONIC time
 {"op": "wait_services", "count": N} → answered once N services are known, with
 "t" likewise (both used by bench/control/push_latency.py);
 {"op": "set_sessions", "n": N} → the count `stats` reports as asrs.sessions
-(`stats` has only that here; drain tests); vip.list lists the --vip addresses.
+(`stats` has only that and `ports` here; drain tests); vip.list lists the --vip addresses;
+{"op": "set_link", "port": NAME, "up": BOOL|null} → the `link_up` stats reports for the
+--port NAME (`stats.ports[]`: one {port, name, link_up} per --port, link_up left out after
+"up": null; health-rule tests).
 
     fake_dataplane.py --socket PATH [--no-asrs] [--no-trs] [--no-gateway] [--no-validate]
-                      [--refuse PREFIX] [--vip ADDR]...
+                      [--refuse PREFIX] [--vip ADDR]... [--port NAME]...
 
 --refuse PREFIX makes service.set refuse services whose URI starts with
 PREFIX, and relay.add / gateway.add entries whose path_id does (as a data plane whose table
@@ -165,6 +168,7 @@ class FakeDataplane(GatewayMethods):
         self.cluster_refused = 0
         self.sessions = 0  # what stats reports as asrs.sessions (test-only set_sessions)
         self.vips = []  # --vip ADDR: what vip.list lists
+        self.ports = {}  # --port NAME: name -> link_up (test-only set_link)
 
     def handle(self, req):
         if not isinstance(req, dict):
@@ -198,7 +202,18 @@ class FakeDataplane(GatewayMethods):
 
     def op_stats(self, req):
         want_keys(req, "", ("op",))
-        return {"asrs": {"sessions": self.sessions}}
+        return {"asrs": {"sessions": self.sessions},
+                "ports": [dict({"port": i, "name": n}, **({} if up is None else {"link_up": up}))
+                          for i, (n, up) in enumerate(self.ports.items())]}
+
+    def op_set_link(self, req):
+        """Test-only: the link state stats reports for a --port (up null: no link_up
+        field, as a data plane that does not report it)."""
+        want_keys(req, "", ("op", "port", "up"))
+        if req.get("port") not in self.ports or not isinstance(req.get("up"), (bool, type(None))):
+            raise Bad("set_link: expected port: a --port name, up: boolean or null")
+        self.ports[req["port"]] = req["up"]
+        return {}
 
     def op_set_sessions(self, req):
         """Test-only: the session count stats reports (drain tests)."""
@@ -438,10 +453,12 @@ def main():
     ap.add_argument("--no-validate", action="store_true")
     ap.add_argument("--refuse", metavar="PREFIX")
     ap.add_argument("--vip", action="append", default=[], metavar="ADDR", help="listed by vip.list")
+    ap.add_argument("--port", action="append", default=[], metavar="NAME", help="listed by stats (link up)")
     a = ap.parse_args()
     dp = FakeDataplane(asrs=not a.no_asrs, trs=not a.no_trs, validate=not a.no_validate,
                        refuse=a.refuse, gateway=not a.no_gateway)
     dp.vips = a.vip
+    dp.ports = {n: True for n in a.port}
     serve(a.socket, dp)
     return 0
 

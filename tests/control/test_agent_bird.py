@@ -85,8 +85,10 @@ def test_vips_follow_health_drain_and_stop(procs):
     r = ctl("--json", "--agent", ag.status, "drain")
     assert r.returncode == 0, r.stderr
     got = json.loads(r.stdout)
-    assert got["state"] == "draining" and got["changed"] is True and got["announced"] is False, got
-    assert not announced(b)
+    assert got["state"] == "draining" and got["changed"] is True, got
+    # the withdrawal is on its way at the reply (BIRD's exchange runs on the agent's loop)
+    wait_until(lambda: not announced(b) and not agent_status(ag.status)["bird"]["announced"],
+               what="VIP withdrawn on drain")
     lst = LineClient(("127.0.0.1", m.port), tls="admin")
     lst.call({"op": "hello", "role": "admin", "name": "admin"})
     wait_until(lambda: lst.call({"op": "member.list"})["members"][0]["state"] == "draining",
@@ -121,3 +123,15 @@ def test_bird_unreachable_is_counted_and_retried(procs):
     assert not st["announced"] and "connect" in st["last_error"], st
     log = procs.log(ag)
     assert log.count("anyway_vips failed: connect") == 1, log  # one line per distinct error
+
+
+def test_bird_restart_announces_again(procs):
+    b = start_bird(procs)
+    m = procs.mapd()
+    dp = procs.fake_dp()
+    ag = procs.agent([m.port], dp.sock, args=["--bird-socket", b.sock, "--bird-protocol", "anyway_vips"])
+    wait_until(lambda: announced(b), what="VIP announced")
+    procs.stop(b)  # its config has the protocol disabled: a restarted BIRD announces nothing
+    b = start_bird(procs)
+    wait_until(lambda: announced(b), what="VIP announced again by the agent after BIRD's restart")
+    wait_until(lambda: agent_status(ag.status)["bird"]["announced"], what="status announced")

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Fuzz target: both decoders of lib/proto on arbitrary bytes. aw_msg_decode
- * (the fast decoder of aw_msg_fast.c first, then the general one) must never
+ * Fuzz target: both decoders of lib/proto on arbitrary bytes (every message,
+ * member.* included). aw_msg_decode (the fast decoder of aw_msg_fast.c
+ * first, then the general one) must never
  * crash, leak, or read past the input, and must agree with the general
  * decoder alone (json_loadb + aw_msg_decode_json): same verdict, equal
  * message, same error text; whatever the fast decoder accepts the general one
@@ -43,6 +44,12 @@ static const char *const seed_lines[] = {
 	"\"destinations\":[]}",
 	"{\"ok\":true,\"services\":[\"asrs://x\"],\"n\":1}",
 	"{\"ok\":false,\"error\":\"port: expected integer 1..65535, got 0\"}",
+	"{\"op\":\"member.register\",\"id\":\"inst-a\",\"addr\":\"10.9.0.1\","
+	"\"state\":\"draining\",\"ttl\":30}",
+	"{\"op\":\"member.register\",\"id\":\"b.2_X\",\"addr\":\"2001:db8::7\","
+	"\"state\":\"down\",\"ttl\":86400}",
+	"{\"op\":\"member.deregister\",\"id\":\"inst-a\"}",
+	"{\"op\":\"member.list\"}",
 };
 
 
