@@ -44,6 +44,8 @@ agent_cluster_set_id(struct agent_cluster *c, const char *id)
 	}
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	c->on = true;
+	for (size_t i = 0; i < sizeof(c->lists) / sizeof(c->lists[0]); i++)
+		c->lists[i].reg_state = -1;
 	return 0;
 }
 
@@ -183,24 +185,40 @@ agent_cluster_line(struct agent_mapd *m, const char *line, size_t len)
 	return true;
 }
 
-static void
-send_register(struct agent *ag, struct agent_mapd *m, const char *op)
+/*
+ * The state this instance registers: `down` while its data plane does not
+ * answer (no instance may make it the owner of new flows: they would be lost),
+ * `draining` when drained by the operator or when the agent stops (its
+ * sessions still live in the data plane), else `active`.
+ */
+static enum aw_member_state
+wanted_state(const struct agent *ag, bool stopping)
 {
-	bool reg = strcmp(op, "member.register") == 0;
+	if (!ag->dp.up)
+		return AW_MEMBER_DOWN;
+	if (stopping || ag->cluster.draining)
+		return AW_MEMBER_DRAINING;
+	return AW_MEMBER_ACTIVE;
+}
+
+static void
+send_register(struct agent *ag, struct agent_mapd *m, struct agent_mlist *l,
+	      enum aw_member_state state)
+{
 	struct aw_msg msg;
 	char *line;
 
-	aw_msg_init(&msg, reg ? AW_MSG_MEMBER_REGISTER : AW_MSG_MEMBER_DEREGISTER);
+	aw_msg_init(&msg, AW_MSG_MEMBER_REGISTER);
 	snprintf(msg.u.member.id, sizeof(msg.u.member.id), "%s", ag->cluster.id);
-	if (reg) {
-		/* --underlay was checked with the options */
-		aw_addr_parse(ag->cluster.underlay, &msg.u.member.addr, NULL, 0);
-		msg.u.member.state = ag->cluster.draining ? AW_MEMBER_DRAINING : AW_MEMBER_ACTIVE;
-		msg.u.member.ttl = AGENT_MEMBER_TTL_S;
-	}
+	/* --underlay was checked with the options */
+	aw_addr_parse(ag->cluster.underlay, &msg.u.member.addr, NULL, 0);
+	msg.u.member.state = state;
+	msg.u.member.ttl = AGENT_MEMBER_TTL_S;
 	line = aw_msg_encode(&msg);
-	if (line != NULL && agent_mapd_send(m, line) == 0)
+	if (line != NULL && agent_mapd_send(m, line) == 0) {
 		ag->cluster.registers_sent++;
+		l->reg_state = (int)state;
+	}
 	free(line);
 }
 
@@ -315,12 +333,14 @@ agent_cluster_tick(struct agent *ag, uint64_t now)
 	for (int i = 0; c->on && i < ag->n_mapd; i++) {
 		struct agent_mapd *m = &ag->mapd[i];
 		struct agent_mlist *l = &c->lists[i];
+		enum aw_member_state want = wanted_state(ag, false);
 		if (m->state != MAPD_SYNCED)
 			continue;
-		if (l->reg_conn != m->reconnects || now >= l->next_reg_ms) {
+		if (l->reg_conn != m->reconnects || now >= l->next_reg_ms ||
+		    l->reg_state != (int)want) {
 			l->reg_conn = m->reconnects;
 			l->next_reg_ms = now + AGENT_MEMBER_TTL_S * 1000u / 3;
-			send_register(ag, m, "member.register");
+			send_register(ag, m, l, want);
 		}
 	}
 	if (c->dp_reconnects_seen != ag->dp.reconnects) {
@@ -348,7 +368,7 @@ agent_cluster_stop(struct agent *ag)
 {
 	for (int i = 0; ag->cluster.on && i < ag->n_mapd; i++)
 		if (ag->mapd[i].state == MAPD_SYNCED)
-			send_register(ag, &ag->mapd[i], "member.deregister");
+			send_register(ag, &ag->mapd[i], &ag->cluster.lists[i], wanted_state(ag, true));
 }
 
 json_t *
@@ -358,7 +378,11 @@ agent_cluster_json(const struct agent *ag)
 
 	return json_pack("{s:s, s:s, s:s, s:I, s:O?, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:s}",
 			 "id", c->id, "underlay", c->underlay, "state",
-			 c->drained ? "drained" : c->draining ? "draining" : "active", "epoch",
+			 !ag->dp.up    ? "down"
+			 : c->drained  ? "drained"
+			 : c->draining ? "draining"
+				       : "active",
+			 "epoch",
 			 (json_int_t)c->applied_epoch, "members", c->applied, "counters", "updates",
 			 (json_int_t)c->updates, "rejected", (json_int_t)c->rejected, "applies",
 			 (json_int_t)c->applies, "apply_errors", (json_int_t)c->apply_errors,

@@ -33,6 +33,7 @@ struct agent_mlist {
 	json_t *members; /* array of {id, addr, state}, validated */
 	uint64_t reg_conn; /* m->reconnects when last registered; 0: not yet */
 	uint64_t next_reg_ms;
+	int reg_state;     /* the enum aw_member_state last registered; -1: none */
 };
 
 struct agent_cluster {
@@ -64,7 +65,10 @@ bool agent_cluster_line(struct agent_mapd *m, const char *line, size_t len);
 void agent_cluster_tick(struct agent *ag, uint64_t now);
 /* Register again at once (the state changed). */
 void agent_cluster_reregister(struct agent *ag);
-/* Clean stop: member.deregister to each connected map server (best effort). */
+/* Clean stop: the member is registered `draining` with each connected map
+ * server (best effort), never deregistered: the data plane may go on serving
+ * the sessions it owns, which the other instances keep redirecting to it; a
+ * member whose agent does not come back expires with its ttl. */
 void agent_cluster_stop(struct agent *ag);
 json_t *agent_cluster_json(const struct agent *ag);
 void agent_cluster_free(struct agent_cluster *c);

@@ -1,8 +1,10 @@
 """Cluster membership through the map servers (SPEC §8, control/PROTOCOL.md
 "Membership"), with real anyway-mapd / anyway-agent processes and the data
 plane test double: agents register their instance, the map server pushes the
-member list with an epoch, the agents apply it with cluster.set; members leave
-by deregister (the agent's clean stop) and by ttl; state changes reach every
+member list with an epoch, the agents apply it with cluster.set; a member is
+`down` while its data plane does not answer and `draining` after its agent's
+clean stop (never deregistered: its sessions may live on), and leaves by ttl or
+an explicit deregister; state changes reach every
 data plane with increasing epochs; the ACL holds a subscriber to its own id;
 malformed and old-epoch member updates are rejected whole."""
 
@@ -62,6 +64,21 @@ def two_instances(procs, mapd):
     return dps, agents
 
 
+def test_a_member_whose_data_plane_stops_answering_is_down(procs):
+    """No instance may make an instance whose data plane is gone the owner of new
+    flows: its agent registers it `down` at once, and `active` again when the data
+    plane is back."""
+    m = procs.mapd()
+    dps, agents = two_instances(procs, m)
+    path = dps[1].sock
+    procs.stop(dps[1])
+    wait_until(lambda: members_of(dps[0]).get("inst-b") == ("10.9.0.2", "down"), what="inst-b down")
+    assert agent_status(agents[1].status)["cluster"]["state"] == "down"
+    dps[1] = procs.fake_dp(path=path)
+    wait_until(lambda: members_of(dps[0]).get("inst-b") == ("10.9.0.2", "active"), what="inst-b active again")
+    wait_until(lambda: members_of(dps[1]).get("inst-b") == ("10.9.0.2", "active"), what="the new data plane told")
+
+
 def test_join_leave_and_state_changes_reach_every_data_plane(procs):
     m = procs.mapd()
     dps, agents = two_instances(procs, m)
@@ -90,13 +107,15 @@ def test_join_leave_and_state_changes_reach_every_data_plane(procs):
         assert set(members_of(dp)) == {"inst-a", "inst-b"}
     assert "member inst-c (10.9.0.3) expired" in procs.log(m)
 
-    # a clean stop deregisters at once (the ttl is 30 s)
+    # a clean stop of the agent leaves the member draining (its data plane may still
+    # serve the sessions it owns: the others must keep redirecting them), not gone
     procs.stop(agents[1])
-    wait_until(lambda: members_of(dps[0]) == {"inst-a": ("10.9.0.1", "active")}, what="inst-b left")
+    wait_until(lambda: members_of(dps[0]) == {"inst-a": ("10.9.0.1", "active"),
+                                              "inst-b": ("10.9.0.2", "draining")}, what="inst-b draining")
     assert cluster_get(dps[0])["epoch"] > epochs[0]
     lst = hello(m.port, "admin", "admin").call({"op": "member.list"})
-    assert [x["id"] for x in lst["members"]] == ["inst-a"], lst
-    assert lst["counters"]["deregisters"] == 1 and lst["counters"]["expired"] == 1, lst
+    assert [(x["id"], x["state"]) for x in lst["members"]] == [("inst-a", "active"), ("inst-b", "draining")], lst
+    assert lst["counters"]["deregisters"] == 0 and lst["counters"]["expired"] == 1, lst
 
     st = agent_status(agents[0].status)["cluster"]
     assert st["id"] == "inst-a" and st["state"] == "active" and st["counters"]["rejected"] == 0, st
