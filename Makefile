@@ -52,6 +52,7 @@ fuzz: $(FUZZ_BUILD)/build.ninja
 demo:
 	@bash tests/install_deps.sh
 	@bash tests/e2e/demo.sh
+	@/usr/bin/python3 tests/e2e/demo_anycast.py
 
 # Debian packages (anyway-dataplane, anyway-control, anyway-bench) into
 # build-deb/ (with .buildinfo/.changes). Unit tests are `make test`'s job:
