@@ -353,6 +353,8 @@ ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_i
 	}
 	L.gen.signer = in->signer.n ? &in->signer : NULL;
 	L.gen.tail_gap = L.sink.tail_gap = in->tail_gap;
+	L.gen.gw = L.sink.gw = in->gw.e != NULL ? &in->gw : NULL;
+	L.sink.gw_strict = o->dp_api != NULL; /* else testpmd: what was sent comes back */
 	for (uint16_t p = 0; p < L.n_ports; p++)
 		if (port_setup(p, L.pool, o->link_wait_s) < 0)
 			goto out;
