@@ -45,6 +45,7 @@ struct inproc {
 	uint8_t port_in;
 	uint64_t sent, dp_cycles, ro_cycles, hz;
 	const struct ab_signer *signer;
+	const struct ab_gw *gw;
 	unsigned tail_gap;
 	bool cfg_loaded, dp_up;   /* what setup() got to, for the cleanup */
 };
@@ -181,12 +182,15 @@ sessions_needed(const struct ab_opts *o, const struct ab_scen *s)
 }
 
 /* Refuses a config whose asrs.max_sessions cannot hold the run's sessions
- * (they would be dropped as session_table_full). 0 or 2. */
+ * (they would be dropped as session_table_full), and for the gateway
+ * scenarios one without a path per flow or with paths of another suite. 0 or
+ * 2. */
 static int
 check_table(const struct ab_opts *o, const struct ab_scen *s)
 {
 	json_error_t je;
 	json_t *j = json_load_file(o->dp_config, 0, &je), *a, *m;
+	char err[512];
 	uint64_t need = sessions_needed(o, s), have = 1048576; /* CONFIG.md default */
 	int rc = 0;
 
@@ -201,6 +205,11 @@ check_table(const struct ab_opts *o, const struct ab_scen *s)
 			"but %s has asrs.max_sessions %" PRIu64 " (they would be dropped as "
 			"session_table_full); size it with bench/templates.py --flows %u\n",
 			o->flows, s->name, need, o->dp_config, have, o->flows);
+		rc = 2;
+	}
+	if (rc == 0 && s->gw && ab_gw_check_config(j, o->dp_config, o->flows, o->suite, err,
+						     sizeof(err)) < 0) {
+		fprintf(stderr, "anyway-bench: %s\n", err);
 		rc = 2;
 	}
 	json_decref(j);
@@ -267,6 +276,8 @@ setup(struct inproc *P, const struct ab_scen *s, const struct ab_tmpl *t)
 	}
 	P->gen.signer = P->signer;
 	P->gen.tail_gap = P->sink.tail_gap = P->tail_gap;
+	P->gen.gw = P->sink.gw = P->gw;
+	P->sink.gw_strict = true;
 	return 0;
 }
 
@@ -341,6 +352,7 @@ ab_run_in_process(const struct ab_opts *o, const struct ab_scen *s, const struct
 	P.o = o;
 	P.hz = rte_get_tsc_hz();
 	P.signer = in->signer.n ? &in->signer : NULL;
+	P.gw = in->gw.e != NULL ? &in->gw : NULL;
 	P.tail_gap = in->tail_gap;
 	if (check_table(o, s) != 0)
 		return 2;  /* nothing set up yet */

@@ -115,6 +115,12 @@ load_input(const struct ab_opts *o, const struct ab_scen *s, struct ab_input *in
 		if (ab_raw_load(&in->setup[p], path, 2 * AB_MAX_FLOWS, err, sizeof(err)) < 0)
 			goto bad;
 	}
+	if (s->gw) {
+		template_path(o, ".outer.pcap", path, sizeof(path));
+		if (ab_gw_init(&in->gw, s->gw == AB_GW_IN, &in->t, path, o->flows, o->suite,
+			       &in->setup[0], err, sizeof(err)) < 0)
+			goto bad;
+	}
 	if (s->setup && o->flows > in->setup[0].n) {
 		snprintf(err, sizeof(err), "--flows: %u is more than the %u relay paths the "
 			 "templates bind (bench/templates.py --paths N)", o->flows,
@@ -182,6 +188,7 @@ main(int argc, char **argv)
 	rte_eal_cleanup();
 out:
 	ab_signer_free(&in.signer);
+	ab_gw_free(&in.gw);
 	ab_raw_free(&in.setup[0]);
 	ab_raw_free(&in.setup[1]);
 	return rc;

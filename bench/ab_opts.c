@@ -48,10 +48,11 @@ ab_opts_usage(FILE *f, const char *prog)
 		"usage: %s [EAL options] -- --scenario NAME [options]\n"
 		"       %s --help | --version\n\n"
 		"testpmd-style traffic generator and sink for anyway-dataplane (bench/README.md).\n"
-		"  --scenario NAME   plain, pipeline, asrs-established, asrs-new, trs-capsule,\n"
-		"                    trs-signaling, mixed\n"
+		"  --scenario NAME   plain, pipeline, asrs-established, asrs-new, asrs-redirect,\n"
+		"                    trs-capsule, trs-signaling, gateway-in, gateway-out, mixed\n"
 		"  --flows N         distinct flows, 1..%u (default 64)\n"
-		"  --pkt-size B      frame length without FCS, 60..%u (default 64)\n"
+		"  --pkt-size B      frame length without FCS, 60..%u (default 64); gateway-*:\n"
+		"                    the inner frame (Ethernet + inner IP packet)\n"
 		"  --burst N         packets per burst, 1..%u (default 32)\n"
 		"  --duration S      seconds of traffic, 0.1..86400 (default 5)\n"
 		"  --packets N       stop after N generated packets instead (1..2^48)\n"
@@ -65,7 +66,8 @@ ab_opts_usage(FILE *f, const char *prog)
 		"  --dp-config FILE  data plane config for --in-process (required there)\n"
 		"  --tx-port ID      port the generator sends on (default 0)\n"
 		"  --seed N          seed of the random flow order (default 1)\n"
-		"  --suite 1|2       TRS cipher suite the paths use (trs-signaling; default 1)\n"
+		"  --suite 1|2       TRS cipher suite the paths use (trs-signaling, gateway-*;\n"
+		"                    default 1)\n"
 		"  --check           validate options, scenario and template, then exit\n",
 		prog, prog, AB_MAX_FLOWS, AB_MAX_PKT_SIZE, AB_MAX_BURST);
 }
@@ -168,7 +170,8 @@ cross_checks(const struct ab_opts *o, char *err, size_t errlen)
 {
 	if (o->scenario == NULL)
 		return aw_errf(err, errlen, "--scenario: required (plain, pipeline, asrs-established, "
-			    "asrs-new, trs-capsule, trs-signaling, mixed)");
+			    "asrs-new, asrs-redirect, trs-capsule, trs-signaling, gateway-in, "
+			    "gateway-out, mixed)");
 	if (o->in_process && o->dp_config == NULL)
 		return aw_errf(err, errlen, "--dp-config: required with --in-process");
 	if (!o->in_process && o->dp_config != NULL)

@@ -123,7 +123,8 @@ summary_block(const struct ab_result *r, double rx_mpps, double tx_mpps, double 
 	       k->corrupted);
 	printf("  not ours        %" PRIu64 " (ARP from the data plane)\n", k->other);
 	if (r->sign_failed)
-		printf("  NOT SIGNED      %" PRIu64 " TRS messages (tagging failed)\n",
+		printf("  NOT SIGNED      %" PRIu64 " TRS messages or capsules (tagging or sealing "
+		       "failed)\n",
 		       r->sign_failed);
 	printf("  cycles/packet   %.1f (bench lcore, TSC per received packet)\n",
 	       r->cycles_per_pkt);

@@ -38,7 +38,7 @@ struct ab_result {
 	const struct ab_sink *sink;
 	double cycles_per_pkt;     /* bench lcore TSC per received packet (ports) */
 	double dp_cycles_per_pkt;  /* data plane burst functions (in process), else < 0 */
-	uint64_t sign_failed;      /* TRS messages the generator could not tag */
+	uint64_t sign_failed;      /* TRS messages the generator could not tag or seal */
 	double reorder_cycles_per_pkt; /* in-process pipeline: reorder stage, else < 0 */
 	/* Honesty (bench/README.md "Valid runs"): */
 	bool checked;              /* the data plane's drops were read (else: unchecked) */

@@ -21,18 +21,21 @@
 
 #include <stdbool.h>
 
+#include "ab_gw.h"
 #include "ab_opts.h"
 #include "ab_sign.h"
 #include "ab_scen.h"
 #include "ab_tmpl.h"
 
 /* What a scenario sends: the template, and frames sent as they are before
- * any timed traffic, per port (setup[p] on port p: TRS path binding). */
+ * any timed traffic, per port (setup[p] on port p: TRS path binding, or the
+ * gateway's binding capsules that ab_gw makes). */
 struct ab_input {
 	struct ab_tmpl t;
 	struct ab_raw setup[2];
 	struct ab_signer signer;   /* scenarios that sign (e->n == 0 otherwise) */
 	unsigned tail_gap;         /* bytes after the stamp: a TRS tag when signing */
+	struct ab_gw gw;           /* gateway scenarios (gw.e == NULL otherwise) */
 };
 
 int ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_input *in,

@@ -29,6 +29,12 @@ static const struct ab_scen scens[] = {
 	{.name = "trs-signaling", .what = "TRS TUNNEL_REQUESTs over N bound paths, each tagged "
 	 "by the generator and verified by the relay", .random_order = true, .setup = true,
 	 .trs_port = TRS_PORT, .sign = true},
+	{.name = "gateway-in", .what = "CAPSULEs of N bound gateway paths, each sealed by the "
+	 "generator; the gateway opens them and routes the inner packet to a host",
+	 .random_order = true, .gw = AB_GW_IN},
+	{.name = "gateway-out", .what = "plain packets to the nodes of N bound gateway paths; the "
+	 "gateway seals them into CAPSULEs, the sink opens them", .random_order = true,
+	 .gw = AB_GW_OUT},
 	{.name = "mixed", .what = "transit, ASRS sessions and TRS capsules interleaved",
 	 .random_order = true, .warmup = true, .setup = true, .trs_port = TRS_PORT},
 };
@@ -45,5 +51,5 @@ ab_scen_find(const char *name)
 const char *
 ab_scen_names(void)
 {
-	return "plain, pipeline, asrs-established, asrs-new, asrs-redirect, trs-capsule, trs-signaling, mixed";
+	return "plain, pipeline, asrs-established, asrs-new, asrs-redirect, trs-capsule, trs-signaling, gateway-in, gateway-out, mixed";
 }

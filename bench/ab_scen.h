@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+enum { AB_GW_IN = 1, AB_GW_OUT = 2 };
+
 struct ab_scen {
 	const char *name;
 	const char *what;      /* one line for --help and the summary */
@@ -24,6 +26,7 @@ struct ab_scen {
 	uint16_t trs_port;     /* UDP frames to this port are TRS messages; 0: none */
 	bool sign;             /* TRS frames signed per packet (fresh seq, tag) */
 	uint16_t out_grow;     /* bytes the data plane adds to each frame (encapsulation) */
+	uint8_t gw;            /* AB_GW_IN / AB_GW_OUT: gateway capsules (ab_gw.h); 0: none */
 	const char *dp_request; /* in process: a data plane API request sent before traffic */
 	const char *missing;   /* NULL when runnable, else why not */
 };

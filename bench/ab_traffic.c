@@ -139,7 +139,7 @@ build_images(struct ab_gen *g)
 	}
 }
 
-static inline void
+static inline uint64_t
 fill_one(struct ab_gen *g, struct rte_mbuf *m, uint32_t flow)
 {
 	const unsigned fi = g->t->n == 1 ? 0 : flow % g->t->n;
@@ -150,6 +150,8 @@ fill_one(struct ab_gen *g, struct rte_mbuf *m, uint32_t flow)
 
 	rte_memcpy(p, g->img + (size_t)fi * g->img_stride, g->img_len);
 	vary(p, f, flow);
+	if (g->gw != NULL)
+		ab_gw_inner(g->gw, p, f, flow);
 	st.check = stamp_check(flow, st.seq);
 	memcpy(p + g->img_len, &st, sizeof(st));
 	m->data_len = (uint16_t)size;
@@ -160,6 +162,7 @@ fill_one(struct ab_gen *g, struct rte_mbuf *m, uint32_t flow)
 		g->sign_failed++; /* seq 1 was the binding HOLE_PUNCHING */
 	if (f->v6 || f->proto == IPPROTO_TCP)
 		l4_checksum(m, f);
+	return st.seq;
 }
 
 void
@@ -170,10 +173,14 @@ ab_gen_fill(struct ab_gen *g, struct rte_mbuf **m, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		if (i + 2 < n)
 			rte_prefetch0((uint8_t *)m[i + 2]->buf_addr + m[i + 2]->data_off);
-		fill_one(g, m[i], g->order[g->pos]);
+		const uint32_t flow = g->order[g->pos];
+		g->gw_seq[i] = fill_one(g, m[i], flow);
+		g->gw_flow[i] = flow;
 		if (++g->pos == g->n_flows)
 			g->pos = 0;
 	}
+	if (g->gw != NULL && g->gw->inbound)
+		g->sign_failed += ab_gw_seal(g->gw, m, g->gw_flow, g->gw_seq, n);
 	g->generated += n;
 }
 
@@ -247,6 +254,8 @@ check_one(struct ab_sink *s, struct rte_mbuf *m)
 void
 ab_sink_take(struct ab_sink *s, struct rte_mbuf **m, unsigned n)
 {
+	if (s->gw != NULL)
+		ab_gw_open(s->gw, m, n, s->gw_strict);
 	for (unsigned i = 0; i < n; i++) {
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(m[i + 2], void *));

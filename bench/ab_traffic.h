@@ -23,10 +23,12 @@
 
 #include <rte_mbuf.h>
 
+#include "ab_gw.h"
 #include "ab_sign.h"
 #include "ab_tmpl.h"
 
 #define AB_STAMP_LEN 20u
+#define AB_GEN_BURST_MAX 256u /* most packets one ab_gen_fill writes */
 
 struct ab_gen {
 	const struct ab_tmpl *t;
@@ -40,6 +42,9 @@ struct ab_gen {
 	uint8_t *img;      /* per template frame: its bytes up to the stamp, ... */
 	uint32_t img_stride, img_len; /* ... made at the first fill (img_len 0 before) */
 	uint64_t sign_failed;
+	const struct ab_gw *gw; /* gateway scenarios (node addresses; gateway-in: seal); NULL: none */
+	uint32_t gw_flow[AB_GEN_BURST_MAX]; /* flow and stamp seq of each packet of a fill */
+	uint64_t gw_seq[AB_GEN_BURST_MAX];
 };
 
 struct ab_sink {
@@ -49,6 +54,8 @@ struct ab_sink {
 	uint64_t rx, rx_bytes;
 	uint64_t out_of_order, corrupted, other;
 	unsigned tail_gap; /* as the generator's */
+	const struct ab_gw *gw; /* gateway scenarios: capsules opened before the checks */
+	bool gw_strict;         /* the peer is anyway-dataplane (ab_gw.h) */
 };
 
 /* random_order: a random permutation of the flows (seeded), else 0..n-1.
@@ -56,7 +63,8 @@ struct ab_sink {
 int ab_gen_init(struct ab_gen *g, const struct ab_tmpl *t, uint32_t n_flows, bool random_order,
 		uint64_t seed);
 void ab_gen_free(struct ab_gen *g);
-/* Writes the next n packets into m[] (allocated, empty mbufs). */
+/* Writes the next n (<= AB_GEN_BURST_MAX) packets into m[] (allocated,
+ * empty mbufs). */
 void ab_gen_fill(struct ab_gen *g, struct rte_mbuf **m, unsigned n);
 /* rte_pktmbuf_alloc_bulk without re-writing what every free mbuf of a pool
  * already has (refcnt, nb_segs, next); -1 when the pool has not n. */

@@ -76,6 +76,28 @@ awb_flows() {
 	echo "$flows"
 }
 
+# The value of --suite among anyway-bench's options "$@" (1 when absent).
+awb_suite() {
+	local suite=1
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--suite) suite=${2:-1}; shift ;;
+		--suite=*) suite=${1#--suite=} ;;
+		esac
+		shift
+	done
+	echo "$suite"
+}
+
+# templates.py's --suite for scenario $1 whose bench options are $2...: the
+# gateway scenarios' paths use the bench's --suite (anyway-bench makes their
+# capsules); the TRS scenarios keep the pcaps' suite (templates.py --suite).
+awb_dp_suite() {
+	local sc=$1
+	shift
+	case "$sc" in gateway-*) echo "--suite $(awb_suite "$@")" ;; esac
+}
+
 awb_memif() { # $1 role -> the two memif vdev options (this forwarder's sockets)
 	echo "--vdev net_memif0,role=$1,socket=${AWB_SOCK}a.sock --vdev net_memif1,role=$1,socket=${AWB_SOCK}b.sock"
 }
@@ -97,15 +119,17 @@ awb_wait_file() { # $1 file, $2 pattern, $3 seconds
 
 # The data plane on CPU 1 (several lcores there in pipeline mode).
 # $1 scenario, $2 workers, $3 the run's --flows (sizes its tables), $4
-# asrs.max_sessions or "-" (sized from the flows). Sets AWB_API. Returns 2
-# when the tables cannot be sized (message on stderr).
+# asrs.max_sessions or "-" (sized from the flows), $5 more templates.py
+# options (awb_dp_suite). Sets AWB_API. Returns 2 when the tables cannot be
+# sized (message on stderr).
 awb_start_dp() {
-	local lcores="-l 1" need mem sess=()
+	local lcores="-l 1" need mem sess=() more
+	read -r -a more <<<"${5:-}"
 	awb_new_sock
 	AWB_API=$AWB_DIR/dp.sock
 	[ "${4:--}" != - ] && sess=(--sessions "$4")
 	need=$($PY "$AWB_ROOT/bench/templates.py" --dp-config "$1" --api "$AWB_API" --workers "$2" \
-		--flows "${3:-64}" "${sess[@]}" --out "$AWB_DIR/dp.json" --mem-mb) || return 2
+		--flows "${3:-64}" "${sess[@]}" "${more[@]}" --out "$AWB_DIR/dp.json" --mem-mb) || return 2
 	mem=$(awb_dp_mem "$need") || return 2
 	if [ "$1" = pipeline ]; then
 		lcores="--lcores $(seq -s, 0 $(($2 + 2)) | sed 's/\([0-9]*\)/\1@1/g')"

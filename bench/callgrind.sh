@@ -21,8 +21,9 @@ if [ $# -ge 2 ] && [[ $1 =~ ^[0-9]+$ ]] && [[ $2 =~ ^[0-9]+$ ]]; then n1=$1; n2=
 [ "$n2" -gt "$n1" ] || { echo "callgrind.sh: N2 ($n2) must be larger than N1 ($n1)" >&2; exit 2; }
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind not found (apt-get install valgrind)" >&2; exit 2; }
 # EAL memory: what the tables need (templates.py --mem-mb), at least 256 MB
+# shellcheck disable=SC2046 # awb_dp_suite: nothing, or "--suite N"
 mem=$($PY "$AWB_ROOT/bench/templates.py" --dp-config "$scenario" --api "$AWB_DIR/dp.sock" \
-	--in-process --mbufs 8191 --flows "$(awb_flows "$@")" --out "$AWB_DIR/dp.json" --mem-mb) || exit 2
+	--in-process --mbufs 8191 --flows "$(awb_flows "$@")" $(awb_dp_suite "$scenario" "$@") --out "$AWB_DIR/dp.json" --mem-mb) || exit 2
 [ "$mem" -lt 256 ] && mem=256
 "$BENCH" -- --scenario "$scenario" --in-process --dp-config "$AWB_DIR/dp.json" "$@" --packets "$n2" \
 	--check >/dev/null || exit $?

@@ -30,7 +30,7 @@ one() { # $1 forwarder -> prints "rx_mpps bottleneck" or "INVALID reasons" (empt
 	local out fwd=$1
 	shift
 	case "$fwd" in
-	anyway) awb_start_dp "$scenario" "$workers" "$(awb_flows "$@")" "$sessions" ;;
+	anyway) awb_start_dp "$scenario" "$workers" "$(awb_flows "$@")" "$sessions" "$(awb_dp_suite "$scenario" "$@")" ;;
 	*) awb_start_testpmd "$fwd" ;;
 	esac || { echo "compare.sh: $fwd did not start" >&2; return 1; }
 	out=$(awb_bench --scenario "$scenario" "${defaults[@]}" "$@" 2>&1 | tee -a "$AWB_DIR/bench.log" | grep '^RESULT')

@@ -20,8 +20,9 @@ declare -A X=(
 	[plain]="--flows 64" [pipeline]="--flows 1"
 	[asrs-established]="--flows 100000" [asrs-redirect]="--flows 100000" [asrs-new]="--flows 250000 --packets 250000"
 	[trs-capsule]="--flows 1024 --pkt-size 128" [trs-signaling]="--flows 1024 --pkt-size 128"
-	[mixed]="--flows 999 --pkt-size 128")
-ORDER="plain pipeline asrs-established asrs-new trs-capsule trs-signaling mixed"
+	[mixed]="--flows 999 --pkt-size 128"
+	[gateway-in]="--flows 1000 --pkt-size 1400" [gateway-out]="--flows 1000 --pkt-size 1400")
+ORDER="plain pipeline asrs-established asrs-new trs-capsule trs-signaling mixed gateway-in gateway-out"
 dur() { [ "$1" = asrs-new ] && echo "" || echo "--duration 3"; }
 
 load; run bash bench/compare.sh plain --rounds "$R" --duration 3
@@ -50,3 +51,7 @@ run bash bench/callgrind.sh asrs-new 20000 60000 --flows 60000
 run bash bench/callgrind.sh trs-capsule 20000 60000 --flows 1000 --pkt-size 128
 run bash bench/callgrind.sh trs-signaling 20000 60000 --flows 1000 --pkt-size 128
 run bash bench/callgrind.sh mixed 20000 60000 --flows 999 --pkt-size 128
+for s in 1 2; do
+	run bash bench/callgrind.sh gateway-in 20000 60000 --flows 1000 --pkt-size 1400 --suite "$s"
+	run bash bench/callgrind.sh gateway-out 20000 60000 --flows 1000 --pkt-size 1400 --suite "$s"
+done

@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
 done
 # Refusals (unknown or unbuilt scenario, bad options) come from the bench itself.
 "$BENCH" -- --scenario "$scenario" "$@" --check >/dev/null || exit $?
-awb_start_dp "$scenario" "$workers" "$(awb_flows "$@")" "$sessions" || exit $?
+awb_start_dp "$scenario" "$workers" "$(awb_flows "$@")" "$sessions" "$(awb_dp_suite "$scenario" "$@")" || exit $?
 awb_bench --scenario "$scenario" "$@"
 rc=$?
 awb_stop_fwd

@@ -19,7 +19,10 @@ the same packets the tests check.
 A template is the headers of each frame (payload empty): anyway-bench varies
 the source port per flow (and the source address every 64512 flows, and a TRS
 message's PathID), pads to --pkt-size and appends its stamp; flow f uses
-frame f % (number of frames). TRS scenarios also get <scenario>.setup0.pcap /
+frame f % (number of frames). Gateway scenarios also get <scenario>.outer.pcap: the outer Ethernet / IPv4 /
+UDP / CAPSULE header anyway-bench puts in front of the inner packet (it seals
+and opens the capsules itself, and makes the binding capsules). TRS
+scenarios also get <scenario>.setup0.pcap /
 .setup1.pcap: the HOLE_PUNCHING messages (sealed with trs_ref.py, the tests'
 independent TRS implementation) that bind both sides of every relay path,
 sent before the timed traffic. --paths must be the same for the pcaps and
@@ -45,6 +48,10 @@ TRS_PORT = 7811
 BENCH_SVC = "asrs://bench.example/dns"
 N_DEST = 16                # ASRS destinations 10.2.0.16 .. (at least 16: n_dest)
 PID_BASE = bytes.fromhex("a5a5a5a5000000000000000000000000")
+GW_PORT = 7813
+GW_NODE0 = "10.200.0.1"    # node_addr of gateway path f: GW_NODE0 + f (anyway-bench ab_gw.c)
+GW_PREFIX = "10.200.0.0/15"
+GW_MAX_PATHS = 65536       # anyway-bench's limit (ab_gw.h)
 
 
 def vary(addr, sport, f):
@@ -87,6 +94,32 @@ def tunnel_request():
     return g.udp4(dst=g.P0_V4, sport=5000, dport=TRS_PORT, payload=hdr)
 
 
+def gw_in():
+    """The inner packet of gateway-in: UDP from node 0 to the host behind port
+    1 (the node of path f sends it; anyway-bench seals it into the capsule)."""
+    return Ether(dst=g.P0_MAC, src=g.CLIENT_MAC) / IP(src=GW_NODE0, dst=g.HOST_V4) / UDP(sport=5000, dport=6000, chksum=0)
+
+
+def gw_out():
+    """The plain packet of gateway-out: UDP from the client on port 0 to node
+    0 (node f for flow f), routed into the gateway's overlay prefix."""
+    return Ether(dst=g.P0_MAC, src=g.CLIENT_MAC) / IP(src=g.CLIENT_V4, dst=GW_NODE0) / UDP(sport=5000, dport=6000, chksum=0)
+
+
+def gw_outer():
+    """The outer headers of every gateway path's capsules: the nodes sit at
+    the client's address on port 0 (one source port per path, as anyway-bench
+    varies it), to the gateway port on port 0's address."""
+    import trs_ref as T
+    hdr = T.Hdr(txid=1, flag=0, type=T.CAPSULE, seq=1, id=path_id(0), msg_len=T.MIN_LEN).pack()
+    return Ether(dst=g.P0_MAC, src=g.CLIENT_MAC) / IP(src=g.CLIENT_V4, dst=g.P0_V4, ttl=64) / \
+        UDP(sport=5000, dport=GW_PORT, chksum=0) / Raw(hdr)
+
+
+def gw_node(f):
+    return str(ipaddress.ip_address(GW_NODE0) + f)
+
+
 def trs_setup(paths, suite, template):
     """HOLE_PUNCHING from both sides of every path: side A (flag 0) on port 0
     from flow f's source, side B (flag 1) on port 1 from behind the gateway."""
@@ -117,15 +150,19 @@ def frames(scenario):
         "trs-capsule": [capsule()],
         "trs-signaling": [tunnel_request()],
         "mixed": [transit(), asrs_udp(), capsule()],
+        "gateway-in": [gw_in()],
+        "gateway-out": [gw_out()],
     }
     if scenario not in table:
         raise SystemExit("templates.py: no template for scenario %r" % scenario)
     return table[scenario]
 
 
-RUNNABLE = ("plain", "pipeline", "asrs-established", "asrs-new", "asrs-redirect", "trs-capsule", "trs-signaling", "mixed")
+RUNNABLE = ("plain", "pipeline", "asrs-established", "asrs-new", "asrs-redirect", "trs-capsule", "trs-signaling",
+            "gateway-in", "gateway-out", "mixed")
 ASRS = ("asrs-established", "asrs-new", "asrs-redirect", "mixed")
 TRS = ("trs-capsule", "trs-signaling", "mixed")
+GATEWAY = ("gateway-in", "gateway-out")
 
 
 def n_dest(flows):
@@ -147,6 +184,14 @@ def add_trs(c, paths, suite):
     c["trs"] = {"port": TRS_PORT, "addrs": [g.P1_V4], "max_paths": max(paths, 1024)}
     c["relays"] = [{"path_id": path_id(f).hex(), "tunnel_key": path_key(f).hex(), "suite": suite}
                    for f in range(paths)]
+
+
+def add_gateway(c, paths, suite):
+    """One gateway path per flow: PathID, End Key and node address as
+    anyway-bench makes its capsules (ab_gw.c)."""
+    c["gateway"] = {"port": GW_PORT, "prefixes": [GW_PREFIX], "max_paths": max(paths, 1024)}
+    c["gateways"] = [{"path_id": path_id(f).hex(), "end_key": path_key(f).hex(), "suite": suite,
+                      "node_addr": gw_node(f)} for f in range(paths)]
 
 
 SESSIONS_MIN = 262144
@@ -171,6 +216,8 @@ def mem_mb(c):
         b += c["asrs"]["max_sessions"] * SESSION_BYTES
     if "trs" in c:
         b += c["trs"]["max_paths"] * PATH_BYTES + 2 * 1024 * 1024
+    if "gateway" in c:  # paths, 1,024 expanded keys per lcore, reassembly table
+        b += c["gateway"]["max_paths"] * PATH_BYTES + 16 * 1024 * 1024
     return FIXED_MB + (b + (1 << 20) - 1) // (1 << 20)
 
 
@@ -183,6 +230,11 @@ def dp_config(scenario, api, workers, in_process=False, mbufs=32767, sessions=26
         add_asrs(c, sessions, flows)
     if scenario in TRS:
         add_trs(c, paths, suite)
+    if scenario in GATEWAY:
+        if flows > GW_MAX_PATHS:
+            raise SystemExit("templates.py: --flows: %s binds one gateway path per flow, at most %d"
+                             % (scenario, GW_MAX_PATHS))
+        add_gateway(c, max(paths, flows), suite)
     if scenario == "asrs-redirect":  # members: anyway-bench's cluster.set (ab_scen.c)
         c["cluster"] = {"id": "bench-a", "key": "ab" * 32, "underlay": g.P1_V4}
     if scenario == "pipeline" and not in_process:
@@ -207,7 +259,7 @@ def main():
                     help="asrs.max_sessions (ASRS scenarios); default: sized from --flows")
     ap.add_argument("--mem-mb", action="store_true", help="print the data plane's EAL memory need (MB)")
     ap.add_argument("--paths", type=int, default=1024, help="relay paths installed and bound (TRS scenarios)")
-    ap.add_argument("--suite", type=int, choices=(1, 2), default=1, help="TRS cipher suite of the paths")
+    ap.add_argument("--suite", type=int, choices=(1, 2), default=1, help="cipher suite of the relay paths (TRS scenarios) or gateway paths")
     ap.add_argument("--out")
     a = ap.parse_args()
     if not a.pcaps and not a.dp_config:
@@ -231,6 +283,8 @@ def main():
         for s in RUNNABLE:
             fr = frames(s)
             wrpcap(str(d / (s + ".pcap")), fr)
+            if s in GATEWAY:
+                wrpcap(str(d / (s + ".outer.pcap")), [gw_outer()])
             if s in TRS:
                 sa, sb = trs_setup(a_paths, a.suite, fr[-1])
                 wrpcap(str(d / (s + ".setup0.pcap")), sa)

@@ -3,7 +3,10 @@
  * Unit test of anyway-bench's traffic module: templates load and are
  * validated, the generator stamps flows with growing sequence numbers and
  * per-flow ports, and the sink counts reordering and corruption exactly
- * (so that "out-of-order 0" in a smoke run means something).
+ * (so that "out-of-order 0" in a smoke run means something). The gateway
+ * scenarios' capsules (ab_gw): the generator's seal and the sink's open agree,
+ * and a strict sink counts what the gateway should have sealed or opened and
+ * did not (or a capsule that does not verify) as corrupted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +17,12 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "ab_gw.h"
 #include "ab_tmpl.h"
 #include "ab_traffic.h"
 #include "aw_test.h"
 #include "aw_eal_test.h"
+#include "aw_trs_crypto.h"
 
 /* Ether / IPv4 10.1.0.2 -> 10.2.0.2 / UDP 5000 -> 6000, no payload. */
 static const uint8_t frame[42] = {
@@ -126,6 +131,91 @@ test_sink_counts(const struct ab_tmpl *t)
 static char path[64];
 static struct ab_tmpl tmpl;
 
+/* Ether / IPv4 10.1.0.2 -> 10.1.0.1 / UDP 5000 -> 7813 / TRS header: a CAPSULE
+ * (type 0x60) of PathID a5a5a5a5 0..0. */
+static void
+write_outer(const char *opath)
+{
+	uint8_t o[74] = {
+		2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0xaa, 8, 0,
+		0x45, 0, 0, 60, 0, 1, 0, 0, 64, 17, 0, 0, 10, 1, 0, 2, 10, 1, 0, 1,
+		0x13, 0x88, 0x1e, 0x85, 0, 40, 0, 0};
+	uint8_t *h = o + 42;
+
+	h[0] = 0, h[3] = 1;            /* txid 1 */
+	h[4] = 1;                      /* version */
+	h[6] = 0x60;                   /* CAPSULE */
+	h[11] = 1;                     /* seq 1 */
+	h[13] = 48;                    /* msg_len */
+	memset(h + 16, 0xa5, 4);
+	write_pcap(opath, o, sizeof(o), 0);
+}
+
+static void
+gw_round_trip(const char *opath, unsigned suite)
+{
+	struct ab_gw in, out;
+	struct ab_raw setup_in, setup_out;
+	struct ab_gen g, plain;
+	struct ab_sink strict_in, loose, strict_out;
+	struct rte_mbuf *m[4];
+	char err[256];
+
+	CHECK(ab_gw_init(&in, true, &tmpl, opath, 4, suite, &setup_in, err, sizeof(err)) == 0);
+	CHECK(ab_gw_init(&out, false, &tmpl, opath, 4, suite, &setup_out, err, sizeof(err)) == 0);
+	CHECK(setup_in.n == 4 && setup_in.len[0] == 42 + aw_trs_sealed_len(suite, 28));
+	CHECK(ab_gen_init(&g, &tmpl, 4, false, 1) == 0 && ab_gen_init(&plain, &tmpl, 4, false, 1) == 0);
+	CHECK(ab_sink_init(&strict_in, 4, 100) == 0 && ab_sink_init(&loose, 4, 100) == 0 &&
+	      ab_sink_init(&strict_out, 4, 100) == 0);
+	g.gw = &in;
+	strict_in.gw = loose.gw = &in;
+	strict_in.gw_strict = true;
+	strict_out.gw = &out;
+	strict_out.gw_strict = true;
+	gen(&g, m, 4);                 /* capsules, not the 100-byte inner frames */
+	CHECK(g.sign_failed == 0 && rte_pktmbuf_pkt_len(m[0]) == 42 + aw_trs_sealed_len(suite, 86));
+	ab_sink_take(&strict_in, m, 4); /* gateway-in: a capsule back means not opened */
+	CHECK(strict_in.rx == 4 && strict_in.corrupted == 4);
+	gen(&g, m, 4);
+	ab_sink_take(&loose, m, 4);    /* testpmd: the sink opens them itself */
+	CHECK(loose.rx == 4 && loose.corrupted == 0 && loose.out_of_order == 0);
+	gen(&g, m, 4);                 /* gateway-out sink: capsules opened, one tampered */
+	*rte_pktmbuf_mtod_offset(m[1], uint8_t *, 80) ^= 1;
+	ab_sink_take(&strict_out, m, 4);
+	CHECK(strict_out.rx == 4 && strict_out.corrupted == 1);
+	gen(&plain, m, 4);             /* gateway-out: a plain frame was never sealed */
+	ab_sink_take(&strict_out, m, 4);
+	CHECK(strict_out.corrupted == 5);
+	ab_sink_free(&strict_in);
+	ab_sink_free(&loose);
+	ab_sink_free(&strict_out);
+	ab_gen_free(&g);
+	ab_gen_free(&plain);
+	ab_raw_free(&setup_in);
+	ab_raw_free(&setup_out);
+	ab_gw_free(&in);
+	ab_gw_free(&out);
+}
+
+static void
+test_gateway(void)
+{
+	char opath[80], err[256];
+	struct ab_gw w;
+	struct ab_raw setup;
+
+	snprintf(opath, sizeof(opath), "%s.outer", path);
+	write_outer(opath);
+	gw_round_trip(opath, 1);
+	gw_round_trip(opath, 2);
+	CHECK(ab_gw_init(&w, true, &tmpl, opath, 65537, 1, &setup, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "--flows: 65537: a gateway scenario binds one gateway path") != NULL);
+	CHECK(ab_gw_init(&w, true, &tmpl, "/nonexistent/x.outer.pcap", 4, 1, &setup, err,
+			 sizeof(err)) < 0);
+	CHECK(strstr(err, "missing; bench/templates.py writes it") != NULL);
+	unlink(opath);
+}
+
 static void
 test_template(void)
 {
@@ -159,6 +249,7 @@ main(void)
 	snprintf(path, sizeof(path), "/tmp/ab_test_%d.pcap", (int)getpid());
 	static const struct aw_test_case cases[] = {
 		AW_TEST(test_template), AW_TEST(test_generator), AW_TEST(test_sink),
+		AW_TEST(test_gateway),
 	};
 	rc = aw_test_run(cases, sizeof(cases) / sizeof(cases[0]));
 	unlink(path);
