@@ -136,7 +136,7 @@ static const enum aw_drop_reason drops[] = {
 };
 static const enum aw_info_counter infos[] = {
 	AW_INFO_CL_REDIRECTED, AW_INFO_CL_NEXT_HOP, AW_INFO_CL_DECAPSULATED,
-	AW_INFO_CL_MSS_CLAMPED,
+	AW_INFO_CL_MSS_CLAMPED, AW_INFO_CL_NEWER_EPOCH,
 };
 
 json_t *

@@ -11,7 +11,7 @@
 	X(CL_MALFORMED, "cluster_malformed", "redirected packet truncated or malformed")   \
 	X(CL_NOT_MEMBER, "cluster_not_member", "redirected packet from a non-member source") \
 	X(CL_BAD_TAG, "cluster_bad_tag", "cluster header tag does not verify")             \
-	X(CL_STALE_EPOCH, "cluster_stale_epoch", "epoch neither the current nor the kept one") \
+	X(CL_STALE_EPOCH, "cluster_stale_epoch", "epoch older than the current, not the kept one") \
 	X(CL_BAD_HOP, "cluster_bad_hop", "hop index out of range or not this instance")   \
 	X(CL_NO_HEADROOM, "cluster_no_headroom", "no headroom to encapsulate")             \
 	X(OWNER_MISS, "owner_miss", "no session at the last hop of the owner list")
@@ -20,6 +20,7 @@
 	X(CL_REDIRECTED, "cluster_redirected", "packets sent to their flow's owner")       \
 	X(CL_NEXT_HOP, "cluster_next_hop", "redirected packets sent on to the next hop")   \
 	X(CL_DECAPSULATED, "cluster_decapsulated", "redirected packets received, inner re-injected") \
-	X(CL_MSS_CLAMPED, "cluster_mss_clamped", "redirected SYNs whose MSS was lowered")
+	X(CL_MSS_CLAMPED, "cluster_mss_clamped", "redirected SYNs whose MSS was lowered")  \
+	X(CL_NEWER_EPOCH, "cluster_newer_epoch", "redirected packets of a newer member list than ours")
 
 #endif /* AW_CLUSTER_COUNTERS_H */

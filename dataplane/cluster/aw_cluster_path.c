@@ -72,13 +72,20 @@ decap_one(struct aw_lcore_ctx *c, const struct aw_cluster *cl, const struct aw_c
 	if (e != AW_CLH_OK)
 		return aw_set_drop(m, e == AW_CLH_BAD_HOP ? AW_DROP_CL_BAD_HOP : AW_DROP_CL_MALFORMED);
 	const struct aw_owner_tab *t = tab_of_epoch(st, h.epoch);
-	if (t == NULL)
+	if (t == NULL && h.epoch < st->cur->epoch)
 		return aw_set_drop(m, AW_DROP_CL_STALE_EPOCH);
 	if (!aw_clh_tag_ok(hdr, cl->k))
 		return aw_set_drop(m, AW_DROP_CL_BAD_TAG);
-	if (t->self < 0 || h.hops[h.hop_idx] != (uint8_t)t->self ||
-	    (h.hop_cnt > 1 && h.hops[1 - h.hop_idx] >= t->n))
+	if (t == NULL) {
+		/* A newer list than ours (our control plane lags, or is gone while
+		 * we serve what we own): its indices mean nothing here, but the
+		 * sender chose this instance by address and the tag holds. A
+		 * session hit is served; a miss cannot go on (stale epoch). */
+		c->stats.info[AW_INFO_CL_NEWER_EPOCH]++;
+	} else if (t->self < 0 || h.hops[h.hop_idx] != (uint8_t)t->self ||
+		   (h.hop_cnt > 1 && h.hops[1 - h.hop_idx] >= t->n)) {
 		return aw_set_drop(m, AW_DROP_CL_BAD_HOP);
+	}
 	const uint8_t ver = hdr[AW_CLH_LEN] >> 4;
 	const uint32_t ilen = ulen - 8 - AW_CLH_LEN;
 	if ((ver != 4 && ver != 6) || (ver == 6 && ilen < 40))

@@ -162,27 +162,31 @@ def test_dataplane_killed_breaks_only_its_flows(topology, procs):
         f.close()
 
 
-@pytest.mark.xfail(reason="on SIGTERM the agent deregisters its member while its data plane still holds the "
-                          "sessions: the other instances drop it from their owner tables and reset the TCP "
-                          "flows it owned (control/agent; PROTOCOL.md 'Membership')", strict=True)
 def test_agent_stop_breaks_no_flow(topology, procs):
+    """A stopping agent withdraws the VIP and leaves its member draining (never
+    deregistered): the flows its data plane owns go on through the redirect."""
     lab = AnycastLab(topology, procs, 2).start(2)
     f = flows_up(lab)
     try:
         assert procs.stop(lab.instances[0].agent) == 0  # withdraws the VIP, then exits
         wait_until(lambda: lab.next_hops() == {lab.instances[1].port0}, BOUND, what="instance 0 withdrawn")
+        inst1 = lab.instances[1]
+        wait_until(lambda: (lab.instances[0].id, "draining") in inst1.cluster_ids(), BOUND,
+                   what="instance 0 draining on instance 1")
         no_flow_broken(f, "agent stop")
     finally:
         f.close()
 
 
-@pytest.mark.xfail(reason="an agent whose data plane died keeps registering its member active: every "
-                          "instance still makes it the primary of its rows and redirects new flows there "
-                          "(control/agent; PROTOCOL.md 'Membership')", strict=True)
 def test_new_flows_after_dataplane_killed(topology, procs):
+    """An agent whose data plane died registers its member down: no instance makes
+    it the owner of new flows."""
     lab = AnycastLab(topology, procs, 2).start(2)
     lab.instances[0].dp.signal(signal.SIGKILL)
     wait_until(lambda: lab.next_hops() == {lab.instances[1].port0}, BOUND, what="instance 0 withdrawn")
+    inst1 = lab.instances[1]
+    wait_until(lambda: (lab.instances[0].id, "down") in inst1.cluster_ids(), BOUND,
+               what="instance 0 down on instance 1")
     failed = 0
     with in_netns(lab.client.name):
         for _ in range(16):

@@ -220,7 +220,8 @@ def _bad_packets(ms):
         ("cluster_bad_tag", encapsulated(syn, HOST_V4, P1_V4, 5, 0, [a_i], 2, hdr=forged_tag)),
         ("cluster_bad_tag", encapsulated(syn, HOST_V4, P1_V4, 5, 0, [a_i], 3, hdr=wrong_key)),
         ("cluster_stale_epoch", encapsulated(syn, HOST_V4, P1_V4, 2, 0, [a_i], 4)),
-        ("cluster_stale_epoch", encapsulated(syn, HOST_V4, P1_V4, 9, 0, [a_i], 5)),
+        ("cluster_stale_epoch", encapsulated(syn, HOST_V4, P1_V4, 3, 0, [a_i], 5)),
+        ("cluster_bad_tag", encapsulated(syn, HOST_V4, P1_V4, 9, 0, [a_i], 11, hdr=ref.header("ff" * 32, 9, 0, [a_i]))),
         ("cluster_bad_hop", encapsulated(syn, HOST_V4, P1_V4, 5, 0, [a_i], 6, hdr=hop_over)),
         ("cluster_bad_hop", encapsulated(syn, HOST_V4, P1_V4, 5, 0, [a_i], 7, hdr=not_me)),
         ("cluster_malformed", encapsulated(syn, HOST_V4, P1_V4, 5, 0, [a_i], 8, hdr=bad_magic)),
@@ -248,6 +249,29 @@ def test_malformed_or_forged_encapsulated_packets_dropped_with_counters():
     assert got["ok"] and got["epoch"] == 5 and got["kept_epoch"] == 4
     for name, n in want.items():
         assert got["counters"][name] == n, (name, got["counters"])
+
+
+def test_newer_epoch_served_by_address():
+    """A member list newer than ours (our agent lags, or has stopped while we serve
+    what we own): a packet is accepted once its tag verifies, its hop indices are not
+    checked (they mean nothing under our list); a session hit or a flow-creating
+    packet is served, another miss cannot go on (cluster_stale_epoch)."""
+    ms = members(A, B)
+    b_i = index_of(ms, "inst-b")  # not us under our list: the sender's list differs
+    syn = built(frame4(tcp_seg(sport=41600, dport=80, flags="S")))
+    ack = built(frame4(tcp_seg(sport=41601, dport=80, flags="A", seq=5, ack=9)))
+    pkts = [encapsulated(l3(syn), HOST_V4, P1_V4, 9, 0, [b_i], 50004),
+            encapsulated(l3(ack), HOST_V4, P1_V4, 9, 0, [b_i, 7], 50005)]
+    dp = start(ms, epoch=5, port=1)
+    try:
+        dp.live[1].send(pkts)
+        res = finish(dp, 2)
+    finally:
+        dp.__exit__(None, None, None)
+    assert len(res.out[1]) == 1, res.out
+    assert_natted(res.out[1][0], syn, P1_V4, SNAT_MIN, HOST_V4, 8080, HOST_MAC, P1_MAC)
+    check(res, rx=2, tx=1, drops={"cluster_stale_epoch": 1}, cluster_decapsulated=2, cluster_newer_epoch=2,
+          sessions_created=1)
 
 
 def test_kept_epoch_still_accepted():
