@@ -147,6 +147,9 @@ def test_bird_killed_breaks_no_flow(topology, procs):
 
 
 def test_dataplane_killed_breaks_only_its_flows(topology, procs):
+    """Only flows the killed instance owned break: every TCP one of them (its SNAT
+    port died with it); its UDP flows may live on, re-created at the survivor once
+    the dead member is `down` (any datagram creates a UDP session, doc/cluster.md)."""
     lab = AnycastLab(topology, procs, 2).start(2)
     f = flows_up(lab)
     try:
@@ -157,7 +160,9 @@ def test_dataplane_killed_breaks_only_its_flows(topology, procs):
         wait_until(lambda: lab.next_hops() == {lab.instances[1].port0}, BOUND, what="instance 0 withdrawn")
         f.run_for(STALL_S + AFTER_S)
         broken = set(f.broken)
-        assert broken == owned, "broken %s, owned by the killed instance %s" % (sorted(broken), sorted(owned))
+        owned_tcp = {k for k in owned if f.flows[k].proto == "tcp"}
+        assert owned_tcp <= broken <= owned, "broken %s, owned by the killed instance %s (TCP %s)" % (
+            sorted(broken), sorted(owned), sorted(owned_tcp))
     finally:
         f.close()
 
