@@ -216,6 +216,40 @@ encap(struct aw_lcore_ctx *c, const struct aw_cluster *cl, struct rte_mbuf *m,
 	l->nh[to] = aw_fwd_send(c, m, l->nh[to], cl->v6, AW_FWD_ORIGINATED);
 }
 
+/* A packet arriving from outside (not through a capsule), by the row of
+ * its flow in t: sent to the row's primary when that is another instance,
+ * with the secondary as next hop unless it is this instance; when this
+ * instance is the primary, a packet that is not `creating` goes to the
+ * secondary when that is another instance, unless `primary_only`. Returns
+ * true when the packet was sent (verdict set). */
+static bool
+to_row(struct aw_lcore_ctx *c, const struct aw_cluster *cl, const struct aw_owner_tab *t,
+       struct rte_mbuf *m, uint64_t flow_hash, bool creating, bool primary_only)
+{
+	const uint8_t *row = t->row[aw_owner_row_of(flow_hash)];
+	const uint8_t self = t->self < 0 ? AW_OWNER_NONE : (uint8_t)t->self;
+	struct aw_clh h;
+
+	if (row[0] == AW_OWNER_NONE || t->n < 2)
+		return false;
+	h.hop_cnt = 0;
+	if (row[0] != self)
+		h.hops[h.hop_cnt++] = row[0];
+	else if (creating || primary_only)
+		return false;
+	if (row[1] != AW_OWNER_NONE && row[1] != self)
+		h.hops[h.hop_cnt++] = row[1];
+	if (h.hop_cnt == 0)
+		return false;
+	if (h.hop_cnt == 1)
+		h.hops[1] = AW_CLH_HOP_NONE;
+	h.hop_idx = 0;
+	h.epoch = t->epoch;
+	c->stats.info[AW_INFO_CL_REDIRECTED]++;
+	encap(c, cl, m, t, &h, flow_hash);
+	return true;
+}
+
 bool
 aw_cluster_miss(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint64_t flow_hash, bool creating)
 {
@@ -246,25 +280,30 @@ aw_cluster_miss(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint64_t flow_hash, 
 		encap(c, cl, m, t, &h, flow_hash);
 		return true;
 	}
+	return to_row(c, cl, st->cur, m, flow_hash, creating, false);
+}
+
+bool
+aw_cluster_creates_here(const struct aw_lcore_ctx *c, struct rte_mbuf *m,
+			uint64_t flow_hash)
+{
+	const struct aw_cluster *cl = aw_cluster_of(c->dp);
+	const struct aw_cl_state *st = __atomic_load_n(&cl->st, __ATOMIC_ACQUIRE);
+
+	if (st == NULL || aw_meta(m)->origin == AW_FEAT_CLUSTER + 1)
+		return true;
 	const struct aw_owner_tab *t = st->cur;
-	const uint8_t *row = t->row[aw_owner_row_of(flow_hash)];
-	const uint8_t self = t->self < 0 ? AW_OWNER_NONE : (uint8_t)t->self;
-	if (row[0] == AW_OWNER_NONE || t->n < 2)
+	const uint8_t p = t->row[aw_owner_row_of(flow_hash)][0];
+	return p == AW_OWNER_NONE || t->n < 2 || (int)p == t->self;
+}
+
+bool
+aw_cluster_force(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint64_t flow_hash)
+{
+	const struct aw_cluster *cl = aw_cluster_of(c->dp);
+	const struct aw_cl_state *st = __atomic_load_n(&cl->st, __ATOMIC_ACQUIRE);
+
+	if (st == NULL || aw_meta(m)->origin == AW_FEAT_CLUSTER + 1)
 		return false;
-	h.hop_cnt = 0;
-	if (row[0] != self)
-		h.hops[h.hop_cnt++] = row[0];
-	else if (creating)
-		return false;
-	if (row[1] != AW_OWNER_NONE && row[1] != self)
-		h.hops[h.hop_cnt++] = row[1];
-	if (h.hop_cnt == 0)
-		return false;
-	if (h.hop_cnt == 1)
-		h.hops[1] = AW_CLH_HOP_NONE;
-	h.hop_idx = 0;
-	h.epoch = t->epoch;
-	c->stats.info[AW_INFO_CL_REDIRECTED]++;
-	encap(c, cl, m, t, &h, flow_hash);
-	return true;
+	return to_row(c, cl, st->cur, m, flow_hash, true, true);
 }
