@@ -100,6 +100,19 @@ aw_cluster_asrs_hash(const uint8_t client[16], const uint8_t vip[16], uint16_t c
 	return aw_owner_flow_hash(w, 5);
 }
 
+/* The same hash of a key already laid out as those 40 bytes (the ASRS
+ * session key of a client packet is). */
+static inline uint64_t
+aw_cluster_key40_hash(const void *key40)
+{
+	uint64_t w[5];
+
+	memcpy(w, key40, sizeof(w));
+	for (unsigned i = 0; i < 5; i++)
+		w[i] = rte_le_to_cpu_64(w[i]);
+	return aw_owner_flow_hash(w, 5);
+}
+
 /* The flow hash of a TRS path: its 16-byte PathID as two little-endian words. */
 static inline uint64_t
 aw_cluster_path_hash(const uint8_t id[16])
