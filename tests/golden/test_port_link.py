@@ -17,7 +17,7 @@ WAIT = 20.0
 
 def test_pcap_ports_report_link_up():
     with Dataplane(config()) as dp:
-        s = dp.stats()
+        s = dp.wait_idle()
         dp.stop()
     assert [p["link_up"] for p in s["ports"]] == [True, True], s["ports"]
 
