@@ -254,9 +254,10 @@ encap(struct aw_lcore_ctx *c, const struct aw_cluster *cl, struct rte_mbuf *m,
 	}
 	struct rte_ether_hdr *e = (struct rte_ether_hdr *)eth;
 	e->ether_type = cl->v6 ? RTE_BE16(RTE_ETHER_TYPE_IPV6) : RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	/* the header first: the UDP checksum over IPv6 covers it */
+	cluster_header(cl, l, eth + L3 + cl->overhead - AW_CLH_LEN, h);
 	outer_headers(cl, l, eth + L3, t, to, inner_len,
 		      (uint16_t)(0xc000 | (flow_hash >> 32 & 0x3fff)));
-	cluster_header(cl, l, eth + L3 + cl->overhead - AW_CLH_LEN, h);
 	l->nh[to] = aw_fwd_send(c, m, l->nh[to], cl->v6, AW_FWD_ORIGINATED);
 }
 
