@@ -36,12 +36,17 @@ ports_json(const struct aw_dp *dp)
 		const struct aw_port *p = &dp->ports[i];
 		struct rte_eth_stats hw = {0};
 		char mac[RTE_ETHER_ADDR_FMT_SIZE];
+		struct rte_eth_link link = {0};
 		rte_eth_stats_get(p->port_id, &hw);
+		/* API thread (never per packet): the link as the driver last saw
+		 * it; a failed query reads as down */
+		bool up = rte_eth_link_get_nowait(p->port_id, &link) == 0 &&
+			  link.link_status == RTE_ETH_LINK_UP;
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 		json_array_append_new(arr, json_pack(
-			"{s:i,s:s,s:s,s:i,s:i,s:i,s:{s:I,s:I,s:I,s:I,s:I,s:I}}", "port", p->port_id,
+			"{s:i,s:s,s:s,s:i,s:i,s:i,s:b,s:{s:I,s:I,s:I,s:I,s:I,s:I}}", "port", p->port_id,
 			"name", p->name, "mac", mac, "mtu", p->mtu, "rx_queues", p->n_rxq,
-			"tx_queues", p->n_txq, "hw", "ipackets", (json_int_t)hw.ipackets,
+			"tx_queues", p->n_txq, "link_up", up, "hw", "ipackets", (json_int_t)hw.ipackets,
 			"opackets", (json_int_t)hw.opackets, "ierrors", (json_int_t)hw.ierrors,
 			"oerrors", (json_int_t)hw.oerrors, "imissed", (json_int_t)hw.imissed,
 			"rx_nombuf", (json_int_t)hw.rx_nombuf));

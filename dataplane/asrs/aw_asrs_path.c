@@ -439,26 +439,48 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 	return idx;
 }
 
+/* Is p (TCP) for a SYN-proxy listener of a VIP? */
+static bool
+sp_listener(const struct aw_asrs *a, const struct aw_feat_pkt *p)
+{
+	const uint8_t *ip = pkt_ip(p);
+	uint16_t dport;
+
+	if (!(p->addr_flags & AW_ADDR_VIP))
+		return false;
+	memcpy(&dport, ip + p->l3_hl + 2, 2);
+	const struct aw_lsn_slot *ls = aw_lsn_lookup(__atomic_load_n(&a->lsn, __ATOMIC_ACQUIRE),
+						     p->v6 ? ip + 24 : ip + 16,
+						     p->v6 ? AW_AF_INET6 : AW_AF_INET4, p->proto, dport);
+	return ls != NULL && (ls->synproxy > 0 || (ls->synproxy < 0 && a->conf->synproxy_default));
+}
+
 /* Anycast cluster (SPEC §8, doc/cluster.md): a miss for a VIP (not an
  * instance alias, not a reply to a SNAT address) whose owner is another
- * instance is sent there (key: aw_cluster_asrs_hash). */
+ * instance is sent there (key: the session key). SYN proxy listeners
+ * (the cookie secret is shared by the members, aw_asrs_synproxy.c): a SYN
+ * is answered here, whoever owns the flow (it leaves no state, and a flood
+ * stays where it arrives); the cookie ACK is flow-creating where its cookie
+ * is valid and a flow would be created (the owner). */
 static __rte_noinline bool
-cluster_redirect(struct aw_lcore_ctx *c, const struct aw_feat_pkt *p)
+cluster_redirect(struct aw_lcore_ctx *c, struct aw_asrs *a, const struct aw_feat_pkt *p,
+		 const struct aw_sess_key *k)
 {
-	const uint8_t *ip = pkt_ip(p), *l4 = ip + p->l3_hl;
-	uint8_t cl[16] = {0}, vip[16] = {0};
-	uint16_t cport, vport;
+	const uint8_t *l4 = pkt_ip(p) + p->l3_hl;
 
 	if (!(p->addr_flags & (AW_ADDR_VIP | AW_FEAT_SVC_PREFIX)))
 		return false;
-	memcpy(cl, p->v6 ? ip + 8 : ip + 12, p->v6 ? 16 : 4);
-	memcpy(vip, p->v6 ? ip + 24 : ip + 16, p->v6 ? 16 : 4);
-	memcpy(&cport, l4, 2);
-	memcpy(&vport, l4 + 2, 2);
-	bool creating = p->proto == IPPROTO_UDP ||
-			(p->l3_len - p->l3_hl >= 14 && (l4[13] & (TCP_SYN | TCP_ACK)) == TCP_SYN);
-	return aw_cluster_miss(c, p->m, aw_cluster_asrs_hash(cl, vip, cport, vport, p->proto, p->v6),
-			       creating);
+	const uint8_t fl = p->proto == IPPROTO_TCP && p->l3_len - p->l3_hl >= 14 ? l4[13] : 0;
+	const uint8_t hs = fl & (TCP_FIN | TCP_SYN | TCP_RST | TCP_ACK);
+	if (hs == TCP_SYN && sp_listener(a, p))
+		return false;
+	bool creating = p->proto == IPPROTO_UDP || (fl & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+	/* the session key of a client packet is the cluster's ASRS key (the
+	 * _Static_asserts of pkt_key: same 40-byte layout) */
+	uint64_t h = aw_cluster_key40_hash(k);
+	if (hs == TCP_ACK && aw_cluster_creates_here(c, p->m, h) && sp_listener(a, p))
+		creating = aw_sp_cookie_ack(c, a, p);
+	return aw_cluster_miss(c, p->m, h, creating);
 }
 
 static __rte_noinline void
@@ -475,7 +497,7 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 		if (found != AW_STAB_MISS)
 			return p->v6 ? hit(c, a, aw_asrs_lc(c), p, found, 1) : hit(c, a, aw_asrs_lc(c), p, found, 0);
 	}
-	if (unlikely(c->dp->feat[AW_FEAT_CLUSTER] != NULL) && cluster_redirect(c, p))
+	if (unlikely(c->dp->feat[AW_FEAT_CLUSTER] != NULL) && cluster_redirect(c, a, p, pk.k))
 		return;
 	int r = identify(c, a, p, &sid, &strip, &opt_off, &asrs_port, &sp);
 

@@ -30,6 +30,11 @@
  *     session and is answered with a cookie (a new connection).
  * Other segments without session to such a listener: synproxy_no_session.
  *
+ * Cluster (doc/cluster.md): the MSS offered leaves room for the capsule of
+ * a redirect. Secret: asrs.synproxy.secret; without it, derived from
+ * cluster.key when a cluster is configured (SipHash-2-4 of two fixed 24-byte labels under the
+ * folded key: every member derives the same, doc/cluster.md), else random.
+ *
  * The new-flow budget (asrs.new_flow_limit, aw_sp_new_flow_ok) is here too:
  * a token bucket per lcore on the packets that would start a flow.
  *
@@ -45,6 +50,8 @@
 #include <rte_mbuf.h>
 
 #include "aw_asrs_synproxy.h"
+#include "aw_clhdr.h"
+#include "aw_cluster.h"
 #include "aw_cksum.h"
 #include "aw_fwd.h"
 #include "aw_be.h"
@@ -59,10 +66,22 @@ int
 aw_sp_init(struct aw_asrs *a, char *err, size_t errlen)
 {
 	const struct aw_asrs_conf *ac = a->conf;
+	const struct aw_cluster_conf *cc = a->dp->cfg->feat_conf[AW_FEAT_CLUSTER];
 
 	a->start_unix = (uint64_t)time(NULL);
+	if (cc != NULL) /* the client's segments may reach the owner in a capsule */
+		a->min_mtu = (uint16_t)(a->min_mtu - (cc->underlay.family == AW_AF_INET6 ? 72 : 52));
 	if (ac->has_synproxy_secret) {
 		memcpy(a->sp_master, ac->synproxy_secret, 16);
+		return 0;
+	}
+	if (cc != NULL) { /* shared by the members: each accepts the others' cookies */
+		static const char label[2][24] = {"anyway synproxy secret 0", "anyway synproxy secret 1"};
+		uint64_t k[2], w[2];
+		aw_clh_key(cc->key, k);
+		w[0] = rte_cpu_to_le_64(aw_siphash24(k, label[0], sizeof(label[0])));
+		w[1] = rte_cpu_to_le_64(aw_siphash24(k, label[1], sizeof(label[1])));
+		memcpy(a->sp_master, w, 16);
 		return 0;
 	}
 	if (getrandom(a->sp_master, 16, 0) != 16) {
@@ -206,6 +225,31 @@ answer_syn(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p)
 	aw_fwd_packet(c, p->m, p->v6, true);
 }
 
+/* The cookie of a client ACK (ack - 1, for the flow and seq - 1). */
+static enum aw_sc_res
+check_cookie(const struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_feat_pkt *p,
+	     const uint8_t *ip, unsigned *mi)
+{
+	const uint8_t *tcp = ip + p->l3_hl;
+	struct aw_sc_flow f;
+
+	flow_of(p, ip, &f);
+	return aw_syncookie_check(&l->sc, unix_now(a, l), &f, aw_be32_get(tcp + 4) - 1,
+				  aw_be32_get(tcp + 8) - 1, mi);
+}
+
+bool
+aw_sp_cookie_ack(struct aw_lcore_ctx *c, const struct aw_asrs *a, const struct aw_feat_pkt *p)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(p->m, uint8_t *, L3);
+	unsigned mi;
+
+	if (p->proto != IPPROTO_TCP || p->l3_len < p->l3_hl + 20 ||
+	    (ip[p->l3_hl + 13] & (TCP_FIN | TCP_SYN | TCP_RST | TCP_ACK)) != TCP_ACK)
+		return false;
+	return check_cookie(a, aw_asrs_lc(c), p, ip, &mi) == AW_SC_OK;
+}
+
 bool
 aw_sp_new(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p,
 	  struct aw_sp_init *init)
@@ -219,11 +263,9 @@ aw_sp_new(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p,
 		return answer_syn(c, a, p), false;
 	if (fl != TCP_ACK)
 		return aw_set_drop(p->m, AW_DROP_SYNPROXY_NO_SESSION), false;
-	struct aw_sc_flow f;
 	unsigned mi;
 	uint32_t seq = aw_be32_get(tcp + 4), ack = aw_be32_get(tcp + 8);
-	flow_of(p, ip, &f);
-	enum aw_sc_res r = aw_syncookie_check(&l->sc, unix_now(a, l), &f, seq - 1, ack - 1, &mi);
+	enum aw_sc_res r = check_cookie(a, l, p, ip, &mi);
 	if (r != AW_SC_OK) {
 		aw_set_drop(p->m, r == AW_SC_STALE ? AW_DROP_SYNPROXY_STALE_COOKIE
 						   : AW_DROP_SYNPROXY_BAD_COOKIE);

@@ -51,6 +51,10 @@ aw_sp_new_flow_ok(const struct aw_asrs *a, struct aw_asrs_lcore *l)
  * verdict set. */
 bool aw_sp_new(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p,
 	       struct aw_sp_init *init);
+/* Is p a client ACK (no SYN, FIN or RST) carrying a valid cookie of this
+ * instance's secret? Checks only: no verdict, no counter, p unchanged. */
+bool aw_sp_cookie_ack(struct aw_lcore_ctx *c, const struct aw_asrs *a,
+		      const struct aw_feat_pkt *p);
 /* A packet of a SYN-proxy session (ref: slot << 1 | reply). true: handled
  * (verdict set); false: the caller forwards it as usual (sequence numbers
  * already translated). */

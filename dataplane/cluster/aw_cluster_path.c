@@ -147,47 +147,97 @@ clamp_mss(struct aw_lcore_ctx *c, uint8_t *ip, uint32_t len, uint16_t max)
 	}
 }
 
-/* Writes the outer IP and UDP headers in front of the cluster header. */
+/* The outer IP and UDP headers toward dst for an empty capsule (UDP length
+ * 8 + AW_CLH_LEN, source port and UDP checksum 0), IPv4 checksum included. */
 static void
-outer_headers(const struct aw_cluster *cl, uint8_t *ip, const struct aw_addr *dst,
-	      uint32_t inner_len, uint16_t sport)
+outer_template(const struct aw_cluster *cl, uint8_t *ip, const struct aw_addr *dst)
 {
 	uint8_t *udp = ip + (cl->v6 ? 40 : 20);
-	uint32_t ulen = 8 + AW_CLH_LEN + inner_len;
+	const uint16_t ulen = 8 + AW_CLH_LEN;
 
+	memset(ip, 0, AW_CL_OUTER_MAX);
 	if (cl->v6) {
 		aw_be32_put(ip, 0x60000000u);
-		aw_be16_put(ip + 4, (uint16_t)ulen);
+		aw_be16_put(ip + 4, ulen);
 		ip[6] = IPPROTO_UDP;
 		ip[7] = 64;
 		memcpy(ip + 8, cl->conf->underlay.b, 16);
 		memcpy(ip + 24, dst->b, 16);
 	} else {
 		ip[0] = 0x45;
-		ip[1] = 0;
 		aw_be16_put(ip + 2, (uint16_t)(20 + ulen));
 		aw_be32_put(ip + 4, 0x00004000u); /* id 0, DF */
 		ip[8] = 64;
 		ip[9] = IPPROTO_UDP;
-		ip[10] = ip[11] = 0;
 		memcpy(ip + 12, cl->conf->underlay.b, 4);
 		memcpy(ip + 16, dst->b, 4);
 		uint16_t ck = aw_csum(ip, 20);
 		memcpy(ip + 10, &ck, 2);
 	}
-	aw_be16_put(udp, sport);
 	memcpy(udp + 2, &cl->port_be, 2);
-	aw_be16_put(udp + 4, (uint16_t)ulen);
-	udp[6] = udp[7] = 0;
-	if (cl->v6) { /* mandatory over IPv6 */
+	aw_be16_put(udp + 4, ulen);
+}
+
+/* Writes the outer IP and UDP headers in front of the cluster header, from
+ * the lcore's template toward member `to`: lengths for inner_len bytes, the
+ * IPv4 checksum updated for the length, the UDP checksum over IPv6. */
+static __rte_always_inline void
+outer_headers(const struct aw_cluster *cl, struct aw_cluster_lcore *l, uint8_t *ip,
+	      const struct aw_owner_tab *t, unsigned to, uint32_t inner_len, uint16_t sport)
+{
+	const uint64_t bit = 1ull << to;
+
+	if (unlikely(!(l->have_outer & bit))) {
+		outer_template(cl, l->outer[to], &t->m[to].addr);
+		l->have_outer |= bit;
+	}
+	const uint16_t ulen = (uint16_t)(8 + AW_CLH_LEN + inner_len);
+	if (cl->v6) {
+		uint8_t *udp = ip + 40;
+		memcpy(ip, l->outer[to], 48);
+		aw_be16_put(ip + 4, ulen);
+		aw_be16_put(udp, sport);
+		aw_be16_put(udp + 4, ulen);
 		uint16_t ck = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)ip, udp);
 		memcpy(udp + 6, &ck, 2);
+		return;
 	}
+	uint16_t ck, len0, len;
+	memcpy(ip, l->outer[to], 28);
+	memcpy(&ck, ip + 10, 2);
+	memcpy(&len0, ip + 2, 2);
+	len = rte_cpu_to_be_16((uint16_t)(20 + ulen));
+	ck = aw_csum_update16(ck, len0, len);
+	memcpy(ip + 2, &len, 2);
+	memcpy(ip + 10, &ck, 2);
+	aw_be16_put(ip + 20, sport);
+	aw_be16_put(ip + 24, ulen);
+}
+
+/* Writes the 24-byte cluster header h at out (tag included), from the
+ * lcore's cache when it sent the same header last. */
+static __rte_always_inline void
+cluster_header(const struct aw_cluster *cl, struct aw_cluster_lcore *l, uint8_t *out,
+	       const struct aw_clh *h)
+{
+	const uint8_t h1 = h->hop_cnt > 1 ? h->hops[1] : AW_CLH_HOP_NONE;
+	const uint32_t key = (uint32_t)h->hops[0] | (uint32_t)h1 << 8 | (uint32_t)h->hop_idx << 16 |
+			     (uint32_t)h->hop_cnt << 20 | 1u << 24;
+	const unsigned slot = (h->hops[0] * 31u + h1 * 7u + h->hop_idx) & (AW_CL_TAG_CACHE - 1);
+
+	if (unlikely(l->hdrs[slot].key != key)) {
+		uint64_t tag;
+		aw_clh_head(l->hdrs[slot].hdr, h);
+		tag = aw_clh_tag(l->hdrs[slot].hdr, cl->k);
+		memcpy(l->hdrs[slot].hdr + 16, &tag, 8);
+		l->hdrs[slot].key = key;
+	}
+	memcpy(out, l->hdrs[slot].hdr, AW_CLH_LEN);
 }
 
 /* Encapsulates m (Ethernet + inner IP) toward hop h->hops[h->hop_idx] of t
  * and routes it. */
-static void
+static __rte_always_inline void
 encap(struct aw_lcore_ctx *c, const struct aw_cluster *cl, struct rte_mbuf *m,
       const struct aw_owner_tab *t, const struct aw_clh *h, uint64_t flow_hash)
 {
@@ -196,31 +246,60 @@ encap(struct aw_lcore_ctx *c, const struct aw_cluster *cl, struct rte_mbuf *m,
 	const uint32_t inner_len = rte_pktmbuf_data_len(m) - L3;
 	uint8_t *inner = rte_pktmbuf_mtod_offset(m, uint8_t *, L3);
 
-	if (unlikely(h->hop_idx == 0 && aw_meta(m)->origin == 0))
-		clamp_mss(c, inner, inner_len, cl->mss_max[inner[0] >> 4 == 6]);
+	const int v6in = inner[0] >> 4 == 6;
+	if (unlikely((v6in ? inner[6] : inner[9]) == IPPROTO_TCP) && h->hop_idx == 0 &&
+	    aw_meta(m)->origin == 0)
+		clamp_mss(c, inner, inner_len, cl->mss_max[v6in]);
 	uint8_t *eth = (uint8_t *)rte_pktmbuf_prepend(m, cl->overhead);
 	if (unlikely(eth == NULL))
 		return aw_set_drop(m, AW_DROP_CL_NO_HEADROOM);
-	struct rte_ether_hdr *e = (struct rte_ether_hdr *)eth;
-	e->ether_type = cl->v6 ? RTE_BE16(RTE_ETHER_TYPE_IPV6) : RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	outer_headers(cl, eth + L3, &t->m[to].addr, inner_len,
-		      (uint16_t)(0xc000 | (flow_hash >> 32 & 0x3fff)));
-	if (l->tab != t) { /* caches belong to one table (epoch) */
+	if (unlikely(l->tab != t)) { /* caches belong to one table (epoch) */
 		memset(l->nh, 0, sizeof(l->nh));
-		memset(l->tags, 0, sizeof(l->tags));
+		memset(l->hdrs, 0, sizeof(l->hdrs));
+		l->have_outer = 0;
 		l->tab = t;
 	}
-	uint8_t *hdr = eth + L3 + cl->overhead - AW_CLH_LEN;
-	uint64_t w0;
-	aw_clh_head(hdr, h);
-	memcpy(&w0, hdr, 8);
-	unsigned slot = (h->hops[0] * 31u + h->hops[1] * 7u + h->hop_idx) & (AW_CL_TAG_CACHE - 1);
-	if (unlikely(l->tags[slot].head != w0)) {
-		l->tags[slot].head = w0;
-		l->tags[slot].tag = aw_clh_tag(hdr, cl->k);
-	}
-	memcpy(hdr + 16, &l->tags[slot].tag, 8);
+	struct rte_ether_hdr *e = (struct rte_ether_hdr *)eth;
+	e->ether_type = cl->v6 ? RTE_BE16(RTE_ETHER_TYPE_IPV6) : RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	/* the header first: the UDP checksum over IPv6 covers it */
+	cluster_header(cl, l, eth + L3 + cl->overhead - AW_CLH_LEN, h);
+	outer_headers(cl, l, eth + L3, t, to, inner_len,
+		      (uint16_t)(0xc000 | (flow_hash >> 32 & 0x3fff)));
 	l->nh[to] = aw_fwd_send(c, m, l->nh[to], cl->v6, AW_FWD_ORIGINATED);
+}
+
+/* A packet arriving from outside (not through a capsule), by the row of
+ * its flow in t: sent to the row's primary when that is another instance,
+ * with the secondary as next hop unless it is this instance; when this
+ * instance is the primary, a packet that is not `creating` goes to the
+ * secondary when that is another instance, unless `primary_only`. Returns
+ * true when the packet was sent (verdict set). */
+static bool
+to_row(struct aw_lcore_ctx *c, const struct aw_cluster *cl, const struct aw_owner_tab *t,
+       struct rte_mbuf *m, uint64_t flow_hash, bool creating, bool primary_only)
+{
+	const uint8_t *row = t->row[aw_owner_row_of(flow_hash)];
+	const uint8_t self = t->self < 0 ? AW_OWNER_NONE : (uint8_t)t->self;
+	struct aw_clh h;
+
+	if (row[0] == AW_OWNER_NONE || t->n < 2)
+		return false;
+	h.hop_cnt = 0;
+	if (row[0] != self)
+		h.hops[h.hop_cnt++] = row[0];
+	else if (creating || primary_only)
+		return false;
+	if (row[1] != AW_OWNER_NONE && row[1] != self)
+		h.hops[h.hop_cnt++] = row[1];
+	if (h.hop_cnt == 0)
+		return false;
+	if (h.hop_cnt == 1)
+		h.hops[1] = AW_CLH_HOP_NONE;
+	h.hop_idx = 0;
+	h.epoch = t->epoch;
+	c->stats.info[AW_INFO_CL_REDIRECTED]++;
+	encap(c, cl, m, t, &h, flow_hash);
+	return true;
 }
 
 bool
@@ -253,25 +332,30 @@ aw_cluster_miss(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint64_t flow_hash, 
 		encap(c, cl, m, t, &h, flow_hash);
 		return true;
 	}
+	return to_row(c, cl, st->cur, m, flow_hash, creating, false);
+}
+
+bool
+aw_cluster_creates_here(const struct aw_lcore_ctx *c, struct rte_mbuf *m,
+			uint64_t flow_hash)
+{
+	const struct aw_cluster *cl = aw_cluster_of(c->dp);
+	const struct aw_cl_state *st = __atomic_load_n(&cl->st, __ATOMIC_ACQUIRE);
+
+	if (st == NULL || aw_meta(m)->origin == AW_FEAT_CLUSTER + 1)
+		return true;
 	const struct aw_owner_tab *t = st->cur;
-	const uint8_t *row = t->row[aw_owner_row_of(flow_hash)];
-	const uint8_t self = t->self < 0 ? AW_OWNER_NONE : (uint8_t)t->self;
-	if (row[0] == AW_OWNER_NONE || t->n < 2)
+	const uint8_t p = t->row[aw_owner_row_of(flow_hash)][0];
+	return p == AW_OWNER_NONE || t->n < 2 || (int)p == t->self;
+}
+
+bool
+aw_cluster_force(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint64_t flow_hash)
+{
+	const struct aw_cluster *cl = aw_cluster_of(c->dp);
+	const struct aw_cl_state *st = __atomic_load_n(&cl->st, __ATOMIC_ACQUIRE);
+
+	if (st == NULL || aw_meta(m)->origin == AW_FEAT_CLUSTER + 1)
 		return false;
-	h.hop_cnt = 0;
-	if (row[0] != self)
-		h.hops[h.hop_cnt++] = row[0];
-	else if (creating)
-		return false;
-	if (row[1] != AW_OWNER_NONE && row[1] != self)
-		h.hops[h.hop_cnt++] = row[1];
-	if (h.hop_cnt == 0)
-		return false;
-	if (h.hop_cnt == 1)
-		h.hops[1] = AW_CLH_HOP_NONE;
-	h.hop_idx = 0;
-	h.epoch = t->epoch;
-	c->stats.info[AW_INFO_CL_REDIRECTED]++;
-	encap(c, cl, m, t, &h, flow_hash);
-	return true;
+	return to_row(c, cl, st->cur, m, flow_hash, true, true);
 }

@@ -43,17 +43,23 @@ struct aw_cluster {
 };
 
 #define AW_CL_TAG_CACHE 256
+#define AW_CL_OUTER_MAX 48 /* outer IPv6 + UDP */
 
-/* Per processing lcore, for the table `tab`: next-hop cache words toward its
- * members, and the tags of the headers it sent last (a header's 16 tagged
- * bytes depend only on the hop list, the hop index and the epoch). */
+/* Per processing lcore, for the table `tab` (emptied when it changes):
+ * next-hop cache words toward its members, the outer IP + UDP headers
+ * toward each member as a template (lengths, source port and checksums
+ * filled per packet; IPv4 checksum of the template's length kept), and the
+ * 24-byte cluster headers it sent last (they depend only on the hop list,
+ * the hop index and the epoch), tag included. */
 struct aw_cluster_lcore {
 	const struct aw_owner_tab *tab;
 	uint32_t nh[AW_OWNER_MAX_MEMBERS];
+	uint64_t have_outer; /* bit per member: outer[] filled */
+	uint8_t outer[AW_OWNER_MAX_MEMBERS][AW_CL_OUTER_MAX];
 	struct {
-		uint64_t head; /* bytes 0..7 of the header (0: empty) */
-		uint64_t tag;
-	} tags[AW_CL_TAG_CACHE];
+		uint32_t key; /* hops[0] | hops[1] << 8 | index << 16 | count << 20 | 1 << 24; 0: empty */
+		uint8_t hdr[AW_CLH_LEN];
+	} hdrs[AW_CL_TAG_CACHE];
 };
 
 static inline struct aw_cluster *

@@ -12,6 +12,8 @@
  * 2 keys come from the engine's expanded-key cache). Only a verified message
  * touches the path: replay window, binding, ACK seq. Forwarded packets and
  * ACKs to a binding leave through its cached next hop (aw_relay_nh.h).
+ * With an anycast cluster, every message goes to its PathID's owner
+ * (aw_cluster_miss / aw_cluster_force) unless this instance is it.
  * Every packet leaves with a verdict: tx (forwarded / ACK) or a named drop.
  */
 #include <string.h>
@@ -467,6 +469,9 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 			    aw_cluster_miss(c, rm->m, aw_cluster_path_hash(keys[j]), false))
 				continue;
 			aw_set_drop(rm->m, AW_DROP_RELAY_UNKNOWN_PATH);
+		} else if (unlikely(c->dp->feat[AW_FEAT_CLUSTER] != NULL) &&
+			   aw_cluster_force(c, rm->m, aw_cluster_path_hash(keys[j]))) {
+			/* known here, but both sides must meet at the owner */
 		} else if (rm->msg[AW_TRS_OFF_TYPE] == AW_TRS_T_CAPSULE) {
 			todo[j] = 0;
 		} else if (precheck(rm, budget)) {

@@ -119,3 +119,11 @@ def header(key_hex, epoch, hop_idx, hops):
     head = b"AC" + bytes([1, hop_idx, len(hops), hl[0], hl[1], 0]) + struct.pack("!Q", epoch)
     tag = siphash24(*sip_key(key_hex), head)
     return head + tag.to_bytes(8, "little")
+
+
+def synproxy_secret(key_hex):
+    """The SYN cookie master secret every member derives from cluster.key when
+    asrs.synproxy.secret is not given (doc/cluster.md), as 32 hex digits."""
+    k0, k1 = sip_key(key_hex)
+    words = [siphash24(k0, k1, ("anyway synproxy secret %d" % i).encode()) for i in (0, 1)]
+    return struct.pack("<2Q", *words).hex()

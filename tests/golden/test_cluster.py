@@ -381,3 +381,28 @@ def test_one_member_or_none_behaves_as_today(ms):
         dp.stop()
     assert_natted(dp.result.out[1][0], syn, P1_V4, SNAT_MIN, HOST_V4, 8080, HOST_MAC, P1_MAC)
     check(dp.result, rx=1, tx=1, sessions_created=1, cluster_redirected=0)
+
+
+def test_ipv6_underlay_capsules_repeat_byte_for_byte():
+    """Outer IPv6 (UDP checksum mandatory) from the per-member template: two
+    packets of different lengths toward the same member, each exact."""
+    from golden_common import HOST_V6, GW_V6, P1_V6
+    from scapy.layers.inet6 import IPv6
+    ms = members(("inst-a", P1_V6), ("inst-b", HOST_V6), ("inst-c", GW_V6))
+    cport = client_port_owned_by(ms, "inst-b", "inst-a")
+    syn = built(frame4(tcp_seg(sport=cport, dport=80, flags="S")))
+    ack = built(frame4(tcp_seg(sport=cport, dport=80, flags="PA", seq=7, ack=9, payload=b"x" * 333)))
+    dp = start(ms, epoch=9, underlay=P1_V6)
+    try:
+        dp.live[0].send([syn, ack])
+        res = finish(dp, 2)
+    finally:
+        dp.__exit__(None, None, None)
+    assert len(res.out[1]) == 2, res.out
+    h = ref.flow_hash_words(ref.asrs_key_words(CLIENT_V4, cport, VIP4, 80, 6))
+    for got, sent in zip(res.out[1], (syn, ack)):
+        want = built(Ether(dst=HOST_MAC, src=P1_MAC) / IPv6(src=P1_V6, dst=HOST_V6, hlim=64) /
+                     UDP(sport=0xC000 | ((h >> 32) & 0x3FFF), dport=PORT) /
+                     Raw(ref.header(KEY, 9, 0, [index_of(ms, "inst-b")]) + l3(sent)))
+        assert bytes(got) == bytes(want), (bytes(got).hex(), bytes(want).hex())
+    check(res, rx=2, tx=2, cluster_redirected=2, sessions_created=0)
