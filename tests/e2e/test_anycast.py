@@ -234,9 +234,6 @@ def place(lab, node, hop):
     raise AssertionError("no source port of 64 routed to %s" % hop)
 
 
-@pytest.mark.xfail(reason="a TRS path the map server installs on every instance binds each side where it "
-                          "arrives: a known PathID is never redirected to its owner (doc/cluster.md, "
-                          "'Not done yet'; helper clgap: owner forcing in dataplane/trs)", strict=True)
 def test_trs_path_relays_with_sides_on_two_instances(topology, procs):
     lab = AnycastLab(topology, procs, 2).start(2)
     lab.add_relay(PID, KEY)
