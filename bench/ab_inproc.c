@@ -49,12 +49,6 @@ struct inproc {
 	bool cfg_loaded, dp_up;   /* what setup() got to, for the cleanup */
 };
 
-static void
-mark_filler(struct rte_mbuf *m)
-{
-	aw_meta(m)->verdict = AW_V_FILLER;
-}
-
 /* The reorder stage: second half of the burst first, then the first half. */
 static unsigned
 reorder_stage(struct inproc *P, struct rte_mbuf **m, unsigned n, struct rte_mbuf **out)
@@ -255,8 +249,8 @@ setup(struct inproc *P, const struct ab_scen *s, const struct ab_tmpl *t)
 	P->port_in = (uint8_t)idx;
 	P->ctx = P->dp.ctx_list[0];
 	if (strcmp(s->name, "pipeline") == 0) {
-		P->ro = aw_reorder_create("ab_reorder", 8192, P->dp.pool, P->hz / 10000,
-					  (int)rte_socket_id(), mark_filler);
+		P->ro = aw_reorder_create("ab_reorder", 8192, P->hz / 10000,
+					  (int)rte_socket_id());
 		P->seqn = 1;
 	}
 	if ((strcmp(s->name, "pipeline") == 0 && P->ro == NULL) ||

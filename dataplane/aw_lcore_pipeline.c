@@ -137,21 +137,12 @@ aw_tx_loop(struct aw_lcore_ctx *c)
 }
 
 static void
-drop_ring_one(struct aw_lcore_ctx *c, struct rte_mbuf *m)
-{
-	if (aw_meta(m)->verdict == AW_V_FILLER)
-		rte_pktmbuf_free(m);
-	else
-		aw_drop(c, m, AW_DROP_SHUTDOWN);
-}
-
-static void
 drop_ring(struct aw_lcore_ctx *c, struct rte_ring *r)
 {
 	struct rte_mbuf *m;
 
 	while (r != NULL && rte_ring_sc_dequeue(r, (void **)&m) == 0)
-		drop_ring_one(c, m);
+		aw_drop(c, m, AW_DROP_SHUTDOWN);
 }
 
 void
@@ -172,7 +163,7 @@ aw_pipeline_teardown(struct aw_dp *dp)
 			}
 			while ((n = aw_reorder_flush(c->reorder[k], out, DRAIN_MAX)) > 0)
 				for (unsigned j = 0; j < n; j++)
-					drop_ring_one(c, out[j]);
+					aw_drop(c, out[j], AW_DROP_SHUTDOWN);
 			aw_reorder_destroy(c->reorder[k]);
 			c->reorder[k] = NULL;
 		}

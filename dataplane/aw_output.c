@@ -57,9 +57,6 @@ aw_dispatch_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 		case AW_V_SLOW:
 			to_housekeeper(c, m);
 			break;
-		case AW_V_FILLER:
-			rte_pktmbuf_free(m);
-			break;
 		case AW_V_CONSUMED:
 			c->stats.consumed++;
 			rte_pktmbuf_free(m);
