@@ -520,12 +520,14 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 		return p->v6 ? hit(c, a, aw_asrs_lc(c), p, data, 1) : hit(c, a, aw_asrs_lc(c), p, data, 0);
 	aw_svcstats_pkt(a, aw_asrs_lc(c), (uint32_t)(data >> 1), 0, p->l3_len);
 	struct aw_sess *s = &a->sess[data >> 1];
+	const uint32_t nh = s->nh[0]; /* aw_dnh_get's, or 0 */
 	if (p->v6)
 		forward(c, a, p, s, strip, opt_off, 1);
 	else
 		forward(c, a, p, s, strip, opt_off, 0);
-	aw_dnh_put(aw_asrs_lc(c), s->dest, (uint8_t)p->v6,
-		   __atomic_load_n(&s->nh[0], __ATOMIC_RELAXED));
+	const uint32_t got = __atomic_load_n(&s->nh[0], __ATOMIC_RELAXED);
+	if (got != nh) /* else the cache has it already */
+		aw_dnh_put(aw_asrs_lc(c), s->dest, (uint8_t)p->v6, got);
 }
 
 static __rte_always_inline void
