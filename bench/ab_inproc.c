@@ -57,12 +57,10 @@ reorder_stage(struct inproc *P, struct rte_mbuf **m, unsigned n, struct rte_mbuf
 
 	for (unsigned i = 0; i < n; i++)
 		*rte_reorder_seqn(m[i]) = P->seqn++;
-	for (unsigned i = half; i < n; i++)
-		if (aw_reorder_insert(P->ro, m[i]) < 0)
-			rte_pktmbuf_free(m[i]);
-	for (unsigned i = 0; i < half; i++)
-		if (aw_reorder_insert(P->ro, m[i]) < 0)
-			rte_pktmbuf_free(m[i]);
+	struct rte_mbuf *late[AB_MAX_BURST];
+	unsigned nl = aw_reorder_insert_burst(P->ro, m + half, n - half, late);
+	nl += aw_reorder_insert_burst(P->ro, m, half, late + nl);
+	rte_pktmbuf_free_bulk(late, nl);
 	k = aw_reorder_drain(P->ro, out, AB_MAX_BURST, rte_rdtsc());
 	return k;
 }

@@ -99,16 +99,16 @@ static bool
 collect(struct aw_lcore_ctx *c, unsigned k)
 {
 	struct aw_dp *dp = c->dp;
-	struct rte_mbuf *pkts[AW_MAX_BURST];
+	struct rte_mbuf *pkts[AW_MAX_BURST], *late[AW_MAX_BURST];
 	bool busy = false;
 
 	for (unsigned w = 0; w < dp->cfg->pipeline.n_workers; w++) {
 		unsigned n = rte_ring_sc_dequeue_burst(dp->ring_out[w][c->own_rx[k]],
 						       (void **)pkts, AW_MAX_BURST, NULL);
 		busy |= n > 0;
-		for (unsigned i = 0; i < n; i++)
-			if (aw_reorder_insert(c->reorder[k], pkts[i]) < 0)
-				aw_drop(c, pkts[i], AW_DROP_REORDER_LATE);
+		unsigned nl = aw_reorder_insert_burst(c->reorder[k], pkts, n, late);
+		for (unsigned i = 0; i < nl; i++)
+			aw_drop(c, late[i], AW_DROP_REORDER_LATE);
 	}
 	return busy;
 }

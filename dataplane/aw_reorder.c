@@ -56,6 +56,26 @@ aw_reorder_insert(struct aw_reorder *r, struct rte_mbuf *m)
 	return 0;
 }
 
+unsigned
+aw_reorder_insert_burst(struct aw_reorder *r, struct rte_mbuf **m, unsigned n,
+			struct rte_mbuf **late)
+{
+	const uint32_t next = r->next, mask = r->mask;
+	unsigned nl = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t seq = *rte_reorder_seqn(m[i]);
+		struct rte_mbuf **s = &r->slot[seq & mask];
+		if (unlikely(seq - next > mask || *s != NULL)) {
+			late[nl++] = m[i];
+			continue;
+		}
+		*s = m[i];
+	}
+	r->held += n - nl;
+	return nl;
+}
+
 /* The run of packets from r->next, at most max. */
 static unsigned
 drain_run(struct aw_reorder *r, struct rte_mbuf **out, unsigned max)

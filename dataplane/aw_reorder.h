@@ -44,6 +44,11 @@ struct aw_reorder *aw_reorder_create(const char *name, unsigned size, uint64_t g
  * m is not taken and the caller drops it. */
 int aw_reorder_insert(struct aw_reorder *r, struct rte_mbuf *m);
 
+/* Inserts m[0..n) as aw_reorder_insert each; the packets refused go to
+ * late[] (in their order), their count is returned. */
+unsigned aw_reorder_insert_burst(struct aw_reorder *r, struct rte_mbuf **m, unsigned n,
+				 struct rte_mbuf **late);
+
 /* Drains packets in order into out. Skips a gap that has waited longer than
  * the gap timeout (now = rte_rdtsc()). */
 unsigned aw_reorder_drain(struct aw_reorder *r, struct rte_mbuf **out, unsigned max,

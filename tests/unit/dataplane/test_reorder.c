@@ -113,6 +113,21 @@ test_window_and_duplicates(void)
 }
 
 static void
+test_insert_burst_returns_the_refused(void)
+{
+	struct aw_reorder *r = aw_reorder_create("t6", 64, 1000, 0);
+	struct rte_mbuf *m[5] = {pkt(3), pkt(1), pkt(3), pkt(500), pkt(2)}, *late[5];
+
+	unsigned nl = aw_reorder_insert_burst(r, m, 5, late);
+	CHECK_EQ(nl, 2); /* the second 3, and 500 (past the window) */
+	CHECK(nl == 2 && late[0] == m[2] && late[1] == m[3]);
+	rte_pktmbuf_free_bulk(late, nl);
+	CHECK_EQ(r->held, 3);
+	expect_drain(r, 0, (uint32_t[]){1, 2, 3}, 3);
+	aw_reorder_destroy(r);
+}
+
+static void
 test_sequence_numbers_wrap(void)
 {
 	struct aw_reorder *r = aw_reorder_create("t4", 64, 1000, 0);
@@ -163,6 +178,7 @@ main(void)
 		AW_TEST(test_in_order_and_out_of_order),
 		AW_TEST(test_gap_skipped_after_timeout_and_late_refused),
 		AW_TEST(test_window_and_duplicates),
+		AW_TEST(test_insert_burst_returns_the_refused),
 		AW_TEST(test_sequence_numbers_wrap),
 		AW_TEST(test_flush_returns_everything_held),
 	};
