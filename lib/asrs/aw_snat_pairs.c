@@ -5,9 +5,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#if defined(__x86_64__) && defined(__SSE4_2__)
-#include <nmmintrin.h>
-#endif
 
 _Static_assert(sizeof(struct aw_snat_pair_key) == 20, "pair key is 20 packed bytes");
 
@@ -22,20 +19,15 @@ key_words(const struct aw_snat_pair_key *k, uint64_t w[3])
 	w[2] = t;
 }
 
-/* A table hash (never compared across instances, so it may differ between
- * builds): CRC32-C of the three words where the build targets SSE 4.2, else
- * two odd multipliers fold them and the splitmix finaliser spreads them. */
+/* A table hash (never compared across instances): two odd multipliers fold
+ * the words, the splitmix finaliser spreads them. */
 uint32_t
 aw_snat_pair_hash(const struct aw_snat_pair_key *k)
 {
 	uint64_t w[3];
 
 	key_words(k, w);
-#if defined(__x86_64__) && defined(__SSE4_2__)
-	return (uint32_t)_mm_crc32_u64(_mm_crc32_u64(_mm_crc32_u64(0x50414952, w[2]), w[0]), w[1]);
-#else
 	return (uint32_t)aw_mix64(w[0] * 0x9e3779b97f4a7c15ull ^ w[1] * 0xc2b2ae3d27d4eb4full ^ w[2]);
-#endif
 }
 
 static inline bool
