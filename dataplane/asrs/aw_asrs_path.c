@@ -520,7 +520,7 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 		return p->v6 ? hit(c, a, aw_asrs_lc(c), p, data, 1) : hit(c, a, aw_asrs_lc(c), p, data, 0);
 	aw_svcstats_pkt(a, aw_asrs_lc(c), (uint32_t)(data >> 1), 0, p->l3_len);
 	struct aw_sess *s = &a->sess[data >> 1];
-	const uint32_t nh = s->nh[0]; /* aw_dnh_get's, or 0 */
+	const uint32_t nh = __atomic_load_n(&s->nh[0], __ATOMIC_RELAXED); /* aw_dnh_get's, or 0 */
 	if (p->v6)
 		forward(c, a, p, s, strip, opt_off, 1);
 	else
