@@ -50,12 +50,6 @@ struct inproc {
 	bool cfg_loaded, dp_up;   /* what setup() got to, for the cleanup */
 };
 
-static void
-mark_filler(struct rte_mbuf *m)
-{
-	aw_meta(m)->verdict = AW_V_FILLER;
-}
-
 /* The reorder stage: second half of the burst first, then the first half. */
 static unsigned
 reorder_stage(struct inproc *P, struct rte_mbuf **m, unsigned n, struct rte_mbuf **out)
@@ -64,12 +58,10 @@ reorder_stage(struct inproc *P, struct rte_mbuf **m, unsigned n, struct rte_mbuf
 
 	for (unsigned i = 0; i < n; i++)
 		*rte_reorder_seqn(m[i]) = P->seqn++;
-	for (unsigned i = half; i < n; i++)
-		if (aw_reorder_insert(P->ro, m[i]) < 0)
-			rte_pktmbuf_free(m[i]);
-	for (unsigned i = 0; i < half; i++)
-		if (aw_reorder_insert(P->ro, m[i]) < 0)
-			rte_pktmbuf_free(m[i]);
+	struct rte_mbuf *late[AB_MAX_BURST];
+	unsigned nl = aw_reorder_insert_burst(P->ro, m + half, n - half, late);
+	nl += aw_reorder_insert_burst(P->ro, m, half, late + nl);
+	rte_pktmbuf_free_bulk(late, nl);
 	k = aw_reorder_drain(P->ro, out, AB_MAX_BURST, rte_rdtsc());
 	return k;
 }
@@ -264,8 +256,8 @@ setup(struct inproc *P, const struct ab_scen *s, const struct ab_tmpl *t)
 	P->port_in = (uint8_t)idx;
 	P->ctx = P->dp.ctx_list[0];
 	if (strcmp(s->name, "pipeline") == 0) {
-		P->ro = aw_reorder_create("ab_reorder", 8192, P->dp.pool, P->hz / 10000,
-					  (int)rte_socket_id(), mark_filler);
+		P->ro = aw_reorder_create("ab_reorder", 8192, P->hz / 10000,
+					  (int)rte_socket_id());
 		P->seqn = 1;
 	}
 	if ((strcmp(s->name, "pipeline") == 0 && P->ro == NULL) ||

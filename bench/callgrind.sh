@@ -45,7 +45,7 @@ measure() {
 	dp=$(callgrind_annotate --inclusive=yes --threshold=100 --auto=no "$out" 2>/dev/null |
 		awk '/:(aw_process_burst|aw_dispatch_burst|aw_tx_flush_all) \[/ {
 			gsub(",", "", $1); s += $1 }
-		     /:(aw_reorder_insert|aw_reorder_drain) \[/ { gsub(",", "", $1); r += $1 }
+		     /:(aw_reorder_insert|aw_reorder_insert_burst|aw_reorder_drain) \[/ { gsub(",", "", $1); r += $1 }
 		     END {print s + 0, r + 0}')
 	echo "$total $dp"
 }

@@ -175,7 +175,9 @@ def n_dest(flows):
 def add_asrs(c, sessions, flows):
     dests = ["10.2.0.%d" % (16 + i) for i in range(n_dest(flows))]
     c["neighbors"] += [{"addr": a, "mac": g.HOST_MAC, "port": 1} for a in dests]
-    c["asrs"] = {"max_sessions": sessions, "snat": [g.P1_V4]}
+    # UDP sessions live a day: a slow run (callgrind: 1M warm-up packets take
+    # minutes) must not see its sessions expire and be re-created as new ones
+    c["asrs"] = {"max_sessions": sessions, "snat": [g.P1_V4], "timeouts": {"udp": 86400}}
     c["listeners"] = [{"vip": g.VIP4, "proto": "udp", "port": 53, "service": BENCH_SVC}]
     c["services"] = [{"service": BENCH_SVC, "destinations": [{"addr": a, "port": 5353} for a in dests]}]
 

@@ -44,7 +44,7 @@ enum aw_verdict {
 	AW_V_DROP = 0,   /* free it, count meta.arg as the drop reason */
 	AW_V_TX = 1,     /* transmit on port index meta.port_out */
 	AW_V_SLOW = 2,   /* hand to the housekeeper; meta.arg is an aw_slow_kind */
-	AW_V_FILLER = 3, /* pipeline placeholder for a skipped sequence number */
+	/* 3: unused (was the reorder stage's filler for a skipped number) */
 	AW_V_AGAIN = 4,  /* transient: queued by aw_set_again() to be classified again */
 	AW_V_CONSUMED = 5, /* absorbed by a feature (a fragment it keeps a copy of): freed,
 			    * counted `consumed` */

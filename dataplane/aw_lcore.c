@@ -16,12 +16,6 @@
 
 #define DRAIN_MAX 256
 
-static void
-mark_filler(struct rte_mbuf *m)
-{
-	aw_meta(m)->verdict = AW_V_FILLER;
-}
-
 void
 aw_lcores_layout(const struct aw_config *cfg, unsigned *n_rx, unsigned *n_tx)
 {
@@ -130,9 +124,8 @@ setup_pipeline(struct aw_dp *dp, char *err, size_t errlen)
 		for (unsigned r = t; r < pc->n_rx; r += pc->n_tx) {
 			char name[32];
 			snprintf(name, sizeof(name), "aw_reorder_%u", r);
-			c->reorder[c->n_own_rx] = aw_reorder_create(name, pc->reorder_size, dp->pool,
-								    gap, (int)rte_socket_id(),
-								    mark_filler);
+			c->reorder[c->n_own_rx] = aw_reorder_create(name, pc->reorder_size, gap,
+								    (int)rte_socket_id());
 			if (c->reorder[c->n_own_rx] == NULL) {
 				snprintf(err, errlen, "pipeline: cannot create reorder buffer: %s",
 					 rte_strerror(rte_errno));

@@ -99,16 +99,16 @@ static bool
 collect(struct aw_lcore_ctx *c, unsigned k)
 {
 	struct aw_dp *dp = c->dp;
-	struct rte_mbuf *pkts[AW_MAX_BURST];
+	struct rte_mbuf *pkts[AW_MAX_BURST], *late[AW_MAX_BURST];
 	bool busy = false;
 
 	for (unsigned w = 0; w < dp->cfg->pipeline.n_workers; w++) {
 		unsigned n = rte_ring_sc_dequeue_burst(dp->ring_out[w][c->own_rx[k]],
 						       (void **)pkts, AW_MAX_BURST, NULL);
 		busy |= n > 0;
-		for (unsigned i = 0; i < n; i++)
-			if (aw_reorder_insert(c->reorder[k], pkts[i]) < 0)
-				aw_drop(c, pkts[i], AW_DROP_REORDER_LATE);
+		unsigned nl = aw_reorder_insert_burst(c->reorder[k], pkts, n, late);
+		for (unsigned i = 0; i < nl; i++)
+			aw_drop(c, late[i], AW_DROP_REORDER_LATE);
 	}
 	return busy;
 }
@@ -137,21 +137,12 @@ aw_tx_loop(struct aw_lcore_ctx *c)
 }
 
 static void
-drop_ring_one(struct aw_lcore_ctx *c, struct rte_mbuf *m)
-{
-	if (aw_meta(m)->verdict == AW_V_FILLER)
-		rte_pktmbuf_free(m);
-	else
-		aw_drop(c, m, AW_DROP_SHUTDOWN);
-}
-
-static void
 drop_ring(struct aw_lcore_ctx *c, struct rte_ring *r)
 {
 	struct rte_mbuf *m;
 
 	while (r != NULL && rte_ring_sc_dequeue(r, (void **)&m) == 0)
-		drop_ring_one(c, m);
+		aw_drop(c, m, AW_DROP_SHUTDOWN);
 }
 
 void
@@ -172,7 +163,7 @@ aw_pipeline_teardown(struct aw_dp *dp)
 			}
 			while ((n = aw_reorder_flush(c->reorder[k], out, DRAIN_MAX)) > 0)
 				for (unsigned j = 0; j < n; j++)
-					drop_ring_one(c, out[j]);
+					aw_drop(c, out[j], AW_DROP_SHUTDOWN);
 			aw_reorder_destroy(c->reorder[k]);
 			c->reorder[k] = NULL;
 		}

@@ -50,15 +50,13 @@ aw_dispatch_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 		struct rte_mbuf *m = pkts[i];
 		struct aw_meta *meta = aw_meta(m);
 
-		switch (meta->verdict) {
-		case AW_V_TX:
+		if (likely(meta->verdict == AW_V_TX)) {
 			aw_tx_enqueue(c, m, meta->port_out, false);
-			break;
+			continue;
+		}
+		switch (meta->verdict) {
 		case AW_V_SLOW:
 			to_housekeeper(c, m);
-			break;
-		case AW_V_FILLER:
-			rte_pktmbuf_free(m);
 			break;
 		case AW_V_CONSUMED:
 			c->stats.consumed++;

@@ -1,29 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/* The pipeline's reorder buffer; see aw_reorder.h for the contract. */
 #include "aw_reorder.h"
 
 #include <rte_errno.h>
 #include <rte_malloc.h>
+#include <rte_reorder.h>
 
-static int
-insert_filler(struct aw_reorder *r, uint32_t seqn)
-{
-	struct rte_mbuf *f = rte_pktmbuf_alloc(r->pool);
-
-	if (f == NULL)
-		return -1;
-	*rte_reorder_seqn(f) = seqn;
-	if (r->mark_filler != NULL)
-		r->mark_filler(f);
-	if (rte_reorder_insert(r->rb, f) != 0) {
-		rte_pktmbuf_free(f);
-		return -1;
-	}
-	r->held++;
-	return 0;
-}
-
-/* rte_reorder_create registers the sequence-number dynfield; rte_reorder_init
- * (which we use) may not, on 22.11. Make sure it is registered. */
+/* The sequence-number dynfield is registered by rte_reorder_create; register
+ * it through a throw-away buffer when nothing has yet. */
 static int
 ensure_seqn_dynfield(int socket)
 {
@@ -32,74 +16,105 @@ ensure_seqn_dynfield(int socket)
 	struct rte_reorder_buffer *tmp = rte_reorder_create("aw_seqn_reg", (unsigned)socket, 2);
 	if (tmp == NULL)
 		return -1;
-	rte_reorder_free(tmp); /* holds no mbuf: nothing can be freed twice */
+	rte_reorder_free(tmp); /* holds no mbuf */
 	return rte_reorder_seqn_dynfield_offset >= 0 ? 0 : -1;
 }
 
 struct aw_reorder *
-aw_reorder_create(const char *name, unsigned size, struct rte_mempool *pool, uint64_t gap_tsc,
-		  int socket, aw_reorder_mark_fn mark_filler)
+aw_reorder_create(const char *name, unsigned size, uint64_t gap_tsc, int socket)
 {
-	struct aw_reorder *r = rte_zmalloc_socket("aw_reorder", sizeof(*r), 0, socket);
-	/* The opaque rte_reorder_buffer header is a few cache lines; init checks. */
-	unsigned bufsize = 4096 + 2 * size * (unsigned)sizeof(struct rte_mbuf *);
-
-	if (r == NULL || ensure_seqn_dynfield(socket) < 0) {
-		rte_free(r);
+	if (size == 0 || (size & (size - 1)) != 0 || size > (1u << 30)) {
+		rte_errno = EINVAL;
 		return NULL;
 	}
-	r->mem = rte_zmalloc_socket(name, bufsize, RTE_CACHE_LINE_SIZE, socket);
-	if (r->mem == NULL)
-		goto fail;
-	r->rb = rte_reorder_init(r->mem, bufsize, name, size);
-	if (r->rb == NULL)
-		goto fail;
-	r->pool = pool;
+	if (ensure_seqn_dynfield(socket) < 0)
+		return NULL;
+	unsigned slots = 2 * size;
+	struct aw_reorder *r = rte_zmalloc_socket(name, sizeof(*r) + slots * sizeof(r->slot[0]),
+						  RTE_CACHE_LINE_SIZE, socket);
+	if (r == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	r->mask = slots - 1;
+	r->next = 1;
 	r->gap_tsc = gap_tsc;
-	r->mark_filler = mark_filler;
-	r->next = 0;
-	if (insert_filler(r, 0) < 0) /* fixes the window's start at 0 */
-		goto fail;
 	return r;
-fail:
-	rte_free(r->mem);
-	rte_free(r);
-	return NULL;
 }
 
 int
 aw_reorder_insert(struct aw_reorder *r, struct rte_mbuf *m)
 {
-	/* Behind the window: its number was drained or skipped already. */
-	if ((int32_t)(*rte_reorder_seqn(m) - r->next) < 0)
+	uint32_t seq = *rte_reorder_seqn(m);
+	struct rte_mbuf **s = &r->slot[seq & r->mask];
+
+	/* Behind the window (drained or skipped), past its end, or a duplicate. */
+	if (unlikely(seq - r->next > r->mask || *s != NULL))
 		return -1;
-	if (rte_reorder_insert(r->rb, m) == 0) {
-		r->held++;
-		return 0;
-	}
-	/* ERANGE: far ahead of the window (a flood of lost numbers); ENOSPC: the
-	 * ready queue is full. Both mean give up on what is missing. */
-	return -1;
+	*s = m;
+	r->held++;
+	return 0;
 }
 
-static unsigned
-drain_once(struct aw_reorder *r, struct rte_mbuf **out, unsigned max)
+unsigned
+aw_reorder_insert_burst(struct aw_reorder *r, struct rte_mbuf **m, unsigned n,
+			struct rte_mbuf **late)
 {
-	unsigned n = rte_reorder_drain(r->rb, out, max);
+	const uint32_t next = r->next, mask = r->mask;
+	unsigned nl = 0;
 
-	if (n > 0) {
-		r->held -= n;
-		r->next = *rte_reorder_seqn(out[n - 1]) + 1;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t seq = *rte_reorder_seqn(m[i]);
+		struct rte_mbuf **s = &r->slot[seq & mask];
+		if (unlikely(seq - next > mask || *s != NULL)) {
+			late[nl++] = m[i];
+			continue;
+		}
+		*s = m[i];
 	}
+	r->held += n - nl;
+	return nl;
+}
+
+/* The run of packets from r->next, at most max. */
+static unsigned
+drain_run(struct aw_reorder *r, struct rte_mbuf **out, unsigned max)
+{
+	uint32_t next = r->next;
+	const uint32_t mask = r->mask;
+	unsigned n = 0;
+
+	while (n < max) {
+		struct rte_mbuf **s = &r->slot[next & mask];
+		if (*s == NULL)
+			break;
+		out[n++] = *s;
+		*s = NULL;
+		next++;
+	}
+	r->next = next;
+	r->held -= n;
 	return n;
+}
+
+/* Moves r->next to the first packet held (r->held > 0). */
+static void
+skip_gap(struct aw_reorder *r)
+{
+	uint32_t k = 0;
+
+	while (r->slot[(r->next + k) & r->mask] == NULL)
+		k++;
+	r->next += k;
+	r->gaps_skipped += k;
 }
 
 unsigned
 aw_reorder_drain(struct aw_reorder *r, struct rte_mbuf **out, unsigned max, uint64_t now)
 {
-	unsigned n = drain_once(r, out, max);
+	unsigned n = drain_run(r, out, max);
 
-	if (n > 0 || r->held == 0) {
+	if (likely(n > 0 || r->held == 0)) {
 		r->stall_since = 0;
 		return n;
 	}
@@ -109,12 +124,11 @@ aw_reorder_drain(struct aw_reorder *r, struct rte_mbuf **out, unsigned max, uint
 	}
 	if (now - r->stall_since < r->gap_tsc)
 		return 0;
-	/* Waited long enough: the packet with number r->next is not coming. */
-	if (insert_filler(r, r->next) < 0)
-		return 0;
-	r->gaps_skipped++;
+	/* Waited long enough: what is missing before the first held packet is
+	 * not coming. */
+	skip_gap(r);
 	r->stall_since = 0;
-	return drain_once(r, out, max);
+	return drain_run(r, out, max);
 }
 
 unsigned
@@ -123,10 +137,9 @@ aw_reorder_flush(struct aw_reorder *r, struct rte_mbuf **out, unsigned max)
 	unsigned n = 0;
 
 	while (n < max && r->held > 0) {
-		unsigned k = drain_once(r, out + n, max - n);
-		if (k == 0 && insert_filler(r, r->next) < 0)
-			break;
-		n += k;
+		if (r->slot[r->next & r->mask] == NULL)
+			skip_gap(r);
+		n += drain_run(r, out + n, max - n);
 	}
 	return n;
 }
@@ -134,10 +147,5 @@ aw_reorder_flush(struct aw_reorder *r, struct rte_mbuf **out, unsigned max)
 void
 aw_reorder_destroy(struct aw_reorder *r)
 {
-	if (r == NULL)
-		return;
-	/* Never rte_reorder_free(): see the header. Whatever is held is flushed by
-	 * the caller first; the buffer memory is ours. */
-	rte_free(r->mem);
 	rte_free(r);
 }

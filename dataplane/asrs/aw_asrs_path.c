@@ -24,6 +24,7 @@
 
 #include "aw_addrset.h"
 #include "aw_asrs_dnh.h"
+#include "aw_asrs_memo.h"
 #include "aw_asrs_nat.h"
 #include "aw_asrs_stab.h"
 #include "aw_asrs_svcstats.h"
@@ -300,7 +301,7 @@ identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint6
 	const struct aw_lsn_table *t = __atomic_load_n(&a->lsn, __ATOMIC_ACQUIRE);
 	const struct aw_lsn_slot *ls = NULL;
 	if (p->addr_flags & AW_ADDR_VIP) {
-		ls = aw_lsn_lookup(t, dst, fam, p->proto, dport);
+		ls = aw_memo_lsn(aw_asrs_lc(c), t, dst, fam, p->proto, dport);
 	} else if (p->addr_flags & AW_ADDR_OWN) {
 		/* Instance alias: a listener of an AARP VIP, on our unicast address. */
 		const struct aw_addrset *as = __atomic_load_n(&c->dp->addrs, __ATOMIC_ACQUIRE);
@@ -508,7 +509,7 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 			return aw_asrs_refuse(c, p, AW_DROP_NO_SERVICE);
 		return aw_set_drop(p->m, AW_DROP_LOCAL_UNHANDLED);
 	}
-	const struct aw_svc *svc = aw_svc_find(a, sid);
+	const struct aw_svc *svc = aw_memo_svc(aw_asrs_lc(c), a, sid);
 	if (svc == NULL)
 		return aw_asrs_refuse(c, p, AW_DROP_NO_SERVICE);
 	if (svc->n_pref == 0)
@@ -541,12 +542,14 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 		return p->v6 ? hit(c, a, aw_asrs_lc(c), p, data, 1) : hit(c, a, aw_asrs_lc(c), p, data, 0);
 	aw_svcstats_pkt(a, aw_asrs_lc(c), (uint32_t)(data >> 1), 0, p->l3_len);
 	struct aw_sess *s = &a->sess[data >> 1];
+	const uint32_t nh = __atomic_load_n(&s->nh[0], __ATOMIC_RELAXED); /* aw_dnh_get's, or 0 */
 	if (p->v6)
 		forward(c, a, p, s, strip, opt_off, 1);
 	else
 		forward(c, a, p, s, strip, opt_off, 0);
-	aw_dnh_put(aw_asrs_lc(c), s->dest, (uint8_t)p->v6,
-		   __atomic_load_n(&s->nh[0], __ATOMIC_RELAXED));
+	const uint32_t got = __atomic_load_n(&s->nh[0], __ATOMIC_RELAXED);
+	if (got != nh) /* else the cache has it already */
+		aw_dnh_put(aw_asrs_lc(c), s->dest, (uint8_t)p->v6, got);
 }
 
 static __rte_always_inline void
@@ -595,6 +598,7 @@ aw_asrs_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b)
 
 	aw_asrs_lc(c)->now = aw_asrs_now(a, rte_rdtsc());
 	memset(aw_asrs_lc(c)->created, 0, sizeof(aw_asrs_lc(c)->created));
+	aw_memo_reset(aw_asrs_lc(c));
 	for (unsigned i = 0; i < b->n; i += BULK)
 		burst_chunk(c, a, &b->p[i], RTE_MIN((unsigned)BULK, b->n - i));
 }

@@ -234,6 +234,11 @@ struct aw_asrs_lcore {
 	struct aw_syncookie sc;       /* SYN cookie keys (this lcore's cache) */
 	uint32_t nf_tokens, nf_last;  /* new-flow budget: tokens, refilled at (1/16 s) */
 	struct aw_asrs_dnh dnh[1u << AW_ASRS_DNH_BITS]; /* new sessions' first word */
+	/* the burst's last listener (of table memo_lsn_tab) and service (aw_asrs_memo.h) */
+	const struct aw_lsn_slot *memo_lsn;
+	const struct aw_lsn_table *memo_lsn_tab;
+	const struct aw_svc *memo_svc;
+	uint64_t memo_sid;
 	uint64_t sess_expired;
 	/* finer reasons of bad_shim drops: aw_shim errors, then the two below */
 	uint64_t bad_shim[AW_SHIM_ERR_COUNT + 2];

@@ -270,15 +270,18 @@ port_free(void *arg, uint16_t port)
 	return aw_stab_find(pa->a, &pa->k, pa->h) == AW_STAB_MISS;
 }
 
-uint16_t
-aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s, uint32_t *hr,
-	     enum aw_snat_res *why)
+/* aw_snat_port, inlined into aw_snat_spread (the new-session path). */
+static __rte_always_inline uint16_t
+snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s, uint32_t *hr,
+	  enum aw_snat_res *why)
 {
-	struct probe_arg pa = {.a = a};
+	struct probe_arg pa;
 	struct aw_snat_pair_key pk;
 	uint16_t port = 0;
 
-	aw_sess_key_reply(a, s, &pa.k);
+	pa.a = a;
+	pa.h = 0;
+	aw_sess_key_reply(a, s, &pa.k); /* the whole key, padding included */
 	pair_key(s, &pk);
 	rte_spinlock_lock(&l->snat_lock);
 	enum aw_snat_res r = aw_snat_alloc(&l->snat, &pk, AW_ASRS_PROBES, port_free, &pa, &port);
@@ -287,6 +290,13 @@ aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s
 		*why = r;
 	*hr = pa.h;
 	return r == AW_SNAT_OK ? port : 0;
+}
+
+uint16_t
+aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s, uint32_t *hr,
+	     enum aw_snat_res *why)
+{
+	return snat_port(a, l, s, hr, why);
 }
 
 enum aw_drop_reason
@@ -301,7 +311,7 @@ aw_snat_spread(struct aw_asrs *a, struct aw_asrs_lcore *l, struct aw_sess *s, ui
 	for (unsigned t = 0; t < tries; t++) {
 		if (t > 0)
 			s->snat = (uint8_t)(base + (s->snat - base + 1) % n);
-		uint16_t port = aw_snat_port(a, l, s, hr, &why);
+		uint16_t port = snat_port(a, l, s, hr, &why);
 		if (port != 0) {
 			s->sport = rte_cpu_to_be_16(port);
 			return AW_DROP__COUNT;

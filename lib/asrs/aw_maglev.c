@@ -48,6 +48,14 @@ aw_maglev_flow_hash(const struct aw_addr *client, uint16_t port, uint8_t proto)
 	uint8_t key[1 + 16 + 2 + 1];
 	size_t alen = aw_addr_len(client), n = 0;
 
+	if (alen == 4) { /* the 8-byte key is one word: aw_hash64 without its loops */
+		uint32_t a4;
+		memcpy(&a4, client->b, 4);
+		uint64_t w = (uint64_t)client->family | (uint64_t)le32toh(a4) << 8 |
+			     (uint64_t)(port >> 8) << 40 | (uint64_t)(port & 0xff) << 48 |
+			     (uint64_t)proto << 56;
+		return aw_mix64(aw_mix64(aw_mix64(AW_MAGLEV_SEED_FLOW ^ (8 * GOLDEN)) ^ w) + GOLDEN);
+	}
 	key[n++] = client->family;
 	memcpy(key + n, client->b, alen);
 	n += alen;
