@@ -13,7 +13,7 @@
 #include <rte_telemetry.h>
 
 #include "aw_gw_priv.h"
-#include "aw_hex.h"
+#include "aw_keyed_api.h"
 
 static struct aw_gw *tel_gw;
 
@@ -164,31 +164,8 @@ aw_gw_stats_json(const struct aw_dp *dp)
 static int
 tel_gateways(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct aw_gw *g = tel_gw;
-	struct rte_tel_data *list = rte_tel_data_alloc();
-	struct aw_gw_path *p;
-	uint32_t next = 0;
-	unsigned n = 0;
-
 	(void)cmd, (void)params;
-	if (g == NULL || list == NULL) {
-		rte_tel_data_free(list);
-		return -1;
-	}
-	rte_tel_data_start_array(list, RTE_TEL_STRING_VAL);
-	rte_tel_data_start_dict(d);
-	pthread_mutex_lock(&g->lock);
-	rte_tel_data_add_dict_u64(d, "paths", aw_gw_table_count(g->t));
-	rte_tel_data_add_dict_u64(d, "max_paths", g->conf->max_paths);
-	while (n < 64 && aw_gw_table_iterate(g->t, &next, &p) == 0) {
-		char hex[33];
-		aw_hex_encode(p->path_id, 16, hex);
-		rte_tel_data_add_array_string(list, hex);
-		n++;
-	}
-	pthread_mutex_unlock(&g->lock);
-	rte_tel_data_add_dict_container(d, "first_paths", list, 0);
-	return 0;
+	return aw_keyed_telemetry(&aw_gw_keyed, tel_gw, d);
 }
 
 static void

@@ -14,7 +14,7 @@
 #include <rte_malloc.h>
 #include <rte_telemetry.h>
 
-#include "aw_hex.h"
+#include "aw_keyed_api.h"
 #include "aw_relay_priv.h"
 
 #define SCAN_PERIOD_MS 100
@@ -251,34 +251,8 @@ aw_relay_stats_json(const struct aw_dp *dp)
 static int
 tel_relays(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct aw_relay *r = tel_relay;
-	struct rte_tel_data *list = rte_tel_data_alloc();
-	uint32_t next = 0;
-	const uint8_t *id;
-	struct aw_relay_path *p;
-	unsigned n = 0;
-
 	(void)cmd, (void)params;
-	if (r == NULL || list == NULL) {
-		rte_tel_data_free(list);
-		return -1;
-	}
-	rte_tel_data_start_array(list, RTE_TEL_STRING_VAL);
-	rte_tel_data_start_dict(d);
-	pthread_mutex_lock(&r->lock);
-	rte_tel_data_add_dict_u64(d, "paths", aw_relay_table_count(r->t));
-	rte_tel_data_add_dict_u64(d, "max_paths", r->conf->max_paths);
-	rte_tel_data_add_dict_u64(d, "expired_bind_timeout", r->expired[AW_RELAY_EXP_BIND]);
-	rte_tel_data_add_dict_u64(d, "expired_idle_timeout", r->expired[AW_RELAY_EXP_IDLE]);
-	while (n < 64 && aw_relay_table_iterate(r->t, &next, &id, &p) == 0) {
-		char hex[33];
-		aw_hex_encode(id, 16, hex);
-		rte_tel_data_add_array_string(list, hex);
-		n++;
-	}
-	pthread_mutex_unlock(&r->lock);
-	rte_tel_data_add_dict_container(d, "first_paths", list, 0);
-	return 0;
+	return aw_keyed_telemetry(&aw_relay_keyed, tel_relay, d);
 }
 
 static void
