@@ -178,4 +178,16 @@ int aw_feat_claim(struct aw_dp *dp, uint8_t *slot, uint8_t id, const char *what,
 		  size_t errlen);
 int aw_feat_claim_udp(struct aw_dp *dp, uint16_t port_be, uint8_t id, char *err, size_t errlen);
 
+/* create's per-lcore state of feature `id` (aw_feat_lcores.c): on every lcore
+ * that runs features (rtc, pipeline worker), `size` zeroed cache-aligned
+ * bytes in c->feat_lc[id], then init(c, state) (may be NULL). -1 with err set
+ * ("<name>: out of memory for lcore state", or init's message); what was
+ * made is left for aw_feat_lcores_free, which destroy calls: fini(state) (may
+ * be NULL) on each lcore's state, then frees it. Main thread. */
+typedef int (*aw_feat_lc_init_fn)(struct aw_lcore_ctx *c, void *state, char *err, size_t errlen);
+typedef void (*aw_feat_lc_fini_fn)(void *state);
+int aw_feat_lcores_alloc(struct aw_dp *dp, uint8_t id, size_t size, const char *name,
+			 aw_feat_lc_init_fn init, char *err, size_t errlen);
+void aw_feat_lcores_free(struct aw_dp *dp, uint8_t id, aw_feat_lc_fini_fn fini);
+
 #endif /* AW_FEATURE_H */

@@ -171,6 +171,8 @@ char *ctl_cell(const json_t *v);
 /* A cell for an endpoint: {addr, port} objects become "addr:port" ("[v6]:port"),
  * anything else as ctl_cell. */
 char *ctl_endpoint_cell(const json_t *v);
+/* The non-zero integer members of obj as "k=v k=v", "-" when none. */
+char *ctl_nonzero_cell(const json_t *obj);
 /* "key  value" lines for the scalar members of obj, aligned, nested objects
  * flattened as "a.b"; arrays of objects printed as tables after them. Keys in
  * skip (NULL-terminated, may be NULL) are left out, and "ok" always is. */
@@ -235,6 +237,12 @@ int ctl_show_mapd_subscribers(const struct ctl_cmd *c, const json_t *reply);
 /* ctl_gateway.c: the overlay gateway (both daemons). */
 extern const struct ctl_pager ctl_gateways_pager;
 int ctl_show_mapd_gateways(const struct ctl_cmd *c, const json_t *reply);
+/* The map server's lists with refusals (relay.list, gateway.list): the rows of
+ * reply[key] under hdr, then "N <key>, M refused" and what was left out. */
+int ctl_show_refusals(const struct ctl_cmd *c, const json_t *reply, const char *key,
+		      const char *const *hdr, ctl_row_fn row);
+/* An entry's last refusal as 4 cells: REFUSED_BY REFUSALS AGE_MS ERROR. */
+void ctl_refusal_cells(const json_t *entry, char **cells);
 int ctl_parse_gateway_add(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 int ctl_parse_register(const struct ctl_cmd *c, int argc, char **argv, json_t *req);
 int ctl_parse_deregister(const struct ctl_cmd *c, int argc, char **argv, json_t *req);

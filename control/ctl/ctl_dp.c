@@ -184,9 +184,7 @@ static void
 relay_row(struct ctl_table *t, const json_t *r)
 {
 	const json_t *sides = json_object_get(r, "sides");
-	char *c[6], ctr[512] = "";
-	const char *k;
-	json_t *v;
+	char *c[6];
 
 	c[0] = ctl_cell(json_object_get(r, "path_id"));
 	c[1] = ctl_cell(json_object_get(r, "suite"));
@@ -196,13 +194,7 @@ relay_row(struct ctl_table *t, const json_t *r)
 		c[3 + s] = json_is_true(json_object_get(side, "bound")) ? ctl_endpoint_cell(side)
 									: strdup("-");
 	}
-	json_object_foreach(json_object_get(r, "counters"), k, v) {
-		size_t n = strlen(ctr);
-		if (json_is_integer(v) && json_integer_value(v) != 0)
-			snprintf(ctr + n, sizeof(ctr) - n, "%s%s=%lld", n ? " " : "", k,
-				 (long long)json_integer_value(v));
-	}
-	c[5] = strdup(ctr[0] ? ctr : "-");
+	c[5] = ctl_nonzero_cell(json_object_get(r, "counters"));
 	ctl_table_row(t, (const char *const *)c);
 	for (int i = 0; i < 6; i++)
 		free(c[i]);

@@ -12,23 +12,6 @@
 
 #include "ctl.h"
 
-/* The non-zero counters as "k=v k=v", "-" when none. */
-static char *
-counters_cell(const json_t *ctrs)
-{
-	char buf[512] = "";
-	const char *k;
-	json_t *v;
-
-	json_object_foreach((json_t *)ctrs, k, v) {
-		size_t n = strlen(buf);
-		if (json_is_integer(v) && json_integer_value(v) != 0 && n < sizeof(buf))
-			snprintf(buf + n, sizeof(buf) - n, "%s%s=%lld", n ? " " : "", k,
-				 (long long)json_integer_value(v));
-	}
-	return strdup(buf[0] ? buf : "-");
-}
-
 #define DP_COLS 6
 
 static void
@@ -41,7 +24,7 @@ gateway_row(struct ctl_table *t, const json_t *g)
 	c[2] = ctl_cell(json_object_get(g, "node_addr"));
 	c[3] = json_is_true(json_object_get(g, "bound")) ? ctl_endpoint_cell(g) : strdup("-");
 	c[4] = ctl_cell(json_object_get(g, "idle_s"));
-	c[5] = counters_cell(json_object_get(g, "counters"));
+	c[5] = ctl_nonzero_cell(json_object_get(g, "counters"));
 	ctl_table_row(t, (const char *const *)c);
 	for (int k = 0; k < DP_COLS; k++)
 		free(c[k]);
@@ -58,14 +41,11 @@ static void
 mapd_gateway_row(struct ctl_table *t, const json_t *g)
 {
 	static const char *const keys[] = {"path_id", "suite", "node_addr", "idle_timeout_s"};
-	static const char *const refused_keys[] = {"by", "count", "age_ms", "error"};
-	const json_t *refused = json_object_get(g, "refused");
 	char *c[MAPD_COLS];
 
 	for (int k = 0; k < 4; k++)
 		c[k] = ctl_cell(json_object_get(g, keys[k]));
-	for (int k = 0; k < 4; k++)
-		c[4 + k] = ctl_cell(json_object_get(refused, refused_keys[k]));
+	ctl_refusal_cells(g, c + 4);
 	ctl_table_row(t, (const char *const *)c);
 	for (int k = 0; k < MAPD_COLS; k++)
 		free(c[k]);
@@ -77,29 +57,8 @@ ctl_show_mapd_gateways(const struct ctl_cmd *c, const json_t *reply)
 	static const char *const hdr[MAPD_COLS + 1] = {"PATH_ID",    "SUITE",    "NODE_ADDR",
 						       "IDLE_S",     "REFUSED_BY", "REFUSALS",
 						       "AGE_MS",     "ERROR",    NULL};
-	const json_t *gws;
-	int rc = ctl_reply_array(c, reply, "gateways", &gws);
-	long long total = json_integer_value(json_object_get(reply, "total"));
-	long long left_out = json_integer_value(json_object_get(reply, "left_out"));
-	size_t i, refused = 0;
-	json_t *g;
 
-	if (rc != CTL_OK)
-		return rc;
-	struct ctl_table *t = ctl_table_new(hdr);
-	json_array_foreach((json_t *)gws, i, g) {
-		mapd_gateway_row(t, g);
-		refused += json_object_get(g, "refused") != NULL;
-	}
-	if (json_array_size(gws) > 0)
-		ctl_table_print(t);
-	else
-		ctl_table_free(t);
-	printf("%zu gateways, %zu refused", json_array_size(gws), refused);
-	if (left_out > 0)
-		printf(" (%lld of %lld left out)", left_out, total);
-	printf("\n");
-	return CTL_OK;
+	return ctl_show_refusals(c, reply, "gateways", hdr, mapd_gateway_row);
 }
 
 /* PATH_ID END_KEY NODE_ADDR [suite 1|2] [idle S] (data plane or map server);

@@ -45,76 +45,75 @@ ctl_show_mapd_service(const struct ctl_cmd *c, const json_t *reply)
 	return CTL_OK;
 }
 
-/* The rate of a relay as "pps=N bps=N burst=N" (its non-zero members), or "-". */
-static char *
-rate_cell(const json_t *rate)
+void
+ctl_refusal_cells(const json_t *entry, char **cells)
 {
-	char buf[160] = "";
-	const char *k;
-	json_t *v;
+	static const char *const keys[] = {"by", "count", "age_ms", "error"};
+	const json_t *refused = json_object_get(entry, "refused");
 
-	json_object_foreach((json_t *)rate, k, v) {
-		size_t n = strlen(buf);
-		if (json_is_integer(v) && json_integer_value(v) != 0 && n < sizeof(buf))
-			snprintf(buf + n, sizeof(buf) - n, "%s%s=%lld", n ? " " : "", k,
-				 (long long)json_integer_value(v));
-	}
-	return strdup(buf[0] ? buf : "-");
+	for (int k = 0; k < 4; k++)
+		cells[k] = ctl_cell(json_object_get(refused, keys[k]));
 }
 
 #define RELAY_COLS 9
 
-/* One relay of the map: its parameters (never a key) and its last refusal. */
+/* One relay of the map: its parameters (never a key), its rate ("pps=N
+ * bytes_per_s=N burst=N", the non-zero members) and its last refusal. */
 static void
 mapd_relay_row(struct ctl_table *t, const json_t *r)
 {
 	static const char *const keys[] = {"path_id", "suite", "idle_timeout_s",
 					   "bind_timeout_s"};
-	static const char *const refused_keys[] = {"by", "count", "age_ms", "error"};
-	const json_t *refused = json_object_get(r, "refused");
 	char *c[RELAY_COLS];
 
 	for (int k = 0; k < 4; k++)
 		c[k] = ctl_cell(json_object_get(r, keys[k]));
-	c[4] = rate_cell(json_object_get(r, "rate"));
-	for (int k = 0; k < 4; k++)
-		c[5 + k] = ctl_cell(json_object_get(refused, refused_keys[k]));
+	c[4] = ctl_nonzero_cell(json_object_get(r, "rate"));
+	ctl_refusal_cells(r, c + 5);
 	ctl_table_row(t, (const char *const *)c);
 	for (int k = 0; k < RELAY_COLS; k++)
 		free(c[k]);
 }
 
-/* relay.list: refused relays first (the map server's order), then
- * "N relays", with how many the reply left out. */
+/* Refused entries first (the map server's order), then "N <key>, M refused",
+ * with how many the reply left out. */
+int
+ctl_show_refusals(const struct ctl_cmd *c, const json_t *reply, const char *key,
+		  const char *const *hdr, ctl_row_fn row)
+{
+	const json_t *list;
+	int rc = ctl_reply_array(c, reply, key, &list);
+	long long total = json_integer_value(json_object_get(reply, "total"));
+	long long left_out = json_integer_value(json_object_get(reply, "left_out"));
+	size_t i, refused = 0;
+	json_t *e;
+
+	if (rc != CTL_OK)
+		return rc;
+	struct ctl_table *t = ctl_table_new(hdr);
+	json_array_foreach((json_t *)list, i, e) {
+		row(t, e);
+		refused += json_object_get(e, "refused") != NULL;
+	}
+	if (json_array_size(list) > 0)
+		ctl_table_print(t);
+	else
+		ctl_table_free(t);
+	printf("%zu %s, %zu refused", json_array_size(list), key, refused);
+	if (left_out > 0)
+		printf(" (%lld of %lld left out)", left_out, total);
+	printf("\n");
+	return CTL_OK;
+}
+
 int
 ctl_show_mapd_relays(const struct ctl_cmd *c, const json_t *reply)
 {
 	static const char *const hdr[RELAY_COLS + 1] = {
 		"PATH_ID", "SUITE", "IDLE_S", "BIND_S", "RATE", "REFUSED_BY", "REFUSALS",
 		"AGE_MS", "ERROR", NULL};
-	const json_t *relays;
-	int rc = ctl_reply_array(c, reply, "relays", &relays);
-	long long total = json_integer_value(json_object_get(reply, "total"));
-	long long left_out = json_integer_value(json_object_get(reply, "left_out"));
-	size_t i, refused = 0;
-	json_t *r;
 
-	if (rc != CTL_OK)
-		return rc;
-	struct ctl_table *t = ctl_table_new(hdr);
-	json_array_foreach((json_t *)relays, i, r) {
-		mapd_relay_row(t, r);
-		refused += json_object_get(r, "refused") != NULL;
-	}
-	if (json_array_size(relays) > 0)
-		ctl_table_print(t);
-	else
-		ctl_table_free(t);
-	printf("%zu relays, %zu refused", json_array_size(relays), refused);
-	if (left_out > 0)
-		printf(" (%lld of %lld left out)", left_out, total);
-	printf("\n");
-	return CTL_OK;
+	return ctl_show_refusals(c, reply, "relays", hdr, mapd_relay_row);
 }
 
 /* subscriber.list: the subscribers, then the limits' counters. */

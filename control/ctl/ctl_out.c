@@ -278,6 +278,22 @@ ctl_endpoint_cell(const json_t *v)
 	return xstrdup(buf);
 }
 
+char *
+ctl_nonzero_cell(const json_t *obj)
+{
+	char buf[512] = "";
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)obj, k, v) {
+		size_t n = strlen(buf);
+		if (json_is_integer(v) && json_integer_value(v) != 0 && n < sizeof(buf))
+			snprintf(buf + n, sizeof(buf) - n, "%s%s=%lld", n ? " " : "", k,
+				 (long long)json_integer_value(v));
+	}
+	return xstrdup(buf[0] ? buf : "-");
+}
+
 void
 ctl_print_nonzero(const char *title, const json_t *obj)
 {

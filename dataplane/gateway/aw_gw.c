@@ -13,45 +13,46 @@
 #include <rte_telemetry.h>
 
 #include "aw_gw_priv.h"
-#include "aw_hex.h"
+#include "aw_keyed_api.h"
 
 static struct aw_gw *tel_gw;
 
 static int
-lcores_init(struct aw_dp *dp, char *err, size_t errlen)
+lcore_init(struct aw_lcore_ctx *c, void *state, char *err, size_t errlen)
 {
-	for (unsigned i = 0; i < dp->n_ctx; i++) {
-		struct aw_lcore_ctx *c = dp->ctx_list[i];
-		if (c->role != AW_LCORE_RTC && c->role != AW_LCORE_WORKER)
-			continue;
-		struct aw_gw_lcore *gl = rte_zmalloc("aw_gw_lcore", sizeof(*gl),
-						     RTE_CACHE_LINE_SIZE);
-		c->feat_lc[AW_FEAT_GATEWAY] = gl;
-		if (gl == NULL) {
-			snprintf(err, errlen, "gateway: out of memory for lcore state");
-			return -1;
-		}
-		gl->iv_used = AW_GW_IV_POOL; /* drawn on first use */
-		gl->kc = rte_zmalloc("aw_gw_keys", sizeof(*gl->kc) * AW_GW_KEY_CACHE,
-				     RTE_CACHE_LINE_SIZE);
-		if (gl->kc == NULL) {
-			snprintf(err, errlen, "gateway: out of memory for the key cache");
-			return -1;
-		}
-		if (aw_gw_frag_init(gl, aw_gw_conf_of(dp->cfg), dp->tsc_hz,
-				    (int)rte_lcore_to_socket_id(c->lcore_id)) < 0) {
-			snprintf(err, errlen, "gateway.reassembly: cannot create a table of %u "
-				 "datagrams: %s", aw_gw_conf_of(dp->cfg)->frag_max,
-				 rte_strerror(rte_errno));
-			return -1;
-		}
-		gl->eng = aw_trs_engine_create_best();
-		if (gl->eng == NULL) {
-			snprintf(err, errlen, "gateway: cannot create a crypto engine");
-			return -1;
-		}
+	const struct aw_gw_conf *gc = aw_gw_conf_of(c->dp->cfg);
+	struct aw_gw_lcore *gl = state;
+
+	gl->iv_used = AW_GW_IV_POOL; /* drawn on first use */
+	gl->kc = rte_zmalloc("aw_gw_keys", sizeof(*gl->kc) * AW_GW_KEY_CACHE, RTE_CACHE_LINE_SIZE);
+	if (gl->kc == NULL) {
+		snprintf(err, errlen, "gateway: out of memory for the key cache");
+		return -1;
+	}
+	if (aw_gw_frag_init(gl, gc, c->dp->tsc_hz, (int)rte_lcore_to_socket_id(c->lcore_id)) < 0) {
+		snprintf(err, errlen, "gateway.reassembly: cannot create a table of %u datagrams: %s",
+			 gc->frag_max, rte_strerror(rte_errno));
+		return -1;
+	}
+	gl->eng = aw_trs_engine_create_best();
+	if (gl->eng == NULL) {
+		snprintf(err, errlen, "gateway: cannot create a crypto engine");
+		return -1;
 	}
 	return 0;
+}
+
+static void
+lcore_fini(void *state)
+{
+	struct aw_gw_lcore *gl = state;
+
+	aw_gw_frag_fini(gl);
+	aw_trs_engine_free(gl->eng);
+	memset(gl->iv_pool, 0, sizeof(gl->iv_pool));
+	if (gl->kc != NULL)
+		memset(gl->kc, 0, sizeof(*gl->kc) * AW_GW_KEY_CACHE);
+	rte_free(gl->kc);
 }
 
 int
@@ -77,7 +78,9 @@ aw_gw_create(struct aw_dp *dp, char *err, size_t errlen)
 	g->base_tsc = rte_rdtsc();
 	pthread_mutex_init(&g->lock, NULL);
 	g->t = aw_gw_table_create("aw_gw", gc->max_paths, dp->rcu, err, errlen);
-	if (g->t == NULL || lcores_init(dp, err, errlen) < 0 ||
+	if (g->t == NULL ||
+	    aw_feat_lcores_alloc(dp, AW_FEAT_GATEWAY, sizeof(struct aw_gw_lcore), "gateway",
+				 lcore_init, err, errlen) < 0 ||
 	    aw_feat_claim_udp(dp, g->port_be, AW_FEAT_GATEWAY, err, errlen) < 0 ||
 	    aw_feat_claim(dp, &dp->steer.frag_local, AW_FEAT_GATEWAY, "fragments to own addresses",
 			  err, errlen) < 0)
@@ -98,20 +101,7 @@ aw_gw_destroy(struct aw_dp *dp)
 	if (g == NULL)
 		return;
 	tel_gw = NULL;
-	for (unsigned i = 0; i < dp->n_ctx; i++) {
-		struct aw_lcore_ctx *c = dp->ctx_list[i];
-		struct aw_gw_lcore *gl = aw_gw_lc(c);
-		if (gl != NULL) {
-			aw_gw_frag_fini(gl);
-			aw_trs_engine_free(gl->eng);
-			memset(gl->iv_pool, 0, sizeof(gl->iv_pool));
-			if (gl->kc != NULL)
-				memset(gl->kc, 0, sizeof(*gl->kc) * AW_GW_KEY_CACHE);
-			rte_free(gl->kc);
-		}
-		rte_free(gl);
-		c->feat_lc[AW_FEAT_GATEWAY] = NULL;
-	}
+	aw_feat_lcores_free(dp, AW_FEAT_GATEWAY, lcore_fini);
 	aw_gw_table_free(g->t);
 	pthread_mutex_destroy(&g->lock);
 	rte_free(g);
@@ -164,31 +154,8 @@ aw_gw_stats_json(const struct aw_dp *dp)
 static int
 tel_gateways(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct aw_gw *g = tel_gw;
-	struct rte_tel_data *list = rte_tel_data_alloc();
-	struct aw_gw_path *p;
-	uint32_t next = 0;
-	unsigned n = 0;
-
 	(void)cmd, (void)params;
-	if (g == NULL || list == NULL) {
-		rte_tel_data_free(list);
-		return -1;
-	}
-	rte_tel_data_start_array(list, RTE_TEL_STRING_VAL);
-	rte_tel_data_start_dict(d);
-	pthread_mutex_lock(&g->lock);
-	rte_tel_data_add_dict_u64(d, "paths", aw_gw_table_count(g->t));
-	rte_tel_data_add_dict_u64(d, "max_paths", g->conf->max_paths);
-	while (n < 64 && aw_gw_table_iterate(g->t, &next, &p) == 0) {
-		char hex[33];
-		aw_hex_encode(p->path_id, 16, hex);
-		rte_tel_data_add_array_string(list, hex);
-		n++;
-	}
-	pthread_mutex_unlock(&g->lock);
-	rte_tel_data_add_dict_container(d, "first_paths", list, 0);
-	return 0;
+	return aw_keyed_telemetry(&aw_gw_keyed, tel_gw, d);
 }
 
 static void

@@ -11,12 +11,6 @@
 
 #define IDLE_MAX 86400
 
-int
-aw_gw_parse_path_id(struct aw_jctx *c, json_t *v, const char *path, uint8_t out[16])
-{
-	return aw_jc_parse_hex(c, v, path, out, 16);
-}
-
 static int
 parse_node(struct aw_jctx *c, json_t *v, const char *path, const struct aw_gw_conf *gc,
 	   struct aw_addr *out)

@@ -134,7 +134,9 @@ void aw_gw_burst_end(struct aw_lcore_ctx *c);
 
 int aw_gw_entry_parse(struct aw_jctx *c, json_t *v, const char *path,
 		      const struct aw_gw_conf *gc, struct aw_gw_entry *out);
-int aw_gw_parse_path_id(struct aw_jctx *c, json_t *v, const char *path, uint8_t out[16]);
+/* The gateway table as aw_keyed_api serves it (aw_gw_api.c). */
+struct aw_keyed;
+extern const struct aw_keyed aw_gw_keyed;
 
 /* The API / stats view of a path (never the key). */
 json_t *aw_gw_path_json(const struct aw_gw *g, const struct aw_gw_path *p);

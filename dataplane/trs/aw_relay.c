@@ -14,7 +14,7 @@
 #include <rte_malloc.h>
 #include <rte_telemetry.h>
 
-#include "aw_hex.h"
+#include "aw_keyed_api.h"
 #include "aw_relay_priv.h"
 
 #define SCAN_PERIOD_MS 100
@@ -102,26 +102,23 @@ pick_addrs(struct aw_relay *r, const struct aw_dp *dp)
 }
 
 static int
-lcores_init(struct aw_dp *dp, char *err, size_t errlen)
+lcore_init(struct aw_lcore_ctx *c, void *state, char *err, size_t errlen)
 {
-	for (unsigned i = 0; i < dp->n_ctx; i++) {
-		struct aw_lcore_ctx *c = dp->ctx_list[i];
-		if (c->role != AW_LCORE_RTC && c->role != AW_LCORE_WORKER)
-			continue;
-		struct aw_relay_lcore *rl = rte_zmalloc("aw_relay_lcore", sizeof(*rl),
-							RTE_CACHE_LINE_SIZE);
-		c->feat_lc[AW_FEAT_RELAY] = rl;
-		if (rl == NULL) {
-			snprintf(err, errlen, "trs: out of memory for lcore state");
-			return -1;
-		}
-		rl->eng = aw_trs_engine_create_best();
-		if (rl->eng == NULL) {
-			snprintf(err, errlen, "trs: cannot create a crypto engine");
-			return -1;
-		}
+	struct aw_relay_lcore *rl = state;
+
+	(void)c;
+	rl->eng = aw_trs_engine_create_best();
+	if (rl->eng == NULL) {
+		snprintf(err, errlen, "trs: cannot create a crypto engine");
+		return -1;
 	}
 	return 0;
+}
+
+static void
+lcore_fini(void *state)
+{
+	aw_trs_engine_free(((struct aw_relay_lcore *)state)->eng);
 }
 
 static int
@@ -165,7 +162,9 @@ aw_relay_create(struct aw_dp *dp, char *err, size_t errlen)
 	pthread_mutex_init(&r->lock, NULL);
 	r->t = aw_relay_table_create("aw_relay", r->conf->max_paths, dp->rcu, err, errlen);
 	pick_addrs(r, dp);
-	if (r->t == NULL || lcores_init(dp, err, errlen) < 0 ||
+	if (r->t == NULL ||
+	    aw_feat_lcores_alloc(dp, AW_FEAT_RELAY, sizeof(struct aw_relay_lcore), "trs", lcore_init,
+				 err, errlen) < 0 ||
 	    install_config(r, err, errlen) < 0 ||
 	    aw_feat_claim_udp(dp, r->port_be, AW_FEAT_RELAY, err, errlen) < 0)
 		return -1;
@@ -197,14 +196,7 @@ aw_relay_destroy(struct aw_dp *dp)
 		pthread_join(r->reaper, NULL);
 	}
 	tel_relay = NULL;
-	for (unsigned i = 0; i < dp->n_ctx; i++) {
-		struct aw_lcore_ctx *c = dp->ctx_list[i];
-		struct aw_relay_lcore *rl = aw_relay_lc(c);
-		if (rl != NULL)
-			aw_trs_engine_free(rl->eng);
-		rte_free(rl);
-		c->feat_lc[AW_FEAT_RELAY] = NULL;
-	}
+	aw_feat_lcores_free(dp, AW_FEAT_RELAY, lcore_fini);
 	aw_relay_table_free(r->t);
 	pthread_mutex_destroy(&r->lock);
 	rte_free(r->ev);
@@ -251,34 +243,8 @@ aw_relay_stats_json(const struct aw_dp *dp)
 static int
 tel_relays(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct aw_relay *r = tel_relay;
-	struct rte_tel_data *list = rte_tel_data_alloc();
-	uint32_t next = 0;
-	const uint8_t *id;
-	struct aw_relay_path *p;
-	unsigned n = 0;
-
 	(void)cmd, (void)params;
-	if (r == NULL || list == NULL) {
-		rte_tel_data_free(list);
-		return -1;
-	}
-	rte_tel_data_start_array(list, RTE_TEL_STRING_VAL);
-	rte_tel_data_start_dict(d);
-	pthread_mutex_lock(&r->lock);
-	rte_tel_data_add_dict_u64(d, "paths", aw_relay_table_count(r->t));
-	rte_tel_data_add_dict_u64(d, "max_paths", r->conf->max_paths);
-	rte_tel_data_add_dict_u64(d, "expired_bind_timeout", r->expired[AW_RELAY_EXP_BIND]);
-	rte_tel_data_add_dict_u64(d, "expired_idle_timeout", r->expired[AW_RELAY_EXP_IDLE]);
-	while (n < 64 && aw_relay_table_iterate(r->t, &next, &id, &p) == 0) {
-		char hex[33];
-		aw_hex_encode(id, 16, hex);
-		rte_tel_data_add_array_string(list, hex);
-		n++;
-	}
-	pthread_mutex_unlock(&r->lock);
-	rte_tel_data_add_dict_container(d, "first_paths", list, 0);
-	return 0;
+	return aw_keyed_telemetry(&aw_relay_keyed, tel_relay, d);
 }
 
 static void

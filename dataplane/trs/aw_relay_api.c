@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * relay.* methods of the JSON API (dataplane/API.md) and the one update
- * function the config shares. API thread only; every handler validates the
- * whole request, then takes r->lock (against the expiry thread) to apply it.
+ * function the config shares. relay.add/del/get/list are the relay table
+ * described to aw_keyed_api, which validates each request whole and makes
+ * every table call under r->lock (against the expiry thread); relay.expired
+ * reads the event log. API thread, and the telemetry thread for
+ * relay_tel_summary.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,15 +13,15 @@
 
 #include <rte_cycles.h>
 #include <rte_malloc.h>
+#include <rte_telemetry.h>
 
 #include "aw_hex.h"
 
 #include "aw_relay.h"
 #include "aw_relay_priv.h"
+#include "aw_keyed_api.h"
 
-#define LIST_MAX    10000
-#define LIST_DEF    100
-#define EVENTS_MAX  10000
+#define EVENTS_MAX 10000
 
 int
 aw_relay_apply(struct aw_relay *r, const struct aw_relay_entry *e, unsigned n, const char *what,
@@ -128,182 +131,104 @@ relay_on(struct aw_dp *dp, char *err, size_t errlen)
 	return aw_relay_of(dp);
 }
 
-static json_t *
-add_batch(struct aw_relay *r, json_t *list, char *err, size_t errlen)
+static void *
+relay_of(struct aw_dp *dp)
 {
-	struct aw_jctx c = {NULL, err, errlen};
-	size_t n = json_array_size(list), i;
-	struct aw_relay_entry *e = calloc(n ? n : 1, sizeof(*e));
-	json_t *v, *out = NULL;
-	char p[32];
-
-	if (e == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	json_array_foreach (list, i, v) {
-		snprintf(p, sizeof(p), "relays[%zu]", i);
-		if (aw_relay_entry_parse(&c, v, p, &e[i]) < 0)
-			goto done;
-	}
-	pthread_mutex_lock(&r->lock);
-	int rc = aw_relay_apply(r, e, (unsigned)n, "relays", NULL, err, errlen);
-	pthread_mutex_unlock(&r->lock);
-	if (rc == 0)
-		out = json_pack("{s:I}", "applied", (json_int_t)n);
-done:
-	memset(e, 0, sizeof(*e) * n);
-	free(e);
-	return out;
+	return aw_relay_of(dp);
 }
 
-static json_t *
-m_add(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
+static pthread_mutex_t *
+relay_lock(void *r)
 {
-	struct aw_relay *r = relay_on(dp, err, errlen);
-	struct aw_jctx c = {NULL, err, errlen};
-	json_t *list = json_object_get(req, "relays"), *out = NULL;
-	struct aw_relay_entry e;
-	bool existed = false;
-
-	if (r == NULL)
-		return NULL;
-	if (list != NULL) {
-		if (json_object_size(req) != 2 || !json_is_array(list) ||
-		    json_array_size(list) > AW_RELAY_BATCH_MAX) {
-			snprintf(err, errlen, "relays: expected an array of at most %u relay objects "
-				 "and no other argument", AW_RELAY_BATCH_MAX);
-			return NULL;
-		}
-		return add_batch(r, list, err, errlen);
-	}
-	json_t *a = aw_api_args(req);
-	int rc = aw_relay_entry_parse(&c, a, "", &e);
-	json_decref(a);
-	if (rc == 0) {
-		pthread_mutex_lock(&r->lock);
-		rc = aw_relay_apply(r, &e, 1, "relay", &existed, err, errlen);
-		pthread_mutex_unlock(&r->lock);
-	}
-	if (rc == 0) {
-		char h[33];
-		aw_hex_encode(e.path_id, 16, h);
-		out = json_pack("{s:s,s:b}", "path_id", h, "existed", existed);
-	}
-	memset(&e, 0, sizeof(e));
-	return out;
+	return &((struct aw_relay *)r)->lock;
 }
 
-static json_t *
-del_batch(struct aw_relay *r, json_t *list, char *err, size_t errlen)
+static int
+relay_parse(void *r, struct aw_jctx *c, json_t *v, const char *path, void *e)
 {
-	struct aw_jctx c = {NULL, err, errlen};
-	size_t n = json_array_size(list), i;
-	uint8_t (*ids)[16] = malloc(16 * (n ? n : 1));
-	unsigned removed = 0;
-	json_t *v;
-	char p[32];
-
-	if (ids == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	json_array_foreach (list, i, v) {
-		snprintf(p, sizeof(p), "path_ids[%zu]", i);
-		if (aw_relay_parse_path_id(&c, v, p, ids[i]) < 0) {
-			free(ids);
-			return NULL;
-		}
-	}
-	pthread_mutex_lock(&r->lock);
-	for (i = 0; i < n; i++)
-		removed += aw_relay_table_del(r->t, ids[i]);
-	pthread_mutex_unlock(&r->lock);
-	free(ids);
-	return json_pack("{s:i}", "removed", removed);
+	(void)r;
+	return aw_relay_entry_parse(c, v, path, e);
 }
 
-static json_t *
-m_del(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
+static const uint8_t *
+relay_entry_id(const void *e)
 {
-	struct aw_relay *r = relay_on(dp, err, errlen);
-	json_t *list = json_object_get(req, "path_ids");
-	uint8_t id[16];
-	char h[33];
-
-	if (r == NULL)
-		return NULL;
-	if (list != NULL) {
-		if (json_object_size(req) != 2 || !json_is_array(list) ||
-		    json_array_size(list) > AW_RELAY_BATCH_MAX) {
-			snprintf(err, errlen, "path_ids: expected an array of at most %u PathIDs "
-				 "and no other argument", AW_RELAY_BATCH_MAX);
-			return NULL;
-		}
-		return del_batch(r, list, err, errlen);
-	}
-	if (aw_api_path_id_arg(req, "relay.del", id, err, errlen) < 0)
-		return NULL;
-	pthread_mutex_lock(&r->lock);
-	bool existed = aw_relay_table_del(r->t, id);
-	pthread_mutex_unlock(&r->lock);
-	aw_hex_encode(id, 16, h);
-	return json_pack("{s:s,s:b}", "path_id", h, "existed", existed);
+	return ((const struct aw_relay_entry *)e)->path_id;
 }
 
-static json_t *
-m_get(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
+static int
+relay_apply(void *r, const void *e, unsigned n, const char *what, bool *existed, char *err,
+	    size_t errlen)
 {
-	struct aw_relay *r = relay_on(dp, err, errlen);
-	json_t *out = NULL;
-	uint8_t id[16];
-
-	if (r == NULL || aw_api_path_id_arg(req, "relay.get", id, err, errlen) < 0)
-		return NULL;
-	pthread_mutex_lock(&r->lock);
-	struct aw_relay_path *p = aw_relay_table_find(r->t, id);
-	if (p != NULL)
-		out = json_pack("{s:o}", "relay", aw_relay_path_json(r, id, p));
-	else
-		snprintf(err, errlen, "path_id: no relay with this PathID");
-	pthread_mutex_unlock(&r->lock);
-	return out;
+	return aw_relay_apply(r, e, n, what, existed, err, errlen);
 }
 
-static json_t *
-m_list(struct aw_dp *dp, json_t *req, char *err, size_t errlen)
+static int
+relay_del(void *vr, const uint8_t (*ids)[16], unsigned n, unsigned *removed, char *err,
+	  size_t errlen)
 {
-	static const char *const keys[] = {"op", "limit", "cursor", NULL};
-	struct aw_relay *r = relay_on(dp, err, errlen);
-	struct aw_jctx c = {NULL, err, errlen};
-	uint64_t limit, cursor;
-	json_t *arr;
+	struct aw_relay *r = vr;
 
-	if (r == NULL || aw_jc_check_keys(&c, req, "", keys) < 0 ||
-	    aw_jc_get_uint(&c, req, "", "limit", 1, LIST_MAX, LIST_DEF, &limit) < 0 ||
-	    aw_jc_get_uint(&c, req, "", "cursor", 0, UINT32_MAX, 0, &cursor) < 0)
-		return NULL;
-	arr = json_array();
-	uint32_t next = (uint32_t)cursor;
-	const uint8_t *id;
+	(void)err, (void)errlen;
+	for (unsigned i = 0; i < n; i++)
+		*removed += aw_relay_table_del(r->t, ids[i]);
+	return 0;
+}
+
+static const void *
+relay_find(void *r, const uint8_t id[16])
+{
+	return aw_relay_table_find(((struct aw_relay *)r)->t, id);
+}
+
+static int
+relay_iterate(void *r, uint32_t *next, const uint8_t **id, const void **e)
+{
 	struct aw_relay_path *p;
-	bool end = false;
-	pthread_mutex_lock(&r->lock);
-	for (uint64_t n = 0; n < limit; n++) {
-		if (aw_relay_table_iterate(r->t, &next, &id, &p) < 0) {
-			end = true;
-			break;
-		}
-		json_array_append_new(arr, aw_relay_path_json(r, id, p));
-	}
-	if (!end) { /* null cursor when nothing follows */
-		uint32_t probe = next;
-		end = aw_relay_table_iterate(r->t, &probe, &id, &p) < 0;
-	}
-	pthread_mutex_unlock(&r->lock);
-	return json_pack("{s:o,s:o}", "relays", arr, "cursor",
-			 end ? json_null() : json_integer(next));
+
+	if (aw_relay_table_iterate(((struct aw_relay *)r)->t, next, id, &p) < 0)
+		return -1;
+	*e = p;
+	return 0;
 }
+
+static json_t *
+relay_entry_json(void *r, const uint8_t id[16], const void *p)
+{
+	return aw_relay_path_json(r, id, p);
+}
+
+static void
+relay_tel_summary(void *vr, struct rte_tel_data *d)
+{
+	const struct aw_relay *r = vr;
+
+	rte_tel_data_add_dict_u64(d, "paths", aw_relay_table_count(r->t));
+	rte_tel_data_add_dict_u64(d, "max_paths", r->conf->max_paths);
+	rte_tel_data_add_dict_u64(d, "expired_bind_timeout", r->expired[AW_RELAY_EXP_BIND]);
+	rte_tel_data_add_dict_u64(d, "expired_idle_timeout", r->expired[AW_RELAY_EXP_IDLE]);
+}
+
+const struct aw_keyed aw_relay_keyed = {
+	.feature = "trs",
+	.one = "relay",
+	.many = "relays",
+	.not_found = "path_id: no relay with this PathID",
+	.batch_max = AW_RELAY_BATCH_MAX,
+	.entry_size = sizeof(struct aw_relay_entry),
+	.of = relay_of,
+	.lock = relay_lock,
+	.parse = relay_parse,
+	.entry_id = relay_entry_id,
+	.apply = relay_apply,
+	.del = relay_del,
+	.find = relay_find,
+	.iterate = relay_iterate,
+	.entry_json = relay_entry_json,
+	.tel_summary = relay_tel_summary,
+};
+
+AW_KEYED_METHODS(m, aw_relay_keyed)
 
 static json_t *
 m_expired(struct aw_dp *dp, json_t *req, char *err, size_t errlen)

@@ -9,12 +9,6 @@
 #include "aw_msg_check.h"
 #include "aw_relay.h"
 
-int
-aw_relay_parse_path_id(struct aw_jctx *c, json_t *v, const char *path, uint8_t out[16])
-{
-	return aw_jc_parse_hex(c, v, path, out, 16);
-}
-
 #define L aw_relay_limits
 
 /* The validation anyway-mapd and the agent apply too (lib/proto). */

@@ -36,9 +36,6 @@ struct aw_relay_conf {
  * "op" key the caller removed). */
 int aw_relay_entry_parse(struct aw_jctx *c, json_t *v, const char *path,
 			 struct aw_relay_entry *out);
-/* A PathID string (32 hex digits) at `path`. */
-int aw_relay_parse_path_id(struct aw_jctx *c, json_t *v, const char *path, uint8_t out[16]);
-
 /* -1 with err ("what[i].path_id: same PathID as what[j]") on a duplicate. */
 int aw_relay_check_dups(const struct aw_relay_entry *e, unsigned n, const char *what, char *err,
 			size_t errlen);

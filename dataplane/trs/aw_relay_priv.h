@@ -81,4 +81,8 @@ int aw_relay_apply(struct aw_relay *r, const struct aw_relay_entry *e, unsigned 
 json_t *aw_relay_path_json(const struct aw_relay *r, const uint8_t id[16],
 			   const struct aw_relay_path *p);
 
+/* The relay table as aw_keyed_api serves it (aw_relay_api.c). */
+struct aw_keyed;
+extern const struct aw_keyed aw_relay_keyed;
+
 #endif /* AW_RELAY_PRIV_H */

@@ -400,18 +400,56 @@ mb_tag(struct aw_trs_engine *e, const struct aw_trs_key *k, const uint8_t *msg, 
 	return rc;
 }
 
-/* A completed burst job: compare its tag with the message's. */
-static void
-burst_done(struct aw_trs_engine *e, const IMB_JOB *j, const struct aw_trs_vreq *req, int *res)
-{
-	unsigned i = (unsigned)(uintptr_t)j->user_data;
+/*
+ * The burst loops below queue one job per message (user_data: its index),
+ * hand every job the library completes to job_done, and flush at the end.
+ * job_done checks the status and, for a completed job, runs the operation's
+ * own step `fin` (NULL: none). They are always inlined with a constant `fin`,
+ * so each loop calls its step directly: no indirect call per packet.
+ */
+typedef void (*job_fin_fn)(struct aw_trs_engine *e, const void *req, size_t i, int *res);
 
+static inline __attribute__((always_inline)) void
+job_done(struct aw_trs_engine *e, const IMB_JOB *j, const void *req, int *res, job_fin_fn fin)
+{
 	if (j->status != IMB_STATUS_COMPLETED)
-		res[i] = AW_TRS_E_CRYPTO_FAIL;
-	else
-		res[i] = aw_trs_tag_eq(e->tags[i], req[i].msg + req[i].len - AW_TRS_TAG_LEN)
-		                 ? AW_TRS_OK
-		                 : AW_TRS_E_BAD_TAG;
+		res[(uintptr_t)j->user_data] = AW_TRS_E_CRYPTO_FAIL;
+	else if (fin != NULL)
+		fin(e, req, (uintptr_t)j->user_data, res);
+}
+
+/* Submits job j of message i; completes whatever the library returns. */
+static inline __attribute__((always_inline)) void
+job_submit(IMB_MGR *m, struct aw_trs_engine *e, IMB_JOB *j, unsigned i, const void *req, int *res,
+           job_fin_fn fin)
+{
+	j->user_data = (void *)(uintptr_t)i;
+	for (const IMB_JOB *done = IMB_SUBMIT_JOB(m); done != NULL; done = IMB_GET_COMPLETED_JOB(m))
+		job_done(e, done, req, res, fin);
+}
+
+static inline __attribute__((always_inline)) void
+job_flush(IMB_MGR *m, struct aw_trs_engine *e, const void *req, int *res, job_fin_fn fin)
+{
+	const IMB_JOB *done;
+
+	while ((done = IMB_FLUSH_JOB(m)) != NULL)
+		job_done(e, done, req, res, fin);
+}
+
+/* The verdict on a message of len bytes whose tag was computed into tag. */
+static inline int
+tag_verdict(const uint8_t *tag, const uint8_t *msg, size_t len)
+{
+	return aw_trs_tag_eq(tag, msg + len - AW_TRS_TAG_LEN) ? AW_TRS_OK : AW_TRS_E_BAD_TAG;
+}
+
+static void
+verify_fin(struct aw_trs_engine *e, const void *req, size_t i, int *res)
+{
+	const struct aw_trs_vreq *r = req;
+
+	res[i] = tag_verdict(e->tags[i], r[i].msg, r[i].len);
 }
 
 /* n <= AW_TRS_BURST_MAX: suite-1 jobs queued together, then flushed. */
@@ -419,7 +457,6 @@ static unsigned
 mb_verify_burst(struct aw_trs_engine *e, const struct aw_trs_vreq *req, unsigned n, int *res)
 {
 	IMB_MGR *m = e->mgr;
-	const IMB_JOB *done;
 	unsigned ok = 0;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -432,37 +469,43 @@ mb_verify_burst(struct aw_trs_engine *e, const struct aw_trs_vreq *req, unsigned
 		if (k->suite == AW_TRS_SUITE_AES_GCM) {
 			mb_gcm_tag(m, (const struct gcm_key_data *)k->mb.gcm, req[i].msg,
 			           req[i].len - AW_TRS_MIN_LEN, e->tags[i]);
-			res[i] = aw_trs_tag_eq(e->tags[i], req[i].msg + req[i].len - AW_TRS_TAG_LEN)
-			                 ? AW_TRS_OK
-			                 : AW_TRS_E_BAD_TAG;
+			res[i] = tag_verdict(e->tags[i], req[i].msg, req[i].len);
 			continue;
 		}
 		j = job_get(m);
 		job_set_md5(j, k->mb.cbc.ipad, k->mb.cbc.opad, req[i].msg,
 		            req[i].len - AW_TRS_TAG_LEN, e->tags[i]);
-		j->user_data = (void *)(uintptr_t)i;
-		for (done = IMB_SUBMIT_JOB(m); done != NULL; done = IMB_GET_COMPLETED_JOB(m))
-			burst_done(e, done, req, res);
+		job_submit(m, e, j, i, req, res, verify_fin);
 	}
-	while ((done = IMB_FLUSH_JOB(m)) != NULL)
-		burst_done(e, done, req, res);
+	job_flush(m, e, req, res, verify_fin);
 	for (unsigned i = 0; i < n; i++)
 		ok += res[i] == AW_TRS_OK;
 	return ok;
 }
 
-/* A completed open job: its tag compared with the message's. */
-static void
-open_done(struct aw_trs_engine *e, const IMB_JOB *j, const struct aw_trs_oreq *req, int *res)
+/* The suite-1 job of a message (header, IV, nct bytes of ciphertext):
+ * HMAC-MD5 over it into tag and AES-CBC of the ciphertext in place;
+ * encrypt: CBC first (seal), else the HMAC first (open). */
+static inline __attribute__((always_inline)) IMB_JOB *
+cbc_job(IMB_MGR *m, const struct aw_trs_key *k, uint8_t *msg, size_t nct, uint8_t *tag,
+        bool encrypt)
 {
-	unsigned i = (unsigned)(uintptr_t)j->user_data;
+	uint8_t *ct = msg + AW_TRS_HDR_LEN + AW_TRS_IV_LEN;
+	IMB_JOB *j = job_get(m);
 
-	if (j->status != IMB_STATUS_COMPLETED)
-		res[i] = AW_TRS_E_CRYPTO_FAIL;
-	else
-		res[i] = aw_trs_tag_eq(e->tags[i], req[i].msg + req[i].len - AW_TRS_TAG_LEN)
-		                 ? AW_TRS_OK
-		                 : AW_TRS_E_BAD_TAG;
+	job_set_md5(j, k->mb.cbc.ipad, k->mb.cbc.opad, msg, AW_TRS_HDR_LEN + AW_TRS_IV_LEN + nct,
+	            tag);
+	job_set_cbc(j, k->mb.cbc.enc_exp, k->mb.cbc.dec_exp, msg + AW_TRS_HDR_LEN, msg,
+	            AW_TRS_HDR_LEN + AW_TRS_IV_LEN, ct, nct, encrypt);
+	return j;
+}
+
+static void
+open_fin(struct aw_trs_engine *e, const void *req, size_t i, int *res)
+{
+	const struct aw_trs_oreq *r = req;
+
+	res[i] = tag_verdict(e->tags[i], r[i].msg, r[i].len);
 }
 
 /* Suite 1: HMAC-MD5 over the ciphertext then AES-CBC decryption in place, one
@@ -472,33 +515,15 @@ mb_cbc_open_burst(struct aw_trs_engine *e, const struct aw_trs_oreq *req, const 
                   unsigned n, int *res)
 {
 	IMB_MGR *m = e->mgr;
-	const IMB_JOB *done;
 
 	for (unsigned i = 0; i < n; i++) {
 		if (!pend[i])
 			continue;
-		const struct aw_trs_key *k = req[i].key;
-		uint8_t *msg = req[i].msg;
 		size_t nct = req[i].len - AW_TRS_MIN_LEN - AW_TRS_IV_LEN;
-		IMB_JOB *j = job_get(m);
-		job_set_md5(j, k->mb.cbc.ipad, k->mb.cbc.opad, msg,
-		            AW_TRS_HDR_LEN + AW_TRS_IV_LEN + nct, e->tags[i]);
-		job_set_cbc(j, k->mb.cbc.enc_exp, k->mb.cbc.dec_exp, msg + AW_TRS_HDR_LEN, msg,
-		            AW_TRS_HDR_LEN + AW_TRS_IV_LEN, msg + AW_TRS_HDR_LEN + AW_TRS_IV_LEN, nct,
-		            false);
-		j->user_data = (void *)(uintptr_t)i;
-		for (done = IMB_SUBMIT_JOB(m); done != NULL; done = IMB_GET_COMPLETED_JOB(m))
-			open_done(e, done, req, res);
+		IMB_JOB *j = cbc_job(m, req[i].key, req[i].msg, nct, e->tags[i], false);
+		job_submit(m, e, j, i, req, res, open_fin);
 	}
-	while ((done = IMB_FLUSH_JOB(m)) != NULL)
-		open_done(e, done, req, res);
-}
-
-static void
-seal_done(const IMB_JOB *j, int *res)
-{
-	if (j->status != IMB_STATUS_COMPLETED)
-		res[(uintptr_t)j->user_data] = AW_TRS_E_CRYPTO_FAIL;
+	job_flush(m, e, req, res, open_fin);
 }
 
 /* Suite 1: AES-CBC encryption in place then HMAC-MD5, the tag written after
@@ -508,38 +533,27 @@ mb_cbc_seal_burst(struct aw_trs_engine *e, const struct aw_trs_creq *req, const 
                   unsigned n, int *res)
 {
 	IMB_MGR *m = e->mgr;
-	const IMB_JOB *done;
 
 	for (unsigned i = 0; i < n; i++) {
 		if (!pend[i])
 			continue;
-		const struct aw_trs_key *k = req[i].key;
 		uint8_t *msg = req[i].msg;
 		size_t nct = req[i].msg_len - AW_TRS_MIN_LEN - AW_TRS_IV_LEN;
-		uint8_t *ct = msg + AW_TRS_HDR_LEN + AW_TRS_IV_LEN;
-		IMB_JOB *j = job_get(m);
-		job_set_md5(j, k->mb.cbc.ipad, k->mb.cbc.opad, msg,
-		            AW_TRS_HDR_LEN + AW_TRS_IV_LEN + nct, ct + nct);
-		job_set_cbc(j, k->mb.cbc.enc_exp, k->mb.cbc.dec_exp, msg + AW_TRS_HDR_LEN, msg,
-		            AW_TRS_HDR_LEN + AW_TRS_IV_LEN, ct, nct, true);
-		j->user_data = (void *)(uintptr_t)i;
-		for (done = IMB_SUBMIT_JOB(m); done != NULL; done = IMB_GET_COMPLETED_JOB(m))
-			seal_done(done, res);
+		uint8_t *tag = msg + AW_TRS_HDR_LEN + AW_TRS_IV_LEN + nct; /* after the ciphertext */
+		IMB_JOB *j = cbc_job(m, req[i].key, msg, nct, tag, true);
+		job_submit(m, e, j, i, req, res, NULL);
 	}
-	while ((done = IMB_FLUSH_JOB(m)) != NULL)
-		seal_done(done, res);
+	job_flush(m, e, req, res, NULL);
 }
 
 /* A completed sign job: the tag goes after the message's body. */
 static void
-sign_done(struct aw_trs_engine *e, const IMB_JOB *j, const struct aw_trs_sreq *req, int *res)
+sign_fin(struct aw_trs_engine *e, const void *req, size_t i, int *res)
 {
-	unsigned i = (unsigned)(uintptr_t)j->user_data;
+	const struct aw_trs_sreq *r = req;
 
-	if (j->status != IMB_STATUS_COMPLETED)
-		res[i] = AW_TRS_E_CRYPTO_FAIL;
-	else
-		memcpy(req[i].msg + AW_TRS_HDR_LEN + req[i].body_len, e->tags[i], AW_TRS_TAG_LEN);
+	(void)res;
+	memcpy(r[i].msg + AW_TRS_HDR_LEN + r[i].body_len, e->tags[i], AW_TRS_TAG_LEN);
 }
 
 /* n <= AW_TRS_BURST_MAX, res[i] already 0 or an error: suite-1 jobs queued
@@ -548,7 +562,6 @@ static void
 mb_sign_burst(struct aw_trs_engine *e, const struct aw_trs_sreq *req, unsigned n, int *res)
 {
 	IMB_MGR *m = e->mgr;
-	const IMB_JOB *done;
 
 	for (unsigned i = 0; i < n; i++) {
 		const struct aw_trs_key *k = req[i].key;
@@ -564,12 +577,9 @@ mb_sign_burst(struct aw_trs_engine *e, const struct aw_trs_sreq *req, unsigned n
 		j = job_get(m);
 		job_set_md5(j, k->mb.cbc.ipad, k->mb.cbc.opad, req[i].msg,
 		            AW_TRS_HDR_LEN + req[i].body_len, e->tags[i]);
-		j->user_data = (void *)(uintptr_t)i;
-		for (done = IMB_SUBMIT_JOB(m); done != NULL; done = IMB_GET_COMPLETED_JOB(m))
-			sign_done(e, done, req, res);
+		job_submit(m, e, j, i, req, res, sign_fin);
 	}
-	while ((done = IMB_FLUSH_JOB(m)) != NULL)
-		sign_done(e, done, req, res);
+	job_flush(m, e, req, res, sign_fin);
 }
 
 /* The expanded GCM key of tag key tk: from the cache, or expanded into it. */
@@ -597,14 +607,6 @@ gcm_key(struct aw_trs_engine *e, const uint8_t *tk)
 	return &c->kd;
 }
 
-/* A completed tag-key job: nothing to do but its status. */
-static void
-tk_done(const IMB_JOB *j, int *res)
-{
-	if (j->status != IMB_STATUS_COMPLETED)
-		res[(uintptr_t)j->user_data] = AW_TRS_E_CRYPTO_FAIL;
-}
-
 /* Suite-1 jobs from the MD5 states queued together, then flushed; suite 2
  * one by one with cached expanded keys. */
 static void
@@ -612,7 +614,6 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
            unsigned n, int *res)
 {
 	IMB_MGR *m = e->mgr;
-	const IMB_JOB *done;
 
 	for (unsigned i = 0; i < n; i++) {
 		IMB_JOB *j;
@@ -627,12 +628,9 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
 		j = job_get(m);
 		job_set_md5(j, e->pads[i], e->pads[i] + 16, req[i].msg, AW_TRS_HDR_LEN + blen[i],
 		            e->tags[i]);
-		j->user_data = (void *)(uintptr_t)i;
-		for (done = IMB_SUBMIT_JOB(m); done != NULL; done = IMB_GET_COMPLETED_JOB(m))
-			tk_done(done, res);
+		job_submit(m, e, j, i, req, res, NULL);
 	}
-	while ((done = IMB_FLUSH_JOB(m)) != NULL)
-		tk_done(done, res);
+	job_flush(m, e, req, res, NULL);
 }
 
 const struct aw_trs_ops aw_trs_mb_ops = {
