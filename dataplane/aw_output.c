@@ -43,6 +43,25 @@ to_housekeeper(struct aw_lcore_ctx *c, struct rte_mbuf *m)
 		aw_drop(c, m, AW_DROP_SLOWPATH_FULL);
 }
 
+/* A train (see AW_V_TX): each segment of m is a frame of its own for the
+ * same port; the first is the packet processed (tx), the others were made
+ * from it (originated). */
+static void
+tx_train(struct aw_lcore_ctx *c, struct rte_mbuf *m, unsigned port)
+{
+	bool first = true;
+
+	while (m != NULL) {
+		struct rte_mbuf *next = m->next;
+		m->next = NULL;
+		m->nb_segs = 1;
+		m->pkt_len = m->data_len;
+		aw_tx_enqueue(c, m, port, !first);
+		first = false;
+		m = next;
+	}
+}
+
 void
 aw_dispatch_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -52,7 +71,10 @@ aw_dispatch_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 
 		switch (meta->verdict) {
 		case AW_V_TX:
-			aw_tx_enqueue(c, m, meta->port_out, false);
+			if (unlikely(m->nb_segs > 1))
+				tx_train(c, m, meta->port_out);
+			else
+				aw_tx_enqueue(c, m, meta->port_out, false);
 			break;
 		case AW_V_SLOW:
 			to_housekeeper(c, m);

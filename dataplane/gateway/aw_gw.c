@@ -10,6 +10,7 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 #include <rte_telemetry.h>
 
 #include "aw_gw_priv.h"
@@ -32,6 +33,7 @@ lcores_init(struct aw_dp *dp, char *err, size_t errlen)
 			return -1;
 		}
 		gl->iv_used = AW_GW_IV_POOL; /* drawn on first use */
+		gl->ip_id = (uint16_t)rte_rand(); /* ids of fragmented capsules, per lcore */
 		gl->kc = rte_zmalloc("aw_gw_keys", sizeof(*gl->kc) * AW_GW_KEY_CACHE,
 				     RTE_CACHE_LINE_SIZE);
 		if (gl->kc == NULL) {
