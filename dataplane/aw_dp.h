@@ -42,7 +42,10 @@ struct aw_reorder;
 /* What happens to a packet once processed. */
 enum aw_verdict {
 	AW_V_DROP = 0,   /* free it, count meta.arg as the drop reason */
-	AW_V_TX = 1,     /* transmit on port index meta.port_out */
+	AW_V_TX = 1,     /* transmit on port index meta.port_out; a chained m (nb_segs > 1,
+			  * only made by a feature after routing, e.g. the gateway's
+			  * outer IPv4 fragments) is a train: each segment a frame of its
+			  * own, the first counted tx, the others originated */
 	AW_V_SLOW = 2,   /* hand to the housekeeper; meta.arg is an aw_slow_kind */
 	/* 3: unused (was the reorder stage's filler for a skipped number) */
 	AW_V_AGAIN = 4,  /* transient: queued by aw_set_again() to be classified again */

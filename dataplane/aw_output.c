@@ -43,6 +43,25 @@ to_housekeeper(struct aw_lcore_ctx *c, struct rte_mbuf *m)
 		aw_drop(c, m, AW_DROP_SLOWPATH_FULL);
 }
 
+/* A train (see AW_V_TX): each segment of m is a frame of its own for the
+ * same port; the first is the packet processed (tx), the others were made
+ * from it (originated). */
+static void
+tx_train(struct aw_lcore_ctx *c, struct rte_mbuf *m, unsigned port)
+{
+	bool first = true;
+
+	while (m != NULL) {
+		struct rte_mbuf *next = m->next;
+		m->next = NULL;
+		m->nb_segs = 1;
+		m->pkt_len = m->data_len;
+		aw_tx_enqueue(c, m, port, !first);
+		first = false;
+		m = next;
+	}
+}
+
 void
 aw_dispatch_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -50,11 +69,14 @@ aw_dispatch_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 		struct rte_mbuf *m = pkts[i];
 		struct aw_meta *meta = aw_meta(m);
 
-		if (likely(meta->verdict == AW_V_TX)) {
+		if (likely(meta->verdict == AW_V_TX && m->nb_segs == 1)) {
 			aw_tx_enqueue(c, m, meta->port_out, false);
 			continue;
 		}
 		switch (meta->verdict) {
+		case AW_V_TX: /* a train: a capsule's outer fragments chained behind it */
+			tx_train(c, m, meta->port_out);
+			break;
 		case AW_V_SLOW:
 			to_housekeeper(c, m);
 			break;

@@ -10,6 +10,7 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 #include <rte_telemetry.h>
 
 #include "aw_gw_priv.h"
@@ -24,6 +25,7 @@ lcore_init(struct aw_lcore_ctx *c, void *state, char *err, size_t errlen)
 	struct aw_gw_lcore *gl = state;
 
 	gl->iv_used = AW_GW_IV_POOL; /* drawn on first use */
+	gl->ip_id = (uint16_t)rte_rand(); /* ids of fragmented capsules, per lcore */
 	gl->kc = rte_zmalloc("aw_gw_keys", sizeof(*gl->kc) * AW_GW_KEY_CACHE, RTE_CACHE_LINE_SIZE);
 	if (gl->kc == NULL) {
 		snprintf(err, errlen, "gateway: out of memory for the key cache");

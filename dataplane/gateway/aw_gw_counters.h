@@ -29,7 +29,9 @@
 	X(GW_CRYPTO_FAIL, "gw_crypto_fail", "the crypto library failed to seal / open")        \
 	X(GW_FRAG_BAD, "gw_frag_bad", "IPv6 fragment header truncated")                        \
 	X(GW_FRAG_NO_MBUF, "gw_frag_no_mbuf", "no mbuf for the reassembly table's copy")       \
-	X(GW_FRAG_TOO_BIG, "gw_frag_too_big", "reassembled datagram larger than one mbuf")
+	X(GW_FRAG_TOO_BIG, "gw_frag_too_big", "reassembled datagram larger than one mbuf")     \
+	X(GW_FRAG_OUT_NO_MBUF, "gw_frag_out_no_mbuf", "no mbufs for an outgoing capsule's "       \
+	  "outer IPv4 fragments")
 
 #define AW_GW_INFO_COUNTERS(X)                                                                 \
 	X(GW_DECRYPTED, "gw_decrypted", "capsules verified, decrypted and re-injected")         \
@@ -40,6 +42,11 @@
 	X(GW_FRAGMENTS, "gw_fragments", "fragments to own addresses given to reassembly")      \
 	X(GW_REASSEMBLED, "gw_reassembled", "datagrams reassembled and classified again")      \
 	X(GW_FRAG_DISCARDED, "gw_frag_discarded", "held fragments the reassembly gave up: timed "  \
-	  "out, overlapping, too many, table full")
+	  "out, overlapping, too many, table full")                                             \
+	X(GW_FRAGMENTED, "gw_fragmented", "capsules above the egress MTU sent as outer IPv4 "    \
+	  "fragments")                                                                          \
+	X(GW_FRAGMENTS_OUT, "gw_fragments_out", "outer IPv4 fragments sent (first ones included)") \
+	X(GW_FRAGS_UNSENT, "gw_frags_unsent", "fragments after the first freed: the first "     \
+	  "could not leave at once (neighbour unresolved, no route)")
 
 #endif /* AW_GW_COUNTERS_H */

@@ -74,9 +74,10 @@ udp_cksum(const void *addrs, unsigned n32, const struct rte_udp_hdr *udp, size_t
 	return ck == 0 ? 0xffff : ck;
 }
 
-/* Outer Ethernet type, IP and UDP headers in front of the sealed message. */
+/* Outer Ethernet type, IP and UDP headers in front of the sealed message;
+ * IPv4 with DF unless it is to be fragmented. */
 static void
-put_outer(struct rte_mbuf *m, const struct aw_gw_bind *b, uint16_t sport_be, size_t mlen)
+put_outer(struct rte_mbuf *m, const struct aw_gw_bind *b, uint16_t sport_be, size_t mlen, bool df)
 {
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, L3_OFF);
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
@@ -105,7 +106,7 @@ put_outer(struct rte_mbuf *m, const struct aw_gw_bind *b, uint16_t sport_be, siz
 	h->type_of_service = 0;
 	h->total_length = rte_cpu_to_be_16((uint16_t)(hl + UDP_HL + mlen));
 	h->packet_id = 0;
-	h->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	h->fragment_offset = df ? RTE_BE16(RTE_IPV4_HDR_DF_FLAG) : 0;
 	h->time_to_live = OUT_TTL;
 	h->next_proto_id = IPPROTO_UDP;
 	memcpy(&h->src_addr, b->laddr, 4);
@@ -127,20 +128,29 @@ egress_mtu(const struct aw_dp *dp, const struct aw_gw_bind *b, uint32_t *mtu)
 	return nh != NULL && nh->feat != 0 ? AW_DROP_GW_ROUTE_LOOP : 0;
 }
 
-/* An inner packet too large for a capsule: ICMP too big / fragmentation
- * needed to its source with the inner MTU, unless that source is one of ours
- * (an ASRS reply: the error could not reach the real sender) or the packet
- * is IPv4 without DF; dropped as gw_too_big then. */
-static void
-too_big(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, int v6, uint32_t max)
+/* An inner packet too large for a capsule within the egress MTU. Over outer
+ * IPv4 the capsule is sent as fragments (true) when the inner packet is IPv4
+ * without DF, or comes from one of our own addresses (an ASRS reply: an ICMP
+ * error could not reach its real sender; the inner packet stays whole, RFC
+ * 4459 §3.2). Otherwise ICMP too big / fragmentation needed to its source
+ * with the inner MTU when it is IPv6 or DF from a routed source, else
+ * dropped as gw_too_big (false, verdict set). */
+static bool
+too_big(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, int v6, int outer_v6,
+	uint32_t max)
 {
 	const struct aw_addrset *as = __atomic_load_n(&c->dp->addrs, __ATOMIC_ACQUIRE);
 	const bool df = v6 || (aw_be16_get(ip + 6) & RTE_IPV4_HDR_DF_FLAG);
+	const bool own = aw_addrset_lookup(as, v6 ? ip + 8 : ip + 12,
+					   v6 ? AW_AF_INET6 : AW_AF_INET4) != NULL;
 
-	if (!df || aw_addrset_lookup(as, v6 ? ip + 8 : ip + 12,
-				     v6 ? AW_AF_INET6 : AW_AF_INET4) != NULL)
-		return aw_set_drop(m, AW_DROP_GW_TOO_BIG);
-	aw_icmp_error(c, m, v6, AW_ICMP_TOO_BIG, max, AW_DROP_GW_TOO_BIG);
+	if (!outer_v6 && (!df || own))
+		return true;
+	if (!df || own)
+		aw_set_drop(m, AW_DROP_GW_TOO_BIG);
+	else
+		aw_icmp_error(c, m, v6, AW_ICMP_TOO_BIG, max, AW_DROP_GW_TOO_BIG);
+	return false;
 }
 
 /* Lays m (Ethernet + inner packet of len bytes) out as a capsule of path p
@@ -165,6 +175,26 @@ lay_out(struct aw_gw_lcore *gl, const struct aw_gw *g, struct aw_gw_path *p,
 	if (p->suite == AW_TRS_SUITE_CBC_HMAC_MD5 && !next_iv(gl, msg + AW_TRS_HDR_LEN))
 		return AW_DROP_GW_CRYPTO_FAIL;
 	return 0;
+}
+
+/* A sealed capsule above the egress MTU: outer IPv4 fragments, routed as
+ * one train (aw_gw_frag_out.c). */
+static void
+send_fragmented(struct aw_lcore_ctx *c, struct aw_gw_lcore *gl, const struct aw_gw_out *o)
+{
+	struct rte_mbuf *tails[AW_GW_FRAG_OUT_MAX];
+	unsigned n;
+	enum aw_drop_reason why = aw_gw_frag_split(gl, o->m, o->frag_mtu, tails, &n);
+
+	if (unlikely(why != 0)) {
+		aw_gw_count(&o->p->drops, 1);
+		return aw_set_drop(o->m, why);
+	}
+	aw_gw_count(&o->p->pkts_out, 1);
+	aw_gw_count(&o->p->bytes_out, o->len);
+	c->stats.info[AW_INFO_GW_ENCRYPTED]++;
+	aw_fwd_packet(c, o->m, 0, true);
+	aw_gw_frag_attach(c, o->m, tails, n);
 }
 
 void
@@ -198,7 +228,11 @@ aw_gw_burst_end(struct aw_lcore_ctx *c)
 			aw_set_drop(o->m, AW_DROP_GW_CRYPTO_FAIL);
 			continue;
 		}
-		put_outer(o->m, &o->b, g->port_be, req[i].msg_len);
+		put_outer(o->m, &o->b, g->port_be, req[i].msg_len, o->frag_mtu == 0);
+		if (unlikely(o->frag_mtu != 0)) {
+			send_fragmented(c, gl, o);
+			continue;
+		}
 		aw_gw_count(&o->p->pkts_out, 1);
 		aw_gw_count(&o->p->bytes_out, o->len);
 		c->stats.info[AW_INFO_GW_ENCRYPTED]++;
@@ -237,8 +271,12 @@ aw_gw_route_out(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated, int
 	if (unlikely((why = egress_mtu(c->dp, &b, &mtu)) != 0))
 		return aw_gw_count(&p->drops, 1), aw_set_drop(m, why);
 	const uint32_t max = aw_gw_inner_max(p->suite, b.v6, mtu);
-	if (unlikely(len > max))
-		return aw_gw_count(&p->drops, 1), too_big(c, m, ip, v6, max);
+	uint32_t frag_mtu = 0;
+	if (unlikely(len > max)) {
+		if (!too_big(c, m, ip, v6, b.v6, max))
+			return aw_gw_count(&p->drops, 1);
+		frag_mtu = mtu;
+	}
 	aw_gw_clamp_mss(c, ip, len, max); /* what the node sends back must fit too */
 	if (!originated)
 		aw_fwd_ttl_decrement(ip, v6);
@@ -246,7 +284,8 @@ aw_gw_route_out(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated, int
 		return aw_gw_count(&p->drops, 1), aw_set_drop(m, why);
 	if (gl->n_out == AW_GW_OUT_MAX)
 		aw_gw_burst_end(c);
-	gl->out[gl->n_out++] = (struct aw_gw_out){.m = m, .p = p, .b = b, .len = len};
+	gl->out[gl->n_out++] = (struct aw_gw_out){.m = m, .p = p, .b = b, .len = len,
+						  .frag_mtu = frag_mtu};
 	aw_set_drop(m, AW_DROP_GW_CRYPTO_FAIL); /* until burst_end seals it */
 	if (!c->in_burst) /* the slow path's own packets: no burst end follows */
 		aw_gw_burst_end(c);

@@ -61,7 +61,10 @@ struct aw_gw_out {
 	struct aw_gw_path *p;
 	struct aw_gw_bind b;
 	uint32_t len; /* inner packet */
+	uint32_t frag_mtu; /* 0, or the egress MTU its outer IPv4 packet is fragmented to */
 };
+
+#define AW_GW_FRAG_OUT_MAX 64 /* fragments after the first of one outgoing capsule */
 
 struct rte_ip_frag_tbl;
 
@@ -73,6 +76,7 @@ struct aw_gw_lcore {
 	uint64_t key_expansions; /* cache misses (relaxed reads by the API thread) */
 	uint32_t now_s;
 	bool in_route_out;      /* re-entry guard of aw_gw_route_out */
+	uint16_t ip_id;         /* next outer IPv4 id of a fragmented capsule */
 	unsigned n_out;
 	struct aw_gw_out out[AW_GW_OUT_MAX];
 	unsigned iv_used;
@@ -128,6 +132,15 @@ void aw_gw_frag_input(struct aw_lcore_ctx *c, struct aw_gw_lcore *gl, const stru
 void aw_gw_frag_tick(struct aw_lcore_ctx *c, struct aw_gw_lcore *gl, uint64_t now_tsc);
 /* Frees what the table let go of, counted gw_frag_discarded. */
 void aw_gw_frag_free(struct aw_lcore_ctx *c, struct aw_gw_lcore *gl);
+
+/* Outer IPv4 fragmentation (aw_gw_frag_out.c): m, a sealed capsule, cut to
+ * its first fragment (of at most mtu bytes of IP), the others made in tails;
+ * 0 or the drop reason (nothing made then). Then, once m is routed, attach
+ * chains the tails behind it when its verdict is TX, else frees them. */
+enum aw_drop_reason aw_gw_frag_split(struct aw_gw_lcore *gl, struct rte_mbuf *m, uint32_t mtu,
+				     struct rte_mbuf *tails[AW_GW_FRAG_OUT_MAX], unsigned *n_tails);
+void aw_gw_frag_attach(struct aw_lcore_ctx *c, struct rte_mbuf *m, struct rte_mbuf **tails,
+		       unsigned n);
 
 /* Seals and sends what route_out gathered (aw_gw_out.c). */
 void aw_gw_burst_end(struct aw_lcore_ctx *c);

@@ -6,6 +6,7 @@
  */
 #include "aw_trs_crypto_priv.h"
 
+#include <endian.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -214,18 +215,25 @@ aw_trs_seal(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *msg, s
 	return rc;
 }
 
-/* PKCS#7: 1..16 bytes, all equal to their count. Returns the count or 0. */
+/* PKCS#7: 1..16 bytes, all equal to their count. Returns the count or 0.
+ * end: the end of a ciphertext of at least 16 bytes. The last 16 bytes are
+ * compared as two 64-bit words under a mask of the pad's bytes (no loop). */
 static size_t
 pkcs7_len(const uint8_t *end)
 {
-	size_t pad = end[-1];
-	uint8_t bad = 0;
+	const size_t pad = end[-1];
+	uint64_t lo, hi;
 
 	if (pad == 0 || pad > 16)
 		return 0;
-	for (size_t i = 1; i <= pad; i++)
-		bad |= (uint8_t)(end[-(ptrdiff_t)i] ^ pad);
-	return bad ? 0 : pad;
+	memcpy(&lo, end - 16, 8);
+	memcpy(&hi, end - 8, 8);
+	lo = le64toh(lo); /* byte end - 16 least significant ... */
+	hi = le64toh(hi); /* ... byte end - 1 most significant */
+	const uint64_t rep = 0x0101010101010101ull * pad;
+	const uint64_t mhi = pad >= 8 ? ~0ull : ~0ull << (8 * (8 - pad));
+	const uint64_t mlo = pad <= 8 ? 0 : pad == 16 ? ~0ull : ~0ull << (8 * (16 - pad));
+	return (((hi ^ rep) & mhi) | ((lo ^ rep) & mlo)) == 0 ? pad : 0;
 }
 
 int

@@ -8,6 +8,7 @@ written to the TUN. Nothing of the project's C code is used.
 
     overlay_node.py --gateway ADDR [--port 7813] --path-id HEX --key HEX
                     [--suite 1|2] [--tun NAME] [--control FILE] [--max-s S]
+                    [--node-addr ADDR --probe ADDR [--keepalive-s S]]
 
 It creates the TUN device (IFF_TUN | IFF_NO_PI through /dev/net/tun) and
 prints "ready TUN PORT"; the caller then gives it its address and routes
@@ -15,6 +16,17 @@ prints "ready TUN PORT"; the caller then gives it its address and routes
 appears (it is then removed), the node moves to a new UDP socket on a new
 local port, prints "rebound PORT", and goes on: its NAT allocates a new
 mapping and the gateway rebinds the path to it on the next verified capsule.
+
+Keepalives (with --node-addr, the node's overlay address, and --probe, an
+address the gateway's side answers pings for): right after a rebinding, and
+whenever nothing went to the gateway for --keepalive-s seconds, the node
+seals an ICMP echo request from its overlay address to the probe address.
+Without it, a node whose kernel is only receiving (a download) sends nothing
+after its mapping changed: the gateway keeps sending to the dead mapping and
+the sender's TCP retransmits into it until the receiver happens to send (a
+delayed ACK, a window update) - a real tunnel client sends such keepalives
+(NAT-T, WireGuard) for exactly this. The echo replies come back through the
+tunnel to the kernel, which ignores them.
 SIGUSR2 prints "stats ..."; SIGTERM / SIGINT / --max-s end it (stats last).
 """
 import argparse
@@ -35,6 +47,32 @@ IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 IP_MTU_DISCOVER, IP_PMTUDISC_DONT = 10, 0  # linux/in.h (not in Python's socket module)
 
 
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def echo_request(src, dst, ident, seq):
+    """An ICMP / ICMPv6 echo request from src to dst (address strings), as IP bytes."""
+    data = b"overlay-node keepalive"
+    if ":" in src:
+        s6, d6 = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst)
+        icmp = struct.pack("!BBHHH", 128, 0, 0, ident, seq) + data
+        pseudo = s6 + d6 + struct.pack("!I3xB", len(icmp), 58)
+        icmp = icmp[:2] + struct.pack("!H", csum(pseudo + icmp)) + icmp[4:]
+        return struct.pack("!IHBB", 6 << 28, len(icmp), 58, 64) + s6 + d6 + icmp
+    icmp = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + data
+    icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 0, 0x4000, 64, 1, 0,
+                      socket.inet_aton(src), socket.inet_aton(dst))
+    hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+    return hdr + icmp
+
+
 def open_tun(name):
     fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
     ifr = struct.pack("16sH22x", name.encode(), IFF_TUN | IFF_NO_PI)
@@ -52,7 +90,9 @@ class Node:
         self.tun, self.tun_name = open_tun(a.tun)
         self.sock = None
         self.stats = {"tun_in": 0, "sent": 0, "recv": 0, "tun_out": 0, "not_gateway": 0,
-                      "send_errors": 0}
+                      "send_errors": 0, "keepalives": 0}
+        self.node_addr, self.probe = a.node_addr, a.probe
+        self.last_sent = time.monotonic()
         self.refused = {}
         self.pending_rebind = False
         self.rebind()
@@ -78,11 +118,23 @@ class Node:
             except BlockingIOError:
                 return
             self.stats["tun_in"] += 1
-            try:
-                self.sock.sendto(self.tx.seal(pkt), self.gw)
-                self.stats["sent"] += 1
-            except OSError:
-                self.stats["send_errors"] += 1
+            self.send(pkt)
+
+    def send(self, inner):
+        try:
+            self.sock.sendto(self.tx.seal(inner), self.gw)
+            self.stats["sent"] += 1
+            self.last_sent = time.monotonic()
+        except OSError:
+            self.stats["send_errors"] += 1
+
+    def keepalive(self):
+        """An echo request to the probe address through the tunnel (see the module doc)."""
+        if self.node_addr is None or self.probe is None:
+            return
+        self.stats["keepalives"] += 1
+        self.send(echo_request(self.node_addr, self.probe, os.getpid() & 0xFFFF,
+                               self.stats["keepalives"] & 0xFFFF))
 
     def from_gateway(self):
         for _ in range(64):
@@ -126,6 +178,10 @@ def main():
     ap.add_argument("--tun", default="ovl0")
     ap.add_argument("--control", help="a file whose appearance means: rebind")
     ap.add_argument("--max-s", type=float, default=600.0, help="end after this long (bounded)")
+    ap.add_argument("--node-addr", help="the node's overlay address (source of keepalives)")
+    ap.add_argument("--probe", help="where keepalives go: an address the gateway side pings back")
+    ap.add_argument("--keepalive-s", type=float, default=5.0,
+                    help="keepalive after this long without sending (with --node-addr, --probe)")
     a = ap.parse_args()
     node = Node(a)
     flags = {"stop": False, "stats": False}
@@ -146,6 +202,7 @@ def main():
         if node.pending_rebind:
             node.pending_rebind = False
             say("rebound %d" % node.rebind())
+            node.keepalive()  # the gateway learns the new mapping now, whatever the kernel sends
         if flags["stats"]:
             flags["stats"] = False
             say(node.stats_line())
@@ -157,6 +214,9 @@ def main():
             node.from_tun()
         if node.sock in r:
             node.from_gateway()
+        if time.monotonic() - node.last_sent >= a.keepalive_s:
+            node.keepalive()
+            node.last_sent = time.monotonic()  # also without --node-addr: no busy retry
     say(node.stats_line())
     return 0
 

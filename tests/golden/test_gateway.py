@@ -17,10 +17,12 @@ from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
+import capsule_ref as C
 import trs_ref as T
 from asrs_fixtures import (HOST_MAC, HOST_V4, HOST_V6, P1_MAC, P1_V4, P1_V6, VIP4, VIP6,
                            asrs_config, assert_natted, built, natted, tcp_seg)
-from golden_common import GW_MAC, REMOTE_V4, REMOTE_V6, assert_checksums, check
+from golden_common import (GW_MAC, REMOTE_V4, REMOTE_V6, assert_checksums, assert_ipv4_header_ok,
+                           check)
 from harness import Dataplane, run, run_bad_config
 
 GWPORT = 7813
@@ -421,7 +423,7 @@ def test_outbound_synack_mss_clamped():
 def test_too_big_for_a_capsule_answered_frag_needed():
     """A host's DF packet to a node, too large for a capsule: ICMP
     fragmentation needed to the host with the inner MTU (routed traffic);
-    without DF: dropped as gw_too_big."""
+    without DF: its capsule goes as outer IPv4 fragments (below)."""
     k = T.Key(KEY, 1)
     bind = outer(capsule(k, inner4(UDP(sport=1, dport=53) / Raw(b"x")), 1))
     big = built(Ether(dst=P1_MAC, src=HOST_MAC) / IP(src=HOST_V4, dst=NODE4, ttl=64, flags="DF") /
@@ -433,11 +435,159 @@ def test_too_big_for_a_capsule_answered_frag_needed():
     res = staged(cfg([entry()]), [[bind], [big, nodf, fits]])
     out = res.out[1]
     icmps = [o for o in out if ICMP in o]
-    caps = [o for o in out if UDP in o and o[UDP].sport == GWPORT]
-    assert len(icmps) == 1 and len(caps) == 1, [o.summary() for o in out]
+    caps = [o for o in out if UDP in o and o[IP].flags.DF and o[UDP].sport == GWPORT]
+    frags = [o for o in out if IP in o and ICMP not in o and not o[IP].flags.DF]
+    assert len(icmps) == 1 and len(caps) == 1 and len(frags) == 2, [o.summary() for o in out]
     e = icmps[0]
     assert e[IP].dst == HOST_V4 and e[ICMP].type == 3 and e[ICMP].code == 4
     assert e[ICMP].nexthopmtu == INNER_MAX_S1_V4
     _, pt = open_out(k, caps[0])
     assert len(pt) == INNER_MAX_S1_V4
-    check(res, drops={"gw_too_big": 1}, gw_encrypted=1)
+    assert open_frags(1, frags, 1500) == routed(nodf)
+    check(res, drops={}, gw_encrypted=2, gw_fragmented=1, gw_fragments_out=2)
+
+
+# -- outgoing capsules above the egress MTU: outer IPv4 fragments ----------------------
+def reassemble(frags, mtu, dst=REMOTE_V4):
+    """The outer IPv4 datagram the fragments make, checked fragment by
+    fragment (one id, DF clear, MF on all but the last, offsets contiguous,
+    each within the MTU, header checksums); returns it as a frame."""
+    ips = sorted((f[IP] for f in frags), key=lambda i: i.frag)
+    assert len({i.id for i in ips}) == 1, [i.id for i in ips]
+    off = 0
+    body = b""
+    for n, i in enumerate(ips):
+        assert i.src == P1_V4 and i.dst == dst and i.proto == 17 and i.ihl == 5
+        assert not i.flags.DF and bool(i.flags.MF) == (n + 1 < len(ips)), (n, i.flags)
+        assert i.frag * 8 == off, (n, i.frag, off)
+        assert i.len <= mtu, (i.len, mtu)
+        assert_ipv4_header_ok(bytes(i)[:20])
+        data = bytes(i)[20:i.len]
+        if n + 1 < len(ips):
+            assert len(data) % 8 == 0
+        body += data
+        off += len(data)
+    for f in frags:
+        assert f[Ether].src == P1_MAC and f[Ether].dst == GW_MAC
+    first = ips[0]
+    return Ether(bytes(Ether(dst=GW_MAC, src=P1_MAC) /
+                       IP(src=first.src, dst=first.dst, id=first.id, ttl=first.ttl, proto=17) /
+                       Raw(body)))
+
+
+def open_frags(suite, frags, mtu, dport=40000):
+    """Reassembled by the checks above, its UDP checksum verified, the
+    capsule opened by the overlay node's reference (capsule_ref)."""
+    p = reassemble(frags, mtu)
+    assert_checksums(p)
+    assert p[UDP].sport == GWPORT and p[UDP].dport == dport
+    rx = C.Receiver(KEY, suite, PID)
+    return rx.open(bytes(p[UDP].payload))
+
+
+def to_node(size, df=False, src=HOST_V4, dst=NODE4):
+    return built(Ether(dst=P1_MAC, src=HOST_MAC) / IP(src=src, dst=dst, ttl=64, id=0x5151,
+                                                      flags="DF" if df else 0) /
+                 UDP(sport=7, dport=7) / Raw(bytes(range(256)) * (size // 256) + b"z" * (size % 256)))
+
+
+def routed(frame):
+    """The inner packet as the gateway seals it: TTL - 1, checksum updated."""
+    ip = IP(bytes(frame[IP]))
+    ip.ttl -= 1
+    del ip.chksum
+    return bytes(ip)
+
+
+def groups(out):
+    """The frames sent, a fragmented capsule's fragments as one group."""
+    gs, cur = [], []
+    for o in out:
+        cur.append(o)
+        if not o[IP].flags.MF:
+            gs.append(cur)
+            cur = []
+    assert cur == [], [o.summary() for o in out]
+    return gs
+
+
+def opened(k, suite, g, mtu):
+    """A group of groups(): one capsule (DF, IP id 0) or its fragments, opened."""
+    if len(g) == 1:
+        assert g[0][IP].flags.DF and g[0][IP].id == 0 and len(g[0][IP]) <= mtu
+        return open_out(k, g[0])[1]
+    return open_frags(suite, g, mtu)
+
+
+@pytest.mark.parametrize("suite,mtu", [(1, 1500), (2, 1500), (1, 576), (2, 576)])
+def test_capsule_above_mtu_sent_as_outer_fragments(suite, mtu):
+    """An inner IPv4 packet without DF, too big for one capsule within the
+    egress MTU: the capsule is sealed whole and sent as outer IPv4
+    fragments; reassembled here, it opens to the routed packet byte for
+    byte. Each fragmented capsule has its own IP id."""
+    k = T.Key(KEY, suite)
+    bind = outer(capsule(k, inner4(UDP(sport=1, dport=53) / Raw(b"x")), 1))
+    c = cfg([entry(suite=suite)])
+    c["ports"][1]["mtu"] = mtu
+    pkts = [to_node(1420), to_node(900), to_node(400)]
+    res = staged(c, [[bind]] + [[p] for p in pkts])
+    gs = groups(res.out[1][1:])  # after the bind's DNS query to the host
+    assert len(gs) == 3, [o.summary() for o in res.out[1]]
+    assert [opened(k, suite, g, mtu) for g in gs] == [routed(p) for p in pkts]
+    sizes = [len(g) for g in gs]
+    want = [2, 1, 1] if mtu == 1500 else [3, 2, 1]
+    assert sizes == want, sizes
+    ids = [g[0][IP].id for g in gs if len(g) > 1]
+    assert len(set(ids)) == len(ids), ids
+    nf = sum(1 for n in sizes if n > 1)
+    check(res, rx=4, tx=4, originated=sum(sizes) - 3, drops={}, gw_encrypted=3,
+          gw_fragmented=nf, gw_fragments_out=sum(n for n in sizes if n > 1))
+
+
+def test_fragmented_capsules_in_pipeline_mode():
+    """The same through pipeline workers: each capsule's fragments leave
+    together, in the capsules' RX order, among unfragmented ones. The path
+    is bound first (its capsule alone), then the packets to the node."""
+    k = T.Key(KEY, 1)
+    bind = outer(capsule(k, inner4(UDP(sport=1, dport=53) / Raw(b"x")), 1))
+    pkts = [to_node(1420 if i % 3 == 0 else 200 + i) for i in range(12)]
+    c = cfg([entry()])
+    c.update(mode="pipeline", burst=1, pipeline={"rx_lcores": [1], "worker_lcores": [2, 3],
+                                                 "tx_lcores": [4], "gap_timeout_us": 500000})
+    with Dataplane(c, n_ports=2, lcores="0@0,1@1,2@0,3@1,4@0", live_ports=(1,)) as dp:
+        dp.live[1].send([bind], close=False)
+        dp.wait_idle(expect_rx=1, timeout=60)
+        dp.live[1].send(pkts)
+        dp.wait_idle(expect_rx=1 + len(pkts), timeout=60)
+        dp.stop()
+    res = dp.result
+    gs = groups(res.out[1][1:])
+    assert [opened(k, 1, g, 1500) for g in gs] == [routed(p) for p in pkts]
+    assert [len(g) for g in gs] == [2 if i % 3 == 0 else 1 for i in range(12)]
+    check(res, drops={}, gw_encrypted=12, gw_fragmented=4, gw_fragments_out=8)
+
+
+def test_asrs_reply_above_mtu_fragmented_even_with_df():
+    """A reply the ASRS NAT makes (its source one of our own addresses, so an
+    ICMP error could not reach the real sender) too big for a capsule: sent
+    as outer fragments though it has DF; the inner packet stays whole."""
+    k = T.Key(KEY, 2)
+    q = inner4(UDP(sport=30001, dport=53) / Raw(b"query"))
+    r = built(Ether(dst=P1_MAC, src=HOST_MAC) / IP(src=HOST_V4, dst=P1_V4, ttl=64, flags="DF") /
+              UDP(sport=5353, dport=SNAT_MIN) / Raw(b"A" * 1440))
+    res = staged(cfg([entry(suite=2)]), [[outer(capsule(k, q, 1))], [r]])
+    out = res.out[1]
+    assert len(out) == 3, [o.summary() for o in out]
+    assert out[0][IP].dst == HOST_V4 and out[0][UDP].dport == 5353
+    assert open_frags(2, out[1:], 1500, dport=40000) == natted(r, VIP4, 53, NODE4, 30001)
+    check(res, rx=2, tx=2, originated=1, drops={}, gw_fragmented=1, gw_fragments_out=2)
+
+
+def test_no_df_above_mtu_over_ipv6_outer_dropped():
+    """Over an outer IPv6 path the gateway does not fragment: an inner IPv4
+    packet without DF too big for a capsule is dropped (gw_too_big)."""
+    k = T.Key(KEY, 1)
+    bind = outer(capsule(k, inner4(UDP(sport=1, dport=53) / Raw(b"x")), 1), src=REMOTE_V6, sport=50000)
+    res = staged(cfg([entry()]), [[bind], [to_node(1420)]])
+    assert len(res.out[1]) == 1, [o.summary() for o in res.out[1]]
+    check(res, rx=2, tx=1, drops={"gw_too_big": 1}, gw_fragmented=0)
