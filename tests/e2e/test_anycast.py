@@ -252,3 +252,18 @@ def test_trs_path_relays_with_sides_on_two_instances(topology, procs):
     # the path is bound at one instance only, with both sides
     states = [inst.dp.call("relay.get", path_id=PID)["relay"]["state"] for inst in lab.instances]
     assert sorted(states) == ["bound", "unbound"], states
+    # the other instance is drained: the path's owner is unchanged, it keeps relaying
+    other = lab.instances[states.index("unbound")]
+    c = LineClient(other.agent.status)
+    r = c.call({"op": "drain"})
+    c.close()
+    assert r["ok"] and r["state"] == "draining", r
+    owner = lab.instances[states.index("bound")]
+    wait_until(lambda: lab.next_hops() == {owner.port0}, BOUND, what="%s withdrawn" % other.id)
+    want = {(other.id, "draining"), (owner.id, "active")}
+    for inst in lab.instances:
+        wait_until(lambda: inst.cluster_ids() == want, BOUND, what="%s knows %s draining" % (inst.id, other.id))
+    assert a.do("send 20 a2b") == "sent 20"
+    assert b.do("recv 20 5") == "recv 20 a2b-0 a2b-19"
+    assert b.do("send 20 b2a") == "sent 20"
+    assert a.do("recv 20 5") == "recv 20 b2a-0 b2a-19"
