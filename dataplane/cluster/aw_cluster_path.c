@@ -23,6 +23,9 @@
 #include "aw_pkt.h"
 
 #define L3 RTE_ETHER_HDR_LEN
+/* Hop word flag: the capsule carried a newer epoch than ours; its 8 epoch bits
+ * may equal those of one of our tables, so the next-hop step must not trust them. */
+#define HOPW_FOREIGN (1u << 23)
 
 static __rte_always_inline uint32_t
 hop_word(const struct aw_clh *h)
@@ -92,7 +95,7 @@ decap_one(struct aw_lcore_ctx *c, const struct aw_cluster *cl, const struct aw_c
 		return aw_set_drop(m, AW_DROP_CL_MALFORMED);
 	rte_pktmbuf_adj(m, (uint16_t)(L3 + p->l3_hl + 8 + AW_CLH_LEN));
 	c->stats.info[AW_INFO_CL_DECAPSULATED]++;
-	aw_set_again(c, m, AW_FEAT_CLUSTER, hop_word(&h));
+	aw_set_again(c, m, AW_FEAT_CLUSTER, hop_word(&h) | (t == NULL ? HOPW_FOREIGN : 0));
 }
 
 void
@@ -319,11 +322,13 @@ aw_cluster_miss(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint64_t flow_hash, 
 		h.hops[0] = (uint8_t)w;
 		h.hops[1] = (uint8_t)(w >> 8);
 		h.hop_idx = (uint8_t)((w >> 16 & 0xf) + 1);
-		h.hop_cnt = (uint8_t)(w >> 20 & 0xf);
+		h.hop_cnt = (uint8_t)(w >> 20 & 0x7);
 		if (h.hop_idx >= h.hop_cnt)
 			return aw_set_drop(m, AW_DROP_OWNER_MISS), true;
 		const struct aw_owner_tab *t = st->cur;
-		if ((t->epoch & 0xff) != w >> 24)
+		if (w & HOPW_FOREIGN)
+			t = NULL;
+		else if ((t->epoch & 0xff) != w >> 24)
 			t = st->prev != NULL && (st->prev->epoch & 0xff) == w >> 24 ? st->prev : NULL;
 		if (t == NULL || h.hops[h.hop_idx] >= t->n)
 			return aw_set_drop(m, AW_DROP_CL_STALE_EPOCH), true;
