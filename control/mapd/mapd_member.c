@@ -17,19 +17,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "aw_msg.h"
 #include "mapd.h"
 #include "mapd_audit.h"
 
+/* Wall clock in milliseconds (the epoch seed; aw_wall_s is precise to well below one). */
 static uint64_t
 wall_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)(aw_wall_s() * 1000.0);
 }
 
 void
