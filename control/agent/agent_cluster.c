@@ -19,25 +19,10 @@
 
 #include "agent.h"
 
-/* Member ids and states: lib/proto's rules (aw_msg_member.c), as the map server checks them. */
-static bool
-valid_id(const char *s)
-{
-	return s != NULL && aw_msg_member_id_ok(s, strlen(s));
-}
-
-static bool
-valid_addr(const char *s)
-{
-	struct aw_addr a;
-
-	return s != NULL && strlen(s) < AW_ADDR_STRLEN && aw_addr_parse(s, &a, NULL, 0) == 0;
-}
-
 int
 agent_cluster_set_id(struct agent_cluster *c, const char *id)
 {
-	if (!valid_id(id)) {
+	if (!agent_member_id_ok(id)) {
 		fprintf(stderr, "anyway-agent: --instance-id: expected 1..64 characters of "
 				"A-Z a-z 0-9 . _ -, got '%.80s'\n", id);
 		return -1;
@@ -52,7 +37,7 @@ agent_cluster_set_id(struct agent_cluster *c, const char *id)
 int
 agent_cluster_set_underlay(struct agent_cluster *c, const char *addr)
 {
-	if (!valid_addr(addr)) {
+	if (!agent_member_addr_ok(addr)) {
 		fprintf(stderr, "anyway-agent: --underlay: expected an IPv4 or IPv6 address, "
 				"got '%.80s'\n", addr);
 		return -1;
@@ -69,51 +54,6 @@ agent_cluster_check(const struct agent_cluster *c)
 		return -1;
 	}
 	return 0;
-}
-
-/* Validates a members push whole; NULL with err. */
-static json_t *
-parse_push(const json_t *o, uint64_t *epoch, char *err, size_t n)
-{
-	const char *k;
-	json_t *v, *list = json_object_get(o, "members"), *e = json_object_get(o, "epoch");
-
-	json_object_foreach((json_t *)o, k, v) if (strcmp(k, "op") && strcmp(k, "version") &&
-						   strcmp(k, "epoch") && strcmp(k, "members"))
-		return snprintf(err, n, "%.64s: unknown field", k), NULL;
-	if (!json_is_integer(json_object_get(o, "version")))
-		return snprintf(err, n, "version: expected an integer"), NULL;
-	if (!json_is_integer(e) || json_integer_value(e) < 0)
-		return snprintf(err, n, "epoch: expected an integer >= 0"), NULL;
-	if (!json_is_array(list) || json_array_size(list) > AGENT_MEMBER_MAX)
-		return snprintf(err, n, "members: expected an array of at most %d members",
-				AGENT_MEMBER_MAX), NULL;
-	for (size_t i = 0; i < json_array_size(list); i++) {
-		json_t *m = json_array_get(list, i);
-		const char *id = json_string_value(json_object_get(m, "id"));
-		const char *st = json_string_value(json_object_get(m, "state"));
-		bool st_ok = false;
-
-		if (!json_is_object(m) || json_object_size(m) != 3)
-			return snprintf(err, n, "members[%zu]: expected {id, addr, state}", i), NULL;
-		if (!valid_id(id))
-			return snprintf(err, n, "members[%zu].id: expected 1..64 characters of "
-						"A-Z a-z 0-9 . _ -", i), NULL;
-		if (!valid_addr(json_string_value(json_object_get(m, "addr"))))
-			return snprintf(err, n, "members[%zu].addr: expected an IP address", i), NULL;
-		for (int s = 0; st != NULL && s < AW_MEMBER_STATE__COUNT; s++)
-			st_ok |= strcmp(st, aw_member_state_name((enum aw_member_state)s)) == 0;
-		if (!st_ok)
-			return snprintf(err, n, "members[%zu].state: expected active, draining or "
-						"down", i), NULL;
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(id, json_string_value(json_object_get(json_array_get(list, j),
-									  "id"))) == 0)
-				return snprintf(err, n, "members[%zu].id: duplicate '%s'", i, id),
-				       NULL;
-	}
-	*epoch = (uint64_t)json_integer_value(e);
-	return json_incref(list);
 }
 
 static void
@@ -137,7 +77,7 @@ on_members(struct agent_mapd *m, const json_t *o)
 	struct agent_mlist *l = &c->lists[m - m->ag->mapd];
 	char err[256];
 	uint64_t epoch;
-	json_t *list = parse_push(o, &epoch, err, sizeof(err));
+	json_t *list = agent_members_parse(o, &epoch, err, sizeof(err));
 
 	if (list == NULL) {
 		reject(m, err);

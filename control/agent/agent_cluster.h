@@ -54,6 +54,13 @@ struct agent_cluster {
 	char last_error[320];
 };
 
+/* agent_members.c: a member id (lib/proto's rule) / an IPv4 or IPv6 address. */
+bool agent_member_id_ok(const char *s);
+bool agent_member_addr_ok(const char *s);
+/* A "members" push validated whole: its list (a new reference) and epoch;
+ * NULL with err when any part is wrong (nothing of it is to be applied). */
+json_t *agent_members_parse(const json_t *o, uint64_t *epoch, char *err, size_t n);
+
 /* Options; -1 with a message printed. */
 int agent_cluster_set_id(struct agent_cluster *c, const char *id);
 int agent_cluster_set_underlay(struct agent_cluster *c, const char *addr);
