@@ -248,23 +248,29 @@ _Static_assert(offsetof(struct aw_sess_key, sport) == 32 && offsetof(struct aw_s
 _Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "pkt_key: ports, proto, v6 in the last word");
 
 /* The packet's session key, written as five 8-byte words (the layout of
- * struct aw_sess_key: addresses zero-padded to 16 bytes). */
-static __rte_always_inline void
+ * struct aw_sess_key: addresses zero-padded to 16 bytes), and its hash
+ * (aw_sess_key_hash's value), from the words while they are in registers. */
+static __rte_always_inline uint32_t
 pkt_key(const struct aw_feat_pkt *p, struct aw_sess_key *k)
 {
 	const uint8_t *ip = pkt_ip(p);
 	uint64_t w[5] = {0, 0, 0, 0, 0};
-	uint32_t ports;
+	uint32_t ports, h;
 
-	if (p->v6) {
-		memcpy(w, ip + 8, 32);
-	} else {
-		memcpy(&w[0], ip + 12, 4);
-		memcpy(&w[2], ip + 16, 4);
-	}
 	memcpy(&ports, ip + p->l3_hl, 4);
 	w[4] = ports | (uint64_t)p->proto << 32 | (uint64_t)p->v6 << 40;
+	if (p->v6) {
+		memcpy(w, ip + 8, 32);
+		h = aw_sess_hash6(w[4], w);
+	} else {
+		uint64_t addrs;
+		memcpy(&addrs, ip + 12, 8); /* src | dst << 32 */
+		w[0] = (uint32_t)addrs;
+		w[2] = addrs >> 32;
+		h = aw_sess_hash4(w[4], addrs);
+	}
 	memcpy(k, w, sizeof(w));
+	return h;
 }
 
 /* ---- slow path: a packet without a session ---- */
@@ -576,11 +582,12 @@ burst_chunk(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *pk, u
 	for (unsigned i = 0; i < n; i++) {
 		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP)
 			continue;
-		pkt_key(&pk[i], &keys[nk]);
+		h[nk] = pkt_key(&pk[i], &keys[nk]);
+		aw_stab_prefetch(a, h[nk]);
 		nk++;
 	}
 	if (nk != 0)
-		aw_stab_find_bulk(a, keys, nk, ref, h);
+		aw_stab_find_bulk_h(a, keys, h, nk, ref);
 	for (unsigned i = 0, j = 0; i < n; i++) {
 		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP) {
 			aw_asrs_icmp_error(c, a, &pk[i]);
