@@ -116,10 +116,11 @@ route_out(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s, uint
 }
 
 /* Client → destination. strip: shim bytes to remove; opt_off: offset of the
- * ASRS TCP option in the options area, or -1. */
+ * ASRS TCP option in the options area, or -1. proto: p->proto (a constant
+ * on the session-hit path). */
 static __rte_always_inline void
-forward(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct aw_sess *s,
-	uint16_t strip, int opt_off, const int v6)
+forward_p(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct aw_sess *s,
+	  uint16_t strip, int opt_off, const int v6, const uint8_t proto)
 {
 	uint32_t nh = __atomic_load_n(&s->nh[0], __ATOMIC_RELAXED);
 
@@ -139,20 +140,28 @@ forward(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct
 		memcpy(tcp + 16, &ck, 2);
 		c->stats.info[AW_INFO_TCPOPT_STRIPPED]++;
 	}
-	nat_rewrite(ip, p->l3_hl, p->l3_len - p->l3_hl, p->proto, a->snat_tab[s->snat], s->sport, s->dest,
+	nat_rewrite(ip, p->l3_hl, p->l3_len - p->l3_hl, proto, a->snat_tab[s->snat], s->sport, s->dest,
 		    s->dport, v6);
 	route_out(c, p, s, nh, 0, v6);
 }
 
+static __rte_always_inline void
+forward(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct aw_sess *s,
+	uint16_t strip, int opt_off, const int v6)
+{
+	forward_p(c, a, p, s, strip, opt_off, v6, p->proto);
+}
+
 /* Destination → client: src ← the address:port the client used, dst ← client. */
 static __rte_always_inline void
-reverse(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s, const int v6)
+reverse(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s, const int v6,
+	const uint8_t proto)
 {
 	uint32_t nh = __atomic_load_n(&s->nh[1], __ATOMIC_RELAXED);
 
 	if (!aw_fwd_check(c, p->m, p->l3_len, 0, s->client, nh, v6))
 		return;
-	nat_rewrite(pkt_ip(p), p->l3_hl, p->l3_len - p->l3_hl, p->proto, s->vip, s->vport,
+	nat_rewrite(pkt_ip(p), p->l3_hl, p->l3_len - p->l3_hl, proto, s->vip, s->vport,
 		    s->client, s->cport, v6);
 	route_out(c, p, s, nh, 1, v6);
 }
@@ -212,22 +221,22 @@ asrs_port_ident(struct aw_asrs_lcore *l, struct aw_feat_pkt *p, uint64_t *sid, u
 	return 1;
 }
 
+/* A packet of session reference d; v6 and proto (p's) are constants. */
 static __rte_always_inline void
-hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct aw_feat_pkt *p,
-    uintptr_t d, const int v6)
+hit_p(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct aw_feat_pkt *p,
+      uintptr_t d, const int v6, const uint8_t proto)
 {
 	struct aw_sess *s = &a->sess[d >> 1];
-	const uint8_t *l4 = pkt_ip(p) + p->l3_hl;
 
 	if (unlikely(s->flags & AW_SESS_F_SP) && aw_sp_hit(c, a, p, (uint32_t)d))
 		return;
-	if (p->proto == IPPROTO_TCP)
-		tcp_track(s, l4[13], d & 1);
+	if (proto == IPPROTO_TCP)
+		tcp_track(s, pkt_ip(p)[p->l3_hl + 13], d & 1);
 	if (s->last != l->now)
 		s->last = l->now;
 	if (d & 1) {
 		aw_svcstats_pkt(a, l, (uint32_t)(d >> 1), 1, p->l3_len);
-		return reverse(c, p, s, v6);
+		return reverse(c, p, s, v6, proto);
 	}
 	aw_svcstats_pkt(a, l, (uint32_t)(d >> 1), 0, p->l3_len);
 	uint16_t strip = 0;
@@ -239,7 +248,18 @@ hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct a
 		if (sid != s->sid)
 			return bad_shim(l, p, AW_BAD_SID_CHANGED);
 	}
-	forward(c, a, p, s, strip, opt_off, v6);
+	forward_p(c, a, p, s, strip, opt_off, v6, proto);
+}
+
+/* A TCP or UDP packet of session reference d. */
+static __rte_always_inline void
+hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct aw_feat_pkt *p,
+    uintptr_t d, const int v6)
+{
+	if (p->proto == IPPROTO_UDP)
+		hit_p(c, a, l, p, d, v6, IPPROTO_UDP);
+	else
+		hit_p(c, a, l, p, d, v6, IPPROTO_TCP);
 }
 
 _Static_assert(offsetof(struct aw_sess_key, sport) == 32 && offsetof(struct aw_sess_key, dport) == 34 &&
