@@ -101,7 +101,8 @@ tcp_track(struct aw_sess *s, uint8_t fl, bool reply)
 		s->state = ns;
 }
 
-/* Routes the rewritten packet with the session's next-hop cache word for
+/* Routes the rewritten packet (its TTL decremented by nat_rewrite_ttl) with
+ * the session's next-hop cache word for
  * direction dir, keeping the word the forwarding module returns (a session
  * is shared by lcores: relaxed 32-bit loads and stores, any value written is
  * right for the session's addresses). */
@@ -109,7 +110,7 @@ static __rte_always_inline void
 route_out(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s, uint32_t nh,
 	  unsigned dir, const int v6)
 {
-	uint32_t got = aw_fwd_send(c, p->m, nh, v6, AW_FWD_CHECKED);
+	uint32_t got = aw_fwd_send(c, p->m, nh, v6, AW_FWD_CHECKED | AW_FWD_TTL_DONE);
 
 	if (unlikely(got != nh))
 		__atomic_store_n(&s->nh[dir], got, __ATOMIC_RELAXED);
@@ -140,8 +141,8 @@ forward_p(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, stru
 		memcpy(tcp + 16, &ck, 2);
 		c->stats.info[AW_INFO_TCPOPT_STRIPPED]++;
 	}
-	nat_rewrite(ip, p->l3_hl, p->l3_len - p->l3_hl, proto, a->snat_tab[s->snat], s->sport, s->dest,
-		    s->dport, v6);
+	nat_rewrite_ttl(ip, p->l3_hl, p->l3_len - p->l3_hl, proto, a->snat_tab[s->snat], s->sport,
+			s->dest, s->dport, v6, 1);
 	route_out(c, p, s, nh, 0, v6);
 }
 
@@ -161,8 +162,8 @@ reverse(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s, const 
 
 	if (!aw_fwd_check(c, p->m, p->l3_len, 0, s->client, nh, v6))
 		return;
-	nat_rewrite(pkt_ip(p), p->l3_hl, p->l3_len - p->l3_hl, proto, s->vip, s->vport,
-		    s->client, s->cport, v6);
+	nat_rewrite_ttl(pkt_ip(p), p->l3_hl, p->l3_len - p->l3_hl, proto, s->vip, s->vport,
+			s->client, s->cport, v6, 1);
 	route_out(c, p, s, nh, 1, v6);
 }
 
