@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ASRS packet path: aw_asrs_burst() looks the whole batch up in the session
- * table at once (aw_stab_find_bulk, 64 keys a call, buckets and sessions
- * prefetched a stage ahead), and rewrites each hit with one always-inline function per
- * direction, parameterised by the family (full NAT, incremental checksums,
- * the shim removed / the TCP option turned into NOPs). A miss goes to
+ * table at once, 64 keys a pass: each packet's key and hash built from its
+ * header words and its home bucket prefetched in one pass, then
+ * aw_stab_find_bulk_h (sessions and their counter indexes prefetched a
+ * stage ahead), and rewrites each hit with one always-inline function per
+ * direction, parameterised by the family and the protocol (full NAT,
+ * incremental checksums, the TTL decremented in the same IPv4 header
+ * checksum update, the shim removed / the TCP option turned into NOPs). A miss goes to
  * new_session(), the slow path: identification in SPEC §4.2 order (UDP shim,
  * TCP option, IPv6 service prefix, listener / instance alias), destination
  * choice (preferred group, weighted Maglev on client addr, port, proto),
