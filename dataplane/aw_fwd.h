@@ -39,6 +39,8 @@
 #define AW_FWD_ORIGINATED 0x1 /* made by the data plane: no TTL; too big: dropped */
 #define AW_FWD_CHECKED    0x2 /* routed, aw_fwd_check passed: TTL and MTU not re-checked,
 			       * TTL decremented, counted `forwarded` */
+#define AW_FWD_TTL_DONE   0x4 /* with AW_FWD_CHECKED: the caller's rewrite decremented the
+			       * TTL (IPv4: header checksum included), after aw_fwd_check */
 
 static inline unsigned
 aw_fwd_nh_port(uint32_t nh)
@@ -76,6 +78,23 @@ aw_fwd_ttl_decrement(uint8_t *ip, const int v6)
 	memcpy(ip + 10, &ck, 2);
 }
 
+/* Undoes aw_fwd_ttl_decrement (AW_FWD_TTL_DONE on the route path). */
+static inline void
+aw_fwd_ttl_restore(uint8_t *ip, const int v6)
+{
+	if (v6) {
+		ip[7]++;
+		return;
+	}
+	uint16_t old, neu, ck;
+	memcpy(&old, ip + 8, 2);
+	ip[8]++;
+	memcpy(&neu, ip + 8, 2);
+	memcpy(&ck, ip + 10, 2);
+	ck = aw_csum_update16(ck, old, neu);
+	memcpy(ip + 10, &ck, 2);
+}
+
 /* The cached next hop nh (non-zero): true and verdict set when its
  * neighbour is usable (an originated packet over the MTU included: dropped). */
 static __rte_always_inline bool
@@ -94,7 +113,8 @@ aw_fwd_nh_tx(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint32_t nh, unsigned f
 			return true;
 		}
 	} else {
-		aw_fwd_ttl_decrement(rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN), v6);
+		if (!(flags & AW_FWD_TTL_DONE))
+			aw_fwd_ttl_decrement(rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN), v6);
 		c->stats.info[AW_INFO_FORWARDED]++;
 	}
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
@@ -108,7 +128,8 @@ aw_fwd_nh_tx(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint32_t nh, unsigned f
 /* Sends m toward its destination with cache word nh when its neighbour is
  * usable (Ethernet header from the entry; TTL decremented and `forwarded`
  * counted for AW_FWD_CHECKED, MTU checked for AW_FWD_ORIGINATED), else
- * through the route path. flags: exactly one of the two. Returns the word
+ * through the route path. flags: exactly one of the two (AW_FWD_TTL_DONE may
+ * go with AW_FWD_CHECKED). Returns the word
  * for the packet's destination (nh itself, the one the route path found, or
  * 0: none). Inline: the cached path costs no call. */
 static __rte_always_inline uint32_t
@@ -118,6 +139,8 @@ aw_fwd_send(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint32_t nh, int is_v6, 
 		return nh;
 	if (flags & AW_FWD_ORIGINATED)
 		return is_v6 ? aw_fwd_route_orig6(c, m) : aw_fwd_route_orig4(c, m);
+	if (flags & AW_FWD_TTL_DONE) /* the route path decrements it */
+		aw_fwd_ttl_restore(rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN), is_v6);
 	return is_v6 ? aw_fwd_route_checked6(c, m) : aw_fwd_route_checked4(c, m);
 }
 

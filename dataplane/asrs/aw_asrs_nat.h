@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_common.h>
 
 #include "aw_cksum.h"
@@ -53,11 +54,13 @@ l4_ck_off(uint8_t proto)
  * replaced, IPv4 header and L4 checksums updated incrementally (RFC 1624).
  * An IPv4 UDP datagram without checksum (0) keeps none. l4len: L4 bytes
  * present (a header quoted in an ICMP error may lack its checksum field; its
- * ports are always there).
+ * ports are always there). ttl (a constant): the TTL / hop limit
+ * decremented too (the caller checked it is over 1), in the same IPv4
+ * header checksum update.
  */
 static __rte_always_inline void
-nat_rewrite(uint8_t *ip, uint32_t hl, uint32_t l4len, uint8_t proto, const uint8_t *nsrc,
-	    uint16_t nsport, const uint8_t *ndst, uint16_t ndport, const int v6)
+nat_rewrite_ttl(uint8_t *ip, uint32_t hl, uint32_t l4len, uint8_t proto, const uint8_t *nsrc,
+		uint16_t nsport, const uint8_t *ndst, uint16_t ndport, const int v6, const int ttl)
 {
 	const unsigned alen = v6 ? 16 : 4;
 	uint8_t *src = v6 ? ip + 8 : ip + 12;
@@ -69,8 +72,13 @@ nat_rewrite(uint8_t *ip, uint32_t hl, uint32_t l4len, uint8_t proto, const uint8
 
 	memcpy(nports, &nsport, 2);
 	memcpy(nports + 2, &ndport, 2);
+	if (ttl)
+		ip[v6 ? 7 : 8]--;
+	/* the TTL byte first in its 16-bit word: the word as memory order reads
+	 * it loses 1 (little-endian) or 0x100 (no borrow: TTL > 1), i.e. the
+	 * sum gains its one's complement */
 	if (!v6)
-		aw_csum_apply64(ip + 10, d);
+		aw_csum_apply64(ip + 10, ttl ? d + (RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN ? 0xfffe : 0xfeff) : d);
 	d = aw_csum32_delta(d, l4, nports, 1);
 	if (l4len >= l4_ck_off(proto) + 2 &&
 	    (v6 || proto == IPPROTO_TCP || ck[0] != 0 || ck[1] != 0)) {
@@ -81,6 +89,13 @@ nat_rewrite(uint8_t *ip, uint32_t hl, uint32_t l4len, uint8_t proto, const uint8
 	memcpy(src, nsrc, alen);
 	memcpy(dst, ndst, alen);
 	memcpy(l4, nports, 4);
+}
+
+static __rte_always_inline void
+nat_rewrite(uint8_t *ip, uint32_t hl, uint32_t l4len, uint8_t proto, const uint8_t *nsrc,
+	    uint16_t nsport, const uint8_t *ndst, uint16_t ndport, const int v6)
+{
+	nat_rewrite_ttl(ip, hl, l4len, proto, nsrc, nsport, ndst, ndport, v6, 0);
 }
 
 #endif /* AW_ASRS_NAT_H */

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ASRS packet path: aw_asrs_burst() looks the whole batch up in the session
- * table at once (aw_stab_find_bulk, 64 keys a call, buckets and sessions
- * prefetched a stage ahead), and rewrites each hit with one always-inline function per
- * direction, parameterised by the family (full NAT, incremental checksums,
- * the shim removed / the TCP option turned into NOPs). A miss goes to
+ * table at once, 64 keys a pass: each packet's key and hash built from its
+ * header words and its home bucket prefetched in one pass, then
+ * aw_stab_find_bulk_h (sessions and their counter indexes prefetched a
+ * stage ahead), and rewrites each hit with one always-inline function per
+ * direction, parameterised by the family and the protocol (full NAT,
+ * incremental checksums, the TTL decremented in the same IPv4 header
+ * checksum update, the shim removed / the TCP option turned into NOPs). A miss goes to
  * new_session(), the slow path: identification in SPEC §4.2 order (UDP shim,
  * TCP option, IPv6 service prefix, listener / instance alias), destination
  * choice (preferred group, weighted Maglev on client addr, port, proto),
@@ -101,7 +104,8 @@ tcp_track(struct aw_sess *s, uint8_t fl, bool reply)
 		s->state = ns;
 }
 
-/* Routes the rewritten packet with the session's next-hop cache word for
+/* Routes the rewritten packet (its TTL decremented by nat_rewrite_ttl) with
+ * the session's next-hop cache word for
  * direction dir, keeping the word the forwarding module returns (a session
  * is shared by lcores: relaxed 32-bit loads and stores, any value written is
  * right for the session's addresses). */
@@ -109,17 +113,18 @@ static __rte_always_inline void
 route_out(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s, uint32_t nh,
 	  unsigned dir, const int v6)
 {
-	uint32_t got = aw_fwd_send(c, p->m, nh, v6, AW_FWD_CHECKED);
+	uint32_t got = aw_fwd_send(c, p->m, nh, v6, AW_FWD_CHECKED | AW_FWD_TTL_DONE);
 
 	if (unlikely(got != nh))
 		__atomic_store_n(&s->nh[dir], got, __ATOMIC_RELAXED);
 }
 
 /* Client → destination. strip: shim bytes to remove; opt_off: offset of the
- * ASRS TCP option in the options area, or -1. */
+ * ASRS TCP option in the options area, or -1. proto: p->proto (a constant
+ * on the session-hit path). */
 static __rte_always_inline void
-forward(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct aw_sess *s,
-	uint16_t strip, int opt_off, const int v6)
+forward_p(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct aw_sess *s,
+	  uint16_t strip, int opt_off, const int v6, const uint8_t proto)
 {
 	uint32_t nh = __atomic_load_n(&s->nh[0], __ATOMIC_RELAXED);
 
@@ -139,21 +144,29 @@ forward(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct
 		memcpy(tcp + 16, &ck, 2);
 		c->stats.info[AW_INFO_TCPOPT_STRIPPED]++;
 	}
-	nat_rewrite(ip, p->l3_hl, p->l3_len - p->l3_hl, p->proto, a->snat_tab[s->snat], s->sport, s->dest,
-		    s->dport, v6);
+	nat_rewrite_ttl(ip, p->l3_hl, p->l3_len - p->l3_hl, proto, a->snat_tab[s->snat], s->sport,
+			s->dest, s->dport, v6, 1);
 	route_out(c, p, s, nh, 0, v6);
+}
+
+static __rte_always_inline void
+forward(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct aw_sess *s,
+	uint16_t strip, int opt_off, const int v6)
+{
+	forward_p(c, a, p, s, strip, opt_off, v6, p->proto);
 }
 
 /* Destination → client: src ← the address:port the client used, dst ← client. */
 static __rte_always_inline void
-reverse(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s, const int v6)
+reverse(struct aw_lcore_ctx *c, struct aw_feat_pkt *p, struct aw_sess *s, const int v6,
+	const uint8_t proto)
 {
 	uint32_t nh = __atomic_load_n(&s->nh[1], __ATOMIC_RELAXED);
 
 	if (!aw_fwd_check(c, p->m, p->l3_len, 0, s->client, nh, v6))
 		return;
-	nat_rewrite(pkt_ip(p), p->l3_hl, p->l3_len - p->l3_hl, p->proto, s->vip, s->vport,
-		    s->client, s->cport, v6);
+	nat_rewrite_ttl(pkt_ip(p), p->l3_hl, p->l3_len - p->l3_hl, proto, s->vip, s->vport,
+			s->client, s->cport, v6, 1);
 	route_out(c, p, s, nh, 1, v6);
 }
 
@@ -212,22 +225,22 @@ asrs_port_ident(struct aw_asrs_lcore *l, struct aw_feat_pkt *p, uint64_t *sid, u
 	return 1;
 }
 
+/* A packet of session reference d; v6 and proto (p's) are constants. */
 static __rte_always_inline void
-hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct aw_feat_pkt *p,
-    uintptr_t d, const int v6)
+hit_p(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct aw_feat_pkt *p,
+      uintptr_t d, const int v6, const uint8_t proto)
 {
 	struct aw_sess *s = &a->sess[d >> 1];
-	const uint8_t *l4 = pkt_ip(p) + p->l3_hl;
 
 	if (unlikely(s->flags & AW_SESS_F_SP) && aw_sp_hit(c, a, p, (uint32_t)d))
 		return;
-	if (p->proto == IPPROTO_TCP)
-		tcp_track(s, l4[13], d & 1);
+	if (proto == IPPROTO_TCP)
+		tcp_track(s, pkt_ip(p)[p->l3_hl + 13], d & 1);
 	if (s->last != l->now)
 		s->last = l->now;
 	if (d & 1) {
 		aw_svcstats_pkt(a, l, (uint32_t)(d >> 1), 1, p->l3_len);
-		return reverse(c, p, s, v6);
+		return reverse(c, p, s, v6, proto);
 	}
 	aw_svcstats_pkt(a, l, (uint32_t)(d >> 1), 0, p->l3_len);
 	uint16_t strip = 0;
@@ -239,7 +252,18 @@ hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct a
 		if (sid != s->sid)
 			return bad_shim(l, p, AW_BAD_SID_CHANGED);
 	}
-	forward(c, a, p, s, strip, opt_off, v6);
+	forward_p(c, a, p, s, strip, opt_off, v6, proto);
+}
+
+/* A TCP or UDP packet of session reference d. */
+static __rte_always_inline void
+hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct aw_feat_pkt *p,
+    uintptr_t d, const int v6)
+{
+	if (p->proto == IPPROTO_UDP)
+		hit_p(c, a, l, p, d, v6, IPPROTO_UDP);
+	else
+		hit_p(c, a, l, p, d, v6, IPPROTO_TCP);
 }
 
 _Static_assert(offsetof(struct aw_sess_key, sport) == 32 && offsetof(struct aw_sess_key, dport) == 34 &&
@@ -248,23 +272,29 @@ _Static_assert(offsetof(struct aw_sess_key, sport) == 32 && offsetof(struct aw_s
 _Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "pkt_key: ports, proto, v6 in the last word");
 
 /* The packet's session key, written as five 8-byte words (the layout of
- * struct aw_sess_key: addresses zero-padded to 16 bytes). */
-static __rte_always_inline void
+ * struct aw_sess_key: addresses zero-padded to 16 bytes), and its hash
+ * (aw_sess_key_hash's value), from the words while they are in registers. */
+static __rte_always_inline uint32_t
 pkt_key(const struct aw_feat_pkt *p, struct aw_sess_key *k)
 {
 	const uint8_t *ip = pkt_ip(p);
 	uint64_t w[5] = {0, 0, 0, 0, 0};
-	uint32_t ports;
+	uint32_t ports, h;
 
-	if (p->v6) {
-		memcpy(w, ip + 8, 32);
-	} else {
-		memcpy(&w[0], ip + 12, 4);
-		memcpy(&w[2], ip + 16, 4);
-	}
 	memcpy(&ports, ip + p->l3_hl, 4);
 	w[4] = ports | (uint64_t)p->proto << 32 | (uint64_t)p->v6 << 40;
+	if (p->v6) {
+		memcpy(w, ip + 8, 32);
+		h = aw_sess_hash6(w[4], w);
+	} else {
+		uint64_t addrs;
+		memcpy(&addrs, ip + 12, 8); /* src | dst << 32 */
+		w[0] = (uint32_t)addrs;
+		w[2] = addrs >> 32;
+		h = aw_sess_hash4(w[4], addrs);
+	}
 	memcpy(k, w, sizeof(w));
+	return h;
 }
 
 /* ---- slow path: a packet without a session ---- */
@@ -576,11 +606,12 @@ burst_chunk(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *pk, u
 	for (unsigned i = 0; i < n; i++) {
 		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP)
 			continue;
-		pkt_key(&pk[i], &keys[nk]);
+		h[nk] = pkt_key(&pk[i], &keys[nk]);
+		aw_stab_prefetch(a, h[nk]);
 		nk++;
 	}
 	if (nk != 0)
-		aw_stab_find_bulk(a, keys, nk, ref, h);
+		aw_stab_find_bulk_h(a, keys, h, nk, ref);
 	for (unsigned i = 0, j = 0; i < n; i++) {
 		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP) {
 			aw_asrs_icmp_error(c, a, &pk[i]);

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include <rte_hash_crc.h>
+#include <rte_prefetch.h>
 #if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
 #include <nmmintrin.h>
 #endif
@@ -56,6 +57,27 @@ aw_sess_crc(uint64_t w, uint32_t h)
 #endif
 }
 
+/* Hash of an IPv4 key from its last word (ports, proto, v6) and its two
+ * addresses as one word (src | dst << 32: the bytes of an IPv4 header from
+ * offset 12, read as one little-endian word). */
+static __rte_always_inline uint32_t
+aw_sess_hash4(uint64_t w4, uint64_t addrs)
+{
+	return aw_sess_crc(addrs, aw_sess_crc(w4, 0x41535253));
+}
+
+/* Hash of an IPv6 key from its last word and its four address words. */
+static __rte_always_inline uint32_t
+aw_sess_hash6(uint64_t w4, const uint64_t *w)
+{
+	uint32_t h = aw_sess_crc(w4, 0x41535253);
+
+	h = aw_sess_crc(w[0], h);
+	h = aw_sess_crc(w[1], h);
+	h = aw_sess_crc(w[2], h);
+	return aw_sess_crc(w[3], h);
+}
+
 /* Hash of a key: the address bytes that can be non-zero, then the rest. */
 static __rte_always_inline uint32_t
 aw_sess_key_hash(const struct aw_sess_key *k)
@@ -63,13 +85,9 @@ aw_sess_key_hash(const struct aw_sess_key *k)
 	uint64_t w[5];
 
 	memcpy(w, k, sizeof(w));
-	uint32_t h = aw_sess_crc(w[4], 0x41535253);
 	if (!k->v6)
-		return aw_sess_crc(w[0] | w[2] << 32, h);
-	h = aw_sess_crc(w[0], h);
-	h = aw_sess_crc(w[1], h);
-	h = aw_sess_crc(w[2], h);
-	return aw_sess_crc(w[3], h);
+		return aw_sess_hash4(w[4], w[0] | w[2] << 32);
+	return aw_sess_hash6(w[4], w);
 }
 
 /* Does reference ref (slot << 1 | reply) name the session of key k? */
@@ -96,6 +114,13 @@ aw_stab_home(const struct aw_asrs *a, uint32_t h)
 	return (uint32_t)(((uint64_t)h * a->stab_n) >> 32);
 }
 
+/* Prefetches the home bucket of hash h. */
+static __rte_always_inline void
+aw_stab_prefetch(const struct aw_asrs *a, uint32_t h)
+{
+	rte_prefetch0(&a->stab[aw_stab_home(a, h)]);
+}
+
 static __rte_always_inline uint32_t
 aw_stab_sig(const struct aw_asrs *a, uint32_t h)
 {
@@ -116,6 +141,13 @@ uint32_t aw_stab_find(const struct aw_asrs *a, const struct aw_sess_key *k, uint
  * found prefetched a stage ahead; h[i]: the hash of k[i]. */
 void aw_stab_find_bulk(const struct aw_asrs *a, const struct aw_sess_key *k, unsigned n,
 		       uint32_t *ref, uint32_t *h);
+/* The same for keys whose hashes h[i] the caller computed, prefetching each
+ * home bucket (aw_stab_prefetch) as it went: the first stage of the lookup
+ * done in the caller's own pass over its packets. Each session found and
+ * its per-service counter index (aw_asrs.ss_k) are prefetched for the
+ * caller's pass that follows. */
+void aw_stab_find_bulk_h(const struct aw_asrs *a, const struct aw_sess_key *k, const uint32_t *h,
+			 unsigned n, uint32_t *ref);
 /* Adds / removes the entry (h, ref); the writer lock is taken inside. */
 void aw_stab_add(struct aw_asrs *a, uint32_t h, uint32_t ref);
 /* Both entries of a session under one taking of the lock, the first first. */

@@ -4,7 +4,9 @@
  * route path returns the word, the cached path gives the same packet (TTL
  * decremented, IPv4 checksum still right, `forwarded` counted), an unusable
  * neighbour goes to resolution, and aw_fwd_check refuses what the route path
- * would (TTL, MTU with DF: ICMP too big; without DF: dropped). */
+ * would (TTL, MTU with DF: ICMP too big; without DF: dropped). A caller
+ * whose rewrite decrements the TTL itself (AW_FWD_TTL_DONE: ASRS's
+ * nat_rewrite_ttl) gets the same packet out on both paths. */
 #include "aw_test.h"
 
 #include <rte_cycles.h>
@@ -12,6 +14,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "aw_asrs_nat.h"
 #include "aw_cksum.h"
 #include "aw_eal_test.h"
 #include "aw_fwd.h"
@@ -163,6 +166,63 @@ test_check_refuses(void)
 	rte_pktmbuf_free(m);
 }
 
+/* AW_FWD_TTL_DONE: the TTL the caller decremented is not decremented again,
+ * on the cached path nor on the route path (which decrements it itself). */
+static void
+test_ttl_done(void)
+{
+	uint32_t nh = aw_fwd_nh_resolve(&dp, PEER, 0);
+	uint64_t fwd = ctx.stats.info[AW_INFO_FORWARDED];
+
+	for (unsigned cached = 0; cached < 2; cached++) {
+		struct rte_mbuf *m = frame(100, 64, true);
+		CHECK(aw_fwd_check(&ctx, m, 100, 0, PEER, cached ? nh : 0, 0));
+		aw_fwd_ttl_decrement(rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN), 0);
+		CHECK_EQ(aw_fwd_send(&ctx, m, cached ? nh : 0, 0, AW_FWD_CHECKED | AW_FWD_TTL_DONE),
+			 nh);
+		expect_tx(m, 63);
+		CHECK_EQ(ctx.stats.info[AW_INFO_FORWARDED], ++fwd);
+		rte_pktmbuf_free(m);
+	}
+}
+
+/* nat_rewrite_ttl(..., ttl = 1) writes the bytes that nat_rewrite and then
+ * aw_fwd_ttl_decrement write, IPv4 and IPv6, UDP (with and without a
+ * checksum) and TCP, for every TTL from 2 to 255. */
+static void
+test_nat_rewrite_ttl(void)
+{
+	static const uint8_t nsrc[16] = {10, 9, 8, 7, 0x20, 1, 0xd, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8};
+	static const uint8_t ndst[16] = {192, 0, 2, 77, 0x20, 1, 0xd, 0xb8, 9, 9, 9, 9, 0xff, 0, 1, 2};
+	unsigned bad = 0;
+
+	for (unsigned v6 = 0; v6 < 2; v6++)
+		for (unsigned kind = 0; kind < 3; kind++)
+			for (unsigned ttl = 2; ttl < 256; ttl++) {
+				uint8_t a[80], b[80];
+				const unsigned hl = v6 ? 40 : 20;
+				const uint8_t proto = kind == 2 ? IPPROTO_TCP : IPPROTO_UDP;
+				for (unsigned i = 0; i < sizeof(a); i++)
+					a[i] = (uint8_t)(i * 37 + ttl * 11 + kind);
+				a[0] = v6 ? 0x60 : 0x45;
+				a[v6 ? 7 : 8] = (uint8_t)ttl;
+				if (kind == 1) /* UDP without a checksum */
+					a[hl + 6] = a[hl + 7] = 0;
+				memcpy(b, a, sizeof(a));
+				if (v6) {
+					nat_rewrite_ttl(a, hl, 40, proto, nsrc, 0x1234, ndst, 0x5678, 1, 1);
+					nat_rewrite(b, hl, 40, proto, nsrc, 0x1234, ndst, 0x5678, 1);
+					aw_fwd_ttl_decrement(b, 1);
+				} else {
+					nat_rewrite_ttl(a, hl, 40, proto, nsrc, 0x1234, ndst, 0x5678, 0, 1);
+					nat_rewrite(b, hl, 40, proto, nsrc, 0x1234, ndst, 0x5678, 0);
+					aw_fwd_ttl_decrement(b, 0);
+				}
+				bad += memcmp(a, b, sizeof(a)) != 0;
+			}
+	CHECK_EQ(bad, 0);
+}
+
 /* aw_csum_bulk (8 bytes a step) folds to what the 16-bit reference sum
  * aw_csum_partial gives, for every length 0..300 at every alignment 0..7. */
 static void
@@ -183,4 +243,5 @@ test_csum_bulk_equals_reference(void)
 }
 
 AW_TEST_MAIN(AW_TEST(test_forwarded_through_cache), AW_TEST(test_check_refuses),
+	     AW_TEST(test_ttl_done), AW_TEST(test_nat_rewrite_ttl),
 	     AW_TEST(test_csum_bulk_equals_reference))
