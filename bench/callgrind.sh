@@ -41,8 +41,11 @@ measure() {
 		{ echo "callgrind.sh: sink saw reordering or corruption" >&2; return 1; }
 	local total dp
 	total=$(awk '/^(summary|totals):/ {print $2; exit}' "$out")
-	# one line per function with its object in brackets: the function's inclusive total
-	dp=$(callgrind_annotate --inclusive=yes --threshold=100 --auto=no "$out" 2>/dev/null |
+	# one line per function with its object in brackets: the function's inclusive total.
+	# From /: run where the build's relative source paths resolve (the repository
+	# root), callgrind_annotate splits a function in two entries and the one with
+	# the object leaves out the code inlined from other files and what it calls.
+	dp=$(cd / && callgrind_annotate --inclusive=yes --threshold=100 --auto=no "$out" 2>/dev/null |
 		awk '/:(aw_process_burst|aw_dispatch_burst|aw_tx_flush_all) \[/ {
 			gsub(",", "", $1); s += $1 }
 		     /:(aw_reorder_insert|aw_reorder_insert_burst|aw_reorder_drain) \[/ { gsub(",", "", $1); r += $1 }
