@@ -170,6 +170,10 @@ struct aw_lcore_ctx {
 	bool in_burst; /* inside aw_process_burst (aw_feature.h burst_end) */
 	uint16_t n_again;
 	struct rte_mbuf *again[AW_MAX_BURST];
+	/* route path: the last neighbour key found and its position
+	 * (aw_fwd_inline.h); family 0 (zeroed context): none */
+	struct aw_addr nb_key;
+	int32_t nb_pos;
 	struct aw_stats stats __rte_cache_aligned;
 } __rte_cache_aligned;
 

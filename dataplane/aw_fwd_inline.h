@@ -67,6 +67,23 @@ aw_fwd_nh_word(int32_t pos, unsigned port)
 	return (uint32_t)(pos + 1) | (uint32_t)port << 24;
 }
 
+/* The neighbour position of key (or < 0: none yet), through the lcore's
+ * one-entry cache of the last key found: a key keeps its position for the
+ * table's life (aw_neigh_priv.h), so only the hash lookup is saved; the
+ * entry's state is read afresh by the caller. */
+static __rte_always_inline int32_t
+aw_fwd_neigh_pos(struct aw_lcore_ctx *c, const struct aw_addr *key)
+{
+	if (likely(memcmp(key, &c->nb_key, sizeof(*key)) == 0))
+		return c->nb_pos;
+	int32_t pos = rte_hash_lookup(c->dp->neigh->hash, key);
+	if (pos >= 0) {
+		c->nb_key = *key;
+		c->nb_pos = pos;
+	}
+	return pos;
+}
+
 /*
  * Routes an IP packet whose Ethernet header starts the mbuf and sets its
  * verdict. As RFC 1812 §5.2: TTL, route, MTU (errors quote the packet as
@@ -107,7 +124,8 @@ aw_fwd_route_inline(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated,
 		aw_addr_set6(&key, aw_fwd_ip_dst(ip, v6));
 	else
 		aw_addr_set4(&key, aw_fwd_ip_dst(ip, v6));
-	if (likely(aw_neigh_lookup_inline(dp->neigh, &key, &mac, &nport, &pos))) {
+	pos = aw_fwd_neigh_pos(c, &key);
+	if (likely(pos >= 0 && aw_neigh_read_inline(dp->neigh, pos, &mac, &nport))) {
 		aw_l2_finish(dp, m, nh->port, &mac);
 		if (!originated)
 			c->stats.info[AW_INFO_FORWARDED]++;

@@ -124,8 +124,11 @@ aw_tx_loop(struct aw_lcore_ctx *c)
 		for (unsigned k = 0; k < c->n_own_rx; k++) {
 			busy |= collect(c, k);
 			unsigned n;
-			while ((n = aw_reorder_drain(c->reorder[k], out, DRAIN_MAX, rte_rdtsc())) > 0)
-				aw_dispatch_burst(c, out, (uint16_t)n);
+			do { /* a drain shorter than DRAIN_MAX took the whole run */
+				n = aw_reorder_drain(c->reorder[k], out, DRAIN_MAX, rte_rdtsc());
+				if (n > 0)
+					aw_dispatch_burst(c, out, (uint16_t)n);
+			} while (n == DRAIN_MAX);
 			gaps += c->reorder[k]->gaps_skipped;
 		}
 		c->stats.info[AW_INFO_REORDER_GAPS_SKIPPED] = gaps;

@@ -100,7 +100,8 @@ aw_neigh_get_or_create(struct aw_neigh_table *t, const struct aw_addr *addr, uin
 	int32_t pos = rte_hash_lookup(t->hash, addr);
 	if (pos >= 0)
 		return pos;
-	/* Fill the entry before the key becomes visible to readers. */
+	/* Fill the entry before the key becomes visible to readers. Keys are
+	 * never deleted: lcores keep a key's position (aw_fwd_neigh_pos). */
 	pos = rte_hash_add_key(t->hash, addr);
 	if (pos < 0)
 		return -1;

@@ -52,7 +52,10 @@ ip_src(const uint8_t *ip, const int v6)
 static __rte_always_inline bool
 ip4_hdr_sum_ok(const uint8_t *ip, uint32_t hl)
 {
-	uint64_t sum = aw_csum32_add(0, ip, 5);
+	uint32_t w[5];
+
+	memcpy(w, ip, sizeof(w)); /* the five words added straight, no loop */
+	uint64_t sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
 
 	for (uint32_t i = 20; unlikely(i < hl); i += 4)
 		sum = aw_csum32_add(sum, ip + i, 1);

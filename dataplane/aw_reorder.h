@@ -3,9 +3,10 @@
  * aw_reorder — puts one RX lcore's packets back in arrival order on the TX
  * lcore (pipeline mode). A ring of mbuf pointers indexed by sequence number
  * (the RX lcore numbers its packets in the rte_reorder sequence-number
- * dynfield): inserting stores the packet in its slot, draining returns the
- * run of filled slots from the next number expected. No mbuf is ever
- * allocated or freed here.
+ * dynfield) and a bitmap of the slots filled: inserting stores the packet in
+ * its slot (a burst of consecutive numbers in one block copy), draining
+ * returns the run of filled slots from the next number expected (one block
+ * copy). No mbuf is ever allocated or freed here.
  *
  *  - gap skipping: when packets wait behind a missing sequence number for
  *    longer than the gap timeout, drain moves past every missing number up
@@ -32,7 +33,8 @@ struct aw_reorder {
 	uint64_t stall_since;       /* TSC when drain first found nothing while held > 0 */
 	uint64_t gap_tsc;           /* gap timeout in TSC cycles */
 	uint64_t gaps_skipped;      /* sequence numbers skipped */
-	struct rte_mbuf *slot[];    /* by sequence number & mask; NULL: not here */
+	uint64_t *bits;             /* bit p set: slot[p] holds a packet (after slot[]) */
+	struct rte_mbuf *slot[];    /* by sequence number & mask; stale when its bit is clear */
 };
 
 /* Window of 2 × size numbers (size: a power of two); NULL on failure

@@ -223,6 +223,68 @@ test_nat_rewrite_ttl(void)
 	CHECK_EQ(bad, 0);
 }
 
+/* frame(100, 64, true) to dst instead of PEER, through the route path. */
+static struct rte_mbuf *
+routed_to(const uint8_t dst[4])
+{
+	struct rte_mbuf *m = frame(100, 64, true);
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN);
+
+	memcpy(ip + 16, dst, 4);
+	memset(ip + 10, 0, 2);
+	uint16_t ck = aw_csum(ip, 20);
+	memcpy(ip + 10, &ck, 2);
+	aw_fwd_send(&ctx, m, 0, 0, AW_FWD_CHECKED);
+	return m;
+}
+
+static void
+expect_mac(struct rte_mbuf *m, const struct rte_ether_addr *mac)
+{
+	CHECK_EQ(aw_meta(m)->verdict, AW_V_TX);
+	CHECK(rte_is_same_ether_addr(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr, mac));
+	rte_pktmbuf_free(m);
+}
+
+/* The route path keeps the last neighbour found (its position only): other
+ * next hops in between, a changed MAC, an unusable entry and a neighbour
+ * learnt after a first miss all come out as the table says at the time. */
+static void
+test_neighbour_kept_by_the_lcore(void)
+{
+	static const uint8_t PEER2[4] = {198, 51, 100, 8}, PEER3[4] = {198, 51, 100, 9};
+	static const struct rte_ether_addr MAC2 = {{2, 0, 0, 0, 0, 0x22}},
+					   MAC3 = {{2, 0, 0, 0, 0, 0x33}};
+	struct aw_addr a;
+
+	aw_addr_set4(&a, PEER2);
+	CHECK(aw_neigh_learn(dp.neigh, &a, &MAC2, PORT_OUT, true, rte_rdtsc()) >= 0);
+	expect_mac(routed_to(PEER), &MAC1);
+	expect_mac(routed_to(PEER), &MAC1);
+	expect_mac(routed_to(PEER2), &MAC2);
+	expect_mac(routed_to(PEER), &MAC1);
+	aw_addr_set4(&a, PEER);
+	CHECK(aw_neigh_learn(dp.neigh, &a, &MAC3, PORT_OUT, true, rte_rdtsc()) >= 0);
+	expect_mac(routed_to(PEER), &MAC3); /* the new MAC, not a kept one */
+	int32_t pos = rte_hash_lookup(dp.neigh->hash, &a);
+	CHECK(pos >= 0);
+	uint64_t w = dp.neigh->fast[pos].word;
+	dp.neigh->fast[pos].word = w & ~AW_NEIGH_VALID;
+	struct rte_mbuf *m = routed_to(PEER);
+	CHECK_EQ(aw_meta(m)->verdict, AW_V_SLOW);
+	CHECK_EQ(aw_meta(m)->arg, AW_SLOW_RESOLVE);
+	rte_pktmbuf_free(m);
+	dp.neigh->fast[pos].word = w;
+	m = routed_to(PEER3); /* not known yet: resolution asked */
+	CHECK_EQ(aw_meta(m)->verdict, AW_V_SLOW);
+	CHECK_EQ(aw_meta(m)->arg, AW_SLOW_RESOLVE);
+	rte_pktmbuf_free(m);
+	aw_addr_set4(&a, PEER3);
+	CHECK(aw_neigh_learn(dp.neigh, &a, &MAC2, PORT_OUT, true, rte_rdtsc()) >= 0);
+	expect_mac(routed_to(PEER3), &MAC2);
+	expect_mac(routed_to(PEER), &MAC3);
+}
+
 /* aw_csum_bulk (8 bytes a step) folds to what the 16-bit reference sum
  * aw_csum_partial gives, for every length 0..300 at every alignment 0..7. */
 static void
@@ -244,4 +306,4 @@ test_csum_bulk_equals_reference(void)
 
 AW_TEST_MAIN(AW_TEST(test_forwarded_through_cache), AW_TEST(test_check_refuses),
 	     AW_TEST(test_ttl_done), AW_TEST(test_nat_rewrite_ttl),
-	     AW_TEST(test_csum_bulk_equals_reference))
+	     AW_TEST(test_neighbour_kept_by_the_lcore), AW_TEST(test_csum_bulk_equals_reference))

@@ -2,7 +2,9 @@
 /*
  * aw_reorder: order restored, gaps skipped after the timeout (every missing
  * number up to the first packet held), late / duplicate / too-far packets
- * refused, sequence numbers wrapping, flush returning everything held.
+ * refused, sequence numbers wrapping, flush returning everything held;
+ * bursts of consecutive numbers (block copies) across the ring's end and the
+ * bitmap's words, partly refused, in a window smaller than a burst.
  */
 #include "aw_test.h"
 
@@ -142,6 +144,169 @@ test_sequence_numbers_wrap(void)
 	aw_reorder_destroy(r);
 }
 
+/* Inserts seq[0..n) as one burst; returns how many were refused (freed). */
+static unsigned
+insert_burst_of(struct aw_reorder *r, const uint32_t *seq, unsigned n)
+{
+	struct rte_mbuf *m[64], *late[64];
+
+	for (unsigned i = 0; i < n; i++)
+		m[i] = pkt(seq[i]);
+	unsigned nl = aw_reorder_insert_burst(r, m, n, late);
+	for (unsigned i = 0; i < nl; i++)
+		rte_pktmbuf_free(late[i]);
+	return nl;
+}
+
+/* seq[i] = s0 + i */
+static void
+run_of(uint32_t *seq, uint32_t s0, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		seq[i] = s0 + i;
+}
+
+static void
+test_block_insert_across_the_ring_end(void)
+{
+	struct aw_reorder *r = aw_reorder_create("t7", 8, 1000, 0); /* 16 slots */
+	uint32_t s[16];
+
+	r->next = 13;                         /* slots 13, 14, 15, then 0.. */
+	run_of(s, 17, 4);
+	CHECK_EQ(insert_burst_of(r, s, 4), 0); /* the second half first */
+	run_of(s, 13, 4);
+	CHECK_EQ(insert_burst_of(r, s, 4), 0); /* 13..16: slots 13..15 and 0 */
+	CHECK_EQ(r->held, 8);
+	expect_drain(r, 0, (uint32_t[]){13, 14, 15, 16, 17, 18, 19, 20}, 8);
+	run_of(s, 21, 16);                      /* the whole window at once */
+	CHECK_EQ(insert_burst_of(r, s, 16), 0);
+	run_of(s, 21, 16);
+	struct rte_mbuf *out[64];
+	unsigned n = aw_reorder_drain(r, out, 64, 0);
+	CHECK_EQ(n, 16);
+	for (unsigned i = 0; i < n; i++) {
+		CHECK_EQ(*rte_reorder_seqn(out[i]), s[i]);
+		rte_pktmbuf_free(out[i]);
+	}
+	CHECK_EQ(r->held, 0);
+	aw_reorder_destroy(r);
+}
+
+static void
+test_burst_with_a_held_number_or_past_the_window(void)
+{
+	struct aw_reorder *r = aw_reorder_create("t8", 64, 1000, 0); /* 128 numbers */
+	uint32_t s[16];
+
+	CHECK_EQ(aw_reorder_insert(r, pkt(5)), 0);
+	run_of(s, 3, 5);                        /* 3..7: 5 is held already */
+	CHECK_EQ(insert_burst_of(r, s, 5), 1);
+	CHECK_EQ(r->held, 5);
+	run_of(s, 125, 8);                      /* 125..132: 129.. past the window */
+	CHECK_EQ(insert_burst_of(r, s, 8), 4);
+	CHECK_EQ(r->held, 9);
+	s[0] = 1; s[1] = 3; s[2] = 2;           /* 3 held already, out of order */
+	CHECK_EQ(insert_burst_of(r, s, 3), 1);
+	struct rte_mbuf *out[256];
+	unsigned n = aw_reorder_drain(r, out, 256, 0);
+	CHECK_EQ(n, 7); /* 1..7; 8 is missing */
+	for (unsigned i = 0; i < n; i++) {
+		CHECK_EQ(*rte_reorder_seqn(out[i]), i + 1);
+		rte_pktmbuf_free(out[i]);
+	}
+	n = aw_reorder_flush(r, out, 256);
+	CHECK_EQ(n, 4);
+	for (unsigned i = 0; i < n; i++) {
+		CHECK_EQ(*rte_reorder_seqn(out[i]), 125 + i);
+		rte_pktmbuf_free(out[i]);
+	}
+	aw_reorder_destroy(r);
+}
+
+static void
+test_tiny_window(void)
+{
+	struct aw_reorder *r = aw_reorder_create("t9", 1, 1000, 0); /* 2 numbers */
+	uint32_t s[4] = {1, 2, 3, 4};
+
+	CHECK_EQ(insert_burst_of(r, s, 4), 2); /* 3 and 4 too far ahead */
+	expect_drain(r, 0, (uint32_t[]){1, 2}, 2);
+	s[0] = 4; s[1] = 3;
+	CHECK_EQ(insert_burst_of(r, s, 2), 0);
+	expect_drain(r, 0, (uint32_t[]){3, 4}, 2);
+	aw_reorder_destroy(r);
+}
+
+static void
+test_drain_limit_and_long_gap(void)
+{
+	struct aw_reorder *r = aw_reorder_create("t10", 128, 1000, 0); /* 256 numbers */
+	uint32_t s[64];
+	struct rte_mbuf *out[256];
+
+	for (uint32_t b = 0; b < 4; b++) { /* 1..200 in bursts of 50, last first */
+		run_of(s, 151 - 50 * b, 50);
+		CHECK_EQ(insert_burst_of(r, s, 50), 0);
+	}
+	unsigned n = aw_reorder_drain(r, out, 70, 0);  /* 1..70: across a word */
+	CHECK_EQ(n, 70);
+	for (unsigned i = 0; i < n; i++) {
+		CHECK_EQ(*rte_reorder_seqn(out[i]), i + 1);
+		rte_pktmbuf_free(out[i]);
+	}
+	n = aw_reorder_drain(r, out, 256, 0);
+	CHECK_EQ(n, 130);
+	for (unsigned i = 0; i < n; i++) {
+		CHECK_EQ(*rte_reorder_seqn(out[i]), i + 71);
+		rte_pktmbuf_free(out[i]);
+	}
+	/* 201..400 lost: one timeout skips all 200, over three bitmap words */
+	CHECK_EQ(aw_reorder_insert(r, pkt(401)), 0);
+	expect_drain(r, 10, NULL, 0);
+	expect_drain(r, 2000, (uint32_t[]){401}, 1);
+	CHECK_EQ(r->gaps_skipped, 200);
+	aw_reorder_destroy(r);
+}
+
+/* Bursts of consecutive numbers arriving out of order (as from several
+ * workers), over many turns of the ring: every packet comes out, in order. */
+static void
+test_shuffled_bursts_come_out_in_order(void)
+{
+	struct aw_reorder *r = aw_reorder_create("t11", 64, 1000, 0); /* 128 numbers */
+	uint32_t next_out = 1, base = 1, rnd = 12345;
+	struct rte_mbuf *out[256];
+
+	for (unsigned round = 0; round < 200; round++) {
+		/* up to 4 bursts of 1..32 consecutive numbers, inserted in reverse */
+		uint32_t len[4], nb = 1 + round % 4, start = base;
+		for (unsigned b = 0; b < nb; b++) {
+			rnd = rnd * 1103515245 + 12345;
+			len[b] = 1 + (rnd >> 16) % 32;
+			base += len[b];
+		}
+		uint32_t end = base;
+		for (unsigned b = nb; b-- > 0;) {
+			uint32_t s[32];
+			end -= len[b];
+			run_of(s, end, len[b]);
+			CHECK_EQ(insert_burst_of(r, s, len[b]), 0);
+		}
+		CHECK_EQ(end, start);
+		unsigned n = aw_reorder_drain(r, out, 256, 0);
+		CHECK_EQ(n, base - start);
+		for (unsigned i = 0; i < n; i++) {
+			CHECK_EQ(*rte_reorder_seqn(out[i]), next_out);
+			next_out++;
+			rte_pktmbuf_free(out[i]);
+		}
+	}
+	CHECK_EQ(r->held, 0);
+	CHECK_EQ(r->gaps_skipped, 0);
+	aw_reorder_destroy(r);
+}
+
 static void
 test_flush_returns_everything_held(void)
 {
@@ -181,6 +346,11 @@ main(void)
 		AW_TEST(test_insert_burst_returns_the_refused),
 		AW_TEST(test_sequence_numbers_wrap),
 		AW_TEST(test_flush_returns_everything_held),
+		AW_TEST(test_block_insert_across_the_ring_end),
+		AW_TEST(test_burst_with_a_held_number_or_past_the_window),
+		AW_TEST(test_tiny_window),
+		AW_TEST(test_drain_limit_and_long_gap),
+		AW_TEST(test_shuffled_bursts_come_out_in_order),
 	};
 	return aw_test_run(cases, sizeof(cases) / sizeof(cases[0]));
 }
