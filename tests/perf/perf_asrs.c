@@ -82,9 +82,9 @@ setup(uint32_t max_sessions)
 	char prefix[64], path[64], err[512];
 	snprintf(prefix, sizeof(prefix), "--file-prefix=awperf%d", (int)getpid());
 	snprintf(path, sizeof(path), "/tmp/awperf%d.json", (int)getpid());
-	char *argv[] = {"perf", "-l", n_lcores == 2 ? "0,1" : "0", "--no-huge", "-m", "2048", "--no-pci", prefix,
-			"--vdev=net_null0", "--vdev=net_null1", "--no-telemetry",
-			"--log-level=error", NULL};
+	char *argv[] = {"perf", "-l", n_lcores == 2 ? "0,1" : "0", "--no-huge", "-m", "2048",
+			"--no-pci", prefix, "--vdev=net_null0", "--vdev=net_null1",
+			"--no-telemetry", "--log-level=error", NULL};
 	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0)
 		exit(77);
 	write_config(path, max_sessions);
