@@ -299,11 +299,19 @@ pkt_key(const struct aw_feat_pkt *p, struct aw_sess_key *k)
 
 /* ---- slow path: a packet without a session ---- */
 
-/* SID named by the packet (SPEC §4.2 order). 1: found; 0: none; -1: dropped.
- * *sp: a TCP listener with the SYN proxy on. */
+/* What identify found: one pointer instead of five output arguments. */
+struct ident {
+	uint64_t sid;
+	int opt_off;    /* the ASRS TCP option's offset, or -1 */
+	uint16_t strip; /* the UDP shim's length, or 0 */
+	bool asrs_port; /* to the ASRS port of a VIP or of ours */
+	bool sp;        /* a TCP listener with the SYN proxy on */
+};
+
+/* SID named by the packet (SPEC §4.2 order), into *id (its fields preset by
+ * the caller: opt_off -1, the rest 0). 1: found; 0: none; -1: dropped. */
 static int
-identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint64_t *sid,
-	 uint16_t *strip, int *opt_off, bool *asrs_port, bool *sp)
+identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct ident *id)
 {
 	const uint8_t *ip = pkt_ip(p);
 	const uint8_t *dst = p->v6 ? ip + 24 : ip + 16;
@@ -311,10 +319,10 @@ identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint6
 	uint16_t dport;
 
 	memcpy(&dport, ip + p->l3_hl + 2, 2);
-	*asrs_port = dport == rte_cpu_to_be_16(a->conf->port) &&
-		     (p->addr_flags & (AW_ADDR_VIP | AW_ADDR_OWN));
-	if (*asrs_port) {
-		int r = asrs_port_ident(aw_asrs_lc(c), p, sid, strip, opt_off);
+	id->asrs_port = dport == rte_cpu_to_be_16(a->conf->port) &&
+			(p->addr_flags & (AW_ADDR_VIP | AW_ADDR_OWN));
+	if (id->asrs_port) {
+		int r = asrs_port_ident(aw_asrs_lc(c), p, &id->sid, &id->strip, &id->opt_off);
 		if (r != 0)
 			return r;
 	} else if (p->proto == IPPROTO_TCP) {
@@ -325,7 +333,7 @@ identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint6
 	if (p->addr_flags & AW_FEAT_SVC_PREFIX) {
 		uint64_t v;
 		memcpy(&v, dst + 8, 8);
-		*sid = rte_be_to_cpu_64(v);
+		id->sid = rte_be_to_cpu_64(v);
 		return 1;
 	}
 	const struct aw_lsn_table *t = __atomic_load_n(&a->lsn, __ATOMIC_ACQUIRE);
@@ -339,9 +347,9 @@ identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, uint6
 	}
 	if (ls == NULL)
 		return 0;
-	*sid = ls->sid;
-	*sp = ls->proto == IPPROTO_TCP &&
-	      (ls->synproxy > 0 || (ls->synproxy < 0 && a->conf->synproxy_default));
+	id->sid = ls->sid;
+	id->sp = ls->proto == IPPROTO_TCP &&
+		 (ls->synproxy > 0 || (ls->synproxy < 0 && a->conf->synproxy_default));
 	return 1;
 }
 
@@ -517,10 +525,7 @@ cluster_redirect(struct aw_lcore_ctx *c, struct aw_asrs *a, const struct aw_feat
 static __rte_noinline void
 new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct key_h pk)
 {
-	uint64_t sid = 0;
-	uint16_t strip = 0;
-	int opt_off = -1;
-	bool asrs_port, sp = false;
+	struct ident id = {.opt_off = -1};
 
 	/* Made earlier in this burst, after the bulk lookup? */
 	if (created_maybe(aw_asrs_lc(c), pk.h)) {
@@ -530,16 +535,16 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 	}
 	if (unlikely(c->dp->feat[AW_FEAT_CLUSTER] != NULL) && cluster_redirect(c, a, p, pk.k))
 		return;
-	int r = identify(c, a, p, &sid, &strip, &opt_off, &asrs_port, &sp);
+	int r = identify(c, a, p, &id);
 
 	if (r < 0)
 		return;
 	if (r == 0) {
-		if (p->addr_flags & (AW_ADDR_VIP | AW_FEAT_SVC_PREFIX) || asrs_port)
+		if (p->addr_flags & (AW_ADDR_VIP | AW_FEAT_SVC_PREFIX) || id.asrs_port)
 			return aw_asrs_refuse(c, p, AW_DROP_NO_SERVICE);
 		return aw_set_drop(p->m, AW_DROP_LOCAL_UNHANDLED);
 	}
-	const struct aw_svc *svc = aw_memo_svc(aw_asrs_lc(c), a, sid);
+	const struct aw_svc *svc = aw_memo_svc(aw_asrs_lc(c), a, id.sid);
 	if (svc == NULL)
 		return aw_asrs_refuse(c, p, AW_DROP_NO_SERVICE);
 	if (svc->n_pref == 0)
@@ -559,13 +564,13 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 	if (!aw_fwd_ttl_ok(c, p->m, p->v6)) /* no session for a packet that dies here */
 		return;
 	struct aw_sp_init spi;
-	if (sp && !aw_sp_new(c, a, p, &spi)) /* no session for a SYN (cookie answered) */
+	if (id.sp && !aw_sp_new(c, a, p, &spi)) /* no session for a SYN (cookie answered) */
 		return;
 	if (!aw_sp_new_flow_ok(a, aw_asrs_lc(c)))
 		return aw_set_drop(p->m, AW_DROP_NEW_FLOW_LIMITED);
 	uintptr_t data;
 	bool existed;
-	if (create(c, a, p, pk, svc, d, h, strip != 0, sp ? &spi : NULL, &data, &existed) ==
+	if (create(c, a, p, pk, svc, d, h, id.strip != 0, id.sp ? &spi : NULL, &data, &existed) ==
 	    UINT32_MAX)
 		return;
 	if (existed) /* another lcore created it meanwhile: an ordinary hit */
@@ -574,9 +579,9 @@ new_session(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, st
 	struct aw_sess *s = &a->sess[data >> 1];
 	const uint32_t nh = __atomic_load_n(&s->nh[0], __ATOMIC_RELAXED); /* aw_dnh_get's, or 0 */
 	if (p->v6)
-		forward(c, a, p, s, strip, opt_off, 1);
+		forward(c, a, p, s, id.strip, id.opt_off, 1);
 	else
-		forward(c, a, p, s, strip, opt_off, 0);
+		forward(c, a, p, s, id.strip, id.opt_off, 0);
 	const uint32_t got = __atomic_load_n(&s->nh[0], __ATOMIC_RELAXED);
 	if (got != nh) /* else the cache has it already */
 		aw_dnh_put(aw_asrs_lc(c), s->dest, (uint8_t)p->v6, got);

@@ -261,6 +261,9 @@ struct aw_asrs {
 	uint32_t stab_ref_bits;        /* low bits of an entry: ref + 1 */
 	uint32_t stab_ref_mask;        /* (1 << stab_ref_bits) - 1 */
 	rte_spinlock_t stab_lock;      /* its writers */
+	/* the writer lock's takings, those that found it held, and the TSC cycles
+	 * they waited (aw_stab_lock; written under the lock, read by tools) */
+	uint64_t stab_lock_n, stab_lock_contended, stab_lock_wait_tsc;
 	struct aw_sess *sess;          /* slots */
 	uint32_t n_slots;
 	rte_spinlock_t free_lock;      /* the free list: ... */

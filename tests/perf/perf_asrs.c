@@ -15,8 +15,13 @@
  * Instructions per packet: tests/perf/callgrind_asrs.sh (inclusive cost of
  * perf_new_burst / perf_est_burst divided by the packet counts).
  *
- * Usage: perf_asrs [-s sessions] [-e established_packets] [-g]
- *   -g: mbufs flagged "IPv4 checksum good" as a NIC would (default: not).
+ * Usage: perf_asrs [-s sessions] [-e established_packets] [-g] [-w lcores]
+ *   -g: mbufs flagged "IPv4 checksum good" as a NIC would (default: not);
+ *   -w 2: the "new" phase on two lcores at once (EAL -l 0,1, rtc mode), each
+ *         creating its half of the sessions (distinct clients); it reports
+ *         the session table's writer lock: takings, takings that found it
+ *         held (contention) and the TSC cycles they waited. The "est" phase
+ *         stays on the first lcore.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -26,6 +31,8 @@
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
@@ -39,8 +46,8 @@
 
 static struct aw_dp dp;
 static struct aw_config cfg;
-static struct aw_lcore_ctx *ctx;
 static bool cksum_good;
+static unsigned n_lcores = 1;
 
 static const uint8_t mac_port0[6] = {0x02, 0, 0, 0, 0, 0x01};
 
@@ -75,9 +82,9 @@ setup(uint32_t max_sessions)
 	char prefix[64], path[64], err[512];
 	snprintf(prefix, sizeof(prefix), "--file-prefix=awperf%d", (int)getpid());
 	snprintf(path, sizeof(path), "/tmp/awperf%d.json", (int)getpid());
-	char *argv[] = {"perf", "-l", "0", "--no-huge", "-m", "2048", "--no-pci", prefix,
-			"--vdev=net_null0", "--vdev=net_null1", "--no-telemetry",
-			"--log-level=error", NULL};
+	char *argv[] = {"perf", "-l", n_lcores == 2 ? "0,1" : "0", "--no-huge", "-m", "2048",
+			"--no-pci", prefix, "--vdev=net_null0", "--vdev=net_null1",
+			"--no-telemetry", "--log-level=error", NULL};
 	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0)
 		exit(77);
 	write_config(path, max_sessions);
@@ -87,7 +94,10 @@ setup(uint32_t max_sessions)
 		fprintf(stderr, "perf_asrs setup: %s\n", err);
 		exit(1);
 	}
-	ctx = dp.ctx_list[0];
+	if (dp.n_ctx != n_lcores) {
+		fprintf(stderr, "perf_asrs setup: %u lcores, expected %u\n", dp.n_ctx, n_lcores);
+		exit(1);
+	}
 }
 
 /* Client i: 198.18.0.0/15 + (i / 50000), port 10000 + i % 50000. */
@@ -124,22 +134,24 @@ frame(struct rte_mbuf *m, uint32_t i, uint8_t tcp_flags)
 }
 
 static __attribute__((noinline)) void
-perf_new_burst(struct rte_mbuf **pkts, uint16_t n)
+perf_new_burst(struct aw_lcore_ctx *ctx, struct rte_mbuf **pkts, uint16_t n)
 {
 	aw_process_burst(ctx, pkts, n);
 }
 
 static __attribute__((noinline)) void
-perf_est_burst(struct rte_mbuf **pkts, uint16_t n)
+perf_est_burst(struct aw_lcore_ctx *ctx, struct rte_mbuf **pkts, uint16_t n)
 {
 	aw_process_burst(ctx, pkts, n);
 }
 
-/* Runs n packets; flow(k) names the client of the k-th. Returns the packets
- * not forwarded and adds the TSC cycles spent in aw_process_burst. */
+/* Runs n packets on ctx; flow(k) names the client of the k-th (k from
+ * first). Returns the packets not forwarded and adds the TSC cycles spent in
+ * aw_process_burst. */
 static uint64_t
-run(uint32_t n, uint8_t flags, uint32_t (*flow)(uint32_t, uint32_t), uint32_t nflows,
-    void (*burst)(struct rte_mbuf **, uint16_t), uint64_t *cycles)
+run(struct aw_lcore_ctx *ctx, uint32_t first, uint32_t n, uint8_t flags,
+    uint32_t (*flow)(uint32_t, uint32_t), uint32_t nflows,
+    void (*burst)(struct aw_lcore_ctx *, struct rte_mbuf **, uint16_t), uint64_t *cycles)
 {
 	struct rte_mbuf *pkts[BURST];
 	uint64_t bad = 0;
@@ -151,9 +163,9 @@ run(uint32_t n, uint8_t flags, uint32_t (*flow)(uint32_t, uint32_t), uint32_t nf
 			exit(1);
 		}
 		for (uint16_t j = 0; j < nb; j++)
-			frame(pkts[j], flow(k + j, nflows), flags);
+			frame(pkts[j], flow(first + k + j, nflows), flags);
 		uint64_t t0 = rte_rdtsc();
-		burst(pkts, nb);
+		burst(ctx, pkts, nb);
 		*cycles += rte_rdtsc() - t0;
 		for (uint16_t j = 0; j < nb; j++)
 			bad += aw_meta(pkts[j])->verdict != AW_V_TX;
@@ -179,38 +191,137 @@ flow_scatter(uint32_t k, uint32_t nflows)
 	return (uint32_t)(((uint64_t)k * 2654435761u) % nflows);
 }
 
+/* One lcore's share of the "new" phase. */
+struct share {
+	struct aw_lcore_ctx *ctx;
+	uint32_t first, n, nflows;
+	uint64_t bad, cycles;
+};
+
+static uint32_t started; /* lcores that reached the start line */
+
+static int
+new_share(void *arg)
+{
+	struct share *w = arg;
+	uint64_t give_up = rte_rdtsc() + rte_get_tsc_hz(); /* 1 s: start together, or anyway */
+
+	__atomic_fetch_add(&started, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&started, __ATOMIC_ACQUIRE) < n_lcores && rte_rdtsc() < give_up)
+		rte_pause();
+	w->bad = run(w->ctx, w->first, w->n, 0x02, flow_seq, w->nflows, perf_new_burst, &w->cycles);
+	return 0;
+}
+
+/* The "new" phase: sessions SYNs split over the lcores. */
+static void
+run_new(uint32_t sessions, uint64_t *bad, uint64_t *cycles, uint64_t *created)
+{
+	struct share w[2];
+
+	for (unsigned i = 0; i < n_lcores; i++) {
+		uint32_t lo = (uint32_t)((uint64_t)sessions * i / n_lcores);
+		uint32_t hi = (uint32_t)((uint64_t)sessions * (i + 1) / n_lcores);
+		w[i] = (struct share){.ctx = dp.ctx_list[i], .first = lo, .n = hi - lo,
+				      .nflows = sessions};
+	}
+	if (n_lcores == 2 &&
+	    rte_eal_remote_launch(new_share, &w[1], dp.ctx_list[1]->lcore_id) != 0) {
+		fprintf(stderr, "perf_asrs: cannot launch the second lcore\n");
+		exit(1);
+	}
+	new_share(&w[0]);
+	if (n_lcores == 2)
+		rte_eal_wait_lcore(dp.ctx_list[1]->lcore_id);
+	*bad = *cycles = *created = 0;
+	for (unsigned i = 0; i < n_lcores; i++) {
+		*bad += w[i].bad;
+		*cycles += w[i].cycles;
+		*created += w[i].ctx->stats.info[AW_INFO_SESSIONS_CREATED];
+	}
+}
+
+static int
+cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Sessions whose destination side (SNAT address, SNAT port, destination
+ * address and port: all IPv4 here) another session has too: a SNAT port
+ * handed out twice. Exact for this driver's one destination address and
+ * one SNAT address (otherwise the packed key could only over-report). */
+static uint64_t
+snat_twice(const struct aw_asrs *a)
+{
+	uint64_t *k = malloc(sizeof(*k) * a->n_slots), n = 0, dup = 0;
+
+	if (k == NULL)
+		exit(1);
+	for (uint32_t i = 0; i < a->n_slots; i++) {
+		const struct aw_sess *s = &a->sess[i];
+		uint32_t dst4;
+		if (s->state == AW_SS_FREE || s->state >= AW_SS__N)
+			continue;
+		memcpy(&dst4, s->dest, 4);
+		k[n++] = (uint64_t)dst4 << 32 ^ (uint64_t)s->snat << 40 ^
+			 (uint64_t)s->dport << 16 ^ s->sport;
+	}
+	qsort(k, n, sizeof(*k), cmp_u64);
+	for (uint64_t i = 1; i < n; i++)
+		dup += k[i] == k[i - 1];
+	free(k);
+	return dup;
+}
+
 int
 main(int argc, char **argv)
 {
 	uint32_t sessions = 16384, est = 65536;
 	int o;
 
-	while ((o = getopt(argc, argv, "s:e:g")) != -1) {
+	while ((o = getopt(argc, argv, "s:e:gw:")) != -1) {
 		if (o == 's')
 			sessions = (uint32_t)strtoul(optarg, NULL, 0);
 		else if (o == 'e')
 			est = (uint32_t)strtoul(optarg, NULL, 0);
 		else if (o == 'g')
 			cksum_good = true;
+		else if (o == 'w' && (strcmp(optarg, "1") == 0 || strcmp(optarg, "2") == 0))
+			n_lcores = (unsigned)(optarg[0] - '0');
 		else
-			return fprintf(stderr, "usage: perf_asrs [-s sessions] [-e packets] [-g]\n"), 2;
+			return fprintf(stderr, "usage: perf_asrs [-s sessions] [-e packets] [-g] "
+				       "[-w 1|2]\n"), 2;
 	}
 	if (sessions == 0 || sessions > 1600000)
 		return fprintf(stderr, "perf_asrs: -s: 1..1600000 sessions\n"), 2;
 	setup(sessions);
 	struct aw_asrs *a = aw_asrs_of(&dp);
-	uint64_t cyc_new = 0, cyc_est = 0;
-	uint64_t bad_new = run(sessions, 0x02, flow_seq, sessions, perf_new_burst, &cyc_new);
-	uint64_t created = ctx->stats.info[AW_INFO_SESSIONS_CREATED];
-	uint64_t bad_est = run(est, 0x10, flow_scatter, sessions, perf_est_burst, &cyc_est);
+	uint64_t cyc_new, cyc_est = 0, bad_new, created;
+	run_new(sessions, &bad_new, &cyc_new, &created);
+	const uint64_t lk_n = a->stab_lock_n, lk_cont = a->stab_lock_contended,
+		       lk_wait = a->stab_lock_wait_tsc, dup = snat_twice(a);
+	uint64_t bad_est = run(dp.ctx_list[0], 0, est, 0x10, flow_scatter, sessions,
+			       perf_est_burst, &cyc_est);
 	printf("perf_asrs: %u sessions (%zu heap bytes for the table, %.1f per session), "
 	       "ip checksum %s\n", sessions, a->sess_bytes, (double)a->sess_bytes / sessions,
 	       cksum_good ? "flagged good" : "checked in software");
-	printf("perf_asrs: new: %u packets, %lu sessions created, %lu not forwarded, "
-	       "%.0f TSC cycles/packet\n", sessions, created, bad_new, (double)cyc_new / sessions);
+	printf("perf_asrs: new: %u packets on %u lcore(s), %lu sessions created, %lu not "
+	       "forwarded, %.0f TSC cycles/packet (per lcore)\n", sessions, n_lcores, created,
+	       bad_new, (double)cyc_new / sessions);
+	printf("perf_asrs: new: session-table writer lock taken %lu times, %lu found it held "
+	       "(%.3f %%), %lu TSC cycles waited (%.1f per new session)\n", lk_n, lk_cont,
+	       lk_n ? 100.0 * (double)lk_cont / (double)lk_n : 0.0, lk_wait,
+	       (double)lk_wait / sessions);
+	printf("perf_asrs: new: %lu sessions share a SNAT port toward the same destination\n",
+	       dup);
 	printf("perf_asrs: est: %u packets, %lu not forwarded, %.0f TSC cycles/packet\n", est,
 	       bad_est, est ? (double)cyc_est / est : 0.0);
-	int rc = bad_new != 0 || bad_est != 0 || created != sessions;
+	/* each session: both keys added under one taking */
+	int rc = bad_new != 0 || bad_est != 0 || created != sessions || lk_n != sessions ||
+		 dup != 0;
 	aw_dp_fini(&dp);
 	aw_config_free(&cfg);
 	rte_eal_cleanup();
