@@ -25,6 +25,9 @@ case "$rounds" in ''|*[!0-9]*|0) echo "compare.sh: --rounds: expected an integer
 "$BENCH" -- --scenario "$scenario" "$@" --check >/dev/null || exit $?
 command -v "$TESTPMD" >/dev/null || { echo "compare.sh: $TESTPMD not found (dpdk package)" >&2; exit 2; }
 defaults=(--duration 5 --period 0)
+tpl=$(awb_templates "$scenario" "$@") || exit 1
+read -r -a tpl <<<"$tpl"
+[ ${#tpl[@]} -gt 0 ] && defaults+=("${tpl[@]}")
 
 one() { # $1 forwarder -> prints "rx_mpps bottleneck" or "INVALID reasons" (empty on failure)
 	local out fwd=$1

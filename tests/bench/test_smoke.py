@@ -77,12 +77,17 @@ PORTS = [
     ("asrs-new", ["--flows", "50000", "--packets", "50000"]),
     ("trs-capsule", ["--flows", "512", "--pkt-size", "128", "--duration", "1"]),
     ("trs-signaling", ["--flows", "512", "--pkt-size", "128", "--duration", "1"]),
+    # suite 2: run.sh gives the data plane suite-2 paths and the bench setup frames of that suite
+    ("trs-signaling", ["--flows", "512", "--pkt-size", "128", "--duration", "1", "--suite", "2"]),
     ("mixed", ["--flows", "600", "--pkt-size", "128", "--duration", "1"]),
 ]
 
 
-@pytest.mark.parametrize("scenario,extra", PORTS, ids=[s + ("-%sw" % e[1] if e[0] == "--workers" else "")
-                                                        for s, e in PORTS])
+def port_id(s, e):
+    return s + ("-%sw" % e[1] if e[0] == "--workers" else "") + ("-s%s" % e[-1] if "--suite" in e else "")
+
+
+@pytest.mark.parametrize("scenario,extra", PORTS, ids=[port_id(s, e) for s, e in PORTS])
 def test_through_ports(scenario, extra):
     r = script("run.sh", scenario, *extra, "--period", "0.5", timeout=180)
     # pipeline: rx, workers and tx lcores all share CPU 1 here, so the data
