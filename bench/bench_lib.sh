@@ -117,8 +117,13 @@ awb_templates() {
 	echo "--templates $AWB_DIR/tpl$suite"
 }
 
-awb_memif() { # $1 role -> the two memif vdev options (this forwarder's sockets)
-	echo "--vdev net_memif0,role=$1,socket=${AWB_SOCK}a.sock --vdev net_memif1,role=$1,socket=${AWB_SOCK}b.sock"
+# $1 role -> the two memif vdev options (this forwarder's sockets).
+# AW_BENCH_ZC=1: the client (anyway-bench) in memif zero-copy mode (its mbufs
+# are the shared buffers; the PMD needs EAL --single-file-segments: awb_bench).
+awb_memif() {
+	local zc=
+	[ "$1" = client ] && [ "${AW_BENCH_ZC:-0}" = 1 ] && zc=,zero-copy=yes
+	echo "--vdev net_memif0,role=$1,socket=${AWB_SOCK}a.sock$zc --vdev net_memif1,role=$1,socket=${AWB_SOCK}b.sock$zc"
 }
 
 awb_new_sock() { # never reuse a name: compare.sh starts forwarders in subshells
@@ -191,9 +196,10 @@ awb_stop_fwd() {
 
 # anyway-bench on CPU 0 as the memif client; extra arguments go to the bench.
 awb_bench() {
-	local api=()
+	local api=() sfs=
 	[ -n "$AWB_API" ] && api=(--dp-api "$AWB_API")
-	# shellcheck disable=SC2046
-	timeout 700 "$BENCH" -l 0 --file-prefix "${AWB_TAG}b" --no-pci --no-telemetry $(awb_mem) \
+	[ "${AW_BENCH_ZC:-0}" = 1 ] && sfs=--single-file-segments
+	# shellcheck disable=SC2046,SC2086
+	timeout 700 "$BENCH" -l 0 --file-prefix "${AWB_TAG}b" --no-pci --no-telemetry $(awb_mem) $sfs \
 		$(awb_memif client) --log-level=error -- "${api[@]}" "$@"
 }

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from benchutil import BENCH, DATAPLANE, PY, SCRIPTS, assert_flowed, result, script
+from benchutil import BENCH, DATAPLANE, PY, SCRIPTS, assert_flowed, env, result, script
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from awtest_common import hugepages_free  # noqa: E402
@@ -112,6 +112,23 @@ def test_compare_one_round():
         m = re.search(r"^%s +([0-9.]+) " % name, r.stdout, re.M)
         assert m and float(m.group(1)) > 0, r.stdout
     assert "ratio anyway/5tswap" in r.stdout
+    # every round names the bottleneck and both idle shares (testpmd's: na)
+    rounds = re.findall(r"^round 1  (\S+) .*\(bottleneck (\w+), generator idle (\S+), forwarder idle (\S+)\)$",
+                        r.stdout, re.M)
+    assert [x[0] for x in rounds] == ["anyway", "5tswap", "io"], r.stdout
+    assert rounds[0][3] != "na" and all(x[3] == "na" for x in rounds[1:]), rounds
+
+
+def test_through_ports_memif_zero_copy():
+    """AW_BENCH_ZC=1: the bench as a zero-copy memif client; the traffic still
+    comes back whole and in order, and the run is valid."""
+    e = env()
+    e["AW_BENCH_ZC"] = "1"
+    r = subprocess.run(["bash", str(SCRIPTS / "run.sh"), "plain", "--flows", "64", "--duration", "1",
+                        "--period", "0"], capture_output=True, text=True, timeout=180, env=e)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+    res = assert_flowed(r.stdout)
+    assert res["verdict"] == "valid", res
 
 
 def test_callgrind_small():
