@@ -191,3 +191,17 @@ def test_bench_survives_data_plane_exit():
         shutil.rmtree(tmp, ignore_errors=True)
         for t in ("d", "b"):
             shutil.rmtree("/var/run/dpdk/" + tag + t, ignore_errors=True)
+
+
+def test_gen_rate_one_round():
+    """gen_rate.sh: the generator alone into testpmd rxonly, then testpmd
+    txonly as the reference; both rates printed (txonly's may read none when
+    its memif link was late, never a made-up number)."""
+    if shutil.which("dpdk-testpmd") is None:
+        pytest.skip("dpdk-testpmd not installed")
+    r = script("gen_rate.sh", "1", "--duration", "1", timeout=200)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+    m = re.search(r"^round 1: tx_mpps=([0-9.]+) testpmd_txonly_mpps=(none|[0-9.]+) \(load ", r.stdout, re.M)
+    assert m and float(m.group(1)) > 0, r.stdout
+    assert m.group(2) == "none" or float(m.group(2)) > 0, r.stdout
+    assert re.search(r"^median tx_mpps=[0-9.]+ testpmd_txonly_mpps=", r.stdout, re.M), r.stdout
