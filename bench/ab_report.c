@@ -73,9 +73,12 @@ ab_result_bottleneck(const struct ab_result *r)
 		return "rate";
 	if (r->dp_share >= 0)  /* in process: one lcore, the larger share */
 		return r->dp_share >= 0.5 ? "dataplane" : "generator";
-	/* the port refusing most TX polls: the generator waits on its peer */
+	/* the port refusing most TX polls: the generator waits on its peer;
+	 * when the data plane waits too (idle in half its iterations or more),
+	 * neither side is busy: the link between them (memif rings, wake-ups,
+	 * a shared CPU) limits the run */
 	if (r->gen_idle >= 0.5)
-		return "dataplane";
+		return r->dp_idle >= 0.5 ? "link" : "dataplane";
 	/* a data plane that (almost) never finds its queues empty is saturated */
 	if (r->dp_idle >= 0 && r->dp_idle < 0.1)
 		return "dataplane";

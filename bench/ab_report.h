@@ -50,7 +50,8 @@ struct ab_result {
 
 /* The result's verdict word: "valid", "INVALID" or "unchecked". */
 const char *ab_result_verdict(const struct ab_result *r);
-/* Which side limited the rate: "rate" (--rate), "dataplane" or "generator". */
+/* Which side limited the rate: "rate" (--rate), "dataplane", "generator", or
+ * "link" (through ports, both sides mostly idle: neither was busy). Pure. */
 const char *ab_result_bottleneck(const struct ab_result *r);
 
 /* testpmd-style block for every port; updates prev. */

@@ -90,16 +90,40 @@ awb_suite() {
 }
 
 # templates.py's --suite for scenario $1 whose bench options are $2...: the
-# gateway scenarios' paths use the bench's --suite (anyway-bench makes their
-# capsules); the TRS scenarios keep the pcaps' suite (templates.py --suite).
+# paths of the gateway and TRS scenarios are of the bench's --suite (it seals
+# the gateway capsules and tags trs-signaling's messages with it).
 awb_dp_suite() {
 	local sc=$1
 	shift
-	case "$sc" in gateway-*) echo "--suite $(awb_suite "$@")" ;; esac
+	case "$sc" in gateway-*|trs-*|mixed) echo "--suite $(awb_suite "$@")" ;; esac
 }
 
-awb_memif() { # $1 role -> the two memif vdev options (this forwarder's sockets)
-	echo "--vdev net_memif0,role=$1,socket=${AWB_SOCK}a.sock --vdev net_memif1,role=$1,socket=${AWB_SOCK}b.sock"
+# The bench's --templates for scenario $1 whose bench options are $2...: a TRS
+# scenario's path setup frames (setupN.pcap) are sealed with the paths' keys
+# and suite, and the build's templates are suite 1; for --suite 2 a set of
+# that suite is written into this run's directory (once). Prints nothing when
+# the build's templates fit.
+awb_templates() {
+	local sc=$1 suite
+	shift
+	suite=$(awb_suite "$@")
+	case "$sc" in trs-*|mixed) ;; *) return 0 ;; esac
+	[ "$suite" = 1 ] && return 0
+	if [ ! -e "$AWB_DIR/tpl$suite/stamp" ]; then
+		$PY "$AWB_ROOT/bench/templates.py" --pcaps "$AWB_DIR/tpl$suite" --suite "$suite" \
+			--stamp "$AWB_DIR/tpl$suite/stamp" >&2 ||
+			{ echo "bench: cannot write suite-$suite templates" >&2; return 1; }
+	fi
+	echo "--templates $AWB_DIR/tpl$suite"
+}
+
+# $1 role -> the two memif vdev options (this forwarder's sockets).
+# AW_BENCH_ZC=1: the client (anyway-bench) in memif zero-copy mode (its mbufs
+# are the shared buffers; the PMD needs EAL --single-file-segments: awb_bench).
+awb_memif() {
+	local zc=
+	[ "$1" = client ] && [ "${AW_BENCH_ZC:-0}" = 1 ] && zc=,zero-copy=yes
+	echo "--vdev net_memif0,role=$1,socket=${AWB_SOCK}a.sock$zc --vdev net_memif1,role=$1,socket=${AWB_SOCK}b.sock$zc"
 }
 
 awb_new_sock() { # never reuse a name: compare.sh starts forwarders in subshells
@@ -172,9 +196,10 @@ awb_stop_fwd() {
 
 # anyway-bench on CPU 0 as the memif client; extra arguments go to the bench.
 awb_bench() {
-	local api=()
+	local api=() sfs=
 	[ -n "$AWB_API" ] && api=(--dp-api "$AWB_API")
-	# shellcheck disable=SC2046
-	timeout 700 "$BENCH" -l 0 --file-prefix "${AWB_TAG}b" --no-pci --no-telemetry $(awb_mem) \
+	[ "${AW_BENCH_ZC:-0}" = 1 ] && sfs=--single-file-segments
+	# shellcheck disable=SC2046,SC2086
+	timeout 700 "$BENCH" -l 0 --file-prefix "${AWB_TAG}b" --no-pci --no-telemetry $(awb_mem) $sfs \
 		$(awb_memif client) --log-level=error -- "${api[@]}" "$@"
 }

@@ -3,7 +3,8 @@
 # Same memif setup, same generator (anyway-bench on CPU 0), three forwarders
 # on CPU 1 in turn, every round: anyway-dataplane, dpdk-testpmd
 # --forward-mode=5tswap, dpdk-testpmd --forward-mode=io. Prints each run's
-# received rate and bottleneck, then the median of each and the ratios.
+# received rate, bottleneck and idle shares (bench/README.md; the forwarder's
+# is na for testpmd, which has no API), then the median of each and the ratios.
 # Default: 5 rounds of 5 s. The forwarder is always stopped after the bench
 # has exited (memif). A data plane run that is INVALID (drops other than
 # tx_full: bench/README.md) ends the comparison: its reasons are printed, no
@@ -25,6 +26,9 @@ case "$rounds" in ''|*[!0-9]*|0) echo "compare.sh: --rounds: expected an integer
 "$BENCH" -- --scenario "$scenario" "$@" --check >/dev/null || exit $?
 command -v "$TESTPMD" >/dev/null || { echo "compare.sh: $TESTPMD not found (dpdk package)" >&2; exit 2; }
 defaults=(--duration 5 --period 0)
+tpl=$(awb_templates "$scenario" "$@") || exit 1
+read -r -a tpl <<<"$tpl"
+[ ${#tpl[@]} -gt 0 ] && defaults+=("${tpl[@]}")
 
 one() { # $1 forwarder -> prints "rx_mpps bottleneck" or "INVALID reasons" (empty on failure)
 	local out fwd=$1
@@ -43,7 +47,9 @@ one() { # $1 forwarder -> prints "rx_mpps bottleneck" or "INVALID reasons" (empt
 		sed -n 's/.* invalid=\([^ ]*\).*/INVALID \1/p' <<<"$out"
 		return 0
 	fi
-	sed -n 's/.* rx_mpps=\([0-9.]*\) .* bottleneck=\([a-z]*\).*/\1 \2/p' <<<"$out"
+	# "rx_mpps bottleneck gen_idle dp_idle" (the last two: shares, or na)
+	awk '{for (i = 2; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]}
+	      if (v["rx_mpps"] != "") print v["rx_mpps"], v["bottleneck"], v["gen_idle"], v["dp_idle"]}' <<<"$out"
 }
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print v[(NR+1)/2]; else printf "%.4f\n", (v[NR/2]+v[NR/2+1])/2}'; }
@@ -69,7 +75,9 @@ for ((r = 1; r <= rounds; r++)); do
 			exit 3
 		fi
 		res[$fwd]="${res[$fwd]} ${v%% *}"
-		printf "round %d  %-8s %8s Mpps  (bottleneck %s)\n" "$r" "$fwd" "${v%% *}" "${v#* }"
+		read -r mpps bn gi di <<<"$v"
+		printf "round %d  %-8s %8s Mpps  (bottleneck %s, generator idle %s, forwarder idle %s)\n" \
+			"$r" "$fwd" "$mpps" "$bn" "$gi" "$di"
 	done
 done
 m_any=$(median <<<"${res[anyway]}"); m_5t=$(median <<<"${res[5tswap]}"); m_io=$(median <<<"${res[io]}")

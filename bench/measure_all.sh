@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # measure_all.sh [ROUNDS] — re-measures what bench/RESULTS.md reports, in the
 # order it reports it, and prints each command followed by its result lines:
-# compare.sh (plain), through ports (run.sh) and in process per scenario
-# (rounds.sh: median and spread), callgrind per scenario. Takes 15-25 minutes
+# compare.sh (every scenario), through ports (run.sh) and in process per scenario
+# (rounds.sh: median and spread), callgrind per scenario. Takes 40-60 minutes
 # on the 2-core machine. The load average is printed before each block: the
 # machine is shared, and a loaded one moves the timed numbers (not callgrind's).
 set -u
@@ -25,7 +25,13 @@ declare -A X=(
 ORDER="plain pipeline asrs-established asrs-new trs-capsule trs-signaling mixed gateway-in gateway-out"
 dur() { [ "$1" = asrs-new ] && echo "" || echo "--duration 3"; }
 
-load; run bash bench/compare.sh plain --rounds "$R" --duration 3
+# against testpmd 5tswap / io, every scenario (the same generator and traffic;
+# testpmd returns the frames with addresses swapped, the sink checks stamps)
+for s in $ORDER; do
+	load
+	# shellcheck disable=SC2086
+	run bash bench/compare.sh "$s" --rounds "$R" ${X[$s]} $(dur "$s")
+done
 for s in $ORDER; do
 	load
 	# shellcheck disable=SC2086

@@ -8,6 +8,8 @@
 # or 2 when the tables cannot be sized (memory). --workers N: pipeline workers
 # for scenario pipeline (default 2). --dp-sessions N: asrs.max_sessions N
 # instead of the size --flows needs (to show what a too small table does).
+# --suite N: the data plane's TRS / gateway paths are of suite N, and a TRS
+# scenario's setup frames too (bench_lib.sh awb_templates).
 set -u
 . "$(dirname "$0")/bench_lib.sh"
 [ $# -ge 1 ] || { echo "usage: run.sh SCENARIO [--workers N] [--dp-sessions N] [bench options]" >&2; exit 2; }
@@ -22,8 +24,10 @@ while [ $# -gt 0 ]; do
 done
 # Refusals (unknown or unbuilt scenario, bad options) come from the bench itself.
 "$BENCH" -- --scenario "$scenario" "$@" --check >/dev/null || exit $?
+tpl=$(awb_templates "$scenario" "$@") || exit 1
+read -r -a tpl <<<"$tpl"
 awb_start_dp "$scenario" "$workers" "$(awb_flows "$@")" "$sessions" "$(awb_dp_suite "$scenario" "$@")" || exit $?
-awb_bench --scenario "$scenario" "$@"
+awb_bench --scenario "$scenario" "${tpl[@]}" "$@"
 rc=$?
 awb_stop_fwd
 exit $rc

@@ -59,25 +59,40 @@ totals(const struct aw_dp *dp, struct aw_metrics *w)
 	}
 }
 
+static uint64_t
+lcore_value(unsigned f, const struct aw_stats *s)
+{
+	switch (f) {
+	case 0: return s->rx;
+	case 1: return s->tx;
+	case 2: return drops_of(s);
+	case 3: return s->info[AW_INFO_POLLS_BUSY];
+	default: return s->info[AW_INFO_POLLS_IDLE];
+	}
+}
+
 static void
 lcores(const struct aw_dp *dp, struct aw_metrics *w)
 {
-	static const char *const fam[3] = {"anyway_dp_lcore_rx_packets",
+	static const char *const fam[5] = {"anyway_dp_lcore_rx_packets",
 					   "anyway_dp_lcore_tx_packets",
-					   "anyway_dp_lcore_dropped_packets"};
-	static const char *const help[3] = {"packets received by the lcore",
+					   "anyway_dp_lcore_dropped_packets",
+					   "anyway_dp_lcore_polls_busy",
+					   "anyway_dp_lcore_polls_idle"};
+	static const char *const help[5] = {"packets received by the lcore",
 					    "packets transmitted by the lcore",
-					    "packets dropped by the lcore, all reasons"};
+					    "packets dropped by the lcore, all reasons",
+					    "the lcore's loop iterations that moved packets",
+					    "the lcore's loop iterations that found nothing to do"};
 	char id[16];
 
-	for (unsigned f = 0; f < 3; f++) {
+	for (unsigned f = 0; f < 5; f++) {
 		aw_metrics_family(w, fam[f], C, help[f]);
 		for (unsigned i = 0; i < dp->n_ctx; i++) {
 			struct aw_stats s = {0};
 			aw_stats_add(&s, &dp->ctx_list[i]->stats);
 			snprintf(id, sizeof(id), "%u", dp->ctx_list[i]->lcore_id);
-			aw_metrics_u64(w, f == 0 ? s.rx : f == 1 ? s.tx : drops_of(&s), "lcore", id,
-				       NULL);
+			aw_metrics_u64(w, lcore_value(f, &s), "lcore", id, NULL);
 		}
 	}
 }

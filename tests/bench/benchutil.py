@@ -46,7 +46,7 @@ def assert_flowed(out, tolerated=()):
         assert reasons <= set(tolerated), "INVALID run: " + str(r)
     else:
         assert r["verdict"] in ("valid", "unchecked"), "INVALID run: " + str(r)
-    assert r["bottleneck"] in ("generator", "dataplane", "rate"), r
+    assert r["bottleneck"] in ("generator", "dataplane", "link", "rate"), r
     for k in ("gen_idle", "dp_idle"):
         assert r[k] == "na" or 0 <= float(r[k]) <= 1, r
     assert int(r["received"]) > 0, "nothing came back: " + str(r)

@@ -16,7 +16,7 @@ import pytest
 
 from benchutil import BENCH, PY, SCRIPTS, assert_flowed, result, script
 
-BOTTLENECKS = ("generator", "dataplane", "rate")
+BOTTLENECKS = ("generator", "dataplane", "link", "rate")
 
 
 def templates(*args):

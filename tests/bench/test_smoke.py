@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from benchutil import BENCH, DATAPLANE, PY, SCRIPTS, assert_flowed, result, script
+from benchutil import BENCH, DATAPLANE, PY, SCRIPTS, assert_flowed, env, result, script
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from awtest_common import hugepages_free  # noqa: E402
@@ -77,12 +77,17 @@ PORTS = [
     ("asrs-new", ["--flows", "50000", "--packets", "50000"]),
     ("trs-capsule", ["--flows", "512", "--pkt-size", "128", "--duration", "1"]),
     ("trs-signaling", ["--flows", "512", "--pkt-size", "128", "--duration", "1"]),
+    # suite 2: run.sh gives the data plane suite-2 paths and the bench setup frames of that suite
+    ("trs-signaling", ["--flows", "512", "--pkt-size", "128", "--duration", "1", "--suite", "2"]),
     ("mixed", ["--flows", "600", "--pkt-size", "128", "--duration", "1"]),
 ]
 
 
-@pytest.mark.parametrize("scenario,extra", PORTS, ids=[s + ("-%sw" % e[1] if e[0] == "--workers" else "")
-                                                        for s, e in PORTS])
+def port_id(s, e):
+    return s + ("-%sw" % e[1] if e[0] == "--workers" else "") + ("-s%s" % e[-1] if "--suite" in e else "")
+
+
+@pytest.mark.parametrize("scenario,extra", PORTS, ids=[port_id(s, e) for s, e in PORTS])
 def test_through_ports(scenario, extra):
     r = script("run.sh", scenario, *extra, "--period", "0.5", timeout=180)
     # pipeline: rx, workers and tx lcores all share CPU 1 here, so the data
@@ -107,6 +112,23 @@ def test_compare_one_round():
         m = re.search(r"^%s +([0-9.]+) " % name, r.stdout, re.M)
         assert m and float(m.group(1)) > 0, r.stdout
     assert "ratio anyway/5tswap" in r.stdout
+    # every round names the bottleneck and both idle shares (testpmd's: na)
+    rounds = re.findall(r"^round 1  (\S+) .*\(bottleneck (\w+), generator idle (\S+), forwarder idle (\S+)\)$",
+                        r.stdout, re.M)
+    assert [x[0] for x in rounds] == ["anyway", "5tswap", "io"], r.stdout
+    assert rounds[0][3] != "na" and all(x[3] == "na" for x in rounds[1:]), rounds
+
+
+def test_through_ports_memif_zero_copy():
+    """AW_BENCH_ZC=1: the bench as a zero-copy memif client; the traffic still
+    comes back whole and in order, and the run is valid."""
+    e = env()
+    e["AW_BENCH_ZC"] = "1"
+    r = subprocess.run(["bash", str(SCRIPTS / "run.sh"), "plain", "--flows", "64", "--duration", "1",
+                        "--period", "0"], capture_output=True, text=True, timeout=180, env=e)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+    res = assert_flowed(r.stdout)
+    assert res["verdict"] == "valid", res
 
 
 def test_callgrind_small():
@@ -169,3 +191,17 @@ def test_bench_survives_data_plane_exit():
         shutil.rmtree(tmp, ignore_errors=True)
         for t in ("d", "b"):
             shutil.rmtree("/var/run/dpdk/" + tag + t, ignore_errors=True)
+
+
+def test_gen_rate_one_round():
+    """gen_rate.sh: the generator alone into testpmd rxonly, then testpmd
+    txonly as the reference; both rates printed (txonly's may read none when
+    its memif link was late, never a made-up number)."""
+    if shutil.which("dpdk-testpmd") is None:
+        pytest.skip("dpdk-testpmd not installed")
+    r = script("gen_rate.sh", "1", "--duration", "1", timeout=200)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+    m = re.search(r"^round 1: tx_mpps=([0-9.]+) testpmd_txonly_mpps=(none|[0-9.]+) \(load ", r.stdout, re.M)
+    assert m and float(m.group(1)) > 0, r.stdout
+    assert m.group(2) == "none" or float(m.group(2)) > 0, r.stdout
+    assert re.search(r"^median tx_mpps=[0-9.]+ testpmd_txonly_mpps=", r.stdout, re.M), r.stdout

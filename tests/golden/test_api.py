@@ -44,6 +44,13 @@ def test_stats_shape_and_every_reason_listed():
     assert [p["mac"].lower() for p in s["ports"]] == [P0_MAC, P1_MAC]
     assert s["ports"][0]["hw"]["ipackets"] == 2
     assert [l["role"] for l in s["lcores"]] == ["rtc"] and s["lcores"][0]["housekeeper"] is True
+    # per lcore loop iterations: the two packets moved in at least one, and the
+    # data plane waited idle for the API; one lcore: its counts are the totals
+    # (read a moment after them, while the loop runs on)
+    lc0 = s["lcores"][0]
+    assert lc0["polls_busy"] >= 1 and lc0["polls_idle"] >= 1, lc0
+    assert lc0["polls_busy"] >= s["counters"]["polls_busy"] >= 1
+    assert lc0["polls_idle"] >= s["counters"]["polls_idle"] >= 1
     assert ping["ok"] is True and ping["pong"] == "anyway-dataplane"
     assert cfg["ok"] is True and cfg["config"]["ports"][0]["mac"] == P0_MAC
     check(res, {"no_route": 1}, rx=2, tx=1)

@@ -238,6 +238,12 @@ def test_metrics_endpoint_every_counter_typed_and_equal_to_stats():
             assert any(w in s.labels["name"] for w in ("error", "drop", "discard", "miss", "fail")), s
         lc = {s.labels["lcore"] for s in fams["anyway_dp_lcore_rx_packets"].samples}
         assert lc == {str(x["lcore"]) for x in stats["lcores"]}
+        for fam in ("anyway_dp_lcore_polls_busy", "anyway_dp_lcore_polls_idle"):
+            assert {s.labels["lcore"] for s in fams[fam].samples} == lc, fam
+        # counters only grow: the scrape came before the `stats` read
+        for x in stats["lcores"]:
+            for k in ("polls_busy", "polls_idle"):
+                assert x[k] >= sample(fams, "anyway_dp_lcore_" + k, lcore=str(x["lcore"])) > 0, (x, k)
         # Each feature's stats section (every object of `stats` but the core's):
         # every number served, typed. A new feature's section needs its table.
         feats = [k for k, v in stats.items() if isinstance(v, dict) and k not in ("drops", "counters", "api")]
