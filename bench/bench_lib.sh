@@ -98,6 +98,21 @@ awb_dp_suite() {
 	case "$sc" in gateway-*) echo "--suite $(awb_suite "$@")" ;; esac
 }
 
+# For a TRS scenario $1 whose bench options $2... ask for --suite 2: writes
+# suite-2 templates (the setup HOLE_PUNCHING sealed with suite-2 keys) into
+# $AWB_DIR/templates and prints the options both the data plane config
+# (templates.py) and anyway-bench then need; prints nothing otherwise (the
+# build's templates and paths are suite 1). Returns 2 when templates.py fails.
+awb_trs_suite() {
+	local sc=$1 suite
+	shift
+	case "$sc" in trs-*|mixed) ;; *) return 0 ;; esac
+	suite=$(awb_suite "$@")
+	[ "$suite" = 1 ] && return 0
+	$PY "$AWB_ROOT/bench/templates.py" --pcaps "$AWB_DIR/templates" --suite "$suite" >&2 || return 2
+	echo "--suite $suite"
+}
+
 awb_memif() { # $1 role -> the two memif vdev options (this forwarder's sockets)
 	echo "--vdev net_memif0,role=$1,socket=${AWB_SOCK}a.sock --vdev net_memif1,role=$1,socket=${AWB_SOCK}b.sock"
 }

@@ -22,10 +22,16 @@ if [ $# -ge 2 ] && [[ $1 =~ ^[0-9]+$ ]] && [[ $2 =~ ^[0-9]+$ ]]; then n1=$1; n2=
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind not found (apt-get install valgrind)" >&2; exit 2; }
 # EAL memory: what the tables need (templates.py --mem-mb), at least 256 MB
 # shellcheck disable=SC2046 # awb_dp_suite: nothing, or "--suite N"
+# A TRS scenario with --suite 2: suite-2 paths and setup messages (awb_trs_suite)
+trs_suite=$(awb_trs_suite "$scenario" "$@") || exit 2
+tmpl=()
+[ -n "$trs_suite" ] && tmpl=(--templates "$AWB_DIR/templates")
+# shellcheck disable=SC2086 # trs_suite: nothing, or "--suite N"
 mem=$($PY "$AWB_ROOT/bench/templates.py" --dp-config "$scenario" --api "$AWB_DIR/dp.sock" \
-	--in-process --mbufs 8191 --flows "$(awb_flows "$@")" $(awb_dp_suite "$scenario" "$@") --out "$AWB_DIR/dp.json" --mem-mb) || exit 2
+	--in-process --mbufs 8191 --flows "$(awb_flows "$@")" $(awb_dp_suite "$scenario" "$@") $trs_suite \
+	--out "$AWB_DIR/dp.json" --mem-mb) || exit 2
 [ "$mem" -lt 256 ] && mem=256
-"$BENCH" -- --scenario "$scenario" --in-process --dp-config "$AWB_DIR/dp.json" "$@" --packets "$n2" \
+"$BENCH" -- --scenario "$scenario" --in-process --dp-config "$AWB_DIR/dp.json" "${tmpl[@]}" "$@" --packets "$n2" \
 	--check >/dev/null || exit $?
 
 # $1 packets -> "total_Ir dp_Ir reorder_Ir"
@@ -35,7 +41,7 @@ measure() {
 	valgrind --tool=callgrind --callgrind-out-file="$out" \
 		"$BENCH" -l 0 --no-huge -m "$mem" --no-pci --no-telemetry --file-prefix "${AWB_TAG}cg" \
 		--vdev net_ring0 --vdev net_ring1 --log-level=error -- --scenario "$scenario" \
-		--in-process --dp-config "$AWB_DIR/dp.json" --period 0 "$@" --packets "$n" \
+		--in-process --dp-config "$AWB_DIR/dp.json" --period 0 "${tmpl[@]}" "$@" --packets "$n" \
 		>"$AWB_DIR/cg.$n.log" 2>&1 || { cat "$AWB_DIR/cg.$n.log" >&2; return 1; }
 	grep -q "out_of_order=0 corrupted=0" "$AWB_DIR/cg.$n.log" ||
 		{ echo "callgrind.sh: sink saw reordering or corruption" >&2; return 1; }
