@@ -20,13 +20,12 @@ n1=20000; n2=60000
 if [ $# -ge 2 ] && [[ $1 =~ ^[0-9]+$ ]] && [[ $2 =~ ^[0-9]+$ ]]; then n1=$1; n2=$2; shift 2; fi
 [ "$n2" -gt "$n1" ] || { echo "callgrind.sh: N2 ($n2) must be larger than N1 ($n1)" >&2; exit 2; }
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind not found (apt-get install valgrind)" >&2; exit 2; }
-# EAL memory: what the tables need (templates.py --mem-mb), at least 256 MB
-# shellcheck disable=SC2046 # awb_dp_suite: nothing, or "--suite N"
 # A TRS scenario with --suite 2: suite-2 paths and setup messages (awb_trs_suite)
 trs_suite=$(awb_trs_suite "$scenario" "$@") || exit 2
 tmpl=()
 [ -n "$trs_suite" ] && tmpl=(--templates "$AWB_DIR/templates")
-# shellcheck disable=SC2086 # trs_suite: nothing, or "--suite N"
+# EAL memory: what the tables need (templates.py --mem-mb), at least 256 MB
+# shellcheck disable=SC2046,SC2086 # awb_dp_suite, trs_suite: nothing, or "--suite N"
 mem=$($PY "$AWB_ROOT/bench/templates.py" --dp-config "$scenario" --api "$AWB_DIR/dp.sock" \
 	--in-process --mbufs 8191 --flows "$(awb_flows "$@")" $(awb_dp_suite "$scenario" "$@") $trs_suite \
 	--out "$AWB_DIR/dp.json" --mem-mb) || exit 2
