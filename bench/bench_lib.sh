@@ -90,12 +90,30 @@ awb_suite() {
 }
 
 # templates.py's --suite for scenario $1 whose bench options are $2...: the
-# gateway scenarios' paths use the bench's --suite (anyway-bench makes their
-# capsules); the TRS scenarios keep the pcaps' suite (templates.py --suite).
+# gateway scenarios' paths and trs-signaling's relay paths use the bench's
+# --suite (anyway-bench makes their capsules / signs their messages); the
+# other TRS scenarios keep the pcaps' suite (templates.py --suite).
 awb_dp_suite() {
 	local sc=$1
 	shift
-	case "$sc" in gateway-*) echo "--suite $(awb_suite "$@")" ;; esac
+	case "$sc" in gateway-* | trs-signaling) echo "--suite $(awb_suite "$@")" ;; esac
+}
+
+# anyway-bench's --templates for scenario $1 whose bench options are $2...:
+# trs-signaling with a suite other than the build's pcaps (suite 1) needs
+# setup pcaps whose HOLE_PUNCHINGs are sealed with that suite; they are made
+# once per run under $AWB_DIR. Prints nothing when the build's pcaps do.
+awb_templates() {
+	local sc=$1 s d
+	shift
+	s=$(awb_suite "$@")
+	[ "$sc" = trs-signaling ] && [ "$s" != 1 ] || return 0
+	d=$AWB_DIR/templates-s$s
+	if [ ! -e "$d/.done" ]; then
+		$PY "$AWB_ROOT/bench/templates.py" --pcaps "$d" --suite "$s" >&2 || return 2
+		touch "$d/.done"
+	fi
+	echo "--templates $d"
 }
 
 awb_memif() { # $1 role -> the two memif vdev options (this forwarder's sockets)

@@ -25,6 +25,9 @@ command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind not found (apt-
 mem=$($PY "$AWB_ROOT/bench/templates.py" --dp-config "$scenario" --api "$AWB_DIR/dp.sock" \
 	--in-process --mbufs 8191 --flows "$(awb_flows "$@")" $(awb_dp_suite "$scenario" "$@") --out "$AWB_DIR/dp.json" --mem-mb) || exit 2
 [ "$mem" -lt 256 ] && mem=256
+# shellcheck disable=SC2207 # awb_templates: nothing, or "--templates DIR"
+tmpl=($(awb_templates "$scenario" "$@")) || exit 2
+set -- "${tmpl[@]}" "$@"
 "$BENCH" -- --scenario "$scenario" --in-process --dp-config "$AWB_DIR/dp.json" "$@" --packets "$n2" \
 	--check >/dev/null || exit $?
 

@@ -277,7 +277,11 @@ unsigned aw_trs_tverify_burst(struct aw_trs_engine *e, const struct aw_trs_treq 
                               int *res);
 unsigned aw_trs_tsign_burst(struct aw_trs_engine *e, const struct aw_trs_treq *req, unsigned n,
                             int *res);
-#define AW_TRS_GCM_CACHE 128 /* expanded GCM keys per ipsec-mb engine (about 1.1 KiB each) */
+/* Expanded GCM keys per ipsec-mb engine, about 1.1 KiB each (4.5 MiB of
+ * address space, committed only as keys fill it): enough that the
+ * signalling of a few thousand suite-2 paths on one lcore expands each key
+ * once, not once per message (a key expansion costs more than the tag). */
+#define AW_TRS_GCM_CACHE 4096
 /* Counters of an engine's GCM key cache (ipsec-mb; zero for OpenSSL). */
 void aw_trs_engine_gcm_stats(const struct aw_trs_engine *e, uint64_t *hits, uint64_t *misses);
 

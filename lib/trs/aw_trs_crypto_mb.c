@@ -78,6 +78,9 @@ struct aw_trs_gcm_cache {
 		uint8_t victim; /* the way used least recently */
 	} set[GCM_SETS];
 };
+/* The cache sits in a zeroed block (calloc, e->gcm_raw) aligned by hand:
+ * the pages of sets never used are never touched, so an engine commits
+ * memory only for the keys it has seen. */
 _Static_assert((GCM_SETS & (GCM_SETS - 1)) == 0, "cache sets: a power of 2");
 
 int
@@ -88,12 +91,12 @@ aw_trs_mb_engine_init(struct aw_trs_engine *e)
 
 	if (m == NULL)
 		return -1;
-	e->gcm = aligned_alloc(64, sizeof(*e->gcm));
-	if (e->gcm == NULL) {
+	e->gcm_raw = calloc(1, sizeof(*e->gcm) + 63);
+	if (e->gcm_raw == NULL) {
 		free_mb_mgr(m);
 		return -1;
 	}
-	memset(e->gcm, 0, sizeof(*e->gcm));
+	e->gcm = (struct aw_trs_gcm_cache *)(((uintptr_t)e->gcm_raw + 63) & ~(uintptr_t)63);
 	e->mgr = m;
 	snprintf(e->desc, sizeof(e->desc), "intel-ipsec-mb %s %s", imb_get_version_str(),
 	         arch_name(arch));
@@ -106,9 +109,14 @@ aw_trs_mb_engine_fini(struct aw_trs_engine *e)
 	if (e->mgr != NULL)
 		free_mb_mgr(e->mgr);
 	e->mgr = NULL;
-	if (e->gcm != NULL)
-		OPENSSL_cleanse(e->gcm, sizeof(*e->gcm));
-	free(e->gcm);
+	if (e->gcm != NULL) /* the ways in use: the rest was never written */
+		for (unsigned s = 0; s < GCM_SETS; s++)
+			for (unsigned w = 0; w < 2; w++)
+				if (e->gcm->set[s].way[w].valid)
+					OPENSSL_cleanse(&e->gcm->set[s].way[w],
+					                sizeof(e->gcm->set[s].way[w]));
+	free(e->gcm_raw);
+	e->gcm_raw = NULL;
 	e->gcm = NULL;
 }
 
@@ -361,8 +369,10 @@ mb_gcm_open(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *msg, s
 	return aw_trs_tag_eq(tag, expect) ? AW_TRS_OK : AW_TRS_E_BAD_TAG;
 }
 
-/* GCM tag of body_len bytes of ciphertext, decrypted chunk by chunk into a
- * stack scratch buffer so the message stays intact. */
+/* GCM tag of body_len bytes of ciphertext, decrypted into a stack scratch
+ * buffer so the message stays intact: a body that fits it in one call of
+ * the library's single-shot decrypt (its small-message path), a longer one
+ * chunk by chunk. */
 static void
 mb_gcm_tag(IMB_MGR *m, const struct gcm_key_data *gkd, const uint8_t *msg, size_t body_len,
            uint8_t tag[16])
@@ -371,6 +381,11 @@ mb_gcm_tag(IMB_MGR *m, const struct gcm_key_data *gkd, const uint8_t *msg, size_
 	uint8_t nonce[12], scratch[AW_TRS_GCM_CHUNK];
 
 	aw_trs_gcm_nonce(msg, nonce);
+	if (body_len <= AW_TRS_GCM_CHUNK) {
+		IMB_AES256_GCM_DEC(m, gkd, &ctx, scratch, body_len ? msg + AW_TRS_HDR_LEN : dummy,
+		                   body_len, nonce, msg, AW_TRS_HDR_LEN, tag, AW_TRS_TAG_LEN);
+		return;
+	}
 	IMB_AES256_GCM_INIT(m, gkd, &ctx, nonce, msg, AW_TRS_HDR_LEN);
 	for (size_t off = 0; off < body_len; off += AW_TRS_GCM_CHUNK) {
 		size_t c = body_len - off < AW_TRS_GCM_CHUNK ? body_len - off : AW_TRS_GCM_CHUNK;
@@ -607,8 +622,38 @@ gcm_key(struct aw_trs_engine *e, const uint8_t *tk)
 	return &c->kd;
 }
 
-/* Suite-1 jobs from the MD5 states queued together, then flushed; suite 2
- * one by one with cached expanded keys. */
+/*
+ * The HMAC-MD5 job of tag-key message i: only the fields a hash-only job
+ * reads are written (cipher NULL; the cipher fields of an older job in the
+ * slot are not looked at), and it goes in unchecked: tk_tags' callers
+ * validated the request and every field here is ours.
+ */
+static inline void
+tk_md5_submit(IMB_MGR *m, struct aw_trs_engine *e, unsigned i, const uint8_t *msg, size_t len,
+              int *res)
+{
+	IMB_JOB *j = IMB_GET_NEXT_JOB(m);
+
+	j->cipher_mode = IMB_CIPHER_NULL;
+	j->chain_order = IMB_ORDER_HASH_CIPHER;
+	j->hash_alg = IMB_AUTH_MD5;
+	j->u.HMAC._hashed_auth_key_xor_ipad = e->pads[i];
+	j->u.HMAC._hashed_auth_key_xor_opad = e->pads[i] + 16;
+	j->src = msg;
+	j->hash_start_src_offset_in_bytes = 0;
+	j->msg_len_to_hash_in_bytes = len;
+	j->auth_tag_output = e->tags[i];
+	j->auth_tag_output_len_in_bytes = AW_TRS_TAG_LEN;
+	j->user_data = (void *)(uintptr_t)i;
+	for (const IMB_JOB *done = IMB_SUBMIT_JOB_NOCHECK(m); done != NULL;
+	     done = IMB_GET_COMPLETED_JOB(m))
+		job_done(e, done, NULL, res, NULL);
+}
+
+/* Suite-1 jobs from the MD5 states queued together, then flushed: the
+ * library starts its SIMD lanes only when they are all taken, so a burst
+ * runs full lanes but for the last partial group; suite 2 one by one with
+ * cached expanded keys. */
 static void
 mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t *blen,
            unsigned n, int *res)
@@ -616,8 +661,6 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
 	IMB_MGR *m = e->mgr;
 
 	for (unsigned i = 0; i < n; i++) {
-		IMB_JOB *j;
-
 		if (res[i] != AW_TRS_OK)
 			continue;
 		if (req[i].suite == AW_TRS_SUITE_AES_GCM) {
@@ -625,10 +668,7 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
 			continue;
 		}
 		memcpy(e->pads[i], req[i].tk, AW_TRS_TKEY_LEN);
-		j = job_get(m);
-		job_set_md5(j, e->pads[i], e->pads[i] + 16, req[i].msg, AW_TRS_HDR_LEN + blen[i],
-		            e->tags[i]);
-		job_submit(m, e, j, i, req, res, NULL);
+		tk_md5_submit(m, e, i, req[i].msg, AW_TRS_HDR_LEN + blen[i], res);
 	}
 	job_flush(m, e, req, res, NULL);
 }
