@@ -13,6 +13,7 @@
  */
 #include "aw_trs_crypto_priv.h"
 
+#include <immintrin.h>
 #include <intel-ipsec-mb.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -26,6 +27,13 @@ _Static_assert(sizeof(struct gcm_key_data) <= sizeof(((struct aw_trs_key *)0)->m
 _Static_assert(alignof(struct gcm_key_data) <= 64, "gcm_key_data alignment");
 
 static const uint8_t dummy[16]; /* a valid pointer for zero-length inputs */
+
+/* Big-endian form of v (x86: the only place ipsec-mb runs). */
+static inline uint64_t
+be64_of(uint64_t v)
+{
+	return __builtin_bswap64(v);
+}
 
 static const char *
 arch_name(IMB_ARCH a)
@@ -369,30 +377,59 @@ mb_gcm_open(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *msg, s
 	return aw_trs_tag_eq(tag, expect) ? AW_TRS_OK : AW_TRS_E_BAD_TAG;
 }
 
-/* GCM tag of body_len bytes of ciphertext, decrypted into a stack scratch
- * buffer so the message stays intact: a body that fits it in one call of
- * the library's single-shot decrypt (its small-message path), a longer one
- * chunk by chunk. */
+#define GHASH_ONE_MAX 256 /* bodies up to this size: GHASH in one call over a stack copy */
+
+/* E_K(block) with the AES-256 round keys of an expanded GCM key: the mask
+ * that turns the GHASH of a message into its tag (block = J0). */
+__attribute__((target("aes,sse2"))) static void
+aes256_block(const struct gcm_key_data *gkd, const uint8_t in[16], uint8_t out[16])
+{
+	const __m128i *rk = (const __m128i *)gkd->expanded_keys;
+	__m128i b = _mm_xor_si128(_mm_loadu_si128((const __m128i *)in), _mm_load_si128(rk));
+
+	for (unsigned r = 1; r < 14; r++)
+		b = _mm_aesenc_si128(b, _mm_load_si128(rk + r));
+	_mm_storeu_si128((__m128i *)out, _mm_aesenclast_si128(b, _mm_load_si128(rk + 14)));
+}
+
+/*
+ * The GCM tag of a message with body_len bytes of ciphertext, left intact
+ * and not decrypted (tag-only work needs no plaintext, so no CTR pass):
+ * GHASH over the header (AAD) and the ciphertext, each zero-padded to whole
+ * blocks, then over the block of their bit lengths, chained through the
+ * library's GHASH (io_tag in and out), xored with E_K(J0), J0 = nonce || 1.
+ */
 static void
 mb_gcm_tag(IMB_MGR *m, const struct gcm_key_data *gkd, const uint8_t *msg, size_t body_len,
            uint8_t tag[16])
 {
-	struct gcm_context_data ctx;
-	uint8_t nonce[12], scratch[AW_TRS_GCM_CHUNK];
+	alignas(16) uint8_t g[16] = {0}, j0[16], ek[16], lens[16];
+	alignas(16) uint8_t one[AW_TRS_HDR_LEN + GHASH_ONE_MAX + 16]; /* hdr, body, lens */
+	const uint64_t abits = be64_of((uint64_t)AW_TRS_HDR_LEN * 8);
+	const uint64_t cbits = be64_of((uint64_t)body_len * 8);
 
-	aw_trs_gcm_nonce(msg, nonce);
-	if (body_len <= AW_TRS_GCM_CHUNK) {
-		IMB_AES256_GCM_DEC(m, gkd, &ctx, scratch, body_len ? msg + AW_TRS_HDR_LEN : dummy,
-		                   body_len, nonce, msg, AW_TRS_HDR_LEN, tag, AW_TRS_TAG_LEN);
-		return;
-	}
-	IMB_AES256_GCM_INIT(m, gkd, &ctx, nonce, msg, AW_TRS_HDR_LEN);
-	for (size_t off = 0; off < body_len; off += AW_TRS_GCM_CHUNK) {
-		size_t c = body_len - off < AW_TRS_GCM_CHUNK ? body_len - off : AW_TRS_GCM_CHUNK;
+	memcpy(lens, &abits, 8);
+	memcpy(lens + 8, &cbits, 8);
+	if (body_len <= GHASH_ONE_MAX) { /* one call: the library's cost is mostly per call */
+		size_t padded = (body_len + 15) & ~(size_t)15;
 
-		IMB_AES256_GCM_DEC_UPDATE(m, gkd, &ctx, scratch, msg + AW_TRS_HDR_LEN + off, c);
+		memcpy(one, msg, AW_TRS_HDR_LEN + body_len);
+		memset(one + AW_TRS_HDR_LEN + body_len, 0, padded - body_len);
+		memcpy(one + AW_TRS_HDR_LEN + padded, lens, sizeof(lens));
+		IMB_GHASH(m, gkd, one, AW_TRS_HDR_LEN + padded + sizeof(lens), g, sizeof(g));
+	} else {
+		IMB_GHASH(m, gkd, msg, AW_TRS_HDR_LEN, g, sizeof(g));
+		IMB_GHASH(m, gkd, msg + AW_TRS_HDR_LEN, body_len, g, sizeof(g));
+		IMB_GHASH(m, gkd, lens, sizeof(lens), g, sizeof(g));
 	}
-	IMB_AES256_GCM_DEC_FINALIZE(m, gkd, &ctx, tag, AW_TRS_TAG_LEN);
+	aw_trs_gcm_nonce(msg, j0);
+	j0[12] = 0;
+	j0[13] = 0;
+	j0[14] = 0;
+	j0[15] = 1;
+	aes256_block(gkd, j0, ek);
+	for (unsigned i = 0; i < 16; i++)
+		tag[i] = g[i] ^ ek[i];
 }
 
 static int
