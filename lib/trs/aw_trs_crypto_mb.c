@@ -12,6 +12,7 @@
  * stateless, so threads may call them through it at the same time.
  */
 #include "aw_trs_crypto_priv.h"
+#include "aw_trs_md5x8.h"
 
 #include <immintrin.h>
 #include <intel-ipsec-mb.h>
@@ -687,16 +688,45 @@ tk_md5_submit(IMB_MGR *m, struct aw_trs_engine *e, unsigned i, const uint8_t *ms
 		job_done(e, done, NULL, res, NULL);
 }
 
-/* Suite-1 jobs from the MD5 states queued together, then flushed: the
- * library starts its SIMD lanes only when they are all taken, so a burst
- * runs full lanes but for the last partial group; suite 2 one by one with
- * cached expanded keys. */
+/* Up to 8 suite-1 messages whose inner hashes take the same number of
+ * blocks, waiting for aw_md5x8_hmac. */
+struct md5x8_group {
+	const uint8_t *st[AW_MD5X8_LANES], *msg[AW_MD5X8_LANES];
+	size_t len[AW_MD5X8_LANES];
+	uint8_t *out[AW_MD5X8_LANES];
+	unsigned n;
+};
+
+static void
+md5x8_add(struct md5x8_group *g, const uint8_t *st, const uint8_t *msg, size_t len, uint8_t *out)
+{
+	g->st[g->n] = st;
+	g->msg[g->n] = msg;
+	g->len[g->n] = len;
+	g->out[g->n] = out;
+	if (++g->n == AW_MD5X8_LANES) {
+		aw_md5x8_hmac(g->st, g->msg, g->len, g->n, g->out);
+		g->n = 0;
+	}
+}
+
+/*
+ * Suite 1: a message whose inner hash is short goes to the 8-lane AVX2
+ * HMAC-MD5 (grouped by block count, each group run as soon as it has 8,
+ * the rest at the end); a longer one (or no AVX2) becomes an ipsec-mb job,
+ * all queued together and flushed once (the library starts its lanes only
+ * when all are taken). Suite 2 one by one with cached expanded keys.
+ */
 static void
 mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t *blen,
            unsigned n, int *res)
 {
+	struct md5x8_group grp[AW_MD5X8_MAX_BLOCKS];
+	const bool x8 = aw_md5x8_usable();
 	IMB_MGR *m = e->mgr;
 
+	for (unsigned b = 0; b < AW_MD5X8_MAX_BLOCKS; b++)
+		grp[b].n = 0;
 	for (unsigned i = 0; i < n; i++) {
 		if (res[i] != AW_TRS_OK)
 			continue;
@@ -704,9 +734,18 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
 			mb_gcm_tag(m, gcm_key(e, req[i].tk), req[i].msg, blen[i], e->tags[i]);
 			continue;
 		}
+		size_t len = AW_TRS_HDR_LEN + blen[i];
+		unsigned nb = aw_md5x8_blocks(len);
+		if (x8 && nb <= AW_MD5X8_MAX_BLOCKS) {
+			md5x8_add(&grp[nb - 1], req[i].tk, req[i].msg, len, e->tags[i]);
+			continue;
+		}
 		memcpy(e->pads[i], req[i].tk, AW_TRS_TKEY_LEN);
-		tk_md5_submit(m, e, i, req[i].msg, AW_TRS_HDR_LEN + blen[i], res);
+		tk_md5_submit(m, e, i, req[i].msg, len, res);
 	}
+	for (unsigned b = 0; b < AW_MD5X8_MAX_BLOCKS; b++)
+		if (grp[b].n != 0)
+			aw_md5x8_hmac(grp[b].st, grp[b].msg, grp[b].len, grp[b].n, grp[b].out);
 	job_flush(m, e, req, res, NULL);
 }
 
