@@ -266,19 +266,24 @@ struct aw_trs_treq {
  * aw_trs_verify / aw_trs_sign would return with the aw_trs_key of the same
  * (key, suite), and sign writes the same bytes. Errors: BAD_ARG, BAD_SUITE,
  * TRUNCATED / LEN_MISMATCH (verify), NO_SPACE (sign), BAD_TAG, CRYPTO_FAIL.
- * ipsec-mb engines: suite-1 HMAC-MD5 jobs run in SIMD lanes from the
- * precomputed states; suite-2 keys are expanded into the engine's 2-way
+ * ipsec-mb engines: suite-1 HMAC-MD5 from the precomputed states, eight
+ * short messages at a time in AVX2 lanes (aw_trs_md5x8.h; longer ones as
+ * ipsec-mb jobs in its SIMD lanes); suite-2 tags by GHASH and one AES block
+ * (no CTR pass), their keys expanded into the engine's 2-way
  * set-associative cache of AW_TRS_GCM_CACHE expanded GCM keys (least
  * recently used way replaced), indexed and checked by the whole 32-byte key
  * (a replaced key can never hit a stale entry), so signalling that repeats
- * on a path (a message and its ACK) costs no second key expansion.
+ * on a path (a message and its ACK), or on a few thousand paths, costs no
+ * second key expansion.
  */
 unsigned aw_trs_tverify_burst(struct aw_trs_engine *e, const struct aw_trs_treq *req, unsigned n,
                               int *res);
 unsigned aw_trs_tsign_burst(struct aw_trs_engine *e, const struct aw_trs_treq *req, unsigned n,
                             int *res);
-/* Expanded GCM keys per ipsec-mb engine (2,240-byte sets of 2: 4.4 MiB): with
- * 1,024 paths in turn about 9 % of lookups miss (128 keys: nearly all). */
+/* Expanded GCM keys per ipsec-mb engine, about 1.1 KiB each (4.5 MiB of
+ * address space, committed only as keys fill it): enough that the
+ * signalling of a few thousand suite-2 paths on one lcore expands each key
+ * once, not once per message (a key expansion costs more than the tag). */
 #define AW_TRS_GCM_CACHE 4096
 /* Counters of an engine's GCM key cache (ipsec-mb; zero for OpenSSL). */
 void aw_trs_engine_gcm_stats(const struct aw_trs_engine *e, uint64_t *hits, uint64_t *misses);

@@ -2,9 +2,10 @@
 /*
  * The data-path implementation of the TRS cipher suites on intel-ipsec-mb
  * 1.3: AES-256-CBC and HMAC-MD5 through the job API (one job does both, in
- * the order the direction needs), AES-256-GCM through the direct API, and a
- * burst verify that queues HMAC-MD5 jobs so the library hashes several
- * messages at once in SIMD lanes.
+ * the order the direction needs), AES-256-GCM through the direct API (a
+ * tag alone by GHASH and E_K(J0), no CTR pass), and burst verifies that
+ * queue HMAC-MD5 jobs so the library hashes several messages at once in
+ * SIMD lanes (tag keys: short messages in aw_trs_md5x8.c's AVX2 lanes).
  *
  * Each engine owns one IMB_MGR (its job queue is per-thread state). Key
  * expansion (AES round keys, MD5 ipad/opad states, GCM hash keys) uses one
@@ -12,7 +13,9 @@
  * stateless, so threads may call them through it at the same time.
  */
 #include "aw_trs_crypto_priv.h"
+#include "aw_trs_md5x8.h"
 
+#include <immintrin.h>
 #include <intel-ipsec-mb.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -26,6 +29,13 @@ _Static_assert(sizeof(struct gcm_key_data) <= sizeof(((struct aw_trs_key *)0)->m
 _Static_assert(alignof(struct gcm_key_data) <= 64, "gcm_key_data alignment");
 
 static const uint8_t dummy[16]; /* a valid pointer for zero-length inputs */
+
+/* Big-endian form of v (x86: the only place ipsec-mb runs). */
+static inline uint64_t
+be64_of(uint64_t v)
+{
+	return __builtin_bswap64(v);
+}
 
 static const char *
 arch_name(IMB_ARCH a)
@@ -78,6 +88,9 @@ struct aw_trs_gcm_cache {
 		uint8_t victim; /* the way used least recently */
 	} set[GCM_SETS];
 };
+/* The cache sits in a zeroed block (calloc, e->gcm_raw) aligned by hand:
+ * the pages of sets never used are never touched, so an engine commits
+ * memory only for the keys it has seen. */
 _Static_assert((GCM_SETS & (GCM_SETS - 1)) == 0, "cache sets: a power of 2");
 
 int
@@ -88,12 +101,12 @@ aw_trs_mb_engine_init(struct aw_trs_engine *e)
 
 	if (m == NULL)
 		return -1;
-	e->gcm = aligned_alloc(64, sizeof(*e->gcm));
-	if (e->gcm == NULL) {
+	e->gcm_raw = calloc(1, sizeof(*e->gcm) + 63);
+	if (e->gcm_raw == NULL) {
 		free_mb_mgr(m);
 		return -1;
 	}
-	memset(e->gcm, 0, sizeof(*e->gcm));
+	e->gcm = (struct aw_trs_gcm_cache *)(((uintptr_t)e->gcm_raw + 63) & ~(uintptr_t)63);
 	e->mgr = m;
 	snprintf(e->desc, sizeof(e->desc), "intel-ipsec-mb %s %s", imb_get_version_str(),
 	         arch_name(arch));
@@ -106,9 +119,14 @@ aw_trs_mb_engine_fini(struct aw_trs_engine *e)
 	if (e->mgr != NULL)
 		free_mb_mgr(e->mgr);
 	e->mgr = NULL;
-	if (e->gcm != NULL)
-		OPENSSL_cleanse(e->gcm, sizeof(*e->gcm));
-	free(e->gcm);
+	if (e->gcm != NULL) /* the ways in use: the rest was never written */
+		for (unsigned s = 0; s < GCM_SETS; s++)
+			for (unsigned w = 0; w < 2; w++)
+				if (e->gcm->set[s].way[w].valid)
+					OPENSSL_cleanse(&e->gcm->set[s].way[w],
+					                sizeof(e->gcm->set[s].way[w]));
+	free(e->gcm_raw);
+	e->gcm_raw = NULL;
 	e->gcm = NULL;
 }
 
@@ -361,23 +379,59 @@ mb_gcm_open(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *msg, s
 	return aw_trs_tag_eq(tag, expect) ? AW_TRS_OK : AW_TRS_E_BAD_TAG;
 }
 
-/* GCM tag of body_len bytes of ciphertext, decrypted chunk by chunk into a
- * stack scratch buffer so the message stays intact. */
+#define GHASH_ONE_MAX 256 /* bodies up to this size: GHASH in one call over a stack copy */
+
+/* E_K(block) with the AES-256 round keys of an expanded GCM key: the mask
+ * that turns the GHASH of a message into its tag (block = J0). */
+__attribute__((target("aes,sse2"))) static void
+aes256_block(const struct gcm_key_data *gkd, const uint8_t in[16], uint8_t out[16])
+{
+	const __m128i *rk = (const __m128i *)gkd->expanded_keys;
+	__m128i b = _mm_xor_si128(_mm_loadu_si128((const __m128i *)in), _mm_load_si128(rk));
+
+	for (unsigned r = 1; r < 14; r++)
+		b = _mm_aesenc_si128(b, _mm_load_si128(rk + r));
+	_mm_storeu_si128((__m128i *)out, _mm_aesenclast_si128(b, _mm_load_si128(rk + 14)));
+}
+
+/*
+ * The GCM tag of a message with body_len bytes of ciphertext, left intact
+ * and not decrypted (tag-only work needs no plaintext, so no CTR pass):
+ * GHASH over the header (AAD) and the ciphertext, each zero-padded to whole
+ * blocks, then over the block of their bit lengths, chained through the
+ * library's GHASH (io_tag in and out), xored with E_K(J0), J0 = nonce || 1.
+ */
 static void
 mb_gcm_tag(IMB_MGR *m, const struct gcm_key_data *gkd, const uint8_t *msg, size_t body_len,
            uint8_t tag[16])
 {
-	struct gcm_context_data ctx;
-	uint8_t nonce[12], scratch[AW_TRS_GCM_CHUNK];
+	alignas(16) uint8_t g[16] = {0}, j0[16], ek[16], lens[16];
+	alignas(16) uint8_t one[AW_TRS_HDR_LEN + GHASH_ONE_MAX + 16]; /* hdr, body, lens */
+	const uint64_t abits = be64_of((uint64_t)AW_TRS_HDR_LEN * 8);
+	const uint64_t cbits = be64_of((uint64_t)body_len * 8);
 
-	aw_trs_gcm_nonce(msg, nonce);
-	IMB_AES256_GCM_INIT(m, gkd, &ctx, nonce, msg, AW_TRS_HDR_LEN);
-	for (size_t off = 0; off < body_len; off += AW_TRS_GCM_CHUNK) {
-		size_t c = body_len - off < AW_TRS_GCM_CHUNK ? body_len - off : AW_TRS_GCM_CHUNK;
+	memcpy(lens, &abits, 8);
+	memcpy(lens + 8, &cbits, 8);
+	if (body_len <= GHASH_ONE_MAX) { /* one call: the library's cost is mostly per call */
+		size_t padded = (body_len + 15) & ~(size_t)15;
 
-		IMB_AES256_GCM_DEC_UPDATE(m, gkd, &ctx, scratch, msg + AW_TRS_HDR_LEN + off, c);
+		memcpy(one, msg, AW_TRS_HDR_LEN + body_len);
+		memset(one + AW_TRS_HDR_LEN + body_len, 0, padded - body_len);
+		memcpy(one + AW_TRS_HDR_LEN + padded, lens, sizeof(lens));
+		IMB_GHASH(m, gkd, one, AW_TRS_HDR_LEN + padded + sizeof(lens), g, sizeof(g));
+	} else {
+		IMB_GHASH(m, gkd, msg, AW_TRS_HDR_LEN, g, sizeof(g));
+		IMB_GHASH(m, gkd, msg + AW_TRS_HDR_LEN, body_len, g, sizeof(g));
+		IMB_GHASH(m, gkd, lens, sizeof(lens), g, sizeof(g));
 	}
-	IMB_AES256_GCM_DEC_FINALIZE(m, gkd, &ctx, tag, AW_TRS_TAG_LEN);
+	aw_trs_gcm_nonce(msg, j0);
+	j0[12] = 0;
+	j0[13] = 0;
+	j0[14] = 0;
+	j0[15] = 1;
+	aes256_block(gkd, j0, ek);
+	for (unsigned i = 0; i < 16; i++)
+		tag[i] = g[i] ^ ek[i];
 }
 
 static int
@@ -418,17 +472,13 @@ job_done(struct aw_trs_engine *e, const IMB_JOB *j, const void *req, int *res, j
 		fin(e, req, (uintptr_t)j->user_data, res);
 }
 
-/* Submits job j of message i; completes whatever the library returns.
- * checked: the job is valid by construction (an HMAC-MD5 job over a length
- * the caller checked, precomputed pad states, a 16-byte tag), so the
- * library's per-job validation is skipped (IMB_SUBMIT_JOB_NOCHECK). */
+/* Submits job j of message i; completes whatever the library returns. */
 static inline __attribute__((always_inline)) void
 job_submit(IMB_MGR *m, struct aw_trs_engine *e, IMB_JOB *j, unsigned i, const void *req, int *res,
-           job_fin_fn fin, bool checked)
+           job_fin_fn fin)
 {
 	j->user_data = (void *)(uintptr_t)i;
-	for (const IMB_JOB *done = checked ? IMB_SUBMIT_JOB_NOCHECK(m) : IMB_SUBMIT_JOB(m);
-	     done != NULL; done = IMB_GET_COMPLETED_JOB(m))
+	for (const IMB_JOB *done = IMB_SUBMIT_JOB(m); done != NULL; done = IMB_GET_COMPLETED_JOB(m))
 		job_done(e, done, req, res, fin);
 }
 
@@ -479,7 +529,7 @@ mb_verify_burst(struct aw_trs_engine *e, const struct aw_trs_vreq *req, unsigned
 		j = job_get(m);
 		job_set_md5(j, k->mb.cbc.ipad, k->mb.cbc.opad, req[i].msg,
 		            req[i].len - AW_TRS_TAG_LEN, e->tags[i]);
-		job_submit(m, e, j, i, req, res, verify_fin, true);
+		job_submit(m, e, j, i, req, res, verify_fin);
 	}
 	job_flush(m, e, req, res, verify_fin);
 	for (unsigned i = 0; i < n; i++)
@@ -525,7 +575,7 @@ mb_cbc_open_burst(struct aw_trs_engine *e, const struct aw_trs_oreq *req, const 
 			continue;
 		size_t nct = req[i].len - AW_TRS_MIN_LEN - AW_TRS_IV_LEN;
 		IMB_JOB *j = cbc_job(m, req[i].key, req[i].msg, nct, e->tags[i], false);
-		job_submit(m, e, j, i, req, res, open_fin, false);
+		job_submit(m, e, j, i, req, res, open_fin);
 	}
 	job_flush(m, e, req, res, open_fin);
 }
@@ -545,7 +595,7 @@ mb_cbc_seal_burst(struct aw_trs_engine *e, const struct aw_trs_creq *req, const 
 		size_t nct = req[i].msg_len - AW_TRS_MIN_LEN - AW_TRS_IV_LEN;
 		uint8_t *tag = msg + AW_TRS_HDR_LEN + AW_TRS_IV_LEN + nct; /* after the ciphertext */
 		IMB_JOB *j = cbc_job(m, req[i].key, msg, nct, tag, true);
-		job_submit(m, e, j, i, req, res, NULL, false);
+		job_submit(m, e, j, i, req, res, NULL);
 	}
 	job_flush(m, e, req, res, NULL);
 }
@@ -581,7 +631,7 @@ mb_sign_burst(struct aw_trs_engine *e, const struct aw_trs_sreq *req, unsigned n
 		j = job_get(m);
 		job_set_md5(j, k->mb.cbc.ipad, k->mb.cbc.opad, req[i].msg,
 		            AW_TRS_HDR_LEN + req[i].body_len, e->tags[i]);
-		job_submit(m, e, j, i, req, res, sign_fin, true);
+		job_submit(m, e, j, i, req, res, sign_fin);
 	}
 	job_flush(m, e, req, res, sign_fin);
 }
@@ -611,29 +661,92 @@ gcm_key(struct aw_trs_engine *e, const uint8_t *tk)
 	return &c->kd;
 }
 
-/* Suite-1 jobs from the MD5 states queued together, then flushed; suite 2
- * one by one with cached expanded keys. */
+/*
+ * The HMAC-MD5 job of tag-key message i: only the fields a hash-only job
+ * reads are written (cipher NULL; the cipher fields of an older job in the
+ * slot are not looked at), and it goes in unchecked: tk_tags' callers
+ * validated the request and every field here is ours.
+ */
+static inline void
+tk_md5_submit(IMB_MGR *m, struct aw_trs_engine *e, unsigned i, const uint8_t *msg, size_t len,
+              int *res)
+{
+	IMB_JOB *j = IMB_GET_NEXT_JOB(m);
+
+	j->cipher_mode = IMB_CIPHER_NULL;
+	j->chain_order = IMB_ORDER_HASH_CIPHER;
+	j->hash_alg = IMB_AUTH_MD5;
+	j->u.HMAC._hashed_auth_key_xor_ipad = e->pads[i];
+	j->u.HMAC._hashed_auth_key_xor_opad = e->pads[i] + 16;
+	j->src = msg;
+	j->hash_start_src_offset_in_bytes = 0;
+	j->msg_len_to_hash_in_bytes = len;
+	j->auth_tag_output = e->tags[i];
+	j->auth_tag_output_len_in_bytes = AW_TRS_TAG_LEN;
+	j->user_data = (void *)(uintptr_t)i;
+	for (const IMB_JOB *done = IMB_SUBMIT_JOB_NOCHECK(m); done != NULL;
+	     done = IMB_GET_COMPLETED_JOB(m))
+		job_done(e, done, NULL, res, NULL);
+}
+
+/* Up to 8 suite-1 messages whose inner hashes take the same number of
+ * blocks, waiting for aw_md5x8_hmac. */
+struct md5x8_group {
+	const uint8_t *st[AW_MD5X8_LANES], *msg[AW_MD5X8_LANES];
+	size_t len[AW_MD5X8_LANES];
+	uint8_t *out[AW_MD5X8_LANES];
+	unsigned n;
+};
+
+static void
+md5x8_add(struct md5x8_group *g, const uint8_t *st, const uint8_t *msg, size_t len, uint8_t *out)
+{
+	g->st[g->n] = st;
+	g->msg[g->n] = msg;
+	g->len[g->n] = len;
+	g->out[g->n] = out;
+	if (++g->n == AW_MD5X8_LANES) {
+		aw_md5x8_hmac(g->st, g->msg, g->len, g->n, g->out);
+		g->n = 0;
+	}
+}
+
+/*
+ * Suite 1: a message whose inner hash is short goes to the 8-lane AVX2
+ * HMAC-MD5 (grouped by block count, each group run as soon as it has 8,
+ * the rest at the end); a longer one (or no AVX2) becomes an ipsec-mb job,
+ * all queued together and flushed once (the library starts its lanes only
+ * when all are taken). Suite 2 one by one with cached expanded keys.
+ */
 static void
 mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t *blen,
            unsigned n, int *res)
 {
+	struct md5x8_group grp[AW_MD5X8_MAX_BLOCKS];
+	const bool x8 = aw_md5x8_usable();
 	IMB_MGR *m = e->mgr;
 
+	for (unsigned b = 0; b < AW_MD5X8_MAX_BLOCKS; b++)
+		grp[b].n = 0;
 	for (unsigned i = 0; i < n; i++) {
-		IMB_JOB *j;
-
 		if (res[i] != AW_TRS_OK)
 			continue;
 		if (req[i].suite == AW_TRS_SUITE_AES_GCM) {
 			mb_gcm_tag(m, gcm_key(e, req[i].tk), req[i].msg, blen[i], e->tags[i]);
 			continue;
 		}
+		size_t len = AW_TRS_HDR_LEN + blen[i];
+		unsigned nb = aw_md5x8_blocks(len);
+		if (x8 && nb <= AW_MD5X8_MAX_BLOCKS) {
+			md5x8_add(&grp[nb - 1], req[i].tk, req[i].msg, len, e->tags[i]);
+			continue;
+		}
 		memcpy(e->pads[i], req[i].tk, AW_TRS_TKEY_LEN);
-		j = job_get(m);
-		job_set_md5(j, e->pads[i], e->pads[i] + 16, req[i].msg, AW_TRS_HDR_LEN + blen[i],
-		            e->tags[i]);
-		job_submit(m, e, j, i, req, res, NULL, true);
+		tk_md5_submit(m, e, i, req[i].msg, len, res);
 	}
+	for (unsigned b = 0; b < AW_MD5X8_MAX_BLOCKS; b++)
+		if (grp[b].n != 0)
+			aw_md5x8_hmac(grp[b].st, grp[b].msg, grp[b].len, grp[b].n, grp[b].out);
 	job_flush(m, e, req, res, NULL);
 }
 
