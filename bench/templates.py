@@ -230,8 +230,8 @@ def dp_config(scenario, api, workers, in_process=False, mbufs=32767, sessions=26
     c = g.config(idle_sleep_us=0, mbufs=mbufs, api={"unix": api})
     if scenario in ASRS:
         add_asrs(c, sessions, flows)
-    if scenario in TRS:
-        add_trs(c, paths, suite)
+    if scenario in TRS:  # room for --flows paths (templates made with --paths N)
+        add_trs(c, max(paths, flows), suite)
     if scenario in GATEWAY:
         if flows > GW_MAX_PATHS:
             raise SystemExit("templates.py: --flows: %s binds one gateway path per flow, at most %d"
