@@ -38,12 +38,14 @@ struct aw_relay_table {
 	uint32_t n;                    /* installed paths */
 	uint32_t slab_n;
 	uint32_t n_free;
-	uint32_t free_head;            /* first free record (FREE_END: none) */
+	uint32_t free_head;            /* first released record (FREE_END: none) */
+	uint32_t fresh;                /* records [fresh, slab_n) were never used */
 	struct aw_relay_path *slab;    /* slab_n records */
 };
 
-/* Free records form a list through their ack_seq field (no other use while
- * free): no per-path free stack. */
+/* Released records form a list through their ack_seq field (no other use
+ * while free): no per-path free stack, and the slab's pages are touched only
+ * as records are first used. */
 #define FREE_END UINT32_MAX
 
 /* The hash of a PathID: CRC32-C over its two 8-byte words. */
@@ -258,9 +260,7 @@ aw_relay_table_create(const char *name, uint32_t max_paths, struct rte_rcu_qsbr 
 	t->idx = ridx_new(max_paths + max_paths / 3 + 64);
 	if (t->slab == NULL || t->idx == NULL)
 		goto nomem;
-	for (uint32_t i = 0; i < t->slab_n; i++)
-		t->slab[i].ack_seq = i + 1 < t->slab_n ? i + 1 : FREE_END;
-	t->free_head = 0;
+	t->free_head = FREE_END;
 	t->n_free = t->slab_n;
 	if (make_dq(t, name) < 0) {
 		snprintf(err, errlen, "trs.max_paths: cannot create a table of %u paths: %s",
@@ -356,8 +356,12 @@ aw_relay_path_new(struct aw_relay_table *t, const struct aw_relay_entry *e, uint
 		rte_free(x);
 		return NULL;
 	}
-	p = &t->slab[t->free_head];
-	t->free_head = p->ack_seq;
+	if (t->free_head != FREE_END) {
+		p = &t->slab[t->free_head];
+		t->free_head = p->ack_seq;
+	} else {
+		p = &t->slab[t->fresh++];
+	}
 	t->n_free--;
 	memset(p, 0, sizeof(*p));
 	memcpy(p->id, e->path_id, sizeof(p->id));
