@@ -198,7 +198,7 @@ def add_gateway(c, paths, suite):
 
 SESSIONS_MIN = 262144
 SESSION_BYTES = 96         # dataplane/CONFIG.md: at most 96 bytes per session
-PATH_BYTES = 256           # 253 at 65,536 paths (CONFIG.md), rounded up
+PATH_BYTES = 256           # 208 at 65,536 paths (CONFIG.md), generously
 MBUF_BYTES = 2048 + 128 + 128 + 64   # data room, headroom, mbuf header, pool overhead
 FIXED_MB = 256             # EAL, rings, hashes and everything not per entry
 
