@@ -293,6 +293,15 @@ test_memory_per_path(void)
 		added += put(t, &e, 0) == 0;
 	}
 	CHECK_EQ(added, N);
+	unsigned found = 0;
+	for (unsigned i = 0; i < N; i++) {
+		struct aw_relay_entry e = entry(i, 1 + (i & 1));
+		const void *id = e.path_id;
+		struct aw_relay_path *p = NULL;
+		aw_relay_table_lookup_bulk(t, &id, 1, &p);
+		found += p != NULL && p == aw_relay_table_find(t, e.path_id);
+	}
+	CHECK_EQ(found, N);
 	size_t all = heap_used() - before;
 	size_t slack = (size_t)AW_RELAY_SLAB_SLACK * sizeof(struct aw_relay_path);
 	for (unsigned i = 0; i < NR; i++) {
