@@ -198,7 +198,7 @@ def add_gateway(c, paths, suite):
 
 SESSIONS_MIN = 262144
 SESSION_BYTES = 96         # dataplane/CONFIG.md: at most 96 bytes per session
-PATH_BYTES = 256           # 253 at 65,536 paths (CONFIG.md), rounded up
+PATH_BYTES = 256           # 208 at 65,536 paths (CONFIG.md), generously
 MBUF_BYTES = 2048 + 128 + 128 + 64   # data room, headroom, mbuf header, pool overhead
 FIXED_MB = 256             # EAL, rings, hashes and everything not per entry
 
@@ -230,8 +230,8 @@ def dp_config(scenario, api, workers, in_process=False, mbufs=32767, sessions=26
     c = g.config(idle_sleep_us=0, mbufs=mbufs, api={"unix": api})
     if scenario in ASRS:
         add_asrs(c, sessions, flows)
-    if scenario in TRS:
-        add_trs(c, paths, suite)
+    if scenario in TRS:  # room for --flows paths (templates made with --paths N)
+        add_trs(c, max(paths, flows), suite)
     if scenario in GATEWAY:
         if flows > GW_MAX_PATHS:
             raise SystemExit("templates.py: --flows: %s binds one gateway path per flow, at most %d"

@@ -6,33 +6,171 @@
 #include <string.h>
 
 #include <rte_errno.h>
-#include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #define PKT_BURST_BYTES 1500 /* byte bucket depth per packet of `burst` */
-#define NO_KEY_POS      UINT32_MAX
 
-_Static_assert(sizeof(struct aw_relay_path) == 184, "the path record is 184 bytes");
+/* Index entries: 0 empty, 1 tombstone, else tag << SLOT_BITS | (slot + 2). */
+#define E_EMPTY   0u
+#define E_TOMB    1u
+#define SLOT_BITS 25 /* max_paths (16M) + slack + 2 fit */
+#define SLOT_MASK ((1u << SLOT_BITS) - 1)
+#define TAG_MASK  0x7fu
+
+_Static_assert(sizeof(struct aw_relay_path) == 200, "the path record is 200 bytes");
 _Static_assert(sizeof(struct aw_relay_side) == 40, "a side is 40 bytes");
+_Static_assert((16u << 20) + AW_RELAY_SLAB_SLACK + 2 <= SLOT_MASK, "slab indexes fit an entry");
+
+/* The index array; replaced whole by a rebuild (readers load t->idx once). */
+struct ridx {
+	uint32_t cap;
+	uint32_t used; /* live entries + tombstones (writers only) */
+	uint32_t e[];
+};
 
 struct aw_relay_table {
-	struct rte_hash *h;
+	struct ridx *idx;              /* lcores: __atomic_load_n acquire */
 	struct rte_rcu_qsbr *rcu;      /* NULL: free at once (no readers) */
 	struct rte_rcu_qsbr_dq *dq;
 	uint32_t max_paths;
 	uint32_t n;                    /* installed paths */
 	uint32_t slab_n;
 	uint32_t n_free;
+	uint32_t free_head;            /* first released record (FREE_END: none) */
+	uint32_t fresh;                /* records [fresh, slab_n) were never used */
 	struct aw_relay_path *slab;    /* slab_n records */
-	uint32_t *free_idx;            /* stack of free record indexes */
 };
 
-/* What the defer queue holds: a hash key slot (or none) and a record. */
-struct dq_item {
-	uint32_t key_pos;
-	uint32_t slot;
-};
+/* Released records form a list through their ack_seq field (no other use
+ * while free): no per-path free stack, and the slab's pages are touched only
+ * as records are first used. */
+#define FREE_END UINT32_MAX
+
+/* The hash of a PathID: CRC32-C over its two 8-byte words. */
+static inline uint32_t
+id_hash(const void *id)
+{
+	uint64_t w[2];
+
+	memcpy(w, id, 16);
+	return rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0));
+}
+
+static inline bool
+id_eq(const uint8_t *a, const void *b)
+{
+	uint64_t x[2], y[2];
+
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
+static inline uint32_t
+home(const struct ridx *x, uint32_t h)
+{
+	return (uint32_t)(((uint64_t)h * x->cap) >> 32);
+}
+
+static inline uint32_t
+ent_tag(uint32_t h)
+{
+	return (h & TAG_MASK) << SLOT_BITS;
+}
+
+static inline bool
+ent_live(uint32_t v)
+{
+	return (v & SLOT_MASK) >= 2;
+}
+
+static inline uint32_t
+ent_slot(uint32_t v)
+{
+	return (v & SLOT_MASK) - 2;
+}
+
+/* Whether v is a live entry with h's tag. */
+static inline bool
+ent_match(uint32_t v, uint32_t h)
+{
+	return ent_live(v) && (v & ~SLOT_MASK) == ent_tag(h);
+}
+
+static inline uint32_t
+ent_load(const struct ridx *x, uint32_t i)
+{
+	return __atomic_load_n(&x->e[i], __ATOMIC_ACQUIRE);
+}
+
+static struct ridx *
+ridx_new(uint32_t cap)
+{
+	struct ridx *x = rte_zmalloc("aw_relay_idx", sizeof(*x) + sizeof(uint32_t) * cap,
+				     RTE_CACHE_LINE_SIZE);
+	if (x != NULL)
+		x->cap = cap;
+	return x;
+}
+
+/* The position of id's entry from position i on (its probe sequence), or
+ * UINT32_MAX. Any thread (lcores with the array they loaded). */
+static uint32_t
+ridx_find_from(const struct aw_relay_table *t, const struct ridx *x, const void *id, uint32_t h,
+	       uint32_t i)
+{
+	for (uint32_t k = 0; k < x->cap; k++) {
+		uint32_t v = ent_load(x, i);
+		if (v == E_EMPTY)
+			return UINT32_MAX;
+		if (ent_match(v, h) && id_eq(t->slab[ent_slot(v)].id, id))
+			return i;
+		if (++i == x->cap)
+			i = 0;
+	}
+	return UINT32_MAX;
+}
+
+/* Writers: the first free (empty or tombstone) position of h's sequence
+ * (there is one: used < cap). */
+static uint32_t
+ridx_free_pos(const struct ridx *x, uint32_t h)
+{
+	uint32_t i = home(x, h);
+
+	while (ent_live(x->e[i]))
+		if (++i == x->cap)
+			i = 0;
+	return i;
+}
+
+/*
+ * Writers: a fresh array with the live entries only, published; the old one
+ * freed after a grace period. -1 (nothing changed) when out of memory.
+ */
+static int
+ridx_rebuild(struct aw_relay_table *t)
+{
+	struct ridx *o = t->idx, *x = ridx_new(o->cap);
+
+	if (x == NULL)
+		return -1;
+	for (uint32_t i = 0; i < o->cap; i++) {
+		uint32_t v = o->e[i];
+		if (!ent_live(v))
+			continue;
+		uint32_t h = id_hash(t->slab[ent_slot(v)].id);
+		x->e[ridx_free_pos(x, h)] = ent_tag(h) | (v & SLOT_MASK);
+		x->used++;
+	}
+	__atomic_store_n(&t->idx, x, __ATOMIC_RELEASE);
+	if (t->rcu != NULL)
+		rte_rcu_qsbr_synchronize(t->rcu, RTE_QSBR_THRID_INVALID);
+	rte_free(o);
+	return 0;
+}
 
 static void
 release(struct aw_relay_table *t, struct aw_relay_path *p)
@@ -40,7 +178,9 @@ release(struct aw_relay_table *t, struct aw_relay_path *p)
 	memset(p->tkey, 0, sizeof(p->tkey));
 	rte_free(p->rate);
 	p->rate = NULL;
-	t->free_idx[t->n_free++] = (uint32_t)(p - t->slab);
+	p->ack_seq = t->free_head;
+	t->free_head = (uint32_t)(p - t->slab);
+	t->n_free++;
 }
 
 void
@@ -54,13 +194,10 @@ static void
 dq_free(void *arg, void *e, unsigned n)
 {
 	struct aw_relay_table *t = arg;
-	const struct dq_item *it = e;
+	const uint32_t *slot = e;
 
-	for (unsigned i = 0; i < n; i++) {
-		if (it[i].key_pos != NO_KEY_POS)
-			rte_hash_free_key_with_position(t->h, (int32_t)it[i].key_pos);
-		release(t, &t->slab[it[i].slot]);
-	}
+	for (unsigned i = 0; i < n; i++)
+		release(t, &t->slab[slot[i]]);
 }
 
 /* Everything the readers have let go of, after one grace period. */
@@ -74,18 +211,18 @@ reclaim_all(struct aw_relay_table *t)
 }
 
 static void
-defer(struct aw_relay_table *t, uint32_t key_pos, struct aw_relay_path *p)
+defer(struct aw_relay_table *t, struct aw_relay_path *p)
 {
-	struct dq_item it = {key_pos, (uint32_t)(p - t->slab)};
+	uint32_t slot = (uint32_t)(p - t->slab);
 
 	if (t->rcu == NULL) {
-		dq_free(t, &it, 1);
+		dq_free(t, &slot, 1);
 		return;
 	}
-	if (rte_rcu_qsbr_dq_enqueue(t->dq, &it) != 0) {
+	if (rte_rcu_qsbr_dq_enqueue(t->dq, &slot) != 0) {
 		reclaim_all(t);
-		if (rte_rcu_qsbr_dq_enqueue(t->dq, &it) != 0) /* empty now: cannot fail */
-			dq_free(t, &it, 1);
+		if (rte_rcu_qsbr_dq_enqueue(t->dq, &slot) != 0) /* empty now: cannot fail */
+			dq_free(t, &slot, 1);
 	}
 }
 
@@ -96,7 +233,7 @@ make_dq(struct aw_relay_table *t, const char *name)
 	uint32_t size = t->max_paths / 8 < 1024 ? 1024 : t->max_paths / 8;
 	struct rte_rcu_qsbr_dq_parameters dp = {
 		.name = n, .flags = RTE_RCU_QSBR_DQ_MT_UNSAFE, .size = size,
-		.esize = sizeof(struct dq_item), .trigger_reclaim_limit = size / 2,
+		.esize = sizeof(uint32_t), .trigger_reclaim_limit = size / 2,
 		.max_reclaim_size = 256, .free_fn = dq_free, .p = t, .v = t->rcu,
 	};
 
@@ -112,14 +249,6 @@ aw_relay_table_create(const char *name, uint32_t max_paths, struct rte_rcu_qsbr 
 		      size_t errlen)
 {
 	struct aw_relay_table *t = rte_zmalloc("aw_relay_table", sizeof(*t), 0);
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = max_paths < 8 ? 8 : max_paths,
-		.key_len = 16,
-		.hash_func = rte_hash_crc, /* SSE4.2 crc32: a quarter of jhash's cost */
-		.socket_id = SOCKET_ID_ANY,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
 
 	if (t == NULL)
 		goto nomem;
@@ -127,14 +256,13 @@ aw_relay_table_create(const char *name, uint32_t max_paths, struct rte_rcu_qsbr 
 	t->rcu = rcu;
 	t->slab_n = max_paths + AW_RELAY_SLAB_SLACK;
 	t->slab = rte_zmalloc("aw_relay_slab", sizeof(*t->slab) * t->slab_n, RTE_CACHE_LINE_SIZE);
-	t->free_idx = rte_malloc("aw_relay_free", sizeof(uint32_t) * t->slab_n, 0);
-	if (t->slab == NULL || t->free_idx == NULL)
+	/* load at most 3/4 (+ 64: small tables) keeps probe sequences short */
+	t->idx = ridx_new(max_paths + max_paths / 3 + 64);
+	if (t->slab == NULL || t->idx == NULL)
 		goto nomem;
-	for (uint32_t i = 0; i < t->slab_n; i++)
-		t->free_idx[i] = t->slab_n - 1 - i;
+	t->free_head = FREE_END;
 	t->n_free = t->slab_n;
-	t->h = rte_hash_create(&hp);
-	if (t->h == NULL || make_dq(t, name) < 0) {
+	if (make_dq(t, name) < 0) {
 		snprintf(err, errlen, "trs.max_paths: cannot create a table of %u paths: %s",
 			 max_paths, rte_strerror(rte_errno));
 		aw_relay_table_free(t);
@@ -150,18 +278,14 @@ nomem:
 void
 aw_relay_table_free(struct aw_relay_table *t)
 {
-	uint32_t next = 0;
-	const void *key;
-	void *data;
-
 	if (t == NULL)
 		return;
-	if (t->h != NULL)
-		while (rte_hash_iterate(t->h, &key, &data, &next) >= 0)
-			release(t, data);
+	if (t->idx != NULL && t->slab != NULL)
+		for (uint32_t i = 0; i < t->idx->cap; i++)
+			if (ent_live(t->idx->e[i]))
+				release(t, &t->slab[ent_slot(t->idx->e[i])]);
 	rte_rcu_qsbr_dq_delete(t->dq); /* reclaims all: lcores are offline */
-	rte_hash_free(t->h);
-	rte_free(t->free_idx);
+	rte_free(t->idx);
 	rte_free(t->slab);
 	rte_free(t);
 }
@@ -232,8 +356,15 @@ aw_relay_path_new(struct aw_relay_table *t, const struct aw_relay_entry *e, uint
 		rte_free(x);
 		return NULL;
 	}
-	p = &t->slab[t->free_idx[--t->n_free]];
+	if (t->free_head != FREE_END) {
+		p = &t->slab[t->free_head];
+		t->free_head = p->ack_seq;
+	} else {
+		p = &t->slab[t->fresh++];
+	}
+	t->n_free--;
 	memset(p, 0, sizeof(*p));
+	memcpy(p->id, e->path_id, sizeof(p->id));
 	memcpy(p->tkey, tk, sizeof(tk));
 	memset(tk, 0, sizeof(tk));
 	p->rate = x;
@@ -263,21 +394,27 @@ aw_relay_table_same(const struct aw_relay_table *t, const struct aw_relay_entry 
 int
 aw_relay_table_insert(struct aw_relay_table *t, const uint8_t path_id[16], struct aw_relay_path *p)
 {
-	struct aw_relay_path *old = aw_relay_table_find(t, path_id);
+	uint32_t h = id_hash(path_id), slot = (uint32_t)(p - t->slab);
+	struct ridx *x = t->idx;
+	uint32_t i = ridx_find_from(t, x, path_id, h, home(x, h));
 
-	if (old == NULL && t->n >= t->max_paths)
-		return -1;
-	if (rte_hash_add_key_data(t->h, path_id, p) < 0) {
-		/* Free key slots may all wait in the defer queue. */
-		if (t->rcu != NULL)
-			reclaim_all(t);
-		if (rte_hash_add_key_data(t->h, path_id, p) < 0)
-			return -1;
-	}
-	if (old != NULL) {
-		defer(t, NO_KEY_POS, old);
+	memcpy(p->id, path_id, sizeof(p->id));
+	if (i != UINT32_MAX) {
+		struct aw_relay_path *old = &t->slab[ent_slot(x->e[i])];
+		__atomic_store_n(&x->e[i], ent_tag(h) | (slot + 2), __ATOMIC_RELEASE);
+		defer(t, old);
 		return 1;
 	}
+	if (t->n >= t->max_paths)
+		return -1;
+	/* tombstones fill it: rebuild (still room without, when out of memory) */
+	if (x->used >= x->cap - x->cap / 8 && ridx_rebuild(t) == 0)
+		x = t->idx;
+	if (x->used + 1 >= x->cap)
+		return -1;
+	i = ridx_free_pos(x, h);
+	x->used += x->e[i] == E_EMPTY;
+	__atomic_store_n(&x->e[i], ent_tag(h) | (slot + 2), __ATOMIC_RELEASE);
 	t->n++;
 	return 0;
 }
@@ -285,12 +422,15 @@ aw_relay_table_insert(struct aw_relay_table *t, const uint8_t path_id[16], struc
 bool
 aw_relay_table_del(struct aw_relay_table *t, const uint8_t path_id[16])
 {
-	struct aw_relay_path *p = aw_relay_table_find(t, path_id);
-	int32_t pos;
+	uint32_t h = id_hash(path_id);
+	struct ridx *x = t->idx;
+	uint32_t i = ridx_find_from(t, x, path_id, h, home(x, h));
 
-	if (p == NULL || (pos = rte_hash_del_key(t->h, path_id)) < 0)
+	if (i == UINT32_MAX)
 		return false;
-	defer(t, (uint32_t)pos, p);
+	struct aw_relay_path *p = &t->slab[ent_slot(x->e[i])];
+	__atomic_store_n(&x->e[i], E_TOMB, __ATOMIC_RELEASE);
+	defer(t, p);
 	t->n--;
 	return true;
 }
@@ -298,50 +438,68 @@ aw_relay_table_del(struct aw_relay_table *t, const uint8_t path_id[16])
 struct aw_relay_path *
 aw_relay_table_find(const struct aw_relay_table *t, const uint8_t path_id[16])
 {
-	void *d;
-	return rte_hash_lookup_data(t->h, path_id, &d) >= 0 ? d : NULL;
+	const struct ridx *x = __atomic_load_n(&t->idx, __ATOMIC_ACQUIRE);
+	uint32_t h = id_hash(path_id);
+	uint32_t i = ridx_find_from(t, x, path_id, h, home(x, h));
+
+	return i == UINT32_MAX ? NULL : &t->slab[ent_slot(ent_load(x, i))];
 }
 
 int
 aw_relay_table_iterate(const struct aw_relay_table *t, uint32_t *next, const uint8_t **id,
 		       struct aw_relay_path **p)
 {
-	const void *k;
-	void *d;
+	const struct ridx *x = t->idx;
 
-	if (rte_hash_iterate(t->h, &k, &d, next) < 0)
-		return -1;
-	*id = k;
-	*p = d;
-	return 0;
+	for (uint32_t i = *next; i < x->cap; i++)
+		if (ent_live(x->e[i])) {
+			*p = &t->slab[ent_slot(x->e[i])];
+			*id = (*p)->id;
+			*next = i + 1;
+			return 0;
+		}
+	return -1;
 }
 
-/* The table's hash of a PathID: what rte_hash_crc(id, 16, 0) computes (the
- * table's hash_func), two 8-byte CRC steps, inline. */
-static inline hash_sig_t
-id_hash(const void *id)
-{
-	uint64_t w[2];
-
-	memcpy(w, id, 16);
-	return rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0));
-}
-
+/*
+ * Three passes over the burst: hash and prefetch each home entry; take the
+ * first entry with the tag and prefetch its record; compare the PathIDs (a
+ * tag that matched another path, 1 in 128 per entry probed, probes on).
+ */
 void
 aw_relay_table_lookup_bulk(const struct aw_relay_table *t, const void **ids, unsigned n,
 			   struct aw_relay_path **paths)
 {
-	uint64_t hits = 0;
-	void *data[RTE_HASH_LOOKUP_BULK_MAX];
-	hash_sig_t sig[RTE_HASH_LOOKUP_BULK_MAX];
+	const struct ridx *x = __atomic_load_n(&t->idx, __ATOMIC_ACQUIRE);
+	uint32_t h[64], pos[64];
 
-	if (n == 0)
-		return;
+	for (unsigned i = 0; i < n; i++) {
+		h[i] = id_hash(ids[i]);
+		pos[i] = home(x, h[i]);
+		rte_prefetch0(&x->e[pos[i]]);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t j = pos[i], v;
+		paths[i] = NULL;
+		for (uint32_t k = 0; k < x->cap; k++) {
+			v = ent_load(x, j);
+			if (v == E_EMPTY)
+				break;
+			if (ent_match(v, h[i])) {
+				paths[i] = &t->slab[ent_slot(v)];
+				rte_prefetch0(paths[i]);
+				break;
+			}
+			if (++j == x->cap)
+				j = 0;
+		}
+		pos[i] = j;
+	}
 	for (unsigned i = 0; i < n; i++)
-		sig[i] = id_hash(ids[i]);
-	rte_hash_lookup_with_hash_bulk_data(t->h, ids, sig, n, &hits, data);
-	for (unsigned i = 0; i < n; i++)
-		paths[i] = (hits >> i) & 1 ? data[i] : NULL;
+		if (paths[i] != NULL && unlikely(!id_eq(paths[i]->id, ids[i]))) {
+			uint32_t j = ridx_find_from(t, x, ids[i], h[i], pos[i] + 1 == x->cap ? 0 : pos[i] + 1);
+			paths[i] = j == UINT32_MAX ? NULL : &t->slab[ent_slot(ent_load(x, j))];
+		}
 }
 
 const char *

@@ -2,23 +2,26 @@
 /*
  * aw_relay_table — the relay paths keyed by PathID (SPEC §5.3).
  *
- * An rte_hash (RW_CONCURRENCY_LF, 16-byte keys, max_paths entries, extendable
- * buckets) maps a PathID to a struct aw_relay_path (184 bytes: tag key, ACK
- * seq, timers, counters, both sides with their replay windows and next-hop
- * caches) taken from a slab allocated at create (max_paths +
- * AW_RELAY_SLAB_SLACK records, a free index stack). Only a path with a rate
- * has more: its struct aw_relay_rate (meters), rte_malloc'd. All a path costs,
- * hash included, is about 250 bytes (tests/unit/dataplane/test_relay_table.c
- * measures it).
+ * A struct aw_relay_path (200 bytes: PathID, tag key, ACK seq, timers,
+ * counters, both sides with their replay windows and next-hop caches) comes
+ * from a slab allocated at create (max_paths + AW_RELAY_SLAB_SLACK records,
+ * the free ones linked through their ack_seq). PathIDs are found by the
+ * table's own compact index (aw_relay_table.c): open addressing with linear
+ * probing over 4-byte entries (a 7-bit hash tag and the record's slab
+ * index), max_paths * 4/3 of them, tombstones on delete, rebuilt into a
+ * fresh array (published, the old one freed after a grace period) when
+ * tombstones fill it. Only a path with a rate has more: its struct
+ * aw_relay_rate (meters), rte_malloc'd. All a path costs, index included, is
+ * about 207 bytes (tests/unit/dataplane/test_relay_table.c measures it).
  *
  * Thread contract.
  *  - Writers: aw_relay_table_add / _del / _expire / _free run on control
  *    threads only (the API thread and the relay's expiry thread), serialised
- *    by the caller (struct aw_relay.lock). A deleted or replaced path goes
- *    to the table's rte_rcu_qsbr defer queue (max_paths / 8 entries, at
- *    least 1024) with its hash key slot (LF mode never frees a slot on
- *    delete); both are released only after every lcore reported a quiescent
- *    state, reclaimed as the queue fills. When the queue or the slab is
+ *    by the caller (struct aw_relay.lock). They publish index entries with
+ *    release stores (a record is whole before its entry appears). A deleted
+ *    or replaced path goes to the table's rte_rcu_qsbr defer queue
+ *    (max_paths / 8 entries, at least 1024), released only after every lcore
+ *    reported a quiescent state, reclaimed as the queue fills. When the queue or the slab is
  *    full, the writer waits for one grace period (rte_rcu_qsbr_synchronize)
  *    and reclaims everything: writers never fail for want of memory that
  *    readers are about to give back.
@@ -102,12 +105,13 @@ struct aw_relay_rate {
 };
 
 /*
- * A path: 184 bytes, everything it needs but the meters of a rated path. The
+ * A path: 200 bytes, everything it needs but the meters of a rated path. The
  * relay never decrypts: tkey is the tag key of aw_trs_crypto.h (suite 1: the
  * HMAC-MD5 states; suite 2: the GCM key, expanded on demand by the lcore's
- * engine cache). tkey, suite and the timeouts are read-only once installed.
+ * engine cache). id, tkey, suite and the timeouts are read-only once installed.
  */
 struct aw_relay_path {
+	uint8_t id[16];             /* the PathID: the index's key (read-only once installed) */
 	uint8_t tkey[AW_TRS_TKEY_LEN];
 	uint32_t ack_seq;           /* the relay's own seq for ACKs (atomic add) */
 	uint32_t last_seen_s;       /* relaxed stores by lcores */
@@ -134,7 +138,7 @@ uint32_t aw_relay_table_count(const struct aw_relay_table *t);
 uint32_t aw_relay_table_max(const struct aw_relay_table *t);
 
 /* A new path for entry e (key derived, meters set up; now_s: the relay clock)
- * from t's slab, not yet in the hash; NULL with err set (out of memory, bad
+ * from t's slab, not yet in the index; NULL with err set (out of memory, bad
  * rate). Give back one that is never inserted with aw_relay_path_drop. */
 struct aw_relay_path *aw_relay_path_new(struct aw_relay_table *t, const struct aw_relay_entry *e,
 					uint32_t now_s, char *err, size_t errlen);
