@@ -210,17 +210,22 @@ forward(struct aw_lcore_ctx *c, const struct aw_relay *r, struct rmsg *rm,
 
 	if (unlikely(!r->has_addr[v6]))
 		return drop_path(rm, AW_DROP_RELAY_NO_FAMILY);
-	uint64_t old = l4_sum(rm->src, rm->dst, rm->v6, rm->sport_be, r->port_be, rm->ulen_be);
 	uint8_t *udp = put_headers(rm->m, rm->msg, rm->len, v6, r->addr[v6].b, to->addr,
 				   r->port_be, to->port_be);
 	if (unlikely(udp == NULL))
 		return drop_path(rm, AW_DROP_RELAY_NO_HEADROOM);
-	uint64_t neu = l4_sum(r->addr[v6].b, to->addr, v6, r->port_be, to->port_be, rm->ulen_be);
 	if (rm->ucsum != 0) {
+		/* Protocol, UDP length and the relay port are in the old and the
+		 * new sum alike (the port as destination, then as source): only
+		 * the addresses and the peer's port change. */
+		uint64_t old = addr_sum(addr_sum(rm->sport_be, rm->src, rm->v6), rm->dst, rm->v6);
+		uint64_t neu = addr_sum(addr_sum(to->port_be, r->addr[v6].b, v6), to->addr, v6);
 		uint64_t s = (uint16_t)~rm->ucsum;
 		s += (uint16_t)~aw_csum_fold64(old);
 		set_udp_csum(udp, s + neu);
 	} else if (v6) {
+		uint64_t neu = l4_sum(r->addr[v6].b, to->addr, v6, r->port_be, to->port_be,
+				      rm->ulen_be);
 		set_udp_csum(udp, neu + aw_csum_partial(rm->msg, rm->len, 0));
 	} else {
 		memset(udp + 6, 0, 2);
