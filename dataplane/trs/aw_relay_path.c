@@ -75,7 +75,6 @@ parse_one(const struct aw_feat_pkt *fp, struct rmsg *rm)
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, L3_OFF);
 	uint8_t *udp = ip + fp->l3_hl;
 	uint32_t plen = (uint32_t)fp->l3_len - fp->l3_hl;
-	const unsigned alen = fp->v6 ? 16 : 4;
 
 	if (unlikely(aw_be16_get(udp + 4) != plen))
 		return aw_set_drop(m, AW_DROP_RELAY_UDP_LENGTH), false;
@@ -97,9 +96,14 @@ parse_one(const struct aw_feat_pkt *fp, struct rmsg *rm)
 		       false;
 	rm->v6 = fp->v6;
 	rm->side = rm->msg[AW_TRS_OFF_FLAG] & AW_TRS_FLAG_R;
-	memset(rm->src, 0, sizeof(rm->src));
-	memcpy(rm->src, fp->v6 ? ip + 8 : ip + 12, alen);
-	memcpy(rm->dst, fp->v6 ? ip + 24 : ip + 16, alen);
+	if (fp->v6) { /* constant sizes: plain moves, no variable-length copy */
+		memcpy(rm->src, ip + 8, 16);
+		memcpy(rm->dst, ip + 24, 16);
+	} else {
+		memset(rm->src, 0, sizeof(rm->src));
+		memcpy(rm->src, ip + 12, 4);
+		memcpy(rm->dst, ip + 16, 4);
+	}
 	memcpy(&rm->sport_be, udp, 2);
 	memcpy(&rm->ulen_be, udp + 4, 2);
 	memcpy(&rm->ucsum, udp + 6, 2);
@@ -175,7 +179,13 @@ put_headers(struct rte_mbuf *m, uint8_t *msg, uint16_t len, const int v6, const 
 		memcpy(ip + 10, &z, 2);
 		memcpy(ip + 12, src, 4);
 		memcpy(ip + 16, dst, 4);
-		uint16_t ck = (uint16_t)~aw_csum_fold64(aw_csum32_add(0, ip, 5));
+		/* The words written above: the constant ones summed at compile
+		 * time (identification and checksum are 0), then length and
+		 * addresses. */
+		const uint64_t fixed = RTE_BE16(0x4500) + RTE_BE16(0x4000) +
+				       RTE_BE16((OUT_TTL << 8) | IPPROTO_UDP);
+		uint64_t sum = aw_csum32_add(aw_csum32_add(fixed + tl, src, 1), dst, 1);
+		uint16_t ck = (uint16_t)~aw_csum_fold64(sum);
 		memcpy(ip + 10, &ck, 2);
 	}
 	uint8_t *udp = ip + ih;
@@ -210,17 +220,22 @@ forward(struct aw_lcore_ctx *c, const struct aw_relay *r, struct rmsg *rm,
 
 	if (unlikely(!r->has_addr[v6]))
 		return drop_path(rm, AW_DROP_RELAY_NO_FAMILY);
-	uint64_t old = l4_sum(rm->src, rm->dst, rm->v6, rm->sport_be, r->port_be, rm->ulen_be);
 	uint8_t *udp = put_headers(rm->m, rm->msg, rm->len, v6, r->addr[v6].b, to->addr,
 				   r->port_be, to->port_be);
 	if (unlikely(udp == NULL))
 		return drop_path(rm, AW_DROP_RELAY_NO_HEADROOM);
-	uint64_t neu = l4_sum(r->addr[v6].b, to->addr, v6, r->port_be, to->port_be, rm->ulen_be);
 	if (rm->ucsum != 0) {
+		/* Protocol, UDP length and the relay port are in the old and the
+		 * new sum alike (the port as destination, then as source): only
+		 * the addresses and the peer's port change. */
+		uint64_t old = addr_sum(addr_sum(rm->sport_be, rm->src, rm->v6), rm->dst, rm->v6);
+		uint64_t neu = addr_sum(addr_sum(to->port_be, r->addr[v6].b, v6), to->addr, v6);
 		uint64_t s = (uint16_t)~rm->ucsum;
 		s += (uint16_t)~aw_csum_fold64(old);
 		set_udp_csum(udp, s + neu);
 	} else if (v6) {
+		uint64_t neu = l4_sum(r->addr[v6].b, to->addr, v6, r->port_be, to->port_be,
+				      rm->ulen_be);
 		set_udp_csum(udp, neu + aw_csum_partial(rm->msg, rm->len, 0));
 	} else {
 		memset(udp + 6, 0, 2);
