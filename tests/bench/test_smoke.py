@@ -131,6 +131,17 @@ def test_through_ports_memif_zero_copy():
     assert res["verdict"] == "valid", res
 
 
+def test_compare_all_gives_a_ratio_per_scenario():
+    """compare_all.sh: one table row per scenario asked for, with its ratios."""
+    if shutil.which("dpdk-testpmd") is None:
+        pytest.skip("dpdk-testpmd not installed")
+    r = script("compare_all.sh", "--rounds", "1", "--duration", "1", "plain", "trs-signaling-2", timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr
+    for name in ("plain", "trs-signaling-2"):
+        m = re.search(r"^compare %s +([0-9.]+) +([0-9.]+) +([0-9.]+) +([0-9.]+) +([0-9.]+)$" % name, r.stdout, re.M)
+        assert m and all(float(v) > 0 for v in m.groups()), r.stdout
+
+
 def test_callgrind_small():
     if shutil.which("valgrind") is None:
         pytest.skip("valgrind not installed")
