@@ -12,6 +12,8 @@
 #include <rte_rcu_qsbr.h>
 
 #include "aw_eal_test.h"
+#include "aw_relay.h"
+#include "aw_relay_priv.h"
 #include "aw_relay_table.h"
 
 static struct rte_rcu_qsbr *rcu;
@@ -209,59 +211,73 @@ test_drops_saturate(void)
 }
 
 /*
- * relay.list's cursor across index rebuilds: half the paths stay installed
- * while the listing runs one path per call and, between calls, other paths
- * are added and deleted (far more tombstones than the index holds, so it is
- * rebuilt several times in between). Every path installed the whole time is
- * returned exactly once.
+ * relay.list's cursor across index rebuilds. STAY paths, inserted after FILL
+ * others that are then deleted (so that many of their index entries sit away
+ * from their home positions, where a rebuild moves them back), stay installed
+ * while the listing runs one path per call. After `split` of them were
+ * listed, other paths are added and deleted between two calls (more
+ * tombstones than the index holds: it is rebuilt). Every path installed the
+ * whole time must be returned exactly once (listing in index order fails
+ * this). Returns the number listed twice or never.
  */
-static void
-test_iterate_across_rebuild(void)
+static unsigned
+iterate_trial(unsigned trial, unsigned split)
 {
-	enum { M = 1000, STAY = 500 };
-	char err[128];
-	struct aw_relay_table *t = aw_relay_table_create("ut_rt_iter", M, rcu, err, sizeof(err));
-	static uint8_t seen[1u << 20];
-	unsigned next_id = 0, calls = 0, twice = 0, stay_seen = 0;
+	enum { M = 1000, FILL = 500, STAY = 500 };
+	char err[128], name[32];
+	uint8_t seen[STAY] = {0};
+	const unsigned base = trial * 1000000u; /* other ids, other hashes */
+	unsigned next_id = base + FILL + STAY, bad = 0, listed = 0, calls = 0;
+	bool churned = false;
 	uint32_t cur = 0;
 	const uint8_t *id;
 	struct aw_relay_path *p;
 
+	snprintf(name, sizeof(name), "ut_rt_it%u", trial);
+	struct aw_relay_table *t = aw_relay_table_create(name, M, rcu, err, sizeof(err));
 	CHECK(t != NULL);
-	memset(seen, 0, sizeof(seen));
-	for (; next_id < M; next_id++) {
-		struct aw_relay_entry e = entry(next_id, 1);
+	for (unsigned i = 0; i < FILL + STAY; i++) { /* fillers (ids STAY..) first */
+		struct aw_relay_entry e = entry(base + (i + STAY) % (FILL + STAY), 1);
 		CHECK_EQ(put(t, &e, 0), 0);
 	}
-	/* paths STAY..M-1 go away; churn reuses their room */
-	for (unsigned i = STAY; i < M; i++) {
-		struct aw_relay_entry e = entry(i, 1);
+	for (unsigned i = STAY; i < STAY + FILL; i++) {
+		struct aw_relay_entry e = entry(base + i, 1);
 		CHECK(aw_relay_table_del(t, e.path_id));
 	}
-	while (aw_relay_table_iterate(t, &cur, &id, &p) == 0 && calls < 100000) {
+	while (aw_relay_table_iterate(t, &cur, &id, &p) == 0 && calls++ < 100000) {
 		unsigned i;
 		memcpy(&i, id, sizeof(i));
-		if (i < STAY) {
-			twice += seen[i];
-			stay_seen += !seen[i];
-			seen[i] = 1;
+		if (i - base < STAY) {
+			bad += seen[i - base];
+			listed += !seen[i - base];
+			seen[i - base] = 1;
 		}
-		calls++;
-		/* between two calls: 400 adds and 400 deletes of other paths */
-		unsigned first = next_id;
-		for (unsigned k = 0; k < 400; k++, next_id++) {
-			struct aw_relay_entry e = entry(next_id, 1);
-			CHECK_EQ(put(t, &e, 0), 0);
-		}
-		for (unsigned k = first; k < next_id; k++) {
-			struct aw_relay_entry e = entry(k, 1);
-			CHECK(aw_relay_table_del(t, e.path_id));
+		unsigned rounds = listed == split && !churned ? 10 : 0;
+		churned |= rounds != 0;
+		for (unsigned r = 0; r < rounds; r++) {
+			unsigned first = next_id;
+			for (unsigned k = 0; k < 300; k++, next_id++) {
+				struct aw_relay_entry e = entry(next_id, 1);
+				CHECK_EQ(put(t, &e, 0), 0);
+			}
+			for (unsigned k = first; k < next_id; k++) {
+				struct aw_relay_entry e = entry(k, 1);
+				CHECK(aw_relay_table_del(t, e.path_id));
+			}
 		}
 	}
-	CHECK(next_id > 100 * M); /* the index was rebuilt many times meanwhile */
-	CHECK_EQ(twice, 0);
-	CHECK_EQ(stay_seen, STAY);
 	aw_relay_table_free(t);
+	return bad + (STAY - listed);
+}
+
+static void
+test_iterate_across_rebuild(void)
+{
+	unsigned bad = 0;
+
+	for (unsigned trial = 0; trial < 40; trial++)
+		bad += iterate_trial(trial, 10 + trial * 12);
+	CHECK_EQ(bad, 0);
 }
 
 static void
@@ -413,6 +429,44 @@ test_memory_per_path(void)
 	aw_relay_table_free(t);
 }
 
+/*
+ * The relay clock is valid in every lcore's state from creation, before the
+ * lcore's first tick: a relay created on a 1 kHz "TSC" (so that creating it
+ * takes many clock seconds) has lcores whose clock reads the relay clock of
+ * the end of creation, not 0.
+ */
+static void
+test_relay_clock_from_create(void)
+{
+	static struct aw_dp dp;
+	static struct aw_config cfg;
+	static struct aw_lcore_ctx ctx;
+	struct aw_relay_conf rc = {.port = 7712, .max_paths = 16, .verify_burst = 64};
+	char err[256] = "";
+
+	snprintf(cfg.path, sizeof(cfg.path), "ut.json");
+	cfg.feat_conf[AW_FEAT_RELAY] = &rc;
+	dp.cfg = &cfg;
+	dp.rcu = rcu;
+	dp.tsc_hz = 1000;
+	ctx.dp = &dp;
+	ctx.role = AW_LCORE_RTC;
+	dp.ctx_list[0] = &ctx;
+	dp.n_ctx = 1;
+	uint64_t t0 = rte_rdtsc();
+	CHECK(aw_relay_create(&dp, err, sizeof(err)) == 0);
+	struct aw_relay *r = aw_relay_of(&dp);
+	CHECK(r != NULL && aw_relay_lc(&ctx) != NULL);
+	if (r != NULL && aw_relay_lc(&ctx) != NULL) {
+		uint32_t now = aw_relay_lc(&ctx)->now_s;
+		CHECK(rte_rdtsc() - t0 > 1000); /* creation took more than one clock second */
+		CHECK(now > 0);
+		CHECK(now <= aw_relay_clock(r, rte_rdtsc()));
+	}
+	aw_relay_destroy(&dp);
+	CHECK(aw_relay_of(&dp) == NULL);
+}
+
 static void
 setup(void)
 {
@@ -431,6 +485,6 @@ test_setup(void)
 
 AW_TEST_MAIN(AW_TEST(test_setup), AW_TEST(test_add_find_replace_del), AW_TEST(test_index_churn),
 	     AW_TEST(test_bad_rate_refused), AW_TEST(test_drops_saturate),
-	     AW_TEST(test_iterate_across_rebuild),
+	     AW_TEST(test_iterate_across_rebuild), AW_TEST(test_relay_clock_from_create),
 	     AW_TEST(test_expiry_rules), AW_TEST(test_side_seqlock_never_torn),
 	     AW_TEST(test_memory_per_path))
