@@ -370,9 +370,10 @@ heap_used(void)
 
 /*
  * Everything a path costs, from the EAL heap's allocation counter (the
- * PathID index, the slab, the RCU defer queue, and since the relay keeps no other per-path memory, that
- * is all): a full table of N paths without a rate, then 8192 of them
- * replaced by paths with a rate (their meters are the only extra). The slab's
+ * PathID index, the slab, the RCU defer queue, the live bitmap and the rate
+ * pool's chunk table; the relay keeps no other per-path memory): a full
+ * table of N paths without a rate, then 8192 of them replaced by paths with
+ * a rate (their meters, in the rate pool, are the only extra). The slab's
  * fixed slack (AW_RELAY_SLAB_SLACK records, whatever max_paths) is reported
  * apart; the engines' GCM key caches are per lcore, not per path.
  */
