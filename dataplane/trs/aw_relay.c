@@ -103,8 +103,9 @@ pick_addrs(struct aw_relay *r, const struct aw_dp *dp)
 
 /*
  * Every lcore's copy of the relay clock, read now (main thread, lcores not
- * running): valid from creation, before the lcore's first tick, so that a
- * message handled in its first loop stamps the path with the real time.
+ * running): valid from creation. The lcore's first burst, which comes before
+ * its first tick, ticks first (aw_relay_burst), so that a message handled in
+ * its first loop stamps the path with the time it arrived.
  */
 static void
 stamp_clocks(struct aw_relay *r)
@@ -227,8 +228,10 @@ aw_relay_tick(struct aw_lcore_ctx *c, uint64_t now_tsc)
 {
 	struct aw_relay_lcore *rl = aw_relay_lc(c);
 
-	if (rl != NULL)
+	if (rl != NULL) {
 		rl->now_s = aw_relay_clock(aw_relay_of(c->dp), now_tsc);
+		rl->ticked = true;
+	}
 }
 
 /* Every number of the section below, typed (aw_feature.h). */

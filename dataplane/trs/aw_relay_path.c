@@ -514,6 +514,8 @@ aw_relay_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b)
 {
 	unsigned budget = aw_relay_of(c->dp)->conf->verify_burst;
 
+	if (unlikely(!aw_relay_lc(c)->ticked)) /* the lcore's first loop: its tick comes later */
+		aw_relay_tick(c, rte_rdtsc());
 	for (unsigned off = 0; off < b->n; off += CHUNK)
 		relay_chunk(c, &b->p[off], b->n - off < CHUNK ? b->n - off : CHUNK, &budget);
 }

@@ -434,7 +434,7 @@ test_memory_per_path(void)
  * The relay clock is valid in every lcore's state from creation, before the
  * lcore's first tick: a relay created on a 1 kHz "TSC" (so that creating it
  * takes many clock seconds) has lcores whose clock reads the relay clock of
- * the end of creation, not 0.
+ * the end of creation, not 0, and whose first burst reads the clock anew.
  */
 static void
 test_relay_clock_from_create(void)
@@ -463,6 +463,16 @@ test_relay_clock_from_create(void)
 		CHECK(rte_rdtsc() - t0 > 1000); /* creation took more than one clock second */
 		CHECK(now > 0);
 		CHECK(now <= aw_relay_clock(r, rte_rdtsc()));
+		/* the lcore starts later: its first burst, before its first tick,
+		 * reads the clock of then */
+		static struct aw_feat_batch none;
+		uint32_t later = now;
+		for (unsigned i = 0; i < 100000000 && later < now + 3; i++)
+			later = aw_relay_clock(r, rte_rdtsc());
+		CHECK(later >= now + 3);
+		aw_relay_burst(&ctx, &none);
+		CHECK(aw_relay_lc(&ctx)->now_s >= later);
+		CHECK(aw_relay_lc(&ctx)->ticked);
 	}
 	aw_relay_destroy(&dp);
 	CHECK(aw_relay_of(&dp) == NULL);
