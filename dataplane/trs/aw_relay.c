@@ -101,12 +101,30 @@ pick_addrs(struct aw_relay *r, const struct aw_dp *dp)
 	}
 }
 
+/*
+ * Every lcore's copy of the relay clock, read now (main thread, lcores not
+ * running): valid from creation. The lcore's first burst, which comes before
+ * its first tick, ticks first (aw_relay_burst), so that a message handled in
+ * its first loop stamps the path with the time it arrived.
+ */
+static void
+stamp_clocks(struct aw_relay *r)
+{
+	uint32_t now = aw_relay_clock(r, rte_rdtsc());
+
+	for (unsigned i = 0; i < r->dp->n_ctx; i++) {
+		struct aw_relay_lcore *rl = aw_relay_lc(r->dp->ctx_list[i]);
+		if (rl != NULL)
+			rl->now_s = now;
+	}
+}
+
 static int
 lcore_init(struct aw_lcore_ctx *c, void *state, char *err, size_t errlen)
 {
 	struct aw_relay_lcore *rl = state;
 
-	(void)c;
+	rl->now_s = aw_relay_clock(aw_relay_of(c->dp), rte_rdtsc());
 	rl->eng = aw_trs_engine_create_best();
 	if (rl->eng == NULL) {
 		snprintf(err, errlen, "trs: cannot create a crypto engine");
@@ -168,6 +186,7 @@ aw_relay_create(struct aw_dp *dp, char *err, size_t errlen)
 	    install_config(r, err, errlen) < 0 ||
 	    aw_feat_claim_udp(dp, r->port_be, AW_FEAT_RELAY, err, errlen) < 0)
 		return -1;
+	stamp_clocks(r); /* installing the config may have taken seconds */
 	if (rte_ctrl_thread_create(&r->reaper, "aw-relay-exp", NULL, reaper_main, r) != 0) {
 		snprintf(err, errlen, "trs: cannot start the expiry thread");
 		return -1;
@@ -209,8 +228,10 @@ aw_relay_tick(struct aw_lcore_ctx *c, uint64_t now_tsc)
 {
 	struct aw_relay_lcore *rl = aw_relay_lc(c);
 
-	if (rl != NULL)
+	if (rl != NULL) {
 		rl->now_s = aw_relay_clock(aw_relay_of(c->dp), now_tsc);
+		rl->ticked = true;
+	}
 }
 
 /* Every number of the section below, typed (aw_feature.h). */

@@ -68,7 +68,8 @@ void aw_relay_destroy(struct aw_dp *dp);
 
 /* Sets the verdict of every packet of the batch. */
 void aw_relay_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b);
-/* Once per loop of a processing lcore: bounded expiry work. */
+/* Once per loop of a processing lcore (and before its first burst): its copy of the
+ * relay clock. */
 void aw_relay_tick(struct aw_lcore_ctx *c, uint64_t now_tsc);
 
 /* The "relay" section of the stats method; its numbers' metric types

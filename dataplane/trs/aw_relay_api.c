@@ -116,11 +116,12 @@ aw_relay_path_json(const struct aw_relay *r, const uint8_t id[16], const struct 
 			 side_json(&p->side[0]), side_json(&p->side[1]), "idle_s",
 			 (int)(now - __atomic_load_n(&p->last_seen_s, __ATOMIC_RELAXED)),
 			 "idle_timeout_s", p->idle_timeout_s, "bind_timeout_s", p->bind_timeout_s,
-			 "rate_limited", p->rate != NULL, "counters", "packets_from_initiator",
+			 "rate_limited", p->rate != 0, "counters", "packets_from_initiator",
 			 (json_int_t)rd(&p->pkts[0]), "bytes_from_initiator",
 			 (json_int_t)rd(&p->bytes[0]), "packets_from_responder",
 			 (json_int_t)rd(&p->pkts[1]), "bytes_from_responder",
-			 (json_int_t)rd(&p->bytes[1]), "drops", (json_int_t)rd(&p->drops));
+			 (json_int_t)rd(&p->bytes[1]), "drops",
+			 (json_int_t)__atomic_load_n(&p->drops, __ATOMIC_RELAXED));
 }
 
 static struct aw_relay *

@@ -56,7 +56,7 @@ struct rmsg {
 static inline void
 drop_path(struct rmsg *rm, enum aw_drop_reason why)
 {
-	aw_relay_count(&rm->path->drops, 1);
+	aw_relay_count_drop(&rm->path->drops);
 	aw_set_drop(rm->m, why);
 }
 
@@ -249,9 +249,8 @@ forward(struct aw_lcore_ctx *c, const struct aw_relay *r, struct rmsg *rm,
 }
 
 static inline bool
-rate_ok(const struct aw_relay_path *p, uint16_t len)
+rate_ok(struct aw_relay_rate *x, uint16_t len)
 {
-	struct aw_relay_rate *x = p->rate;
 	uint64_t now = rte_rdtsc();
 
 	if (x->pkts && rte_meter_srtcm_color_blind_check(&x->m_pkts, &x->p_pkts, now, 1) ==
@@ -271,7 +270,7 @@ forward_bound(struct aw_lcore_ctx *c, struct rmsg *rm, unsigned to_side,
 
 	if (!to->bound)
 		return drop_path(rm, AW_DROP_RELAY_PEER_UNBOUND);
-	if (p->rate != NULL && !rate_ok(p, rm->len))
+	if (p->rate != 0 && !rate_ok(aw_relay_table_rate(aw_relay_of(c->dp)->t, p), rm->len))
 		return drop_path(rm, AW_DROP_RELAY_RATE_LIMITED);
 	forward(c, aw_relay_of(c->dp), rm, &p->side[to_side], to, seq);
 }
@@ -515,6 +514,8 @@ aw_relay_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b)
 {
 	unsigned budget = aw_relay_of(c->dp)->conf->verify_burst;
 
+	if (unlikely(!aw_relay_lc(c)->ticked)) /* the lcore's first loop: its tick comes later */
+		aw_relay_tick(c, rte_rdtsc());
 	for (unsigned off = 0; off < b->n; off += CHUNK)
 		relay_chunk(c, &b->p[off], b->n - off < CHUNK ? b->n - off : CHUNK, &budget);
 }

@@ -53,7 +53,8 @@ struct aw_relay {
 
 struct aw_relay_lcore {
 	struct aw_trs_engine *eng;
-	uint32_t now_s;
+	uint32_t now_s;             /* the relay clock, set at create and by every tick */
+	bool ticked;                /* a tick ran (else the first burst ticks first) */
 } __rte_cache_aligned;
 
 /* The relay clock: whole seconds since aw_relay_create. */

@@ -19,9 +19,13 @@
 #define SLOT_MASK ((1u << SLOT_BITS) - 1)
 #define TAG_MASK  0x7fu
 
-_Static_assert(sizeof(struct aw_relay_path) == 200, "the path record is 200 bytes");
+#define RATE_CHUNK 256 /* rate pool records per chunk */
+
+_Static_assert(sizeof(struct aw_relay_path) == 184, "the path record is 184 bytes");
 _Static_assert(sizeof(struct aw_relay_side) == 40, "a side is 40 bytes");
 _Static_assert((16u << 20) + AW_RELAY_SLAB_SLACK + 2 <= SLOT_MASK, "slab indexes fit an entry");
+_Static_assert((16u << 20) + AW_RELAY_SLAB_SLACK + 1 < (1u << AW_RELAY_RATE_BITS),
+	       "rate ids fit a path's rate field");
 
 /* The index array; replaced whole by a rebuild (readers load t->idx once). */
 struct ridx {
@@ -41,6 +45,11 @@ struct aw_relay_table {
 	uint32_t free_head;            /* first released record (FREE_END: none) */
 	uint32_t fresh;                /* records [fresh, slab_n) were never used */
 	struct aw_relay_path *slab;    /* slab_n records */
+	uint64_t *live;                /* bit s: slab[s] is installed (writers) */
+	struct aw_relay_rate **rate_chunk; /* rate pool: n_rate_chunk chunks, NULL until used */
+	uint32_t n_rate_chunk;
+	uint32_t rate_free;            /* first released rate id; 0: none */
+	uint32_t rate_fresh;           /* rate ids >= rate_fresh were never used */
 };
 
 /* Released records form a list through their ack_seq field (no other use
@@ -172,12 +181,69 @@ ridx_rebuild(struct aw_relay_table *t)
 	return 0;
 }
 
+static inline void
+live_set(struct aw_relay_table *t, uint32_t slot, bool on)
+{
+	if (on)
+		t->live[slot / 64] |= 1ull << (slot % 64);
+	else
+		t->live[slot / 64] &= ~(1ull << (slot % 64));
+}
+
+static inline struct aw_relay_rate *
+rate_at(const struct aw_relay_table *t, uint32_t id)
+{
+	return &t->rate_chunk[(id - 1) / RATE_CHUNK][(id - 1) % RATE_CHUNK];
+}
+
+struct aw_relay_rate *
+aw_relay_table_rate(const struct aw_relay_table *t, const struct aw_relay_path *p)
+{
+	return rate_at(t, p->rate);
+}
+
+/* Writers: a rate record (zeroed) from the pool; 0 when out of memory. */
+static uint32_t
+rate_get(struct aw_relay_table *t)
+{
+	uint32_t id = t->rate_free;
+
+	if (id != 0) {
+		t->rate_free = rate_at(t, id)->next_free;
+	} else {
+		id = t->rate_fresh;
+		uint32_t c = (id - 1) / RATE_CHUNK;
+		if (c >= t->n_rate_chunk)
+			return 0;
+		if (t->rate_chunk[c] == NULL) {
+			struct aw_relay_rate *x = rte_zmalloc(
+				"aw_relay_rate", sizeof(*x) * RATE_CHUNK, RTE_CACHE_LINE_SIZE);
+			if (x == NULL)
+				return 0;
+			/* lcores see it through a path published after this */
+			__atomic_store_n(&t->rate_chunk[c], x, __ATOMIC_RELEASE);
+		}
+		t->rate_fresh++;
+	}
+	memset(rate_at(t, id), 0, sizeof(struct aw_relay_rate));
+	return id;
+}
+
+static void
+rate_put(struct aw_relay_table *t, uint32_t id)
+{
+	if (id == 0)
+		return;
+	rate_at(t, id)->next_free = t->rate_free;
+	t->rate_free = id;
+}
+
 static void
 release(struct aw_relay_table *t, struct aw_relay_path *p)
 {
 	memset(p->tkey, 0, sizeof(p->tkey));
-	rte_free(p->rate);
-	p->rate = NULL;
+	rate_put(t, p->rate);
+	p->rate = 0;
 	p->ack_seq = t->free_head;
 	t->free_head = (uint32_t)(p - t->slab);
 	t->n_free++;
@@ -230,7 +296,7 @@ static int
 make_dq(struct aw_relay_table *t, const char *name)
 {
 	char n[RTE_RCU_QSBR_DQ_NAMESIZE];
-	uint32_t size = t->max_paths / 8 < 1024 ? 1024 : t->max_paths / 8;
+	uint32_t size = t->max_paths / 32 < 1024 ? 1024 : t->max_paths / 32;
 	struct rte_rcu_qsbr_dq_parameters dp = {
 		.name = n, .flags = RTE_RCU_QSBR_DQ_MT_UNSAFE, .size = size,
 		.esize = sizeof(uint32_t), .trigger_reclaim_limit = size / 2,
@@ -256,9 +322,13 @@ aw_relay_table_create(const char *name, uint32_t max_paths, struct rte_rcu_qsbr 
 	t->rcu = rcu;
 	t->slab_n = max_paths + AW_RELAY_SLAB_SLACK;
 	t->slab = rte_zmalloc("aw_relay_slab", sizeof(*t->slab) * t->slab_n, RTE_CACHE_LINE_SIZE);
+	t->live = rte_zmalloc("aw_relay_live", sizeof(uint64_t) * (t->slab_n / 64 + 1), 0);
+	t->n_rate_chunk = (t->slab_n + 1) / RATE_CHUNK + 1;
+	t->rate_chunk = rte_zmalloc("aw_relay_rates", sizeof(*t->rate_chunk) * t->n_rate_chunk, 0);
+	t->rate_fresh = 1;
 	/* load at most 3/4 (+ 64: small tables) keeps probe sequences short */
 	t->idx = ridx_new(max_paths + max_paths / 3 + 64);
-	if (t->slab == NULL || t->idx == NULL)
+	if (t->slab == NULL || t->idx == NULL || t->live == NULL || t->rate_chunk == NULL)
 		goto nomem;
 	t->free_head = FREE_END;
 	t->n_free = t->slab_n;
@@ -287,6 +357,10 @@ aw_relay_table_free(struct aw_relay_table *t)
 	rte_rcu_qsbr_dq_delete(t->dq); /* reclaims all: lcores are offline */
 	rte_free(t->idx);
 	rte_free(t->slab);
+	rte_free(t->live);
+	for (uint32_t c = 0; t->rate_chunk != NULL && c < t->n_rate_chunk; c++)
+		rte_free(t->rate_chunk[c]);
+	rte_free(t->rate_chunk);
 	rte_free(t);
 }
 
@@ -302,16 +376,17 @@ aw_relay_table_max(const struct aw_relay_table *t)
 	return t->max_paths;
 }
 
-/* The meters of a rated entry; NULL with err set. */
-static struct aw_relay_rate *
-rate_new(const struct aw_relay_entry *e, char *err, size_t errlen)
+/* The meters of a rated entry, from the pool: their id, or 0 with err set. */
+static uint32_t
+rate_new(struct aw_relay_table *t, const struct aw_relay_entry *e, char *err, size_t errlen)
 {
-	struct aw_relay_rate *x = rte_zmalloc("aw_relay_rate", sizeof(*x), RTE_CACHE_LINE_SIZE);
+	uint32_t id = rate_get(t);
 
-	if (x == NULL) {
+	if (id == 0) {
 		snprintf(err, errlen, "out of memory for a relay path's meters");
-		return NULL;
+		return 0;
 	}
+	struct aw_relay_rate *x = rate_at(t, id);
 	if (e->rate_pps != 0) {
 		struct rte_meter_srtcm_params sp = {.cir = e->rate_pps, .cbs = e->rate_burst};
 		if (rte_meter_srtcm_profile_config(&x->p_pkts, &sp) != 0 ||
@@ -328,11 +403,11 @@ rate_new(const struct aw_relay_entry *e, char *err, size_t errlen)
 		x->bytes = 1;
 	}
 	if (x->pkts | x->bytes)
-		return x;
+		return id;
 bad:
 	snprintf(err, errlen, "rate: the meter refused these parameters");
-	rte_free(x);
-	return NULL;
+	rate_put(t, id);
+	return 0;
 }
 
 struct aw_relay_path *
@@ -340,20 +415,20 @@ aw_relay_path_new(struct aw_relay_table *t, const struct aw_relay_entry *e, uint
 		  char *err, size_t errlen)
 {
 	uint8_t tk[AW_TRS_TKEY_LEN];
-	struct aw_relay_rate *x = NULL;
+	uint32_t x = 0;
 	struct aw_relay_path *p;
 
 	if (aw_trs_tkey_init(tk, e->key, e->suite) != 0) {
 		snprintf(err, errlen, "tunnel_key: key derivation failed");
 		return NULL;
 	}
-	if (e->has_rate && (x = rate_new(e, err, errlen)) == NULL)
+	if (e->has_rate && (x = rate_new(t, e, err, errlen)) == 0)
 		return NULL;
 	if (t->n_free == 0 && t->rcu != NULL)
 		reclaim_all(t);
 	if (t->n_free == 0) {
 		snprintf(err, errlen, "out of memory for a relay path");
-		rte_free(x);
+		rate_put(t, x);
 		return NULL;
 	}
 	if (t->free_head != FREE_END) {
@@ -402,6 +477,8 @@ aw_relay_table_insert(struct aw_relay_table *t, const uint8_t path_id[16], struc
 	if (i != UINT32_MAX) {
 		struct aw_relay_path *old = &t->slab[ent_slot(x->e[i])];
 		__atomic_store_n(&x->e[i], ent_tag(h) | (slot + 2), __ATOMIC_RELEASE);
+		live_set(t, (uint32_t)(old - t->slab), false);
+		live_set(t, slot, true);
 		defer(t, old);
 		return 1;
 	}
@@ -415,6 +492,7 @@ aw_relay_table_insert(struct aw_relay_table *t, const uint8_t path_id[16], struc
 	i = ridx_free_pos(x, h);
 	x->used += x->e[i] == E_EMPTY;
 	__atomic_store_n(&x->e[i], ent_tag(h) | (slot + 2), __ATOMIC_RELEASE);
+	live_set(t, slot, true);
 	t->n++;
 	return 0;
 }
@@ -430,6 +508,7 @@ aw_relay_table_del(struct aw_relay_table *t, const uint8_t path_id[16])
 		return false;
 	struct aw_relay_path *p = &t->slab[ent_slot(x->e[i])];
 	__atomic_store_n(&x->e[i], E_TOMB, __ATOMIC_RELEASE);
+	live_set(t, (uint32_t)(p - t->slab), false);
 	defer(t, p);
 	t->n--;
 	return true;
@@ -449,15 +528,22 @@ int
 aw_relay_table_iterate(const struct aw_relay_table *t, uint32_t *next, const uint8_t **id,
 		       struct aw_relay_path **p)
 {
-	const struct ridx *x = t->idx;
+	uint32_t i = *next;
 
-	for (uint32_t i = *next; i < x->cap; i++)
-		if (ent_live(x->e[i])) {
-			*p = &t->slab[ent_slot(x->e[i])];
-			*id = (*p)->id;
-			*next = i + 1;
-			return 0;
+	while (i < t->fresh) {
+		uint64_t w = t->live[i / 64] >> (i % 64);
+		if (w == 0) {
+			i = (i / 64 + 1) * 64;
+			continue;
 		}
+		i += (uint32_t)__builtin_ctzll(w);
+		if (i >= t->fresh)
+			break;
+		*p = &t->slab[i];
+		*id = (*p)->id;
+		*next = i + 1;
+		return 0;
+	}
 	return -1;
 }
 

@@ -2,7 +2,7 @@
 /*
  * aw_relay_table — the relay paths keyed by PathID (SPEC §5.3).
  *
- * A struct aw_relay_path (200 bytes: PathID, tag key, ACK seq, timers,
+ * A struct aw_relay_path (184 bytes: PathID, tag key, ACK seq, timers,
  * counters, both sides with their replay windows and next-hop caches) comes
  * from a slab allocated at create (max_paths + AW_RELAY_SLAB_SLACK records,
  * the free ones linked through their ack_seq). PathIDs are found by the
@@ -10,9 +10,10 @@
  * probing over 4-byte entries (a 7-bit hash tag and the record's slab
  * index), max_paths * 4/3 of them, tombstones on delete, rebuilt into a
  * fresh array (published, the old one freed after a grace period) when
- * tombstones fill it. Only a path with a rate has more: its struct
- * aw_relay_rate (meters), rte_malloc'd. All a path costs, index included, is
- * about 207 bytes (tests/unit/dataplane/test_relay_table.c measures it).
+ * tombstones fill it. A bitmap of the installed records orders iteration
+ * (aw_relay_table_iterate). Only a path with a rate has more: its struct
+ * aw_relay_rate (meters) in the rate pool. All a path costs, index included,
+ * is about 190 bytes (tests/unit/dataplane/test_relay_table.c measures it).
  *
  * Thread contract.
  *  - Writers: aw_relay_table_add / _del / _expire / _free run on control
@@ -20,7 +21,7 @@
  *    by the caller (struct aw_relay.lock). They publish index entries with
  *    release stores (a record is whole before its entry appears). A deleted
  *    or replaced path goes to the table's rte_rcu_qsbr defer queue
- *    (max_paths / 8 entries, at least 1024), released only after every lcore
+ *    (max_paths / 32 entries, at least 1024), released only after every lcore
  *    reported a quiescent state, reclaimed as the queue fills. When the queue or the slab is
  *    full, the writer waits for one grace period (rte_rcu_qsbr_synchronize)
  *    and reclaims everything: writers never fail for want of memory that
@@ -97,33 +98,46 @@ struct aw_relay_side {
 	struct aw_replay win;       /* anti-replay window of the side's messages (12 B) */
 };
 
-/* srTCM meters of a path with a rate (rte_malloc'd, only for those paths). */
+/*
+ * srTCM meters of a path with a rate. They live in the table's rate pool
+ * (chunks of AW_RELAY_RATE_CHUNK records, allocated as rated paths come and
+ * kept until the table is freed); a path names its record by a 25-bit id
+ * (0: no rate). Released records are listed through next_free.
+ */
 struct aw_relay_rate {
 	struct rte_meter_srtcm m_pkts, m_bytes;
 	struct rte_meter_srtcm_profile p_pkts, p_bytes;
+	uint32_t next_free;  /* free list (writers); 0: end */
 	uint8_t pkts, bytes; /* which meters run */
 };
 
+#define AW_RELAY_RATE_BITS 25 /* rate ids: 1 .. slab records + 1 */
+
 /*
- * A path: 200 bytes, everything it needs but the meters of a rated path. The
+ * A path: 184 bytes, everything it needs but the meters of a rated path. The
  * relay never decrypts: tkey is the tag key of aw_trs_crypto.h (suite 1: the
  * HMAC-MD5 states; suite 2: the GCM key, expanded on demand by the lcore's
- * engine cache). id, tkey, suite and the timeouts are read-only once installed.
+ * engine cache). id, tkey, suite, rate and the timeouts are read-only once
+ * installed. Layout: what a CAPSULE reads (PathID, counters, last_seen_s,
+ * drops, rate, both sides' seqlock and binding) comes first; the tag key,
+ * ACK seq and timers of signalling and expiry last. No padding.
  */
 struct aw_relay_path {
 	uint8_t id[16];             /* the PathID: the index's key (read-only once installed) */
-	uint8_t tkey[AW_TRS_TKEY_LEN];
-	uint32_t ack_seq;           /* the relay's own seq for ACKs (atomic add) */
+	uint64_t pkts[2];           /* received from side i and forwarded / answered */
+	uint64_t bytes[2];
 	uint32_t last_seen_s;       /* relaxed stores by lcores */
+	uint32_t drops;             /* dropped after the path was found; saturates at
+				     * UINT32_MAX (the lcores' per-reason drop counters keep
+				     * counting: aw_relay_count_drop) */
+	uint32_t rate : AW_RELAY_RATE_BITS; /* rate pool id (aw_relay_table_rate); 0: none */
+	uint32_t suite : 32 - AW_RELAY_RATE_BITS;
+	uint32_t ack_seq;           /* the relay's own seq for ACKs (atomic add) */
+	struct aw_relay_side side[2];
 	uint32_t bind_deadline_s;   /* both sides must be bound by then */
 	uint16_t idle_timeout_s;
 	uint16_t bind_timeout_s;
-	uint8_t suite;
-	struct aw_relay_rate *rate; /* NULL: no rate limit */
-	uint64_t pkts[2];           /* received from side i and forwarded / answered */
-	uint64_t bytes[2];
-	uint64_t drops;             /* dropped after the path was found */
-	struct aw_relay_side side[2];
+	uint8_t tkey[AW_TRS_TKEY_LEN];
 };
 
 struct aw_relay_table;
@@ -158,10 +172,21 @@ bool aw_relay_table_del(struct aw_relay_table *t, const uint8_t path_id[16]);
 /* Control-thread lookup (API get). */
 struct aw_relay_path *aw_relay_table_find(const struct aw_relay_table *t,
 					  const uint8_t path_id[16]);
-/* Iteration (control threads, under the writers' lock): *next starts at 0;
- * returns 0 and sets *id / *p, or -1 at the end. */
+/*
+ * Iteration (control threads, under the writers' lock): *next starts at 0;
+ * returns 0 and sets *id / *p, or -1 at the end. The order is the records'
+ * slab order, which no insert, delete or index rebuild changes: between two
+ * calls (the lock may be let go, e.g. between relay.list pages) a path
+ * installed the whole time is returned exactly once. A path added meanwhile
+ * may or may not be returned; a path replaced meanwhile is a new record and
+ * may be returned as both its old and new record, or as neither.
+ */
 int aw_relay_table_iterate(const struct aw_relay_table *t, uint32_t *next, const uint8_t **id,
 			   struct aw_relay_path **p);
+
+/* The meters of p (p->rate != 0). Any thread that holds p. */
+struct aw_relay_rate *aw_relay_table_rate(const struct aw_relay_table *t,
+					  const struct aw_relay_path *p);
 
 /* Lcore lookup of n <= 64 PathIDs: paths[i] or NULL. */
 void aw_relay_table_lookup_bulk(const struct aw_relay_table *t, const void **ids, unsigned n,
@@ -235,6 +260,16 @@ static inline void
 aw_relay_count(uint64_t *c, uint64_t v)
 {
 	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+}
+
+/* The same for a path's 32-bit drop counter, which stops at UINT32_MAX. */
+static inline void
+aw_relay_count_drop(uint32_t *c)
+{
+	uint32_t v = __atomic_load_n(c, __ATOMIC_RELAXED);
+
+	if (likely(v != UINT32_MAX))
+		__atomic_store_n(c, v + 1, __ATOMIC_RELAXED);
 }
 
 #endif /* AW_RELAY_TABLE_H */

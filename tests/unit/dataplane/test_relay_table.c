@@ -12,6 +12,8 @@
 #include <rte_rcu_qsbr.h>
 
 #include "aw_eal_test.h"
+#include "aw_relay.h"
+#include "aw_relay_priv.h"
 #include "aw_relay_table.h"
 
 static struct rte_rcu_qsbr *rcu;
@@ -173,9 +175,109 @@ test_bad_rate_refused(void)
 	e.rate_pps = 10;
 	e.rate_burst = 5;
 	struct aw_relay_path *p = aw_relay_path_new(t, &e, 0, err, sizeof(err));
-	CHECK(p != NULL && p->rate != NULL && p->rate->pkts && !p->rate->bytes);
+	CHECK(p != NULL && p->rate != 0 && aw_relay_table_rate(t, p)->pkts &&
+	      !aw_relay_table_rate(t, p)->bytes);
+	uint32_t id = p->rate;
+	aw_relay_path_drop(t, p);
+	/* the released meters are the next path's, reset */
+	e.rate_pps = 0;
+	e.rate_bytes_s = 1000;
+	p = aw_relay_path_new(t, &e, 0, err, sizeof(err));
+	CHECK(p != NULL && p->rate == id && !aw_relay_table_rate(t, p)->pkts &&
+	      aw_relay_table_rate(t, p)->bytes);
 	aw_relay_path_drop(t, p);
 	aw_relay_table_free(t);
+}
+
+/* A path's drop counter is 32-bit: it stops at UINT32_MAX, never wraps. */
+static void
+test_drops_saturate(void)
+{
+	char err[128];
+	struct aw_relay_table *t = aw_relay_table_create("ut_rt_drops", 4, NULL, err, sizeof(err));
+	struct aw_relay_entry e = entry(7, 2);
+	struct aw_relay_path *p = aw_relay_path_new(t, &e, 0, err, sizeof(err));
+
+	CHECK(p != NULL && p->drops == 0 && p->suite == 2 && p->rate == 0);
+	aw_relay_count_drop(&p->drops);
+	CHECK_EQ(p->drops, 1);
+	p->drops = UINT32_MAX - 1;
+	aw_relay_count_drop(&p->drops);
+	CHECK_EQ(p->drops, UINT32_MAX);
+	aw_relay_count_drop(&p->drops);
+	CHECK_EQ(p->drops, UINT32_MAX);
+	aw_relay_path_drop(t, p);
+	aw_relay_table_free(t);
+}
+
+/*
+ * relay.list's cursor across index rebuilds. STAY paths, inserted after FILL
+ * others that are then deleted (so that many of their index entries sit away
+ * from their home positions, where a rebuild moves them back), stay installed
+ * while the listing runs one path per call. After `split` of them were
+ * listed, other paths are added and deleted between two calls (more
+ * tombstones than the index holds: it is rebuilt). Every path installed the
+ * whole time must be returned exactly once (listing in index order fails
+ * this). Returns the number listed twice or never.
+ */
+static unsigned
+iterate_trial(unsigned trial, unsigned split)
+{
+	enum { M = 1000, FILL = 500, STAY = 500 };
+	char err[128], name[32];
+	uint8_t seen[STAY] = {0};
+	const unsigned base = trial * 1000000u; /* other ids, other hashes */
+	unsigned next_id = base + FILL + STAY, bad = 0, listed = 0, calls = 0;
+	bool churned = false;
+	uint32_t cur = 0;
+	const uint8_t *id;
+	struct aw_relay_path *p;
+
+	snprintf(name, sizeof(name), "ut_rt_it%u", trial);
+	struct aw_relay_table *t = aw_relay_table_create(name, M, rcu, err, sizeof(err));
+	CHECK(t != NULL);
+	for (unsigned i = 0; i < FILL + STAY; i++) { /* fillers (ids STAY..) first */
+		struct aw_relay_entry e = entry(base + (i + STAY) % (FILL + STAY), 1);
+		CHECK_EQ(put(t, &e, 0), 0);
+	}
+	for (unsigned i = STAY; i < STAY + FILL; i++) {
+		struct aw_relay_entry e = entry(base + i, 1);
+		CHECK(aw_relay_table_del(t, e.path_id));
+	}
+	while (aw_relay_table_iterate(t, &cur, &id, &p) == 0 && calls++ < 100000) {
+		unsigned i;
+		memcpy(&i, id, sizeof(i));
+		if (i - base < STAY) {
+			bad += seen[i - base];
+			listed += !seen[i - base];
+			seen[i - base] = 1;
+		}
+		unsigned rounds = listed == split && !churned ? 10 : 0;
+		churned |= rounds != 0;
+		for (unsigned r = 0; r < rounds; r++) {
+			unsigned first = next_id;
+			for (unsigned k = 0; k < 300; k++, next_id++) {
+				struct aw_relay_entry e = entry(next_id, 1);
+				CHECK_EQ(put(t, &e, 0), 0);
+			}
+			for (unsigned k = first; k < next_id; k++) {
+				struct aw_relay_entry e = entry(k, 1);
+				CHECK(aw_relay_table_del(t, e.path_id));
+			}
+		}
+	}
+	aw_relay_table_free(t);
+	return bad + (STAY - listed);
+}
+
+static void
+test_iterate_across_rebuild(void)
+{
+	unsigned bad = 0;
+
+	for (unsigned trial = 0; trial < 40; trial++)
+		bad += iterate_trial(trial, 10 + trial * 12);
+	CHECK_EQ(bad, 0);
 }
 
 static void
@@ -268,9 +370,10 @@ heap_used(void)
 
 /*
  * Everything a path costs, from the EAL heap's allocation counter (the
- * PathID index, the slab, the RCU defer queue, and since the relay keeps no other per-path memory, that
- * is all): a full table of N paths without a rate, then 8192 of them
- * replaced by paths with a rate (their meters are the only extra). The slab's
+ * PathID index, the slab, the RCU defer queue, the live bitmap and the rate
+ * pool's chunk table; the relay keeps no other per-path memory): a full
+ * table of N paths without a rate, then 8192 of them replaced by paths with
+ * a rate (their meters, in the rate pool, are the only extra). The slab's
  * fixed slack (AW_RELAY_SLAB_SLACK records, whatever max_paths) is reported
  * apart; the engines' GCM key caches are per lcore, not per path.
  */
@@ -314,16 +417,65 @@ test_memory_per_path(void)
 	}
 	CHECK_EQ(rated, NR);
 	size_t with_rate = heap_used() - before;
-	printf("memory per path (%u paths, no rate): %zu B all included (record %zu B, "
-	       "PathID index and defer queue %zu B) + fixed slab slack %zu B "
+	printf("memory per path (%u paths, no rate): %.1f B all included (record %zu B, "
+	       "PathID index, defer queue, live bits %.1f B) + fixed slab slack %zu B "
 	       "(%u records, %zu B per path at this size); a path with a rate adds %zu B\n",
-	       N, (all - slack) / N, sizeof(struct aw_relay_path),
-	       (all - slack) / N - sizeof(struct aw_relay_path), slack, AW_RELAY_SLAB_SLACK,
-	       slack / N, (with_rate - all) / NR);
+	       N, (double)(all - slack) / N, sizeof(struct aw_relay_path),
+	       (double)(all - slack) / N - (double)sizeof(struct aw_relay_path), slack,
+	       AW_RELAY_SLAB_SLACK, slack / N, (with_rate - all) / NR);
 	CHECK_EQ(all - empty, 0); /* a path allocates nothing beyond the table */
-	CHECK((all - slack) / N <= 212); /* 200 B record + index (4 B x 4/3) + defer queue */
+	/* 184 B record + index (4 B x 4/3) + defer queue + a live bit */
+	CHECK((double)(all - slack) / N <= 192.0);
 	CHECK((with_rate - all) / NR <= 384);
 	aw_relay_table_free(t);
+}
+
+/*
+ * The relay clock is valid in every lcore's state from creation, before the
+ * lcore's first tick: a relay created on a 1 kHz "TSC" (so that creating it
+ * takes many clock seconds) has lcores whose clock reads the relay clock of
+ * the end of creation, not 0, and whose first burst reads the clock anew.
+ */
+static void
+test_relay_clock_from_create(void)
+{
+	static struct aw_dp dp;
+	static struct aw_config cfg;
+	static struct aw_lcore_ctx ctx;
+	struct aw_relay_conf rc = {.port = 7712, .max_paths = 16, .verify_burst = 64};
+	char err[256] = "";
+
+	snprintf(cfg.path, sizeof(cfg.path), "ut.json");
+	cfg.feat_conf[AW_FEAT_RELAY] = &rc;
+	dp.cfg = &cfg;
+	dp.rcu = rcu;
+	dp.tsc_hz = 1000;
+	ctx.dp = &dp;
+	ctx.role = AW_LCORE_RTC;
+	dp.ctx_list[0] = &ctx;
+	dp.n_ctx = 1;
+	uint64_t t0 = rte_rdtsc();
+	CHECK(aw_relay_create(&dp, err, sizeof(err)) == 0);
+	struct aw_relay *r = aw_relay_of(&dp);
+	CHECK(r != NULL && aw_relay_lc(&ctx) != NULL);
+	if (r != NULL && aw_relay_lc(&ctx) != NULL) {
+		uint32_t now = aw_relay_lc(&ctx)->now_s;
+		CHECK(rte_rdtsc() - t0 > 1000); /* creation took more than one clock second */
+		CHECK(now > 0);
+		CHECK(now <= aw_relay_clock(r, rte_rdtsc()));
+		/* the lcore starts later: its first burst, before its first tick,
+		 * reads the clock of then */
+		static struct aw_feat_batch none;
+		uint32_t later = now;
+		for (unsigned i = 0; i < 100000000 && later < now + 3; i++)
+			later = aw_relay_clock(r, rte_rdtsc());
+		CHECK(later >= now + 3);
+		aw_relay_burst(&ctx, &none);
+		CHECK(aw_relay_lc(&ctx)->now_s >= later);
+		CHECK(aw_relay_lc(&ctx)->ticked);
+	}
+	aw_relay_destroy(&dp);
+	CHECK(aw_relay_of(&dp) == NULL);
 }
 
 static void
@@ -343,6 +495,7 @@ test_setup(void)
 }
 
 AW_TEST_MAIN(AW_TEST(test_setup), AW_TEST(test_add_find_replace_del), AW_TEST(test_index_churn),
-	     AW_TEST(test_bad_rate_refused),
+	     AW_TEST(test_bad_rate_refused), AW_TEST(test_drops_saturate),
+	     AW_TEST(test_iterate_across_rebuild), AW_TEST(test_relay_clock_from_create),
 	     AW_TEST(test_expiry_rules), AW_TEST(test_side_seqlock_never_torn),
 	     AW_TEST(test_memory_per_path))
