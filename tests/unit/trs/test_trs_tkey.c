@@ -5,6 +5,8 @@
  * golden messages Python computed), both engines == the aw_trs_key API on
  * random messages of both suites, the ipsec-mb GCM key cache (hits, misses,
  * two keys fighting for one slot, a replaced key never verifying), errors.
+ * The 8-lane HMAC-MD5 kernel alone against OpenSSL: every data length it
+ * takes, every lane count, lanes at different offsets.
  * Set AW_TRS_TEST_NO_MB=1 to run as on a CPU where intel-ipsec-mb cannot run.
  */
 #include "aw_test.h"
@@ -13,6 +15,8 @@
 #include <stdlib.h>
 
 #include "aw_trs_crypto.h"
+#include "aw_trs_crypto_priv.h" /* aw_trs_ossl_md5_states: the reference */
+#include "aw_trs_md5x8.h"
 
 static struct aw_trs_engine *engines[2];
 static unsigned n_engines;
@@ -249,6 +253,56 @@ test_errors(void)
 	}
 }
 
+/* aw_md5x8_hmac == OpenSSL's HMAC-MD5 from the same states for every data
+ * length of 0..247 (1..4 inner blocks) and every lane count 1..8; the
+ * lanes' data at odd offsets, tags only written for the n lanes asked. */
+static void
+test_md5x8_kernel(void)
+{
+	enum { L = AW_MD5X8_LANES, MAXD = AW_MD5X8_MAX_BLOCKS * 64 - 9 };
+	static uint8_t data[L][MAXD + 8];
+	uint8_t st[L][32], out[L][16], want[16], fence[16];
+	const uint8_t *sp[L], *mp[L];
+	uint8_t *op[L];
+	size_t len[L];
+	unsigned bad = 0;
+
+	if (!aw_md5x8_usable())
+		return; /* no AVX2: the ipsec-mb jobs do all (checked above) */
+	CHECK_EQ(aw_md5x8_blocks(MAXD), AW_MD5X8_MAX_BLOCKS);
+	CHECK_EQ(aw_md5x8_blocks(MAXD + 1), AW_MD5X8_MAX_BLOCKS + 1);
+	rnd_fill(&st[0][0], sizeof(st));
+	rnd_fill(&data[0][0], sizeof(data));
+	memset(fence, 0xa5, sizeof(fence));
+	for (size_t d = 0; d <= MAXD; d++) {
+		for (unsigned n = 1; n <= L; n++) {
+			for (unsigned l = 0; l < L; l++) {
+				/* same block count for every lane: d, or down to the
+				 * shortest length with as many blocks */
+				const unsigned nb = aw_md5x8_blocks(d);
+				const size_t lo = nb == 1 ? 0 : 64 * (size_t)(nb - 1) - 8;
+				const size_t cut = d - lo < 5 * (size_t)l ? d - lo : 5 * (size_t)l;
+
+				len[l] = d - cut;
+				sp[l] = st[(l + d) % L];
+				mp[l] = data[l] + (l & 7);
+				op[l] = out[l];
+				memcpy(out[l], fence, 16);
+			}
+			aw_md5x8_hmac(sp, mp, len, n, op);
+			for (unsigned l = 0; l < L; l++) {
+				if (l >= n) {
+					bad += memcmp(out[l], fence, 16) != 0;
+					continue;
+				}
+				CHECK_EQ(aw_trs_ossl_md5_states(sp[l], mp[l], len[l], want), AW_TRS_OK);
+				bad += memcmp(out[l], want, 16) != 0;
+			}
+		}
+	}
+	CHECK_EQ(bad, 0);
+}
+
 static void
 test_cleanup(void)
 {
@@ -259,4 +313,4 @@ test_cleanup(void)
 
 AW_TEST_MAIN(AW_TEST(test_engines), AW_TEST(test_states_kat), AW_TEST(test_golden),
              AW_TEST(test_equals_key_api), AW_TEST(test_gcm_cache), AW_TEST(test_errors),
-             AW_TEST(test_cleanup))
+             AW_TEST(test_md5x8_kernel),              AW_TEST(test_cleanup))
