@@ -59,7 +59,7 @@ static const uint32_t kx8[64][AW_MD5X8_LANES] __attribute__((aligned(32))) = {
  * of a..d from step to step instead of moving registers. OP is the add of
  * f (sub for I's complemented form). */
 #define ROTL(x, s) _mm256_or_si256(_mm256_slli_epi32((x), (s)), _mm256_srli_epi32((x), 32 - (s)))
-#define KM(g, i)   _mm256_add_epi32(m[g], _mm256_load_si256((const __m256i *)kx8[i]))
+#define KM(g, i)   _mm256_add_epi32(m[g], _mm256_load_si256((const __m256i *)(const void *)kp[i]))
 #define STEP(OP, fv, a, b, g, s, i) (a) = _mm256_add_epi32((b), ROTL(_mm256_add_epi32(OP((a), (fv)), KM(g, i)), s))
 #define F(a, b, c, d, g, s, i)                                                                    \
 	STEP(_mm256_add_epi32, _mm256_xor_si256(d, _mm256_and_si256(b, _mm256_xor_si256(c, d))), \
@@ -79,7 +79,12 @@ __attribute__((target("avx2"), always_inline)) static inline void
 md5_block(__m256i st[4], const __m256i m[16])
 {
 	__m256i a = st[0], b = st[1], c = st[2], d = st[3];
+	/* The table through a pointer the compiler cannot see into: otherwise
+	 * it rebuilds each constant in a register (3 instructions) instead of
+	 * adding it from memory. */
+	const uint32_t(*kp)[AW_MD5X8_LANES] = kx8;
 
+	__asm__("" : "+r"(kp));
 	F(a, b, c, d, 0, 7, 0);
 	F(d, a, b, c, 1, 12, 1);
 	F(c, d, a, b, 2, 17, 2);
