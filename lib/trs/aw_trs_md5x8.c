@@ -224,6 +224,7 @@ aw_md5x8_hmac(const uint8_t *const st[], const uint8_t *const msg[], const size_
 	const __m256i lane_off = _mm256_load_si256((const __m256i *)(const void *)loff);
 	load_states(s, sp, 0);
 	for (unsigned j = 0; j < nb; j++) {
+#pragma GCC unroll 16
 		for (unsigned w = 0; w < 16; w++)
 			m[w] = _mm256_i32gather_epi32((const int *)(const void *)buf[0],
 			                              _mm256_add_epi32(lane_off,
