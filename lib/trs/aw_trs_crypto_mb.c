@@ -713,32 +713,34 @@ tk_md5_submit(IMB_MGR *m, struct aw_trs_engine *e, unsigned i, const uint8_t *ms
 		job_done(e, done, NULL, res, NULL);
 }
 
-/* Up to 8 suite-1 messages whose inner hashes take the same number of
- * blocks, waiting for aw_md5x8_hmac. */
+/* Up to 16 (AVX-512F) or 8 (AVX2) suite-1 messages whose inner hashes take
+ * the same number of blocks, waiting for aw_md5xn_hmac. */
 struct md5x8_group {
-	const uint8_t *st[AW_MD5X8_LANES], *msg[AW_MD5X8_LANES];
-	size_t len[AW_MD5X8_LANES];
-	uint8_t *out[AW_MD5X8_LANES];
+	const uint8_t *st[AW_MD5X16_LANES], *msg[AW_MD5X16_LANES];
+	size_t len[AW_MD5X16_LANES];
+	uint8_t *out[AW_MD5X16_LANES];
 	unsigned n;
 };
 
 static void
-md5x8_add(struct md5x8_group *g, const uint8_t *st, const uint8_t *msg, size_t len, uint8_t *out)
+md5x8_add(struct md5x8_group *g, unsigned lanes, const uint8_t *st, const uint8_t *msg, size_t len,
+          uint8_t *out)
 {
 	g->st[g->n] = st;
 	g->msg[g->n] = msg;
 	g->len[g->n] = len;
 	g->out[g->n] = out;
-	if (++g->n == AW_MD5X8_LANES) {
-		aw_md5x8_hmac(g->st, g->msg, g->len, g->n, g->out);
+	if (++g->n == lanes) {
+		aw_md5xn_hmac(g->st, g->msg, g->len, g->n, g->out);
 		g->n = 0;
 	}
 }
 
 /*
- * Suite 1: a message whose inner hash is short goes to the 8-lane AVX2
- * HMAC-MD5 (grouped by block count, each group run as soon as it has 8,
- * the rest at the end); a longer one (or no AVX2) becomes an ipsec-mb job,
+ * Suite 1: a message whose inner hash is short goes to the 16-lane AVX-512F
+ * or 8-lane AVX2 HMAC-MD5 (grouped by block count, each group run as soon
+ * as its lanes are full, the rest at the end); a longer one (or neither
+ * AVX2 nor AVX-512F) becomes an ipsec-mb job,
  * all queued together and flushed once (the library starts its lanes only
  * when all are taken). Suite 2 one by one with cached expanded keys.
  */
@@ -747,7 +749,7 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
            unsigned n, int *res)
 {
 	struct md5x8_group grp[AW_MD5X8_MAX_BLOCKS];
-	const bool x8 = aw_md5x8_usable();
+	const unsigned lanes = aw_md5x8_lanes(); /* 16, 8, or 0: no SIMD kernel */
 	IMB_MGR *m = e->mgr;
 
 	for (unsigned b = 0; b < AW_MD5X8_MAX_BLOCKS; b++)
@@ -761,8 +763,8 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
 		}
 		size_t len = AW_TRS_HDR_LEN + blen[i];
 		unsigned nb = aw_md5x8_blocks(len);
-		if (x8 && nb <= AW_MD5X8_MAX_BLOCKS) {
-			md5x8_add(&grp[nb - 1], req[i].tk, req[i].msg, len, e->tags[i]);
+		if (lanes != 0 && nb <= AW_MD5X8_MAX_BLOCKS) {
+			md5x8_add(&grp[nb - 1], lanes, req[i].tk, req[i].msg, len, e->tags[i]);
 			continue;
 		}
 		memcpy(e->pads[i], req[i].tk, AW_TRS_TKEY_LEN);
@@ -770,7 +772,7 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
 	}
 	for (unsigned b = 0; b < AW_MD5X8_MAX_BLOCKS; b++)
 		if (grp[b].n != 0)
-			aw_md5x8_hmac(grp[b].st, grp[b].msg, grp[b].len, grp[b].n, grp[b].out);
+			aw_md5xn_hmac(grp[b].st, grp[b].msg, grp[b].len, grp[b].n, grp[b].out);
 	job_flush(m, e, req, res, NULL);
 }
 

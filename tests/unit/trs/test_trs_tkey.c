@@ -5,8 +5,8 @@
  * golden messages Python computed), both engines == the aw_trs_key API on
  * random messages of both suites, the ipsec-mb GCM key cache (hits, misses,
  * two keys fighting for one slot, a replaced key never verifying), errors.
- * The 8-lane HMAC-MD5 kernel alone against OpenSSL: every data length it
- * takes, every lane count, lanes at different offsets.
+ * The 8- and 16-lane HMAC-MD5 kernels alone against OpenSSL: every data
+ * length they take, every lane count, lanes at different offsets.
  * Set AW_TRS_TEST_NO_MB=1 to run as on a CPU where intel-ipsec-mb cannot run.
  */
 #include "aw_test.h"
@@ -253,24 +253,23 @@ test_errors(void)
 	}
 }
 
-/* aw_md5x8_hmac == OpenSSL's HMAC-MD5 from the same states for every data
- * length of 0..247 (1..4 inner blocks) and every lane count 1..8; the
- * lanes' data at odd offsets, tags only written for the n lanes asked. */
-static void
-test_md5x8_kernel(void)
-{
-	enum { L = AW_MD5X8_LANES, MAXD = AW_MD5X8_MAX_BLOCKS * 64 - 9 };
-	static uint8_t data[L][MAXD + 8];
-	uint8_t st[L][32], out[L][16], want[16], fence[16];
-	const uint8_t *sp[L], *mp[L];
-	uint8_t *op[L];
-	size_t len[L];
-	unsigned bad = 0;
+typedef void (*md5xn_fn)(const uint8_t *const st[], const uint8_t *const msg[],
+                         const size_t len[], unsigned n, uint8_t *const out[]);
 
-	if (!aw_md5x8_usable())
-		return; /* no AVX2: the ipsec-mb jobs do all (checked above) */
-	CHECK_EQ(aw_md5x8_blocks(MAXD), AW_MD5X8_MAX_BLOCKS);
-	CHECK_EQ(aw_md5x8_blocks(MAXD + 1), AW_MD5X8_MAX_BLOCKS + 1);
+/* kernel == OpenSSL's HMAC-MD5 from the same states for every data length
+ * of 0..247 (1..4 inner blocks) and every lane count 1..L; the lanes' data
+ * at odd offsets, tags only written for the n lanes asked. */
+static void
+check_md5_kernel(md5xn_fn kernel, unsigned L)
+{
+	enum { LMAX = AW_MD5X16_LANES, MAXD = AW_MD5X8_MAX_BLOCKS * 64 - 9 };
+	static uint8_t data[LMAX][MAXD + 8];
+	uint8_t st[LMAX][32], out[LMAX][16], want[16], fence[16];
+	const uint8_t *sp[LMAX], *mp[LMAX];
+	uint8_t *op[LMAX];
+	size_t len[LMAX];
+	unsigned bad = 0, tags = 0;
+
 	rnd_fill(&st[0][0], sizeof(st));
 	rnd_fill(&data[0][0], sizeof(data));
 	memset(fence, 0xa5, sizeof(fence));
@@ -289,7 +288,7 @@ test_md5x8_kernel(void)
 				op[l] = out[l];
 				memcpy(out[l], fence, 16);
 			}
-			aw_md5x8_hmac(sp, mp, len, n, op);
+			kernel(sp, mp, len, n, op);
 			for (unsigned l = 0; l < L; l++) {
 				if (l >= n) {
 					bad += memcmp(out[l], fence, 16) != 0;
@@ -297,10 +296,31 @@ test_md5x8_kernel(void)
 				}
 				CHECK_EQ(aw_trs_ossl_md5_states(sp[l], mp[l], len[l], want), AW_TRS_OK);
 				bad += memcmp(out[l], want, 16) != 0;
+				tags++;
 			}
 		}
 	}
+	CHECK_EQ(tags, (MAXD + 1) * L * (L + 1) / 2);
 	CHECK_EQ(bad, 0);
+}
+
+/* The AVX2 (8 lanes) and AVX-512F (16 lanes) HMAC-MD5 kernels alone, each
+ * where this CPU runs it, and the dispatcher the bursts use. */
+static void
+test_md5x8_kernel(void)
+{
+	const unsigned lanes = aw_md5x8_lanes();
+
+	CHECK_EQ(aw_md5x8_blocks(AW_MD5X8_MAX_BLOCKS * 64 - 9), AW_MD5X8_MAX_BLOCKS);
+	CHECK_EQ(aw_md5x8_blocks(AW_MD5X8_MAX_BLOCKS * 64 - 8), AW_MD5X8_MAX_BLOCKS + 1);
+	CHECK(lanes == 0 || lanes == AW_MD5X8_LANES || lanes == AW_MD5X16_LANES);
+	if (aw_md5x8_usable())
+		check_md5_kernel(aw_md5x8_hmac, AW_MD5X8_LANES);
+	if (lanes == AW_MD5X16_LANES)
+		check_md5_kernel(aw_md5x16_hmac, AW_MD5X16_LANES);
+	if (lanes != 0)
+		check_md5_kernel(aw_md5xn_hmac, lanes);
+	printf("     md5 kernels: widest %u lanes\n", lanes);
 }
 
 static void
