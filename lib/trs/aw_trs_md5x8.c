@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Eight HMAC-MD5 tags at once (aw_trs_md5x8.h): the MD5 compression of
+ * Eight (or sixteen) HMAC-MD5 tags at once (aw_trs_md5x8.h): the MD5 compression of
  * RFC 1321 on eight 32-bit lanes of AVX2 registers. Each lane's data is
  * copied into a padded buffer with whole 32-byte moves (0x80, zeros, the
  * 64-bit bit count that includes the key block already in the state), its
  * words are gathered lane by lane, and the outer block is built in
  * registers from the inner digest. States come in and tags go out through
  * 4x4 word transposes, not word by word. Lanes beyond n read lane 0's
- * buffer and state; their results are not written.
+ * buffer and state; their results are not written. The same on sixteen
+ * lanes of AVX-512F (aw_md5x16_hmac), and aw_md5xn_hmac picks the widest
+ * kernel the CPU runs (checked once).
  *
  * Contract: any thread; only the caller's buffers are touched.
  */
