@@ -390,16 +390,18 @@ accept_signal(struct aw_lcore_ctx *c, struct rmsg *rm)
 
 	aw_relay_side_lock(s);
 	rc = aw_replay_update(&s->win, seq);
-	if (rc == 0 && s->win.top == seq && !bind_is(&s->bind, rm)) {
+	bool from_bind = rc == 0 && bind_is(&s->bind, rm); /* compared once */
+	if (rc == 0 && s->win.top == seq && !from_bind) {
 		c->stats.info[s->bind.bound ? AW_INFO_RELAY_REBINDS : AW_INFO_RELAY_BINDS]++;
 		memcpy(s->bind.addr, rm->src, 16);
 		s->bind.port_be = rm->sport_be;
 		s->bind.v6 = rm->v6;
 		s->bind.bound = 1;
 		s->bind.nh = 0; /* the next hop of the old address does not apply */
+		from_bind = true;
 	}
 	rm->back.bound = 0;
-	if (rc == 0 && bind_is(&s->bind, rm)) {
+	if (from_bind) {
 		rm->back = s->bind;
 		rm->back_seq = s->wseq + 1; /* the version the unlock publishes */
 	}

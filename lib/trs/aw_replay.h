@@ -30,6 +30,8 @@
 
 #include <stdint.h>
 
+#include "aw_trs_msg.h"
+
 #define AW_REPLAY_WINDOW 64
 
 /* 12 bytes, 4-byte aligned (packed: it sits in the relay's per-path record). */
@@ -40,9 +42,45 @@ struct __attribute__((packed, aligned(4))) aw_replay {
 
 /* Empty window (same as zero-filled memory). */
 void aw_replay_init(struct aw_replay *w);
-/* 0, or AW_TRS_E_REPLAY_DUP / _OLD / _WRAP (aw_trs_msg.h). Does not modify w. */
-int aw_replay_check(const struct aw_replay *w, uint32_t seq);
+/* 0, or AW_TRS_E_REPLAY_DUP / _OLD / _WRAP (aw_trs_msg.h). Does not modify w.
+ * Inline, as update: the relay runs both for every signalling message. */
+static inline int
+aw_replay_check(const struct aw_replay *w, uint32_t seq)
+{
+	uint32_t behind;
+
+	if (w->bitmap == 0 || seq > w->top)
+		return AW_TRS_OK;
+	behind = w->top - seq;
+	if (behind >= (1u << 31))
+		return AW_TRS_E_REPLAY_WRAP;
+	if (behind >= AW_REPLAY_WINDOW)
+		return AW_TRS_E_REPLAY_OLD;
+	if (w->bitmap & (1ull << behind))
+		return AW_TRS_E_REPLAY_DUP;
+	return AW_TRS_OK;
+}
+
 /* Accept seq into the window: 0, or the error check would give (w unchanged). */
-int aw_replay_update(struct aw_replay *w, uint32_t seq);
+static inline int
+aw_replay_update(struct aw_replay *w, uint32_t seq)
+{
+	int rc = aw_replay_check(w, seq);
+
+	if (rc != AW_TRS_OK)
+		return rc;
+	if (w->bitmap == 0) {
+		w->top = seq;
+		w->bitmap = 1;
+	} else if (seq > w->top) {
+		uint32_t shift = seq - w->top;
+
+		w->bitmap = shift >= AW_REPLAY_WINDOW ? 1 : (w->bitmap << shift) | 1;
+		w->top = seq;
+	} else {
+		w->bitmap |= 1ull << (w->top - seq);
+	}
+	return AW_TRS_OK;
+}
 
 #endif /* AW_REPLAY_H */

@@ -157,12 +157,6 @@ aw_trs_gcm_nonce(const uint8_t *hdr, uint8_t nonce[12])
 	memcpy(nonce + 8, hdr + AW_TRS_OFF_SEQ, 4);
 }
 
-bool
-aw_trs_tag_eq(const uint8_t *a, const uint8_t *b)
-{
-	return CRYPTO_memcmp(a, b, AW_TRS_TAG_LEN) == 0;
-}
-
 static int
 check_common(const struct aw_trs_engine *e, const struct aw_trs_key *k, const void *msg)
 {

@@ -266,8 +266,9 @@ struct aw_trs_treq {
  * aw_trs_verify / aw_trs_sign would return with the aw_trs_key of the same
  * (key, suite), and sign writes the same bytes. Errors: BAD_ARG, BAD_SUITE,
  * TRUNCATED / LEN_MISMATCH (verify), NO_SPACE (sign), BAD_TAG, CRYPTO_FAIL.
- * ipsec-mb engines: suite-1 HMAC-MD5 from the precomputed states, eight
- * short messages at a time in AVX2 lanes (aw_trs_md5x8.h; longer ones as
+ * ipsec-mb engines: suite-1 HMAC-MD5 from the precomputed states, sixteen
+ * (AVX-512F) or eight (AVX2) short messages at a time in SIMD lanes
+ * (aw_trs_md5x8.h; longer ones as
  * ipsec-mb jobs in its SIMD lanes); suite-2 tags by GHASH and one AES block
  * (no CTR pass), their keys expanded into the engine's 2-way
  * set-associative cache of AW_TRS_GCM_CACHE expanded GCM keys (least

@@ -381,17 +381,26 @@ mb_gcm_open(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *msg, s
 
 #define GHASH_ONE_MAX 256 /* bodies up to this size: GHASH in one call over a stack copy */
 
-/* E_K(block) with the AES-256 round keys of an expanded GCM key: the mask
- * that turns the GHASH of a message into its tag (block = J0). */
-__attribute__((target("aes,sse2"))) static void
-aes256_block(const struct gcm_key_data *gkd, const uint8_t in[16], uint8_t out[16])
+/* E_K(J0) with the AES-256 round keys of an expanded GCM key, J0 = the
+ * header's nonce || 0x00000001: the mask that turns the GHASH of a message
+ * into its tag. The 14 rounds written out. */
+#define AES_R(i) b = _mm_aesenc_si128(b, _mm_load_si128(rk + (i)))
+__attribute__((target("aes,sse2"))) static inline __m128i
+aes256_j0(const struct gcm_key_data *gkd, const uint8_t *msg)
 {
 	const __m128i *rk = (const __m128i *)gkd->expanded_keys;
-	__m128i b = _mm_xor_si128(_mm_loadu_si128((const __m128i *)in), _mm_load_si128(rk));
+	uint32_t txid, seq;
 
-	for (unsigned r = 1; r < 14; r++)
-		b = _mm_aesenc_si128(b, _mm_load_si128(rk + r));
-	_mm_storeu_si128((__m128i *)out, _mm_aesenclast_si128(b, _mm_load_si128(rk + 14)));
+	memcpy(&txid, msg + AW_TRS_OFF_TXID, 4);
+	memcpy(&seq, msg + AW_TRS_OFF_SEQ, 4);
+	/* type, flag, 0, 0 | txid | seq | 0, 0, 0, 1 (aw_trs_gcm_nonce's layout) */
+	__m128i b = _mm_setr_epi32((int)(msg[AW_TRS_OFF_TYPE] | (uint32_t)msg[AW_TRS_OFF_FLAG] << 8),
+	                           (int)txid, (int)seq, (int)0x01000000);
+
+	b = _mm_xor_si128(b, _mm_load_si128(rk));
+	AES_R(1); AES_R(2); AES_R(3); AES_R(4); AES_R(5); AES_R(6); AES_R(7);
+	AES_R(8); AES_R(9); AES_R(10); AES_R(11); AES_R(12); AES_R(13);
+	return _mm_aesenclast_si128(b, _mm_load_si128(rk + 14));
 }
 
 /*
@@ -400,12 +409,16 @@ aes256_block(const struct gcm_key_data *gkd, const uint8_t in[16], uint8_t out[1
  * GHASH over the header (AAD) and the ciphertext, each zero-padded to whole
  * blocks, then over the block of their bit lengths, chained through the
  * library's GHASH (io_tag in and out), xored with E_K(J0), J0 = nonce || 1.
+ * A body of up to GHASH_ONE_MAX bytes is copied in 16-byte moves, the last
+ * one reading up to 15 bytes past the body: every caller's buffer has the
+ * tag (verify) or room for it (sign) there; those bytes are zeroed in the
+ * copy before they are hashed.
  */
-static void
+__attribute__((target("aes,sse2"))) static void
 mb_gcm_tag(IMB_MGR *m, const struct gcm_key_data *gkd, const uint8_t *msg, size_t body_len,
            uint8_t tag[16])
 {
-	alignas(16) uint8_t g[16] = {0}, j0[16], ek[16], lens[16];
+	alignas(16) uint8_t g[16] = {0}, lens[16];
 	alignas(16) uint8_t one[AW_TRS_HDR_LEN + GHASH_ONE_MAX + 16]; /* hdr, body, lens */
 	const uint64_t abits = be64_of((uint64_t)AW_TRS_HDR_LEN * 8);
 	const uint64_t cbits = be64_of((uint64_t)body_len * 8);
@@ -414,9 +427,14 @@ mb_gcm_tag(IMB_MGR *m, const struct gcm_key_data *gkd, const uint8_t *msg, size_
 	memcpy(lens + 8, &cbits, 8);
 	if (body_len <= GHASH_ONE_MAX) { /* one call: the library's cost is mostly per call */
 		size_t padded = (body_len + 15) & ~(size_t)15;
+		__m128i *o = (__m128i *)(void *)one;
 
-		memcpy(one, msg, AW_TRS_HDR_LEN + body_len);
-		memset(one + AW_TRS_HDR_LEN + body_len, 0, padded - body_len);
+		for (size_t x = 0; x < AW_TRS_HDR_LEN + padded; x += 16)
+			_mm_store_si128(o++, _mm_loadu_si128((const __m128i *)(const void *)(msg + x)));
+		/* the bytes past the body up to the next block: zeros (the lens
+		 * block after them is written next) */
+		_mm_storeu_si128((__m128i *)(void *)(one + AW_TRS_HDR_LEN + body_len),
+		                 _mm_setzero_si128());
 		memcpy(one + AW_TRS_HDR_LEN + padded, lens, sizeof(lens));
 		IMB_GHASH(m, gkd, one, AW_TRS_HDR_LEN + padded + sizeof(lens), g, sizeof(g));
 	} else {
@@ -424,14 +442,9 @@ mb_gcm_tag(IMB_MGR *m, const struct gcm_key_data *gkd, const uint8_t *msg, size_
 		IMB_GHASH(m, gkd, msg + AW_TRS_HDR_LEN, body_len, g, sizeof(g));
 		IMB_GHASH(m, gkd, lens, sizeof(lens), g, sizeof(g));
 	}
-	aw_trs_gcm_nonce(msg, j0);
-	j0[12] = 0;
-	j0[13] = 0;
-	j0[14] = 0;
-	j0[15] = 1;
-	aes256_block(gkd, j0, ek);
-	for (unsigned i = 0; i < 16; i++)
-		tag[i] = g[i] ^ ek[i];
+	_mm_storeu_si128((__m128i *)(void *)tag,
+	                 _mm_xor_si128(_mm_load_si128((const __m128i *)(const void *)g),
+	                               aes256_j0(gkd, msg)));
 }
 
 static int
@@ -636,6 +649,17 @@ mb_sign_burst(struct aw_trs_engine *e, const struct aw_trs_sreq *req, unsigned n
 	job_flush(m, e, req, res, sign_fin);
 }
 
+/* Two tag keys equal (32 bytes, no library call). */
+static inline bool
+tk_eq(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x[4], y[4];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
+}
+
 /* The expanded GCM key of tag key tk: from the cache, or expanded into it. */
 static const struct gcm_key_data *
 gcm_key(struct aw_trs_engine *e, const uint8_t *tk)
@@ -646,7 +670,7 @@ gcm_key(struct aw_trs_engine *e, const uint8_t *tk)
 	__typeof__(e->gcm->set[0]) *set = &e->gcm->set[w & (GCM_SETS - 1)];
 	for (unsigned i = 0; i < 2; i++) {
 		struct aw_trs_gcm_way *c = &set->way[i];
-		if (c->valid && memcmp(c->tk, tk, AW_TRS_TKEY_LEN) == 0) {
+		if (c->valid && tk_eq(c->tk, tk)) {
 			set->victim = (uint8_t)(i ^ 1);
 			e->gcm_hits++;
 			return &c->kd;
@@ -689,32 +713,34 @@ tk_md5_submit(IMB_MGR *m, struct aw_trs_engine *e, unsigned i, const uint8_t *ms
 		job_done(e, done, NULL, res, NULL);
 }
 
-/* Up to 8 suite-1 messages whose inner hashes take the same number of
- * blocks, waiting for aw_md5x8_hmac. */
+/* Up to 16 (AVX-512F) or 8 (AVX2) suite-1 messages whose inner hashes take
+ * the same number of blocks, waiting for aw_md5xn_hmac. */
 struct md5x8_group {
-	const uint8_t *st[AW_MD5X8_LANES], *msg[AW_MD5X8_LANES];
-	size_t len[AW_MD5X8_LANES];
-	uint8_t *out[AW_MD5X8_LANES];
+	const uint8_t *st[AW_MD5X16_LANES], *msg[AW_MD5X16_LANES];
+	size_t len[AW_MD5X16_LANES];
+	uint8_t *out[AW_MD5X16_LANES];
 	unsigned n;
 };
 
 static void
-md5x8_add(struct md5x8_group *g, const uint8_t *st, const uint8_t *msg, size_t len, uint8_t *out)
+md5x8_add(struct md5x8_group *g, unsigned lanes, const uint8_t *st, const uint8_t *msg, size_t len,
+          uint8_t *out)
 {
 	g->st[g->n] = st;
 	g->msg[g->n] = msg;
 	g->len[g->n] = len;
 	g->out[g->n] = out;
-	if (++g->n == AW_MD5X8_LANES) {
-		aw_md5x8_hmac(g->st, g->msg, g->len, g->n, g->out);
+	if (++g->n == lanes) {
+		aw_md5xn_hmac(g->st, g->msg, g->len, g->n, g->out);
 		g->n = 0;
 	}
 }
 
 /*
- * Suite 1: a message whose inner hash is short goes to the 8-lane AVX2
- * HMAC-MD5 (grouped by block count, each group run as soon as it has 8,
- * the rest at the end); a longer one (or no AVX2) becomes an ipsec-mb job,
+ * Suite 1: a message whose inner hash is short goes to the 16-lane AVX-512F
+ * or 8-lane AVX2 HMAC-MD5 (grouped by block count, each group run as soon
+ * as its lanes are full, the rest at the end); a longer one (or neither
+ * AVX2 nor AVX-512F) becomes an ipsec-mb job,
  * all queued together and flushed once (the library starts its lanes only
  * when all are taken). Suite 2 one by one with cached expanded keys.
  */
@@ -723,7 +749,7 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
            unsigned n, int *res)
 {
 	struct md5x8_group grp[AW_MD5X8_MAX_BLOCKS];
-	const bool x8 = aw_md5x8_usable();
+	const unsigned lanes = aw_md5x8_lanes(); /* 16, 8, or 0: no SIMD kernel */
 	IMB_MGR *m = e->mgr;
 
 	for (unsigned b = 0; b < AW_MD5X8_MAX_BLOCKS; b++)
@@ -737,8 +763,8 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
 		}
 		size_t len = AW_TRS_HDR_LEN + blen[i];
 		unsigned nb = aw_md5x8_blocks(len);
-		if (x8 && nb <= AW_MD5X8_MAX_BLOCKS) {
-			md5x8_add(&grp[nb - 1], req[i].tk, req[i].msg, len, e->tags[i]);
+		if (lanes != 0 && nb <= AW_MD5X8_MAX_BLOCKS) {
+			md5x8_add(&grp[nb - 1], lanes, req[i].tk, req[i].msg, len, e->tags[i]);
 			continue;
 		}
 		memcpy(e->pads[i], req[i].tk, AW_TRS_TKEY_LEN);
@@ -746,7 +772,7 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
 	}
 	for (unsigned b = 0; b < AW_MD5X8_MAX_BLOCKS; b++)
 		if (grp[b].n != 0)
-			aw_md5x8_hmac(grp[b].st, grp[b].msg, grp[b].len, grp[b].n, grp[b].out);
+			aw_md5xn_hmac(grp[b].st, grp[b].msg, grp[b].len, grp[b].n, grp[b].out);
 	job_flush(m, e, req, res, NULL);
 }
 

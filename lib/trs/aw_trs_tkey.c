@@ -120,7 +120,7 @@ treq_check(const struct aw_trs_treq *r, bool verify, size_t *blen)
 	}
 	if (r->len < AW_TRS_MIN_LEN)
 		return AW_TRS_E_TRUNCATED;
-	if (aw_trs_get_msg_len(r->msg) != r->len)
+	if ((uint16_t)(r->msg[AW_TRS_OFF_MSG_LEN] << 8 | r->msg[AW_TRS_OFF_MSG_LEN + 1]) != r->len)
 		return AW_TRS_E_LEN_MISMATCH;
 	*blen = (size_t)r->len - AW_TRS_MIN_LEN;
 	return AW_TRS_OK;

@@ -5,6 +5,8 @@
  * golden messages Python computed), both engines == the aw_trs_key API on
  * random messages of both suites, the ipsec-mb GCM key cache (hits, misses,
  * two keys fighting for one slot, a replaced key never verifying), errors.
+ * The 8- and 16-lane HMAC-MD5 kernels alone against OpenSSL: every data
+ * length they take, every lane count, lanes at different offsets.
  * Set AW_TRS_TEST_NO_MB=1 to run as on a CPU where intel-ipsec-mb cannot run.
  */
 #include "aw_test.h"
@@ -13,6 +15,8 @@
 #include <stdlib.h>
 
 #include "aw_trs_crypto.h"
+#include "aw_trs_crypto_priv.h" /* aw_trs_ossl_md5_states: the reference */
+#include "aw_trs_md5x8.h"
 
 static struct aw_trs_engine *engines[2];
 static unsigned n_engines;
@@ -249,6 +253,76 @@ test_errors(void)
 	}
 }
 
+typedef void (*md5xn_fn)(const uint8_t *const st[], const uint8_t *const msg[],
+                         const size_t len[], unsigned n, uint8_t *const out[]);
+
+/* kernel == OpenSSL's HMAC-MD5 from the same states for every data length
+ * of 0..247 (1..4 inner blocks) and every lane count 1..L; the lanes' data
+ * at odd offsets, tags only written for the n lanes asked. */
+static void
+check_md5_kernel(md5xn_fn kernel, unsigned L)
+{
+	enum { LMAX = AW_MD5X16_LANES, MAXD = AW_MD5X8_MAX_BLOCKS * 64 - 9 };
+	static uint8_t data[LMAX][MAXD + 8];
+	uint8_t st[LMAX][32], out[LMAX][16], want[16], fence[16];
+	const uint8_t *sp[LMAX], *mp[LMAX];
+	uint8_t *op[LMAX];
+	size_t len[LMAX];
+	unsigned bad = 0, tags = 0;
+
+	rnd_fill(&st[0][0], sizeof(st));
+	rnd_fill(&data[0][0], sizeof(data));
+	memset(fence, 0xa5, sizeof(fence));
+	for (size_t d = 0; d <= MAXD; d++) {
+		for (unsigned n = 1; n <= L; n++) {
+			for (unsigned l = 0; l < L; l++) {
+				/* same block count for every lane: d, or down to the
+				 * shortest length with as many blocks */
+				const unsigned nb = aw_md5x8_blocks(d);
+				const size_t lo = nb == 1 ? 0 : 64 * (size_t)(nb - 1) - 8;
+				const size_t cut = d - lo < 5 * (size_t)l ? d - lo : 5 * (size_t)l;
+
+				len[l] = d - cut;
+				sp[l] = st[(l + d) % L];
+				mp[l] = data[l] + (l & 7);
+				op[l] = out[l];
+				memcpy(out[l], fence, 16);
+			}
+			kernel(sp, mp, len, n, op);
+			for (unsigned l = 0; l < L; l++) {
+				if (l >= n) {
+					bad += memcmp(out[l], fence, 16) != 0;
+					continue;
+				}
+				CHECK_EQ(aw_trs_ossl_md5_states(sp[l], mp[l], len[l], want), AW_TRS_OK);
+				bad += memcmp(out[l], want, 16) != 0;
+				tags++;
+			}
+		}
+	}
+	CHECK_EQ(tags, (MAXD + 1) * L * (L + 1) / 2);
+	CHECK_EQ(bad, 0);
+}
+
+/* The AVX2 (8 lanes) and AVX-512F (16 lanes) HMAC-MD5 kernels alone, each
+ * where this CPU runs it, and the dispatcher the bursts use. */
+static void
+test_md5x8_kernel(void)
+{
+	const unsigned lanes = aw_md5x8_lanes();
+
+	CHECK_EQ(aw_md5x8_blocks(AW_MD5X8_MAX_BLOCKS * 64 - 9), AW_MD5X8_MAX_BLOCKS);
+	CHECK_EQ(aw_md5x8_blocks(AW_MD5X8_MAX_BLOCKS * 64 - 8), AW_MD5X8_MAX_BLOCKS + 1);
+	CHECK(lanes == 0 || lanes == AW_MD5X8_LANES || lanes == AW_MD5X16_LANES);
+	if (aw_md5x8_usable())
+		check_md5_kernel(aw_md5x8_hmac, AW_MD5X8_LANES);
+	if (lanes == AW_MD5X16_LANES)
+		check_md5_kernel(aw_md5x16_hmac, AW_MD5X16_LANES);
+	if (lanes != 0)
+		check_md5_kernel(aw_md5xn_hmac, lanes);
+	printf("     md5 kernels: widest %u lanes\n", lanes);
+}
+
 static void
 test_cleanup(void)
 {
@@ -259,4 +333,4 @@ test_cleanup(void)
 
 AW_TEST_MAIN(AW_TEST(test_engines), AW_TEST(test_states_kat), AW_TEST(test_golden),
              AW_TEST(test_equals_key_api), AW_TEST(test_gcm_cache), AW_TEST(test_errors),
-             AW_TEST(test_cleanup))
+             AW_TEST(test_md5x8_kernel),              AW_TEST(test_cleanup))
