@@ -141,9 +141,7 @@ aw_fwd_route_inline(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated,
 	struct aw_dp *dp = c->dp;
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, AW_FWD_L3_OFF);
 	const struct aw_nexthop *nh;
-	struct rte_ether_addr mac;
 	struct aw_addr key;
-	uint8_t nport;
 	int32_t pos;
 
 	if (!originated && !checked && !aw_fwd_ttl_alive(c, m, ip, v6))
@@ -172,8 +170,11 @@ aw_fwd_route_inline(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated,
 			aw_addr_set4(&key, aw_fwd_ip_dst(ip, v6));
 		pos = aw_fwd_neigh_pos(c, &key);
 	}
-	if (likely(pos >= 0 && aw_neigh_read_inline(dp->neigh, pos, &mac, &nport))) {
-		aw_l2_finish(dp, m, nh->port, &mac);
+	const uint64_t w = likely(pos >= 0) ? aw_neigh_word(dp->neigh, (uint32_t)pos) : 0;
+	if (likely(w & AW_NEIGH_VALID)) {
+		aw_l2_write_word(rte_pktmbuf_mtod(m, struct rte_ether_hdr *), w,
+				 &dp->ports[nh->port].mac);
+		aw_set_tx(m, nh->port);
 		if (!originated)
 			c->stats.info[AW_INFO_FORWARDED]++;
 	} else {

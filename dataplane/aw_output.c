@@ -103,6 +103,11 @@ aw_dispatch_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 {
 	const int off = aw_meta_offset; /* loaded once: stores through mbufs may alias it */
 	struct tx_tally t = {0, 0};
+	/* the TX buffer of the last packet's port, its count held here until
+	 * the port changes, the buffer fills or another verdict comes */
+	unsigned cur = AW_MAX_PORTS;
+	struct aw_txbuf *b = NULL;
+	uint16_t k = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -110,22 +115,34 @@ aw_dispatch_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 
 		if (likely(meta->verdict == AW_V_TX && m->nb_segs == 1)) {
 			const unsigned port = meta->port_out;
-			struct aw_txbuf *b = &c->tx[port];
-			uint16_t k = b->n;
 
+			if (unlikely(port != cur)) {
+				if (b != NULL)
+					b->n = k;
+				cur = port;
+				b = &c->tx[port];
+				k = b->n;
+			}
 			meta->arg = 0; /* not originated (aw_tx_flush_port) */
 			t.pkts++;
 			t.bytes += rte_pktmbuf_pkt_len(m);
 			b->pkts[k++] = m;
-			b->n = k;
 			if (unlikely(k == AW_TX_BUF)) {
+				b->n = k;
 				tally_commit(c, &t);
 				aw_tx_flush_port(c, port);
+				k = 0; /* flushed: b->n is 0 */
 			}
 			continue;
 		}
-		tally_commit(c, &t); /* the slow path may send and count too */
+		if (b != NULL) /* the slow path may queue on any port: buffers up to date */
+			b->n = k;
+		b = NULL;
+		cur = AW_MAX_PORTS;
+		tally_commit(c, &t); /* ... and count */
 		dispatch_other(c, m, meta);
 	}
+	if (b != NULL)
+		b->n = k;
 	tally_commit(c, &t);
 }

@@ -95,6 +95,7 @@ ip_valid(struct rte_mbuf *m, const uint8_t *ip, uint32_t *hl, uint32_t *len, con
 		*len = aw_be16_get(ip + 2);
 		if (unlikely(*len < *hl || *len > avail))
 			return aw_set_drop(m, AW_DROP_IPV4_BAD_LENGTH), false;
+		/* verified unless the port did it (RTE_MBUF_F_RX_IP_CKSUM_GOOD) */
 		if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
 		    unlikely(!ip4_hdr_sum_ok(ip, *hl)))
 			return aw_set_drop(m, AW_DROP_IPV4_BAD_CHECKSUM), false;
