@@ -29,6 +29,8 @@ insert(struct aw_addrset *s, const uint8_t *b, uint8_t family, uint8_t flags, ui
 	for (;; i = (i + 1) & s->mask) {
 		struct aw_addrset_entry *e = &s->slot[i];
 		if (e->family == 0) {
+			const uint32_t bit = aw_addrset_filter_bit(b, family);
+			s->filter[family != AW_AF_INET4][bit >> 6] |= UINT64_C(1) << (bit & 63);
 			memcpy(e->b, b, len);
 			e->family = family;
 			e->flags = flags;

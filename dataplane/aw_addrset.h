@@ -7,6 +7,11 @@
  * Contract: aw_addrset_build / _with / _without / _free run on the main or API
  * thread only. aw_addrset_lookup is lock-free and may be called by any lcore
  * on a set it loaded with an acquire load, until its next quiescent state.
+ *
+ * Most packets a data plane sees are not for one of its addresses: a 256-bit
+ * filter per family (one bit per multiplicative hash of the address, set for
+ * every entry) answers "not ours" for them with one load and a bit test,
+ * before the table's CRC hash and probe. An empty family's filter is all zero.
  */
 #ifndef AW_ADDRSET_H
 #define AW_ADDRSET_H
@@ -32,9 +37,13 @@ struct aw_addrset_entry {
 	uint8_t pad;
 };
 
+#define AW_ADDRSET_FILTER_WORDS 4 /* 256 bits per family */
+
 struct aw_addrset {
 	uint32_t mask;  /* slots - 1, slots a power of two, at most half full */
 	uint32_t count;
+	/* per family (0: IPv4, 1: IPv6), bit aw_addrset_filter_bit() of each entry */
+	uint64_t filter[2][AW_ADDRSET_FILTER_WORDS];
 	struct aw_addrset_entry slot[];
 };
 
@@ -60,11 +69,38 @@ aw_addrset_hash(const uint8_t *b, uint8_t family)
 	return aw_addr_hash(b, family);
 }
 
+/* The filter bit (0-255) of an address: its 32-bit words xor-folded (IPv6),
+ * times an odd constant, top 8 bits. */
+static __rte_always_inline uint32_t
+aw_addrset_filter_bit(const uint8_t *b, uint8_t family)
+{
+	uint32_t w;
+
+	memcpy(&w, b, 4);
+	if (family != AW_AF_INET4) {
+		uint32_t x[3];
+		memcpy(x, b + 4, sizeof(x));
+		w ^= x[0] ^ x[1] ^ x[2];
+	}
+	return (w * 0x9e3779b1u) >> 24;
+}
+
+/* False: the address is surely not in s; true: it may be. */
+static __rte_always_inline bool
+aw_addrset_may_hold(const struct aw_addrset *s, const uint8_t *b, uint8_t family)
+{
+	const uint32_t bit = aw_addrset_filter_bit(b, family);
+
+	return (s->filter[family != AW_AF_INET4][bit >> 6] >> (bit & 63)) & 1;
+}
+
 /* Entry for the address (b: 4 or 16 bytes in network order), or NULL.
  * Always inline: with the family a constant, the compare is one or two loads. */
 static __rte_always_inline const struct aw_addrset_entry *
 aw_addrset_lookup(const struct aw_addrset *s, const uint8_t *b, uint8_t family)
 {
+	if (!aw_addrset_may_hold(s, b, family))
+		return NULL;
 	uint32_t i = aw_addrset_hash(b, family) & s->mask;
 
 	for (;;) {

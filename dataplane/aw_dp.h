@@ -95,22 +95,28 @@ aw_meta_rx(struct rte_mbuf *m, uint8_t port)
 static inline void
 aw_set_drop(struct rte_mbuf *m, enum aw_drop_reason r)
 {
-	aw_meta(m)->verdict = AW_V_DROP;
-	aw_meta(m)->arg = (uint8_t)r;
+	struct aw_meta *meta = aw_meta(m); /* once: a store may alias the offset */
+
+	meta->verdict = AW_V_DROP;
+	meta->arg = (uint8_t)r;
 }
 
 static inline void
 aw_set_tx(struct rte_mbuf *m, uint8_t port_out)
 {
-	aw_meta(m)->verdict = AW_V_TX;
-	aw_meta(m)->port_out = port_out;
+	struct aw_meta *meta = aw_meta(m); /* once: a store may alias the offset */
+
+	meta->verdict = AW_V_TX;
+	meta->port_out = port_out;
 }
 
 static inline void
 aw_set_slow(struct rte_mbuf *m, enum aw_slow_kind k)
 {
-	aw_meta(m)->verdict = AW_V_SLOW;
-	aw_meta(m)->arg = (uint8_t)k;
+	struct aw_meta *meta = aw_meta(m); /* once: a store may alias the offset */
+
+	meta->verdict = AW_V_SLOW;
+	meta->arg = (uint8_t)k;
 }
 
 /* A configured port at run time. Immutable while lcores run. */
@@ -171,9 +177,10 @@ struct aw_lcore_ctx {
 	uint16_t n_again;
 	struct rte_mbuf *again[AW_MAX_BURST];
 	/* route path: the last neighbour key found and its position
-	 * (aw_fwd_inline.h); family 0 (zeroed context): none */
+	 * (aw_fwd_inline.h), when nb_valid (false in a zeroed context) */
 	struct aw_addr nb_key;
 	int32_t nb_pos;
+	bool nb_valid;
 	struct aw_stats stats __rte_cache_aligned;
 } __rte_cache_aligned;
 

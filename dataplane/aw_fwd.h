@@ -61,7 +61,10 @@ uint32_t aw_fwd_route_checked6(struct aw_lcore_ctx *c, struct rte_mbuf *m);
 uint32_t aw_fwd_route_orig4(struct aw_lcore_ctx *c, struct rte_mbuf *m);
 uint32_t aw_fwd_route_orig6(struct aw_lcore_ctx *c, struct rte_mbuf *m);
 
-/* IPv4: RFC 1624 update of the header checksum for the TTL/protocol word. */
+/* IPv4: RFC 1624 update of the header checksum for the TTL/protocol word.
+ * The TTL (the word's high byte) goes down by one, so the checksum goes up
+ * by 0x0100 in ones' complement (RFC 1141): one add with end-around carry,
+ * which never yields 0xffff, as a full recomputation never does. */
 static __rte_always_inline void
 aw_fwd_ttl_decrement(uint8_t *ip, const int v6)
 {
@@ -69,13 +72,12 @@ aw_fwd_ttl_decrement(uint8_t *ip, const int v6)
 		ip[7]--;
 		return;
 	}
-	uint16_t old, neu, ck;
-	memcpy(&old, ip + 8, 2);
-	ip[8]--;
-	memcpy(&neu, ip + 8, 2);
+	uint16_t ck;
 	memcpy(&ck, ip + 10, 2);
-	ck = aw_csum_update16(ck, old, neu);
+	uint32_t s = (uint32_t)ck + rte_cpu_to_be_16(0x0100);
+	ck = (uint16_t)(s + (s >= 0xffff));
 	memcpy(ip + 10, &ck, 2);
+	ip[8]--;
 }
 
 /* Undoes aw_fwd_ttl_decrement (AW_FWD_TTL_DONE on the route path). */

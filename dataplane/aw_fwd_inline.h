@@ -9,6 +9,8 @@
 #ifndef AW_FWD_INLINE_H
 #define AW_FWD_INLINE_H
 
+#include <stddef.h>
+
 #include <rte_ip.h>
 
 #include "aw_cksum.h"
@@ -67,19 +69,60 @@ aw_fwd_nh_word(int32_t pos, unsigned port)
 	return (uint32_t)(pos + 1) | (uint32_t)port << 24;
 }
 
+/* Same 20 bytes (family, padding and address: what the neighbour hash
+ * compares)? Three loads a side, no call. */
+static __rte_always_inline bool
+aw_fwd_key_eq(const struct aw_addr *a, const struct aw_addr *b)
+{
+	uint64_t a0, a1, b0, b1;
+	uint32_t a2, b2;
+
+	RTE_BUILD_BUG_ON(sizeof(*a) != 20);
+	memcpy(&a0, a, 8);
+	memcpy(&a1, (const uint8_t *)a + 8, 8);
+	memcpy(&a2, (const uint8_t *)a + 16, 4);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, (const uint8_t *)b + 8, 8);
+	memcpy(&b2, (const uint8_t *)b + 16, 4);
+	return ((a0 ^ b0) | (a1 ^ b1) | (uint64_t)(a2 ^ b2)) == 0;
+}
+
+/* Is k the key aw_addr_set4 makes of the 4 bytes at a (family, zero padding,
+ * the address, zeros)? Compared in registers, no key built. */
+static __rte_always_inline bool
+aw_fwd_key4_eq(const struct aw_addr *k, const uint8_t *a)
+{
+	const uint8_t *kb = (const uint8_t *)k;
+	uint32_t fam, addr, want;
+	uint64_t rest;
+	uint32_t last;
+
+	RTE_BUILD_BUG_ON(offsetof(struct aw_addr, b) != 4 || sizeof(*k) != 20);
+	memcpy(&fam, kb, 4);        /* family and padding: {AW_AF_INET4, 0, 0, 0} */
+	memcpy(&addr, kb + 4, 4);
+	memcpy(&want, a, 4);
+	memcpy(&rest, kb + 8, 8);   /* b[4..11] */
+	memcpy(&last, kb + 16, 4);  /* b[12..15] */
+	return ((fam ^ rte_cpu_to_le_32(AW_AF_INET4)) | (addr ^ want) | last | rest) == 0;
+}
+
 /* The neighbour position of key (or < 0: none yet), through the lcore's
- * one-entry cache of the last key found: a key keeps its position for the
- * table's life (aw_neigh_priv.h), so only the hash lookup is saved; the
- * entry's state is read afresh by the caller. */
+ * one-entry cache of the last key found (c->nb_valid: there is one): a key
+ * keeps its position for the table's life (aw_neigh_priv.h), so only the
+ * hash lookup is saved; the entry's state is read afresh by the caller. The
+ * cache compares the key's 20 bytes, as the hash does, so it answers for
+ * exactly the keys the hash would find at that position, whatever their
+ * padding; a zeroed context has no entry, whatever the key. */
 static __rte_always_inline int32_t
 aw_fwd_neigh_pos(struct aw_lcore_ctx *c, const struct aw_addr *key)
 {
-	if (likely(memcmp(key, &c->nb_key, sizeof(*key)) == 0))
+	if (likely(c->nb_valid && aw_fwd_key_eq(key, &c->nb_key)))
 		return c->nb_pos;
 	int32_t pos = rte_hash_lookup(c->dp->neigh->hash, key);
 	if (pos >= 0) {
 		c->nb_key = *key;
 		c->nb_pos = pos;
+		c->nb_valid = true;
 	}
 	return pos;
 }
@@ -98,9 +141,7 @@ aw_fwd_route_inline(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated,
 	struct aw_dp *dp = c->dp;
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, AW_FWD_L3_OFF);
 	const struct aw_nexthop *nh;
-	struct rte_ether_addr mac;
 	struct aw_addr key;
-	uint8_t nport;
 	int32_t pos;
 
 	if (!originated && !checked && !aw_fwd_ttl_alive(c, m, ip, v6))
@@ -118,15 +159,22 @@ aw_fwd_route_inline(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated,
 		return 0;
 	if (!originated)
 		aw_fwd_ttl_decrement(ip, v6);
-	if (nh->has_gw)
-		key = nh->gw;
-	else if (v6)
-		aw_addr_set6(&key, aw_fwd_ip_dst(ip, v6));
-	else
-		aw_addr_set4(&key, aw_fwd_ip_dst(ip, v6));
-	pos = aw_fwd_neigh_pos(c, &key);
-	if (likely(pos >= 0 && aw_neigh_read_inline(dp->neigh, pos, &mac, &nport))) {
-		aw_l2_finish(dp, m, nh->port, &mac);
+	if (nh->has_gw) {
+		pos = aw_fwd_neigh_pos(c, &nh->gw);
+	} else if (!v6 && likely(c->nb_valid && aw_fwd_key4_eq(&c->nb_key, ip + 16))) {
+		pos = c->nb_pos; /* the cached key is this IPv4 destination's */
+	} else {
+		if (v6)
+			aw_addr_set6(&key, aw_fwd_ip_dst(ip, v6));
+		else
+			aw_addr_set4(&key, aw_fwd_ip_dst(ip, v6));
+		pos = aw_fwd_neigh_pos(c, &key);
+	}
+	const uint64_t w = likely(pos >= 0) ? aw_neigh_word(dp->neigh, (uint32_t)pos) : 0;
+	if (likely(w & AW_NEIGH_VALID)) {
+		aw_l2_write_word(rte_pktmbuf_mtod(m, struct rte_ether_hdr *), w,
+				 &dp->ports[nh->port].mac);
+		aw_set_tx(m, nh->port);
 		if (!originated)
 			c->stats.info[AW_INFO_FORWARDED]++;
 	} else {

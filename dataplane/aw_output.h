@@ -58,4 +58,28 @@ aw_l2_finish(struct aw_dp *dp, struct rte_mbuf *m, unsigned port,
 	aw_set_tx(m, (uint8_t)port);
 }
 
+/* The Ethernet addresses from a neighbour entry's word (the MAC in bits
+ * 0-47, byte i at bits 8i: aw_neigh.h) and the egress port's MAC `src`; on a
+ * little-endian CPU one 8-byte store (destination and the source's first two
+ * bytes) and one 4-byte store, no MAC copied through memory. */
+static __rte_always_inline void
+aw_l2_write_word(struct rte_ether_hdr *eth, uint64_t w, const struct rte_ether_addr *src)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	uint16_t s01;
+	uint32_t s25;
+
+	memcpy(&s01, src->addr_bytes, 2);
+	memcpy(&s25, src->addr_bytes + 2, 4);
+	const uint64_t head = (w & UINT64_C(0xffffffffffff)) | (uint64_t)s01 << 48;
+	memcpy(eth, &head, 8);
+	memcpy((uint8_t *)eth + 8, &s25, 4);
+#else
+	const uint64_t le = rte_cpu_to_le_64(w);
+
+	memcpy(&eth->dst_addr, &le, RTE_ETHER_ADDR_LEN);
+	rte_ether_addr_copy(src, &eth->src_addr);
+#endif
+}
+
 #endif /* AW_OUTPUT_H */
