@@ -255,15 +255,27 @@ hit_p(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct
 	forward_p(c, a, p, s, strip, opt_off, v6, proto);
 }
 
-/* A TCP or UDP packet of session reference d. */
+/* Only TCP and UDP packets have a session key (is_l4: burst_chunk builds
+ * none for the rest; the core hands a feature TCP, UDP and ICMP errors
+ * only), and a session is found by a key of its own protocol. */
+static __rte_always_inline bool
+is_l4(uint8_t proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+}
+
+/* A packet of session reference d: TCP or UDP (is_l4), each with its own
+ * variant of the hit. */
 static __rte_always_inline void
 hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct aw_feat_pkt *p,
     uintptr_t d, const int v6)
 {
 	if (p->proto == IPPROTO_UDP)
 		hit_p(c, a, l, p, d, v6, IPPROTO_UDP);
-	else
+	else if (likely(p->proto == IPPROTO_TCP))
 		hit_p(c, a, l, p, d, v6, IPPROTO_TCP);
+	else /* no key is made for it: cannot happen */
+		aw_set_drop(p->m, AW_DROP_LOCAL_UNHANDLED);
 }
 
 _Static_assert(offsetof(struct aw_sess_key, sport) == 32 && offsetof(struct aw_sess_key, dport) == 34 &&
@@ -609,7 +621,7 @@ burst_chunk(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *pk, u
 	unsigned nk = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP)
+		if (!is_l4(pk[i].proto))
 			continue;
 		h[nk] = pkt_key(&pk[i], &keys[nk]);
 		aw_stab_prefetch(a, h[nk]);
@@ -618,7 +630,7 @@ burst_chunk(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *pk, u
 	if (nk != 0)
 		aw_stab_find_bulk_h(a, keys, h, nk, ref);
 	for (unsigned i = 0, j = 0; i < n; i++) {
-		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP) {
+		if (!is_l4(pk[i].proto)) { /* an ICMP error (the core's contract) */
 			aw_asrs_icmp_error(c, a, &pk[i]);
 			continue;
 		}

@@ -167,7 +167,8 @@ test_check_refuses(void)
 }
 
 /* AW_FWD_TTL_DONE: the TTL the caller decremented is not decremented again,
- * on the cached path nor on the route path (which decrements it itself). */
+ * on the cached path nor on the route path (aw_fwd_route_done4: no
+ * decrement there, no restore before it). */
 static void
 test_ttl_done(void)
 {
