@@ -175,8 +175,12 @@ aw_fwd_check(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint32_t len, uint16_t 
 
 	if (unlikely((v6 ? ip[7] : ip[8]) <= 1))
 		return aw_fwd_check_fail(c, m, len, shrink, ndst, v6);
-	if (likely(len <= (nh != 0 ? dp->ports[aw_fwd_nh_port(nh)].mtu : dp->routes->min_mtu)))
+	if (likely(nh != 0)) { /* the cached port's MTU, nothing else loaded */
+		if (likely(len <= dp->ports[aw_fwd_nh_port(nh)].mtu))
+			return true;
+	} else if (len <= dp->routes->min_mtu) {
 		return true;
+	}
 	return aw_fwd_check_fail(c, m, len, shrink, ndst, v6);
 }
 

@@ -636,11 +636,15 @@ burst_chunk(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *pk, u
 {
 	struct aw_sess_key keys[BULK];
 	uint32_t ref[BULK], h[BULK];
+	uint64_t other = 0; /* bit i: pk[i] is an ICMP error */
 	unsigned nk = 0;
 
+	_Static_assert(BULK <= 64, "one bit per packet of a chunk");
 	for (unsigned i = 0; i < n; i++) {
-		if (!is_l4(pk[i].proto))
+		if (!is_l4(pk[i].proto)) {
+			other |= 1ull << i;
 			continue;
+		}
 		h[nk] = pkt_key(&pk[i], &keys[nk]);
 		aw_stab_prefetch(a, h[nk]);
 		nk++;
@@ -648,7 +652,7 @@ burst_chunk(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *pk, u
 	if (nk != 0)
 		aw_stab_find_bulk_h(a, keys, h, nk, ref);
 	for (unsigned i = 0, j = 0; i < n; i++) {
-		if (!is_l4(pk[i].proto)) { /* an ICMP error (the core's contract) */
+		if (unlikely(other >> i & 1)) { /* an ICMP error (the core's contract) */
 			aw_asrs_icmp_error(c, a, &pk[i]);
 			continue;
 		}
