@@ -25,6 +25,18 @@ aw_fwd_route_checked6(struct aw_lcore_ctx *c, struct rte_mbuf *m)
 }
 
 uint32_t
+aw_fwd_route_done4(struct aw_lcore_ctx *c, struct rte_mbuf *m)
+{
+	return aw_fwd_route_ttl(c, m, false, true, true, 0);
+}
+
+uint32_t
+aw_fwd_route_done6(struct aw_lcore_ctx *c, struct rte_mbuf *m)
+{
+	return aw_fwd_route_ttl(c, m, false, true, true, 1);
+}
+
+uint32_t
 aw_fwd_route_orig4(struct aw_lcore_ctx *c, struct rte_mbuf *m)
 {
 	return aw_fwd_route_inline(c, m, true, false, 0);

@@ -58,6 +58,9 @@ void aw_fwd_packet(struct aw_lcore_ctx *c, struct rte_mbuf *m, int is_v6, bool o
  * per flags and family (aw_fwd_send picks it). */
 uint32_t aw_fwd_route_checked4(struct aw_lcore_ctx *c, struct rte_mbuf *m);
 uint32_t aw_fwd_route_checked6(struct aw_lcore_ctx *c, struct rte_mbuf *m);
+/* The same with AW_FWD_TTL_DONE: the TTL the caller decremented is kept. */
+uint32_t aw_fwd_route_done4(struct aw_lcore_ctx *c, struct rte_mbuf *m);
+uint32_t aw_fwd_route_done6(struct aw_lcore_ctx *c, struct rte_mbuf *m);
 uint32_t aw_fwd_route_orig4(struct aw_lcore_ctx *c, struct rte_mbuf *m);
 uint32_t aw_fwd_route_orig6(struct aw_lcore_ctx *c, struct rte_mbuf *m);
 
@@ -80,7 +83,8 @@ aw_fwd_ttl_decrement(uint8_t *ip, const int v6)
 	ip[8]--;
 }
 
-/* Undoes aw_fwd_ttl_decrement (AW_FWD_TTL_DONE on the route path). */
+/* Undoes aw_fwd_ttl_decrement (AW_FWD_TTL_DONE on the route path, for a
+ * feature's route_out only). */
 static inline void
 aw_fwd_ttl_restore(uint8_t *ip, const int v6)
 {
@@ -141,8 +145,8 @@ aw_fwd_send(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint32_t nh, int is_v6, 
 		return nh;
 	if (flags & AW_FWD_ORIGINATED)
 		return is_v6 ? aw_fwd_route_orig6(c, m) : aw_fwd_route_orig4(c, m);
-	if (flags & AW_FWD_TTL_DONE) /* the route path decrements it */
-		aw_fwd_ttl_restore(rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN), is_v6);
+	if (flags & AW_FWD_TTL_DONE) /* the route path keeps the caller's decrement */
+		return is_v6 ? aw_fwd_route_done6(c, m) : aw_fwd_route_done4(c, m);
 	return is_v6 ? aw_fwd_route_checked6(c, m) : aw_fwd_route_checked4(c, m);
 }
 
@@ -173,8 +177,12 @@ aw_fwd_check(struct aw_lcore_ctx *c, struct rte_mbuf *m, uint32_t len, uint16_t 
 
 	if (unlikely((v6 ? ip[7] : ip[8]) <= 1))
 		return aw_fwd_check_fail(c, m, len, shrink, ndst, v6);
-	if (likely(len <= (nh != 0 ? dp->ports[aw_fwd_nh_port(nh)].mtu : dp->routes->min_mtu)))
+	if (likely(nh != 0)) { /* the cached port's MTU, nothing else loaded */
+		if (likely(len <= dp->ports[aw_fwd_nh_port(nh)].mtu))
+			return true;
+	} else if (len <= dp->routes->min_mtu) {
 		return true;
+	}
 	return aw_fwd_check_fail(c, m, len, shrink, ndst, v6);
 }
 

@@ -132,11 +132,14 @@ aw_fwd_neigh_pos(struct aw_lcore_ctx *c, const struct aw_addr *key)
  * verdict. As RFC 1812 §5.2: TTL, route, MTU (errors quote the packet as
  * received), then the TTL is decremented. `checked`: the caller ran
  * aw_fwd_check on it (TTL alive, fits the egress MTU), so neither is looked
- * at again. Returns the next-hop cache word of the destination (0: none).
+ * at again. `ttl_done` (with `checked`): the caller's rewrite decremented
+ * the TTL already (AW_FWD_TTL_DONE), so it is not decremented here (a
+ * feature's route_out, which expects it not yet decremented, gets it
+ * restored). Returns the next-hop cache word of the destination (0: none).
  */
 static __rte_always_inline uint32_t
-aw_fwd_route_inline(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated, bool checked,
-		    const int v6)
+aw_fwd_route_ttl(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated, bool checked,
+		 bool ttl_done, const int v6)
 {
 	struct aw_dp *dp = c->dp;
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, AW_FWD_L3_OFF);
@@ -152,12 +155,14 @@ aw_fwd_route_inline(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated,
 		return 0;
 	}
 	if (unlikely(nh->feat != 0)) { /* a prefix a feature takes (aw_feature.h route_out) */
+		if (ttl_done)
+			aw_fwd_ttl_restore(ip, v6);
 		aw_features[nh->feat - 1]->route_out(c, m, originated, v6);
 		return 0;
 	}
 	if (!checked && !aw_fwd_mtu_ok(c, m, ip, dp->ports[nh->port].mtu, originated, v6))
 		return 0;
-	if (!originated)
+	if (!originated && !ttl_done)
 		aw_fwd_ttl_decrement(ip, v6);
 	if (nh->has_gw) {
 		pos = aw_fwd_neigh_pos(c, &nh->gw);
@@ -181,6 +186,14 @@ aw_fwd_route_inline(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated,
 		aw_set_slow(m, AW_SLOW_RESOLVE);
 	}
 	return aw_fwd_nh_word(pos, nh->port);
+}
+
+/* The route path of a packet whose TTL no caller decremented. */
+static __rte_always_inline uint32_t
+aw_fwd_route_inline(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated, bool checked,
+		    const int v6)
+{
+	return aw_fwd_route_ttl(c, m, originated, checked, false, v6);
 }
 
 #endif /* AW_FWD_INLINE_H */

@@ -225,6 +225,28 @@ asrs_port_ident(struct aw_asrs_lcore *l, struct aw_feat_pkt *p, uint64_t *sid, u
 	return 1;
 }
 
+/* Client → destination in a session made on the ASRS port (UDP shim or
+ * TCP option): the packet names the session's service again, which is
+ * checked, and what names it is removed. Out of line: the hit path of the
+ * other sessions keeps no shim / option logic. */
+static __rte_noinline void
+forward_ident(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l,
+	      struct aw_feat_pkt *p, struct aw_sess *s)
+{
+	uint16_t strip = 0;
+	int opt_off = -1;
+	uint64_t sid = s->sid;
+
+	if (asrs_port_ident(l, p, &sid, &strip, &opt_off) < 0)
+		return;
+	if (sid != s->sid)
+		return bad_shim(l, p, AW_BAD_SID_CHANGED);
+	if (p->v6)
+		forward(c, a, p, s, strip, opt_off, 1);
+	else
+		forward(c, a, p, s, strip, opt_off, 0);
+}
+
 /* A packet of session reference d; v6 and proto (p's) are constants. */
 static __rte_always_inline void
 hit_p(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct aw_feat_pkt *p,
@@ -243,27 +265,32 @@ hit_p(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct
 		return reverse(c, p, s, v6, proto);
 	}
 	aw_svcstats_pkt(a, l, (uint32_t)(d >> 1), 0, p->l3_len);
-	uint16_t strip = 0;
-	int opt_off = -1;
-	uint64_t sid = s->sid;
-	if (s->flags & (AW_SESS_F_SHIM | AW_SESS_F_OPT)) {
-		if (asrs_port_ident(l, p, &sid, &strip, &opt_off) < 0)
-			return;
-		if (sid != s->sid)
-			return bad_shim(l, p, AW_BAD_SID_CHANGED);
-	}
-	forward_p(c, a, p, s, strip, opt_off, v6, proto);
+	if (unlikely(s->flags & (AW_SESS_F_SHIM | AW_SESS_F_OPT)))
+		return forward_ident(c, a, l, p, s);
+	forward_p(c, a, p, s, 0, -1, v6, proto); /* nothing to strip: constants */
 }
 
-/* A TCP or UDP packet of session reference d. */
+/* Only TCP and UDP packets have a session key (is_l4: burst_chunk builds
+ * none for the rest; the core hands a feature TCP, UDP and ICMP errors
+ * only), and a session is found by a key of its own protocol. */
+static __rte_always_inline bool
+is_l4(uint8_t proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+}
+
+/* A packet of session reference d: TCP or UDP (is_l4), each with its own
+ * variant of the hit. */
 static __rte_always_inline void
 hit(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_asrs_lcore *l, struct aw_feat_pkt *p,
     uintptr_t d, const int v6)
 {
 	if (p->proto == IPPROTO_UDP)
 		hit_p(c, a, l, p, d, v6, IPPROTO_UDP);
-	else
+	else if (likely(p->proto == IPPROTO_TCP))
 		hit_p(c, a, l, p, d, v6, IPPROTO_TCP);
+	else /* no key is made for it: cannot happen */
+		aw_set_drop(p->m, AW_DROP_LOCAL_UNHANDLED);
 }
 
 _Static_assert(offsetof(struct aw_sess_key, sport) == 32 && offsetof(struct aw_sess_key, dport) == 34 &&
@@ -278,19 +305,22 @@ static __rte_always_inline uint32_t
 pkt_key(const struct aw_feat_pkt *p, struct aw_sess_key *k)
 {
 	const uint8_t *ip = pkt_ip(p);
-	uint64_t w[5] = {0, 0, 0, 0, 0};
+	uint64_t w[5];
 	uint32_t ports, h;
 
 	memcpy(&ports, ip + p->l3_hl, 4);
-	w[4] = ports | (uint64_t)p->proto << 32 | (uint64_t)p->v6 << 40;
 	if (p->v6) {
+		w[4] = ports | (uint64_t)p->proto << 32 | (uint64_t)1 << 40;
 		memcpy(w, ip + 8, 32);
 		h = aw_sess_hash6(w[4], w);
 	} else {
 		uint64_t addrs;
 		memcpy(&addrs, ip + 12, 8); /* src | dst << 32 */
+		w[4] = ports | (uint64_t)p->proto << 32;
 		w[0] = (uint32_t)addrs;
+		w[1] = 0;
 		w[2] = addrs >> 32;
+		w[3] = 0;
 		h = aw_sess_hash4(w[4], addrs);
 	}
 	memcpy(k, w, sizeof(w));
@@ -606,11 +636,15 @@ burst_chunk(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *pk, u
 {
 	struct aw_sess_key keys[BULK];
 	uint32_t ref[BULK], h[BULK];
+	uint64_t other = 0; /* bit i: pk[i] is an ICMP error */
 	unsigned nk = 0;
 
+	_Static_assert(BULK <= 64, "one bit per packet of a chunk");
 	for (unsigned i = 0; i < n; i++) {
-		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP)
+		if (!is_l4(pk[i].proto)) {
+			other |= 1ull << i;
 			continue;
+		}
 		h[nk] = pkt_key(&pk[i], &keys[nk]);
 		aw_stab_prefetch(a, h[nk]);
 		nk++;
@@ -618,7 +652,7 @@ burst_chunk(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *pk, u
 	if (nk != 0)
 		aw_stab_find_bulk_h(a, keys, h, nk, ref);
 	for (unsigned i = 0, j = 0; i < n; i++) {
-		if (pk[i].proto != IPPROTO_TCP && pk[i].proto != IPPROTO_UDP) {
+		if (unlikely(other >> i & 1)) { /* an ICMP error (the core's contract) */
 			aw_asrs_icmp_error(c, a, &pk[i]);
 			continue;
 		}

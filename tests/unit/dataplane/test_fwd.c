@@ -167,7 +167,8 @@ test_check_refuses(void)
 }
 
 /* AW_FWD_TTL_DONE: the TTL the caller decremented is not decremented again,
- * on the cached path nor on the route path (which decrements it itself). */
+ * on the cached path nor on the route path (aw_fwd_route_done4: no
+ * decrement there, no restore before it). */
 static void
 test_ttl_done(void)
 {
@@ -220,6 +221,27 @@ test_nat_rewrite_ttl(void)
 				}
 				bad += memcmp(a, b, sizeof(a)) != 0;
 			}
+	CHECK_EQ(bad, 0);
+}
+
+/* nat_fold64 (aw_asrs_nat.h) folds every sum as aw_csum_fold64 does: the
+ * edges of both folds' carries, then a million pseudo-random sums. */
+static void
+test_nat_fold64(void)
+{
+	static const uint64_t edge[] = {0, 1, 0xffff, 0x10000, 0x1fffe, 0xffffffff, 0x100000000,
+					0xffffffff00000000, 0xffffffffffffffff, 0x8000000080000000,
+					0xfffeffff0001, 0x0000ffff0000ffff};
+	uint64_t x = 0x9e3779b97f4a7c15;
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < RTE_DIM(edge); i++)
+		bad += nat_fold64(edge[i]) != aw_csum_fold64(edge[i]);
+	for (unsigned i = 0; i < 1000000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint64_t sum = i & 1 ? x : x >> (i % 40); /* wide and narrow sums */
+		bad += nat_fold64(sum) != aw_csum_fold64(sum);
+	}
 	CHECK_EQ(bad, 0);
 }
 
@@ -305,5 +327,5 @@ test_csum_bulk_equals_reference(void)
 }
 
 AW_TEST_MAIN(AW_TEST(test_forwarded_through_cache), AW_TEST(test_check_refuses),
-	     AW_TEST(test_ttl_done), AW_TEST(test_nat_rewrite_ttl),
+	     AW_TEST(test_ttl_done), AW_TEST(test_nat_rewrite_ttl), AW_TEST(test_nat_fold64),
 	     AW_TEST(test_neighbour_kept_by_the_lcore), AW_TEST(test_csum_bulk_equals_reference))
