@@ -468,6 +468,8 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 		create_unlock(a);
 		return aw_set_drop(p->m, why), UINT32_MAX;
 	}
+	if (unlikely(rte_be_to_cpu_16(s->vport) >= a->conf->snat_min))
+		aw_snat_client_hold(a, s);
 	aw_sess_insert_h(a, idx, pk.h, hr);
 	create_unlock(a);
 	c->stats.info[AW_INFO_SESSIONS_CREATED]++;

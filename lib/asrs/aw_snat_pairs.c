@@ -130,31 +130,69 @@ aw_snat_pairs_dec(struct aw_snat_pairs *t, const struct aw_snat_pair_key *k)
 	return true;
 }
 
+int
+aw_snat_part_ports_create(struct aw_snat_part *part)
+{
+	part->port_used = calloc(part->n ? part->n : 1, sizeof(part->port_used[0]));
+	return part->port_used == NULL ? -1 : 0;
+}
+
+void
+aw_snat_part_ports_free(struct aw_snat_part *part)
+{
+	free(part->port_used);
+	part->port_used = NULL;
+}
+
 enum aw_snat_res
-aw_snat_alloc(struct aw_snat_part *part, const struct aw_snat_pair_key *k, unsigned max_probes,
-	      aw_snat_free_fn is_free, void *arg, uint16_t *port)
+aw_snat_alloc_ex(struct aw_snat_part *part, const struct aw_snat_pair_key *k, unsigned max_probes,
+		 aw_snat_free_fn is_free, void *arg, uint16_t *port, bool probe_all)
 {
 	struct aw_snat_pairs *t = part->pairs;
 	struct aw_snat_pair *e = &t->e[find(t, k)];
+	uint32_t *used = probe_all ? NULL : part->port_used;
 
 	if (e->used >= part->n)
 		return AW_SNAT_EXHAUSTED;
 	if (e->used == 0 && t->n >= t->max_n)
 		return AW_SNAT_PAIRS_FULL;
 	unsigned tries = max_probes < part->n ? max_probes : part->n;
-	for (unsigned i = 0; i < tries; i++) {
-		uint16_t p = (uint16_t)(part->lo + part->next);
+	for (unsigned i = 0; i < tries;) {
+		uint32_t off = part->next;
 		if (++part->next >= part->n)
 			part->next = 0;
-		if (is_free(arg, p)) {
-			if (e->used == 0) {
-				e->k = *k;
-				t->n++;
-			}
-			e->used++;
-			*port = p;
-			return AW_SNAT_OK;
+		uint16_t p = (uint16_t)(part->lo + off);
+		if (used == NULL || used[off] != 0) {
+			i++; /* a probe */
+			if (!is_free(arg, p))
+				continue;
 		}
+		if (e->used == 0) {
+			e->k = *k;
+			t->n++;
+		}
+		e->used++;
+		if (part->port_used != NULL)
+			part->port_used[off]++;
+		*port = p;
+		return AW_SNAT_OK;
 	}
 	return AW_SNAT_BUSY;
+}
+
+enum aw_snat_res
+aw_snat_alloc(struct aw_snat_part *part, const struct aw_snat_pair_key *k, unsigned max_probes,
+	      aw_snat_free_fn is_free, void *arg, uint16_t *port)
+{
+	return aw_snat_alloc_ex(part, k, max_probes, is_free, arg, port, true);
+}
+
+bool
+aw_snat_release(struct aw_snat_part *part, const struct aw_snat_pair_key *k, uint16_t port)
+{
+	if (!aw_snat_pairs_dec(part->pairs, k))
+		return false;
+	if (part->port_used != NULL && (uint16_t)(port - part->lo) < part->n)
+		part->port_used[port - part->lo]--;
+	return true;
 }

@@ -8,6 +8,13 @@
  * the partition's rotating cursor, at most `max_probes` ports, asking the
  * caller (the session table) whether a port is free toward the pair.
  *
+ * A partition may also count, per port, the sessions using it toward any pair
+ * (`port_used`): a port no session uses is free toward every pair, so the
+ * allocator takes it without asking the caller — the common case while the
+ * partition has fewer live sessions than ports. The caller says when that
+ * shortcut is unsafe (`probe_all`: another kind of key could equal a reply
+ * key, see aw_snat_alloc_ex).
+ *
  * The table is open addressing with linear probing, at most half full
  * (capacity fixed at creation), deletion by backward shift: a pair is present
  * exactly while its count is non-zero.
@@ -46,7 +53,13 @@ struct aw_snat_part {
 	uint16_t lo, n;
 	uint32_t next;     /* cursor: next port tried is lo + next */
 	struct aw_snat_pairs *pairs;
+	uint32_t *port_used; /* [n]: sessions on port lo + i, any pair; NULL: not kept
+			      * (every port is asked of the caller) */
 };
+
+/* port_used for part (n ports, all 0); -1 when out of memory. */
+int aw_snat_part_ports_create(struct aw_snat_part *part);
+void aw_snat_part_ports_free(struct aw_snat_part *part);
 
 /* Table for up to max_pairs pairs (rounded up); NULL when out of memory. */
 struct aw_snat_pairs *aw_snat_pairs_create(uint32_t max_pairs);
@@ -75,5 +88,14 @@ enum aw_snat_res {
 enum aw_snat_res aw_snat_alloc(struct aw_snat_part *part, const struct aw_snat_pair_key *k,
 			       unsigned max_probes, aw_snat_free_fn is_free, void *arg,
 			       uint16_t *port);
+/* The same; with part->port_used, a port no session uses is taken without
+ * calling is_free (nor counted as a probe) unless probe_all. The port counts
+ * in port_used too. */
+enum aw_snat_res aw_snat_alloc_ex(struct aw_snat_part *part, const struct aw_snat_pair_key *k,
+				  unsigned max_probes, aw_snat_free_fn is_free, void *arg,
+				  uint16_t *port, bool probe_all);
+/* Gives back `port` (of this partition) of a session toward k: the pair's
+ * count and port_used decremented. false when k is absent (nothing done). */
+bool aw_snat_release(struct aw_snat_part *part, const struct aw_snat_pair_key *k, uint16_t port);
 
 #endif /* AW_SNAT_PAIRS_H */
