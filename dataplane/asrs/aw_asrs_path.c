@@ -470,7 +470,7 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 	}
 	if (unlikely(rte_be_to_cpu_16(s->vport) >= a->conf->snat_min))
 		aw_snat_client_hold(a, s);
-	aw_sess_insert_h(a, idx, pk.h, hr);
+	aw_stab_add2(a, hr, idx << 1 | 1, pk.h, idx << 1); /* aw_sess_insert_h's order */
 	create_unlock(a);
 	c->stats.info[AW_INFO_SESSIONS_CREATED]++;
 	aw_svcstats_new(a, l, idx);

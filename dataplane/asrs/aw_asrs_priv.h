@@ -262,7 +262,7 @@ struct aw_asrs {
 	uint32_t stab_n;               /* buckets */
 	uint32_t stab_ref_bits;        /* low bits of an entry: ref + 1 */
 	uint32_t stab_ref_mask;        /* (1 << stab_ref_bits) - 1 */
-	rte_spinlock_t stab_lock;      /* its writers */
+	rte_spinlock_t stab_lock;      /* its writers (not taken when one_writer) */
 	/* the writer lock's takings, those that found it held, and the TSC cycles
 	 * they waited (aw_stab_lock; written under the lock, read by tools) */
 	uint64_t stab_lock_n, stab_lock_contended, stab_lock_wait_tsc;
@@ -272,6 +272,11 @@ struct aw_asrs {
 	uint32_t free_head;            /* ... first free slot (UINT32_MAX: none), linked
 					* through aw_sess.last */
 	uint32_t n_sessions;           /* atomic */
+	/* One processing lcore: it alone creates, expires and frees sessions
+	 * (the API thread only reads), so the writer, free-list and SNAT
+	 * partition locks are not taken and the count is not a read-modify-write
+	 * atomic. Set by aw_asrs_create after every lcore's init. */
+	bool one_writer;
 	rte_spinlock_t create_lock;    /* session creation: lookup-then-add ... */
 	bool create_locked;            /* ... in pipeline mode only, where the packets of
 					* one flow reach several workers; in rtc mode RSS

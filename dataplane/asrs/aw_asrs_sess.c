@@ -29,6 +29,10 @@
  * creates a session and by whichever lcore expires one of the partition's
  * sessions.
  *
+ * With one processing lcore (aw_asrs.one_writer: it alone creates, expires
+ * and frees sessions) the free-list, SNAT and session-table writer locks are
+ * not taken and the session count is a plain (atomic-width) store.
+ *
  * Contract: aw_sess_init / _fini on the main thread (lcores stopped);
  * everything else on the processing lcore owning `l`.
  */
@@ -54,16 +58,43 @@ _Static_assert(sizeof(struct aw_stab_bucket) == 64, "a lookup bucket is one cach
 
 #define FREE_END UINT32_MAX
 
+/* The locks of the free list and of the SNAT partitions, and the session
+ * count: plain with one writer (aw_asrs.one_writer). */
+static __rte_always_inline void
+w_lock(const struct aw_asrs *a, rte_spinlock_t *lk)
+{
+	if (!a->one_writer)
+		rte_spinlock_lock(lk);
+}
+
+static __rte_always_inline void
+w_unlock(const struct aw_asrs *a, rte_spinlock_t *lk)
+{
+	if (!a->one_writer)
+		rte_spinlock_unlock(lk);
+}
+
+/* n_sessions += d; the value before. */
+static __rte_always_inline uint32_t
+count_add(struct aw_asrs *a, uint32_t d)
+{
+	if (!a->one_writer)
+		return __atomic_fetch_add(&a->n_sessions, d, __ATOMIC_RELAXED);
+	uint32_t n = __atomic_load_n(&a->n_sessions, __ATOMIC_RELAXED);
+	__atomic_store_n(&a->n_sessions, n + d, __ATOMIC_RELAXED);
+	return n;
+}
+
 /* Pushes the n slots idx[] on the free list (their state: AW_SS_FREE). */
 static void
 free_push(struct aw_asrs *a, const uint32_t *idx, unsigned n)
 {
-	rte_spinlock_lock(&a->free_lock);
+	w_lock(a, &a->free_lock);
 	for (unsigned i = 0; i < n; i++) {
 		a->sess[idx[i]].last = a->free_head;
 		a->free_head = idx[i];
 	}
-	rte_spinlock_unlock(&a->free_lock);
+	w_unlock(a, &a->free_lock);
 }
 
 /* Takes up to n slots off the free list into idx[]; how many. */
@@ -72,12 +103,12 @@ free_pop(struct aw_asrs *a, uint32_t *idx, unsigned n)
 {
 	unsigned got = 0;
 
-	rte_spinlock_lock(&a->free_lock);
+	w_lock(a, &a->free_lock);
 	while (got < n && a->free_head != FREE_END) {
 		idx[got++] = a->free_head;
 		a->free_head = a->sess[a->free_head].last;
 	}
-	rte_spinlock_unlock(&a->free_lock);
+	w_unlock(a, &a->free_lock);
 	return got;
 }
 
@@ -102,7 +133,7 @@ sess_dq_free(void *p, void *e, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		a->sess[idx[i]].state = AW_SS_FREE;
 	free_push(a, idx, n);
-	__atomic_fetch_sub(&a->n_sessions, n, __ATOMIC_RELAXED);
+	count_add(a, 0u - n);
 }
 
 int
@@ -207,7 +238,7 @@ aw_sess_fini(struct aw_asrs *a)
 uint32_t
 aw_sess_alloc(struct aw_asrs *a, struct aw_asrs_lcore *l)
 {
-	if (__atomic_fetch_add(&a->n_sessions, 1, __ATOMIC_RELAXED) >= a->conf->max_sessions)
+	if (count_add(a, 1) >= a->conf->max_sessions)
 		goto full;
 	if (l->n_stash == 0)
 		l->n_stash = free_pop(a, l->stash, AW_ASRS_STASH / 2);
@@ -215,7 +246,7 @@ aw_sess_alloc(struct aw_asrs *a, struct aw_asrs_lcore *l)
 		goto full;
 	return l->stash[--l->n_stash];
 full:
-	__atomic_fetch_sub(&a->n_sessions, 1, __ATOMIC_RELAXED);
+	count_add(a, UINT32_MAX); /* - 1 */
 	return UINT32_MAX;
 }
 
@@ -224,7 +255,7 @@ aw_sess_unalloc(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx)
 {
 	a->sess[idx].state = AW_SS_FREE;
 	l->stash[l->n_stash++] = idx; /* it came from this stash: there is room */
-	__atomic_fetch_sub(&a->n_sessions, 1, __ATOMIC_RELAXED);
+	count_add(a, UINT32_MAX); /* - 1 */
 }
 
 void
@@ -292,10 +323,10 @@ snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s, u
 	pa.port = 0;
 	aw_sess_key_reply(a, s, &pa.k); /* the whole key, padding included */
 	pair_key(s, &pk);
-	rte_spinlock_lock(&l->snat_lock);
+	w_lock(a, &l->snat_lock);
 	enum aw_snat_res r = aw_snat_alloc_ex(&l->snat, &pk, AW_ASRS_PROBES, port_free, &pa, &port,
 					      false);
-	rte_spinlock_unlock(&l->snat_lock);
+	w_unlock(a, &l->snat_lock);
 	if (why != NULL)
 		*why = r;
 	if (r != AW_SNAT_OK)
@@ -376,9 +407,9 @@ aw_snat_client_hold(struct aw_asrs *a, struct aw_sess *s)
 	struct aw_asrs_lcore *o = port_owner(a, port);
 	if (o == NULL || o->snat.port_used == NULL)
 		return;
-	rte_spinlock_lock(&o->snat_lock);
+	w_lock(a, &o->snat_lock);
 	o->snat.port_used[port - o->port_lo]++;
-	rte_spinlock_unlock(&o->snat_lock);
+	w_unlock(a, &o->snat_lock);
 	s->flags |= AW_SESS_F_PORT_HELD;
 }
 
@@ -389,9 +420,9 @@ client_unhold(struct aw_asrs *a, const struct aw_sess *s)
 	const uint16_t port = rte_be_to_cpu_16(s->vport);
 	struct aw_asrs_lcore *o = port_owner(a, port);
 
-	rte_spinlock_lock(&o->snat_lock);
+	w_lock(a, &o->snat_lock);
 	o->snat.port_used[port - o->port_lo]--;
-	rte_spinlock_unlock(&o->snat_lock);
+	w_unlock(a, &o->snat_lock);
 }
 
 /* The expired session s gives its port back to the partition it came from. */
@@ -405,9 +436,9 @@ snat_release(struct aw_asrs *a, const struct aw_sess *s)
 	if (o == NULL)
 		return;
 	pair_key(s, &pk);
-	rte_spinlock_lock(&o->snat_lock);
+	w_lock(a, &o->snat_lock);
 	aw_snat_release(&o->snat, &pk, port);
-	rte_spinlock_unlock(&o->snat_lock);
+	w_unlock(a, &o->snat_lock);
 }
 
 void
