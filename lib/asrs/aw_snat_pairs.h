@@ -142,7 +142,7 @@ aw_snat_pairs_slot(const struct aw_snat_pairs *t, const struct aw_snat_pair_key 
 /* aw_snat_alloc; with part->port_used, a port no session uses is taken
  * without calling is_free (nor counted as a probe) unless probe_all. The
  * port counts in port_used too. */
-static inline enum aw_snat_res
+static inline __attribute__((always_inline)) enum aw_snat_res
 aw_snat_alloc_ex(struct aw_snat_part *part, const struct aw_snat_pair_key *k, unsigned max_probes,
 		 aw_snat_free_fn is_free, void *arg, uint16_t *port, bool probe_all)
 {
