@@ -310,7 +310,7 @@ struct ident {
 
 /* SID named by the packet (SPEC §4.2 order), into *id (its fields preset by
  * the caller: opt_off -1, the rest 0). 1: found; 0: none; -1: dropped. */
-static int
+static __rte_always_inline int
 identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct ident *id)
 {
 	const uint8_t *ip = pkt_ip(p);
