@@ -362,8 +362,8 @@ pick_snat(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_sess *s, uint64_t
 	const struct aw_asrs_conf *ac = a->conf;
 	unsigned n = v6 ? ac->n_snat6 : ac->n_snat4;
 
-	if (n > 0) {
-		s->snat = (uint8_t)((v6 ? AW_ASRS_MAX_SNAT : 0) + (h >> 32) % n);
+	if (n > 0) { /* one address (the common case): no division */
+		s->snat = (uint8_t)((v6 ? AW_ASRS_MAX_SNAT : 0) + (n == 1 ? 0 : (h >> 32) % n));
 		return true;
 	}
 	const struct aw_nexthop *nh = aw_route_lookup(c->dp->routes, s->dest, v6);
