@@ -50,6 +50,10 @@ aw_asrs_create(struct aw_dp *dp, char *err, size_t errlen)
 				 dp->ctx_list[i]->lcore_id);
 			rc = -1;
 		}
+	unsigned writers = 0;
+	for (unsigned i = 0; rc == 0 && i < dp->n_ctx; i++)
+		writers += a->lc[i].active;
+	a->one_writer = writers == 1 && !a->create_locked;
 	if (rc < 0) {
 		dp->feat[AW_FEAT_ASRS] = a;
 		aw_asrs_destroy(dp);

@@ -340,7 +340,7 @@ struct ident {
 
 /* SID named by the packet (SPEC §4.2 order), into *id (its fields preset by
  * the caller: opt_off -1, the rest 0). 1: found; 0: none; -1: dropped. */
-static int
+static __rte_always_inline int
 identify(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct ident *id)
 {
 	const uint8_t *ip = pkt_ip(p);
@@ -392,8 +392,8 @@ pick_snat(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_sess *s, uint64_t
 	const struct aw_asrs_conf *ac = a->conf;
 	unsigned n = v6 ? ac->n_snat6 : ac->n_snat4;
 
-	if (n > 0) {
-		s->snat = (uint8_t)((v6 ? AW_ASRS_MAX_SNAT : 0) + (h >> 32) % n);
+	if (n > 0) { /* one address (the common case): no division */
+		s->snat = (uint8_t)((v6 ? AW_ASRS_MAX_SNAT : 0) + (n == 1 ? 0 : (h >> 32) % n));
 		return true;
 	}
 	const struct aw_nexthop *nh = aw_route_lookup(c->dp->routes, s->dest, v6);
@@ -498,7 +498,9 @@ create(struct aw_lcore_ctx *c, struct aw_asrs *a, struct aw_feat_pkt *p, struct 
 		create_unlock(a);
 		return aw_set_drop(p->m, why), UINT32_MAX;
 	}
-	aw_sess_insert_h(a, idx, pk.h, hr);
+	if (unlikely(rte_be_to_cpu_16(s->vport) >= a->conf->snat_min))
+		aw_snat_client_hold(a, s);
+	aw_stab_add2(a, hr, idx << 1 | 1, pk.h, idx << 1); /* aw_sess_insert_h's order */
 	create_unlock(a);
 	c->stats.info[AW_INFO_SESSIONS_CREATED]++;
 	aw_svcstats_new(a, l, idx);

@@ -168,6 +168,8 @@ struct aw_sess_key {
 #define AW_SESS_F_SP      0x10 /* SYN proxy: sequence numbers translated (sp_*) */
 #define AW_SESS_F_SP_WAIT 0x20 /* SYN proxy: waiting for the destination's SYN-ACK */
 #define AW_SESS_F_SP_CLAIM 0x40 /* SYN proxy: an lcore is ending the wait */
+#define AW_SESS_F_PORT_HELD 0x80 /* client key toward a SNAT address and port: the port
+				  * counts in its partition's port_used (aw_asrs_sess.c) */
 
 /* 84 bytes, 4-byte aligned (SPEC §10: ≤ 96 bytes per session with its two
  * lookup entries): the SNAT address is an index into aw_asrs.snat_tab, and
@@ -260,7 +262,7 @@ struct aw_asrs {
 	uint32_t stab_n;               /* buckets */
 	uint32_t stab_ref_bits;        /* low bits of an entry: ref + 1 */
 	uint32_t stab_ref_mask;        /* (1 << stab_ref_bits) - 1 */
-	rte_spinlock_t stab_lock;      /* its writers */
+	rte_spinlock_t stab_lock;      /* its writers (not taken when one_writer) */
 	/* the writer lock's takings, those that found it held, and the TSC cycles
 	 * they waited (aw_stab_lock; written under the lock, read by tools) */
 	uint64_t stab_lock_n, stab_lock_contended, stab_lock_wait_tsc;
@@ -270,6 +272,11 @@ struct aw_asrs {
 	uint32_t free_head;            /* ... first free slot (UINT32_MAX: none), linked
 					* through aw_sess.last */
 	uint32_t n_sessions;           /* atomic */
+	/* One processing lcore: it alone creates, expires and frees sessions
+	 * (the API thread only reads), so the writer, free-list and SNAT
+	 * partition locks are not taken and the count is not a read-modify-write
+	 * atomic. Set by aw_asrs_create after every lcore's init. */
+	bool one_writer;
 	rte_spinlock_t create_lock;    /* session creation: lookup-then-add ... */
 	bool create_locked;            /* ... in pipeline mode only, where the packets of
 					* one flow reach several workers; in rtc mode RSS
@@ -332,6 +339,10 @@ uint16_t aw_snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct a
  * exhausted: AW_DROP__COUNT; else the drop reason. *hr as aw_snat_port. */
 enum aw_drop_reason aw_snat_spread(struct aw_asrs *a, struct aw_asrs_lcore *l, struct aw_sess *s,
 				   uint32_t *hr);
+/* s's client key could equal a reply key (its VIP is a SNAT address, its
+ * port a SNAT port): the port is counted in use (AW_SESS_F_PORT_HELD), so
+ * that allocation probes it, until the session expires. */
+void aw_snat_client_hold(struct aw_asrs *a, struct aw_sess *s);
 /* Inserts both keys of slot idx (the table always has room); _h with the
  * hashes of its client and reply keys known. */
 void aw_sess_insert(struct aw_asrs *a, uint32_t idx);

@@ -21,9 +21,17 @@
  * toward different destinations (endpoint-dependent allocation). Each
  * partition counts its ports in use per (SNAT address, destination address,
  * port, protocol) pair (lib/asrs/aw_snat_pairs.h), so a new session toward an
- * exhausted pair fails at once instead of probing; the count is under the
- * partition's lock, taken by the owning lcore when it creates a session and
- * by whichever lcore expires one of the partition's sessions.
+ * exhausted pair fails at once instead of probing, and its sessions per port
+ * (any pair), so a port no session uses is taken without probing the session
+ * table (a client session whose key could equal a reply key counts in its
+ * port too: aw_snat_client_hold);
+ * the counts are under the partition's lock, taken by the owning lcore when it
+ * creates a session and by whichever lcore expires one of the partition's
+ * sessions.
+ *
+ * With one processing lcore (aw_asrs.one_writer: it alone creates, expires
+ * and frees sessions) the free-list, SNAT and session-table writer locks are
+ * not taken and the session count is a plain (atomic-width) store.
  *
  * Contract: aw_sess_init / _fini on the main thread (lcores stopped);
  * everything else on the processing lcore owning `l`.
@@ -50,16 +58,43 @@ _Static_assert(sizeof(struct aw_stab_bucket) == 64, "a lookup bucket is one cach
 
 #define FREE_END UINT32_MAX
 
+/* The locks of the free list and of the SNAT partitions, and the session
+ * count: plain with one writer (aw_asrs.one_writer). */
+static __rte_always_inline void
+w_lock(const struct aw_asrs *a, rte_spinlock_t *lk)
+{
+	if (!a->one_writer)
+		rte_spinlock_lock(lk);
+}
+
+static __rte_always_inline void
+w_unlock(const struct aw_asrs *a, rte_spinlock_t *lk)
+{
+	if (!a->one_writer)
+		rte_spinlock_unlock(lk);
+}
+
+/* n_sessions += d; the value before. */
+static __rte_always_inline uint32_t
+count_add(struct aw_asrs *a, uint32_t d)
+{
+	if (!a->one_writer)
+		return __atomic_fetch_add(&a->n_sessions, d, __ATOMIC_RELAXED);
+	uint32_t n = __atomic_load_n(&a->n_sessions, __ATOMIC_RELAXED);
+	__atomic_store_n(&a->n_sessions, n + d, __ATOMIC_RELAXED);
+	return n;
+}
+
 /* Pushes the n slots idx[] on the free list (their state: AW_SS_FREE). */
 static void
 free_push(struct aw_asrs *a, const uint32_t *idx, unsigned n)
 {
-	rte_spinlock_lock(&a->free_lock);
+	w_lock(a, &a->free_lock);
 	for (unsigned i = 0; i < n; i++) {
 		a->sess[idx[i]].last = a->free_head;
 		a->free_head = idx[i];
 	}
-	rte_spinlock_unlock(&a->free_lock);
+	w_unlock(a, &a->free_lock);
 }
 
 /* Takes up to n slots off the free list into idx[]; how many. */
@@ -68,12 +103,12 @@ free_pop(struct aw_asrs *a, uint32_t *idx, unsigned n)
 {
 	unsigned got = 0;
 
-	rte_spinlock_lock(&a->free_lock);
+	w_lock(a, &a->free_lock);
 	while (got < n && a->free_head != FREE_END) {
 		idx[got++] = a->free_head;
 		a->free_head = a->sess[a->free_head].last;
 	}
-	rte_spinlock_unlock(&a->free_lock);
+	w_unlock(a, &a->free_lock);
 	return got;
 }
 
@@ -98,7 +133,7 @@ sess_dq_free(void *p, void *e, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		a->sess[idx[i]].state = AW_SS_FREE;
 	free_push(a, idx, n);
-	__atomic_fetch_sub(&a->n_sessions, n, __ATOMIC_RELAXED);
+	count_add(a, 0u - n);
 }
 
 int
@@ -173,10 +208,11 @@ aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c)
 	l->port_lo = (uint16_t)lo;
 	l->port_n = (uint16_t)(hi - lo);
 	aw_snat_pairs_free(l->snat.pairs);
+	aw_snat_part_ports_free(&l->snat);
 	l->snat = (struct aw_snat_part){.lo = l->port_lo, .n = l->port_n};
 	l->snat.pairs = aw_snat_pairs_create(RTE_MIN(ac->max_sessions, AW_ASRS_MAX_PAIRS));
 	rte_spinlock_init(&l->snat_lock);
-	if (l->snat.pairs == NULL)
+	if (l->snat.pairs == NULL || aw_snat_part_ports_create(&l->snat) < 0)
 		return -1;
 	aw_sp_lcore_init(a, l);
 	l->age_lo = (uint32_t)((uint64_t)a->n_slots * l->part / n);
@@ -192,6 +228,7 @@ aw_sess_fini(struct aw_asrs *a)
 			rte_rcu_qsbr_dq_delete(a->lc[i].dq);
 		aw_snat_pairs_free(a->lc[i].snat.pairs);
 		a->lc[i].snat.pairs = NULL;
+		aw_snat_part_ports_free(&a->lc[i].snat);
 	}
 	aw_stab_fini(a);
 	rte_free(a->sess);
@@ -201,7 +238,7 @@ aw_sess_fini(struct aw_asrs *a)
 uint32_t
 aw_sess_alloc(struct aw_asrs *a, struct aw_asrs_lcore *l)
 {
-	if (__atomic_fetch_add(&a->n_sessions, 1, __ATOMIC_RELAXED) >= a->conf->max_sessions)
+	if (count_add(a, 1) >= a->conf->max_sessions)
 		goto full;
 	if (l->n_stash == 0)
 		l->n_stash = free_pop(a, l->stash, AW_ASRS_STASH / 2);
@@ -209,7 +246,7 @@ aw_sess_alloc(struct aw_asrs *a, struct aw_asrs_lcore *l)
 		goto full;
 	return l->stash[--l->n_stash];
 full:
-	__atomic_fetch_sub(&a->n_sessions, 1, __ATOMIC_RELAXED);
+	count_add(a, UINT32_MAX); /* - 1 */
 	return UINT32_MAX;
 }
 
@@ -218,7 +255,7 @@ aw_sess_unalloc(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx)
 {
 	a->sess[idx].state = AW_SS_FREE;
 	l->stash[l->n_stash++] = idx; /* it came from this stash: there is room */
-	__atomic_fetch_sub(&a->n_sessions, 1, __ATOMIC_RELAXED);
+	count_add(a, UINT32_MAX); /* - 1 */
 }
 
 void
@@ -257,7 +294,8 @@ pair_key(const struct aw_sess *s, struct aw_snat_pair_key *pk)
 struct probe_arg {
 	const struct aw_asrs *a;
 	struct aw_sess_key k; /* the reply key, dport set per port tried */
-	uint32_t h;
+	uint32_t h;           /* k's hash ... */
+	uint16_t port;        /* ... with this port (host order; 0: none tried) */
 };
 
 static bool
@@ -267,6 +305,7 @@ port_free(void *arg, uint16_t port)
 
 	pa->k.dport = rte_cpu_to_be_16(port);
 	pa->h = aw_sess_key_hash(&pa->k);
+	pa->port = port;
 	return aw_stab_find(pa->a, &pa->k, pa->h) == AW_STAB_MISS;
 }
 
@@ -281,15 +320,23 @@ snat_port(struct aw_asrs *a, struct aw_asrs_lcore *l, const struct aw_sess *s, u
 
 	pa.a = a;
 	pa.h = 0;
+	pa.port = 0;
 	aw_sess_key_reply(a, s, &pa.k); /* the whole key, padding included */
 	pair_key(s, &pk);
-	rte_spinlock_lock(&l->snat_lock);
-	enum aw_snat_res r = aw_snat_alloc(&l->snat, &pk, AW_ASRS_PROBES, port_free, &pa, &port);
-	rte_spinlock_unlock(&l->snat_lock);
+	w_lock(a, &l->snat_lock);
+	enum aw_snat_res r = aw_snat_alloc_ex(&l->snat, &pk, AW_ASRS_PROBES, port_free, &pa, &port,
+					      false);
+	w_unlock(a, &l->snat_lock);
 	if (why != NULL)
 		*why = r;
+	if (r != AW_SNAT_OK)
+		return 0;
+	if (pa.port != port) { /* taken unprobed: hashed once, here */
+		pa.k.dport = rte_cpu_to_be_16(port);
+		pa.h = aw_sess_key_hash(&pa.k);
+	}
 	*hr = pa.h;
-	return r == AW_SNAT_OK ? port : 0;
+	return port;
 }
 
 uint16_t
@@ -322,24 +369,76 @@ aw_snat_spread(struct aw_asrs *a, struct aw_asrs_lcore *l, struct aw_sess *s, ui
 	return why == AW_SNAT_PAIRS_FULL ? AW_DROP_SNAT_PAIRS_FULL : AW_DROP_SNAT_EXHAUSTED;
 }
 
+static struct aw_asrs_lcore *
+port_owner(struct aw_asrs *a, uint16_t port)
+{
+	for (unsigned i = 0; i < a->dp->n_ctx; i++) {
+		struct aw_asrs_lcore *o = &a->lc[i];
+		if (o->active && o->snat.pairs != NULL && port >= o->port_lo &&
+		    port - o->port_lo < o->port_n)
+			return o;
+	}
+	return NULL;
+}
+
+/* Is addr (zero-padded) one of a's SNAT addresses of its family? */
+static bool
+is_snat_addr(const struct aw_asrs *a, const uint8_t *addr, bool v6)
+{
+	const unsigned base = v6 ? AW_ASRS_MAX_SNAT : 0, n = v6 ? a->conf->n_snat6 : a->conf->n_snat4;
+
+	for (unsigned i = 0; i < n; i++)
+		if (memcmp(a->snat_tab[base + i], addr, 16) == 0)
+			return true;
+	for (unsigned p = 0; p < a->dp->n_ports; p++)
+		if (memcmp(a->snat_tab[2 * AW_ASRS_MAX_SNAT + 2 * p + v6], addr, 16) == 0)
+			return true;
+	return false;
+}
+
+void
+aw_snat_client_hold(struct aw_asrs *a, struct aw_sess *s)
+{
+	const uint16_t port = rte_be_to_cpu_16(s->vport);
+
+	if (port < a->conf->snat_min || port > a->conf->snat_max ||
+	    !is_snat_addr(a, s->vip, s->flags & AW_SESS_F_CLIENT6))
+		return;
+	struct aw_asrs_lcore *o = port_owner(a, port);
+	if (o == NULL || o->snat.port_used == NULL)
+		return;
+	w_lock(a, &o->snat_lock);
+	o->snat.port_used[port - o->port_lo]++;
+	w_unlock(a, &o->snat_lock);
+	s->flags |= AW_SESS_F_PORT_HELD;
+}
+
+/* The session's hold of aw_snat_client_hold ends. */
+static void
+client_unhold(struct aw_asrs *a, const struct aw_sess *s)
+{
+	const uint16_t port = rte_be_to_cpu_16(s->vport);
+	struct aw_asrs_lcore *o = port_owner(a, port);
+
+	w_lock(a, &o->snat_lock);
+	o->snat.port_used[port - o->port_lo]--;
+	w_unlock(a, &o->snat_lock);
+}
+
 /* The expired session s gives its port back to the partition it came from. */
 static void
 snat_release(struct aw_asrs *a, const struct aw_sess *s)
 {
 	uint16_t port = rte_be_to_cpu_16(s->sport);
+	struct aw_asrs_lcore *o = port_owner(a, port);
 	struct aw_snat_pair_key pk;
 
-	pair_key(s, &pk);
-	for (unsigned i = 0; i < a->dp->n_ctx; i++) {
-		struct aw_asrs_lcore *o = &a->lc[i];
-		if (!o->active || o->snat.pairs == NULL || port < o->port_lo ||
-		    port - o->port_lo >= o->port_n)
-			continue;
-		rte_spinlock_lock(&o->snat_lock);
-		aw_snat_pairs_dec(o->snat.pairs, &pk);
-		rte_spinlock_unlock(&o->snat_lock);
+	if (o == NULL)
 		return;
-	}
+	pair_key(s, &pk);
+	w_lock(a, &o->snat_lock);
+	aw_snat_release(&o->snat, &pk, port);
+	w_unlock(a, &o->snat_lock);
 }
 
 void
@@ -372,6 +471,8 @@ expire(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx)
 	aw_stab_del(a, aw_sess_key_hash(&kc), idx << 1);
 	aw_stab_del(a, aw_sess_key_hash(&kr), idx << 1 | 1);
 	snat_release(a, s);
+	if (s->flags & AW_SESS_F_PORT_HELD)
+		client_unhold(a, s);
 	s->state = AW_SS__N; /* dead: not listed, not aged again */
 	l->sess_expired++;
 	aw_svcstats_end(a, l, idx);

@@ -207,10 +207,13 @@ aw_stab_find_bulk_h(const struct aw_asrs *a, const struct aw_sess_key *k, const 
 }
 
 /* Takes the writer lock, counting the takings that found it held and the
- * cycles they waited (the uncontended case costs what a plain lock does). */
+ * cycles they waited (the uncontended case costs what a plain lock does);
+ * none with one writer (aw_asrs.one_writer). */
 static __rte_always_inline void
 stab_lock(struct aw_asrs *a)
 {
+	if (a->one_writer)
+		return;
 	if (unlikely(!rte_spinlock_trylock(&a->stab_lock))) {
 		uint64_t t0 = rte_rdtsc();
 		rte_spinlock_lock(&a->stab_lock);
@@ -218,6 +221,13 @@ stab_lock(struct aw_asrs *a)
 		a->stab_lock_wait_tsc += rte_rdtsc() - t0;
 	}
 	a->stab_lock_n++;
+}
+
+static __rte_always_inline void
+stab_unlock(struct aw_asrs *a)
+{
+	if (!a->one_writer)
+		rte_spinlock_unlock(&a->stab_lock);
 }
 
 /* Adds (h, ref) under the writer lock. */
@@ -245,7 +255,7 @@ aw_stab_add(struct aw_asrs *a, uint32_t h, uint32_t ref)
 {
 	stab_lock(a);
 	add_locked(a, h, ref);
-	rte_spinlock_unlock(&a->stab_lock);
+	stab_unlock(a);
 }
 
 void
@@ -254,7 +264,7 @@ aw_stab_add2(struct aw_asrs *a, uint32_t h1, uint32_t ref1, uint32_t h2, uint32_
 	stab_lock(a);
 	add_locked(a, h1, ref1);
 	add_locked(a, h2, ref2);
-	rte_spinlock_unlock(&a->stab_lock);
+	stab_unlock(a);
 }
 
 bool
@@ -273,7 +283,7 @@ aw_stab_del(struct aw_asrs *a, uint32_t h, uint32_t ref)
 			__atomic_store_n(&b->e[w], 0, __ATOMIC_RELEASE);
 			for (uint32_t j = home; j != i; j = j + 1 == a->stab_n ? 0 : j + 1)
 				__atomic_store_n(&a->stab[j].ovf, a->stab[j].ovf - 1, __ATOMIC_RELEASE);
-			rte_spinlock_unlock(&a->stab_lock);
+			stab_unlock(a);
 			return true;
 		}
 		if (b->ovf == 0)
@@ -281,6 +291,6 @@ aw_stab_del(struct aw_asrs *a, uint32_t h, uint32_t ref)
 		if (++i == a->stab_n)
 			i = 0;
 	}
-	rte_spinlock_unlock(&a->stab_lock);
+	stab_unlock(a);
 	return false;
 }

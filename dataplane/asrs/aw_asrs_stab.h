@@ -25,7 +25,8 @@
  * Contract: lookups are lock-free, on any processing lcore, between two of
  * its quiescent states (a slot is reused only after a grace period, so a
  * reference read before a deletion still names that session's bytes).
- * aw_stab_add / _del from any lcore: they take the writer lock. Init / fini
+ * aw_stab_add / _del from any lcore: they take the writer lock (not with
+ * one processing lcore, aw_asrs.one_writer: then only that lcore may). Init / fini
  * on the main thread.
  */
 #ifndef AW_ASRS_STAB_H

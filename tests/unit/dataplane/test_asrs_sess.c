@@ -587,6 +587,63 @@ test_dest_nexthop_cache(void)
 	CHECK_EQ(aw_dnh_get(&l, d4, 0), 0);
 }
 
+/* A client key toward a SNAT address on a SNAT port (here 10.2.0.2:8080 →
+ * 10.2.0.1:1025, equal to the reply key of a session toward 10.2.0.2:8080 on
+ * port 1025) holds its port: the allocator, which takes a port no session
+ * uses without probing, probes it and moves on; the hold ends at expiry. */
+static void
+test_client_key_holds_port(void)
+{
+	struct aw_asrs *a = setup(16, 1024, 1025);
+	struct aw_asrs_lcore *l = &a->lc[0];
+	uint16_t port;
+
+	ac.n_snat4 = 1; /* 10.2.0.1 (setup) is a SNAT address */
+	uint32_t x = aw_sess_alloc(a, l);
+	struct aw_sess *s = &a->sess[x];
+	memset(s, 0, sizeof(*s));
+	uint8_t c[4] = {10, 2, 0, 2}, v[4] = {10, 2, 0, 1}, d[4] = {10, 2, 0, 3};
+	memcpy(s->client, c, 4);
+	memcpy(s->vip, v, 4);
+	memcpy(s->dest, d, 4);
+	s->cport = rte_cpu_to_be_16(8080);
+	s->vport = rte_cpu_to_be_16(1025);
+	s->dport = rte_cpu_to_be_16(80);
+	s->proto = IPPROTO_TCP;
+	s->state = AW_SS_EST;
+	s->last = l->now;
+	uint32_t hr;
+	CHECK_EQ(aw_snat_port(a, l, s, &hr, NULL), 1024); /* x's own reply side */
+	s->sport = rte_cpu_to_be_16(1024);
+	aw_snat_client_hold(a, s);
+	CHECK(s->flags & AW_SESS_F_PORT_HELD);
+	CHECK_EQ(l->snat.port_used[0], 1); /* x's SNAT port */
+	CHECK_EQ(l->snat.port_used[1], 1); /* x's client key */
+	aw_sess_insert(a, x);
+	/* toward 10.2.0.2:8080 the cursor is at 1025, which would make x's client
+	 * key: probed, skipped; 1024 (in use toward another pair) probed, free */
+	uint32_t y = make(a, 7, 40000, 2, &port);
+	CHECK(y < a->n_slots);
+	CHECK_EQ(port, 1024);
+	struct aw_sess_key k;
+	aw_sess_key_client(s, &k);
+	CHECK_EQ(aw_sess_lookup(a, &k), x << 1);
+	/* a client key to a port outside the range, or to another address: no hold */
+	struct aw_sess t = *s;
+	t.flags = 0;
+	t.vport = rte_cpu_to_be_16(80);
+	aw_snat_client_hold(a, &t);
+	t.vport = rte_cpu_to_be_16(1024);
+	t.vip[3] = 9;
+	aw_snat_client_hold(a, &t);
+	CHECK_EQ(t.flags, 0);
+	CHECK(aw_sess_kill(a, l, x));
+	CHECK(aw_sess_kill(a, l, y));
+	CHECK_EQ(l->snat.port_used[0], 0);
+	CHECK_EQ(l->snat.port_used[1], 0);
+	teardown(a);
+}
+
 int
 main(void)
 {
@@ -598,6 +655,7 @@ main(void)
 		AW_TEST(test_expiry_and_reclaim), AW_TEST(test_full_exactly_at_limit),
 		AW_TEST(test_key_layout_v4_v6), AW_TEST(test_overflow_chain),
 		AW_TEST(test_concurrent_overflow_churn),
-		AW_TEST(test_memory_per_session), AW_TEST(test_dest_nexthop_cache)};
+		AW_TEST(test_memory_per_session), AW_TEST(test_dest_nexthop_cache),
+		AW_TEST(test_client_key_holds_port)};
 	return aw_test_run(cases, sizeof(cases) / sizeof(cases[0]));
 }
