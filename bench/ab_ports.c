@@ -45,7 +45,9 @@ struct loop {
 	struct rte_mbuf *pend[AB_MAX_BURST];
 	unsigned n_pend, off_pend;
 	uint64_t sent, retries;
-	uint64_t tx_idle, tx_busy;  /* TX polls the port refused whole / took packets */
+	uint64_t cyc_idle, cyc_busy; /* timed TX part: TSC cycles of loop iterations
+				      * that moved nothing (TX refused or held back
+				      * by --rate, RX empty) / moved packets */
 	json_t *stats0;             /* the data plane's stats when timing started */
 	uint64_t hz, start, tx_end;
 	bool peer_left, tx_stalled;
@@ -116,8 +118,9 @@ wait_links(struct loop *L, volatile bool *stop)
 	return 0;
 }
 
-/* Sends what is pending, building a new burst when nothing is. */
-static inline void
+/* Sends what is pending, building a new burst when nothing is; how many
+ * packets the port took. */
+static inline unsigned
 tx_step(struct loop *L, uint64_t now)
 {
 	const struct ab_opts *o = L->o;
@@ -129,14 +132,14 @@ tx_step(struct loop *L, uint64_t now)
 			uint64_t allowed = (uint64_t)((double)o->rate_pps *
 						      (double)(now - L->start) / (double)L->hz);
 			if (allowed <= L->sent)
-				return;
+				return 0;
 			if (allowed - L->sent < n)
 				n = (unsigned)(allowed - L->sent);
 		}
 		if (o->packets && o->packets - L->sent < n)
 			n = (unsigned)(o->packets - L->sent);
 		if (ab_gen_alloc(L->pool, L->pend, n) != 0)
-			return;
+			return 0;
 		ab_gen_fill(&L->gen, L->pend, n);
 		L->n_pend = n;
 		L->off_pend = 0;
@@ -144,27 +147,28 @@ tx_step(struct loop *L, uint64_t now)
 	k = rte_eth_tx_burst((uint16_t)o->tx_port, 0, L->pend + L->off_pend,
 			     (uint16_t)(L->n_pend - L->off_pend));
 	L->sent += k;
-	if (k)
-		L->tx_busy++;
-	else
-		L->tx_idle++;
 	L->off_pend += k;
 	if (L->off_pend == L->n_pend)
 		L->n_pend = 0;
 	else
 		L->retries++;
+	return k;
 }
 
-static inline void
+/* Polls every port into the sink; how many packets came. */
+static inline unsigned
 rx_step(struct loop *L)
 {
 	struct rte_mbuf *m[AB_MAX_BURST];
+	unsigned got = 0;
 
 	for (uint16_t p = 0; p < L->n_ports; p++) {
 		uint16_t n = rte_eth_rx_burst(p, 0, m, (uint16_t)L->o->burst);
 		if (n)
 			ab_sink_take(&L->sink, m, n);
+		got += n;
 	}
+	return got;
 }
 
 static bool
@@ -268,29 +272,38 @@ traffic(struct loop *L, volatile bool *stop)
 {
 	uint64_t period = (uint64_t)(L->o->period_s * (double)L->hz);
 	uint64_t link_every = L->hz / 1000 * LINK_CHECK_MS, next_link, next_show, drain_end = 0;
-	uint64_t last_sent = 0, last_move;
+	uint64_t last_sent = 0, last_move, prev_now;
+	unsigned moved = 1;
 	struct ab_port_prev prev[AB_MAX_PORTS];
 
 	memset(prev, 0, sizeof(prev));
 	if (L->o->dp_api != NULL)
 		L->stats0 = ab_dp_stats(L->o->dp_api);
 	ab_report_ports(L->n_ports, prev, L->hz);
-	L->start = last_move = rte_rdtsc();
+	L->start = last_move = prev_now = rte_rdtsc();
 	next_link = L->start + link_every;
 	next_show = L->start + period;
 	for (;;) {
 		uint64_t now = rte_rdtsc();
+		if (L->tx_end == 0) {  /* the previous iteration's cycles, until TX ends */
+			if (moved)
+				L->cyc_busy += now - prev_now;
+			else
+				L->cyc_idle += now - prev_now;
+		}
+		prev_now = now;
+		moved = 0;
 		if (L->tx_end == 0) {
 			if (tx_finished(L, now) || *stop) {
 				L->tx_end = now;
 				drain_end = now + (uint64_t)(L->o->drain_s * (double)L->hz);
 			} else {
-				tx_step(L, now);
+				moved = tx_step(L, now);
 			}
 		} else if (now >= drain_end) {
 			break;
 		}
-		rx_step(L);
+		moved += rx_step(L);
 		if (now >= next_link) {
 			next_link = now + link_every;
 			if (L->sent != last_sent) {
@@ -330,13 +343,13 @@ finish(struct loop *L, const struct ab_scen *s)
 		.sign_failed = L->gen.sign_failed, .reorder_cycles_per_pkt = -1,
 		.dp_idle = -1, .dp_share = -1,
 	};
-	uint64_t polls = L->tx_idle + L->tx_busy;
+	uint64_t cyc = L->cyc_idle + L->cyc_busy;
 	json_t *stats1 = NULL;
 	char why[512];
 
 	r.seconds = (double)(L->tx_end - L->start) / (double)L->hz;
 	r.cycles_per_pkt = L->sink.rx ? (double)(end - L->start) / (double)L->sink.rx : 0;
-	r.gen_idle = polls ? (double)L->tx_idle / (double)polls : -1;
+	r.gen_idle = cyc ? (double)L->cyc_idle / (double)cyc : -1;
 	/* Valid only when the data plane's drops during the timed part are read
 	 * and none but tx_full (the generator not draining) grew. */
 	if (L->o->dp_api != NULL && L->stats0 != NULL && (stats1 = ab_dp_stats(L->o->dp_api))) {
