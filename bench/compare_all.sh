@@ -38,6 +38,10 @@ declare -A X=(
 	[trs-signaling-2]="--flows 1024 --pkt-size 128 --suite 2"
 	[mixed]="--flows 999 --pkt-size 128"
 	[gateway-in]="--flows 1000 --pkt-size 1400" [gateway-out]="--flows 1000 --pkt-size 1400")
+# why a scenario may not be comparable on this machine, printed with its
+# INVALID row
+declare -A WHY=(
+	[pipeline]="(its RX, worker and TX lcores all run on CPU 1 (bench_lib.sh): sharing one CPU, they overflow the rings and the reorder window; comparable only with a CPU per lcore)")
 ALL="plain pipeline asrs-established asrs-new trs-capsule trs-signaling trs-signaling-2 mixed gateway-in gateway-out"
 # shellcheck disable=SC2086 # the list of names
 [ $# -gt 0 ] || set -- $ALL
@@ -62,6 +66,7 @@ for s in "$@"; do
 			/^ratio/ {r5=$3; ri=$5} END {printf "%10s %10s %10s %9s %9s  %s", a, t, i, r5, ri, bn}' <<<"$out")
 	elif [ $c = 3 ]; then
 		row=$(sed -n 's/.*INVALID: the data plane dropped \(.*\)/INVALID \1/p' <<<"$out" | head -1)
+		[ -n "${WHY[$s]+x}" ] && row="$row ${WHY[$s]}"
 		[ $rc = 1 ] || rc=3
 	elif [ $c = 124 ] || [ $c = 137 ]; then
 		echo "$out" | tail -20
