@@ -20,7 +20,7 @@ static const char *volatile phase = "start-up";
 static volatile uint64_t deadline_ns;  /* 0: the phase has no bound */
 static volatile uint64_t bound_ns;     /* the phase's bound, for the message */
 static volatile sig_atomic_t got_sig;
-static volatile uint64_t sig_ns;
+static volatile uint64_t sig_ns;   /* the signal, or the phase entered after it */
 static const char *volatile sig_phase = "";
 
 static uint64_t
@@ -68,9 +68,9 @@ watchdog(void *arg)
 		uint64_t now = now_ns(), dl = deadline_ns;
 		int sig = got_sig;
 		if (sig != 0 && now - sig_ns > AB_WATCH_GRACE_S * NS) {
-			snprintf(msg, sizeof(msg), "anyway-bench: signal %d received during %s, "
-				 "which did not stop within %d s: exiting\n", sig, phase,
-				 AB_WATCH_GRACE_S);
+			snprintf(msg, sizeof(msg), "anyway-bench: signal %d received during %s; "
+				 "%s did not end within %d s of it: exiting\n", sig, sig_phase,
+				 phase, AB_WATCH_GRACE_S);
 			say(msg, NULL, NULL);
 			_exit(128 + sig);
 		}
@@ -107,6 +107,8 @@ void
 ab_watch_phase(const char *name, double bound_s)
 {
 	deadline_ns = 0;
+	if (got_sig != 0)
+		sig_ns = now_ns();  /* moving on towards the exit: grace again */
 	phase = name;
 	bound_ns = (uint64_t)(bound_s * (double)NS);
 	if (bound_s > 0)

@@ -9,9 +9,11 @@
  * ab_watch_start, before rte_eal_init, so no EAL thread) wakes every 100 ms:
  *  - a phase past its bound: "anyway-bench: <phase> did not end within N s
  *    (...)", exit 1 (whatever blocks: a memif connect, a port stop, EAL);
- *  - a first signal sets the stop flag the loops read; if the run has not
- *    ended AB_WATCH_GRACE_S later (blocked where the flag is not read), it
- *    exits 128 + signal with the phase named;
+ *  - a first signal sets the stop flag the loops read; if the run then stays
+ *    AB_WATCH_GRACE_S in one phase (blocked where the flag is not read), it
+ *    exits 128 + signal with the phase named (each phase the run moves on
+ *    to after the signal, report and teardown included, gets the grace
+ *    afresh);
  *  - a second signal exits at once (128 + signal).
  * Forced exits use _exit: with --in-memory nothing is left behind but the
  * runtime directory of the --file-prefix, which the scripts remove.
@@ -25,7 +27,7 @@
 
 #include <stdbool.h>
 
-#define AB_WATCH_GRACE_S 5
+#define AB_WATCH_GRACE_S 10
 
 /* Installs the SIGINT / SIGTERM handlers and starts the watchdog; `stop` is
  * the flag the run's loops read. -1 when the thread cannot start. */
