@@ -26,6 +26,7 @@
 #include "ab_report.h"
 #include "ab_run.h"
 #include "ab_traffic.h"
+#include "ab_watch.h"
 #include "aw_api.h"
 #include "aw_dp_init.h"
 #include "aw_output.h"
@@ -348,9 +349,14 @@ ab_run_in_process(const struct ab_opts *o, const struct ab_scen *s, const struct
 	P.tail_gap = in->tail_gap;
 	if (check_table(o, s) != 0)
 		return 2;  /* nothing set up yet */
+	/* bounds (ab_watch.h): none for setup and warm-up, which compute and
+	 * never wait (1M-entry tables under valgrind take minutes): a signal
+	 * still ends them after the grace; the timed loop reads the stop flag */
+	ab_watch_phase("in-process setup and warm-up", 0);
 	rc = setup(&P, s, &in->t);
 	if (rc == 0)
 		rc = prelude(&P, s, in);
+	ab_watch_phase("in-process traffic", o->packets ? 0 : o->duration_s + 120);
 	if (rc == 0) {
 		limit = (uint64_t)(o->duration_s * (double)P.hz);
 		period = (uint64_t)(o->period_s * (double)P.hz);
@@ -371,6 +377,7 @@ ab_run_in_process(const struct ab_opts *o, const struct ab_scen *s, const struct
 				fflush(stdout);
 			}
 		}
+		ab_watch_phase("in-process report and teardown", 0);
 		rc = report(&P, s, start, end);
 	}
 	if (P.ro != NULL)

@@ -6,7 +6,9 @@
  * scenario error (including a scenario this build cannot run, and in
  * process a config whose tables cannot hold --flows), 3 traffic ran but the
  * run is INVALID (the data plane dropped packets for a reason other than
- * tx_full: bench/README.md "Valid runs").
+ * tx_full: bench/README.md "Valid runs"), 128 + N when signal N (SIGINT,
+ * SIGTERM) stopped the run (its numbers, if printed, are partial). Every
+ * phase is bounded and signals end every phase (ab_watch.h).
  */
 #include <libgen.h>
 #include <limits.h>
@@ -24,18 +26,15 @@
 #include "ab_scen.h"
 #include "ab_tmpl.h"
 #include "ab_traffic.h"
+#include "ab_watch.h"
 #include "aw_build_config.h"
 
 #define PROG "anyway-bench"
 
-static volatile bool stop;
+#define EAL_INIT_BOUND_S 300  /* a loaded machine, valgrind (callgrind.sh): generous */
+#define SHUTDOWN_BOUND_S 30
 
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = true;
-}
+static volatile bool stop;
 
 /* --help / --version without EAL. 0 when one was handled. */
 static int
@@ -171,25 +170,36 @@ main(int argc, char **argv)
 	rc = check_args(&o, aargc, aargv, &s);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
+	if (ab_watch_start(&stop) < 0) {
+		fprintf(stderr, "%s: cannot start the watchdog thread\n", PROG);
+		return 1;
+	}
+	ab_watch_phase("loading the templates", 0);
 	rc = load_input(&o, s, &in);
-	if (rc != 0 || o.check_only)
+	if (rc != 0 || o.check_only || stop)
 		goto out;
 	fflush(stdout);
+	ab_watch_phase("EAL initialisation", EAL_INIT_BOUND_S);
 	if (rte_eal_init(argc - aargc, argv) < 0) {
 		fprintf(stderr, "%s: EAL initialisation failed: %s\n", PROG,
 			rte_strerror(rte_errno));
 		rc = 2;
 		goto out;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	rc = o.in_process ? ab_run_in_process(&o, s, &in, &stop)
 			  : ab_run_ports(&o, s, &in, &stop);
+	ab_watch_phase("EAL cleanup", SHUTDOWN_BOUND_S);
 	rte_eal_cleanup();
 out:
 	ab_signer_free(&in.signer);
 	ab_gw_free(&in.gw);
 	ab_raw_free(&in.setup[0]);
 	ab_raw_free(&in.setup[1]);
+	if (ab_watch_signal() != 0) {
+		fprintf(stderr, "%s: stopped by signal %d (received during %s)%s\n", PROG,
+			ab_watch_signal(), ab_watch_signal_phase(),
+			rc == 0 || rc == 3 ? ": the numbers above are partial" : "");
+		return 128 + ab_watch_signal();
+	}
 	return rc;
 }

@@ -10,6 +10,12 @@
  * 10 ms), stops sending and polling, reports what it measured and exits 1.
  * The scripts (compare.sh, run.sh) stop the data plane only after the bench
  * has exited.
+ *
+ * Bounds (ab_watch.h): starting a port retries for --link-wait, then the
+ * links get --link-wait; the setup frames and warm-up go on while the port
+ * takes packets (send_all gives up after a second without); the timed part
+ * ends at --duration, or with --packets when the port has taken no packet
+ * for TX_STALL_S. The stop flag is read in every loop.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,9 +29,12 @@
 #include "ab_report.h"
 #include "ab_run.h"
 #include "ab_traffic.h"
+#include "ab_watch.h"
 
 #define RING_DESC 1024
 #define LINK_CHECK_MS 10
+#define TX_STALL_S 10      /* --packets: no packet taken for this long ends TX */
+#define PHASE_SLACK_S 30   /* beyond a phase's own bound, on a loaded machine */
 
 struct loop {
 	const struct ab_opts *o;
@@ -36,16 +45,20 @@ struct loop {
 	struct rte_mbuf *pend[AB_MAX_BURST];
 	unsigned n_pend, off_pend;
 	uint64_t sent, retries;
-	uint64_t tx_idle, tx_busy;  /* TX polls the port refused whole / took packets */
+	uint64_t cyc_idle, cyc_busy; /* timed TX part: TSC cycles of loop iterations
+				      * that moved nothing (TX refused or held back
+				      * by --rate, RX empty) / moved packets */
 	json_t *stats0;             /* the data plane's stats when timing started */
 	uint64_t hz, start, tx_end;
-	bool peer_left;
+	bool peer_left, tx_stalled;
+	volatile bool *stop;
 };
 
 /* Configures and starts port p. Starting is retried until `wait_s` has
- * passed: a memif client cannot start while its server is not listening. */
+ * passed or a signal came: a memif client cannot start while its server is
+ * not listening. */
 static int
-port_setup(uint16_t p, struct rte_mempool *pool, double wait_s)
+port_setup(uint16_t p, struct rte_mempool *pool, double wait_s, volatile bool *stop)
 {
 	uint64_t give_up = rte_rdtsc() + (uint64_t)(wait_s * (double)rte_get_tsc_hz());
 	struct rte_eth_conf conf;
@@ -57,10 +70,17 @@ port_setup(uint16_t p, struct rte_mempool *pool, double wait_s)
 					 pool)) < 0 ||
 	    (rc = rte_eth_tx_queue_setup(p, 0, RING_DESC, rte_eth_dev_socket_id(p), NULL)) < 0)
 		goto fail;
-	while ((rc = rte_eth_dev_start(p)) < 0 && rte_rdtsc() < give_up)
+	while ((rc = rte_eth_dev_start(p)) < 0 && rte_rdtsc() < give_up && !*stop)
 		rte_delay_ms(100);
-	if (rc < 0)
-		goto fail;
+	if (rc < 0 && *stop)
+		return -1;
+	if (rc < 0) {
+		fprintf(stderr, "anyway-bench: port %u: not started after %.1f s of retries "
+			"(--link-wait): %s (a memif client needs its server listening on the "
+			"same socket: is the data plane or testpmd running with role=server?)\n",
+			p, wait_s, rte_strerror(-rc));
+		return -1;
+	}
 	rte_eth_promiscuous_enable(p);
 	return 0;
 fail:
@@ -85,7 +105,9 @@ wait_links(struct loop *L, volatile bool *stop)
 	uint64_t until = rte_rdtsc() + (uint64_t)(L->o->link_wait_s * (double)L->hz);
 
 	while (!links_up(L->n_ports)) {
-		if (*stop || rte_rdtsc() > until) {
+		if (*stop)
+			return -1;
+		if (rte_rdtsc() > until) {
 			fprintf(stderr, "anyway-bench: link of a port still down after %.1f s "
 				"(is the peer running, e.g. the data plane with memif "
 				"role=server?)\n", L->o->link_wait_s);
@@ -96,8 +118,9 @@ wait_links(struct loop *L, volatile bool *stop)
 	return 0;
 }
 
-/* Sends what is pending, building a new burst when nothing is. */
-static inline void
+/* Sends what is pending, building a new burst when nothing is; how many
+ * packets the port took. */
+static inline unsigned
 tx_step(struct loop *L, uint64_t now)
 {
 	const struct ab_opts *o = L->o;
@@ -109,14 +132,14 @@ tx_step(struct loop *L, uint64_t now)
 			uint64_t allowed = (uint64_t)((double)o->rate_pps *
 						      (double)(now - L->start) / (double)L->hz);
 			if (allowed <= L->sent)
-				return;
+				return 0;
 			if (allowed - L->sent < n)
 				n = (unsigned)(allowed - L->sent);
 		}
 		if (o->packets && o->packets - L->sent < n)
 			n = (unsigned)(o->packets - L->sent);
 		if (ab_gen_alloc(L->pool, L->pend, n) != 0)
-			return;
+			return 0;
 		ab_gen_fill(&L->gen, L->pend, n);
 		L->n_pend = n;
 		L->off_pend = 0;
@@ -124,27 +147,28 @@ tx_step(struct loop *L, uint64_t now)
 	k = rte_eth_tx_burst((uint16_t)o->tx_port, 0, L->pend + L->off_pend,
 			     (uint16_t)(L->n_pend - L->off_pend));
 	L->sent += k;
-	if (k)
-		L->tx_busy++;
-	else
-		L->tx_idle++;
 	L->off_pend += k;
 	if (L->off_pend == L->n_pend)
 		L->n_pend = 0;
 	else
 		L->retries++;
+	return k;
 }
 
-static inline void
+/* Polls every port into the sink; how many packets came. */
+static inline unsigned
 rx_step(struct loop *L)
 {
 	struct rte_mbuf *m[AB_MAX_BURST];
+	unsigned got = 0;
 
 	for (uint16_t p = 0; p < L->n_ports; p++) {
 		uint16_t n = rte_eth_rx_burst(p, 0, m, (uint16_t)L->o->burst);
 		if (n)
 			ab_sink_take(&L->sink, m, n);
+		got += n;
 	}
+	return got;
 }
 
 static bool
@@ -165,7 +189,7 @@ drain_for(struct loop *L, double secs)
 }
 
 /* Sends n mbufs on port p whole (the sink keeps reading meanwhile); -1 when
- * the port took nothing for a second. */
+ * the port took nothing for a second or a signal came. */
 static int
 send_all(struct loop *L, uint16_t p, struct rte_mbuf **m, unsigned n)
 {
@@ -175,9 +199,10 @@ send_all(struct loop *L, uint16_t p, struct rte_mbuf **m, unsigned n)
 	while (off < n) {
 		uint16_t k = rte_eth_tx_burst(p, 0, m + off, (uint16_t)(n - off));
 		off += k;
-		if (k)
+		if (k) {
 			give_up = rte_rdtsc() + L->hz;
-		else if (rte_rdtsc() > give_up) {
+			ab_watch_alive(PHASE_SLACK_S);
+		} else if (rte_rdtsc() > give_up || *L->stop) {
 			rte_pktmbuf_free_bulk(m + off, n - off);
 			return -1;
 		}
@@ -247,30 +272,49 @@ traffic(struct loop *L, volatile bool *stop)
 {
 	uint64_t period = (uint64_t)(L->o->period_s * (double)L->hz);
 	uint64_t link_every = L->hz / 1000 * LINK_CHECK_MS, next_link, next_show, drain_end = 0;
+	uint64_t last_sent = 0, last_move, prev_now;
+	unsigned moved = 1;
 	struct ab_port_prev prev[AB_MAX_PORTS];
 
 	memset(prev, 0, sizeof(prev));
 	if (L->o->dp_api != NULL)
 		L->stats0 = ab_dp_stats(L->o->dp_api);
 	ab_report_ports(L->n_ports, prev, L->hz);
-	L->start = rte_rdtsc();
+	L->start = last_move = prev_now = rte_rdtsc();
 	next_link = L->start + link_every;
 	next_show = L->start + period;
 	for (;;) {
 		uint64_t now = rte_rdtsc();
+		if (L->tx_end == 0) {  /* the previous iteration's cycles, until TX ends */
+			if (moved)
+				L->cyc_busy += now - prev_now;
+			else
+				L->cyc_idle += now - prev_now;
+		}
+		prev_now = now;
+		moved = 0;
 		if (L->tx_end == 0) {
 			if (tx_finished(L, now) || *stop) {
 				L->tx_end = now;
 				drain_end = now + (uint64_t)(L->o->drain_s * (double)L->hz);
 			} else {
-				tx_step(L, now);
+				moved = tx_step(L, now);
 			}
 		} else if (now >= drain_end) {
 			break;
 		}
-		rx_step(L);
+		moved += rx_step(L);
 		if (now >= next_link) {
 			next_link = now + link_every;
+			if (L->sent != last_sent) {
+				last_sent = L->sent;
+				last_move = now;
+				ab_watch_alive(TX_STALL_S + PHASE_SLACK_S);
+			} else if (L->tx_end == 0 && now - last_move > TX_STALL_S * L->hz) {
+				L->tx_stalled = true;  /* link up, packets refused */
+				L->tx_end = now;
+				drain_end = now + (uint64_t)(L->o->drain_s * (double)L->hz);
+			}
 			if (!links_up(L->n_ports)) {
 				L->peer_left = true;
 				if (L->tx_end == 0)
@@ -299,13 +343,13 @@ finish(struct loop *L, const struct ab_scen *s)
 		.sign_failed = L->gen.sign_failed, .reorder_cycles_per_pkt = -1,
 		.dp_idle = -1, .dp_share = -1,
 	};
-	uint64_t polls = L->tx_idle + L->tx_busy;
+	uint64_t cyc = L->cyc_idle + L->cyc_busy;
 	json_t *stats1 = NULL;
 	char why[512];
 
 	r.seconds = (double)(L->tx_end - L->start) / (double)L->hz;
 	r.cycles_per_pkt = L->sink.rx ? (double)(end - L->start) / (double)L->sink.rx : 0;
-	r.gen_idle = polls ? (double)L->tx_idle / (double)polls : -1;
+	r.gen_idle = cyc ? (double)L->cyc_idle / (double)cyc : -1;
 	/* Valid only when the data plane's drops during the timed part are read
 	 * and none but tx_full (the generator not draining) grew. */
 	if (L->o->dp_api != NULL && L->stats0 != NULL && (stats1 = ab_dp_stats(L->o->dp_api))) {
@@ -342,6 +386,7 @@ ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_i
 	int rc = 1;
 
 	L.o = o;
+	L.stop = stop;
 	L.hz = rte_get_tsc_hz();
 	L.n_ports = rte_eth_dev_count_avail();
 	if (L.n_ports == 0 || L.n_ports > AB_MAX_PORTS || o->tx_port >= L.n_ports) {
@@ -360,23 +405,39 @@ ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_i
 	L.gen.tail_gap = L.sink.tail_gap = in->tail_gap;
 	L.gen.gw = L.sink.gw = in->gw.e != NULL ? &in->gw : NULL;
 	L.sink.gw_strict = o->dp_api != NULL; /* else testpmd: what was sent comes back */
+	ab_watch_phase("port start", L.n_ports * o->link_wait_s + PHASE_SLACK_S);
 	for (uint16_t p = 0; p < L.n_ports; p++)
-		if (port_setup(p, L.pool, o->link_wait_s) < 0)
+		if (port_setup(p, L.pool, o->link_wait_s, stop) < 0)
 			goto out;
+	ab_watch_phase("waiting for the links", o->link_wait_s + PHASE_SLACK_S);
 	if (wait_links(&L, stop) < 0)
 		goto stop_ports;
+	ab_watch_phase("setup frames and warm-up", PHASE_SLACK_S);
 	if (prelude(&L, s, in, stop) < 0) {
-		rc = 1;
+		if (!*stop)
+			fprintf(stderr, "anyway-bench: setup frames or warm-up: the port took "
+				"no packet for 1 s (or no mbufs)\n");
 		goto stop_ports;
 	}
-	traffic(&L, stop);
+	ab_watch_phase("traffic", o->packets ? TX_STALL_S + PHASE_SLACK_S :
+			o->duration_s + o->drain_s + PHASE_SLACK_S);
+	if (!*stop)
+		traffic(&L, stop);
+	ab_watch_phase("report", PHASE_SLACK_S);
 	rc = finish(&L, s);
 	if (L.peer_left) {
 		fprintf(stderr, "anyway-bench: a port's link went down during the run (the "
 			"peer left); traffic stopped, numbers above are partial\n");
 		rc = 1;
 	}
+	if (L.tx_stalled) {
+		fprintf(stderr, "anyway-bench: the port took no packet for %d s with its link "
+			"up (the peer stopped reading); TX ended before --packets, numbers "
+			"above are partial\n", TX_STALL_S);
+		rc = 1;
+	}
 stop_ports:
+	ab_watch_phase("port stop", PHASE_SLACK_S);
 	for (uint16_t p = 0; p < L.n_ports; p++) {
 		rte_eth_dev_stop(p);
 		rte_eth_dev_close(p);

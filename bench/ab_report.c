@@ -280,8 +280,8 @@ counter(const json_t *stats, const char *name)
 double
 ab_dp_idle_share(const json_t *before, const json_t *after)
 {
-	json_int_t idle = counter(after, "polls_idle") - counter(before, "polls_idle");
-	json_int_t busy = counter(after, "polls_busy") - counter(before, "polls_busy");
+	json_int_t idle = counter(after, "cycles_idle") - counter(before, "cycles_idle");
+	json_int_t busy = counter(after, "cycles_busy") - counter(before, "cycles_busy");
 
 	if (idle < 0 || busy < 0 || idle + busy == 0)
 		return -1;

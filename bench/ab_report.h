@@ -43,8 +43,10 @@ struct ab_result {
 	/* Honesty (bench/README.md "Valid runs"): */
 	bool checked;              /* the data plane's drops were read (else: unchecked) */
 	const char *invalid;       /* drops other than tx_full, "reason:n,...": INVALID; NULL: none */
-	double gen_idle;           /* share of TX polls the port refused whole, < 0: n/a */
-	double dp_idle;            /* data plane idle loop iterations share, < 0: n/a */
+	double gen_idle;           /* share of the generator's TSC cycles in loop iterations
+				    * that moved nothing (TX refused, RX empty), < 0: n/a */
+	double dp_idle;            /* share of the data plane's TSC cycles in idle loop
+				    * iterations and sleeps, < 0: n/a */
 	double dp_share;           /* in process: data plane share of the lcore's cycles, else < 0 */
 };
 
@@ -64,9 +66,11 @@ int ab_report_dp_api(const char *path);
  * "drops" and "counters" objects feed the two calls below); NULL when the API
  * did not answer. */
 json_t *ab_dp_stats(const char *path);
-/* The share of the data plane's loop iterations that found nothing to do
- * between two ab_dp_stats snapshots (counters polls_idle / polls_busy, every
- * lcore together); < 0 when not known. */
+/* The share of the data plane's TSC cycles spent in loop iterations that
+ * found nothing to do (idle sleeps included) between two ab_dp_stats
+ * snapshots (counters cycles_idle / cycles_busy, every lcore together: a
+ * share of time, where polls_idle / polls_busy would count a cheap empty
+ * poll like a full burst); < 0 when not known (an older data plane). */
 double ab_dp_idle_share(const json_t *before, const json_t *after);
 /* Drops in `after` minus `before` (NULL: zero), tx_full left out, as
  * "reason:n,reason:n" in out. Returns how many reasons were written. */

@@ -80,7 +80,9 @@
 	X(REORDER_GAPS_SKIPPED, "reorder_gaps_skipped", "pipeline: gaps skipped after wait") \
 	X(IDLE_SLEEPS, "idle_sleeps", "idle back-off sleeps")                              \
 	X(POLLS_BUSY, "polls_busy", "loop iterations that moved packets")                  \
-	X(POLLS_IDLE, "polls_idle", "loop iterations that found nothing to do")
+	X(POLLS_IDLE, "polls_idle", "loop iterations that found nothing to do")             \
+	X(CYCLES_BUSY, "cycles_busy", "TSC cycles of loop iterations that moved packets")   \
+	X(CYCLES_IDLE, "cycles_idle", "TSC cycles of idle loop iterations and idle sleeps")
 
 /* The core's lists, then each feature's (the registry, aw_features.h). */
 #define AW_DROP_REASONS(X) AW_CORE_DROP_REASONS(X) AW_FEATURE_DROP_REASONS(X)

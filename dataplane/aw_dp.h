@@ -167,6 +167,7 @@ struct aw_lcore_ctx {
 	uint64_t icmp_tokens;
 	uint64_t icmp_last_tsc;
 	uint64_t idle_polls;
+	uint64_t loop_tsc;           /* end of the previous loop iteration (aw_loop_tail) */
 	uint64_t next_timer_tsc;     /* housekeeper: next neighbour timer pass */
 	/* features (aw_feature.h), by id: their per-lcore state (NULL on lcores
 	 * that do not process packets) and this burst's batches */

@@ -208,6 +208,7 @@ aw_lcore_main(void *arg)
 	if (c == NULL)
 		return 0;
 	rte_rcu_qsbr_thread_online(dp->rcu, c->rcu_id);
+	c->loop_tsc = rte_rdtsc();  /* cycles_busy / _idle count from here */
 	switch (c->role) {
 	case AW_LCORE_RTC: rtc_loop(c); break;
 	case AW_LCORE_RX: aw_rx_loop(c); break;

@@ -67,26 +67,32 @@ lcore_value(unsigned f, const struct aw_stats *s)
 	case 1: return s->tx;
 	case 2: return drops_of(s);
 	case 3: return s->info[AW_INFO_POLLS_BUSY];
-	default: return s->info[AW_INFO_POLLS_IDLE];
+	case 4: return s->info[AW_INFO_POLLS_IDLE];
+	case 5: return s->info[AW_INFO_CYCLES_BUSY];
+	default: return s->info[AW_INFO_CYCLES_IDLE];
 	}
 }
 
 static void
 lcores(const struct aw_dp *dp, struct aw_metrics *w)
 {
-	static const char *const fam[5] = {"anyway_dp_lcore_rx_packets",
+	static const char *const fam[7] = {"anyway_dp_lcore_rx_packets",
 					   "anyway_dp_lcore_tx_packets",
 					   "anyway_dp_lcore_dropped_packets",
 					   "anyway_dp_lcore_polls_busy",
-					   "anyway_dp_lcore_polls_idle"};
-	static const char *const help[5] = {"packets received by the lcore",
+					   "anyway_dp_lcore_polls_idle",
+					   "anyway_dp_lcore_cycles_busy",
+					   "anyway_dp_lcore_cycles_idle"};
+	static const char *const help[7] = {"packets received by the lcore",
 					    "packets transmitted by the lcore",
 					    "packets dropped by the lcore, all reasons",
 					    "the lcore's loop iterations that moved packets",
-					    "the lcore's loop iterations that found nothing to do"};
+					    "the lcore's loop iterations that found nothing to do",
+					    "TSC cycles of the lcore's loop iterations that moved packets",
+					    "TSC cycles of the lcore's idle loop iterations and sleeps"};
 	char id[16];
 
-	for (unsigned f = 0; f < 5; f++) {
+	for (unsigned f = 0; f < 7; f++) {
 		aw_metrics_family(w, fam[f], C, help[f]);
 		for (unsigned i = 0; i < dp->n_ctx; i++) {
 			struct aw_stats s = {0};

@@ -63,14 +63,17 @@ lcores_json(const struct aw_dp *dp)
 		const struct aw_lcore_ctx *c = dp->ctx_list[i];
 		struct aw_stats s = {0};
 		aw_stats_add(&s, &c->stats);
-		/* polls: this lcore's loop iterations that did / did not move packets */
-		json_array_append_new(arr, json_pack("{s:i,s:s,s:i,s:b,s:I,s:I,s:I,s:I,s:I}",
+		/* polls / cycles: this lcore's loop iterations that did / did not
+		 * move packets, and their TSC cycles */
+		json_array_append_new(arr, json_pack("{s:i,s:s,s:i,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 						     "lcore", c->lcore_id, "role", role_names[c->role],
 						     "index", c->index, "housekeeper", c->housekeeper,
 						     "rx", (json_int_t)s.rx, "tx", (json_int_t)s.tx,
 						     "drops", (json_int_t)drops_total(&s), "polls_busy",
 						     (json_int_t)s.info[AW_INFO_POLLS_BUSY], "polls_idle",
-						     (json_int_t)s.info[AW_INFO_POLLS_IDLE]));
+						     (json_int_t)s.info[AW_INFO_POLLS_IDLE], "cycles_busy",
+						     (json_int_t)s.info[AW_INFO_CYCLES_BUSY], "cycles_idle",
+						     (json_int_t)s.info[AW_INFO_CYCLES_IDLE]));
 	}
 	return arr;
 }

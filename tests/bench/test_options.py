@@ -128,5 +128,7 @@ def test_scripts_refuse_bad_input():
     assert r.returncode == 2 and "--rounds: expected an integer >= 1" in r.stderr
     r = script("compare_all.sh", "--duration", "x")
     assert r.returncode == 2 and "--duration: expected seconds" in r.stderr
+    r = script("compare_all.sh", "--timeout", "0")
+    assert r.returncode == 2 and "--timeout: expected whole seconds >= 1" in r.stderr
     r = script("compare_all.sh", "plain", "nope")
     assert r.returncode == 2 and "unknown scenario 'nope'" in r.stderr and "trs-signaling-2" in r.stderr

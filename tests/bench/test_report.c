@@ -45,9 +45,12 @@ test_bottleneck(void)
 static json_t *
 stats(long long idle, long long busy, long long no_route, long long tx_full)
 {
-	return json_pack("{s:{s:I,s:I},s:{s:I,s:I}}", "counters", "polls_idle", (json_int_t)idle,
-			 "polls_busy", (json_int_t)busy, "drops", "no_route", (json_int_t)no_route,
-			 "tx_full", (json_int_t)tx_full);
+	/* polls: many cheap empty polls against few busy ones, which the share
+	 * must not follow (it is a share of cycles) */
+	return json_pack("{s:{s:I,s:I,s:I,s:I},s:{s:I,s:I}}", "counters", "cycles_idle",
+			 (json_int_t)idle, "cycles_busy", (json_int_t)busy, "polls_idle",
+			 (json_int_t)idle * 1000, "polls_busy", (json_int_t)busy,
+			 "drops", "no_route", (json_int_t)no_route, "tx_full", (json_int_t)tx_full);
 }
 
 static void
@@ -56,12 +59,20 @@ test_idle_share(void)
 	json_t *a = stats(100, 50, 0, 0), *b = stats(400, 150, 0, 7), *c = stats(500, 150, 3, 9);
 	char out[128];
 
-	/* 300 idle and 100 busy iterations between the two replies */
+	/* 300 idle and 100 busy cycles between the two replies */
 	CHECK(ab_dp_idle_share(a, b) > 0.7499 && ab_dp_idle_share(a, b) < 0.7501);
 	CHECK(ab_dp_idle_share(b, c) > 0.9999);
 	/* nothing moved, or counters that went back (a restarted data plane): unknown */
 	CHECK(ab_dp_idle_share(a, a) < 0);
 	CHECK(ab_dp_idle_share(b, a) < 0);
+	/* a data plane without cycle counters (older): unknown, not a poll share */
+	json_t *old0 = json_pack("{s:{s:I,s:I}}", "counters", "polls_idle", (json_int_t)10,
+				 "polls_busy", (json_int_t)10);
+	json_t *old1 = json_pack("{s:{s:I,s:I}}", "counters", "polls_idle", (json_int_t)90,
+				 "polls_busy", (json_int_t)20);
+	CHECK(ab_dp_idle_share(old0, old1) < 0);
+	json_decref(old0);
+	json_decref(old1);
 	/* tx_full alone leaves the run valid; any other reason that grew is named */
 	CHECK_EQ(ab_drops_invalid(json_object_get(a, "drops"), json_object_get(b, "drops"), out,
 				  sizeof(out)), 0);

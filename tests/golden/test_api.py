@@ -51,6 +51,9 @@ def test_stats_shape_and_every_reason_listed():
     assert lc0["polls_busy"] >= 1 and lc0["polls_idle"] >= 1, lc0
     assert lc0["polls_busy"] >= s["counters"]["polls_busy"] >= 1
     assert lc0["polls_idle"] >= s["counters"]["polls_idle"] >= 1
+    # and their TSC cycles: at least one per iteration, read the same way
+    for k in ("cycles_busy", "cycles_idle"):
+        assert lc0[k] >= s["counters"][k] >= s["counters"]["polls_" + k[7:]], (k, lc0, s["counters"])
     assert ping["ok"] is True and ping["pong"] == "anyway-dataplane"
     assert cfg["ok"] is True and cfg["config"]["ports"][0]["mac"] == P0_MAC
     check(res, {"no_route": 1}, rx=2, tx=1)

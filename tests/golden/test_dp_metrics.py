@@ -30,7 +30,7 @@ _spec.loader.exec_module(_cm)
 strict_parse, curl, CTYPE = _cm.parse, _cm.curl, _cm.CTYPE
 
 SNAT_MIN = 20000
-LOOP_COUNTERS = {"idle_sleeps", "polls_busy", "polls_idle"}
+LOOP_COUNTERS = {"idle_sleeps", "polls_busy", "polls_idle", "cycles_busy", "cycles_idle"}
 RELAY_PORT = 7811
 GW_PORT = 7813
 
@@ -238,11 +238,12 @@ def test_metrics_endpoint_every_counter_typed_and_equal_to_stats():
             assert any(w in s.labels["name"] for w in ("error", "drop", "discard", "miss", "fail")), s
         lc = {s.labels["lcore"] for s in fams["anyway_dp_lcore_rx_packets"].samples}
         assert lc == {str(x["lcore"]) for x in stats["lcores"]}
-        for fam in ("anyway_dp_lcore_polls_busy", "anyway_dp_lcore_polls_idle"):
+        for fam in ("anyway_dp_lcore_polls_busy", "anyway_dp_lcore_polls_idle",
+                    "anyway_dp_lcore_cycles_busy", "anyway_dp_lcore_cycles_idle"):
             assert {s.labels["lcore"] for s in fams[fam].samples} == lc, fam
         # counters only grow: the scrape came before the `stats` read
         for x in stats["lcores"]:
-            for k in ("polls_busy", "polls_idle"):
+            for k in ("polls_busy", "polls_idle", "cycles_busy", "cycles_idle"):
                 assert x[k] >= sample(fams, "anyway_dp_lcore_" + k, lcore=str(x["lcore"])) > 0, (x, k)
         # Each feature's stats section (every object of `stats` but the core's):
         # every number served, typed. A new feature's section needs its table.
