@@ -204,6 +204,63 @@ send_raw(struct loop *L, const struct ab_raw *r, uint16_t p)
 	return 0;
 }
 
+/* What the sink has received, any kind. */
+static uint64_t
+received(const struct loop *L)
+{
+	return L->sink.rx + L->sink.other + L->sink.corrupted + L->sink.out_of_order;
+}
+
+/* The TRS scenarios' relay paths, both sides of a chunk at a time
+ * (ab_bind.h); every HOLE_PUNCHING is answered (the relay's ACK, or testpmd's
+ * echo), so all 2 x paths answers must come back (bounded wait). 0, -1
+ * (no mbufs, no tag, port stuck) or -2 (answers missing: refused). */
+static int
+bind_paths(struct loop *L, const struct ab_bind *b, volatile bool *stop)
+{
+	struct rte_mbuf *m[2][AB_BIND_CHUNK];
+	const uint64_t before = received(L), want = 2ull * b->n;
+
+	if (L->n_ports < 2) {
+		fprintf(stderr, "anyway-bench: the relay paths are bound from ports 0 and 1; "
+			"give two ports\n");
+		return -2;
+	}
+	for (uint32_t done = 0; done < b->n && !*stop;) {
+		const unsigned n = ab_bind_next(b, done);
+		if (rte_pktmbuf_alloc_bulk(L->pool, m[0], n) != 0)
+			return -1;
+		if (rte_pktmbuf_alloc_bulk(L->pool, m[1], n) != 0) {
+			rte_pktmbuf_free_bulk(m[0], n);
+			return -1;
+		}
+		if (ab_bind_fill(b, done, n, m[0], m[1]) < 0) {
+			rte_pktmbuf_free_bulk(m[0], n);
+			rte_pktmbuf_free_bulk(m[1], n);
+			fprintf(stderr, "anyway-bench: path binding: paths %u..%u: no tag\n", done,
+				done + n - 1);
+			return -1;
+		}
+		if (send_all(L, 0, m[0], n) < 0 || send_all(L, 1, m[1], n) < 0)
+			return -1;
+		done += n;
+	}
+	uint64_t give_up = rte_rdtsc() + (10 + b->n / 100000) * L->hz;
+	while (received(L) - before < want && rte_rdtsc() < give_up && !*stop)
+		rx_step(L);
+	if (received(L) - before < want) {
+		fprintf(stderr, "anyway-bench: --flows %u: %" PRIu64 " answers to the %" PRIu64
+			" HOLE_PUNCHING messages that bind the relay paths; refusing to measure "
+			"with unbound paths (the data plane must install the paths of "
+			"bench/templates.py --dp-config %s --flows %u --suite %u)\n", b->n,
+			received(L) - before, want, L->o->scenario, b->n, b->suite);
+		return -2;
+	}
+	printf("anyway-bench: %u relay paths bound, both sides answered\n", b->n);
+	fflush(stdout);
+	return 0;
+}
+
 /* Untimed: setup frames (answers read and forgotten), then one packet per
  * flow for scenarios with warm-up. Counters start from zero after it. */
 static int
@@ -216,6 +273,14 @@ prelude(struct loop *L, const struct ab_scen *s, const struct ab_input *in, vola
 			fprintf(stderr, "anyway-bench: port %u: setup frames not sent\n", p);
 			return -1;
 		}
+	if (in->bind.n != 0) {
+		int rc = bind_paths(L, &in->bind, stop);
+		if (rc < 0)
+			return rc;
+		drain_for(L, 0.3);
+		L->sink.rx = L->sink.rx_bytes = L->sink.other = L->sink.corrupted = 0;
+		L->sink.out_of_order = 0;
+	}
 	if (in->setup[0].n) {
 		/* gateway: each binding capsule's inner packet comes back once; wait
 		 * for all of them (bounded) so none lands in the timed part */
@@ -365,8 +430,9 @@ ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_i
 			goto out;
 	if (wait_links(&L, stop) < 0)
 		goto stop_ports;
-	if (prelude(&L, s, in, stop) < 0) {
-		rc = 1;
+	rc = prelude(&L, s, in, stop);
+	if (rc < 0) {
+		rc = rc == -2 ? 2 : 1;
 		goto stop_ports;
 	}
 	traffic(&L, stop);
