@@ -180,6 +180,10 @@ RELAY_TIMEOUT_S = 65535    # CONFIG.md's largest bind / idle timeout: no path ex
 
 def add_trs(c, paths, suite):
     c["trs"] = {"port": TRS_PORT, "addrs": [g.P1_V4], "max_paths": max(paths, 1024)}
+    # side A of path f sits at vary(CLIENT_V4, ...): one more client address on
+    # port 0 every PORT_SPAN paths; the relay's ACKs go there (no ARP in the bench)
+    c["neighbors"] += [{"addr": str(ipaddress.ip_address(g.CLIENT_V4) + k), "mac": g.CLIENT_MAC, "port": 0}
+                       for k in range(1, -(-paths // PORT_SPAN))]
     c["relays"] = [{"path_id": path_id(f).hex(), "tunnel_key": path_key(f).hex(), "suite": suite,
                     "bind_timeout_s": RELAY_TIMEOUT_S, "idle_timeout_s": RELAY_TIMEOUT_S}
                    for f in range(paths)]
