@@ -211,15 +211,52 @@ received(const struct loop *L)
 	return L->sink.rx + L->sink.other + L->sink.corrupted + L->sink.out_of_order;
 }
 
+/* The data plane's relay_binds counter (sides bound for the first time)
+ * from its API; -1 when it did not answer. */
+static int64_t
+dp_binds(const char *api)
+{
+	json_t *st = ab_dp_stats(api);
+	json_t *v = json_object_get(json_object_get(st, "counters"), "relay_binds");
+	int64_t n = st == NULL ? -1 : json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+
+	json_decref(st);
+	return n;
+}
+
+/* With --dp-api (anyway-dataplane): the relay must have bound every side.
+ * The API's counters trail the lcores' a little: read again (3 s at most). */
+static int
+check_dp_binds(struct loop *L, const struct ab_bind *b, int64_t before)
+{
+	const uint64_t give_up = rte_rdtsc() + 3 * L->hz;
+	int64_t now = -1;
+
+	while (before >= 0) {
+		now = dp_binds(L->o->dp_api);
+		if (now >= 0 && now - before == 2 * (int64_t)b->n)
+			return 0;
+		if (now < 0 || rte_rdtsc() > give_up)
+			break;
+		drain_for(L, 0.05);
+	}
+	fprintf(stderr, "anyway-bench: --flows %u: the relay bound %" PRId64 " of the %u path "
+		"sides the setup sent (its API: relay_binds); refusing to measure with unbound "
+		"paths\n", b->n, now < 0 ? (int64_t)-1 : now - before, 2 * b->n);
+	return -2;
+}
+
 /* The TRS scenarios' relay paths, both sides of a chunk at a time
  * (ab_bind.h); every HOLE_PUNCHING is answered (the relay's ACK, or testpmd's
- * echo), so all 2 x paths answers must come back (bounded wait). 0, -1
- * (no mbufs, no tag, port stuck) or -2 (answers missing: refused). */
+ * echo), so all 2 x paths answers must come back (bounded wait), and with
+ * --dp-api the relay's relay_binds must have grown by 2 x paths. 0, -1
+ * (no mbufs, no tag, port stuck) or -2 (paths not bound: refused). */
 static int
 bind_paths(struct loop *L, const struct ab_bind *b, volatile bool *stop)
 {
 	struct rte_mbuf *m[2][AB_BIND_CHUNK];
 	const uint64_t before = received(L), want = 2ull * b->n;
+	const int64_t binds0 = L->o->dp_api != NULL ? dp_binds(L->o->dp_api) : 0;
 
 	if (L->n_ports < 2) {
 		fprintf(stderr, "anyway-bench: the relay paths are bound from ports 0 and 1; "
@@ -256,6 +293,8 @@ bind_paths(struct loop *L, const struct ab_bind *b, volatile bool *stop)
 			received(L) - before, want, L->o->scenario, b->n, b->suite);
 		return -2;
 	}
+	if (L->o->dp_api != NULL && check_dp_binds(L, b, binds0) < 0)
+		return -2;
 	printf("anyway-bench: %u relay paths bound, both sides answered\n", b->n);
 	fflush(stdout);
 	return 0;

@@ -152,7 +152,9 @@ awb_start_dp() {
 		$(awb_memif server) --log-level=error -- --config "$AWB_DIR/dp.json" \
 		>"$AWB_FWD_LOG" 2>&1 &
 	AWB_FWD_PID=$!
-	awb_wait_file "$AWB_FWD_LOG" ": ready" 20 || { cat "$AWB_FWD_LOG" >&2; return 1; }
+	# a config of 1M relay paths (~200 MB of JSON) takes a while to load
+	awb_wait_file "$AWB_FWD_LOG" ": ready" $((20 + ${3:-64} / 10000)) ||
+		{ cat "$AWB_FWD_LOG" >&2; return 1; }
 }
 
 # dpdk-testpmd on CPU 1 forwarding memif0 -> memif1; $1 forward mode.
