@@ -72,7 +72,8 @@ load_side_b(struct ab_bind *b, const char *path, char *err, size_t errlen)
 	ok = take_hdr(r.data[0], r.len[0], b->hdr[1], &b->sport0[1]);
 	ab_raw_free(&r);
 	if (!ok)
-		return aw_errf(err, errlen, "%s: expected Ethernet / IPv4 (no options) / UDP", path);
+		return aw_errf(err, errlen, "%s: expected Ethernet / IPv4 (no options) / UDP",
+			       path);
 	return 0;
 }
 
@@ -88,8 +89,9 @@ ab_bind_init(struct ab_bind *b, const struct ab_tmpl *t, const char *bind_path, 
 			f = &t->f[i];
 	if (f == NULL || f->v6 || f->l3_off != L3_OFF || f->l4_off != L4_OFF ||
 	    !take_hdr(f->hdr, f->hdr_len, b->hdr[0], &b->sport0[0]))
-		return aw_errf(err, errlen, "TRS template: expected an Ethernet / IPv4 (no options) "
-			       "/ UDP frame with a TRS message (side A of the path binding)");
+		return aw_errf(err, errlen, "TRS template: expected an Ethernet / IPv4 (no "
+			       "options) / UDP frame with a TRS message (side A of the path "
+			       "binding)");
 	memcpy(b->id, f->hdr + L4_OFF + 8 + AW_TRS_OFF_ID, sizeof(b->id));
 	if (load_side_b(b, bind_path, err, errlen) < 0)
 		return -1;

@@ -4,10 +4,10 @@
  * owns `c` with the UDP packets to the relay port (aw_feature.h guarantees).
  *
  * Per chunk of 64 packets: strict header checks, one bulk PathID lookup (the
- * records prefetched a few packets ahead of their use), then CAPSULEs are forwarded at once (source must be a
- * bound side; both bindings read once) and signalling messages are
- * pre-checked (direction, replay window snapshot, the lcore's verification
- * budget) and verified together with aw_trs_tverify_burst on the paths' tag
+ * records prefetched a few packets ahead of their use), then CAPSULEs are
+ * forwarded at once (source must be a bound side; both bindings read once)
+ * and signalling messages are pre-checked (direction, replay window
+ * snapshot, the lcore's verification budget) and verified together with aw_trs_tverify_burst on the paths' tag
  * keys (intel-ipsec-mb runs the HMAC-MD5 jobs of suite 1 in SIMD lanes; suite
  * 2 keys come from the engine's expanded-key cache). Only a verified message
  * touches the path: replay window, binding, ACK seq. Forwarded packets and
