@@ -5,16 +5,16 @@
  *
  * Per chunk of 64 packets: strict header checks, one bulk PathID lookup (the
  * records prefetched a few packets ahead of their use), then CAPSULEs are
- * forwarded at once (source must be a bound side; both bindings read once)
- * and signalling messages are pre-checked (direction, replay window
- * snapshot, the lcore's verification budget) and verified together with aw_trs_tverify_burst on the paths' tag
- * keys (intel-ipsec-mb runs the HMAC-MD5 jobs of suite 1 in SIMD lanes; suite
- * 2 keys come from the engine's expanded-key cache). Only a verified message
- * touches the path: replay window, binding, ACK seq. Forwarded packets and
- * ACKs to a binding leave through its cached next hop (aw_relay_nh.h).
- * With an anycast cluster, every message goes to its PathID's owner
- * (aw_cluster_miss / aw_cluster_force) unless this instance is it.
- * Every packet leaves with a verdict: tx (forwarded / ACK) or a named drop.
+ * forwarded at once (source must be a bound side; both bindings read once) and
+ * signalling messages are pre-checked (direction, replay window snapshot, the
+ * lcore's verification budget) and verified together with aw_trs_tverify_burst
+ * on the paths' tag keys (intel-ipsec-mb runs the HMAC-MD5 jobs of suite 1 in
+ * SIMD lanes; suite 2 keys come from the engine's expanded-key cache). Only a
+ * verified message touches the path: replay window, binding, ACK seq.
+ * Forwarded packets and ACKs to a binding leave through its cached next hop
+ * (aw_relay_nh.h). With an anycast cluster, every message goes to its PathID's
+ * owner (aw_cluster_miss / aw_cluster_force) unless this instance is it. Every
+ * packet leaves with a verdict: tx (forwarded / ACK) or a named drop.
  */
 #include <string.h>
 
