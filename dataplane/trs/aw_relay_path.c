@@ -441,17 +441,18 @@ send_acks(struct aw_lcore_ctx *c, struct rmsg *ms, const unsigned *acks, unsigne
 }
 
 /*
- * The record lines a message touches after the lookup (which prefetched the
- * PathID's line): from ack_seq / last_seen_s to the end (counters, rate
- * pointer, both sides' bindings and windows). Prefetches at most 64 bytes
- * apart, so no line in between is skipped whatever the record's alignment
- * (3 or 4 lines).
+ * The record lines a CAPSULE touches after the lookup (which prefetched the
+ * PathID's line): from ack_seq / last_seen_s to the end of side 1's binding
+ * (rate pointer, counters, both bindings; not side 1's replay window, which
+ * only signalling reads). Prefetches at most 64 bytes apart, so no line in
+ * between is skipped whatever the record's alignment.
  */
 static __rte_always_inline void
 prefetch_record(const struct aw_relay_path *p)
 {
 	const uint8_t *rec = (const uint8_t *)p + offsetof(struct aw_relay_path, ack_seq);
-	const uint8_t *end = (const uint8_t *)p + sizeof(*p) - 1;
+	const uint8_t *end = (const uint8_t *)p + offsetof(struct aw_relay_path, side[1].bind) +
+			     sizeof(p->side[1].bind) - 1;
 
 	rte_prefetch0(rec);
 	rte_prefetch0(rec + 64);
