@@ -34,6 +34,16 @@
 #include "aw_reorder.h"
 #include "aw_slowpath.h"
 
+/* Under callgrind.sh (valgrind --instr-atstart=no) instructions are counted
+ * from the timed part on: the setup (config, 1M path bindings) runs at
+ * valgrind's uninstrumented speed. Outside valgrind a few no-op instructions. */
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define AB_COUNT_FROM_HERE() CALLGRIND_START_INSTRUMENTATION
+#else
+#define AB_COUNT_FROM_HERE() do { } while (0)
+#endif
+
 struct inproc {
 	const struct ab_opts *o;
 	struct aw_dp dp;
@@ -119,6 +129,19 @@ one_burst(struct inproc *P, unsigned n)
 	read_back(P);
 }
 
+/* n untimed frames through the data plane, as if received on its port idx. */
+static void
+inject(struct inproc *P, struct rte_mbuf **m, unsigned n, int idx)
+{
+	for (unsigned j = 0; j < n; j++)
+		aw_meta_rx(m[j], (uint8_t)idx);
+	P->ctx->stats.rx += n;
+	aw_process_burst(P->ctx, m, (uint16_t)n);
+	aw_dispatch_burst(P->ctx, m, (uint16_t)n);
+	aw_tx_flush_all(P->ctx);
+	read_back(P);
+}
+
 /* Frames as they are into the data plane, as if received on DPDK port p. */
 static int
 inject_raw(struct inproc *P, const struct ab_raw *r, uint16_t p)
@@ -130,21 +153,69 @@ inject_raw(struct inproc *P, const struct ab_raw *r, uint16_t p)
 		unsigned n = RTE_MIN(64u, r->n - i);
 		if (rte_pktmbuf_alloc_bulk(P->dp.pool, m, n) != 0)
 			return -1;
-		for (unsigned j = 0; j < n; j++) {
+		for (unsigned j = 0; j < n; j++)
 			rte_memcpy(rte_pktmbuf_append(m[j], r->len[i + j]), r->data[i + j],
 				   r->len[i + j]);
-			aw_meta_rx(m[j], (uint8_t)idx);
-		}
-		P->ctx->stats.rx += n;
-		aw_process_burst(P->ctx, m, (uint16_t)n);
-		aw_dispatch_burst(P->ctx, m, (uint16_t)n);
-		aw_tx_flush_all(P->ctx);
-		read_back(P);
+		inject(P, m, n, idx);
 	}
 	return idx < 0 && r->n ? -1 : 0;
 }
 
-/* Untimed setup frames and warm-up; every counter starts from zero after. */
+static bool invalid_drops(const struct aw_stats *st, char *out, size_t len);
+
+/* The TRS scenarios' relay paths, both sides of a chunk of paths at a time
+ * (ab_bind.h), then the relay's count of sides it bound: a run where not
+ * every path is bound on both sides is refused. 0, 1 (no mbufs, no tag) or
+ * 2 (refused). */
+static int
+bind_paths(struct inproc *P, const struct ab_bind *b)
+{
+	struct rte_mbuf *m[2][AB_BIND_CHUNK];
+	const int idx[2] = {aw_port_index(&P->dp, 0), aw_port_index(&P->dp, 1)};
+	const uint64_t before = P->ctx->stats.info[AW_INFO_RELAY_BINDS];
+	char why[512];
+
+	if (idx[0] < 0 || idx[1] < 0) {
+		fprintf(stderr, "anyway-bench: %s: the relay paths are bound from DPDK ports 0 "
+			"and 1, but the config has no such port\n", P->o->dp_config);
+		return 2;
+	}
+	for (uint32_t done = 0; done < b->n;) {
+		const unsigned n = ab_bind_next(b, done);
+		if (rte_pktmbuf_alloc_bulk(P->dp.pool, m[0], n) != 0)
+			return fprintf(stderr, "anyway-bench: path binding: no mbufs\n"), 1;
+		if (rte_pktmbuf_alloc_bulk(P->dp.pool, m[1], n) != 0) {
+			rte_pktmbuf_free_bulk(m[0], n);
+			return fprintf(stderr, "anyway-bench: path binding: no mbufs\n"), 1;
+		}
+		if (ab_bind_fill(b, done, n, m[0], m[1]) < 0) {
+			rte_pktmbuf_free_bulk(m[0], n);
+			rte_pktmbuf_free_bulk(m[1], n);
+			fprintf(stderr, "anyway-bench: path binding: paths %u..%u: no tag (suite "
+				"%u)\n", done, done + n - 1, b->suite);
+			return 1;
+		}
+		inject(P, m[0], n, idx[0]);
+		inject(P, m[1], n, idx[1]);
+		done += n;
+	}
+	const uint64_t bound = P->ctx->stats.info[AW_INFO_RELAY_BINDS] - before;
+	if (bound != 2ull * b->n) {
+		invalid_drops(&P->ctx->stats, why, sizeof(why));
+		fprintf(stderr, "anyway-bench: --flows %u: the relay bound %" PRIu64 " of the %u "
+			"path sides the setup sent (drops: %s); refusing to measure with unbound "
+			"paths. %s must install the paths of bench/templates.py --dp-config %s "
+			"--flows %u --suite %u\n", b->n, bound, 2 * b->n, why[0] ? why : "none",
+			P->o->dp_config, P->o->scenario, b->n, b->suite);
+		return 2;
+	}
+	printf("anyway-bench: %u relay paths bound, both sides\n", b->n);
+	fflush(stdout);
+	return 0;
+}
+
+/* Untimed setup frames (TRS: path binding) and warm-up; every counter starts
+ * from zero after. 0, 1 or 2 (refused). */
 static int
 prelude(struct inproc *P, const struct ab_scen *s, const struct ab_input *in)
 {
@@ -153,6 +224,11 @@ prelude(struct inproc *P, const struct ab_scen *s, const struct ab_input *in)
 			fprintf(stderr, "anyway-bench: port %u: setup frames not injected\n", p);
 			return 1;
 		}
+	if (in->bind.n != 0) {
+		int rc = bind_paths(P, &in->bind);
+		if (rc != 0)
+			return rc;
+	}
 	for (uint32_t done = 0; s->warmup && done < P->o->flows;) {
 		unsigned n = RTE_MIN(P->o->burst, P->o->flows - done);
 		one_burst(P, n);
@@ -175,9 +251,9 @@ sessions_needed(const struct ab_opts *o, const struct ab_scen *s)
 }
 
 /* Refuses a config whose asrs.max_sessions cannot hold the run's sessions
- * (they would be dropped as session_table_full), and for the gateway
- * scenarios one without a path per flow or with paths of another suite. 0 or
- * 2. */
+ * (they would be dropped as session_table_full), for the gateway scenarios
+ * one without a path per flow or with paths of another suite, and for the TRS
+ * scenarios one with fewer relay paths than flows. 0 or 2. */
 static int
 check_table(const struct ab_opts *o, const struct ab_scen *s)
 {
@@ -203,6 +279,14 @@ check_table(const struct ab_opts *o, const struct ab_scen *s)
 	if (rc == 0 && s->gw && ab_gw_check_config(j, o->dp_config, o->flows, o->suite, err,
 						     sizeof(err)) < 0) {
 		fprintf(stderr, "anyway-bench: %s\n", err);
+		rc = 2;
+	}
+	a = json_object_get(j, "relays");
+	if (rc == 0 && s->setup && (!json_is_array(a) || json_array_size(a) < o->flows)) {
+		fprintf(stderr, "anyway-bench: --flows %u: scenario %s binds one relay path per "
+			"flow but %s installs %zu (relays[]); make it with bench/templates.py "
+			"--dp-config %s --flows %u\n", o->flows, s->name, o->dp_config,
+			json_is_array(a) ? json_array_size(a) : 0, s->name, o->flows);
 		rc = 2;
 	}
 	json_decref(j);
@@ -360,6 +444,7 @@ ab_run_in_process(const struct ab_opts *o, const struct ab_scen *s, const struct
 	if (rc == 0) {
 		limit = (uint64_t)(o->duration_s * (double)P.hz);
 		period = (uint64_t)(o->period_s * (double)P.hz);
+		AB_COUNT_FROM_HERE();
 		start = rte_rdtsc();
 		next_show = start + period;
 		for (end = start; !*stop; end = rte_rdtsc()) {

@@ -107,11 +107,10 @@ load_input(const struct ab_opts *o, const struct ab_scen *s, struct ab_input *in
 	if (ab_tmpl_load(&in->t, tpath, o->pkt_size, AB_STAMP_LEN + in->tail_gap, s->trs_port,
 			 err, sizeof(err)) < 0)
 		goto bad;
-	for (int p = 0; s->setup && p < 2; p++) {
-		char suffix[32];
-		snprintf(suffix, sizeof(suffix), ".setup%d.pcap", p);
-		template_path(o, suffix, path, sizeof(path));
-		if (ab_raw_load(&in->setup[p], path, 2 * AB_MAX_FLOWS, err, sizeof(err)) < 0)
+	if (s->setup) {
+		template_path(o, ".bind.pcap", path, sizeof(path));
+		if (ab_bind_init(&in->bind, &in->t, path, o->flows, o->suite, err,
+				 sizeof(err)) < 0)
 			goto bad;
 	}
 	if (s->gw) {
@@ -120,19 +119,13 @@ load_input(const struct ab_opts *o, const struct ab_scen *s, struct ab_input *in
 			       &in->setup[0], err, sizeof(err)) < 0)
 			goto bad;
 	}
-	if (s->setup && o->flows > in->setup[0].n) {
-		snprintf(err, sizeof(err), "--flows: %u is more than the %u relay paths the "
-			 "templates bind (bench/templates.py --paths N)", o->flows,
-			 in->setup[0].n);
-		goto bad;
-	}
 	if (s->new_per_packet && (o->packets == 0 || o->packets > o->flows)) {
 		snprintf(err, sizeof(err), "--packets: scenario %s opens a session per packet: "
 			 "give --packets N with N <= --flows (%u)", s->name, o->flows);
 		goto bad;
 	}
 	if (s->sign && !o->check_only &&
-	    ab_signer_init(&in->signer, in->setup[0].n, o->suite, err, sizeof(err)) < 0)
+	    ab_signer_init(&in->signer, o->flows, o->suite, err, sizeof(err)) < 0)
 		goto bad;
 	printf("%s: scenario %s, template %s: ok\n", PROG, s->name, tpath);
 	return 0;
@@ -193,6 +186,7 @@ main(int argc, char **argv)
 out:
 	ab_signer_free(&in.signer);
 	ab_gw_free(&in.gw);
+	ab_bind_free(&in.bind);
 	ab_raw_free(&in.setup[0]);
 	ab_raw_free(&in.setup[1]);
 	if (ab_watch_signal() != 0) {

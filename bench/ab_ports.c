@@ -229,6 +229,102 @@ send_raw(struct loop *L, const struct ab_raw *r, uint16_t p)
 	return 0;
 }
 
+/* What the sink has received, any kind. */
+static uint64_t
+received(const struct loop *L)
+{
+	return L->sink.rx + L->sink.other + L->sink.corrupted + L->sink.out_of_order;
+}
+
+/* The data plane's relay_binds counter (sides bound for the first time)
+ * from its API; -1 when it did not answer. */
+static int64_t
+dp_binds(const char *api)
+{
+	json_t *st = ab_dp_stats(api);
+	json_t *v = json_object_get(json_object_get(st, "counters"), "relay_binds");
+	int64_t n = st == NULL ? -1 : json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+
+	json_decref(st);
+	return n;
+}
+
+/* With --dp-api (anyway-dataplane): the relay must have bound every side.
+ * The API's counters trail the lcores' a little: read again (3 s at most). */
+static int
+check_dp_binds(struct loop *L, const struct ab_bind *b, int64_t before)
+{
+	const uint64_t give_up = rte_rdtsc() + 3 * L->hz;
+	int64_t now = -1;
+
+	while (before >= 0) {
+		now = dp_binds(L->o->dp_api);
+		if (now >= 0 && now - before == 2 * (int64_t)b->n)
+			return 0;
+		if (now < 0 || rte_rdtsc() > give_up)
+			break;
+		drain_for(L, 0.05);
+	}
+	fprintf(stderr, "anyway-bench: --flows %u: the relay bound %" PRId64 " of the %u path "
+		"sides the setup sent (its API: relay_binds); refusing to measure with unbound "
+		"paths\n", b->n, now < 0 ? (int64_t)-1 : now - before, 2 * b->n);
+	return -2;
+}
+
+/* The TRS scenarios' relay paths, both sides of a chunk at a time
+ * (ab_bind.h); every HOLE_PUNCHING is answered (the relay's ACK, or testpmd's
+ * echo), so all 2 x paths answers must come back (bounded wait), and with
+ * --dp-api the relay's relay_binds must have grown by 2 x paths. 0, -1
+ * (no mbufs, no tag, port stuck) or -2 (paths not bound: refused). */
+static int
+bind_paths(struct loop *L, const struct ab_bind *b, volatile bool *stop)
+{
+	struct rte_mbuf *m[2][AB_BIND_CHUNK];
+	const uint64_t before = received(L), want = 2ull * b->n;
+	const int64_t binds0 = L->o->dp_api != NULL ? dp_binds(L->o->dp_api) : 0;
+
+	if (L->n_ports < 2) {
+		fprintf(stderr, "anyway-bench: the relay paths are bound from ports 0 and 1; "
+			"give two ports\n");
+		return -2;
+	}
+	for (uint32_t done = 0; done < b->n && !*stop;) {
+		const unsigned n = ab_bind_next(b, done);
+		if (rte_pktmbuf_alloc_bulk(L->pool, m[0], n) != 0)
+			return -1;
+		if (rte_pktmbuf_alloc_bulk(L->pool, m[1], n) != 0) {
+			rte_pktmbuf_free_bulk(m[0], n);
+			return -1;
+		}
+		if (ab_bind_fill(b, done, n, m[0], m[1]) < 0) {
+			rte_pktmbuf_free_bulk(m[0], n);
+			rte_pktmbuf_free_bulk(m[1], n);
+			fprintf(stderr, "anyway-bench: path binding: paths %u..%u: no tag\n", done,
+				done + n - 1);
+			return -1;
+		}
+		if (send_all(L, 0, m[0], n) < 0 || send_all(L, 1, m[1], n) < 0)
+			return -1;
+		done += n;
+	}
+	uint64_t give_up = rte_rdtsc() + (10 + b->n / 100000) * L->hz;
+	while (received(L) - before < want && rte_rdtsc() < give_up && !*stop)
+		rx_step(L);
+	if (received(L) - before < want) {
+		fprintf(stderr, "anyway-bench: --flows %u: %" PRIu64 " answers to the %" PRIu64
+			" HOLE_PUNCHING messages that bind the relay paths; refusing to measure "
+			"with unbound paths (the data plane must install the paths of "
+			"bench/templates.py --dp-config %s --flows %u --suite %u)\n", b->n,
+			received(L) - before, want, L->o->scenario, b->n, b->suite);
+		return -2;
+	}
+	if (L->o->dp_api != NULL && check_dp_binds(L, b, binds0) < 0)
+		return -2;
+	printf("anyway-bench: %u relay paths bound, both sides answered\n", b->n);
+	fflush(stdout);
+	return 0;
+}
+
 /* Untimed: setup frames (answers read and forgotten), then one packet per
  * flow for scenarios with warm-up. Counters start from zero after it. */
 static int
@@ -241,6 +337,14 @@ prelude(struct loop *L, const struct ab_scen *s, const struct ab_input *in, vola
 			fprintf(stderr, "anyway-bench: port %u: setup frames not sent\n", p);
 			return -1;
 		}
+	if (in->bind.n != 0) {
+		int rc = bind_paths(L, &in->bind, stop);
+		if (rc < 0)
+			return rc;
+		drain_for(L, 0.3);
+		L->sink.rx = L->sink.rx_bytes = L->sink.other = L->sink.corrupted = 0;
+		L->sink.out_of_order = 0;
+	}
 	if (in->setup[0].n) {
 		/* gateway: each binding capsule's inner packet comes back once; wait
 		 * for all of them (bounded) so none lands in the timed part */
@@ -413,10 +517,12 @@ ab_run_ports(const struct ab_opts *o, const struct ab_scen *s, const struct ab_i
 	if (wait_links(&L, stop) < 0)
 		goto stop_ports;
 	ab_watch_phase("setup frames and warm-up", PHASE_SLACK_S);
-	if (prelude(&L, s, in, stop) < 0) {
-		if (!*stop)
+	rc = prelude(&L, s, in, stop);
+	if (rc < 0) {
+		if (rc == -1 && !*stop)
 			fprintf(stderr, "anyway-bench: setup frames or warm-up: the port took "
 				"no packet for 1 s (or no mbufs)\n");
+		rc = rc == -2 ? 2 : 1;
 		goto stop_ports;
 	}
 	ab_watch_phase("traffic", o->packets ? TX_STALL_S + PHASE_SLACK_S :

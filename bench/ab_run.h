@@ -8,7 +8,8 @@
  *    back what the data plane sent.
  *
  * Before the timed part: the setup frames (their answers are read and not
- * counted), then for scenarios with warm-up one packet per flow, drained;
+ * counted; the TRS scenarios' path binding is checked: a run where not every
+ * path got bound is refused), then for scenarios with warm-up one packet per flow, drained;
  * counters and rates cover only what follows.
  *
  * Contract: main lcore, after rte_eal_init; `stop` is set by the signal
@@ -21,6 +22,7 @@
 
 #include <stdbool.h>
 
+#include "ab_bind.h"
 #include "ab_gw.h"
 #include "ab_opts.h"
 #include "ab_sign.h"
@@ -32,7 +34,8 @@
  * gateway's binding capsules that ab_gw makes). */
 struct ab_input {
 	struct ab_tmpl t;
-	struct ab_raw setup[2];
+	struct ab_raw setup[2];    /* gateway scenarios: the binding capsules on port 0 */
+	struct ab_bind bind;       /* TRS scenarios: their paths' binding (bind.n == 0 otherwise) */
 	struct ab_signer signer;   /* scenarios that sign (e->n == 0 otherwise) */
 	unsigned tail_gap;         /* bytes after the stamp: a TRS tag when signing */
 	struct ab_gw gw;           /* gateway scenarios (gw.e == NULL otherwise) */

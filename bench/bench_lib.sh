@@ -98,23 +98,12 @@ awb_dp_suite() {
 	case "$sc" in gateway-*|trs-*|mixed) echo "--suite $(awb_suite "$@")" ;; esac
 }
 
-# The bench's --templates for scenario $1 whose bench options are $2...: a TRS
-# scenario's path setup frames (setupN.pcap) are sealed with the paths' keys
-# and suite, and the build's templates are suite 1; for --suite 2 a set of
-# that suite is written into this run's directory (once). Prints nothing when
-# the build's templates fit.
+# The bench's --templates for scenario $1 whose bench options are $2...:
+# nothing, the build's templates fit every suite and --flows (anyway-bench
+# tags the TRS scenarios' path binding itself with --suite, bench/ab_bind.h).
+# Kept for the callers.
 awb_templates() {
-	local sc=$1 suite
-	shift
-	suite=$(awb_suite "$@")
-	case "$sc" in trs-*|mixed) ;; *) return 0 ;; esac
-	[ "$suite" = 1 ] && return 0
-	if [ ! -e "$AWB_DIR/tpl$suite/stamp" ]; then
-		$PY "$AWB_ROOT/bench/templates.py" --pcaps "$AWB_DIR/tpl$suite" --suite "$suite" \
-			--stamp "$AWB_DIR/tpl$suite/stamp" >&2 ||
-			{ echo "bench: cannot write suite-$suite templates" >&2; return 1; }
-	fi
-	echo "--templates $AWB_DIR/tpl$suite"
+	return 0
 }
 
 # $1 role -> the two memif vdev options (this forwarder's sockets).
@@ -163,7 +152,9 @@ awb_start_dp() {
 		$(awb_memif server) --log-level=error -- --config "$AWB_DIR/dp.json" \
 		>"$AWB_FWD_LOG" 2>&1 &
 	AWB_FWD_PID=$!
-	awb_wait_file "$AWB_FWD_LOG" ": ready" 20 || { cat "$AWB_FWD_LOG" >&2; return 1; }
+	# a config of 1M relay paths (~200 MB of JSON) takes a while to load
+	awb_wait_file "$AWB_FWD_LOG" ": ready" $((20 + ${3:-64} / 10000)) ||
+		{ cat "$AWB_FWD_LOG" >&2; return 1; }
 }
 
 # dpdk-testpmd on CPU 1 forwarding memif0 -> memif1; $1 forward mode.

@@ -9,7 +9,7 @@
 # for scenario pipeline (default 2). --dp-sessions N: asrs.max_sessions N
 # instead of the size --flows needs (to show what a too small table does).
 # --suite N: the data plane's TRS / gateway paths are of suite N, and a TRS
-# scenario's setup frames too (bench_lib.sh awb_templates).
+# scenario's path binding too (anyway-bench tags it with --suite).
 set -u
 . "$(dirname "$0")/bench_lib.sh"
 [ $# -ge 1 ] || { echo "usage: run.sh SCENARIO [--workers N] [--dp-sessions N] [bench options]" >&2; exit 2; }

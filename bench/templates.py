@@ -22,11 +22,15 @@ message's PathID), pads to --pkt-size and appends its stamp; flow f uses
 frame f % (number of frames). Gateway scenarios also get <scenario>.outer.pcap: the outer Ethernet / IPv4 /
 UDP / CAPSULE header anyway-bench puts in front of the inner packet (it seals
 and opens the capsules itself, and makes the binding capsules). TRS
-scenarios also get <scenario>.setup0.pcap /
-.setup1.pcap: the HOLE_PUNCHING messages (sealed with trs_ref.py, the tests'
-independent TRS implementation) that bind both sides of every relay path,
-sent before the timed traffic. --paths must be the same for the pcaps and
-the data plane config.
+scenarios also get <scenario>.bind.pcap: the Ethernet / IPv4 / UDP headers of
+side B (the Responder, behind the gateway on port 1) of path 0; anyway-bench
+binds both sides of every path itself before the timed traffic (side A from
+the scenario template's source, side B from these headers, each source
+varied per path as the generator varies flows; bench/ab_bind.h), with
+HOLE_PUNCHING messages it tags with lib/trs. The data plane config installs
+the paths (relays[]: PathID path_id(f), Tunnel Key path_key(f)) with
+bind / idle timeouts of 65,535 s, so that a slow setup (1M paths under
+valgrind) sees none expire.
 """
 
 import argparse
@@ -120,23 +124,12 @@ def gw_node(f):
     return str(ipaddress.ip_address(GW_NODE0) + f)
 
 
-def trs_setup(paths, suite, template):
-    """HOLE_PUNCHING from both sides of every path: side A (flag 0) on port 0
-    from flow f's source, side B (flag 1) on port 1 from behind the gateway."""
-    import trs_ref as T
-    t = template[IP]
-    side_a, side_b = [], []
-    for f in range(paths):
-        k = T.Key(path_key(f), suite)
-        src, sport = vary(t.src, t[UDP].sport, f)
-        hp_a = k.seal(T.Hdr(txid=2 * f + 1, flag=0, type=T.HOLE_PUNCHING, seq=1, id=path_id(f)), b"")
-        hp_b = k.seal(T.Hdr(txid=2 * f + 2, flag=1, type=T.HOLE_PUNCHING, seq=1, id=path_id(f)), b"")
-        side_a.append(Ether(dst=g.P0_MAC, src=g.CLIENT_MAC) / IP(src=src, dst=g.P0_V4) /
-                      UDP(sport=sport, dport=TRS_PORT) / Raw(hp_a))
-        bsrc, bport = vary(g.REMOTE_V4, 40000, f)
-        side_b.append(Ether(dst=g.P1_MAC, src=g.GW_MAC) / IP(src=bsrc, dst=g.P1_V4) /
-                      UDP(sport=bport, dport=TRS_PORT) / Raw(hp_b))
-    return side_a, side_b
+def trs_bind_side_b():
+    """Side B's headers for path 0 (anyway-bench varies the source per path as
+    vary(REMOTE_V4, 40000, f) would, and writes the HOLE_PUNCHING itself):
+    from behind the gateway to the relay on port 1's address."""
+    return (Ether(dst=g.P1_MAC, src=g.GW_MAC) / IP(src=g.REMOTE_V4, dst=g.P1_V4) /
+            UDP(sport=40000, dport=TRS_PORT, chksum=0) / Raw(bytes(48)))
 
 
 def frames(scenario):
@@ -182,9 +175,17 @@ def add_asrs(c, sessions, flows):
     c["services"] = [{"service": BENCH_SVC, "destinations": [{"addr": a, "port": 5353} for a in dests]}]
 
 
+RELAY_TIMEOUT_S = 65535    # CONFIG.md's largest bind / idle timeout: no path expires during setup
+
+
 def add_trs(c, paths, suite):
     c["trs"] = {"port": TRS_PORT, "addrs": [g.P1_V4], "max_paths": max(paths, 1024)}
-    c["relays"] = [{"path_id": path_id(f).hex(), "tunnel_key": path_key(f).hex(), "suite": suite}
+    # side A of path f sits at vary(CLIENT_V4, ...): one more client address on
+    # port 0 every PORT_SPAN paths; the relay's ACKs go there (no ARP in the bench)
+    c["neighbors"] += [{"addr": str(ipaddress.ip_address(g.CLIENT_V4) + k), "mac": g.CLIENT_MAC, "port": 0}
+                       for k in range(1, -(-paths // PORT_SPAN))]
+    c["relays"] = [{"path_id": path_id(f).hex(), "tunnel_key": path_key(f).hex(), "suite": suite,
+                    "bind_timeout_s": RELAY_TIMEOUT_S, "idle_timeout_s": RELAY_TIMEOUT_S}
                    for f in range(paths)]
 
 
@@ -260,7 +261,7 @@ def main():
     ap.add_argument("--sessions", type=int,
                     help="asrs.max_sessions (ASRS scenarios); default: sized from --flows")
     ap.add_argument("--mem-mb", action="store_true", help="print the data plane's EAL memory need (MB)")
-    ap.add_argument("--paths", type=int, default=1024, help="relay paths installed and bound (TRS scenarios)")
+    ap.add_argument("--paths", type=int, default=1024, help="relay paths the config installs at least (TRS scenarios: max(--paths, --flows); anyway-bench binds --flows of them)")
     ap.add_argument("--suite", type=int, choices=(1, 2), default=1, help="cipher suite of the relay paths (TRS scenarios) or gateway paths")
     ap.add_argument("--out")
     a = ap.parse_args()
@@ -278,7 +279,6 @@ def main():
         ap.error("--sessions: expected 1..67108864")
     if a.mem_mb and not (a.dp_config and a.out):
         ap.error("--mem-mb: needs --dp-config and --out")
-    a_paths = a.paths
     if a.pcaps:
         d = Path(a.pcaps)
         d.mkdir(parents=True, exist_ok=True)
@@ -288,9 +288,7 @@ def main():
             if s in GATEWAY:
                 wrpcap(str(d / (s + ".outer.pcap")), [gw_outer()])
             if s in TRS:
-                sa, sb = trs_setup(a_paths, a.suite, fr[-1])
-                wrpcap(str(d / (s + ".setup0.pcap")), sa)
-                wrpcap(str(d / (s + ".setup1.pcap")), sb)
+                wrpcap(str(d / (s + ".bind.pcap")), [trs_bind_side_b()])
     if a.dp_config:
         c = dp_config(a.dp_config, a.api, a.workers, a.in_process, a.mbufs, a.sessions, a.paths, a.suite,
                       a.flows)

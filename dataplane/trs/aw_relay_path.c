@@ -4,17 +4,17 @@
  * owns `c` with the UDP packets to the relay port (aw_feature.h guarantees).
  *
  * Per chunk of 64 packets: strict header checks, one bulk PathID lookup (the
- * records prefetched), then CAPSULEs are forwarded at once (source must be a
- * bound side; both bindings read once) and signalling messages are
- * pre-checked (direction, replay window snapshot, the lcore's verification
- * budget) and verified together with aw_trs_tverify_burst on the paths' tag
- * keys (intel-ipsec-mb runs the HMAC-MD5 jobs of suite 1 in SIMD lanes; suite
- * 2 keys come from the engine's expanded-key cache). Only a verified message
- * touches the path: replay window, binding, ACK seq. Forwarded packets and
- * ACKs to a binding leave through its cached next hop (aw_relay_nh.h).
- * With an anycast cluster, every message goes to its PathID's owner
- * (aw_cluster_miss / aw_cluster_force) unless this instance is it.
- * Every packet leaves with a verdict: tx (forwarded / ACK) or a named drop.
+ * records prefetched a few packets ahead of their use), then CAPSULEs are
+ * forwarded at once (source must be a bound side; both bindings read once) and
+ * signalling messages are pre-checked (direction, replay window snapshot, the
+ * lcore's verification budget) and verified together with aw_trs_tverify_burst
+ * on the paths' tag keys (intel-ipsec-mb runs the HMAC-MD5 jobs of suite 1 in
+ * SIMD lanes; suite 2 keys come from the engine's expanded-key cache). Only a
+ * verified message touches the path: replay window, binding, ACK seq.
+ * Forwarded packets and ACKs to a binding leave through its cached next hop
+ * (aw_relay_nh.h). With an anycast cluster, every message goes to its PathID's
+ * owner (aw_cluster_miss / aw_cluster_force) unless this instance is it. Every
+ * packet leaves with a verdict: tx (forwarded / ACK) or a named drop.
  */
 #include <string.h>
 
@@ -442,6 +442,33 @@ send_acks(struct aw_lcore_ctx *c, struct rmsg *ms, const unsigned *acks, unsigne
 }
 
 /*
+ * The record lines a CAPSULE touches after the lookup (which prefetched the
+ * PathID's line): from ack_seq / last_seen_s to the end of side 1's binding
+ * (rate pointer, counters, both bindings; not side 1's replay window, which
+ * only signalling reads). Prefetches at most 64 bytes apart, so no line in
+ * between is skipped whatever the record's alignment.
+ */
+static __rte_always_inline void
+prefetch_record(const struct aw_relay_path *p)
+{
+	const uint8_t *rec = (const uint8_t *)p + offsetof(struct aw_relay_path, ack_seq);
+	const uint8_t *end = (const uint8_t *)p + offsetof(struct aw_relay_path, side[1].bind) +
+			     sizeof(p->side[1].bind) - 1;
+
+	rte_prefetch0(rec);
+	rte_prefetch0(rec + 64);
+	rte_prefetch0(rec + 128 < end ? rec + 128 : end);
+	rte_prefetch0(end);
+}
+
+/* Records prefetched this far ahead of the packet being forwarded (the
+ * records of the first REC_AHEAD before the chunk's classification, which
+ * touches no record for a CAPSULE): a few packets' work (~100 cycles each)
+ * covers a memory access, and the lines in flight stay within what the core
+ * can track (a whole chunk's 4 x 64 at once would not). */
+#define REC_AHEAD 4
+
+/*
  * Verification of every signalling message of the chunk in one burst first
  * (it needs no path state), then every packet in arrival order: a CAPSULE
  * sees the bindings of the messages before it, not of those after it.
@@ -450,9 +477,9 @@ static void
 relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned *budget)
 {
 	const struct aw_relay *r = aw_relay_of(c->dp);
+	const bool cluster = c->dp->feat[AW_FEAT_CLUSTER] != NULL; /* read once per chunk */
 	struct rmsg ms[CHUNK];
-	const void *ids[CHUNK];
-	uint8_t keys[CHUNK][AW_TRS_ID_LEN] __rte_aligned(16); /* the hash reads 4-byte words */
+	const void *ids[CHUNK]; /* the PathIDs where they are (read with memcpy) */
 	struct aw_relay_path *paths[CHUNK];
 	struct aw_trs_treq vr[CHUNK];
 	int res[CHUNK];
@@ -462,31 +489,25 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 
 	for (unsigned i = 0; i < n; i++)
 		if (parse_one(&fp[i], &ms[k])) {
-			memcpy(keys[k], ms[k].msg + AW_TRS_OFF_ID, AW_TRS_ID_LEN);
-			ids[k] = keys[k];
+			ids[k] = ms[k].msg + AW_TRS_OFF_ID;
 			k++;
 		}
 	aw_relay_table_lookup_bulk(r->t, ids, k, paths);
-	for (unsigned j = 0; j < k; j++)
-		if (paths[j] != NULL) { /* a record spans up to 4 cache lines */
-			const uint8_t *rec = (const uint8_t *)paths[j];
-			rte_prefetch0(rec + offsetof(struct aw_relay_path, last_seen_s));
-			rte_prefetch0(rec + offsetof(struct aw_relay_path, pkts));
-			rte_prefetch0(rec + offsetof(struct aw_relay_path, side[0].win));
-			rte_prefetch0(rec + sizeof(struct aw_relay_path) - 1);
-		}
+	for (unsigned j = 0; j < k && j < REC_AHEAD; j++)
+		if (paths[j] != NULL)
+			prefetch_record(paths[j]);
 	for (unsigned j = 0; j < k; j++) {
 		struct rmsg *rm = &ms[j];
 		rm->path = paths[j];
 		todo[j] = -1;
 		if (rm->path == NULL) {
 			/* anycast cluster (SPEC §8): to the PathID's owner */
-			if (unlikely(c->dp->feat[AW_FEAT_CLUSTER] != NULL) &&
-			    aw_cluster_miss(c, rm->m, aw_cluster_path_hash(keys[j]), false))
+			if (unlikely(cluster) &&
+			    aw_cluster_miss(c, rm->m, aw_cluster_path_hash(ids[j]), false))
 				continue;
 			aw_set_drop(rm->m, AW_DROP_RELAY_UNKNOWN_PATH);
-		} else if (unlikely(c->dp->feat[AW_FEAT_CLUSTER] != NULL) &&
-			   aw_cluster_force(c, rm->m, aw_cluster_path_hash(keys[j]))) {
+		} else if (unlikely(cluster) &&
+			   aw_cluster_force(c, rm->m, aw_cluster_path_hash(ids[j]))) {
 			/* known here, but both sides must meet at the owner */
 		} else if (rm->msg[AW_TRS_OFF_TYPE] == AW_TRS_T_CAPSULE) {
 			todo[j] = 0;
@@ -500,6 +521,8 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 	if (nv != 0)
 		aw_trs_tverify_burst(aw_relay_lc(c)->eng, vr, nv, res);
 	for (unsigned j = 0; j < k; j++) {
+		if (j + REC_AHEAD < k && paths[j + REC_AHEAD] != NULL)
+			prefetch_record(paths[j + REC_AHEAD]);
 		if (todo[j] == 0)
 			capsule(c, &ms[j]);
 		else if (todo[j] == 1 && res[vslot[j]] != 0)

@@ -74,11 +74,13 @@ def test_asrs_new_needs_packets_within_flows():
     assert bench("--scenario", "asrs-new", "--flows", "1000", "--packets", "1000", "--check").returncode == 0
 
 
-def test_trs_flows_limited_by_bound_paths():
-    r = bench("--scenario", "trs-capsule", "--pkt-size", "128", "--flows", "1025", "--check")
-    assert r.returncode == 2
-    assert "--flows: 1025 is more than the 1024 relay paths the templates bind" in r.stderr
-    assert bench("--scenario", "trs-capsule", "--pkt-size", "128", "--flows", "1024", "--check").returncode == 0
+def test_trs_flows_not_limited_by_the_templates():
+    """The bench binds the relay paths itself (ab_bind.c): any --flows the
+    config installs paths for; a config with fewer is refused in process
+    (test_trs_bind.py)."""
+    for flows in ("1025", "1000000"):
+        r = bench("--scenario", "trs-capsule", "--pkt-size", "128", "--flows", flows, "--check")
+        assert r.returncode == 0, r.stderr
 
 
 def test_trs_capsule_minimum_size():
