@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -53,3 +54,28 @@ def assert_flowed(out, tolerated=()):
     assert int(r["out_of_order"]) == 0, r
     assert int(r["corrupted"]) == 0, r
     return r
+
+
+def dp_config(tmp, scenario, *args):
+    """The in-process data plane config of bench/templates.py for `scenario`
+    (extra templates.py options in args), written into tmp; its path."""
+    out = Path(tmp) / "dp.json"
+    r = subprocess.run([PY, str(SCRIPTS / "templates.py"), "--dp-config", scenario, "--in-process", "--mbufs",
+                        "8191", "--api", str(Path(tmp) / "s"), "--out", str(out), *args],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def in_process(tag, cfg, scenario, *extra, timeout=180):
+    """anyway-bench --in-process on net_ring with config cfg (bounded); its
+    DPDK runtime directory (prefix tag + pid) removed afterwards."""
+    prefix = "%s%d" % (tag, os.getpid())
+    try:
+        return subprocess.run([str(BENCH), "-l", "0", "--no-huge", "-m", "768", "--no-pci", "--no-telemetry",
+                               "--file-prefix", prefix, "--vdev", "net_ring0", "--vdev", "net_ring1",
+                               "--log-level=error", "--", "--in-process", "--dp-config", str(cfg),
+                               "--scenario", scenario, "--period", "0", *extra],
+                              capture_output=True, text=True, timeout=timeout)
+    finally:
+        shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)

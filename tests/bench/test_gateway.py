@@ -7,39 +7,23 @@ nothing is dropped, and the gateway's counters say it did the crypto; wrong
 options and configs are refused with a precise message. Every run is short
 and bounded; DPDK runtime directories are removed."""
 
-import os
 import re
-import shutil
 import subprocess
 import tempfile
-from pathlib import Path
 
 import pytest
 
-from benchutil import BENCH, PY, SCRIPTS, assert_flowed, bench, result, script
+from benchutil import PY, SCRIPTS, assert_flowed, bench, script, dp_config, in_process as run_in_process
 
 COUNTER = {"gateway-in": "gw_decrypted", "gateway-out": "gw_encrypted"}
 
 
 def config(tmp, scenario, *args):
-    out = Path(tmp) / "dp.json"
-    r = subprocess.run([PY, str(SCRIPTS / "templates.py"), "--dp-config", scenario, "--in-process", "--mbufs",
-                        "8191", "--api", str(Path(tmp) / "s"), "--out", str(out), *args],
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
-    return out
+    return dp_config(tmp, scenario, *args)
 
 
 def in_process(cfg, scenario, *extra):
-    prefix = "awbgw%d" % os.getpid()
-    try:
-        return subprocess.run([str(BENCH), "-l", "0", "--no-huge", "-m", "768", "--no-pci", "--no-telemetry",
-                               "--file-prefix", prefix, "--vdev", "net_ring0", "--vdev", "net_ring1",
-                               "--log-level=error", "--", "--in-process", "--dp-config", str(cfg),
-                               "--scenario", scenario, "--period", "0", *extra],
-                              capture_output=True, text=True, timeout=180)
-    finally:
-        shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
+    return run_in_process('awbgw', cfg, scenario, *extra, timeout=180)
 
 
 def counter(out, name):

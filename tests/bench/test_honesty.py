@@ -6,7 +6,6 @@ Behaviour only, never a speed; every run is short and bounded, and every
 process and DPDK runtime directory started here is cleaned up."""
 
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -14,34 +13,22 @@ from pathlib import Path
 
 import pytest
 
-from benchutil import BENCH, PY, SCRIPTS, assert_flowed, result, script
+from benchutil import PY, SCRIPTS, assert_flowed, result, script, dp_config, in_process as run_in_process
 
 BOTTLENECKS = ("generator", "dataplane", "link", "rate")
+
+
+def config(tmp, scenario, *args):
+    return dp_config(tmp, scenario, *args)
+
+
+def in_process(cfg, scenario, *extra):
+    return run_in_process('awbh', cfg, scenario, *extra, timeout=180)
 
 
 def templates(*args):
     return subprocess.run([PY, str(SCRIPTS / "templates.py"), *args], capture_output=True, text=True,
                           timeout=60)
-
-
-def in_process(cfg, scenario, *extra):
-    prefix = "awbh%d" % os.getpid()
-    try:
-        return subprocess.run([str(BENCH), "-l", "0", "--no-huge", "-m", "768", "--no-pci", "--no-telemetry",
-                               "--file-prefix", prefix, "--vdev", "net_ring0", "--vdev", "net_ring1",
-                               "--log-level=error", "--", "--in-process", "--dp-config", str(cfg),
-                               "--scenario", scenario, "--period", "0", *extra],
-                              capture_output=True, text=True, timeout=180)
-    finally:
-        shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
-
-
-def config(tmp, scenario, *args):
-    out = Path(tmp) / "dp.json"
-    r = templates("--dp-config", scenario, "--in-process", "--mbufs", "8191", "--api", str(Path(tmp) / "s"),
-                  "--out", str(out), *args)
-    assert r.returncode == 0, r.stderr
-    return out
 
 
 def test_templates_size_sessions_from_flows():

@@ -7,37 +7,20 @@ installs fewer paths than --flows, is refused (exit 2) with the reason. Every
 run is short and bounded; DPDK runtime directories are removed."""
 
 import json
-import os
 import re
-import shutil
-import subprocess
 import tempfile
-from pathlib import Path
 
 import pytest
 
-from benchutil import BENCH, PY, SCRIPTS, assert_flowed
+from benchutil import assert_flowed, dp_config, in_process as run_in_process
 
 
 def config(tmp, scenario, *args):
-    out = Path(tmp) / "dp.json"
-    r = subprocess.run([PY, str(SCRIPTS / "templates.py"), "--dp-config", scenario, "--in-process", "--mbufs",
-                        "8191", "--api", str(Path(tmp) / "s"), "--out", str(out), *args],
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
-    return out
+    return dp_config(tmp, scenario, *args)
 
 
 def in_process(cfg, scenario, *extra):
-    prefix = "awbtrs1m%d" % os.getpid()
-    try:
-        return subprocess.run([str(BENCH), "-l", "0", "--no-huge", "-m", "768", "--no-pci", "--no-telemetry",
-                               "--file-prefix", prefix, "--vdev", "net_ring0", "--vdev", "net_ring1",
-                               "--log-level=error", "--", "--in-process", "--dp-config", str(cfg),
-                               "--scenario", scenario, "--period", "0", *extra],
-                              capture_output=True, text=True, timeout=300)
-    finally:
-        shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
+    return run_in_process('awbtrs1m', cfg, scenario, *extra, timeout=300)
 
 
 @pytest.mark.parametrize("scenario,suite", [("trs-capsule", 1), ("trs-capsule", 2), ("trs-signaling", 2)])
