@@ -12,6 +12,7 @@
 #include <rte_ip.h>
 
 #include "ab_bind.h"
+#include "aw_be.h"
 #include "aw_err.h"
 #include "aw_trs_crypto.h"
 #include "aw_trs_msg.h"
@@ -19,20 +20,6 @@
 #define L3_OFF    14u
 #define L4_OFF    (14u + 20u)
 #define PORT_SPAN 64512u /* as ab_traffic.c and templates.py */
-
-static inline void
-put16(uint8_t *p, uint16_t v)
-{
-	v = rte_cpu_to_be_16(v);
-	memcpy(p, &v, 2);
-}
-
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	v = rte_cpu_to_be_32(v);
-	memcpy(p, &v, 4);
-}
 
 static inline uint32_t
 get32(const uint8_t *p)
@@ -136,21 +123,21 @@ frame_of(const struct ab_bind *b, unsigned side, uint32_t f, struct rte_mbuf *m)
 	struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
 
 	memcpy(p, b->hdr[side], AB_BIND_HDR);
-	put16(ip + 2, 20 + 8 + AW_TRS_MIN_LEN);
-	put32(ip + 12, get32(ip + 12) + f / PORT_SPAN);
+	aw_be16_put(ip + 2, 20 + 8 + AW_TRS_MIN_LEN);
+	aw_be32_put(ip + 12, get32(ip + 12) + f / PORT_SPAN);
 	h->hdr_checksum = 0;
 	h->hdr_checksum = rte_ipv4_cksum(h);
-	put16(udp, (uint16_t)(1024 + (b->sport0[side] + f) % PORT_SPAN));
-	put16(udp + 4, 8 + AW_TRS_MIN_LEN);
+	aw_be16_put(udp, (uint16_t)(1024 + (b->sport0[side] + f) % PORT_SPAN));
+	aw_be16_put(udp + 4, 8 + AW_TRS_MIN_LEN);
 	memset(udp + 6, 0, 2); /* no UDP checksum (IPv4) */
 	memset(msg, 0, AW_TRS_MIN_LEN);
-	put32(msg + AW_TRS_OFF_TXID, 2 * f + 1 + side);
+	aw_be32_put(msg + AW_TRS_OFF_TXID, 2 * f + 1 + side);
 	msg[AW_TRS_OFF_VERSION] = AW_TRS_VERSION;
 	msg[AW_TRS_OFF_FLAG] = side ? AW_TRS_FLAG_R : 0;
 	msg[AW_TRS_OFF_TYPE] = AW_TRS_T_HOLE_PUNCHING;
-	put32(msg + AW_TRS_OFF_SEQ, 1);
+	aw_be32_put(msg + AW_TRS_OFF_SEQ, 1);
 	memcpy(msg + AW_TRS_OFF_ID, b->id, sizeof(b->id));
-	put32(msg + AW_TRS_OFF_ID + 12, f);
+	aw_be32_put(msg + AW_TRS_OFF_ID + 12, f);
 	return msg;
 }
 

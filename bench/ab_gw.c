@@ -15,6 +15,7 @@
 #include <rte_udp.h>
 
 #include "ab_gw.h"
+#include "aw_be.h"
 #include "aw_err.h"
 #include "aw_trs_crypto.h"
 #include "aw_trs_msg.h"
@@ -44,20 +45,6 @@ get32(const uint8_t *p)
 }
 
 static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	v = rte_cpu_to_be_32(v);
-	memcpy(p, &v, 4);
-}
-
-static inline void
-put16(uint8_t *p, uint16_t v)
-{
-	v = rte_cpu_to_be_16(v);
-	memcpy(p, &v, 2);
-}
-
-static inline void
 ip_cksum(uint8_t *ip)
 {
 	struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
@@ -73,13 +60,13 @@ outer_of(const struct ab_gw *w, uint8_t *p, uint32_t flow, uint32_t seq, size_t 
 	uint8_t *ip = p + L3_OFF, *udp = p + L4_OFF, *msg = p + MSG_OFF;
 
 	memcpy(p, w->outer, sizeof(w->outer));
-	put16(ip + 2, (uint16_t)(28 + msg_len));
+	aw_be16_put(ip + 2, (uint16_t)(28 + msg_len));
 	ip_cksum(ip);
-	put16(udp, (uint16_t)(1024 + (w->sport0 + flow) % PORT_SPAN));
-	put16(udp + 4, (uint16_t)(8 + msg_len));
-	put32(msg + AW_TRS_OFF_TXID, flow + 1);
-	put32(msg + AW_TRS_OFF_SEQ, seq);
-	put32(msg + AW_TRS_OFF_ID + 12, flow);
+	aw_be16_put(udp, (uint16_t)(1024 + (w->sport0 + flow) % PORT_SPAN));
+	aw_be16_put(udp + 4, (uint16_t)(8 + msg_len));
+	aw_be32_put(msg + AW_TRS_OFF_TXID, flow + 1);
+	aw_be32_put(msg + AW_TRS_OFF_SEQ, seq);
+	aw_be32_put(msg + AW_TRS_OFF_ID + 12, flow);
 }
 
 /* Keys as bench/templates.py's path_key(f). */
@@ -155,14 +142,14 @@ make_setup(const struct ab_gw *w, const struct ab_frame *f, uint32_t flows, stru
 		size_t out = 0;
 
 		memcpy(pt, f->hdr + f->l3_off, 28);
-		put16(pt + 2, 28);
-		put16(pt + 20 + 4, 8);
+		aw_be16_put(pt + 2, 28);
+		aw_be16_put(pt + 20 + 4, 8);
 		memset(pt + 20 + 6, 0, 2);
 		if (w->inbound)
-			put32(pt + 12, w->node0 + i);
+			aw_be32_put(pt + 12, w->node0 + i);
 		else {
 			memcpy(pt + 16, pt + 12, 4); /* to the sender of the plain traffic */
-			put32(pt + 12, w->node0 + i);
+			aw_be32_put(pt + 12, w->node0 + i);
 		}
 		ip_cksum(pt);
 		outer_of(w, p, i, 1, len);
@@ -231,7 +218,7 @@ ab_gw_inner(const struct ab_gw *w, uint8_t *p, const struct ab_frame *f, uint32_
 {
 	uint8_t *ip = p + f->l3_off;
 
-	put32(ip + (w->inbound ? 12 : 16), w->node0 + flow);
+	aw_be32_put(ip + (w->inbound ? 12 : 16), w->node0 + flow);
 	ip_cksum(ip);
 }
 
@@ -346,7 +333,7 @@ ab_gw_open(const struct ab_gw *w, struct rte_mbuf **m, unsigned n, bool strict)
 			}
 			/* the inner packet behind an Ethernet header, as it was sent */
 			memcpy(pt - L3_OFF, w->outer, 12);
-			put16(pt - 2, (pt[0] >> 4) == 6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+			aw_be16_put(pt - 2, (pt[0] >> 4) == 6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 			at[j]->data_off = (uint16_t)(pt - L3_OFF - (uint8_t *)at[j]->buf_addr);
 			at[j]->data_len = (uint16_t)(rq[j].pt_len + L3_OFF);
 			at[j]->pkt_len = (uint32_t)rq[j].pt_len + L3_OFF;
