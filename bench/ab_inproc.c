@@ -55,6 +55,7 @@ struct inproc {
 	uint32_t seqn;
 	uint8_t port_in;
 	uint64_t sent, dp_cycles, ro_cycles, hz;
+	uint64_t warmup;          /* asrs-new: leading packets run untimed */
 	const struct ab_signer *signer;
 	const struct ab_gw *gw;
 	unsigned tail_gap;
@@ -214,6 +215,16 @@ bind_paths(struct inproc *P, const struct ab_bind *b)
 	return 0;
 }
 
+/* Every counter the report reads starts from zero again. */
+static void
+counters_zero(struct inproc *P)
+{
+	memset(&P->ctx->stats, 0, sizeof(P->ctx->stats));
+	P->sent = P->dp_cycles = P->ro_cycles = 0;
+	P->sink.rx = P->sink.rx_bytes = P->sink.other = P->sink.corrupted = 0;
+	P->sink.out_of_order = 0;
+}
+
 /* Untimed setup frames (TRS: path binding) and warm-up; every counter starts
  * from zero after. 0, 1 or 2 (refused). */
 static int
@@ -234,11 +245,40 @@ prelude(struct inproc *P, const struct ab_scen *s, const struct ab_input *in)
 		one_burst(P, n);
 		done += n;
 	}
-	memset(&P->ctx->stats, 0, sizeof(P->ctx->stats));
-	P->sent = P->dp_cycles = P->ro_cycles = 0;
-	P->sink.rx = P->sink.rx_bytes = P->sink.other = P->sink.corrupted = 0;
-	P->sink.out_of_order = 0;
+	counters_zero(P);
 	return 0;
+}
+
+/* Leading packets of a session-per-packet run (asrs-new) that open their
+ * sessions untimed: --warmup, else a quarter of --packets up to 8192. The
+ * first few thousand new sessions of a fresh table cost several times the
+ * steady rate on a VM with 4 KiB pages (bench/README.md "asrs-new"). */
+#define AB_WARMUP_MAX 8192u
+static uint64_t
+warmup_packets(const struct ab_opts *o, const struct ab_scen *s)
+{
+	if (!s->new_per_packet)
+		return 0;
+	if (o->warmup_given)
+		return o->warmup;
+	return RTE_MIN((uint64_t)AB_WARMUP_MAX, o->packets / 4);
+}
+
+/* Runs the untimed leading packets, then zeroes the counters. */
+static void
+warm_up(struct inproc *P)
+{
+	if (P->warmup == 0)
+		return;
+	for (uint64_t done = 0; done < P->warmup;) {
+		unsigned n = (unsigned)RTE_MIN((uint64_t)P->o->burst, P->warmup - done);
+		one_burst(P, n);
+		done += n;
+	}
+	printf("anyway-bench: warm-up: %" PRIu64 " sessions opened untimed, then %" PRIu64
+	       " timed\n", P->warmup, P->o->packets - P->warmup);
+	fflush(stdout);
+	counters_zero(P);
 }
 
 /* Sessions an ASRS scenario opens: one per flow (per packet for asrs-new). */
@@ -384,7 +424,7 @@ report(struct inproc *P, const struct ab_scen *s, uint64_t start, uint64_t end)
 	struct ab_result r = {
 		.o = P->o, .s = s, .mode = "in-process", .generated = P->sent,
 		.sink = &P->sink, .sign_failed = P->gen.sign_failed, .checked = true,
-		.gen_idle = -1, .dp_idle = -1,
+		.gen_idle = -1, .dp_idle = -1, .warmup = P->warmup,
 	};
 	const struct aw_stats *st = &P->ctx->stats;
 	char why[512];
@@ -423,7 +463,7 @@ ab_run_in_process(const struct ab_opts *o, const struct ab_scen *s, const struct
 		  volatile bool *stop)
 {
 	static struct inproc P;
-	uint64_t start, end, limit, next_show, period;
+	uint64_t start, end, limit, next_show, period, timed;
 	int rc;
 
 	P.o = o;
@@ -440,19 +480,23 @@ ab_run_in_process(const struct ab_opts *o, const struct ab_scen *s, const struct
 	rc = setup(&P, s, &in->t);
 	if (rc == 0)
 		rc = prelude(&P, s, in);
+	P.warmup = warmup_packets(o, s);
+	if (rc == 0)
+		warm_up(&P);
 	ab_watch_phase("in-process traffic", o->packets ? 0 : o->duration_s + 120);
 	if (rc == 0) {
 		limit = (uint64_t)(o->duration_s * (double)P.hz);
+		timed = o->packets - P.warmup; /* with --packets (warmup < packets: ab_main.c) */
 		period = (uint64_t)(o->period_s * (double)P.hz);
 		AB_COUNT_FROM_HERE();
 		start = rte_rdtsc();
 		next_show = start + period;
 		for (end = start; !*stop; end = rte_rdtsc()) {
 			unsigned n = o->burst;
-			if (o->packets ? P.sent >= o->packets : end - start >= limit)
+			if (o->packets ? P.sent >= timed : end - start >= limit)
 				break;
-			if (o->packets && o->packets - P.sent < n)
-				n = (unsigned)(o->packets - P.sent);
+			if (o->packets && timed - P.sent < n)
+				n = (unsigned)(timed - P.sent);
 			one_burst(&P, n);
 			if (period && end >= next_show) {
 				next_show = end + period;

@@ -124,6 +124,17 @@ load_input(const struct ab_opts *o, const struct ab_scen *s, struct ab_input *in
 			 "give --packets N with N <= --flows (%u)", s->name, o->flows);
 		goto bad;
 	}
+	if (o->warmup_given && !s->new_per_packet) {
+		snprintf(err, sizeof(err), "--warmup: scenario %s warms up on its own (one untimed "
+			 "pass over --flows); --warmup is for asrs-new", s->name);
+		goto bad;
+	}
+	if (o->warmup_given && o->warmup >= o->packets) {
+		snprintf(err, sizeof(err), "--warmup: %" PRIu64 " untimed packets leave none of "
+			 "--packets (%" PRIu64 ") to time: give N < --packets", o->warmup,
+			 o->packets);
+		goto bad;
+	}
 	if (s->sign && !o->check_only &&
 	    ab_signer_init(&in->signer, o->flows, o->suite, err, sizeof(err)) < 0)
 		goto bad;

@@ -15,7 +15,7 @@
 enum {
 	O_SCENARIO = 256, O_FLOWS, O_PKT_SIZE, O_BURST, O_DURATION, O_PACKETS, O_RATE, O_PERIOD,
 	O_LINK_WAIT, O_DRAIN, O_DP_API, O_TEMPLATES, O_DP_CONFIG, O_IN_PROCESS, O_TX_PORT,
-	O_SEED, O_SUITE, O_CHECK, O_HELP,
+	O_SEED, O_SUITE, O_WARMUP, O_CHECK, O_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -36,6 +36,7 @@ static const struct option long_opts[] = {
 	{"tx-port", required_argument, NULL, O_TX_PORT},
 	{"seed", required_argument, NULL, O_SEED},
 	{"suite", required_argument, NULL, O_SUITE},
+	{"warmup", required_argument, NULL, O_WARMUP},
 	{"check", no_argument, NULL, O_CHECK},
 	{"help", no_argument, NULL, O_HELP},
 	{NULL, 0, NULL, 0},
@@ -68,6 +69,8 @@ ab_opts_usage(FILE *f, const char *prog)
 		"  --seed N          seed of the random flow order (default 1)\n"
 		"  --suite 1|2       TRS cipher suite the paths use (trs-signaling, gateway-*;\n"
 		"                    default 1)\n"
+		"  --warmup N        asrs-new in process: the first N of --packets open their\n"
+		"                    sessions untimed (default min(8192, --packets / 4))\n"
 		"  --check           validate options, scenario and template, then exit\n",
 		prog, prog, AB_MAX_FLOWS, AB_MAX_PKT_SIZE, AB_MAX_BURST);
 }
@@ -160,6 +163,9 @@ one(struct ab_opts *o, int c, const char *a, char *err, size_t errlen)
 	case O_TX_PORT: return parse_u32("tx-port", a, 0, 1023, &o->tx_port, err, errlen);
 	case O_SEED: return parse_u64("seed", a, 0, UINT64_MAX, &o->seed, err, errlen);
 	case O_SUITE: return parse_u32("suite", a, 1, 2, &o->suite, err, errlen);
+	case O_WARMUP:
+		o->warmup_given = true;
+		return parse_u64("warmup", a, 0, 1ull << 48, &o->warmup, err, errlen);
 	default: return aw_errf(err, errlen, "internal: option %d", c);
 	}
 }
@@ -183,6 +189,9 @@ cross_checks(const struct ab_opts *o, char *err, size_t errlen)
 	if (o->in_process && o->dp_api != NULL)
 		return aw_errf(err, errlen, "--dp-api: not with --in-process (the counters are read "
 			    "in process)");
+	if (!o->in_process && o->warmup_given)
+		return aw_errf(err, errlen, "--warmup: only with --in-process (through ports a run "
+			    "is timed from its first packet)");
 	if (o->dp_api != NULL && strlen(o->dp_api) >= 108)
 		return aw_errf(err, errlen, "--dp-api: socket path longer than 107 bytes");
 	return 0;

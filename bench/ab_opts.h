@@ -37,6 +37,8 @@ struct ab_opts {
 	uint32_t tx_port;       /* DPDK port id the generator sends on */
 	uint64_t seed;          /* random flow order (asrs-established) */
 	uint32_t suite;         /* TRS cipher suite of the paths (trs-signaling) */
+	uint64_t warmup;        /* --warmup: untimed leading packets of asrs-new (in process) */
+	bool warmup_given;      /* else the default (ab_warmup_packets) */
 };
 
 /* Fills o from argv (argv[0] is the program). 0: ok; 1: --help printed;

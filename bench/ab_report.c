@@ -134,6 +134,9 @@ summary_block(const struct ab_result *r, double rx_mpps, double tx_mpps, double 
 	if (r->dp_cycles_per_pkt >= 0)
 		printf("  dp cycles/pkt   %.1f (rtc loop without RX: process, dispatch, TX, timers; TSC)\n",
 		       r->dp_cycles_per_pkt);
+	if (r->warmup != 0)
+		printf("  warm-up         %" PRIu64 " packets before these, untimed (their sessions "
+		       "are in the table)\n", r->warmup);
 	if (r->reorder_cycles_per_pkt >= 0)
 		printf("  reorder stage   %.1f cycles/packet (aw_reorder insert + drain; TSC)\n",
 		       r->reorder_cycles_per_pkt);
@@ -167,12 +170,12 @@ ab_report_summary(const struct ab_result *r)
 	       " received=%" PRIu64 " tx_mpps=%s rx_mpps=%s gbps=%s loss=%" PRIu64
 	       " out_of_order=%" PRIu64 " corrupted=%" PRIu64 " cycles_per_pkt=%.1f"
 	       " dp_cycles_per_pkt=%.1f reorder_cycles_per_pkt=%.1f verdict=%s invalid=%s"
-	       " bottleneck=%s gen_idle=%s dp_idle=%s\n",
+	       " bottleneck=%s gen_idle=%s dp_idle=%s warmup=%" PRIu64 "\n",
 	       r->s->name, r->mode, r->o->flows, r->o->pkt_size, r->seconds, r->generated, k->rx,
 	       tx, rx, gb, lost, k->out_of_order, k->corrupted, r->cycles_per_pkt,
 	       r->dp_cycles_per_pkt, r->reorder_cycles_per_pkt, ab_result_verdict(r),
 	       r->invalid != NULL ? r->invalid : "-", ab_result_bottleneck(r),
-	       share(r->gen_idle, g, sizeof(g)), share(r->dp_idle, d, sizeof(d)));
+	       share(r->gen_idle, g, sizeof(g)), share(r->dp_idle, d, sizeof(d)), r->warmup);
 	fflush(stdout);
 }
 

@@ -48,6 +48,7 @@ struct ab_result {
 	double dp_idle;            /* share of the data plane's TSC cycles in idle loop
 				    * iterations and sleeps, < 0: n/a */
 	double dp_share;           /* in process: data plane share of the lcore's cycles, else < 0 */
+	uint64_t warmup;           /* in process, asrs-new: leading packets run untimed */
 };
 
 /* The result's verdict word: "valid", "INVALID" or "unchecked". */

@@ -30,6 +30,8 @@ BAD = [
     (["--dp-config", "x.json"], "--dp-config: only with --in-process"),
     (["--in-process", "--dp-config", "x.json", "--rate", "1000"], "--rate: not with --in-process"),
     (["--in-process", "--dp-config", "x.json", "--dp-api", "/tmp/s"], "--dp-api: not with --in-process"),
+    (["--warmup", "5"], "--warmup: only with --in-process (through ports a run is timed from its first packet)"),
+    (["--in-process", "--dp-config", "x.json", "--warmup", "-1"], "--warmup: expected an integer 0..281474976710656"),
 ]
 
 
@@ -72,6 +74,26 @@ def test_asrs_new_needs_packets_within_flows():
         assert "--packets: scenario asrs-new opens a session per packet: give --packets N with N <= --flows (1000)" \
             in r.stderr
     assert bench("--scenario", "asrs-new", "--flows", "1000", "--packets", "1000", "--check").returncode == 0
+
+
+def test_warmup_is_for_asrs_new_and_leaves_packets_to_time():
+    """--warmup (the untimed leading packets of a session-per-packet run) is
+    refused where a scenario warms up on its own, and where it would leave
+    nothing to time."""
+    inproc = ["--in-process", "--dp-config", "x.json"]
+    r = bench("--scenario", "plain", *inproc, "--warmup", "5", "--check")
+    assert r.returncode == 2, r
+    assert "--warmup: scenario plain warms up on its own (one untimed pass over --flows); " \
+           "--warmup is for asrs-new" in r.stderr
+    r = bench("--scenario", "asrs-new", "--flows", "1000", "--packets", "1000", *inproc, "--warmup", "1000",
+              "--check")
+    assert r.returncode == 2, r
+    assert "--warmup: 1000 untimed packets leave none of --packets (1000) to time: give N < --packets" \
+        in r.stderr
+    for n in ("0", "999"):
+        r = bench("--scenario", "asrs-new", "--flows", "1000", "--packets", "1000", *inproc, "--warmup", n,
+                  "--check")
+        assert r.returncode == 0, r
 
 
 def test_trs_flows_not_limited_by_the_templates():
