@@ -32,6 +32,11 @@ mem=$($PY "$AWB_ROOT/bench/templates.py" --dp-config "$scenario" --api "$AWB_DIR
 tpl=$(awb_templates "$scenario" "$@") || exit 1
 read -r -a tpl <<<"$tpl"
 set -- "${tpl[@]}" "$@"
+# asrs-new: both runs warm up alike (anyway-bench's default --warmup follows
+# --packets), so the difference counts N2 - N1 timed packets
+if [ "$scenario" = asrs-new ] && ! printf '%s\n' "$@" | grep -qx -- --warmup; then
+	set -- "$@" --warmup $((n1 / 4 < 8192 ? n1 / 4 : 8192))
+fi
 "$BENCH" -- --scenario "$scenario" --in-process --dp-config "$AWB_DIR/dp.json" "$@" --packets "$n2" \
 	--check >/dev/null || exit $?
 
