@@ -13,6 +13,7 @@
  * stateless, so threads may call them through it at the same time.
  */
 #include "aw_trs_crypto_priv.h"
+#include "aw_trs_ghash.h"
 #include "aw_trs_md5x8.h"
 
 #include <immintrin.h>
@@ -75,10 +76,15 @@ mgr_new(IMB_ARCH *arch)
 }
 
 /* Expanded GCM keys by tag key (enc): 2-way sets chosen by its first word,
- * the least recently used way replaced. */
+ * the least recently used way replaced. A way holds aw_trs_ghash.c's form
+ * (round keys and H^1..H^8: 6 cache lines) where the CPU has PCLMULQDQ
+ * (e->gcm_own), else the library's. */
 #define GCM_SETS (AW_TRS_GCM_CACHE / 2)
 struct aw_trs_gcm_way {
-	alignas(64) struct gcm_key_data kd;
+	union {
+		alignas(64) struct gcm_key_data kd;
+		alignas(64) struct aw_gcm_hkey hk;
+	};
 	uint8_t tk[AW_TRS_TKEY_LEN];
 	bool valid;
 };
@@ -108,6 +114,7 @@ aw_trs_mb_engine_init(struct aw_trs_engine *e)
 	}
 	e->gcm = (struct aw_trs_gcm_cache *)(((uintptr_t)e->gcm_raw + 63) & ~(uintptr_t)63);
 	e->mgr = m;
+	e->gcm_own = aw_gcm_own_usable();
 	snprintf(e->desc, sizeof(e->desc), "intel-ipsec-mb %s %s", imb_get_version_str(),
 	         arch_name(arch));
 	return 0;
@@ -414,30 +421,52 @@ aes256_j0(const struct gcm_key_data *gkd, const uint8_t *msg)
  * tag (verify) or room for it (sign) there; those bytes are zeroed in the
  * copy before they are hashed.
  */
+/* Header, body zero-padded to whole blocks and the block of their bit
+ * lengths laid out in one (body_len <= GHASH_ONE_MAX); returns its bytes. */
+__attribute__((target("sse2"))) static inline size_t
+tag_layout(uint8_t *one, const uint8_t *msg, size_t body_len)
+{
+	const uint64_t abits = be64_of((uint64_t)AW_TRS_HDR_LEN * 8);
+	const uint64_t cbits = be64_of((uint64_t)body_len * 8);
+	size_t padded = (body_len + 15) & ~(size_t)15;
+	__m128i *o = (__m128i *)(void *)one;
+
+	for (size_t x = 0; x < AW_TRS_HDR_LEN + padded; x += 16)
+		_mm_store_si128(o++, _mm_loadu_si128((const __m128i *)(const void *)(msg + x)));
+	/* the bytes past the body up to the next block: zeros (the lens block
+	 * after them is written next) */
+	_mm_storeu_si128((__m128i *)(void *)(one + AW_TRS_HDR_LEN + body_len), _mm_setzero_si128());
+	memcpy(one + AW_TRS_HDR_LEN + padded, &abits, 8);
+	memcpy(one + AW_TRS_HDR_LEN + padded + 8, &cbits, 8);
+	return AW_TRS_HDR_LEN + padded + 16;
+}
+
+/*
+ * The GCM tag of a message with body_len bytes of ciphertext, left intact
+ * and not decrypted (tag-only work needs no plaintext, so no CTR pass):
+ * GHASH over the header (AAD) and the ciphertext, each zero-padded to whole
+ * blocks, then over the block of their bit lengths, chained through the
+ * library's GHASH (io_tag in and out), xored with E_K(J0), J0 = nonce || 1.
+ * A body of up to GHASH_ONE_MAX bytes is copied in 16-byte moves, the last
+ * one reading up to 15 bytes past the body: every caller's buffer has the
+ * tag (verify) or room for it (sign) there; those bytes are zeroed in the
+ * copy before they are hashed.
+ */
 __attribute__((target("aes,sse2"))) static void
 mb_gcm_tag(IMB_MGR *m, const struct gcm_key_data *gkd, const uint8_t *msg, size_t body_len,
            uint8_t tag[16])
 {
 	alignas(16) uint8_t g[16] = {0}, lens[16];
 	alignas(16) uint8_t one[AW_TRS_HDR_LEN + GHASH_ONE_MAX + 16]; /* hdr, body, lens */
-	const uint64_t abits = be64_of((uint64_t)AW_TRS_HDR_LEN * 8);
-	const uint64_t cbits = be64_of((uint64_t)body_len * 8);
 
-	memcpy(lens, &abits, 8);
-	memcpy(lens + 8, &cbits, 8);
 	if (body_len <= GHASH_ONE_MAX) { /* one call: the library's cost is mostly per call */
-		size_t padded = (body_len + 15) & ~(size_t)15;
-		__m128i *o = (__m128i *)(void *)one;
-
-		for (size_t x = 0; x < AW_TRS_HDR_LEN + padded; x += 16)
-			_mm_store_si128(o++, _mm_loadu_si128((const __m128i *)(const void *)(msg + x)));
-		/* the bytes past the body up to the next block: zeros (the lens
-		 * block after them is written next) */
-		_mm_storeu_si128((__m128i *)(void *)(one + AW_TRS_HDR_LEN + body_len),
-		                 _mm_setzero_si128());
-		memcpy(one + AW_TRS_HDR_LEN + padded, lens, sizeof(lens));
-		IMB_GHASH(m, gkd, one, AW_TRS_HDR_LEN + padded + sizeof(lens), g, sizeof(g));
+		IMB_GHASH(m, gkd, one, tag_layout(one, msg, body_len), g, sizeof(g));
 	} else {
+		const uint64_t abits = be64_of((uint64_t)AW_TRS_HDR_LEN * 8);
+		const uint64_t cbits = be64_of((uint64_t)body_len * 8);
+
+		memcpy(lens, &abits, 8);
+		memcpy(lens + 8, &cbits, 8);
 		IMB_GHASH(m, gkd, msg, AW_TRS_HDR_LEN, g, sizeof(g));
 		IMB_GHASH(m, gkd, msg + AW_TRS_HDR_LEN, body_len, g, sizeof(g));
 		IMB_GHASH(m, gkd, lens, sizeof(lens), g, sizeof(g));
@@ -445,6 +474,27 @@ mb_gcm_tag(IMB_MGR *m, const struct gcm_key_data *gkd, const uint8_t *msg, size_
 	_mm_storeu_si128((__m128i *)(void *)tag,
 	                 _mm_xor_si128(_mm_load_si128((const __m128i *)(const void *)g),
 	                               aes256_j0(gkd, msg)));
+}
+
+/* The same tag with aw_trs_ghash.c's key form (e->gcm_own): GHASH with
+ * the key's powers of H, the same layout and the same read past the body. */
+static void
+own_gcm_tag(const struct aw_gcm_hkey *hk, const uint8_t *msg, size_t body_len, uint8_t tag[16])
+{
+	alignas(16) uint8_t one[AW_TRS_HDR_LEN + GHASH_ONE_MAX + 16], j0[16];
+
+	uint32_t txid, seq;
+
+	memcpy(&txid, msg + AW_TRS_OFF_TXID, 4);
+	memcpy(&seq, msg + AW_TRS_OFF_SEQ, 4);
+	/* type, flag, 0, 0 | txid | seq | 0, 0, 0, 1 (aw_trs_gcm_nonce's layout) */
+	const uint32_t w[4] = {msg[AW_TRS_OFF_TYPE] | (uint32_t)msg[AW_TRS_OFF_FLAG] << 8, txid, seq,
+	                       0x01000000};
+	memcpy(j0, w, sizeof(w));
+	if (body_len <= GHASH_ONE_MAX)
+		aw_gcm_tag_blocks(hk, one, tag_layout(one, msg, body_len) / 16, j0, tag);
+	else
+		aw_gcm_tag(hk, j0, msg, AW_TRS_HDR_LEN, msg + AW_TRS_HDR_LEN, body_len, tag);
 }
 
 static int
@@ -660,8 +710,9 @@ tk_eq(const uint8_t *a, const uint8_t *b)
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
 }
 
-/* The expanded GCM key of tag key tk: from the cache, or expanded into it. */
-static const struct gcm_key_data *
+/* The cache way of tag key tk: a hit, or the key expanded into the least
+ * recently used way of its set (e->gcm_own: aw_trs_ghash.c's form). */
+static const struct aw_trs_gcm_way *
 gcm_key(struct aw_trs_engine *e, const uint8_t *tk)
 {
 	uint32_t w;
@@ -673,16 +724,19 @@ gcm_key(struct aw_trs_engine *e, const uint8_t *tk)
 		if (c->valid && tk_eq(c->tk, tk)) {
 			set->victim = (uint8_t)(i ^ 1);
 			e->gcm_hits++;
-			return &c->kd;
+			return c;
 		}
 	}
 	struct aw_trs_gcm_way *c = &set->way[set->victim];
 	set->victim ^= 1;
 	e->gcm_misses++;
-	IMB_AES256_GCM_PRE((IMB_MGR *)e->mgr, tk, &c->kd);
+	if (e->gcm_own)
+		aw_gcm_hkey_init(&c->hk, tk);
+	else
+		IMB_AES256_GCM_PRE((IMB_MGR *)e->mgr, tk, &c->kd);
 	memcpy(c->tk, tk, AW_TRS_TKEY_LEN);
 	c->valid = true;
-	return &c->kd;
+	return c;
 }
 
 /*
@@ -750,6 +804,7 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
 {
 	struct md5x8_group grp[AW_MD5X8_MAX_BLOCKS];
 	const unsigned lanes = aw_md5x8_lanes(); /* 16, 8, or 0: no SIMD kernel */
+	const bool own = e->gcm_own;
 	IMB_MGR *m = e->mgr;
 
 	for (unsigned b = 0; b < AW_MD5X8_MAX_BLOCKS; b++)
@@ -758,7 +813,11 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
 		if (res[i] != AW_TRS_OK)
 			continue;
 		if (req[i].suite == AW_TRS_SUITE_AES_GCM) {
-			mb_gcm_tag(m, gcm_key(e, req[i].tk), req[i].msg, blen[i], e->tags[i]);
+			const struct aw_trs_gcm_way *c = gcm_key(e, req[i].tk);
+			if (own)
+				own_gcm_tag(&c->hk, req[i].msg, blen[i], e->tags[i]);
+			else
+				mb_gcm_tag(m, &c->kd, req[i].msg, blen[i], e->tags[i]);
 			continue;
 		}
 		size_t len = AW_TRS_HDR_LEN + blen[i];
