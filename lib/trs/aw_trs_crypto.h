@@ -270,7 +270,9 @@ struct aw_trs_treq {
  * (AVX-512F) or eight (AVX2) short messages at a time in SIMD lanes
  * (aw_trs_md5x8.h; longer ones as
  * ipsec-mb jobs in its SIMD lanes); suite-2 tags by GHASH and one AES block
- * (no CTR pass), their keys expanded into the engine's 2-way
+ * (no CTR pass; where the CPU has PCLMULQDQ, AES-NI and AVX, on
+ * aw_trs_ghash.h: eight key powers, one reduction per eight blocks, else
+ * on the library's GHASH), their keys expanded into the engine's 2-way
  * set-associative cache of AW_TRS_GCM_CACHE expanded GCM keys (least
  * recently used way replaced), indexed and checked by the whole 32-byte key
  * (a replaced key can never hit a stale entry), so signalling that repeats

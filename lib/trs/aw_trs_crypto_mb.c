@@ -3,7 +3,8 @@
  * The data-path implementation of the TRS cipher suites on intel-ipsec-mb
  * 1.3: AES-256-CBC and HMAC-MD5 through the job API (one job does both, in
  * the order the direction needs), AES-256-GCM through the direct API (a
- * tag alone by GHASH and E_K(J0), no CTR pass), and burst verifies that
+ * tag alone by GHASH and E_K(J0), no CTR pass; tag-key tags on
+ * aw_trs_ghash.c where the CPU allows), and burst verifies that
  * queue HMAC-MD5 jobs so the library hashes several messages at once in
  * SIMD lanes (tag keys: short messages in aw_trs_md5x8.c's AVX2 lanes).
  *

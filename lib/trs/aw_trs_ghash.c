@@ -72,7 +72,13 @@ acc_reduce(const struct acc *a)
 	return _mm_xor_si128(lo, hi);
 }
 
-/* Y after nblocks whole blocks at p (Y and the result byte-reversed). */
+/* Block i of a group at p, times K at hq - i (hq: the group's top power). */
+#define BLK(i)                                                                             \
+	acc_mul(&a, rev(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * (i)))),   \
+	        _mm_load_si128(hq - (i)))
+
+/* Y after nblocks whole blocks at p (Y and the result byte-reversed); a
+ * group's blocks 1..r-1 written out (switch fall-through), no loop. */
 GCM_TARGET static __m128i
 ghash_blocks(const struct aw_gcm_hkey *k, __m128i y, const uint8_t *p, size_t nblocks)
 {
@@ -80,13 +86,20 @@ ghash_blocks(const struct aw_gcm_hkey *k, __m128i y, const uint8_t *p, size_t nb
 
 	while (nblocks > 0) {
 		size_t r = nblocks < AW_GCM_HPOW ? nblocks : AW_GCM_HPOW;
+		const __m128i *hq = hp + r - 1;
 		struct acc a = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128()};
-		__m128i x = _mm_xor_si128(rev(_mm_loadu_si128((const __m128i *)(const void *)p)), y);
 
-		acc_mul(&a, x, _mm_load_si128(hp + r - 1));
-		for (size_t i = 1; i < r; i++) {
-			x = rev(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i)));
-			acc_mul(&a, x, _mm_load_si128(hp + r - 1 - i));
+		acc_mul(&a, _mm_xor_si128(rev(_mm_loadu_si128((const __m128i *)(const void *)p)), y),
+		        _mm_load_si128(hq));
+		switch (r) {
+		case 8: BLK(7); __attribute__((fallthrough));
+		case 7: BLK(6); __attribute__((fallthrough));
+		case 6: BLK(5); __attribute__((fallthrough));
+		case 5: BLK(4); __attribute__((fallthrough));
+		case 4: BLK(3); __attribute__((fallthrough));
+		case 3: BLK(2); __attribute__((fallthrough));
+		case 2: BLK(1); break;
+		default: break;
 		}
 		y = acc_reduce(&a);
 		p += 16 * r;
@@ -94,6 +107,7 @@ ghash_blocks(const struct aw_gcm_hkey *k, __m128i y, const uint8_t *p, size_t nb
 	}
 	return y;
 }
+_Static_assert(AW_GCM_HPOW == 8, "ghash_blocks writes out groups of up to 8 blocks");
 
 /* v·x in POLYVAL's field: v << 1, and x^128 folded back as x^127 + x^126 +
  * x^121 + 1 when the top bit falls out. */
