@@ -76,24 +76,26 @@ mgr_new(IMB_ARCH *arch)
 	return m;
 }
 
-/* Expanded GCM keys by tag key (enc): 2-way sets chosen by its first word,
- * the least recently used way replaced. A way holds aw_trs_ghash.c's form
+/* Expanded GCM keys by tag key (enc): AW_TRS_GCM_WAYS-way sets chosen by
+ * its first word, the least recently used way replaced (ages from a tick
+ * per lookup, compared modulo 2^32). A way holds aw_trs_ghash.c's form
  * (round keys and H^1..H^8: 6 cache lines) where the CPU has PCLMULQDQ
  * (e->gcm_own), else the library's. */
-#define GCM_SETS (AW_TRS_GCM_CACHE / 2)
+#define GCM_SETS (AW_TRS_GCM_CACHE / AW_TRS_GCM_WAYS)
 struct aw_trs_gcm_way {
 	union {
 		alignas(64) struct gcm_key_data kd;
 		alignas(64) struct aw_gcm_hkey hk;
 	};
 	uint8_t tk[AW_TRS_TKEY_LEN];
+	uint32_t used; /* the cache's tick at its last use */
 	bool valid;
 };
 struct aw_trs_gcm_cache {
 	struct {
-		struct aw_trs_gcm_way way[2];
-		uint8_t victim; /* the way used least recently */
+		struct aw_trs_gcm_way way[AW_TRS_GCM_WAYS];
 	} set[GCM_SETS];
+	uint32_t tick;
 };
 /* The cache sits in a zeroed block (calloc, e->gcm_raw) aligned by hand:
  * the pages of sets never used are never touched, so an engine commits
@@ -129,7 +131,7 @@ aw_trs_mb_engine_fini(struct aw_trs_engine *e)
 	e->mgr = NULL;
 	if (e->gcm != NULL) /* the ways in use: the rest was never written */
 		for (unsigned s = 0; s < GCM_SETS; s++)
-			for (unsigned w = 0; w < 2; w++)
+			for (unsigned w = 0; w < AW_TRS_GCM_WAYS; w++)
 				if (e->gcm->set[s].way[w].valid)
 					OPENSSL_cleanse(&e->gcm->set[s].way[w],
 					                sizeof(e->gcm->set[s].way[w]));
@@ -712,30 +714,41 @@ tk_eq(const uint8_t *a, const uint8_t *b)
 }
 
 /* The cache way of tag key tk: a hit, or the key expanded into the least
- * recently used way of its set (e->gcm_own: aw_trs_ghash.c's form). */
+ * recently used (or an empty) way of its set (e->gcm_own: aw_trs_ghash.c's
+ * form). */
 static const struct aw_trs_gcm_way *
 gcm_key(struct aw_trs_engine *e, const uint8_t *tk)
 {
-	uint32_t w;
+	struct aw_trs_gcm_cache *gc = e->gcm;
+	const uint32_t now = ++gc->tick;
+	uint32_t w, oldest = 0;
+	unsigned v = 0;
 
 	memcpy(&w, tk, sizeof(w));
-	__typeof__(e->gcm->set[0]) *set = &e->gcm->set[w & (GCM_SETS - 1)];
-	for (unsigned i = 0; i < 2; i++) {
-		struct aw_trs_gcm_way *c = &set->way[i];
-		if (c->valid && tk_eq(c->tk, tk)) {
-			set->victim = (uint8_t)(i ^ 1);
+	struct aw_trs_gcm_way *way = gc->set[w & (GCM_SETS - 1)].way;
+	for (unsigned i = 0; i < AW_TRS_GCM_WAYS; i++) {
+		if (!way[i].valid) { /* ways fill in order: none valid after it */
+			v = i;
+			break;
+		}
+		if (tk_eq(way[i].tk, tk)) {
+			way[i].used = now;
 			e->gcm_hits++;
-			return c;
+			return &way[i];
+		}
+		if (now - way[i].used > oldest) {
+			oldest = now - way[i].used;
+			v = i;
 		}
 	}
-	struct aw_trs_gcm_way *c = &set->way[set->victim];
-	set->victim ^= 1;
+	struct aw_trs_gcm_way *c = &way[v];
 	e->gcm_misses++;
 	if (e->gcm_own)
 		aw_gcm_hkey_init(&c->hk, tk);
 	else
 		IMB_AES256_GCM_PRE((IMB_MGR *)e->mgr, tk, &c->kd);
 	memcpy(c->tk, tk, AW_TRS_TKEY_LEN);
+	c->used = now;
 	c->valid = true;
 	return c;
 }
