@@ -480,7 +480,8 @@ mb_gcm_tag(IMB_MGR *m, const struct gcm_key_data *gkd, const uint8_t *msg, size_
 }
 
 /* The same tag with aw_trs_ghash.c's key form (e->gcm_own): GHASH with
- * the key's powers of H, the same layout and the same read past the body. */
+ * the key's powers of H; a short body read in place, a longer one laid out
+ * as above; the same read past the body either way. */
 static void
 own_gcm_tag(const struct aw_gcm_hkey *hk, const uint8_t *msg, size_t body_len, uint8_t tag[16])
 {
@@ -494,7 +495,10 @@ own_gcm_tag(const struct aw_gcm_hkey *hk, const uint8_t *msg, size_t body_len, u
 	const uint32_t w[4] = {msg[AW_TRS_OFF_TYPE] | (uint32_t)msg[AW_TRS_OFF_FLAG] << 8, txid, seq,
 	                       0x01000000};
 	memcpy(j0, w, sizeof(w));
-	if (body_len <= GHASH_ONE_MAX)
+	_Static_assert(AW_TRS_HDR_LEN == 32, "aw_gcm_tag_hdr2 hashes a 32-byte header");
+	if (body_len <= AW_GCM_HDR2_BODY_MAX) /* in place: one reduction */
+		aw_gcm_tag_hdr2(hk, msg, body_len, j0, tag);
+	else if (body_len <= GHASH_ONE_MAX)
 		aw_gcm_tag_blocks(hk, one, tag_layout(one, msg, body_len) / 16, j0, tag);
 	else
 		aw_gcm_tag(hk, j0, msg, AW_TRS_HDR_LEN, msg + AW_TRS_HDR_LEN, body_len, tag);

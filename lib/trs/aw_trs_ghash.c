@@ -189,6 +189,50 @@ aw_gcm_tag_blocks(const struct aw_gcm_hkey *k, const uint8_t *p, size_t nblocks,
 	_mm_storeu_si128((__m128i *)(void *)tag, _mm_xor_si128(rev(y), ek));
 }
 
+/* Bytes [0, t) of x kept, the rest zeroed (t in 1..15). */
+GCM_TARGET static inline __m128i
+keep_low(__m128i x, size_t t)
+{
+	static const uint8_t ones_zeros[32] = {
+	        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	return _mm_and_si128(x, _mm_loadu_si128((const __m128i *)(const void *)(ones_zeros + 16 - t)));
+}
+
+GCM_TARGET void
+aw_gcm_tag_hdr2(const struct aw_gcm_hkey *k, const uint8_t *msg, size_t body_len,
+                const uint8_t j0[16], uint8_t tag[16])
+{
+	const size_t nb = (body_len + 15) / 16; /* 0..5 */
+	const __m128i *hq = (const __m128i *)(const void *)k->hp + nb + 2;
+	const uint8_t *p = msg + 32;
+	struct acc a = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128()};
+	const size_t t = body_len % 16;
+
+	acc_mul(&a, rev(_mm_loadu_si128((const __m128i *)(const void *)msg)), _mm_load_si128(hq));
+	acc_mul(&a, rev(_mm_loadu_si128((const __m128i *)(const void *)(msg + 16))),
+	        _mm_load_si128(hq - 1));
+	hq -= 2;
+	if (nb > 0) { /* the last body block, zero-padded: the rest below it */
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * (nb - 1)));
+
+		acc_mul(&a, rev(t != 0 ? keep_low(x, t) : x), _mm_load_si128(hq - (nb - 1)));
+		switch (nb) {
+		case 5: BLK(3); __attribute__((fallthrough));
+		case 4: BLK(2); __attribute__((fallthrough));
+		case 3: BLK(1); __attribute__((fallthrough));
+		case 2: BLK(0); break;
+		default: break;
+		}
+	}
+	/* the lengths block, byte-reversed: bit lengths of the header, body */
+	acc_mul(&a, _mm_set_epi64x(32 * 8, (long long)body_len * 8),
+	        _mm_load_si128((const __m128i *)(const void *)k->hp));
+	__m128i ek = aes256(k, _mm_loadu_si128((const __m128i *)(const void *)j0));
+	_mm_storeu_si128((__m128i *)(void *)tag, _mm_xor_si128(rev(acc_reduce(&a)), ek));
+}
+
 /* Y after len bytes at p, the last block zero-padded. */
 GCM_TARGET static __m128i
 ghash_bytes(const struct aw_gcm_hkey *k, __m128i y, const uint8_t *p, size_t len)

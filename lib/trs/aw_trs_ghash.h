@@ -40,6 +40,16 @@ void aw_gcm_hkey_init(struct aw_gcm_hkey *k, const uint8_t key[32]);
 void aw_gcm_tag_blocks(const struct aw_gcm_hkey *k, const uint8_t *p, size_t nblocks,
                        const uint8_t j0[16], uint8_t tag[16]);
 
+/*
+ * The tag of a message of a 32-byte header (the AAD) then body_len <= 80
+ * bytes of ciphertext (at most 8 blocks with the lengths block: one
+ * reduction), read in place: the 16-byte load of the last block reads up
+ * to 15 bytes past the body (they must be readable; they are not hashed).
+ */
+#define AW_GCM_HDR2_BODY_MAX 80
+void aw_gcm_tag_hdr2(const struct aw_gcm_hkey *k, const uint8_t *msg, size_t body_len,
+                     const uint8_t j0[16], uint8_t tag[16]);
+
 /* The GCM tag of aad and ct (any lengths, any alignment) under a 12-byte
  * IV: what AES-256-GCM encryption of the plaintext of ct outputs. */
 void aw_gcm_tag(const struct aw_gcm_hkey *k, const uint8_t iv[12], const uint8_t *aad,
