@@ -42,7 +42,7 @@ static void
 test_tag_all_lengths(void)
 {
 	static uint8_t aad[MAXLEN + 1], pt[MAXLEN + 1], ct[MAXLEN + 1 + 16];
-	struct aw_gcm_hkey *k = aligned_alloc(64, sizeof(*k));
+	struct aw_gcm_hkey *k = aligned_alloc(16, sizeof(*k));
 	uint64_t seed = 0x9e3779b97f4a7c15ull;
 	uint8_t key[32], iv[12], want[16], got[16];
 	unsigned bad = 0;
@@ -73,7 +73,7 @@ test_tag_blocks(void)
 {
 	static uint8_t aad[MAXLEN], pt[MAXLEN], ct[MAXLEN + 16];
 	static uint8_t blocks[2 * MAXLEN + 32];
-	struct aw_gcm_hkey *k = aligned_alloc(64, sizeof(*k));
+	struct aw_gcm_hkey *k = aligned_alloc(16, sizeof(*k));
 	uint64_t seed = 0x1234567887654321ull;
 	uint8_t key[32], j0[16], want[16], got[16];
 	unsigned bad = 0;
@@ -111,7 +111,7 @@ static void
 test_tag_hdr2(void)
 {
 	static uint8_t msg[32 + AW_GCM_HDR2_BODY_MAX + 16], ct[AW_GCM_HDR2_BODY_MAX + 16];
-	struct aw_gcm_hkey *k = aligned_alloc(64, sizeof(*k));
+	struct aw_gcm_hkey *k = aligned_alloc(16, sizeof(*k));
 	uint64_t seed = 0x5555aaaa12345678ull;
 	uint8_t key[32], j0[16], pt[AW_GCM_HDR2_BODY_MAX], want[16], got[16];
 	unsigned bad = 0;
@@ -146,7 +146,7 @@ test_known_answer(void)
 	                                 0x26, 0x5b, 0x98, 0xb5, 0xd4, 0x8a, 0xb9, 0x19};
 	static const uint8_t ct[16] = {0xce, 0xa7, 0x40, 0x3d, 0x4d, 0x60, 0x6b, 0x6e,
 	                               0x07, 0x4e, 0xc5, 0xd3, 0xba, 0xf3, 0x9d, 0x18};
-	struct aw_gcm_hkey *k = aligned_alloc(64, sizeof(*k));
+	struct aw_gcm_hkey *k = aligned_alloc(16, sizeof(*k));
 	uint8_t key[32] = {0}, iv[12] = {0}, got[16];
 
 	CHECK(k != NULL);
