@@ -479,29 +479,40 @@ mb_gcm_tag(IMB_MGR *m, const struct gcm_key_data *gkd, const uint8_t *msg, size_
 	                               aes256_j0(gkd, msg)));
 }
 
+/* own_gcm_tag of a body over AW_GCM_HDR2_BODY_MAX bytes: laid out as
+ * above (up to GHASH_ONE_MAX), else hashed in segments. */
+static __attribute__((noinline)) void
+own_gcm_tag_long(const struct aw_gcm_hkey *hk, const uint8_t *msg, size_t body_len,
+                 const uint8_t j0[16], uint8_t tag[16])
+{
+	alignas(16) uint8_t one[AW_TRS_HDR_LEN + GHASH_ONE_MAX + 16];
+
+	if (body_len <= GHASH_ONE_MAX)
+		aw_gcm_tag_blocks(hk, one, tag_layout(one, msg, body_len) / 16, j0, tag);
+	else
+		aw_gcm_tag(hk, j0, msg, AW_TRS_HDR_LEN, msg + AW_TRS_HDR_LEN, body_len, tag);
+}
+
 /* The same tag with aw_trs_ghash.c's key form (e->gcm_own): GHASH with
  * the key's powers of H; a short body read in place, a longer one laid out
- * as above; the same read past the body either way. */
-static void
+ * by own_gcm_tag_long; the same read past the body either way. */
+static inline void
 own_gcm_tag(const struct aw_gcm_hkey *hk, const uint8_t *msg, size_t body_len, uint8_t tag[16])
 {
-	alignas(16) uint8_t one[AW_TRS_HDR_LEN + GHASH_ONE_MAX + 16], j0[16];
-
+	alignas(16) uint8_t j0[16];
 	uint32_t txid, seq;
 
 	memcpy(&txid, msg + AW_TRS_OFF_TXID, 4);
 	memcpy(&seq, msg + AW_TRS_OFF_SEQ, 4);
 	/* type, flag, 0, 0 | txid | seq | 0, 0, 0, 1 (aw_trs_gcm_nonce's layout) */
-	const uint32_t w[4] = {msg[AW_TRS_OFF_TYPE] | (uint32_t)msg[AW_TRS_OFF_FLAG] << 8, txid, seq,
-	                       0x01000000};
-	memcpy(j0, w, sizeof(w));
+	_mm_store_si128((__m128i *)(void *)j0,
+	                _mm_setr_epi32((int)(msg[AW_TRS_OFF_TYPE] | (uint32_t)msg[AW_TRS_OFF_FLAG] << 8),
+	                               (int)txid, (int)seq, (int)0x01000000));
 	_Static_assert(AW_TRS_HDR_LEN == 32, "aw_gcm_tag_hdr2 hashes a 32-byte header");
 	if (body_len <= AW_GCM_HDR2_BODY_MAX) /* in place: one reduction */
 		aw_gcm_tag_hdr2(hk, msg, body_len, j0, tag);
-	else if (body_len <= GHASH_ONE_MAX)
-		aw_gcm_tag_blocks(hk, one, tag_layout(one, msg, body_len) / 16, j0, tag);
-	else
-		aw_gcm_tag(hk, j0, msg, AW_TRS_HDR_LEN, msg + AW_TRS_HDR_LEN, body_len, tag);
+	else /* the stack layout (or aw_gcm_tag's segments) in a frame of its own */
+		own_gcm_tag_long(hk, msg, body_len, j0, tag);
 }
 
 static int
@@ -706,15 +717,15 @@ mb_sign_burst(struct aw_trs_engine *e, const struct aw_trs_sreq *req, unsigned n
 	job_flush(m, e, req, res, sign_fin);
 }
 
-/* Two tag keys equal (32 bytes, no library call). */
+/* Two tag keys equal (32 bytes, SSE2: no library call). */
 static inline bool
 tk_eq(const uint8_t *a, const uint8_t *b)
 {
-	uint64_t x[4], y[4];
+	const __m128i *x = (const __m128i *)(const void *)a, *y = (const __m128i *)(const void *)b;
+	__m128i d = _mm_or_si128(_mm_xor_si128(_mm_loadu_si128(x), _mm_loadu_si128(y)),
+	                         _mm_xor_si128(_mm_loadu_si128(x + 1), _mm_loadu_si128(y + 1)));
 
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
+	return _mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_setzero_si128())) == 0xffff;
 }
 
 /* The cache way of tag key tk: a hit, or the key expanded into the least
