@@ -270,8 +270,10 @@ struct aw_trs_treq {
  * (AVX-512F) or eight (AVX2) short messages at a time in SIMD lanes
  * (aw_trs_md5x8.h; longer ones as
  * ipsec-mb jobs in its SIMD lanes); suite-2 tags by GHASH and one AES block
- * (no CTR pass), their keys expanded into the engine's 2-way
- * set-associative cache of AW_TRS_GCM_CACHE expanded GCM keys (least
+ * (no CTR pass; where the CPU has PCLMULQDQ, AES-NI and AVX, on
+ * aw_trs_ghash.h: eight key powers, one reduction per eight blocks, else
+ * on the library's GHASH), their keys expanded into the engine's
+ * AW_TRS_GCM_WAYS-way set-associative cache of AW_TRS_GCM_CACHE expanded GCM keys (least
  * recently used way replaced), indexed and checked by the whole 32-byte key
  * (a replaced key can never hit a stale entry), so signalling that repeats
  * on a path (a message and its ACK), or on a few thousand paths, costs no
@@ -286,6 +288,7 @@ unsigned aw_trs_tsign_burst(struct aw_trs_engine *e, const struct aw_trs_treq *r
  * signalling of a few thousand suite-2 paths on one lcore expands each key
  * once, not once per message (a key expansion costs more than the tag). */
 #define AW_TRS_GCM_CACHE 4096
+#define AW_TRS_GCM_WAYS  4 /* ways per set (sets: AW_TRS_GCM_CACHE / this) */
 /* Counters of an engine's GCM key cache (ipsec-mb; zero for OpenSSL). */
 void aw_trs_engine_gcm_stats(const struct aw_trs_engine *e, uint64_t *hits, uint64_t *misses);
 

@@ -69,6 +69,7 @@ struct aw_trs_engine {
 	struct aw_trs_gcm_cache *gcm; /* ipsec-mb: expanded GCM keys by tag key */
 	void *gcm_raw;                /* the zeroed block gcm sits in */
 	uint64_t gcm_hits, gcm_misses;
+	bool gcm_own; /* ipsec-mb: cached GCM keys are aw_trs_ghash.c's (PCLMULQDQ) */
 	alignas(16) uint8_t tags[AW_TRS_BURST_MAX][16]; /* burst tag outputs */
 	alignas(16) uint8_t pads[AW_TRS_BURST_MAX][32]; /* tag-key MD5 states, aligned copies */
 };

@@ -16,22 +16,35 @@
 #include "aw_trs_md5x8.h"
 
 #include <immintrin.h>
+#include <pthread.h>
 #include <stdalign.h>
 #include <string.h>
 
 #define BUF_LEN (AW_MD5X8_MAX_BLOCKS * 64)
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "MD5 words and lengths: little-endian");
 
+/* The CPU features, detected once (pthread_once: every lcore may ask at the
+ * same time; after the first call each read is of values written before
+ * pthread_once returned, so no data race). */
+static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
+static bool cpu_avx2;
+static unsigned cpu_lanes;
+
+static void
+cpu_detect(void)
+{
+	__builtin_cpu_init();
+	cpu_avx2 = __builtin_cpu_supports("avx2");
+	cpu_lanes = __builtin_cpu_supports("avx512f") ? AW_MD5X16_LANES
+	            : cpu_avx2                         ? AW_MD5X8_LANES
+	                                               : 0;
+}
+
 bool
 aw_md5x8_usable(void)
 {
-	static int ok = -1;
-
-	if (ok < 0) {
-		__builtin_cpu_init();
-		ok = __builtin_cpu_supports("avx2") ? 1 : 0;
-	}
-	return ok == 1;
+	pthread_once(&cpu_once, cpu_detect);
+	return cpu_avx2;
 }
 
 /* The 64 step constants of RFC 1321, each repeated in the 8 lanes so that a
@@ -360,15 +373,8 @@ aw_md5x16_hmac(const uint8_t *const st[], const uint8_t *const msg[], const size
 unsigned
 aw_md5x8_lanes(void)
 {
-	static int lanes = -1;
-
-	if (lanes < 0) {
-		__builtin_cpu_init();
-		lanes = __builtin_cpu_supports("avx512f") ? AW_MD5X16_LANES
-		        : aw_md5x8_usable()                ? AW_MD5X8_LANES
-		                                           : 0;
-	}
-	return (unsigned)lanes;
+	pthread_once(&cpu_once, cpu_detect);
+	return cpu_lanes;
 }
 
 void

@@ -114,7 +114,7 @@ static void
 test_equals_key_api(void)
 {
 	enum { N = 90, K = 6 };
-	static uint8_t a[N][300], b[N][300];
+	static uint8_t a[N][400], b[N][400];
 	struct aw_trs_key keys[K];
 	uint8_t tks[K][AW_TRS_TKEY_LEN], key[32];
 	struct aw_trs_treq req[N];
@@ -128,7 +128,7 @@ test_equals_key_api(void)
 	}
 	for (unsigned e = 0; e < n_engines; e++) {
 		for (int i = 0; i < N; i++) {
-			size_t body = i % 7 == 0 ? 0 : rnd() % 250, len = 0;
+			size_t body = i % 7 == 0 ? 0 : rnd() % 340, len = 0; /* past 256: the long GCM path */
 
 			kn[i] = (unsigned)(rnd() % K);
 			random_hdr(a[i], AW_TRS_T_HOLE_PUNCHING);
@@ -165,21 +165,25 @@ test_equals_key_api(void)
 	CHECK_EQ(aw_trs_tverify_burst(NULL, req, N, res), 0);
 }
 
-/* Three suite-2 tag keys that map to the same cache set (2 ways). */
+#define NK (AW_TRS_GCM_WAYS + 1)
+_Static_assert(AW_TRS_GCM_WAYS >= 3, "test_gcm_cache's sequence needs 3 ways or more");
+
+/* NK suite-2 tag keys that map to the same cache set (one more than its
+ * ways). */
 static void
-colliding_keys(uint8_t tk[3][32])
+colliding_keys(uint8_t tk[NK][32])
 {
 	uint8_t key[32];
 	uint32_t w0 = 0, w;
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < NK; i++) {
 		do {
 			rnd_fill(key, sizeof(key));
 			aw_trs_tkey_init(tk[i], key, 2);
 			memcpy(&w, tk[i], 4);
 			if (i == 0)
 				w0 = w;
-		} while (((w ^ w0) & (AW_TRS_GCM_CACHE / 2 - 1)) != 0);
+		} while (((w ^ w0) & (AW_TRS_GCM_CACHE / AW_TRS_GCM_WAYS - 1)) != 0);
 	}
 }
 
@@ -193,13 +197,13 @@ tverify1(struct aw_trs_engine *e, const uint8_t *tk, uint8_t *m, size_t len)
 	return res;
 }
 
-/* The GCM key cache: a repeat hits; three keys on one 2-way set evict the
- * least recently used; each message verifies only with its own key, whatever
- * the set holds. */
+/* The GCM key cache: a repeat hits; one key more than a set's ways evicts
+ * the least recently used; each message verifies only with its own key,
+ * whatever the set holds. */
 static void
 test_gcm_cache(void)
 {
-	uint8_t tk[3][32], m[3][100];
+	uint8_t tk[NK][32], m[NK][100];
 	uint64_t h0, m0, h1, m1;
 
 	colliding_keys(tk);
@@ -207,24 +211,26 @@ test_gcm_cache(void)
 		struct aw_trs_engine *en = engines[e];
 		int res;
 
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < NK; i++) {
 			struct aw_trs_treq r = {tk[i], m[i], 40, 2};
 			random_hdr(m[i], AW_TRS_T_KEEP_ALIVE);
 			CHECK_EQ(aw_trs_tsign_burst(en, &r, 1, &res), 1);
 		}
 		aw_trs_engine_gcm_stats(en, &h0, &m0);
-		CHECK_EQ(tverify1(en, tk[0], m[0], 88), AW_TRS_OK);        /* miss */
+		for (int i = 0; i < AW_TRS_GCM_WAYS; i++) /* misses: the set fills */
+			CHECK_EQ(tverify1(en, tk[i], m[i], 88), AW_TRS_OK);
 		CHECK_EQ(tverify1(en, tk[0], m[0], 88), AW_TRS_OK);        /* hit */
-		CHECK_EQ(tverify1(en, tk[1], m[0], 88), AW_TRS_E_BAD_TAG); /* miss */
-		CHECK_EQ(tverify1(en, tk[0], m[1], 88), AW_TRS_E_BAD_TAG); /* hit */
-		CHECK_EQ(tverify1(en, tk[2], m[2], 88), AW_TRS_OK);        /* miss: evicts 1 */
-		CHECK_EQ(tverify1(en, tk[1], m[1], 88), AW_TRS_OK);        /* miss: evicts 0 */
-		CHECK_EQ(tverify1(en, tk[0], m[0], 88), AW_TRS_OK);        /* miss: evicts 2 */
-		CHECK_EQ(tverify1(en, tk[2], m[0], 88), AW_TRS_E_BAD_TAG); /* miss */
+		CHECK_EQ(tverify1(en, tk[1], m[0], 88), AW_TRS_E_BAD_TAG); /* hit */
+		/* least recent first: 2, 3, ..., 0, 1 */
+		CHECK_EQ(tverify1(en, tk[NK - 1], m[NK - 1], 88), AW_TRS_OK); /* miss: evicts 2 */
+		CHECK_EQ(tverify1(en, tk[2], m[2], 88), AW_TRS_OK);           /* miss: evicts 3 or NK-1 */
+		CHECK_EQ(tverify1(en, tk[0], m[0], 88), AW_TRS_OK);           /* hit */
+		CHECK_EQ(tverify1(en, tk[1], m[1], 88), AW_TRS_OK);           /* hit */
+		CHECK_EQ(tverify1(en, tk[0], m[1], 88), AW_TRS_E_BAD_TAG);    /* hit */
 		aw_trs_engine_gcm_stats(en, &h1, &m1);
 		if (aw_trs_engine_impl(en) == AW_TRS_IMPL_IPSECMB) {
-			CHECK_EQ(h1 - h0, 2);
-			CHECK_EQ(m1 - m0, 6);
+			CHECK_EQ(h1 - h0, 5);
+			CHECK_EQ(m1 - m0, AW_TRS_GCM_WAYS + 2);
 		} else {
 			CHECK_EQ(h1 + m1, 0);
 		}
