@@ -3,8 +3,7 @@
  * The data-path implementation of the TRS cipher suites on intel-ipsec-mb
  * 1.3: AES-256-CBC and HMAC-MD5 through the job API (one job does both, in
  * the order the direction needs), AES-256-GCM through the direct API (a
- * tag alone by GHASH and E_K(J0), no CTR pass; tag-key tags on
- * aw_trs_ghash.c where the CPU allows), and burst verifies that
+ * tag alone, no CTR pass: aw_trs_gcm_tag.c), and burst verifies that
  * queue HMAC-MD5 jobs so the library hashes several messages at once in
  * SIMD lanes (tag keys: short messages in aw_trs_md5x8.c's AVX2 lanes).
  *
@@ -14,10 +13,8 @@
  * stateless, so threads may call them through it at the same time.
  */
 #include "aw_trs_crypto_priv.h"
-#include "aw_trs_ghash.h"
 #include "aw_trs_md5x8.h"
 
-#include <immintrin.h>
 #include <intel-ipsec-mb.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -32,12 +29,6 @@ _Static_assert(alignof(struct gcm_key_data) <= 64, "gcm_key_data alignment");
 
 static const uint8_t dummy[16]; /* a valid pointer for zero-length inputs */
 
-/* Big-endian form of v (x86: the only place ipsec-mb runs). */
-static inline uint64_t
-be64_of(uint64_t v)
-{
-	return __builtin_bswap64(v);
-}
 
 static const char *
 arch_name(IMB_ARCH a)
@@ -76,31 +67,6 @@ mgr_new(IMB_ARCH *arch)
 	return m;
 }
 
-/* Expanded GCM keys by tag key (enc): AW_TRS_GCM_WAYS-way sets chosen by
- * its first word, the least recently used way replaced (ages from a tick
- * per lookup, compared modulo 2^32). A way holds aw_trs_ghash.c's form
- * (round keys and H^1..H^8: 6 cache lines) where the CPU has PCLMULQDQ
- * (e->gcm_own), else the library's. */
-#define GCM_SETS (AW_TRS_GCM_CACHE / AW_TRS_GCM_WAYS)
-struct aw_trs_gcm_way {
-	union {
-		alignas(64) struct gcm_key_data kd;
-		alignas(64) struct aw_gcm_hkey hk;
-	};
-	uint8_t tk[AW_TRS_TKEY_LEN];
-	uint32_t used; /* the cache's tick at its last use */
-	bool valid;
-};
-struct aw_trs_gcm_cache {
-	struct {
-		struct aw_trs_gcm_way way[AW_TRS_GCM_WAYS];
-	} set[GCM_SETS];
-	uint32_t tick;
-};
-/* The cache sits in a zeroed block (calloc, e->gcm_raw) aligned by hand:
- * the pages of sets never used are never touched, so an engine commits
- * memory only for the keys it has seen. */
-_Static_assert((GCM_SETS & (GCM_SETS - 1)) == 0, "cache sets: a power of 2");
 
 int
 aw_trs_mb_engine_init(struct aw_trs_engine *e)
@@ -110,14 +76,11 @@ aw_trs_mb_engine_init(struct aw_trs_engine *e)
 
 	if (m == NULL)
 		return -1;
-	e->gcm_raw = calloc(1, sizeof(*e->gcm) + 63);
-	if (e->gcm_raw == NULL) {
+	if (aw_trs_gcm_cache_init(e) < 0) {
 		free_mb_mgr(m);
 		return -1;
 	}
-	e->gcm = (struct aw_trs_gcm_cache *)(((uintptr_t)e->gcm_raw + 63) & ~(uintptr_t)63);
 	e->mgr = m;
-	e->gcm_own = aw_gcm_own_usable();
 	snprintf(e->desc, sizeof(e->desc), "intel-ipsec-mb %s %s", imb_get_version_str(),
 	         arch_name(arch));
 	return 0;
@@ -129,15 +92,7 @@ aw_trs_mb_engine_fini(struct aw_trs_engine *e)
 	if (e->mgr != NULL)
 		free_mb_mgr(e->mgr);
 	e->mgr = NULL;
-	if (e->gcm != NULL) /* the ways in use: the rest was never written */
-		for (unsigned s = 0; s < GCM_SETS; s++)
-			for (unsigned w = 0; w < AW_TRS_GCM_WAYS; w++)
-				if (e->gcm->set[s].way[w].valid)
-					OPENSSL_cleanse(&e->gcm->set[s].way[w],
-					                sizeof(e->gcm->set[s].way[w]));
-	free(e->gcm_raw);
-	e->gcm_raw = NULL;
-	e->gcm = NULL;
+	aw_trs_gcm_cache_fini(e);
 }
 
 static IMB_MGR *key_mgr;
@@ -389,132 +344,6 @@ mb_gcm_open(struct aw_trs_engine *e, const struct aw_trs_key *k, uint8_t *msg, s
 	return aw_trs_tag_eq(tag, expect) ? AW_TRS_OK : AW_TRS_E_BAD_TAG;
 }
 
-#define GHASH_ONE_MAX 256 /* bodies up to this size: GHASH in one call over a stack copy */
-
-/* E_K(J0) with the AES-256 round keys of an expanded GCM key, J0 = the
- * header's nonce || 0x00000001: the mask that turns the GHASH of a message
- * into its tag. The 14 rounds written out. */
-#define AES_R(i) b = _mm_aesenc_si128(b, _mm_load_si128(rk + (i)))
-__attribute__((target("aes,sse2"))) static inline __m128i
-aes256_j0(const struct gcm_key_data *gkd, const uint8_t *msg)
-{
-	const __m128i *rk = (const __m128i *)gkd->expanded_keys;
-	uint32_t txid, seq;
-
-	memcpy(&txid, msg + AW_TRS_OFF_TXID, 4);
-	memcpy(&seq, msg + AW_TRS_OFF_SEQ, 4);
-	/* type, flag, 0, 0 | txid | seq | 0, 0, 0, 1 (aw_trs_gcm_nonce's layout) */
-	__m128i b = _mm_setr_epi32((int)(msg[AW_TRS_OFF_TYPE] | (uint32_t)msg[AW_TRS_OFF_FLAG] << 8),
-	                           (int)txid, (int)seq, (int)0x01000000);
-
-	b = _mm_xor_si128(b, _mm_load_si128(rk));
-	AES_R(1); AES_R(2); AES_R(3); AES_R(4); AES_R(5); AES_R(6); AES_R(7);
-	AES_R(8); AES_R(9); AES_R(10); AES_R(11); AES_R(12); AES_R(13);
-	return _mm_aesenclast_si128(b, _mm_load_si128(rk + 14));
-}
-
-/*
- * The GCM tag of a message with body_len bytes of ciphertext, left intact
- * and not decrypted (tag-only work needs no plaintext, so no CTR pass):
- * GHASH over the header (AAD) and the ciphertext, each zero-padded to whole
- * blocks, then over the block of their bit lengths, chained through the
- * library's GHASH (io_tag in and out), xored with E_K(J0), J0 = nonce || 1.
- * A body of up to GHASH_ONE_MAX bytes is copied in 16-byte moves, the last
- * one reading up to 15 bytes past the body: every caller's buffer has the
- * tag (verify) or room for it (sign) there; those bytes are zeroed in the
- * copy before they are hashed.
- */
-/* Header, body zero-padded to whole blocks and the block of their bit
- * lengths laid out in one (body_len <= GHASH_ONE_MAX); returns its bytes. */
-__attribute__((target("sse2"))) static inline size_t
-tag_layout(uint8_t *one, const uint8_t *msg, size_t body_len)
-{
-	const uint64_t abits = be64_of((uint64_t)AW_TRS_HDR_LEN * 8);
-	const uint64_t cbits = be64_of((uint64_t)body_len * 8);
-	size_t padded = (body_len + 15) & ~(size_t)15;
-	__m128i *o = (__m128i *)(void *)one;
-
-	for (size_t x = 0; x < AW_TRS_HDR_LEN + padded; x += 16)
-		_mm_store_si128(o++, _mm_loadu_si128((const __m128i *)(const void *)(msg + x)));
-	/* the bytes past the body up to the next block: zeros (the lens block
-	 * after them is written next) */
-	_mm_storeu_si128((__m128i *)(void *)(one + AW_TRS_HDR_LEN + body_len), _mm_setzero_si128());
-	memcpy(one + AW_TRS_HDR_LEN + padded, &abits, 8);
-	memcpy(one + AW_TRS_HDR_LEN + padded + 8, &cbits, 8);
-	return AW_TRS_HDR_LEN + padded + 16;
-}
-
-/*
- * The GCM tag of a message with body_len bytes of ciphertext, left intact
- * and not decrypted (tag-only work needs no plaintext, so no CTR pass):
- * GHASH over the header (AAD) and the ciphertext, each zero-padded to whole
- * blocks, then over the block of their bit lengths, chained through the
- * library's GHASH (io_tag in and out), xored with E_K(J0), J0 = nonce || 1.
- * A body of up to GHASH_ONE_MAX bytes is copied in 16-byte moves, the last
- * one reading up to 15 bytes past the body: every caller's buffer has the
- * tag (verify) or room for it (sign) there; those bytes are zeroed in the
- * copy before they are hashed.
- */
-__attribute__((target("aes,sse2"))) static void
-mb_gcm_tag(IMB_MGR *m, const struct gcm_key_data *gkd, const uint8_t *msg, size_t body_len,
-           uint8_t tag[16])
-{
-	alignas(16) uint8_t g[16] = {0}, lens[16];
-	alignas(16) uint8_t one[AW_TRS_HDR_LEN + GHASH_ONE_MAX + 16]; /* hdr, body, lens */
-
-	if (body_len <= GHASH_ONE_MAX) { /* one call: the library's cost is mostly per call */
-		IMB_GHASH(m, gkd, one, tag_layout(one, msg, body_len), g, sizeof(g));
-	} else {
-		const uint64_t abits = be64_of((uint64_t)AW_TRS_HDR_LEN * 8);
-		const uint64_t cbits = be64_of((uint64_t)body_len * 8);
-
-		memcpy(lens, &abits, 8);
-		memcpy(lens + 8, &cbits, 8);
-		IMB_GHASH(m, gkd, msg, AW_TRS_HDR_LEN, g, sizeof(g));
-		IMB_GHASH(m, gkd, msg + AW_TRS_HDR_LEN, body_len, g, sizeof(g));
-		IMB_GHASH(m, gkd, lens, sizeof(lens), g, sizeof(g));
-	}
-	_mm_storeu_si128((__m128i *)(void *)tag,
-	                 _mm_xor_si128(_mm_load_si128((const __m128i *)(const void *)g),
-	                               aes256_j0(gkd, msg)));
-}
-
-/* own_gcm_tag of a body over AW_GCM_HDR2_BODY_MAX bytes: laid out as
- * above (up to GHASH_ONE_MAX), else hashed in segments. */
-static __attribute__((noinline)) void
-own_gcm_tag_long(const struct aw_gcm_hkey *hk, const uint8_t *msg, size_t body_len,
-                 const uint8_t j0[16], uint8_t tag[16])
-{
-	alignas(16) uint8_t one[AW_TRS_HDR_LEN + GHASH_ONE_MAX + 16];
-
-	if (body_len <= GHASH_ONE_MAX)
-		aw_gcm_tag_blocks(hk, one, tag_layout(one, msg, body_len) / 16, j0, tag);
-	else
-		aw_gcm_tag(hk, j0, msg, AW_TRS_HDR_LEN, msg + AW_TRS_HDR_LEN, body_len, tag);
-}
-
-/* The same tag with aw_trs_ghash.c's key form (e->gcm_own): GHASH with
- * the key's powers of H; a short body read in place, a longer one laid out
- * by own_gcm_tag_long; the same read past the body either way. */
-static inline void
-own_gcm_tag(const struct aw_gcm_hkey *hk, const uint8_t *msg, size_t body_len, uint8_t tag[16])
-{
-	alignas(16) uint8_t j0[16];
-	uint32_t txid, seq;
-
-	memcpy(&txid, msg + AW_TRS_OFF_TXID, 4);
-	memcpy(&seq, msg + AW_TRS_OFF_SEQ, 4);
-	/* type, flag, 0, 0 | txid | seq | 0, 0, 0, 1 (aw_trs_gcm_nonce's layout) */
-	_mm_store_si128((__m128i *)(void *)j0,
-	                _mm_setr_epi32((int)(msg[AW_TRS_OFF_TYPE] | (uint32_t)msg[AW_TRS_OFF_FLAG] << 8),
-	                               (int)txid, (int)seq, (int)0x01000000));
-	_Static_assert(AW_TRS_HDR_LEN == 32, "aw_gcm_tag_hdr2 hashes a 32-byte header");
-	if (body_len <= AW_GCM_HDR2_BODY_MAX) /* in place: one reduction */
-		aw_gcm_tag_hdr2(hk, msg, body_len, j0, tag);
-	else /* the stack layout (or aw_gcm_tag's segments) in a frame of its own */
-		own_gcm_tag_long(hk, msg, body_len, j0, tag);
-}
-
 static int
 mb_tag(struct aw_trs_engine *e, const struct aw_trs_key *k, const uint8_t *msg, size_t body_len,
        uint8_t tag[16])
@@ -524,7 +353,7 @@ mb_tag(struct aw_trs_engine *e, const struct aw_trs_key *k, const uint8_t *msg, 
 	int rc;
 
 	if (k->suite == AW_TRS_SUITE_AES_GCM) {
-		mb_gcm_tag(e->mgr, (const struct gcm_key_data *)k->mb.gcm, msg, body_len, tag);
+		aw_trs_gcm_key_tag(e->mgr, k->mb.gcm, msg, body_len, tag);
 		return AW_TRS_OK;
 	}
 	j = job_get(e->mgr);
@@ -602,8 +431,8 @@ mb_verify_burst(struct aw_trs_engine *e, const struct aw_trs_vreq *req, unsigned
 		if (res[i] != AW_TRS_OK)
 			continue;
 		if (k->suite == AW_TRS_SUITE_AES_GCM) {
-			mb_gcm_tag(m, (const struct gcm_key_data *)k->mb.gcm, req[i].msg,
-			           req[i].len - AW_TRS_MIN_LEN, e->tags[i]);
+			aw_trs_gcm_key_tag(m, k->mb.gcm, req[i].msg, req[i].len - AW_TRS_MIN_LEN,
+			                   e->tags[i]);
 			res[i] = tag_verdict(e->tags[i], req[i].msg, req[i].len);
 			continue;
 		}
@@ -705,8 +534,8 @@ mb_sign_burst(struct aw_trs_engine *e, const struct aw_trs_sreq *req, unsigned n
 		if (res[i] != AW_TRS_OK)
 			continue;
 		if (k->suite == AW_TRS_SUITE_AES_GCM) {
-			mb_gcm_tag(m, (const struct gcm_key_data *)k->mb.gcm, req[i].msg, req[i].body_len,
-			           req[i].msg + AW_TRS_HDR_LEN + req[i].body_len);
+			aw_trs_gcm_key_tag(m, k->mb.gcm, req[i].msg, req[i].body_len,
+			                   req[i].msg + AW_TRS_HDR_LEN + req[i].body_len);
 			continue;
 		}
 		j = job_get(m);
@@ -717,56 +546,6 @@ mb_sign_burst(struct aw_trs_engine *e, const struct aw_trs_sreq *req, unsigned n
 	job_flush(m, e, req, res, sign_fin);
 }
 
-/* Two tag keys equal (32 bytes, SSE2: no library call). */
-static inline bool
-tk_eq(const uint8_t *a, const uint8_t *b)
-{
-	const __m128i *x = (const __m128i *)(const void *)a, *y = (const __m128i *)(const void *)b;
-	__m128i d = _mm_or_si128(_mm_xor_si128(_mm_loadu_si128(x), _mm_loadu_si128(y)),
-	                         _mm_xor_si128(_mm_loadu_si128(x + 1), _mm_loadu_si128(y + 1)));
-
-	return _mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_setzero_si128())) == 0xffff;
-}
-
-/* The cache way of tag key tk: a hit, or the key expanded into the least
- * recently used (or an empty) way of its set (e->gcm_own: aw_trs_ghash.c's
- * form). */
-static const struct aw_trs_gcm_way *
-gcm_key(struct aw_trs_engine *e, const uint8_t *tk)
-{
-	struct aw_trs_gcm_cache *gc = e->gcm;
-	const uint32_t now = ++gc->tick;
-	uint32_t w, oldest = 0;
-	unsigned v = 0;
-
-	memcpy(&w, tk, sizeof(w));
-	struct aw_trs_gcm_way *way = gc->set[w & (GCM_SETS - 1)].way;
-	for (unsigned i = 0; i < AW_TRS_GCM_WAYS; i++) {
-		if (!way[i].valid) { /* ways fill in order: none valid after it */
-			v = i;
-			break;
-		}
-		if (tk_eq(way[i].tk, tk)) {
-			way[i].used = now;
-			e->gcm_hits++;
-			return &way[i];
-		}
-		if (now - way[i].used > oldest) {
-			oldest = now - way[i].used;
-			v = i;
-		}
-	}
-	struct aw_trs_gcm_way *c = &way[v];
-	e->gcm_misses++;
-	if (e->gcm_own)
-		aw_gcm_hkey_init(&c->hk, tk);
-	else
-		IMB_AES256_GCM_PRE((IMB_MGR *)e->mgr, tk, &c->kd);
-	memcpy(c->tk, tk, AW_TRS_TKEY_LEN);
-	c->used = now;
-	c->valid = true;
-	return c;
-}
 
 /*
  * The HMAC-MD5 job of tag-key message i: only the fields a hash-only job
@@ -825,7 +604,8 @@ md5x8_add(struct md5x8_group *g, unsigned lanes, const uint8_t *st, const uint8_
  * as its lanes are full, the rest at the end); a longer one (or neither
  * AVX2 nor AVX-512F) becomes an ipsec-mb job,
  * all queued together and flushed once (the library starts its lanes only
- * when all are taken). Suite 2 one by one with cached expanded keys.
+ * when all are taken). Suite 2 after them, one by one with cached expanded
+ * keys (aw_trs_gcm_tk_tags).
  */
 static void
 mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t *blen,
@@ -833,7 +613,6 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
 {
 	struct md5x8_group grp[AW_MD5X8_MAX_BLOCKS];
 	const unsigned lanes = aw_md5x8_lanes(); /* 16, 8, or 0: no SIMD kernel */
-	const bool own = e->gcm_own;
 	IMB_MGR *m = e->mgr;
 
 	for (unsigned b = 0; b < AW_MD5X8_MAX_BLOCKS; b++)
@@ -841,14 +620,8 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
 	for (unsigned i = 0; i < n; i++) {
 		if (res[i] != AW_TRS_OK)
 			continue;
-		if (req[i].suite == AW_TRS_SUITE_AES_GCM) {
-			const struct aw_trs_gcm_way *c = gcm_key(e, req[i].tk);
-			if (own)
-				own_gcm_tag(&c->hk, req[i].msg, blen[i], e->tags[i]);
-			else
-				mb_gcm_tag(m, &c->kd, req[i].msg, blen[i], e->tags[i]);
-			continue;
-		}
+		if (req[i].suite == AW_TRS_SUITE_AES_GCM)
+			continue; /* aw_trs_gcm_tk_tags, below */
 		size_t len = AW_TRS_HDR_LEN + blen[i];
 		unsigned nb = aw_md5x8_blocks(len);
 		if (lanes != 0 && nb <= AW_MD5X8_MAX_BLOCKS) {
@@ -862,6 +635,7 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
 		if (grp[b].n != 0)
 			aw_md5xn_hmac(grp[b].st, grp[b].msg, grp[b].len, grp[b].n, grp[b].out);
 	job_flush(m, e, req, res, NULL);
+	aw_trs_gcm_tk_tags(e, req, blen, n, res);
 }
 
 const struct aw_trs_ops aw_trs_mb_ops = {

@@ -87,6 +87,18 @@ int aw_trs_mb_engine_init(struct aw_trs_engine *e);
 void aw_trs_mb_engine_fini(struct aw_trs_engine *e);
 /* Fill k->mb from k->enc / k->mac; false when ipsec-mb cannot run here. */
 bool aw_trs_mb_key_expand(struct aw_trs_key *k);
+/* aw_trs_gcm_tag.c: the engine's tag-key cache (init: -1 out of memory) and
+ * GCM tags without a CTR pass: under tag keys (cached), or under a full
+ * key's library form (gkd: struct gcm_key_data, mgr: IMB_MGR *). The last
+ * 16-byte load may read up to 15 bytes past the body (the tag or its room). */
+int aw_trs_gcm_cache_init(struct aw_trs_engine *e);
+void aw_trs_gcm_cache_fini(struct aw_trs_engine *e);
+/* Suite-2 requests of a tag-key burst (those with res[i] == AW_TRS_OK):
+ * their tags into e->tags[i]. */
+void aw_trs_gcm_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t *blen,
+                        unsigned n, const int *res);
+void aw_trs_gcm_key_tag(void *mgr, const void *gkd, const uint8_t *msg, size_t body_len,
+                        uint8_t tag[16]);
 
 /* The HMAC-MD5 tag of data from precomputed inner / outer states (OpenSSL). */
 int aw_trs_ossl_md5_states(const uint8_t st[32], const uint8_t *data, size_t len,
