@@ -76,6 +76,14 @@ write_config(const char *path, uint32_t max_sessions)
 	fclose(f);
 }
 
+/* The runtime folder, empty with --no-shconf, goes at exit: a meson test
+ * run leaves nothing under /var/run/dpdk. */
+static void
+runtime_dir_remove(void)
+{
+	rmdir(rte_eal_get_runtime_dir());
+}
+
 static void
 setup(uint32_t max_sessions)
 {
@@ -83,10 +91,11 @@ setup(uint32_t max_sessions)
 	snprintf(prefix, sizeof(prefix), "--file-prefix=awperf%d", (int)getpid());
 	snprintf(path, sizeof(path), "/tmp/awperf%d.json", (int)getpid());
 	char *argv[] = {"perf", "-l", n_lcores == 2 ? "0,1" : "0", "--no-huge", "-m", "2048",
-			"--no-pci", prefix, "--vdev=net_null0", "--vdev=net_null1",
+			"--no-pci", "--no-shconf", prefix, "--vdev=net_null0", "--vdev=net_null1",
 			"--no-telemetry", "--log-level=error", NULL};
 	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0)
 		exit(77);
+	atexit(runtime_dir_remove);
 	write_config(path, max_sessions);
 	int rc = aw_config_load(path, &cfg, err, sizeof(err));
 	unlink(path);
