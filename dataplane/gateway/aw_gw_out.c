@@ -75,7 +75,8 @@ udp_cksum(const void *addrs, unsigned n32, const struct rte_udp_hdr *udp, size_t
 }
 
 /* Outer Ethernet type, IP and UDP headers in front of the sealed message;
- * IPv4 with DF unless it is to be fragmented. */
+ * IPv4 with DF unless it is to be fragmented, and UDP checksum 0; over IPv6
+ * the UDP checksum is computed (RFC 8200 requires it). */
 static void
 put_outer(struct rte_mbuf *m, const struct aw_gw_bind *b, uint16_t sport_be, size_t mlen, bool df)
 {
@@ -113,7 +114,9 @@ put_outer(struct rte_mbuf *m, const struct aw_gw_bind *b, uint16_t sport_be, siz
 	memcpy(&h->dst_addr, b->addr, 4);
 	h->hdr_checksum = 0;
 	h->hdr_checksum = rte_ipv4_cksum(h);
-	udp->dgram_cksum = udp_cksum(&h->src_addr, 2, udp, UDP_HL + mlen);
+	/* no UDP checksum over IPv4 (RFC 768 makes it optional): the capsule's
+	 * AEAD tag / HMAC already covers every byte of the message, and a sum
+	 * over the whole sealed capsule would read it all once more */
 }
 
 /* The egress MTU toward the bound address: its route must be an ordinary
