@@ -39,7 +39,7 @@
 #include <rte_hash_crc.h>
 #include <rte_prefetch.h>
 #if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
-#include <nmmintrin.h>
+#include <nmmintrin.h> /* CRC32-C; SSE 4.1 ptest (aw_sess_match) */
 #endif
 
 #include "aw_asrs_priv.h"
@@ -91,22 +91,38 @@ aw_sess_key_hash(const struct aw_sess_key *k)
 	return aw_sess_hash6(w[4], w);
 }
 
-/* Does reference ref (slot << 1 | reply) name the session of key k? */
+/* Does reference ref (slot << 1 | reply) name the session of key k? The
+ * whole key, both families, without branches: each 16-byte address as one
+ * SSE load XORed with the slot's (an IPv4 address: its first 4 bytes, the
+ * rest zero in keys and slots alike), the port pair as one word, the
+ * family as the side's IPv6 flag (AW_SESS_F_CLIENT6 = 1, _DEST6 = 2). */
 static __rte_always_inline bool
 aw_sess_match(const struct aw_asrs *a, const struct aw_sess_key *k, uint32_t ref)
 {
 	const struct aw_sess *s = &a->sess[ref >> 1];
-	const bool reply = ref & 1;
+	const unsigned reply = ref & 1;
 	const uint8_t *src = reply ? s->dest : s->client;
 	const uint8_t *dst = reply ? a->snat_tab[s->snat] : s->vip;
 	uint32_t kports, sports; /* (sport, dport) as the key has them, one compare */
-	uint8_t v6 = (s->flags & (reply ? AW_SESS_F_DEST6 : AW_SESS_F_CLIENT6)) != 0;
+	uint32_t d;
 
 	memcpy(&kports, &k->sport, 4);
 	memcpy(&sports, reply ? &s->dport : &s->cport, 4);
-	return kports == sports && k->proto == s->proto && k->v6 == v6 &&
-	       memcmp(k->src, src, 16) == 0 && memcmp(k->dst, dst, 16) == 0;
+	d = (kports ^ sports) | (uint32_t)(k->proto ^ s->proto) |
+	    (uint32_t)(k->v6 ^ ((s->flags >> reply) & 1));
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
+	__m128i x = _mm_or_si128(_mm_xor_si128(_mm_loadu_si128((const __m128i *)k->src),
+					       _mm_loadu_si128((const __m128i *)src)),
+				 _mm_xor_si128(_mm_loadu_si128((const __m128i *)k->dst),
+					       _mm_loadu_si128((const __m128i *)dst)));
+	return (d | (uint32_t)!_mm_testz_si128(x, x)) == 0;
+#else
+	return d == 0 && memcmp(k->src, src, 16) == 0 && memcmp(k->dst, dst, 16) == 0;
+#endif
 }
+
+_Static_assert(AW_SESS_F_CLIENT6 == 1 && AW_SESS_F_DEST6 == 2,
+	       "aw_sess_match reads the side's IPv6 flag as flags >> reply & 1");
 
 /* The home bucket of hash h, and the entry word of (h, ref). */
 static __rte_always_inline uint32_t
