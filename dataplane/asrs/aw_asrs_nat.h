@@ -43,28 +43,6 @@ csum_apply(uint8_t *field, uint32_t d)
 	memcpy(field, &ck, 2);
 }
 
-/* aw_csum_fold64's value (bit for bit: test_fwd), in fewer instructions:
- * the upper half of x + (x rotated by half its width) is the end-around sum
- * of x's two halves (the carry out of the lower half is the end-around
- * carry), once for 64 → 32 bits and once for 32 → 16. */
-static __rte_always_inline uint16_t
-nat_fold64(uint64_t sum)
-{
-	uint32_t u = (uint32_t)((sum + (sum << 32 | sum >> 32)) >> 32);
-
-	return (uint16_t)((u + (u << 16 | u >> 16)) >> 16);
-}
-
-/* aw_csum_apply64 with nat_fold64. */
-static __rte_always_inline void
-nat_apply(uint8_t *field, uint64_t delta)
-{
-	uint16_t ck;
-
-	memcpy(&ck, field, 2);
-	ck = (uint16_t)~nat_fold64(delta + (uint16_t)~ck);
-	memcpy(field, &ck, 2);
-}
 
 static __rte_always_inline unsigned
 l4_ck_off(uint8_t proto)
@@ -101,13 +79,13 @@ nat_rewrite_ttl(uint8_t *ip, uint32_t hl, uint32_t l4len, uint8_t proto, const u
 	 * it loses 1 (little-endian) or 0x100 (no borrow: TTL > 1), i.e. the
 	 * sum gains its one's complement */
 	if (!v6)
-		nat_apply(ip + 10, ttl ? d + (RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN ? 0xfffe : 0xfeff) : d);
+		aw_csum_apply64(ip + 10, ttl ? d + (RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN ? 0xfffe : 0xfeff) : d);
 	d = aw_csum32_delta(d, l4, nports, 1);
 	if (l4len >= l4_ck_off(proto) + 2) {
 		uint16_t ck16;
 		memcpy(&ck16, ck, 2);
 		if (v6 || proto == IPPROTO_TCP || ck16 != 0) {
-			ck16 = (uint16_t)~nat_fold64(d + (uint16_t)~ck16);
+			ck16 = (uint16_t)~aw_csum_fold64(d + (uint16_t)~ck16);
 			if (proto == IPPROTO_UDP && ck16 == 0)
 				ck16 = 0xffff; /* 0 means "no checksum" in UDP */
 			memcpy(ck, &ck16, 2);

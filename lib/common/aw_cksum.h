@@ -193,14 +193,17 @@ aw_csum_bulk(uint64_t sum, const void *data, size_t len)
 	return sum;
 }
 
-/* Folds a 64-bit sum of words to 16 bits (not complemented). */
+/* Folds a 64-bit sum of words to 16 bits (not complemented). The upper half
+ * of x + (x rotated by half its width) is the end-around sum of x's two
+ * halves (the carry out of the lower half is the end-around carry): once for
+ * 64 -> 32 bits, once for 32 -> 16 (test_fwd checks it against the
+ * compare-and-carry form for carry edges and a million sums). */
 static inline __attribute__((always_inline)) uint16_t
 aw_csum_fold64(uint64_t sum)
 {
-	uint32_t lo = (uint32_t)sum, t = lo + (uint32_t)(sum >> 32);
+	uint32_t u = (uint32_t)((sum + (sum << 32 | sum >> 32)) >> 32);
 
-	t += t < lo; /* end-around carry: congruent modulo 2^32 - 1, so modulo 2^16 - 1 */
-	return aw_csum_fold(t);
+	return (uint16_t)((u + (u << 16 | u >> 16)) >> 16);
 }
 
 /* The checksum field at `field` (2 bytes, any alignment) updated by a delta
