@@ -614,14 +614,18 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
 	struct md5x8_group grp[AW_MD5X8_MAX_BLOCKS];
 	const unsigned lanes = aw_md5x8_lanes(); /* 16, 8, or 0: no SIMD kernel */
 	IMB_MGR *m = e->mgr;
+	unsigned gcm[AW_TRS_BURST_MAX], ng = 0;
+	bool jobs = false;
 
 	for (unsigned b = 0; b < AW_MD5X8_MAX_BLOCKS; b++)
 		grp[b].n = 0;
 	for (unsigned i = 0; i < n; i++) {
 		if (res[i] != AW_TRS_OK)
 			continue;
-		if (req[i].suite == AW_TRS_SUITE_AES_GCM)
-			continue; /* aw_trs_gcm_tk_tags, below */
+		if (req[i].suite == AW_TRS_SUITE_AES_GCM) {
+			gcm[ng++] = i; /* aw_trs_gcm_tk_tags, below */
+			continue;
+		}
 		size_t len = AW_TRS_HDR_LEN + blen[i];
 		unsigned nb = aw_md5x8_blocks(len);
 		if (lanes != 0 && nb <= AW_MD5X8_MAX_BLOCKS) {
@@ -630,12 +634,15 @@ mb_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t 
 		}
 		memcpy(e->pads[i], req[i].tk, AW_TRS_TKEY_LEN);
 		tk_md5_submit(m, e, i, req[i].msg, len, res);
+		jobs = true;
 	}
 	for (unsigned b = 0; b < AW_MD5X8_MAX_BLOCKS; b++)
 		if (grp[b].n != 0)
 			aw_md5xn_hmac(grp[b].st, grp[b].msg, grp[b].len, grp[b].n, grp[b].out);
-	job_flush(m, e, req, res, NULL);
-	aw_trs_gcm_tk_tags(e, req, blen, n, res);
+	if (jobs)
+		job_flush(m, e, req, res, NULL);
+	if (ng != 0)
+		aw_trs_gcm_tk_tags(e, req, blen, gcm, ng);
 }
 
 const struct aw_trs_ops aw_trs_mb_ops = {

@@ -93,10 +93,10 @@ bool aw_trs_mb_key_expand(struct aw_trs_key *k);
  * 16-byte load may read up to 15 bytes past the body (the tag or its room). */
 int aw_trs_gcm_cache_init(struct aw_trs_engine *e);
 void aw_trs_gcm_cache_fini(struct aw_trs_engine *e);
-/* Suite-2 requests of a tag-key burst (those with res[i] == AW_TRS_OK):
- * their tags into e->tags[i]. */
+/* The suite-2 requests req[idx[0 .. n)] of a tag-key burst (checked by the
+ * caller): their tags into e->tags[idx[x]]. */
 void aw_trs_gcm_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t *blen,
-                        unsigned n, const int *res);
+                        const unsigned *idx, unsigned n);
 void aw_trs_gcm_key_tag(void *mgr, const void *gkd, const uint8_t *msg, size_t body_len,
                         uint8_t tag[16]);
 

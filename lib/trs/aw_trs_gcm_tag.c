@@ -253,13 +253,12 @@ aw_trs_gcm_key_tag(void *mgr, const void *gkd, const uint8_t *msg, size_t body_l
 
 void
 aw_trs_gcm_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t *blen,
-                   unsigned n, const int *res)
+                   const unsigned *idx, unsigned n)
 {
 	const bool own = e->gcm_own;
 
-	for (unsigned i = 0; i < n; i++) {
-		if (res[i] != AW_TRS_OK || req[i].suite != AW_TRS_SUITE_AES_GCM)
-			continue;
+	for (unsigned x = 0; x < n; x++) {
+		const unsigned i = idx[x];
 		const struct aw_trs_gcm_way *c = gcm_key(e, req[i].tk);
 		if (own)
 			own_gcm_tag(&c->hk, req[i].msg, blen[i], e->tags[i]);
