@@ -43,7 +43,6 @@ csum_apply(uint8_t *field, uint32_t d)
 	memcpy(field, &ck, 2);
 }
 
-
 static __rte_always_inline unsigned
 l4_ck_off(uint8_t proto)
 {
@@ -79,7 +78,8 @@ nat_rewrite_ttl(uint8_t *ip, uint32_t hl, uint32_t l4len, uint8_t proto, const u
 	 * it loses 1 (little-endian) or 0x100 (no borrow: TTL > 1), i.e. the
 	 * sum gains its one's complement */
 	if (!v6)
-		aw_csum_apply64(ip + 10, ttl ? d + (RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN ? 0xfffe : 0xfeff) : d);
+		aw_csum_apply64(ip + 10,
+				ttl ? d + (RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN ? 0xfffe : 0xfeff) : d);
 	d = aw_csum32_delta(d, l4, nports, 1);
 	if (l4len >= l4_ck_off(proto) + 2) {
 		uint16_t ck16;
