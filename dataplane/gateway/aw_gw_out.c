@@ -264,6 +264,7 @@ aw_gw_route_out(struct aw_lcore_ctx *c, struct rte_mbuf *m, bool originated, int
 	struct aw_gw_path *p = aw_gw_table_by_node(g->t, &node);
 	if (unlikely(p == NULL))
 		return aw_set_drop(m, AW_DROP_GW_UNKNOWN_NODE);
+	aw_gw_key_prefetch(gl, p);
 	if (unlikely(!aw_gw_bind_read(p, &b) || !b.bound ||
 		     gl->now_s - __atomic_load_n(&p->last_in_s, __ATOMIC_RELAXED) >
 			     p->idle_timeout_s))

@@ -122,6 +122,21 @@ aw_gw_key(struct aw_gw_lcore *gl, const struct aw_gw_path *p)
 	return &s->k;
 }
 
+/* Starts loading what aw_gw_key and a seal read of path p's slot: the
+ * key_id word and the first 512 bytes of the expanded key (suite 2: the
+ * round keys and the powers of H; suite 1: the round keys, ipad and opad).
+ * The outbound path calls it when a packet is gathered, long before
+ * burst_end seals it. */
+static inline void
+aw_gw_key_prefetch(const struct aw_gw_lcore *gl, const struct aw_gw_path *p)
+{
+	const struct aw_gw_kslot *s = &gl->kc[p->key_id & (AW_GW_KEY_CACHE - 1)];
+
+	rte_prefetch0(&s->key_id);
+	for (unsigned off = 0; off < 512; off += RTE_CACHE_LINE_SIZE)
+		rte_prefetch0(s->k.mb.gcm + off);
+}
+
 /* One gateway entry object at `path` ("gateways[3]", or "" for gateway.add);
  * prefixes: the node_addr must lie in one of them. */
 /* Reassembly (aw_gw_frag.c): per-lcore table, a fragment of the batch, timers. */
