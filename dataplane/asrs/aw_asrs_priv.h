@@ -22,6 +22,7 @@
 #ifndef AW_ASRS_PRIV_H
 #define AW_ASRS_PRIV_H
 
+#include <stdalign.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -219,6 +220,7 @@ struct aw_asrs_dnh {
 	uint8_t v6;
 };
 
+/* Cache-line aligned: each lcore writes its own. */
 struct aw_asrs_lcore {
 	unsigned part, n_parts;       /* this lcore's share of SNAT ports and aging */
 	uint16_t port_lo, port_n;     /* SNAT port partition */
@@ -245,7 +247,7 @@ struct aw_asrs_lcore {
 	/* finer reasons of bad_shim drops: aw_shim errors, then the two below */
 	uint64_t bad_shim[AW_SHIM_ERR_COUNT + 2];
 	struct aw_svcstat_ctr *ss;    /* this lcore's per-pair counters (aw_asrs_svcstats.h) */
-};
+} __rte_cache_aligned;
 
 struct aw_asrs {
 	struct aw_dp *dp;
@@ -262,25 +264,16 @@ struct aw_asrs {
 	uint32_t stab_n;               /* buckets */
 	uint32_t stab_ref_bits;        /* low bits of an entry: ref + 1 */
 	uint32_t stab_ref_mask;        /* (1 << stab_ref_bits) - 1 */
-	rte_spinlock_t stab_lock;      /* its writers (not taken when one_writer) */
-	/* the writer lock's takings, those that found it held, and the TSC cycles
-	 * they waited (aw_stab_lock; written under the lock, read by tools) */
-	uint64_t stab_lock_n, stab_lock_contended, stab_lock_wait_tsc;
 	struct aw_sess *sess;          /* slots */
 	uint32_t n_slots;
-	rte_spinlock_t free_lock;      /* the free list: ... */
-	uint32_t free_head;            /* ... first free slot (UINT32_MAX: none), linked
-					* through aw_sess.last */
-	uint32_t n_sessions;           /* atomic */
 	/* One processing lcore: it alone creates, expires and frees sessions
 	 * (the API thread only reads), so the writer, free-list and SNAT
 	 * partition locks are not taken and the count is not a read-modify-write
 	 * atomic. Set by aw_asrs_create after every lcore's init. */
 	bool one_writer;
-	rte_spinlock_t create_lock;    /* session creation: lookup-then-add ... */
-	bool create_locked;            /* ... in pipeline mode only, where the packets of
-					* one flow reach several workers; in rtc mode RSS
-					* keeps a flow's client side on one lcore */
+	bool create_locked;            /* create_lock taken: in pipeline mode only, where
+					* the packets of one flow reach several workers; in
+					* rtc mode RSS keeps a flow's client side on one lcore */
 	uint64_t start_tsc;
 	uint16_t min_mtu;              /* smallest port MTU (the SYN proxy's MSS) */
 	uint32_t timeout[AW_SS__N];    /* in 1/16 s */
@@ -291,6 +284,23 @@ struct aw_asrs {
 	 * IPv6 i, [2 MAX_SNAT + 2p] / [2 MAX_SNAT + 2p + 1] port p's first IPv4 /
 	 * IPv6 address */
 	uint8_t snat_tab[AW_ASRS_SNAT_TAB][16];
+	/*
+	 * What session writers write, each group on cache lines of its own: with
+	 * several lcores creating sessions, a lock or count sharing a line with
+	 * the fields above (read on every packet) would move that line between
+	 * the cores at every taking.
+	 */
+	alignas(RTE_CACHE_LINE_SIZE) rte_spinlock_t stab_lock; /* the lookup table's writers
+					* (not taken when one_writer) */
+	/* the writer lock's takings, those that found it held, and the TSC cycles
+	 * they waited (aw_stab_lock; written under the lock, read by tools) */
+	uint64_t stab_lock_n, stab_lock_contended, stab_lock_wait_tsc;
+	alignas(RTE_CACHE_LINE_SIZE) rte_spinlock_t free_lock; /* the free list: ... */
+	uint32_t free_head;            /* ... first free slot (UINT32_MAX: none), linked
+					* through aw_sess.last */
+	alignas(RTE_CACHE_LINE_SIZE) uint32_t n_sessions; /* atomic */
+	alignas(RTE_CACHE_LINE_SIZE) rte_spinlock_t create_lock; /* session creation:
+					* lookup-then-add, when create_locked */
 	struct aw_asrs_lcore lc[];     /* by context index (rcu_id) */
 };
 
