@@ -285,16 +285,12 @@ struct aw_asrs {
 	 * IPv6 address */
 	uint8_t snat_tab[AW_ASRS_SNAT_TAB][16];
 	/*
-	 * What session writers write, each group on cache lines of its own: with
+	 * What session writers write, each on cache lines of its own: with
 	 * several lcores creating sessions, a lock or count sharing a line with
 	 * the fields above (read on every packet) would move that line between
-	 * the cores at every taking.
+	 * the cores at every taking. (The lookup table itself has no writer
+	 * lock: aw_asrs_stab.h.)
 	 */
-	alignas(RTE_CACHE_LINE_SIZE) rte_spinlock_t stab_lock; /* the lookup table's writers
-					* (not taken when one_writer) */
-	/* the writer lock's takings, those that found it held, and the TSC cycles
-	 * they waited (aw_stab_lock; written under the lock, read by tools) */
-	uint64_t stab_lock_n, stab_lock_contended, stab_lock_wait_tsc;
 	alignas(RTE_CACHE_LINE_SIZE) rte_spinlock_t free_lock; /* the free list: ... */
 	uint32_t free_head;            /* ... first free slot (UINT32_MAX: none), linked
 					* through aw_sess.last */

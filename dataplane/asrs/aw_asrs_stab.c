@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The ASRS session lookup table (aw_asrs_stab.h): sizing, lookups (one key,
- * or a batch in stages with prefetches), and the writers' add / delete.
+ * or a batch in stages with prefetches), and the writers' add / delete
+ * (lock-free: compare-and-swap with several writers).
  *
  * Contract: see aw_asrs_stab.h.
  */
 #include <rte_branch_prediction.h>
-#include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 #ifdef RTE_ARCH_X86
@@ -29,7 +29,6 @@ aw_stab_init(struct aw_asrs *a, uint32_t n_slots)
 	a->stab_ref_bits = 64 - (uint32_t)__builtin_clzll(refs);
 	a->stab_ref_mask = (uint32_t)((1ull << a->stab_ref_bits) - 1);
 	a->stab_n = n;
-	rte_spinlock_init(&a->stab_lock);
 	if (a->stab_ref_bits > 28)
 		return -1; /* under 4 bits of signature: max_sessions is at most 2^26 */
 	a->stab = rte_zmalloc("aw_asrs_stab", (size_t)n * sizeof(struct aw_stab_bucket),
@@ -206,65 +205,60 @@ aw_stab_find_bulk_h(const struct aw_asrs *a, const struct aw_sess_key *k, const 
 	}
 }
 
-/* Takes the writer lock, counting the takings that found it held and the
- * cycles they waited (the uncontended case costs what a plain lock does);
- * none with one writer (aw_asrs.one_writer). */
+/*
+ * Writers. With one processing lcore (aw_asrs.one_writer) it alone writes:
+ * plain stores. With several, each writer claims an empty entry word with a
+ * compare-and-swap from 0 and moves the overflow counts with atomic adds, so
+ * writers on different lcores never wait for each other: no lock. Two
+ * writers never add the same entry (a reference names one session's side,
+ * which only its creator adds and only its expiry deletes), so a delete
+ * clears a word no one else may write.
+ */
+static __rte_always_inline bool
+claim(const struct aw_asrs *a, uint32_t *word, uint32_t e)
+{
+	uint32_t empty = 0;
+
+	if (a->one_writer) {
+		__atomic_store_n(word, e, __ATOMIC_RELEASE);
+		return true;
+	}
+	return __atomic_compare_exchange_n(word, &empty, e, false, __ATOMIC_RELEASE,
+					   __ATOMIC_RELAXED);
+}
+
+/* ovf += d (d = 1 or UINT32_MAX for -1), seen by readers before what it
+ * leads to (release). */
 static __rte_always_inline void
-stab_lock(struct aw_asrs *a)
+ovf_add(const struct aw_asrs *a, uint32_t *ovf, uint32_t d)
 {
 	if (a->one_writer)
-		return;
-	if (unlikely(!rte_spinlock_trylock(&a->stab_lock))) {
-		uint64_t t0 = rte_rdtsc();
-		rte_spinlock_lock(&a->stab_lock);
-		a->stab_lock_contended++;
-		a->stab_lock_wait_tsc += rte_rdtsc() - t0;
-	}
-	a->stab_lock_n++;
+		__atomic_store_n(ovf, *ovf + d, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_add(ovf, d, __ATOMIC_RELEASE);
 }
 
-static __rte_always_inline void
-stab_unlock(struct aw_asrs *a)
-{
-	if (!a->one_writer)
-		rte_spinlock_unlock(&a->stab_lock);
-}
-
-/* Adds (h, ref) under the writer lock. */
-static void
-add_locked(struct aw_asrs *a, uint32_t h, uint32_t ref)
+void
+aw_stab_add(struct aw_asrs *a, uint32_t h, uint32_t ref)
 {
 	struct aw_stab_bucket *b = &a->stab[aw_stab_home(a, h)];
 	const uint32_t e = aw_stab_entry(a, h, ref);
 
 	for (;;) { /* the table is never full (aw_stab_init) */
-		for (unsigned w = 0; w < AW_STAB_WAYS; w++) {
-			if (b->e[w] == 0) {
-				__atomic_store_n(&b->e[w], e, __ATOMIC_RELEASE);
+		for (unsigned w = 0; w < AW_STAB_WAYS; w++)
+			if (__atomic_load_n(&b->e[w], __ATOMIC_RELAXED) == 0 && claim(a, &b->e[w], e))
 				return;
-			}
-		}
-		__atomic_store_n(&b->ovf, b->ovf + 1, __ATOMIC_RELEASE);
+		ovf_add(a, &b->ovf, 1); /* counted before the entry appears further on */
 		if (++b == a->stab + a->stab_n)
 			b = a->stab;
 	}
 }
 
 void
-aw_stab_add(struct aw_asrs *a, uint32_t h, uint32_t ref)
-{
-	stab_lock(a);
-	add_locked(a, h, ref);
-	stab_unlock(a);
-}
-
-void
 aw_stab_add2(struct aw_asrs *a, uint32_t h1, uint32_t ref1, uint32_t h2, uint32_t ref2)
 {
-	stab_lock(a);
-	add_locked(a, h1, ref1);
-	add_locked(a, h2, ref2);
-	stab_unlock(a);
+	aw_stab_add(a, h1, ref1);
+	aw_stab_add(a, h2, ref2);
 }
 
 bool
@@ -274,23 +268,20 @@ aw_stab_del(struct aw_asrs *a, uint32_t h, uint32_t ref)
 	const uint32_t home = aw_stab_home(a, h);
 	uint32_t i = home;
 
-	stab_lock(a);
 	for (uint32_t probe = 0; probe < a->stab_n; probe++) {
 		struct aw_stab_bucket *b = &a->stab[i];
 		for (unsigned w = 0; w < AW_STAB_WAYS; w++) {
-			if (b->e[w] != want)
+			if (__atomic_load_n(&b->e[w], __ATOMIC_RELAXED) != want)
 				continue;
 			__atomic_store_n(&b->e[w], 0, __ATOMIC_RELEASE);
 			for (uint32_t j = home; j != i; j = j + 1 == a->stab_n ? 0 : j + 1)
-				__atomic_store_n(&a->stab[j].ovf, a->stab[j].ovf - 1, __ATOMIC_RELEASE);
-			stab_unlock(a);
+				ovf_add(a, &a->stab[j].ovf, UINT32_MAX);
 			return true;
 		}
-		if (b->ovf == 0)
+		if (__atomic_load_n(&b->ovf, __ATOMIC_ACQUIRE) == 0)
 			break;
 		if (++i == a->stab_n)
 			i = 0;
 	}
-	stab_unlock(a);
 	return false;
 }

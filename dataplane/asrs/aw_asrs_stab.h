@@ -25,9 +25,12 @@
  * Contract: lookups are lock-free, on any processing lcore, between two of
  * its quiescent states (a slot is reused only after a grace period, so a
  * reference read before a deletion still names that session's bytes).
- * aw_stab_add / _del from any lcore: they take the writer lock (not with
- * one processing lcore, aw_asrs.one_writer: then only that lcore may). Init / fini
- * on the main thread.
+ * aw_stab_add / _del from any lcore, concurrently and without a lock:
+ * entry words are claimed by compare-and-swap and overflow counts moved by
+ * atomic adds (plain stores with one processing lcore, aw_asrs.one_writer:
+ * then only that lcore may write). A given reference is added and deleted
+ * by one writer at a time (its session's creator, then its expiry). Init /
+ * fini on the main thread.
  */
 #ifndef AW_ASRS_STAB_H
 #define AW_ASRS_STAB_H

@@ -7,7 +7,9 @@
 
 #include <netinet/in.h>
 #include <pthread.h>
+#include <rte_cycles.h>
 #include <rte_malloc.h>
+#include <rte_pause.h>
 
 #include "aw_asrs_dnh.h"
 #include "aw_asrs_stab.h"
@@ -539,6 +541,103 @@ test_concurrent_overflow_churn(void)
 	teardown(a);
 }
 
+/* Lock-free writers: two threads add and delete entries that all share one
+ * home bucket (so they race for the same entry words and overflow counts),
+ * many rounds, then leave them in: every entry is in the table exactly once
+ * and every bucket's overflow count is what the entries' places imply; then
+ * both delete theirs at once and the table is empty again. Bounded: a fixed
+ * number of rounds. */
+struct writer {
+	struct aw_asrs *a;
+	const uint32_t *h;
+	uint32_t ref0;
+	unsigned n, rounds;
+	bool del_only;
+	unsigned fails;
+	unsigned *started; /* both start together (bounded wait) */
+};
+
+static void *
+writer_run(void *arg)
+{
+	struct writer *w = arg;
+	const uint64_t give_up = rte_get_timer_cycles() + rte_get_timer_hz();
+
+	__atomic_fetch_add(w->started, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(w->started, __ATOMIC_ACQUIRE) < 2 && rte_get_timer_cycles() < give_up)
+		rte_pause();
+	for (unsigned r = 0; r < w->rounds; r++) {
+		if (!w->del_only)
+			for (unsigned d = 0; d < w->n; d++)
+				aw_stab_add(w->a, w->h[d], w->ref0 + d);
+		if (w->del_only || r + 1 < w->rounds)
+			for (unsigned d = 0; d < w->n; d++) /* another order than the adds */
+				w->fails += !aw_stab_del(w->a, w->h[(d * 7 + r) % w->n], w->ref0 +
+							 (d * 7 + r) % w->n);
+	}
+	return NULL;
+}
+
+static void
+run_writers(struct writer *w)
+{
+	pthread_t th[2];
+	unsigned started = 0;
+
+	for (unsigned t = 0; t < 2; t++)
+		w[t].started = &started;
+	for (unsigned t = 0; t < 2; t++)
+		CHECK_EQ(pthread_create(&th[t], NULL, writer_run, &w[t]), 0);
+	for (unsigned t = 0; t < 2; t++)
+		pthread_join(th[t], NULL);
+}
+
+static void
+test_concurrent_writers(void)
+{
+	enum { PER = 40 };
+	struct aw_asrs *a = setup(1024, 1024, 65535);
+	uint32_t h[2 * PER], expect_ovf[512] = {0};
+	const uint32_t home = aw_stab_home(a, 0x9e3779b9u);
+
+	CHECK(a->stab_n <= 512);
+	decoys(a, 0x9e3779b9u, h, 2 * PER); /* distinct signatures, one home bucket */
+	a->one_writer = false; /* as with several processing lcores */
+	struct writer w[2] = {{.a = a, .h = h, .ref0 = 10, .n = PER, .rounds = 100000},
+			      {.a = a, .h = h + PER, .ref0 = 10 + PER, .n = PER, .rounds = 100000}};
+	run_writers(w);
+	CHECK_EQ(w[0].fails + w[1].fails, 0);
+	for (unsigned d = 0; d < 2 * PER; d++) {
+		const uint32_t e = aw_stab_entry(a, h[d], 10 + d);
+		unsigned seen = 0;
+		for (uint32_t i = 0; i < a->stab_n; i++)
+			for (unsigned k = 0; k < AW_STAB_WAYS; k++)
+				if (a->stab[i].e[k] == e) {
+					seen++;
+					for (uint32_t j = home; j != i; j = (j + 1) % a->stab_n)
+						expect_ovf[j]++;
+				}
+		CHECK_EQ(seen, 1);
+	}
+	unsigned bad_ovf = 0;
+	for (uint32_t i = 0; i < a->stab_n; i++)
+		bad_ovf += a->stab[i].ovf != expect_ovf[i];
+	CHECK_EQ(bad_ovf, 0);
+	CHECK(expect_ovf[home] == 2 * PER - AW_STAB_WAYS); /* the chain really overflowed */
+	w[0].del_only = w[1].del_only = true;
+	w[0].rounds = w[1].rounds = 1;
+	run_writers(w);
+	CHECK_EQ(w[0].fails + w[1].fails, 0);
+	unsigned left = 0;
+	for (uint32_t i = 0; i < a->stab_n; i++) {
+		left += a->stab[i].ovf != 0;
+		for (unsigned k = 0; k < AW_STAB_WAYS; k++)
+			left += a->stab[i].e[k] != 0;
+	}
+	CHECK_EQ(left, 0);
+	teardown(a);
+}
+
 static void
 test_memory_per_session(void)
 {
@@ -655,7 +754,7 @@ main(void)
 		AW_TEST(test_expiry_and_reclaim), AW_TEST(test_full_exactly_at_limit),
 		AW_TEST(test_key_layout_v4_v6), AW_TEST(test_overflow_chain),
 		AW_TEST(test_concurrent_overflow_churn),
-		AW_TEST(test_memory_per_session), AW_TEST(test_dest_nexthop_cache),
+		AW_TEST(test_concurrent_writers), AW_TEST(test_memory_per_session), AW_TEST(test_dest_nexthop_cache),
 		AW_TEST(test_client_key_holds_port)};
 	return aw_test_run(cases, sizeof(cases) / sizeof(cases[0]));
 }
