@@ -133,6 +133,7 @@ aw_gw_key_prefetch(const struct aw_gw_lcore *gl, const struct aw_gw_path *p)
 	const struct aw_gw_kslot *s = &gl->kc[p->key_id & (AW_GW_KEY_CACHE - 1)];
 
 	rte_prefetch0(&s->key_id);
+#pragma GCC unroll 8
 	for (unsigned off = 0; off < 512; off += RTE_CACHE_LINE_SIZE)
 		rte_prefetch0(s->k.mb.gcm + off);
 }
