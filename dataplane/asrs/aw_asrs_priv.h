@@ -267,9 +267,10 @@ struct aw_asrs {
 	struct aw_sess *sess;          /* slots */
 	uint32_t n_slots;
 	/* One processing lcore: it alone creates, expires and frees sessions
-	 * (the API thread only reads), so the writer, free-list and SNAT
-	 * partition locks are not taken and the count is not a read-modify-write
-	 * atomic. Set by aw_asrs_create after every lcore's init. */
+	 * (the API thread only reads), so the free-list and SNAT partition
+	 * locks are not taken, and neither the count nor the lookup table's
+	 * entries are written with read-modify-write atomics. Set by
+	 * aw_asrs_create after every lcore's init. */
 	bool one_writer;
 	bool create_locked;            /* create_lock taken: in pipeline mode only, where
 					* the packets of one flow reach several workers; in

@@ -30,8 +30,9 @@
  * sessions.
  *
  * With one processing lcore (aw_asrs.one_writer: it alone creates, expires
- * and frees sessions) the free-list, SNAT and session-table writer locks are
- * not taken and the session count is a plain (atomic-width) store.
+ * and frees sessions) the free-list and SNAT locks are not taken, the
+ * session count is a plain (atomic-width) store, and the lookup table's
+ * writers store without compare-and-swap (aw_asrs_stab.h).
  *
  * Contract: aw_sess_init / _fini on the main thread (lcores stopped);
  * everything else on the processing lcore owning `l`.

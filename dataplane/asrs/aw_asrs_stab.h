@@ -168,9 +168,9 @@ void aw_stab_find_bulk(const struct aw_asrs *a, const struct aw_sess_key *k, uns
  * caller's pass that follows. */
 void aw_stab_find_bulk_h(const struct aw_asrs *a, const struct aw_sess_key *k, const uint32_t *h,
 			 unsigned n, uint32_t *ref);
-/* Adds / removes the entry (h, ref); the writer lock is taken inside. */
+/* Adds / removes the entry (h, ref); lock-free (see the contract above). */
 void aw_stab_add(struct aw_asrs *a, uint32_t h, uint32_t ref);
-/* Both entries of a session under one taking of the lock, the first first. */
+/* Both entries of a session, the first visible first. */
 void aw_stab_add2(struct aw_asrs *a, uint32_t h1, uint32_t ref1, uint32_t h2, uint32_t ref2);
 bool aw_stab_del(struct aw_asrs *a, uint32_t h, uint32_t ref);
 
