@@ -16,6 +16,15 @@
 # turns instrumentation on before its first timed burst): the difference is
 # the same, and a long setup (trs-capsule --flows 1000000: the config's 1M
 # paths and their binding) runs at valgrind's uninstrumented speed.
+# AW_CG_CACHESIM=1 adds callgrind's cache simulation: data-read and
+# data-write misses per packet of the data plane's burst functions in the
+# first level (the host's L1 geometry as valgrind reads it) and in a last
+# level of AW_CG_LL (valgrind's --LL=size,ways,line; default 1 MiB, 16-way,
+# the size of a per-core L2: valgrind simulates two levels only, and this
+# VM reports its L3 as 512 MiB). Also exact from run to run: how many cache
+# lines a layout makes a packet miss, where TSC cycles on this VM vary by
+# 1.5x. Prefetches are not simulated: a prefetched line counts as missed
+# where it is first loaded, so these count lines touched, not stalls.
 set -u
 . "$(dirname "$0")/bench_lib.sh"
 [ $# -ge 1 ] || { echo "usage: callgrind.sh SCENARIO [N1 N2] [bench options]" >&2; exit 2; }
@@ -40,11 +49,15 @@ fi
 "$BENCH" -- --scenario "$scenario" --in-process --dp-config "$AWB_DIR/dp.json" "$@" --packets "$n2" \
 	--check >/dev/null || exit $?
 
-# $1 packets -> "total_Ir dp_Ir reorder_Ir"
+cachesim=
+[ "${AW_CG_CACHESIM:-0}" = 1 ] && cachesim="--cache-sim=yes --LL=${AW_CG_LL:-1048576,16,64}"
+
+# $1 packets -> "total_Ir dp_Ir reorder_Ir [dp_D1mr dp_D1mw dp_DLmr dp_DLmw]"
 measure() {
 	local n=$1 out=$AWB_DIR/cg.$1
 	shift
-	valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
+	# shellcheck disable=SC2086 # $cachesim: nothing, or valgrind options
+	valgrind --tool=callgrind --instr-atstart=no $cachesim --callgrind-out-file="$out" \
 		"$BENCH" -l 0 --no-huge -m "$mem" --no-pci --no-telemetry --file-prefix "${AWB_TAG}cg" \
 		--vdev net_ring0 --vdev net_ring1 --log-level=error -- --scenario "$scenario" \
 		--in-process --dp-config "$AWB_DIR/dp.json" --period 0 "$@" --packets "$n" \
@@ -57,23 +70,35 @@ measure() {
 	# From /: run where the build's relative source paths resolve (the repository
 	# root), callgrind_annotate splits a function in two entries and the one with
 	# the object leaves out the code inlined from other files and what it calls.
-	dp=$(cd / && callgrind_annotate --inclusive=yes --threshold=100 --auto=no "$out" 2>/dev/null |
-		awk '/:(aw_process_burst|aw_dispatch_burst|aw_tx_flush_all) \[/ {
-			gsub(",", "", $1); s += $1 }
-		     /:(aw_reorder_insert|aw_reorder_insert_burst|aw_reorder_drain) \[/ { gsub(",", "", $1); r += $1 }
-		     END {print s + 0, r + 0}')
+	# with the cache simulation, columns 1-9: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw
+	dp=$(cd / && callgrind_annotate --inclusive=yes --threshold=100 --auto=no --show-percs=no "$out" 2>/dev/null |
+		awk -v cs="$cachesim" '
+		     function num(x) { gsub(",", "", x); return x + 0 }
+		     /:(aw_process_burst|aw_dispatch_burst|aw_tx_flush_all) \[/ {
+			s += num($1)
+			if (cs != "") { m1r += num($5); m1w += num($6); mlr += num($8); mlw += num($9) } }
+		     /:(aw_reorder_insert|aw_reorder_insert_burst|aw_reorder_drain) \[/ { r += num($1) }
+		     END { if (cs != "") print s + 0, r + 0, m1r + 0, m1w + 0, mlr + 0, mlw + 0
+			   else print s + 0, r + 0 }')
 	echo "$total $dp"
 }
 
 r1=$(measure "$n1" "$@") || exit 1
 r2=$(measure "$n2" "$@") || exit 1
-read -r t1 d1 o1 <<<"$r1"
-read -r t2 d2 o2 <<<"$r2"
+read -r t1 d1 o1 a1 b1 c1 e1 <<<"$r1"
+read -r t2 d2 o2 a2 b2 c2 e2 <<<"$r2"
 awk -v s="$scenario" -v n1="$n1" -v n2="$n2" -v t1="$t1" -v t2="$t2" -v d1="$d1" -v d2="$d2" \
-	-v o1="$o1" -v o2="$o2" 'BEGIN {
+	-v o1="$o1" -v o2="$o2" -v cs="$cachesim" -v a1="${a1:-0}" -v a2="${a2:-0}" -v b1="${b1:-0}" \
+	-v b2="${b2:-0}" -v c1="${c1:-0}" -v c2="${c2:-0}" -v e1="${e1:-0}" -v e2="${e2:-0}" 'BEGIN {
 	printf "scenario %s: callgrind, %d vs %d packets\n", s, n1, n2
 	printf "instructions/packet, whole loop (generator + data plane + sink): %.1f\n", (t2 - t1) / (n2 - n1)
 	printf "instructions/packet, data plane burst functions:                 %.1f\n", (d2 - d1) / (n2 - n1)
 	if (o2 > 0)
 		printf "instructions/packet, reorder stage (aw_reorder insert + drain):  %.1f\n", (o2 - o1) / (n2 - n1)
+	if (cs != "") {
+		n = n2 - n1
+		printf "data misses/packet, data plane burst functions (simulated):   " \
+		       "L1 read %.2f write %.2f, last level read %.2f write %.2f\n",
+		       (a2 - a1) / n, (b2 - b1) / n, (c2 - c1) / n, (e2 - e1) / n
+	}
 }'

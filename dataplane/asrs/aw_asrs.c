@@ -99,7 +99,7 @@ aw_asrs_tick(struct aw_lcore_ctx *c, uint64_t now_tsc)
 	if (l == NULL || !l->active)
 		return;
 	l->now = aw_asrs_now(aw_asrs_of(c->dp), now_tsc);
-	aw_sess_age(aw_asrs_of(c->dp), l);
+	aw_sess_age(aw_asrs_of(c->dp), l, now_tsc);
 }
 
 static void

@@ -43,7 +43,9 @@
 #define AW_ASRS_MAX_SNAT      64    /* SNAT addresses per family */
 #define AW_ASRS_BATCH_MAX     10000 /* API batch forms */
 #define AW_ASRS_STASH         64u   /* per-lcore cache of free session slots */
-#define AW_ASRS_AGE_PER_TICK  64u   /* session slots an lcore examines per loop */
+#define AW_ASRS_AGE_PER_TICK  64u   /* session slots an lcore examines per loop, at most */
+#define AW_ASRS_AGE_PASS_MAX_S 1     /* an lcore's aging pass over its slice: at most 1 s,
+				      * and at most 1/4 of the shortest timeout */
 #define AW_ASRS_PROBES        64u   /* SNAT ports tried per new session (at most) */
 #define AW_ASRS_MAX_PAIRS     65536u /* (SNAT address, destination) pairs per lcore */
 #define AW_ASRS_TICKS_PER_S   16    /* session time unit: 1/16 s */
@@ -228,6 +230,9 @@ struct aw_asrs_lcore {
 	rte_spinlock_t snat_lock;     /* ... under this lock: taken by this lcore's session
 				       * creation and by the expiry of its sessions */
 	uint32_t age_lo, age_n, age_next; /* aging slice of the session slots */
+	bool dq_pending;              /* dq may hold slots: reclaim it every loop */
+	uint64_t age_due_tsc;         /* TSC when the next slot of the slice is due */
+	uint64_t age_slot_tsc;        /* TSC cycles per slot: the pass spread over its period */
 	unsigned n_stash;
 	uint32_t stash[AW_ASRS_STASH];
 	struct rte_rcu_qsbr_dq *dq;   /* expired sessions waiting for a grace period */
@@ -356,7 +361,7 @@ void aw_sess_insert(struct aw_asrs *a, uint32_t idx);
 void aw_sess_insert_h(struct aw_asrs *a, uint32_t idx, uint32_t hc, uint32_t hr);
 void aw_sess_key_client(const struct aw_sess *s, struct aw_sess_key *k);
 void aw_sess_key_reply(const struct aw_asrs *a, const struct aw_sess *s, struct aw_sess_key *k);
-void aw_sess_age(struct aw_asrs *a, struct aw_asrs_lcore *l);
+void aw_sess_age(struct aw_asrs *a, struct aw_asrs_lcore *l, uint64_t now_tsc);
 /* Ends session idx now (as if it had expired); false when l's defer queue
  * has no room (nothing done). */
 bool aw_sess_kill(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx);

@@ -10,9 +10,13 @@
  * small per-lcore stash; `max_sessions` is enforced exactly by one atomic
  * count (creation is the slow path; the lookup table always has room for
  * every slot's two keys).
- * Expiry: each processing lcore examines a bounded number of slots of its own
- * slice per loop (aw_sess_age); an expired session's keys are deleted at
- * once and its slot goes to the lcore's RCU defer queue, freed after every
+ * Expiry: each processing lcore examines the slots of its own slice at a pace
+ * set by time, not by loops (aw_sess_age): one pass over the slice per
+ * AW_ASRS_AGE_PASS_MAX_S, or per quarter of the shortest timeout if that is
+ * shorter, and never more than AW_ASRS_AGE_PER_TICK slots in one loop (a
+ * slice too large for that pace takes longer passes). A session expires
+ * within a pass period of its timeout. An expired session's keys are deleted
+ * at once and its slot goes to the lcore's RCU defer queue, freed after every
  * lcore has passed a quiescent state.
  *
  * SNAT ports: each processing lcore owns a contiguous part of the port range
@@ -189,6 +193,19 @@ lcore_dq(struct aw_asrs *a, struct aw_asrs_lcore *l, unsigned i)
 	return l->dq == NULL ? -1 : 0;
 }
 
+/* TSC cycles of an aging pass: AW_ASRS_AGE_PASS_MAX_S, or a quarter of the
+ * shortest timeout (in 1/16 s) if shorter. */
+static uint64_t
+age_pass_tsc(const struct aw_asrs *a)
+{
+	uint64_t ticks = AW_ASRS_AGE_PASS_MAX_S * AW_ASRS_TICKS_PER_S * 4;
+
+	for (unsigned s = 0; s < AW_SS__N; s++)
+		if (a->timeout[s] != 0)
+			ticks = RTE_MIN(ticks, (uint64_t)a->timeout[s]);
+	return a->dp->tsc_hz * ticks / (AW_ASRS_TICKS_PER_S * 4);
+}
+
 int
 aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c)
 {
@@ -218,6 +235,10 @@ aw_sess_lcore_init(struct aw_asrs *a, struct aw_lcore_ctx *c)
 	aw_sp_lcore_init(a, l);
 	l->age_lo = (uint32_t)((uint64_t)a->n_slots * l->part / n);
 	l->age_n = (uint32_t)((uint64_t)a->n_slots * (l->part + 1) / n) - l->age_lo;
+	l->age_slot_tsc = l->age_n != 0 ? age_pass_tsc(a) / l->age_n : 1;
+	if (l->age_slot_tsc == 0)
+		l->age_slot_tsc = 1;
+	l->age_due_tsc = a->start_tsc;
 	return lcore_dq(a, l, c->rcu_id);
 }
 
@@ -478,6 +499,7 @@ expire(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx)
 	l->sess_expired++;
 	aw_svcstats_end(a, l, idx);
 	rte_rcu_qsbr_dq_enqueue(l->dq, &idx);
+	l->dq_pending = true;
 }
 
 bool
@@ -492,16 +514,36 @@ aw_sess_kill(struct aw_asrs *a, struct aw_asrs_lcore *l, uint32_t idx)
 	return true;
 }
 
+/* Slots of the slice due at now_tsc (at most AW_ASRS_AGE_PER_TICK: a debt
+ * beyond that is dropped, the pass then takes longer). */
+static __rte_always_inline unsigned
+age_due(struct aw_asrs_lcore *l, uint64_t now_tsc)
+{
+	if (now_tsc < l->age_due_tsc || l->age_n == 0)
+		return 0;
+	uint64_t n = (now_tsc - l->age_due_tsc) / l->age_slot_tsc + 1;
+	if (n > AW_ASRS_AGE_PER_TICK) {
+		l->age_due_tsc = now_tsc + l->age_slot_tsc;
+		return AW_ASRS_AGE_PER_TICK;
+	}
+	l->age_due_tsc += n * l->age_slot_tsc;
+	return (unsigned)n;
+}
+
 void
-aw_sess_age(struct aw_asrs *a, struct aw_asrs_lcore *l)
+aw_sess_age(struct aw_asrs *a, struct aw_asrs_lcore *l, uint64_t now_tsc)
 {
 	uint32_t now = l->now;
 	unsigned pending = 0;
 
 	/* Free what passed its grace period; expire no more than fits. */
-	rte_rcu_qsbr_dq_reclaim(l->dq, AW_ASRS_AGE_PER_TICK * 4, NULL, &pending, NULL);
+	if (l->dq_pending) {
+		rte_rcu_qsbr_dq_reclaim(l->dq, AW_ASRS_AGE_PER_TICK * 4, NULL, &pending, NULL);
+		l->dq_pending = pending != 0;
+	}
 	unsigned room = pending < AW_ASRS_DQ_SIZE ? AW_ASRS_DQ_SIZE - pending : 0;
-	for (unsigned i = 0; i < AW_ASRS_AGE_PER_TICK && l->age_n != 0 && room != 0; i++) {
+	unsigned n = room != 0 ? age_due(l, now_tsc) : 0;
+	for (unsigned i = 0; i < n && room != 0; i++) {
 		uint32_t idx = l->age_lo + l->age_next;
 		if (++l->age_next >= l->age_n)
 			l->age_next = 0;

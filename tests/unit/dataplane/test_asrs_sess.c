@@ -21,6 +21,17 @@ static struct aw_config cfg;
 static struct aw_asrs_conf ac;
 static struct aw_lcore_ctx ctx;
 
+/* One loop's aging with the lcore far behind its pace: the most a loop
+ * examines, AW_ASRS_AGE_PER_TICK slots (the clock jumps ahead each call). */
+static uint64_t test_tsc;
+
+static void
+age_loop(struct aw_asrs *a, struct aw_asrs_lcore *l)
+{
+	test_tsc += 1ull << 40;
+	aw_sess_age(a, l, test_tsc);
+}
+
 static struct aw_asrs *
 setup(uint32_t max_sessions, uint16_t pmin, uint16_t pmax)
 {
@@ -192,14 +203,14 @@ test_snat_exhausted_pair_then_expiry(void)
 			a->sess[i].state = i == idx0 ? AW_SS_CLOSING : AW_SS_EST;
 	l->now += 3;
 	for (unsigned i = 0; i < a->n_slots / AW_ASRS_AGE_PER_TICK + 2; i++)
-		aw_sess_age(a, l);
+		age_loop(a, l);
 	CHECK_EQ(l->sess_expired, 1);
 	CHECK_EQ(aw_snat_pairs_used(l->snat.pairs, &pk), 99);
 	CHECK(make(a, 251, 5000, 2, &p) < a->n_slots);
 	CHECK_EQ(p, first);
 	CHECK_EQ(aw_snat_pairs_used(l->snat.pairs, &pk), 100);
 	rte_rcu_qsbr_quiescent(dp.rcu, 0); /* empty the defer queue before teardown */
-	aw_sess_age(a, l);
+	age_loop(a, l);
 	teardown(a);
 }
 
@@ -241,7 +252,7 @@ test_snat_pair_capacity(void)
 	}
 	rte_rcu_qsbr_quiescent(dp.rcu, 0);
 	for (unsigned i = 0; i < 100; i++)
-		aw_sess_age(a, l);
+		age_loop(a, l);
 	CHECK_EQ(a->n_sessions, 60000);
 	unsigned ok = 0, fails = 0;
 	for (unsigned i = 0; i < 8000 && fails < 200; i++) {
@@ -262,10 +273,55 @@ test_snat_pair_capacity(void)
 			CHECK(aw_sess_kill(a, l, i));
 	rte_rcu_qsbr_quiescent(dp.rcu, 0);
 	for (unsigned i = 0; i < 2000; i++)
-		aw_sess_age(a, l);
+		age_loop(a, l);
 	CHECK_EQ(a->n_sessions, 0);
 	CHECK_EQ(aw_snat_pairs_used(l->snat.pairs, &pk), 0);
 	CHECK_EQ(l->snat.pairs->n, 0);
+	teardown(a);
+}
+
+/* Aging is paced by time: one pass over the slice per quarter of the
+ * shortest timeout (here 2/16 s, so 1/32 s) or per second if that is
+ * shorter; a loop examines the slots that came due since the last, at most
+ * AW_ASRS_AGE_PER_TICK, and a debt beyond that is dropped. A session past its
+ * timeout is expired within one pass. */
+static void
+test_age_paced_by_time(void)
+{
+	struct aw_asrs *a = setup(4096, 1024, 65535);
+	struct aw_asrs_lcore *l = &a->lc[0];
+	const uint64_t pass = dp.tsc_hz * 2 / 64, slot = l->age_slot_tsc;
+	uint16_t p;
+
+	CHECK_EQ(l->age_n, a->n_slots);
+	CHECK_EQ(slot, pass / l->age_n != 0 ? pass / l->age_n : 1);
+	const uint64_t t0 = l->age_due_tsc + 1000 * slot;
+	aw_sess_age(a, l, t0); /* far behind: one loop's most, the debt dropped */
+	CHECK_EQ(l->age_next, AW_ASRS_AGE_PER_TICK);
+	aw_sess_age(a, l, t0);
+	CHECK_EQ(l->age_next, AW_ASRS_AGE_PER_TICK); /* nothing due yet */
+	aw_sess_age(a, l, t0 + slot);
+	CHECK_EQ(l->age_next, AW_ASRS_AGE_PER_TICK + 1);
+	aw_sess_age(a, l, t0 + 11 * slot);
+	CHECK_EQ(l->age_next, AW_ASRS_AGE_PER_TICK + 11);
+	aw_sess_age(a, l, t0 + 11 * slot + slot / 2);
+	CHECK_EQ(l->age_next, AW_ASRS_AGE_PER_TICK + 11);
+
+	/* A session past its SYN timeout: gone within one pass of loops. */
+	uint32_t idx = make(a, 2, 1, 2, &p);
+	CHECK(idx < a->n_slots);
+	l->now += 3;
+	uint64_t t = t0 + 11 * slot;
+	unsigned loops = 0;
+	while (l->sess_expired == 0 && t < t0 + 11 * slot + pass + slot) {
+		t += 16 * slot; /* a loop every 16 slots' worth of time */
+		aw_sess_age(a, l, t);
+		loops++;
+	}
+	CHECK_EQ(l->sess_expired, 1);
+	CHECK(loops <= l->age_n / 16 + 1);
+	rte_rcu_qsbr_quiescent(dp.rcu, 0); /* empty the defer queue before teardown */
+	age_loop(a, l);
 	teardown(a);
 }
 
@@ -306,14 +362,14 @@ test_expiry_and_reclaim(void)
 	aw_sess_key_reply(a, &a->sess[syn], &kr);
 	l->now += 3; /* past the SYN timeout (2), within established (100) */
 	for (unsigned i = 0; i < a->n_slots / AW_ASRS_AGE_PER_TICK + 2; i++)
-		aw_sess_age(a, l);
+		age_loop(a, l);
 	CHECK_EQ(aw_sess_lookup(a, &kc), AW_STAB_MISS);
 	CHECK_EQ(aw_sess_lookup(a, &kr), AW_STAB_MISS);
 	CHECK_EQ(a->sess[syn].state, AW_SS__N); /* dead, not yet reusable: no grace period yet */
 	CHECK_EQ(a->n_sessions, 2);
 	CHECK_EQ(l->sess_expired, 1);
 	rte_rcu_qsbr_quiescent(dp.rcu, 0);
-	aw_sess_age(a, l);
+	age_loop(a, l);
 	CHECK_EQ(a->sess[syn].state, AW_SS_FREE);
 	CHECK_EQ(a->n_sessions, 1);
 	aw_sess_key_client(&a->sess[est], &kc);
@@ -356,9 +412,9 @@ test_full_exactly_at_limit(void)
 			a->sess[i].state = i == first ? AW_SS_CLOSING : AW_SS_EST;
 	a->lc[0].now += 3;
 	for (unsigned i = 0; i < a->n_slots / AW_ASRS_AGE_PER_TICK + 2; i++)
-		aw_sess_age(a, &a->lc[0]);
+		age_loop(a, &a->lc[0]);
 	rte_rcu_qsbr_quiescent(dp.rcu, 0);
-	aw_sess_age(a, &a->lc[0]);
+	age_loop(a, &a->lc[0]);
 	CHECK_EQ(a->n_sessions, max - 1);
 	CHECK(make(a, 250, 1, 2, &port) < a->n_slots);
 	CHECK_EQ(make(a, 250, 2, 2, &port), UINT32_MAX);
@@ -750,6 +806,7 @@ main(void)
 	static const struct aw_test_case cases[] = {
 		AW_TEST(test_both_keys), AW_TEST(test_max_sessions),
 		AW_TEST(test_snat_endpoint_dependent), AW_TEST(test_partitions),
+		AW_TEST(test_age_paced_by_time),
 		AW_TEST(test_snat_exhausted_pair_then_expiry), AW_TEST(test_snat_pair_capacity),
 		AW_TEST(test_expiry_and_reclaim), AW_TEST(test_full_exactly_at_limit),
 		AW_TEST(test_key_layout_v4_v6), AW_TEST(test_overflow_chain),
