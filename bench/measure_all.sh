@@ -24,6 +24,22 @@ declare -A X=(
 	[gateway-in]="--flows 1000 --pkt-size 1400" [gateway-out]="--flows 1000 --pkt-size 1400")
 ORDER="plain pipeline asrs-established asrs-new trs-capsule trs-signaling mixed gateway-in gateway-out"
 dur() { [ "$1" = asrs-new ] && echo "" || echo "--duration 3"; }
+# EAL memory of an in-process run: hugepages when enough are free, as a
+# deployment runs (2 MiB pages here: at a million sessions or paths 4 KiB pages
+# cost a TLB miss per lookup, 10-25 % of the 1M figures on this VM), else 2 GB
+# of 4 KiB pages; AW_BENCH_NO_HUGE=1 forces the latter. Printed with each run.
+inproc_mem() {
+	local need free
+	need=$(/usr/bin/python3 bench/templates.py --dp-config "$1" --in-process --mbufs 16383 \
+		--flows "$2" --api "$T/dp.sock" --out "$T/mem.json" --mem-mb)
+	free=$(awk '/^HugePages_Free:/ {n = $2} /^Hugepagesize:/ {kb = $2} END {print int(n * kb / 1024)}' \
+		/proc/meminfo)
+	if [ "${AW_BENCH_NO_HUGE:-0}" != 1 ] && [ "${free:-0}" -ge $((need + 64)) ]; then
+		echo "--in-memory -m $((need + 64))"
+	else
+		echo "--no-huge -m 2048"
+	fi
+}
 
 # against testpmd 5tswap / io, every scenario (the same generator and traffic;
 # testpmd returns the frames with addresses swapped, the sink checks stamps)
@@ -44,7 +60,7 @@ for s in $ORDER; do
 		--flows "${f:-64}" --api "$T/dp.sock" --out "$T/$s.json"
 	load
 	# shellcheck disable=SC2086
-	run bash bench/rounds.sh "$R" dp_cycles_per_pkt "$B" -l 1 --no-huge -m 2048 --no-pci \
+	run bash bench/rounds.sh "$R" dp_cycles_per_pkt "$B" -l 1 $(inproc_mem "$s" "${f:-64}") --no-pci \
 		--no-telemetry --file-prefix awm$$ --vdev net_ring0 --vdev net_ring1 --log-level=error \
 		-- --in-process --dp-config "$T/$s.json" --scenario "$s" ${X[$s]} $(dur "$s") --period 0
 	rm -rf /var/run/dpdk/awm$$
