@@ -22,7 +22,6 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <rte_byteorder.h>
-#include <rte_cycles.h>
 #include <rte_prefetch.h>
 
 #include "aw_addrset.h"
@@ -668,7 +667,9 @@ aw_asrs_burst(struct aw_lcore_ctx *c, struct aw_feat_batch *b)
 {
 	struct aw_asrs *a = aw_asrs_of(c->dp);
 
-	aw_asrs_lc(c)->now = aw_asrs_now(a, rte_rdtsc());
+	/* aw_asrs_lc(c)->now: the loop's time, set by the last aw_asrs_tick (at
+	 * the end of every loop iteration, busy or idle: one loop old at most,
+	 * well within its 1/16 s unit) */
 	memset(aw_asrs_lc(c)->created, 0, sizeof(aw_asrs_lc(c)->created));
 	aw_memo_reset(aw_asrs_lc(c));
 	for (unsigned i = 0; i < b->n; i += BULK)

@@ -236,7 +236,7 @@ struct aw_asrs_lcore {
 	unsigned n_stash;
 	uint32_t stash[AW_ASRS_STASH];
 	struct rte_rcu_qsbr_dq *dq;   /* expired sessions waiting for a grace period */
-	uint32_t now;                 /* 1/16 s since start, refreshed per burst */
+	uint32_t now;                 /* 1/16 s since start, refreshed every loop (aw_asrs_tick) */
 	bool active;                  /* a processing lcore (rtc or worker) */
 	uint64_t created[4];          /* Bloom bits of the client key hashes of the
 				       * sessions created in this burst */
