@@ -194,11 +194,12 @@ lcore_dq(struct aw_asrs *a, struct aw_asrs_lcore *l, unsigned i)
 }
 
 /* TSC cycles of an aging pass: AW_ASRS_AGE_PASS_MAX_S, or a quarter of the
- * shortest timeout (in 1/16 s) if shorter. */
+ * shortest timeout if shorter. Counted in 1/64 s, where a quarter of a
+ * timeout is its value in 1/16 s (aw_asrs.timeout[]). */
 static uint64_t
 age_pass_tsc(const struct aw_asrs *a)
 {
-	uint64_t ticks = AW_ASRS_AGE_PASS_MAX_S * AW_ASRS_TICKS_PER_S * 4;
+	uint64_t ticks = AW_ASRS_AGE_PASS_MAX_S * AW_ASRS_TICKS_PER_S * 4; /* in 1/64 s */
 
 	for (unsigned s = 0; s < AW_SS__N; s++)
 		if (a->timeout[s] != 0)
