@@ -355,9 +355,10 @@ ack_send(struct aw_lcore_ctx *c, struct rmsg *rm)
 		aw_fwd_packet(c, rm->m, rm->v6, true);
 }
 
-/* Before verification: direction, replay snapshot, budget. */
+/* Before verification: direction, replay snapshot, budget. k: the path's
+ * cold part. */
 static bool
-precheck(struct rmsg *rm, unsigned *budget)
+precheck(struct rmsg *rm, const struct aw_relay_cold *k, unsigned *budget)
 {
 	uint8_t type = rm->msg[AW_TRS_OFF_TYPE];
 	const struct aw_relay_side *s = &rm->path->side[rm->side];
@@ -368,7 +369,7 @@ precheck(struct rmsg *rm, unsigned *budget)
 	/* Snapshot of the window under the side's seqlock; when a writer is
 	 * busy, skip the cheap check: the locked update after verify decides. */
 	uint32_t v1 = __atomic_load_n(&s->wseq, __ATOMIC_ACQUIRE);
-	struct aw_replay w = s->win;
+	struct aw_replay w = k->win[rm->side];
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (!(v1 & 1) && __atomic_load_n(&s->wseq, __ATOMIC_RELAXED) == v1 &&
 	    aw_replay_check(&w, aw_be32_get(rm->msg + AW_TRS_OFF_SEQ)) != 0)
@@ -385,13 +386,14 @@ static bool
 accept_signal(struct aw_lcore_ctx *c, struct rmsg *rm)
 {
 	struct aw_relay_side *s = &rm->path->side[rm->side];
+	struct aw_replay *win = &aw_relay_path_cold(aw_relay_of(c->dp)->t, rm->path)->win[rm->side];
 	uint32_t seq = aw_be32_get(rm->msg + AW_TRS_OFF_SEQ);
 	int rc;
 
 	aw_relay_side_lock(s);
-	rc = aw_replay_update(&s->win, seq);
+	rc = aw_replay_update(win, seq);
 	bool from_bind = rc == 0 && bind_is(&s->bind, rm); /* compared once */
-	if (rc == 0 && s->win.top == seq && !from_bind) {
+	if (rc == 0 && win->top == seq && !from_bind) {
 		c->stats.info[s->bind.bound ? AW_INFO_RELAY_REBINDS : AW_INFO_RELAY_BINDS]++;
 		memcpy(s->bind.addr, rm->src, 16);
 		s->bind.port_be = rm->sport_be;
@@ -425,12 +427,14 @@ accept_signal(struct aw_lcore_ctx *c, struct rmsg *rm)
 static void
 send_acks(struct aw_lcore_ctx *c, struct rmsg *ms, const unsigned *acks, unsigned na)
 {
+	const struct aw_relay_table *t = aw_relay_of(c->dp)->t;
 	struct aw_trs_treq sr[CHUNK];
 	int res[CHUNK];
 
 	for (unsigned a = 0; a < na; a++) {
 		const struct aw_relay_path *p = ms[acks[a]].path;
-		sr[a] = (struct aw_trs_treq){p->tkey, ms[acks[a]].msg, 0, p->suite};
+		sr[a] = (struct aw_trs_treq){aw_relay_path_cold(t, p)->tkey, ms[acks[a]].msg, 0,
+					     p->suite};
 	}
 	aw_trs_tsign_burst(aw_relay_lc(c)->eng, sr, na, res);
 	for (unsigned a = 0; a < na; a++) {
@@ -441,31 +445,20 @@ send_acks(struct aw_lcore_ctx *c, struct rmsg *ms, const unsigned *acks, unsigne
 	}
 }
 
-/*
- * The record lines a CAPSULE touches after the lookup (which prefetched the
- * PathID's line): from ack_seq / last_seen_s to the end of side 1's binding
- * (rate pointer, counters, both bindings; not side 1's replay window, which
- * only signalling reads). Prefetches at most 64 bytes apart, so no line in
- * between is skipped whatever the record's alignment.
- */
+/* The record lines a CAPSULE touches: the hot part's two (aw_relay_table.h;
+ * the lookup prefetched the first already, for the PathID compare). */
 static __rte_always_inline void
 prefetch_record(const struct aw_relay_path *p)
 {
-	const uint8_t *rec = (const uint8_t *)p + offsetof(struct aw_relay_path, ack_seq);
-	const uint8_t *end = (const uint8_t *)p + offsetof(struct aw_relay_path, side[1].bind) +
-			     sizeof(p->side[1].bind) - 1;
-
-	rte_prefetch0(rec);
-	rte_prefetch0(rec + 64);
-	rte_prefetch0(rec + 128 < end ? rec + 128 : end);
-	rte_prefetch0(end);
+	rte_prefetch0(p);
+	rte_prefetch0(&p->side[0]);
 }
 
 /* Records prefetched this far ahead of the packet being forwarded (the
  * records of the first REC_AHEAD before the chunk's classification, which
  * touches no record for a CAPSULE): a few packets' work (~100 cycles each)
  * covers a memory access, and the lines in flight stay within what the core
- * can track (a whole chunk's 4 x 64 at once would not). */
+ * can track (a whole chunk's 2 x 64 at once would not). */
 #define REC_AHEAD 4
 
 /*
@@ -511,9 +504,9 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 			/* known here, but both sides must meet at the owner */
 		} else if (rm->msg[AW_TRS_OFF_TYPE] == AW_TRS_T_CAPSULE) {
 			todo[j] = 0;
-		} else if (precheck(rm, budget)) {
-			vr[nv] = (struct aw_trs_treq){rm->path->tkey, rm->msg, rm->len,
-						      rm->path->suite};
+		} else if (precheck(rm, aw_relay_path_cold(r->t, rm->path), budget)) {
+			vr[nv] = (struct aw_trs_treq){aw_relay_path_cold(r->t, rm->path)->tkey,
+						      rm->msg, rm->len, rm->path->suite};
 			vslot[j] = nv++;
 			todo[j] = 1;
 		}

@@ -2,6 +2,8 @@
 /* The relay table (see aw_relay_table.h for the thread contract). */
 #include "aw_relay_table.h"
 
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,8 +23,15 @@
 
 #define RATE_CHUNK 256 /* rate pool records per chunk */
 
-_Static_assert(sizeof(struct aw_relay_path) == 184, "the path record is 184 bytes");
-_Static_assert(sizeof(struct aw_relay_side) == 40, "a side is 40 bytes");
+_Static_assert(sizeof(struct aw_relay_path) == 2 * RTE_CACHE_LINE_SIZE &&
+		       alignof(struct aw_relay_path) == RTE_CACHE_LINE_SIZE,
+	       "a path's hot part is two whole cache lines");
+_Static_assert(offsetof(struct aw_relay_path, side) == 64 &&
+		       offsetof(struct aw_relay_path, ack_seq) + sizeof(uint32_t) == 128,
+	       "line 0: PathID, counters, timers; line 1: the sides, timeouts, ACK seq");
+_Static_assert(sizeof(struct aw_relay_side) == 28, "a side is 28 bytes");
+_Static_assert(sizeof(struct aw_relay_path) + sizeof(struct aw_relay_cold) == 184,
+	       "a path is 184 bytes in all (SPEC §10: 192 with its index entry)");
 _Static_assert((16u << 20) + AW_RELAY_SLAB_SLACK + 2 <= SLOT_MASK, "slab indexes fit an entry");
 _Static_assert((16u << 20) + AW_RELAY_SLAB_SLACK + 1 < (1u << AW_RELAY_RATE_BITS),
 	       "rate ids fit a path's rate field");
@@ -35,6 +44,7 @@ struct ridx {
 };
 
 struct aw_relay_table {
+	struct aw_relay_slabs slabs;   /* first (aw_relay_path_cold): slab_n records each */
 	struct ridx *idx;              /* lcores: __atomic_load_n acquire */
 	struct rte_rcu_qsbr *rcu;      /* NULL: free at once (no readers) */
 	struct rte_rcu_qsbr_dq *dq;
@@ -44,7 +54,6 @@ struct aw_relay_table {
 	uint32_t n_free;
 	uint32_t free_head;            /* first released record (FREE_END: none) */
 	uint32_t fresh;                /* records [fresh, slab_n) were never used */
-	struct aw_relay_path *slab;    /* slab_n records */
 	uint64_t *live;                /* bit s: slab[s] is installed (writers) */
 	struct aw_relay_rate **rate_chunk; /* rate pool: n_rate_chunk chunks, NULL until used */
 	uint32_t n_rate_chunk;
@@ -134,7 +143,7 @@ ridx_find_from(const struct aw_relay_table *t, const struct ridx *x, const void 
 		uint32_t v = ent_load(x, i);
 		if (v == E_EMPTY)
 			return UINT32_MAX;
-		if (ent_match(v, h) && id_eq(t->slab[ent_slot(v)].id, id))
+		if (ent_match(v, h) && id_eq(t->slabs.hot[ent_slot(v)].id, id))
 			return i;
 		if (++i == x->cap)
 			i = 0;
@@ -170,7 +179,7 @@ ridx_rebuild(struct aw_relay_table *t)
 		uint32_t v = o->e[i];
 		if (!ent_live(v))
 			continue;
-		uint32_t h = id_hash(t->slab[ent_slot(v)].id);
+		uint32_t h = id_hash(t->slabs.hot[ent_slot(v)].id);
 		x->e[ridx_free_pos(x, h)] = ent_tag(h) | (v & SLOT_MASK);
 		x->used++;
 	}
@@ -241,11 +250,13 @@ rate_put(struct aw_relay_table *t, uint32_t id)
 static void
 release(struct aw_relay_table *t, struct aw_relay_path *p)
 {
-	memset(p->tkey, 0, sizeof(p->tkey));
+	struct aw_relay_cold *k = aw_relay_path_cold(t, p);
+
+	memset(k->tkey, 0, sizeof(k->tkey));
 	rate_put(t, p->rate);
 	p->rate = 0;
 	p->ack_seq = t->free_head;
-	t->free_head = (uint32_t)(p - t->slab);
+	t->free_head = (uint32_t)(p - t->slabs.hot);
 	t->n_free++;
 }
 
@@ -263,7 +274,7 @@ dq_free(void *arg, void *e, unsigned n)
 	const uint32_t *slot = e;
 
 	for (unsigned i = 0; i < n; i++)
-		release(t, &t->slab[slot[i]]);
+		release(t, &t->slabs.hot[slot[i]]);
 }
 
 /* Everything the readers have let go of, after one grace period. */
@@ -279,7 +290,7 @@ reclaim_all(struct aw_relay_table *t)
 static void
 defer(struct aw_relay_table *t, struct aw_relay_path *p)
 {
-	uint32_t slot = (uint32_t)(p - t->slab);
+	uint32_t slot = (uint32_t)(p - t->slabs.hot);
 
 	if (t->rcu == NULL) {
 		dq_free(t, &slot, 1);
@@ -321,14 +332,17 @@ aw_relay_table_create(const char *name, uint32_t max_paths, struct rte_rcu_qsbr 
 	t->max_paths = max_paths;
 	t->rcu = rcu;
 	t->slab_n = max_paths + AW_RELAY_SLAB_SLACK;
-	t->slab = rte_zmalloc("aw_relay_slab", sizeof(*t->slab) * t->slab_n, RTE_CACHE_LINE_SIZE);
+	t->slabs.hot = rte_zmalloc("aw_relay_slab", sizeof(*t->slabs.hot) * t->slab_n,
+				   RTE_CACHE_LINE_SIZE);
+	t->slabs.cold = rte_zmalloc("aw_relay_cold", sizeof(*t->slabs.cold) * t->slab_n, 0);
 	t->live = rte_zmalloc("aw_relay_live", sizeof(uint64_t) * (t->slab_n / 64 + 1), 0);
 	t->n_rate_chunk = (t->slab_n + 1) / RATE_CHUNK + 1;
 	t->rate_chunk = rte_zmalloc("aw_relay_rates", sizeof(*t->rate_chunk) * t->n_rate_chunk, 0);
 	t->rate_fresh = 1;
 	/* load at most 3/4 (+ 64: small tables) keeps probe sequences short */
 	t->idx = ridx_new(max_paths + max_paths / 3 + 64);
-	if (t->slab == NULL || t->idx == NULL || t->live == NULL || t->rate_chunk == NULL)
+	if (t->slabs.hot == NULL || t->slabs.cold == NULL || t->idx == NULL || t->live == NULL ||
+	    t->rate_chunk == NULL)
 		goto nomem;
 	t->free_head = FREE_END;
 	t->n_free = t->slab_n;
@@ -350,13 +364,14 @@ aw_relay_table_free(struct aw_relay_table *t)
 {
 	if (t == NULL)
 		return;
-	if (t->idx != NULL && t->slab != NULL)
+	if (t->idx != NULL && t->slabs.hot != NULL && t->slabs.cold != NULL)
 		for (uint32_t i = 0; i < t->idx->cap; i++)
 			if (ent_live(t->idx->e[i]))
-				release(t, &t->slab[ent_slot(t->idx->e[i])]);
+				release(t, &t->slabs.hot[ent_slot(t->idx->e[i])]);
 	rte_rcu_qsbr_dq_delete(t->dq); /* reclaims all: lcores are offline */
 	rte_free(t->idx);
-	rte_free(t->slab);
+	rte_free(t->slabs.hot);
+	rte_free(t->slabs.cold);
 	rte_free(t->live);
 	for (uint32_t c = 0; t->rate_chunk != NULL && c < t->n_rate_chunk; c++)
 		rte_free(t->rate_chunk[c]);
@@ -432,15 +447,17 @@ aw_relay_path_new(struct aw_relay_table *t, const struct aw_relay_entry *e, uint
 		return NULL;
 	}
 	if (t->free_head != FREE_END) {
-		p = &t->slab[t->free_head];
+		p = &t->slabs.hot[t->free_head];
 		t->free_head = p->ack_seq;
 	} else {
-		p = &t->slab[t->fresh++];
+		p = &t->slabs.hot[t->fresh++];
 	}
 	t->n_free--;
+	struct aw_relay_cold *k = aw_relay_path_cold(t, p);
 	memset(p, 0, sizeof(*p));
+	memset(k, 0, sizeof(*k));
 	memcpy(p->id, e->path_id, sizeof(p->id));
-	memcpy(p->tkey, tk, sizeof(tk));
+	memcpy(k->tkey, tk, sizeof(tk));
 	memset(tk, 0, sizeof(tk));
 	p->rate = x;
 	p->suite = e->suite;
@@ -461,7 +478,7 @@ aw_relay_table_same(const struct aw_relay_table *t, const struct aw_relay_entry 
 
 	if (q == NULL || q->suite != e->suite || aw_trs_tkey_init(tk, e->key, e->suite) != 0)
 		return NULL;
-	same = memcmp(q->tkey, tk, sizeof(tk)) == 0;
+	same = memcmp(aw_relay_path_cold(t, q)->tkey, tk, sizeof(tk)) == 0;
 	memset(tk, 0, sizeof(tk));
 	return same ? q : NULL;
 }
@@ -469,15 +486,15 @@ aw_relay_table_same(const struct aw_relay_table *t, const struct aw_relay_entry 
 int
 aw_relay_table_insert(struct aw_relay_table *t, const uint8_t path_id[16], struct aw_relay_path *p)
 {
-	uint32_t h = id_hash(path_id), slot = (uint32_t)(p - t->slab);
+	uint32_t h = id_hash(path_id), slot = (uint32_t)(p - t->slabs.hot);
 	struct ridx *x = t->idx;
 	uint32_t i = ridx_find_from(t, x, path_id, h, home(x, h));
 
 	memcpy(p->id, path_id, sizeof(p->id));
 	if (i != UINT32_MAX) {
-		struct aw_relay_path *old = &t->slab[ent_slot(x->e[i])];
+		struct aw_relay_path *old = &t->slabs.hot[ent_slot(x->e[i])];
 		__atomic_store_n(&x->e[i], ent_tag(h) | (slot + 2), __ATOMIC_RELEASE);
-		live_set(t, (uint32_t)(old - t->slab), false);
+		live_set(t, (uint32_t)(old - t->slabs.hot), false);
 		live_set(t, slot, true);
 		defer(t, old);
 		return 1;
@@ -506,9 +523,9 @@ aw_relay_table_del(struct aw_relay_table *t, const uint8_t path_id[16])
 
 	if (i == UINT32_MAX)
 		return false;
-	struct aw_relay_path *p = &t->slab[ent_slot(x->e[i])];
+	struct aw_relay_path *p = &t->slabs.hot[ent_slot(x->e[i])];
 	__atomic_store_n(&x->e[i], E_TOMB, __ATOMIC_RELEASE);
-	live_set(t, (uint32_t)(p - t->slab), false);
+	live_set(t, (uint32_t)(p - t->slabs.hot), false);
 	defer(t, p);
 	t->n--;
 	return true;
@@ -521,7 +538,7 @@ aw_relay_table_find(const struct aw_relay_table *t, const uint8_t path_id[16])
 	uint32_t h = id_hash(path_id);
 	uint32_t i = ridx_find_from(t, x, path_id, h, home(x, h));
 
-	return i == UINT32_MAX ? NULL : &t->slab[ent_slot(ent_load(x, i))];
+	return i == UINT32_MAX ? NULL : &t->slabs.hot[ent_slot(ent_load(x, i))];
 }
 
 int
@@ -539,7 +556,7 @@ aw_relay_table_iterate(const struct aw_relay_table *t, uint32_t *next, const uin
 		i += (uint32_t)__builtin_ctzll(w);
 		if (i >= t->fresh)
 			break;
-		*p = &t->slab[i];
+		*p = &t->slabs.hot[i];
 		*id = (*p)->id;
 		*next = i + 1;
 		return 0;
@@ -572,7 +589,7 @@ aw_relay_table_lookup_bulk(const struct aw_relay_table *t, const void **ids, uns
 			if (v == E_EMPTY)
 				break;
 			if (ent_match(v, h[i])) {
-				paths[i] = &t->slab[ent_slot(v)];
+				paths[i] = &t->slabs.hot[ent_slot(v)];
 				rte_prefetch0(paths[i]);
 				break;
 			}
@@ -584,7 +601,7 @@ aw_relay_table_lookup_bulk(const struct aw_relay_table *t, const void **ids, uns
 	for (unsigned i = 0; i < n; i++)
 		if (paths[i] != NULL && unlikely(!id_eq(paths[i]->id, ids[i]))) {
 			uint32_t j = ridx_find_from(t, x, ids[i], h[i], pos[i] + 1 == x->cap ? 0 : pos[i] + 1);
-			paths[i] = j == UINT32_MAX ? NULL : &t->slab[ent_slot(ent_load(x, j))];
+			paths[i] = j == UINT32_MAX ? NULL : &t->slabs.hot[ent_slot(ent_load(x, j))];
 		}
 }
 

@@ -2,10 +2,14 @@
 /*
  * aw_relay_table — the relay paths keyed by PathID (SPEC §5.3).
  *
- * A struct aw_relay_path (184 bytes: PathID, tag key, ACK seq, timers,
- * counters, both sides with their replay windows and next-hop caches) comes
- * from a slab allocated at create (max_paths + AW_RELAY_SLAB_SLACK records,
- * the free ones linked through their ack_seq). PathIDs are found by the
+ * A path is 184 bytes in two parts with the same slab index: struct
+ * aw_relay_path (128 bytes, two whole cache lines: PathID, counters, timers,
+ * ACK seq, both sides' seqlock and binding with its next-hop cache: all a
+ * CAPSULE reads) in a 64-byte aligned slab, and struct aw_relay_cold (56
+ * bytes: the tag key and both sides' replay windows, read by signalling only)
+ * in a parallel array, reached with aw_relay_path_cold. Both come from slabs
+ * allocated at create (max_paths + AW_RELAY_SLAB_SLACK records, the free
+ * ones linked through their ack_seq). PathIDs are found by the
  * table's own compact index (aw_relay_table.c): open addressing with linear
  * probing over 4-byte entries (a 7-bit hash tag and the record's slab
  * index), max_paths * 4/3 of them, tombstones on delete, rebuilt into a
@@ -32,7 +36,8 @@
  *    message verified. One (path, side) has at most one writer at a time: the
  *    writer takes the side by moving `wseq` from even to odd with a CAS and
  *    releases it with a store of wseq + 1 (a seqlock). Under it the writer
- *    updates the replay window (so check-and-update is atomic for the side,
+ *    updates the side's replay window (in the cold part: the same seqlock
+ *    guards it there) (so check-and-update is atomic for the side,
  *    whichever lcores the messages arrive on) and, when the message carries
  *    the side's newest sequence number, the binding (clearing its next-hop
  *    cache). An lcore filling the next-hop cache takes the side the same way,
@@ -93,9 +98,9 @@ struct aw_relay_bind {
 #define AW_RELAY_NH_POS_MAX 0xfffffe /* neighbour positions the cache can hold */
 
 struct aw_relay_side {
-	uint32_t wseq;              /* seqlock: odd while a writer holds the side */
+	uint32_t wseq;              /* seqlock: odd while a writer holds the side; also
+				     * guards the side's replay window (aw_relay_cold) */
 	struct aw_relay_bind bind;  /* read under the seqlock */
-	struct aw_replay win;       /* anti-replay window of the side's messages (12 B) */
 };
 
 /*
@@ -114,13 +119,13 @@ struct aw_relay_rate {
 #define AW_RELAY_RATE_BITS 25 /* rate ids: 1 .. slab records + 1 */
 
 /*
- * A path: 184 bytes, everything it needs but the meters of a rated path. The
- * relay never decrypts: tkey is the tag key of aw_trs_crypto.h (suite 1: the
- * HMAC-MD5 states; suite 2: the GCM key, expanded on demand by the lcore's
- * engine cache). id, tkey, suite, rate and the timeouts are read-only once
- * installed. Layout: what a CAPSULE reads (PathID, counters, last_seen_s,
- * drops, rate, both sides' seqlock and binding) comes first; the tag key,
- * ACK seq and timers of signalling and expiry last. No padding.
+ * A path's hot part: 128 bytes, 64-byte aligned, everything a CAPSULE reads
+ * and writes in two whole lines: line 0 the PathID, counters and timers,
+ * line 1 both sides' seqlock and binding, the timeouts and the ACK seq (so
+ * a CAPSULE touches the index entry and these two lines, nothing else). id,
+ * suite, rate and the timeouts are read-only once installed. The meters of a
+ * rated path live in the rate pool; the tag key and the replay windows in
+ * the cold part (aw_relay_path_cold).
  */
 struct aw_relay_path {
 	uint8_t id[16];             /* the PathID: the index's key (read-only once installed) */
@@ -132,11 +137,22 @@ struct aw_relay_path {
 				     * counting: aw_relay_count_drop) */
 	uint32_t rate : AW_RELAY_RATE_BITS; /* rate pool id (aw_relay_table_rate); 0: none */
 	uint32_t suite : 32 - AW_RELAY_RATE_BITS;
-	uint32_t ack_seq;           /* the relay's own seq for ACKs (atomic add) */
-	struct aw_relay_side side[2];
 	uint32_t bind_deadline_s;   /* both sides must be bound by then */
+	struct aw_relay_side side[2]; /* line 1 */
 	uint16_t idle_timeout_s;
 	uint16_t bind_timeout_s;
+	uint32_t ack_seq;           /* the relay's own seq for ACKs (atomic add) */
+} __rte_cache_aligned;
+
+/*
+ * A path's cold part, read by signalling only: the tag key of
+ * aw_trs_crypto.h (the relay never decrypts; suite 1: the HMAC-MD5 states;
+ * suite 2: the GCM key, expanded on demand by the lcore's engine cache),
+ * read-only once installed, and each side's anti-replay window, under that
+ * side's seqlock.
+ */
+struct aw_relay_cold {
+	struct aw_replay win[2];    /* of side i's messages (12 B each) */
 	uint8_t tkey[AW_TRS_TKEY_LEN];
 };
 
@@ -183,6 +199,22 @@ struct aw_relay_path *aw_relay_table_find(const struct aw_relay_table *t,
  */
 int aw_relay_table_iterate(const struct aw_relay_table *t, uint32_t *next, const uint8_t **id,
 			   struct aw_relay_path **p);
+
+/* The first members of struct aw_relay_table (aw_relay_table.c): the two
+ * slabs, fixed for the table's life, for aw_relay_path_cold. */
+struct aw_relay_slabs {
+	struct aw_relay_path *hot;
+	struct aw_relay_cold *cold;
+};
+
+/* The cold part of p, a path of t. Any thread that holds p. */
+static inline struct aw_relay_cold *
+aw_relay_path_cold(const struct aw_relay_table *t, const struct aw_relay_path *p)
+{
+	const struct aw_relay_slabs *s = (const struct aw_relay_slabs *)t;
+
+	return &s->cold[p - s->hot];
+}
 
 /* The meters of p (p->rate != 0). Any thread that holds p. */
 struct aw_relay_rate *aw_relay_table_rate(const struct aw_relay_table *t,

@@ -91,6 +91,52 @@ test_add_find_replace_del(void)
 }
 
 /*
+ * A path's two parts: every hot part starts a cache line (a CAPSULE reads
+ * exactly its two lines), and each path's cold part (tag key, replay
+ * windows) is its own: the tag key of a path made from a key is that key's
+ * (aw_trs_tkey_init), paths with other keys have other ones, a replaced
+ * path's cold part holds the new key, and a window written for one path is
+ * not another's.
+ */
+static void
+test_hot_and_cold_parts(void)
+{
+	char err[128];
+	struct aw_relay_table *t = aw_relay_table_create("ut_rt_hc", 64, rcu, err, sizeof(err));
+	struct aw_relay_path *p[64];
+	uint8_t tk[AW_TRS_TKEY_LEN];
+
+	CHECK(t != NULL);
+	for (unsigned i = 0; i < 64; i++) {
+		struct aw_relay_entry e = entry(i, 1 + (i & 1));
+		CHECK_EQ(put(t, &e, 0), 0);
+		p[i] = aw_relay_table_find(t, e.path_id);
+		CHECK(p[i] != NULL);
+		CHECK_EQ((uintptr_t)p[i] % RTE_CACHE_LINE_SIZE, 0);
+		CHECK_EQ(aw_trs_tkey_init(tk, e.key, e.suite), 0);
+		CHECK(memcmp(aw_relay_path_cold(t, p[i])->tkey, tk, sizeof(tk)) == 0);
+		aw_relay_path_cold(t, p[i])->win[1].top = 1000 + i;
+	}
+	for (unsigned i = 0; i < 64; i++) {
+		CHECK_EQ(aw_relay_path_cold(t, p[i])->win[1].top, 1000 + i);
+		CHECK_EQ(aw_relay_path_cold(t, p[i])->win[0].top, 0);
+		if (i > 0)
+			CHECK(memcmp(aw_relay_path_cold(t, p[i])->tkey,
+				     aw_relay_path_cold(t, p[i - 1])->tkey, AW_TRS_TKEY_LEN) != 0);
+	}
+	struct aw_relay_entry e5 = entry(5, 2);
+	e5.key[3] ^= 0x40;
+	CHECK_EQ(put(t, &e5, 0), 1); /* replaced: a new record, a fresh window */
+	struct aw_relay_path *q = aw_relay_table_find(t, e5.path_id);
+	CHECK(q != NULL && q != p[5]);
+	CHECK_EQ(aw_trs_tkey_init(tk, e5.key, e5.suite), 0);
+	CHECK(memcmp(aw_relay_path_cold(t, q)->tkey, tk, sizeof(tk)) == 0);
+	CHECK_EQ(aw_relay_path_cold(t, q)->win[1].top, 0);
+	CHECK(aw_relay_table_same(t, &e5) == q);
+	aw_relay_table_free(t);
+}
+
+/*
  * The PathID index under churn: 40 rounds of deleting half the paths and
  * adding new ones leave far more tombstones than the index holds, so it is
  * rebuilt several times; every installed path stays found (singly and in
@@ -406,7 +452,8 @@ test_memory_per_path(void)
 	}
 	CHECK_EQ(found, N);
 	size_t all = heap_used() - before;
-	size_t slack = (size_t)AW_RELAY_SLAB_SLACK * sizeof(struct aw_relay_path);
+	const size_t rec = sizeof(struct aw_relay_path) + sizeof(struct aw_relay_cold);
+	size_t slack = (size_t)AW_RELAY_SLAB_SLACK * rec;
 	for (unsigned i = 0; i < NR; i++) {
 		struct aw_relay_entry e = entry(i, 1 + (i & 1));
 		e.has_rate = true;
@@ -417,14 +464,14 @@ test_memory_per_path(void)
 	}
 	CHECK_EQ(rated, NR);
 	size_t with_rate = heap_used() - before;
-	printf("memory per path (%u paths, no rate): %.1f B all included (record %zu B, "
-	       "PathID index, defer queue, live bits %.1f B) + fixed slab slack %zu B "
+	printf("memory per path (%u paths, no rate): %.1f B all included (record %zu B: %zu hot + "
+	       "%zu cold; PathID index, defer queue, live bits %.1f B) + fixed slab slack %zu B "
 	       "(%u records, %zu B per path at this size); a path with a rate adds %zu B\n",
-	       N, (double)(all - slack) / N, sizeof(struct aw_relay_path),
-	       (double)(all - slack) / N - (double)sizeof(struct aw_relay_path), slack,
+	       N, (double)(all - slack) / N, rec, sizeof(struct aw_relay_path),
+	       sizeof(struct aw_relay_cold), (double)(all - slack) / N - (double)rec, slack,
 	       AW_RELAY_SLAB_SLACK, slack / N, (with_rate - all) / NR);
 	CHECK_EQ(all - empty, 0); /* a path allocates nothing beyond the table */
-	/* 184 B record + index (4 B x 4/3) + defer queue + a live bit */
+	/* 184 B record (128 hot + 56 cold) + index (4 B x 4/3) + defer queue + a live bit */
 	CHECK((double)(all - slack) / N <= 192.0);
 	CHECK((with_rate - all) / NR <= 384);
 	aw_relay_table_free(t);
@@ -494,7 +541,8 @@ test_setup(void)
 	CHECK(rcu != NULL);
 }
 
-AW_TEST_MAIN(AW_TEST(test_setup), AW_TEST(test_add_find_replace_del), AW_TEST(test_index_churn),
+AW_TEST_MAIN(AW_TEST(test_setup), AW_TEST(test_add_find_replace_del),
+	     AW_TEST(test_hot_and_cold_parts), AW_TEST(test_index_churn),
 	     AW_TEST(test_bad_rate_refused), AW_TEST(test_drops_saturate),
 	     AW_TEST(test_iterate_across_rebuild), AW_TEST(test_relay_clock_from_create),
 	     AW_TEST(test_expiry_rules), AW_TEST(test_side_seqlock_never_torn),
