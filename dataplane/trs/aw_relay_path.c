@@ -456,10 +456,11 @@ prefetch_record(const struct aw_relay_path *p)
 
 /* Records prefetched this far ahead of the packet being forwarded (the
  * records of the first REC_AHEAD before the chunk's classification, which
- * touches no record for a CAPSULE): a few packets' work (~100 cycles each)
- * covers a memory access, and the lines in flight stay within what the core
- * can track (a whole chunk's 2 x 64 at once would not). */
-#define REC_AHEAD 4
+ * touches no record for a CAPSULE): 16 packets' work covers a memory access
+ * at a million paths (4 and 8 were measured slower: bench/RESULTS.md, eighth
+ * round), and 2 x 16 lines in flight stay within what the core can track (a
+ * whole chunk's 2 x 64 at once would not). */
+#define REC_AHEAD 16
 
 /*
  * Verification of every signalling message of the chunk in one burst first
