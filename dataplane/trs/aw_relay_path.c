@@ -505,11 +505,14 @@ relay_chunk(struct aw_lcore_ctx *c, struct aw_feat_pkt *fp, unsigned n, unsigned
 			/* known here, but both sides must meet at the owner */
 		} else if (rm->msg[AW_TRS_OFF_TYPE] == AW_TRS_T_CAPSULE) {
 			todo[j] = 0;
-		} else if (precheck(rm, aw_relay_path_cold(r->t, rm->path), budget)) {
-			vr[nv] = (struct aw_trs_treq){aw_relay_path_cold(r->t, rm->path)->tkey,
-						      rm->msg, rm->len, rm->path->suite};
-			vslot[j] = nv++;
-			todo[j] = 1;
+		} else {
+			const struct aw_relay_cold *cold = aw_relay_path_cold(r->t, rm->path);
+			if (precheck(rm, cold, budget)) {
+				vr[nv] = (struct aw_trs_treq){cold->tkey, rm->msg, rm->len,
+							      rm->path->suite};
+				vslot[j] = nv++;
+				todo[j] = 1;
+			}
 		}
 	}
 	if (nv != 0)

@@ -61,6 +61,9 @@ struct aw_relay_table {
 	uint32_t rate_fresh;           /* rate ids >= rate_fresh were never used */
 };
 
+_Static_assert(offsetof(struct aw_relay_table, slabs) == 0,
+	       "aw_relay_path_cold reads the table through its first member");
+
 /* Released records form a list through their ack_seq field (no other use
  * while free): no per-path free stack, and the slab's pages are touched only
  * as records are first used. */
