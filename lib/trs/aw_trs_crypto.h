@@ -274,8 +274,10 @@ struct aw_trs_treq {
  * aw_trs_ghash.h: eight key powers, one reduction per eight blocks, else
  * on the library's GHASH), their keys expanded into the engine's
  * AW_TRS_GCM_WAYS-way set-associative cache of AW_TRS_GCM_CACHE expanded GCM keys (least
- * recently used way replaced), indexed and checked by the whole 32-byte key
- * (a replaced key can never hit a stale entry), so signalling that repeats
+ * recently used way replaced; with aw_trs_ghash.h, a burst's keys are looked up first, by a
+ * fingerprint in one cache line per set, and each way's lines prefetched,
+ * then every tag computed, each way checked against the whole 32-byte key
+ * first: a replaced key can never hit a stale entry), so signalling that repeats
  * on a path (a message and its ACK), or on a few thousand paths, costs no
  * second key expansion.
  */
@@ -284,7 +286,7 @@ unsigned aw_trs_tverify_burst(struct aw_trs_engine *e, const struct aw_trs_treq 
 unsigned aw_trs_tsign_burst(struct aw_trs_engine *e, const struct aw_trs_treq *req, unsigned n,
                             int *res);
 /* Expanded GCM keys per ipsec-mb engine, about 1.1 KiB each (4.5 MiB of
- * address space, committed only as keys fill it): enough that the
+ * address space, committed only as keys fill it, and 64 KiB of set lines): enough that the
  * signalling of a few thousand suite-2 paths on one lcore expands each key
  * once, not once per message (a key expansion costs more than the tag). */
 #define AW_TRS_GCM_CACHE 4096

@@ -31,18 +31,26 @@ be64_of(uint64_t v)
  * its first word, the least recently used way replaced (ages from a tick
  * per lookup, compared modulo 2^32). A way holds aw_trs_ghash.c's form
  * (round keys and H^1..H^8: 6 cache lines) where the CPU has PCLMULQDQ
- * (e->gcm_own), else the library's. */
+ * (e->gcm_own), else the library's. What a lookup compares first sits
+ * apart, one cache line per set (struct gcm_set: 64 KiB in all, where the
+ * ways take 4.5 MiB): each way's fingerprint (its key's second word) and
+ * age, so that a lookup reads the lines of the one way it finds, all of
+ * which the tag needs, and no other. */
 #define GCM_SETS (AW_TRS_GCM_CACHE / AW_TRS_GCM_WAYS)
+struct gcm_set {
+	alignas(64) uint32_t fp[AW_TRS_GCM_WAYS];
+	uint32_t used[AW_TRS_GCM_WAYS]; /* the cache's tick at its last use */
+	uint32_t n;                     /* ways filled (in order) */
+};
 struct aw_trs_gcm_way {
 	union {
 		alignas(64) struct gcm_key_data kd;
 		alignas(64) struct aw_gcm_hkey hk;
 	};
-	uint8_t tk[AW_TRS_TKEY_LEN];
-	uint32_t used; /* the cache's tick at its last use */
-	bool valid;
+	uint8_t tk[AW_TRS_TKEY_LEN]; /* the library's form (aw_trs_ghash.c's: hk.rk[0..1]) */
 };
 struct aw_trs_gcm_cache {
+	struct gcm_set tags[GCM_SETS];
 	struct {
 		struct aw_trs_gcm_way way[AW_TRS_GCM_WAYS];
 	} set[GCM_SETS];
@@ -52,6 +60,7 @@ struct aw_trs_gcm_cache {
  * the pages of sets never used are never touched, so an engine commits
  * memory only for the keys it has seen. */
 _Static_assert((GCM_SETS & (GCM_SETS - 1)) == 0, "cache sets: a power of 2");
+_Static_assert(sizeof(struct gcm_set) == 64, "a set's fingerprints and ages: one line");
 
 int
 aw_trs_gcm_cache_init(struct aw_trs_engine *e)
@@ -68,11 +77,12 @@ void
 aw_trs_gcm_cache_fini(struct aw_trs_engine *e)
 {
 	if (e->gcm != NULL) /* the ways in use: the rest was never written */
-		for (unsigned s = 0; s < GCM_SETS; s++)
-			for (unsigned w = 0; w < AW_TRS_GCM_WAYS; w++)
-				if (e->gcm->set[s].way[w].valid)
-					OPENSSL_cleanse(&e->gcm->set[s].way[w],
-					                sizeof(e->gcm->set[s].way[w]));
+		for (unsigned s = 0; s < GCM_SETS; s++) {
+			for (unsigned w = 0; w < e->gcm->tags[s].n; w++)
+				OPENSSL_cleanse(&e->gcm->set[s].way[w], sizeof(e->gcm->set[s].way[w]));
+			if (e->gcm->tags[s].n != 0) /* fingerprints: key bytes too */
+				OPENSSL_cleanse(&e->gcm->tags[s], sizeof(e->gcm->tags[s]));
+		}
 	free(e->gcm_raw);
 	e->gcm_raw = NULL;
 	e->gcm = NULL;
@@ -204,43 +214,74 @@ tk_eq(const uint8_t *a, const uint8_t *b)
 	return _mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_setzero_si128())) == 0xffff;
 }
 
-/* The cache way of tag key tk: a hit, or the key expanded into the least
- * recently used (or an empty) way of its set (e->gcm_own: aw_trs_ghash.c's
- * form). */
+/* Whether way c holds tag key tk: aw_trs_ghash.c's form keeps the key as
+ * its first two round keys (AES-256), in the line the tag reads first. */
+static inline bool
+way_holds(const struct aw_trs_engine *e, const struct aw_trs_gcm_way *c, const uint8_t *tk)
+{
+	return tk_eq(e->gcm_own ? c->hk.rk[0] : c->tk, tk);
+}
+
+/* The set of tag key tk. */
+static inline unsigned
+set_of(const uint8_t *tk)
+{
+	uint32_t w;
+
+	memcpy(&w, tk, sizeof(w));
+	return w & (GCM_SETS - 1);
+}
+
+/*
+ * The cache way of tag key tk: a hit, or the key expanded into an empty
+ * way of its set, else into the least recently used way not used since
+ * tick pin (the ways the caller still needs); NULL when every way of the
+ * set was used since then. pin = the tick this lookup takes (gc->tick + 1)
+ * pins nothing that could be a victim: at most one way carries that tick
+ * (after 2^32 lookups), so a lookup made with it always returns a way.
+ * confirm: a hit is a way with tk's fingerprint and key; else with its
+ * fingerprint only, and the caller checks the key (way_holds) when it has
+ * the way's lines (a different key with the same fingerprint: the caller
+ * expands tk on its own).
+ */
 static const struct aw_trs_gcm_way *
-gcm_key(struct aw_trs_engine *e, const uint8_t *tk)
+gcm_key(struct aw_trs_engine *e, const uint8_t *tk, uint32_t pin, bool confirm)
 {
 	struct aw_trs_gcm_cache *gc = e->gcm;
 	const uint32_t now = ++gc->tick;
-	uint32_t w, oldest = 0;
-	unsigned v = 0;
+	const unsigned s = set_of(tk);
+	struct gcm_set *st = &gc->tags[s];
+	struct aw_trs_gcm_way *way = gc->set[s].way;
+	uint32_t f, oldest = 0;
 
-	memcpy(&w, tk, sizeof(w));
-	struct aw_trs_gcm_way *way = gc->set[w & (GCM_SETS - 1)].way;
-	for (unsigned i = 0; i < AW_TRS_GCM_WAYS; i++) {
-		if (!way[i].valid) { /* ways fill in order: none valid after it */
-			v = i;
-			break;
-		}
-		if (tk_eq(way[i].tk, tk)) {
-			way[i].used = now;
+	memcpy(&f, tk + 4, sizeof(f));
+	unsigned v = st->n < AW_TRS_GCM_WAYS ? st->n : AW_TRS_GCM_WAYS; /* an empty way first */
+	for (unsigned i = 0; i < st->n; i++) {
+		if (st->fp[i] == f && (!confirm || way_holds(e, &way[i], tk))) {
+			st->used[i] = now;
 			e->gcm_hits++;
 			return &way[i];
 		}
-		if (now - way[i].used > oldest) {
-			oldest = now - way[i].used;
+		bool pinned = st->used[i] - pin <= now - pin; /* used in [pin, now] */
+		if (st->n == AW_TRS_GCM_WAYS && !pinned && now - st->used[i] > oldest) {
+			oldest = now - st->used[i];
 			v = i;
 		}
 	}
+	if (v == AW_TRS_GCM_WAYS)
+		return NULL;
 	struct aw_trs_gcm_way *c = &way[v];
 	e->gcm_misses++;
-	if (e->gcm_own)
+	if (e->gcm_own) {
 		aw_gcm_hkey_init(&c->hk, tk);
-	else
+	} else {
 		IMB_AES256_GCM_PRE((IMB_MGR *)e->mgr, tk, &c->kd);
-	memcpy(c->tk, tk, AW_TRS_TKEY_LEN);
-	c->used = now;
-	c->valid = true;
+		memcpy(c->tk, tk, AW_TRS_TKEY_LEN);
+	}
+	st->fp[v] = f;
+	st->used[v] = now;
+	if (v == st->n)
+		st->n++;
 	return c;
 }
 
@@ -251,18 +292,74 @@ aw_trs_gcm_key_tag(void *mgr, const void *gkd, const uint8_t *msg, size_t body_l
 	lib_gcm_tag(mgr, gkd, msg, body_len, tag);
 }
 
+/* The lines of an expanded key that a tag reads (round keys, powers of
+ * H). */
+static inline void
+prefetch_hkey(const struct aw_gcm_hkey *hk)
+{
+	for (size_t off = 0; off < sizeof(*hk); off += 64)
+		__builtin_prefetch((const char *)hk + off, 0, 3);
+}
+
+/* The tag of msg under a tag key whose fingerprint matched another's (about
+ * one lookup in 2^30): expanded for this message only. */
+static __attribute__((noinline)) void
+own_gcm_tag_uncached(const uint8_t *tk, const uint8_t *msg, size_t body_len, uint8_t tag[16])
+{
+	alignas(64) struct aw_gcm_hkey hk;
+
+	aw_gcm_hkey_init(&hk, tk);
+	own_gcm_tag(&hk, msg, body_len, tag);
+	OPENSSL_cleanse(&hk, sizeof(hk));
+}
+
+/*
+ * aw_trs_ghash.c's form, in three passes over the burst: every key's set
+ * line prefetched; then, phase by phase, each key's way found by its
+ * fingerprint (or filled) and that way's lines prefetched; then the tags,
+ * each key checked against its way first. A phase ends early where a key
+ * would have to replace a way the phase still needs (five keys of one set
+ * in one burst).
+ */
+static void
+own_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t *blen,
+            const unsigned *idx, unsigned n)
+{
+	const struct aw_trs_gcm_way *way[AW_TRS_BURST_MAX];
+
+	for (unsigned x = 0; x < n; x++)
+		__builtin_prefetch(&e->gcm->tags[set_of(req[idx[x]].tk)], 0, 3);
+	for (unsigned x = 0; x < n;) {
+		const uint32_t pin = e->gcm->tick + 1;
+		unsigned first = x;
+
+		for (; x < n; x++) {
+			way[x] = gcm_key(e, req[idx[x]].tk, pin, false);
+			if (way[x] == NULL) /* never the phase's first lookup (gcm_key) */
+				break;
+			prefetch_hkey(&way[x]->hk);
+		}
+		for (unsigned y = first; y < x; y++) {
+			const struct aw_trs_treq *r = &req[idx[y]];
+			if (__builtin_expect(way_holds(e, way[y], r->tk), 1)) {
+				own_gcm_tag(&way[y]->hk, r->msg, blen[idx[y]], e->tags[idx[y]]);
+			} else { /* a key expanded: counted as a miss */
+				own_gcm_tag_uncached(r->tk, r->msg, blen[idx[y]], e->tags[idx[y]]);
+				e->gcm_misses++;
+			}
+		}
+	}
+}
+
 void
 aw_trs_gcm_tk_tags(struct aw_trs_engine *e, const struct aw_trs_treq *req, const size_t *blen,
                    const unsigned *idx, unsigned n)
 {
-	const bool own = e->gcm_own;
-
+	if (e->gcm_own)
+		return own_tk_tags(e, req, blen, idx, n);
 	for (unsigned x = 0; x < n; x++) {
 		const unsigned i = idx[x];
-		const struct aw_trs_gcm_way *c = gcm_key(e, req[i].tk);
-		if (own)
-			own_gcm_tag(&c->hk, req[i].msg, blen[i], e->tags[i]);
-		else
-			lib_gcm_tag(e->mgr, &c->kd, req[i].msg, blen[i], e->tags[i]);
+		const struct aw_trs_gcm_way *c = gcm_key(e, req[i].tk, e->gcm->tick + 1, true);
+		lib_gcm_tag(e->mgr, &c->kd, req[i].msg, blen[i], e->tags[i]);
 	}
 }

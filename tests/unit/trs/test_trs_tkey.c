@@ -4,7 +4,8 @@
  * aw_trs_tsign_burst): known answers (the MD5 states ipsec-mb computes, the
  * golden messages Python computed), both engines == the aw_trs_key API on
  * random messages of both suites, the ipsec-mb GCM key cache (hits, misses,
- * two keys fighting for one slot, a replaced key never verifying), errors.
+ * two keys fighting for one slot, a replaced key never verifying, more keys
+ * of one set in a burst than it has ways, two keys of one fingerprint), errors.
  * The 8- and 16-lane HMAC-MD5 kernels alone against OpenSSL: every data
  * length they take, every lane count, lanes at different offsets.
  * Set AW_TRS_TEST_NO_MB=1 to run as on a CPU where intel-ipsec-mb cannot run.
@@ -237,6 +238,91 @@ test_gcm_cache(void)
 	}
 }
 
+/* NK keys of one set in one burst, twice over and shuffled, one message
+ * altered: the burst needs more ways than the set has while every key is
+ * still to be used (ipsec-mb ends a lookup phase there). Signed by every
+ * engine, verified by every engine: the tags agree. */
+static void
+test_gcm_cache_burst(void)
+{
+	enum { N = 3 * NK };
+	uint8_t tk[NK][32], m[N][100];
+	struct aw_trs_treq req[N];
+	int res[N], want[N];
+
+	colliding_keys(tk);
+	for (unsigned s = 0; s < n_engines; s++) {
+		uint64_t h0, m0, h1, m1;
+
+		/* new keys, one message each: every key expanded once (none
+		 * replaces a way another key of the burst still needs) */
+		colliding_keys(tk);
+		for (int i = 0; i < NK; i++) {
+			req[i] = (struct aw_trs_treq){tk[i], m[i], 40, 2};
+			random_hdr(m[i], AW_TRS_T_KEEP_ALIVE);
+		}
+		aw_trs_engine_gcm_stats(engines[s], &h0, &m0);
+		CHECK_EQ(aw_trs_tsign_burst(engines[s], req, NK, res), NK);
+		aw_trs_engine_gcm_stats(engines[s], &h1, &m1);
+		if (aw_trs_engine_impl(engines[s]) == AW_TRS_IMPL_IPSECMB)
+			CHECK_EQ(m1 - m0, NK);
+		CHECK_EQ(h1, h0);
+		for (int i = 0; i < N; i++) {
+			const int k = (i * 7 + i / NK) % NK;
+			req[i] = (struct aw_trs_treq){tk[k], m[i], 40, 2};
+			random_hdr(m[i], AW_TRS_T_KEEP_ALIVE);
+		}
+		CHECK_EQ(aw_trs_tsign_burst(engines[s], req, N, res), N);
+		for (int i = 0; i < N; i++) {
+			req[i].len = 88;
+			want[i] = AW_TRS_OK;
+		}
+		m[N / 2][40] ^= 0x10; /* a body byte: its tag no longer matches */
+		want[N / 2] = AW_TRS_E_BAD_TAG;
+		for (unsigned v = 0; v < n_engines; v++) {
+			memset(res, 0x55, sizeof(res));
+			CHECK_EQ(aw_trs_tverify_burst(engines[v], req, N, res), N - 1);
+			CHECK_MEM(res, want, sizeof(want));
+		}
+	}
+}
+
+/* Two keys of one set whose first eight bytes are equal (the set's index
+ * and ipsec-mb's fingerprint of a way): each message verifies with its own
+ * key only, cached or not, alone or in one burst with the other. */
+static void
+test_gcm_fingerprint(void)
+{
+	uint8_t tk[2][32], m[4][100];
+	struct aw_trs_treq req[4];
+	int res[4];
+
+	rnd_fill(tk[0], 32);
+	memcpy(tk[1], tk[0], 32);
+	tk[1][20] ^= 0x01;
+	for (unsigned e = 0; e < n_engines; e++) {
+		struct aw_trs_engine *en = engines[e];
+
+		for (int i = 0; i < 4; i++) {
+			req[i] = (struct aw_trs_treq){tk[i & 1], m[i], 40, 2};
+			random_hdr(m[i], AW_TRS_T_KEEP_ALIVE);
+		}
+		CHECK_EQ(aw_trs_tsign_burst(en, req, 4, res), 4);
+		CHECK_EQ(tverify1(en, tk[0], m[0], 88), AW_TRS_OK);
+		CHECK_EQ(tverify1(en, tk[1], m[1], 88), AW_TRS_OK);
+		CHECK_EQ(tverify1(en, tk[1], m[0], 88), AW_TRS_E_BAD_TAG);
+		CHECK_EQ(tverify1(en, tk[0], m[1], 88), AW_TRS_E_BAD_TAG);
+		for (int i = 0; i < 4; i++)
+			req[i].len = 88;
+		CHECK_EQ(aw_trs_tverify_burst(en, req, 4, res), 4);
+		for (int i = 0; i < 4; i++) /* each message against the other key */
+			req[i].tk = tk[(i & 1) ^ 1];
+		CHECK_EQ(aw_trs_tverify_burst(en, req, 4, res), 0);
+		for (int i = 0; i < 4; i++)
+			CHECK_EQ(res[i], AW_TRS_E_BAD_TAG);
+	}
+}
+
 static void
 test_errors(void)
 {
@@ -338,5 +424,6 @@ test_cleanup(void)
 }
 
 AW_TEST_MAIN(AW_TEST(test_engines), AW_TEST(test_states_kat), AW_TEST(test_golden),
-             AW_TEST(test_equals_key_api), AW_TEST(test_gcm_cache), AW_TEST(test_errors),
+             AW_TEST(test_equals_key_api), AW_TEST(test_gcm_cache), AW_TEST(test_gcm_cache_burst),
+             AW_TEST(test_gcm_fingerprint), AW_TEST(test_errors),
              AW_TEST(test_md5x8_kernel),              AW_TEST(test_cleanup))
