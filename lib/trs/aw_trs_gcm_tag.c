@@ -233,43 +233,29 @@ set_of(const uint8_t *tk)
 }
 
 /*
- * The cache way of tag key tk: a hit, or the key expanded into an empty
- * way of its set, else into the least recently used way not used since
- * tick pin (the ways the caller still needs); NULL when every way of the
- * set was used since then. pin = the tick this lookup takes (gc->tick + 1)
- * pins nothing that could be a victim: at most one way carries that tick
- * (after 2^32 lookups), so a lookup made with it always returns a way.
- * confirm: a hit is a way with tk's fingerprint and key; else with its
- * fingerprint only, and the caller checks the key (way_holds) when it has
- * the way's lines (a different key with the same fingerprint: the caller
- * expands tk on its own).
+ * A way for tag key tk (fingerprint f), which missed in set st (ways way):
+ * an empty way, else the least recently used way not used since tick pin
+ * (the ways the caller still needs), the key expanded into it; NULL when
+ * every way of the set was used since then. now: this lookup's tick.
  */
-static const struct aw_trs_gcm_way *
-gcm_key(struct aw_trs_engine *e, const uint8_t *tk, uint32_t pin, bool confirm)
+static __attribute__((noinline)) const struct aw_trs_gcm_way *
+gcm_fill(struct aw_trs_engine *e, struct gcm_set *st, struct aw_trs_gcm_way *way,
+         const uint8_t *tk, uint32_t f, uint32_t pin, uint32_t now)
 {
-	struct aw_trs_gcm_cache *gc = e->gcm;
-	const uint32_t now = ++gc->tick;
-	const unsigned s = set_of(tk);
-	struct gcm_set *st = &gc->tags[s];
-	struct aw_trs_gcm_way *way = gc->set[s].way;
-	uint32_t f, oldest = 0;
+	unsigned v = st->n;
+	uint32_t oldest = 0;
 
-	memcpy(&f, tk + 4, sizeof(f));
-	unsigned v = st->n < AW_TRS_GCM_WAYS ? st->n : AW_TRS_GCM_WAYS; /* an empty way first */
-	for (unsigned i = 0; i < st->n; i++) {
-		if (st->fp[i] == f && (!confirm || way_holds(e, &way[i], tk))) {
-			st->used[i] = now;
-			e->gcm_hits++;
-			return &way[i];
+	if (st->n == AW_TRS_GCM_WAYS) {
+		for (unsigned i = 0; i < AW_TRS_GCM_WAYS; i++) {
+			bool pinned = st->used[i] - pin <= now - pin; /* used in [pin, now] */
+			if (!pinned && now - st->used[i] > oldest) {
+				oldest = now - st->used[i];
+				v = i;
+			}
 		}
-		bool pinned = st->used[i] - pin <= now - pin; /* used in [pin, now] */
-		if (st->n == AW_TRS_GCM_WAYS && !pinned && now - st->used[i] > oldest) {
-			oldest = now - st->used[i];
-			v = i;
-		}
+		if (v == AW_TRS_GCM_WAYS)
+			return NULL;
 	}
-	if (v == AW_TRS_GCM_WAYS)
-		return NULL;
 	struct aw_trs_gcm_way *c = &way[v];
 	e->gcm_misses++;
 	if (e->gcm_own) {
@@ -285,6 +271,43 @@ gcm_key(struct aw_trs_engine *e, const uint8_t *tk, uint32_t pin, bool confirm)
 	return c;
 }
 
+/*
+ * The cache way of tag key tk: a hit (the set's four fingerprints compared
+ * at once), or gcm_fill's way (NULL when every way of the set was used
+ * since tick pin). pin = the tick this lookup takes (gc->tick + 1) pins
+ * nothing that could be a victim: at most one way carries that tick (after
+ * 2^32 lookups), so a lookup made with it always returns a way. confirm: a
+ * hit is a way with tk's fingerprint and key; else with its fingerprint
+ * only, and the caller checks the key (way_holds) when it has the way's
+ * lines (a different key with the same fingerprint: the caller expands tk
+ * on its own).
+ */
+static inline __attribute__((always_inline)) const struct aw_trs_gcm_way *
+gcm_key(struct aw_trs_engine *e, const uint8_t *tk, uint32_t pin, bool confirm)
+{
+	struct aw_trs_gcm_cache *gc = e->gcm;
+	const uint32_t now = ++gc->tick;
+	const unsigned s = set_of(tk);
+	struct gcm_set *st = &gc->tags[s];
+	struct aw_trs_gcm_way *way = gc->set[s].way;
+	uint32_t f;
+
+	_Static_assert(AW_TRS_GCM_WAYS == 4, "a set's fingerprints: one 16-byte compare");
+	memcpy(&f, tk + 4, sizeof(f));
+	__m128i eq = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)(const void *)st->fp),
+	                             _mm_set1_epi32((int)f));
+	unsigned hit = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(eq)) & ((1u << st->n) - 1);
+	for (; hit != 0; hit &= hit - 1) {
+		const unsigned i = (unsigned)__builtin_ctz(hit);
+		if (!confirm || way_holds(e, &way[i], tk)) {
+			st->used[i] = now;
+			e->gcm_hits++;
+			return &way[i];
+		}
+	}
+	return gcm_fill(e, st, way, tk, f, pin, now);
+}
+
 void
 aw_trs_gcm_key_tag(void *mgr, const void *gkd, const uint8_t *msg, size_t body_len,
                    uint8_t tag[16])
@@ -297,8 +320,15 @@ aw_trs_gcm_key_tag(void *mgr, const void *gkd, const uint8_t *msg, size_t body_l
 static inline void
 prefetch_hkey(const struct aw_gcm_hkey *hk)
 {
-	for (size_t off = 0; off < sizeof(*hk); off += 64)
-		__builtin_prefetch((const char *)hk + off, 0, 3);
+	const char *p = (const char *)hk;
+
+	_Static_assert(sizeof(*hk) > 5 * 64 && sizeof(*hk) <= 6 * 64, "six lines, written out");
+	__builtin_prefetch(p, 0, 3);
+	__builtin_prefetch(p + 64, 0, 3);
+	__builtin_prefetch(p + 128, 0, 3);
+	__builtin_prefetch(p + 192, 0, 3);
+	__builtin_prefetch(p + 256, 0, 3);
+	__builtin_prefetch(p + 320, 0, 3);
 }
 
 /* The tag of msg under a tag key whose fingerprint matched another's (about
