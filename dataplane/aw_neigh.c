@@ -55,10 +55,11 @@ aw_neigh_create(const struct aw_neigh_settings *set, uint64_t tsc_hz, char *err,
 	uint32_t cap = (uint32_t)rte_hash_max_key_id(t->hash) + 1;
 	t->fast = rte_zmalloc("aw_neigh_fast", cap * sizeof(*t->fast), RTE_CACHE_LINE_SIZE);
 	t->slow = rte_zmalloc("aw_neigh_slow", cap * sizeof(*t->slow), 0);
+	t->live = rte_malloc("aw_neigh_live", cap * sizeof(*t->live), 0);
 	t->pending_store = rte_zmalloc("aw_neigh_pend",
 				       (size_t)cap * RTE_MAX(set->pending_packets, 1u) *
 					       sizeof(struct rte_mbuf *), 0);
-	if (t->fast == NULL || t->slow == NULL || t->pending_store == NULL)
+	if (t->fast == NULL || t->slow == NULL || t->live == NULL || t->pending_store == NULL)
 		goto nomem;
 	t->head.words = &t->fast[0].word;
 	for (uint32_t i = 0; i < cap; i++)
@@ -84,6 +85,7 @@ aw_neigh_free(struct aw_neigh_table *t)
 	}
 	rte_free(t->fast);
 	rte_free(t->slow);
+	rte_free(t->live);
 	rte_free(t->pending_store);
 	rte_free(t);
 }
@@ -105,7 +107,7 @@ aw_neigh_get_or_create(struct aw_neigh_table *t, const struct aw_addr *addr, uin
 	pos = rte_hash_add_key(t->hash, addr);
 	if (pos < 0)
 		return -1;
-	t->n_entries++;
+	t->live[t->n_entries++] = pos;
 	struct aw_neigh_slow *s = &t->slow[pos];
 	s->addr = *addr;
 	s->state = AW_NEIGH_INCOMPLETE;
@@ -248,19 +250,15 @@ void
 aw_neigh_timers(struct aw_neigh_table *t, uint64_t now, uint32_t budget,
 		aw_neigh_probe_fn probe, aw_neigh_fail_fn failed, void *arg)
 {
-	const void *key;
-	void *data;
-	uint32_t iter = t->scan_pos;
-
-	while (budget-- > 0) {
-		int32_t pos = rte_hash_iterate(t->hash, &key, &data, &iter);
-		if (pos < 0) {
-			iter = 0; /* wrapped: start over next time */
-			break;
-		}
-		entry_timer(t, pos, now, probe, failed, arg);
+	/* Not rte_hash_iterate: it walks empty slots too, so a call would cost
+	 * the table's capacity (neighbor_cache.max_entries up to 2^20: whole
+	 * milliseconds of the housekeeper every millisecond), not `budget`. */
+	while (budget-- > 0 && t->scan_pos < t->n_entries) {
+		entry_timer(t, t->live[t->scan_pos], now, probe, failed, arg);
+		t->scan_pos++;
 	}
-	t->scan_pos = iter;
+	if (t->scan_pos >= t->n_entries)
+		t->scan_pos = 0; /* wrapped: start over next time */
 }
 
 bool

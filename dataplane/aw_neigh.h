@@ -109,9 +109,11 @@ bool aw_neigh_enqueue(struct aw_neigh_table *t, int32_t pos, struct rte_mbuf *m)
 uint16_t aw_neigh_take_pending(struct aw_neigh_table *t, int32_t pos, struct rte_mbuf **out);
 
 /* Timer work, bounded: examines up to `budget` entries from where the last call
- * stopped. For each entry needing a probe, calls probe(pos, arg); for entries
- * whose probes ran out, marks them FAILED and returns queued packets through
- * failed(m, arg). */
+ * stopped, in the order they were created (a call that reaches the last one
+ * stops there; the next starts from the first), at a cost of the entries
+ * examined, whatever max_entries is. For each entry needing a probe, calls
+ * probe(pos, arg); for entries whose probes ran out, marks them FAILED and
+ * returns queued packets through failed(m, arg). */
 typedef void (*aw_neigh_probe_fn)(int32_t pos, void *arg);
 typedef void (*aw_neigh_fail_fn)(struct rte_mbuf *m, void *arg);
 void aw_neigh_timers(struct aw_neigh_table *t, uint64_t now, uint32_t budget,

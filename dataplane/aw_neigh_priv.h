@@ -37,8 +37,11 @@ struct aw_neigh_table {
 	struct rte_hash *hash;
 	struct aw_neigh_settings set;
 	uint64_t tsc_hz;
-	uint32_t scan_pos; /* writer: next entry of the incremental timer scan */
-	uint32_t n_entries; /* writer: keys in the hash */
+	uint32_t scan_pos; /* writer: index into `live` of the timer scan's next entry */
+	uint32_t n_entries; /* writer: keys in the hash (and entries of `live`) */
+	int32_t *live;      /* writer: the keys' positions in creation order (keys
+			     * are never deleted), so the timer scan costs the
+			     * entries it examines, whatever the capacity */
 	struct aw_neigh_fast *fast;
 	struct aw_neigh_slow *slow;
 	struct rte_mbuf **pending_store;

@@ -161,12 +161,70 @@ test_neigh(void)
 	aw_neigh_free(t);
 }
 
+static int32_t probed[16];
+static unsigned n_probed;
+
+static void
+on_probe_record(int32_t pos, void *arg)
+{
+	(void)arg;
+	if (n_probed < RTE_DIM(probed))
+		probed[n_probed] = pos;
+	n_probed++;
+}
+
+/*
+ * The timer scan examines `budget` entries per call, in the order they were
+ * created, and a call that reaches the last one stops there (the next starts
+ * from the first), however large the table's capacity: a few entries in a
+ * table of 65,536 (the scan used to walk the hash's empty slots too, so a
+ * call cost the capacity, not the budget: bench/RESULTS.md, tenth round).
+ */
+static void
+test_neigh_timer_scan(void)
+{
+	struct aw_neigh_settings set = {.max_entries = 65536, .reachable_s = 10,
+					.probe_interval_ms = 100, .probes = 100,
+					.pending_packets = 1};
+	const uint64_t hz = 1000000, step = hz; /* 1 s a call: every entry is due */
+	char err[128];
+	struct aw_neigh_table *t = aw_neigh_create(&set, hz, err, sizeof(err));
+	int32_t pos[5];
+
+	CHECK(t != NULL);
+	for (unsigned i = 0; i < RTE_DIM(pos); i++) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "10.7.%u.%u", i * 37 % 256, 200 - i);
+		struct aw_addr a = A(buf);
+		pos[i] = aw_neigh_get_or_create(t, &a, 0);
+		CHECK(pos[i] >= 0);
+	}
+	/* budget 2: 0 1 | 2 3 | 4 (the end) | 0 1 */
+	const unsigned want[] = {0, 1, 2, 3, 4, 0, 1};
+	const unsigned per_call[] = {2, 2, 1, 2};
+	unsigned k = 0;
+	n_probed = 0;
+	for (unsigned call = 0; call < RTE_DIM(per_call); call++) {
+		unsigned before = n_probed;
+		aw_neigh_timers(t, (call + 1) * step, 2, on_probe_record, on_fail, NULL);
+		CHECK_EQ(n_probed - before, per_call[call]);
+	}
+	CHECK_EQ(n_probed, RTE_DIM(want));
+	for (k = 0; k < RTE_DIM(want); k++)
+		CHECK_EQ(probed[k], pos[want[k]]);
+	/* An empty budget examines nothing. */
+	aw_neigh_timers(t, 10 * step, 0, on_probe_record, on_fail, NULL);
+	CHECK_EQ(n_probed, RTE_DIM(want));
+	aw_neigh_free(t);
+}
+
 int
 main(void)
 {
 	aw_test_eal_init();
 	CHECK_EQ(aw_meta_register(), 0);
 	pool = rte_pktmbuf_pool_create("ut", 1023, 0, 0, 256, 0);
-	static const struct aw_test_case cases[] = {AW_TEST(test_addrset), AW_TEST(test_neigh)};
+	static const struct aw_test_case cases[] = {AW_TEST(test_addrset), AW_TEST(test_neigh),
+						   AW_TEST(test_neigh_timer_scan)};
 	return aw_test_run(cases, sizeof(cases) / sizeof(cases[0]));
 }
