@@ -128,11 +128,13 @@ def test_data_plane_cli_examples_run_against_the_readme_config(tmp_path):
     import signal
     import time
     cfg = json.loads([b for lang, b in BLOCKS if lang == "json"][0])
+    import shutil
     sock = str(tmp_path / "dp.sock")
     cfg["api"]["unix"] = sock
     (tmp_path / "cfg.json").write_text(json.dumps(cfg))
+    prefix = "awreadme%d" % os.getpid()
     dp = subprocess.Popen([prog("anyway-dataplane"), "-l", "0", "--no-huge", "-m", "512", "--no-pci",
-                           "--file-prefix", "awreadme%d" % os.getpid(), "--vdev", "net_null0", "--vdev", "net_null1", "--",
+                           "--file-prefix", prefix, "--vdev", "net_null0", "--vdev", "net_null1", "--",
                            "--config", str(tmp_path / "cfg.json")],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -159,3 +161,4 @@ def test_data_plane_cli_examples_run_against_the_readme_config(tmp_path):
         except subprocess.TimeoutExpired:
             dp.kill()
             dp.wait()
+        shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)  # the EAL's runtime files
