@@ -239,17 +239,41 @@ svc_prefix_input(struct aw_lcore_ctx *c, struct rte_mbuf *m, const uint8_t *ip, 
 	to_feature(b, m, hl, len, proto, AW_FEAT_SVC_PREFIX, v6);
 }
 
+/*
+ * The address set as one burst sees it, with the last own address a packet
+ * of the burst was sent to, per family: most packets of a burst are for the
+ * same address (the relay's, a VIP), and one compare then replaces the
+ * filter, hash and probe. Lives for one burst, so it never outlives `as`.
+ */
+struct burst_addrs {
+	const struct aw_addrset *as;
+	const struct aw_addrset_entry *last[2]; /* by v6; NULL: none yet */
+};
+
+static __rte_always_inline const struct aw_addrset_entry *
+own_dst(struct burst_addrs *ba, const uint8_t *dst, const int v6)
+{
+	const struct aw_addrset_entry *e = ba->last[v6];
+
+	if (e != NULL && memcmp(e->b, dst, v6 ? 16 : 4) == 0)
+		return e;
+	e = aw_addrset_lookup(ba->as, dst, v6 ? AW_AF_INET6 : AW_AF_INET4);
+	if (e != NULL)
+		ba->last[v6] = e;
+	return e;
+}
+
 static __rte_always_inline void
-ip_input(struct aw_lcore_ctx *c, const struct aw_addrset *as, struct rte_mbuf *m, const int v6)
+ip_input(struct aw_lcore_ctx *c, struct burst_addrs *ba, struct rte_mbuf *m, const int v6)
 {
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, L3_OFF);
-	const uint8_t fam = v6 ? AW_AF_INET6 : AW_AF_INET4;
+	const struct aw_addrset *as = ba->as;
 	uint32_t hl, len;
 
 	if (!ip_valid(m, ip, &hl, &len, v6))
 		return;
 	const uint8_t *dst = ip_dst(ip, v6);
-	const struct aw_addrset_entry *e = aw_addrset_lookup(as, dst, fam);
+	const struct aw_addrset_entry *e = own_dst(ba, dst, v6);
 	if (e != NULL) {
 		if (unlikely(bad_source(as, ip_src(ip, v6), v6)))
 			return aw_set_drop(m, v6 ? AW_DROP_IPV6_BAD_SOURCE : AW_DROP_IPV4_BAD_SOURCE);
@@ -280,7 +304,7 @@ l2_for_us(const struct rte_ether_hdr *eth, const struct aw_port *port)
 }
 
 static __rte_always_inline void
-classify(struct aw_lcore_ctx *c, const struct aw_addrset *as, struct rte_mbuf *m)
+classify(struct aw_lcore_ctx *c, struct burst_addrs *ba, struct rte_mbuf *m)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 
@@ -291,10 +315,10 @@ classify(struct aw_lcore_ctx *c, const struct aw_addrset *as, struct rte_mbuf *m
 	if (unlikely(!l2_for_us(eth, &c->dp->ports[aw_meta(m)->port_in])))
 		return aw_set_drop(m, AW_DROP_L2_OTHER_HOST);
 	if (likely(eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)))
-		return ip_input(c, as, m, 0);
+		return ip_input(c, ba, m, 0);
 	switch (eth->ether_type) {
 	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
-		return ip_input(c, as, m, 1);
+		return ip_input(c, ba, m, 1);
 	case RTE_BE16(RTE_ETHER_TYPE_ARP):
 		return aw_set_slow(m, AW_SLOW_ARP);
 	default:
@@ -340,7 +364,7 @@ aw_set_again(struct aw_lcore_ctx *c, struct rte_mbuf *m, unsigned feat_id, uint3
 
 /* The packets features re-injected in the last pass, classified again. */
 static void
-reclassify(struct aw_lcore_ctx *c, const struct aw_addrset *as)
+reclassify(struct aw_lcore_ctx *c, struct burst_addrs *ba)
 {
 	struct rte_mbuf *pkts[AW_MAX_BURST];
 	const uint16_t n = c->n_again;
@@ -348,14 +372,14 @@ reclassify(struct aw_lcore_ctx *c, const struct aw_addrset *as)
 	memcpy(pkts, c->again, n * sizeof(pkts[0]));
 	c->n_again = 0;
 	for (uint16_t i = 0; i < n; i++)
-		classify(c, as, pkts[i]);
+		classify(c, ba, pkts[i]);
 	run_batches(c);
 }
 
 void
 aw_process_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 {
-	const struct aw_addrset *as = __atomic_load_n(&c->dp->addrs, __ATOMIC_ACQUIRE);
+	struct burst_addrs ba = {.as = __atomic_load_n(&c->dp->addrs, __ATOMIC_ACQUIRE)};
 	uint16_t i;
 
 	c->in_burst = true;
@@ -363,14 +387,14 @@ aw_process_burst(struct aw_lcore_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i + PREFETCH_AHEAD < n; i++) {
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
-		classify(c, as, pkts[i]);
+		classify(c, &ba, pkts[i]);
 	}
 	for (; i < n; i++)
-		classify(c, as, pkts[i]);
+		classify(c, &ba, pkts[i]);
 	run_batches(c);
 	/* bounded: aw_set_again refuses a packet beyond AW_REINJECT_MAX levels */
 	while (unlikely(c->n_again != 0))
-		reclassify(c, as);
+		reclassify(c, &ba);
 	for (unsigned f = 0; f < AW_FEAT__COUNT; f++)
 		if (aw_features[f]->burst_end != NULL && c->feat_lc[f] != NULL)
 			aw_features[f]->burst_end(c);

@@ -173,6 +173,22 @@ def test_echo_v6():
     check(res, rx=1, tx=1, echo_replies=1)
 
 
+def test_echo_to_many_own_addresses_in_one_burst():
+    """One burst to several own addresses and VIPs of both families, some in a
+    row, some whose leading bytes match another's (2001:db8:...): each packet
+    is answered from the address it was sent to (an AARP VIP: from the port's
+    own address), in order, whatever the packet before it was for."""
+    plan = [(4, P0_V4, P0_V4), (4, VIP4, VIP4), (4, VIP4, VIP4), (6, P0_V6, P0_V6),
+            (6, VIP6, VIP6), (4, P1_V4, P1_V4), (6, AARP6, P0_V6), (6, P0_V6, P0_V6),
+            (6, P1_V6, P1_V6), (4, AARP4, P0_V4), (4, P0_V4, P0_V4), (6, VIP6, VIP6)]
+    reqs = [echo4(dst=d, seq=i) if fam == 4 else echo6(dst=d, seq=i) for i, (fam, d, _) in enumerate(plan)]
+    res = run(config(), {0: reqs})
+    assert len(res.out[0]) == len(plan), [p.summary() for p in res.out[0]]
+    for (fam, _, src), req, rep in zip(plan, reqs, res.out[0]):
+        (check_echo4_reply if fam == 4 else check_echo6_reply)(rep, req, src)
+    check(res, rx=len(plan), tx=len(plan), echo_replies=len(plan))
+
+
 def test_echo_v4_bad_checksum():
     req = echo4()
     req[ICMP].chksum ^= 0x0101
