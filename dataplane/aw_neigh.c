@@ -56,14 +56,18 @@ aw_neigh_create(const struct aw_neigh_settings *set, uint64_t tsc_hz, char *err,
 	t->fast = rte_zmalloc("aw_neigh_fast", cap * sizeof(*t->fast), RTE_CACHE_LINE_SIZE);
 	t->slow = rte_zmalloc("aw_neigh_slow", cap * sizeof(*t->slow), 0);
 	t->live = rte_malloc("aw_neigh_live", cap * sizeof(*t->live), 0);
-	t->pending_store = rte_zmalloc("aw_neigh_pend",
-				       (size_t)cap * RTE_MAX(set->pending_packets, 1u) *
-					       sizeof(struct rte_mbuf *), 0);
-	if (t->fast == NULL || t->slow == NULL || t->live == NULL || t->pending_store == NULL)
+	t->n_queues = RTE_MIN(cap, (uint32_t)AW_NEIGH_PENDING_QUEUES);
+	t->pending_store = rte_malloc("aw_neigh_pend",
+				      (size_t)t->n_queues * RTE_MAX(set->pending_packets, 1u) *
+					      sizeof(struct rte_mbuf *), 0);
+	t->free_queues = rte_malloc("aw_neigh_freeq", t->n_queues * sizeof(uint32_t), 0);
+	if (t->fast == NULL || t->slow == NULL || t->live == NULL || t->pending_store == NULL ||
+	    t->free_queues == NULL)
 		goto nomem;
 	t->head.words = &t->fast[0].word;
-	for (uint32_t i = 0; i < cap; i++)
-		t->slow[i].pending = t->pending_store + (size_t)i * RTE_MAX(set->pending_packets, 1u);
+	for (uint32_t q = 0; q < t->n_queues; q++)
+		t->free_queues[q] = t->n_queues - 1 - q;
+	t->n_free_queues = t->n_queues;
 	return t;
 nomem:
 	snprintf(err, errlen, "neighbour cache: out of memory for %u entries", set->max_entries);
@@ -80,13 +84,14 @@ aw_neigh_free(struct aw_neigh_table *t)
 		uint32_t cap = (uint32_t)rte_hash_max_key_id(t->hash) + 1;
 		for (uint32_t i = 0; t->slow && i < cap; i++)
 			for (uint16_t k = 0; k < t->slow[i].n_pending; k++)
-				rte_pktmbuf_free(t->slow[i].pending[k]);
+				rte_pktmbuf_free(t->slow[i].pending[k]); /* n_pending > 0: a queue */
 		rte_hash_free(t->hash);
 	}
 	rte_free(t->fast);
 	rte_free(t->slow);
 	rte_free(t->live);
 	rte_free(t->pending_store);
+	rte_free(t->free_queues);
 	rte_free(t);
 }
 
@@ -114,6 +119,7 @@ aw_neigh_get_or_create(struct aw_neigh_table *t, const struct aw_addr *addr, uin
 	s->port = port;
 	s->probes_sent = 0;
 	s->n_pending = 0;
+	s->pending = NULL;
 	s->deadline = 0; /* probe at once */
 	publish(t, pos, 0);
 	return pos;
@@ -195,8 +201,25 @@ aw_neigh_enqueue(struct aw_neigh_table *t, int32_t pos, struct rte_mbuf *m)
 
 	if (s->n_pending >= t->set.pending_packets)
 		return false;
+	if (s->pending == NULL) {
+		if (t->n_free_queues == 0)
+			return false; /* AW_NEIGH_PENDING_QUEUES next hops have packets waiting */
+		uint32_t q = t->free_queues[--t->n_free_queues];
+		s->pending = t->pending_store + (size_t)q * RTE_MAX(t->set.pending_packets, 1u);
+	}
 	s->pending[s->n_pending++] = m;
 	return true;
+}
+
+/* The entry's queue back to the pool, once it is empty. */
+static void
+queue_release(struct aw_neigh_table *t, struct aw_neigh_slow *s)
+{
+	if (s->pending == NULL)
+		return;
+	size_t q = (size_t)(s->pending - t->pending_store) / RTE_MAX(t->set.pending_packets, 1u);
+	t->free_queues[t->n_free_queues++] = (uint32_t)q;
+	s->pending = NULL;
 }
 
 uint16_t
@@ -205,8 +228,10 @@ aw_neigh_take_pending(struct aw_neigh_table *t, int32_t pos, struct rte_mbuf **o
 	struct aw_neigh_slow *s = &t->slow[pos];
 	uint16_t n = s->n_pending;
 
-	memcpy(out, s->pending, n * sizeof(*out));
+	if (n != 0)
+		memcpy(out, s->pending, n * sizeof(*out));
 	s->n_pending = 0;
+	queue_release(t, s);
 	return n;
 }
 
@@ -235,6 +260,7 @@ entry_timer(struct aw_neigh_table *t, int32_t pos, uint64_t now, aw_neigh_probe_
 			publish(t, pos, 0);
 			while (s->n_pending > 0)
 				failed(s->pending[--s->n_pending], arg);
+			queue_release(t, s);
 			break;
 		}
 		s->probes_sent++;

@@ -103,7 +103,14 @@ bool aw_neigh_first_probe(struct aw_neigh_table *t, int32_t pos, uint64_t now);
 /* A FAILED entry becomes INCOMPLETE again once its hold-down has passed.
  * Returns false while the entry is FAILED and held down (drop the packet). */
 bool aw_neigh_restart(struct aw_neigh_table *t, int32_t pos, uint64_t now);
-/* Queue a packet on an unresolved entry; false when the queue is full. */
+/* Pending queues (pending_packets pointers each) shared by the entries: an
+ * entry holds one only while packets wait on it, so their memory follows the
+ * next hops being resolved at once, not max_entries. */
+#define AW_NEIGH_PENDING_QUEUES 4096
+/* Queue a packet on an unresolved entry; false when its queue is full, or when
+ * AW_NEIGH_PENDING_QUEUES (4,096) other entries hold packets already (queues
+ * come from a shared pool, taken on the first packet, given back when the
+ * entry's packets are taken or failed). */
 bool aw_neigh_enqueue(struct aw_neigh_table *t, int32_t pos, struct rte_mbuf *m);
 /* Takes the queued packets out (caller sends or drops them). */
 uint16_t aw_neigh_take_pending(struct aw_neigh_table *t, int32_t pos, struct rte_mbuf **out);

@@ -29,8 +29,9 @@ struct aw_neigh_slow {
 	uint8_t port;      /* port the next hop is reached on (from the route) */
 	uint16_t n_pending;
 	uint64_t deadline; /* TSC: next probe (INCOMPLETE/STALE) or staleness (REACHABLE) */
-	struct rte_mbuf **pending;
+	struct rte_mbuf **pending; /* a queue of the pool while packets wait; else NULL */
 };
+
 
 struct aw_neigh_table {
 	struct aw_neigh_head head; /* first: readers cast to it (aw_neigh.h) */
@@ -44,7 +45,10 @@ struct aw_neigh_table {
 			     * entries it examines, whatever the capacity */
 	struct aw_neigh_fast *fast;
 	struct aw_neigh_slow *slow;
-	struct rte_mbuf **pending_store;
+	struct rte_mbuf **pending_store; /* n_queues queues of pending_packets pointers */
+	uint32_t n_queues;
+	uint32_t n_free_queues;
+	uint32_t *free_queues;           /* a stack of queue numbers */
 };
 
 static inline uint64_t

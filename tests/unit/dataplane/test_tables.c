@@ -93,6 +93,13 @@ on_fail(struct rte_mbuf *m, void *arg)
 }
 
 static void
+on_fail_keep(struct rte_mbuf *m, void *arg)
+{
+	(void)m, (void)arg;
+	failed++;
+}
+
+static void
 test_neigh(void)
 {
 	struct aw_neigh_settings set = {.max_entries = 64, .reachable_s = 10,
@@ -218,6 +225,64 @@ test_neigh_timer_scan(void)
 	aw_neigh_free(t);
 }
 
+/*
+ * Pending queues come from a pool of AW_NEIGH_PENDING_QUEUES shared by the
+ * entries: in a table larger than the pool, one entry more than the pool
+ * cannot queue until another entry's packets are taken, and a failed entry
+ * gives its queue back too. (One mbuf stands for every packet: all are taken
+ * back before the table is freed.)
+ */
+static void
+test_neigh_pending_pool(void)
+{
+	struct aw_neigh_settings set = {.max_entries = 8192, .reachable_s = 10,
+					.probe_interval_ms = 100, .probes = 1,
+					.pending_packets = 2};
+	const unsigned nq = AW_NEIGH_PENDING_QUEUES, n = nq + 1;
+	char err[128];
+	struct aw_neigh_table *t = aw_neigh_create(&set, 1000000, err, sizeof(err));
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool), *out[2];
+	static int32_t pos[AW_NEIGH_PENDING_QUEUES + 1];
+	unsigned queued = 0;
+
+	CHECK(t != NULL && m != NULL);
+	for (unsigned i = 0; i < n; i++) {
+		struct aw_addr a = {.family = AW_AF_INET4};
+		uint32_t v = rte_cpu_to_be_32(0x0a100000u + i);
+		memcpy(a.b, &v, 4);
+		pos[i] = aw_neigh_get_or_create(t, &a, 0);
+		CHECK(pos[i] >= 0);
+	}
+	for (unsigned i = 0; i < nq; i++)
+		queued += aw_neigh_enqueue(t, pos[i], m);
+	CHECK_EQ(queued, nq);
+	CHECK(aw_neigh_enqueue(t, pos[0], m));   /* its own queue: a second packet */
+	CHECK(!aw_neigh_enqueue(t, pos[0], m));  /* pending_packets = 2 */
+	CHECK(!aw_neigh_enqueue(t, pos[nq], m)); /* the pool is empty */
+	CHECK_EQ(aw_neigh_take_pending(t, pos[0], out), 2);
+	CHECK(out[0] == m && out[1] == m);
+	CHECK(aw_neigh_enqueue(t, pos[nq], m));  /* entry 0's queue, given back */
+	CHECK(!aw_neigh_enqueue(t, pos[0], m));
+	/* Every entry fails (one probe, unanswered): the nq waiting packets are
+	 * failed and every queue is back in the pool. */
+	failed = 0;
+	aw_neigh_timers(t, 0, n, on_probe, on_fail_keep, NULL);
+	aw_neigh_timers(t, 200000, n, on_probe, on_fail_keep, NULL);
+	CHECK_EQ(aw_neigh_state(t, pos[1]), AW_NEIGH_FAILED);
+	CHECK_EQ(failed, (int)nq);
+	CHECK(aw_neigh_enqueue(t, pos[0], m)); /* it held no queue: one from the pool */
+	queued = 0;
+	for (unsigned i = 1; i < nq; i++)
+		queued += aw_neigh_enqueue(t, pos[i], m);
+	CHECK_EQ(queued, nq - 1);
+	CHECK(!aw_neigh_enqueue(t, pos[nq], m)); /* the pool is empty again */
+	/* Everything back before the table is freed (one mbuf stood for all). */
+	for (unsigned i = 0; i <= nq; i++)
+		aw_neigh_take_pending(t, pos[i], out);
+	aw_neigh_free(t);
+	rte_pktmbuf_free(m);
+}
+
 int
 main(void)
 {
@@ -225,6 +290,7 @@ main(void)
 	CHECK_EQ(aw_meta_register(), 0);
 	pool = rte_pktmbuf_pool_create("ut", 1023, 0, 0, 256, 0);
 	static const struct aw_test_case cases[] = {AW_TEST(test_addrset), AW_TEST(test_neigh),
-						   AW_TEST(test_neigh_timer_scan)};
+						   AW_TEST(test_neigh_timer_scan),
+						   AW_TEST(test_neigh_pending_pool)};
 	return aw_test_run(cases, sizeof(cases) / sizeof(cases[0]));
 }
