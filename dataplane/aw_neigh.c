@@ -27,6 +27,14 @@ neigh_hash(const void *key, uint32_t len, uint32_t init)
 	return aw_addr_hash(a->b, a->family) ^ init;
 }
 
+/* Pointers in one pending queue (a table with pending_packets 0 still has
+ * queues of one, never used). */
+static inline size_t
+queue_len(const struct aw_neigh_settings *set)
+{
+	return RTE_MAX(set->pending_packets, 1u);
+}
+
 struct aw_neigh_table *
 aw_neigh_create(const struct aw_neigh_settings *set, uint64_t tsc_hz, char *err, size_t errlen)
 {
@@ -58,8 +66,7 @@ aw_neigh_create(const struct aw_neigh_settings *set, uint64_t tsc_hz, char *err,
 	t->live = rte_malloc("aw_neigh_live", cap * sizeof(*t->live), 0);
 	t->n_queues = RTE_MIN(cap, (uint32_t)AW_NEIGH_PENDING_QUEUES);
 	t->pending_store = rte_malloc("aw_neigh_pend",
-				      (size_t)t->n_queues * RTE_MAX(set->pending_packets, 1u) *
-					      sizeof(struct rte_mbuf *), 0);
+				      t->n_queues * queue_len(set) * sizeof(struct rte_mbuf *), 0);
 	t->free_queues = rte_malloc("aw_neigh_freeq", t->n_queues * sizeof(uint32_t), 0);
 	if (t->fast == NULL || t->slow == NULL || t->live == NULL || t->pending_store == NULL ||
 	    t->free_queues == NULL)
@@ -205,7 +212,7 @@ aw_neigh_enqueue(struct aw_neigh_table *t, int32_t pos, struct rte_mbuf *m)
 		if (t->n_free_queues == 0)
 			return false; /* AW_NEIGH_PENDING_QUEUES next hops have packets waiting */
 		uint32_t q = t->free_queues[--t->n_free_queues];
-		s->pending = t->pending_store + (size_t)q * RTE_MAX(t->set.pending_packets, 1u);
+		s->pending = t->pending_store + q * queue_len(&t->set);
 	}
 	s->pending[s->n_pending++] = m;
 	return true;
@@ -217,7 +224,7 @@ queue_release(struct aw_neigh_table *t, struct aw_neigh_slow *s)
 {
 	if (s->pending == NULL)
 		return;
-	size_t q = (size_t)(s->pending - t->pending_store) / RTE_MAX(t->set.pending_packets, 1u);
+	size_t q = (size_t)(s->pending - t->pending_store) / queue_len(&t->set);
 	t->free_queues[t->n_free_queues++] = (uint32_t)q;
 	s->pending = NULL;
 }

@@ -32,7 +32,6 @@ struct aw_neigh_slow {
 	struct rte_mbuf **pending; /* a queue of the pool while packets wait; else NULL */
 };
 
-
 struct aw_neigh_table {
 	struct aw_neigh_head head; /* first: readers cast to it (aw_neigh.h) */
 	struct rte_hash *hash;
