@@ -8,6 +8,10 @@
  * Y' = (Y ^ X1)·K_r ^ X2·K_(r-1) ^ ... ^ Xr·K_1, K_i = H' "raised" to i
  * in the same algebra (K_(i+1) = K_i·H'·x^-128).
  *
+ * aw_gcm_tag_hdr2 (a TRS message's tag, up to eight blocks) multiplies four
+ * blocks at a time with 512-bit VPCLMULQDQ where the CPU has it
+ * (aw_gcm_tag_hdr2_512), else one at a time (aw_gcm_tag_hdr2_128).
+ *
  * lib/ builds without -march: every function that uses the instructions
  * carries a target attribute, and callers check aw_gcm_own_usable() first.
  */
@@ -15,12 +19,17 @@
 
 #include <immintrin.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <string.h>
 
 #define GCM_TARGET __attribute__((target("pclmul,aes,avx")))
 
+/* The 512-bit form of aw_gcm_tag_hdr2 (aw_gcm_tag_hdr2_512). */
+#define GCM_WIDE_TARGET                                                                    \
+	__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi,vpclmulqdq,pclmul,aes,avx2")))
+
 static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
-static bool cpu_ok;
+static bool cpu_ok, cpu_wide;
 
 static void
 cpu_detect(void)
@@ -28,6 +37,9 @@ cpu_detect(void)
 	__builtin_cpu_init();
 	cpu_ok = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("aes") &&
 	         __builtin_cpu_supports("avx");
+	cpu_wide = cpu_ok && __builtin_cpu_supports("avx512f") &&
+	           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+	           __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("vpclmulqdq");
 }
 
 bool
@@ -35,6 +47,13 @@ aw_gcm_own_usable(void)
 {
 	pthread_once(&cpu_once, cpu_detect);
 	return cpu_ok;
+}
+
+bool
+aw_gcm_wide_usable(void)
+{
+	pthread_once(&cpu_once, cpu_detect);
+	return cpu_wide;
 }
 
 GCM_TARGET static inline __m128i
@@ -201,8 +220,8 @@ keep_low(__m128i x, size_t t)
 }
 
 GCM_TARGET void
-aw_gcm_tag_hdr2(const struct aw_gcm_hkey *k, const uint8_t *msg, size_t body_len,
-                const uint8_t j0[16], uint8_t tag[16])
+aw_gcm_tag_hdr2_128(const struct aw_gcm_hkey *k, const uint8_t *msg, size_t body_len,
+                    const uint8_t j0[16], uint8_t tag[16])
 {
 	const size_t nb = (body_len + 15) / 16; /* 0..5 */
 	const __m128i *hq = (const __m128i *)(const void *)k->hp + nb + 2;
@@ -231,6 +250,87 @@ aw_gcm_tag_hdr2(const struct aw_gcm_hkey *k, const uint8_t *msg, size_t body_len
 	        _mm_load_si128((const __m128i *)(const void *)k->hp));
 	__m128i ek = aes256(k, _mm_loadu_si128((const __m128i *)(const void *)j0));
 	_mm_storeu_si128((__m128i *)(void *)tag, _mm_xor_si128(rev(acc_reduce(&a)), ek));
+}
+
+/* The wide form's power loads start up to five blocks below hp. */
+_Static_assert(offsetof(struct aw_gcm_hkey, hp) >= 5 * 16 &&
+                       sizeof(((struct aw_gcm_hkey *)0)->hp) == 8 * 16,
+               "aw_gcm_tag_hdr2_512 reads K from hp - 5 blocks to hp + 8 blocks");
+
+/* x's four 128-bit lanes xored into one. */
+GCM_WIDE_TARGET static inline __m128i
+fold4(__m512i x)
+{
+	__m256i y = _mm256_xor_si256(_mm512_castsi512_si256(x), _mm512_extracti64x4_epi64(x, 1));
+
+	return _mm_xor_si128(_mm256_castsi256_si128(y), _mm256_extracti128_si256(y, 1));
+}
+
+/*
+ * The blocks of aw_gcm_tag_hdr2 four to a register: the header and body
+ * bytes (len = 32 + body_len, 32..112) come in with two masked loads (no
+ * byte past the body is read, the padding is zero), the lengths block goes
+ * in at block `last`, and one 64-byte reversal per register turns its
+ * blocks into POLYVAL's byte order with block 3 - j in lane j. Block i is
+ * multiplied by K_(n - i) (n: the blocks, 3..8), so lane j of the first
+ * register takes K at hp[n - 4 + j] and of the second hp[n - 8 + j]: two
+ * 64-byte loads. Where n < 8 they start below hp, in the round keys of the
+ * same struct: those lanes hold zero blocks, whose products are zero.
+ * Eight 512-bit multiplies, one fold of the lanes, one reduction.
+ */
+GCM_WIDE_TARGET void
+aw_gcm_tag_hdr2_512(const struct aw_gcm_hkey *k, const uint8_t *msg, size_t body_len,
+                    const uint8_t j0[16], uint8_t tag[16])
+{
+	alignas(64) static const uint8_t rev64[64] = {
+	        63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48,
+	        47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32,
+	        31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
+	        15, 14, 13, 12, 11, 10, 9,  8,  7,  6,  5,  4,  3,  2,  1,  0,
+	};
+	const size_t len = 32 + body_len;
+	const unsigned last = (unsigned)((len + 15) / 16); /* the lengths block: 2..7 */
+	const int n = (int)last + 1;
+	const __mmask64 m0 = len >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << len) - 1;
+	const __mmask64 m1 = len > 64 ? ((__mmask64)1 << (len - 64)) - 1 : 0;
+	const __mmask8 l0 = last < 4 ? (__mmask8)(3u << (2 * last)) : 0;
+	const __mmask8 l1 = last < 4 ? 0 : (__mmask8)(3u << (2 * (last - 4)));
+	/* the lengths block as it stands in memory: bit lengths, big-endian */
+	const __m512i lens = _mm512_broadcast_i32x4(
+	        _mm_set_epi64x((long long)__builtin_bswap64((uint64_t)body_len * 8),
+	                       (long long)__builtin_bswap64(32 * 8)));
+	const __m512i idx = _mm512_load_si512((const void *)rev64);
+	const uint8_t *hp = (const uint8_t *)k->hp;
+	__m512i x0 = _mm512_mask_mov_epi64(_mm512_maskz_loadu_epi8(m0, msg), l0, lens);
+	__m512i x1 = _mm512_mask_mov_epi64(_mm512_maskz_loadu_epi8(m1, msg + 64), l1, lens);
+	__m512i p0 = _mm512_loadu_si512((const void *)(hp + 16 * (n - 4)));
+	__m512i p1 = _mm512_loadu_si512((const void *)(hp + 16 * (n - 8)));
+
+	x0 = _mm512_permutexvar_epi8(idx, x0);
+	x1 = _mm512_permutexvar_epi8(idx, x1);
+	__m512i lo = _mm512_xor_si512(_mm512_clmulepi64_epi128(x0, p0, 0x00),
+	                              _mm512_clmulepi64_epi128(x1, p1, 0x00));
+	__m512i hi = _mm512_xor_si512(_mm512_clmulepi64_epi128(x0, p0, 0x11),
+	                              _mm512_clmulepi64_epi128(x1, p1, 0x11));
+	__m512i mid = _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(x0, p0, 0x10),
+	                                        _mm512_clmulepi64_epi128(x0, p0, 0x01),
+	                                        _mm512_clmulepi64_epi128(x1, p1, 0x10), 0x96);
+	mid = _mm512_xor_si512(mid, _mm512_clmulepi64_epi128(x1, p1, 0x01));
+	struct acc a = {fold4(_mm512_xor_si512(lo, _mm512_bslli_epi128(mid, 8))), _mm_setzero_si128(),
+	                fold4(_mm512_xor_si512(hi, _mm512_bsrli_epi128(mid, 8)))};
+	__m128i ek = aes256(k, _mm_loadu_si128((const __m128i *)(const void *)j0));
+
+	_mm_storeu_si128((__m128i *)(void *)tag, _mm_xor_si128(rev(acc_reduce(&a)), ek));
+}
+
+void
+aw_gcm_tag_hdr2(const struct aw_gcm_hkey *k, const uint8_t *msg, size_t body_len,
+                const uint8_t j0[16], uint8_t tag[16])
+{
+	if (cpu_wide)
+		aw_gcm_tag_hdr2_512(k, msg, body_len, j0, tag);
+	else
+		aw_gcm_tag_hdr2_128(k, msg, body_len, j0, tag);
 }
 
 /* Y after len bytes at p, the last block zero-padded. */

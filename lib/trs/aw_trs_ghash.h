@@ -50,6 +50,19 @@ void aw_gcm_tag_blocks(const struct aw_gcm_hkey *k, const uint8_t *p, size_t nbl
 void aw_gcm_tag_hdr2(const struct aw_gcm_hkey *k, const uint8_t *msg, size_t body_len,
                      const uint8_t j0[16], uint8_t tag[16]);
 
+/*
+ * The two forms aw_gcm_tag_hdr2 chooses from (tests call each): on 128-bit
+ * registers, one multiply per block; and four blocks to a 512-bit register
+ * (VPCLMULQDQ), where aw_gcm_wide_usable() says the CPU has AVX-512F / BW /
+ * VL / VBMI and VPCLMULQDQ (checked once, race-free; aw_gcm_tag_hdr2 uses
+ * it then). The wide form reads nothing past the body.
+ */
+bool aw_gcm_wide_usable(void);
+void aw_gcm_tag_hdr2_128(const struct aw_gcm_hkey *k, const uint8_t *msg, size_t body_len,
+                         const uint8_t j0[16], uint8_t tag[16]);
+void aw_gcm_tag_hdr2_512(const struct aw_gcm_hkey *k, const uint8_t *msg, size_t body_len,
+                         const uint8_t j0[16], uint8_t tag[16]);
+
 /* The GCM tag of aad and ct (any lengths, any alignment) under a 12-byte
  * IV: what AES-256-GCM encryption of the plaintext of ct outputs. */
 void aw_gcm_tag(const struct aw_gcm_hkey *k, const uint8_t iv[12], const uint8_t *aad,

@@ -3,14 +3,18 @@
  * Unit tests of lib/trs/aw_trs_ghash.c (AES-256-GCM tags on PCLMULQDQ and
  * AES-NI) against OpenSSL's AES-256-GCM: every AAD length and every
  * ciphertext length 0..256 with random keys, IVs and data, and the block
- * form against the same tags. On a CPU without the instructions the module
- * must say so and the checks are skipped (printed).
+ * form against the same tags; the TRS message form in both its 128-bit and
+ * 512-bit (VPCLMULQDQ) versions, the latter also at a page's end to prove
+ * it reads nothing past the body. On a CPU without the instructions the
+ * module must say so and the checks are skipped (printed).
  */
 #include "aw_test.h"
 #include "aw_trs_ghash.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define MAXLEN 256
 
@@ -105,10 +109,14 @@ test_tag_blocks(void)
 	free(k);
 }
 
+typedef void hdr2_fn(const struct aw_gcm_hkey *, const uint8_t *, size_t, const uint8_t *,
+                     uint8_t *);
+
 /* The in-place form for a 32-byte header and bodies of 0..80 bytes, the
- * 15 bytes after the body random (read, never hashed). */
+ * 15 bytes after the body random (the 128-bit form reads them, never
+ * hashes them). */
 static void
-test_tag_hdr2(void)
+check_hdr2(hdr2_fn *tag_fn)
 {
 	static uint8_t msg[32 + AW_GCM_HDR2_BODY_MAX + 16], ct[AW_GCM_HDR2_BODY_MAX + 16];
 	struct aw_gcm_hkey *k = aligned_alloc(16, sizeof(*k));
@@ -129,12 +137,62 @@ test_tag_hdr2(void)
 			aw_test_rnd_fill(&seed, pt, blen);
 			ossl_tag(key, j0, msg, 32, pt, blen, ct, want);
 			memcpy(msg + 32, ct, blen);
-			aw_gcm_tag_hdr2(k, msg, blen, j0, got);
+			tag_fn(k, msg, blen, j0, got);
 			bad += memcmp(want, got, 16) != 0;
 		}
 	}
 	CHECK_EQ(bad, 0);
 	free(k);
+}
+
+/* The wide form reads nothing past the body: each message ends where an
+ * inaccessible page begins (a read past it would fault). */
+static void
+check_hdr2_512_no_overread(void)
+{
+	const size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	uint8_t *map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct aw_gcm_hkey *k = aligned_alloc(16, sizeof(*k));
+	uint64_t seed = 0x0123456789abcdefull;
+	uint8_t key[32], j0[16], pt[AW_GCM_HDR2_BODY_MAX], ct[AW_GCM_HDR2_BODY_MAX + 16];
+	uint8_t want[16], got[16];
+	unsigned bad = 0;
+
+	CHECK(map != MAP_FAILED && k != NULL);
+	if (map == MAP_FAILED || k == NULL)
+		return;
+	CHECK_EQ(mprotect(map + pg, pg, PROT_NONE), 0);
+	aw_test_rnd_fill(&seed, key, sizeof(key));
+	aw_gcm_hkey_init(k, key);
+	for (size_t blen = 0; blen <= AW_GCM_HDR2_BODY_MAX; blen++) {
+		uint8_t *msg = map + pg - 32 - blen;
+
+		aw_test_rnd_fill(&seed, j0, 12);
+		memcpy(j0 + 12, "\0\0\0\1", 4);
+		aw_test_rnd_fill(&seed, msg, 32);
+		aw_test_rnd_fill(&seed, pt, blen);
+		ossl_tag(key, j0, msg, 32, pt, blen, ct, want);
+		memcpy(msg + 32, ct, blen);
+		aw_gcm_tag_hdr2_512(k, msg, blen, j0, got);
+		bad += memcmp(want, got, 16) != 0;
+	}
+	CHECK_EQ(bad, 0);
+	free(k);
+	munmap(map, 2 * pg);
+}
+
+/* Both forms, and the one aw_gcm_tag_hdr2 picks. */
+static void
+test_tag_hdr2(void)
+{
+	check_hdr2(aw_gcm_tag_hdr2);
+	check_hdr2(aw_gcm_tag_hdr2_128);
+	if (!aw_gcm_wide_usable()) {
+		printf("skip: no AVX-512 VPCLMULQDQ here: the 512-bit form is not checked\n");
+		return;
+	}
+	check_hdr2(aw_gcm_tag_hdr2_512);
+	check_hdr2_512_no_overread();
 }
 
 /* A known answer: NIST GCM test case 14 (AES-256, zero key, zero IV, one
