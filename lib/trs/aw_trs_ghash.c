@@ -300,7 +300,8 @@ aw_gcm_tag_hdr2_512(const struct aw_gcm_hkey *k, const uint8_t *msg, size_t body
 	        _mm_set_epi64x((long long)__builtin_bswap64((uint64_t)body_len * 8),
 	                       (long long)__builtin_bswap64(32 * 8)));
 	const __m512i idx = _mm512_load_si512((const void *)rev64);
-	const uint8_t *hp = (const uint8_t *)k->hp;
+	/* from the struct's start: the loads below hp stay inside the struct */
+	const uint8_t *hp = (const uint8_t *)k + offsetof(struct aw_gcm_hkey, hp);
 	__m512i x0 = _mm512_mask_mov_epi64(_mm512_maskz_loadu_epi8(m0, msg), l0, lens);
 	__m512i x1 = _mm512_mask_mov_epi64(_mm512_maskz_loadu_epi8(m1, msg + 64), l1, lens);
 	__m512i p0 = _mm512_loadu_si512((const void *)(hp + 16 * (n - 4)));
