@@ -77,18 +77,25 @@ acc_mul(struct acc *a, __m128i x, __m128i h)
 	a->mid = _mm_xor_si128(a->mid, _mm_clmulepi64_si128(x, h, 0x01));
 }
 
-/* The sum times x^-128 modulo the POLYVAL polynomial: two Montgomery steps,
- * each folding the low 64 bits with a multiply by 0xc2 << 56. */
+/* The 256-bit value hi:lo times x^-128 modulo the POLYVAL polynomial: two
+ * Montgomery steps, each folding the low 64 bits with a multiply by
+ * 0xc2 << 56. */
 GCM_TARGET static inline __attribute__((always_inline)) __m128i
-acc_reduce(const struct acc *a)
+poly_reduce(__m128i lo, __m128i hi)
 {
 	const __m128i poly = _mm_set_epi64x((long long)0xc200000000000000ull, 1);
-	__m128i lo = _mm_xor_si128(a->lo, _mm_slli_si128(a->mid, 8));
-	__m128i hi = _mm_xor_si128(a->hi, _mm_srli_si128(a->mid, 8));
 
 	lo = _mm_xor_si128(_mm_shuffle_epi32(lo, 0x4e), _mm_clmulepi64_si128(lo, poly, 0x10));
 	lo = _mm_xor_si128(_mm_shuffle_epi32(lo, 0x4e), _mm_clmulepi64_si128(lo, poly, 0x10));
 	return _mm_xor_si128(lo, hi);
+}
+
+/* The sum (its middle terms folded into lo and hi) reduced. */
+GCM_TARGET static inline __attribute__((always_inline)) __m128i
+acc_reduce(const struct acc *a)
+{
+	return poly_reduce(_mm_xor_si128(a->lo, _mm_slli_si128(a->mid, 8)),
+	                   _mm_xor_si128(a->hi, _mm_srli_si128(a->mid, 8)));
 }
 
 /* Block i of a group at p, times K at hq - i (hq: the group's top power). */
@@ -276,7 +283,8 @@ fold4(__m512i x)
  * register takes K at hp[n - 4 + j] and of the second hp[n - 8 + j]: two
  * 64-byte loads. Where n < 8 they start below hp, in the round keys of the
  * same struct: those lanes hold zero blocks, whose products are zero.
- * Eight 512-bit multiplies, one fold of the lanes, one reduction.
+ * Eight 512-bit multiplies, the middle terms folded in lane by lane, one
+ * fold of the lanes, one reduction.
  */
 GCM_WIDE_TARGET void
 aw_gcm_tag_hdr2_512(const struct aw_gcm_hkey *k, const uint8_t *msg, size_t body_len,
@@ -317,11 +325,11 @@ aw_gcm_tag_hdr2_512(const struct aw_gcm_hkey *k, const uint8_t *msg, size_t body
 	                                        _mm512_clmulepi64_epi128(x0, p0, 0x01),
 	                                        _mm512_clmulepi64_epi128(x1, p1, 0x10), 0x96);
 	mid = _mm512_xor_si512(mid, _mm512_clmulepi64_epi128(x1, p1, 0x01));
-	struct acc a = {fold4(_mm512_xor_si512(lo, _mm512_bslli_epi128(mid, 8))), _mm_setzero_si128(),
-	                fold4(_mm512_xor_si512(hi, _mm512_bsrli_epi128(mid, 8)))};
+	__m128i y = poly_reduce(fold4(_mm512_xor_si512(lo, _mm512_bslli_epi128(mid, 8))),
+	                        fold4(_mm512_xor_si512(hi, _mm512_bsrli_epi128(mid, 8))));
 	__m128i ek = aes256(k, _mm_loadu_si128((const __m128i *)(const void *)j0));
 
-	_mm_storeu_si128((__m128i *)(void *)tag, _mm_xor_si128(rev(acc_reduce(&a)), ek));
+	_mm_storeu_si128((__m128i *)(void *)tag, _mm_xor_si128(rev(y), ek));
 }
 
 void
