@@ -424,7 +424,7 @@ report(struct inproc *P, const struct ab_scen *s, uint64_t start, uint64_t end)
 	struct ab_result r = {
 		.o = P->o, .s = s, .mode = "in-process", .generated = P->sent,
 		.sink = &P->sink, .sign_failed = P->gen.sign_failed, .checked = true,
-		.gen_idle = -1, .dp_idle = -1, .warmup = P->warmup,
+		.gen_idle = -1, .dp_idle = -1, .dp_idle_s = -1, .warmup = P->warmup,
 	};
 	const struct aw_stats *st = &P->ctx->stats;
 	char why[512];

@@ -26,6 +26,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "ab_dpsnap.h"
 #include "ab_report.h"
 #include "ab_run.h"
 #include "ab_traffic.h"
@@ -49,6 +50,8 @@ struct loop {
 				      * that moved nothing (TX refused or held back
 				      * by --rate, RX empty) / moved packets */
 	json_t *stats0;             /* the data plane's stats when timing started */
+	struct ab_dpsnap snap;      /* ... and when TX ended (with --dp-api) */
+	bool snap_on;
 	uint64_t hz, start, tx_end;
 	bool peer_left, tx_stalled;
 	volatile bool *stop;
@@ -370,6 +373,17 @@ prelude(struct loop *L, const struct ab_scen *s, const struct ab_input *in, vola
 	return 0;
 }
 
+/* The timed part ends at now: the data plane's stats are read (ab_dpsnap)
+ * while the loop drains. Returns when the drain ends. */
+static uint64_t
+end_tx(struct loop *L, uint64_t now)
+{
+	L->tx_end = now;
+	if (L->snap_on)
+		ab_dpsnap_mark(&L->snap);
+	return now + (uint64_t)(L->o->drain_s * (double)L->hz);
+}
+
 /* The measured part: TX until done, then RX for the drain time. */
 static void
 traffic(struct loop *L, volatile bool *stop)
@@ -383,6 +397,8 @@ traffic(struct loop *L, volatile bool *stop)
 	memset(prev, 0, sizeof(prev));
 	if (L->o->dp_api != NULL)
 		L->stats0 = ab_dp_stats(L->o->dp_api);
+	if (L->stats0 != NULL)
+		L->snap_on = ab_dpsnap_start(&L->snap, L->o->dp_api) == 0;
 	ab_report_ports(L->n_ports, prev, L->hz);
 	L->start = last_move = prev_now = rte_rdtsc();
 	next_link = L->start + link_every;
@@ -398,12 +414,10 @@ traffic(struct loop *L, volatile bool *stop)
 		prev_now = now;
 		moved = 0;
 		if (L->tx_end == 0) {
-			if (tx_finished(L, now) || *stop) {
-				L->tx_end = now;
-				drain_end = now + (uint64_t)(L->o->drain_s * (double)L->hz);
-			} else {
+			if (tx_finished(L, now) || *stop)
+				drain_end = end_tx(L, now);
+			else
 				moved = tx_step(L, now);
-			}
 		} else if (now >= drain_end) {
 			break;
 		}
@@ -416,13 +430,12 @@ traffic(struct loop *L, volatile bool *stop)
 				ab_watch_alive(TX_STALL_S + PHASE_SLACK_S);
 			} else if (L->tx_end == 0 && now - last_move > TX_STALL_S * L->hz) {
 				L->tx_stalled = true;  /* link up, packets refused */
-				L->tx_end = now;
-				drain_end = now + (uint64_t)(L->o->drain_s * (double)L->hz);
+				drain_end = end_tx(L, now);
 			}
 			if (!links_up(L->n_ports)) {
 				L->peer_left = true;
 				if (L->tx_end == 0)
-					L->tx_end = now;
+					end_tx(L, now);
 				break;
 			}
 		}
@@ -445,11 +458,13 @@ finish(struct loop *L, const struct ab_scen *s)
 		.o = L->o, .s = s, .mode = "ports", .generated = L->sent,
 		.tx_retries = L->retries, .sink = &L->sink, .dp_cycles_per_pkt = -1,
 		.sign_failed = L->gen.sign_failed, .reorder_cycles_per_pkt = -1,
-		.dp_idle = -1, .dp_share = -1,
+		.dp_idle = -1, .dp_idle_s = -1, .dp_share = -1,
 	};
-	uint64_t cyc = L->cyc_idle + L->cyc_busy;
-	json_t *stats1 = NULL;
+	uint64_t cyc = L->cyc_idle + L->cyc_busy, snap_tsc = 0;
+	json_t *stats1 = NULL, *at_tx_end = L->snap_on ? ab_dpsnap_take(&L->snap, &snap_tsc) : NULL;
 	char why[512];
+
+	L->snap_on = false;
 
 	r.seconds = (double)(L->tx_end - L->start) / (double)L->hz;
 	r.cycles_per_pkt = L->sink.rx ? (double)(end - L->start) / (double)L->sink.rx : 0;
@@ -458,7 +473,12 @@ finish(struct loop *L, const struct ab_scen *s)
 	 * and none but tx_full (the generator not draining) grew. */
 	if (L->o->dp_api != NULL && L->stats0 != NULL && (stats1 = ab_dp_stats(L->o->dp_api))) {
 		r.checked = true;
-		r.dp_idle = ab_dp_idle_share(L->stats0, stats1);
+		/* idle over the timed part, as gen_idle: up to the end of TX,
+		 * not the drain (drops: up to after the drain) */
+		if (at_tx_end != NULL) {
+			r.dp_idle = ab_dp_idle_share(L->stats0, at_tx_end);
+			r.dp_idle_s = (double)(snap_tsc - L->start) / (double)L->hz;
+		}
 		if (ab_drops_invalid(json_object_get(L->stats0, "drops"),
 				     json_object_get(stats1, "drops"), why, sizeof(why)) > 0)
 			r.invalid = why;
@@ -466,6 +486,7 @@ finish(struct loop *L, const struct ab_scen *s)
 		r.invalid = "data_plane_drops_unreadable";
 	}
 	json_decref(stats1);
+	json_decref(at_tx_end);
 	if (!L->peer_left)
 		ab_report_ports(L->n_ports, (struct ab_port_prev[AB_MAX_PORTS]){0}, L->hz);
 	ab_report_summary(&r);

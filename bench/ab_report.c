@@ -142,6 +142,8 @@ summary_block(const struct ab_result *r, double rx_mpps, double tx_mpps, double 
 		       r->reorder_cycles_per_pkt);
 	printf("  bottleneck      %s (generator idle %s, data plane idle %s", ab_result_bottleneck(r),
 	       share(r->gen_idle, g, sizeof(g)), share(r->dp_idle, d, sizeof(d)));
+	if (r->dp_idle >= 0 && r->dp_idle_s >= 0)
+		printf(" in its first %.3f s", r->dp_idle_s);
 	if (r->dp_share >= 0)
 		printf(", data plane share of the lcore %.3f", r->dp_share);
 	printf(")\n");

@@ -47,6 +47,9 @@ struct ab_result {
 				    * that moved nothing (TX refused, RX empty), < 0: n/a */
 	double dp_idle;            /* share of the data plane's TSC cycles in idle loop
 				    * iterations and sleeps, < 0: n/a */
+	double dp_idle_s;          /* through ports: the seconds from the start of timing
+				    * that dp_idle covers (to the end of TX and the API's
+				    * answer), < 0: n/a */
 	double dp_share;           /* in process: data plane share of the lcore's cycles, else < 0 */
 	uint64_t warmup;           /* in process, asrs-new: leading packets run untimed */
 };

@@ -6,6 +6,7 @@ Behaviour only, never a speed; every run is short and bounded, and every
 process and DPDK runtime directory started here is cleaned up."""
 
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -68,6 +69,20 @@ def test_ports_flows_above_old_table_are_sized():
     assert "session_table_full" not in r.stdout
     # through ports the data plane's idle share is read from its poll counters
     assert res["dp_idle"] != "na" and 0 <= float(res["dp_idle"]) <= 1, res
+
+
+def test_ports_dp_idle_covers_the_timed_part_only():
+    """The data plane's idle share covers what the generator's does, the timed
+    TX part, not the drain after it (there the data plane has nothing to do:
+    3 s of drain after 1 s of TX would read as ~75 % idle whatever the load)."""
+    r = script("run.sh", "plain", "--duration", "1", "--drain", "3", "--period", "0", timeout=240)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+    res = assert_flowed(r.stdout)
+    assert res["verdict"] == "valid" and res["dp_idle"] != "na", res
+    m = re.search(r"data plane idle ([0-9.]+) in its first ([0-9.]+) s\)", r.stdout)
+    assert m and m.group(1) == res["dp_idle"], r.stdout[-2000:]
+    # read when TX ended (plus the API's answer), long before the drain's end
+    assert float(res["seconds"]) <= float(m.group(2)) < float(res["seconds"]) + 1.5, m.group(0)
 
 
 def test_ports_forced_drops_are_invalid():
