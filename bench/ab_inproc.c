@@ -290,21 +290,19 @@ sessions_needed(const struct ab_opts *o, const struct ab_scen *s)
 	return s->new_per_packet ? o->packets : o->flows;
 }
 
-/* Refuses a config whose asrs.max_sessions cannot hold the run's sessions
- * (they would be dropped as session_table_full), for the gateway scenarios
- * one without a path per flow or with paths of another suite, and for the TRS
- * scenarios one with fewer relay paths than flows. 0 or 2. */
+/* Refuses a config (j: the file as aw_config_load read it) whose
+ * asrs.max_sessions cannot hold the run's sessions (they would be dropped as
+ * session_table_full), for the gateway scenarios one without a path per flow
+ * or with paths of another suite, and for the TRS scenarios one with fewer
+ * relay paths than flows. 0 or 2. */
 static int
-check_table(const struct ab_opts *o, const struct ab_scen *s)
+check_table(const struct ab_opts *o, const struct ab_scen *s, json_t *j)
 {
-	json_error_t je;
-	json_t *j = json_load_file(o->dp_config, 0, &je), *a, *m;
+	json_t *a, *m;
 	char err[512];
 	uint64_t need = sessions_needed(o, s), have = 1048576; /* CONFIG.md default */
 	int rc = 0;
 
-	if (j == NULL)
-		return 0;  /* aw_config_load says what is wrong with it */
 	a = json_object_get(j, "asrs");
 	m = json_object_get(a, "max_sessions");
 	if (json_is_integer(m))
@@ -329,7 +327,6 @@ check_table(const struct ab_opts *o, const struct ab_scen *s)
 			json_is_array(a) ? json_array_size(a) : 0, s->name, o->flows);
 		rc = 2;
 	}
-	json_decref(j);
 	return rc;
 }
 
@@ -359,6 +356,8 @@ setup(struct inproc *P, const struct ab_scen *s, const struct ab_tmpl *t)
 		return 2;
 	}
 	P->cfg_loaded = true;
+	if (check_table(P->o, s, P->cfg.raw) != 0)
+		return 2;  /* no table built yet */
 	if (P->cfg.mode != AW_MODE_RTC) {
 		fprintf(stderr, "anyway-bench: %s: mode: expected \"rtc\" (in process, the "
 			"burst functions run on this lcore)\n", P->o->dp_config);
@@ -471,8 +470,6 @@ ab_run_in_process(const struct ab_opts *o, const struct ab_scen *s, const struct
 	P.signer = in->signer.n ? &in->signer : NULL;
 	P.gw = in->gw.e != NULL ? &in->gw : NULL;
 	P.tail_gap = in->tail_gap;
-	if (check_table(o, s) != 0)
-		return 2;  /* nothing set up yet */
 	/* bounds (ab_watch.h): none for setup and warm-up, which compute and
 	 * never wait (1M-entry tables under valgrind take minutes): a signal
 	 * still ends them after the grace; the timed loop reads the stop flag */
