@@ -9,7 +9,8 @@
  *
  * Contract: start, mark and take from the lcore that runs the traffic loop;
  * mark any number of times (the first counts); take once, after start
- * succeeded. The thread only calls ab_dp_stats.
+ * succeeded. The thread only calls ab_dp_stats, so the lcore calls no
+ * ab_dp_stats between start and take (its reply buffer is static).
  */
 #ifndef AB_DPSNAP_H
 #define AB_DPSNAP_H

@@ -181,7 +181,9 @@ ab_report_summary(const struct ab_result *r)
 	fflush(stdout);
 }
 
-/* One request line, one reply line; NULL on failure (why in err). */
+/* One request line, one reply line; NULL on failure (why in err). A data
+ * plane gone between connect and send is an error, not a SIGPIPE. One
+ * caller at a time (the reply buffer is static). */
 static json_t *
 api_stats(const char *path, char *err, size_t errlen)
 {
@@ -195,7 +197,7 @@ api_stats(const char *path, char *err, size_t errlen)
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
 	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1)) {
+	    send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof(req) - 1)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
